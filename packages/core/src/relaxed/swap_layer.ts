@@ -1,0 +1,163 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, describe } from "../errors.js";
+import { registerFusedGradient, registerHostKernel, runFusedKernel, useFused } from "../kernels/fused.js";
+import { RelaxSwapLayer, RelaxSwapLayerGrad, type RelaxSwapLayerAttrs } from "../kernels/kernel_names.js";
+import { assertFinite, assertRank, toFloatTensor } from "../validate.js";
+import { comparatorSigmoid, type ComparatorOptions } from "./comparator_sigmoid.js";
+
+/** One layer of a comparator network: comparator c orders wires `lo[c]` (gets the min) and `hi[c]` (gets the max). */
+export interface ComparatorLayer {
+  lo: number[];
+  hi: number[];
+}
+
+/** Result of {@link relaxedSwapLayer}. */
+export interface SwapLayerResult {
+  /** `[rows, n]` values after the layer. */
+  y: tf.Tensor2D;
+  /** `[rows, k]` α of each comparator: the weight with which the pair stays in order. */
+  alpha: tf.Tensor2D;
+}
+
+/** Validates a layer against n wires: equal lengths, integer wires in [0, n), each wire used once. */
+export function validateLayer(op: string, layer: ComparatorLayer, n: number): void {
+  if (!layer || !Array.isArray(layer.lo) || !Array.isArray(layer.hi) || layer.lo.length !== layer.hi.length) {
+    throw new RelaxError(op, "layer", "{ lo: number[], hi: number[] } of equal length", describe(layer));
+  }
+  const used = new Set<number>();
+  for (let c = 0; c < layer.lo.length; c++) {
+    for (const w of [layer.lo[c], layer.hi[c]]) {
+      if (typeof w !== "number" || !Number.isInteger(w) || w < 0 || w >= n || used.has(w)) {
+        throw new RelaxError(op, "layer", `distinct integer wires in [0, ${n})`, `wire ${describe(w)} in comparator ${c}`);
+      }
+      used.add(w);
+    }
+  }
+}
+
+/**
+ * A relaxed conditional swap applied to many disjoint wire pairs at once (one layer of a
+ * differentiable sorting network; DSN, ICML 2021). For each comparator, with x = v_hi − v_lo and
+ * α = f(x): `lo ← α·v_lo + (1−α)·v_hi` (relaxed min), `hi ← (1−α)·v_lo + α·v_hi` (relaxed max).
+ * Runs the fused `RelaxSwapLayer` kernel when the backend has one, else a composition of tfjs ops.
+ *
+ * @param x `[rows, n]` values
+ * @param layer the comparators of this layer
+ * @param options relaxation (`distribution` default 'cauchy', `steepness` 10, `artLambda` 0.25)
+ * @returns `{ y: [rows, n], alpha: [rows, k] }`
+ * @example
+ * const { y } = relaxedSwapLayer(tf.tensor2d([[3, 1]]), { lo: [0], hi: [1] }, { steepness: 5 });
+ * // y ≈ [[1.06, 2.94]]
+ */
+export function relaxedSwapLayer(x: tf.Tensor2D | tf.TensorLike, layer: ComparatorLayer, options: ComparatorOptions = {}): SwapLayerResult {
+  const op = "relaxedSwapLayer";
+  const sig = comparatorSigmoid(op, options);
+  const xt = toFloatTensor(op, "x", x);
+  assertRank(op, "x", xt, [2], "[rows, n]");
+  validateLayer(op, layer, xt.shape[1] as number);
+  assertFinite(op, "x", xt);
+  const attrs: RelaxSwapLayerAttrs = { lo: layer.lo, hi: layer.hi, distribution: sig.distribution, steepness: sig.steepness, artLambda: sig.artLambda };
+  if (useFused(RelaxSwapLayer)) {
+    const [y, alpha] = runFusedKernel<tf.Tensor[]>(RelaxSwapLayer, { x: xt }, attrs);
+    return { y: y as tf.Tensor2D, alpha: alpha as tf.Tensor2D };
+  }
+  return swapLayerReference(xt as tf.Tensor2D, layer, options);
+}
+
+/** Reference composition of {@link relaxedSwapLayer} from tfjs ops (slow; defines the numbers). */
+export function swapLayerReference(x: tf.Tensor2D, layer: ComparatorLayer, options: ComparatorOptions = {}): SwapLayerResult {
+  const sig = comparatorSigmoid("relaxedSwapLayer", options);
+  return tf.tidy(() => {
+    const n = x.shape[1];
+    const lo = tf.tensor1d(layer.lo, "int32");
+    const hi = tf.tensor1d(layer.hi, "int32");
+    const vLo = tf.gather(x, lo, 1);
+    const vHi = tf.gather(x, hi, 1);
+    const alpha = sig.fTensor(tf.sub(vHi, vLo));
+    const newLo = tf.add(tf.mul(alpha, vLo), tf.mul(tf.sub(1, alpha), vHi));
+    const newHi = tf.add(tf.mul(tf.sub(1, alpha), vLo), tf.mul(alpha, vHi));
+    // Scatter back with one-hot selection matrices: y = x·keep + newLo·Slo + newHi·Shi.
+    const keepMask = new Float32Array(n).fill(1);
+    const sLo = new Float32Array(layer.lo.length * n);
+    const sHi = new Float32Array(layer.hi.length * n);
+    layer.lo.forEach((w, c) => {
+      keepMask[w] = 0;
+      sLo[c * n + w] = 1;
+    });
+    layer.hi.forEach((w, c) => {
+      keepMask[w] = 0;
+      sHi[c * n + w] = 1;
+    });
+    const k = layer.lo.length;
+    const y = tf.addN([
+      tf.mul(x, tf.tensor1d(keepMask)),
+      tf.matMul(newLo, tf.tensor2d(sLo, [k, n])),
+      tf.matMul(newHi, tf.tensor2d(sHi, [k, n])),
+    ]) as tf.Tensor2D;
+    return { y, alpha: alpha as tf.Tensor2D };
+  });
+}
+
+registerHostKernel<RelaxSwapLayerAttrs>(RelaxSwapLayer, ({ x }, attrs) => {
+  const sig = comparatorSigmoid("RelaxSwapLayer", attrs);
+  const [rows, n] = x!.shape as [number, number];
+  const k = attrs.lo.length;
+  const xv = x!.values;
+  const y = new Float32Array(xv);
+  const alpha = new Float32Array(rows * k);
+  for (let r = 0; r < rows; r++) {
+    const off = r * n;
+    for (let c = 0; c < k; c++) {
+      const a = off + (attrs.lo[c] as number);
+      const b = off + (attrs.hi[c] as number);
+      const va = xv[a] as number;
+      const vb = xv[b] as number;
+      const al = sig.f(vb - va);
+      alpha[r * k + c] = al;
+      y[a] = al * va + (1 - al) * vb;
+      y[b] = (1 - al) * va + al * vb;
+    }
+  }
+  return [
+    { values: y, shape: [rows, n] },
+    { values: alpha, shape: [rows, k] },
+  ];
+});
+
+registerHostKernel<RelaxSwapLayerAttrs>(RelaxSwapLayerGrad, ({ x, alpha, dy, dalpha }, attrs) => {
+  const sig = comparatorSigmoid("RelaxSwapLayer", attrs);
+  const [rows, n] = x!.shape as [number, number];
+  const k = attrs.lo.length;
+  const xv = x!.values;
+  const gy = dy!.values;
+  const ga = dalpha!.values;
+  const al = alpha!.values;
+  const dx = new Float32Array(gy);
+  for (let r = 0; r < rows; r++) {
+    const off = r * n;
+    for (let c = 0; c < k; c++) {
+      const a = off + (attrs.lo[c] as number);
+      const b = off + (attrs.hi[c] as number);
+      const d = (xv[b] as number) - (xv[a] as number);
+      const aC = al[r * k + c] as number;
+      const fp = sig.df(d);
+      // ∂y_lo/∂x_lo = ∂y_hi/∂x_hi = g, the cross terms are 1 − g, with g = α + d·f'(d).
+      const g = aC + d * fp;
+      const gLo = gy[a] as number;
+      const gHi = gy[b] as number;
+      const gAl = (ga[r * k + c] as number) * fp;
+      dx[a] = gLo * g + gHi * (1 - g) - gAl;
+      dx[b] = gLo * (1 - g) + gHi * g + gAl;
+    }
+  }
+  return { values: dx, shape: [rows, n] };
+});
+
+registerFusedGradient<RelaxSwapLayerAttrs>({
+  kernelName: RelaxSwapLayer,
+  inputsToSave: ["x"],
+  outputsToSave: [false, true],
+  gradFunc: ([dy, dalpha], [x, alpha], attrs) => ({
+    x: () => runFusedKernel<tf.Tensor>(RelaxSwapLayerGrad, { x: x!, alpha: alpha!, dy: dy!, dalpha: dalpha ?? tf.zerosLike(alpha!) }, attrs),
+  }),
+});

@@ -1,0 +1,10 @@
+/**
+ * `@relax/core/testing` — the kit every Relax package tests with: finite-difference gradient check,
+ * golden-file loader, tolerance comparison, leak check and bad-input builders.
+ */
+export { gradCheck } from "./grad_check.js";
+export type { GradCheckOptions, GradCheckResult } from "./grad_check.js";
+export { countLeakedTensors, countLeakedTensorsAsync } from "./leaks.js";
+export { goldenDir, hasGolden, loadGolden } from "./golden.js";
+export { maxViolation, flatten } from "./compare.js";
+export { badInputs, badPositive } from "./bad_inputs.js";

@@ -1,0 +1,93 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, describe } from "./errors.js";
+
+/** Anything tfjs accepts as tensor input. */
+export type TensorInput = tf.Tensor | tf.TensorLike;
+
+/**
+ * Converts `x` to a float32 tensor, or throws a {@link RelaxError} naming `op` and `arg`.
+ * Rejects strings, booleans-as-objects and ragged arrays with a clear message instead of a tfjs trace.
+ */
+export function toFloatTensor(op: string, arg: string, x: unknown): tf.Tensor {
+  if (x instanceof tf.Tensor) {
+    if (x.dtype === "string" || x.dtype === "complex64") {
+      throw new RelaxError(op, arg, "a numeric tensor", describe(x));
+    }
+    return x.dtype === "float32" ? x : tf.cast(x, "float32");
+  }
+  if (typeof x === "number" || ArrayBuffer.isView(x) || Array.isArray(x)) {
+    try {
+      return tf.tensor(x as tf.TensorLike, undefined, "float32");
+    } catch (e) {
+      throw new RelaxError(op, arg, "a tensor or a rectangular numeric array", `${describe(x)} (${(e as Error).message})`);
+    }
+  }
+  throw new RelaxError(op, arg, "a tensor or numeric array", describe(x));
+}
+
+/** Throws unless `x.rank` is one of `ranks`; `shapeText` describes the expected shape, e.g. `"[batch, n]"`. */
+export function assertRank(op: string, arg: string, x: tf.Tensor, ranks: number[], shapeText: string): void {
+  if (!ranks.includes(x.rank)) {
+    throw new RelaxError(op, arg, shapeText, `[${x.shape.join(", ")}]`);
+  }
+}
+
+/** Throws unless `value` is a finite number greater than 0 (e.g. steepness β, temperature τ). */
+export function assertPositive(op: string, arg: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new RelaxError(op, arg, "a finite number > 0", describe(value));
+  }
+  return value;
+}
+
+/** Throws unless `value` is a finite number in [lo, hi]. */
+export function assertInRange(op: string, arg: string, value: unknown, lo: number, hi: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < lo || value > hi) {
+    throw new RelaxError(op, arg, `a number in [${lo}, ${hi}]`, describe(value));
+  }
+  return value;
+}
+
+/** Throws unless `value` is an integer in [lo, hi]. */
+export function assertInteger(op: string, arg: string, value: unknown, lo = -Infinity, hi = Infinity): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < lo || value > hi) {
+    const range = hi === Infinity ? `>= ${lo}` : `in [${lo}, ${hi}]`;
+    throw new RelaxError(op, arg, `an integer ${range}`, describe(value));
+  }
+  return value;
+}
+
+/** Throws unless `value` is one of `choices`. */
+export function assertOneOf<T extends string>(op: string, arg: string, value: unknown, choices: readonly T[]): T {
+  if (typeof value !== "string" || !(choices as readonly string[]).includes(value)) {
+    throw new RelaxError(op, arg, `one of ${choices.map((c) => `'${c}'`).join(", ")}`, describe(value));
+  }
+  return value as T;
+}
+
+let finiteChecks = true;
+
+/**
+ * Turns the NaN/Inf scan of op inputs on or off (default on). The scan reads tensor data, which is
+ * cheap on the CPU backends but forces a GPU sync; turn it off in GPU hot loops once inputs are trusted.
+ */
+export function setInputChecks(enabled: boolean): void {
+  finiteChecks = enabled;
+}
+
+/** Whether NaN/Inf scans of inputs are enabled (see {@link setInputChecks}). */
+export function inputChecksEnabled(): boolean {
+  return finiteChecks;
+}
+
+/** Throws if `x` holds NaN or ±Inf (when input checks are enabled). */
+export function assertFinite(op: string, arg: string, x: tf.Tensor): void {
+  if (!finiteChecks) return;
+  const data = x.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (!Number.isFinite(v)) {
+      throw new RelaxError(op, arg, "finite (no NaN or Inf)", `${describe(v)} at flat index ${i}`);
+    }
+  }
+}
