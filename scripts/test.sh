@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's test command: installs what it needs (pnpm, dependencies), builds every package,
+# runs every package's tests and prints one "N passed, M failed" line over all of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+bash scripts/ensure-pnpm.sh
+pnpm install --frozen-lockfile --reporter=append-only
+rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json
+rc=0
+pnpm turbo run build test --continue --output-logs=errors-only --log-order=grouped || rc=$?
+node scripts/test-summary.mjs || rc=1
+exit $rc
