@@ -25,6 +25,13 @@ for (const root of ["packages", "apps"]) {
     if (r.numFailedTestSuites && r.numFailedTests === 0) failed += r.numFailedTestSuites;
   }
 }
+if (existsSync(".consumer-report.json")) {
+  const r = JSON.parse(readFileSync(".consumer-report.json", "utf8"));
+  reports++;
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  rows.push(`  ${"consumer installs (npm pack)".padEnd(28)} ${String(r.numPassedTests).padStart(4)} passed, ${r.numFailedTests} failed`);
+}
 console.log("\nTest summary per package:\n" + rows.join("\n"));
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (reports === 0 || passed === 0 || failed > 0) process.exit(1);

@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 bash scripts/ensure-pnpm.sh
 pnpm install --frozen-lockfile --reporter=append-only
-rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json
+rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json .consumer-report.json
 rc=0
 pnpm turbo run build test --continue --output-logs=errors-only --log-order=grouped || rc=$?
+echo "::: consumer installs: each package alone from its tarball, plain npm + plain Node + tsc"
+bash scripts/consumer-test.sh || rc=1
 node scripts/test-summary.mjs || rc=1
 exit $rc
