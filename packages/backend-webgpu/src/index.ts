@@ -1,1 +1,47 @@
-export {};
+/**
+ * `@relax/backend-webgpu` — WGSL implementations of Relax's fused kernels for tfjs's `webgpu`
+ * backend. Importing this module registers them (same kernel names and attributes as the CPU
+ * kernels in `@relax/core`'s kernel_names.ts), so every Relax op runs on the GPU after
+ * `await tf.setBackend("webgpu")` without a change to user code.
+ */
+import "@tensorflow/tfjs-backend-webgpu";
+import { registerKernel, getKernel, type KernelConfig } from "@tensorflow/tfjs-core";
+import { swapLayerConfig, swapLayerGradConfig } from "./kernels/swap_layer.js";
+import { diffSortConfig, diffSortGradConfig, sortNetSelectConfig, sortNetSelectGradConfig } from "./kernels/sort_network.js";
+import { rasterizeSilhouetteConfig, rasterizeSilhouetteGradConfig } from "./kernels/silhouette.js";
+import { logicLayerConfig, logicLayerGradLogitsConfig, logicLayerGradXConfig } from "./kernels/logic_layer.js";
+
+const CONFIGS: KernelConfig[] = [
+  swapLayerConfig,
+  swapLayerGradConfig,
+  diffSortConfig,
+  diffSortGradConfig,
+  sortNetSelectConfig,
+  sortNetSelectGradConfig,
+  logicLayerConfig,
+  logicLayerGradXConfig,
+  logicLayerGradLogitsConfig,
+  rasterizeSilhouetteConfig,
+  rasterizeSilhouetteGradConfig,
+];
+
+/** Names of the Relax kernels this package implements for the `webgpu` backend. */
+export const WEBGPU_KERNEL_NAMES: readonly string[] = CONFIGS.map((c) => c.kernelName);
+
+/**
+ * Registers every WGSL kernel for the `webgpu` backend (idempotent; runs on import).
+ * @example
+ * import "@relax/backend-webgpu";
+ * await tf.setBackend("webgpu");
+ * // relaxedSwapLayer, diffSort, LogicLayer, rasterizeSilhouette now run in WGSL
+ */
+export function registerWebGPUKernels(): void {
+  for (const config of CONFIGS) {
+    if (getKernel(config.kernelName, "webgpu") === undefined) registerKernel(config);
+  }
+}
+
+registerWebGPUKernels();
+
+export { comparatorWgsl, WGSL_COMPARATORS } from "./wgsl/comparator.js";
+export { WGSL_RENDER_DISTRIBUTIONS, WGSL_RENDER_TCONORMS } from "./kernels/silhouette.js";

@@ -44,3 +44,42 @@ export {
 export type { ComparatorDistribution, ComparatorOptions, ComparatorSigmoid } from "./relaxed/comparator_sigmoid.js";
 export { relaxedSwapLayer, swapLayerReference, validateLayer } from "./relaxed/swap_layer.js";
 export type { ComparatorLayer, SwapLayerResult } from "./relaxed/swap_layer.js";
+
+// t-norms and relaxed primitives
+export { TCONORM_NAMES, getTConorm, TCONORM_DEFAULT_P, tconorm, tnorm, reduceTConorm, reduceTNorm } from "./tnorms/index.js";
+export type { TConorm, TConormName, TConormOptions, TConormReduceOptions } from "./tnorms/index.js";
+export {
+  relaxedLess,
+  relaxedGreater,
+  relaxedLessEqual,
+  relaxedGreaterEqual,
+  relaxedEqual,
+  relaxedNotEqual,
+} from "./relaxed/compare.js";
+export type { RelaxedCompareOptions, RelaxedEqualOptions } from "./relaxed/compare.js";
+export { catProbEq, cosineSimilarity } from "./relaxed/conditions.js";
+export type { CatProbEqOptions, CosineSimilarityOptions } from "./relaxed/conditions.js";
+export { ifElse } from "./relaxed/if_else.js";
+export { relaxedSwap } from "./relaxed/swap.js";
+export type { RelaxedSwapResult } from "./relaxed/swap.js";
+export { softMin, softMax, softArgMin, softArgMax } from "./relaxed/soft_min_max.js";
+export type { SoftMinMaxOptions } from "./relaxed/soft_min_max.js";
+
+// distributions
+export {
+  getDistribution,
+  isDistributionName,
+  DISTRIBUTION_NAMES,
+  DISTRIBUTION_ALIASES,
+  SHAPED_DISTRIBUTIONS,
+} from "./distributions/index.js";
+export type { DistributionName, CanonicalDistributionName, DistributionErrorContext } from "./distributions/index.js";
+export { GAMMA_SERIES_TERMS, GAMMA_THRESHOLD } from "./distributions/gamma.js";
+export { LEVY_MONOTONIC_MAX_NEG_SHIFT } from "./distributions/levy.js";
+export { erfTensor, erfcTensor } from "./special/erf_tensor.js";
+export { lgamma, digamma, gammaP, gammaQ, gammaPdf } from "./special/gamma.js";
+export { lgammaTensor, gammaPTensor } from "./special/gamma_tensor.js";
+
+// programs and algorithms
+export * from "./program/index.js";
+export * from "./algorithms/index.js";

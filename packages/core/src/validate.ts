@@ -16,6 +16,9 @@ export function toFloatTensor(op: string, arg: string, x: unknown): tf.Tensor {
     return x.dtype === "float32" ? x : tf.cast(x, "float32");
   }
   if (typeof x === "number" || ArrayBuffer.isView(x) || Array.isArray(x)) {
+    if (Array.isArray(x) && !isRectangular(x)) {
+      throw new RelaxError(op, arg, "a rectangular numeric array", `a ragged array ${describe(x)}`);
+    }
     try {
       return tf.tensor(x as tf.TensorLike, undefined, "float32");
     } catch (e) {
@@ -23,6 +26,18 @@ export function toFloatTensor(op: string, arg: string, x: unknown): tf.Tensor {
     }
   }
   throw new RelaxError(op, arg, "a tensor or numeric array", describe(x));
+}
+
+/** True when nested arrays have equal lengths at every depth and numbers at the leaves. */
+function isRectangular(x: unknown): boolean {
+  if (!Array.isArray(x)) return typeof x === "number" || typeof x === "boolean" || ArrayBuffer.isView(x);
+  if (x.length === 0) return true;
+  const first = x[0];
+  const len = Array.isArray(first) ? first.length : -1;
+  for (const item of x) {
+    if ((Array.isArray(item) ? item.length : -1) !== len || !isRectangular(item)) return false;
+  }
+  return true;
 }
 
 /** Throws unless `x.rank` is one of `ranks`; `shapeText` describes the expected shape, e.g. `"[batch, n]"`. */
@@ -80,9 +95,15 @@ export function inputChecksEnabled(): boolean {
   return finiteChecks;
 }
 
-/** Throws if `x` holds NaN or ±Inf (when input checks are enabled). */
+/**
+ * Throws if `x` holds NaN or ±Inf (when input checks are enabled). The scan runs only on the host
+ * backends (`cpu`, `wasm`), where reading data is cheap and synchronous; on GPU backends it is skipped
+ * rather than forcing a read-back (WebGPU has no synchronous read in Node or workers).
+ */
 export function assertFinite(op: string, arg: string, x: tf.Tensor): void {
   if (!finiteChecks) return;
+  const backend = tf.getBackend();
+  if (backend !== "cpu" && backend !== "wasm") return;
   const data = x.dataSync();
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;

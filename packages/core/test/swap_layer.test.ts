@@ -58,3 +58,9 @@ describe("relaxedSwapLayer", () => {
     expect(() => relaxedSwapLayer([[1, 2]], { lo: [0], hi: [1] }, { distribution: "nope" as never })).toThrow(/distribution must be one of/);
   });
 });
+
+describe("toFloatTensor", () => {
+  it("rejects ragged arrays", () => {
+    expect(() => relaxedSwapLayer([[1, 2], [3]] as never, { lo: [0], hi: [1] })).toThrow(/x must be a rectangular numeric array, got a ragged array/);
+  });
+});

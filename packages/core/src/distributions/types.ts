@@ -9,16 +9,28 @@ import type * as tf from "@tensorflow/tfjs-core";
  * `F((b - a)·β)`; a pixel at signed distance `x` with scale τ is `F(sign·x/τ)`.
  */
 export interface Distribution {
-  /** The paper's string id, e.g. `'logistic'`, `'cauchy'`, `'gamma_rev'`. */
+  /** The paper's string id, e.g. `'logistic'`, `'cauchy'`, `'gamma_rev'` (aliases resolve to the canonical id). */
   readonly name: string;
+  /** The shape parameter in use (gamma's p; 0 for families without one). */
+  readonly shape: number;
+  /** The shift k in use (0 by default). */
+  readonly shift: number;
+  /** Whether F(−z) = 1 − F(z) for all z (symmetric noise; only ever true with shift 0). */
+  readonly symmetric: boolean;
   /**
    * Whether the relaxed min `a·F(b−a) + b·(1−F(b−a))` built from this CDF is monotonic, i.e.
-   * `0 ≤ F(x) + x·F'(x) ≤ 1` for all x (Monotonic DSN, ICLR 2022). Requires a Θ(1/x²) tail.
+   * `0 ≤ F(x) + x·F'(x) ≤ 1` for all x (Monotonic DSN, ICLR 2022). Symmetric sigmoids need a pdf tail
+   * Θ(1/x²) (cauchy, reciprocal, optimal); of GenDR's one-sided ones only Lévy qualifies. Evaluated at the
+   * given shift (a shift generally breaks it; see `getDistribution`).
    */
   readonly monotonic: boolean;
   /** CDF F(z) for a number (float64 host math; used by fused CPU kernels). */
   cdf(z: number): number;
-  /** dF/dz for a number. */
+  /**
+   * dF/dz for a number: the derivative the backward pass multiplies by (GenDR's `sigmoid_backward`
+   * in standard form). For `gamma`/`gamma_rev` this is the exact Gamma density, not the derivative of
+   * the truncated series the forward uses (as in GenDR).
+   */
   pdf(z: number): number;
   /** Elementwise CDF of a tensor; differentiable (gradient = `pdfTensor`). */
   cdfTensor(z: tf.Tensor): tf.Tensor;
@@ -28,8 +40,11 @@ export interface Distribution {
 
 /** Parameters of the parametric distributions (`gamma`, `exponential`, `levy` and their `_rev`s). */
 export interface DistributionParams {
-  /** GenDR `dist_shape` (gamma's shape p). Default 0 where GenDR's experiments use 0; gamma needs > 0. */
+  /** GenDR `dist_shape` (gamma's shape p). Ignored by the other families. Gamma requires p > 0 (no default). */
   shape?: number;
-  /** GenDR `dist_shift` k: the argument becomes `z + k`. Default 0. */
+  /**
+   * GenDR `dist_shift` k: the argument becomes `z + k` (`z − k` for the `_rev` variants, which are
+   * mirror images: F_rev(z; k) = 1 − F(−z; k)). Default 0.
+   */
   shift?: number;
 }

@@ -22,3 +22,189 @@ export interface RelaxSwapLayerAttrs {
 }
 /** Gradient of {@link RelaxSwapLayer}: inputs `{ x, alpha, dy, dalpha }`, output `dx: [rows, n]`. */
 export const RelaxSwapLayerGrad = "RelaxSwapLayerGrad";
+
+// @relax/render
+/**
+ * GenDR soft silhouette rasterizer (Petersen et al., CVPR 2022). Inputs `{ faces: [B, F, 3, 3] }`
+ * (x_ndc, y_ndc, depth per corner); output `alpha: [B, S, S]` (row 0 = top, pixel centre
+ * x = (2c+1−S)/S, y = (S−1−2r)/S). Per pixel and face (in index order): barycentric inside test,
+ * signed distance x to the triangle boundary (or its square), fragment s = F(sign·x/τ) with the
+ * named distribution, culled where s ≤ 1e-6, aggregated over faces with the named t-conorm.
+ */
+export const RelaxRasterizeSilhouette = "RelaxRasterizeSilhouette";
+export interface RelaxRasterizeSilhouetteAttrs {
+  imageSize: number;
+  /** GenDR `dist_func` name, incl. `'hard'`. */
+  distribution: string;
+  /** τ (`dist_scale`). */
+  scale: number;
+  /** Use the squared distance (`dist_squared`). */
+  squared: boolean;
+  /** `dist_shape`. */
+  shape: number;
+  /** `dist_shift`. */
+  shift: number;
+  /** GenDR `aggr_alpha_func` name, incl. `'hard'`. */
+  tconorm: string;
+  /** `aggr_alpha_t_conorm_p`. */
+  p: number;
+  /** Culling: faces with outside squared distance ≥ distEps·τ are skipped (`dist_eps`). */
+  distEps: number;
+  /** Gradient at exact `max` ties: `'split'` (autograd of the fold, 50/50) or `'all'` (GenDR: full gradient to every tied face). */
+  maxTies: string;
+  /** Pixel convention: `'gendr'` (+x right) or `'pytorch3d'` (column 0 at x = +1 − 1/S). */
+  pixelConvention: string;
+}
+/** Gradient of {@link RelaxRasterizeSilhouette}: inputs `{ faces, dy }`, output `dfaces: [B, F, 3, 3]`. */
+export const RelaxRasterizeSilhouetteGrad = "RelaxRasterizeSilhouetteGrad";
+
+// @relax/logic
+/**
+ * One differentiable logic gate layer (Petersen et al., NeurIPS 2022) in the four-coefficient form.
+ * Inputs `{ x: [batch, inDim], logits: [outDim, 16] }`; output `y: [batch, outDim]` with
+ * `y[n, j] = C0 + C1·A + C2·B + C3·A·B`, `A = x[n, a_j]`, `B = x[n, b_j]`, `C_j = Mᵀ·p_j`,
+ * `p_j = softmax(logits_j)` (mode 'train') or `one_hot(argmax(logits_j))` (mode 'eval').
+ */
+export const RelaxLogicLayer = "RelaxLogicLayer";
+export interface RelaxLogicLayerAttrs {
+  /** First input index of every neuron (length outDim). */
+  a: ArrayLike<number>;
+  /** Second input index of every neuron (length outDim). */
+  b: ArrayLike<number>;
+  mode: "train" | "eval";
+  /** Multiplies the gradient flowing into the layer input (GradFactor of the reference). */
+  gradFactor: number;
+  /** `x` (and `dx`) is feature-major `[inDim, batch]` instead of `[batch, inDim]` (default false). */
+  featureMajorIn?: boolean;
+  /** `y` (and `dy`) is feature-major `[outDim, batch]` instead of `[batch, outDim]` (default false). */
+  featureMajorOut?: boolean;
+}
+/** Input gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dx: [batch, inDim]`. */
+export const RelaxLogicLayerGradX = "RelaxLogicLayerGradX";
+/** Logit gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dlogits: [outDim, 16]`. */
+export const RelaxLogicLayerGradLogits = "RelaxLogicLayerGradLogits";
+
+// @relax/sort ------------------------------------------------------------------------------------
+
+/** Sorting networks of @relax/sort (DSN, ICML 2021; difftopk, ICML 2022). */
+export type RelaxSortNetworkName = "odd_even" | "bitonic" | "splitter_selection";
+
+/**
+ * A whole relaxed sorting network applied to rows of `x: [rows, n]` in one pass (DSN, ICML 2021).
+ * Inputs `{ x }`; outputs `[sorted: [rows, n], permutation: [rows, n, n] (or [rows, 0, 0] when
+ * `withMatrix` is false)]` with `permutation[r, j, i]` the weight of input i at sorted position j
+ * (papers' convention). Backward saves only x and recomputes the comparator weights in float64.
+ */
+export const RelaxDiffSort = "RelaxDiffSort";
+export interface RelaxDiffSortAttrs {
+  network: "odd_even" | "bitonic";
+  distribution: ComparatorDistribution;
+  steepness: number;
+  artLambda: number;
+  /** Also form the n×n relaxed permutation matrix (O(depth·n²)); else values only (O(depth·n)). */
+  withMatrix: boolean;
+  /** Sorted positions in descending order (row j of the ascending result read as row n−1−j). */
+  descending: boolean;
+  /** Straight-through: exact permutation / sorted values forward, relaxed gradient backward. */
+  hard: boolean;
+}
+/** Gradient of {@link RelaxDiffSort}: inputs `{ x, dSorted, dPermutation }`, output `dx: [rows, n]`. */
+export const RelaxDiffSortGrad = "RelaxDiffSortGrad";
+
+/**
+ * Selected rows of the relaxed permutation matrix, pushed right-to-left through the network
+ * (difftopk, ICML 2022): `y = U0 · P(x)` for a fixed `[k, n]` matrix U0, in O(depth·n·k).
+ * Inputs `{ x }`; output `y: [rows, k, n]`. `init` picks U0: `'topk'` (row j =
+ * e_{n−1−j}: soft one-hot of the (j+1)-th largest), `'rank'` (U0 = [0..n−1]: soft ascending ranks),
+ * `'rank_desc'` (U0 = [n−1..0]).
+ */
+export const RelaxSortNetSelect = "RelaxSortNetSelect";
+export interface RelaxSortNetSelectAttrs {
+  network: RelaxSortNetworkName;
+  /** Rows of U0 (k of 'topk'; 1 for ranks). */
+  k: number;
+  init: "topk" | "rank" | "rank_desc";
+  distribution: ComparatorDistribution;
+  steepness: number;
+  artLambda: number;
+}
+/** Gradient of {@link RelaxSortNetSelect}: inputs `{ x, dy }`, output `dx: [rows, n]`. */
+export const RelaxSortNetSelectGrad = "RelaxSortNetSelectGrad";
+/**
+ * GenDR soft colour image (`aggr_rgb_func='softmax'`, vertex colours). Inputs `{ faces: [B, F, 3, 3],
+ * colors: [B, F, 3, 3] }` (per-corner RGB); output `rgb: [B, S, S, 3]`. Same fragments and culling as
+ * {@link RelaxRasterizeSilhouette}, softmax over depth with temperature γ and a background logit ε/γ.
+ */
+export const RelaxRasterizeRgb = "RelaxRasterizeRgb";
+export interface RelaxRasterizeRgbAttrs extends RelaxRasterizeSilhouetteAttrs {
+  /** Softmax temperature γ (`aggr_rgb_gamma`). */
+  gamma: number;
+  /** Background logit ε (`aggr_rgb_eps`). */
+  eps: number;
+  near: number;
+  far: number;
+  doubleSide: boolean;
+  background: number[];
+}
+/** Gradient of {@link RelaxRasterizeRgb}: inputs `{ faces, colors, dy }`, outputs `[dfaces, dcolors]`. */
+export const RelaxRasterizeRgbGrad = "RelaxRasterizeRgbGrad";
+
+// @relax/core programs and algorithms ------------------------------------------------------------
+
+/**
+ * Relaxed shortest path on vertex-weighted 8-connected grids (AlgoVision, NeurIPS 2021, Warcraft
+ * benchmark). Inputs `{ costs: [B, H, W] }`; output `path: [B, H, W]`. Relaxed Bellman-Ford
+ * `d(v) = c(v) + Σ_j softmin(β·d(N_v))_j·d(N_v)_j` from the top-left source, then a traceback that moves
+ * probability mass from the bottom-right target along the soft predecessor weights, accumulating the
+ * visited mass per cell with a t-conorm. Each row stops on its own (no batch coupling).
+ */
+export const RelaxShortestPath = "RelaxShortestPath";
+export interface RelaxShortestPathAttrs {
+  beta: number;
+  /** Maximum Bellman-Ford iterations. */
+  iterations: number;
+  /** Bellman-Ford stops once max|Δd| ≤ tolerance·max(1, max|d|) (0: never early). */
+  tolerance: number;
+  /** Maximum traceback steps. */
+  traceSteps: number;
+  /** Traceback stops once the mass still travelling is ≤ epsilon. */
+  epsilon: number;
+  /** t-conorm name (see `getTConorm`) and its parameter p (NaN: default). */
+  tconorm: string;
+  p: number;
+}
+/** Gradient of {@link RelaxShortestPath}: inputs `{ costs, dy }`, output `dcosts: [B, H, W]`. */
+export const RelaxShortestPathGrad = "RelaxShortestPathGrad";
+
+// @relax/core distributions
+/**
+ * Elementwise CDF F(z) of a named distribution in standard form (see `getDistribution`).
+ * Inputs `{ z }` (any shape, float32); output F(z), same shape.
+ */
+export const RelaxDistributionCdf = "RelaxDistributionCdf";
+/** Elementwise density F'(z) (the backward's multiplier). Inputs `{ z }`; output F'(z), same shape. */
+export const RelaxDistributionPdf = "RelaxDistributionPdf";
+export interface RelaxDistributionAttrs {
+  /** Canonical distribution id (`DISTRIBUTION_NAMES`). */
+  distribution: string;
+  /** Gamma's shape p (0 for the other families). */
+  shape: number;
+  /** Shift k. */
+  shift: number;
+}
+/**
+ * GroupSum of a logic gate network: inputs `{ x: [batch, n] }`, output `[batch, k]` with
+ * `out[:, c] = Σ_{i in [c·n/k, (c+1)·n/k)} x[:, i] / tau`.
+ */
+export const RelaxGroupSum = "RelaxGroupSum";
+export interface RelaxGroupSumAttrs {
+  k: number;
+  tau: number;
+  /** `x` is feature-major `[n, batch]` (default false); the output is always `[batch, k]`. */
+  featureMajor?: boolean;
+}
+/** Gradient of {@link RelaxGroupSum}: inputs `{ dy: [batch, k] }`, output `dx: [batch, n]` (attrs add `n`). */
+export const RelaxGroupSumGrad = "RelaxGroupSumGrad";
+export interface RelaxGroupSumGradAttrs extends RelaxGroupSumAttrs {
+  n: number;
+}

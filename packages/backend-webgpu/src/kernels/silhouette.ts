@@ -1,0 +1,391 @@
+/**
+ * WGSL GenDR soft silhouette rasterizer (Petersen et al., "GenDR: A Generalized Differentiable
+ * Renderer", CVPR 2022), forward and backward, the same numbers as `@relax/render`'s CPU kernel
+ * (silhouette_kernel.ts): per pixel and face in index order, barycentric inside test (|det| ≥ 1e-10),
+ * squared distance to the nearest edge segment, culling by the face bbox grown by √thr and by outside
+ * d² ≥ thr, fragment s = F(sign·x/τ) dropped when s ≤ 1e-6, folded with the t-conorm from the first
+ * fragment on. One invocation per pixel; the backward pass replays the pixel's fold in reverse and
+ * adds each fragment's gradient to its face's nearest-edge endpoints with a float atomic (CAS loop).
+ *
+ * WGSL exists for the distributions `hard, uniform, gaussian, laplace, logistic, gudermannian, cauchy`
+ * and the aggregations `hard, max, probabilistic, einstein`; other combinations throw (see README).
+ */
+import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import { getDistribution, RelaxRasterizeSilhouette, RelaxRasterizeSilhouetteGrad, type DistributionName, type RelaxRasterizeSilhouetteAttrs } from "@relax/core";
+import { ERF_WGSL } from "../wgsl/erf.js";
+import { elementwiseProgram, f32, i32, run } from "../program.js";
+
+const INV_PI = 0.318309886183790672;
+
+/** WGSL `cdf(z)` / `pdf(z)` of GenDR's distributions in core's standard form, shift k = `uniforms.shift`. */
+const DISTRIBUTIONS: Record<string, { cdf: string; pdf: string; helpers?: string }> = {
+  uniform: {
+    cdf: `let w = z + uniforms.shift; if (w < -1.0) { return 0.0; } if (w < 1.0) { return w * 0.5 + 0.5; } return 1.0;`,
+    pdf: `let w = z + uniforms.shift; return select(0.0, 0.5, w > -1.0 && w < 1.0);`,
+  },
+  gaussian: {
+    helpers: ERF_WGSL,
+    cdf: `return 0.5 * relax_erfc(-(z + uniforms.shift) * 0.70710678118654752);`,
+    pdf: `let w = z + uniforms.shift; return 0.398942280401432678 * exp(-0.5 * w * w);`,
+  },
+  laplace: {
+    cdf: `let w = z + uniforms.shift; let e = 0.5 * exp(-abs(w)); return select(1.0 - e, e, w < 0.0);`,
+    pdf: `return 0.5 * exp(-abs(z + uniforms.shift));`,
+  },
+  logistic: {
+    cdf: `let w = z + uniforms.shift; let e = exp(-abs(w)); return select(e / (1.0 + e), 1.0 / (1.0 + e), w >= 0.0);`,
+    pdf: `let e = exp(-abs(z + uniforms.shift)); return e / ((1.0 + e) * (1.0 + e));`,
+  },
+  gudermannian: {
+    cdf: `let w = z + uniforms.shift; let a = ${2 * INV_PI} * atan(exp(-abs(w))); return select(1.0 - a, a, w < 0.0);`,
+    pdf: `let e = exp(-abs(z + uniforms.shift)); return ${2 * INV_PI} * e / (1.0 + e * e);`,
+  },
+  cauchy: {
+    cdf: `let w = z + uniforms.shift; if (w < -1.0) { return atan(-1.0 / w) * ${INV_PI}; } return atan(w) * ${INV_PI} + 0.5;`,
+    pdf: `let w = z + uniforms.shift; return ${INV_PI} / (1.0 + w * w);`,
+  },
+};
+
+/** WGSL `combine(a, s)`, `dsda(a, s)`, `dsdb(a, s)` of the supported t-conorms. */
+const TCONORMS: Record<string, { s: string; dsda: string; dsdb: string }> = {
+  probabilistic: { s: `return a + b - a * b;`, dsda: `return 1.0 - b;`, dsdb: `return 1.0 - a;` },
+  einstein: {
+    s: `return (a + b) / (1.0 + a * b);`,
+    dsda: `let q = 1.0 + a * b; return (1.0 - b * b) / (q * q);`,
+    dsdb: `let q = 1.0 + a * b; return (1.0 - a * a) / (q * q);`,
+  },
+  max: { s: `return max(a, b);`, dsda: `return 0.0;`, dsdb: `return 0.0;` },
+  hard: { s: `return select(a, 1.0, b > 0.5);`, dsda: `return 0.0;`, dsdb: `return 0.0;` },
+};
+
+/** Distributions and aggregations with a WGSL implementation. */
+export const WGSL_RENDER_DISTRIBUTIONS = ["hard", ...Object.keys(DISTRIBUTIONS)];
+export const WGSL_RENDER_TCONORMS = Object.keys(TCONORMS);
+
+const ALIASES: Record<string, string> = { heaviside: "hard", hyperbolic_secant: "gudermannian" };
+
+function check(attrs: RelaxRasterizeSilhouetteAttrs): { dist: string; tconorm: string } {
+  const dist = ALIASES[attrs.distribution] ?? attrs.distribution;
+  if (!WGSL_RENDER_DISTRIBUTIONS.includes(dist) || !WGSL_RENDER_TCONORMS.includes(attrs.tconorm)) {
+    throw new Error(
+      `@relax/backend-webgpu: RelaxRasterizeSilhouette has no WGSL implementation for distribution '${attrs.distribution}' with tconorm '${attrs.tconorm}' ` +
+        `(supported: distributions ${WGSL_RENDER_DISTRIBUTIONS.join(", ")}; tconorms ${WGSL_RENDER_TCONORMS.join(", ")}). Use tf.setBackend("cpu") for this configuration.`,
+    );
+  }
+  return { dist, tconorm: attrs.tconorm };
+}
+
+const supportCache = new Map<string, number>();
+
+/**
+ * Culling threshold on d² (GenDR: distEps·τ), tightened to the distribution's effective support as the
+ * CPU kernel does (F ≤ 1e-6 beyond it, where GenDR drops the fragment anyway, so no value changes).
+ */
+function cullThreshold(attrs: RelaxRasterizeSilhouetteAttrs, dist: string): number {
+  if (dist === "hard") return 0;
+  let thr2 = attrs.distEps * attrs.scale;
+  const key = `${dist}|${attrs.shape}|${attrs.shift}`;
+  let m = supportCache.get(key);
+  if (m === undefined) {
+    const d = getDistribution(dist as DistributionName, { shape: attrs.shape, shift: attrs.shift });
+    if (d.cdf(0) <= 1e-6) m = 0;
+    else {
+      let lo = -1;
+      while (d.cdf(lo) > 1e-6 && lo > -1e30) lo *= 2;
+      if (d.cdf(lo) > 1e-6) m = Infinity;
+      else {
+        let hi = lo / 2;
+        if (d.cdf(hi) <= 1e-6) hi = 0;
+        for (let i = 0; i < 200 && hi - lo > 1e-12 * Math.max(1, -lo); i++) {
+          const mid = (lo + hi) / 2;
+          if (d.cdf(mid) <= 1e-6) lo = mid;
+          else hi = mid;
+        }
+        m = -lo;
+      }
+    }
+    supportCache.set(key, m);
+  }
+  const xMax = m * attrs.scale;
+  const eff = attrs.squared ? xMax : xMax * xMax;
+  // one float32 ulp of slack so that f32 round-off never culls a fragment the f64 kernel keeps
+  return Math.min(thr2, eff * (1 + 1e-6));
+}
+
+const UNIFORMS = "S : i32, F : i32, tau : f32, thr2 : f32, grow : f32, shift : f32, mirror : i32, squared : i32, maxAll : i32, ";
+
+function fragmentWgsl(dist: string, tconorm: string): string {
+  const d = DISTRIBUTIONS[dist];
+  const t = TCONORMS[tconorm]!;
+  return `
+${d?.helpers ?? ""}
+fn cdf(z : f32) -> f32 { ${d ? d.cdf : "return 0.0;"} }
+fn pdf(z : f32) -> f32 { ${d ? d.pdf : "return 0.0;"} }
+fn combine(a : f32, b : f32) -> f32 { ${t.s} }
+fn dsda(a : f32, b : f32) -> f32 { ${t.dsda} }
+fn dsdb(a : f32, b : f32) -> f32 { ${t.dsdb} }
+
+struct Frag { s : f32, edge : i32, t : f32, cx : f32, cy : f32, d2 : f32, z : f32, sign : f32 };
+
+/** Fragment of face f (batch item bi) at pixel (px, py); s < 0 when culled or dropped. */
+fn fragment(bi : i32, f : i32, px : f32, py : f32) -> Frag {
+  var fr : Frag;
+  fr.s = -1.0;
+  let o = (bi * uniforms.F + f) * 9;
+  let x0 = faces[o]; let y0 = faces[o + 1];
+  let x1 = faces[o + 3]; let y1 = faces[o + 4];
+  let x2 = faces[o + 6]; let y2 = faces[o + 7];
+  let g = uniforms.grow;
+  if (px < min(x0, min(x1, x2)) - g || px > max(x0, max(x1, x2)) + g || py < min(y0, min(y1, y2)) - g || py > max(y0, max(y1, y2)) + g) { return fr; }
+  var det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2);
+  if (det >= 0.0 && det < 1e-10) { det = 1e-10; } else if (det < 0.0 && det > -1e-10) { det = -1e-10; }
+  let w0 = ((y1 - y2) * (px - x2) + (x2 - x1) * (py - y2)) / det;
+  let w1 = ((y2 - y0) * (px - x2) + (x0 - x2) * (py - y2)) / det;
+  let w2 = 1.0 - w0 - w1;
+  ${
+    dist === "hard"
+      ? `if (w0 >= 0.0 && w0 <= 1.0 && w1 >= 0.0 && w1 <= 1.0 && w2 >= 0.0 && w2 <= 1.0) { fr.s = 1.0; }
+  return fr;`
+      : `let inside = w0 > 0.0 && w0 < 1.0 && w1 > 0.0 && w1 < 1.0 && w2 > 0.0 && w2 < 1.0;
+  var best = 3.4e38;
+  for (var e = 0; e < 3; e++) {
+    var ax = x0; var ay = y0; var bx = x1; var by = y1;
+    if (e == 1) { ax = x1; ay = y1; bx = x2; by = y2; }
+    if (e == 2) { ax = x2; ay = y2; bx = x0; by = y0; }
+    let ex = bx - ax; let ey = by - ay;
+    let len = ex * ex + ey * ey;
+    var t = 0.0;
+    if (len > 0.0) { t = clamp(((px - ax) * ex + (py - ay) * ey) / len, 0.0, 1.0); }
+    let cx = ax + t * ex; let cy = ay + t * ey;
+    let dx = cx - px; let dy = cy - py;
+    let d2 = dx * dx + dy * dy;
+    if (d2 < best) { best = d2; fr.edge = e; fr.t = t; fr.cx = cx; fr.cy = cy; }
+  }
+  if (!inside && best >= uniforms.thr2) { return fr; }
+  fr.d2 = best;
+  fr.sign = select(-1.0, 1.0, inside);
+  let x = select(sqrt(best), best, uniforms.squared != 0);
+  fr.z = fr.sign * x / uniforms.tau;
+  let s = cdf(fr.z);
+  if (s > 1e-6) { fr.s = s; }
+  return fr;`
+  }
+}
+
+fn pixelX(col : i32) -> f32 {
+  let S = f32(uniforms.S);
+  return select((2.0 * f32(col) + 1.0 - S) / S, (S - 1.0 - 2.0 * f32(col)) / S, uniforms.mirror != 0);
+}
+`;
+}
+
+function forwardProgram(B: number, S: number, dist: string, tconorm: string) {
+  return elementwiseProgram({
+    key: `silhouette_fwd_${dist}_${tconorm}`,
+    variableNames: ["faces"],
+    outputShape: [B, S, S],
+    uniforms: UNIFORMS,
+    helpers: fragmentWgsl(dist, tconorm),
+    body: `
+    let S = uniforms.S;
+    let bi = index / (S * S);
+    let rem = index - bi * S * S;
+    let r = rem / S;
+    let col = rem - r * S;
+    let py = f32(S - 1 - 2 * r) / f32(S);
+    let px = pixelX(col);
+    var a = 0.0;
+    var has = false;
+    for (var f = 0; f < uniforms.F; f++) {
+      let fr = fragment(bi, f, px, py);
+      if (fr.s < 0.0) { continue; }
+      ${tconorm === "hard" ? "if (fr.s > 0.5) { a = 1.0; }" : "if (!has) { a = fr.s; has = true; } else { a = combine(a, fr.s); }"}
+    }
+    result[index] = a;`,
+  });
+}
+
+function zeroProgram(shape: number[]) {
+  return elementwiseProgram({ key: "silhouette_zero", variableNames: [], outputShape: shape, body: `result[index] = 0.0;` });
+}
+
+const CAP = 64;
+
+/**
+ * Backward, one invocation per pixel: counts the pixel's kept fragments (k), checkpoints the fold state
+ * every ⌈k/64⌉ fragments, then walks the fragments in reverse chunk by chunk (each chunk replayed from
+ * its checkpoint into a small private buffer), carrying the running gradient g of the fold exactly as
+ * the CPU kernel does, and scatters each fragment's gradient with float atomics.
+ */
+function backwardProgram(B: number, F: number, S: number, dist: string, tconorm: string) {
+  const prob = tconorm === "probabilistic";
+  const isMax = tconorm === "max";
+  const step = prob
+    ? `else { gs = g * (1.0 - aPrev); g = g * (1.0 - fr.s); }`
+    : isMax
+      ? `else if (uniforms.maxAll == 0) {
+          if (isTie(aPrev, fr.s)) { gs = 0.5 * g; g = 0.5 * g; }
+          else if (fr.s > aPrev) { gs = g; g = 0.0; }
+        }
+        if (uniforms.maxAll != 0) { gs = select(0.0, g0, isTie(fr.s, alpha)); }`
+      : `else { gs = g * dsdb(aPrev, fr.s); g = g * dsda(aPrev, fr.s); }`;
+  const program = elementwiseProgram({
+    key: `silhouette_bwd_${dist}_${tconorm}`,
+    variableNames: ["faces", "dy"],
+    outputShape: [B, F, 3, 3],
+    count: B * S * S,
+    uniforms: UNIFORMS,
+    helpers: `${fragmentWgsl(dist, tconorm)}
+fn atomicAddF(i : i32, v : f32) {
+  var old = atomicLoad(&result[i]);
+  loop {
+    let nv = bitcast<i32>(bitcast<f32>(old) + v);
+    let r = atomicCompareExchangeWeak(&result[i], old, nv);
+    if (r.exchanged) { break; }
+    old = r.old_value;
+  }
+}
+fn isTie(a : f32, b : f32) -> bool { return abs(a - b) <= 1e-6 * max(abs(a), abs(b)); }
+fn scatter(bi : i32, f : i32, fr : Frag, coef : f32, px : f32, py : f32) {
+  let base = (bi * uniforms.F + f) * 9;
+  let ia = base + fr.edge * 3;
+  let ib = base + ((fr.edge + 1) % 3) * 3;
+  let gx = coef * (fr.cx - px);
+  let gy = coef * (fr.cy - py);
+  atomicAddF(ia, (1.0 - fr.t) * gx);
+  atomicAddF(ia + 1, (1.0 - fr.t) * gy);
+  atomicAddF(ib, fr.t * gx);
+  atomicAddF(ib + 1, fr.t * gy);
+}
+fn slope(fr : Frag) -> f32 {
+  let ds = fr.sign * pdf(fr.z) / uniforms.tau;
+  if (uniforms.squared != 0) { return 2.0 * ds; }
+  let d = sqrt(fr.d2);
+  return select(0.0, ds / d, d > 1e-12);
+}`,
+    body: `
+    let S = uniforms.S;
+    let bi = index / (S * S);
+    let rem = index - bi * S * S;
+    let r = rem / S;
+    let col = rem - r * S;
+    let g0 = dy[index];
+    if (g0 != 0.0) {
+      let py = f32(S - 1 - 2 * r) / f32(S);
+      let px = pixelX(col);
+      var k = 0;
+      for (var f = 0; f < uniforms.F; f++) {
+        if (fragment(bi, f, px, py).s >= 0.0) { k++; }
+      }
+      let stride = max(1, (k + ${CAP - 1}) / ${CAP});
+      var ckF : array<i32, ${CAP}>;
+      var ckA : array<f32, ${CAP}>;
+      var alpha = 0.0;
+      var j = 0;
+      for (var f = 0; f < uniforms.F; f++) {
+        let fr = fragment(bi, f, px, py);
+        if (fr.s < 0.0) { continue; }
+        if (j % stride == 0) { ckF[j / stride] = f; ckA[j / stride] = alpha; }
+        alpha = select(combine(alpha, fr.s), fr.s, j == 0);
+        j++;
+      }
+      var g = g0;
+      var chF : array<i32, ${CAP}>;
+      var chA : array<f32, ${CAP}>;
+      let chunks = (k + stride - 1) / stride;
+      for (var m = chunks - 1; m >= 0; m--) {
+        let j0 = m * stride;
+        let j1 = min(k, j0 + stride);
+        // replay the chunk from its checkpoint: face index and a_{j-1} of each of its fragments
+        var a = ckA[m];
+        var jj = j0;
+        var filled = 0;
+        for (var f = ckF[m]; f < uniforms.F && jj < j1; f++) {
+          let fr = fragment(bi, f, px, py);
+          if (fr.s < 0.0) { continue; }
+          if (filled < ${CAP}) { chF[filled] = f; chA[filled] = a; filled++; }
+          a = select(combine(a, fr.s), fr.s, jj == 0);
+          jj++;
+        }
+        for (var t = j1 - 1; t >= j0; t--) {
+          var f = 0;
+          var aPrev = 0.0;
+          if (t - j0 < ${CAP}) {
+            f = chF[t - j0];
+            aPrev = chA[t - j0];
+          } else {
+            // chunk longer than the buffer (k > ${CAP * CAP}): replay from the checkpoint up to t
+            var a2 = ckA[m];
+            var j2 = j0;
+            for (var f2 = ckF[m]; f2 < uniforms.F; f2++) {
+              let q = fragment(bi, f2, px, py);
+              if (q.s < 0.0) { continue; }
+              if (j2 == t) { f = f2; aPrev = a2; break; }
+              a2 = select(combine(a2, q.s), q.s, j2 == 0);
+              j2++;
+            }
+          }
+          let fr = fragment(bi, f, px, py);
+          var gs = 0.0;
+          if (t == 0) { gs = g; }
+          ${step}
+          if (gs == 0.0) { continue; }
+          let coef = gs * slope(fr);
+          if (coef == 0.0 || isinf(coef) || isnan(coef)) { continue; }
+          scatter(bi, f, fr, coef, px, py);
+        }
+      }
+    }`,
+  });
+  return { ...program, atomic: true };
+}
+
+function uniformsOf(attrs: RelaxRasterizeSilhouetteAttrs, F: number, dist: string) {
+  const thr2 = cullThreshold(attrs, dist);
+  return [
+    i32(attrs.imageSize),
+    i32(F),
+    f32(attrs.scale),
+    f32(Math.min(thr2, 3.0e38)),
+    f32(Math.min(Math.sqrt(thr2), 3.0e38)),
+    f32(attrs.shift),
+    i32(attrs.pixelConvention === "pytorch3d" ? 1 : 0),
+    i32(attrs.squared ? 1 : 0),
+    i32(attrs.maxTies === "all" ? 1 : 0),
+  ];
+}
+
+export const rasterizeSilhouetteConfig: KernelConfig = {
+  kernelName: RelaxRasterizeSilhouette,
+  backendName: "webgpu",
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const gpu = backend as WebGPUBackend;
+    const at = attrs as unknown as RelaxRasterizeSilhouetteAttrs;
+    const { dist, tconorm } = check(at);
+    const faces = inputs.faces as TensorInfo;
+    const [B, F] = faces.shape as [number, number];
+    const S = at.imageSize;
+    if (F === 0) return gpu.makeTensorInfo([B, S, S], "float32", new Float32Array(B * S * S));
+    return run(gpu, forwardProgram(B, S, dist, tconorm), [faces], "float32", uniformsOf(at, F, dist));
+  },
+};
+
+export const rasterizeSilhouetteGradConfig: KernelConfig = {
+  kernelName: RelaxRasterizeSilhouetteGrad,
+  backendName: "webgpu",
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const gpu = backend as WebGPUBackend;
+    const at = attrs as unknown as RelaxRasterizeSilhouetteAttrs;
+    const { dist, tconorm } = check(at);
+    const { faces, dy } = inputs as Record<string, TensorInfo>;
+    const [B, F] = faces!.shape as [number, number];
+    const S = at.imageSize;
+    const out = run(gpu, zeroProgram([B, F, 3, 3]), [], "float32");
+    if (dist === "hard" || tconorm === "hard" || F === 0 || S === 0) return out;
+    const program = backwardProgram(B, F, S, dist, tconorm);
+    // accumulate into the zero-filled buffer (runWebGPUProgram's `output` argument)
+    gpu.runWebGPUProgram(program, [faces!, dy!], "float32", [...program.leadingUniforms, ...uniformsOf(at, F, dist)], out);
+    return out;
+  },
+};

@@ -1,0 +1,58 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { describe, expect, it } from "vitest";
+import { RelaxLogicLayer, RelaxLogicLayerGradLogits, RelaxLogicLayerGradX, runFusedKernel, type RelaxLogicLayerAttrs } from "@relax/core";
+import "@relax/logic"; // registers the CPU kernels
+import { fanoutTable } from "../src/kernels/logic_layer.js";
+import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
+
+const ok = await initWebGPU();
+const batch = 37;
+const inDim = 23;
+const outDim = 41;
+const a = Int32Array.from({ length: outDim }, (_, j) => (j * 7) % inDim);
+const b = Int32Array.from({ length: outDim }, (_, j) => (j * 11 + 3) % inDim);
+b[5] = a[5]!; // a neuron reading the same input twice
+const xs = randomFloats(batch * inDim, 11, 0, 1);
+const logitsV = randomFloats(outDim * 16, 12, -3, 3);
+logitsV[16 * 2 + 4] = logitsV[16 * 2 + 9] = 10; // tie for argmax (first max wins)
+const dyV = randomFloats(batch * outDim, 13, -1, 1);
+
+async function runAll(backend: "cpu" | "webgpu", mode: "train" | "eval") {
+  return onBackend(backend, async () => {
+    const attrs: RelaxLogicLayerAttrs = { a, b, mode, gradFactor: 1.5 };
+    const x = tf.tensor2d(xs, [batch, inDim]);
+    const logits = tf.tensor2d(logitsV, [outDim, 16]);
+    const dy = tf.tensor2d(dyV, [batch, outDim]);
+    const y = runFusedKernel<tf.Tensor>(RelaxLogicLayer, { x, logits }, attrs);
+    const dx = runFusedKernel<tf.Tensor>(RelaxLogicLayerGradX, { x, logits, dy }, attrs);
+    const dl = runFusedKernel<tf.Tensor>(RelaxLogicLayerGradLogits, { x, logits, dy }, attrs);
+    const [yv, dxv, dlv] = await Promise.all([y.data(), dx.data(), dl.data()]);
+    expect(dx.shape).toEqual([batch, inDim]);
+    expect(dl.shape).toEqual([outDim, 16]);
+    tf.dispose([x, logits, dy, y, dx, dl]);
+    return { y: yv as Float32Array, dx: dxv as Float32Array, dlogits: dlv as Float32Array };
+  });
+}
+
+describe("fanoutTable", () => {
+  it("lists every (neuron, role) of each input in CSR order", () => {
+    const t = fanoutTable([0, 2, 0], [1, 0, 0], 3);
+    // offsets: input0: (0,a) (1,b) (2,a) (2,b) ; input1: (0,b) ; input2: (1,a)
+    expect(Array.from(t)).toEqual([0, 4, 5, 6, 0, 3, 4, 5, 1, 2]);
+  });
+});
+
+describe.runIf(ok)("RelaxLogicLayer on webgpu", () => {
+  for (const mode of ["train", "eval"] as const) {
+    it(`matches the CPU kernels in ${mode} mode (y, dx, dlogits)`, async () => {
+      const cpu = await runAll("cpu", mode);
+      const gpu = await runAll("webgpu", mode);
+      expect(tf.getBackend()).toBe("webgpu");
+      const err = { y: maxAbsError(gpu.y, cpu.y), dx: maxAbsError(gpu.dx, cpu.dx), dlogits: maxAbsError(gpu.dlogits, cpu.dlogits) };
+      console.log(`logic ${mode} max|webgpu − cpu|`, err);
+      expect(maxRelViolation(gpu.y, cpu.y, 1e-4, 1e-6)).toBeLessThanOrEqual(1);
+      expect(maxRelViolation(gpu.dx, cpu.dx, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+      expect(maxRelViolation(gpu.dlogits, cpu.dlogits, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+    });
+  }
+});

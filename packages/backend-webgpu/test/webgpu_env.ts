@@ -1,0 +1,76 @@
+/**
+ * Shared test environment: activates tfjs's `webgpu` backend (Dawn in Node) and reports whether it
+ * is really active. Without an adapter, WebGPU tests are skipped locally but FAIL when `CI` or
+ * `REQUIRE_WEBGPU=1` is set, so CI can never silently fall back to another backend.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { setInputChecks } from "@relax/core";
+import "../src/index.js";
+
+export const webgpuRequired = Boolean(process.env.CI) || process.env.REQUIRE_WEBGPU === "1";
+
+let cached: Promise<boolean> | undefined;
+
+/** Initialises the webgpu backend once; true when it is active. Throws when required but missing. */
+export function initWebGPU(): Promise<boolean> {
+  cached ??= (async () => {
+    let ok = false;
+    let why = "";
+    try {
+      ok = await tf.setBackend("webgpu");
+    } catch (e) {
+      why = String(e);
+    }
+    ok = ok && tf.getBackend() === "webgpu";
+    if (ok) setInputChecks(false); // see onBackend
+    if (!ok && webgpuRequired) {
+      throw new Error(`WebGPU is required (CI / REQUIRE_WEBGPU=1) but tf.setBackend('webgpu') failed: no adapter? ${why} VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}`);
+    }
+    return ok;
+  })();
+  return cached;
+}
+
+/** Runs `fn` on the named backend and returns plain arrays of its tensor results. */
+export async function onBackend<T>(backend: "cpu" | "webgpu", fn: () => T): Promise<T> {
+  const ok = await tf.setBackend(backend);
+  if (!ok || tf.getBackend() !== backend) throw new Error(`backend ${backend} not active (got ${tf.getBackend()})`);
+  // core's NaN/Inf input scan reads data synchronously, which Dawn in Node cannot do (no OffscreenCanvas).
+  setInputChecks(backend !== "webgpu");
+  return fn();
+}
+
+/** Max |a − b| / (atol + rtol·|b|) over all entries; ≤ 1 means within tolerance. */
+export function maxRelViolation(a: ArrayLike<number>, b: ArrayLike<number>, rtol = 1e-4, atol = 1e-5): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs((a[i] as number) - (b[i] as number));
+    const v = d / (atol + rtol * Math.abs(b[i] as number));
+    if (!(v <= worst)) worst = Number.isNaN(v) ? Infinity : v;
+  }
+  return worst;
+}
+
+/** Max |a − b|. */
+export function maxAbsError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+  return worst;
+}
+
+/** Deterministic pseudo-random floats in [lo, hi) (mulberry32). */
+export function randomFloats(count: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    out[i] = lo + (hi - lo) * u;
+  }
+  return out;
+}

@@ -1,0 +1,386 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError } from "../errors.js";
+import { registerFusedGradient, registerHostKernel, runFusedKernel, useFused } from "../kernels/fused.js";
+import { RelaxShortestPath, RelaxShortestPathGrad, type RelaxShortestPathAttrs } from "../kernels/kernel_names.js";
+import { softArgMin } from "../relaxed/soft_min_max.js";
+import { getTConorm, TCONORM_NAMES } from "../tnorms/index.js";
+import { assertFinite, assertInRange, assertInteger, assertOneOf, assertPositive, assertRank, inputChecksEnabled, toFloatTensor, type TensorInput } from "../validate.js";
+
+/** Options of {@link shortestPath}. */
+export interface ShortestPathOptions {
+  /** Inverse temperature β of the soft-min over neighbours (default 10). */
+  beta?: number;
+  /** Maximum Bellman-Ford iterations (default H·W, enough for any grid). */
+  iterations?: number;
+  /** Bellman-Ford stops early once max|Δd| ≤ tolerance·max(1, max d) (default 1e-6; 0 runs all iterations). */
+  tolerance?: number;
+  /** Maximum traceback steps (default H·W). */
+  traceSteps?: number;
+  /** The traceback stops once the mass still travelling is ≤ epsilon (default 1e-6). */
+  epsilon?: number;
+  /** t-conorm accumulating the visited mass per cell (default `'probabilistic'`; AlgoVision's example also uses `'hamacher'`, `'yager'` with p = 1). */
+  tconorm?: string;
+  /** Parameter p of the t-conorm (default: the family's default). */
+  p?: number;
+}
+
+/** Distance of unreached cells (finite, so no Inf/NaN reaches a gradient). */
+const UNREACHED = 1e9;
+/** Value of the out-of-grid padding in the reference: its soft-min weight is exactly 0. */
+const OUTSIDE = 1e30;
+const DIRS: readonly (readonly [number, number])[] = [
+  [-1, -1],
+  [-1, 0],
+  [-1, 1],
+  [0, -1],
+  [0, 1],
+  [1, -1],
+  [1, 0],
+  [1, 1],
+];
+
+function resolve(op: string, costs: tf.Tensor, options: ShortestPathOptions): RelaxShortestPathAttrs {
+  const [, H, W] = costs.shape as [number, number, number];
+  const tconorm = assertOneOf(op, "tconorm", options.tconorm ?? "probabilistic", TCONORM_NAMES);
+  const p = options.p ?? NaN;
+  getTConorm(tconorm, Number.isNaN(p) ? undefined : p, op); // validates p
+  return {
+    beta: assertPositive(op, "beta", options.beta ?? 10),
+    iterations: assertInteger(op, "iterations", options.iterations ?? H * W, 1),
+    tolerance: assertInRange(op, "tolerance", options.tolerance ?? 1e-6, 0, 1),
+    traceSteps: assertInteger(op, "traceSteps", options.traceSteps ?? H * W, 1),
+    epsilon: assertInRange(op, "epsilon", options.epsilon ?? 1e-6, 0, 1),
+    tconorm,
+    p,
+  };
+}
+
+/**
+ * Relaxed shortest path on a vertex-weighted 8-connected grid (AlgoVision, Petersen et al., NeurIPS
+ * 2021, Sec. 4.2; the Warcraft terrain benchmark of Vlastelica et al.): from the top-left cell to the
+ * bottom-right cell. A relaxed Bellman-Ford computes `d(v) = c(v) + Σ_j softmin_β(d(N_v))_j·d(N_v)_j`
+ * (the source keeps d = c(source)); a traceback then starts unit mass at the target and moves it
+ * along the soft predecessor weights until it is absorbed at the source, and each cell's path value
+ * is the t-conorm of the masses that visited it. As β → ∞ this is the indicator of the shortest
+ * path. Runs a fused CPU kernel (forward and gradient) when the backend has it.
+ *
+ * @param costs `[batch, H, W]` non-negative vertex costs
+ * @param options `beta` 10, `iterations` H·W, `tolerance` 1e-6, `traceSteps` H·W, `epsilon` 1e-6, `tconorm` 'probabilistic', `p`
+ * @returns `[batch, H, W]` relaxed path indicator in [0, 1]
+ * @example
+ * const costs = tf.tensor3d([[[1, 9, 9], [9, 1, 9], [9, 9, 1]]]);
+ * const path = shortestPath(costs, { beta: 20 });
+ * // ≈ [[[1, 0, 0], [0, 1, 0], [0, 0, 1]]]
+ */
+export function shortestPath(costs: TensorInput, options: ShortestPathOptions = {}): tf.Tensor3D {
+  const op = "shortestPath";
+  const c = toFloatTensor(op, "costs", costs);
+  assertRank(op, "costs", c, [3], "[batch, H, W]");
+  if (c.size === 0) throw new RelaxError(op, "costs", "a non-empty [batch, H, W] tensor", `[${c.shape.join(", ")}]`);
+  const attrs = resolve(op, c, options);
+  assertFinite(op, "costs", c);
+  if (inputChecksEnabled()) {
+    const v = c.dataSync();
+    for (let i = 0; i < v.length; i++) {
+      if ((v[i] as number) < 0) throw new RelaxError(op, "costs", "non-negative vertex costs", `${v[i]} at flat index ${i}`);
+    }
+  }
+  if (useFused(RelaxShortestPath)) return runFusedKernel<tf.Tensor3D>(RelaxShortestPath, { costs: c }, attrs);
+  return shortestPathReference(c as tf.Tensor3D, attrs);
+}
+
+/** Shifts `x: [B, H, W]` by (dy, dx) — out[y, x] = in[y − dy, x − dx] — filling with `fill`. */
+function shift(x: tf.Tensor, dy: number, dx: number, fill: number): tf.Tensor {
+  const [, H, W] = x.shape as [number, number, number];
+  const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1]], fill);
+  return tf.slice(padded, [0, 1 - dy, 1 - dx], [-1, H, W]);
+}
+
+/**
+ * Reference composition of {@link shortestPath} from tfjs ops (defines the numbers; slow).
+ * Same semantics as the fused kernel, per-row stopping included.
+ */
+export function shortestPathReference(costs: tf.Tensor3D, attrs: RelaxShortestPathAttrs): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, H, W] = costs.shape;
+    const N = H * W;
+    const sourceMask = tf.tensor(Array.from({ length: N }, (_, i) => (i === 0 ? 1 : 0)), [1, H, W]);
+    const notSource = tf.sub(1, sourceMask);
+    const sourceCost = tf.mul(costs, sourceMask);
+    // neighbour values of every cell along a new last axis; out-of-grid cells get weight 0.
+    const neighbours = (d: tf.Tensor): tf.Tensor => tf.stack(DIRS.map(([dy, dx]) => shift(d, -dy, -dx, OUTSIDE)), -1);
+    let d: tf.Tensor = tf.add(tf.mul(notSource, UNREACHED), sourceCost);
+    const active = new Float32Array(B).fill(1);
+    for (let t = 0; t < attrs.iterations && active.some((a) => a === 1); t++) {
+      const nb = neighbours(d);
+      const w = softArgMin(nb, { beta: attrs.beta });
+      const relaxed = tf.add(tf.sum(tf.mul(w, nb), -1), costs);
+      let next = tf.add(tf.mul(relaxed, notSource), sourceCost);
+      // rows that converged keep their distances (each row stops on its own, as in the kernel)
+      const act = tf.reshape(tf.tensor1d(Float32Array.from(active)), [B, 1, 1]);
+      next = tf.add(tf.mul(act, next), tf.mul(tf.sub(1, act), d));
+      const nv = next.dataSync();
+      const ov = d.dataSync();
+      for (let b = 0; b < B; b++) {
+        if (active[b] !== 1) continue;
+        if (converged(nv, ov, b * N, N, attrs.tolerance)) active[b] = 0;
+      }
+      d = next;
+    }
+    const weights = softArgMin(neighbours(d), { beta: attrs.beta }); // [B, H, W, 8]
+    const S = getTConorm(attrs.tconorm, Number.isNaN(attrs.p) ? undefined : attrs.p);
+    const target = Array.from({ length: N }, (_, i) => (i === N - 1 ? 1 : 0));
+    let m: tf.Tensor = tf.tile(tf.tensor(target, [1, H, W]), [B, 1, 1]);
+    let path: tf.Tensor = tf.zeros([B, H, W]);
+    const moving = new Float32Array(B).fill(1);
+    for (let k = 0; k < attrs.traceSteps; k++) {
+      path = S.sTensor(path, m);
+      const mv = tf.mul(m, notSource); // mass at the source is absorbed
+      const mass = tf.sum(mv, [1, 2]).dataSync();
+      for (let b = 0; b < B; b++) if (!((mass[b] as number) > attrs.epsilon)) moving[b] = 0;
+      if (!moving.some((a) => a === 1) || k + 1 >= attrs.traceSteps) break;
+      const transport = tf.mul(tf.expandDims(tf.mul(mv, tf.reshape(tf.tensor1d(Float32Array.from(moving)), [B, 1, 1])), -1), weights);
+      const parts = tf.unstack(transport, -1).map((tj, j) => shift(tj, (DIRS[j] as [number, number])[0], (DIRS[j] as [number, number])[1], 0));
+      m = tf.addN(parts);
+    }
+    return path as tf.Tensor3D;
+  });
+}
+
+function converged(next: ArrayLike<number>, prev: ArrayLike<number>, off: number, N: number, tol: number): boolean {
+  if (tol <= 0) return false;
+  let maxAbs = 1;
+  let maxDelta = 0;
+  for (let i = 0; i < N; i++) {
+    const v = next[off + i] as number;
+    if (!(v < UNREACHED / 2)) return false;
+    maxAbs = Math.max(maxAbs, Math.abs(v));
+    maxDelta = Math.max(maxDelta, Math.abs(v - (prev[off + i] as number)));
+  }
+  return maxDelta <= tol * maxAbs;
+}
+
+// ---- fused host kernel ---------------------------------------------------------------------------
+
+interface RowTape {
+  /** Bellman-Ford iterates d_0..d_T, each N values. */
+  d: Float64Array[];
+  /** Final predecessor weights [N, 8] (0 for out-of-grid neighbours and the source). */
+  w: Float64Array;
+  /** Traceback masses m_0..m_{K−1} and path values path_0..path_{K−1} (before each update). */
+  m: Float64Array[];
+  path: Float64Array[];
+  out: Float64Array;
+}
+
+/** Neighbour table: nbr[v*8 + j] = index of the j-th neighbour of v, or −1 outside the grid. */
+function neighbourTable(H: number, W: number): Int32Array {
+  const nbr = new Int32Array(H * W * 8).fill(-1);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      for (let j = 0; j < 8; j++) {
+        const [dy, dx] = DIRS[j] as [number, number];
+        const yy = y + dy;
+        const xx = x + dx;
+        if (yy >= 0 && yy < H && xx >= 0 && xx < W) nbr[(y * W + x) * 8 + j] = yy * W + xx;
+      }
+    }
+  }
+  return nbr;
+}
+
+/** Soft-min weights of v's neighbours in `d` into w[0..7]; returns Σ w·d. */
+function softminAt(d: Float64Array, nbr: Int32Array, v: number, beta: number, w: Float64Array, wOff: number): number {
+  let mn = Infinity;
+  for (let j = 0; j < 8; j++) {
+    const u = nbr[v * 8 + j] as number;
+    if (u >= 0 && (d[u] as number) < mn) mn = d[u] as number;
+  }
+  let sum = 0;
+  for (let j = 0; j < 8; j++) {
+    const u = nbr[v * 8 + j] as number;
+    const e = u >= 0 ? Math.exp(-beta * ((d[u] as number) - mn)) : 0;
+    w[wOff + j] = e;
+    sum += e;
+  }
+  let mean = 0;
+  for (let j = 0; j < 8; j++) {
+    const u = nbr[v * 8 + j] as number;
+    const wj = (w[wOff + j] as number) / sum;
+    w[wOff + j] = wj;
+    if (u >= 0) mean += wj * (d[u] as number);
+  }
+  return mean;
+}
+
+function forwardRow(c: Float32Array, off: number, H: number, W: number, nbr: Int32Array, a: RelaxShortestPathAttrs, S: { s(a: number, b: number): number }): RowTape {
+  const N = H * W;
+  let d = new Float64Array(N).fill(UNREACHED);
+  d[0] = c[off] as number;
+  const ds = [d];
+  const tmp = new Float64Array(8);
+  for (let t = 0; t < a.iterations; t++) {
+    const next = new Float64Array(N);
+    next[0] = c[off] as number;
+    for (let v = 1; v < N; v++) next[v] = (c[off + v] as number) + softminAt(d, nbr, v, a.beta, tmp, 0);
+    ds.push(next);
+    const done = converged(next, d, 0, N, a.tolerance);
+    d = next;
+    if (done) break;
+  }
+  const w = new Float64Array(N * 8);
+  for (let v = 1; v < N; v++) softminAt(d, nbr, v, a.beta, w, v * 8);
+  let m = new Float64Array(N);
+  m[N - 1] = 1;
+  let path = new Float64Array(N);
+  const ms: Float64Array[] = [];
+  const paths: Float64Array[] = [];
+  for (let k = 0; k < a.traceSteps; k++) {
+    ms.push(m);
+    paths.push(path);
+    const np = new Float64Array(N);
+    for (let v = 0; v < N; v++) np[v] = S.s(path[v] as number, m[v] as number);
+    path = np;
+    let mass = 0;
+    for (let v = 1; v < N; v++) mass += m[v] as number;
+    if (!(mass > a.epsilon) || k + 1 >= a.traceSteps) break;
+    const nm = new Float64Array(N);
+    for (let v = 1; v < N; v++) {
+      const mv = m[v] as number;
+      if (mv === 0) continue;
+      for (let j = 0; j < 8; j++) {
+        const u = nbr[v * 8 + j] as number;
+        if (u >= 0) nm[u] = (nm[u] as number) + mv * (w[v * 8 + j] as number);
+      }
+    }
+    m = nm;
+  }
+  return { d: ds, w, m: ms, path: paths, out: path };
+}
+
+function backwardRow(tape: RowTape, gOut: Float32Array, off: number, H: number, W: number, nbr: Int32Array, a: RelaxShortestPathAttrs, S: { dsda(a: number, b: number): number }, gc: Float32Array): void {
+  const N = H * W;
+  const K = tape.m.length;
+  let gP = new Float64Array(N);
+  for (let v = 0; v < N; v++) gP[v] = gOut[off + v] as number;
+  const gW = new Float64Array(N * 8);
+  let gmNext: Float64Array | null = null; // gradient of m_{k+1}
+  for (let k = K - 1; k >= 0; k--) {
+    const m = tape.m[k] as Float64Array;
+    const p = tape.path[k] as Float64Array;
+    const gm = new Float64Array(N);
+    const gPrev = new Float64Array(N);
+    for (let v = 0; v < N; v++) {
+      const g = gP[v] as number;
+      gm[v] = g * S.dsda(m[v] as number, p[v] as number);
+      gPrev[v] = g * S.dsda(p[v] as number, m[v] as number);
+    }
+    if (gmNext) {
+      for (let v = 1; v < N; v++) {
+        const mv = m[v] as number;
+        let acc = 0;
+        for (let j = 0; j < 8; j++) {
+          const u = nbr[v * 8 + j] as number;
+          if (u < 0) continue;
+          const gu = gmNext[u] as number;
+          acc += (tape.w[v * 8 + j] as number) * gu;
+          gW[v * 8 + j] = (gW[v * 8 + j] as number) + mv * gu;
+        }
+        gm[v] = (gm[v] as number) + acc;
+      }
+    }
+    gmNext = gm;
+    gP = gPrev;
+  }
+  // weights → final distances
+  const T = tape.d.length - 1;
+  let gD = new Float64Array(N);
+  const dT = tape.d[T] as Float64Array;
+  for (let v = 1; v < N; v++) {
+    let dot = 0;
+    for (let j = 0; j < 8; j++) dot += (tape.w[v * 8 + j] as number) * (gW[v * 8 + j] as number);
+    for (let j = 0; j < 8; j++) {
+      const u = nbr[v * 8 + j] as number;
+      if (u < 0) continue;
+      const wj = tape.w[v * 8 + j] as number;
+      gD[u] = (gD[u] as number) - a.beta * wj * ((gW[v * 8 + j] as number) - dot);
+    }
+  }
+  void dT;
+  // Bellman-Ford iterations in reverse
+  const w = new Float64Array(8);
+  for (let t = T - 1; t >= 0; t--) {
+    const d = tape.d[t] as Float64Array;
+    const gPrev = new Float64Array(N);
+    for (let v = 0; v < N; v++) gc[off + v] = (gc[off + v] as number) + (gD[v] as number);
+    for (let v = 1; v < N; v++) {
+      const g = gD[v] as number;
+      if (g === 0) continue;
+      const mean = softminAt(d, nbr, v, a.beta, w, 0);
+      for (let j = 0; j < 8; j++) {
+        const u = nbr[v * 8 + j] as number;
+        if (u < 0) continue;
+        const wj = w[j] as number;
+        if (wj === 0) continue;
+        gPrev[u] = (gPrev[u] as number) + g * wj * (1 - a.beta * ((d[u] as number) - mean));
+      }
+    }
+    gD = gPrev;
+  }
+  gc[off] = (gc[off] as number) + (gD[0] as number);
+}
+
+function tconormOf(a: RelaxShortestPathAttrs) {
+  return getTConorm(a.tconorm, Number.isNaN(a.p) ? undefined : a.p);
+}
+
+/**
+ * The tapes of the most recent forward call, so the gradient kernel (which normally runs right after
+ * it, in a training step) need not recompute the forward pass. Keyed by the identity of the costs'
+ * backing array (on the CPU backend `readSync` returns the tensor's own array) and the attributes; a
+ * miss (other backend, other call in between) just recomputes.
+ */
+let lastForward: { values: Float32Array; key: string; tapes: RowTape[] } | null = null;
+
+function attrsKey(a: RelaxShortestPathAttrs, shape: number[]): string {
+  return `${a.beta}|${a.iterations}|${a.tolerance}|${a.traceSteps}|${a.epsilon}|${a.tconorm}|${a.p}|${shape.join("x")}`;
+}
+
+registerHostKernel<RelaxShortestPathAttrs>(RelaxShortestPath, ({ costs }, attrs) => {
+  const [B, H, W] = costs!.shape as [number, number, number];
+  const N = H * W;
+  const nbr = neighbourTable(H, W);
+  const S = tconormOf(attrs);
+  const out = new Float32Array(B * N);
+  const tapes: RowTape[] = [];
+  for (let b = 0; b < B; b++) {
+    const tape = forwardRow(costs!.values, b * N, H, W, nbr, attrs, S);
+    out.set(tape.out, b * N);
+    tapes.push(tape);
+  }
+  lastForward = { values: costs!.values, key: attrsKey(attrs, costs!.shape), tapes };
+  return { values: out, shape: [B, H, W] };
+});
+
+registerHostKernel<RelaxShortestPathAttrs>(RelaxShortestPathGrad, ({ costs, dy }, attrs) => {
+  const [B, H, W] = costs!.shape as [number, number, number];
+  const N = H * W;
+  const nbr = neighbourTable(H, W);
+  const S = tconormOf(attrs);
+  const gc = new Float32Array(B * N);
+  const cached = lastForward && lastForward.values === costs!.values && lastForward.key === attrsKey(attrs, costs!.shape) ? lastForward.tapes : null;
+  lastForward = null;
+  for (let b = 0; b < B; b++) {
+    const tape = cached?.[b] ?? forwardRow(costs!.values, b * N, H, W, nbr, attrs, S);
+    backwardRow(tape, dy!.values, b * N, H, W, nbr, attrs, S, gc);
+  }
+  return { values: gc, shape: [B, H, W] };
+});
+
+registerFusedGradient<RelaxShortestPathAttrs>({
+  kernelName: RelaxShortestPath,
+  inputsToSave: ["costs"],
+  gradFunc: ([dy], [costs], attrs) => ({
+    costs: () => runFusedKernel<tf.Tensor>(RelaxShortestPathGrad, { costs: costs!, dy: dy! }, attrs),
+  }),
+});
