@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RelaxError, argminSearch, bubbleSort, editDistance, program, top1 } from "../src/index.js";
 import { countLeakedTensors, gradCheck, maxViolation } from "../src/testing/index.js";
@@ -42,6 +43,18 @@ describe("bubbleSort", () => {
     expect(maxViolation(bubbleSort(rows, { beta: 100 }).swaps.arraySync(), rows.map(inversions), 0, 1e-3)).toBe(0);
     // hard mode is exact at any beta
     expect(maxViolation(bubbleSort(rows, { beta: 1, hard: true }).sorted.arraySync(), exact, 0, 1e-6)).toBe(0);
+  });
+
+  it("property: hard mode sorts exactly and counts the inversions (any input)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -50, max: 50 }), { minLength: 1, maxLength: 6 }), (ints) => {
+        const xs = ints.map((v, i) => v + i * 1e-3); // distinct values
+        const r = bubbleSort([xs], { beta: 10, hard: true });
+        const sorted = [...xs].sort((a, b) => a - b);
+        return maxViolation(r.sorted.arraySync(), [sorted], 0, 1e-4) === 0 && Math.abs((r.swaps.dataSync()[0] as number) - inversions(xs)) < 1e-4;
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it("gradient matches finite differences", () => {

@@ -295,7 +295,6 @@ function backwardRow(tape: RowTape, gOut: Float32Array, off: number, H: number, 
   // weights → final distances
   const T = tape.d.length - 1;
   let gD = new Float64Array(N);
-  const dT = tape.d[T] as Float64Array;
   for (let v = 1; v < N; v++) {
     let dot = 0;
     for (let j = 0; j < 8; j++) dot += (tape.w[v * 8 + j] as number) * (gW[v * 8 + j] as number);
@@ -306,7 +305,6 @@ function backwardRow(tape: RowTape, gOut: Float32Array, off: number, H: number, 
       gD[u] = (gD[u] as number) - a.beta * wj * ((gW[v * 8 + j] as number) - dot);
     }
   }
-  void dT;
   // Bellman-Ford iterations in reverse
   const w = new Float64Array(8);
   for (let t = T - 1; t >= 0; t--) {

@@ -47,7 +47,7 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
       let s = state;
       stmt.targets.forEach((name, i) => {
         const cur = realOf(env, s, name, "let target");
-        const v = evalReal(env, s, out[i] as tf.Tensor, cur.shape, `value ${i} of [${stmt.targets.join(", ")}]`, settings);
+        const v = evalReal(env, s, () => out[i] as tf.Tensor, cur.shape, `value ${i} of [${stmt.targets.join(", ")}]`, settings);
         s = withReal(s, name, v);
       });
       return s;
@@ -94,7 +94,7 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
       const out = tf.tidy(() => {
         const p = tf.tensor(mask, [1, ...inner]);
         const vb = tf.reshape(v, [cur.shape[0] as number, ...idx.map(() => 1), ...cur.shape.slice(k + 1)]);
-        return tf.add(tf.mul(p, vb), tf.mul(tf.sub(1, p), cur));
+        return tf.add(cur, tf.mul(p, tf.sub(vb, cur))); // = p·value + (1−p)·array
       });
       return withReal(state, stmt.target, out);
     }
@@ -196,6 +196,12 @@ function execIf(env: RunEnv, state: RunState, stmt: Extract<StatementNode, { kin
   if (settings.hard) {
     q = settings.straightThrough ? stepST(p) : tf.tensor1d(Array.from(ph, (v) => (v > 0.5 ? 1 : 0)));
   } else q = p;
+  const qByRank = new Map<number, tf.Tensor>();
+  const qFor = (rank: number): tf.Tensor => {
+    let w = qByRank.get(rank);
+    if (!w) qByRank.set(rank, (w = rowWeight(q, rank)));
+    return w;
+  };
   const reals: Record<string, tf.Tensor> = {};
   for (const [key, orig] of Object.entries(state.reals)) {
     let t = sTrue.reals[key] as tf.Tensor;
@@ -207,11 +213,13 @@ function execIf(env: RunEnv, state: RunState, stmt: Extract<StatementNode, { kin
     if (t.shape.join() !== f.shape.join()) {
       throw new RelaxError(env.op, `variable '${key}'`, "the same shape in both branches of an if", `[${t.shape}] vs [${f.shape}]`);
     }
+    const qw = qFor(t.rank); // outside the tidy: shared by every variable of this rank
     reals[key] = tf.tidy(() => {
-      if (maskT && t !== orig) t = tf.add(tf.mul(rowWeight(maskT, t.rank), orig), tf.mul(rowWeight(tf.sub(1, maskT), t.rank), t));
-      if (maskF && f !== orig) f = tf.add(tf.mul(rowWeight(maskF, f.rank), orig), tf.mul(rowWeight(tf.sub(1, maskF), f.rank), f));
-      const qw = rowWeight(q, t.rank);
-      return tf.add(tf.mul(t, qw), tf.mul(f, tf.sub(1, qw)));
+      // skipped rows see the unchanged state: x ← x + m·(orig − x)
+      if (maskT && t !== orig) t = tf.add(t, tf.mul(rowWeight(maskT, t.rank), tf.sub(orig, t)));
+      if (maskF && f !== orig) f = tf.add(f, tf.mul(rowWeight(maskF, f.rank), tf.sub(orig, f)));
+      // p·x_true + (1−p)·x_false, as x_false + p·(x_true − x_false) (3 kernels instead of 4)
+      return tf.add(f, tf.mul(qw, tf.sub(t, f)));
     });
   }
   return { reals, ints: sTrue.ints };
@@ -253,9 +261,9 @@ function execWhile(env: RunEnv, state: RunState, stmt: Extract<StatementNode, { 
     }
     return out;
   };
-  let pBefore = tf.onesLike(pAfter);
+  const ones = tf.onesLike(pAfter);
   let cur = state;
-  let first = update(pAfter.dataSync() as Float32Array);
+  const first = update(pAfter.dataSync() as Float32Array);
   // weight of state_k: (P_{k−1} − P_k) for active rows, plus P_k for rows that stop at k (per-row scope).
   const weight = (pb: tf.Tensor, pa: tf.Tensor, wasActive: Float32Array, newlyDone: Float32Array): tf.Tensor =>
     tf.tidy(() => {
@@ -263,7 +271,7 @@ function execWhile(env: RunEnv, state: RunState, stmt: Extract<StatementNode, { 
       if (!perRow) return diff;
       return tf.add(tf.mul(diff, tf.tensor1d(wasActive)), tf.mul(pa, tf.tensor1d(newlyDone)));
     });
-  let acc = addWeighted(null, cur, weight(pBefore, pAfter, new Float32Array(B).fill(1), first.newlyDone));
+  let acc = addWeighted(null, cur, weight(ones, pAfter, new Float32Array(B).fill(1), first.newlyDone));
   let i = 0;
   let going = first.any;
   const maxIter = env.explore ? Math.min(1, settings.maxIter) : settings.maxIter;
@@ -279,13 +287,11 @@ function execWhile(env: RunEnv, state: RunState, stmt: Extract<StatementNode, { 
     const st = update(pa.dataSync() as Float32Array);
     cur = { reals: next.reals as Record<string, tf.Tensor>, ints: next.ints as Record<string, number> };
     acc = tf.tidy(() => addWeighted(acc, cur, weight(next.pb as tf.Tensor, pa, wasActive, st.newlyDone)));
-    pBefore = next.pb as tf.Tensor;
     pAfter = pa;
     going = st.any;
     i++;
     env.stats.whileIterations++;
   }
-  void pBefore;
   const finalW = perRow ? tf.mul(pAfter, tf.tensor1d(active)) : pAfter;
   acc = tf.tidy(() => addWeighted(acc, cur, finalW));
   return { reals: acc, ints: cur.ints };

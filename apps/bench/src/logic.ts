@@ -1,0 +1,100 @@
+/**
+ * @relax/logic benchmarks: training step of the anchors' net (784 → 6×8000 → GroupSum(10), batch 100)
+ * with the fused kernels vs the reference composition, and bit-packed inference samples/s of the
+ * compiled circuit (JS Int32, WASM SIMD) vs the reference's compiled C (~1.0 M samples/s, anchors.md).
+ *
+ *   pnpm --filter @relax/bench build && node apps/bench/dist/run.js logic
+ *   LOGIC_BENCH_WIDTH=2000 node apps/bench/dist/run.js logic   # scaled-down size
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { setForceReference } from "@relax/core";
+import { GroupSum, LogicLayer, LogicNet, SeededRandom, compile, fusedAdam, packBits, wasmSimdSupported, type CompiledLogicNet } from "@relax/logic";
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+function makeNet(width: number, layers: number, seed: number): LogicNet {
+  const ls: LogicLayer[] = [];
+  for (let l = 0; l < layers; l++) ls.push(new LogicLayer(l === 0 ? 784 : width, width, { seed: seed + l }));
+  return new LogicNet([...ls, new GroupSum(10, 10)]);
+}
+
+function timeSteps(net: LogicNet, opt: tf.Optimizer, x: tf.Tensor2D, y: tf.Tensor2D, steps: number): { wall: number; cpu: number } {
+  const step = (): void => {
+    const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!;
+    l.dataSync();
+    l.dispose();
+  };
+  step();
+  const walls: number[] = [];
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < steps; i++) {
+    const t = performance.now();
+    step();
+    walls.push(performance.now() - t);
+  }
+  const cu = process.cpuUsage(c0);
+  return { wall: median(walls), cpu: (cu.user + cu.system) / 1000 / steps };
+}
+
+function inference(c: CompiledLogicNet, bits: Uint8Array, n: number): { packed: number; bytes: number } {
+  const packed = packBits(bits, n, 784);
+  c.countsPacked(packed);
+  const tp: number[] = [];
+  const tb: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    let t = performance.now();
+    c.countsPacked(packed);
+    tp.push(performance.now() - t);
+    t = performance.now();
+    c.counts(bits, n);
+    tb.push(performance.now() - t);
+  }
+  return { packed: (n / median(tp)) * 1000, bytes: (n / median(tb)) * 1000 };
+}
+
+export async function run(): Promise<void> {
+  const width = Number(process.env.LOGIC_BENCH_WIDTH ?? 8000);
+  const layers = Number(process.env.LOGIC_BENCH_LAYERS ?? 6);
+  const batch = 100;
+  const rng = new SeededRandom(1);
+  const x = tf.tensor2d(Float32Array.from({ length: batch * 784 }, () => (rng.next() < 0.2 ? 1 : 0)), [batch, 784]);
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), "int32"), 10) as tf.Tensor2D;
+  console.log(`Net 784 → ${layers}×${width} → GroupSum(10, τ=10), random connections, Gaussian logits; batch ${batch}; backend ${tf.getBackend()}.\n`);
+  console.log("| training step (fwd + bwd + Adam) | median wall ms/step | CPU ms/step |");
+  console.log("|---|---|---|");
+  const rows: [string, () => { net: LogicNet; opt: tf.Optimizer }, number, boolean][] = [
+    ["fused kernels + fusedAdam", () => ({ net: makeNet(width, layers, 10), opt: fusedAdam(0.01) }), 10, false],
+    ["fused kernels + tf.train.adam", () => ({ net: makeNet(width, layers, 10), opt: tf.train.adam(0.01, 0.9, 0.999, 1e-8) }), 5, false],
+    ["reference composition (16 gate temporaries, as difflogic's python path) + tf.train.adam", () => ({ net: makeNet(width, layers, 10), opt: tf.train.adam(0.01, 0.9, 0.999, 1e-8) }), 2, true],
+  ];
+  for (const [name, make, steps, reference] of rows) {
+    const { net, opt } = make();
+    const prev = setForceReference(reference);
+    const r = timeSteps(net, opt, x, y, steps);
+    setForceReference(prev);
+    console.log(`| ${name} | ${r.wall.toFixed(1)} | ${r.cpu.toFixed(1)} |`);
+    opt.dispose();
+    net.dispose();
+  }
+  console.log(`\nReference (anchors.md): difflogic python path 0.214 s/step (idle machine), 0.40 s/step (timings.json, contended).\n`);
+
+  const net = makeNet(width, layers, 10);
+  const n = 65_536;
+  const bits = Uint8Array.from({ length: n * 784 }, () => (rng.next() < 0.2 ? 1 : 0));
+  console.log(`| bit-packed inference (${n} samples) | gates | M samples/s, packed input | M samples/s, from bytes (incl. packing) |`);
+  console.log("|---|---|---|---|");
+  const backends = wasmSimdSupported() ? (["wasm", "js"] as const) : (["js"] as const);
+  for (const simplify of [false, true]) {
+    for (const backend of backends) {
+      const c = compile(net, { backend, simplify });
+      const r = inference(c, bits, n);
+      console.log(`| ${backend === "wasm" ? "WASM SIMD128" : "JS Int32"}, ${simplify ? "simplified circuit" : "all gates (no simplification, as the reference)"} | ${c.numGates} | ${(r.packed / 1e6).toFixed(2)} | ${(r.bytes / 1e6).toFixed(2)} |`);
+    }
+  }
+  console.log(`\nReference (anchors.md): CompiledLogicNet C, gcc -O3, 64-bit words: ~1.0 M samples/s (from bool arrays).`);
+  net.dispose();
+  tf.dispose([x, y]);
+}

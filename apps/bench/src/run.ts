@@ -1,0 +1,31 @@
+/**
+ * Benchmark entry: `pnpm bench [suite ...]` runs the named suites (default: all) and prints
+ * markdown tables for BENCHMARKS.md. Each suite is `src/<suite>.ts` exporting `run()`.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@relax/core";
+import { cpus } from "node:os";
+
+const SUITES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+  // Each package adds its suite here: name → dynamic import of ./<name>.js
+  logic: () => import("./logic.js"),
+  algorithms: () => import("./algorithms.js"),
+  render: () => import("./render.js"),
+  sort: () => import("./sort.js"),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const names = wanted.length ? wanted : Object.keys(SUITES);
+await tf.setBackend("cpu");
+console.log(`# Relax benchmarks — ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}\n`);
+for (const name of names) {
+  const load = SUITES[name];
+  if (!load) {
+    console.error(`unknown suite '${name}'; known: ${Object.keys(SUITES).join(", ")}`);
+    process.exitCode = 1;
+    continue;
+  }
+  console.log(`\n## ${name}\n`);
+  await (await load()).run();
+}

@@ -1,0 +1,155 @@
+/**
+ * @relax/sort benchmarks (results in BENCHMARKS.md, "Sorting networks"): forward+backward of
+ * `sum(P∘W) + sum(sorted)` at batch 100 (n = 1024: batch 16), fused kernels vs the composed-tfjs
+ * reference, in the same run. Medians in ms.
+ *
+ * Run: `pnpm --filter @relax/bench build && node apps/bench/dist/run.js sort`
+ * Env: SORT_QUICK=1 skips the reference rows; SORT_NS=8,32 limits the sizes.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { readFileSync } from "node:fs";
+import { RelaxDiffSort, RelaxDiffSortGrad, setForceReference } from "@relax/core";
+import { diffSort, diffTopK, getNetwork, neuralSort, setSortWasm, softRank, softSort } from "@relax/sort";
+import { ms, table, time, type Timing } from "./harness.js";
+
+type Net = "odd_even" | "bitonic";
+
+/** The issue's workload as written: `tf.sum(tf.mul(P, W)) + tf.sum(sorted)`, through tf.grad. */
+function literal(x: tf.Tensor, W: tf.Tensor, network: Net): () => void {
+  const g = tf.grad((z: tf.Tensor) => {
+    const { sorted, permutation } = diffSort(z, { network });
+    return tf.add(tf.sum(tf.mul(permutation, W)), tf.sum(sorted)) as tf.Scalar;
+  });
+  return () => void g(x).dataSync();
+}
+
+/** The same scalar with `⟨P, W⟩` as one dot product (avoids tfjs-core's per-element broadcasting Sum gradient). */
+function viaDot(x: tf.Tensor, W: tf.Tensor, network: Net): () => void {
+  const w = tf.reshape(W, [-1, 1]);
+  const g = tf.grad((z: tf.Tensor) => {
+    const { sorted, permutation } = diffSort(z, { network });
+    return tf.add(tf.reshape(tf.matMul(tf.reshape(permutation, [1, -1]), w), []), tf.sum(sorted)) as tf.Scalar;
+  });
+  return () => void g(x).dataSync();
+}
+
+/** The fused forward and backward kernels alone (what the sort itself costs). */
+function kernelsOnly(x: tf.Tensor, W: tf.Tensor, network: Net): () => void {
+  const be = tf.backend();
+  const fwd = tf.getKernel(RelaxDiffSort, tf.getBackend())!.kernelFunc;
+  const bwd = tf.getKernel(RelaxDiffSortGrad, tf.getBackend())!.kernelFunc;
+  const ones = tf.onesLike(x);
+  const attrs = { network, distribution: "cauchy", steepness: 10, artLambda: 0.25, withMatrix: true, descending: false, hard: false };
+  return () => {
+    const outs = fwd({ inputs: { x }, attrs, backend: be }) as tf.TensorInfo[];
+    for (const o of outs) be.disposeData(o.dataId);
+    const dx = bwd({ inputs: { x, dSorted: ones, dPermutation: W }, attrs, backend: be }) as tf.TensorInfo;
+    be.disposeData(dx.dataId);
+  };
+}
+
+/** Floating-point operations of the fused fwd+bwd: 4 per hull column and comparator in the forward, 4 in the recompute, 6 in the backward. */
+function flops(B: number, n: number, network: Net): number {
+  const net = getNetwork(network, n);
+  return B * (net.hullOffset[net.size] as number) * 14;
+}
+
+function peakRssMiB(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    return m ? Math.round(Number(m[1]) / 1024) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+function timed(fn: () => void, n: number, runs = 15): Timing {
+  return time(fn, { warmup: n >= 1024 ? 1 : 2, maxRuns: n >= 1024 ? 3 : runs, budgetMs: n >= 1024 ? 30000 : 3000 });
+}
+
+export async function run(): Promise<void> {
+  const quick = process.env.SORT_QUICK === "1";
+  const only = process.env.SORT_NS?.split(",").map(Number);
+  const cases: [Net, number, number][] = [
+    ["odd_even", 8, 100],
+    ["bitonic", 8, 100],
+    ["odd_even", 32, 100],
+    ["bitonic", 32, 100],
+    ["odd_even", 128, 100],
+    ["bitonic", 128, 100],
+    ["bitonic", 1024, 16],
+    ["odd_even", 1024, 16],
+  ];
+  const rows: (string | number)[][] = [];
+  for (const [network, n, B] of cases) {
+    if (only && !only.includes(n)) continue;
+    const x = tf.randomNormal([B, n], 0, 1, "float32", 1);
+    const W = tf.randomNormal([B, n, n], 0, 1, "float32", 2);
+    const kern = timed(kernelsOnly(x, W, network), n);
+    const prevWasm = setSortWasm(false);
+    const kernJs = n <= 128 ? timed(kernelsOnly(x, W, network), n, 7) : null;
+    setSortWasm(prevWasm);
+    const lit = timed(literal(x, W, network), n);
+    const dot = timed(viaDot(x, W, network), n);
+    let ref = "–";
+    let ratio = "–";
+    if (!quick && (n <= 32 || (n === 128 && network === "bitonic"))) {
+      const prev = setForceReference(true);
+      try {
+        const r = time(literal(x, W, network), { warmup: 1, maxRuns: 5, budgetMs: 10000 });
+        ref = ms(r.median);
+        ratio = `${(r.median / lit.median).toFixed(0)}×`;
+      } finally {
+        setForceReference(prev);
+      }
+    }
+    const gflops = flops(B, n, network) / (kern.median * 1e6);
+    rows.push([network, n, B, ms(kern.median), kernJs ? ms(kernJs.median) : "–", ms(lit.median), ms(dot.median), ref, ratio, gflops.toFixed(2), peakRssMiB()]);
+    tf.dispose([x, W]);
+  }
+  table(
+    [
+      "network",
+      "n",
+      "batch",
+      "fused kernels fwd+bwd (wasm f32x4)",
+      "fused kernels, JS loops",
+      "tf.grad, sum(P∘W)+sum(sorted)",
+      "tf.grad, ⟨P,W⟩ as dot",
+      "reference (composed tfjs), sum(P∘W)",
+      "speed-up vs reference",
+      "kernel GFLOP/s",
+      "peak RSS MiB",
+    ],
+    rows,
+  );
+
+  // Other ops: forward+backward of sum(y·sin(y)), fused path.
+  const other: (string | number)[][] = [];
+  const B = 100;
+  for (const n of [32, 128]) {
+    if (only && !only.includes(n)) continue;
+    const x = tf.randomNormal([B, n], 0, 1, "float32", 3);
+    const k = 5;
+    const ops: [string, (z: tf.Tensor) => tf.Tensor][] = [
+      ["diffSort valuesOnly (odd_even)", (z) => diffSort(z, { valuesOnly: true }).sorted],
+      ["diffSort valuesOnly (bitonic)", (z) => diffSort(z, { valuesOnly: true, network: "bitonic" }).sorted],
+      ["softRank (bitonic)", (z) => softRank(z, { network: "bitonic" })],
+      [`diffTopK k=${k} (bitonic)`, (z) => diffTopK(z, k, { network: "bitonic" })],
+      [`diffTopK k=${k} (splitter_selection)`, (z) => diffTopK(z, k, { network: "splitter_selection" })],
+      ["neuralSort τ=1 (P)", (z) => neuralSort(z, 1).permutation],
+      ["softSort τ=1 (P)", (z) => softSort(z, 1).permutation],
+    ];
+    for (const [name, f] of ops) {
+      const g = tf.grad((z: tf.Tensor) => {
+        const y = f(z);
+        return tf.sum(tf.mul(y, tf.sin(y))) as tf.Scalar;
+      });
+      const t = time(() => void g(x).dataSync(), { warmup: 2, maxRuns: 11, budgetMs: 2000 });
+      other.push([name, n, B, ms(t.median)]);
+    }
+    x.dispose();
+  }
+  console.log("");
+  table(["op (fwd+bwd of sum(y·sin y))", "n", "batch", "median ms"], other);
+}
