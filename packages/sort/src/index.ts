@@ -1,1 +1,26 @@
-export {};
+/**
+ * `@relax/sort` — differentiable sorting networks (Petersen et al., ICML 2021; ICLR 2022), soft ranks,
+ * differentiable top-k (ICML 2022), ranking / top-k losses and the NeuralSort / SoftSort baselines, on
+ * tfjs-core. Importing this module registers the fused CPU/WASM kernels.
+ */
+import "./kernels/register.js";
+
+export { diffSort } from "./diff_sort.js";
+export type { DiffSortOptions, DiffSortResult } from "./diff_sort.js";
+export { rankingLoss, truePermutation } from "./ranking_loss.js";
+export type { RankingLossOptions } from "./ranking_loss.js";
+export { neuralSort } from "./neural_sort.js";
+export type { BaselineSortOptions } from "./neural_sort.js";
+export { softSort } from "./soft_sort.js";
+export type { SoftSortOptions } from "./soft_sort.js";
+export { oddEvenNetwork, bitonicNetwork, splitterSelectionNetwork, getNetwork, SORTING_NETWORKS, TOPK_NETWORKS } from "./networks.js";
+export type { SortingNetworkType, TopKNetworkType, FlatNetwork } from "./networks.js";
+export { diffSortReference, selectReference, mixPairsReference } from "./reference.js";
+export { setSortWasm, sortWasmActive } from "./kernels/wasm.js";
+export { diffTopK } from "./diff_topk.js";
+export type { DiffTopKOptions } from "./diff_topk.js";
+export { softRank } from "./soft_rank.js";
+export type { SoftRankOptions } from "./soft_rank.js";
+export { topKCrossEntropy } from "./topk_loss.js";
+export type { TopKCrossEntropyOptions, TopKMethod } from "./topk_loss.js";
+export { softSpearman } from "./spearman.js";

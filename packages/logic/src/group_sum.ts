@@ -1,0 +1,116 @@
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  RelaxError,
+  RelaxGroupSum,
+  RelaxGroupSumGrad,
+  assertInteger,
+  assertPositive,
+  assertRank,
+  registerFusedGradient,
+  registerHostKernel,
+  runFusedKernel,
+  toFloatTensor,
+  useFused,
+  type RelaxGroupSumAttrs,
+  type RelaxGroupSumGradAttrs,
+} from "@relax/core";
+
+/**
+ * GroupSum (Petersen et al., NeurIPS 2022): class c owns the contiguous block of `n/k` neurons
+ * `[c·n/k, (c+1)·n/k)`; `out[:, c] = Σ_block y / tau`. Used as logits of a softmax cross-entropy.
+ * Runs a fused kernel on the host backends (tfjs's `sum` gradient broadcasts element by element).
+ *
+ * @example
+ * const head = new GroupSum(10, 10);
+ * const logits = head.forward(y); // [batch, 8000] → [batch, 10]
+ */
+export class GroupSum {
+  /** Number of classes. */
+  readonly k: number;
+  /** Temperature τ dividing the sums (default 1). */
+  readonly tau: number;
+
+  constructor(k: number, tau = 1) {
+    this.k = assertInteger("GroupSum", "k", k, 1);
+    this.tau = assertPositive("GroupSum", "tau", tau);
+  }
+
+  /** `[batch, n] → [batch, k]`; n must be a multiple of k. */
+  forward(x: tf.Tensor | tf.TensorLike): tf.Tensor2D {
+    const op = "GroupSum.forward";
+    const xt = toFloatTensor(op, "x", x);
+    assertRank(op, "x", xt, [2], "[batch, n]");
+    const n = xt.shape[1] as number;
+    if (n % this.k !== 0) throw new RelaxError(op, "x", `[batch, n] with n a multiple of k = ${this.k}`, `[${xt.shape.join(", ")}]`);
+    if (useFused(RelaxGroupSum)) {
+      const attrs: RelaxGroupSumAttrs = { k: this.k, tau: this.tau };
+      return runFusedKernel<tf.Tensor2D>(RelaxGroupSum, { x: xt }, attrs);
+    }
+    return this.reference(xt as tf.Tensor2D);
+  }
+
+  /** Fused GroupSum of feature-major `[n, batch]` input (used by {@link LogicNet}); output `[batch, k]`. */
+  applyFeatureMajor(x: tf.Tensor2D): tf.Tensor2D {
+    const attrs: RelaxGroupSumAttrs = { k: this.k, tau: this.tau, featureMajor: true };
+    return runFusedKernel<tf.Tensor2D>(RelaxGroupSum, { x }, attrs);
+  }
+
+  /** Reference composition (reshape, sum, divide), as the reference implementation. */
+  reference(x: tf.Tensor2D): tf.Tensor2D {
+    const n = x.shape[1];
+    return tf.tidy(() => tf.div(tf.sum(tf.reshape(x, [x.shape[0], this.k, n / this.k]), 2), this.tau) as tf.Tensor2D);
+  }
+}
+
+registerHostKernel<RelaxGroupSumAttrs>(RelaxGroupSum, ({ x }, { k, tau, featureMajor }) => {
+  const xv = x!.values;
+  if (featureMajor) {
+    const [n, batch] = x!.shape as [number, number];
+    const g = n / k;
+    const acc = new Float64Array(batch * k);
+    for (let i = 0; i < n; i++) {
+      const c = Math.floor(i / g);
+      const o = i * batch;
+      for (let r = 0; r < batch; r++) acc[r * k + c] += xv[o + r] as number;
+    }
+    return { values: Float32Array.from(acc, (v) => v / tau), shape: [batch, k] };
+  }
+  const [batch, n] = x!.shape as [number, number];
+  const g = n / k;
+  const out = new Float32Array(batch * k);
+  for (let r = 0; r < batch; r++) {
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      const o = r * n + c * g;
+      for (let i = 0; i < g; i++) s += xv[o + i] as number;
+      out[r * k + c] = s / tau;
+    }
+  }
+  return { values: out, shape: [batch, k] };
+});
+
+registerHostKernel<RelaxGroupSumGradAttrs>(RelaxGroupSumGrad, ({ dy }, { k, tau, n, featureMajor }) => {
+  const batch = dy!.shape[0] as number;
+  const g = n / k;
+  const dv = dy!.values;
+  const dx = new Float32Array(batch * n);
+  if (featureMajor) {
+    for (let i = 0; i < n; i++) {
+      const c = Math.floor(i / g);
+      for (let r = 0; r < batch; r++) dx[i * batch + r] = (dv[r * k + c] as number) / tau;
+    }
+    return { values: dx, shape: [n, batch] };
+  }
+  for (let r = 0; r < batch; r++) {
+    for (let c = 0; c < k; c++) dx.fill((dv[r * k + c] as number) / tau, r * n + c * g, r * n + (c + 1) * g);
+  }
+  return { values: dx, shape: [batch, n] };
+});
+
+registerFusedGradient<RelaxGroupSumAttrs>({
+  kernelName: RelaxGroupSum,
+  inputsToSave: ["x"],
+  gradFunc: ([dy], [x], attrs) => ({
+    x: () => runFusedKernel<tf.Tensor>(RelaxGroupSumGrad, { dy: dy! }, { k: attrs.k, tau: attrs.tau, featureMajor: attrs.featureMajor ?? false, n: (attrs.featureMajor ? x!.shape[0] : x!.shape[1]) as number }),
+  }),
+});

@@ -1,0 +1,212 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, RelaxGroupSum, RelaxLogicLayer, useFused, assertFinite, assertOneOf, assertRank, describe, toFloatTensor } from "@relax/core";
+import { base64ToBytes, bytesToBase64 } from "./base64.js";
+import { NUM_GATES } from "./gates.js";
+import { GroupSum } from "./group_sum.js";
+import { LOGIC_MODES, LogicLayer, type LogicMode } from "./logic_layer.js";
+
+/** Options of {@link LogicNet.forward}. */
+export interface LogicForwardOptions {
+  /** `'train'` (softmax mixture of gates, default) or `'eval'` (argmax gates). */
+  mode?: LogicMode;
+}
+
+/** Serialised layer of a {@link LogicNet} (see {@link LogicNetJSON}). */
+export interface LogicLayerJSON {
+  type: "logic";
+  inDim: number;
+  outDim: number;
+  gradFactor: number;
+  /** Int32 little-endian bytes, base64. */
+  a: string;
+  /** Int32 little-endian bytes, base64. */
+  b: string;
+  /** Float32 little-endian bytes of the `[outDim, 16]` logits, base64 (bit-exact). */
+  logits: string;
+}
+
+/** Serialised {@link LogicNet}: JSON-safe, bit-exact. */
+export interface LogicNetJSON {
+  format: "relax-logic-net";
+  version: 1;
+  layers: LogicLayerJSON[];
+  head: { type: "groupSum"; k: number; tau: number } | null;
+}
+
+/**
+ * A deep differentiable logic gate network (Petersen et al., NeurIPS 2022):
+ * `new LogicNet([layer, layer, …, new GroupSum(k, tau)])`. The logits of every layer are tfjs
+ * variables trainable with any tfjs optimizer.
+ *
+ * @example
+ * const net = new LogicNet([new LogicLayer(784, 8000), new LogicLayer(8000, 8000), new GroupSum(10, 10)]);
+ * const logits = net.forward(xBits, { mode: "train" }); // [batch, 10]
+ * tf.train.adam(0.01).minimize(() => tf.losses.softmaxCrossEntropy(yOneHot, net.forward(xBits)) as tf.Scalar);
+ */
+export class LogicNet {
+  readonly layers: LogicLayer[];
+  readonly head: GroupSum | null;
+
+  constructor(modules: (LogicLayer | GroupSum)[]) {
+    const op = "LogicNet";
+    if (!Array.isArray(modules) || modules.length === 0) throw new RelaxError(op, "modules", "a non-empty array of LogicLayer (and a final GroupSum)", describe(modules));
+    const layers: LogicLayer[] = [];
+    let head: GroupSum | null = null;
+    modules.forEach((m, i) => {
+      if (m instanceof LogicLayer) {
+        if (head) throw new RelaxError(op, `modules[${i}]`, "no layer after the GroupSum head", "a LogicLayer");
+        const prev = layers[layers.length - 1];
+        if (prev && prev.outDim !== m.inDim) throw new RelaxError(op, `modules[${i}].inDim`, `${prev.outDim} (the previous layer's outDim)`, String(m.inDim));
+        layers.push(m);
+      } else if (m instanceof GroupSum) {
+        if (head) throw new RelaxError(op, `modules[${i}]`, "at most one GroupSum", "a second GroupSum");
+        head = m;
+      } else {
+        throw new RelaxError(op, `modules[${i}]`, "a LogicLayer or GroupSum", describe(m));
+      }
+    });
+    if (layers.length === 0) throw new RelaxError(op, "modules", "at least one LogicLayer", "none");
+    const last = layers[layers.length - 1] as LogicLayer;
+    const h = head as GroupSum | null;
+    if (h && last.outDim % h.k !== 0) throw new RelaxError(op, "GroupSum.k", `a divisor of the last layer width ${last.outDim}`, String(h.k));
+    this.layers = layers;
+    this.head = h;
+  }
+
+  /** Input width. */
+  get inDim(): number {
+    return (this.layers[0] as LogicLayer).inDim;
+  }
+
+  /** Output width: k with a GroupSum head, else the last layer's width. */
+  get outDim(): number {
+    return this.head ? this.head.k : (this.layers[this.layers.length - 1] as LogicLayer).outDim;
+  }
+
+  /** Trainable parameters: the logits variable of every layer. */
+  get variables(): tf.Variable[] {
+    return this.layers.map((l) => l.logits);
+  }
+
+  /** Total number of gates (neurons). */
+  get numGates(): number {
+    return this.layers.reduce((s, l) => s + l.outDim, 0);
+  }
+
+  /**
+   * Net output `[batch, k]` (GroupSum logits) for `x: [batch, inDim]` with values in [0, 1].
+   *
+   * @example
+   * const out = net.forward(x, { mode: "eval" });
+   */
+  forward(x: tf.Tensor | tf.TensorLike, options: LogicForwardOptions = {}): tf.Tensor2D {
+    if (!(useFused(RelaxLogicLayer) && useFused(RelaxGroupSum) && this.head)) {
+      const outs = this.forwardLayers(x, options);
+      return outs[outs.length - 1] as tf.Tensor2D;
+    }
+    const xt = this.checkInput(x);
+    const mode = assertOneOf("LogicNet.forward", "mode", options.mode ?? "train", LOGIC_MODES);
+    // Fused path: layers chained feature-major ([features, batch]), no transposes between them.
+    let h = xt as tf.Tensor2D;
+    this.layers.forEach((layer, i) => {
+      h = layer.apply(h, mode, { featureMajorIn: i > 0, featureMajorOut: true });
+    });
+    return this.head.applyFeatureMajor(h);
+  }
+
+  private checkInput(x: tf.Tensor | tf.TensorLike): tf.Tensor {
+    const op = "LogicNet.forward";
+    const xt = toFloatTensor(op, "x", x);
+    assertRank(op, "x", xt, [2], `[batch, ${this.inDim}]`);
+    if (xt.shape[1] !== this.inDim) throw new RelaxError(op, "x", `[batch, ${this.inDim}]`, `[${xt.shape.join(", ")}]`);
+    assertFinite(op, "x", xt);
+    return xt;
+  }
+
+  /** Every layer's output (then the head's, when there is one), for inspection. */
+  forwardLayers(x: tf.Tensor | tf.TensorLike, options: LogicForwardOptions = {}): tf.Tensor2D[] {
+    const op = "LogicNet.forward";
+    const mode = assertOneOf(op, "mode", options.mode ?? "train", LOGIC_MODES);
+    const xt = this.checkInput(x);
+    const outs: tf.Tensor2D[] = [];
+    let h = xt as tf.Tensor2D;
+    for (const layer of this.layers) {
+      h = layer.apply(h, mode);
+      outs.push(h);
+    }
+    if (this.head) outs.push(this.head.forward(h));
+    return outs;
+  }
+
+  /** Serialises connections, logits (bit-exact float32), gradFactors and the head. */
+  toJSON(): LogicNetJSON {
+    return {
+      format: "relax-logic-net",
+      version: 1,
+      layers: this.layers.map((l) => ({
+        type: "logic",
+        inDim: l.inDim,
+        outDim: l.outDim,
+        gradFactor: l.gradFactor,
+        a: bytesToBase64(l.a),
+        b: bytesToBase64(l.b),
+        logits: bytesToBase64(Float32Array.from(l.logits.dataSync())),
+      })),
+      head: this.head ? { type: "groupSum", k: this.head.k, tau: this.head.tau } : null,
+    };
+  }
+
+  /**
+   * Loads a net saved with {@link LogicNet.toJSON} (object or JSON text).
+   *
+   * @throws RelaxError on a corrupt or mismatched file
+   */
+  static fromJSON(json: LogicNetJSON | string): LogicNet {
+    const op = "LogicNet.fromJSON";
+    let data: unknown = json;
+    if (typeof json === "string") {
+      try {
+        data = JSON.parse(json);
+      } catch (e) {
+        throw new RelaxError(op, "json", "valid JSON text", (e as Error).message);
+      }
+    }
+    const d = data as Partial<LogicNetJSON> | null;
+    if (!d || typeof d !== "object" || d.format !== "relax-logic-net") throw new RelaxError(op, "json.format", "'relax-logic-net'", describe(d && (d as { format?: unknown }).format));
+    if (d.version !== 1) throw new RelaxError(op, "json.version", "1", describe(d.version));
+    if (!Array.isArray(d.layers) || d.layers.length === 0) throw new RelaxError(op, "json.layers", "a non-empty array", describe(d.layers));
+    const modules: (LogicLayer | GroupSum)[] = [];
+    try {
+      d.layers.forEach((l, i) => {
+        const where = `json.layers[${i}]`;
+        if (!l || l.type !== "logic") throw new RelaxError(op, `${where}.type`, "'logic'", describe(l && l.type));
+        for (const key of ["inDim", "outDim"] as const) {
+          if (!Number.isInteger(l[key]) || l[key] < 1) throw new RelaxError(op, `${where}.${key}`, "an integer >= 1", describe(l[key]));
+        }
+        const decode = (key: "a" | "b" | "logits", count: number): Uint8Array => {
+          const bytes = base64ToBytes(l[key]);
+          if (!bytes || bytes.length !== count * 4) throw new RelaxError(op, `${where}.${key}`, `base64 of ${count} 4-byte values`, bytes ? `${bytes.length} bytes` : "malformed base64");
+          return bytes;
+        };
+        const a = new Int32Array(decode("a", l.outDim).buffer);
+        const b = new Int32Array(decode("b", l.outDim).buffer);
+        const logits = new Float32Array(decode("logits", l.outDim * NUM_GATES).buffer);
+        modules.push(LogicLayer.fromWeights({ a, b, logits, inDim: l.inDim, gradFactor: l.gradFactor ?? 1 }));
+      });
+      if (d.head != null) {
+        if (d.head.type !== "groupSum") throw new RelaxError(op, "json.head.type", "'groupSum'", describe(d.head.type));
+        modules.push(new GroupSum(d.head.k, d.head.tau));
+      }
+      return new LogicNet(modules);
+    } catch (e) {
+      for (const m of modules) if (m instanceof LogicLayer) m.dispose();
+      if (e instanceof RelaxError) throw new RelaxError(op, e.argument, e.expected, e.got);
+      throw e;
+    }
+  }
+
+  /** Releases every layer's variables. */
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+  }
+}

@@ -1,0 +1,113 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { assertOneOf, getDistribution, getTConorm, type Distribution } from "@relax/core";
+
+/** GenDR's 18 distributions (`dist_func`), `hard` (the non-differentiable inside test) first. */
+export const RENDER_DISTRIBUTIONS = [
+  "hard",
+  "uniform",
+  "cubic_hermite",
+  "wigner_semicircle",
+  "gaussian",
+  "laplace",
+  "logistic",
+  "gudermannian",
+  "cauchy",
+  "reciprocal",
+  "gumbel_max",
+  "gumbel_min",
+  "exponential",
+  "exponential_rev",
+  "gamma",
+  "gamma_rev",
+  "levy",
+  "levy_rev",
+] as const;
+export type RenderDistribution = (typeof RENDER_DISTRIBUTIONS)[number];
+/** Aliases accepted for distribution names (GenDR's). */
+export const DISTRIBUTION_ALIASES: Record<string, RenderDistribution> = { heaviside: "hard", hyperbolic_secant: "gudermannian" };
+
+/** GenDR's 10 alpha aggregations (`aggr_alpha_func`): `hard` (any fragment > ½) and the 9 t-conorms. */
+export const RENDER_TCONORMS = [
+  "hard",
+  "max",
+  "probabilistic",
+  "einstein",
+  "hamacher",
+  "frank",
+  "yager",
+  "aczel_alsina",
+  "dombi",
+  "schweizer_sklar",
+] as const;
+export type RenderTConorm = (typeof RENDER_TCONORMS)[number];
+
+/** A fragment CDF: `null` for `hard`, else the standard-form distribution of `@relax/core`. */
+export function resolveDistribution(op: string, name: unknown, shape: number, shift: number): { name: RenderDistribution; dist: Distribution | null } {
+  const raw = typeof name === "string" && name in DISTRIBUTION_ALIASES ? DISTRIBUTION_ALIASES[name] : name;
+  const n = assertOneOf(op, "distribution", raw, RENDER_DISTRIBUTIONS);
+  if (n === "hard") return { name: n, dist: null };
+  return { name: n, dist: getDistribution(n, { shape, shift }, { op, argument: "distribution" }) };
+}
+
+/** Scalar t-conorm with both partials (the fused kernel's view). */
+export interface ScalarTConorm {
+  name: RenderTConorm;
+  p: number;
+  s(a: number, b: number): number;
+  dsda(a: number, b: number): number;
+  dsdb(a: number, b: number): number;
+  /** Tensor fold over an axis (reference path); null for `hard`/`max` (handled by the renderer). */
+  reduce: ((x: tf.Tensor, axis: number) => tf.Tensor) | null;
+}
+
+/** Resolves a t-conorm name (+ p; default and validation from `@relax/core`'s `getTConorm`) into scalar functions; `hard` is implemented here. */
+export function resolveTConorm(op: string, name: unknown, p: number | undefined): ScalarTConorm {
+  const n = assertOneOf(op, "tconorm", name, RENDER_TCONORMS);
+  if (n === "hard") {
+    return { name: n, p: NaN, s: (a, b) => (b > 0.5 ? 1 : a), dsda: () => 0, dsdb: () => 0, reduce: null };
+  }
+  const tc = getTConorm(n, p === undefined || Number.isNaN(p) ? undefined : p, op);
+  return {
+    name: n,
+    p: tc.p,
+    s: (a, b) => tc.s(a, b),
+    dsda: (a, b) => tc.dsda(a, b),
+    dsdb: (a, b) => tc.dsda(b, a),
+    reduce: n === "max" ? null : (x, axis) => tc.reduce(x, axis),
+  };
+}
+
+/** Fragments at or below this probability are dropped (GenDR's `PROBABILITY_THRESHOLD`). */
+export const PROBABILITY_THRESHOLD = 1e-6;
+
+const supportCache = new Map<string, number>();
+
+/**
+ * Effective support of a CDF for outside pixels (`key` identifies name/shape/shift for caching): returns `m ≥ 0` with `F(z) ≤ 1e-6` for every `z ≤ −m`, found by bisection
+ * on the monotone CDF (m = 0 when F(0) ≤ 1e-6, Infinity when the tail is heavier than any float).
+ * Fragments with `sign·x/τ ≤ −m` are exactly the ones GenDR drops by its 1e-6 cut, so culling them
+ * before evaluating F changes no value.
+ */
+export function effectiveSupport(key: string, dist: Distribution): number {
+  const hit = supportCache.get(key);
+  if (hit !== undefined) return hit;
+  let m: number;
+  if (dist.cdf(0) <= PROBABILITY_THRESHOLD) m = 0;
+  else {
+    let lo = -1;
+    while (dist.cdf(lo) > PROBABILITY_THRESHOLD && lo > -1e30) lo *= 2;
+    if (dist.cdf(lo) > PROBABILITY_THRESHOLD) m = Infinity;
+    else {
+      let hi = lo / 2;
+      if (dist.cdf(hi) <= PROBABILITY_THRESHOLD) hi = 0;
+      for (let i = 0; i < 200 && hi - lo > 1e-12 * Math.max(1, -lo); i++) {
+        const mid = (lo + hi) / 2;
+        if (dist.cdf(mid) <= PROBABILITY_THRESHOLD) lo = mid;
+        else hi = mid;
+      }
+      m = -lo;
+    }
+  }
+  supportCache.set(key, m);
+  return m;
+}

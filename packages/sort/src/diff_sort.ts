@@ -1,0 +1,134 @@
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  assertOneOf,
+  comparatorSigmoid,
+  runFusedKernel,
+  useFused,
+  RelaxDiffSort,
+  type ComparatorDistribution,
+  type RelaxDiffSortAttrs,
+  type TensorInput,
+} from "@relax/core";
+import "./kernels/register.js";
+import { argsortRow } from "./kernels/engine.js";
+import { getNetwork, SORTING_NETWORKS, type SortingNetworkType } from "./networks.js";
+import { diffSortReference } from "./reference.js";
+import { optionalBoolean, toRows, rejectNull } from "./rows.js";
+
+/** Options of {@link diffSort}. */
+export interface DiffSortOptions {
+  /** Sorting network: `'odd_even'` (n layers) or `'bitonic'` (log2N(log2N+1)/2 layers, any n). Default `'odd_even'`. */
+  network?: SortingNetworkType;
+  /** Relaxation of each comparator (default `'cauchy'`, as diffsort); cauchy/reciprocal/optimal are monotonic. */
+  distribution?: ComparatorDistribution;
+  /** Inverse temperature β (default 10). Larger: sharper but harder to train. */
+  steepness?: number;
+  /** ART λ, used by `'logistic_phi'` only (default 0.25). */
+  artLambda?: number;
+  /** Sort in descending order (default false): position j of the result is position n−1−j of the ascending one. */
+  descending?: boolean;
+  /** Straight-through: exact sorted values / permutation forward, relaxed gradient backward (default false). */
+  hard?: boolean;
+  /** Sorted axis (default −1, the last). All other axes are batch axes. */
+  axis?: number;
+  /** Return only the sorted values; costs O(depth·n) per row instead of O(depth·n²) (default false). */
+  valuesOnly?: boolean;
+}
+
+/** Result of {@link diffSort}. */
+export interface DiffSortResult<P extends tf.Tensor | null = tf.Tensor> {
+  /** Relaxed sorted values, same shape as x. */
+  sorted: tf.Tensor;
+  /**
+   * Relaxed permutation matrix `[...batch, n, n]`, papers' convention: `permutation[..., j, i]` is the
+   * weight of input i at sorted position j, so `sorted = permutation · x`. Doubly stochastic.
+   * (The diffsort code and the golden files use the transpose.) `null` with `valuesOnly`.
+   */
+  permutation: P;
+}
+
+/** Resolved and validated diffSort options (internal). */
+export function resolveSortOptions(op: string, options: DiffSortOptions): RelaxDiffSortAttrs {
+  const network = assertOneOf(op, "network", options.network ?? "odd_even", SORTING_NETWORKS);
+  rejectNull(op, options, ["steepness", "artLambda"]);
+  const sig = comparatorSigmoid(op, options);
+  return {
+    network,
+    distribution: sig.distribution,
+    steepness: sig.steepness,
+    artLambda: sig.artLambda,
+    withMatrix: !optionalBoolean(op, "valuesOnly", options.valuesOnly, false),
+    descending: optionalBoolean(op, "descending", options.descending, false),
+    hard: optionalBoolean(op, "hard", options.hard, false),
+  };
+}
+
+/**
+ * Sorts `x2: [rows, n]` with the resolved attributes (fused kernel or reference). Returns `[rows, n]`
+ * sorted values and `[rows, n, n]` permutation (papers' convention) or null.
+ */
+export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sorted: tf.Tensor2D; permutation: tf.Tensor3D | null } {
+  if (useFused(RelaxDiffSort)) {
+    const [sorted, permutation] = runFusedKernel<tf.Tensor[]>(RelaxDiffSort, { x: x2 }, attrs);
+    return { sorted: sorted as tf.Tensor2D, permutation: attrs.withMatrix ? (permutation as tf.Tensor3D) : null };
+  }
+  const [rows, n] = x2.shape;
+  const layers = getNetwork(attrs.network, n).layers;
+  let { sorted, permutation } = diffSortReference(x2, layers, attrs, attrs.withMatrix);
+  if (attrs.descending) {
+    sorted = tf.reverse(sorted, 1);
+    if (permutation) permutation = tf.reverse(permutation, 1);
+  }
+  if (attrs.hard) {
+    // Straight-through: hard + (relaxed − stop_gradient(relaxed)) is exactly `hard` forward.
+    const xs = x2.dataSync() as Float32Array;
+    const perm = new Int32Array(n);
+    const hs = new Float32Array(rows * n);
+    const hp = new Float32Array(attrs.withMatrix ? rows * n * n : 0);
+    for (let r = 0; r < rows; r++) {
+      argsortRow(xs, r * n, n, perm);
+      for (let j = 0; j < n; j++) {
+        const pos = attrs.descending ? n - 1 - j : j;
+        hs[r * n + pos] = xs[r * n + (perm[j] as number)] as number;
+        if (attrs.withMatrix) hp[r * n * n + pos * n + (perm[j] as number)] = 1;
+      }
+    }
+    const straight = <T extends tf.Tensor>(relaxed: T, hard: tf.Tensor): T =>
+      tf.add(hard, tf.sub(relaxed, tf.tensor(relaxed.dataSync(), relaxed.shape))) as T;
+    sorted = straight(sorted, tf.tensor2d(hs, [rows, n]));
+    if (permutation) permutation = straight(permutation, tf.tensor3d(hp, [rows, n, n]));
+  }
+  return { sorted, permutation };
+}
+
+/**
+ * Differentiable sorting network (Petersen et al., "Differentiable Sorting Networks", ICML 2021;
+ * "Monotonic Differentiable Sorting Networks", ICLR 2022): every comparator of an odd-even or bitonic
+ * network is relaxed with a sigmoid, giving relaxed sorted values and a doubly stochastic relaxed
+ * permutation matrix. Runs as one fused kernel per pass (O(depth·n²) per row for the matrix, O(depth·n)
+ * for values only), never forming a per-layer n×n matrix.
+ *
+ * @param x `[batch, n]`, `[n]` or any leading batch dims (sorted along `axis`, default last)
+ * @param options network (`'odd_even'`), distribution (`'cauchy'`), steepness (10), artLambda (0.25),
+ *   descending (false), hard (false), axis (−1), valuesOnly (false)
+ * @returns `{ sorted: shape of x, permutation: [...batch, n, n] }` with `permutation[..., j, i]` the
+ *   weight of input i at sorted position j (papers' convention; the golden files use the transpose)
+ * @example
+ * const { sorted, permutation } = diffSort(tf.tensor2d([[3, 1, 2]]), { steepness: 20 });
+ * // sorted ≈ [[1.02, 2, 2.98]]; permutation[0] ≈ [[0, 1, 0], [0, 0, 1], [1, 0, 0]] (softly)
+ * const loss = tf.sum(tf.mul(permutation, target));
+ */
+export function diffSort(x: TensorInput, options: DiffSortOptions & { valuesOnly: true }): DiffSortResult<null>;
+export function diffSort(x: TensorInput, options?: DiffSortOptions): DiffSortResult<tf.Tensor>;
+export function diffSort(x: TensorInput, options: DiffSortOptions = {}): DiffSortResult<tf.Tensor | null> {
+  const op = "diffSort";
+  const attrs = resolveSortOptions(op, options ?? {});
+  const out = tf.tidy(() => {
+    const view = toRows(op, x, options.axis);
+    const { sorted, permutation } = diffSortRows(view.x2, attrs);
+    const res: tf.Tensor[] = [view.toInput(sorted)];
+    if (permutation) res.push(view.toBatch(permutation, [view.n, view.n]));
+    return res;
+  });
+  return { sorted: out[0] as tf.Tensor, permutation: out[1] ?? null };
+}

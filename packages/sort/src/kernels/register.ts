@@ -1,0 +1,231 @@
+/**
+ * Fused CPU/WASM kernels of @relax/sort (registered on import): one kernel per network pass, forward
+ * and backward, over typed arrays. Held to the composed-tfjs reference by parity tests.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  comparatorSigmoid,
+  registerFusedGradient,
+  registerHostKernel,
+  runFusedKernel,
+  RelaxDiffSort,
+  RelaxDiffSortGrad,
+  RelaxSortNetSelect,
+  RelaxSortNetSelectGrad,
+  type RelaxDiffSortAttrs,
+  type RelaxSortNetSelectAttrs,
+} from "@relax/core";
+import { getNetwork } from "../networks.js";
+import { argsortRow, backwardRow, forwardMatrix, forwardValues, initSelect, selectBackwardAlpha, selectRow } from "./engine.js";
+import { matrixArena } from "./wasm.js";
+import { atanFast } from "./fast_math.js";
+
+/** α = f(d) for the kernels: the default cauchy relaxation inlined (½ + atan(βd)/π), else core's scalar f. */
+function alphaFn(attrs: { distribution: string; steepness: number }, f: (d: number) => number): (d: number) => number {
+  if (attrs.distribution !== "cauchy") return f;
+  const beta = attrs.steepness;
+  const invPi = 1 / Math.PI;
+  return (d) => 0.5 + atanFast(beta * d) * invPi;
+}
+
+function identity(M: Float64Array | Float32Array, n: number): void {
+  M.fill(0);
+  for (let i = 0; i < n; i++) M[i * n + i] = 1;
+}
+
+/**
+ * The forward pass leaves its float64 comparator weights and differences here, keyed by the input's
+ * value array (the cpu backend hands the same array to the gradient kernel), so backward skips the
+ * values pass and its transcendental functions. Entries die with the input tensor's data.
+ */
+const valuesCache = new WeakMap<Float32Array, { key: string; alpha: Float64Array; d: Float64Array }>();
+const CACHE_LIMIT = 1 << 22; // rows·C entries (2 × 32 MiB)
+
+function attrsKey(a: RelaxDiffSortAttrs): string {
+  return `${a.network}|${a.distribution}|${a.steepness}|${a.artLambda}`;
+}
+
+registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
+  const [rows, n] = x!.shape as [number, number];
+  const xv = x!.values;
+  const net = getNetwork(attrs.network, n);
+  const sig = comparatorSigmoid("diffSort", attrs);
+  const fa = alphaFn(attrs, sig.f);
+  const C = net.size;
+  const sorted = new Float32Array(rows * n);
+  const withP = attrs.withMatrix;
+  const arena = withP && !attrs.hard ? matrixArena(net, false) : null;
+  const alpha = arena ? arena.alpha : new Float64Array(C);
+  const Pout = new Float32Array(withP ? rows * n * n : 0);
+  const v = new Float64Array(n);
+  const P: Float64Array | Float32Array = arena ? arena.M : new Float64Array(withP && !attrs.hard ? n * n : 0);
+  const perm = new Int32Array(attrs.hard ? n : 0);
+  const desc = attrs.descending;
+  const cache = rows * C <= CACHE_LIMIT && C > 0 ? { key: attrsKey(attrs), alpha: new Float64Array(rows * C), d: new Float64Array(rows * C) } : null;
+  const dRow = new Float64Array(C);
+  for (let r = 0; r < rows; r++) {
+    forwardValues(net, fa, xv, r * n, v, alpha, cache ? dRow : null);
+    if (cache) {
+      cache.alpha.set(alpha, r * C);
+      cache.d.set(dRow, r * C);
+    }
+    const sOff = r * n;
+    const pOff = r * n * n;
+    if (attrs.hard) {
+      argsortRow(xv, r * n, n, perm);
+      for (let j = 0; j < n; j++) {
+        const pos = desc ? n - 1 - j : j;
+        const src = perm[j] as number;
+        sorted[sOff + pos] = xv[r * n + src] as number;
+        if (withP) Pout[pOff + pos * n + src] = 1;
+      }
+      continue;
+    }
+    for (let j = 0; j < n; j++) sorted[sOff + (desc ? n - 1 - j : j)] = v[j] as number;
+    if (withP) {
+      if (arena) {
+        identity(P, n);
+        arena.forward(false);
+      } else forwardMatrix(net, alpha, P as Float64Array, null);
+      if (!desc) Pout.set(P, pOff);
+      else for (let j = 0; j < n; j++) Pout.set(P.subarray(j * n, j * n + n), pOff + (n - 1 - j) * n);
+    }
+  }
+  if (cache) valuesCache.set(xv, cache);
+  return [
+    { values: sorted, shape: [rows, n] },
+    { values: Pout, shape: withP ? [rows, n, n] : [rows, 0, 0] },
+  ];
+});
+
+function allZero(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
+  return true;
+}
+
+registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSortGrad, ({ x, dSorted, dPermutation }, attrs) => {
+  const [rows, n] = x!.shape as [number, number];
+  const xv = x!.values;
+  const gs = dSorted!.values;
+  const gp = dPermutation!.values;
+  const net = getNetwork(attrs.network, n);
+  const sig = comparatorSigmoid("diffSort", attrs);
+  const fa = alphaFn(attrs, sig.f);
+  const C = net.size;
+  const useP = attrs.withMatrix && gp.length === rows * n * n && !allZero(gp);
+  const v = new Float64Array(n);
+  const arena = useP ? matrixArena(net, true) : null;
+  const al = arena ? arena.alpha : new Float64Array(C);
+  const dStore = new Float64Array(C);
+  const gV = new Float64Array(n);
+  const P = new Float64Array(useP && !arena ? n * n : 0);
+  const G: Float64Array | Float32Array = arena ? arena.M : new Float64Array(useP ? n * n : 0);
+  const diffStore = new Float32Array(useP && !arena ? (net.hullOffset[C] as number) : 0);
+  const dx = new Float32Array(rows * n);
+  const desc = attrs.descending;
+  const hit = valuesCache.get(xv);
+  const cached = hit && hit.key === attrsKey(attrs) && hit.alpha.length === rows * C ? hit : null;
+  for (let r = 0; r < rows; r++) {
+    if (cached) {
+      al.set(cached.alpha.subarray(r * C, r * C + C));
+      dStore.set(cached.d.subarray(r * C, r * C + C));
+    } else forwardValues(net, fa, xv, r * n, v, al, dStore);
+    for (let j = 0; j < n; j++) gV[j] = gs[r * n + (desc ? n - 1 - j : j)] as number;
+    if (useP) {
+      if (arena) {
+        identity(G, n);
+        arena.forward(true);
+      } else forwardMatrix(net, al, P, diffStore);
+      const pOff = r * n * n;
+      if (!desc) G.set(gp.subarray(pOff, pOff + n * n));
+      else for (let j = 0; j < n; j++) G.set(gp.subarray(pOff + (n - 1 - j) * n, pOff + (n - j) * n), j * n);
+    }
+    if (arena) {
+      arena.backward();
+      backwardRow(net, sig.df, al, dStore, gV, null, null, arena.dAlpha);
+    } else backwardRow(net, sig.df, al, dStore, gV, useP ? (G as Float64Array) : null, useP ? diffStore : null, null);
+    for (let i = 0; i < n; i++) dx[r * n + i] = gV[i] as number;
+  }
+  return { values: dx, shape: [rows, n] };
+});
+
+registerFusedGradient<RelaxDiffSortAttrs>({
+  kernelName: RelaxDiffSort,
+  inputsToSave: ["x"],
+  gradFunc: ([dSorted, dPermutation], [x], attrs) => ({
+    x: () => {
+      const rows = x!.shape[0] as number;
+      const n = x!.shape[1] as number;
+      const ds = dSorted ?? tf.zeros([rows, n]);
+      const dp = dPermutation ?? tf.zeros(attrs.withMatrix ? [rows, n, n] : [rows, 0, 0]);
+      return runFusedKernel<tf.Tensor>(RelaxDiffSortGrad, { x: x!, dSorted: ds, dPermutation: dp }, attrs);
+    },
+  }),
+});
+
+registerHostKernel<RelaxSortNetSelectAttrs>(RelaxSortNetSelect, ({ x }, attrs) => {
+  const [rows, n] = x!.shape as [number, number];
+  const k = attrs.k;
+  const xv = x!.values;
+  const net = getNetwork(attrs.network, n, k);
+  const sig = comparatorSigmoid("diffTopK", attrs);
+  const fa = alphaFn(attrs, sig.f);
+  const C = net.size;
+  const alpha = new Float64Array(C);
+  const y = new Float32Array(rows * k * n);
+  const v = new Float64Array(n);
+  const U = new Float64Array(n * k);
+  for (let r = 0; r < rows; r++) {
+    forwardValues(net, fa, xv, r * n, v, alpha, null);
+    initSelect(U, n, k, attrs.init);
+    selectRow(net, alpha, U, k, null);
+    const off = r * k * n;
+    for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) y[off + j * n + i] = U[i * k + j] as number;
+  }
+  return { values: y, shape: [rows, k, n] };
+});
+
+registerHostKernel<RelaxSortNetSelectAttrs>(RelaxSortNetSelectGrad, ({ x, dy }, attrs) => {
+  const [rows, n] = x!.shape as [number, number];
+  const k = attrs.k;
+  const xv = x!.values;
+  const gy = dy!.values;
+  const net = getNetwork(attrs.network, n, k);
+  const sig = comparatorSigmoid("diffTopK", attrs);
+  const fa = alphaFn(attrs, sig.f);
+  const C = net.size;
+  const v = new Float64Array(n);
+  const dStore = new Float64Array(C);
+  const al = new Float64Array(C);
+  const U = new Float64Array(n * k);
+  const H = new Float64Array(n * k);
+  const diffStore = new Float64Array(C * k);
+  const dAlpha = new Float64Array(C);
+  const gV = new Float64Array(n);
+  const dx = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    forwardValues(net, fa, xv, r * n, v, al, dStore);
+    initSelect(U, n, k, attrs.init);
+    selectRow(net, al, U, k, diffStore);
+    const off = r * k * n;
+    for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) H[i * k + j] = gy[off + j * n + i] as number;
+    selectBackwardAlpha(net, al, H, k, diffStore, dAlpha);
+    gV.fill(0);
+    backwardRow(net, sig.df, al, dStore, gV, null, null, dAlpha);
+    for (let i = 0; i < n; i++) dx[r * n + i] = gV[i] as number;
+  }
+  return { values: dx, shape: [rows, n] };
+});
+
+registerFusedGradient<RelaxSortNetSelectAttrs>({
+  kernelName: RelaxSortNetSelect,
+  inputsToSave: ["x"],
+  gradFunc: ([dy], [x], attrs) => ({
+    x: () => {
+      const rows = x!.shape[0] as number;
+      const n = x!.shape[1] as number;
+      const g = dy ?? tf.zeros([rows, attrs.k, n]);
+      return runFusedKernel<tf.Tensor>(RelaxSortNetSelectGrad, { x: x!, dy: g }, attrs);
+    },
+  }),
+});

@@ -1,0 +1,140 @@
+/**
+ * WebAssembly SIMD (f64x2) versions of the O(depth·n²) permutation-matrix loops (wasm/sortnet.wat).
+ * Falls back to the plain typed-array loops of engine.ts where WebAssembly SIMD is unavailable, or
+ * after `setSortWasm(false)`.
+ */
+import type { FlatNetwork } from "../networks.js";
+import { SORTNET_WASM_BASE64 } from "./wasm_bytes.js";
+
+interface SortnetExports {
+  mem: WebAssembly.Memory;
+  mat_fwd(P: number, n: number, C: number, lo: number, hi: number, hs: number, he: number, alpha: number, store: number, hoff: number, use: number): void;
+  mat_bwd(G: number, n: number, C: number, lo: number, hi: number, hs: number, he: number, alpha: number, store: number, hoff: number, dalpha: number): void;
+  mat_fwd32(P: number, n: number, C: number, lo: number, hi: number, hs: number, he: number, alpha: number, store: number, hoff: number, use: number): void;
+  mat_bwd32(G: number, n: number, C: number, lo: number, hi: number, hs: number, he: number, alpha: number, store: number, hoff: number, dalpha: number): void;
+}
+
+/** Lane type of the wasm matrix loops: `'f32'` (f32x4, default, fastest) or `'f64'` (f64x2). */
+export type SortWasmPrecision = "f32" | "f64";
+
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  const g = globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array }; atob?: (s: string) => string };
+  if (g.Buffer) return Uint8Array.from(g.Buffer.from(b64, "base64"));
+  const bin = (g.atob as (s: string) => string)(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+let exportsCache: SortnetExports | null | undefined;
+let enabled = true;
+let precision: SortWasmPrecision = "f32";
+
+function load(): SortnetExports | null {
+  if (exportsCache !== undefined) return exportsCache;
+  try {
+    const bytes = decode(SORTNET_WASM_BASE64);
+    if (typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) {
+      exportsCache = null;
+    } else {
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+      exportsCache = instance.exports as unknown as SortnetExports;
+    }
+  } catch {
+    exportsCache = null;
+  }
+  return exportsCache;
+}
+
+/**
+ * Turns the WebAssembly SIMD loops on or off (for tests and benchmarks) and picks their lane type
+ * (`'f32'`: f32x4, the default; `'f64'`: f64x2, twice the memory traffic). Returns the previous on/off setting.
+ */
+export function setSortWasm(value: boolean, lanes?: SortWasmPrecision): boolean {
+  const prev = enabled;
+  enabled = value;
+  if (lanes) precision = lanes;
+  return prev;
+}
+
+/** Whether the WebAssembly SIMD loops are available and enabled. */
+export function sortWasmActive(): boolean {
+  return enabled && load() !== null;
+}
+
+/** Views into the wasm memory laid out for one kernel call on one network (valid until the next `arena`). */
+export interface MatrixArena {
+  alpha: Float64Array;
+  dAlpha: Float64Array;
+  /** n×n scratch (P or G), row-major. */
+  M: Float64Array | Float32Array;
+  /** Forward pass over the comparators on `M` (optionally storing the differences). */
+  forward(store: boolean): void;
+  /** Reverse pass on the gradient in `M`, writing ∂L/∂α (matrix part) to `dAlpha`. */
+  backward(): void;
+}
+
+/** Lays out the network, α, the matrix and (optionally) the difference store in wasm memory. */
+export function matrixArena(net: FlatNetwork, withStore: boolean): MatrixArena | null {
+  const ex = sortWasmActive() ? load() : null;
+  if (!ex) return null;
+  const { n, size: C } = net;
+  const f32 = precision === "f32";
+  const bytes = f32 ? 4 : 8;
+  const align = (v: number) => (v + 15) & ~15;
+  let off = 16;
+  const lo = off;
+  off = align(off + 4 * C);
+  const hi = off;
+  off = align(off + 4 * C);
+  const hs = off;
+  off = align(off + 4 * C);
+  const he = off;
+  off = align(off + 4 * C);
+  const hoff = off;
+  off = align(off + 4 * (C + 1));
+  const alpha = off;
+  off = align(off + 8 * C);
+  const dalpha = off;
+  off = align(off + 8 * C);
+  const alpha32 = off;
+  off = align(off + (f32 ? 8 * C : 0));
+  const M = off;
+  off = align(off + bytes * n * n);
+  const store = off;
+  off = align(off + (withStore ? 4 * (net.hullOffset[C] as number) : 0) + 16);
+  const mem = ex.mem;
+  if (off > mem.buffer.byteLength) mem.grow(Math.ceil((off - mem.buffer.byteLength) / 65536));
+  const buf = mem.buffer;
+  new Int32Array(buf, lo, C).set(net.lo);
+  new Int32Array(buf, hi, C).set(net.hi);
+  new Int32Array(buf, hs, C).set(net.hullStart);
+  new Int32Array(buf, he, C).set(net.hullEnd);
+  new Int32Array(buf, hoff, C + 1).set(net.hullOffset);
+  const alphaView = new Float64Array(buf, alpha, C);
+  if (!f32) {
+    return {
+      alpha: alphaView,
+      dAlpha: new Float64Array(buf, dalpha, C),
+      M: new Float64Array(buf, M, n * n),
+      forward: (useStore) => ex.mat_fwd(M, n, C, lo, hi, hs, he, alpha, store, hoff, useStore ? 1 : 0),
+      backward: () => ex.mat_bwd(M, n, C, lo, hi, hs, he, alpha, store, hoff, dalpha),
+    };
+  }
+  // f32 lanes: pairs (α, 1 − α) with 1 − α formed in float64, so small weights keep their precision.
+  const a32 = new Float32Array(buf, alpha32, 2 * C);
+  return {
+    alpha: alphaView,
+    dAlpha: new Float64Array(buf, dalpha, C),
+    M: new Float32Array(buf, M, n * n),
+    forward: (useStore) => {
+      for (let c = 0; c < C; c++) {
+        const a = alphaView[c] as number;
+        a32[2 * c] = a;
+        a32[2 * c + 1] = 1 - a;
+      }
+      ex.mat_fwd32(M, n, C, lo, hi, hs, he, alpha32, store, hoff, useStore ? 1 : 0);
+    },
+    backward: () => ex.mat_bwd32(M, n, C, lo, hi, hs, he, alpha32, store, hoff, dalpha),
+  };
+}

@@ -1,0 +1,79 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, assertPositive, describe, type TensorInput } from "@relax/core";
+import type { DiffSortResult } from "./diff_sort.js";
+import { optionalBoolean, toRows } from "./rows.js";
+
+/** Options of the NeuralSort / SoftSort baselines. */
+export interface BaselineSortOptions {
+  /** Temperature τ > 0 (default 1). */
+  tau?: number;
+  /** Sort descending (default false). */
+  descending?: boolean;
+  /** Straight-through: one-hot of each row's argmax forward, relaxed gradient backward (default false). */
+  hard?: boolean;
+  /** Sorted axis (default −1). */
+  axis?: number;
+}
+
+/** Accepts `tau` as a number or inside an options object. */
+export function baselineOptions(op: string, tauOrOptions: number | BaselineSortOptions | undefined): Required<Omit<BaselineSortOptions, "axis">> & { axis: number } {
+  const o: BaselineSortOptions = typeof tauOrOptions === "number" ? { tau: tauOrOptions } : (tauOrOptions ?? {});
+  if (typeof o !== "object") throw new RelaxError(op, "options", "a number τ or an options object", describe(o));
+  if (o.tau === null) throw new RelaxError(op, "tau", "a finite number > 0", "null");
+  return {
+    tau: assertPositive(op, "tau", o.tau ?? 1),
+    descending: optionalBoolean(op, "descending", o.descending, false),
+    hard: optionalBoolean(op, "hard", o.hard, false),
+    axis: o.axis ?? -1,
+  };
+}
+
+/** Straight-through one-hot of the row-wise argmax of `P: [rows, n, n]` (forward exactly one-hot). */
+export function straightThroughRows(P: tf.Tensor3D): tf.Tensor3D {
+  const [rows, n] = P.shape;
+  const data = P.dataSync();
+  const hard = new Float32Array(rows * n * n);
+  for (let r = 0; r < rows * n; r++) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if ((data[r * n + i] as number) > (data[r * n + best] as number)) best = i;
+    hard[r * n + best] = 1;
+  }
+  return tf.add(tf.tensor3d(hard, [rows, n, n]), tf.sub(P, tf.tensor3d(data, P.shape))) as tf.Tensor3D;
+}
+
+/** NeuralSort on `x: [rows, n]`, papers' convention `P[r, j, i]` (internal). */
+export function neuralSortRows(op: string, x: tf.Tensor2D, tau: number, descending: boolean): tf.Tensor3D {
+  assertPositive(op, "tau", tau);
+  const n = x.shape[1];
+  const s = descending ? x : tf.neg(x); // NeuralSort orders s descending
+  const A = tf.abs(tf.sub(tf.expandDims(s, 2), tf.expandDims(s, 1))); // [rows, n, n]
+  const B = tf.sum(A, 2); // [rows, n]: Σ_k |s_i − s_k|
+  const scaling = tf.tensor1d(Array.from({ length: n }, (_, j) => n - 1 - 2 * j)); // n + 1 − 2(j+1)
+  // logits[r, j, i] = scaling_j·s_i − B_i
+  const logits = tf.sub(tf.mul(tf.reshape(scaling, [1, n, 1]), tf.expandDims(s, 1)), tf.expandDims(B, 1));
+  return tf.softmax(tf.div(logits, tau), -1) as tf.Tensor3D;
+}
+
+/**
+ * NeuralSort (Grover et al., "Stochastic Optimization of Sorting Networks via Continuous Relaxations",
+ * ICLR 2019), as difftopk uses it: a row-stochastic relaxed permutation matrix from a softmax of the
+ * unimodal scores `(n+1−2j)·s_i − Σ_k |s_i − s_k|` at temperature τ. O(n²) per row. Baseline for diffSort.
+ *
+ * @param x `[batch, n]` (or `[n]`, leading batch dims)
+ * @param tau temperature τ (default 1), or options `{ tau, descending, hard, axis }`
+ * @returns `{ sorted, permutation }`, same conventions as {@link diffSort} (ascending by default)
+ * @example
+ * const { permutation } = neuralSort(tf.tensor2d([[3, 1, 2]]), 0.1);
+ * // permutation[0] ≈ [[0, 1, 0], [0, 0, 1], [1, 0, 0]]
+ */
+export function neuralSort(x: TensorInput, tau?: number | BaselineSortOptions): DiffSortResult {
+  const op = "neuralSort";
+  const o = baselineOptions(op, tau);
+  return tf.tidy(() => {
+    const view = toRows(op, x, o.axis);
+    let P = neuralSortRows(op, view.x2, o.tau, o.descending);
+    if (o.hard) P = straightThroughRows(P);
+    const sorted = tf.squeeze(tf.matMul(P, tf.expandDims(view.x2, 2)), [2]);
+    return { sorted: view.toInput(sorted), permutation: view.toBatch(P, [view.n, view.n]) };
+  });
+}

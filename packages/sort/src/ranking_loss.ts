@@ -1,0 +1,99 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, assertOneOf, describe, toFloatTensor, type TensorInput } from "@relax/core";
+import { diffSortRows, resolveSortOptions, type DiffSortOptions } from "./diff_sort.js";
+import { neuralSortRows } from "./neural_sort.js";
+import { softSortRows } from "./soft_sort.js";
+import { argsortRow } from "./kernels/engine.js";
+import { toRows } from "./rows.js";
+
+/** Options of {@link rankingLoss}. */
+export interface RankingLossOptions extends Omit<DiffSortOptions, "valuesOnly" | "hard" | "network"> {
+  /** `'odd_even'` (default) or `'bitonic'` sorting network, or a baseline: `'neuralsort'`, `'softsort'`. */
+  network?: "odd_even" | "bitonic" | "neuralsort" | "softsort";
+  /** Temperature τ of the `'neuralsort'` / `'softsort'` baselines (default 1). */
+  tau?: number;
+  /** `'mean'` (default): one scalar, the mean over batch·n·n entries; `'none'`: per-sample losses `[...batch]`. */
+  reduction?: "mean" | "none";
+}
+
+/**
+ * Binary cross-entropy as torch's `BCELoss` computes it: log clamped at −100, and the backward
+ * `(p − y) / max(p(1 − p), 1e-12)`.
+ */
+function bce(p: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [pp, yy, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([pp, yy]);
+    const logP = tf.maximum(tf.log(pp), -100);
+    const log1mP = tf.maximum(tf.log(tf.sub(1, pp)), -100);
+    const value = tf.neg(tf.add(tf.mul(yy, logP), tf.mul(tf.sub(1, yy), log1mP)));
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [ps, ys] = saved as [tf.Tensor, tf.Tensor];
+        const denom = tf.maximum(tf.mul(ps, tf.sub(1, ps)), 1e-12);
+        return [tf.mul(dy as tf.Tensor, tf.div(tf.sub(ps, ys), denom)), tf.zerosLike(ys)];
+      },
+    };
+  });
+  return f(p, y);
+}
+
+/**
+ * The true permutation matrix of `targets: [rows, n]` (papers' convention): `Q[r, j, i] = 1` iff input i
+ * has ascending rank j (stable ties), i.e. the one-hot of argsort(targets).
+ */
+export function truePermutation(targets: tf.Tensor2D, descending = false): tf.Tensor3D {
+  const [rows, n] = targets.shape;
+  const t = targets.dataSync() as Float32Array;
+  const q = new Float32Array(rows * n * n);
+  const perm = new Int32Array(n);
+  for (let r = 0; r < rows; r++) {
+    argsortRow(t, r * n, n, perm);
+    for (let j = 0; j < n; j++) q[r * n * n + (descending ? n - 1 - j : j) * n + (perm[j] as number)] = 1;
+  }
+  return tf.tensor3d(q, [rows, n, n]);
+}
+
+/**
+ * Ranking supervision loss of differentiable sorting networks (Petersen et al., ICML 2021, §4): the binary
+ * cross-entropy between the relaxed permutation matrix of `scores` and the true permutation matrix of
+ * `targets` (only their order matters), averaged over all batch·n·n entries exactly as the reference
+ * experiments (`BCELoss(P, Q)`), or per sample with `reduction: 'none'`.
+ *
+ * @param scores `[batch, n]` (or `[n]`, or leading batch dims) predicted scores, e.g. one per image
+ * @param targets same shape: the values whose order is the label (e.g. the 4-digit numbers)
+ * @param options network ('odd_even' | 'bitonic' | 'neuralsort' | 'softsort'), distribution ('cauchy'),
+ *   steepness (10), artLambda (0.25), tau (1, baselines), descending (false), axis (−1), reduction ('mean')
+ * @returns a scalar (`'mean'`) or `[...batch]` per-sample losses (`'none'`)
+ * @example
+ * const loss = rankingLoss(model(images), tf.tensor2d([[3, 1, 2]]), { steepness: 10 });
+ * const perSample = rankingLoss(scores, targets, { reduction: "none" }); // [batch]
+ */
+export function rankingLoss(scores: TensorInput, targets: TensorInput, options: RankingLossOptions = {}): tf.Tensor {
+  const op = "rankingLoss";
+  const network = assertOneOf(op, "network", options.network ?? "odd_even", ["odd_even", "bitonic", "neuralsort", "softsort"] as const);
+  const reduction = assertOneOf(op, "reduction", options.reduction ?? "mean", ["mean", "none"] as const);
+  const attrs =
+    network === "odd_even" || network === "bitonic" ? resolveSortOptions(op, { ...options, network, valuesOnly: false, hard: false }) : null;
+  return tf.tidy(() => {
+    const view = toRows(op, scores, options.axis, "scores");
+    const tt = toFloatTensor(op, "targets", targets);
+    const sx = toFloatTensor(op, "scores", scores);
+    if (tt.shape.length !== sx.shape.length || tt.shape.some((d, i) => d !== sx.shape[i])) {
+      throw new RelaxError(op, "targets", `the shape of scores [${sx.shape.join(", ")}]`, describe(tt));
+    }
+    const tv = toRows(op, tt, options.axis, "targets");
+    const descending = options.descending ?? false;
+    let P: tf.Tensor3D;
+    if (attrs) P = diffSortRows(view.x2, attrs).permutation as tf.Tensor3D;
+    else {
+      const tau = options.tau ?? 1;
+      P = network === "neuralsort" ? neuralSortRows(op, view.x2, tau, descending) : softSortRows(op, view.x2, tau, descending);
+    }
+    const Q = truePermutation(tv.x2, descending);
+    const losses = bce(P, Q);
+    if (reduction === "mean") return tf.mean(losses);
+    return view.toBatch(tf.mean(losses, [1, 2]), []);
+  });
+}

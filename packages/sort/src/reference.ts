@@ -1,0 +1,100 @@
+/**
+ * Reference compositions of the sorting-network ops from tfjs ops (one set of ops per layer). Slow,
+ * but obviously right and differentiable by tfjs autodiff: they define the numbers the fused kernels
+ * are held to, and run on backends without the fused kernels.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { comparatorSigmoid, type ComparatorLayer, type ComparatorOptions } from "@relax/core";
+
+/** Scatter helpers of one layer: keep mask and one-hot placement matrices. */
+function placement(layer: ComparatorLayer, n: number): { keep: tf.Tensor1D; sLo: tf.Tensor2D; sHi: tf.Tensor2D } {
+  const k = layer.lo.length;
+  const keep = new Float32Array(n).fill(1);
+  const sLo = new Float32Array(k * n);
+  const sHi = new Float32Array(k * n);
+  layer.lo.forEach((w, c) => {
+    keep[w] = 0;
+    sLo[c * n + w] = 1;
+  });
+  layer.hi.forEach((w, c) => {
+    keep[w] = 0;
+    sHi[c * n + w] = 1;
+  });
+  return { keep: tf.tensor1d(keep), sLo: tf.tensor2d(sLo, [k, n]), sHi: tf.tensor2d(sHi, [k, n]) };
+}
+
+/**
+ * Mixes wire pairs along the last axis of `t: [R, n]` or `[R, m, n]` with per-row weights `alpha: [R, k]`:
+ * `t_lo ← α·t_lo + (1−α)·t_hi`, `t_hi ← (1−α)·t_lo + α·t_hi`.
+ */
+export function mixPairsReference(t: tf.Tensor, layer: ComparatorLayer, alpha: tf.Tensor2D): tf.Tensor {
+  return tf.tidy(() => {
+    const n = t.shape[t.rank - 1] as number;
+    const k = layer.lo.length;
+    const lo = tf.tensor1d(layer.lo, "int32");
+    const hi = tf.tensor1d(layer.hi, "int32");
+    const a = t.rank === 3 ? tf.reshape(alpha, [alpha.shape[0], 1, k]) : alpha;
+    const tLo = tf.gather(t, lo, t.rank - 1);
+    const tHi = tf.gather(t, hi, t.rank - 1);
+    const newLo = tf.add(tf.mul(a, tLo), tf.mul(tf.sub(1, a), tHi));
+    const newHi = tf.add(tf.mul(tf.sub(1, a), tLo), tf.mul(a, tHi));
+    const { keep, sLo, sHi } = placement(layer, n);
+    const flat = (u: tf.Tensor): tf.Tensor2D => tf.reshape(u, [-1, k]) as tf.Tensor2D;
+    const placed = tf.add(tf.matMul(flat(newLo), sLo), tf.matMul(flat(newHi), sHi));
+    return tf.add(tf.mul(t, keep), tf.reshape(placed, t.shape));
+  });
+}
+
+/** α of every layer for values `x: [R, n]`, and the values after the network (reference). */
+export function valuesReference(x: tf.Tensor2D, layers: ComparatorLayer[], options: ComparatorOptions): { sorted: tf.Tensor2D; alphas: tf.Tensor2D[] } {
+  const sig = comparatorSigmoid("diffSort", options);
+  let v: tf.Tensor = x;
+  const alphas: tf.Tensor2D[] = [];
+  for (const layer of layers) {
+    const vLo = tf.gather(v, tf.tensor1d(layer.lo, "int32"), 1);
+    const vHi = tf.gather(v, tf.tensor1d(layer.hi, "int32"), 1);
+    const alpha = sig.fTensor(tf.sub(vHi, vLo)) as tf.Tensor2D;
+    alphas.push(alpha);
+    v = mixPairsReference(v, layer, alpha);
+  }
+  return { sorted: v as tf.Tensor2D, alphas };
+}
+
+/**
+ * Reference diffSort on `x: [R, n]`: ascending relaxed sorted values and the relaxed permutation matrix
+ * in the papers' convention (`P[r, j, i]`, built in the code convention and transposed once).
+ */
+export function diffSortReference(
+  x: tf.Tensor2D,
+  layers: ComparatorLayer[],
+  options: ComparatorOptions,
+  withMatrix: boolean,
+): { sorted: tf.Tensor2D; permutation: tf.Tensor3D | null } {
+  const out = tf.tidy(() => {
+    const [R, n] = x.shape;
+    const { sorted, alphas } = valuesReference(x, layers, options);
+    if (!withMatrix) return [sorted];
+    // Code convention Pc[r, i, j] (input i, position j): the columns (positions) mix like the values.
+    let Pc: tf.Tensor = tf.tile(tf.reshape(tf.eye(n), [1, n, n]), [R, 1, 1]);
+    layers.forEach((layer, l) => {
+      Pc = mixPairsReference(Pc, layer, alphas[l] as tf.Tensor2D);
+    });
+    // Without comparators (n = 1) P is constant; keep it on the tape so its gradient is 0, not an error.
+    if (layers.length === 0) Pc = tf.add(Pc, tf.mul(tf.reshape(tf.sum(x, 1), [R, 1, 1]), 0));
+    return [sorted, tf.transpose(Pc, [0, 2, 1])];
+  });
+  return { sorted: out[0] as tf.Tensor2D, permutation: (out[1] as tf.Tensor3D | undefined) ?? null };
+}
+
+/** Reference of the selection kernel: `U0 · P(x)` for `U0: [k, n]`, pushed right-to-left (difftopk). */
+export function selectReference(x: tf.Tensor2D, layers: ComparatorLayer[], options: ComparatorOptions, U0: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const R = x.shape[0];
+    const [k, n] = U0.shape;
+    const { alphas } = valuesReference(x, layers, options);
+    let U: tf.Tensor = tf.tile(tf.reshape(U0, [1, k, n]), [R, 1, 1]);
+    for (let l = layers.length - 1; l >= 0; l--) U = mixPairsReference(U, layers[l] as ComparatorLayer, alphas[l] as tf.Tensor2D);
+    if (layers.length === 0) U = tf.add(U, tf.mul(tf.reshape(tf.sum(x, 1), [R, 1, 1]), 0));
+    return U as tf.Tensor3D;
+  });
+}

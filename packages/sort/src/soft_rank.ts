@@ -1,0 +1,47 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { assertOneOf, comparatorSigmoid, type TensorInput } from "@relax/core";
+import { SORTING_NETWORKS } from "./networks.js";
+import type { DiffSortOptions } from "./diff_sort.js";
+import { optionalBoolean, toRows, rejectNull } from "./rows.js";
+import { selectRows } from "./select.js";
+
+/** Options of {@link softRank}. */
+export interface SoftRankOptions extends Omit<DiffSortOptions, "valuesOnly" | "hard"> {
+  /** Ranks start at 1 instead of 0 (default false: rank of the minimum ≈ 0). */
+  oneBased?: boolean;
+}
+
+/**
+ * Soft ranks from a differentiable sorting network (DSN, ICML 2021): `r_i = Σ_j j·P[j, i]`, the expected
+ * sorted position of input i, computed by pushing the index vector right-to-left through the layers with
+ * the same comparator weights — the n×n matrix is never formed (O(depth·n) per row).
+ *
+ * @param x `[batch, n]` (or `[n]`, leading batch dims, `axis`)
+ * @param options network ('odd_even'), distribution ('cauchy'), steepness (10), artLambda (0.25),
+ *   descending (false: the smallest gets rank 0), oneBased (false), axis (−1)
+ * @returns soft ranks, same shape as x
+ * @example
+ * const r = softRank(tf.tensor1d([0.3, -2, 5]), { steepness: 20 });
+ * // r ≈ [1, 0, 2]
+ */
+export function softRank(x: TensorInput, options: SoftRankOptions = {}): tf.Tensor {
+  const op = "softRank";
+  const network = assertOneOf(op, "network", options.network ?? "odd_even", SORTING_NETWORKS);
+  rejectNull(op, options, ["steepness", "artLambda"]);
+  const sig = comparatorSigmoid(op, options);
+  const descending = optionalBoolean(op, "descending", options.descending, false);
+  const oneBased = optionalBoolean(op, "oneBased", options.oneBased, false);
+  return tf.tidy(() => {
+    const view = toRows(op, x, options.axis);
+    const y = selectRows(view.x2, {
+      network,
+      k: 1,
+      init: descending ? "rank_desc" : "rank",
+      distribution: sig.distribution,
+      steepness: sig.steepness,
+      artLambda: sig.artLambda,
+    });
+    const r = tf.reshape(y, [view.rows, view.n]);
+    return view.toInput(oneBased ? tf.add(r, 1) : r);
+  });
+}

@@ -1,0 +1,55 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { assertPositive, type TensorInput } from "@relax/core";
+import type { DiffSortResult } from "./diff_sort.js";
+import { argsortRow } from "./kernels/engine.js";
+import { baselineOptions, straightThroughRows, type BaselineSortOptions } from "./neural_sort.js";
+import { toRows } from "./rows.js";
+
+/** SoftSort on `x: [rows, n]`, papers' convention `P[r, j, i] = softmax_i(−|x_i − sort(x)_j|^pow / τ)` (internal). */
+export function softSortRows(op: string, x: tf.Tensor2D, tau: number, descending: boolean, pow = 1): tf.Tensor3D {
+  assertPositive(op, "tau", tau);
+  const [rows, n] = x.shape;
+  const xs = x.dataSync() as Float32Array;
+  const idx = new Int32Array(rows * n);
+  const perm = new Int32Array(n);
+  for (let r = 0; r < rows; r++) {
+    argsortRow(xs, r * n, n, perm);
+    for (let j = 0; j < n; j++) idx[r * n + j] = (r * n + (perm[descending ? n - 1 - j : j] as number));
+  }
+  // The sorted values are a gather of x, so gradients also flow through sort(x) as in the reference.
+  const sorted = tf.reshape(tf.gather(tf.reshape(x, [-1]), tf.tensor1d(idx, "int32")), [rows, n]);
+  let dist = tf.abs(tf.sub(tf.expandDims(x, 1), tf.expandDims(sorted, 2))); // [rows, j, i]
+  if (pow !== 1) dist = tf.pow(dist, pow);
+  return tf.softmax(tf.div(tf.neg(dist), tau), -1) as tf.Tensor3D;
+}
+
+/** Options of {@link softSort}. */
+export interface SoftSortOptions extends BaselineSortOptions {
+  /** Exponent of the distance |x_i − sort(x)_j| (default 1). */
+  pow?: number;
+}
+
+/**
+ * SoftSort (Prillo & Eisenschlos, "SoftSort: A Continuous Relaxation for the argsort Operator", ICML 2020),
+ * as difftopk uses it: `P[j, i] = softmax_i(−|x_i − sort(x)_j|^pow / τ)`. Row-stochastic, O(n²) per row.
+ * Baseline for diffSort.
+ *
+ * @param x `[batch, n]` (or `[n]`, leading batch dims)
+ * @param tau temperature τ (default 1), or options `{ tau, pow, descending, hard, axis }`
+ * @returns `{ sorted, permutation }`, same conventions as {@link diffSort} (ascending by default)
+ * @example
+ * const { permutation } = softSort(tf.tensor2d([[3, 1, 2]]), 0.1);
+ * // permutation[0] ≈ [[0, 1, 0], [0, 0, 1], [1, 0, 0]]
+ */
+export function softSort(x: TensorInput, tau?: number | SoftSortOptions): DiffSortResult {
+  const op = "softSort";
+  const o = baselineOptions(op, tau);
+  const pow = assertPositive(op, "pow", (typeof tau === "object" && tau?.pow) || 1);
+  return tf.tidy(() => {
+    const view = toRows(op, x, o.axis);
+    let P = softSortRows(op, view.x2, o.tau, o.descending, pow);
+    if (o.hard) P = straightThroughRows(P);
+    const sorted = tf.squeeze(tf.matMul(P, tf.expandDims(view.x2, 2)), [2]);
+    return { sorted: view.toInput(sorted), permutation: view.toBatch(P, [view.n, view.n]) };
+  });
+}

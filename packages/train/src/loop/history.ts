@@ -1,0 +1,51 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+
+/** One row of a training history: step, wall seconds since start, mean training loss, and metrics. */
+export interface HistoryRecord {
+  step: number;
+  seconds: number;
+  loss: number;
+  [metric: string]: number;
+}
+
+/** The result of a training run. */
+export interface History {
+  records: HistoryRecord[];
+  /** Step of the best evaluation (by the early-stopping metric, else the last). */
+  bestStep: number;
+  /** Steps trained (including resumed ones). */
+  steps: number;
+  /** Wall seconds of this run. */
+  seconds: number;
+  /** Mean wall seconds per training step (excluding evaluation). */
+  secondsPerStep: number;
+  /** Why the run stopped. */
+  stopReason: "steps" | "time" | "early-stopping";
+}
+
+/** Columns of the history (step, seconds, loss, then metrics in first-seen order). */
+export function historyColumns(records: HistoryRecord[]): string[] {
+  const cols = ["step", "seconds", "loss"];
+  for (const r of records) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  return cols;
+}
+
+/** The history as CSV text (header + one line per record). */
+export function historyToCsv(records: HistoryRecord[]): string {
+  const cols = historyColumns(records);
+  const lines = [cols.join(",")];
+  for (const r of records) lines.push(cols.map((c) => (r[c] === undefined ? "" : String(r[c]))).join(","));
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Writes a history as JSON (`.json`) or CSV (any other extension).
+ *
+ * @example
+ * writeHistory("runs/history.csv", history.records);
+ */
+export function writeHistory(path: string, records: HistoryRecord[]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, path.endsWith(".json") ? JSON.stringify(records, null, 1) : historyToCsv(records));
+}

@@ -1,0 +1,28 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { createRng, type Rng } from "../data/rng.js";
+
+/** Weight initialisers (deterministic given the generator). */
+export type Initializer = "torchDefault" | "heNormal" | "glorotUniform" | "zeros";
+
+/**
+ * Fills a new tensor of `shape` with an initialiser, given fan-in / fan-out:
+ * - `torchDefault`: U(±1/√fanIn), PyTorch's default for Linear/Conv weights and biases (Kaiming-uniform, a = √5);
+ * - `heNormal`: N(0, 2/fanIn) (He et al. 2015), for ReLU layers;
+ * - `glorotUniform`: U(±√(6/(fanIn+fanOut))) (Glorot & Bengio 2010);
+ * - `zeros`.
+ *
+ * @example
+ * const w = initTensor([784, 64], "heNormal", 784, 64, createRng(0));
+ */
+export function initTensor(shape: number[], init: Initializer, fanIn: number, fanOut: number, rng: Rng = createRng(0)): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(size);
+  if (init === "torchDefault" || init === "glorotUniform") {
+    const bound = init === "torchDefault" ? 1 / Math.sqrt(fanIn) : Math.sqrt(6 / (fanIn + fanOut));
+    for (let i = 0; i < size; i++) v[i] = (2 * rng.next() - 1) * bound;
+  } else if (init === "heNormal") {
+    const std = Math.sqrt(2 / fanIn);
+    for (let i = 0; i < size; i++) v[i] = rng.normal() * std;
+  }
+  return tf.tensor(v, shape);
+}

@@ -1,0 +1,216 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, assertOneOf } from "@relax/core";
+import type { AlgoLoss, Strategy } from "../loop/strategy.js";
+import { solveSymmetric } from "./linalg.js";
+
+/** Options of the Newton losses. */
+export interface NewtonOptions {
+  /** `'hessian'` (batch-averaged Hessian) or `'fisher'` (empirical Fisher); default `'fisher'`. */
+  variant?: "hessian" | "fisher";
+  /** Tikhonov regularisation λ > 0 … (λ → ∞: plain gradient descent with learning rate / λ); default 1. */
+  lambda?: number;
+  /**
+   * How the Hessian is computed (variant `'hessian'`): `'autodiff'` (nested `tf.grad`, needs second-order
+   * gradients of every op), `'finite-diff'` (central differences of the gradient, 2m gradient evaluations),
+   * `'auto'` (autodiff, finite differences if that fails; default), or a function `y [N, m] → [m, m]`
+   * returning the batch-averaged Hessian.
+   */
+  hessian?: "auto" | "autodiff" | "finite-diff" | ((y: tf.Tensor2D) => tf.Tensor2D);
+  /** Step of the finite-difference Hessian (default 1e-2 · max(1, |y|∞)). */
+  fdStep?: number;
+}
+
+/** The result of {@link newtonTargets} (all detached). */
+export interface NewtonTargets {
+  /** Targets `z* [N, m]`. */
+  z: tf.Tensor2D;
+  /** Gradient of the per-sample losses `∇_{y_i} ℓ_i [N, m]`. */
+  grad: tf.Tensor2D;
+  /** Curvature matrix (`H` or `F`, without λ) `[m, m]`. */
+  curvature: tf.Tensor2D;
+}
+
+function perSampleGrad(y: tf.Tensor2D, loss: AlgoLoss): tf.Tensor2D {
+  return tf.tidy(() => tf.grad((yy: tf.Tensor) => tf.sum(loss(yy as tf.Tensor2D)))(y) as tf.Tensor2D);
+}
+
+function hessianAutodiff(y: tf.Tensor2D, loss: AlgoLoss): tf.Tensor2D {
+  const [N, m] = y.shape;
+  return tf.tidy(() => {
+    const rows: tf.Tensor[] = [];
+    for (let a = 0; a < m; a++) {
+      const ga = tf.grad((yy: tf.Tensor) => {
+        const g = tf.grad((y2: tf.Tensor) => tf.sum(loss(y2 as tf.Tensor2D)))(yy);
+        return tf.sum(tf.slice(g, [0, a], [N, 1]));
+      })(y);
+      rows.push(tf.div(tf.sum(ga, 0), N));
+    }
+    return tf.stack(rows) as tf.Tensor2D;
+  });
+}
+
+function hessianFiniteDiff(y: tf.Tensor2D, loss: AlgoLoss, step?: number): tf.Tensor2D {
+  const [N, m] = y.shape;
+  return tf.tidy(() => {
+    const scale = Math.max(1, tf.max(tf.abs(y)).dataSync()[0] as number);
+    const h = step ?? 1e-2 * scale;
+    const cols: tf.Tensor[] = [];
+    for (let a = 0; a < m; a++) {
+      const e = tf.mul(tf.oneHot(tf.fill([N], a, "int32"), m), h);
+      const gp = perSampleGrad(tf.add(y, e) as tf.Tensor2D, loss);
+      const gm = perSampleGrad(tf.sub(y, e) as tf.Tensor2D, loss);
+      cols.push(tf.div(tf.sum(tf.sub(gp, gm), 0), 2 * h * N)); // column a: mean_i ∂g_i/∂y_{i,a}
+    }
+    const Hc = tf.stack(cols, 1) as tf.Tensor2D;
+    return tf.div(tf.add(Hc, tf.transpose(Hc)), 2) as tf.Tensor2D; // symmetrise
+  });
+}
+
+/** `Z = Y − G·(C + λI)⁻¹` on the host (C symmetric). */
+function newtonStep(y: tf.Tensor2D, g: tf.Tensor2D, C: tf.Tensor2D, lambda: number): tf.Tensor2D {
+  const [N, m] = y.shape;
+  const c = C.dataSync();
+  const A = new Float64Array(m * m);
+  for (let i = 0; i < m * m; i++) A[i] = c[i] as number;
+  for (let i = 0; i < m; i++) A[i * m + i] = (A[i * m + i] as number) + lambda;
+  // (C+λI) Xᵀ = Gᵀ  →  X = G (C+λI)⁻¹
+  const gv = g.dataSync();
+  const Gt = new Float64Array(m * N);
+  for (let i = 0; i < N; i++) for (let j = 0; j < m; j++) Gt[j * N + i] = gv[i * m + j] as number;
+  const Xt = solveSymmetric(A, Gt, m, N);
+  const yv = y.dataSync();
+  const z = new Float32Array(N * m);
+  for (let i = 0; i < N; i++) for (let j = 0; j < m; j++) z[i * m + j] = (yv[i * m + j] as number) - (Xt[j * N + i] as number);
+  return tf.tensor2d(z, [N, m]);
+}
+
+function checkLambda(op: string, lambda: number): number {
+  if (!(typeof lambda === "number" && Number.isFinite(lambda) && lambda >= 0)) throw new RelaxError(op, "lambda", "a finite number ≥ 0", String(lambda));
+  return lambda;
+}
+
+/**
+ * Newton-loss targets (Petersen et al., "Newton Losses", NeurIPS 2024, Def. 1–2): one regularised Newton step of the
+ * per-sample algorithmic loss in output space, `z*_i = y_i − (C + λI)⁻¹ ∇_{y_i} ℓ_i(y)` with the batch-averaged
+ * Hessian `C = (1/N) Σ_j ∇²ℓ_j` or empirical Fisher `C = (1/N) Σ_j ∇ℓ_j ∇ℓ_jᵀ`. The m×m solve runs on the host
+ * (Cholesky, LU fallback when `C + λI` is indefinite). Everything returned is detached.
+ *
+ * @param y `[N, m]` network outputs
+ * @param loss per-sample loss `[N, m] → [N]`
+ * @example
+ * const { z } = newtonTargets(y, (y) => perSampleLoss(y), { variant: "fisher", lambda: 0.1 });
+ * const surrogate = tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.sub(z, y)), 1)));
+ */
+export function newtonTargets(y: tf.Tensor2D, loss: AlgoLoss, options: NewtonOptions = {}): NewtonTargets {
+  const op = "newtonTargets";
+  const variant = assertOneOf(op, "variant", options.variant ?? "fisher", ["hessian", "fisher"] as const);
+  const lambda = checkLambda(op, options.lambda ?? 1);
+  if (!(y instanceof tf.Tensor) || y.rank !== 2) throw new RelaxError(op, "y", "a [N, m] tensor", y instanceof tf.Tensor ? `[${y.shape.join(", ")}]` : typeof y);
+  return tf.tidy(() => {
+    const yd = tf.clone(y) as tf.Tensor2D; // a new leaf: no gradient flows back into y
+    const g = perSampleGrad(yd, loss);
+    const N = y.shape[0];
+    let C: tf.Tensor2D;
+    if (variant === "fisher") C = tf.div(tf.matMul(g, g, true, false), N) as tf.Tensor2D;
+    else {
+      const how = options.hessian ?? "auto";
+      if (typeof how === "function") C = how(yd);
+      else if (how === "finite-diff") C = hessianFiniteDiff(yd, loss, options.fdStep);
+      else if (how === "autodiff") C = hessianAutodiff(yd, loss);
+      else {
+        try {
+          C = hessianAutodiff(yd, loss);
+        } catch {
+          C = hessianFiniteDiff(yd, loss, options.fdStep);
+        }
+      }
+    }
+    const z = newtonStep(yd, g, C, lambda);
+    return { z, grad: g, curvature: C };
+  });
+}
+
+/**
+ * The Newton loss `ℓ*(y) = (1/N) Σ_i ½‖z*_i − y_i‖²` with detached targets from {@link newtonTargets}
+ * (Newton Losses, NeurIPS 2024): its gradient w.r.t. `y` is `(y − z*)/N`, a regularised Newton step.
+ *
+ * @example
+ * const l = newtonLoss(y, perSampleLoss, { variant: "hessian", lambda: 1 });   // scalar
+ */
+export function newtonLoss(y: tf.Tensor2D, loss: AlgoLoss, options: NewtonOptions = {}): tf.Scalar {
+  return tf.tidy(() => {
+    const { z } = newtonTargets(y, loss, options);
+    return tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.sub(z, y)), 1))) as tf.Scalar;
+  });
+}
+
+/**
+ * Training strategy that minimises the Newton loss instead of the algorithmic loss (the logged loss stays the
+ * algorithmic one).
+ *
+ * @example
+ * trainWithAlgorithm({ ..., strategy: newtonStrategy({ variant: "fisher", lambda: 1 }) });
+ */
+export function newtonStrategy(options: NewtonOptions = {}): Strategy {
+  const variant = assertOneOf("newtonStrategy", "variant", options.variant ?? "fisher", ["hessian", "fisher"] as const);
+  checkLambda("newtonStrategy", options.lambda ?? 1);
+  return {
+    name: `newton-${variant}`,
+    apply(y, loss) {
+      const l = tf.mean(loss(tf.clone(y) as tf.Tensor2D)) as tf.Scalar;
+      const objective = newtonLoss(y, loss, options);
+      return { objective, loss: l };
+    },
+  };
+}
+
+/**
+ * InjectFisher (Newton Losses, Alg. 2): identity in the forward pass; in the backward pass the incoming gradient
+ * `g [N, m]` of a **mean-reduced** loss becomes `g·(N·gᵀg + λI)⁻¹`, exactly the gradient of the mean-reduced
+ * empirical-Fisher Newton loss (since `g_i = ∇ℓ_i/N`, `N·gᵀg` is the empirical Fisher). Costs one m×m solve.
+ *
+ * @param y `[N, m]`
+ * @example
+ * const l = tf.mean(perSampleLoss(injectFisher(y, 0.1)));   // backprop gives the Fisher Newton step
+ */
+export function injectFisher(y: tf.Tensor2D, lambda: number): tf.Tensor2D {
+  checkLambda("injectFisher", lambda);
+  if (!(y instanceof tf.Tensor) || y.rank !== 2) throw new RelaxError("injectFisher", "y", "a [N, m] tensor", y instanceof tf.Tensor ? `[${y.shape.join(", ")}]` : typeof y);
+  const f = tf.customGrad(((x: tf.Tensor2D) => ({
+    value: tf.clone(x),
+    gradFunc: (dy: tf.Tensor2D) => {
+      const [N, m] = dy.shape;
+      const d = dy.dataSync();
+      const A = new Float64Array(m * m);
+      for (let i = 0; i < N; i++) {
+        for (let a = 0; a < m; a++) {
+          const da = d[i * m + a] as number;
+          for (let b = 0; b < m; b++) A[a * m + b] = (A[a * m + b] as number) + N * da * (d[i * m + b] as number);
+        }
+      }
+      for (let a = 0; a < m; a++) A[a * m + a] = (A[a * m + a] as number) + lambda;
+      const Dt = new Float64Array(m * N);
+      for (let i = 0; i < N; i++) for (let a = 0; a < m; a++) Dt[a * N + i] = d[i * m + a] as number;
+      const Xt = solveSymmetric(A, Dt, m, N);
+      const out = new Float32Array(N * m);
+      for (let i = 0; i < N; i++) for (let a = 0; a < m; a++) out[i * m + a] = Xt[a * N + i] as number;
+      return tf.tensor2d(out, [N, m]);
+    },
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(y) as tf.Tensor2D;
+}
+
+/**
+ * Training strategy with {@link injectFisher}: the mean algorithmic loss of `injectFisher(y, λ)` (same cost as the
+ * baseline; its gradient is the Fisher Newton-loss gradient).
+ */
+export function injectFisherStrategy(options: { lambda?: number } = {}): Strategy {
+  const lambda = checkLambda("injectFisherStrategy", options.lambda ?? 1);
+  return {
+    name: "inject-fisher",
+    apply(y, loss) {
+      const l = tf.mean(loss(injectFisher(y, lambda))) as tf.Scalar;
+      return { objective: l, loss: l };
+    },
+  };
+}
