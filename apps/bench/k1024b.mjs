@@ -1,0 +1,12 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@relax/core";
+import { diffSort } from "@relax/sort";
+await tf.setBackend("cpu");
+const B=16,n=1024,network="bitonic";
+const x = tf.randomNormal([B,n]); const W = tf.randomNormal([B,n,n]);
+const w = tf.reshape(W, [-1, 1]);
+const gd = tf.grad((z) => { const { sorted, permutation } = diffSort(z, { network }); return tf.add(tf.reshape(tf.matMul(tf.reshape(permutation, [1, -1]), w), []), tf.sum(sorted)); });
+let t=performance.now(); tf.tidy(()=>{gd(x).dataSync()}); console.log("dot variant", performance.now()-t, "rss", process.memoryUsage().rss/2**20);
+const gl = tf.grad((z) => { const { sorted, permutation } = diffSort(z, { network }); return tf.add(tf.sum(tf.mul(permutation, W)), tf.sum(sorted)); });
+t=performance.now(); tf.tidy(()=>{gl(x).dataSync()}); console.log("literal", performance.now()-t, "rss", process.memoryUsage().rss/2**20);
