@@ -21,4 +21,11 @@ export type {
   CompareOp,
   Statement,
   Condition,
+  ConditionNode,
+  StatementNode,
+  ResolvedSettings,
+  AnyValue,
+  AnyRealFn,
+  AnyIntFn,
+  AnyIndex,
 } from "./types.js";
