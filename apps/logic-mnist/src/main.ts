@@ -191,6 +191,7 @@ async function main(): Promise<void> {
     });
     lossEma = Number.isNaN(lossEma) ? loss : 0.95 * lossEma + 0.05 * loss;
     bar.update(step, { loss: lossEma.toFixed(3), msPerStep: ((performance.now() - t0) / step).toFixed(0) });
+    await new Promise((resolve) => setImmediate(resolve)); // let the progress bar's timer run
     if (args.evalEvery > 0 && step % args.evalEvery === 0 && step < args.steps) {
       bar.stop();
       console.log(`  step ${step}: test accuracy discrete ${(100 * softAccuracy(net, testBits, data.testY, "eval")).toFixed(2)} %, soft ${(100 * softAccuracy(net, testBits, data.testY, "train")).toFixed(2)} % (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
@@ -216,7 +217,8 @@ async function main(): Promise<void> {
   console.log(`bit-packed inference, JS Int32: ${(js.packed / 1e6).toFixed(2)} M samples/s on packed bits, ${(js.endToEnd / 1e6).toFixed(2)} M samples/s from bytes`);
   if (wasmSimdSupported()) {
     const compiledWasm = compile(net, { backend: "wasm" });
-    const agree = compiledWasm.counts(testBits, data.testY.length).every((v, i) => v === compiledJs.counts(testBits, data.testY.length)[i]);
+    const jsCounts = compiledJs.counts(testBits, data.testY.length);
+    const agree = compiledWasm.counts(testBits, data.testY.length).every((v, i) => v === jsCounts[i]);
     const w = samplesPerSecond(compiledWasm, testBits, data.testY.length);
     console.log(`bit-packed inference, WASM SIMD: ${(w.packed / 1e6).toFixed(2)} M samples/s on packed bits, ${(w.endToEnd / 1e6).toFixed(2)} M samples/s from bytes (agrees with JS: ${agree})`);
   }

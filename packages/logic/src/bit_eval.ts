@@ -187,32 +187,109 @@ export function buildPlan(c: LogicCircuit): ExecPlan {
   };
 }
 
-/** Runs the gate segments of a plan on `mem` (slot s occupies words [s·W, (s+1)·W)). */
+/** Runs the gate segments of a plan on `mem` (slot s occupies words [s·W, (s+1)·W)); one tight loop per segment. */
 export function runGatesJS(p: ExecPlan, mem: Int32Array, W: number): void {
   const { segOp, segStart, dst, srcA, srcB } = p;
   for (let s = 0; s < segOp.length; s++) {
+    const start = segStart[s] as number;
     const end = segStart[s + 1] as number;
-    const op = segOp[s] as number;
-    for (let g = segStart[s] as number; g < end; g++) {
-      const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
-      switch (op) {
-        case 0: for (let w = 0; w < W; w++) mem[d + w] = 0; break;
-        case 1: for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) & (mem[y + w] as number); break;
-        case 2: for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) & ~(mem[y + w] as number); break;
-        case 3: for (let w = 0; w < W; w++) mem[d + w] = mem[x + w] as number; break;
-        case 4: for (let w = 0; w < W; w++) mem[d + w] = ~(mem[x + w] as number) & (mem[y + w] as number); break;
-        case 5: for (let w = 0; w < W; w++) mem[d + w] = mem[y + w] as number; break;
-        case 6: for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) ^ (mem[y + w] as number); break;
-        case 7: for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) | (mem[y + w] as number); break;
-        case 8: for (let w = 0; w < W; w++) mem[d + w] = ~((mem[x + w] as number) | (mem[y + w] as number)); break;
-        case 9: for (let w = 0; w < W; w++) mem[d + w] = ~((mem[x + w] as number) ^ (mem[y + w] as number)); break;
-        case 10: for (let w = 0; w < W; w++) mem[d + w] = ~(mem[y + w] as number); break;
-        case 11: for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) | ~(mem[y + w] as number); break;
-        case 12: for (let w = 0; w < W; w++) mem[d + w] = ~(mem[x + w] as number); break;
-        case 13: for (let w = 0; w < W; w++) mem[d + w] = ~(mem[x + w] as number) | (mem[y + w] as number); break;
-        case 14: for (let w = 0; w < W; w++) mem[d + w] = ~((mem[x + w] as number) & (mem[y + w] as number)); break;
-        default: for (let w = 0; w < W; w++) mem[d + w] = -1; break;
-      }
+    switch (segOp[s] as number) {
+      case 0:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = 0;
+        }
+        break;
+      case 1:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) & (mem[y + w] as number);
+        }
+        break;
+      case 2:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) & ~(mem[y + w] as number);
+        }
+        break;
+      case 3:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number);
+        }
+        break;
+      case 4:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = ~(mem[x + w] as number) & (mem[y + w] as number);
+        }
+        break;
+      case 5:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = (mem[y + w] as number);
+        }
+        break;
+      case 6:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) ^ (mem[y + w] as number);
+        }
+        break;
+      case 7:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) | (mem[y + w] as number);
+        }
+        break;
+      case 8:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = ~((mem[x + w] as number) | (mem[y + w] as number));
+        }
+        break;
+      case 9:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = ~((mem[x + w] as number) ^ (mem[y + w] as number));
+        }
+        break;
+      case 10:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = ~(mem[y + w] as number);
+        }
+        break;
+      case 11:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) | ~(mem[y + w] as number);
+        }
+        break;
+      case 12:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = ~(mem[x + w] as number);
+        }
+        break;
+      case 13:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = ~(mem[x + w] as number) | (mem[y + w] as number);
+        }
+        break;
+      case 14:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = ~((mem[x + w] as number) & (mem[y + w] as number));
+        }
+        break;
+      default:
+        for (let g = start; g < end; g++) {
+          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = -1;
+        }
+        break;
     }
   }
 }

@@ -65,6 +65,54 @@ const GATE_EXPR: number[][] = [
   vconst(0xff),
 ];
 
+const v128loadOff = (off: number): number[] => [...simd(0x00), 4, ...uleb(off)];
+const v128storeOff = (off: number): number[] => [...simd(0x0b), 4, ...uleb(off)];
+
+/** Gate expression for vector k with constant memory offsets (operands in locals 4 = a, 5 = b). */
+function gateExprAt(op: number, off: number): number[] {
+  const A = [...get(4), ...v128loadOff(off)];
+  const B = [...get(5), ...v128loadOff(off)];
+  const table: number[][] = [
+    vconst(0),
+    [...A, ...B, ...AND],
+    [...A, ...B, ...ANDNOT],
+    A,
+    [...B, ...A, ...ANDNOT],
+    B,
+    [...A, ...B, ...XOR],
+    [...A, ...B, ...OR],
+    [...A, ...B, ...OR, ...NOT],
+    [...A, ...B, ...XOR, ...NOT],
+    [...B, ...NOT],
+    [...A, ...B, ...NOT, ...OR],
+    [...A, ...NOT],
+    [...B, ...A, ...NOT, ...OR],
+    [...A, ...B, ...AND, ...NOT],
+    vconst(0xff),
+  ];
+  return table[op] as number[];
+}
+
+/** Gate loop with the `vectors` v128 of a slot fully unrolled (constant offsets, no inner loop). */
+function gateBodyUnrolled(op: number, vectors: number): number[] {
+  const inner: number[] = [];
+  for (let k = 0; k < vectors; k++) inner.push(...get(3), ...gateExprAt(op, 16 * k), ...v128storeOff(16 * k));
+  const code = [
+    0x02, 0x40, 0x03, 0x40,
+    ...get(0), ...get(1), ...GE_U, 0x0d, 1,
+    ...get(0), ...i32load(0), ...set(3),
+    ...get(0), ...i32load(4), ...set(4),
+    ...get(0), ...i32load(8), ...set(5),
+    ...inner,
+    ...get(0), ...iconst(12), ...ADD, ...set(0),
+    0x0c, 0,
+    0x0b, 0x0b,
+    0x0b,
+  ];
+  const locals = [1, ...uleb(4), I32];
+  return [...uleb(locals.length + code.length), ...locals, ...code];
+}
+
 function gateBody(op: number): number[] {
   const code = [
     0x02, 0x40, 0x03, 0x40,
@@ -127,8 +175,8 @@ function str(s: string): number[] {
   return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 }
 
-/** The module's bytes. */
-export function assembleModule(): Uint8Array<ArrayBuffer> {
+/** The module's bytes (gate loops unrolled for `vectors` v128 per slot when given, else a generic loop). */
+export function assembleModule(vectors?: number): Uint8Array<ArrayBuffer> {
   const types = [2, 0x60, 3, I32, I32, I32, 0, 0x60, 4, I32, I32, I32, I32, 0];
   const funcs = [17, ...new Array<number>(16).fill(0), 1];
   const memory = [1, 0, 1];
@@ -137,7 +185,7 @@ export function assembleModule(): Uint8Array<ArrayBuffer> {
   exports.push(...str("count"), 0, 16);
   exports.push(...str("mem"), 2, 0);
   const bodies: number[] = [17];
-  for (let i = 0; i < 16; i++) bodies.push(...gateBody(i));
+  for (let i = 0; i < 16; i++) bodies.push(...(vectors ? gateBodyUnrolled(i, vectors) : gateBody(i)));
   bodies.push(...countBody());
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
@@ -149,18 +197,21 @@ export function assembleModule(): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-let cachedModule: WebAssembly.Module | null | undefined;
+const moduleCache = new Map<number, WebAssembly.Module | null>();
 
-function getModule(): WebAssembly.Module | null {
-  if (cachedModule === undefined) {
+/** The compiled module for `vectors` v128 per slot (0 = generic inner loop); null without WASM SIMD. */
+function getModule(vectors = 0): WebAssembly.Module | null {
+  let m = moduleCache.get(vectors);
+  if (m === undefined) {
     try {
-      const bytes = assembleModule();
-      cachedModule = typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+      const bytes = assembleModule(vectors || undefined);
+      m = typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
     } catch {
-      cachedModule = null;
+      m = null;
     }
+    moduleCache.set(vectors, m);
   }
-  return cachedModule;
+  return m;
 }
 
 /** Whether this runtime supports WebAssembly SIMD128 (the module validates and compiles). */
@@ -175,13 +226,21 @@ export interface WasmRunner {
 
 /** Instantiates the module for a plan (memory grows as needed). */
 export function createWasmRunner(plan: ExecPlan): WasmRunner {
-  const mod = getModule();
-  if (!mod) throw new Error("WebAssembly SIMD is not available");
-  const inst = new WebAssembly.Instance(mod, {});
-  const ex = inst.exports as Record<string, unknown>;
-  const mem = ex.mem as WebAssembly.Memory;
-  const gates = Array.from({ length: 16 }, (_, i) => ex[`g${i}`] as (p: number, e: number, vb: number) => void);
-  const count = ex.count as (p: number, e: number, planes: number, vb: number) => void;
+  if (!getModule()) throw new Error("WebAssembly SIMD is not available");
+  let instV = -1;
+  let mem = null as unknown as WebAssembly.Memory;
+  let gates: ((p: number, e: number, vb: number) => void)[] = [];
+  let count = null as unknown as (p: number, e: number, planes: number, vb: number) => void;
+  const instantiate = (V: number): void => {
+    if (V === instV) return;
+    const mod = getModule(V <= 16 ? V : 0) as WebAssembly.Module;
+    const ex = new WebAssembly.Instance(mod, {}).exports as Record<string, unknown>;
+    mem = ex.mem as WebAssembly.Memory;
+    gates = Array.from({ length: 16 }, (_, i) => ex[`g${i}`] as (p: number, e: number, vb: number) => void);
+    count = ex.count as (p: number, e: number, planes: number, vb: number) => void;
+    instV = V;
+    layoutV = -1;
+  };
   const g = plan.dst.length;
   const nOut = plan.outSlot.length;
   let layoutV = -1;
@@ -214,6 +273,7 @@ export function createWasmRunner(plan: ExecPlan): WasmRunner {
       const W = packed.blockWords;
       if (W % 4 !== 0) throw new RangeError("WASM evaluation needs blockWords to be a multiple of 4");
       const V = W / 4;
+      instantiate(V);
       layout(V);
       const vbytes = V * 16;
       const i32 = new Int32Array(mem.buffer);
