@@ -5,6 +5,7 @@
  *
  *   pnpm --filter @relax/bench build && node apps/bench/dist/run.js logic
  *   LOGIC_BENCH_WIDTH=2000 node apps/bench/dist/run.js logic   # scaled-down size
+ *   LOGIC_BENCH_PART=inference node apps/bench/dist/run.js logic  # only one part (train | inference)
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { setForceReference } from "@relax/core";
@@ -44,7 +45,7 @@ function inference(c: CompiledLogicNet, bits: Uint8Array, n: number): { packed: 
   c.countsPacked(packed);
   const tp: number[] = [];
   const tb: number[] = [];
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < 5; r++) {
     let t = performance.now();
     c.countsPacked(packed);
     tp.push(performance.now() - t);
@@ -62,7 +63,14 @@ export async function run(): Promise<void> {
   const rng = new SeededRandom(1);
   const x = tf.tensor2d(Float32Array.from({ length: batch * 784 }, () => (rng.next() < 0.2 ? 1 : 0)), [batch, 784]);
   const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), "int32"), 10) as tf.Tensor2D;
+  const part = process.env.LOGIC_BENCH_PART ?? "all";
   console.log(`Net 784 → ${layers}×${width} → GroupSum(10, τ=10), random connections, Gaussian logits; batch ${batch}; backend ${tf.getBackend()}.\n`);
+  if (part !== "inference") await trainBench(width, layers, x, y);
+  if (part !== "train") inferenceBench(width, layers, rng);
+  tf.dispose([x, y]);
+}
+
+async function trainBench(width: number, layers: number, x: tf.Tensor2D, y: tf.Tensor2D): Promise<void> {
   console.log("| training step (fwd + bwd + Adam) | median wall ms/step | CPU ms/step |");
   console.log("|---|---|---|");
   const rows: [string, () => { net: LogicNet; opt: tf.Optimizer }, number, boolean][] = [
@@ -86,6 +94,9 @@ export async function run(): Promise<void> {
     net.dispose();
   }
   console.log(`\nReference (anchors.md): difflogic python path 0.214 s/step (idle machine), 0.40 s/step (timings.json, contended).\n`);
+}
+
+function inferenceBench(width: number, layers: number, rng: SeededRandom): void {
 
   const net = makeNet(width, layers, 10);
   const n = 65_536;
@@ -102,5 +113,4 @@ export async function run(): Promise<void> {
   }
   console.log(`\nReference (anchors.md): CompiledLogicNet C, gcc -O3, 64-bit words: ~1.0 M samples/s (from bool arrays).`);
   net.dispose();
-  tf.dispose([x, y]);
 }

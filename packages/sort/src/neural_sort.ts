@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertPositive, describe, type TensorInput } from "@relax/core";
 import type { DiffSortResult } from "./diff_sort.js";
 import { optionalBoolean, toRows } from "./rows.js";
+import { expandCols, expandRows, softmaxLast } from "./dense_ops.js";
 
 /** Options of the NeuralSort / SoftSort baselines. */
 export interface BaselineSortOptions {
@@ -45,13 +46,16 @@ export function straightThroughRows(P: tf.Tensor3D): tf.Tensor3D {
 export function neuralSortRows(op: string, x: tf.Tensor2D, tau: number, descending: boolean): tf.Tensor3D {
   assertPositive(op, "tau", tau);
   const n = x.shape[1];
+  const rows = x.shape[0];
   const s = descending ? x : tf.neg(x); // NeuralSort orders s descending
-  const A = tf.abs(tf.sub(tf.expandDims(s, 2), tf.expandDims(s, 1))); // [rows, n, n]
+  // Broadcast-free (see dense_ops.ts): A[r, i, k] = |s_i − s_k|.
+  const A = tf.abs(tf.sub(expandCols(s, n), expandRows(s, n)));
   const B = tf.sum(A, 2); // [rows, n]: Σ_k |s_i − s_k|
-  const scaling = tf.tensor1d(Array.from({ length: n }, (_, j) => n - 1 - 2 * j)); // n + 1 − 2(j+1)
+  const scale = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) scale[r * n + j] = n - 1 - 2 * j; // n + 1 − 2(j+1)
   // logits[r, j, i] = scaling_j·s_i − B_i
-  const logits = tf.sub(tf.mul(tf.reshape(scaling, [1, n, 1]), tf.expandDims(s, 1)), tf.expandDims(B, 1));
-  return tf.softmax(tf.div(logits, tau), -1) as tf.Tensor3D;
+  const logits = tf.sub(tf.matMul(tf.tensor3d(scale, [rows, n, 1]), tf.reshape(s, [rows, 1, n])), expandRows(B, n));
+  return softmaxLast(tf.div(logits, tau) as tf.Tensor3D);
 }
 
 /**

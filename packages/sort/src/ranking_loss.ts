@@ -40,8 +40,15 @@ function bce(p: tf.Tensor, y: tf.Tensor): tf.Tensor {
 }
 
 /**
- * The true permutation matrix of `targets: [rows, n]` (papers' convention): `Q[r, j, i] = 1` iff input i
- * has ascending rank j (stable ties), i.e. the one-hot of argsort(targets).
+ * The true permutation matrix used by ranking supervision (DSN, ICML 2021): for `targets: [rows, n]`,
+ * `Q[r, j, i] = 1` iff input i has ascending rank j (ties keep input order), i.e. the one-hot of
+ * argsort(targets) in the papers' convention. Not differentiable (a label).
+ *
+ * @param targets `[rows, n]`
+ * @param descending rank from the largest (default false)
+ * @returns `[rows, n, n]`
+ * @example
+ * truePermutation(tf.tensor2d([[30, 10, 20]])); // [[[0, 1, 0], [0, 0, 1], [1, 0, 0]]]
  */
 export function truePermutation(targets: tf.Tensor2D, descending = false): tf.Tensor3D {
   const [rows, n] = targets.shape;

@@ -24,8 +24,13 @@ function placement(layer: ComparatorLayer, n: number): { keep: tf.Tensor1D; sLo:
 }
 
 /**
- * Mixes wire pairs along the last axis of `t: [R, n]` or `[R, m, n]` with per-row weights `alpha: [R, k]`:
+ * One relaxed comparator layer (DSN, ICML 2021) as tfjs ops: mixes wire pairs along the last axis of
+ * `t: [R, n]` or `[R, m, n]` with per-row weights `alpha: [R, k]`:
  * `t_lo ← α·t_lo + (1−α)·t_hi`, `t_hi ← (1−α)·t_lo + α·t_hi`.
+ *
+ * @example
+ * const y = mixPairsReference(tf.tensor2d([[3, 1]]), { lo: [0], hi: [1] }, tf.tensor2d([[0.9]]));
+ * // [[1.2, 2.8]]
  */
 export function mixPairsReference(t: tf.Tensor, layer: ComparatorLayer, alpha: tf.Tensor2D): tf.Tensor {
   return tf.tidy(() => {
@@ -45,7 +50,13 @@ export function mixPairsReference(t: tf.Tensor, layer: ComparatorLayer, alpha: t
   });
 }
 
-/** α of every layer for values `x: [R, n]`, and the values after the network (reference). */
+/**
+ * The values pass of a relaxed sorting network as tfjs ops (reference): α of every layer for `x: [R, n]`
+ * and the values after the network.
+ *
+ * @example
+ * const { sorted, alphas } = valuesReference(x, oddEvenNetwork(4), { steepness: 10 });
+ */
 export function valuesReference(x: tf.Tensor2D, layers: ComparatorLayer[], options: ComparatorOptions): { sorted: tf.Tensor2D; alphas: tf.Tensor2D[] } {
   const sig = comparatorSigmoid("diffSort", options);
   let v: tf.Tensor = x;
@@ -61,8 +72,13 @@ export function valuesReference(x: tf.Tensor2D, layers: ComparatorLayer[], optio
 }
 
 /**
- * Reference diffSort on `x: [R, n]`: ascending relaxed sorted values and the relaxed permutation matrix
- * in the papers' convention (`P[r, j, i]`, built in the code convention and transposed once).
+ * Reference differentiable sorting network (DSN, ICML 2021) from tfjs ops, one set of ops per layer, on
+ * `x: [R, n]`: ascending relaxed sorted values `[R, n]` and the relaxed permutation matrix `[R, n, n]` in
+ * the papers' convention (`P[r, j, i]`; built in the code convention and transposed once). Defines the
+ * numbers the fused kernel is tested against; gradients by tfjs autodiff.
+ *
+ * @example
+ * const { sorted, permutation } = diffSortReference(x, bitonicNetwork(8), { steepness: 10 }, true);
  */
 export function diffSortReference(
   x: tf.Tensor2D,
@@ -86,7 +102,13 @@ export function diffSortReference(
   return { sorted: out[0] as tf.Tensor2D, permutation: (out[1] as tf.Tensor3D | undefined) ?? null };
 }
 
-/** Reference of the selection kernel: `U0 · P(x)` for `U0: [k, n]`, pushed right-to-left (difftopk). */
+/**
+ * Reference of the selection kernel (difftopk, ICML 2022) from tfjs ops: `U0 · P(x)` for `U0: [k, n]`,
+ * pushed right-to-left through the layers, `[R, k, n]`.
+ *
+ * @example
+ * const top1 = selectReference(x, bitonicNetwork(8), {}, tf.tensor2d([[0, 0, 0, 0, 0, 0, 0, 1]]));
+ */
 export function selectReference(x: tf.Tensor2D, layers: ComparatorLayer[], options: ComparatorOptions, U0: tf.Tensor2D): tf.Tensor3D {
   return tf.tidy(() => {
     const R = x.shape[0];

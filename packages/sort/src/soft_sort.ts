@@ -4,23 +4,25 @@ import type { DiffSortResult } from "./diff_sort.js";
 import { argsortRow } from "./kernels/engine.js";
 import { baselineOptions, straightThroughRows, type BaselineSortOptions } from "./neural_sort.js";
 import { toRows } from "./rows.js";
+import { expandCols, expandRows, softmaxLast } from "./dense_ops.js";
 
 /** SoftSort on `x: [rows, n]`, papers' convention `P[r, j, i] = softmax_i(−|x_i − sort(x)_j|^pow / τ)` (internal). */
 export function softSortRows(op: string, x: tf.Tensor2D, tau: number, descending: boolean, pow = 1): tf.Tensor3D {
   assertPositive(op, "tau", tau);
   const [rows, n] = x.shape;
   const xs = x.dataSync() as Float32Array;
-  const idx = new Int32Array(rows * n);
+  const hard = new Float32Array(rows * n * n);
   const perm = new Int32Array(n);
   for (let r = 0; r < rows; r++) {
     argsortRow(xs, r * n, n, perm);
-    for (let j = 0; j < n; j++) idx[r * n + j] = (r * n + (perm[descending ? n - 1 - j : j] as number));
+    for (let j = 0; j < n; j++) hard[r * n * n + j * n + (perm[descending ? n - 1 - j : j] as number)] = 1;
   }
-  // The sorted values are a gather of x, so gradients also flow through sort(x) as in the reference.
-  const sorted = tf.reshape(tf.gather(tf.reshape(x, [-1]), tf.tensor1d(idx, "int32")), [rows, n]);
-  let dist = tf.abs(tf.sub(tf.expandDims(x, 1), tf.expandDims(sorted, 2))); // [rows, j, i]
+  // sort(x) as a one-hot matMul, so gradients also flow through sort(x) as in the reference (tfjs's
+  // gather gradient, unsortedSegmentSum, is quadratic in the number of rows on the cpu backend).
+  const sorted = tf.reshape(tf.matMul(tf.tensor3d(hard, [rows, n, n]), tf.reshape(x, [rows, n, 1])), [rows, n]);
+  let dist: tf.Tensor = tf.abs(tf.sub(expandRows(x, n), expandCols(sorted, n))); // [rows, j, i] = |x_i − sort(x)_j|
   if (pow !== 1) dist = tf.pow(dist, pow);
-  return tf.softmax(tf.div(tf.neg(dist), tau), -1) as tf.Tensor3D;
+  return softmaxLast(tf.div(tf.neg(dist), tau) as tf.Tensor3D);
 }
 
 /** Options of {@link softSort}. */

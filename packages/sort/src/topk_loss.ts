@@ -70,14 +70,15 @@ export function topKCrossEntropy(logits: TensorInput, labels: TensorInput | numb
       const m = assertInteger(op, "m", options.m, K + 1, n - 1);
       // Hard pre-selection: [true logit, m−1 largest other logits (descending)]; the label becomes 0.
       const zv = z.dataSync();
-      const idx = new Int32Array(B * m);
+      const sel = new Float32Array(B * m * n);
       for (let b = 0; b < B; b++) {
         const others = Array.from({ length: n }, (_, i) => i).filter((i) => i !== lab[b]);
         others.sort((p, q) => (zv[b * n + q] as number) - (zv[b * n + p] as number) || p - q);
-        idx[b * m] = b * n + (lab[b] as number);
-        for (let t = 1; t < m; t++) idx[b * m + t] = b * n + (others[t - 1] as number);
+        sel[b * m * n + (lab[b] as number)] = 1;
+        for (let t = 1; t < m; t++) sel[(b * m + t) * n + (others[t - 1] as number)] = 1;
       }
-      z = tf.reshape(tf.gather(tf.reshape(z, [-1]), tf.tensor1d(idx, "int32")), [B, m]);
+      // One-hot selection as a batched matMul (tfjs's gather gradient is quadratic on the cpu backend).
+      z = tf.reshape(tf.matMul(tf.tensor3d(sel, [B, m, n]), tf.reshape(z, [B, n, 1])), [B, m]);
       y = new Array<number>(B).fill(0);
       width = m;
     }

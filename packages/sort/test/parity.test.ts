@@ -11,6 +11,12 @@ import { arr, withReference } from "./helpers.js";
 
 const DISTS: ComparatorDistribution[] = ["logistic", "logistic_phi", "gaussian", "reciprocal", "cauchy", "optimal"];
 
+/** logistic_phi is ill-conditioned at (near-)ties: α' = β/(|x|+1e-10)^λ (golden README exception). */
+function wellConditioned(xs: number[][], distribution: ComparatorDistribution): boolean {
+  if (distribution !== "logistic_phi") return true;
+  return xs.every((row) => row.every((a, i) => row.every((b, j) => i === j || Math.abs(a - b) > 1e-2)));
+}
+
 /** Values and gradients of a scalar-reduced op, for parity comparisons. */
 function valueAndGrad(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, seed: number): { y: number[]; g: number[] } {
   return tf.tidy(() => {
@@ -39,6 +45,7 @@ describe("fused kernels vs the composed-tfjs reference (values and gradients)", 
   it("diffSort: permutation and sorted, all networks/distributions/directions", () => {
     fc.assert(
       fc.property(inputs, fc.constantFrom<"odd_even" | "bitonic">("odd_even", "bitonic"), fc.constantFrom(...DISTS), fc.boolean(), fc.boolean(), (xs, network, distribution, descending, wasm) => {
+        fc.pre(wellConditioned(xs, distribution));
         const prev = setSortWasm(wasm);
         try {
           const x = tf.tensor2d(xs);
@@ -58,6 +65,7 @@ describe("fused kernels vs the composed-tfjs reference (values and gradients)", 
   it("diffTopK and softRank", () => {
     fc.assert(
       fc.property(inputs, fc.constantFrom<"odd_even" | "bitonic" | "splitter_selection">("odd_even", "bitonic", "splitter_selection"), fc.constantFrom(...DISTS), (xs, network, distribution) => {
+        fc.pre(wellConditioned(xs, distribution));
         const x = tf.tensor2d(xs);
         const n = xs[0]!.length;
         const k = 1 + ((n * 7) % n);

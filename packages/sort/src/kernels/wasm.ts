@@ -47,8 +47,13 @@ function load(): SortnetExports | null {
 }
 
 /**
- * Turns the WebAssembly SIMD loops on or off (for tests and benchmarks) and picks their lane type
- * (`'f32'`: f32x4, the default; `'f64'`: f64x2, twice the memory traffic). Returns the previous on/off setting.
+ * Turns the WebAssembly SIMD loops of the fused sorting-network kernels on or off (for tests and
+ * benchmarks) and picks their lane type (`'f32'`: f32x4, the default; `'f64'`: f64x2, twice the memory
+ * traffic). Returns the previous on/off setting.
+ *
+ * @example
+ * const prev = setSortWasm(false); // plain typed-array loops
+ * setSortWasm(prev);
  */
 export function setSortWasm(value: boolean, lanes?: SortWasmPrecision): boolean {
   const prev = enabled;
@@ -57,7 +62,12 @@ export function setSortWasm(value: boolean, lanes?: SortWasmPrecision): boolean 
   return prev;
 }
 
-/** Whether the WebAssembly SIMD loops are available and enabled. */
+/**
+ * Whether the WebAssembly SIMD loops are available (WebAssembly with SIMD) and enabled.
+ *
+ * @example
+ * if (!sortWasmActive()) console.warn("sorting networks run on plain JS loops");
+ */
 export function sortWasmActive(): boolean {
   return enabled && load() !== null;
 }
