@@ -83,3 +83,17 @@ export { lgammaTensor, gammaPTensor } from "./special/gamma_tensor.js";
 // programs and algorithms
 export * from "./program/index.js";
 export * from "./algorithms/index.js";
+
+// utilities
+export { stopGradient } from "./stop_gradient.js";
+
+// comparator networks (odd-even, bitonic, splitter selection)
+export {
+  SORTING_NETWORKS,
+  TOPK_NETWORKS,
+  oddEvenNetwork,
+  bitonicNetwork,
+  splitterSelectionNetwork,
+  getNetwork,
+} from "./networks/sorting_networks.js";
+export type { SortingNetworkType, TopKNetworkType, FlatNetwork } from "./networks/sorting_networks.js";

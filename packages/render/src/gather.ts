@@ -3,9 +3,12 @@ import * as tf from "@tensorflow/tfjs-core";
 /**
  * Row gather `x[..., idx, :]` for `[V, C]` or `[B, V, C]` with a fast gradient: tfjs's gather gradient
  * (`unsortedSegmentSum`) costs O(V·N) tensor work on the CPU backend, so the gradient here is one
- * host-side scatter-add over the output gradient (O(N·C)).
+ * host-side scatter-add over the output gradient (O(N·C)). On GPU backends (where a synchronous
+ * read-back would stall or, in browsers, lose the device) tfjs's own gather and gradient are used.
  */
 export function gatherRows(x: tf.Tensor, idx: Int32Array): tf.Tensor {
+  const backend = tf.getBackend();
+  if (backend !== "cpu" && backend !== "wasm") return tf.gather(x, tf.tensor1d(idx, "int32"), x.rank - 2);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xin = args[0] as tf.Tensor;
     const axis = xin.rank - 2;

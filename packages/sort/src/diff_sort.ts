@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   assertOneOf,
+  stopGradient,
   comparatorSigmoid,
   runFusedKernel,
   useFused,
@@ -94,7 +95,7 @@ export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sort
       }
     }
     const straight = <T extends tf.Tensor>(relaxed: T, hard: tf.Tensor): T =>
-      tf.add(hard, tf.sub(relaxed, tf.tensor(relaxed.dataSync(), relaxed.shape))) as T;
+      tf.add(hard, tf.sub(relaxed, stopGradient(relaxed))) as T;
     sorted = straight(sorted, tf.tensor2d(hs, [rows, n]));
     if (permutation) permutation = straight(permutation, tf.tensor3d(hp, [rows, n, n]));
   }

@@ -43,3 +43,18 @@ export { noise, NOISES } from "./smoothing/noise.js";
 export type { Noise, NoiseDistribution } from "./smoothing/noise.js";
 export { smoothedEstimate, smooth } from "./smoothing/smooth.js";
 export type { SmoothingOptions, SmoothedEstimate } from "./smoothing/smooth.js";
+
+export { generateTerrainMaps, terrainToTensors, selectTerrainMaps, dijkstraPath, TERRAIN_COSTS, TERRAIN_COLOURS } from "./data/terrain.js";
+export type { TerrainOptions, TerrainMaps, DijkstraResult } from "./data/terrain.js";
+export { shortestPathMetrics } from "./metrics/path.js";
+export type { ShortestPathMetrics } from "./metrics/path.js";
+export { shortestPathLoss, pathSupervision } from "./losses/shortest_path.js";
+export type { ShortestPathLossOptions, PathNorm } from "./losses/shortest_path.js";
+export { dijkstraBlackBox, smoothedDijkstra, smoothedDijkstraLoss, smoothedPathSupervision } from "./losses/smoothed_dijkstra.js";
+export type { SmoothedDijkstraOptions, SmoothedDijkstraLossOptions } from "./losses/smoothed_dijkstra.js";
+export { topKLoss, topKSupervision } from "./losses/topk.js";
+export type { TopKLossOptions } from "./losses/topk.js";
+export { editDistanceLoss, editDistanceSupervision } from "./losses/edit_distance.js";
+export type { EditDistanceLossOptions, EditDistanceSupervisionOptions } from "./losses/edit_distance.js";
+export { plotSvg, writePlot } from "./plot/plot.js";
+export type { PlotOptions } from "./plot/plot.js";

@@ -23,7 +23,7 @@ import {
 } from "@relax/core";
 import { COMPARATOR_UNIFORMS, comparatorWgsl } from "../wgsl/comparator.js";
 import { bindable, elementwiseProgram, f32, i32, perUnitProgram, release, run, type Uniform } from "../program.js";
-import { getNetwork, type FlatNetwork, type TopKNetworkType } from "../networks.js";
+import { getNetwork, type FlatNetwork, type TopKNetworkType } from "@relax/core";
 
 /** Network table on the GPU: `[layerStart (depth+1) | lo (C) | hi (C) | hullStart (C) | hullEnd (C) | hullOffset (C+1)]`. */
 interface GpuNetwork {

@@ -1,25 +1,19 @@
-/**
- * The comparator networks of `@relax/sort` in flat form (odd-even transposition, bitonic, splitter
- * selection; DSN ICML 2021, difftopk ICML 2022). Mirrors `@relax/sort`'s networks.ts, which this package
- * must not import (algorithm packages and this backend only share `@relax/core`); the parity tests
- * against `@relax/sort`'s CPU kernels catch any drift.
- */
-import type { ComparatorLayer } from "@relax/core";
+import type { ComparatorLayer } from "../relaxed/swap_layer.js";
 
 /** Sorting networks for full sorts (DSN, ICML 2021). */
 export type SortingNetworkType = "odd_even" | "bitonic";
 /** Networks usable for top-k: both sorting networks plus splitter selection (difftopk, ICML 2022). */
 export type TopKNetworkType = SortingNetworkType | "splitter_selection";
 
-
-
+export const SORTING_NETWORKS: readonly SortingNetworkType[] = ["odd_even", "bitonic"];
+export const TOPK_NETWORKS: readonly TopKNetworkType[] = ["odd_even", "bitonic", "splitter_selection"];
 
 /**
  * A comparator network on n wires in flat form, ready for the fused kernels: comparator c orders
  * wires `lo[c]` (receives the min) and `hi[c]` (receives the max); layer ℓ holds comparators
  * `layerStart[ℓ] .. layerStart[ℓ+1]-1`. `hullStart/hullEnd[c]` is the column range `[s, e)` outside
  * which both rows `lo[c]`, `hi[c]` of the running permutation matrix (papers' convention, P⁽⁰⁾ = I)
- * are structurally zero after comparator c — the fused kernels skip those columns.
+ * are structurally zero after comparator c (padded to multiples of 4 columns) — the kernels skip those columns.
  */
 export interface FlatNetwork {
   readonly type: TopKNetworkType;
@@ -161,6 +155,11 @@ const cache = new Map<string, FlatNetwork>();
 
 /**
  * The flat (kernel) form of a network, cached per (type, n, k). `k` is used by splitter selection only.
+ *
+ * @example
+ * const net = getNetwork("bitonic", 1024);
+ * net.depth; // 55
+ * net.size;  // 28160 comparators
  */
 export function getNetwork(type: TopKNetworkType, n: number, k = 1): FlatNetwork {
   const key = type === "splitter_selection" ? `${type}:${n}:${k}` : `${type}:${n}`;
@@ -192,6 +191,12 @@ export function getNetwork(type: TopKNetworkType, n: number, k = 1): FlatNetwork
     }
   });
   layerStart[layers.length] = c;
+  // Pad each hull to 4-column boundaries (whole SIMD lanes). Safe: the padding columns are zero in both
+  // rows of P, and the mixing is column-wise, so padded gradient columns never reach a true-hull column.
+  for (let t = 0; t < size; t++) {
+    hullStart[t] = (hullStart[t] as number) & ~3;
+    hullEnd[t] = Math.min(n, ((hullEnd[t] as number) + 3) & ~3);
+  }
   const hullOffset = new Int32Array(size + 1);
   for (let t = 0; t < size; t++) hullOffset[t + 1] = (hullOffset[t] as number) + (hullEnd[t] as number) - (hullStart[t] as number);
   const net: FlatNetwork = { type, n, layers, lo, hi, layerStart, hullStart, hullEnd, hullOffset, size, depth: layers.length };
