@@ -21,7 +21,7 @@ for (const root of ["packages", "apps"]) {
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-    rows.push(`  ${join(root, name).padEnd(28)} ${String(r.numPassedTests).padStart(4)} passed, ${r.numFailedTests} failed` + (r.numFailedTestSuites ? `, ${r.numFailedTestSuites} suites failed` : ""));
+    rows.push(`  ${join(root, name).padEnd(28)} ${String(r.numPassedTests).padStart(4)} passed, ${r.numFailedTests} failed${r.numFailedTestSuites ? `, ${r.numFailedTestSuites} suites failed` : ""}`);
     if (r.numFailedTestSuites && r.numFailedTests === 0) failed += r.numFailedTestSuites;
   }
 }
@@ -32,6 +32,6 @@ if (existsSync(".consumer-report.json")) {
   failed += r.numFailedTests;
   rows.push(`  ${"consumer installs (npm pack)".padEnd(28)} ${String(r.numPassedTests).padStart(4)} passed, ${r.numFailedTests} failed`);
 }
-console.log("\nTest summary per package:\n" + rows.join("\n"));
+console.log(`\nTest summary per package:\n${rows.join("\n")}`);
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (reports === 0 || passed === 0 || failed > 0) process.exit(1);

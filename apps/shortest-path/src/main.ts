@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   if (newton === "fisher") strategy = newtonStrategy({ variant: "fisher", lambda });
   else if (newton === "inject-fisher") strategy = injectFisherStrategy({ lambda });
   else if (newton !== "off") throw new Error(`--newton must be off, fisher or inject-fisher, got ${newton}`);
-  let loss;
+  let loss: ReturnType<typeof pathSupervision>;
   if (lossKind === "relaxed") loss = pathSupervision({ beta, norm });
   else if (lossKind === "smoothed") loss = smoothedPathSupervision({ noise: "gaussian", scale: sigma, samples, norm: norm === "l1" ? "l2sq" : norm, seed });
   else throw new Error(`--loss must be relaxed or smoothed, got ${lossKind}`);

@@ -6,7 +6,6 @@ import {
   RelaxSortNetSelect,
   RelaxSortNetSelectGrad,
   runFusedKernel,
-  type ComparatorDistribution,
   type RelaxDiffSortAttrs,
   type RelaxSortNetSelectAttrs,
 } from "@relax/core";

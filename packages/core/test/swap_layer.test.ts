@@ -24,10 +24,10 @@ describe("relaxedSwapLayer", () => {
         return tf.add(tf.sum(tf.mul(y, w)), tf.sum(tf.mul(alpha, wa)));
       };
       const fusedY = relaxedSwapLayer(x, layer, opts).y.arraySync();
-      const fusedG = tf.grad(loss)(x).arraySync();
+      const fusedG = (tf.grad(loss)(x) as tf.Tensor2D).arraySync();
       setForceReference(true);
       const refY = relaxedSwapLayer(x, layer, opts).y.arraySync();
-      const refG = tf.grad(loss)(x).arraySync();
+      const refG = (tf.grad(loss)(x) as tf.Tensor2D).arraySync();
       setForceReference(false);
       expect(fusedY.flat().map((v, i) => Math.abs(v - refY.flat()[i]!)).every((d) => d < 1e-5)).toBe(true);
       expect(fusedG.flat().map((v, i) => Math.abs(v - refG.flat()[i]!)).every((d) => d < 1e-4)).toBe(true);
@@ -51,7 +51,7 @@ describe("relaxedSwapLayer", () => {
   });
 
   it("rejects bad input with RelaxError", () => {
-    expect(() => relaxedSwapLayer(tf.zeros([2, 3, 4]) as tf.Tensor2D, layer)).toThrow(/x must be \[rows, n\], got \[2, 3, 4\]/);
+    expect(() => relaxedSwapLayer(tf.zeros([2, 3, 4]) as unknown as tf.Tensor2D, layer)).toThrow(/x must be \[rows, n\], got \[2, 3, 4\]/);
     expect(() => relaxedSwapLayer([[1, 2]], { lo: [0], hi: [0] })).toThrow(RelaxError);
     expect(() => relaxedSwapLayer([[1, 2]], { lo: [0], hi: [1] }, { steepness: 0 })).toThrow(/steepness must be a finite number > 0, got 0/);
     expect(() => relaxedSwapLayer([[1, NaN]], { lo: [0], hi: [1] })).toThrow(/x must be finite/);

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { assertOneOf, getDistribution, getTConorm, type Distribution } from "@relax/core";
 
 /** GenDR's 18 distributions (`dist_func`), `hard` (the non-differentiable inside test) first. */

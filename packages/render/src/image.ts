@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs-core";
+
 import { RelaxError, toFloatTensor, type TensorInput } from "@relax/core";
 
 /** RGBA pixels, the shape of the browser's `ImageData` (constructible with `new ImageData(data, width, height)`). */

@@ -63,7 +63,7 @@ export function toOBJ(mesh: Mesh): string {
   }
   const f = mesh.faceIndices;
   for (let i = 0; i < f.length; i += 3) out.push(`f ${(f[i] as number) + 1} ${(f[i + 1] as number) + 1} ${(f[i + 2] as number) + 1}`);
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 /**

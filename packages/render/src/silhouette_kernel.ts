@@ -210,7 +210,7 @@ function combine(tc: ScalarTConorm, a: number, s: number): number {
     case "probabilistic":
       return a + s - a * s;
     case "max":
-      return s > a ? s : a;
+      return Math.max(s , a);
     case "hard":
       return s > 0.5 ? 1 : a;
     default:

@@ -9,7 +9,7 @@ const x0 = () => tf.tensor2d([
   [0.3, -1.2, 2.0, 0.5, 0.9],
   [1.0, 0.9, -0.4, 0.0, 0.35],
 ]);
-const W5 = () => tf.randomNormal([2, 5, 5], 0, 1, "float32", 5);
+const _W5 = () => tf.randomNormal([2, 5, 5], 0, 1, "float32", 5);
 
 const ops: [string, (x: tf.Tensor) => tf.Tensor][] = [
   ["diffSort permutation (odd_even)", (x) => diffSort(x, { steepness: 3 }).permutation],

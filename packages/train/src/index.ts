@@ -29,7 +29,7 @@ export type { Strategy, AlgoLoss } from "./loop/strategy.js";
 export { trainWithAlgorithm } from "./loop/train.js";
 export type { Batch, TrainOptions } from "./loop/train.js";
 export { saveCheckpoint, loadCheckpoint } from "./loop/checkpoint.js";
-export type { CheckpointFile } from "./loop/checkpoint.js";
+export type { CheckpointFile, StoredTensor } from "./loop/checkpoint.js";
 export { writeHistory, historyToCsv, historyColumns } from "./loop/history.js";
 export type { History, HistoryRecord } from "./loop/history.js";
 

@@ -84,7 +84,7 @@ const supportCache = new Map<string, number>();
  */
 function cullThreshold(attrs: RelaxRasterizeSilhouetteAttrs, dist: string): number {
   if (dist === "hard") return 0;
-  let thr2 = attrs.distEps * attrs.scale;
+  const thr2 = attrs.distEps * attrs.scale;
   const key = `${dist}|${attrs.shape}|${attrs.shift}`;
   let m = supportCache.get(key);
   if (m === undefined) {

@@ -111,7 +111,7 @@ function valuesForwardProgram(distribution: string, rows: number, g: GpuNetwork)
 }
 
 /** Copies `src[r, offset + j']` to `[rows, width]` with j' = j or (width−1−j) when `flip`. */
-function sliceProgram(rows: number, width: number, stride: number) {
+function sliceProgram(rows: number, width: number, _stride: number) {
   return elementwiseProgram({
     key: "sortnet_slice",
     variableNames: ["src"],
@@ -136,7 +136,7 @@ function matrixProgram(rows: number, g: GpuNetwork) {
     variableNames: ["alpha", "net"],
     outputShape: [rows, g.net.n, g.net.n],
     count: rows * g.net.n,
-    uniforms: NET_UNIFORMS + "desc : i32, ",
+    uniforms: `${NET_UNIFORMS}desc : i32, `,
     helpers: NET_WGSL,
     body: `
     let n = uniforms.n;
@@ -222,7 +222,7 @@ function matrixBackwardProgram(rows: number, g: GpuNetwork) {
     variableNames: ["alpha", "dPermutation", "net"],
     outputShape: [rows, n * n + g.hullTotal],
     count: rows * n,
-    uniforms: NET_UNIFORMS + "desc : i32, hullTotal : i32, ",
+    uniforms: `${NET_UNIFORMS}desc : i32, hullTotal : i32, `,
     helpers: NET_WGSL,
     body: `
     let n = uniforms.n;
@@ -275,7 +275,7 @@ function hullReduceProgram(rows: number, g: GpuNetwork) {
     key: "sortnet_hull_reduce",
     variableNames: ["prod", "net"],
     outputShape: [rows, g.net.size],
-    uniforms: NET_UNIFORMS + "hullTotal : i32, ",
+    uniforms: `${NET_UNIFORMS}hullTotal : i32, `,
     helpers: NET_WGSL,
     body: `
     let r = index / uniforms.C;
@@ -301,7 +301,7 @@ function valuesBackwardProgram(distribution: string, rows: number, g: GpuNetwork
     outputShape: [rows, 2 * g.net.n + g.net.size],
     units: rows,
     threads: T,
-    uniforms: NET_UNIFORMS + COMPARATOR_UNIFORMS + "flags : i32, ",
+    uniforms: `${NET_UNIFORMS + COMPARATOR_UNIFORMS}flags : i32, `,
     helpers: NET_WGSL + comparatorWgsl(distribution),
     body: `
   let n = uniforms.n;
@@ -463,7 +463,7 @@ function selectProgram(rows: number, k: number, g: GpuNetwork, init: string, wit
     variableNames: withDiff ? ["alpha", "dy", "net"] : ["alpha", "net"],
     outputShape: [rows, k, stride],
     count: rows * k,
-    uniforms: NET_UNIFORMS + "k : i32, ",
+    uniforms: `${NET_UNIFORMS}k : i32, `,
     helpers: NET_WGSL,
     body: `
     let n = uniforms.n;
@@ -503,7 +503,7 @@ function selectProgram(rows: number, k: number, g: GpuNetwork, init: string, wit
 }
 
 /** Σ_j of the selection backward products: ∂L/∂α `[rows, C]`. */
-function selectReduceProgram(rows: number, k: number, g: GpuNetwork) {
+function selectReduceProgram(rows: number, _k: number, g: GpuNetwork) {
   return elementwiseProgram({
     key: "sortnet_select_reduce",
     variableNames: ["prod"],

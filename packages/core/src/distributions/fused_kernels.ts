@@ -21,7 +21,7 @@ function mapValues(values: Float32Array, f: (z: number) => number): Float32Array
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
-    out[i] = v === v ? f(v) : NaN; // NaN in, NaN out
+    out[i] = Number.isNaN(v) ? NaN : f(v); // NaN in, NaN out
   }
   return out;
 }

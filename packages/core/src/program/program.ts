@@ -91,7 +91,7 @@ export class ProgramBuilder<In extends string, R extends string, I extends strin
     const intNames = new Set(this.ints.map((d) => d.name));
     validateBlock(stmts, realNames, intNames, "body");
     const prog = new Program<In, Out>(validateSettings(OP, "program", this.settings), this.inputs, this.reals, this.ints, this.outs, stmts);
-    if (this.inputs.every((d) => d.shape && d.shape.every((x) => x !== null))) {
+    if (this.inputs.every((d) => d.shape?.every((x) => x !== null))) {
       prog.check(Object.fromEntries(this.inputs.map((d) => [d.name, d.shape as number[]])) as Record<In, number[]>);
     }
     return prog;

@@ -17,7 +17,7 @@ export function countLeakedTensors(fn: () => unknown): number {
 }
 
 /** Same as {@link countLeakedTensors} for an async function (tidy cannot wrap it; returned tensors are disposed). */
-export async function countLeakedTensorsAsync(fn: () => Promise<tf.Tensor | tf.Tensor[] | void>): Promise<number> {
+export async function countLeakedTensorsAsync(fn: () => Promise<tf.Tensor | tf.Tensor[] | undefined>): Promise<number> {
   const before = tf.memory().numTensors;
   const out = await fn();
   if (out) tf.dispose(out);

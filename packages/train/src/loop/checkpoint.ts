@@ -4,7 +4,8 @@ import { dirname } from "node:path";
 import { RelaxError } from "@relax/core";
 import type { Model } from "../models/model.js";
 
-interface StoredTensor {
+/** One tensor in a checkpoint file: its shape and its float32 values as base64. */
+export interface StoredTensor {
   shape: number[];
   /** base64 of the little-endian float32 values */
   data: string;

@@ -36,7 +36,7 @@ export function historyToCsv(records: HistoryRecord[]): string {
   const cols = historyColumns(records);
   const lines = [cols.join(",")];
   for (const r of records) lines.push(cols.map((c) => (r[c] === undefined ? "" : String(r[c]))).join(","));
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /**

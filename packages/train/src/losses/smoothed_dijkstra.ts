@@ -37,7 +37,7 @@ export function dijkstraBlackBox(height: number, width: number): (costs: Float64
   return (x) => {
     for (let i = 0; i < c.length; i++) {
       const v = x[i] as number;
-      c[i] = v > 0 ? v : 0;
+      c[i] = Math.max(v , 0);
     }
     return Float64Array.from(dijkstraPath(c, H, W).path);
   };

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe, type TensorInput } from "@relax/core";
 import { topKCrossEntropy, type TopKCrossEntropyOptions } from "@relax/sort";
 import type { Batch } from "../loop/train.js";

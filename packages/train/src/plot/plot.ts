@@ -155,7 +155,7 @@ export function plotSvg(history: History | HistoryRecord[], options: PlotOptions
   }
   out.push(`<text x="${left + plotW / 2}" y="${Ht - 8}" text-anchor="middle">step</text>`);
   out.push(`</svg>`);
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 /**
