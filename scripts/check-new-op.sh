@@ -14,5 +14,5 @@ cd "$tmp"
 node scripts/new-op.mjs core scaffoldCheckOp >/dev/null
 sed -i 's#^export {};$##' packages/core/src/index.ts
 echo 'export { scaffoldCheckOp } from "./scaffold_check_op.js";' >> packages/core/src/index.ts
-(cd packages/core && node_modules/.bin/tsc -p tsconfig.json --noEmit && node_modules/.bin/vitest run test/scaffold_check_op.test.ts --reporter=dot >/dev/null)
+(cd packages/core && node_modules/.bin/tsc -p tsconfig.json --noEmit && node_modules/.bin/vitest run test/scaffold_check_op.test.ts --reporter=dot >/dev/null 2>&1)
 echo "new-op check ok: scaffolded core/scaffoldCheckOp compiles and its tests pass"
