@@ -15,6 +15,7 @@ import "@relax/core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import {
   createCnn,
   createMlp,
@@ -37,23 +38,49 @@ import {
 } from "@relax/train";
 import { REFERENCE_CURVE, referenceAt } from "./reference.js";
 
-type Flags = Record<string, string | boolean>;
-function parseFlags(argv: string[]): Flags {
-  const f: Flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("--")) continue;
-    const [k, v] = a.slice(2).split("=", 2) as [string, string | undefined];
-    if (v !== undefined) f[k] = v;
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith("--")) f[k] = argv[++i]!;
-    else f[k] = true;
-  }
-  return f;
-}
+const OPTIONS = {
+  n: { type: "string", default: "5", description: "numbers per set" },
+  network: { type: "string", default: "odd_even", description: "odd_even | bitonic | neuralsort | softsort" },
+  distribution: { type: "string", default: "cauchy", description: "comparator relaxation (logistic, logistic_phi, gaussian, reciprocal, cauchy, optimal)" },
+  steepness: { type: "string", default: "10", description: "inverse temperature β" },
+  "art-lambda": { type: "string", default: "0.25", description: "ART λ for logistic_phi" },
+  newton: { type: "string", default: "off", description: "off | fisher | hessian | inject-fisher (Newton losses)" },
+  lambda: { type: "string", default: "1", description: "Newton-loss regulariser λ" },
+  model: { type: "string", default: "fast", description: "fast | reference | mlp" },
+  sets: { type: "string", default: "32", description: "sets per training step" },
+  lr: { type: "string", description: "Adam learning rate (default 1e-3; reference model 10^-3.5)" },
+  steps: { type: "string", description: "stop after this many steps" },
+  minutes: { type: "string", description: "stop after this many minutes (default 5 unless --steps is given)" },
+  "eval-every": { type: "string", default: "100", description: "evaluate every N steps" },
+  "eval-sets": { type: "string", default: "1000", description: "held-out sets for evaluation" },
+  seed: { type: "string", default: "0", description: "random seed" },
+  backend: { type: "string", default: "auto", description: "auto | wasm | cpu" },
+  out: { type: "string", default: join("runs", "ranking-mnist"), description: "output folder (history JSON/CSV)" },
+  checkpoint: { type: "string", description: "checkpoint file to write" },
+  resume: { type: "boolean", default: false, description: "resume from --checkpoint" },
+  "no-progress": { type: "boolean", default: false, description: "no progress bar (also off without a TTY)" },
+  help: { type: "boolean", short: "h", default: false, description: "show this help" },
+} as const;
 
-const flags = parseFlags(process.argv.slice(2));
-const str = (k: string, d: string): string => (typeof flags[k] === "string" ? (flags[k] as string) : d);
-const num = (k: string, d: number): number => {
+function parseFlags() {
+  try {
+    return parseArgs({ args: process.argv.slice(2), options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    console.error(`ranking-mnist: ${(e as Error).message} (see --help)`);
+    process.exit(2);
+  }
+}
+const flags = parseFlags();
+if (flags.help) {
+  console.log("usage: ranking-mnist [options]\n");
+  for (const [name, o] of Object.entries(OPTIONS)) {
+    const def = "default" in o && o.type === "string" ? ` (default ${o.default})` : "";
+    console.log(`  --${name.padEnd(14)} ${o.description}${def}`);
+  }
+  process.exit(0);
+}
+const str = (k: keyof typeof OPTIONS, d: string): string => (typeof flags[k] === "string" ? (flags[k] as string) : d);
+const num = (k: keyof typeof OPTIONS, d: number): number => {
   const v = Number(str(k, String(d)));
   if (!Number.isFinite(v)) throw new Error(`--${k} must be a number, got ${String(flags[k])}`);
   return v;
