@@ -1,44 +1,26 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { assertOneOf, getDistribution, getTConorm, type Distribution } from "@relax/core";
+import {
+  assertOneOf,
+  DISTRIBUTION_NAMES,
+  getDistribution,
+  getTConorm,
+  TCONORM_NAMES,
+  type CanonicalDistributionName,
+  type Distribution,
+} from "@relax/core";
 
-/** GenDR's 18 distributions (`dist_func`), `hard` (the non-differentiable inside test) first. */
-export const RENDER_DISTRIBUTIONS = [
+/** A GenDR distribution (`dist_func`): `hard` (the non-differentiable inside test) or one of core's CDFs. */
+export type RenderDistribution = "hard" | Exclude<CanonicalDistributionName, "optimal">;
+/** GenDR's 18 distributions, `hard` first, then core's CDFs in the kernel's order (without the sort-only `optimal`). */
+export const RENDER_DISTRIBUTIONS: readonly RenderDistribution[] = [
   "hard",
-  "uniform",
-  "cubic_hermite",
-  "wigner_semicircle",
-  "gaussian",
-  "laplace",
-  "logistic",
-  "gudermannian",
-  "cauchy",
-  "reciprocal",
-  "gumbel_max",
-  "gumbel_min",
-  "exponential",
-  "exponential_rev",
-  "gamma",
-  "gamma_rev",
-  "levy",
-  "levy_rev",
-] as const;
-export type RenderDistribution = (typeof RENDER_DISTRIBUTIONS)[number];
+  ...DISTRIBUTION_NAMES.filter((n): n is Exclude<CanonicalDistributionName, "optimal"> => n !== "optimal"),
+];
 /** Aliases accepted for distribution names (GenDR's). */
 export const DISTRIBUTION_ALIASES: Record<string, RenderDistribution> = { heaviside: "hard", hyperbolic_secant: "gudermannian" };
 
-/** GenDR's 10 alpha aggregations (`aggr_alpha_func`): `hard` (any fragment > ½) and the 9 t-conorms. */
-export const RENDER_TCONORMS = [
-  "hard",
-  "max",
-  "probabilistic",
-  "einstein",
-  "hamacher",
-  "frank",
-  "yager",
-  "aczel_alsina",
-  "dombi",
-  "schweizer_sklar",
-] as const;
+/** GenDR's 10 alpha aggregations (`aggr_alpha_func`): `hard` (any fragment > ½) and core's 9 t-conorms. */
+export const RENDER_TCONORMS = ["hard", ...TCONORM_NAMES] as const;
 export type RenderTConorm = (typeof RENDER_TCONORMS)[number];
 
 /** A fragment CDF: `null` for `hard`, else the standard-form distribution of `@relax/core`. */
