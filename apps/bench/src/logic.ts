@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { setForceReference } from "@relax/core";
-import { GroupSum, LogicLayer, LogicNet, SeededRandom, compile, fusedAdam, packBits, wasmSimdSupported, type CompiledLogicNet } from "@relax/logic";
+import { GroupSum, LogicLayer, LogicNet, SeededRandom, compile, fusedAdam, packBits, setWasmLayerKernels, wasmSimdSupported, type CompiledLogicNet } from "@relax/logic";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -40,20 +40,25 @@ function timeSteps(net: LogicNet, opt: tf.Optimizer, x: tf.Tensor2D, y: tf.Tenso
   return { wall: median(walls), cpu: (cu.user + cu.system) / 1000 / steps };
 }
 
-function inference(c: CompiledLogicNet, bits: Uint8Array, n: number): { packed: number; bytes: number } {
+function inference(c: CompiledLogicNet, bits: Uint8Array, n: number): { packed: number; bytes: number; packedCpu: number; bytesCpu: number } {
   const packed = packBits(bits, n, 784);
   c.countsPacked(packed);
-  const tp: number[] = [];
-  const tb: number[] = [];
+  const tp: number[] = [], tb: number[] = [], cp: number[] = [], cb: number[] = [];
+  const cpu = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
   for (let r = 0; r < 5; r++) {
+    let u = process.cpuUsage();
     let t = performance.now();
     c.countsPacked(packed);
     tp.push(performance.now() - t);
+    cp.push(cpu(process.cpuUsage(u)));
+    u = process.cpuUsage();
     t = performance.now();
     c.counts(bits, n);
     tb.push(performance.now() - t);
+    cb.push(cpu(process.cpuUsage(u)));
   }
-  return { packed: (n / median(tp)) * 1000, bytes: (n / median(tb)) * 1000 };
+  const rate = (ms: number[]): number => (n / median(ms)) * 1000;
+  return { packed: rate(tp), bytes: rate(tb), packedCpu: rate(cp), bytesCpu: rate(cb) };
 }
 
 export async function run(): Promise<void> {
@@ -74,7 +79,8 @@ async function trainBench(width: number, layers: number, x: tf.Tensor2D, y: tf.T
   console.log("| training step (fwd + bwd + Adam) | median wall ms/step | CPU ms/step |");
   console.log("|---|---|---|");
   const rows: [string, () => { net: LogicNet; opt: tf.Optimizer }, number, boolean][] = [
-    ["fused kernels + fusedAdam", () => ({ net: makeNet(width, layers, 10), opt: fusedAdam(0.01) }), 10, false],
+    ["fused kernels (WASM SIMD) + fusedAdam", () => ({ net: makeNet(width, layers, 10), opt: fusedAdam(0.01) }), 20, false],
+    ["fused kernels, JS loops (setWasmLayerKernels(false)) + fusedAdam", () => ({ net: makeNet(width, layers, 10), opt: fusedAdam(0.01) }), 5, false],
     ["fused kernels + tf.train.adam", () => ({ net: makeNet(width, layers, 10), opt: tf.train.adam(0.01, 0.9, 0.999, 1e-8) }), 5, false],
   ];
   // The reference composition (16 [batch, out] gate temporaries, tfjs broadcasting) is far too slow at
@@ -87,7 +93,9 @@ async function trainBench(width: number, layers: number, x: tf.Tensor2D, y: tf.T
   for (const [name, make, steps, reference] of rows) {
     const { net, opt } = make();
     const prev = setForceReference(reference);
+    const prevWasm = setWasmLayerKernels(!name.includes("JS loops"));
     const r = timeSteps(net, opt, x, y, steps);
+    setWasmLayerKernels(prevWasm);
     setForceReference(prev);
     console.log(`| ${name} | ${r.wall.toFixed(1)} | ${r.cpu.toFixed(1)} |`);
     opt.dispose();
@@ -101,14 +109,15 @@ function inferenceBench(width: number, layers: number, rng: SeededRandom): void 
   const net = makeNet(width, layers, 10);
   const n = 65_536;
   const bits = Uint8Array.from({ length: n * 784 }, () => (rng.next() < 0.2 ? 1 : 0));
-  console.log(`| bit-packed inference (${n} samples) | gates | M samples/s, packed input | M samples/s, from bytes (incl. packing) |`);
+  console.log(`| bit-packed inference (${n} samples) | gates | M samples/s, packed input (wall / CPU time) | M samples/s, from bytes incl. packing (wall / CPU time) |`);
   console.log("|---|---|---|---|");
   const backends = wasmSimdSupported() ? (["wasm", "js"] as const) : (["js"] as const);
   for (const simplify of [false, true]) {
     for (const backend of backends) {
       const c = compile(net, { backend, simplify });
       const r = inference(c, bits, n);
-      console.log(`| ${backend === "wasm" ? "WASM SIMD128" : "JS Int32"}, ${simplify ? "simplified circuit" : "all gates (no simplification, as the reference)"} | ${c.numGates} | ${(r.packed / 1e6).toFixed(2)} | ${(r.bytes / 1e6).toFixed(2)} |`);
+      const f = (v: number): string => (v / 1e6).toFixed(2);
+      console.log(`| ${backend === "wasm" ? "WASM SIMD128" : "JS Int32"}, ${simplify ? "simplified circuit" : "all gates (no simplification, as the reference)"} | ${c.numGates} | ${f(r.packed)} / ${f(r.packedCpu)} | ${f(r.bytes)} / ${f(r.bytesCpu)} |`);
     }
   }
   console.log(`\nReference (anchors.md): CompiledLogicNet C, gcc -O3, 64-bit words: ~1.0 M samples/s (from bool arrays).`);

@@ -1,6 +1,7 @@
 /**
  * Differentiable logic gate network on real MNIST digits (Petersen et al., NeurIPS 2022):
- * binarised pixels → L × W learned two-input gates → GroupSum(10, τ). Trains the relaxed net with
+ * pixels → bits (one threshold, or several: a thermometer code) → L × W learned two-input gates →
+ * GroupSum(10, τ). Trains the relaxed net with
  * Adam, then discretises it (argmax gate per neuron), simplifies the circuit, runs it bit-packed
  * (JS Int32 and WebAssembly SIMD) and exports C99.
  *
@@ -9,6 +10,7 @@
  *
  *   pnpm --filter @relax/logic-mnist start -- --steps 300
  *   node dist/main.js --steps 2000 --width 8000 --layers 6 --out runs/big
+ *   node dist/main.js --steps 6000 --eval-every 2000 --thresholds 0.25,0.5,0.75 --connections unique  # ≥ 95 %
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -35,6 +37,8 @@ interface Args {
   evalEvery: number;
   out: string;
   gcc: boolean;
+  /** Comma-separated pixel thresholds (thermometer code, e.g. "0.25,0.5,0.75"); default "0.5". */
+  thresholds: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -52,6 +56,7 @@ function parseArgs(argv: string[]): Args {
     evalEvery: 0,
     out: "runs/latest",
     gcc: false,
+    thresholds: "0.5",
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -122,9 +127,10 @@ function accuracy(pred: ArrayLike<number>, y: Int32Array): number {
 function softAccuracy(net: LogicNet, bits: Uint8Array, y: Int32Array, mode: "train" | "eval"): number {
   const pred = new Int32Array(y.length);
   const chunk = 500;
+  const d = net.inDim;
   for (let s = 0; s < y.length; s += chunk) {
     const n = Math.min(chunk, y.length - s);
-    const p = tf.tidy(() => tf.argMax(net.forward(tf.tensor2d(Float32Array.from(bits.subarray(s * 784, (s + n) * 784)), [n, 784]), { mode }), 1).dataSync());
+    const p = tf.tidy(() => tf.argMax(net.forward(tf.tensor2d(Float32Array.from(bits.subarray(s * d, (s + n) * d)), [n, d]), { mode }), 1).dataSync());
     pred.set(p, s);
   }
   return accuracy(pred, y);
@@ -135,7 +141,7 @@ function samplesPerSecond(compiled: CompiledLogicNet, bits: Uint8Array, batch: n
   const big = new Uint8Array(bits.length * reps);
   for (let r = 0; r < reps; r++) big.set(bits, r * bits.length);
   const total = batch * reps;
-  const packed = packBits(big, total, 784);
+  const packed = packBits(big, total, compiled.circuit.numInputs);
   compiled.countsPacked(packed); // warm-up
   let t = performance.now();
   compiled.countsPacked(packed);
@@ -150,17 +156,19 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   await tf.setBackend("cpu");
   console.log(`logic-mnist — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, tfjs backend ${tf.getBackend()}`);
-  console.log(`net: 784 → ${args.layers} × ${args.width} gates (${args.connections} connections, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps, shift augmentation ±${args.shift}px`);
+  console.log(`net: ${784 * args.thresholds.split(",").length} → ${args.layers} × ${args.width} gates (${args.connections} connections, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps, shift augmentation ±${args.shift}px`);
 
   const data = loadMnist();
-  const enc = thresholdEncoder([0.5]);
+  const thresholds = args.thresholds.split(",").map(Number);
+  const enc = thresholdEncoder(thresholds);
+  const inDim = 784 * enc.bitsPerFeature;
   const testBits = enc.encodeBytes(data.testX, 784);
   const nTrain = data.trainY.length;
-  console.log(`data: ${nTrain} training digits, ${data.testY.length} test digits (per class first 80 % / rest), pixels > 0.5 → 1`);
+  console.log(`data: ${nTrain} training digits, ${data.testY.length} test digits (per class first 80 % / rest), pixel > t → 1 for t ∈ {${thresholds.join(", ")}} (${inDim} input bits)`);
 
   const layers: LogicLayer[] = [];
   for (let l = 0; l < args.layers; l++) {
-    layers.push(new LogicLayer(l === 0 ? 784 : args.width, args.width, { connections: args.connections, init: args.init, seed: args.seed * 1000 + l }));
+    layers.push(new LogicLayer(l === 0 ? inDim : args.width, args.width, { connections: args.connections, init: args.init, seed: args.seed * 1000 + l }));
   }
   const net = new LogicNet([...layers, new GroupSum(10, args.tau)]);
   const opt = fusedAdam(args.lr);
@@ -185,7 +193,7 @@ async function main(): Promise<void> {
     }
     const bits = enc.encodeBytes(xBatch, 784);
     const loss = tf.tidy(() => {
-      const x = tf.tensor2d(Float32Array.from(bits), [args.batch, 784]);
+      const x = tf.tensor2d(Float32Array.from(bits), [args.batch, inDim]);
       const y = tf.oneHot(tf.tensor1d(yBatch, "int32"), 10);
       return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!.dataSync()[0]!;
     });
@@ -234,8 +242,8 @@ async function main(): Promise<void> {
     writeFileSync(
       main,
       `#include <stdio.h>\n#include <stdlib.h>\n#include <stdint.h>\n#include <time.h>\nvoid logic_mnist_counts(const uint8_t *x, int32_t *counts, size_t batch);\n` +
-        `int main(int argc, char **argv) { size_t n = ${data.testY.length}, i; uint8_t *x = malloc(n * 784); int32_t *c = malloc(n * 10 * sizeof(int32_t)); FILE *f = fopen(argv[1], "rb"); (void)argc;\n` +
-        `  if (!f || fread(x, 1, n * 784, f) != n * 784) return 1; fclose(f); logic_mnist_counts(x, c, n);\n` +
+        `int main(int argc, char **argv) { size_t n = ${data.testY.length}, i; uint8_t *x = malloc(n * ${inDim}); int32_t *c = malloc(n * 10 * sizeof(int32_t)); FILE *f = fopen(argv[1], "rb"); (void)argc;\n` +
+        `  if (!f || fread(x, 1, n * ${inDim}, f) != n * ${inDim}) return 1; fclose(f); logic_mnist_counts(x, c, n);\n` +
         `  for (i = 0; i < n * 10; i++) printf("%d\\n", (int)c[i]); return 0; }\n`,
     );
     t = performance.now();

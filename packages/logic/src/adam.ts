@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { assertPositive, assertInRange } from "@relax/core";
+import { WasmAdamState } from "./wasm_adam.js";
 
 /** Options of {@link fusedAdam}. */
 export interface FusedAdamOptions {
@@ -27,6 +28,8 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   readonly beta2: number;
   readonly epsilon: number;
   private readonly state = new Map<string, { m: Float32Array; v: Float32Array; t: number }>();
+  /** WASM SIMD update with m, v in WASM memory (null = the JS loop below). */
+  private wasm: WasmAdamState | null | undefined;
 
   constructor(learningRate: number, options: FusedAdamOptions = {}) {
     super();
@@ -57,6 +60,13 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       const bc2 = 1 - Math.pow(b2, s.t);
       const stepSize = lr / bc1;
       const sqrtBc2 = Math.sqrt(bc2);
+      if (this.wasm === undefined) this.wasm = WasmAdamState.create();
+      if (this.wasm) {
+        const t = tf.tensor(this.wasm.step(name, theta, g, b1, b2, stepSize, sqrtBc2, eps), variable.shape, "float32");
+        variable.assign(t);
+        t.dispose();
+        continue;
+      }
       const { m, v } = s;
       const out = new Float32Array(theta.length);
       for (let i = 0; i < theta.length; i++) {
@@ -80,6 +90,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
 
   override dispose(): void {
     this.state.clear();
+    this.wasm = undefined;
     super.dispose();
   }
 }

@@ -1,5 +1,6 @@
 import { RelaxError, describe } from "@relax/core";
 import type { LogicCircuit } from "./circuit.js";
+import { packBytesWasm } from "./wasm_pack.js";
 
 /** Words (32 samples each) per input per block of {@link PackedBits}: 16 → 512 samples per block. */
 export const BLOCK_WORDS = 16;
@@ -34,8 +35,9 @@ function transpose32(A: Int32Array): void {
 
 /**
  * Packs `batch` rows of `numInputs` values (row-major; a Uint8Array counts non-zero bytes as 1,
- * other arrays `value > 0.5`) into {@link PackedBits}. Bytes take a fast path: 4 bytes → 4 bits per
- * multiply, then 32×32 bit-matrix transposes.
+ * other arrays `value > 0.5`) into {@link PackedBits}. Bytes take a fast path: WebAssembly SIMD
+ * (16×16 byte transposes + `i8x16.bitmask`) where available, else 4 bytes → 4 bits per multiply and
+ * 32×32 bit-matrix transposes in JS.
  *
  * @example
  * const packed = packBits(Uint8Array.from([1, 0, 0, 1]), 2, 2);
@@ -46,6 +48,15 @@ export function packBits(x: ArrayLike<number>, batch: number, numInputs: number,
   if (!Number.isInteger(numInputs) || numInputs < 1) throw new RelaxError(op, "numInputs", "an integer >= 1", describe(numInputs));
   if (!Number.isInteger(blockWords) || blockWords < 1) throw new RelaxError(op, "blockWords", "an integer >= 1", describe(blockWords));
   if (!x || x.length !== batch * numInputs) throw new RelaxError(op, "x", `${batch}·${numInputs} = ${batch * numInputs} values`, x ? String(x.length) : describe(x));
+  if (x instanceof Uint8Array && batch > 0) {
+    const packed = packBytesWasm(x, batch, numInputs, blockWords);
+    if (packed) return packed;
+  }
+  return packBitsJS(x, batch, numInputs, blockWords);
+}
+
+/** The JS packer behind {@link packBits} (no validation; also the fallback without WASM SIMD). */
+export function packBitsJS(x: ArrayLike<number>, batch: number, numInputs: number, blockWords: number): PackedBits {
   const totalWords = Math.ceil(batch / 32);
   const numBlocks = Math.ceil(totalWords / blockWords);
   const words = new Int32Array(numBlocks * numInputs * blockWords);

@@ -67,13 +67,18 @@ registerHostKernel<RelaxGroupSumAttrs>(RelaxGroupSum, ({ x }, { k, tau, featureM
   if (featureMajor) {
     const [n, batch] = x!.shape as [number, number];
     const g = n / k;
-    const acc = new Float64Array(batch * k);
-    for (let i = 0; i < n; i++) {
-      const c = Math.floor(i / g);
-      const o = i * batch;
-      for (let r = 0; r < batch; r++) acc[r * k + c] += xv[o + r] as number;
+    // Per class: contiguous rows of the class summed into one batch-long accumulator.
+    const acc = new Float64Array(batch);
+    const values = new Float32Array(batch * k);
+    for (let c = 0; c < k; c++) {
+      acc.fill(0);
+      for (let i = c * g; i < (c + 1) * g; i++) {
+        const o = i * batch;
+        for (let r = 0; r < batch; r++) acc[r] += xv[o + r] as number;
+      }
+      for (let r = 0; r < batch; r++) values[r * k + c] = (acc[r] as number) / tau;
     }
-    return { values: Float32Array.from(acc, (v) => v / tau), shape: [batch, k] };
+    return { values, shape: [batch, k] };
   }
   const [batch, n] = x!.shape as [number, number];
   const g = n / k;
@@ -95,9 +100,10 @@ registerHostKernel<RelaxGroupSumGradAttrs>(RelaxGroupSumGrad, ({ dy }, { k, tau,
   const dv = dy!.values;
   const dx = new Float32Array(batch * n);
   if (featureMajor) {
-    for (let i = 0; i < n; i++) {
-      const c = Math.floor(i / g);
-      for (let r = 0; r < batch; r++) dx[i * batch + r] = (dv[r * k + c] as number) / tau;
+    const col = new Float32Array(batch);
+    for (let c = 0; c < k; c++) {
+      for (let r = 0; r < batch; r++) col[r] = (dv[r * k + c] as number) / tau;
+      for (let i = c * g; i < (c + 1) * g; i++) dx.set(col, i * batch);
     }
     return { values: dx, shape: [n, batch] };
   }

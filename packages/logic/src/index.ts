@@ -33,6 +33,7 @@ export type { PackedBits, ExecPlan } from "./bit_eval.js";
 export { compile, CompiledLogicNet } from "./compile.js";
 export type { BitBackend, CompiledOptions } from "./compile.js";
 export { wasmSimdSupported } from "./wasm_simd.js";
+export { setWasmLayerKernels, wasmLayerKernelsAvailable } from "./wasm_layer.js";
 export { fusedAdam, FusedAdamOptimizer } from "./adam.js";
 export type { FusedAdamOptions } from "./adam.js";
 export { exportC, exportVerilog, exportJS } from "./export.js";

@@ -4,7 +4,7 @@
  * relaxed gates: per neuron `C = Mᵀ·p` (4 numbers, batch-independent), then
  * `y = C0 + C1·A + C2·B + C3·A·B` — 3 FMAs per sample instead of 16 gate evaluations.
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxLogicLayer,
   RelaxLogicLayerGradLogits,
@@ -15,6 +15,7 @@ import {
   type RelaxLogicLayerAttrs,
 } from "@relax/core";
 import { GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
+import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "./wasm_layer.js";
 
 /** Per-neuron gate distribution: softmax (train) or one-hot argmax with first-max tie-break (eval). */
 export function gateProbabilities(logits: Float32Array, outDim: number, mode: "train" | "eval"): Float64Array {
@@ -70,9 +71,10 @@ export function neuronCoefficients(p: Float64Array, outDim: number): Float64Arra
   return c;
 }
 
+export type Coeffs = { p: Float32Array | Float64Array; c: Float32Array | Float64Array };
 interface CoeffCache {
-  train?: { p: Float64Array; c: Float64Array };
-  eval?: { p: Float64Array; c: Float64Array };
+  train?: Coeffs;
+  eval?: Coeffs;
 }
 /**
  * Probabilities and coefficients depend only on the logits, so forward and both backward kernels of a
@@ -81,7 +83,8 @@ interface CoeffCache {
  */
 const coeffCache = new WeakMap<object, CoeffCache>();
 
-function probsAndCoefficients(logits: Float32Array, outDim: number, mode: "train" | "eval"): { p: Float64Array; c: Float64Array } {
+/** Cached gate probabilities and coefficients of a logits buffer (float32 WASM SIMD in train mode where available). */
+export function probsAndCoefficients(logits: Float32Array, outDim: number, mode: "train" | "eval"): Coeffs {
   let entry = coeffCache.get(logits);
   if (!entry) {
     entry = {};
@@ -89,8 +92,12 @@ function probsAndCoefficients(logits: Float32Array, outDim: number, mode: "train
   }
   let v = entry[mode];
   if (!v) {
-    const p = gateProbabilities(logits, outDim, mode);
-    v = { p, c: neuronCoefficients(p, outDim) };
+    const fast = mode === "train" ? probsAndCoefficientsWasm(logits, outDim) : null;
+    if (fast) v = fast;
+    else {
+      const p = gateProbabilities(logits, outDim, mode);
+      v = { p, c: neuronCoefficients(p, outDim) };
+    }
     entry[mode] = v;
   }
   return v;
@@ -119,7 +126,7 @@ function toInt32(v: ArrayLike<number>): Int32Array {
  * `Y[j, r] = C0 + C1·X[a_j, r] + C2·X[b_j, r] + C3·X[a_j, r]·X[b_j, r]` — per neuron one contiguous
  * loop over the batch (the gather is per neuron, not per element).
  */
-export function logicForwardFM(X: Float32Array, B: number, a: Int32Array, b: Int32Array, c: Float64Array): Float32Array {
+export function logicForwardFM(X: Float32Array, B: number, a: Int32Array, b: Int32Array, c: ArrayLike<number>): Float32Array {
   const outDim = a.length;
   const Y = new Float32Array(outDim * B);
   for (let j = 0; j < outDim; j++) {
@@ -145,7 +152,7 @@ export function logicBackwardFM(
   inDim: number,
   a: Int32Array,
   b: Int32Array,
-  c: Float64Array,
+  c: ArrayLike<number>,
   gradFactor: number,
   train: boolean,
 ): { dX: Float32Array; S: Float64Array } {
@@ -185,7 +192,7 @@ export function logicBackwardFM(
 }
 
 /** `∂L/∂z = p ⊙ (M·S − p·(M·S))` per neuron: the logit gradient from the sufficient statistics. */
-export function logitGradFromStats(S: Float64Array, p: Float64Array, outDim: number): Float32Array {
+export function logitGradFromStats(S: Float64Array, p: ArrayLike<number>, outDim: number): Float32Array {
   const dz = new Float32Array(outDim * NUM_GATES);
   const m = GATE_COEFF_MATRIX;
   const dp = new Float64Array(NUM_GATES);
@@ -213,7 +220,7 @@ export function logicLayerForwardHost(x: Float32Array, xShape: number[], logits:
   const inDim = attrs.featureMajorIn ? d0 : d1;
   const X = attrs.featureMajorIn ? x : transpose2d(x, batch, inDim);
   const { c } = probsAndCoefficients(logits, outDim, attrs.mode);
-  const Y = logicForwardFM(X, batch, a, b, c);
+  const Y = logicForwardWasm(X, batch, inDim, a, b, c) ?? logicForwardFM(X, batch, a, b, c);
   return attrs.featureMajorOut ? { values: Y, shape: [outDim, batch] } : { values: transpose2d(Y, outDim, batch), shape: [batch, outDim] };
 }
 
@@ -235,8 +242,14 @@ export function logicLayerBackwardHost(
   const dY = attrs.featureMajorOut ? dy : transpose2d(dy, batch, outDim);
   const { p, c } = probsAndCoefficients(logits, outDim, attrs.mode);
   const train = attrs.mode === "train";
-  const { dX, S } = logicBackwardFM(X, dY, batch, inDim, a, b, c, attrs.gradFactor, train);
-  const dlogits = train ? logitGradFromStats(S, p, outDim) : new Float32Array(outDim * NUM_GATES);
+  const fast = logicBackwardWasm(X, dY, batch, inDim, a, b, c, attrs.gradFactor, train ? p : null);
+  let dX: Float32Array, dlogits: Float32Array;
+  if (fast) ({ dX, dlogits } = fast);
+  else {
+    const r = logicBackwardFM(X, dY, batch, inDim, a, b, c, attrs.gradFactor, train);
+    dX = r.dX;
+    dlogits = train ? logitGradFromStats(r.S, p, outDim) : new Float32Array(outDim * NUM_GATES);
+  }
   return { dx: attrs.featureMajorIn ? dX : transpose2d(dX, inDim, batch), dlogits };
 }
 

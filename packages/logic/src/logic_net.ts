@@ -1,9 +1,11 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, RelaxGroupSum, RelaxLogicLayer, useFused, assertFinite, assertOneOf, assertRank, describe, toFloatTensor } from "@relax/core";
 import { base64ToBytes, bytesToBase64 } from "./base64.js";
 import { NUM_GATES } from "./gates.js";
 import { GroupSum } from "./group_sum.js";
 import { LOGIC_MODES, LogicLayer, type LogicMode } from "./logic_layer.js";
+import { RelaxLogicNet, runLogicNetKernel } from "./logic_net_kernel.js";
+import { wasmNetSupported } from "./wasm_layer.js";
 
 /** Options of {@link LogicNet.forward}. */
 export interface LogicForwardOptions {
@@ -106,7 +108,13 @@ export class LogicNet {
     }
     const xt = this.checkInput(x);
     const mode = assertOneOf("LogicNet.forward", "mode", options.mode ?? "train", LOGIC_MODES);
-    // Fused path: layers chained feature-major ([features, batch]), no transposes between them.
+    // Whole-net kernel: activations stay in WASM memory, no per-layer tensors.
+    const head = this.head;
+    if (useFused(RelaxLogicNet) && wasmNetSupported(this.layers.length) && (this.layers[this.layers.length - 1] as LogicLayer).outDim % head.k === 0) {
+      const layers = this.layers.map((l) => ({ a: l.a, b: l.b, gradFactor: l.gradFactor }));
+      return runLogicNetKernel(xt, this.layers.map((l) => l.logits), { layers, mode, k: head.k, tau: head.tau });
+    }
+    // Fused per-layer path: layers chained feature-major ([features, batch]), no transposes between them.
     let h = xt as tf.Tensor2D;
     this.layers.forEach((layer, i) => {
       h = layer.apply(h, mode, { featureMajorIn: i > 0, featureMajorOut: true });

@@ -1,15 +1,17 @@
 /**
  * Bit-packed circuit evaluation in WebAssembly SIMD128 (128 samples per v128 instruction). The
  * module is assembled here byte by byte (no toolchain, no binary blob): 16 gate functions `g0 … g15`
- * each loop over a run of `(dst, a, b)` byte-offset triples, and `count` adds outputs into bit-sliced
- * class counters (ripple carry with an early exit when no lane carries).
+ * each loop over a run of `(dst, a, b)` byte-offset triples; `countHS` (per counter width) adds a
+ * class's outputs into bit-sliced counters held in v128 locals with a Harley–Seal carry-save adder
+ * tree and unpacks the counts to bytes in SIMD; `count` (ripple carry into memory, early exit when no
+ * lane carries) remains for counters wider than 16 planes.
  */
 import type { ExecPlan, PackedBits } from "./bit_eval.js";
 
 const I32 = 0x7f;
 const V128 = 0x7b;
 
-function uleb(n: number): number[] {
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let byte = n & 0x7f;
@@ -31,7 +33,7 @@ function sleb(n: number): number[] {
     out.push(byte | 0x80);
   }
 }
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+export const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
 const i32load = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
@@ -40,7 +42,7 @@ const v128store = [...simd(0x0b), 4, 0];
 const AND = simd(0x4e), ANDNOT = simd(0x4f), OR = simd(0x50), XOR = simd(0x51), NOT = simd(0x4d);
 const ANY_TRUE = simd(0x53), SPLAT_I32 = simd(0x11);
 const ADD = [0x6a], GE_U = [0x4f], LT_U = [0x49], EQZ = [0x45];
-const iconst = (v: number): number[] => [0x41, ...sleb(v)];
+export const iconst = (v: number): number[] => [0x41, ...sleb(v)];
 const vconst = (fill: number): number[] => [...simd(0x0c), ...new Array<number>(16).fill(fill)];
 
 // Gate function locals: 0 ptr, 1 end, 2 vbytes, 3 d, 4 a, 5 b, 6 j.
@@ -168,25 +170,131 @@ function countBody(): number[] {
   return [...uleb(locals.length + code.length), ...locals, ...code];
 }
 
-function section(id: number, payload: number[]): number[] {
+const GT_U = [0x4b];
+const SHL8 = simd(0x6b), SHR8U = simd(0x6d);
+/** `get i` / `set i` for any local index (uleb). */
+const lget = (i: number): number[] => [0x20, ...uleb(i)];
+const lset = (i: number): number[] => [0x21, ...uleb(i)];
+const i32loadAt = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
+
+/**
+ * `countHS(ptr, end, vbytes, dst)`: per-class GroupSum of the output entries `(slotAddr, negMask)` in
+ * [ptr, end) with the counter's `P` bit planes held in v128 locals. Inputs are added 8 at a time by a
+ * Harley–Seal carry-save adder tree (7 CSAs: planes 0–2 are the ones/twos/fours accumulators, the
+ * eights carry ripples into planes 3…P−1), the remainder one at a time by ripple carry. For every
+ * 128-sample vector j the bit-sliced counts are unpacked in SIMD to bytes: sample `128j + 8B + t` gets
+ * its low byte at `dst + 256j + 16t + B` and its high byte at `dst + 256j + 128 + 16t + B`.
+ * Locals: 0 ptr, 1 end, 2 vbytes, 3 dst, 4 j, 5 base, 6 q (i32); 7 … 7+P−1 planes, then A, B, U,
+ * C2a, C2b, C4a, C4b, CR (v128).
+ */
+function countHSBody(P: number): number[] {
+  const J = 4, BASE = 5, Q = 6, PB = 7;
+  const A = PB + P, B = A + 1, U = A + 2, C2A = A + 3, C2B = A + 4, C4A = A + 5, C4B = A + 6, CR = A + 7;
+  const pl = (q: number): number => PB + q;
+  const input = (off: number): number[] => [
+    ...lget(Q), ...i32loadAt(off), ...lget(J), ...ADD, ...v128load,
+    ...lget(Q), ...i32loadAt(off + 4), ...SPLAT_I32, ...XOR,
+  ];
+  // h, carry ← h + a + b (carry-save): u = h ^ a; carry = (h & a) | (u & b); h = u ^ b.
+  const csa = (h: number, a: number[], b: number[], carry: number): number[] => [
+    ...a, ...lset(A), ...b, ...lset(B),
+    ...lget(h), ...lget(A), ...XOR, ...lset(U),
+    ...lget(h), ...lget(A), ...AND, ...lget(U), ...lget(B), ...AND, ...OR, ...lset(carry),
+    ...lget(U), ...lget(B), ...XOR, ...lset(h),
+  ];
+  const ripple = (from: number): number[] => {
+    const out: number[] = [];
+    for (let q = from; q < P; q++) {
+      if (q < P - 1) out.push(...lget(pl(q)), ...lget(CR), ...AND, ...lset(U));
+      out.push(...lget(pl(q)), ...lget(CR), ...XOR, ...lset(pl(q)));
+      if (q < P - 1) out.push(...lget(U), ...lset(CR));
+    }
+    return out;
+  };
+  const hs: number[] = P >= 4
+    ? [
+        ...csa(pl(0), input(0), input(8), C2A),
+        ...csa(pl(0), input(16), input(24), C2B),
+        ...csa(pl(1), lget(C2A), lget(C2B), C4A),
+        ...csa(pl(0), input(32), input(40), C2A),
+        ...csa(pl(0), input(48), input(56), C2B),
+        ...csa(pl(1), lget(C2A), lget(C2B), C4B),
+        ...csa(pl(2), lget(C4A), lget(C4B), CR),
+        ...ripple(3),
+      ]
+    : [];
+  const zero: number[] = [];
+  for (let q = 0; q < P; q++) zero.push(...vconst(0), ...lset(pl(q)));
+  // Unpack: byte B of plane q, bit t → bit q (low byte) or q−8 (high byte) of sample 8B + t's count.
+  const unpack: number[] = [];
+  for (const [lo, hi, at] of [[0, Math.min(P, 8), 0], [8, P, 128]] as const) {
+    if (hi <= lo) continue;
+    for (let t = 0; t < 8; t++) {
+      unpack.push(...lget(BASE));
+      for (let q = lo; q < hi; q++) {
+        const bit = q - lo;
+        unpack.push(...lget(pl(q)));
+        if (bit > t) unpack.push(...iconst(bit - t), ...SHL8);
+        else if (bit < t) unpack.push(...iconst(t - bit), ...SHR8U);
+        unpack.push(...vconst(1 << bit), ...AND);
+        if (q > lo) unpack.push(...OR);
+      }
+      unpack.push(...v128storeOff(at + 16 * t));
+    }
+  }
+  const code = [
+    ...iconst(0), ...lset(J),
+    0x03, 0x40, // loop over vectors j
+    ...zero,
+    ...lget(0), ...lset(Q),
+    ...(hs.length
+      ? [0x02, 0x40, 0x03, 0x40,
+         ...lget(Q), ...iconst(64), ...ADD, ...lget(1), ...GT_U, 0x0d, 1,
+         ...hs,
+         ...lget(Q), ...iconst(64), ...ADD, ...lset(Q),
+         0x0c, 0, 0x0b, 0x0b]
+      : []),
+    0x02, 0x40, 0x03, 0x40,
+    ...lget(Q), ...lget(1), ...GE_U, 0x0d, 1,
+    ...input(0), ...lset(CR), ...ripple(0),
+    ...lget(Q), ...iconst(8), ...ADD, ...lset(Q),
+    0x0c, 0, 0x0b, 0x0b,
+    ...lget(3), ...lget(J), ...iconst(16), ...[0x6c], ...ADD, ...lset(BASE), // base = dst + 16·j (= 256 per vector)
+    ...unpack,
+    ...lget(J), ...iconst(16), ...ADD, 0x22, ...uleb(J),
+    ...lget(2), ...LT_U, 0x0d, 0,
+    0x0b,
+    0x0b,
+  ];
+  const locals = [2, ...uleb(3), I32, ...uleb(P + 8), V128];
+  return [...uleb(locals.length + code.length), ...locals, ...code];
+}
+
+export function section(id: number, payload: number[]): number[] {
   return [id, ...uleb(payload.length), ...payload];
 }
-function str(s: string): number[] {
+export function str(s: string): number[] {
   return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 }
 
-/** The module's bytes (gate loops unrolled for `vectors` v128 per slot when given, else a generic loop). */
-export function assembleModule(vectors?: number): Uint8Array<ArrayBuffer> {
+/**
+ * The module's bytes (gate loops unrolled for `vectors` v128 per slot when given, else a generic loop;
+ * with `planes` in 1…16 also the Harley–Seal counter `countHS` for that many counter bit planes).
+ */
+export function assembleModule(vectors?: number, planes?: number): Uint8Array<ArrayBuffer> {
+  const hs = planes !== undefined && planes >= 1 && planes <= MAX_HS_PLANES;
   const types = [2, 0x60, 3, I32, I32, I32, 0, 0x60, 4, I32, I32, I32, I32, 0];
-  const funcs = [17, ...new Array<number>(16).fill(0), 1];
+  const funcs = hs ? [18, ...new Array<number>(16).fill(0), 1, 1] : [17, ...new Array<number>(16).fill(0), 1];
   const memory = [1, 0, 1];
-  const exports: number[] = [18];
+  const exports: number[] = [hs ? 19 : 18];
   for (let i = 0; i < 16; i++) exports.push(...str(`g${i}`), 0, i);
   exports.push(...str("count"), 0, 16);
+  if (hs) exports.push(...str("countHS"), 0, 17);
   exports.push(...str("mem"), 2, 0);
-  const bodies: number[] = [17];
+  const bodies: number[] = [hs ? 18 : 17];
   for (let i = 0; i < 16; i++) bodies.push(...(vectors ? gateBodyUnrolled(i, vectors) : gateBody(i)));
   bodies.push(...countBody());
+  if (hs) bodies.push(...countHSBody(planes as number));
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, types),
@@ -197,19 +305,26 @@ export function assembleModule(vectors?: number): Uint8Array<ArrayBuffer> {
   ]);
 }
 
+/** Most counter bit planes the Harley–Seal counter handles (group sizes up to 65 535). */
+export const MAX_HS_PLANES = 16;
+
 const moduleCache = new Map<number, WebAssembly.Module | null>();
 
-/** The compiled module for `vectors` v128 per slot (0 = generic inner loop); null without WASM SIMD. */
-function getModule(vectors = 0): WebAssembly.Module | null {
-  let m = moduleCache.get(vectors);
+/**
+ * The compiled module for `vectors` v128 per slot (0 = generic inner loop) and `planes` counter
+ * planes (0 = no Harley–Seal counter); null without WASM SIMD.
+ */
+function getModule(vectors = 0, planes = 0): WebAssembly.Module | null {
+  const key = vectors * 64 + planes;
+  let m = moduleCache.get(key);
   if (m === undefined) {
     try {
-      const bytes = assembleModule(vectors || undefined);
+      const bytes = assembleModule(vectors || undefined, planes || undefined);
       m = typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
     } catch {
       m = null;
     }
-    moduleCache.set(vectors, m);
+    moduleCache.set(key, m);
   }
   return m;
 }
@@ -231,27 +346,31 @@ export function createWasmRunner(plan: ExecPlan): WasmRunner {
   let mem = null as unknown as WebAssembly.Memory;
   let gates: ((p: number, e: number, vb: number) => void)[] = [];
   let count = null as unknown as (p: number, e: number, planes: number, vb: number) => void;
+  let countHS: ((p: number, e: number, vb: number, dst: number) => void) | null = null;
+  const hsPlanes = plan.planes <= MAX_HS_PLANES ? plan.planes : 0;
   const instantiate = (V: number): void => {
     if (V === instV) return;
-    const mod = getModule(V <= 16 ? V : 0) as WebAssembly.Module;
+    const mod = (getModule(V <= 16 ? V : 0, hsPlanes) ?? getModule(V <= 16 ? V : 0)) as WebAssembly.Module;
     const ex = new WebAssembly.Instance(mod, {}).exports as Record<string, unknown>;
     mem = ex.mem as WebAssembly.Memory;
     gates = Array.from({ length: 16 }, (_, i) => ex[`g${i}`] as (p: number, e: number, vb: number) => void);
     count = ex.count as (p: number, e: number, planes: number, vb: number) => void;
+    countHS = (ex.countHS as ((p: number, e: number, vb: number, dst: number) => void) | undefined) ?? null;
     instV = V;
     layoutV = -1;
   };
   const g = plan.dst.length;
   const nOut = plan.outSlot.length;
   let layoutV = -1;
-  let progOff = 0, outOff = 0, planesOff = 0, slotsOff = 0;
+  let progOff = 0, outOff = 0, planesOff = 0, slotsOff = 0, cntOff = 0;
   const layout = (V: number): void => {
     if (V === layoutV) return;
     const vbytes = V * 16;
     progOff = 0;
     outOff = progOff + g * 12;
     planesOff = Math.ceil((outOff + nOut * 8) / 16) * 16;
-    slotsOff = planesOff + plan.planes * vbytes;
+    cntOff = planesOff + plan.planes * vbytes;
+    slotsOff = cntOff + V * 256;
     const total = slotsOff + plan.numSlots * vbytes;
     const need = Math.ceil(total / 65536) - mem.buffer.byteLength / 65536;
     if (need > 0) mem.grow(need);
@@ -266,6 +385,7 @@ export function createWasmRunner(plan: ExecPlan): WasmRunner {
       i32[outOff / 4 + o * 2 + 1] = plan.outNeg[o] ? -1 : 0;
     }
     i32.fill(0, slotsOff / 4, slotsOff / 4 + vbytes / 4); // slot 0: constant false
+    i32.fill(0, cntOff / 4, slotsOff / 4); // byte counts (the high bytes stay 0 for ≤ 8 planes)
     layoutV = V;
   };
   return {
@@ -289,6 +409,24 @@ export function createWasmRunner(plan: ExecPlan): WasmRunner {
         }
         const s0 = blk * W * 32;
         const nSamples = Math.min(W * 32, packed.batch - s0);
+        if (countHS) {
+          const u8 = new Uint8Array(mem.buffer, cntOff, V * 256);
+          for (let c = 0; c < k; c++) {
+            countHS(outOff + c * groupSize * 8, outOff + (c + 1) * groupSize * 8, vbytes, cntOff);
+            // Sample 128v + 8B + t: low byte at 256v + 16t + B, high byte 128 further.
+            for (let v = 0; v < V; v++) {
+              const sv = 128 * v;
+              if (sv >= nSamples) break;
+              for (let t = 0; t < 8; t++) {
+                const src = 256 * v + 16 * t;
+                let o = (s0 + sv + t) * k + c;
+                const bEnd = Math.min(16, (nSamples - sv - t + 7) >> 3);
+                for (let b = 0; b < bEnd; b++, o += 8 * k) counts[o] = (u8[src + b] as number) | ((u8[src + 128 + b] as number) << 8);
+              }
+            }
+          }
+          continue;
+        }
         for (let c = 0; c < k; c++) {
           i32.fill(0, pl, pl + planes * W);
           count(outOff + c * groupSize * 8, outOff + (c + 1) * groupSize * 8, planesOff, vbytes);

@@ -3,6 +3,7 @@
  * A backend package (e.g. `@relax/backend-webgpu`) implements a kernel by registering the same
  * name with `tf.registerKernel`; public ops dispatch to it when the active backend has it.
  */
+import type { Tensor } from "@tensorflow/tfjs-core";
 import type { ComparatorDistribution } from "../relaxed/comparator_sigmoid.js";
 
 /**
@@ -83,6 +84,23 @@ export interface RelaxLogicLayerAttrs {
 export const RelaxLogicLayerGradX = "RelaxLogicLayerGradX";
 /** Logit gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dlogits: [outDim, 16]`. */
 export const RelaxLogicLayerGradLogits = "RelaxLogicLayerGradLogits";
+/**
+ * A whole logic gate network (all LogicLayers + GroupSum) in one host kernel, so activations stay in
+ * WebAssembly memory between forward and backward. Inputs `{ x: [batch, inDim], z0 … z{L−1}: logits }`,
+ * output `[batch, k]`. Host backends only: the attributes carry the logits tensors, which the gradient reads.
+ */
+export const RelaxLogicNet = "RelaxLogicNet";
+/** Gradient of {@link RelaxLogicNet} w.r.t. `x` and every layer's logits. */
+export const RelaxLogicNetGrad = "RelaxLogicNetGrad";
+/** Attributes of {@link RelaxLogicNet}: per layer connections + gradFactor, the logits variables, mode, GroupSum. */
+export interface RelaxLogicNetAttrs {
+  layers: { a: Int32Array; b: Int32Array; gradFactor: number }[];
+  /** The layers' logits tensors (inputs `z0 … z{L−1}`), read again by the gradient. */
+  logits: Tensor[];
+  mode: "train" | "eval";
+  k: number;
+  tau: number;
+}
 
 // @relax/sort ------------------------------------------------------------------------------------
 

@@ -1,0 +1,117 @@
+/**
+ * One fused kernel for a whole {@link LogicNet} (all logic layers + GroupSum) on the host backends:
+ * the activations of every layer stay in WebAssembly memory between forward and backward, so a
+ * training step creates no per-layer tensors (no copies in and out of WASM memory, no garbage).
+ * Forward and backward are the per-layer WASM SIMD kernels of wasm_layer.ts (four-coefficient form,
+ * NeurIPS 2022); held to the per-layer kernels and the reference composition by the parity tests.
+
+ * Kernel names are declared in @relax/core (`RelaxLogicNet`, `RelaxLogicNetGrad`).
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import { RelaxLogicNet, RelaxLogicNetGrad, registerFusedGradient, registerHostKernel, runFusedKernel, type RelaxLogicNetAttrs } from "@relax/core";
+import { NUM_GATES } from "./gates.js";
+import { logicBackwardFM, logicForwardFM, logitGradFromStats, probsAndCoefficients, transpose2d } from "./logic_kernel.js";
+import { logicNetBackwardWasm, logicNetForwardWasm, type NetLayerArgs } from "./wasm_layer.js";
+
+export { RelaxLogicNet, RelaxLogicNetGrad, type RelaxLogicNetAttrs };
+
+function layerArgs(attrs: RelaxLogicNetAttrs, logitValues: Float32Array[]): NetLayerArgs[] {
+  return attrs.layers.map((l, i) => {
+    const { p, c } = probsAndCoefficients(logitValues[i] as Float32Array, l.a.length, attrs.mode);
+    return { a: l.a, b: l.b, gradFactor: l.gradFactor, c, p: attrs.mode === "train" ? p : null };
+  });
+}
+
+registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNet, (inputs, attrs) => {
+  const x = inputs.x!;
+  const [batch, inDim] = x.shape as [number, number];
+  const logitValues = attrs.layers.map((_, i) => inputs[`z${i}`]!.values as Float32Array);
+  const xFM = transpose2d(x.values, batch, inDim);
+  const args = layerArgs(attrs, logitValues);
+  const out = logicNetForwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau) ?? netForwardJS(xFM, batch, args, attrs.k, attrs.tau);
+  return { values: out, shape: [batch, attrs.k] };
+});
+
+/** Feature-major activations of every layer (input first), JS loops. */
+function netActivationsJS(xFM: Float32Array, B: number, layers: readonly NetLayerArgs[]): Float32Array[] {
+  const acts = [xFM];
+  for (const l of layers) acts.push(logicForwardFM(acts[acts.length - 1] as Float32Array, B, l.a, l.b, l.c));
+  return acts;
+}
+/** JS fallback of the whole-net forward (used when the WASM memory would exceed its cap). */
+export function netForwardJS(xFM: Float32Array, B: number, layers: readonly NetLayerArgs[], k: number, tau: number): Float32Array {
+  const acts = netActivationsJS(xFM, B, layers);
+  const Y = acts[acts.length - 1] as Float32Array;
+  const g = Y.length / B / k;
+  const out = new Float32Array(B * k);
+  for (let c = 0; c < k; c++) {
+    for (let r = 0; r < B; r++) {
+      let sum = 0;
+      for (let i = c * g; i < (c + 1) * g; i++) sum += Y[i * B + r] as number;
+      out[r * k + c] = sum / tau;
+    }
+  }
+  return out;
+}
+/** JS fallback of the whole-net backward: input gradient (feature-major) and logit gradients. */
+export function netBackwardJS(xFM: Float32Array, B: number, inDim: number, layers: readonly NetLayerArgs[], k: number, tau: number, dy: Float32Array): { dX: Float32Array; dlogits: Float32Array[] } {
+  const acts = netActivationsJS(xFM, B, layers);
+  const L = layers.length;
+  const n = (layers[L - 1] as NetLayerArgs).a.length;
+  const g = n / k;
+  let dY: Float32Array = new Float32Array(n * B);
+  for (let i = 0; i < n; i++) for (let r = 0; r < B; r++) dY[i * B + r] = (dy[r * k + Math.floor(i / g)] as number) / tau;
+  const dlogits: Float32Array[] = new Array<Float32Array>(L);
+  for (let l = L - 1; l >= 0; l--) {
+    const layer = layers[l] as NetLayerArgs;
+    const rows = l === 0 ? inDim : (layers[l - 1] as NetLayerArgs).a.length;
+    const { dX, S } = logicBackwardFM(acts[l] as Float32Array, dY, B, rows, layer.a, layer.b, layer.c, layer.gradFactor, layer.p !== null);
+    dlogits[l] = layer.p ? logitGradFromStats(S, layer.p, layer.a.length) : new Float32Array(layer.a.length * NUM_GATES);
+    dY = dX;
+  }
+  return { dX: dY, dlogits };
+}
+
+/** All gradients of one backward pass, computed once and shared by the per-input gradient kernels (keyed by `dy`). */
+const gradCache = new WeakMap<Float32Array, { out: Float32Array | null; dX: Float32Array; dlogits: Float32Array[] }>();
+
+registerHostKernel<RelaxLogicNetAttrs & { which: number }>(RelaxLogicNetGrad, (inputs, attrs) => {
+  const x = inputs.x!;
+  const [batch, inDim] = x.shape as [number, number];
+  const dy = inputs.dy!.values as Float32Array;
+  const out = inputs.out ? (inputs.out.values as Float32Array) : null;
+  let hit = gradCache.get(dy);
+  if (!hit || hit.out !== out) {
+    const logitValues = attrs.layers.map((_, i) => inputs[`z${i}`]!.values as Float32Array);
+    const xFM = transpose2d(x.values, batch, inDim);
+    const args = layerArgs(attrs, logitValues);
+    const r = logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, out, dy) ?? netBackwardJS(xFM, batch, inDim, args, attrs.k, attrs.tau, dy);
+    hit = { out, dX: transpose2d(r.dX, inDim, batch), dlogits: r.dlogits };
+    gradCache.set(dy, hit);
+  }
+  if (attrs.which < 0) return { values: hit.dX, shape: [batch, inDim] };
+  return { values: hit.dlogits[attrs.which] as Float32Array, shape: [attrs.layers[attrs.which]!.a.length, NUM_GATES] };
+});
+
+registerFusedGradient<RelaxLogicNetAttrs>({
+  kernelName: RelaxLogicNet,
+  inputsToSave: ["x"],
+  outputsToSave: [true],
+  gradFunc: ([dy], [x, out], attrs) => {
+    const grad = (which: number) => (): tf.Tensor => {
+      const inputs: Record<string, tf.Tensor> = { x: x!, out: out!, dy: dy! };
+      attrs.logits.forEach((z, i) => (inputs[`z${i}`] = z));
+      return runFusedKernel<tf.Tensor>(RelaxLogicNetGrad, inputs, { ...attrs, which });
+    };
+    const result: Record<string, () => tf.Tensor> = { x: grad(-1) };
+    attrs.layers.forEach((_, i) => (result[`z${i}`] = grad(i)));
+    return result;
+  },
+});
+
+/** Runs the whole-net kernel (callers check {@link wasmNetSupported} and the fused dispatch first). */
+export function runLogicNetKernel(x: tf.Tensor, logits: tf.Tensor[], attrs: Omit<RelaxLogicNetAttrs, "logits">): tf.Tensor2D {
+  const inputs: Record<string, tf.Tensor> = { x };
+  logits.forEach((z, i) => (inputs[`z${i}`] = z));
+  return runFusedKernel<tf.Tensor2D>(RelaxLogicNet, inputs, { ...attrs, logits });
+}

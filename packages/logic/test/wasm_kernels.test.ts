@@ -1,0 +1,154 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { beforeAll, describe, expect, it } from "vitest";
+import { gateProbabilities, logicBackwardFM, logicForwardFM, logitGradFromStats, neuronCoefficients } from "../src/logic_kernel.js";
+import { GroupSum, LogicLayer, LogicNet, SeededRandom } from "../src/index.js";
+import { assembleLayerModule, logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm, setWasmLayerKernels, wasmLayerKernelsAvailable, wasmNetSupported } from "../src/wasm_layer.js";
+import { WasmAdamState, assembleAdamModule } from "../src/wasm_adam.js";
+import { assemblePackModule } from "../src/wasm_pack.js";
+import { netBackwardJS, netForwardJS } from "../src/logic_net_kernel.js";
+import { logicNetBackwardWasm, logicNetForwardWasm } from "../src/wasm_layer.js";
+import { assembleModule } from "../src/wasm_simd.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+function randomLayer(seed: number, inDim: number, outDim: number) {
+  const rng = new SeededRandom(seed);
+  const a = Int32Array.from({ length: outDim }, () => rng.int(inDim));
+  const b = Int32Array.from({ length: outDim }, (_, j) => (j % 5 === 0 ? (a[j] as number) : rng.int(inDim))); // some a = b
+  const logits = Float32Array.from({ length: outDim * 16 }, (_, i) => (i % 37 === 0 ? 40 : 3 * rng.normal()));
+  return { rng, a, b, logits };
+}
+
+describe("WASM SIMD modules (hand-assembled) validate", () => {
+  it("evaluator (all plane counts), packer, layer kernels, Adam", () => {
+    for (const planes of [1, 3, 4, 9, 16]) expect(WebAssembly.validate(assembleModule(4, planes))).toBe(true);
+    expect(WebAssembly.validate(assemblePackModule())).toBe(true);
+    expect(WebAssembly.validate(assembleLayerModule())).toBe(true);
+    expect(WebAssembly.validate(assembleAdamModule())).toBe(true);
+    expect(wasmLayerKernelsAvailable()).toBe(true);
+  });
+});
+
+describe("WASM SIMD layer kernels = the float64 JS kernels (float32 rounding)", () => {
+  it("softmax + coefficients (fast exp), incl. extreme logits", () => {
+    const { logits } = randomLayer(1, 10, 333);
+    logits[5] = -200;
+    const fast = probsAndCoefficientsWasm(logits, 333)!;
+    const p = gateProbabilities(logits, 333, "train");
+    expect(maxAbsDiff(fast.p, p)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(fast.c, neuronCoefficients(p, 333))).toBeLessThan(2e-6);
+  });
+  for (const B of [1, 3, 4, 7, 100]) {
+    it(`forward and backward (dX, fused logit gradient), batch ${B}`, () => {
+      const inDim = 37, outDim = 53;
+      const { rng, a, b, logits } = randomLayer(B, inDim, outDim);
+      const X = Float32Array.from({ length: inDim * B }, () => rng.next());
+      const dY = Float32Array.from({ length: outDim * B }, () => rng.normal());
+      const p = gateProbabilities(logits, outDim, "train");
+      const c = neuronCoefficients(p, outDim);
+      expect(maxAbsDiff(logicForwardWasm(X, B, inDim, a, b, c)!, logicForwardFM(X, B, a, b, c))).toBeLessThan(1e-5);
+      const ref = logicBackwardFM(X, dY, B, inDim, a, b, c, 2, true);
+      const fast = logicBackwardWasm(X, dY, B, inDim, a, b, c, 2, p)!;
+      expect(maxAbsDiff(fast.dX, ref.dX)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(fast.dlogits, logitGradFromStats(ref.S, p, outDim))).toBeLessThan(1e-4);
+      const evalMode = logicBackwardWasm(X, dY, B, inDim, a, b, c, 1, null)!;
+      expect(Array.from(evalMode.dlogits).every((v) => v === 0)).toBe(true);
+      expect(maxAbsDiff(evalMode.dX, logicBackwardFM(X, dY, B, inDim, a, b, c, 1, false).dX)).toBeLessThan(1e-4);
+    });
+  }
+  it("can be switched off (JS fallback)", () => {
+    const prev = setWasmLayerKernels(false);
+    expect(logicForwardWasm(new Float32Array(4), 1, 4, Int32Array.of(0), Int32Array.of(1), new Float64Array(4))).toBeNull();
+    setWasmLayerKernels(prev);
+    expect(tf.memory().numTensors).toBe(0);
+  });
+});
+
+describe("WASM Adam = torch's Adam formula", () => {
+  it("three steps on two variables (sizes not multiples of 4)", () => {
+    const rng = new SeededRandom(3);
+    const st = WasmAdamState.create()!;
+    for (const [name, n] of [["u", 10], ["w", 7]] as const) {
+      let theta: Float32Array = Float32Array.from({ length: n }, () => rng.normal());
+      const ref = Float64Array.from(theta);
+      const m = new Float64Array(n), v = new Float64Array(n);
+      for (let t = 1; t <= 3; t++) {
+        const g = Float32Array.from({ length: n }, () => rng.normal());
+        const bc1 = 1 - 0.9 ** t, bc2 = 1 - 0.999 ** t;
+        theta = st.step(name, theta, g, 0.9, 0.999, 0.01 / bc1, Math.sqrt(bc2), 1e-8);
+        for (let i = 0; i < n; i++) {
+          m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
+          v[i] = 0.999 * v[i]! + 0.001 * g[i]! * g[i]!;
+          ref[i] = ref[i]! - ((0.01 / bc1) * m[i]!) / (Math.sqrt(v[i]!) / Math.sqrt(bc2) + 1e-8);
+        }
+        expect(maxAbsDiff(theta, ref)).toBeLessThan(1e-6);
+      }
+    }
+  });
+});
+
+describe("whole-net kernel (activations resident in WASM memory)", () => {
+  function grads(net: LogicNet, x: tf.Tensor2D, y: tf.Tensor2D, mode: "train" | "eval") {
+    return tf.tidy(() => {
+      const f = () => tf.losses.softmaxCrossEntropy(y, net.forward(x, { mode })) as tf.Scalar;
+      const { value, grads: g } = tf.variableGrads(f, net.variables);
+      const gx = tf.grad((xx: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, net.forward(xx, { mode })) as tf.Scalar)(x);
+      return { loss: value.dataSync()[0]!, gx: Array.from(gx.dataSync()), gz: net.variables.map((v) => Array.from(g[v.name]!.dataSync())) };
+    });
+  }
+  for (const depth of [3, 15]) {
+    it(`= the per-layer JS kernels (${depth} layers${depth > 13 ? ": too deep for the slots, per-layer WASM path" : ""}), both modes, gradFactor, batch 7`, () => {
+      const rng = new SeededRandom(depth);
+      const widths = [12, ...new Array<number>(depth).fill(20)];
+      const layers = widths.slice(1).map((w, i) => new LogicLayer(widths[i]!, w, { seed: 50 + i, gradFactor: i === 1 ? 2 : 1 }));
+      const net = new LogicNet([...layers, new GroupSum(4, 3)]);
+      const x = tf.tensor2d(Float32Array.from({ length: 7 * 12 }, () => rng.next()), [7, 12]);
+      const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1, 2], "int32"), 4) as tf.Tensor2D;
+      expect(wasmNetSupported(depth)).toBe(depth <= 13);
+      for (const mode of ["train", "eval"] as const) {
+        const fast = grads(net, x, y, mode);
+        const prev = setWasmLayerKernels(false);
+        const ref = grads(net, x, y, mode);
+        setWasmLayerKernels(prev);
+        expect(Math.abs(fast.loss - ref.loss)).toBeLessThan(1e-5);
+        expect(maxAbsDiff(fast.gx, ref.gx)).toBeLessThan(1e-5);
+        fast.gz.forEach((g, i) => expect(maxAbsDiff(g, ref.gz[i]!)).toBeLessThan(1e-5));
+      }
+      tf.dispose([x, y]);
+      net.dispose();
+    });
+  }
+});
+
+describe("whole-net kernel: WASM = JS fallback", () => {
+  it("forward and backward on a 3-layer net, batch 9, gradFactor 3 on layer 1", () => {
+    const B = 9, inDim = 11;
+    const rng = new SeededRandom(77);
+    const layers = [30, 30, 40].map((outDim, l) => {
+      const { a, b, logits } = randomLayer(l + 3, l === 0 ? inDim : 30, outDim);
+      const p = gateProbabilities(logits, outDim, "train");
+      return { a, b, gradFactor: l === 1 ? 3 : 1, c: neuronCoefficients(p, outDim), p };
+    });
+    const xFM = Float32Array.from({ length: inDim * B }, () => rng.next());
+    const dy = Float32Array.from({ length: B * 4 }, () => rng.normal());
+    const out = logicNetForwardWasm(xFM, B, inDim, layers, 4, 2)!;
+    expect(maxAbsDiff(out, netForwardJS(xFM, B, layers, 4, 2))).toBeLessThan(1e-5);
+    const fast = logicNetBackwardWasm(xFM, B, inDim, layers, 4, 2, out, dy)!;
+    const fresh = logicNetBackwardWasm(xFM, B, inDim, layers, 4, 2, null, dy)!; // recomputes the activations
+    const ref = netBackwardJS(xFM, B, inDim, layers, 4, 2, dy);
+    for (const r of [fast, fresh]) {
+      expect(maxAbsDiff(r.dX, ref.dX)).toBeLessThan(1e-5);
+      r.dlogits.forEach((d, i) => expect(maxAbsDiff(d, ref.dlogits[i]!)).toBeLessThan(1e-5));
+    }
+  });
+});
