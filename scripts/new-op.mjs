@@ -99,13 +99,26 @@ describe("${op}", () => {
   it.todo("matches the golden reference data");
 });
 `,
-  [join(".changeset", `${pkg}-${snake.replace(/_/g, "-")}.md`)]: `---\n"@relax/${pkg}": minor\n---\n\nAdd \`${op}\`: TODO one paragraph for the CHANGELOG.\n`,
+  [join(".changeset", `${pkg}-${snake.replace(/_/g, "-")}.md`)]:
+    `---\n"@relax/${pkg}": minor\n---\n\nAdd \`${op}\`: TODO one paragraph for the CHANGELOG.\n`,
 };
-for (const file of Object.keys(files)) if (existsSync(file)) { console.error(`refusing to overwrite ${file}`); process.exit(1); }
-for (const [file, text] of Object.entries(files)) { writeFileSync(file, text); console.log(`created ${file}`); }
+for (const file of Object.keys(files))
+  if (existsSync(file)) {
+    console.error(`refusing to overwrite ${file}`);
+    process.exit(1);
+  }
+for (const [file, text] of Object.entries(files)) {
+  writeFileSync(file, text);
+  console.log(`created ${file}`);
+}
 const names = join("packages", "core", "src", "kernels", "kernel_names.ts");
 if (!readFileSync(names, "utf8").includes(`export const ${kernel} =`)) {
-  appendFileSync(names, `\n/** TODO: what ${op} computes (inputs, outputs, shapes). */\nexport const ${kernel} = "${kernel}";\nexport interface ${kernel}Attrs {\n  steepness: number;\n}\n`);
+  appendFileSync(
+    names,
+    `\n/** TODO: what ${op} computes (inputs, outputs, shapes). */\nexport const ${kernel} = "${kernel}";\nexport interface ${kernel}Attrs {\n  steepness: number;\n}\n`,
+  );
   console.log(`added ${kernel} to ${names}`);
 }
-console.log(`\nnext: export ${op} from packages/${pkg}/src/index.ts, write the real relaxation (CONTRIBUTING.md), add a bench case, fill the changeset.`);
+console.log(
+  `\nnext: export ${op} from packages/${pkg}/src/index.ts, write the real relaxation (CONTRIBUTING.md), add a bench case, fill the changeset.`,
+);

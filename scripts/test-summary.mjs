@@ -2,7 +2,10 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-let passed = 0, failed = 0, skipped = 0, reports = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0,
+  reports = 0;
 const rows = [];
 for (const root of ["packages", "apps"]) {
   if (!existsSync(root)) continue;
@@ -21,7 +24,9 @@ for (const root of ["packages", "apps"]) {
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-    rows.push(`  ${join(root, name).padEnd(28)} ${String(r.numPassedTests).padStart(4)} passed, ${r.numFailedTests} failed${r.numFailedTestSuites ? `, ${r.numFailedTestSuites} suites failed` : ""}`);
+    rows.push(
+      `  ${join(root, name).padEnd(28)} ${String(r.numPassedTests).padStart(4)} passed, ${r.numFailedTests} failed${r.numFailedTestSuites ? `, ${r.numFailedTestSuites} suites failed` : ""}`,
+    );
     if (r.numFailedTestSuites && r.numFailedTests === 0) failed += r.numFailedTestSuites;
   }
 }

@@ -9,8 +9,8 @@ pnpm install --frozen-lockfile --reporter=append-only
 rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json .consumer-report.json
 rc=0
 pnpm turbo run build test --continue --output-logs=errors-only --log-order=grouped || rc=$?
-echo "::: lint (Biome)"
-pnpm exec biome lint --diagnostic-level=error . || rc=1
+echo "::: lint and format check (Biome)"
+pnpm exec biome check --diagnostic-level=error . || rc=1
 echo "::: API reference (TypeDoc, warnings are errors) -> docs/api"
 pnpm exec typedoc || rc=1
 echo "::: release dry run: changeset version keeps workspace ranges valid"

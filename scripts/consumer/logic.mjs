@@ -6,7 +6,10 @@ import { LogicLayer, GroupSum, LogicNet, compile } from "@relax/logic";
 
 await tf.setBackend("cpu");
 const net = new LogicNet([new LogicLayer(8, 16, { seed: 1 }), new LogicLayer(16, 16, { seed: 2 }), new GroupSum(2, 1)]);
-const x = tf.tensor2d([[1, 0, 1, 1, 0, 0, 1, 0], [0, 1, 1, 0, 1, 0, 0, 1]]);
+const x = tf.tensor2d([
+  [1, 0, 1, 1, 0, 0, 1, 0],
+  [0, 1, 1, 0, 1, 0, 0, 1],
+]);
 const grads = tf.variableGrads(() => tf.sum(net.forward(x, { mode: "train" })));
 if (Object.keys(grads.grads).length === 0) throw new Error("no gradients");
 const compiled = compile(net);

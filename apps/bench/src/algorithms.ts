@@ -30,7 +30,10 @@ export async function run(): Promise<void> {
   const spFwd = () => {
     shortestPath(costs, { beta: 10 }).dataSync();
   };
-  for (const [name, force] of [["fused kernel", false], ["tfjs reference", true]] as const) {
+  for (const [name, force] of [
+    ["fused kernel", false],
+    ["tfjs reference", true],
+  ] as const) {
     if (force && quick) continue;
     setForceReference(force);
     try {

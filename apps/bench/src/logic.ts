@@ -9,7 +9,18 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { setForceReference } from "@relax/core";
-import { GroupSum, LogicLayer, LogicNet, SeededRandom, compile, fusedAdam, packBits, setWasmLayerKernels, wasmSimdSupported, type CompiledLogicNet } from "@relax/logic";
+import {
+  GroupSum,
+  LogicLayer,
+  LogicNet,
+  SeededRandom,
+  compile,
+  fusedAdam,
+  packBits,
+  setWasmLayerKernels,
+  wasmSimdSupported,
+  type CompiledLogicNet,
+} from "@relax/logic";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -40,10 +51,17 @@ function timeSteps(net: LogicNet, opt: tf.Optimizer, x: tf.Tensor2D, y: tf.Tenso
   return { wall: median(walls), cpu: (cu.user + cu.system) / 1000 / steps };
 }
 
-function inference(c: CompiledLogicNet, bits: Uint8Array, n: number): { packed: number; bytes: number; packedCpu: number; bytesCpu: number } {
+function inference(
+  c: CompiledLogicNet,
+  bits: Uint8Array,
+  n: number,
+): { packed: number; bytes: number; packedCpu: number; bytesCpu: number } {
   const packed = packBits(bits, n, 784);
   c.countsPacked(packed);
-  const tp: number[] = [], tb: number[] = [], cp: number[] = [], cb: number[] = [];
+  const tp: number[] = [],
+    tb: number[] = [],
+    cp: number[] = [],
+    cb: number[] = [];
   const cpu = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
   for (let r = 0; r < 5; r++) {
     let u = process.cpuUsage();
@@ -66,10 +84,21 @@ export async function run(): Promise<void> {
   const layers = Number(process.env.LOGIC_BENCH_LAYERS ?? 6);
   const batch = 100;
   const rng = new SeededRandom(1);
-  const x = tf.tensor2d(Float32Array.from({ length: batch * 784 }, () => (rng.next() < 0.2 ? 1 : 0)), [batch, 784]);
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), "int32"), 10) as tf.Tensor2D;
+  const x = tf.tensor2d(
+    Float32Array.from({ length: batch * 784 }, () => (rng.next() < 0.2 ? 1 : 0)),
+    [batch, 784],
+  );
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % 10),
+      "int32",
+    ),
+    10,
+  ) as tf.Tensor2D;
   const part = process.env.LOGIC_BENCH_PART ?? "all";
-  console.log(`Net 784 → ${layers}×${width} → GroupSum(10, τ=10), random connections, Gaussian logits; batch ${batch}; backend ${tf.getBackend()}.\n`);
+  console.log(
+    `Net 784 → ${layers}×${width} → GroupSum(10, τ=10), random connections, Gaussian logits; batch ${batch}; backend ${tf.getBackend()}.\n`,
+  );
   if (part !== "inference") await trainBench(width, layers, x, y);
   if (part !== "train") inferenceBench(width, layers, rng);
   tf.dispose([x, y]);
@@ -80,7 +109,12 @@ async function trainBench(width: number, layers: number, x: tf.Tensor2D, y: tf.T
   console.log("|---|---|---|");
   const rows: [string, () => { net: LogicNet; opt: tf.Optimizer }, number, boolean][] = [
     ["fused kernels (WASM SIMD) + fusedAdam", () => ({ net: makeNet(width, layers, 10), opt: fusedAdam(0.01) }), 20, false],
-    ["fused kernels, JS loops (setWasmLayerKernels(false)) + fusedAdam", () => ({ net: makeNet(width, layers, 10), opt: fusedAdam(0.01) }), 5, false],
+    [
+      "fused kernels, JS loops (setWasmLayerKernels(false)) + fusedAdam",
+      () => ({ net: makeNet(width, layers, 10), opt: fusedAdam(0.01) }),
+      5,
+      false,
+    ],
     ["fused kernels + tf.train.adam", () => ({ net: makeNet(width, layers, 10), opt: tf.train.adam(0.01, 0.9, 0.999, 1e-8) }), 5, false],
   ];
   // The reference composition (16 [batch, out] gate temporaries, tfjs broadcasting) is far too slow at
@@ -88,7 +122,12 @@ async function trainBench(width: number, layers: number, x: tf.Tensor2D, y: tf.T
   const sw = Number(process.env.LOGIC_BENCH_REF_WIDTH ?? 500);
   rows.push(
     [`fused kernels + fusedAdam, scaled net 784 → 2×${sw}`, () => ({ net: makeNet(sw, 2, 10), opt: fusedAdam(0.01) }), 10, false],
-    [`reference composition (as difflogic's python path) + tf.train.adam, scaled net 784 → 2×${sw}`, () => ({ net: makeNet(sw, 2, 10), opt: tf.train.adam(0.01, 0.9, 0.999, 1e-8) }), 2, true],
+    [
+      `reference composition (as difflogic's python path) + tf.train.adam, scaled net 784 → 2×${sw}`,
+      () => ({ net: makeNet(sw, 2, 10), opt: tf.train.adam(0.01, 0.9, 0.999, 1e-8) }),
+      2,
+      true,
+    ],
   );
   for (const [name, make, steps, reference] of rows) {
     const { net, opt } = make();
@@ -105,11 +144,12 @@ async function trainBench(width: number, layers: number, x: tf.Tensor2D, y: tf.T
 }
 
 function inferenceBench(width: number, layers: number, rng: SeededRandom): void {
-
   const net = makeNet(width, layers, 10);
   const n = 65_536;
   const bits = Uint8Array.from({ length: n * 784 }, () => (rng.next() < 0.2 ? 1 : 0));
-  console.log(`| bit-packed inference (${n} samples) | gates | M samples/s, packed input (wall / CPU time) | M samples/s, from bytes incl. packing (wall / CPU time) |`);
+  console.log(
+    `| bit-packed inference (${n} samples) | gates | M samples/s, packed input (wall / CPU time) | M samples/s, from bytes incl. packing (wall / CPU time) |`,
+  );
   console.log("|---|---|---|---|");
   const backends = wasmSimdSupported() ? (["wasm", "js"] as const) : (["js"] as const);
   for (const simplify of [false, true]) {
@@ -117,7 +157,9 @@ function inferenceBench(width: number, layers: number, rng: SeededRandom): void 
       const c = compile(net, { backend, simplify });
       const r = inference(c, bits, n);
       const f = (v: number): string => (v / 1e6).toFixed(2);
-      console.log(`| ${backend === "wasm" ? "WASM SIMD128" : "JS Int32"}, ${simplify ? "simplified circuit" : "all gates (no simplification, as the reference)"} | ${c.numGates} | ${f(r.packed)} / ${f(r.packedCpu)} | ${f(r.bytes)} / ${f(r.bytesCpu)} |`);
+      console.log(
+        `| ${backend === "wasm" ? "WASM SIMD128" : "JS Int32"}, ${simplify ? "simplified circuit" : "all gates (no simplification, as the reference)"} | ${c.numGates} | ${f(r.packed)} / ${f(r.packedCpu)} | ${f(r.bytes)} / ${f(r.bytesCpu)} |`,
+      );
     }
   }
   console.log(`\nReference (anchors.md): CompiledLogicNet C, gcc -O3, 64-bit words: ~1.0 M samples/s (from bool arrays).`);

@@ -4,15 +4,28 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { setForceReference } from "@relax/core";
-import { eyeFromAngles, faceVertices, icosphere, projectVertices, rasterizeSilhouette, softRasPreset, type SilhouetteOptions } from "@relax/render";
+import {
+  eyeFromAngles,
+  faceVertices,
+  icosphere,
+  projectVertices,
+  rasterizeSilhouette,
+  softRasPreset,
+  type SilhouetteOptions,
+} from "@relax/render";
 import { ms, table, time } from "./harness.js";
 
 export async function run(): Promise<void> {
   const sphere = icosphere({ level: 3 });
-  const faces = tf.tidy(() => faceVertices(projectVertices(sphere.vertices, { eye: eyeFromAngles(2.732, 30, 45), viewingAngle: 30 }), sphere.faces));
+  const faces = tf.tidy(() =>
+    faceVertices(projectVertices(sphere.vertices, { eye: eyeFromAngles(2.732, 30, 45), viewingAngle: 30 }), sphere.faces),
+  );
   const fwdBwd = (opts: SilhouetteOptions) => () => {
     const W = tf.randomUniform([opts.imageSize ?? 64, opts.imageSize ?? 64], 0, 1, "float32", 1);
-    const [alpha, g] = [rasterizeSilhouette(faces, opts), tf.grad((f: tf.Tensor) => tf.sum(tf.mul(rasterizeSilhouette(f, opts), W)))(faces)];
+    const [alpha, g] = [
+      rasterizeSilhouette(faces, opts),
+      tf.grad((f: tf.Tensor) => tf.sum(tf.mul(rasterizeSilhouette(f, opts), W)))(faces),
+    ];
     alpha.dataSync();
     g.dataSync();
   };
@@ -23,7 +36,9 @@ export async function run(): Promise<void> {
     ["heavy tail: cauchy, d, τ=10^-3.5, probabilistic", { distribution: "cauchy", scale: 10 ** -3.5 }],
     ["heavy tail: cauchy, d, τ=10^-3.5, yager p=2", { distribution: "cauchy", scale: 10 ** -3.5, tconorm: "yager", p: 2 }],
   ];
-  console.log("Silhouette forward+backward, 642-vertex / 1280-face icosphere (eye at distance 2.732, elevation 30°, azimuth 45°, viewing angle 30°), batch 1, CPU backend, median ms:\n");
+  console.log(
+    "Silhouette forward+backward, 642-vertex / 1280-face icosphere (eye at distance 2.732, elevation 30°, azimuth 45°, viewing angle 30°), batch 1, CPU backend, median ms:\n",
+  );
   table(["case", "image", "fused fwd+bwd (ms)", "fused images/s", "reference fwd+bwd (ms)"], []);
   // The reference composition materialises [F, S·S] per intermediate: only small images are feasible.
   for (const S of [16, 32]) {
@@ -36,7 +51,9 @@ export async function run(): Promise<void> {
     } finally {
       setForceReference(prev);
     }
-    console.log(`| SoftRas preset (reference comparison) | ${S}×${S} | ${ms(fused.median)} | ${(1000 / fused.median).toFixed(1)} | ${ms(ref)} (${(ref / fused.median).toFixed(0)}× slower) |`);
+    console.log(
+      `| SoftRas preset (reference comparison) | ${S}×${S} | ${ms(fused.median)} | ${(1000 / fused.median).toFixed(1)} | ${ms(ref)} (${(ref / fused.median).toFixed(0)}× slower) |`,
+    );
   }
   for (const [name, opts] of cases) {
     const heavy = name.startsWith("heavy");

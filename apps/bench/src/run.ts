@@ -18,7 +18,9 @@ const SUITES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length ? wanted : Object.keys(SUITES);
 await tf.setBackend("cpu");
-console.log(`# Relax benchmarks — ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}\n`);
+console.log(
+  `# Relax benchmarks — ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}\n`,
+);
 for (const name of names) {
   const load = SUITES[name];
   if (!load) {

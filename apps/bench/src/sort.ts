@@ -129,7 +129,10 @@ export async function run(): Promise<void> {
       const prev = setForceReference(true);
       try {
         // The composed reference pays tfjs's per-element broadcasting on [B, n, n] every layer: slow.
-        const r = time(literal(x, W, network), n <= 32 ? { warmup: 1, maxRuns: 3, budgetMs: 5000 } : { warmup: 0, maxRuns: 1, budgetMs: 0 });
+        const r = time(
+          literal(x, W, network),
+          n <= 32 ? { warmup: 1, maxRuns: 3, budgetMs: 5000 } : { warmup: 0, maxRuns: 1, budgetMs: 0 },
+        );
         ref = ms(r.median);
         ratio = `${(r.median / lit.median).toFixed(0)}×`;
       } finally {

@@ -15,7 +15,19 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@relax/core";
-import { GroupSum, LogicLayer, LogicNet, SeededRandom, compile, exportC, fusedAdam, packBits, thresholdEncoder, wasmSimdSupported, type CompiledLogicNet } from "@relax/logic";
+import {
+  GroupSum,
+  LogicLayer,
+  LogicNet,
+  SeededRandom,
+  compile,
+  exportC,
+  fusedAdam,
+  packBits,
+  thresholdEncoder,
+  wasmSimdSupported,
+  type CompiledLogicNet,
+} from "@relax/logic";
 import cliProgress from "cli-progress";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -130,13 +142,20 @@ function softAccuracy(net: LogicNet, bits: Uint8Array, y: Int32Array, mode: "tra
   const d = net.inDim;
   for (let s = 0; s < y.length; s += chunk) {
     const n = Math.min(chunk, y.length - s);
-    const p = tf.tidy(() => tf.argMax(net.forward(tf.tensor2d(Float32Array.from(bits.subarray(s * d, (s + n) * d)), [n, d]), { mode }), 1).dataSync());
+    const p = tf.tidy(() =>
+      tf.argMax(net.forward(tf.tensor2d(Float32Array.from(bits.subarray(s * d, (s + n) * d)), [n, d]), { mode }), 1).dataSync(),
+    );
     pred.set(p, s);
   }
   return accuracy(pred, y);
 }
 
-function samplesPerSecond(compiled: CompiledLogicNet, bits: Uint8Array, batch: number, minSamples = 100_000): { packed: number; endToEnd: number } {
+function samplesPerSecond(
+  compiled: CompiledLogicNet,
+  bits: Uint8Array,
+  batch: number,
+  minSamples = 100_000,
+): { packed: number; endToEnd: number } {
   const reps = Math.max(1, Math.ceil(minSamples / batch));
   const big = new Uint8Array(bits.length * reps);
   for (let r = 0; r < reps; r++) big.set(bits, r * bits.length);
@@ -156,7 +175,9 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   await tf.setBackend("cpu");
   console.log(`logic-mnist — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, tfjs backend ${tf.getBackend()}`);
-  console.log(`net: ${784 * args.thresholds.split(",").length} → ${args.layers} × ${args.width} gates (${args.connections} connections, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps, shift augmentation ±${args.shift}px`);
+  console.log(
+    `net: ${784 * args.thresholds.split(",").length} → ${args.layers} × ${args.width} gates (${args.connections} connections, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps, shift augmentation ±${args.shift}px`,
+  );
 
   const data = loadMnist();
   const thresholds = args.thresholds.split(",").map(Number);
@@ -164,11 +185,19 @@ async function main(): Promise<void> {
   const inDim = 784 * enc.bitsPerFeature;
   const testBits = enc.encodeBytes(data.testX, 784);
   const nTrain = data.trainY.length;
-  console.log(`data: ${nTrain} training digits, ${data.testY.length} test digits (per class first 80 % / rest), pixel > t → 1 for t ∈ {${thresholds.join(", ")}} (${inDim} input bits)`);
+  console.log(
+    `data: ${nTrain} training digits, ${data.testY.length} test digits (per class first 80 % / rest), pixel > t → 1 for t ∈ {${thresholds.join(", ")}} (${inDim} input bits)`,
+  );
 
   const layers: LogicLayer[] = [];
   for (let l = 0; l < args.layers; l++) {
-    layers.push(new LogicLayer(l === 0 ? inDim : args.width, args.width, { connections: args.connections, init: args.init, seed: args.seed * 1000 + l }));
+    layers.push(
+      new LogicLayer(l === 0 ? inDim : args.width, args.width, {
+        connections: args.connections,
+        init: args.init,
+        seed: args.seed * 1000 + l,
+      }),
+    );
   }
   const net = new LogicNet([...layers, new GroupSum(10, args.tau)]);
   const opt = fusedAdam(args.lr);
@@ -177,7 +206,12 @@ async function main(): Promise<void> {
   const yBatch = new Int32Array(args.batch);
 
   const bar = new cliProgress.SingleBar(
-    { format: "train {bar} {value}/{total} steps | loss {loss} | {msPerStep} ms/step | ETA {eta_formatted}", hideCursor: true, noTTYOutput: true, notTTYSchedule: 15_000 },
+    {
+      format: "train {bar} {value}/{total} steps | loss {loss} | {msPerStep} ms/step | ETA {eta_formatted}",
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 15_000,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(args.steps, 0, { loss: "-", msPerStep: "-" });
@@ -202,7 +236,9 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve)); // let the progress bar's timer run
     if (args.evalEvery > 0 && step % args.evalEvery === 0 && step < args.steps) {
       bar.stop();
-      console.log(`  step ${step}: test accuracy discrete ${(100 * softAccuracy(net, testBits, data.testY, "eval")).toFixed(2)} %, soft ${(100 * softAccuracy(net, testBits, data.testY, "train")).toFixed(2)} % (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      console.log(
+        `  step ${step}: test accuracy discrete ${(100 * softAccuracy(net, testBits, data.testY, "eval")).toFixed(2)} %, soft ${(100 * softAccuracy(net, testBits, data.testY, "train")).toFixed(2)} % (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+      );
       bar.start(args.steps, step, { loss: lossEma.toFixed(3), msPerStep: ((performance.now() - t0) / step).toFixed(0) });
     }
   }
@@ -212,23 +248,31 @@ async function main(): Promise<void> {
 
   const softAcc = softAccuracy(net, testBits, data.testY, "train");
   const evalAcc = softAccuracy(net, testBits, data.testY, "eval");
-  console.log(`test accuracy: soft (train mode) ${(100 * softAcc).toFixed(2)} %, discrete gates (eval mode) ${(100 * evalAcc).toFixed(2)} %`);
+  console.log(
+    `test accuracy: soft (train mode) ${(100 * softAcc).toFixed(2)} %, discrete gates (eval mode) ${(100 * evalAcc).toFixed(2)} %`,
+  );
 
   let t = performance.now();
   const compiledJs = compile(net, { backend: "js" });
   const compileMs = performance.now() - t;
   const circuit = compiledJs.circuit;
   const compiledAcc = accuracy(compiledJs.predict(testBits, data.testY.length), data.testY);
-  console.log(`compiled in ${compileMs.toFixed(0)} ms: ${circuit.sourceGates} gates → ${circuit.ops.length} after simplification; bit-packed test accuracy ${(100 * compiledAcc).toFixed(2)} %`);
+  console.log(
+    `compiled in ${compileMs.toFixed(0)} ms: ${circuit.sourceGates} gates → ${circuit.ops.length} after simplification; bit-packed test accuracy ${(100 * compiledAcc).toFixed(2)} %`,
+  );
 
   const js = samplesPerSecond(compiledJs, testBits, data.testY.length);
-  console.log(`bit-packed inference, JS Int32: ${(js.packed / 1e6).toFixed(2)} M samples/s on packed bits, ${(js.endToEnd / 1e6).toFixed(2)} M samples/s from bytes`);
+  console.log(
+    `bit-packed inference, JS Int32: ${(js.packed / 1e6).toFixed(2)} M samples/s on packed bits, ${(js.endToEnd / 1e6).toFixed(2)} M samples/s from bytes`,
+  );
   if (wasmSimdSupported()) {
     const compiledWasm = compile(net, { backend: "wasm" });
     const jsCounts = compiledJs.counts(testBits, data.testY.length);
     const agree = compiledWasm.counts(testBits, data.testY.length).every((v, i) => v === jsCounts[i]);
     const w = samplesPerSecond(compiledWasm, testBits, data.testY.length);
-    console.log(`bit-packed inference, WASM SIMD: ${(w.packed / 1e6).toFixed(2)} M samples/s on packed bits, ${(w.endToEnd / 1e6).toFixed(2)} M samples/s from bytes (agrees with JS: ${agree})`);
+    console.log(
+      `bit-packed inference, WASM SIMD: ${(w.packed / 1e6).toFixed(2)} M samples/s on packed bits, ${(w.endToEnd / 1e6).toFixed(2)} M samples/s from bytes (agrees with JS: ${agree})`,
+    );
   }
 
   mkdirSync(args.out, { recursive: true });
@@ -249,9 +293,14 @@ async function main(): Promise<void> {
     t = performance.now();
     const exe = join(args.out, "check");
     execFileSync("gcc", ["-std=c99", "-O1", "-o", exe, cPath, main]);
-    const out = execFileSync(exe, [join(args.out, "test_bits.bin")], { encoding: "utf8", maxBuffer: 1 << 26 }).trim().split("\n").map(Number);
+    const out = execFileSync(exe, [join(args.out, "test_bits.bin")], { encoding: "utf8", maxBuffer: 1 << 26 })
+      .trim()
+      .split("\n")
+      .map(Number);
     const ref = compiledJs.counts(testBits, data.testY.length);
-    console.log(`gcc -O1 compile+run ${((performance.now() - t) / 1000).toFixed(1)} s; C counts bit-exact vs JS: ${out.every((v, i) => v === ref[i])}`);
+    console.log(
+      `gcc -O1 compile+run ${((performance.now() - t) / 1000).toFixed(1)} s; C counts bit-exact vs JS: ${out.every((v, i) => v === ref[i])}`,
+    );
   }
   net.dispose();
 }

@@ -41,7 +41,13 @@ function mountDemo(name: string): Promise<void> {
       })
       .catch((e: unknown) => {
         panel.dataset.mounted = "error";
-        panel.append(Object.assign(document.createElement("p"), { className: "error", role: "alert", textContent: `This demo failed to load: ${String(e)}` }));
+        panel.append(
+          Object.assign(document.createElement("p"), {
+            className: "error",
+            role: "alert",
+            textContent: `This demo failed to load: ${String(e)}`,
+          }),
+        );
         console.error(e);
       });
     mounted.set(name, p);

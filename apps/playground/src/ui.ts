@@ -3,7 +3,11 @@
 type Attrs = Record<string, string | number | boolean | undefined>;
 
 /** Creates an element with attributes (`text` sets textContent) and children. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, children: (Node | string)[] = []): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  children: (Node | string)[] = [],
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
@@ -64,7 +68,10 @@ export function slider(opts: {
 }
 
 /** A labelled select. */
-export function select(opts: { id: string; label: string; options: readonly string[]; value: string; labels?: Record<string, string> }): { root: HTMLElement; input: HTMLSelectElement } {
+export function select(opts: { id: string; label: string; options: readonly string[]; value: string; labels?: Record<string, string> }): {
+  root: HTMLElement;
+  input: HTMLSelectElement;
+} {
   const input = el(
     "select",
     { id: opts.id },
@@ -79,7 +86,12 @@ export function button(id: string, text: string, cls = ""): HTMLButtonElement {
 }
 
 /** A canvas with an accessible name (role=img); `describe` updates the name with a text summary. */
-export function figure(id: string, width: number, height: number, caption: string): { root: HTMLElement; canvas: HTMLCanvasElement; describe(text: string): void } {
+export function figure(
+  id: string,
+  width: number,
+  height: number,
+  caption: string,
+): { root: HTMLElement; canvas: HTMLCanvasElement; describe(text: string): void } {
   const canvas = el("canvas", { id, width, height, role: "img", "aria-label": caption });
   const root = el("figure", { class: "fig" }, [canvas, el("figcaption", { text: caption })]);
   return { root, canvas, describe: (text) => canvas.setAttribute("aria-label", `${caption}: ${text}`) };
@@ -122,10 +134,13 @@ export function drawHeatmap(
   opts: { rowTitle?: string; colTitle?: string; showValues?: boolean } = {},
 ): void {
   const ctx = ctx2d(canvas);
-  const W = canvas.width, H = canvas.height;
-  const padL = 34, padT = 26;
+  const W = canvas.width,
+    H = canvas.height;
+  const padL = 34,
+    padT = 26;
   ctx.clearRect(0, 0, W, H);
-  const cw = (W - padL - 4) / cols, ch = (H - padT - 4) / rows;
+  const cw = (W - padL - 4) / cols,
+    ch = (H - padT - 4) / rows;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const v = m[r * cols + c] ?? 0;
@@ -161,20 +176,32 @@ export function drawLines(
   opts: { xs?: ArrayLike<number>; yMin?: number; yMax?: number; title?: string; xLabel?: string } = {},
 ): void {
   const ctx = ctx2d(canvas);
-  const W = canvas.width, H = canvas.height;
-  const padL = 40, padR = 8, padT = opts.title ? 20 : 8, padB = 20;
+  const W = canvas.width,
+    H = canvas.height;
+  const padL = 40,
+    padR = 8,
+    padT = opts.title ? 20 : 8,
+    padB = 20;
   ctx.clearRect(0, 0, W, H);
-  let lo = opts.yMin ?? Infinity, hi = opts.yMax ?? -Infinity;
+  let lo = opts.yMin ?? Infinity,
+    hi = opts.yMax ?? -Infinity;
   let len = 0;
   for (const s of series) {
     len = Math.max(len, s.values.length);
     if (opts.yMin === undefined) for (let i = 0; i < s.values.length; i++) lo = Math.min(lo, s.values[i] as number);
     if (opts.yMax === undefined) for (let i = 0; i < s.values.length; i++) hi = Math.max(hi, s.values[i] as number);
   }
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) { lo = 0; hi = 1; }
-  if (hi - lo < 1e-9) { hi += 0.5; lo -= 0.5; }
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    lo = 0;
+    hi = 1;
+  }
+  if (hi - lo < 1e-9) {
+    hi += 0.5;
+    lo -= 0.5;
+  }
   const xs = opts.xs;
-  const x0 = xs ? (xs[0] as number) : 0, x1 = xs ? (xs[xs.length - 1] as number) : Math.max(1, len - 1);
+  const x0 = xs ? (xs[0] as number) : 0,
+    x1 = xs ? (xs[xs.length - 1] as number) : Math.max(1, len - 1);
   const px = (i: number): number => padL + (((xs ? (xs[i] as number) : i) - x0) / (x1 - x0 || 1)) * (W - padL - padR);
   const py = (v: number): number => padT + (1 - (v - lo) / (hi - lo)) * (H - padT - padB);
   ctx.strokeStyle = "#ccc";
@@ -210,12 +237,21 @@ export function drawLines(
 }
 
 /** Vertical bars (signed values allowed) with labels under each bar. */
-export function drawBars(canvas: HTMLCanvasElement, values: ArrayLike<number>, labels: string[], opts: { color?: string; negColor?: string; title?: string; highlight?: number } = {}): void {
+export function drawBars(
+  canvas: HTMLCanvasElement,
+  values: ArrayLike<number>,
+  labels: string[],
+  opts: { color?: string; negColor?: string; title?: string; highlight?: number } = {},
+): void {
   const ctx = ctx2d(canvas);
-  const W = canvas.width, H = canvas.height;
-  const padT = opts.title ? 20 : 8, padB = 18, padL = 6;
+  const W = canvas.width,
+    H = canvas.height;
+  const padT = opts.title ? 20 : 8,
+    padB = 18,
+    padL = 6;
   ctx.clearRect(0, 0, W, H);
-  let lo = 0, hi = 0;
+  let lo = 0,
+    hi = 0;
   for (let i = 0; i < values.length; i++) {
     lo = Math.min(lo, values[i] as number);
     hi = Math.max(hi, values[i] as number);
@@ -230,7 +266,8 @@ export function drawBars(canvas: HTMLCanvasElement, values: ArrayLike<number>, l
     const v = values[i] as number;
     ctx.fillStyle = v >= 0 ? (opts.color ?? "#3b528b") : (opts.negColor ?? "#c0392b");
     if (opts.highlight === i) ctx.fillStyle = "#e67e22";
-    const y0 = py(0), y1 = py(v);
+    const y0 = py(0),
+      y1 = py(v);
     ctx.fillRect(padL + i * bw + bw * 0.15, Math.min(y0, y1), bw * 0.7, Math.max(1, Math.abs(y1 - y0)));
     ctx.fillStyle = "#333";
     ctx.textBaseline = "top";
@@ -250,7 +287,13 @@ export function drawBars(canvas: HTMLCanvasElement, values: ArrayLike<number>, l
 }
 
 /** Draws a `[S, S]` grey image in [0, 1] (optionally tinted) scaled to the canvas. */
-export function drawGray(canvas: HTMLCanvasElement, img: ArrayLike<number>, size: number, tint: [number, number, number] = [20, 20, 20], width = size): void {
+export function drawGray(
+  canvas: HTMLCanvasElement,
+  img: ArrayLike<number>,
+  size: number,
+  tint: [number, number, number] = [20, 20, 20],
+  width = size,
+): void {
   const ctx = ctx2d(canvas);
   const height = img.length / width;
   const data = new ImageData(width, height);

@@ -17,10 +17,11 @@ let browser: Awaited<ReturnType<typeof launch>>;
 const problems: string[] = [];
 
 const attr = (sel: string, name: string): Promise<string | null> => page.locator(sel).getAttribute(name);
-const ready = (sel: string, timeout = 60_000) => page.waitForSelector(`${sel}[data-state="ready"], ${sel}[data-state="error"]`, { timeout }).then(async () => {
-  const state = await attr(sel, "data-state");
-  if (state !== "ready") throw new Error(`${sel}: ${await page.locator(sel).textContent()}`);
-});
+const ready = (sel: string, timeout = 60_000) =>
+  page.waitForSelector(`${sel}[data-state="ready"], ${sel}[data-state="error"]`, { timeout }).then(async () => {
+    const state = await attr(sel, "data-state");
+    if (state !== "ready") throw new Error(`${sel}: ${await page.locator(sel).textContent()}`);
+  });
 const shot = async (panel: string, file: string): Promise<void> => {
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.locator(`#panel-${panel}`).screenshot({ path: join(DOCS, file), animations: "disabled" });
@@ -62,7 +63,9 @@ describe("playground in headless chromium", () => {
     // keyboard: raise the steepness by 10 slider steps
     await page.focus("#sort-steepness");
     for (let i = 0; i < 10; i++) await page.keyboard.press("ArrowRight");
-    await page.waitForFunction((b) => document.querySelector("#sort-output")?.getAttribute("data-sorted") !== b, before, { timeout: 20_000 });
+    await page.waitForFunction((b) => document.querySelector("#sort-output")?.getAttribute("data-sorted") !== b, before, {
+      timeout: 20_000,
+    });
     await ready("#sort-output");
     // sharper → relaxed values closer to the hard sort
     const sharp = (await attr("#sort-output", "data-sorted"))!.split(",").map(Number);
@@ -71,14 +74,22 @@ describe("playground in headless chromium", () => {
     expect(err(sharp)).toBeLessThan(err(before!.split(",").map(Number)));
     await page.selectOption("#sort-distribution", "cauchy");
     await page.selectOption("#sort-grad-pos", "3");
-    await page.waitForFunction(() => document.querySelector("#sort-grad-output")?.textContent?.includes("sorted[3]"), null, { timeout: 20_000 });
-    await page.waitForFunction(() => /cauchy — monotonic/.test(document.querySelector("#sort-mono-output")?.textContent ?? ""), null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector("#sort-grad-output")?.textContent?.includes("sorted[3]"), null, {
+      timeout: 20_000,
+    });
+    await page.waitForFunction(() => /cauchy — monotonic/.test(document.querySelector("#sort-mono-output")?.textContent ?? ""), null, {
+      timeout: 20_000,
+    });
     expect(await page.locator("#sort-mono-output").textContent()).toMatch(/logistic — non-monotonic/);
     // edit the numbers
     await page.fill("#sort-input", "3, 1, 2");
-    await page.waitForFunction(() => document.querySelector("#sort-output")?.getAttribute("data-sorted")?.split(",").length === 3, null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector("#sort-output")?.getAttribute("data-sorted")?.split(",").length === 3, null, {
+      timeout: 20_000,
+    });
     await page.fill("#sort-input", "0.6, -1.2, 2.1, 0.9, -0.3, 1.4, -2.0, 0.2");
-    await page.waitForFunction(() => document.querySelector("#sort-output")?.getAttribute("data-sorted")?.split(",").length === 8, null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector("#sort-output")?.getAttribute("data-sorted")?.split(",").length === 8, null, {
+      timeout: 20_000,
+    });
     await ready("#sort-output");
     await page.waitForTimeout(300);
     await shot("sorting", "sorting.png");
@@ -93,13 +104,17 @@ describe("playground in headless chromium", () => {
     const cover = Number(await attr("#render-output", "data-coverage"));
     await page.focus("#render-tau");
     for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowRight");
-    await page.waitForFunction((c) => Number(document.querySelector("#render-output")?.getAttribute("data-coverage")) !== c, cover, { timeout: 20_000 });
+    await page.waitForFunction((c) => Number(document.querySelector("#render-output")?.getAttribute("data-coverage")) !== c, cover, {
+      timeout: 20_000,
+    });
     await ready("#render-output");
     expect(Number(await attr("#render-output", "data-coverage"))).toBeGreaterThan(cover); // softer edges cover more
     for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowLeft");
     await page.selectOption("#render-distribution", "gaussian");
     await page.selectOption("#render-tconorm", "einstein");
-    await page.waitForFunction(() => /gaussian × einstein/.test(document.querySelector("#render-output")?.textContent ?? ""), null, { timeout: 20_000 });
+    await page.waitForFunction(() => /gaussian × einstein/.test(document.querySelector("#render-output")?.textContent ?? ""), null, {
+      timeout: 20_000,
+    });
     await page.click("#render-fit");
     await ready("#render-fit-output", 80_000);
     const first = Number(await attr("#render-fit-output", "data-first-loss"));

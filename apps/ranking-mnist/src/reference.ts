@@ -18,7 +18,8 @@ export const REFERENCE_CURVE: { minutes: number; steps: number; em: number; ew: 
 export function referenceAt(minutes: number): { em: number; ew: number } | null {
   const c = REFERENCE_CURVE;
   for (let i = 0; i + 1 < c.length; i++) {
-    const a = c[i]!, b = c[i + 1]!;
+    const a = c[i]!,
+      b = c[i + 1]!;
     if (minutes >= a.minutes && minutes <= b.minutes) {
       const t = (minutes - a.minutes) / (b.minutes - a.minutes);
       return { em: a.em + t * (b.em - a.em), ew: a.ew + t * (b.ew - a.ew) };

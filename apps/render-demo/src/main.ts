@@ -44,7 +44,10 @@ function silhouette(vertices: tf.Tensor, mesh: Mesh, eye: tf.Tensor, opts: Silho
 }
 
 function bar(title: string, total: number): cliProgress.SingleBar {
-  const b = new cliProgress.SingleBar({ format: `${title} [{bar}] {value}/{total} | loss {loss} | τ {tau}`, hideCursor: true }, cliProgress.Presets.shades_classic);
+  const b = new cliProgress.SingleBar(
+    { format: `${title} [{bar}] {value}/{total} | loss {loss} | τ {tau}`, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
   b.start(total, 0, { loss: "-", tau: "-" });
   return b;
 }
@@ -60,16 +63,26 @@ async function poseTask(): Promise<number> {
   const trueAngles = [30 * DEG, 45 * DEG];
   // 30° off in angle: elevation +18°, azimuth +24° (the view direction rotates by ≈ 30°).
   const angles = tf.variable(tf.tensor1d([48 * DEG, 69 * DEG]));
-  const eyeOf = (a: tf.Tensor) => eyeFromAngles(DIST, tf.reshape(tf.slice(a, [0], [1]), []), tf.reshape(tf.slice(a, [1], [1]), []), { degrees: false });
+  const eyeOf = (a: tf.Tensor) =>
+    eyeFromAngles(DIST, tf.reshape(tf.slice(a, [0], [1]), []), tf.reshape(tf.slice(a, [1], [1]), []), { degrees: false });
   const hard: SilhouetteOptions = { distribution: "hard" };
-  const target = tf.tidy(() => silhouette(box.vertices, box, eyeFromAngles(DIST, trueAngles[0]!, trueAngles[1]!, { degrees: false }), hard));
+  const target = tf.tidy(() =>
+    silhouette(box.vertices, box, eyeFromAngles(DIST, trueAngles[0]!, trueAngles[1]!, { degrees: false }), hard),
+  );
   await savePNG(join(OUT, "pose_target.png"), target);
-  await savePNG(join(OUT, "pose_start.png"), tf.tidy(() => silhouette(box.vertices, box, eyeOf(angles), hard)));
+  await savePNG(
+    join(OUT, "pose_start.png"),
+    tf.tidy(() => silhouette(box.vertices, box, eyeOf(angles), hard)),
+  );
   const opt = tf.train.adam(0.03, 0.5, 0.99);
   const b = bar("pose ", POSE_STEPS);
   for (let i = 0; i < POSE_STEPS; i++) {
     const tau = anneal(3e-2, 3e-3, i, POSE_STEPS);
-    const loss = opt.minimize(() => softIoULoss(silhouette(box.vertices, box, eyeOf(angles), { distribution: "logistic", scale: tau }), target), true, [angles]);
+    const loss = opt.minimize(
+      () => softIoULoss(silhouette(box.vertices, box, eyeOf(angles), { distribution: "logistic", scale: tau }), target),
+      true,
+      [angles],
+    );
     b.update(i + 1, { loss: (loss!.dataSync()[0] as number).toFixed(4), tau: tau.toExponential(1) });
     loss!.dispose();
   }
@@ -96,17 +109,28 @@ async function shapeTask(): Promise<number> {
   const row = (x: tf.Tensor) => tf.tidy(() => tf.concat(tf.unstack(x), 1)); // [B,S,S] → [S, B·S]
   const target = tf.tidy(() => silhouette(target3d.vertices, target3d, eyes, hard, 15));
   await savePNG(join(OUT, "shape_target.png"), row(target));
-  await savePNG(join(OUT, "shape_start.png"), tf.tidy(() => row(silhouette(sphere.vertices, sphere, eyes, hard, 15))));
+  await savePNG(
+    join(OUT, "shape_start.png"),
+    tf.tidy(() => row(silhouette(sphere.vertices, sphere, eyes, hard, 15))),
+  );
   const disp = tf.variable(tf.zerosLike(sphere.vertices));
   const opt = tf.train.adam(0.01, 0.5, 0.99);
   const b = bar("shape", SHAPE_STEPS);
   for (let i = 0; i < SHAPE_STEPS; i++) {
     const tau = anneal(1e-2, 2e-3, i, SHAPE_STEPS);
-    const loss = opt.minimize(() => {
-      const v = tf.add(sphere.vertices, disp);
-      const alpha = silhouette(v, sphere, eyes, { distribution: "logistic", scale: tau }, 15);
-      return tf.addN([softIoULoss(alpha, target), tf.mul(laplacianLoss(v, sphere), 0.03), tf.mul(flattenLoss(v, sphere), 0.0005)]) as tf.Scalar;
-    }, true, [disp]);
+    const loss = opt.minimize(
+      () => {
+        const v = tf.add(sphere.vertices, disp);
+        const alpha = silhouette(v, sphere, eyes, { distribution: "logistic", scale: tau }, 15);
+        return tf.addN([
+          softIoULoss(alpha, target),
+          tf.mul(laplacianLoss(v, sphere), 0.03),
+          tf.mul(flattenLoss(v, sphere), 0.0005),
+        ]) as tf.Scalar;
+      },
+      true,
+      [disp],
+    );
     b.update(i + 1, { loss: (loss!.dataSync()[0] as number).toFixed(4), tau: tau.toExponential(1) });
     loss!.dispose();
   }
@@ -126,5 +150,7 @@ await tf.setBackend("cpu");
 const t0 = performance.now();
 const poseIoU = await poseTask();
 const shapeIoU = await shapeTask();
-console.log(`\nfinal IoU — pose ${poseIoU.toFixed(3)}, shape ${shapeIoU.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(1)} s); PNGs in ${OUT}/`);
+console.log(
+  `\nfinal IoU — pose ${poseIoU.toFixed(3)}, shape ${shapeIoU.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(1)} s); PNGs in ${OUT}/`,
+);
 if (poseIoU < 0.9) process.exitCode = 1;

@@ -140,7 +140,9 @@ async function main(): Promise<void> {
   console.log(
     `loss: ${lossKind === "smoothed" ? `smoothed Dijkstra (gaussian σ=${sigma}, ${samples} samples, ${norm === "l1" ? "l2sq" : norm})` : `relaxed Bellman-Ford (β=${beta}, ${norm})`}; newton ${newton}${newton !== "off" ? ` (λ=${lambda})` : ""}`,
   );
-  console.log(`model: per-cell ${model.name}, ${countParams(model).toLocaleString("en")} parameters; Adam lr ${lr}; batch ${batchSize}; backend ${backend}; seed ${seed}`);
+  console.log(
+    `model: per-cell ${model.name}, ${countParams(model).toLocaleString("en")} parameters; Adam lr ${lr}; batch ${batchSize}; backend ${backend}; seed ${seed}`,
+  );
   const rng = createRng(seed + 17);
   const data = () => {
     const idx = Array.from({ length: batchSize }, () => rng.int(train.count));
@@ -154,7 +156,8 @@ async function main(): Promise<void> {
   else if (newton !== "off") throw new Error(`--newton must be off, fisher or inject-fisher, got ${newton}`);
   let loss: ReturnType<typeof pathSupervision>;
   if (lossKind === "relaxed") loss = pathSupervision({ beta, norm });
-  else if (lossKind === "smoothed") loss = smoothedPathSupervision({ noise: "gaussian", scale: sigma, samples, norm: norm === "l1" ? "l2sq" : norm, seed });
+  else if (lossKind === "smoothed")
+    loss = smoothedPathSupervision({ noise: "gaussian", scale: sigma, samples, norm: norm === "l1" ? "l2sq" : norm, seed });
   else throw new Error(`--loss must be relaxed or smoothed, got ${lossKind}`);
 
   const before = evaluate(model, test);
@@ -178,10 +181,14 @@ async function main(): Promise<void> {
   writePlot(history, join(outDir, "plot.html"), { title: `shortest-path supervision, ${size}×${size} (${lossKind})` });
   const last = history.records[history.records.length - 1]!;
   const wallMin = (performance.now() - t0) / 60000;
-  console.log(`\n${history.steps} steps in ${(history.seconds / 60).toFixed(2)} min, ${(1000 * history.secondsPerStep).toFixed(0)} ms/step (training only; backend ${backend})`);
+  console.log(
+    `\n${history.steps} steps in ${(history.seconds / 60).toFixed(2)} min, ${(1000 * history.secondsPerStep).toFixed(0)} ms/step (training only; backend ${backend})`,
+  );
   console.log("optimal = Dijkstra on the predicted costs finds a path of optimal true cost (a tied shortest path counts; ties are common");
   console.log("  with per-type costs); exact = that path is the label path cell by cell; cost ratio = its true cost / the optimal cost");
-  console.log(`held-out before training: optimal ${(100 * before.optimal!).toFixed(1)}%, exact ${(100 * before.exact!).toFixed(1)}%, cost ratio ${before.costRatio!.toFixed(3)}`);
+  console.log(
+    `held-out before training: optimal ${(100 * before.optimal!).toFixed(1)}%, exact ${(100 * before.exact!).toFixed(1)}%, cost ratio ${before.costRatio!.toFixed(3)}`,
+  );
   console.log(`plot: ${join(outDir, "plot.svg")} (and plot.html); history: ${join(outDir, "history.csv")}`);
   console.log(
     `optimal ${(100 * (last.optimal ?? 0)).toFixed(1)}% exact ${(100 * (last.exact ?? 0)).toFixed(1)}% cost ratio ${(last.costRatio ?? NaN).toFixed(3)} (${size}x${size}, ${lossKind}, ${history.steps} steps, ${wallMin.toFixed(1)} min)`,

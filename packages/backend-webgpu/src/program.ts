@@ -101,7 +101,13 @@ ${config.body}
 }
 
 /** Runs a program; `uniforms` must follow the order of the program's own `uniforms` fields. */
-export function run(backend: WebGPUBackend, program: RelaxProgram, inputs: TensorInfo[], dtype: DataType, uniforms: Uniform[] = []): TensorInfo {
+export function run(
+  backend: WebGPUBackend,
+  program: RelaxProgram,
+  inputs: TensorInfo[],
+  dtype: DataType,
+  uniforms: Uniform[] = [],
+): TensorInfo {
   return backend.runWebGPUProgram(program, inputs, dtype, [...program.leadingUniforms, ...uniforms]);
 }
 

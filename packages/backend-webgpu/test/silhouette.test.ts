@@ -13,8 +13,17 @@ function scene(B: number, F: number, seed: number): Float32Array {
 }
 
 const base: RelaxRasterizeSilhouetteAttrs = {
-  imageSize: 12, distribution: "logistic", scale: 0.05, squared: false, shape: 0, shift: 0,
-  tconorm: "probabilistic", p: NaN, distEps: 1e4, maxTies: "split", pixelConvention: "gendr",
+  imageSize: 12,
+  distribution: "logistic",
+  scale: 0.05,
+  squared: false,
+  shape: 0,
+  shift: 0,
+  tconorm: "probabilistic",
+  p: NaN,
+  distEps: 1e4,
+  maxTies: "split",
+  pixelConvention: "gendr",
 };
 
 const cases: Partial<RelaxRasterizeSilhouetteAttrs>[] = [
@@ -55,7 +64,11 @@ describe.runIf(ok)("RelaxRasterizeSilhouette on webgpu", () => {
       expect(gpu.shapes).toEqual(cpu.shapes);
       let gmax = 0;
       for (const v of cpu.dfaces) gmax = Math.max(gmax, Math.abs(v));
-      console.log(`silhouette ${name} max|webgpu − cpu|`, { alpha: maxAbsError(gpu.alpha, cpu.alpha), dfaces: maxAbsError(gpu.dfaces, cpu.dfaces), dfacesScale: gmax });
+      console.log(`silhouette ${name} max|webgpu − cpu|`, {
+        alpha: maxAbsError(gpu.alpha, cpu.alpha),
+        dfaces: maxAbsError(gpu.dfaces, cpu.dfaces),
+        dfacesScale: gmax,
+      });
       expect(maxRelViolation(gpu.alpha, cpu.alpha, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
       // gradients are sums over pixels: absolute tolerance relative to the largest entry
       expect(maxRelViolation(gpu.dfaces, cpu.dfaces, 1e-4, 1e-4 * Math.max(1, gmax))).toBeLessThanOrEqual(1);
@@ -65,7 +78,9 @@ describe.runIf(ok)("RelaxRasterizeSilhouette on webgpu", () => {
   it("throws a clear error for a configuration without WGSL", async () => {
     await tf.setBackend("webgpu");
     const faces = tf.zeros([1, 1, 3, 3]);
-    expect(() => runFusedKernel(RelaxRasterizeSilhouette, { faces }, { ...base, distribution: "gamma", shape: 2 })).toThrow(/no WGSL implementation/);
+    expect(() => runFusedKernel(RelaxRasterizeSilhouette, { faces }, { ...base, distribution: "gamma", shape: 2 })).toThrow(
+      /no WGSL implementation/,
+    );
     faces.dispose();
   });
 });

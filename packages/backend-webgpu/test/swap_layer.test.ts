@@ -1,6 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { COMPARATOR_DISTRIBUTIONS, RelaxSwapLayer, RelaxSwapLayerGrad, relaxedSwapLayer, runFusedKernel, type ComparatorDistribution } from "@relax/core";
+import {
+  COMPARATOR_DISTRIBUTIONS,
+  RelaxSwapLayer,
+  RelaxSwapLayerGrad,
+  relaxedSwapLayer,
+  runFusedKernel,
+  type ComparatorDistribution,
+} from "@relax/core";
 import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
 
 const ok = await initWebGPU();

@@ -25,7 +25,9 @@ export function initWebGPU(): Promise<boolean> {
     ok = ok && tf.getBackend() === "webgpu";
     if (ok) setInputChecks(false); // see onBackend
     if (!ok && webgpuRequired) {
-      throw new Error(`WebGPU is required (CI / REQUIRE_WEBGPU=1) but tf.setBackend('webgpu') failed: no adapter? ${why} VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}`);
+      throw new Error(
+        `WebGPU is required (CI / REQUIRE_WEBGPU=1) but tf.setBackend('webgpu') failed: no adapter? ${why} VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}`,
+      );
     }
     return ok;
   })();

@@ -51,7 +51,9 @@ describe("bubbleSort", () => {
         const xs = ints.map((v, i) => v + i * 1e-3); // distinct values
         const r = bubbleSort([xs], { beta: 10, hard: true });
         const sorted = [...xs].sort((a, b) => a - b);
-        return maxViolation(r.sorted.arraySync(), [sorted], 0, 1e-4) === 0 && Math.abs((r.swaps.dataSync()[0] as number) - inversions(xs)) < 1e-4;
+        return (
+          maxViolation(r.sorted.arraySync(), [sorted], 0, 1e-4) === 0 && Math.abs((r.swaps.dataSync()[0] as number) - inversions(xs)) < 1e-4
+        );
       }),
       { numRuns: 25 },
     );
@@ -60,7 +62,14 @@ describe("bubbleSort", () => {
   it("gradient matches finite differences", () => {
     const x = tf.tensor2d([[0.5, -0.2, 1.3, 0.9]]);
     const W = tf.tensor2d([[1, 2, 3, 4]]);
-    const r = gradCheck((t) => { const o = bubbleSort(t, { beta: 2 }); return tf.add(tf.sum(tf.mul(o.sorted, W)), tf.sum(o.swaps)); }, [x], { eps: 1e-3 });
+    const r = gradCheck(
+      (t) => {
+        const o = bubbleSort(t, { beta: 2 });
+        return tf.add(tf.sum(tf.mul(o.sorted, W)), tf.sum(o.swaps));
+      },
+      [x],
+      { eps: 1e-3 },
+    );
     expect(r.ok, JSON.stringify(r.worst)).toBe(true);
   });
 
@@ -102,7 +111,9 @@ function editDistanceProgram(La: number, Lb: number, beta: number) {
   return program({ beta })
     .input("a")
     .input("b")
-    .real("D", () => tf.tensor2d(Array.from({ length: La + 1 }, (_, i) => Array.from({ length: Lb + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))))
+    .real("D", () =>
+      tf.tensor2d(Array.from({ length: La + 1 }, (_, i) => Array.from({ length: Lb + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))),
+    )
     .output("D")
     .body(($) => [
       $.for("i", La, ($) => [
@@ -121,9 +132,18 @@ function editDistanceProgram(La: number, Lb: number, beta: number) {
 
 describe("editDistance", () => {
   const strings: [number[], number[]][] = [
-    [[0, 1, 2, 3], [0, 2, 3]],
-    [[1, 1, 2, 0], [2, 1, 0]],
-    [[3, 2, 1, 0], [0, 1, 2]],
+    [
+      [0, 1, 2, 3],
+      [0, 2, 3],
+    ],
+    [
+      [1, 1, 2, 0],
+      [2, 1, 0],
+    ],
+    [
+      [3, 2, 1, 0],
+      [0, 1, 2],
+    ],
   ];
   const A = 4;
   const oh = (xs: number[][]) => tf.cast(tf.oneHot(tf.tensor2d(xs, undefined, "int32"), A), "float32");
@@ -178,8 +198,14 @@ describe("argminSearch / top1", () => {
     [1, 0.5, 0.7, 3],
   ];
   it("converge to the exact argmin / argmax as beta grows", () => {
-    const minOH = [[0, 1, 0, 0], [0, 1, 0, 0]];
-    const maxOH = [[0, 0, 1, 0], [0, 0, 0, 1]];
+    const minOH = [
+      [0, 1, 0, 0],
+      [0, 1, 0, 0],
+    ];
+    const maxOH = [
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ];
     const errs = [1, 10, 100].map((beta) => maxViolation(argminSearch(x, { beta }).weights.arraySync(), minOH, 0, 0));
     expect(errs[2]!).toBeLessThan(1e-6);
     expect(errs[1]!).toBeLessThan(errs[0]!);
@@ -193,8 +219,18 @@ describe("argminSearch / top1", () => {
     const xt = tf.tensor2d(x);
     const s = tf.sum(argminSearch(xt, { beta: 2 }).weights, 1).arraySync();
     expect(maxViolation(s, [1, 1], 0, 1e-6)).toBe(0);
-    const W = tf.tensor2d([[1, 2, 3, 4], [4, 3, 2, 1]]);
-    const r = gradCheck((t) => { const o = top1(t, { beta: 2 }); return tf.add(tf.sum(tf.mul(o.weights, W)), tf.sum(o.value)); }, [xt], { eps: 1e-3 });
+    const W = tf.tensor2d([
+      [1, 2, 3, 4],
+      [4, 3, 2, 1],
+    ]);
+    const r = gradCheck(
+      (t) => {
+        const o = top1(t, { beta: 2 });
+        return tf.add(tf.sum(tf.mul(o.weights, W)), tf.sum(o.value));
+      },
+      [xt],
+      { eps: 1e-3 },
+    );
     expect(r.ok, JSON.stringify(r.worst)).toBe(true);
   });
 

@@ -40,7 +40,7 @@ function dijkstraPath(c: number[][]): number[][] {
 
 function randomGrids(seed: number, B: number, H: number, W: number): number[][][] {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   return Array.from({ length: B }, () => Array.from({ length: H }, () => Array.from({ length: W }, () => 0.2 + 4 * rnd())));
 }
 
@@ -62,11 +62,38 @@ describe("shortestPath", () => {
     expect(errs[3]!).toBeLessThan(1e-3);
     expect(errs[4]!).toBeLessThan(1e-3);
     // a tiny hand-made case
-    const diag = shortestPath([[[1, 9, 9], [9, 1, 9], [9, 9, 1]]], { beta: 20 }).arraySync();
-    expect(maxViolation(diag, [[[1, 0, 0], [0, 1, 0], [0, 0, 1]]], 0, 1e-3)).toBe(0);
+    const diag = shortestPath(
+      [
+        [
+          [1, 9, 9],
+          [9, 1, 9],
+          [9, 9, 1],
+        ],
+      ],
+      { beta: 20 },
+    ).arraySync();
+    expect(
+      maxViolation(
+        diag,
+        [
+          [
+            [1, 0, 0],
+            [0, 1, 0],
+            [0, 0, 1],
+          ],
+        ],
+        0,
+        1e-3,
+      ),
+    ).toBe(0);
   });
 
-  for (const [tconorm, p] of [["probabilistic", undefined], ["hamacher", 5], ["yager", 1], ["max", undefined]] as const) {
+  for (const [tconorm, p] of [
+    ["probabilistic", undefined],
+    ["hamacher", 5],
+    ["yager", 1],
+    ["max", undefined],
+  ] as const) {
     it(`fused kernel matches the tfjs reference (${tconorm}), values and gradients`, () => {
       const grids = tf.tensor3d(randomGrids(3, 2, 4, 5));
       const Wt = tf.tensor3d(randomGrids(9, 2, 4, 5));

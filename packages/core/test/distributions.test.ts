@@ -44,7 +44,10 @@ const signOf = (x: number): number => (x > 0 ? 1 : -1);
 
 /** Parameters used by the property tests: every name, gamma with two shapes, a few shifts. */
 const PARAM_CASES: [CanonicalDistributionName, DistributionParams][] = [
-  ...DISTRIBUTION_NAMES.filter((n) => n !== "gamma" && n !== "gamma_rev").map((n): [CanonicalDistributionName, DistributionParams] => [n, {}]),
+  ...DISTRIBUTION_NAMES.filter((n) => n !== "gamma" && n !== "gamma_rev").map((n): [CanonicalDistributionName, DistributionParams] => [
+    n,
+    {},
+  ]),
   ["gamma", { shape: 2 }],
   ["gamma", { shape: 0.5, shift: 1 }],
   ["gamma_rev", { shape: 2 }],
@@ -56,7 +59,8 @@ const PARAM_CASES: [CanonicalDistributionName, DistributionParams][] = [
   ["logistic", { shift: 0.4 }],
   ["reciprocal", { shift: -0.8 }],
 ];
-const label = ([n, p]: [string, DistributionParams]): string => `${n}${p.shape !== undefined ? ` p=${p.shape}` : ""}${p.shift ? ` k=${p.shift}` : ""}`;
+const label = ([n, p]: [string, DistributionParams]): string =>
+  `${n}${p.shape !== undefined ? ` p=${p.shape}` : ""}${p.shift ? ` k=${p.shift}` : ""}`;
 
 /** z values away from every kink of every family (|z| ≠ 1, ¼, 15, 0, shifts …). */
 const SMOOTH_Z = [-2.37, -1.61, -0.83, -0.61, -0.43, -0.13, 0.07, 0.19, 0.37, 0.55, 0.71, 0.93, 1.43, 2.21, 3.3];
@@ -76,7 +80,6 @@ describe("getDistribution: golden parity with GenDR (render/distributions_1d.jso
         expect(close(dcdf, spec.dcdf_dx[i] as number, 1e-9, 1e-12), `dcdf at x=${x}: ${dcdf} vs ${spec.dcdf_dx[i]}`).toBe(true);
       });
     });
-
   }
 
   it("covers every GenDR name in the golden file", () => {
@@ -103,7 +106,9 @@ for (const mode of MODES) {
         const x = tf.tensor1d(golden.x);
         const f = (t: tf.Tensor) => d.cdfTensor(tf.div(t, spec.scale));
         const cdf = f(x).dataSync();
-        const grad = tf.grad((t: tf.Tensor) => tf.sum(f(t)))(x).dataSync();
+        const grad = tf
+          .grad((t: tf.Tensor) => tf.sum(f(t)))(x)
+          .dataSync();
         const pdf = d.pdfTensor(tf.div(x, spec.scale)).dataSync();
         golden.x.forEach((xv, i) => {
           expect(close(cdf[i] as number, spec.cdf[i] as number), `cdf at x=${xv}: ${cdf[i]} vs ${spec.cdf[i]}`).toBe(true);
@@ -121,102 +126,141 @@ for (const mode of MODES) {
   });
 }
 
-for (const mode of MODES) describe(`getDistribution [${mode} path]: tensor ↔ scalar parity, gradients, leaks`, () => {
-  beforeAll(() => {
-    setForceReference(mode === "reference");
-  });
-  afterAll(() => {
-    setForceReference(false);
-  });
-  const wide = [
-    ...Array.from({ length: 241 }, (_, i) => -30 + i * 0.25),
-    -1e6, -1e4, -300, -100, 100, 300, 1e4, 1e6, 1e-7, -1e-7, 0.25, -0.25, 1, -1, 15, -15,
-  ];
-
-  for (const c of PARAM_CASES) {
-    const [n, p] = c;
-    it(`${label(c)}: cdfTensor/pdfTensor equal the float64 scalars on a wide grid`, () => {
-      const d = getDistribution(n, p);
-      const z = tf.tensor1d(wide);
-      const cdf = d.cdfTensor(z).dataSync();
-      const pdf = d.pdfTensor(z).dataSync();
-      wide.forEach((v, i) => {
-        const zf = Math.fround(v);
-        expect(close(cdf[i] as number, d.cdf(zf), 1e-5, 2e-6), `cdf(${v}) = ${cdf[i]} vs ${d.cdf(zf)}`).toBe(true);
-        expect(close(pdf[i] as number, d.pdf(zf), 1e-4, 2e-6), `pdf(${v}) = ${pdf[i]} vs ${d.pdf(zf)}`).toBe(true);
-      });
-      z.dispose();
+for (const mode of MODES)
+  describe(`getDistribution [${mode} path]: tensor ↔ scalar parity, gradients, leaks`, () => {
+    beforeAll(() => {
+      setForceReference(mode === "reference");
     });
-
-    it(`${label(c)}: gradient of cdfTensor is pdfTensor and matches finite differences away from kinks`, () => {
-      const d = getDistribution(n, p);
-      const z = tf.tensor1d(SMOOTH_Z);
-      const g = tf.grad((t: tf.Tensor) => tf.sum(d.cdfTensor(t)))(z).dataSync();
-      const pdf = d.pdfTensor(z).dataSync();
-      SMOOTH_Z.forEach((_, i) => expect(close(g[i] as number, pdf[i] as number, 1e-6, 1e-9)).toBe(true));
-      const w = tf.tensor1d(SMOOTH_Z.map((_, i) => Math.sin(1 + i)));
-      // gamma's forward is GenDR's truncated series, its gradient the exact density: a few 1e-5 apart.
-      const r = gradCheck((t) => tf.sum(tf.mul(d.cdfTensor(t), w)), [z], { eps: 1e-3, rtol: 2e-2, atol: 1e-3 });
-      expect(r.ok, JSON.stringify(r.worst)).toBe(true);
-      tf.dispose([z, w]);
+    afterAll(() => {
+      setForceReference(false);
     });
-  }
+    const wide = [
+      ...Array.from({ length: 241 }, (_, i) => -30 + i * 0.25),
+      -1e6,
+      -1e4,
+      -300,
+      -100,
+      100,
+      300,
+      1e4,
+      1e6,
+      1e-7,
+      -1e-7,
+      0.25,
+      -0.25,
+      1,
+      -1,
+      15,
+      -15,
+    ];
 
-  it("every distribution is leak-free under tf.tidy (forward, pdf, gradient), any rank", () => {
-    const z = tf.tensor3d([[[0.3, -2], [1e6, -1e6]], [[0, 0.7], [5, -0.1]]]);
-    for (const [n, p] of PARAM_CASES) {
-      const d = getDistribution(n, p);
-      expect(countLeakedTensors(() => d.cdfTensor(z)), n).toBe(0);
-      expect(countLeakedTensors(() => d.pdfTensor(z)), n).toBe(0);
-      expect(countLeakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(d.cdfTensor(t)))(z)), n).toBe(0);
-      const out = d.cdfTensor(z);
-      expect(out.shape).toEqual([2, 2, 2]);
-      expect(out.dtype).toBe("float32");
-      out.dispose();
-    }
-    z.dispose();
-  });
-
-  it("accepts int32 tensors (cast to float32)", () => {
-    const z = tf.tensor1d([-1, 0, 2], "int32");
-    const y = getDistribution("logistic").cdfTensor(z);
-    expect(y.dtype).toBe("float32");
-    expect(close(y.dataSync()[2] as number, 1 / (1 + Math.exp(-2)), 1e-6)).toBe(true);
-    tf.dispose([z, y]);
-  });
-});
-
-for (const mode of MODES) describe(`getDistribution [${mode} path]: stability at |z| = 1e6 and beyond`, () => {
-  beforeAll(() => {
-    setForceReference(mode === "reference");
-  });
-  afterAll(() => {
-    setForceReference(false);
-  });
-  for (const c of PARAM_CASES) {
-    it(`${label(c)}: finite values and gradients, correct limits`, () => {
+    for (const c of PARAM_CASES) {
       const [n, p] = c;
-      const d = getDistribution(n, p);
-      const zs = [-1e30, -1e6, -1e3, 1e3, 1e6, 1e30];
-      for (const v of zs) {
-        expect(Number.isFinite(d.cdf(v)), `cdf(${v})`).toBe(true);
-        expect(Number.isFinite(d.pdf(v)), `pdf(${v})`).toBe(true);
+      it(`${label(c)}: cdfTensor/pdfTensor equal the float64 scalars on a wide grid`, () => {
+        const d = getDistribution(n, p);
+        const z = tf.tensor1d(wide);
+        const cdf = d.cdfTensor(z).dataSync();
+        const pdf = d.pdfTensor(z).dataSync();
+        wide.forEach((v, i) => {
+          const zf = Math.fround(v);
+          expect(close(cdf[i] as number, d.cdf(zf), 1e-5, 2e-6), `cdf(${v}) = ${cdf[i]} vs ${d.cdf(zf)}`).toBe(true);
+          expect(close(pdf[i] as number, d.pdf(zf), 1e-4, 2e-6), `pdf(${v}) = ${pdf[i]} vs ${d.pdf(zf)}`).toBe(true);
+        });
+        z.dispose();
+      });
+
+      it(`${label(c)}: gradient of cdfTensor is pdfTensor and matches finite differences away from kinks`, () => {
+        const d = getDistribution(n, p);
+        const z = tf.tensor1d(SMOOTH_Z);
+        const g = tf
+          .grad((t: tf.Tensor) => tf.sum(d.cdfTensor(t)))(z)
+          .dataSync();
+        const pdf = d.pdfTensor(z).dataSync();
+        SMOOTH_Z.forEach((_, i) => expect(close(g[i] as number, pdf[i] as number, 1e-6, 1e-9)).toBe(true));
+        const w = tf.tensor1d(SMOOTH_Z.map((_, i) => Math.sin(1 + i)));
+        // gamma's forward is GenDR's truncated series, its gradient the exact density: a few 1e-5 apart.
+        const r = gradCheck((t) => tf.sum(tf.mul(d.cdfTensor(t), w)), [z], { eps: 1e-3, rtol: 2e-2, atol: 1e-3 });
+        expect(r.ok, JSON.stringify(r.worst)).toBe(true);
+        tf.dispose([z, w]);
+      });
+    }
+
+    it("every distribution is leak-free under tf.tidy (forward, pdf, gradient), any rank", () => {
+      const z = tf.tensor3d([
+        [
+          [0.3, -2],
+          [1e6, -1e6],
+        ],
+        [
+          [0, 0.7],
+          [5, -0.1],
+        ],
+      ]);
+      for (const [n, p] of PARAM_CASES) {
+        const d = getDistribution(n, p);
+        expect(
+          countLeakedTensors(() => d.cdfTensor(z)),
+          n,
+        ).toBe(0);
+        expect(
+          countLeakedTensors(() => d.pdfTensor(z)),
+          n,
+        ).toBe(0);
+        expect(
+          countLeakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(d.cdfTensor(t)))(z)),
+          n,
+        ).toBe(0);
+        const out = d.cdfTensor(z);
+        expect(out.shape).toEqual([2, 2, 2]);
+        expect(out.dtype).toBe("float32");
+        out.dispose();
       }
-      // Lévy's tail is heavy: 1 − F(z) ≈ √(2/(πz)) (levy_rev: the mirror image on the left).
-      expect(d.cdf(-1e6)).toBeLessThan(n === "levy_rev" ? 1e-3 : 1e-6);
-      expect(d.cdf(1e6)).toBeGreaterThan(n === "levy" ? 0.999 : 1 - 1e-6);
-      expect(d.cdf(1e30)).toBeGreaterThan(1 - 1e-12);
-      expect(d.cdf(-1e30)).toBeLessThan(1e-12);
-      const z = tf.tensor1d(zs);
-      const y = d.cdfTensor(z).dataSync();
-      const pdf = d.pdfTensor(z).dataSync();
-      const g = tf.grad((t: tf.Tensor) => tf.sum(d.cdfTensor(t)))(z).dataSync();
-      for (const arr of [y, pdf, g]) expect(Array.from(arr).every(Number.isFinite), `${Array.from(arr)}`).toBe(true);
-      zs.forEach((v, i) => expect(close(y[i] as number, d.cdf(v), 0, 2e-6), `cdfTensor(${v})`).toBe(true));
       z.dispose();
     });
-  }
-});
+
+    it("accepts int32 tensors (cast to float32)", () => {
+      const z = tf.tensor1d([-1, 0, 2], "int32");
+      const y = getDistribution("logistic").cdfTensor(z);
+      expect(y.dtype).toBe("float32");
+      expect(close(y.dataSync()[2] as number, 1 / (1 + Math.exp(-2)), 1e-6)).toBe(true);
+      tf.dispose([z, y]);
+    });
+  });
+
+for (const mode of MODES)
+  describe(`getDistribution [${mode} path]: stability at |z| = 1e6 and beyond`, () => {
+    beforeAll(() => {
+      setForceReference(mode === "reference");
+    });
+    afterAll(() => {
+      setForceReference(false);
+    });
+    for (const c of PARAM_CASES) {
+      it(`${label(c)}: finite values and gradients, correct limits`, () => {
+        const [n, p] = c;
+        const d = getDistribution(n, p);
+        const zs = [-1e30, -1e6, -1e3, 1e3, 1e6, 1e30];
+        for (const v of zs) {
+          expect(Number.isFinite(d.cdf(v)), `cdf(${v})`).toBe(true);
+          expect(Number.isFinite(d.pdf(v)), `pdf(${v})`).toBe(true);
+        }
+        // Lévy's tail is heavy: 1 − F(z) ≈ √(2/(πz)) (levy_rev: the mirror image on the left).
+        expect(d.cdf(-1e6)).toBeLessThan(n === "levy_rev" ? 1e-3 : 1e-6);
+        expect(d.cdf(1e6)).toBeGreaterThan(n === "levy" ? 0.999 : 1 - 1e-6);
+        expect(d.cdf(1e30)).toBeGreaterThan(1 - 1e-12);
+        expect(d.cdf(-1e30)).toBeLessThan(1e-12);
+        const z = tf.tensor1d(zs);
+        const y = d.cdfTensor(z).dataSync();
+        const pdf = d.pdfTensor(z).dataSync();
+        const g = tf
+          .grad((t: tf.Tensor) => tf.sum(d.cdfTensor(t)))(z)
+          .dataSync();
+        for (const arr of [y, pdf, g]) expect(Array.from(arr).every(Number.isFinite), `${Array.from(arr)}`).toBe(true);
+        zs.forEach((v, i) => expect(close(y[i] as number, d.cdf(v), 0, 2e-6), `cdfTensor(${v})`).toBe(true));
+        z.dispose();
+      });
+    }
+  });
 
 describe("getDistribution: fused kernels", () => {
   it("are registered on cpu and match the reference composition (values and gradients)", () => {
@@ -230,7 +274,9 @@ describe("getDistribution: fused kernels", () => {
       const run = () => {
         const y = d.cdfTensor(z).dataSync();
         const pdf = d.pdfTensor(z).dataSync();
-        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(d.cdfTensor(t), w)))(z).dataSync();
+        const g = tf
+          .grad((t: tf.Tensor) => tf.sum(tf.mul(d.cdfTensor(t), w)))(z)
+          .dataSync();
         return [y, pdf, g];
       };
       const fused = run();
@@ -240,7 +286,8 @@ describe("getDistribution: fused kernels", () => {
       for (let k = 0; k < 3; k++) {
         const a = fused[k] as Float32Array;
         const b = ref[k] as Float32Array;
-        for (let i = 0; i < a.length; i++) expect(close(a[i] as number, b[i] as number, 1e-4, 2e-6), `${n} output ${k} at ${i}: ${a[i]} vs ${b[i]}`).toBe(true);
+        for (let i = 0; i < a.length; i++)
+          expect(close(a[i] as number, b[i] as number, 1e-4, 2e-6), `${n} output ${k} at ${i}: ${a[i]} vs ${b[i]}`).toBe(true);
       }
     }
     tf.dispose([z, w]);
@@ -277,7 +324,10 @@ describe("getDistribution: properties (fast-check)", () => {
     if (d.symmetric) {
       it(`${label(c)}: symmetric, F(−z) = 1 − F(z) and F'(−z) = F'(z)`, () => {
         fc.assert(
-          fc.property(zArb, (z) => Math.abs(d.cdf(-z) - (1 - d.cdf(z))) < 1e-12 && Math.abs(d.pdf(-z) - d.pdf(z)) <= 1e-12 * d.pdf(z) + 1e-300),
+          fc.property(
+            zArb,
+            (z) => Math.abs(d.cdf(-z) - (1 - d.cdf(z))) < 1e-12 && Math.abs(d.pdf(-z) - d.pdf(z)) <= 1e-12 * d.pdf(z) + 1e-300,
+          ),
           { numRuns: 300 },
         );
       });
@@ -288,17 +338,21 @@ describe("getDistribution: properties (fast-check)", () => {
     for (const mode of MODES) {
       setForceReference(mode === "reference");
       fc.assert(
-        fc.property(fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 2, maxLength: 40 }), fc.constantFrom(...PARAM_CASES), (arr, [n, p]) => {
-          const sorted = Float32Array.from(arr).sort();
-          const y = tf.tidy(() => getDistribution(n, p).cdfTensor(tf.tensor1d(sorted)).dataSync());
-          const slack = n.startsWith("gamma") ? 1e-4 : 1e-6;
-          for (let i = 0; i < y.length; i++) {
-            const v = y[i] as number;
-            if (!(v >= 0 && v <= 1)) return false;
-            if (i > 0 && v < (y[i - 1] as number) - slack) return false;
-          }
-          return true;
-        }),
+        fc.property(
+          fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 2, maxLength: 40 }),
+          fc.constantFrom(...PARAM_CASES),
+          (arr, [n, p]) => {
+            const sorted = Float32Array.from(arr).sort();
+            const y = tf.tidy(() => getDistribution(n, p).cdfTensor(tf.tensor1d(sorted)).dataSync());
+            const slack = n.startsWith("gamma") ? 1e-4 : 1e-6;
+            for (let i = 0; i < y.length; i++) {
+              const v = y[i] as number;
+              if (!(v >= 0 && v <= 1)) return false;
+              if (i > 0 && v < (y[i - 1] as number) - slack) return false;
+            }
+            return true;
+          },
+        ),
         { numRuns: 60 },
       );
     }
@@ -308,7 +362,18 @@ describe("getDistribution: properties (fast-check)", () => {
   it("the symmetric flag is exactly the shift-0 symmetric families", () => {
     const symmetric = DISTRIBUTION_NAMES.filter((n) => !n.startsWith("gamma") && getDistribution(n).symmetric);
     expect(symmetric.sort()).toEqual(
-      ["cauchy", "cubic_hermite", "gaussian", "gudermannian", "laplace", "logistic", "optimal", "reciprocal", "uniform", "wigner_semicircle"].sort(),
+      [
+        "cauchy",
+        "cubic_hermite",
+        "gaussian",
+        "gudermannian",
+        "laplace",
+        "logistic",
+        "optimal",
+        "reciprocal",
+        "uniform",
+        "wigner_semicircle",
+      ].sort(),
     );
     expect(getDistribution("logistic", { shift: 1 }).symmetric).toBe(false);
   });
@@ -396,16 +461,26 @@ describe("getDistribution: names and bad input", () => {
     for (const bad of ["nope", "Logistic", "", "toString", 3, null, undefined]) {
       expect(() => getDistribution(bad as never)).toThrow(RelaxError);
     }
-    expect(() => getDistribution("nope" as never)).toThrow(/getDistribution: name must be one of 'uniform', .*'optimal', 'hyperbolic_secant', got "nope"/);
+    expect(() => getDistribution("nope" as never)).toThrow(
+      /getDistribution: name must be one of 'uniform', .*'optimal', 'hyperbolic_secant', got "nope"/,
+    );
     expect(() => getDistribution("nope" as never, {}, { op: "relaxedLess", argument: "distribution" })).toThrow(
       /^relaxedLess: distribution must be one of/,
     );
   });
 
   it("gamma needs a shape p >= 0 (0 = GenDR's step); shape/shift must be finite numbers", () => {
-    expect(() => getDistribution("gamma", { shape: -1 })).toThrow(/getDistribution: shape must be a finite number >= 0 for 'gamma' \(the gamma shape p; 0 is GenDR's step function\), got -1/);
+    expect(() => getDistribution("gamma", { shape: -1 })).toThrow(
+      /getDistribution: shape must be a finite number >= 0 for 'gamma' \(the gamma shape p; 0 is GenDR's step function\), got -1/,
+    );
     const step = getDistribution("gamma");
-    expect([step.cdf(-0.5), step.cdf(0), step.cdf(0.5), step.cdf(3), step.cdf(20)]).toEqual([0, 0, expect.closeTo(1, 12), expect.closeTo(1, 9), 1]);
+    expect([step.cdf(-0.5), step.cdf(0), step.cdf(0.5), step.cdf(3), step.cdf(20)]).toEqual([
+      0,
+      0,
+      expect.closeTo(1, 12),
+      expect.closeTo(1, 9),
+      1,
+    ]);
     expect(step.pdf(0.5)).toBe(0);
     const stepT = step.cdfTensor(tf.tensor1d([-0.5, 0.5, 3])).dataSync();
     expect(Array.from(stepT)).toEqual([0, expect.closeTo(1, 6), expect.closeTo(1, 6)]);

@@ -7,16 +7,29 @@ import { loadGolden, maxViolation } from "../src/testing/index.js";
 const RTOL = 1e-4;
 const ATOL = 1e-5;
 
-interface CondCase { p: number[]; grad_a: number[]; grad_b: number[] }
+interface CondCase {
+  p: number[];
+  grad_a: number[];
+  grad_b: number[];
+}
 interface Conditions {
   a: number[];
   b: number[];
   cases: ({ beta: number } & Record<"LT" | "LEq" | "GT" | "GEq" | "Eq" | "NEq", CondCase>)[];
   vec_u: number[][];
   vec_v: number[][];
-  vec_cases: { beta: number; CatProbEq: number[]; CatProbEq_grad_u: number[][]; CosineSimilarity: number[]; CosineSimilarity_grad_u: number[][] }[];
+  vec_cases: {
+    beta: number;
+    CatProbEq: number[];
+    CatProbEq_grad_u: number[][];
+    CosineSimilarity: number[];
+    CosineSimilarity_grad_u: number[][];
+  }[];
   minmax_inputs: number[][];
-  minmax_cases: ({ beta: number } & Record<"Min" | "ArgMin" | "Max" | "ArgMax", { out: number[] | number[][]; W: number[] | number[][]; grads: number[][] }>)[];
+  minmax_cases: ({ beta: number } & Record<
+    "Min" | "ArgMin" | "Max" | "ArgMax",
+    { out: number[] | number[][]; W: number[] | number[][]; grads: number[][] }
+  >)[];
 }
 
 beforeAll(async () => {
@@ -82,16 +95,39 @@ describe("golden: conditions_minmax.json", () => {
         expect(maxViolation(out.arraySync(), want.out, RTOL, ATOL)).toBe(0);
         const W = tf.tensor(want.W as number[]);
         const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(prog.run({ x0: a, x1: b, x2: d }).out, W)))(xs);
-        expect(maxViolation(grads.map((t) => t.arraySync()), want.grads, RTOL, ATOL)).toBe(0);
+        expect(
+          maxViolation(
+            grads.map((t) => t.arraySync()),
+            want.grads,
+            RTOL,
+            ATOL,
+          ),
+        ).toBe(0);
       });
     }
   }
 });
 
-interface BubbleCase { beta: number; hard: boolean; input: number[]; sorted: number[]; loss_sum: number; W: number[]; grad_input_of_sum_sorted_times_W_plus_loss: number[]; grad_input_of_loss: number[] }
+interface BubbleCase {
+  beta: number;
+  hard: boolean;
+  input: number[];
+  sorted: number[];
+  loss_sum: number;
+  W: number[];
+  grad_input_of_sum_sorted_times_W_plus_loss: number[];
+  grad_input_of_loss: number[];
+}
 interface Bubble {
   cases: BubbleCase[];
-  batched: { beta: number; input: number[][]; sorted: number[][]; loss_sum: number[]; W: number[][]; grad_input_of_sum_sorted_times_W_plus_loss: number[][] };
+  batched: {
+    beta: number;
+    input: number[][];
+    sorted: number[][];
+    loss_sum: number[];
+    W: number[][];
+    grad_input_of_sum_sorted_times_W_plus_loss: number[][];
+  };
 }
 
 describe("golden: bubble_sort.json", () => {
@@ -165,9 +201,7 @@ describe("golden: while_if.json", () => {
         .input("b")
         .real("y", 0)
         .output("y")
-        .body(($) => [
-          $.if($.lt("a", "b"), [$.let("y", (s) => tf.add(tf.mul(s.a, s.b), 1))], [$.let("y", (s) => tf.square(s.a))]),
-        ]);
+        .body(($) => [$.if($.lt("a", "b"), [$.let("y", (s) => tf.add(tf.mul(s.a, s.b), 1))], [$.let("y", (s) => tf.square(s.a))])]);
       const a = tf.tensor1d(c.a);
       const b = tf.tensor1d(c.b);
       expect(maxViolation(prog.run({ a, b }).y.arraySync(), c.y, RTOL, ATOL)).toBe(0);
@@ -179,9 +213,15 @@ describe("golden: while_if.json", () => {
 });
 
 describe("golden: relaxed_write.json", () => {
-  const g = loadGolden<{ array: number[][]; weights: number[][]; value: number; out: number[][]; W: number[][]; grad_array: number[][]; grad_weights: number[][] }>(
-    "algo/relaxed_write.json",
-  );
+  const g = loadGolden<{
+    array: number[][];
+    weights: number[][];
+    value: number;
+    out: number[][];
+    W: number[][];
+    grad_array: number[][];
+    grad_weights: number[][];
+  }>("algo/relaxed_write.json");
   it("array = w·v + (1−w)·array", () => {
     const prog = program()
       .input("array")

@@ -29,9 +29,18 @@ interface Golden {
   cases: ({ beta: number } & Record<"LT" | "LEq" | "GT" | "GEq" | "Eq" | "NEq", Cond>)[];
   vec_u: number[][];
   vec_v: number[][];
-  vec_cases: { beta: number; CatProbEq: number[]; CatProbEq_grad_u: number[][]; CosineSimilarity: number[]; CosineSimilarity_grad_u: number[][] }[];
+  vec_cases: {
+    beta: number;
+    CatProbEq: number[];
+    CatProbEq_grad_u: number[][];
+    CosineSimilarity: number[];
+    CosineSimilarity_grad_u: number[][];
+  }[];
   minmax_inputs: number[][];
-  minmax_cases: ({ beta: number } & Record<"Min" | "ArgMin" | "Max" | "ArgMax", { out: number[] | number[][]; W: number[] | number[][]; grads: number[][] }>)[];
+  minmax_cases: ({ beta: number } & Record<
+    "Min" | "ArgMin" | "Max" | "ArgMax",
+    { out: number[] | number[][]; W: number[] | number[][]; grads: number[][] }
+  >)[];
 }
 const golden = loadGolden<Golden>("algo/conditions_minmax.json");
 
@@ -56,7 +65,9 @@ describe("AlgoVision conditions: golden algo/conditions_minmax.json", () => {
         const a = tf.tensor1d(golden.a);
         const b = tf.tensor1d(golden.b);
         const p = op(a, b, { beta: c.beta }).arraySync();
-        const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(op(x, y, { beta: c.beta })))([a, b]).map((g) => g.arraySync());
+        const [ga, gb] = tf
+          .grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(op(x, y, { beta: c.beta })))([a, b])
+          .map((g) => g.arraySync());
         expect(maxViolation(p, c[name].p)).toBe(0);
         expect(maxViolation(ga, c[name].grad_a, 1e-4, 1e-5)).toBe(0);
         expect(maxViolation(gb, c[name].grad_b, 1e-4, 1e-5)).toBe(0);
@@ -71,8 +82,12 @@ describe("AlgoVision conditions: golden algo/conditions_minmax.json", () => {
       const v = tf.tensor2d(golden.vec_v);
       expect(maxViolation(catProbEq(u, v, { beta: c.beta }).arraySync(), c.CatProbEq)).toBe(0);
       expect(maxViolation(cosineSimilarity(u, v).arraySync(), c.CosineSimilarity)).toBe(0);
-      const gc = tf.grad((x: tf.Tensor) => tf.sum(catProbEq(x, v, { beta: c.beta })))(u).arraySync();
-      const gs = tf.grad((x: tf.Tensor) => tf.sum(cosineSimilarity(x, v)))(u).arraySync();
+      const gc = tf
+        .grad((x: tf.Tensor) => tf.sum(catProbEq(x, v, { beta: c.beta })))(u)
+        .arraySync();
+      const gs = tf
+        .grad((x: tf.Tensor) => tf.sum(cosineSimilarity(x, v)))(u)
+        .arraySync();
       // identical vectors (row 3): the reference gradient is float64 round-off (~1e-16); float32 gives ~1e-7
       expect(maxViolation(gc, c.CatProbEq_grad_u, 1e-3, 2e-4)).toBe(0);
       expect(maxViolation(gs, c.CosineSimilarity_grad_u, 1e-3, 2e-4)).toBe(0);
@@ -88,7 +103,9 @@ describe("AlgoVision conditions: golden algo/conditions_minmax.json", () => {
         const W = tf.tensor(c[name].W);
         const f = (...xs: tf.Tensor[]) => tf.sum(tf.mul(op(tf.stack(xs, -1), { beta: c.beta }), W));
         const out = op(tf.stack(ts, -1), { beta: c.beta }).arraySync();
-        const grads = tf.grads(f)(ts).map((g) => g.arraySync());
+        const grads = tf
+          .grads(f)(ts)
+          .map((g) => g.arraySync());
         expect(maxViolation(out, c[name].out)).toBe(0);
         expect(maxViolation(grads, c[name].grads, 1e-4, 1e-5)).toBe(0);
         tf.dispose([...ts, W]);
@@ -104,17 +121,22 @@ describe("relaxed comparisons with any distribution", () => {
 
   it("relaxedLess = F((b − a)·β) and relaxedGreater = F((a − b)·β) for every distribution", () => {
     fc.assert(
-      fc.property(fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: 0.1, max: 50, noNaN: true }), (a, b, beta) => {
-        for (const s of specs) {
-          const F = getDistribution(s.distribution, { shape: s.shape });
-          const lt = relaxedLess([a], [b], { beta, ...s }).dataSync()[0]!;
-          const gt = relaxedGreater([a], [b], { beta, ...s }).dataSync()[0]!;
-          const zl = Math.fround(Math.fround(Math.fround(b) - Math.fround(a)) * beta);
-          const zg = Math.fround(Math.fround(Math.fround(a) - Math.fround(b)) * beta);
-          expect(Math.abs(lt - F.cdf(zl)), `${s.distribution} ${zl}`).toBeLessThan(2e-5 + 1e-4 * F.cdf(zl));
-          expect(Math.abs(gt - F.cdf(zg)), `${s.distribution} ${zg}`).toBeLessThan(2e-5 + 1e-4 * F.cdf(zg));
-        }
-      }),
+      fc.property(
+        fc.double({ min: -3, max: 3, noNaN: true }),
+        fc.double({ min: -3, max: 3, noNaN: true }),
+        fc.double({ min: 0.1, max: 50, noNaN: true }),
+        (a, b, beta) => {
+          for (const s of specs) {
+            const F = getDistribution(s.distribution, { shape: s.shape });
+            const lt = relaxedLess([a], [b], { beta, ...s }).dataSync()[0]!;
+            const gt = relaxedGreater([a], [b], { beta, ...s }).dataSync()[0]!;
+            const zl = Math.fround(Math.fround(Math.fround(b) - Math.fround(a)) * beta);
+            const zg = Math.fround(Math.fround(Math.fround(a) - Math.fround(b)) * beta);
+            expect(Math.abs(lt - F.cdf(zl)), `${s.distribution} ${zl}`).toBeLessThan(2e-5 + 1e-4 * F.cdf(zl));
+            expect(Math.abs(gt - F.cdf(zg)), `${s.distribution} ${zg}`).toBeLessThan(2e-5 + 1e-4 * F.cdf(zg));
+          }
+        },
+      ),
       { numRuns: 15 },
     );
   });
@@ -123,7 +145,9 @@ describe("relaxed comparisons with any distribution", () => {
     const p = relaxedLess([0, 1], [0.1, 1]).dataSync();
     expect(p[0]).toBeCloseTo(1 / (1 + Math.exp(-1)), 6);
     expect(p[1]).toBeCloseTo(0.5, 6);
-    expect(Array.from(relaxedLessEqual([0.3], [0.1], { beta: 3, distribution: "cauchy" }).dataSync())).toEqual(Array.from(relaxedLess([0.3], [0.1], { beta: 3, distribution: "cauchy" }).dataSync()));
+    expect(Array.from(relaxedLessEqual([0.3], [0.1], { beta: 3, distribution: "cauchy" }).dataSync())).toEqual(
+      Array.from(relaxedLess([0.3], [0.1], { beta: 3, distribution: "cauchy" }).dataSync()),
+    );
     expect(Array.from(relaxedGreaterEqual([0.3], [0.1]).dataSync())).toEqual(Array.from(relaxedGreater([0.3], [0.1]).dataSync()));
   });
 
@@ -133,8 +157,13 @@ describe("relaxed comparisons with any distribution", () => {
     for (const beta of [1e3, 1e6]) {
       for (const op of [relaxedLess, relaxedGreater, relaxedEqual, relaxedNotEqual]) {
         const v = Array.from(op(a, b, { beta }).dataSync());
-        expect(v.every((x) => x >= 0 && x <= 1), `${op.name} ${v}`).toBe(true);
-        const g = tf.grad((t: tf.Tensor) => tf.sum(op(t, b, { beta })))(tf.tensor1d(a)).dataSync();
+        expect(
+          v.every((x) => x >= 0 && x <= 1),
+          `${op.name} ${v}`,
+        ).toBe(true);
+        const g = tf
+          .grad((t: tf.Tensor) => tf.sum(op(t, b, { beta })))(tf.tensor1d(a))
+          .dataSync();
         expect(Array.from(g).every(Number.isFinite), `${op.name} grad ${Array.from(g)}`).toBe(true);
       }
       expect(relaxedEqual([5], [5], { beta }).dataSync()[0]).toBe(1);
@@ -147,28 +176,63 @@ describe("relaxed comparisons with any distribution", () => {
   it("broadcasts like tfjs", () => {
     expect(relaxedLess([[1], [2]], [0, 1, 2]).shape).toEqual([2, 3]);
     expect(relaxedEqual(tf.zeros([2, 1, 3]), tf.zeros([4, 1])).shape).toEqual([2, 4, 3]);
-    expect(cosineSimilarity([[1, 0], [0, 1]], [1, 1]).shape).toEqual([2]);
+    expect(
+      cosineSimilarity(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [1, 1],
+      ).shape,
+    ).toEqual([2]);
   });
 
   it("gradients match finite differences", () => {
     const a = tf.tensor1d([0.3, -0.2, 1.1, 0.5]);
     const b = tf.tensor1d([0.1, 0.4, 1.0, 0.5]);
-    for (const s of [...specs.filter((x) => !["uniform", "cubic_hermite", "wigner_semicircle", "exponential", "exponential_rev", "gamma", "gamma_rev", "levy", "levy_rev", "optimal"].includes(x.distribution))]) {
+    for (const s of [
+      ...specs.filter(
+        (x) =>
+          ![
+            "uniform",
+            "cubic_hermite",
+            "wigner_semicircle",
+            "exponential",
+            "exponential_rev",
+            "gamma",
+            "gamma_rev",
+            "levy",
+            "levy_rev",
+            "optimal",
+          ].includes(x.distribution),
+      ),
+    ]) {
       const r = gradCheck((x, y) => relaxedLess(x!, y!, { beta: 2, ...s }), [a, b], { eps: 1e-3 });
       expect(r.ok, `${s.distribution} ${JSON.stringify(r.worst)}`).toBe(true);
     }
     // piecewise / one-sided families: points away from their kinks
     for (const s of specs) {
-      const r = gradCheck((x, y) => relaxedGreater(x!, y!, { beta: 0.7, ...s }), [tf.tensor1d([0.37]), tf.tensor1d([-0.41])], { eps: 1e-3 });
+      const r = gradCheck((x, y) => relaxedGreater(x!, y!, { beta: 0.7, ...s }), [tf.tensor1d([0.37]), tf.tensor1d([-0.41])], {
+        eps: 1e-3,
+      });
       expect(r.ok, `${s.distribution} ${JSON.stringify(r.worst)}`).toBe(true);
     }
     for (const op of [relaxedEqual, relaxedNotEqual]) {
       const r = gradCheck((x, y) => op(x!, y!, { beta: 3 }), [a, b], { eps: 1e-3 });
       expect(r.ok, `${op.name} ${JSON.stringify(r.worst)}`).toBe(true);
     }
-    const u = tf.tensor2d([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]);
-    const v = tf.tensor2d([[0.5, 0.3, 0.2], [0.6, 0.3, 0.1]]);
-    for (const f of [(x: tf.Tensor, y: tf.Tensor) => catProbEq(x, y, { beta: 2 }), (x: tf.Tensor, y: tf.Tensor) => cosineSimilarity(x, y)]) {
+    const u = tf.tensor2d([
+      [0.7, 0.2, 0.1],
+      [0.1, 0.3, 0.6],
+    ]);
+    const v = tf.tensor2d([
+      [0.5, 0.3, 0.2],
+      [0.6, 0.3, 0.1],
+    ]);
+    for (const f of [
+      (x: tf.Tensor, y: tf.Tensor) => catProbEq(x, y, { beta: 2 }),
+      (x: tf.Tensor, y: tf.Tensor) => cosineSimilarity(x, y),
+    ]) {
       const r = gradCheck((x, y) => tf.mul(f(x!, y!), tf.tensor1d([1, -2])), [u, v], { eps: 1e-3 });
       expect(r.ok, JSON.stringify(r.worst)).toBe(true);
     }
@@ -194,7 +258,8 @@ describe("relaxed comparisons with any distribution", () => {
 
   it("rejects bad input with RelaxError", () => {
     for (const op of [relaxedLess, relaxedGreater, relaxedLessEqual, relaxedGreaterEqual, relaxedEqual, relaxedNotEqual]) {
-      for (const beta of badPositive) expect(() => op([1], [2], { beta: beta as number }), `${op.name} β=${String(beta)}`).toThrow(/beta must be a finite number > 0/);
+      for (const beta of badPositive)
+        expect(() => op([1], [2], { beta: beta as number }), `${op.name} β=${String(beta)}`).toThrow(/beta must be a finite number > 0/);
       expect(() => op([1, 2], [1, 2, 3]), op.name).toThrow(/a and b must be broadcast-compatible shapes, got \[2\] and \[3\]/);
       expect(() => op([1, NaN], [1, 2]), op.name).toThrow(/a must be finite/);
       expect(() => op([1, 2], [Infinity, 2]), op.name).toThrow(/b must be finite/);

@@ -152,8 +152,12 @@ describe("tensor special functions (float32)", () => {
 
   it("erfcTensor / erfTensor gradients are ∓(2/√π)e^{−x²} and agree with finite differences", () => {
     const x = tf.tensor1d([-3, -0.7, -0.2, 0, 0.3, 0.8, 2.5, 4.5, 1e6]);
-    const g = tf.grad((t: tf.Tensor) => tf.sum(erfcTensor(t)))(x).dataSync();
-    const ge = tf.grad((t: tf.Tensor) => tf.sum(erfTensor(t)))(x).dataSync();
+    const g = tf
+      .grad((t: tf.Tensor) => tf.sum(erfcTensor(t)))(x)
+      .dataSync();
+    const ge = tf
+      .grad((t: tf.Tensor) => tf.sum(erfTensor(t)))(x)
+      .dataSync();
     Array.from(x.dataSync()).forEach((v, i) => {
       const d = (2 / Math.sqrt(Math.PI)) * Math.exp(-v * v);
       expect(close(g[i] as number, -d, 1e-6, 1e-12)).toBe(true);
@@ -170,9 +174,13 @@ describe("tensor special functions (float32)", () => {
     const xs = [1e-3, 0.2, 0.5, 1, 1.5, 3.7, 10, 55.5];
     const x = tf.tensor1d(xs);
     const lg = lgammaTensor(x).dataSync();
-    const dlg = tf.grad((t: tf.Tensor) => tf.sum(lgammaTensor(t)))(x).dataSync();
+    const dlg = tf
+      .grad((t: tf.Tensor) => tf.sum(lgammaTensor(t)))(x)
+      .dataSync();
     const p = gammaPTensor(x, 2.5).dataSync();
-    const dp = tf.grad((t: tf.Tensor) => tf.sum(gammaPTensor(t, 2.5)))(x).dataSync();
+    const dp = tf
+      .grad((t: tf.Tensor) => tf.sum(gammaPTensor(t, 2.5)))(x)
+      .dataSync();
     xs.forEach((v, i) => {
       const xf = Math.fround(v);
       expect(close(lg[i] as number, lgamma(xf), 1e-6, 1e-6)).toBe(true);
@@ -187,8 +195,14 @@ describe("tensor special functions (float32)", () => {
   });
 
   it("is leak-free (forward and gradient)", () => {
-    const x = tf.tensor2d([[0.3, 2], [5, -1]]);
-    const xp = tf.tensor2d([[0.3, 2], [5, 1]]);
+    const x = tf.tensor2d([
+      [0.3, 2],
+      [5, -1],
+    ]);
+    const xp = tf.tensor2d([
+      [0.3, 2],
+      [5, 1],
+    ]);
     expect(countLeakedTensors(() => erfcTensor(x))).toBe(0);
     expect(countLeakedTensors(() => erfTensor(x))).toBe(0);
     expect(countLeakedTensors(() => lgammaTensor(xp))).toBe(0);

@@ -15,7 +15,13 @@ describe("stopGradient", () => {
     const p = tf.tensor1d([0.2, 0.7]);
     const st = (t: tf.Tensor) => tf.add(t, tf.sub(stopGradient(tf.round(t)), stopGradient(t)));
     expect(Array.from(st(p).dataSync())).toEqual([0, 1]);
-    expect(Array.from(tf.grad((t: tf.Tensor) => tf.sum(st(t)))(p).dataSync())).toEqual([1, 1]);
+    expect(
+      Array.from(
+        tf
+          .grad((t: tf.Tensor) => tf.sum(st(t)))(p)
+          .dataSync(),
+      ),
+    ).toEqual([1, 1]);
   });
   it("is leak-free", () => {
     const x = tf.tensor1d([1, 2]);

@@ -5,7 +5,11 @@ import { RelaxError, relaxedSwapLayer, setForceReference, COMPARATOR_DISTRIBUTIO
 import { countLeakedTensors, gradCheck } from "../src/testing/index.js";
 
 const layer = { lo: [0, 3], hi: [1, 2] };
-const xData = [[0.3, -0.2, 1.5, 1.4], [2, 1, -1, 0.5], [0.1, 0.15, 0.2, 0.27]];
+const xData = [
+  [0.3, -0.2, 1.5, 1.4],
+  [2, 1, -1, 0.5],
+  [0.1, 0.15, 0.2, 0.27],
+];
 
 describe("relaxedSwapLayer", () => {
   it("registers the fused kernel on cpu", async () => {
@@ -16,8 +20,16 @@ describe("relaxedSwapLayer", () => {
   for (const distribution of COMPARATOR_DISTRIBUTIONS) {
     it(`fused kernel matches the reference (${distribution}), values and gradients`, () => {
       const x = tf.tensor2d(xData);
-      const w = tf.tensor2d([[1, 2, 3, 4], [0.5, -1, 2, 1], [1, 1, -2, 3]]);
-      const wa = tf.tensor2d([[1, -1], [2, 0.5], [0.3, 1]]);
+      const w = tf.tensor2d([
+        [1, 2, 3, 4],
+        [0.5, -1, 2, 1],
+        [1, 1, -2, 3],
+      ]);
+      const wa = tf.tensor2d([
+        [1, -1],
+        [2, 0.5],
+        [0.3, 1],
+      ]);
       const opts = { distribution, steepness: 3, artLambda: 0.5 };
       const loss = (t: tf.Tensor) => {
         const { y, alpha } = relaxedSwapLayer(t as tf.Tensor2D, layer, opts);
@@ -29,8 +41,18 @@ describe("relaxedSwapLayer", () => {
       const refY = relaxedSwapLayer(x, layer, opts).y.arraySync();
       const refG = (tf.grad(loss)(x) as tf.Tensor2D).arraySync();
       setForceReference(false);
-      expect(fusedY.flat().map((v, i) => Math.abs(v - refY.flat()[i]!)).every((d) => d < 1e-5)).toBe(true);
-      expect(fusedG.flat().map((v, i) => Math.abs(v - refG.flat()[i]!)).every((d) => d < 1e-4)).toBe(true);
+      expect(
+        fusedY
+          .flat()
+          .map((v, i) => Math.abs(v - refY.flat()[i]!))
+          .every((d) => d < 1e-5),
+      ).toBe(true);
+      expect(
+        fusedG
+          .flat()
+          .map((v, i) => Math.abs(v - refG.flat()[i]!))
+          .every((d) => d < 1e-4),
+      ).toBe(true);
       expect(gradCheck(loss, [x], { eps: 1e-3 }).ok).toBe(true);
     });
   }
@@ -53,14 +75,20 @@ describe("relaxedSwapLayer", () => {
   it("rejects bad input with RelaxError", () => {
     expect(() => relaxedSwapLayer(tf.zeros([2, 3, 4]) as unknown as tf.Tensor2D, layer)).toThrow(/x must be \[rows, n\], got \[2, 3, 4\]/);
     expect(() => relaxedSwapLayer([[1, 2]], { lo: [0], hi: [0] })).toThrow(RelaxError);
-    expect(() => relaxedSwapLayer([[1, 2]], { lo: [0], hi: [1] }, { steepness: 0 })).toThrow(/steepness must be a finite number > 0, got 0/);
+    expect(() => relaxedSwapLayer([[1, 2]], { lo: [0], hi: [1] }, { steepness: 0 })).toThrow(
+      /steepness must be a finite number > 0, got 0/,
+    );
     expect(() => relaxedSwapLayer([[1, NaN]], { lo: [0], hi: [1] })).toThrow(/x must be finite/);
-    expect(() => relaxedSwapLayer([[1, 2]], { lo: [0], hi: [1] }, { distribution: "nope" as never })).toThrow(/distribution must be one of/);
+    expect(() => relaxedSwapLayer([[1, 2]], { lo: [0], hi: [1] }, { distribution: "nope" as never })).toThrow(
+      /distribution must be one of/,
+    );
   });
 });
 
 describe("toFloatTensor", () => {
   it("rejects ragged arrays", () => {
-    expect(() => relaxedSwapLayer([[1, 2], [3]] as never, { lo: [0], hi: [1] })).toThrow(/x must be a rectangular numeric array, got a ragged array/);
+    expect(() => relaxedSwapLayer([[1, 2], [3]] as never, { lo: [0], hi: [1] })).toThrow(
+      /x must be a rectangular numeric array, got a ragged array/,
+    );
   });
 });

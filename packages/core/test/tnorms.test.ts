@@ -46,7 +46,9 @@ describe("t-conorms: golden render/t_conorms_2d.json", () => {
       const a = tf.tensor2d(grid.map((v) => grid.map(() => v)));
       const b = tf.tensor2d(grid.map(() => grid.slice()));
       const s = S.sTensor(a, b).arraySync();
-      const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(S.sTensor(x, y)))([a, b]).map((g) => g.arraySync());
+      const [ga, gb] = tf
+        .grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(S.sTensor(x, y)))([a, b])
+        .map((g) => g.arraySync());
       expect(maxViolation(s, e.S)).toBe(0);
       expect(maxViolation(ga, e.dS_da, 1e-3, 1e-4)).toBe(0);
       expect(maxViolation(gb, e.dS_db, 1e-3, 1e-4)).toBe(0);
@@ -75,30 +77,41 @@ describe("t-conorm reduction == left fold", () => {
     it(`${spec.name}(p=${spec.p}) one-pass reduce equals the fold (fast-check)`, () => {
       const S = getTConorm(spec.name, spec.p);
       fc.assert(
-        fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.array(unit, { minLength: 18, maxLength: 18 }), (n, rows, vals) => {
-          const data = vals.slice(0, rows * n);
-          while (data.length < rows * n) data.push(0.5);
-          const diff = tf.tidy(() => {
-            const x = tf.tensor2d(data, [rows, n]);
-            const r = S.reduce(x, 1).dataSync();
-            const f = fold(spec.name, spec.p, x).dataSync();
-            return Math.max(...Array.from(r, (v, i) => Math.abs(v - (f[i] as number))));
-          });
-          expect(diff).toBeLessThan(2e-5);
-        }),
+        fc.property(
+          fc.integer({ min: 1, max: 6 }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.array(unit, { minLength: 18, maxLength: 18 }),
+          (n, rows, vals) => {
+            const data = vals.slice(0, rows * n);
+            while (data.length < rows * n) data.push(0.5);
+            const diff = tf.tidy(() => {
+              const x = tf.tensor2d(data, [rows, n]);
+              const r = S.reduce(x, 1).dataSync();
+              const f = fold(spec.name, spec.p, x).dataSync();
+              return Math.max(...Array.from(r, (v, i) => Math.abs(v - (f[i] as number))));
+            });
+            expect(diff).toBeLessThan(2e-5);
+          },
+        ),
         { numRuns: 40 },
       );
     });
 
     it(`${spec.name}(p=${spec.p}) reduce gradient equals the fold's and finite differences`, () => {
       // Interior points, away from kinks (yager's clip at 1) and singular points (0, 1).
-      const data = [[0.1, 0.3, 0.2, 0.05], [0.6, 0.15, 0.4, 0.35], [0.02, 0.08, 0.11, 0.07]];
+      const data = [
+        [0.1, 0.3, 0.2, 0.05],
+        [0.6, 0.15, 0.4, 0.35],
+        [0.02, 0.08, 0.11, 0.07],
+      ];
       const x = tf.tensor2d(data);
       const S = getTConorm(spec.name, spec.p);
       const w = tf.tensor1d([1, -0.5, 2]);
       const f = (t: tf.Tensor) => tf.mul(S.reduce(t, 1), w);
       const gr = tf.grad(f)(x).arraySync();
-      const gf = tf.grad((t: tf.Tensor) => tf.mul(fold(spec.name, spec.p, t as tf.Tensor2D), w))(x).arraySync();
+      const gf = tf
+        .grad((t: tf.Tensor) => tf.mul(fold(spec.name, spec.p, t as tf.Tensor2D), w))(x)
+        .arraySync();
       expect(maxViolation(gr, gf, 2e-3, 2e-4)).toBe(0);
       const r = gradCheck(f, [x], { eps: 1e-3, rtol: 2e-2, atol: 2e-3 });
       expect(r.ok, JSON.stringify(r.worst)).toBe(true);
@@ -108,10 +121,21 @@ describe("t-conorm reduction == left fold", () => {
 
   it("reduces any axis and handles saturation (a value 1) with finite gradients", () => {
     for (const name of TCONORM_NAMES) {
-      const x = tf.tensor3d([[[0.2, 1], [0.5, 0.3]], [[0, 0], [0.9, 0.1]]]);
+      const x = tf.tensor3d([
+        [
+          [0.2, 1],
+          [0.5, 0.3],
+        ],
+        [
+          [0, 0],
+          [0.9, 0.1],
+        ],
+      ]);
       const r0 = reduceTConorm(x, { name, axis: 1 });
       expect(r0.shape).toEqual([2, 2]);
-      const g = tf.grad((t: tf.Tensor) => tf.sum(reduceTConorm(t, { name, axis: 2 })))(x).dataSync();
+      const g = tf
+        .grad((t: tf.Tensor) => tf.sum(reduceTConorm(t, { name, axis: 2 })))(x)
+        .dataSync();
       expect(Array.from(g).every(Number.isFinite), `${name}: ${Array.from(g)}`).toBe(true);
       const r2 = reduceTConorm(x, { name, axis: -1 }).arraySync() as number[][];
       expect(r2[0]![0]).toBeCloseTo(1, 6);
@@ -122,9 +146,15 @@ describe("t-conorm reduction == left fold", () => {
 
   it("an all-zero slice has value 0 and partials 1 (S(h, 0, …, 0) = h)", () => {
     for (const spec of SPECS) {
-      const g = tf.grad((t: tf.Tensor) => tf.sum(reduceTConorm(t, { name: spec.name, p: spec.p })))(tf.zeros([1, 3])).dataSync();
+      const g = tf
+        .grad((t: tf.Tensor) => tf.sum(reduceTConorm(t, { name: spec.name, p: spec.p })))(tf.zeros([1, 3]))
+        .dataSync();
       if (spec.name === "max") expect(Array.from(g)).toEqual([1 / 3, 1 / 3, 1 / 3].map(Math.fround));
-      else expect(Array.from(g).map((v) => Math.round(v * 1e5) / 1e5), `${spec.name} ${spec.p}`).toEqual([1, 1, 1]);
+      else
+        expect(
+          Array.from(g).map((v) => Math.round(v * 1e5) / 1e5),
+          `${spec.name} ${spec.p}`,
+        ).toEqual([1, 1, 1]);
     }
   });
 });
@@ -149,7 +179,10 @@ describe("public ops tconorm / tnorm / reduceTConorm / reduceTNorm", () => {
 
   it("t-norm reduce equals its pairwise fold", () => {
     for (const spec of SPECS) {
-      const x = [[0.3, 0.8, 0.6], [0.95, 0.1, 0.5]];
+      const x = [
+        [0.3, 0.8, 0.6],
+        [0.95, 0.1, 0.5],
+      ];
       const r = reduceTNorm(x, { name: spec.name, p: spec.p }).dataSync();
       const S = getTConorm(spec.name, spec.p);
       const cols = tf.unstack(tf.tensor2d(x), 1);
@@ -166,14 +199,22 @@ describe("public ops tconorm / tnorm / reduceTConorm / reduceTNorm", () => {
         const r = gradCheck((x, y) => op(x!, y!, { name: spec.name, p: spec.p }), [a, b], { eps: 1e-3 });
         expect(r.ok, `${op.name} ${spec.name} ${spec.p} ${JSON.stringify(r.worst)}`).toBe(true);
       }
-      const x = tf.tensor2d([[0.1, 0.35, 0.6], [0.2, 0.05, 0.15]]);
-      const r = gradCheck((t) => tf.mul(reduceTNorm(t!, { name: spec.name, p: spec.p, axis: 0 }), tf.tensor1d([1, 2, 3])), [x], { eps: 1e-3 });
+      const x = tf.tensor2d([
+        [0.1, 0.35, 0.6],
+        [0.2, 0.05, 0.15],
+      ]);
+      const r = gradCheck((t) => tf.mul(reduceTNorm(t!, { name: spec.name, p: spec.p, axis: 0 }), tf.tensor1d([1, 2, 3])), [x], {
+        eps: 1e-3,
+      });
       expect(r.ok, `reduceTNorm ${spec.name} ${JSON.stringify(r.worst)}`).toBe(true);
     }
   });
 
   it("is leak-free (values and gradients)", () => {
-    const x = tf.tensor2d([[0.1, 1, 0.6], [0, 0, 0]]);
+    const x = tf.tensor2d([
+      [0.1, 1, 0.6],
+      [0, 0, 0],
+    ]);
     for (const spec of SPECS) {
       const o = { name: spec.name, p: spec.p };
       expect(countLeakedTensors(() => tconorm(x, [0.5, 0.2, 1], o))).toBe(0);

@@ -12,7 +12,11 @@ export function bytesToBase64(view: ArrayBufferView): string {
     const b1 = i + 1 < bytes.length ? (bytes[i + 1] as number) : 0;
     const b2 = i + 2 < bytes.length ? (bytes[i + 2] as number) : 0;
     const n = (b0 << 16) | (b1 << 8) | b2;
-    chunk += ALPHABET[(n >> 18) & 63]! + ALPHABET[(n >> 12) & 63]! + (i + 1 < bytes.length ? ALPHABET[(n >> 6) & 63]! : "=") + (i + 2 < bytes.length ? ALPHABET[n & 63]! : "=");
+    chunk +=
+      ALPHABET[(n >> 18) & 63]! +
+      ALPHABET[(n >> 12) & 63]! +
+      (i + 1 < bytes.length ? ALPHABET[(n >> 6) & 63]! : "=") +
+      (i + 2 < bytes.length ? ALPHABET[n & 63]! : "=");
     if (chunk.length > 8192) {
       parts.push(chunk);
       chunk = "";

@@ -47,7 +47,8 @@ export function packBits(x: ArrayLike<number>, batch: number, numInputs: number,
   if (!Number.isInteger(batch) || batch < 0) throw new RelaxError(op, "batch", "an integer >= 0", describe(batch));
   if (!Number.isInteger(numInputs) || numInputs < 1) throw new RelaxError(op, "numInputs", "an integer >= 1", describe(numInputs));
   if (!Number.isInteger(blockWords) || blockWords < 1) throw new RelaxError(op, "blockWords", "an integer >= 1", describe(blockWords));
-  if (!x || x.length !== batch * numInputs) throw new RelaxError(op, "x", `${batch}·${numInputs} = ${batch * numInputs} values`, x ? String(x.length) : describe(x));
+  if (!x || x.length !== batch * numInputs)
+    throw new RelaxError(op, "x", `${batch}·${numInputs} = ${batch * numInputs} values`, x ? String(x.length) : describe(x));
   if (x instanceof Uint8Array && batch > 0) {
     const packed = packBytesWasm(x, batch, numInputs, blockWords);
     if (packed) return packed;
@@ -67,7 +68,8 @@ export function packBitsJS(x: ArrayLike<number>, batch: number, numInputs: numbe
   if (x instanceof Uint8Array) {
     const dv = new DataView(x.buffer, x.byteOffset, x.byteLength);
     // Aligned rows: read 4 bytes at a time through a Uint32Array view (little-endian platforms).
-    const u32 = numInputs % 4 === 0 && x.byteOffset % 4 === 0 && LITTLE_ENDIAN ? new Uint32Array(x.buffer, x.byteOffset, x.length >> 2) : null;
+    const u32 =
+      numInputs % 4 === 0 && x.byteOffset % 4 === 0 && LITTLE_ENDIAN ? new Uint32Array(x.buffer, x.byteOffset, x.length >> 2) : null;
     const A = new Int32Array(32);
     const full4 = numInputs & ~3;
     for (let wi = 0; wi < totalWords; wi++) {
@@ -102,7 +104,8 @@ export function packBitsJS(x: ArrayLike<number>, batch: number, numInputs: numbe
       const lanes = Math.min(32, batch - s0);
       for (let i = 0; i < numInputs; i++) {
         let word = 0;
-        for (let lane = 0, idx = s0 * numInputs + i; lane < lanes; lane++, idx += numInputs) if ((x[idx] as number) > 0.5) word |= 1 << lane;
+        for (let lane = 0, idx = s0 * numInputs + i; lane < lanes; lane++, idx += numInputs)
+          if ((x[idx] as number) > 0.5) word |= 1 << lane;
         words[at(wi, i)] = word;
       }
     }
@@ -157,10 +160,14 @@ export function buildPlan(c: LogicCircuit): ExecPlan {
   for (let i = 0; i < n0; i++) slot[i] = i;
   const free: number[] = [];
   let numSlots = n0;
-  const dst = new Int32Array(g), srcA = new Int32Array(g), srcB = new Int32Array(g);
-  const segOp: number[] = [], segStart: number[] = [];
+  const dst = new Int32Array(g),
+    srcA = new Int32Array(g),
+    srcB = new Int32Array(g);
+  const segOp: number[] = [],
+    segStart: number[] = [];
   order.forEach((gi, pos) => {
-    const x = c.a[gi] as number, y = c.b[gi] as number;
+    const x = c.a[gi] as number,
+      y = c.b[gi] as number;
     srcA[pos] = slot[x] as number;
     srcB[pos] = slot[y] as number;
     for (const v of x === y ? [x] : [x, y]) if (v >= n0 && lastUse[v] === pos) free.push(slot[v] as number);
@@ -207,97 +214,129 @@ export function runGatesJS(p: ExecPlan, mem: Int32Array, W: number): void {
     switch (segOp[s] as number) {
       case 0:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = 0;
         }
         break;
       case 1:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) & (mem[y + w] as number);
         }
         break;
       case 2:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) & ~(mem[y + w] as number);
         }
         break;
       case 3:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
-          for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number);
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = mem[x + w] as number;
         }
         break;
       case 4:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = ~(mem[x + w] as number) & (mem[y + w] as number);
         }
         break;
       case 5:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
-          for (let w = 0; w < W; w++) mem[d + w] = (mem[y + w] as number);
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
+          for (let w = 0; w < W; w++) mem[d + w] = mem[y + w] as number;
         }
         break;
       case 6:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) ^ (mem[y + w] as number);
         }
         break;
       case 7:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) | (mem[y + w] as number);
         }
         break;
       case 8:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = ~((mem[x + w] as number) | (mem[y + w] as number));
         }
         break;
       case 9:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = ~((mem[x + w] as number) ^ (mem[y + w] as number));
         }
         break;
       case 10:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = ~(mem[y + w] as number);
         }
         break;
       case 11:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = (mem[x + w] as number) | ~(mem[y + w] as number);
         }
         break;
       case 12:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = ~(mem[x + w] as number);
         }
         break;
       case 13:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = ~(mem[x + w] as number) | (mem[y + w] as number);
         }
         break;
       case 14:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = ~((mem[x + w] as number) & (mem[y + w] as number));
         }
         break;
       default:
         for (let g = start; g < end; g++) {
-          const d = (dst[g] as number) * W, x = (srcA[g] as number) * W, y = (srcB[g] as number) * W;
+          const d = (dst[g] as number) * W,
+            x = (srcA[g] as number) * W,
+            y = (srcB[g] as number) * W;
           for (let w = 0; w < W; w++) mem[d + w] = -1;
         }
         break;
@@ -309,7 +348,15 @@ export function runGatesJS(p: ExecPlan, mem: Int32Array, W: number): void {
  * Bit-sliced GroupSum: adds every output word (negated where the literal is) into per-class
  * counters of `planes` bit planes, then unpacks per-sample counts into `counts[(s0 + j)·k + c]`.
  */
-export function groupCounts(p: ExecPlan, mem: Int32Array, W: number, counts: Int32Array, s0: number, nSamples: number, planeBuf: Int32Array): void {
+export function groupCounts(
+  p: ExecPlan,
+  mem: Int32Array,
+  W: number,
+  counts: Int32Array,
+  s0: number,
+  nSamples: number,
+  planeBuf: Int32Array,
+): void {
   const { k, groupSize, planes, outSlot, outNeg } = p;
   for (let c = 0; c < k; c++) {
     planeBuf.fill(0, 0, planes * W);
@@ -326,7 +373,8 @@ export function groupCounts(p: ExecPlan, mem: Int32Array, W: number, counts: Int
       }
     }
     for (let j = 0; j < nSamples; j++) {
-      const w = j >> 5, bit = j & 31;
+      const w = j >> 5,
+        bit = j & 31;
       let v = 0;
       for (let q = 0; q < planes; q++) v += (((planeBuf[q * W + w] as number) >>> bit) & 1) << q;
       counts[(s0 + j) * k + c] = v;

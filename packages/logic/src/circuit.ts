@@ -35,12 +35,18 @@ export interface CompileOptions {
 
 /** Truth table `id` with input A negated. */
 function flipA(id: number): number {
-  const t00 = (id >> 3) & 1, t01 = (id >> 2) & 1, t10 = (id >> 1) & 1, t11 = id & 1;
+  const t00 = (id >> 3) & 1,
+    t01 = (id >> 2) & 1,
+    t10 = (id >> 1) & 1,
+    t11 = id & 1;
   return (t10 << 3) | (t11 << 2) | (t00 << 1) | t01;
 }
 /** Truth table `id` with input B negated. */
 function flipB(id: number): number {
-  const t00 = (id >> 3) & 1, t01 = (id >> 2) & 1, t10 = (id >> 1) & 1, t11 = id & 1;
+  const t00 = (id >> 3) & 1,
+    t01 = (id >> 2) & 1,
+    t10 = (id >> 1) & 1,
+    t11 = id & 1;
   return (t01 << 3) | (t00 << 2) | (t11 << 1) | t10;
 }
 
@@ -74,21 +80,44 @@ export function compileCircuit(net: LogicNet, options: CompileOptions = {}): Log
     return numInputs + ops.length; // node id of the new gate
   };
   const make = (op0: number, la0: number, lb0: number): number => {
-    let op = op0, la = la0, lb = lb0;
-    if (la & 1) { op = flipA(op); la ^= 1; }
-    if (lb & 1) { op = flipB(op); lb ^= 1; }
-    let na = la >> 1, nb = lb >> 1;
-    const t00 = (op >> 3) & 1, t01 = (op >> 2) & 1, t10 = (op >> 1) & 1, t11 = op & 1;
+    let op = op0,
+      la = la0,
+      lb = lb0;
+    if (la & 1) {
+      op = flipA(op);
+      la ^= 1;
+    }
+    if (lb & 1) {
+      op = flipB(op);
+      lb ^= 1;
+    }
+    let na = la >> 1,
+      nb = lb >> 1;
+    const t00 = (op >> 3) & 1,
+      t01 = (op >> 2) & 1,
+      t10 = (op >> 1) & 1,
+      t11 = op & 1;
     if (na === 0) return unary(t00, t01, lb);
     if (nb === 0) return unary(t00, t10, la);
     if (na === nb) return unary(t00, t11, la);
     let neg = 0;
-    if (t00 === 1) { op = 15 - op; neg = 1; }
+    if (t00 === 1) {
+      op = 15 - op;
+      neg = 1;
+    }
     if (op === 0) return neg;
     if (op === 3) return la ^ neg;
     if (op === 5) return lb ^ neg;
-    if (op === 4) { op = 2; const t = na; na = nb; nb = t; }
-    else if (op !== 2 && na > nb) { const t = na; na = nb; nb = t; }
+    if (op === 4) {
+      op = 2;
+      const t = na;
+      na = nb;
+      nb = t;
+    } else if (op !== 2 && na > nb) {
+      const t = na;
+      na = nb;
+      nb = t;
+    }
     const key = (op * 0x100000 + na) * 0x100000 + nb;
     let node = table.get(key);
     if (node === undefined) {
@@ -132,13 +161,16 @@ export function removeDeadGates(c: LogicCircuit): LogicCircuit {
   for (const lit of c.outputs) if (lit >> 1 >= n0) live[(lit >> 1) - n0] = 1;
   for (let i = g - 1; i >= 0; i--) {
     if (!live[i]) continue;
-    const x = c.a[i] as number, y = c.b[i] as number;
+    const x = c.a[i] as number,
+      y = c.b[i] as number;
     if (x >= n0) live[x - n0] = 1;
     if (y >= n0) live[y - n0] = 1;
   }
   const map = new Int32Array(n0 + g);
   for (let i = 0; i < n0; i++) map[i] = i;
-  const ops: number[] = [], as: number[] = [], bs: number[] = [];
+  const ops: number[] = [],
+    as: number[] = [],
+    bs: number[] = [];
   for (let i = 0; i < g; i++) {
     if (!live[i]) continue;
     map[n0 + i] = n0 + ops.length;
@@ -195,20 +227,34 @@ export function circuitFromJSON(json: LogicCircuitJSON | string): LogicCircuit {
   } catch (e) {
     throw new RelaxError(op, "json", "valid JSON text", (e as Error).message);
   }
-  if (!d || d.format !== "relax-logic-circuit" || d.version !== 1) throw new RelaxError(op, "json.format", "'relax-logic-circuit' version 1", describe(d && d.format));
-  if (!Number.isInteger(d.numInputs) || d.numInputs < 1) throw new RelaxError(op, "json.numInputs", "an integer >= 1", describe(d.numInputs));
+  if (!d || d.format !== "relax-logic-circuit" || d.version !== 1)
+    throw new RelaxError(op, "json.format", "'relax-logic-circuit' version 1", describe(d && d.format));
+  if (!Number.isInteger(d.numInputs) || d.numInputs < 1)
+    throw new RelaxError(op, "json.numInputs", "an integer >= 1", describe(d.numInputs));
   if (!Array.isArray(d.gates) || !Array.isArray(d.outputs)) throw new RelaxError(op, "json.gates", "arrays gates and outputs", "missing");
   const n0 = d.numInputs + 1;
   d.gates.forEach((gt, i) => {
-    if (!Array.isArray(gt) || gt.length !== 3 || !gt.every(Number.isInteger) || gt[0] < 0 || gt[0] > 15 || gt[1] < 0 || gt[2] < 0 || gt[1] >= n0 + i || gt[2] >= n0 + i) {
+    if (
+      !Array.isArray(gt) ||
+      gt.length !== 3 ||
+      !gt.every(Number.isInteger) ||
+      gt[0] < 0 ||
+      gt[0] > 15 ||
+      gt[1] < 0 ||
+      gt[2] < 0 ||
+      gt[1] >= n0 + i ||
+      gt[2] >= n0 + i
+    ) {
       throw new RelaxError(op, `json.gates[${i}]`, `[op in 0..15, a, b] reading earlier nodes (< ${n0 + i})`, describe(gt));
     }
   });
   const nodes = n0 + d.gates.length;
   d.outputs.forEach((l, i) => {
-    if (!Number.isInteger(l) || l < 0 || l >> 1 >= nodes) throw new RelaxError(op, `json.outputs[${i}]`, `a literal < ${2 * nodes}`, describe(l));
+    if (!Number.isInteger(l) || l < 0 || l >> 1 >= nodes)
+      throw new RelaxError(op, `json.outputs[${i}]`, `a literal < ${2 * nodes}`, describe(l));
   });
-  if (!Number.isInteger(d.k) || d.k < 1 || d.outputs.length % d.k !== 0) throw new RelaxError(op, "json.k", `a divisor of ${d.outputs.length}`, describe(d.k));
+  if (!Number.isInteger(d.k) || d.k < 1 || d.outputs.length % d.k !== 0)
+    throw new RelaxError(op, "json.k", `a divisor of ${d.outputs.length}`, describe(d.k));
   return {
     numInputs: d.numInputs,
     ops: Uint8Array.from(d.gates.map((g) => g[0])),

@@ -32,7 +32,8 @@ export class CompiledLogicNet {
 
   constructor(circuit: LogicCircuit, backend: BitBackend = wasmSimdSupported() ? "wasm" : "js") {
     if (backend !== "js" && backend !== "wasm") throw new RelaxError("CompiledLogicNet", "backend", "'js' or 'wasm'", describe(backend));
-    if (backend === "wasm" && !wasmSimdSupported()) throw new RelaxError("CompiledLogicNet", "backend", "'js' (WebAssembly SIMD is not available here)", "'wasm'");
+    if (backend === "wasm" && !wasmSimdSupported())
+      throw new RelaxError("CompiledLogicNet", "backend", "'js' (WebAssembly SIMD is not available here)", "'wasm'");
     this.circuit = circuit;
     this.plan = buildPlan(circuit);
     this.backend = backend;

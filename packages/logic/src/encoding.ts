@@ -70,7 +70,8 @@ export class InputEncoder {
 }
 
 function evenEdges(op: string, count: number, min: number, max: number): number[] {
-  if (!(Number.isFinite(min) && Number.isFinite(max) && max > min)) throw new RelaxError(op, "max", `a finite number > min (${min})`, describe(max));
+  if (!(Number.isFinite(min) && Number.isFinite(max) && max > min))
+    throw new RelaxError(op, "max", `a finite number > min (${min})`, describe(max));
   return Array.from({ length: count }, (_, t) => min + ((max - min) * (t + 1)) / (count + 1));
 }
 

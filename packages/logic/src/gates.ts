@@ -83,22 +83,38 @@ export function relaxedGateGrad(id: number, a: number, b: number): [number, numb
 /** Boolean gate `id` applied bitwise to two 32-bit words (Int32 semantics). */
 export function gateBits(id: number, a: number, b: number): number {
   switch (id) {
-    case 0: return 0;
-    case 1: return a & b;
-    case 2: return a & ~b;
-    case 3: return a;
-    case 4: return ~a & b;
-    case 5: return b;
-    case 6: return a ^ b;
-    case 7: return a | b;
-    case 8: return ~(a | b);
-    case 9: return ~(a ^ b);
-    case 10: return ~b;
-    case 11: return a | ~b;
-    case 12: return ~a;
-    case 13: return ~a | b;
-    case 14: return ~(a & b);
-    default: return -1;
+    case 0:
+      return 0;
+    case 1:
+      return a & b;
+    case 2:
+      return a & ~b;
+    case 3:
+      return a;
+    case 4:
+      return ~a & b;
+    case 5:
+      return b;
+    case 6:
+      return a ^ b;
+    case 7:
+      return a | b;
+    case 8:
+      return ~(a | b);
+    case 9:
+      return ~(a ^ b);
+    case 10:
+      return ~b;
+    case 11:
+      return a | ~b;
+    case 12:
+      return ~a;
+    case 13:
+      return ~a | b;
+    case 14:
+      return ~(a & b);
+    default:
+      return -1;
   }
 }
 

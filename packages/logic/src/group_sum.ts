@@ -117,6 +117,16 @@ registerFusedGradient<RelaxGroupSumAttrs>({
   kernelName: RelaxGroupSum,
   inputsToSave: ["x"],
   gradFunc: ([dy], [x], attrs) => ({
-    x: () => runFusedKernel<tf.Tensor>(RelaxGroupSumGrad, { dy: dy! }, { k: attrs.k, tau: attrs.tau, featureMajor: attrs.featureMajor ?? false, n: (attrs.featureMajor ? x!.shape[0] : x!.shape[1]) as number }),
+    x: () =>
+      runFusedKernel<tf.Tensor>(
+        RelaxGroupSumGrad,
+        { dy: dy! },
+        {
+          k: attrs.k,
+          tau: attrs.tau,
+          featureMajor: attrs.featureMajor ?? false,
+          n: (attrs.featureMajor ? x!.shape[0] : x!.shape[1]) as number,
+        },
+      ),
   }),
 });

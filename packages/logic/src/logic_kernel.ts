@@ -131,8 +131,13 @@ export function logicForwardFM(X: Float32Array, B: number, a: Int32Array, b: Int
   const Y = new Float32Array(outDim * B);
   for (let j = 0; j < outDim; j++) {
     const q = 4 * j;
-    const c0 = c[q] as number, c1 = c[q + 1] as number, c2 = c[q + 2] as number, c3 = c[q + 3] as number;
-    const xa = (a[j] as number) * B, xb = (b[j] as number) * B, yo = j * B;
+    const c0 = c[q] as number,
+      c1 = c[q + 1] as number,
+      c2 = c[q + 2] as number,
+      c3 = c[q + 3] as number;
+    const xa = (a[j] as number) * B,
+      xb = (b[j] as number) * B,
+      yo = j * B;
     for (let r = 0; r < B; r++) {
       const av = X[xa + r] as number;
       Y[yo + r] = c0 + c1 * av + (c2 + c3 * av) * (X[xb + r] as number);
@@ -161,13 +166,21 @@ export function logicBackwardFM(
   const S = new Float64Array(outDim * 4);
   for (let j = 0; j < outDim; j++) {
     const q = 4 * j;
-    const c1 = (c[q + 1] as number) * gradFactor, c2 = (c[q + 2] as number) * gradFactor, c3 = (c[q + 3] as number) * gradFactor;
-    const xa = (a[j] as number) * B, xb = (b[j] as number) * B, yo = j * B;
+    const c1 = (c[q + 1] as number) * gradFactor,
+      c2 = (c[q + 2] as number) * gradFactor,
+      c3 = (c[q + 3] as number) * gradFactor;
+    const xa = (a[j] as number) * B,
+      xb = (b[j] as number) * B,
+      yo = j * B;
     if (train) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let r = 0; r < B; r++) {
         const g = dY[yo + r] as number;
-        const av = X[xa + r] as number, bv = X[xb + r] as number;
+        const av = X[xa + r] as number,
+          bv = X[xb + r] as number;
         dX[xa + r] += g * (c1 + c3 * bv);
         dX[xb + r] += g * (c2 + c3 * av);
         const ga = g * av;
@@ -198,7 +211,10 @@ export function logitGradFromStats(S: Float64Array, p: ArrayLike<number>, outDim
   const dp = new Float64Array(NUM_GATES);
   for (let j = 0; j < outDim; j++) {
     const o = j * NUM_GATES;
-    const s0 = S[4 * j] as number, s1 = S[4 * j + 1] as number, s2 = S[4 * j + 2] as number, s3 = S[4 * j + 3] as number;
+    const s0 = S[4 * j] as number,
+      s1 = S[4 * j + 1] as number,
+      s2 = S[4 * j + 2] as number,
+      s3 = S[4 * j + 3] as number;
     let dot = 0;
     for (let i = 0; i < NUM_GATES; i++) {
       const v = (m[4 * i] as number) * s0 + (m[4 * i + 1] as number) * s1 + (m[4 * i + 2] as number) * s2 + (m[4 * i + 3] as number) * s3;
@@ -211,7 +227,12 @@ export function logitGradFromStats(S: Float64Array, p: ArrayLike<number>, outDim
 }
 
 /** Forward of {@link RelaxLogicLayer} on host arrays, in the layouts the attributes name. */
-export function logicLayerForwardHost(x: Float32Array, xShape: number[], logits: Float32Array, attrs: RelaxLogicLayerAttrs): { values: Float32Array; shape: number[] } {
+export function logicLayerForwardHost(
+  x: Float32Array,
+  xShape: number[],
+  logits: Float32Array,
+  attrs: RelaxLogicLayerAttrs,
+): { values: Float32Array; shape: number[] } {
   const a = toInt32(attrs.a);
   const b = toInt32(attrs.b);
   const outDim = a.length;
@@ -256,7 +277,13 @@ export function logicLayerBackwardHost(
 /** The two gradient kernels share one backward pass: results cached per `dy` buffer. */
 const backwardCache = new WeakMap<object, { x: object; logits: object; dx: Float32Array; dlogits: Float32Array }>();
 
-function backwardCached(x: Float32Array, xShape: number[], logits: Float32Array, dy: Float32Array, attrs: RelaxLogicLayerAttrs): { dx: Float32Array; dlogits: Float32Array } {
+function backwardCached(
+  x: Float32Array,
+  xShape: number[],
+  logits: Float32Array,
+  dy: Float32Array,
+  attrs: RelaxLogicLayerAttrs,
+): { dx: Float32Array; dlogits: Float32Array } {
   const hit = backwardCache.get(dy);
   if (hit && hit.logits === logits && hit.x === x) {
     backwardCache.delete(dy);
@@ -267,7 +294,9 @@ function backwardCached(x: Float32Array, xShape: number[], logits: Float32Array,
   return r;
 }
 
-registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayer, ({ x, logits }, attrs) => logicLayerForwardHost(x!.values, x!.shape, logits!.values, attrs));
+registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayer, ({ x, logits }, attrs) =>
+  logicLayerForwardHost(x!.values, x!.shape, logits!.values, attrs),
+);
 
 registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayerGradX, ({ x, logits, dy }, attrs) => ({
   values: backwardCached(x!.values, x!.shape, logits!.values, dy!.values, attrs).dx,

@@ -116,9 +116,11 @@ export class LogicLayer {
     const connections = assertOneOf(op, "connections", options.connections ?? "random", CONNECTION_METHODS);
     const init = assertOneOf(op, "init", options.init ?? "gaussian", LOGIC_INITS);
     const gradFactor = options.gradFactor ?? 1;
-    if (typeof gradFactor !== "number" || !Number.isFinite(gradFactor)) throw new RelaxError(op, "gradFactor", "a finite number", describe(gradFactor));
+    if (typeof gradFactor !== "number" || !Number.isFinite(gradFactor))
+      throw new RelaxError(op, "gradFactor", "a finite number", describe(gradFactor));
     const residualLogit = options.residualLogit ?? DEFAULT_RESIDUAL_LOGIT;
-    if (typeof residualLogit !== "number" || !Number.isFinite(residualLogit)) throw new RelaxError(op, "residualLogit", "a finite number", describe(residualLogit));
+    if (typeof residualLogit !== "number" || !Number.isFinite(residualLogit))
+      throw new RelaxError(op, "residualLogit", "a finite number", describe(residualLogit));
     const seed = options.seed ?? randomSeed();
     if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RelaxError(op, "seed", "a finite number", describe(seed));
     const { a, b } = makeConnections(inDim, outDim, connections, seed);
@@ -150,7 +152,8 @@ export class LogicLayer {
     if (weights == null || typeof weights !== "object") throw new RelaxError(op, "weights", "{ a, b, logits }", describe(weights));
     const a = toIndexArray(op, "a", weights.a);
     const b = toIndexArray(op, "b", weights.b);
-    if (a.length !== b.length || a.length === 0) throw new RelaxError(op, "b", `the same non-zero length as a (${a.length})`, String(b.length));
+    if (a.length !== b.length || a.length === 0)
+      throw new RelaxError(op, "b", `the same non-zero length as a (${a.length})`, String(b.length));
     const outDim = a.length;
     let inDim = weights.inDim;
     if (inDim === undefined) {
@@ -163,7 +166,8 @@ export class LogicLayer {
     let flat: Float32Array;
     const lg = weights.logits;
     if (lg instanceof tf.Tensor) {
-      if (lg.rank !== 2 || lg.shape[0] !== outDim || lg.shape[1] !== NUM_GATES) throw new RelaxError(op, "logits", `[${outDim}, 16]`, describe(lg));
+      if (lg.rank !== 2 || lg.shape[0] !== outDim || lg.shape[1] !== NUM_GATES)
+        throw new RelaxError(op, "logits", `[${outDim}, 16]`, describe(lg));
       flat = Float32Array.from(lg.dataSync());
     } else if (Array.isArray(lg) && Array.isArray(lg[0])) {
       const rows = lg as number[][];
@@ -172,17 +176,20 @@ export class LogicLayer {
       }
       flat = Float32Array.from(rows.flat());
     } else if (lg instanceof Float32Array || Array.isArray(lg)) {
-      if (lg.length !== outDim * NUM_GATES) throw new RelaxError(op, "logits", `${outDim * NUM_GATES} numbers ([${outDim}, 16])`, `${lg.length}`);
+      if (lg.length !== outDim * NUM_GATES)
+        throw new RelaxError(op, "logits", `${outDim * NUM_GATES} numbers ([${outDim}, 16])`, `${lg.length}`);
       flat = Float32Array.from(lg as ArrayLike<number>);
     } else {
       throw new RelaxError(op, "logits", "[outDim, 16] numbers or a tensor", describe(lg));
     }
     for (let i = 0; i < flat.length; i++) {
-      if (!Number.isFinite(flat[i] as number)) throw new RelaxError(op, "logits", "finite numbers", `${describe(flat[i])} at flat index ${i}`);
+      if (!Number.isFinite(flat[i] as number))
+        throw new RelaxError(op, "logits", "finite numbers", `${describe(flat[i])} at flat index ${i}`);
     }
     const layer = Object.create(LogicLayer.prototype) as LogicLayer;
     const gradFactor = weights.gradFactor ?? 1;
-    if (typeof gradFactor !== "number" || !Number.isFinite(gradFactor)) throw new RelaxError(op, "gradFactor", "a finite number", describe(gradFactor));
+    if (typeof gradFactor !== "number" || !Number.isFinite(gradFactor))
+      throw new RelaxError(op, "gradFactor", "a finite number", describe(gradFactor));
     Object.assign(layer, {
       inDim,
       outDim,

@@ -1,5 +1,15 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, RelaxGroupSum, RelaxLogicLayer, useFused, assertFinite, assertOneOf, assertRank, describe, toFloatTensor } from "@relax/core";
+import {
+  RelaxError,
+  RelaxGroupSum,
+  RelaxLogicLayer,
+  useFused,
+  assertFinite,
+  assertOneOf,
+  assertRank,
+  describe,
+  toFloatTensor,
+} from "@relax/core";
 import { base64ToBytes, bytesToBase64 } from "./base64.js";
 import { NUM_GATES } from "./gates.js";
 import { GroupSum } from "./group_sum.js";
@@ -51,14 +61,16 @@ export class LogicNet {
 
   constructor(modules: (LogicLayer | GroupSum)[]) {
     const op = "LogicNet";
-    if (!Array.isArray(modules) || modules.length === 0) throw new RelaxError(op, "modules", "a non-empty array of LogicLayer (and a final GroupSum)", describe(modules));
+    if (!Array.isArray(modules) || modules.length === 0)
+      throw new RelaxError(op, "modules", "a non-empty array of LogicLayer (and a final GroupSum)", describe(modules));
     const layers: LogicLayer[] = [];
     let head: GroupSum | null = null;
     modules.forEach((m, i) => {
       if (m instanceof LogicLayer) {
         if (head) throw new RelaxError(op, `modules[${i}]`, "no layer after the GroupSum head", "a LogicLayer");
         const prev = layers[layers.length - 1];
-        if (prev && prev.outDim !== m.inDim) throw new RelaxError(op, `modules[${i}].inDim`, `${prev.outDim} (the previous layer's outDim)`, String(m.inDim));
+        if (prev && prev.outDim !== m.inDim)
+          throw new RelaxError(op, `modules[${i}].inDim`, `${prev.outDim} (the previous layer's outDim)`, String(m.inDim));
         layers.push(m);
       } else if (m instanceof GroupSum) {
         if (head) throw new RelaxError(op, `modules[${i}]`, "at most one GroupSum", "a second GroupSum");
@@ -70,7 +82,8 @@ export class LogicNet {
     if (layers.length === 0) throw new RelaxError(op, "modules", "at least one LogicLayer", "none");
     const last = layers[layers.length - 1] as LogicLayer;
     const h = head as GroupSum | null;
-    if (h && last.outDim % h.k !== 0) throw new RelaxError(op, "GroupSum.k", `a divisor of the last layer width ${last.outDim}`, String(h.k));
+    if (h && last.outDim % h.k !== 0)
+      throw new RelaxError(op, "GroupSum.k", `a divisor of the last layer width ${last.outDim}`, String(h.k));
     this.layers = layers;
     this.head = h;
   }
@@ -110,9 +123,17 @@ export class LogicNet {
     const mode = assertOneOf("LogicNet.forward", "mode", options.mode ?? "train", LOGIC_MODES);
     // Whole-net kernel: activations stay in WASM memory, no per-layer tensors.
     const head = this.head;
-    if (useFused(RelaxLogicNet) && wasmNetSupported(this.layers.length) && (this.layers[this.layers.length - 1] as LogicLayer).outDim % head.k === 0) {
+    if (
+      useFused(RelaxLogicNet) &&
+      wasmNetSupported(this.layers.length) &&
+      (this.layers[this.layers.length - 1] as LogicLayer).outDim % head.k === 0
+    ) {
       const layers = this.layers.map((l) => ({ a: l.a, b: l.b, gradFactor: l.gradFactor }));
-      return runLogicNetKernel(xt, this.layers.map((l) => l.logits), { layers, mode, k: head.k, tau: head.tau });
+      return runLogicNetKernel(
+        xt,
+        this.layers.map((l) => l.logits),
+        { layers, mode, k: head.k, tau: head.tau },
+      );
     }
     // Fused per-layer path: layers chained feature-major ([features, batch]), no transposes between them.
     let h = xt as tf.Tensor2D;
@@ -180,7 +201,8 @@ export class LogicNet {
       }
     }
     const d = data as Partial<LogicNetJSON> | null;
-    if (!d || typeof d !== "object" || d.format !== "relax-logic-net") throw new RelaxError(op, "json.format", "'relax-logic-net'", describe(d && (d as { format?: unknown }).format));
+    if (!d || typeof d !== "object" || d.format !== "relax-logic-net")
+      throw new RelaxError(op, "json.format", "'relax-logic-net'", describe(d && (d as { format?: unknown }).format));
     if (d.version !== 1) throw new RelaxError(op, "json.version", "1", describe(d.version));
     if (!Array.isArray(d.layers) || d.layers.length === 0) throw new RelaxError(op, "json.layers", "a non-empty array", describe(d.layers));
     const modules: (LogicLayer | GroupSum)[] = [];
@@ -193,7 +215,13 @@ export class LogicNet {
         }
         const decode = (key: "a" | "b" | "logits", count: number): Uint8Array => {
           const bytes = base64ToBytes(l[key]);
-          if (!bytes || bytes.length !== count * 4) throw new RelaxError(op, `${where}.${key}`, `base64 of ${count} 4-byte values`, bytes ? `${bytes.length} bytes` : "malformed base64");
+          if (!bytes || bytes.length !== count * 4)
+            throw new RelaxError(
+              op,
+              `${where}.${key}`,
+              `base64 of ${count} 4-byte values`,
+              bytes ? `${bytes.length} bytes` : "malformed base64",
+            );
           return bytes;
         };
         const a = new Int32Array(decode("a", l.outDim).buffer);

@@ -8,7 +8,14 @@
  * Kernel names are declared in @relax/core (`RelaxLogicNet`, `RelaxLogicNetGrad`).
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import { RelaxLogicNet, RelaxLogicNetGrad, registerFusedGradient, registerHostKernel, runFusedKernel, type RelaxLogicNetAttrs } from "@relax/core";
+import {
+  RelaxLogicNet,
+  RelaxLogicNetGrad,
+  registerFusedGradient,
+  registerHostKernel,
+  runFusedKernel,
+  type RelaxLogicNetAttrs,
+} from "@relax/core";
 import { NUM_GATES } from "./gates.js";
 import { logicBackwardFM, logicForwardFM, logitGradFromStats, probsAndCoefficients, transpose2d } from "./logic_kernel.js";
 import { logicNetBackwardWasm, logicNetForwardWasm, type NetLayerArgs } from "./wasm_layer.js";
@@ -54,7 +61,15 @@ export function netForwardJS(xFM: Float32Array, B: number, layers: readonly NetL
   return out;
 }
 /** JS fallback of the whole-net backward: input gradient (feature-major) and logit gradients. */
-export function netBackwardJS(xFM: Float32Array, B: number, inDim: number, layers: readonly NetLayerArgs[], k: number, tau: number, dy: Float32Array): { dX: Float32Array; dlogits: Float32Array[] } {
+export function netBackwardJS(
+  xFM: Float32Array,
+  B: number,
+  inDim: number,
+  layers: readonly NetLayerArgs[],
+  k: number,
+  tau: number,
+  dy: Float32Array,
+): { dX: Float32Array; dlogits: Float32Array[] } {
   const acts = netActivationsJS(xFM, B, layers);
   const L = layers.length;
   const n = (layers[L - 1] as NetLayerArgs).a.length;
@@ -85,7 +100,9 @@ registerHostKernel<RelaxLogicNetAttrs & { which: number }>(RelaxLogicNetGrad, (i
     const logitValues = attrs.layers.map((_, i) => inputs[`z${i}`]!.values as Float32Array);
     const xFM = transpose2d(x.values, batch, inDim);
     const args = layerArgs(attrs, logitValues);
-    const r = logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, out, dy) ?? netBackwardJS(xFM, batch, inDim, args, attrs.k, attrs.tau, dy);
+    const r =
+      logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, out, dy) ??
+      netBackwardJS(xFM, batch, inDim, args, attrs.k, attrs.tau, dy);
     hit = { out, dX: transpose2d(r.dX, inDim, batch), dlogits: r.dlogits };
     gradCache.set(dy, hit);
   }

@@ -5,33 +5,105 @@
  */
 import { iconst, section, simd, str, uleb } from "./wasm_simd.js";
 
-const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+const I32 = 0x7f,
+  F32 = 0x7d,
+  V128 = 0x7b;
 const lget = (i: number): number[] => [0x20, ...uleb(i)];
 const lset = (i: number): number[] => [0x21, ...uleb(i)];
-const ADD = [0x6a], LT_U = [0x49];
+const ADD = [0x6a],
+  LT_U = [0x49];
 const vloadAt = [...simd(0x00), 4, 0];
 const vstoreAt = [...simd(0x0b), 4, 0];
-const FADD = simd(0xe4), FSUB = simd(0xe5), FMUL = simd(0xe6), FDIV = simd(0xe7), FSQRT = simd(0xe3), FSPLAT = simd(0x13);
+const FADD = simd(0xe4),
+  FSUB = simd(0xe5),
+  FMUL = simd(0xe6),
+  FDIV = simd(0xe7),
+  FSQRT = simd(0xe3),
+  FSPLAT = simd(0x13);
 
 /** adam(p, g, m, v, pEnd, b1, 1−b1, b2, 1−b2, stepSize, 1/√bc2, eps): p −= step·m / (√v/√bc2 + eps). */
 function adamBody(): number[] {
-  const P = 0, G = 1, M = 2, V = 3, END = 4, OFF = 12;
-  const B1 = 13, OB1 = 14, B2 = 15, OB2 = 16, ST = 17, ISB = 18, EPS = 19, GV = 20, MV = 21, VV = 22;
+  const P = 0,
+    G = 1,
+    M = 2,
+    V = 3,
+    END = 4,
+    OFF = 12;
+  const B1 = 13,
+    OB1 = 14,
+    B2 = 15,
+    OB2 = 16,
+    ST = 17,
+    ISB = 18,
+    EPS = 19,
+    GV = 20,
+    MV = 21,
+    VV = 22;
   const at = (base: number): number[] => [...lget(base), ...lget(OFF), ...ADD];
   const code: number[] = [];
   for (let i = 0; i < 7; i++) code.push(...lget(5 + i), ...FSPLAT, ...lset(B1 + i));
   code.push(
-    ...iconst(0), ...lset(OFF),
-    0x03, 0x40,
-    ...at(G), ...vloadAt, ...lset(GV),
-    ...at(M), ...lget(B1), ...at(M), ...vloadAt, ...FMUL, ...lget(OB1), ...lget(GV), ...FMUL, ...FADD, 0x22, ...uleb(MV), ...vstoreAt,
-    ...at(V), ...lget(B2), ...at(V), ...vloadAt, ...FMUL, ...lget(OB2), ...lget(GV), ...lget(GV), ...FMUL, ...FMUL, ...FADD, 0x22, ...uleb(VV), ...vstoreAt,
-    ...at(P), ...at(P), ...vloadAt,
-    ...lget(ST), ...lget(MV), ...FMUL,
-    ...lget(VV), ...FSQRT, ...lget(ISB), ...FMUL, ...lget(EPS), ...FADD, ...FDIV,
-    ...FSUB, ...vstoreAt,
-    ...lget(OFF), ...iconst(16), ...ADD, 0x22, ...uleb(OFF), ...lget(P), ...ADD, ...lget(END), ...LT_U, 0x0d, 0,
-    0x0b, 0x0b,
+    ...iconst(0),
+    ...lset(OFF),
+    0x03,
+    0x40,
+    ...at(G),
+    ...vloadAt,
+    ...lset(GV),
+    ...at(M),
+    ...lget(B1),
+    ...at(M),
+    ...vloadAt,
+    ...FMUL,
+    ...lget(OB1),
+    ...lget(GV),
+    ...FMUL,
+    ...FADD,
+    0x22,
+    ...uleb(MV),
+    ...vstoreAt,
+    ...at(V),
+    ...lget(B2),
+    ...at(V),
+    ...vloadAt,
+    ...FMUL,
+    ...lget(OB2),
+    ...lget(GV),
+    ...lget(GV),
+    ...FMUL,
+    ...FMUL,
+    ...FADD,
+    0x22,
+    ...uleb(VV),
+    ...vstoreAt,
+    ...at(P),
+    ...at(P),
+    ...vloadAt,
+    ...lget(ST),
+    ...lget(MV),
+    ...FMUL,
+    ...lget(VV),
+    ...FSQRT,
+    ...lget(ISB),
+    ...FMUL,
+    ...lget(EPS),
+    ...FADD,
+    ...FDIV,
+    ...FSUB,
+    ...vstoreAt,
+    ...lget(OFF),
+    ...iconst(16),
+    ...ADD,
+    0x22,
+    ...uleb(OFF),
+    ...lget(P),
+    ...ADD,
+    ...lget(END),
+    ...LT_U,
+    0x0d,
+    0,
+    0x0b,
+    0x0b,
   );
   const locals = [2, 1, I32, 10, V128];
   return [...uleb(locals.length + code.length), ...locals, ...code];
@@ -41,7 +113,14 @@ function adamBody(): number[] {
 export function assembleAdamModule(): Uint8Array<ArrayBuffer> {
   const types = [1, 0x60, 12, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, 0];
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
     ...section(1, types),
     ...section(3, [1, 0]),
     ...section(5, [1, 0, 1]),
@@ -63,7 +142,20 @@ function getAdamModule(): WebAssembly.Module | null {
   return adamModule;
 }
 
-type AdamFn = (p: number, g: number, m: number, v: number, end: number, b1: number, omb1: number, b2: number, omb2: number, step: number, isb: number, eps: number) => void;
+type AdamFn = (
+  p: number,
+  g: number,
+  m: number,
+  v: number,
+  end: number,
+  b1: number,
+  omb1: number,
+  b2: number,
+  omb2: number,
+  step: number,
+  isb: number,
+  eps: number,
+) => void;
 
 /** One optimizer's WASM Adam state: per variable a region `[θ | g | m | v]` (each padded to 4 floats). */
 export class WasmAdamState {
@@ -85,7 +177,16 @@ export class WasmAdamState {
   }
 
   /** Updates θ (returns the new values); m, v of `name` start at 0 on first use or when the size changes. */
-  step(name: string, theta: Float32Array, g: Float32Array, b1: number, b2: number, stepSize: number, sqrtBc2: number, eps: number): Float32Array {
+  step(
+    name: string,
+    theta: Float32Array,
+    g: Float32Array,
+    b1: number,
+    b2: number,
+    stepSize: number,
+    sqrtBc2: number,
+    eps: number,
+  ): Float32Array {
     const n = theta.length;
     const n4 = Math.ceil(n / 4) * 4;
     let r = this.regions.get(name);

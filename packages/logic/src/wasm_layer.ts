@@ -12,13 +12,15 @@ const I32 = 0x7f;
 const V128 = 0x7b;
 const lget = (i: number): number[] => [0x20, ...uleb(i)];
 const lset = (i: number): number[] => [0x21, ...uleb(i)];
-const ADD = [0x6a], LT_U = [0x49];
+const ADD = [0x6a],
+  LT_U = [0x49];
 const i32load = (off: number): number[] => [0x28, 2, ...uleb(off)];
 const f32splat = (off: number): number[] => [0x2a, 2, ...uleb(off), ...simd(0x13)];
 const vload = [...simd(0x00), 4, 0];
 const vstore = [...simd(0x0b), 4, 0];
 const vstoreOff = (off: number): number[] => [...simd(0x0b), 4, ...uleb(off)];
-const FADD = simd(0xe4), FMUL = simd(0xe6);
+const FADD = simd(0xe4),
+  FMUL = simd(0xe6);
 const VZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 
 function body(nI32: number, nV128: number, code: number[]): number[] {
@@ -28,28 +30,96 @@ function body(nI32: number, nV128: number, code: number[]): number[] {
 
 /** fwd(y, ab, c, abEnd, Bbytes): ab = absolute byte addresses (A row, B row) per neuron, c = 4 f32 per neuron. */
 function fwdBody(): number[] {
-  const Y = 0, AB = 1, C = 2, END = 3, BB = 4, XA = 5, XB = 6, R = 7, C0 = 8, C1 = 9, C2 = 10, C3 = 11, AV = 12;
+  const Y = 0,
+    AB = 1,
+    C = 2,
+    END = 3,
+    BB = 4,
+    XA = 5,
+    XB = 6,
+    R = 7,
+    C0 = 8,
+    C1 = 9,
+    C2 = 10,
+    C3 = 11,
+    AV = 12;
   const code = [
-    0x03, 0x40,
-    ...lget(AB), ...i32load(0), ...lset(XA),
-    ...lget(AB), ...i32load(4), ...lset(XB),
-    ...lget(C), ...f32splat(0), ...lset(C0),
-    ...lget(C), ...f32splat(4), ...lset(C1),
-    ...lget(C), ...f32splat(8), ...lset(C2),
-    ...lget(C), ...f32splat(12), ...lset(C3),
-    ...iconst(0), ...lset(R),
-    0x03, 0x40,
-    ...lget(Y), ...lget(R), ...ADD,
-    ...lget(XA), ...lget(R), ...ADD, ...vload, ...lset(AV),
-    ...lget(C0), ...lget(C1), ...lget(AV), ...FMUL, ...FADD,
-    ...lget(C2), ...lget(C3), ...lget(AV), ...FMUL, ...FADD,
-    ...lget(XB), ...lget(R), ...ADD, ...vload, ...FMUL, ...FADD,
+    0x03,
+    0x40,
+    ...lget(AB),
+    ...i32load(0),
+    ...lset(XA),
+    ...lget(AB),
+    ...i32load(4),
+    ...lset(XB),
+    ...lget(C),
+    ...f32splat(0),
+    ...lset(C0),
+    ...lget(C),
+    ...f32splat(4),
+    ...lset(C1),
+    ...lget(C),
+    ...f32splat(8),
+    ...lset(C2),
+    ...lget(C),
+    ...f32splat(12),
+    ...lset(C3),
+    ...iconst(0),
+    ...lset(R),
+    0x03,
+    0x40,
+    ...lget(Y),
+    ...lget(R),
+    ...ADD,
+    ...lget(XA),
+    ...lget(R),
+    ...ADD,
+    ...vload,
+    ...lset(AV),
+    ...lget(C0),
+    ...lget(C1),
+    ...lget(AV),
+    ...FMUL,
+    ...FADD,
+    ...lget(C2),
+    ...lget(C3),
+    ...lget(AV),
+    ...FMUL,
+    ...FADD,
+    ...lget(XB),
+    ...lget(R),
+    ...ADD,
+    ...vload,
+    ...FMUL,
+    ...FADD,
     ...vstore,
-    ...lget(R), ...iconst(16), ...ADD, 0x22, ...uleb(R), ...lget(BB), ...LT_U, 0x0d, 0,
+    ...lget(R),
+    ...iconst(16),
+    ...ADD,
+    0x22,
+    ...uleb(R),
+    ...lget(BB),
+    ...LT_U,
+    0x0d,
+    0,
     0x0b,
-    ...lget(Y), ...lget(BB), ...ADD, ...lset(Y),
-    ...lget(C), ...iconst(16), ...ADD, ...lset(C),
-    ...lget(AB), ...iconst(8), ...ADD, 0x22, ...uleb(AB), ...lget(END), ...LT_U, 0x0d, 0,
+    ...lget(Y),
+    ...lget(BB),
+    ...ADD,
+    ...lset(Y),
+    ...lget(C),
+    ...iconst(16),
+    ...ADD,
+    ...lset(C),
+    ...lget(AB),
+    ...iconst(8),
+    ...ADD,
+    0x22,
+    ...uleb(AB),
+    ...lget(END),
+    ...LT_U,
+    0x0d,
+    0,
     0x0b,
     0x0b,
   ];
@@ -62,72 +132,241 @@ function fwdBody(): number[] {
  * logit gradients per neuron, computed from the statistics without leaving the kernel.
  */
 function bwdBody(): number[] {
-  const DY = 0, AB = 1, CG = 2, END = 3, BB = 4, DELTA = 5, S = 6, XA = 8, XB = 9, R = 10, DA = 11, DB = 12;
-  const PP = 7, C1 = 13, C2 = 14, C3 = 15, G = 16, AV = 17, BV = 18, S0 = 19, S1 = 20, S2 = 21, S3 = 22, GA = 23, T0 = 24, DP0 = 25, P0 = 29;
+  const DY = 0,
+    AB = 1,
+    CG = 2,
+    END = 3,
+    BB = 4,
+    DELTA = 5,
+    S = 6,
+    XA = 8,
+    XB = 9,
+    R = 10,
+    DA = 11,
+    DB = 12;
+  const PP = 7,
+    C1 = 13,
+    C2 = 14,
+    C3 = 15,
+    G = 16,
+    AV = 17,
+    BV = 18,
+    S0 = 19,
+    S1 = 20,
+    S2 = 21,
+    S3 = 22,
+    GA = 23,
+    T0 = 24,
+    DP0 = 25,
+    P0 = 29;
   const code = [
-    0x03, 0x40,
-    ...lget(AB), ...i32load(0), ...lset(XA),
-    ...lget(AB), ...i32load(4), ...lset(XB),
-    ...lget(XA), ...lget(DELTA), ...ADD, ...lset(DA),
-    ...lget(XB), ...lget(DELTA), ...ADD, ...lset(DB),
-    ...lget(CG), ...f32splat(0), ...lset(C1),
-    ...lget(CG), ...f32splat(4), ...lset(C2),
-    ...lget(CG), ...f32splat(8), ...lset(C3),
-    ...VZERO, ...lset(S0), ...VZERO, ...lset(S1), ...VZERO, ...lset(S2), ...VZERO, ...lset(S3),
-    ...iconst(0), ...lset(R),
-    0x03, 0x40,
-    ...lget(DY), ...lget(R), ...ADD, ...vload, ...lset(G),
-    ...lget(XA), ...lget(R), ...ADD, ...vload, ...lset(AV),
-    ...lget(XB), ...lget(R), ...ADD, ...vload, ...lset(BV),
+    0x03,
+    0x40,
+    ...lget(AB),
+    ...i32load(0),
+    ...lset(XA),
+    ...lget(AB),
+    ...i32load(4),
+    ...lset(XB),
+    ...lget(XA),
+    ...lget(DELTA),
+    ...ADD,
+    ...lset(DA),
+    ...lget(XB),
+    ...lget(DELTA),
+    ...ADD,
+    ...lset(DB),
+    ...lget(CG),
+    ...f32splat(0),
+    ...lset(C1),
+    ...lget(CG),
+    ...f32splat(4),
+    ...lset(C2),
+    ...lget(CG),
+    ...f32splat(8),
+    ...lset(C3),
+    ...VZERO,
+    ...lset(S0),
+    ...VZERO,
+    ...lset(S1),
+    ...VZERO,
+    ...lset(S2),
+    ...VZERO,
+    ...lset(S3),
+    ...iconst(0),
+    ...lset(R),
+    0x03,
+    0x40,
+    ...lget(DY),
+    ...lget(R),
+    ...ADD,
+    ...vload,
+    ...lset(G),
+    ...lget(XA),
+    ...lget(R),
+    ...ADD,
+    ...vload,
+    ...lset(AV),
+    ...lget(XB),
+    ...lget(R),
+    ...ADD,
+    ...vload,
+    ...lset(BV),
     // dX[a] += g·(C1 + C3·B)
-    ...lget(DA), ...lget(R), ...ADD,
-    ...lget(DA), ...lget(R), ...ADD, ...vload,
-    ...lget(G), ...lget(C1), ...lget(C3), ...lget(BV), ...FMUL, ...FADD, ...FMUL, ...FADD,
+    ...lget(DA),
+    ...lget(R),
+    ...ADD,
+    ...lget(DA),
+    ...lget(R),
+    ...ADD,
+    ...vload,
+    ...lget(G),
+    ...lget(C1),
+    ...lget(C3),
+    ...lget(BV),
+    ...FMUL,
+    ...FADD,
+    ...FMUL,
+    ...FADD,
     ...vstore,
     // dX[b] += g·(C2 + C3·A) (after the store above: a = b reads the updated row)
-    ...lget(DB), ...lget(R), ...ADD,
-    ...lget(DB), ...lget(R), ...ADD, ...vload,
-    ...lget(G), ...lget(C2), ...lget(C3), ...lget(AV), ...FMUL, ...FADD, ...FMUL, ...FADD,
+    ...lget(DB),
+    ...lget(R),
+    ...ADD,
+    ...lget(DB),
+    ...lget(R),
+    ...ADD,
+    ...vload,
+    ...lget(G),
+    ...lget(C2),
+    ...lget(C3),
+    ...lget(AV),
+    ...FMUL,
+    ...FADD,
+    ...FMUL,
+    ...FADD,
     ...vstore,
-    ...lget(S0), ...lget(G), ...FADD, ...lset(S0),
-    ...lget(G), ...lget(AV), ...FMUL, ...lset(GA),
-    ...lget(S1), ...lget(GA), ...FADD, ...lset(S1),
-    ...lget(S2), ...lget(G), ...lget(BV), ...FMUL, ...FADD, ...lset(S2),
-    ...lget(S3), ...lget(GA), ...lget(BV), ...FMUL, ...FADD, ...lset(S3),
-    ...lget(R), ...iconst(16), ...ADD, 0x22, ...uleb(R), ...lget(BB), ...LT_U, 0x0d, 0,
+    ...lget(S0),
+    ...lget(G),
+    ...FADD,
+    ...lset(S0),
+    ...lget(G),
+    ...lget(AV),
+    ...FMUL,
+    ...lset(GA),
+    ...lget(S1),
+    ...lget(GA),
+    ...FADD,
+    ...lset(S1),
+    ...lget(S2),
+    ...lget(G),
+    ...lget(BV),
+    ...FMUL,
+    ...FADD,
+    ...lset(S2),
+    ...lget(S3),
+    ...lget(GA),
+    ...lget(BV),
+    ...FMUL,
+    ...FADD,
+    ...lset(S3),
+    ...lget(R),
+    ...iconst(16),
+    ...ADD,
+    0x22,
+    ...uleb(R),
+    ...lget(BB),
+    ...LT_U,
+    0x0d,
+    0,
     0x0b,
     // Fused logit gradient: S_col = Σ lanes, dp_k = Σ_col S_col·Mcol_k, dz_k = p_k ⊙ (dp_k − Σ p·dp).
-    ...hsumBroadcast(S0, T0), ...lset(S0),
-    ...hsumBroadcast(S1, T0), ...lset(S1),
-    ...hsumBroadcast(S2, T0), ...lset(S2),
-    ...hsumBroadcast(S3, T0), ...lset(S3),
+    ...hsumBroadcast(S0, T0),
+    ...lset(S0),
+    ...hsumBroadcast(S1, T0),
+    ...lset(S1),
+    ...hsumBroadcast(S2, T0),
+    ...lset(S2),
+    ...hsumBroadcast(S3, T0),
+    ...lset(S3),
     ...[0, 1, 2, 3].flatMap((k) => [
-      ...lget(S0), ...fconst4(mcol(0, k)), ...FMUL,
-      ...lget(S1), ...fconst4(mcol(1, k)), ...FMUL, ...FADD,
-      ...lget(S2), ...fconst4(mcol(2, k)), ...FMUL, ...FADD,
-      ...lget(S3), ...fconst4(mcol(3, k)), ...FMUL, ...FADD,
+      ...lget(S0),
+      ...fconst4(mcol(0, k)),
+      ...FMUL,
+      ...lget(S1),
+      ...fconst4(mcol(1, k)),
+      ...FMUL,
+      ...FADD,
+      ...lget(S2),
+      ...fconst4(mcol(2, k)),
+      ...FMUL,
+      ...FADD,
+      ...lget(S3),
+      ...fconst4(mcol(3, k)),
+      ...FMUL,
+      ...FADD,
       ...lset(DP0 + k),
-      ...lget(PP), ...vloadOff(16 * k), ...lset(P0 + k),
+      ...lget(PP),
+      ...vloadOff(16 * k),
+      ...lset(P0 + k),
     ]),
-    ...lget(P0), ...lget(DP0), ...FMUL,
-    ...lget(P0 + 1), ...lget(DP0 + 1), ...FMUL, ...FADD,
-    ...lget(P0 + 2), ...lget(DP0 + 2), ...FMUL, ...FADD,
-    ...lget(P0 + 3), ...lget(DP0 + 3), ...FMUL, ...FADD, ...lset(GA),
-    ...hsumBroadcast(GA, T0), ...lset(GA),
+    ...lget(P0),
+    ...lget(DP0),
+    ...FMUL,
+    ...lget(P0 + 1),
+    ...lget(DP0 + 1),
+    ...FMUL,
+    ...FADD,
+    ...lget(P0 + 2),
+    ...lget(DP0 + 2),
+    ...FMUL,
+    ...FADD,
+    ...lget(P0 + 3),
+    ...lget(DP0 + 3),
+    ...FMUL,
+    ...FADD,
+    ...lset(GA),
+    ...hsumBroadcast(GA, T0),
+    ...lset(GA),
     ...[0, 1, 2, 3].flatMap((k) => [...lget(S), ...lget(P0 + k), ...lget(DP0 + k), ...lget(GA), ...FSUB, ...FMUL, ...vstoreOff(16 * k)]),
-    ...lget(S), ...iconst(64), ...ADD, ...lset(S),
-    ...lget(PP), ...iconst(64), ...ADD, ...lset(PP),
-    ...lget(DY), ...lget(BB), ...ADD, ...lset(DY),
-    ...lget(CG), ...iconst(16), ...ADD, ...lset(CG),
-    ...lget(AB), ...iconst(8), ...ADD, 0x22, ...uleb(AB), ...lget(END), ...LT_U, 0x0d, 0,
+    ...lget(S),
+    ...iconst(64),
+    ...ADD,
+    ...lset(S),
+    ...lget(PP),
+    ...iconst(64),
+    ...ADD,
+    ...lset(PP),
+    ...lget(DY),
+    ...lget(BB),
+    ...ADD,
+    ...lset(DY),
+    ...lget(CG),
+    ...iconst(16),
+    ...ADD,
+    ...lset(CG),
+    ...lget(AB),
+    ...iconst(8),
+    ...ADD,
+    0x22,
+    ...uleb(AB),
+    ...lget(END),
+    ...LT_U,
+    0x0d,
+    0,
     0x0b,
     0x0b,
   ];
   return body(5, 20, code);
 }
 
-const FSUB = simd(0xe5), FDIV = simd(0xe7), FMAX = simd(0xe9), FNEAREST = simd(0x6a);
-const I32X4_ADD = simd(0xae), I32X4_SHL = simd(0xab), TRUNC_SAT = simd(0xf8);
+const FSUB = simd(0xe5),
+  FDIV = simd(0xe7),
+  FMAX = simd(0xe9),
+  FNEAREST = simd(0x6a);
+const I32X4_ADD = simd(0xae),
+  I32X4_SHL = simd(0xab),
+  TRUNC_SAT = simd(0xf8);
 const vloadOff = (off: number): number[] => [...simd(0x00), 4, ...uleb(off)];
 /** v128.const of four f32 lanes. */
 function fconst4(v: readonly number[]): number[] {
@@ -142,8 +381,17 @@ function shuffle32(lanes: readonly number[]): number[] {
 /** Σ of the four lanes of local v, broadcast to all lanes (left on the stack; uses temp t). */
 function hsumBroadcast(v: number, t: number): number[] {
   return [
-    ...lget(v), ...lget(v), ...lget(v), ...shuffle32([2, 3, 0, 1]), ...FADD, ...lset(t),
-    ...lget(t), ...lget(t), ...lget(t), ...shuffle32([1, 0, 3, 2]), ...FADD,
+    ...lget(v),
+    ...lget(v),
+    ...lget(v),
+    ...shuffle32([2, 3, 0, 1]),
+    ...FADD,
+    ...lset(t),
+    ...lget(t),
+    ...lget(t),
+    ...lget(t),
+    ...shuffle32([1, 0, 3, 2]),
+    ...FADD,
   ];
 }
 /** Column `col` of the gate coefficient matrix for gates 4k … 4k+3. */
@@ -154,18 +402,48 @@ const mcol = (col: number, k: number): number[] => [0, 1, 2, 3].map((l) => GATE_
  * r = x − n·ln2 (two-part ln2), Cephes' degree-5 expf polynomial, times 2ⁿ built in the exponent bits.
  */
 function expNeg(x: number, n: number, y: number): number[] {
-  const P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+  const P = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
   const code = [
-    ...lget(x), ...fsplat(-87), ...FMAX, ...lset(x),
-    ...lget(x), ...fsplat(Math.LOG2E), ...FMUL, ...FNEAREST, ...lset(n),
-    ...lget(x), ...lget(n), ...fsplat(-0.693359375), ...FMUL, ...FADD, ...lget(n), ...fsplat(2.12194440e-4), ...FMUL, ...FADD, ...lset(x),
+    ...lget(x),
+    ...fsplat(-87),
+    ...FMAX,
+    ...lset(x),
+    ...lget(x),
+    ...fsplat(Math.LOG2E),
+    ...FMUL,
+    ...FNEAREST,
+    ...lset(n),
+    ...lget(x),
+    ...lget(n),
+    ...fsplat(-0.693359375),
+    ...FMUL,
+    ...FADD,
+    ...lget(n),
+    ...fsplat(2.1219444e-4),
+    ...FMUL,
+    ...FADD,
+    ...lset(x),
     ...fsplat(P[0] as number),
   ];
   for (let i = 1; i < P.length; i++) code.push(...lget(x), ...FMUL, ...fsplat(P[i] as number), ...FADD);
   code.push(
-    ...lget(x), ...FMUL, ...lget(x), ...FMUL, ...lget(x), ...FADD, ...fsplat(1), ...FADD, ...lset(y),
+    ...lget(x),
+    ...FMUL,
+    ...lget(x),
+    ...FMUL,
+    ...lget(x),
+    ...FADD,
+    ...fsplat(1),
+    ...FADD,
+    ...lset(y),
     ...lget(y),
-    ...lget(n), ...TRUNC_SAT, ...iconst(127), ...simd(0x11), ...I32X4_ADD, ...iconst(23), ...I32X4_SHL,
+    ...lget(n),
+    ...TRUNC_SAT,
+    ...iconst(127),
+    ...simd(0x11),
+    ...I32X4_ADD,
+    ...iconst(23),
+    ...I32X4_SHL,
     ...FMUL,
   );
   return code;
@@ -176,13 +454,40 @@ function expNeg(x: number, n: number, y: number): number[] {
  * (NeurIPS 2022's gates in the form c0 + c1·a + c2·b + c3·a·b).
  */
 function prepBody(): number[] {
-  const Z = 0, PO = 1, CO = 2, END = 3, Z0 = 4, MX = 8, T = 9, X = 10, N = 11, Y = 12, ACC = 13;
+  const Z = 0,
+    PO = 1,
+    CO = 2,
+    END = 3,
+    Z0 = 4,
+    MX = 8,
+    T = 9,
+    X = 10,
+    N = 11,
+    Y = 12,
+    ACC = 13;
   const code: number[] = [0x03, 0x40];
   for (let k = 0; k < 4; k++) code.push(...lget(Z), ...vloadOff(16 * k), ...lset(Z0 + k));
   code.push(
-    ...lget(Z0), ...lget(Z0 + 1), ...FMAX, ...lget(Z0 + 2), ...lget(Z0 + 3), ...FMAX, ...FMAX, ...lset(MX),
-    ...lget(MX), ...lget(MX), ...lget(MX), ...shuffle32([2, 3, 0, 1]), ...FMAX, ...lset(T),
-    ...lget(T), ...lget(T), ...lget(T), ...shuffle32([1, 0, 3, 2]), ...FMAX, ...lset(MX),
+    ...lget(Z0),
+    ...lget(Z0 + 1),
+    ...FMAX,
+    ...lget(Z0 + 2),
+    ...lget(Z0 + 3),
+    ...FMAX,
+    ...FMAX,
+    ...lset(MX),
+    ...lget(MX),
+    ...lget(MX),
+    ...lget(MX),
+    ...shuffle32([2, 3, 0, 1]),
+    ...FMAX,
+    ...lset(T),
+    ...lget(T),
+    ...lget(T),
+    ...lget(T),
+    ...shuffle32([1, 0, 3, 2]),
+    ...FMAX,
+    ...lset(MX),
   );
   for (let k = 0; k < 4; k++) code.push(...lget(Z0 + k), ...lget(MX), ...FSUB, ...lset(X), ...expNeg(X, N, Y), ...lset(Z0 + k));
   code.push(...lget(Z0), ...lget(Z0 + 1), ...FADD, ...lget(Z0 + 2), ...FADD, ...lget(Z0 + 3), ...FADD, ...lset(MX));
@@ -195,15 +500,50 @@ function prepBody(): number[] {
     code.push(...lset(ACC + col));
   }
   code.push(
-    ...lget(ACC), ...lget(ACC + 1), ...shuffle32([0, 4, 1, 5]), ...lget(ACC), ...lget(ACC + 1), ...shuffle32([2, 6, 3, 7]), ...FADD, ...lset(T),
-    ...lget(ACC + 2), ...lget(ACC + 3), ...shuffle32([0, 4, 1, 5]), ...lget(ACC + 2), ...lget(ACC + 3), ...shuffle32([2, 6, 3, 7]), ...FADD, ...lset(X),
+    ...lget(ACC),
+    ...lget(ACC + 1),
+    ...shuffle32([0, 4, 1, 5]),
+    ...lget(ACC),
+    ...lget(ACC + 1),
+    ...shuffle32([2, 6, 3, 7]),
+    ...FADD,
+    ...lset(T),
+    ...lget(ACC + 2),
+    ...lget(ACC + 3),
+    ...shuffle32([0, 4, 1, 5]),
+    ...lget(ACC + 2),
+    ...lget(ACC + 3),
+    ...shuffle32([2, 6, 3, 7]),
+    ...FADD,
+    ...lset(X),
     ...lget(CO),
-    ...lget(T), ...lget(X), ...shuffle32([0, 1, 4, 5]), ...lget(T), ...lget(X), ...shuffle32([2, 3, 6, 7]), ...FADD,
+    ...lget(T),
+    ...lget(X),
+    ...shuffle32([0, 1, 4, 5]),
+    ...lget(T),
+    ...lget(X),
+    ...shuffle32([2, 3, 6, 7]),
+    ...FADD,
     ...vstore,
-    ...lget(PO), ...iconst(64), ...ADD, ...lset(PO),
-    ...lget(CO), ...iconst(16), ...ADD, ...lset(CO),
-    ...lget(Z), ...iconst(64), ...ADD, 0x22, ...uleb(Z), ...lget(END), ...LT_U, 0x0d, 0,
-    0x0b, 0x0b,
+    ...lget(PO),
+    ...iconst(64),
+    ...ADD,
+    ...lset(PO),
+    ...lget(CO),
+    ...iconst(16),
+    ...ADD,
+    ...lset(CO),
+    ...lget(Z),
+    ...iconst(64),
+    ...ADD,
+    0x22,
+    ...uleb(Z),
+    ...lget(END),
+    ...LT_U,
+    0x0d,
+    0,
+    0x0b,
+    0x0b,
   );
   return body(0, 13, code);
 }
@@ -212,12 +552,42 @@ function prepBody(): number[] {
 export function assembleLayerModule(): Uint8Array<ArrayBuffer> {
   const types = [
     3,
-    0x60, 5, I32, I32, I32, I32, I32, 0,
-    0x60, 8, I32, I32, I32, I32, I32, I32, I32, I32, 0,
-    0x60, 4, I32, I32, I32, I32, 0,
+    0x60,
+    5,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    0,
+    0x60,
+    8,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    0,
+    0x60,
+    4,
+    I32,
+    I32,
+    I32,
+    I32,
+    0,
   ];
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
     ...section(1, types),
     ...section(3, [3, 0, 1, 2]),
     ...section(5, [1, 0, 1]),
@@ -241,7 +611,12 @@ function getInstance(): LayerWasm | null {
       if (typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) inst = null;
       else {
         const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Record<string, unknown>;
-        inst = { mem: ex.mem as WebAssembly.Memory, fwd: ex.fwd as LayerWasm["fwd"], bwd: ex.bwd as LayerWasm["bwd"], prep: ex.prep as LayerWasm["prep"] };
+        inst = {
+          mem: ex.mem as WebAssembly.Memory,
+          fwd: ex.fwd as LayerWasm["fwd"],
+          bwd: ex.bwd as LayerWasm["bwd"],
+          prep: ex.prep as LayerWasm["prep"],
+        };
       }
     } catch {
       inst = null;
@@ -387,7 +762,9 @@ function abTable(a: Int32Array, b: Int32Array, base: number, bBytes: number): In
 export function probsAndCoefficientsWasm(logits: Float32Array, outDim: number): { p: Float32Array; c: Float32Array } | null {
   const w = enabled ? getInstance() : null;
   if (!w || outDim === 0) return null;
-  const zOff = 0, pOff = outDim * 64, cOff = 2 * outDim * 64;
+  const zOff = 0,
+    pOff = outDim * 64,
+    cOff = 2 * outDim * 64;
   if (!ensureArena(w, cOff + outDim * 16, 0)) return null;
   const f32 = new Float32Array(w.mem.buffer);
   f32.set(logits.subarray(0, outDim * 16), zOff / 4);
@@ -396,12 +773,21 @@ export function probsAndCoefficientsWasm(logits: Float32Array, outDim: number): 
 }
 
 /** Feature-major forward (see logicForwardFM) in WASM SIMD; null when unavailable. */
-export function logicForwardWasm(X: Float32Array, B: number, inDim: number, a: Int32Array, b: Int32Array, c: ArrayLike<number>): Float32Array | null {
+export function logicForwardWasm(
+  X: Float32Array,
+  B: number,
+  inDim: number,
+  a: Int32Array,
+  b: Int32Array,
+  c: ArrayLike<number>,
+): Float32Array | null {
   const w = enabled ? getInstance() : null;
   if (!w || B === 0 || a.length === 0) return null;
   const outDim = a.length;
-  const Bp = Math.ceil(B / 4) * 4, bBytes = Bp * 4;
-  const abOff = 0, cOff = align(outDim * 8);
+  const Bp = Math.ceil(B / 4) * 4,
+    bBytes = Bp * 4;
+  const abOff = 0,
+    cOff = align(outDim * 8);
   if (!ensureArena(w, cOff + outDim * 16, Math.max(inDim, outDim) * bBytes)) return null;
   const f32 = new Float32Array(w.mem.buffer);
   const i32 = new Int32Array(w.mem.buffer);
@@ -432,8 +818,12 @@ export function logicBackwardWasm(
   const w = enabled ? getInstance() : null;
   if (!w || B === 0 || a.length === 0) return null;
   const outDim = a.length;
-  const Bp = Math.ceil(B / 4) * 4, bBytes = Bp * 4;
-  const abOff = 0, cgOff = align(outDim * 8), dzOff = cgOff + outDim * 16, pOff = dzOff + outDim * 64;
+  const Bp = Math.ceil(B / 4) * 4,
+    bBytes = Bp * 4;
+  const abOff = 0,
+    cgOff = align(outDim * 8),
+    dzOff = cgOff + outDim * 16,
+    pOff = dzOff + outDim * 64;
   if (!ensureArena(w, pOff + outDim * 64, Math.max(inDim, outDim) * bBytes)) return null;
   const f32 = new Float32Array(w.mem.buffer);
   const i32 = new Int32Array(w.mem.buffer);
@@ -484,7 +874,8 @@ function netScratch(layers: readonly NetLayerArgs[]): number {
 
 /** Runs all layers with activations kept in slots; returns the slots (input first). */
 function netForwardSlots(w: LayerWasm, xFM: Float32Array, B: number, inDim: number, layers: readonly NetLayerArgs[]): NetRecord | null {
-  const Bp = Math.ceil(B / 4) * 4, bBytes = Bp * 4;
+  const Bp = Math.ceil(B / 4) * 4,
+    bBytes = Bp * 4;
   let maxRows = inDim;
   for (const l of layers) maxRows = Math.max(maxRows, l.a.length);
   if (!ensureArena(w, netScratch(layers), maxRows * bBytes)) return null;
@@ -508,7 +899,14 @@ function netForwardSlots(w: LayerWasm, xFM: Float32Array, B: number, inDim: numb
  * Whole-net forward: feature-major input `[inDim, B]` through every layer (activations stay in WASM
  * memory) and GroupSum(k, τ) of the last layer → `[B, k]`. Null when unavailable.
  */
-export function logicNetForwardWasm(xFM: Float32Array, B: number, inDim: number, layers: readonly NetLayerArgs[], k: number, tau: number): Float32Array | null {
+export function logicNetForwardWasm(
+  xFM: Float32Array,
+  B: number,
+  inDim: number,
+  layers: readonly NetLayerArgs[],
+  k: number,
+  tau: number,
+): Float32Array | null {
   const w = enabled ? getInstance() : null;
   if (!w || B === 0 || !wasmNetSupported(layers.length)) return null;
   const rec = netForwardSlots(w, xFM, B, inDim, layers);
@@ -549,7 +947,8 @@ export function logicNetBackwardWasm(
   const w = enabled ? getInstance() : null;
   if (!w || B === 0 || !wasmNetSupported(layers.length)) return null;
   let rec: NetRecord | null | undefined = out ? netRecords.get(out) : undefined;
-  if (!rec || rec.slots.some((s, i) => arena.gen[s] !== rec!.gens[i]) || rec.Bp !== Math.ceil(B / 4) * 4) rec = netForwardSlots(w, xFM, B, inDim, layers);
+  if (!rec || rec.slots.some((s, i) => arena.gen[s] !== rec!.gens[i]) || rec.Bp !== Math.ceil(B / 4) * 4)
+    rec = netForwardSlots(w, xFM, B, inDim, layers);
   if (!rec) return null;
   const { slots, Bp } = rec;
   const bBytes = Bp * 4;
@@ -576,9 +975,13 @@ export function logicNetBackwardWasm(
     const xs = slots[l] as number;
     const dxs = acquire([...slots, dys]);
     f32.fill(0, slotOff(dxs) / 4, slotOff(dxs) / 4 + rows * Bp);
-    const cgOff = align(outDim * 8), dzOff = cgOff + outDim * 16, pOff = dzOff + outDim * 64;
+    const cgOff = align(outDim * 8),
+      dzOff = cgOff + outDim * 16,
+      pOff = dzOff + outDim * 64;
     i32.set(abTable(layer.a, layer.b, slotOff(xs), bBytes), 0);
-    const cg = cgOff / 4, c = layer.c, gf = layer.gradFactor;
+    const cg = cgOff / 4,
+      c = layer.c,
+      gf = layer.gradFactor;
     for (let j = 0; j < outDim; j++) {
       f32[cg + 4 * j] = (c[4 * j + 1] as number) * gf;
       f32[cg + 4 * j + 1] = (c[4 * j + 2] as number) * gf;

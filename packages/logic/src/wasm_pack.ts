@@ -11,14 +11,45 @@ const I32 = 0x7f;
 const V128 = 0x7b;
 const lget = (i: number): number[] => [0x20, ...uleb(i)];
 const lset = (i: number): number[] => [0x21, ...uleb(i)];
-const ADD = [0x6a], MUL = [0x6c], AND_I32 = [0x71], SHR_U = [0x76], LT_U = [0x49];
+const ADD = [0x6a],
+  MUL = [0x6c],
+  AND_I32 = [0x71],
+  SHR_U = [0x76],
+  LT_U = [0x49];
 
 /** `pack(inPtr, numInputs, rows16, outPtr, blockWords)` for one block (rows16: rows rounded up to 16). */
 function packBody(): number[] {
-  const IN = 0, NIN = 1, NROWS = 2, OUT = 3, BW = 4, S = 5, I = 6, P = 7, A = 8, COL = 9, OUTS = 10, R = 11, T = 27;
+  const IN = 0,
+    NIN = 1,
+    NROWS = 2,
+    OUT = 3,
+    BW = 4,
+    S = 5,
+    I = 6,
+    P = 7,
+    A = 8,
+    COL = 9,
+    OUTS = 10,
+    R = 11,
+    T = 27;
   const code: number[] = [...lget(BW), ...iconst(4), ...MUL, ...lset(COL), ...iconst(0), ...lset(S)];
   code.push(0x03, 0x40); // loop over 16-row strips
-  code.push(...lget(OUT), ...lget(S), ...iconst(5), ...SHR_U, ...iconst(4), ...MUL, ...ADD, ...lget(S), ...iconst(3), ...SHR_U, ...iconst(2), ...AND_I32, ...ADD, ...lset(OUTS));
+  code.push(
+    ...lget(OUT),
+    ...lget(S),
+    ...iconst(5),
+    ...SHR_U,
+    ...iconst(4),
+    ...MUL,
+    ...ADD,
+    ...lget(S),
+    ...iconst(3),
+    ...SHR_U,
+    ...iconst(2),
+    ...AND_I32,
+    ...ADD,
+    ...lset(OUTS),
+  );
   code.push(...iconst(0), ...lset(I));
   code.push(0x03, 0x40); // loop over 16-input tiles
   code.push(...lget(IN), ...lget(S), ...lget(NIN), ...MUL, ...ADD, ...lget(I), ...ADD, ...lset(P));
@@ -28,7 +59,8 @@ function packBody(): number[] {
   }
   const lo = Array.from({ length: 16 }, (_, q) => (q & 1 ? 16 : 0) + (q >> 1));
   const hi = lo.map((v) => v + 8);
-  let src = R, dst = T;
+  let src = R,
+    dst = T;
   for (let round = 0; round < 4; round++) {
     for (let j = 0; j < 8; j++) {
       code.push(...lget(src + j), ...lget(src + j + 8), ...simd(0x0d), ...lo, ...lset(dst + 2 * j));
@@ -53,7 +85,14 @@ function packBody(): number[] {
 export function assemblePackModule(): Uint8Array<ArrayBuffer> {
   const types = [1, 0x60, 5, I32, I32, I32, I32, I32, 0];
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
     ...section(1, types),
     ...section(3, [1, 0]),
     ...section(5, [1, 0, 1]),

@@ -39,9 +39,17 @@ const set = (i: number): number[] => [0x21, i];
 const i32load = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
 const v128load = [...simd(0x00), 4, 0];
 const v128store = [...simd(0x0b), 4, 0];
-const AND = simd(0x4e), ANDNOT = simd(0x4f), OR = simd(0x50), XOR = simd(0x51), NOT = simd(0x4d);
-const ANY_TRUE = simd(0x53), SPLAT_I32 = simd(0x11);
-const ADD = [0x6a], GE_U = [0x4f], LT_U = [0x49], EQZ = [0x45];
+const AND = simd(0x4e),
+  ANDNOT = simd(0x4f),
+  OR = simd(0x50),
+  XOR = simd(0x51),
+  NOT = simd(0x4d);
+const ANY_TRUE = simd(0x53),
+  SPLAT_I32 = simd(0x11);
+const ADD = [0x6a],
+  GE_U = [0x4f],
+  LT_U = [0x49],
+  EQZ = [0x45];
 export const iconst = (v: number): number[] => [0x41, ...sleb(v)];
 const vconst = (fill: number): number[] => [...simd(0x0c), ...new Array<number>(16).fill(fill)];
 
@@ -100,15 +108,33 @@ function gateBodyUnrolled(op: number, vectors: number): number[] {
   const inner: number[] = [];
   for (let k = 0; k < vectors; k++) inner.push(...get(3), ...gateExprAt(op, 16 * k), ...v128storeOff(16 * k));
   const code = [
-    0x02, 0x40, 0x03, 0x40,
-    ...get(0), ...get(1), ...GE_U, 0x0d, 1,
-    ...get(0), ...i32load(0), ...set(3),
-    ...get(0), ...i32load(4), ...set(4),
-    ...get(0), ...i32load(8), ...set(5),
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(0),
+    ...get(1),
+    ...GE_U,
+    0x0d,
+    1,
+    ...get(0),
+    ...i32load(0),
+    ...set(3),
+    ...get(0),
+    ...i32load(4),
+    ...set(4),
+    ...get(0),
+    ...i32load(8),
+    ...set(5),
     ...inner,
-    ...get(0), ...iconst(12), ...ADD, ...set(0),
-    0x0c, 0,
-    0x0b, 0x0b,
+    ...get(0),
+    ...iconst(12),
+    ...ADD,
+    ...set(0),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
     0x0b,
   ];
   const locals = [1, ...uleb(4), I32];
@@ -117,22 +143,51 @@ function gateBodyUnrolled(op: number, vectors: number): number[] {
 
 function gateBody(op: number): number[] {
   const code = [
-    0x02, 0x40, 0x03, 0x40,
-    ...get(0), ...get(1), ...GE_U, 0x0d, 1,
-    ...get(0), ...i32load(0), ...set(3),
-    ...get(0), ...i32load(4), ...set(4),
-    ...get(0), ...i32load(8), ...set(5),
-    ...iconst(0), ...set(6),
-    0x03, 0x40,
-    ...get(3), ...get(6), ...ADD,
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(0),
+    ...get(1),
+    ...GE_U,
+    0x0d,
+    1,
+    ...get(0),
+    ...i32load(0),
+    ...set(3),
+    ...get(0),
+    ...i32load(4),
+    ...set(4),
+    ...get(0),
+    ...i32load(8),
+    ...set(5),
+    ...iconst(0),
+    ...set(6),
+    0x03,
+    0x40,
+    ...get(3),
+    ...get(6),
+    ...ADD,
     ...(GATE_EXPR[op] as number[]),
     ...v128store,
-    ...get(6), ...iconst(16), ...ADD, 0x22, 6,
-    ...get(2), ...LT_U, 0x0d, 0,
+    ...get(6),
+    ...iconst(16),
+    ...ADD,
+    0x22,
+    6,
+    ...get(2),
+    ...LT_U,
+    0x0d,
+    0,
     0x0b,
-    ...get(0), ...iconst(12), ...ADD, ...set(0),
-    0x0c, 0,
-    0x0b, 0x0b,
+    ...get(0),
+    ...iconst(12),
+    ...ADD,
+    ...set(0),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
     0x0b,
   ];
   const locals = [1, ...uleb(4), I32];
@@ -142,28 +197,85 @@ function gateBody(op: number): number[] {
 // count(ptr, end, planes, vbytes); locals 4 slot, 5 neg, 6 j, 7 q (i32); 8 carry, 9 t (v128).
 function countBody(): number[] {
   const code = [
-    0x02, 0x40, 0x03, 0x40,
-    ...get(0), ...get(1), ...GE_U, 0x0d, 1,
-    ...get(0), ...i32load(0), ...set(4),
-    ...get(0), ...i32load(4), ...set(5),
-    ...iconst(0), ...set(6),
-    0x03, 0x40,
-    ...get(4), ...get(6), ...ADD, ...v128load, ...get(5), ...SPLAT_I32, ...XOR, ...set(8),
-    ...get(2), ...get(6), ...ADD, ...set(7),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(8), ...ANY_TRUE, ...EQZ, 0x0d, 1,
-    ...get(7), ...v128load, ...get(8), ...AND, ...set(9),
-    ...get(7), ...get(7), ...v128load, ...get(8), ...XOR, ...v128store,
-    ...get(9), ...set(8),
-    ...get(7), ...get(3), ...ADD, ...set(7),
-    0x0c, 0,
-    0x0b, 0x0b,
-    ...get(6), ...iconst(16), ...ADD, 0x22, 6,
-    ...get(3), ...LT_U, 0x0d, 0,
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(0),
+    ...get(1),
+    ...GE_U,
+    0x0d,
+    1,
+    ...get(0),
+    ...i32load(0),
+    ...set(4),
+    ...get(0),
+    ...i32load(4),
+    ...set(5),
+    ...iconst(0),
+    ...set(6),
+    0x03,
+    0x40,
+    ...get(4),
+    ...get(6),
+    ...ADD,
+    ...v128load,
+    ...get(5),
+    ...SPLAT_I32,
+    ...XOR,
+    ...set(8),
+    ...get(2),
+    ...get(6),
+    ...ADD,
+    ...set(7),
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(8),
+    ...ANY_TRUE,
+    ...EQZ,
+    0x0d,
+    1,
+    ...get(7),
+    ...v128load,
+    ...get(8),
+    ...AND,
+    ...set(9),
+    ...get(7),
+    ...get(7),
+    ...v128load,
+    ...get(8),
+    ...XOR,
+    ...v128store,
+    ...get(9),
+    ...set(8),
+    ...get(7),
+    ...get(3),
+    ...ADD,
+    ...set(7),
+    0x0c,
+    0,
     0x0b,
-    ...get(0), ...iconst(8), ...ADD, ...set(0),
-    0x0c, 0,
-    0x0b, 0x0b,
+    0x0b,
+    ...get(6),
+    ...iconst(16),
+    ...ADD,
+    0x22,
+    6,
+    ...get(3),
+    ...LT_U,
+    0x0d,
+    0,
+    0x0b,
+    ...get(0),
+    ...iconst(8),
+    ...ADD,
+    ...set(0),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
     0x0b,
   ];
   const locals = [2, ...uleb(4), I32, ...uleb(2), V128];
@@ -171,7 +283,8 @@ function countBody(): number[] {
 }
 
 const GT_U = [0x4b];
-const SHL8 = simd(0x6b), SHR8U = simd(0x6d);
+const SHL8 = simd(0x6b),
+  SHR8U = simd(0x6d);
 /** `get i` / `set i` for any local index (uleb). */
 const lget = (i: number): number[] => [0x20, ...uleb(i)];
 const lset = (i: number): number[] => [0x21, ...uleb(i)];
@@ -188,19 +301,52 @@ const i32loadAt = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
  * C2a, C2b, C4a, C4b, CR (v128).
  */
 function countHSBody(P: number): number[] {
-  const J = 4, BASE = 5, Q = 6, PB = 7;
-  const A = PB + P, B = A + 1, U = A + 2, C2A = A + 3, C2B = A + 4, C4A = A + 5, C4B = A + 6, CR = A + 7;
+  const J = 4,
+    BASE = 5,
+    Q = 6,
+    PB = 7;
+  const A = PB + P,
+    B = A + 1,
+    U = A + 2,
+    C2A = A + 3,
+    C2B = A + 4,
+    C4A = A + 5,
+    C4B = A + 6,
+    CR = A + 7;
   const pl = (q: number): number => PB + q;
   const input = (off: number): number[] => [
-    ...lget(Q), ...i32loadAt(off), ...lget(J), ...ADD, ...v128load,
-    ...lget(Q), ...i32loadAt(off + 4), ...SPLAT_I32, ...XOR,
+    ...lget(Q),
+    ...i32loadAt(off),
+    ...lget(J),
+    ...ADD,
+    ...v128load,
+    ...lget(Q),
+    ...i32loadAt(off + 4),
+    ...SPLAT_I32,
+    ...XOR,
   ];
   // h, carry ← h + a + b (carry-save): u = h ^ a; carry = (h & a) | (u & b); h = u ^ b.
   const csa = (h: number, a: number[], b: number[], carry: number): number[] => [
-    ...a, ...lset(A), ...b, ...lset(B),
-    ...lget(h), ...lget(A), ...XOR, ...lset(U),
-    ...lget(h), ...lget(A), ...AND, ...lget(U), ...lget(B), ...AND, ...OR, ...lset(carry),
-    ...lget(U), ...lget(B), ...XOR, ...lset(h),
+    ...a,
+    ...lset(A),
+    ...b,
+    ...lset(B),
+    ...lget(h),
+    ...lget(A),
+    ...XOR,
+    ...lset(U),
+    ...lget(h),
+    ...lget(A),
+    ...AND,
+    ...lget(U),
+    ...lget(B),
+    ...AND,
+    ...OR,
+    ...lset(carry),
+    ...lget(U),
+    ...lget(B),
+    ...XOR,
+    ...lset(h),
   ];
   const ripple = (from: number): number[] => {
     const out: number[] = [];
@@ -211,23 +357,27 @@ function countHSBody(P: number): number[] {
     }
     return out;
   };
-  const hs: number[] = P >= 4
-    ? [
-        ...csa(pl(0), input(0), input(8), C2A),
-        ...csa(pl(0), input(16), input(24), C2B),
-        ...csa(pl(1), lget(C2A), lget(C2B), C4A),
-        ...csa(pl(0), input(32), input(40), C2A),
-        ...csa(pl(0), input(48), input(56), C2B),
-        ...csa(pl(1), lget(C2A), lget(C2B), C4B),
-        ...csa(pl(2), lget(C4A), lget(C4B), CR),
-        ...ripple(3),
-      ]
-    : [];
+  const hs: number[] =
+    P >= 4
+      ? [
+          ...csa(pl(0), input(0), input(8), C2A),
+          ...csa(pl(0), input(16), input(24), C2B),
+          ...csa(pl(1), lget(C2A), lget(C2B), C4A),
+          ...csa(pl(0), input(32), input(40), C2A),
+          ...csa(pl(0), input(48), input(56), C2B),
+          ...csa(pl(1), lget(C2A), lget(C2B), C4B),
+          ...csa(pl(2), lget(C4A), lget(C4B), CR),
+          ...ripple(3),
+        ]
+      : [];
   const zero: number[] = [];
   for (let q = 0; q < P; q++) zero.push(...vconst(0), ...lset(pl(q)));
   // Unpack: byte B of plane q, bit t → bit q (low byte) or q−8 (high byte) of sample 8B + t's count.
   const unpack: number[] = [];
-  for (const [lo, hi, at] of [[0, Math.min(P, 8), 0], [8, P, 128]] as const) {
+  for (const [lo, hi, at] of [
+    [0, Math.min(P, 8), 0],
+    [8, P, 128],
+  ] as const) {
     if (hi <= lo) continue;
     for (let t = 0; t < 8; t++) {
       unpack.push(...lget(BASE));
@@ -243,26 +393,73 @@ function countHSBody(P: number): number[] {
     }
   }
   const code = [
-    ...iconst(0), ...lset(J),
-    0x03, 0x40, // loop over vectors j
+    ...iconst(0),
+    ...lset(J),
+    0x03,
+    0x40, // loop over vectors j
     ...zero,
-    ...lget(0), ...lset(Q),
+    ...lget(0),
+    ...lset(Q),
     ...(hs.length
-      ? [0x02, 0x40, 0x03, 0x40,
-         ...lget(Q), ...iconst(64), ...ADD, ...lget(1), ...GT_U, 0x0d, 1,
-         ...hs,
-         ...lget(Q), ...iconst(64), ...ADD, ...lset(Q),
-         0x0c, 0, 0x0b, 0x0b]
+      ? [
+          0x02,
+          0x40,
+          0x03,
+          0x40,
+          ...lget(Q),
+          ...iconst(64),
+          ...ADD,
+          ...lget(1),
+          ...GT_U,
+          0x0d,
+          1,
+          ...hs,
+          ...lget(Q),
+          ...iconst(64),
+          ...ADD,
+          ...lset(Q),
+          0x0c,
+          0,
+          0x0b,
+          0x0b,
+        ]
       : []),
-    0x02, 0x40, 0x03, 0x40,
-    ...lget(Q), ...lget(1), ...GE_U, 0x0d, 1,
-    ...input(0), ...lset(CR), ...ripple(0),
-    ...lget(Q), ...iconst(8), ...ADD, ...lset(Q),
-    0x0c, 0, 0x0b, 0x0b,
-    ...lget(3), ...lget(J), ...iconst(16), ...[0x6c], ...ADD, ...lset(BASE), // base = dst + 16·j (= 256 per vector)
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...lget(Q),
+    ...lget(1),
+    ...GE_U,
+    0x0d,
+    1,
+    ...input(0),
+    ...lset(CR),
+    ...ripple(0),
+    ...lget(Q),
+    ...iconst(8),
+    ...ADD,
+    ...lset(Q),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
+    ...lget(3),
+    ...lget(J),
+    ...iconst(16),
+    ...[0x6c],
+    ...ADD,
+    ...lset(BASE), // base = dst + 16·j (= 256 per vector)
     ...unpack,
-    ...lget(J), ...iconst(16), ...ADD, 0x22, ...uleb(J),
-    ...lget(2), ...LT_U, 0x0d, 0,
+    ...lget(J),
+    ...iconst(16),
+    ...ADD,
+    0x22,
+    ...uleb(J),
+    ...lget(2),
+    ...LT_U,
+    0x0d,
+    0,
     0x0b,
     0x0b,
   ];
@@ -296,7 +493,14 @@ export function assembleModule(vectors?: number, planes?: number): Uint8Array<Ar
   bodies.push(...countBody());
   if (hs) bodies.push(...countHSBody(planes as number));
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
     ...section(1, types),
     ...section(3, funcs),
     ...section(5, memory),
@@ -362,7 +566,11 @@ export function createWasmRunner(plan: ExecPlan): WasmRunner {
   const g = plan.dst.length;
   const nOut = plan.outSlot.length;
   let layoutV = -1;
-  let progOff = 0, outOff = 0, planesOff = 0, slotsOff = 0, cntOff = 0;
+  let progOff = 0,
+    outOff = 0,
+    planesOff = 0,
+    slotsOff = 0,
+    cntOff = 0;
   const layout = (V: number): void => {
     if (V === layoutV) return;
     const vbytes = V * 16;
@@ -405,7 +613,11 @@ export function createWasmRunner(plan: ExecPlan): WasmRunner {
       for (let blk = 0; blk < packed.numBlocks; blk++) {
         i32.set(words.subarray(blk * block, (blk + 1) * block), inputsAt);
         for (let s = 0; s < segOp.length; s++) {
-          (gates[segOp[s] as number] as (p: number, e: number, vb: number) => void)(progOff + (segStart[s] as number) * 12, progOff + (segStart[s + 1] as number) * 12, vbytes);
+          (gates[segOp[s] as number] as (p: number, e: number, vb: number) => void)(
+            progOff + (segStart[s] as number) * 12,
+            progOff + (segStart[s + 1] as number) * 12,
+            vbytes,
+          );
         }
         const s0 = blk * W * 32;
         const nSamples = Math.min(W * 32, packed.batch - s0);
@@ -431,7 +643,8 @@ export function createWasmRunner(plan: ExecPlan): WasmRunner {
           i32.fill(0, pl, pl + planes * W);
           count(outOff + c * groupSize * 8, outOff + (c + 1) * groupSize * 8, planesOff, vbytes);
           for (let j = 0; j < nSamples; j++) {
-            const w = j >> 5, bit = j & 31;
+            const w = j >> 5,
+              bit = j & 31;
             let v = 0;
             for (let q = 0; q < planes; q++) v += (((i32[pl + q * W + w] as number) >>> bit) & 1) << q;
             counts[(s0 + j) * k + c] = v;

@@ -6,7 +6,18 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { evalCounts, randomBits, randomNet } from "./helpers.js";
 import { SeededRandom } from "../src/index.js";
 import { packBitsJS } from "../src/bit_eval.js";
-import { CompiledLogicNet, GroupSum, LogicLayer, LogicNet, circuitFromJSON, circuitToJSON, compile, compileCircuit, packBits, wasmSimdSupported } from "../src/index.js";
+import {
+  CompiledLogicNet,
+  GroupSum,
+  LogicLayer,
+  LogicNet,
+  circuitFromJSON,
+  circuitToJSON,
+  compile,
+  compileCircuit,
+  packBits,
+  wasmSimdSupported,
+} from "../src/index.js";
 
 interface NetGolden {
   spec: { k: number; tau: number; layers: { in_dim: number; a: number[]; b: number[]; logits: number[][] }[] };
@@ -50,23 +61,32 @@ describe("compile: bit-exact vs eval mode on random nets and batches", () => {
   });
   it("property: any net, any batch size (incl. not a multiple of 32/128)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 700 }), fc.integer({ min: 1, max: 3 }), (seed, batch, depth) => {
-        const widths = [12, ...new Array<number>(depth).fill(24)];
-        const net = randomNet(seed, widths, 4);
-        const bits = randomBits(seed + 1, batch * 12);
-        const expected = evalCounts(net, bits, batch);
-        for (const backend of backends) {
-          for (const simplify of [true, false]) {
-            expect(Array.from(compile(net, { backend, simplify }).counts(bits, batch))).toEqual(expected);
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 700 }),
+        fc.integer({ min: 1, max: 3 }),
+        (seed, batch, depth) => {
+          const widths = [12, ...new Array<number>(depth).fill(24)];
+          const net = randomNet(seed, widths, 4);
+          const bits = randomBits(seed + 1, batch * 12);
+          const expected = evalCounts(net, bits, batch);
+          for (const backend of backends) {
+            for (const simplify of [true, false]) {
+              expect(Array.from(compile(net, { backend, simplify }).counts(bits, batch))).toEqual(expected);
+            }
           }
-        }
-        net.dispose();
-      }),
+          net.dispose();
+        },
+      ),
       { numRuns: 25 },
     );
   });
   it("large groups (Harley–Seal counter, 5 and 9 planes, remainder inputs) are bit-exact", () => {
-    for (const [widths, k, batch] of [[[20, 63], 3, 700], [[16, 604], 2, 389], [[10, 40, 1030], 2, 130]] as [number[], number, number][]) {
+    for (const [widths, k, batch] of [
+      [[20, 63], 3, 700],
+      [[16, 604], 2, 389],
+      [[10, 40, 1030], 2, 130],
+    ] as [number[], number, number][]) {
       const net = randomNet(widths[1] as number, widths, k);
       const bits = randomBits(7, batch * (widths[0] as number));
       const expected = evalCounts(net, bits, batch);
@@ -96,7 +116,12 @@ describe("compile: bit-exact vs eval mode on random nets and batches", () => {
         const rng = new SeededRandom(batch * 100 + n);
         const bytes = Uint8Array.from({ length: batch * n }, () => (rng.next() < 0.5 ? 0 : 1 + rng.int(255)));
         const a = packBits(bytes, batch, n, bw); // WASM SIMD packer where available
-        const b = packBits(Array.from(bytes, (v) => (v ? 1 : 0)), batch, n, bw);
+        const b = packBits(
+          Array.from(bytes, (v) => (v ? 1 : 0)),
+          batch,
+          n,
+          bw,
+        );
         expect(Array.from(a.words)).toEqual(Array.from(b.words));
         expect(a.numBlocks).toBe(b.numBlocks);
         expect(Array.from(packBitsJS(bytes, batch, n, bw).words)).toEqual(Array.from(b.words));

@@ -46,7 +46,18 @@ describe.skipIf(!hasGcc)("exportC (gcc -std=c99 -pedantic -Wall -Werror)", () =>
             `int main(void) { size_t i; relax_logic_counts(X, C, ${tc.batch}); for (i = 0; i < ${tc.batch * tc.k}; i++) printf("%d\\n", (int)C[i]); return 0; }\n`,
         );
         const exe = join(dir, `net_${tag}`);
-        execFileSync("gcc", ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-O1", "-o", exe, join(dir, `net_${tag}.c`), join(dir, `main_${tag}.c`)]);
+        execFileSync("gcc", [
+          "-std=c99",
+          "-pedantic",
+          "-Wall",
+          "-Wextra",
+          "-Werror",
+          "-O1",
+          "-o",
+          exe,
+          join(dir, `net_${tag}.c`),
+          join(dir, `main_${tag}.c`),
+        ]);
         const out = execFileSync(exe, { encoding: "utf8" }).trim().split("\n").map(Number);
         expect(out).toEqual(expected);
         net.dispose();
@@ -144,7 +155,11 @@ describe("exportJS (standalone ES module)", () => {
       for (const simplify of [true, false]) {
         const file = join(dir, `net_${tc.widths.length}_${simplify}.mjs`);
         writeFileSync(file, exportJS(compileCircuit(net, { simplify })));
-        const mod = (await import(pathToFileURL(file).href)) as { counts: (x: ArrayLike<number>, b?: number) => Int32Array; predict: (x: ArrayLike<number>) => Int32Array; numClasses: number };
+        const mod = (await import(pathToFileURL(file).href)) as {
+          counts: (x: ArrayLike<number>, b?: number) => Int32Array;
+          predict: (x: ArrayLike<number>) => Int32Array;
+          numClasses: number;
+        };
         expect(Array.from(mod.counts(bits, tc.batch))).toEqual(expected);
         expect(Array.from(mod.counts(Float32Array.from(bits)))).toEqual(expected);
         expect(mod.predict(bits).length).toBe(tc.batch);

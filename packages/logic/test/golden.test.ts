@@ -3,7 +3,18 @@ import "@tensorflow/tfjs-backend-cpu";
 import { setForceReference } from "@relax/core";
 import { loadGolden, maxViolation } from "@relax/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GATE_NAMES, GroupSum, fusedAdam, LogicLayer, LogicNet, gateTruthTable, relaxedGate, relaxedGateGrad, relaxedGatesTensor, uniquePairs } from "../src/index.js";
+import {
+  GATE_NAMES,
+  GroupSum,
+  fusedAdam,
+  LogicLayer,
+  LogicNet,
+  gateTruthTable,
+  relaxedGate,
+  relaxedGateGrad,
+  relaxedGatesTensor,
+  uniquePairs,
+} from "../src/index.js";
 
 interface GatesGolden {
   gate_index_order: string[];
@@ -13,9 +24,22 @@ interface GatesGolden {
   d_da: number[][][];
   d_db: number[][][];
 }
-interface LayerSpec { in_dim: number; out_dim: number; a: number[]; b: number[]; logits: number[][] }
-interface ModeOut { layer_outputs: number[][][]; output: number[][]; group_counts?: number[][] }
-interface Grad { x: number[][]; logits: number[][][] }
+interface LayerSpec {
+  in_dim: number;
+  out_dim: number;
+  a: number[];
+  b: number[];
+  logits: number[][];
+}
+interface ModeOut {
+  layer_outputs: number[][][];
+  output: number[][];
+  group_counts?: number[][];
+}
+interface Grad {
+  x: number[][];
+  logits: number[][][];
+}
 interface NetGolden {
   spec: { in_dim: number; k: number; tau: number; layers: LayerSpec[] };
   x: number[][];
@@ -32,7 +56,19 @@ interface NetGolden {
   adam: { lr: number; betas: number[]; eps: number; steps: { loss_before_step: number; logits_after_step: number[][][] }[] };
   compiled_c: { group_counts: number[][] };
 }
-interface UniqueGolden { cases: { in_dim: number; out_dim: number; a_unpermuted?: number[]; b_unpermuted?: number[]; error?: string; a_unpermuted_first40?: number[]; b_unpermuted_first40?: number[]; a_unpermuted_last10?: number[]; b_unpermuted_last10?: number[] }[] }
+interface UniqueGolden {
+  cases: {
+    in_dim: number;
+    out_dim: number;
+    a_unpermuted?: number[];
+    b_unpermuted?: number[];
+    error?: string;
+    a_unpermuted_first40?: number[];
+    b_unpermuted_first40?: number[];
+    a_unpermuted_last10?: number[];
+    b_unpermuted_last10?: number[];
+  }[];
+}
 
 const gates = loadGolden<GatesGolden>("logic/gates.json");
 const net = loadGolden<NetGolden>("logic/net_small.json");
@@ -76,7 +112,9 @@ describe("gates.json", () => {
 
 function buildNet(gradFactors?: number[]): LogicNet {
   return new LogicNet([
-    ...net.spec.layers.map((l, i) => LogicLayer.fromWeights({ a: l.a, b: l.b, logits: l.logits, inDim: l.in_dim, gradFactor: gradFactors?.[i] ?? 1 })),
+    ...net.spec.layers.map((l, i) =>
+      LogicLayer.fromWeights({ a: l.a, b: l.b, logits: l.logits, inDim: l.in_dim, gradFactor: gradFactors?.[i] ?? 1 }),
+    ),
     new GroupSum(net.spec.k, net.spec.tau),
   ]);
 }
@@ -156,23 +194,23 @@ for (const path of ["fused", "reference"] as const) {
     });
 
     for (const optName of ["tf.train.adam", "fusedAdam"] as const)
-    it(`three Adam steps (${optName} with torch's eps)`, () => {
-      const m = buildNet();
-      const x = tf.tensor2d(net.x);
-      const opt =
-        optName === "fusedAdam"
-          ? fusedAdam(net.adam.lr, { beta1: net.adam.betas[0], beta2: net.adam.betas[1], epsilon: net.adam.eps })
-          : tf.train.adam(net.adam.lr, net.adam.betas[0], net.adam.betas[1], net.adam.eps);
-      for (const step of net.adam.steps) {
-        const loss = opt.minimize(() => ce(m.forward(x), net.y), true, m.variables)!;
-        expect(loss.dataSync()[0]).toBeCloseTo(step.loss_before_step, 5);
-        loss.dispose();
-        m.variables.forEach((v, i) => expect(maxViolation(v.arraySync(), step.logits_after_step[i], 1e-5, 2e-5)).toBe(0));
-      }
-      opt.dispose();
-      x.dispose();
-      m.dispose();
-    });
+      it(`three Adam steps (${optName} with torch's eps)`, () => {
+        const m = buildNet();
+        const x = tf.tensor2d(net.x);
+        const opt =
+          optName === "fusedAdam"
+            ? fusedAdam(net.adam.lr, { beta1: net.adam.betas[0], beta2: net.adam.betas[1], epsilon: net.adam.eps })
+            : tf.train.adam(net.adam.lr, net.adam.betas[0], net.adam.betas[1], net.adam.eps);
+        for (const step of net.adam.steps) {
+          const loss = opt.minimize(() => ce(m.forward(x), net.y), true, m.variables)!;
+          expect(loss.dataSync()[0]).toBeCloseTo(step.loss_before_step, 5);
+          loss.dispose();
+          m.variables.forEach((v, i) => expect(maxViolation(v.arraySync(), step.logits_after_step[i], 1e-5, 2e-5)).toBe(0));
+        }
+        opt.dispose();
+        x.dispose();
+        m.dispose();
+      });
   });
 }
 

@@ -27,4 +27,3 @@ export function evalCounts(net: LogicNet, bits: Uint8Array, batch: number): numb
     return Array.from(tf.round(tf.mul(out, net.head!.tau)).dataSync());
   });
 }
-

@@ -31,7 +31,10 @@ function withReference<T>(f: () => T): T {
 
 function randomInput(seed: number, batch: number, n: number): tf.Tensor2D {
   const rng = new SeededRandom(seed);
-  return tf.tensor2d(Float32Array.from({ length: batch * n }, () => rng.next()), [batch, n]);
+  return tf.tensor2d(
+    Float32Array.from({ length: batch * n }, () => rng.next()),
+    [batch, n],
+  );
 }
 
 describe("fused kernel vs reference composition (parity)", () => {
@@ -70,14 +73,19 @@ describe("fused kernel vs reference composition (parity)", () => {
   });
 
   it("whole net: fused feature-major chain = reference, incl. GroupSum and gradFactor", () => {
-    const layers = [new LogicLayer(20, 64, { seed: 1 }), new LogicLayer(64, 64, { seed: 2, gradFactor: 2 }), new LogicLayer(64, 35, { seed: 3, init: "residual" })];
+    const layers = [
+      new LogicLayer(20, 64, { seed: 1 }),
+      new LogicLayer(64, 64, { seed: 2, gradFactor: 2 }),
+      new LogicLayer(64, 35, { seed: 3, init: "residual" }),
+    ];
     const net = new LogicNet([...layers, new GroupSum(5, 3)]);
     const x = randomInput(9, 13, 20);
     const loss = () => tf.sum(tf.square(net.forward(x))) as tf.Scalar;
-    const run = () => tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(loss, net.variables);
-      return [value.dataSync()[0]!, ...net.variables.map((v) => Array.from(grads[v.name]!.dataSync()))] as const;
-    });
+    const run = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(loss, net.variables);
+        return [value.dataSync()[0]!, ...net.variables.map((v) => Array.from(grads[v.name]!.dataSync()))] as const;
+      });
     const fused = run();
     const ref = withReference(run);
     expect(fused[0]).toBeCloseTo(ref[0] as number, 4);
@@ -89,9 +97,22 @@ describe("fused kernel vs reference composition (parity)", () => {
   it("a == b (self-connected neuron) gets both gradient contributions", () => {
     const logits = Array.from({ length: 2 }, (_, j) => Array.from({ length: 16 }, (_, i) => Math.sin(i + 3 * j)));
     const layer = LogicLayer.fromWeights({ a: [0, 1], b: [0, 1], logits, inDim: 2 });
-    const x = tf.tensor2d([[0.3, 0.8], [0.6, 0.1]]);
-    const fused = tf.tidy(() => tf.grad((xi: tf.Tensor) => tf.sum(layer.forward(xi)))(x).arraySync());
-    const ref = withReference(() => tf.tidy(() => tf.grad((xi: tf.Tensor) => tf.sum(layer.forward(xi)))(x).arraySync()));
+    const x = tf.tensor2d([
+      [0.3, 0.8],
+      [0.6, 0.1],
+    ]);
+    const fused = tf.tidy(() =>
+      tf
+        .grad((xi: tf.Tensor) => tf.sum(layer.forward(xi)))(x)
+        .arraySync(),
+    );
+    const ref = withReference(() =>
+      tf.tidy(() =>
+        tf
+          .grad((xi: tf.Tensor) => tf.sum(layer.forward(xi)))(x)
+          .arraySync(),
+      ),
+    );
     expect(maxViolation(fused, ref, 1e-5, 1e-6)).toBe(0);
     tf.dispose(x);
     layer.dispose();
@@ -171,7 +192,15 @@ describe("leaks", () => {
 describe("bad inputs → RelaxError", () => {
   const net = new LogicNet([new LogicLayer(6, 8, { seed: 1 }), new GroupSum(4)]);
   it("NaN / Inf / wrong width / wrong rank / strings / ragged / unknown mode", () => {
-    for (const bad of [badInputs.nan([2, 6]), badInputs.inf([2, 6]), tf.zeros([2, 5]), tf.zeros([6]), badInputs.string(), badInputs.ragged(), badInputs.notATensor()]) {
+    for (const bad of [
+      badInputs.nan([2, 6]),
+      badInputs.inf([2, 6]),
+      tf.zeros([2, 5]),
+      tf.zeros([6]),
+      badInputs.string(),
+      badInputs.ragged(),
+      badInputs.notATensor(),
+    ]) {
       expect(() => net.forward(bad as tf.Tensor)).toThrow(RelaxError);
     }
     expect(() => net.forward(tf.zeros([2, 6]), { mode: "test" as "train" })).toThrow(/mode/);
@@ -249,7 +278,11 @@ describe("initialisation and connections", () => {
 
 describe("toJSON / fromJSON", () => {
   it("bit-exact round trip (logits, connections, gradFactor, head) and identical outputs", () => {
-    const net = new LogicNet([new LogicLayer(10, 16, { seed: 1, gradFactor: 2 }), new LogicLayer(16, 12, { seed: 2, connections: "unique" }), new GroupSum(3, 4)]);
+    const net = new LogicNet([
+      new LogicLayer(10, 16, { seed: 1, gradFactor: 2 }),
+      new LogicLayer(16, 12, { seed: 2, connections: "unique" }),
+      new GroupSum(3, 4),
+    ]);
     const json = JSON.stringify(net.toJSON());
     const back = LogicNet.fromJSON(json);
     net.layers.forEach((l, i) => {
@@ -278,7 +311,9 @@ describe("toJSON / fromJSON", () => {
     expect(() => LogicNet.fromJSON({ ...good, layers: [{ ...good.layers[0]!, a: "!!!!" }, good.layers[1]!] })).toThrow(/malformed base64/);
     expect(() => LogicNet.fromJSON({ ...good, layers: [good.layers[1]!, good.layers[0]!] })).toThrow(RelaxError);
     expect(() => LogicNet.fromJSON({ ...good, head: { type: "groupSum", k: 5, tau: 1 } })).toThrow(/divisor/);
-    expect(() => LogicNet.fromJSON({ ...good, layers: [{ ...good.layers[0]!, inDim: 3 }, good.layers[1]!] })).toThrow(/indices in \[0, 3\)/);
+    expect(() => LogicNet.fromJSON({ ...good, layers: [{ ...good.layers[0]!, inDim: 3 }, good.layers[1]!] })).toThrow(
+      /indices in \[0, 3\)/,
+    );
     expect(tf.memory().numTensors).toBe(n0); // failed loads dispose what they built
     net.dispose();
   });
@@ -286,9 +321,21 @@ describe("toJSON / fromJSON", () => {
 
 describe("input encodings", () => {
   it("thresholds, thermometer, one-hot bins", () => {
-    expect(thresholdEncoder([0.5]).encode([[0.2, 0.5, 0.7]]).arraySync()).toEqual([[0, 0, 1]]);
-    expect(thermometerEncoder({ bins: 3 }).encode([[0.1, 0.6, 0.9]]).arraySync()).toEqual([[0, 0, 0, 1, 1, 0, 1, 1, 1]]);
-    expect(oneHotBinEncoder({ bins: 4 }).encode([[0.3, -1, 1, 0.99]]).arraySync()).toEqual([[0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]]);
+    expect(
+      thresholdEncoder([0.5])
+        .encode([[0.2, 0.5, 0.7]])
+        .arraySync(),
+    ).toEqual([[0, 0, 1]]);
+    expect(
+      thermometerEncoder({ bins: 3 })
+        .encode([[0.1, 0.6, 0.9]])
+        .arraySync(),
+    ).toEqual([[0, 0, 0, 1, 1, 0, 1, 1, 1]]);
+    expect(
+      oneHotBinEncoder({ bins: 4 })
+        .encode([[0.3, -1, 1, 0.99]])
+        .arraySync(),
+    ).toEqual([[0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]]);
     expect(Array.from(thresholdEncoder([0.25, 0.75]).encodeBytes([0.5, 1], 2))).toEqual([1, 0, 1, 1]);
     fc.assert(
       fc.property(fc.float({ min: -2, max: 2, noNaN: true }), fc.integer({ min: 1, max: 12 }), (v, bins) => {

@@ -3,7 +3,15 @@ import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { gateProbabilities, logicBackwardFM, logicForwardFM, logitGradFromStats, neuronCoefficients } from "../src/logic_kernel.js";
 import { GroupSum, LogicLayer, LogicNet, SeededRandom } from "../src/index.js";
-import { assembleLayerModule, logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm, setWasmLayerKernels, wasmLayerKernelsAvailable, wasmNetSupported } from "../src/wasm_layer.js";
+import {
+  assembleLayerModule,
+  logicBackwardWasm,
+  logicForwardWasm,
+  probsAndCoefficientsWasm,
+  setWasmLayerKernels,
+  wasmLayerKernelsAvailable,
+  wasmNetSupported,
+} from "../src/wasm_layer.js";
 import { WasmAdamState, assembleAdamModule } from "../src/wasm_adam.js";
 import { assemblePackModule } from "../src/wasm_pack.js";
 import { netBackwardJS, netForwardJS } from "../src/logic_net_kernel.js";
@@ -50,7 +58,8 @@ describe("WASM SIMD layer kernels = the float64 JS kernels (float32 rounding)", 
   });
   for (const B of [1, 3, 4, 7, 100]) {
     it(`forward and backward (dX, fused logit gradient), batch ${B}`, () => {
-      const inDim = 37, outDim = 53;
+      const inDim = 37,
+        outDim = 53;
       const { rng, a, b, logits } = randomLayer(B, inDim, outDim);
       const X = Float32Array.from({ length: inDim * B }, () => rng.next());
       const dY = Float32Array.from({ length: outDim * B }, () => rng.normal());
@@ -78,13 +87,18 @@ describe("WASM Adam = torch's Adam formula", () => {
   it("three steps on two variables (sizes not multiples of 4)", () => {
     const rng = new SeededRandom(3);
     const st = WasmAdamState.create()!;
-    for (const [name, n] of [["u", 10], ["w", 7]] as const) {
+    for (const [name, n] of [
+      ["u", 10],
+      ["w", 7],
+    ] as const) {
       let theta: Float32Array = Float32Array.from({ length: n }, () => rng.normal());
       const ref = Float64Array.from(theta);
-      const m = new Float64Array(n), v = new Float64Array(n);
+      const m = new Float64Array(n),
+        v = new Float64Array(n);
       for (let t = 1; t <= 3; t++) {
         const g = Float32Array.from({ length: n }, () => rng.normal());
-        const bc1 = 1 - 0.9 ** t, bc2 = 1 - 0.999 ** t;
+        const bc1 = 1 - 0.9 ** t,
+          bc2 = 1 - 0.999 ** t;
         theta = st.step(name, theta, g, 0.9, 0.999, 0.01 / bc1, Math.sqrt(bc2), 1e-8);
         for (let i = 0; i < n; i++) {
           m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
@@ -112,7 +126,10 @@ describe("whole-net kernel (activations resident in WASM memory)", () => {
       const widths = [12, ...new Array<number>(depth).fill(20)];
       const layers = widths.slice(1).map((w, i) => new LogicLayer(widths[i]!, w, { seed: 50 + i, gradFactor: i === 1 ? 2 : 1 }));
       const net = new LogicNet([...layers, new GroupSum(4, 3)]);
-      const x = tf.tensor2d(Float32Array.from({ length: 7 * 12 }, () => rng.next()), [7, 12]);
+      const x = tf.tensor2d(
+        Float32Array.from({ length: 7 * 12 }, () => rng.next()),
+        [7, 12],
+      );
       const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1, 2], "int32"), 4) as tf.Tensor2D;
       expect(wasmNetSupported(depth)).toBe(depth <= 13);
       for (const mode of ["train", "eval"] as const) {
@@ -132,7 +149,8 @@ describe("whole-net kernel (activations resident in WASM memory)", () => {
 
 describe("whole-net kernel: WASM = JS fallback", () => {
   it("forward and backward on a 3-layer net, batch 9, gradFactor 3 on layer 1", () => {
-    const B = 9, inDim = 11;
+    const B = 9,
+      inDim = 11;
     const rng = new SeededRandom(77);
     const layers = [30, 30, 40].map((outDim, l) => {
       const { a, b, logits } = randomLayer(l + 3, l === 0 ? inDim : 30, outDim);

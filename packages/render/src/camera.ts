@@ -38,7 +38,12 @@ export interface Camera {
  * const cam = { eye, viewingAngle: 20 };
  * const projected = projectVertices(mesh.vertices, cam);
  */
-export function eyeFromAngles(distance: TensorInput, elevation: TensorInput, azimuth: TensorInput, options: { degrees?: boolean } = {}): tf.Tensor {
+export function eyeFromAngles(
+  distance: TensorInput,
+  elevation: TensorInput,
+  azimuth: TensorInput,
+  options: { degrees?: boolean } = {},
+): tf.Tensor {
   const op = "eyeFromAngles";
   const toRad = options.degrees === false ? 1 : Math.PI / 180;
   const d = toFloatTensor(op, "distance", distance);
@@ -60,7 +65,10 @@ function normalize(v: tf.Tensor): tf.Tensor {
 function cross(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [a0, a1, a2] = tf.unstack(a, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
   const [b0, b1, b2] = tf.unstack(b, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
-  return tf.stack([tf.sub(tf.mul(a1, b2), tf.mul(a2, b1)), tf.sub(tf.mul(a2, b0), tf.mul(a0, b2)), tf.sub(tf.mul(a0, b1), tf.mul(a1, b0))], -1);
+  return tf.stack(
+    [tf.sub(tf.mul(a1, b2), tf.mul(a2, b1)), tf.sub(tf.mul(a2, b0), tf.mul(a0, b2)), tf.sub(tf.mul(a0, b1), tf.mul(a1, b0))],
+    -1,
+  );
 }
 
 function vec3(op: string, arg: string, x: TensorInput, allowBatch: boolean): tf.Tensor {

@@ -24,7 +24,12 @@ export const RENDER_TCONORMS = ["hard", ...TCONORM_NAMES] as const;
 export type RenderTConorm = (typeof RENDER_TCONORMS)[number];
 
 /** A fragment CDF: `null` for `hard`, else the standard-form distribution of `@relax/core`. */
-export function resolveDistribution(op: string, name: unknown, shape: number, shift: number): { name: RenderDistribution; dist: Distribution | null } {
+export function resolveDistribution(
+  op: string,
+  name: unknown,
+  shape: number,
+  shift: number,
+): { name: RenderDistribution; dist: Distribution | null } {
   const raw = typeof name === "string" && name in DISTRIBUTION_ALIASES ? DISTRIBUTION_ALIASES[name] : name;
   const n = assertOneOf(op, "distribution", raw, RENDER_DISTRIBUTIONS);
   if (n === "hard") return { name: n, dist: null };

@@ -1,4 +1,3 @@
-
 import { RelaxError, toFloatTensor, type TensorInput } from "@relax/core";
 
 /** RGBA pixels, the shape of the browser's `ImageData` (constructible with `new ImageData(data, width, height)`). */
@@ -33,7 +32,10 @@ export function toImageData(image: TensorInput): ImageDataLike {
     const o = i * 4;
     if (C === 1) {
       const g = q(v[i] as number);
-      data[o] = g; data[o + 1] = g; data[o + 2] = g; data[o + 3] = 255;
+      data[o] = g;
+      data[o + 1] = g;
+      data[o + 2] = g;
+      data[o + 3] = 255;
     } else {
       data[o] = q(v[i * C] as number);
       data[o + 1] = q(v[i * C + 1] as number);
@@ -75,4 +77,3 @@ export async function savePNG(path: string, image: TensorInput): Promise<void> {
   await fs.mkdir(dirname(path), { recursive: true });
   await fs.writeFile(path, bytes);
 }
-

@@ -10,9 +10,24 @@ export { parseOBJ, toOBJ, loadOBJ, saveOBJ } from "./obj.js";
 export { laplacianLoss, flattenLoss } from "./regularizers.js";
 export { PROJECTIONS, eyeFromAngles, lookAt, perspective, orthographic, projectVertices } from "./camera.js";
 export type { Camera, Projection } from "./camera.js";
-export { RENDER_DISTRIBUTIONS, RENDER_TCONORMS, DISTRIBUTION_ALIASES, PROBABILITY_THRESHOLD, effectiveSupport, resolveDistribution, resolveTConorm } from "./functions.js";
+export {
+  RENDER_DISTRIBUTIONS,
+  RENDER_TCONORMS,
+  DISTRIBUTION_ALIASES,
+  PROBABILITY_THRESHOLD,
+  effectiveSupport,
+  resolveDistribution,
+  resolveTConorm,
+} from "./functions.js";
 export type { RenderDistribution, RenderTConorm, ScalarTConorm } from "./functions.js";
-export { rasterizeSilhouette, rasterizeSilhouetteReference, silhouetteFragments, silhouetteAttrs, pixelCenters, PIXEL_CONVENTIONS } from "./silhouette.js";
+export {
+  rasterizeSilhouette,
+  rasterizeSilhouetteReference,
+  silhouetteFragments,
+  silhouetteAttrs,
+  pixelCenters,
+  PIXEL_CONVENTIONS,
+} from "./silhouette.js";
 export type { SilhouetteOptions, PixelConvention } from "./silhouette.js";
 export { MAX_TIE_RTOL } from "./silhouette_kernel.js";
 export { rasterizeRgb, rasterizeRgbReference, lambert, rgbAttrs } from "./shade.js";

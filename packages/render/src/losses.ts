@@ -56,16 +56,19 @@ export function mseLoss(pred: TensorInput, target: TensorInput): tf.Scalar {
  */
 export function iou(pred: TensorInput, target: TensorInput, threshold = 0.5): number {
   const [p, t] = pair("iou", pred, target);
-  const pv = p.dataSync(), tv = t.dataSync();
+  const pv = p.dataSync(),
+    tv = t.dataSync();
   if (p !== pred) p.dispose();
   if (t !== target) t.dispose();
   const per = p.rank === 2 ? pv.length : pv.length / (p.shape[0] as number);
   let total = 0;
   const B = pv.length / per;
   for (let b = 0; b < B; b++) {
-    let inter = 0, union = 0;
+    let inter = 0,
+      union = 0;
     for (let i = b * per; i < (b + 1) * per; i++) {
-      const a = (pv[i] as number) > threshold, c = (tv[i] as number) > threshold;
+      const a = (pv[i] as number) > threshold,
+        c = (tv[i] as number) > threshold;
       if (a && c) inter++;
       if (a || c) union++;
     }

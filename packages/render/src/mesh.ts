@@ -128,7 +128,8 @@ export function faceVertices(attributes: tf.Tensor, faces: tf.Tensor2D): tf.Tens
   const idx = Int32Array.from(faces.dataSync());
   const nV = attributes.shape[attributes.rank - 2] as number;
   for (let i = 0; i < idx.length; i++) {
-    if (!((idx[i] as number) >= 0 && (idx[i] as number) < nV)) throw new RelaxError(op, "faces", `indices in [0, ${nV})`, `${idx[i]} at flat index ${i}`);
+    if (!((idx[i] as number) >= 0 && (idx[i] as number) < nV))
+      throw new RelaxError(op, "faces", `indices in [0, ${nV})`, `${idx[i]} at flat index ${i}`);
   }
   return tf.tidy(() => {
     const c = attributes.shape[attributes.rank - 1] as number;

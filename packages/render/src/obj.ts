@@ -34,7 +34,8 @@ export function parseOBJ(text: string): Mesh {
     } else if (kind === "f") {
       const idx = parts.slice(1).map((p) => {
         const k = parseInt(p.split("/")[0] as string, 10);
-        if (!Number.isInteger(k) || k === 0) throw new RelaxError(op, "text", "face indices ≠ 0", `line ${ln + 1}: ${JSON.stringify(line)}`);
+        if (!Number.isInteger(k) || k === 0)
+          throw new RelaxError(op, "text", "face indices ≠ 0", `line ${ln + 1}: ${JSON.stringify(line)}`);
         return k > 0 ? k - 1 : verts.length + k;
       });
       if (idx.length < 3) throw new RelaxError(op, "text", "faces with ≥ 3 vertices", `line ${ln + 1}: ${JSON.stringify(line)}`);

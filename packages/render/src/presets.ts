@@ -53,5 +53,12 @@ export function dibrPreset(options: { delta?: number } = {}): SilhouetteOptions 
 export function pytorch3dPreset(options: { sigma?: number; blurRadius?: number } = {}): SilhouetteOptions {
   const sigma = assertPositive("pytorch3dPreset", "sigma", options.sigma ?? 1e-4);
   const blur = assertPositive("pytorch3dPreset", "blurRadius", options.blurRadius ?? Math.log(1 / 1e-4 - 1) * sigma);
-  return { distribution: "logistic", squared: true, scale: sigma, tconorm: "probabilistic", distEps: blur / sigma, pixelConvention: "pytorch3d" };
+  return {
+    distribution: "logistic",
+    squared: true,
+    scale: sigma,
+    tconorm: "probabilistic",
+    distEps: blur / sigma,
+    pixelConvention: "pytorch3d",
+  };
 }

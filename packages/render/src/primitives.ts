@@ -14,7 +14,9 @@ function orientOutward(verts: number[][], faces: number[][]): number[][] {
   const c = [0, 0, 0];
   for (const v of verts) for (let k = 0; k < 3; k++) c[k]! += v[k]! / verts.length;
   return faces.map(([a, b, d]) => {
-    const v0 = verts[a!]!, v1 = verts[b!]!, v2 = verts[d!]!;
+    const v0 = verts[a!]!,
+      v1 = verts[b!]!,
+      v2 = verts[d!]!;
     const e1 = [v1[0]! - v0[0]!, v1[1]! - v0[1]!, v1[2]! - v0[2]!];
     const e2 = [v2[0]! - v0[0]!, v2[1]! - v0[1]!, v2[2]! - v0[2]!];
     const n = [e1[1]! * e2[2]! - e1[2]! * e2[1]!, e1[2]! * e2[0]! - e1[0]! * e2[2]!, e1[0]! * e2[1]! - e1[1]! * e2[0]!];
@@ -51,7 +53,17 @@ export function tetrahedron(options: PrimitiveOptions = {}): Mesh {
     [-r, r, -r],
     [-r, -r, r],
   ];
-  return build(verts, [[0, 1, 2], [0, 1, 3], [0, 2, 3], [1, 2, 3]], options, "tetrahedron");
+  return build(
+    verts,
+    [
+      [0, 1, 2],
+      [0, 1, 3],
+      [0, 2, 3],
+      [1, 2, 3],
+    ],
+    options,
+    "tetrahedron",
+  );
 }
 
 /**
@@ -68,9 +80,17 @@ export function cube(options: PrimitiveOptions = {}): Mesh {
   for (const x of [-r, r]) for (const y of [-r, r]) for (const z of [-r, r]) verts.push([x, y, z]);
   // index = 4·(x>0) + 2·(y>0) + (z>0); two triangles per side.
   const quads = [
-    [0, 1, 3, 2], [4, 6, 7, 5], [0, 4, 5, 1], [2, 3, 7, 6], [0, 2, 6, 4], [1, 5, 7, 3],
+    [0, 1, 3, 2],
+    [4, 6, 7, 5],
+    [0, 4, 5, 1],
+    [2, 3, 7, 6],
+    [0, 2, 6, 4],
+    [1, 5, 7, 3],
   ];
-  const faces = quads.flatMap(([a, b, c, d]) => [[a!, b!, c!], [a!, c!, d!]]);
+  const faces = quads.flatMap(([a, b, c, d]) => [
+    [a!, b!, c!],
+    [a!, c!, d!],
+  ]);
   return build(verts, faces, options, "cube");
 }
 
@@ -90,15 +110,40 @@ export function icosphere(options: PrimitiveOptions & { level?: number } = {}): 
   const radius = assertPositive("icosphere", "radius", options.radius ?? 1);
   const t = (1 + Math.sqrt(5)) / 2;
   const verts: number[][] = [
-    [-1, t, 0], [1, t, 0], [-1, -t, 0], [1, -t, 0],
-    [0, -1, t], [0, 1, t], [0, -1, -t], [0, 1, -t],
-    [t, 0, -1], [t, 0, 1], [-t, 0, -1], [-t, 0, 1],
+    [-1, t, 0],
+    [1, t, 0],
+    [-1, -t, 0],
+    [1, -t, 0],
+    [0, -1, t],
+    [0, 1, t],
+    [0, -1, -t],
+    [0, 1, -t],
+    [t, 0, -1],
+    [t, 0, 1],
+    [-t, 0, -1],
+    [-t, 0, 1],
   ].map(normalize);
   let faces: number[][] = [
-    [0, 11, 5], [0, 5, 1], [0, 1, 7], [0, 7, 10], [0, 10, 11],
-    [1, 5, 9], [5, 11, 4], [11, 10, 2], [10, 7, 6], [7, 1, 8],
-    [3, 9, 4], [3, 4, 2], [3, 2, 6], [3, 6, 8], [3, 8, 9],
-    [4, 9, 5], [2, 4, 11], [6, 2, 10], [8, 6, 7], [9, 8, 1],
+    [0, 11, 5],
+    [0, 5, 1],
+    [0, 1, 7],
+    [0, 7, 10],
+    [0, 10, 11],
+    [1, 5, 9],
+    [5, 11, 4],
+    [11, 10, 2],
+    [10, 7, 6],
+    [7, 1, 8],
+    [3, 9, 4],
+    [3, 4, 2],
+    [3, 2, 6],
+    [3, 6, 8],
+    [3, 8, 9],
+    [4, 9, 5],
+    [2, 4, 11],
+    [6, 2, 10],
+    [8, 6, 7],
+    [9, 8, 1],
   ];
   for (let l = 0; l < level; l++) {
     const cache = new Map<string, number>();
@@ -106,19 +151,27 @@ export function icosphere(options: PrimitiveOptions & { level?: number } = {}): 
       const key = a < b ? `${a},${b}` : `${b},${a}`;
       const hit = cache.get(key);
       if (hit !== undefined) return hit;
-      const va = verts[a]!, vb = verts[b]!;
+      const va = verts[a]!,
+        vb = verts[b]!;
       verts.push(normalize([(va[0]! + vb[0]!) / 2, (va[1]! + vb[1]!) / 2, (va[2]! + vb[2]!) / 2]));
       cache.set(key, verts.length - 1);
       return verts.length - 1;
     };
     const next: number[][] = [];
     for (const [a, b, c] of faces) {
-      const ab = mid(a!, b!), bc = mid(b!, c!), ca = mid(c!, a!);
+      const ab = mid(a!, b!),
+        bc = mid(b!, c!),
+        ca = mid(c!, a!);
       next.push([a!, ab, ca], [b!, bc, ab], [c!, ca, bc], [ab, bc, ca]);
     }
     faces = next;
   }
-  return build(verts.map((v) => v.map((x) => x * radius)), faces, options, "icosphere");
+  return build(
+    verts.map((v) => v.map((x) => x * radius)),
+    faces,
+    options,
+    "icosphere",
+  );
 }
 
 function normalize(v: number[]): number[] {

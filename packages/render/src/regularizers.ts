@@ -4,8 +4,12 @@ import { gatherRows } from "./gather.js";
 import type { Mesh } from "./mesh.js";
 
 function checkVertices(op: string, vertices: tf.Tensor, mesh: Mesh): void {
-  const ok = (vertices.rank === 2 || vertices.rank === 3) && vertices.shape[vertices.rank - 1] === 3 && vertices.shape[vertices.rank - 2] === mesh.numVertices;
-  if (!ok) throw new RelaxError(op, "vertices", `[${mesh.numVertices}, 3] or [B, ${mesh.numVertices}, 3]`, `[${vertices.shape.join(", ")}]`);
+  const ok =
+    (vertices.rank === 2 || vertices.rank === 3) &&
+    vertices.shape[vertices.rank - 1] === 3 &&
+    vertices.shape[vertices.rank - 2] === mesh.numVertices;
+  if (!ok)
+    throw new RelaxError(op, "vertices", `[${mesh.numVertices}, 3] or [B, ${mesh.numVertices}, 3]`, `[${vertices.shape.join(", ")}]`);
 }
 
 /** Undirected edges of a face list, each once (lo < hi), with the vertices opposite to it in its adjacent faces. */
@@ -79,7 +83,10 @@ export function laplacianLoss(vertices: tf.Tensor, mesh: Mesh): tf.Scalar {
 export function flattenLoss(vertices: tf.Tensor, mesh: Mesh): tf.Scalar {
   const op = "flattenLoss";
   checkVertices(op, vertices, mesh);
-  const A: number[] = [], B: number[] = [], C: number[] = [], D: number[] = [];
+  const A: number[] = [],
+    B: number[] = [],
+    C: number[] = [],
+    D: number[] = [];
   for (const e of edgeTable(mesh.faceIndices).values()) {
     if (e.opp.length !== 2) continue;
     A.push(e.a);
@@ -92,14 +99,18 @@ export function flattenLoss(vertices: tf.Tensor, mesh: Mesh): tf.Scalar {
     const v3 = vertices.rank === 2 ? tf.expandDims(vertices, 0) : vertices;
     const b = v3.shape[0] as number;
     const g = (idx: number[]) => gatherRows(v3, Int32Array.from(idx));
-    const v0 = g(A), v1 = g(B), v2 = g(C), v3b = g(D);
+    const v0 = g(A),
+      v1 = g(B),
+      v2 = g(C),
+      v3b = g(D);
     const e = tf.sub(v1, v0);
     const ee = tf.add(tf.sum(tf.square(e), -1, true), 1e-12);
     const perp = (p: tf.Tensor) => {
       const d = tf.sub(p, v0);
       return tf.sub(d, tf.mul(e, tf.div(tf.sum(tf.mul(d, e), -1, true), ee)));
     };
-    const pa = perp(v2), pb = perp(v3b);
+    const pa = perp(v2),
+      pb = perp(v3b);
     const na = tf.sqrt(tf.add(tf.sum(tf.square(pa), -1), 1e-12));
     const nb = tf.sqrt(tf.add(tf.sum(tf.square(pb), -1), 1e-12));
     const cos = tf.div(tf.sum(tf.mul(pa, pb), -1), tf.mul(na, nb));

@@ -52,8 +52,20 @@ function scratch(F: number): PixelFrags {
 }
 
 /** Collects the colour fragments of one pixel into `out`; returns the softmax shift m. */
-function collect(plan: Plan, attrs: RelaxRasterizeRgbAttrs, geo: ReturnType<typeof buildGeometry>, faces: Float32Array, colors: Float32Array, fOff: number,
-  l0: number, l1: number, px: number, py: number, out: PixelFrags, withGrad: boolean): number {
+function collect(
+  plan: Plan,
+  attrs: RelaxRasterizeRgbAttrs,
+  geo: ReturnType<typeof buildGeometry>,
+  faces: Float32Array,
+  colors: Float32Array,
+  fOff: number,
+  l0: number,
+  l1: number,
+  px: number,
+  py: number,
+  out: PixelFrags,
+  withGrad: boolean,
+): number {
   let n = 0;
   let m = attrs.eps;
   const { near, far } = attrs;
@@ -62,12 +74,23 @@ function collect(plan: Plan, attrs: RelaxRasterizeRgbAttrs, geo: ReturnType<type
     const s = fragment(plan, geo, f, px, py);
     if (s < 0) continue;
     const o = fOff + f * 9;
-    const x0 = faces[o]!, y0 = faces[o + 1]!, z0 = faces[o + 2]!, x1 = faces[o + 3]!, y1 = faces[o + 4]!, z1 = faces[o + 5]!;
-    const x2 = faces[o + 6]!, y2 = faces[o + 7]!, z2 = faces[o + 8]!;
+    const x0 = faces[o]!,
+      y0 = faces[o + 1]!,
+      z0 = faces[o + 2]!,
+      x1 = faces[o + 3]!,
+      y1 = faces[o + 4]!,
+      z1 = faces[o + 5]!;
+    const x2 = faces[o + 6]!,
+      y2 = faces[o + 7]!,
+      z2 = faces[o + 8]!;
     if (!attrs.doubleSide && !((y2 - y0) * (x1 - x0) < (y1 - y0) * (x2 - x0))) continue;
-    let w0 = Math.min(1, Math.max(0, frag.w0)), w1 = Math.min(1, Math.max(0, frag.w1)), w2 = Math.min(1, Math.max(0, frag.w2));
+    let w0 = Math.min(1, Math.max(0, frag.w0)),
+      w1 = Math.min(1, Math.max(0, frag.w1)),
+      w2 = Math.min(1, Math.max(0, frag.w2));
     const sum = Math.max(w0 + w1 + w2, 1e-5);
-    w0 /= sum; w1 /= sum; w2 /= sum;
+    w0 /= sum;
+    w1 /= sum;
+    w2 /= sum;
     const zp = 1 / (w0 / z0 + w1 / z1 + w2 / z2);
     if (!(zp >= near && zp <= far)) continue;
     const zt = (far - zp) / (far - near);
@@ -75,7 +98,9 @@ function collect(plan: Plan, attrs: RelaxRasterizeRgbAttrs, geo: ReturnType<type
     out.f[n] = f;
     out.s[n] = s;
     out.zt[n] = zt;
-    out.w[n * 3] = w0; out.w[n * 3 + 1] = w1; out.w[n * 3 + 2] = w2;
+    out.w[n * 3] = w0;
+    out.w[n * 3 + 1] = w1;
+    out.w[n * 3 + 2] = w2;
     for (let ch = 0; ch < 3; ch++) out.col[n * 3 + ch] = w0 * colors[o + ch]! + w1 * colors[o + 3 + ch]! + w2 * colors[o + 6 + ch]!;
     if (withGrad) {
       out.slope[n] = plan.dist === null ? 0 : fragmentSlope(plan, plan.dist);
@@ -90,7 +115,12 @@ function collect(plan: Plan, attrs: RelaxRasterizeRgbAttrs, geo: ReturnType<type
   return m;
 }
 
-function run(attrs: RelaxRasterizeRgbAttrs, faces: HostTensor, colors: HostTensor, dy: Float32Array | null): { rgb: Float32Array; dF: Float64Array; dC: Float64Array } {
+function run(
+  attrs: RelaxRasterizeRgbAttrs,
+  faces: HostTensor,
+  colors: HostTensor,
+  dy: Float32Array | null,
+): { rgb: Float32Array; dF: Float64Array; dC: Float64Array } {
   const plan = makePlan(attrs);
   const [B, F] = faces.shape as [number, number];
   const S = plan.S;
@@ -109,12 +139,15 @@ function run(attrs: RelaxRasterizeRgbAttrs, faces: HostTensor, colors: HostTenso
       for (let col = 0; col < S; col++) {
         const p = (bi * S * S + r * S + col) * 3;
         const t = ty * geo.nT + Math.floor(col / TILE);
-        const l0 = geo.tileStart[t]!, l1 = geo.tileStart[t + 1]!;
+        const l0 = geo.tileStart[t]!,
+          l1 = geo.tileStart[t + 1]!;
         const px = pixelX(plan, col);
         const m = collect(plan, attrs, geo, faces.values, colors.values, fOff, l0, l1, px, py, fr, dy !== null);
         const eBg = Math.exp((attrs.eps - m) / g);
         let Z = eBg;
-        let c0 = bg[0]! * eBg, c1 = bg[1]! * eBg, c2 = bg[2]! * eBg;
+        let c0 = bg[0]! * eBg,
+          c1 = bg[1]! * eBg,
+          c2 = bg[2]! * eBg;
         for (let k = 0; k < fr.n; k++) {
           const e = fr.s[k]! * Math.exp((fr.zt[k]! - m) / g);
           Z += e;
@@ -122,10 +155,16 @@ function run(attrs: RelaxRasterizeRgbAttrs, faces: HostTensor, colors: HostTenso
           c1 += e * fr.col[k * 3 + 1]!;
           c2 += e * fr.col[k * 3 + 2]!;
         }
-        c0 /= Z; c1 /= Z; c2 /= Z;
-        rgb[p] = c0; rgb[p + 1] = c1; rgb[p + 2] = c2;
+        c0 /= Z;
+        c1 /= Z;
+        c2 /= Z;
+        rgb[p] = c0;
+        rgb[p + 1] = c1;
+        rgb[p + 2] = c2;
         if (dy === null || fr.n === 0) continue;
-        const d0 = dy[p]!, d1 = dy[p + 1]!, d2 = dy[p + 2]!;
+        const d0 = dy[p]!,
+          d1 = dy[p + 1]!,
+          d2 = dy[p + 2]!;
         for (let k = 0; k < fr.n; k++) {
           const ex = Math.exp((fr.zt[k]! - m) / g);
           const wgt = (fr.s[k]! * ex) / Z; // softmax weight of face k

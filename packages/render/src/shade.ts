@@ -94,7 +94,9 @@ export function rasterizeRgb(faces: TensorInput, colors: TensorInput, options: R
   const attrs = rgbAttrs(op, options);
   return tf.tidy(() => {
     const { f4, c4, batched } = prepare(op, faces, colors);
-    const out = useFused(RelaxRasterizeRgb) ? runFusedKernel<tf.Tensor>(RelaxRasterizeRgb, { faces: f4, colors: c4 }, attrs) : rasterizeRgbReference(f4, c4, options);
+    const out = useFused(RelaxRasterizeRgb)
+      ? runFusedKernel<tf.Tensor>(RelaxRasterizeRgb, { faces: f4, colors: c4 }, attrs)
+      : rasterizeRgbReference(f4, c4, options);
     return batched ? out : tf.squeeze(out, [0]);
   });
 }
@@ -123,7 +125,14 @@ export function rasterizeRgbReference(faces: tf.Tensor4D, colors: tf.Tensor4D, o
     const wn = wc.map((x) => tf.div(x, sum));
     const inv = tf.addN(wn.map((x, k) => tf.div(x, corner(faces, k, 2))));
     const zp = tf.div(1, inv);
-    const [x0, y0, x1, y1, x2, y2] = [corner(faces, 0, 0), corner(faces, 0, 1), corner(faces, 1, 0), corner(faces, 1, 1), corner(faces, 2, 0), corner(faces, 2, 1)];
+    const [x0, y0, x1, y1, x2, y2] = [
+      corner(faces, 0, 0),
+      corner(faces, 0, 1),
+      corner(faces, 1, 0),
+      corner(faces, 1, 1),
+      corner(faces, 2, 0),
+      corner(faces, 2, 1),
+    ];
     const detach = (t: tf.Tensor) => tf.tensor(t.dataSync(), t.shape, t.dtype); // masks stay off the gradient tape
     const front = detach(tf.less(tf.mul(tf.sub(y2, y0), tf.sub(x1, x0)), tf.mul(tf.sub(y1, y0), tf.sub(x2, x0)))); // [B, F, 1]
     const zpd = detach(zp);
@@ -179,10 +188,13 @@ export function lambert(worldFaces: tf.Tensor, colors: tf.Tensor, light: Light =
   if (!(n > 0)) throw new RelaxError(op, "light.direction", "a non-zero vector", describe(l));
   return tf.tidy(() => {
     const [v0, v1, v2] = tf.unstack(worldFaces, -2) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const a = tf.sub(v1, v0), b = tf.sub(v2, v0);
+    const a = tf.sub(v1, v0),
+      b = tf.sub(v2, v0);
     const [a0, a1, a2] = tf.unstack(a, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
     const [b0, b1, b2] = tf.unstack(b, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const nx = tf.sub(tf.mul(a1, b2), tf.mul(a2, b1)), ny = tf.sub(tf.mul(a2, b0), tf.mul(a0, b2)), nz = tf.sub(tf.mul(a0, b1), tf.mul(a1, b0));
+    const nx = tf.sub(tf.mul(a1, b2), tf.mul(a2, b1)),
+      ny = tf.sub(tf.mul(a2, b0), tf.mul(a0, b2)),
+      nz = tf.sub(tf.mul(a0, b1), tf.mul(a1, b0));
     const len = tf.sqrt(tf.add(tf.add(tf.add(tf.square(nx), tf.square(ny)), tf.square(nz)), 1e-20));
     const cos = tf.div(tf.addN([tf.mul(nx, l[0] / n), tf.mul(ny, l[1] / n), tf.mul(nz, l[2] / n)]), len);
     const k = tf.add(amb, tf.mul(dir, tf.relu(cos))); // [..., F]

@@ -54,7 +54,10 @@ export function silhouetteAttrs(op: string, options: SilhouetteOptions = {}): Re
   const isGamma = distName === "gamma" || distName === "gamma_rev";
   const shape = options.shape ?? (isGamma ? 1 : 0);
   const shift = options.shift ?? 0;
-  for (const [k, v] of [["shape", shape], ["shift", shift]] as const) {
+  for (const [k, v] of [
+    ["shape", shape],
+    ["shift", shift],
+  ] as const) {
     if (typeof v !== "number" || !Number.isFinite(v)) throw new RelaxError(op, k, "a finite number", describe(v));
   }
   const { name } = resolveDistribution(op, distName, shape, shift);
@@ -111,7 +114,8 @@ export function rasterizeSilhouette(faces: TensorInput, options: SilhouetteOptio
 /** Pixel-centre coordinates `[S·S]` (row-major) in the given convention. */
 export function pixelCenters(imageSize: number, convention: PixelConvention = "gendr"): { px: Float32Array; py: Float32Array } {
   const S = imageSize;
-  const px = new Float32Array(S * S), py = new Float32Array(S * S);
+  const px = new Float32Array(S * S),
+    py = new Float32Array(S * S);
   for (let r = 0; r < S; r++) {
     for (let c = 0; c < S; c++) {
       px[r * S + c] = convention === "pytorch3d" ? (S - 1 - 2 * c) / S : (2 * c + 1 - S) / S;
@@ -145,7 +149,10 @@ export function silhouetteFragments(faces: tf.Tensor4D, attrs: RelaxRasterizeSil
 }
 
 /** {@link silhouetteFragments} plus the (unclipped) barycentrics `[B, F, S·S]` of every pixel. */
-export function fragmentTensors(faces: tf.Tensor4D, attrs: RelaxRasterizeSilhouetteAttrs): { s: tf.Tensor3D; w: [tf.Tensor, tf.Tensor, tf.Tensor] } {
+export function fragmentTensors(
+  faces: tf.Tensor4D,
+  attrs: RelaxRasterizeSilhouetteAttrs,
+): { s: tf.Tensor3D; w: [tf.Tensor, tf.Tensor, tf.Tensor] } {
   const op = "rasterizeSilhouette";
   const { dist } = resolveDistribution(op, attrs.distribution, attrs.shape, attrs.shift);
   return tf.tidy(() => {
@@ -154,7 +161,12 @@ export function fragmentTensors(faces: tf.Tensor4D, attrs: RelaxRasterizeSilhoue
     const px = tf.tensor3d(pxa, [1, 1, S * S]);
     const py = tf.tensor3d(pya, [1, 1, S * S]);
     const corner = (k: number, d: number) => tf.squeeze(tf.slice(faces, [0, 0, k, d], [-1, -1, 1, 1]), [3]); // [B, F, 1]
-    const x0 = corner(0, 0), y0 = corner(0, 1), x1 = corner(1, 0), y1 = corner(1, 1), x2 = corner(2, 0), y2 = corner(2, 1);
+    const x0 = corner(0, 0),
+      y0 = corner(0, 1),
+      x1 = corner(1, 0),
+      y1 = corner(1, 1),
+      x2 = corner(2, 0),
+      y2 = corner(2, 1);
     const det = tf.add(tf.mul(tf.sub(y1, y2), tf.sub(x0, x2)), tf.mul(tf.sub(x2, x1), tf.sub(y0, y2)));
     const detC = tf.where(tf.greaterEqual(det, 0), tf.maximum(det, 1e-10), tf.minimum(det, -1e-10));
     const w0 = tf.div(tf.add(tf.mul(tf.sub(y1, y2), tf.sub(px, x2)), tf.mul(tf.sub(x2, x1), tf.sub(py, y2))), detC);
@@ -167,23 +179,37 @@ export function fragmentTensors(faces: tf.Tensor4D, attrs: RelaxRasterizeSilhoue
     const incl = (w: tf.Tensor) => tf.logicalAnd(tf.greaterEqual(w, 0), tf.lessEqual(w, 1));
     const thr = attrs.distEps * attrs.scale;
     const grow = dist === null ? 0 : Math.sqrt(thr);
-    const [dx0, dy0, dx1, dy1, dx2, dy2] = [x0, y0, x1, y1, x2, y2].map(detach) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-    const xmin = tf.sub(tf.minimum(tf.minimum(dx0, dx1), dx2), grow), xmax = tf.add(tf.maximum(tf.maximum(dx0, dx1), dx2), grow);
-    const ymin = tf.sub(tf.minimum(tf.minimum(dy0, dy1), dy2), grow), ymax = tf.add(tf.maximum(tf.maximum(dy0, dy1), dy2), grow);
-    const inBox = tf.logicalAnd(tf.logicalAnd(tf.greaterEqual(px, xmin), tf.lessEqual(px, xmax)), tf.logicalAnd(tf.greaterEqual(py, ymin), tf.lessEqual(py, ymax)));
+    const [dx0, dy0, dx1, dy1, dx2, dy2] = [x0, y0, x1, y1, x2, y2].map(detach) as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+    ];
+    const xmin = tf.sub(tf.minimum(tf.minimum(dx0, dx1), dx2), grow),
+      xmax = tf.add(tf.maximum(tf.maximum(dx0, dx1), dx2), grow);
+    const ymin = tf.sub(tf.minimum(tf.minimum(dy0, dy1), dy2), grow),
+      ymax = tf.add(tf.maximum(tf.maximum(dy0, dy1), dy2), grow);
+    const inBox = tf.logicalAnd(
+      tf.logicalAnd(tf.greaterEqual(px, xmin), tf.lessEqual(px, xmax)),
+      tf.logicalAnd(tf.greaterEqual(py, ymin), tf.lessEqual(py, ymax)),
+    );
     if (dist === null) {
       const inside = tf.logicalAnd(tf.logicalAnd(incl(dw0), incl(dw1)), incl(dw2));
       return { s: tf.cast(tf.logicalAnd(inBox, inside), "float32") as tf.Tensor3D, w: [w0, w1, w2] };
     }
     const inside = tf.logicalAnd(tf.logicalAnd(strict(dw0), strict(dw1)), strict(dw2));
     const segD2 = (ax: tf.Tensor, ay: tf.Tensor, bx: tf.Tensor, by: tf.Tensor) => {
-      const ex = tf.sub(bx, ax), ey = tf.sub(by, ay);
+      const ex = tf.sub(bx, ax),
+        ey = tf.sub(by, ay);
       const len = tf.add(tf.mul(ex, ex), tf.mul(ey, ey));
       const lenPos = tf.greater(detach(len), 0);
       const safeLen = tf.where(lenPos, len, tf.onesLike(len));
       const t0 = tf.div(tf.add(tf.mul(tf.sub(px, ax), ex), tf.mul(tf.sub(py, ay), ey)), safeLen);
       const t = tf.where(tf.broadcastTo(lenPos, t0.shape), tf.clipByValue(t0, 0, 1), tf.zerosLike(t0));
-      const dx = tf.sub(tf.add(ax, tf.mul(t, ex)), px), dy = tf.sub(tf.add(ay, tf.mul(t, ey)), py);
+      const dx = tf.sub(tf.add(ax, tf.mul(t, ex)), px),
+        dy = tf.sub(tf.add(ay, tf.mul(t, ey)), py);
       return tf.add(tf.mul(dx, dx), tf.mul(dy, dy));
     };
     const d2 = tf.minimum(tf.minimum(segD2(x0, y0, x1, y1), segD2(x1, y1, x2, y2)), segD2(x2, y2, x0, y0));

@@ -56,7 +56,17 @@ export function makePlan(attrs: RelaxRasterizeSilhouetteAttrs): Plan {
     const eff = attrs.squared ? xMax : xMax * xMax;
     if (eff < thr2) thr2 = eff;
   }
-  return { S: attrs.imageSize, dist, tc, tau, squared: attrs.squared, thr2, grow: Math.sqrt(thr2), mirror: attrs.pixelConvention === "pytorch3d", maxAll: attrs.maxTies === "all" };
+  return {
+    S: attrs.imageSize,
+    dist,
+    tc,
+    tau,
+    squared: attrs.squared,
+    thr2,
+    grow: Math.sqrt(thr2),
+    mirror: attrs.pixelConvention === "pytorch3d",
+    maxAll: attrs.maxTies === "all",
+  };
 }
 
 /** Per-batch-item geometry: face corner coordinates, clamped determinants, grown bboxes and tile bins. */
@@ -86,15 +96,30 @@ export function buildGeometry(plan: Plan, faces: Float32Array, offset: number, F
   const g = plan.grow;
   for (let f = 0; f < F; f++) {
     const o = offset + f * 9;
-    const x0 = faces[o]!, y0 = faces[o + 1]!, x1 = faces[o + 3]!, y1 = faces[o + 4]!, x2 = faces[o + 6]!, y2 = faces[o + 7]!;
-    c[f * 6] = x0; c[f * 6 + 1] = y0; c[f * 6 + 2] = x1; c[f * 6 + 3] = y1; c[f * 6 + 4] = x2; c[f * 6 + 5] = y2;
+    const x0 = faces[o]!,
+      y0 = faces[o + 1]!,
+      x1 = faces[o + 3]!,
+      y1 = faces[o + 4]!,
+      x2 = faces[o + 6]!,
+      y2 = faces[o + 7]!;
+    c[f * 6] = x0;
+    c[f * 6 + 1] = y0;
+    c[f * 6 + 2] = x1;
+    c[f * 6 + 3] = y1;
+    c[f * 6 + 4] = x2;
+    c[f * 6 + 5] = y2;
     let d = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2);
     if (d >= 0 && d < 1e-10) d = 1e-10;
     else if (d < 0 && d > -1e-10) d = -1e-10;
     det[f] = d;
-    const bx0 = Math.min(x0, x1, x2) - g, bx1 = Math.max(x0, x1, x2) + g;
-    const by0 = Math.min(y0, y1, y2) - g, by1 = Math.max(y0, y1, y2) + g;
-    box[f * 4] = bx0; box[f * 4 + 1] = bx1; box[f * 4 + 2] = by0; box[f * 4 + 3] = by1;
+    const bx0 = Math.min(x0, x1, x2) - g,
+      bx1 = Math.max(x0, x1, x2) + g;
+    const by0 = Math.min(y0, y1, y2) - g,
+      by1 = Math.max(y0, y1, y2) + g;
+    box[f * 4] = bx0;
+    box[f * 4 + 1] = bx1;
+    box[f * 4 + 2] = by0;
+    box[f * 4 + 3] = by1;
     // pixel index ranges (one pixel of slack; the exact bbox test runs per pixel)
     let c0: number, c1: number;
     if (plan.mirror) {
@@ -106,13 +131,23 @@ export function buildGeometry(plan: Plan, faces: Float32Array, offset: number, F
     }
     const r0 = Math.ceil((S - 1 - by1 * S) / 2) - 1;
     const r1 = Math.floor((S - 1 - by0 * S) / 2) + 1;
-    const cc0 = Math.max(0, c0), cc1 = Math.min(S - 1, c1), rr0 = Math.max(0, r0), rr1 = Math.min(S - 1, r1);
+    const cc0 = Math.max(0, c0),
+      cc1 = Math.min(S - 1, c1),
+      rr0 = Math.max(0, r0),
+      rr1 = Math.min(S - 1, r1);
     if (!(cc0 <= cc1 && rr0 <= rr1)) {
-      range[f * 4] = 1; range[f * 4 + 1] = 0;
+      range[f * 4] = 1;
+      range[f * 4 + 1] = 0;
       continue;
     }
-    const tx0 = Math.floor(cc0 / TILE), tx1 = Math.floor(cc1 / TILE), ty0 = Math.floor(rr0 / TILE), ty1 = Math.floor(rr1 / TILE);
-    range[f * 4] = tx0; range[f * 4 + 1] = tx1; range[f * 4 + 2] = ty0; range[f * 4 + 3] = ty1;
+    const tx0 = Math.floor(cc0 / TILE),
+      tx1 = Math.floor(cc1 / TILE),
+      ty0 = Math.floor(rr0 / TILE),
+      ty1 = Math.floor(rr1 / TILE);
+    range[f * 4] = tx0;
+    range[f * 4 + 1] = tx1;
+    range[f * 4 + 2] = ty0;
+    range[f * 4 + 3] = ty1;
     for (let ty = ty0; ty <= ty1; ty++) for (let tx = tx0; tx <= tx1; tx++) counts[ty * nT + tx]!++;
   }
   const tileStart = new Int32Array(nT * nT + 1);
@@ -120,7 +155,10 @@ export function buildGeometry(plan: Plan, faces: Float32Array, offset: number, F
   const fill = tileStart.slice(0, nT * nT);
   const tileFaces = new Int32Array(tileStart[nT * nT]!);
   for (let f = 0; f < F; f++) {
-    const tx0 = range[f * 4]!, tx1 = range[f * 4 + 1]!, ty0 = range[f * 4 + 2]!, ty1 = range[f * 4 + 3]!;
+    const tx0 = range[f * 4]!,
+      tx1 = range[f * 4 + 1]!,
+      ty0 = range[f * 4 + 2]!,
+      ty1 = range[f * 4 + 3]!;
     if (tx0 > tx1) continue;
     for (let ty = ty0; ty <= ty1; ty++) for (let tx = tx0; tx <= tx1; tx++) tileFaces[fill[ty * nT + tx]!++] = f;
   }
@@ -137,7 +175,12 @@ export function fragment(plan: Plan, geo: Geometry, f: number, px: number, py: n
   if (px < box[b]! || px > box[b + 1]! || py < box[b + 2]! || py > box[b + 3]!) return -1;
   const c = geo.c;
   const o = f * 6;
-  const x0 = c[o]!, y0 = c[o + 1]!, x1 = c[o + 2]!, y1 = c[o + 3]!, x2 = c[o + 4]!, y2 = c[o + 5]!;
+  const x0 = c[o]!,
+    y0 = c[o + 1]!,
+    x1 = c[o + 2]!,
+    y1 = c[o + 3]!,
+    x2 = c[o + 4]!,
+    y2 = c[o + 5]!;
   const det = geo.det[f]!;
   const w0 = ((y1 - y2) * (px - x2) + (x2 - x1) * (py - y2)) / det;
   const w1 = ((y2 - y0) * (px - x2) + (x0 - x2) * (py - y2)) / det;
@@ -156,17 +199,23 @@ export function fragment(plan: Plan, geo: Geometry, f: number, px: number, py: n
     const ay = e === 0 ? y0 : e === 1 ? y1 : y2;
     const bx = e === 0 ? x1 : e === 1 ? x2 : x0;
     const by = e === 0 ? y1 : e === 1 ? y2 : y0;
-    const ex = bx - ax, ey = by - ay;
+    const ex = bx - ax,
+      ey = by - ay;
     const len = ex * ex + ey * ey;
     let t = len > 0 ? ((px - ax) * ex + (py - ay) * ey) / len : 0;
     if (t < 0) t = 0;
     else if (t > 1) t = 1;
-    const cx = ax + t * ex, cy = ay + t * ey;
-    const dx = cx - px, dy = cy - py;
+    const cx = ax + t * ex,
+      cy = ay + t * ey;
+    const dx = cx - px,
+      dy = cy - py;
     const d2 = dx * dx + dy * dy;
     if (d2 < best) {
       best = d2;
-      frag.edge = e; frag.t = t; frag.cx = cx; frag.cy = cy;
+      frag.edge = e;
+      frag.t = t;
+      frag.cx = cx;
+      frag.cy = cy;
     }
   }
   if (!inside && best >= plan.thr2) return -1;
@@ -210,7 +259,7 @@ function combine(tc: ScalarTConorm, a: number, s: number): number {
     case "probabilistic":
       return a + s - a * s;
     case "max":
-      return Math.max(s , a);
+      return Math.max(s, a);
     case "hard":
       return s > 0.5 ? 1 : a;
     default:
@@ -229,9 +278,11 @@ function forward(plan: Plan, faces: HostTensor): Float32Array {
     for (let ty = 0; ty < geo.nT; ty++) {
       for (let tx = 0; tx < geo.nT; tx++) {
         const t = ty * geo.nT + tx;
-        const l0 = geo.tileStart[t]!, l1 = geo.tileStart[t + 1]!;
+        const l0 = geo.tileStart[t]!,
+          l1 = geo.tileStart[t + 1]!;
         if (l0 === l1) continue;
-        const rEnd = Math.min(S, (ty + 1) * TILE), cEnd = Math.min(S, (tx + 1) * TILE);
+        const rEnd = Math.min(S, (ty + 1) * TILE),
+          cEnd = Math.min(S, (tx + 1) * TILE);
         for (let r = ty * TILE; r < rEnd; r++) {
           const py = (S - 1 - 2 * r) / S;
           for (let col = tx * TILE; col < cEnd; col++) {
@@ -265,19 +316,27 @@ function backward(plan: Plan, faces: HostTensor, dy: Float32Array): Float32Array
   if (plan.dist === null || tc.name === "hard") return new Float32Array(grad.length);
   const dist = plan.dist;
   const n = F;
-  const sArr = new Float64Array(n), aPrev = new Float64Array(n), dsdx = new Float64Array(n);
-  const fIdx = new Int32Array(n), eIdx = new Uint8Array(n);
-  const tArr = new Float64Array(n), gx = new Float64Array(n), gy = new Float64Array(n);
-  const prob = tc.name === "probabilistic", isMax = tc.name === "max";
+  const sArr = new Float64Array(n),
+    aPrev = new Float64Array(n),
+    dsdx = new Float64Array(n);
+  const fIdx = new Int32Array(n),
+    eIdx = new Uint8Array(n);
+  const tArr = new Float64Array(n),
+    gx = new Float64Array(n),
+    gy = new Float64Array(n);
+  const prob = tc.name === "probabilistic",
+    isMax = tc.name === "max";
   for (let bi = 0; bi < B; bi++) {
     const geo = buildGeometry(plan, faces.values, bi * F * 9, F);
     const gOff = bi * F * 9;
     for (let ty = 0; ty < geo.nT; ty++) {
       for (let tx = 0; tx < geo.nT; tx++) {
         const t = ty * geo.nT + tx;
-        const l0 = geo.tileStart[t]!, l1 = geo.tileStart[t + 1]!;
+        const l0 = geo.tileStart[t]!,
+          l1 = geo.tileStart[t + 1]!;
         if (l0 === l1) continue;
-        const rEnd = Math.min(S, (ty + 1) * TILE), cEnd = Math.min(S, (tx + 1) * TILE);
+        const rEnd = Math.min(S, (ty + 1) * TILE),
+          cEnd = Math.min(S, (tx + 1) * TILE);
         for (let r = ty * TILE; r < rEnd; r++) {
           const py = (S - 1 - 2 * r) / S;
           for (let col = tx * TILE; col < cEnd; col++) {
@@ -312,7 +371,8 @@ function backward(plan: Plan, faces: HostTensor, dy: Float32Array): Float32Array
                 gs = g * (1 - aPrev[j]!);
                 g *= 1 - sArr[j]!;
               } else if (isMax) {
-                const ap = aPrev[j]!, sj = sArr[j]!;
+                const ap = aPrev[j]!,
+                  sj = sArr[j]!;
                 if (plan.maxAll) {
                   gs = 0;
                 } else if (isTie(ap, sj)) {

@@ -32,7 +32,10 @@ describe("golden camera_projection.json", () => {
 });
 
 describe("golden distributions_1d.json (GenDR fragment s = F(sign·|x|/τ), ds/d|x| = sign·pdf/τ)", () => {
-  const g = loadGolden<{ x: number[]; table: { dist: string; shape: number; shift: number; scale: number; cdf: (number | null)[]; dcdf_dx: (number | null)[] }[] }>("render/distributions_1d.json");
+  const g = loadGolden<{
+    x: number[];
+    table: { dist: string; shape: number; shift: number; scale: number; cdf: (number | null)[]; dcdf_dx: (number | null)[] }[];
+  }>("render/distributions_1d.json");
   for (const row of g.table) {
     it(`${row.dist} shape=${row.shape} shift=${row.shift} τ=${row.scale}`, () => {
       const { dist } = resolveDistribution("test", row.dist, row.shape, row.shift);
@@ -52,7 +55,10 @@ describe("golden distributions_1d.json (GenDR fragment s = F(sign·|x|/τ), ds/d
 });
 
 describe("golden t_conorms_2d.json", () => {
-  const g = loadGolden<{ grid: number[]; table: { t_conorm: string; p: number; S: (number | null)[][]; dS_da: (number | null)[][]; dS_db: (number | null)[][] }[] }>("render/t_conorms_2d.json");
+  const g = loadGolden<{
+    grid: number[];
+    table: { t_conorm: string; p: number; S: (number | null)[][]; dS_da: (number | null)[][]; dS_db: (number | null)[][] }[];
+  }>("render/t_conorms_2d.json");
   for (const row of g.table) {
     it(`${row.t_conorm} p=${row.p}`, () => {
       const tc = resolveTConorm("test", row.t_conorm, row.p === 0 ? undefined : row.p);
@@ -60,7 +66,8 @@ describe("golden t_conorms_2d.json", () => {
       expect(maxViolation(S, row.S, 1e-6, 1e-7)).toBe(0);
       if (row.t_conorm === "max") return; // max partials: the renderer's own tie conventions (see golden_silhouette)
       const interior = (v: number) => v > 0 && v < 1;
-      const pick = (m: (number | null)[][]) => m.map((r, i) => r.map((v, j) => (interior(g.grid[i] as number) && interior(g.grid[j] as number) ? v : null)));
+      const pick = (m: (number | null)[][]) =>
+        m.map((r, i) => r.map((v, j) => (interior(g.grid[i] as number) && interior(g.grid[j] as number) ? v : null)));
       const da = g.grid.map((a) => g.grid.map((b) => tc.dsda(a, b)));
       const db = g.grid.map((a) => g.grid.map((b) => tc.dsdb(a, b)));
       expect(maxViolation(da, pick(row.dS_da), 1e-5, 1e-7)).toBe(0);
@@ -70,14 +77,33 @@ describe("golden t_conorms_2d.json", () => {
 });
 
 describe("golden rgb_softmax_tetra.json", () => {
-  const g = loadGolden<{ vertex_colors: number[][]; scale: number; squared: boolean; aggr_rgb_eps: number; near: number; far: number; background: number[]; double_side: boolean; cases: { gamma: number; rgb: number[][][] }[] }>("render/rgb_softmax_tetra.json");
+  const g = loadGolden<{
+    vertex_colors: number[][];
+    scale: number;
+    squared: boolean;
+    aggr_rgb_eps: number;
+    near: number;
+    far: number;
+    background: number[];
+    double_side: boolean;
+    cases: { gamma: number; rgb: number[][][] }[];
+  }>("render/rgb_softmax_tetra.json");
   for (const c of g.cases) {
     it(`softmax rgb γ=${c.gamma}`, () => {
       tf.tidy(() => {
         const colors = tf.tensor3d(cam.tetra_faces.map((f) => f.map((i) => g.vertex_colors[i] as number[])));
         const rgb = rasterizeRgb(tetraFaces(), colors, {
-          imageSize: 32, distribution: "logistic", scale: g.scale, squared: g.squared, tconorm: "probabilistic",
-          gamma: c.gamma, eps: g.aggr_rgb_eps, near: g.near, far: g.far, doubleSide: g.double_side, background: g.background as [number, number, number],
+          imageSize: 32,
+          distribution: "logistic",
+          scale: g.scale,
+          squared: g.squared,
+          tconorm: "probabilistic",
+          gamma: c.gamma,
+          eps: g.aggr_rgb_eps,
+          near: g.near,
+          far: g.far,
+          doubleSide: g.double_side,
+          background: g.background as [number, number, number],
         });
         expect(maxViolation(rgb.arraySync(), c.rgb, 1e-4, 1e-5)).toBe(0);
       });

@@ -48,7 +48,9 @@ function evaluate(opts: SilhouetteOptions) {
     const world = tf.tensor2d(cam.tetra_vertices);
     const faceIdx = tf.tensor2d(cam.tetra_faces, undefined, "int32");
     const camera = { eye: cam.scene.eye, at: cam.scene.at, up: cam.scene.up, viewingAngle: cam.scene.viewing_angle_deg };
-    const gWorld = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(rasterizeSilhouette(faceVertices(projectVertices(v, camera), faceIdx as tf.Tensor2D), opts), W)))(world);
+    const gWorld = tf.grad((v: tf.Tensor) =>
+      tf.sum(tf.mul(rasterizeSilhouette(faceVertices(projectVertices(v, camera), faceIdx as tf.Tensor2D), opts), W)),
+    )(world);
     return { alpha: alpha.arraySync() as number[][], gFaces: gFaces.arraySync() as number[][][], gWorld: gWorld.arraySync() as number[][] };
   });
 }

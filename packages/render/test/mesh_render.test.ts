@@ -15,13 +15,21 @@ import { lambert, rasterizeRgb } from "../src/shade.js";
 
 describe("meshes", () => {
   it("procedural meshes have the documented sizes and outward faces", () => {
-    for (const [m, v, f] of [[tetrahedron(), 4, 4], [cube(), 8, 12], [icosphere({ level: 0 }), 12, 20], [icosphere({ level: 3 }), 642, 1280]] as const) {
+    for (const [m, v, f] of [
+      [tetrahedron(), 4, 4],
+      [cube(), 8, 12],
+      [icosphere({ level: 0 }), 12, 20],
+      [icosphere({ level: 3 }), 642, 1280],
+    ] as const) {
       expect([m.numVertices, m.numFaces]).toEqual([v, f]);
       const fv = faceVertices(m.vertices, m.faces).arraySync() as number[][][];
       for (const [a, b, c] of fv) {
-        const e1 = a!.map((x, k) => b![k]! - x), e2 = a!.map((x, k) => c![k]! - x);
+        const e1 = a!.map((x, k) => b![k]! - x),
+          e2 = a!.map((x, k) => c![k]! - x);
         const n = [e1[1]! * e2[2]! - e1[2]! * e2[1]!, e1[2]! * e2[0]! - e1[0]! * e2[2]!, e1[0]! * e2[1]! - e1[1]! * e2[0]!];
-        expect(n[0]! * (a![0]! + b![0]! + c![0]!) + n[1]! * (a![1]! + b![1]! + c![1]!) + n[2]! * (a![2]! + b![2]! + c![2]!)).toBeGreaterThan(0);
+        expect(
+          n[0]! * (a![0]! + b![0]! + c![0]!) + n[1]! * (a![1]! + b![1]! + c![1]!) + n[2]! * (a![2]! + b![2]! + c![2]!),
+        ).toBeGreaterThan(0);
       }
       m.dispose();
     }
@@ -51,11 +59,24 @@ describe("meshes", () => {
     const noisy = tf.add(s.vertices, tf.mul(tf.randomUniform(s.vertices.shape, -1, 1, "float32", 3), 0.05));
     expect(laplacianLoss(noisy, s).dataSync()[0]).toBeGreaterThan(laplacianLoss(s.vertices, s).dataSync()[0]!);
     expect(flattenLoss(noisy, s).dataSync()[0]).toBeGreaterThan(flattenLoss(s.vertices, s).dataSync()[0]!);
-    const plane = createMesh([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], [[0, 1, 2], [0, 2, 3]]);
+    const plane = createMesh(
+      [
+        [0, 0, 0],
+        [1, 0, 0],
+        [1, 1, 0],
+        [0, 1, 0],
+      ],
+      [
+        [0, 1, 2],
+        [0, 2, 3],
+      ],
+    );
     expect(flattenLoss(plane.vertices, plane).dataSync()[0]).toBeCloseTo(0, 6);
     const small = icosphere({ level: 0 });
     const v = tf.add(small.vertices, tf.mul(tf.randomUniform(small.vertices.shape, -1, 1, "float32", 5), 0.1));
-    expect(gradCheck((x) => tf.add(laplacianLoss(x, small), flattenLoss(x, small)), [v], { eps: 1e-3, rtol: 3e-2, atol: 3e-3 }).ok).toBe(true);
+    expect(gradCheck((x) => tf.add(laplacianLoss(x, small), flattenLoss(x, small)), [v], { eps: 1e-3, rtol: 3e-2, atol: 3e-3 }).ok).toBe(
+      true,
+    );
     expect(countLeakedTensors(() => [laplacianLoss(v, small), flattenLoss(v, small)])).toBe(0);
     expect(() => laplacianLoss(tf.zeros([3, 3]), small)).toThrow(RelaxError);
     [s, plane, small].forEach((x) => x.dispose());
@@ -67,7 +88,13 @@ describe("cameras", () => {
     tf.tidy(() => {
       expect(maxViolation(perspective(tf.tensor2d([[0.5, 0, 2]]), 45).arraySync(), [[0.25, 0, 2]], 1e-6, 1e-6)).toBe(0);
       expect(maxViolation(orthographic(tf.tensor2d([[0.5, 0, 2]]), 2).arraySync(), [[0.25, 0, 2]], 1e-6, 1e-6)).toBe(0);
-      const behind = perspective(tf.tensor2d([[0.5, 0.1, -1], [0.5, 0.1, 0]]), 30);
+      const behind = perspective(
+        tf.tensor2d([
+          [0.5, 0.1, -1],
+          [0.5, 0.1, 0],
+        ]),
+        30,
+      );
       expect(Array.from(behind.dataSync()).every(Number.isFinite)).toBe(true);
       const eyes = eyeFromAngles([2.732, 2.732], [30, 10], [45, 90]);
       const m = tetrahedron();
@@ -80,11 +107,20 @@ describe("cameras", () => {
   });
   it("projection is differentiable w.r.t. the camera (finite differences on azimuth/elevation)", () => {
     const m = tetrahedron();
-    const W = tf.tensor2d([[1, -0.5, 0.2], [0.3, 0.7, -0.2], [-0.6, 0.1, 0.4], [0.2, 0.2, 0.9]]);
-    const r = gradCheck((ang) => {
-      const [e, a] = tf.unstack(ang) as [tf.Tensor, tf.Tensor];
-      return tf.mul(projectVertices(m.vertices, { eye: eyeFromAngles(2.5, e, a), viewingAngle: 25 }), W);
-    }, [tf.tensor1d([20, 40])], { eps: 1e-2 });
+    const W = tf.tensor2d([
+      [1, -0.5, 0.2],
+      [0.3, 0.7, -0.2],
+      [-0.6, 0.1, 0.4],
+      [0.2, 0.2, 0.9],
+    ]);
+    const r = gradCheck(
+      (ang) => {
+        const [e, a] = tf.unstack(ang) as [tf.Tensor, tf.Tensor];
+        return tf.mul(projectVertices(m.vertices, { eye: eyeFromAngles(2.5, e, a), viewingAngle: 25 }), W);
+      },
+      [tf.tensor1d([20, 40])],
+      { eps: 1e-2 },
+    );
     expect(r.ok).toBe(true);
     m.dispose();
     W.dispose();
@@ -101,7 +137,10 @@ describe("colour rendering, render(), losses, images", () => {
       const cols = lambert(faceVertices(m.vertices, m.faces), faceVertices(m.colors!, m.faces), {});
       const opts = { imageSize: 12, scale: 0.02, gamma: 1e-2, background: [0.1, 0.2, 0.3] as [number, number, number] };
       const W = tf.randomUniform([12, 12, 3], 0, 1, "float32", 2);
-      const f = () => ({ rgb: rasterizeRgb(fv, cols, opts), g: tf.grad((c: tf.Tensor) => tf.sum(tf.mul(rasterizeRgb(fv, c, opts), W)))(cols) });
+      const f = () => ({
+        rgb: rasterizeRgb(fv, cols, opts),
+        g: tf.grad((c: tf.Tensor) => tf.sum(tf.mul(rasterizeRgb(fv, c, opts), W)))(cols),
+      });
       const a = f();
       const prev = setForceReference(true);
       const b = f();
@@ -117,15 +156,23 @@ describe("colour rendering, render(), losses, images", () => {
       expect(rgb!.shape).toEqual([16, 16, 3]);
     });
     expect(countLeakedTensors(() => render(m, camera, { imageSize: 8 }).alpha)).toBe(0);
-    expect(countLeakedTensors(() => tf.grad((v: tf.Tensor) => tf.sum(render(m, camera, { imageSize: 8, vertices: v }).rgb!))(m.vertices))).toBe(0);
+    expect(
+      countLeakedTensors(() => tf.grad((v: tf.Tensor) => tf.sum(render(m, camera, { imageSize: 8, vertices: v }).rgb!))(m.vertices)),
+    ).toBe(0);
     expect(() => rasterizeRgb(tf.zeros([2, 3, 3]), tf.zeros([3, 3, 3]))).toThrow(RelaxError);
     expect(() => rasterizeRgb(tf.zeros([2, 3, 3]), tf.zeros([2, 3, 3]), { near: 5, far: 1 })).toThrow(RelaxError);
     m.dispose();
   });
   it("losses and images", () => {
     tf.tidy(() => {
-      const a = tf.tensor2d([[1, 0], [0.5, 0]]);
-      const b = tf.tensor2d([[1, 0], [1, 0]]);
+      const a = tf.tensor2d([
+        [1, 0],
+        [0.5, 0],
+      ]);
+      const b = tf.tensor2d([
+        [1, 0],
+        [1, 0],
+      ]);
       expect(softIoULoss(a, b).dataSync()[0]).toBeCloseTo(1 - 1.5 / 2, 6);
       expect(mseLoss(a, b).dataSync()[0]).toBeCloseTo(0.0625, 6);
       expect(iou(a, b)).toBeCloseTo(0.5, 6);

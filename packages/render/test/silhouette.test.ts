@@ -13,7 +13,8 @@ function randomFaces(B: number, F: number, seed = 1, spread = 0.9): tf.Tensor4D 
   const rnd = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
   const v: number[] = [];
   for (let i = 0; i < B * F; i++) {
-    const cx = rnd() * spread * 0.6, cy = rnd() * spread * 0.6;
+    const cx = rnd() * spread * 0.6,
+      cy = rnd() * spread * 0.6;
     for (let k = 0; k < 3; k++) v.push(cx + rnd() * 0.5, cy + rnd() * 0.5, 2 + rnd());
   }
   return tf.tensor4d(v, [B, F, 3, 3]);
@@ -54,14 +55,32 @@ describe("rasterizeSilhouette: fused kernel vs reference composition", () => {
   for (const dist of RENDER_DISTRIBUTIONS) {
     for (const squared of [false, true]) {
       it(`${dist}${squared ? " (squared)" : ""} × probabilistic, with and without tight culling`, () => {
-        const base: SilhouetteOptions = { imageSize: 12, distribution: dist, squared, scale: squared ? 0.004 : 0.06, shape: dist.startsWith("gamma") ? 2 : 0, shift: dist.startsWith("levy") || dist.startsWith("exponential") ? 0.3 : 0 };
+        const base: SilhouetteOptions = {
+          imageSize: 12,
+          distribution: dist,
+          squared,
+          scale: squared ? 0.004 : 0.06,
+          shape: dist.startsWith("gamma") ? 2 : 0,
+          shift: dist.startsWith("levy") || dist.startsWith("exponential") ? 0.3 : 0,
+        };
         expectParity(base, faces);
         expectParity({ ...base, distEps: 2 }, faces);
       });
     }
   }
   for (const tconorm of RENDER_TCONORMS) {
-    const ps = tconorm === "hamacher" ? [0, 2] : tconorm === "frank" ? [0.5, 3] : tconorm === "yager" ? [0.5, 2] : tconorm === "schweizer_sklar" ? [-0.5, -2] : tconorm === "aczel_alsina" || tconorm === "dombi" ? [0.7, 2] : [undefined];
+    const ps =
+      tconorm === "hamacher"
+        ? [0, 2]
+        : tconorm === "frank"
+          ? [0.5, 3]
+          : tconorm === "yager"
+            ? [0.5, 2]
+            : tconorm === "schweizer_sklar"
+              ? [-0.5, -2]
+              : tconorm === "aczel_alsina" || tconorm === "dombi"
+                ? [0.7, 2]
+                : [undefined];
     for (const p of ps) {
       it(`logistic × ${tconorm}${p !== undefined ? ` p=${p}` : ""}`, () => {
         expectParity({ imageSize: 12, distribution: "logistic", scale: 0.05, tconorm, p }, faces);
@@ -86,7 +105,11 @@ describe("rasterizeSilhouette: gradients vs finite differences", () => {
     it(`${c.distribution}${c.squared ? "²" : ""} ${c.tconorm ?? "probabilistic"}`, () => {
       const faces = randomFaces(1, 3, 11);
       const W = weightsFor(1, 16);
-      const r = gradCheck((f) => tf.mul(rasterizeSilhouette(f, { imageSize: 16, ...c }), W), [faces], { eps: 1e-3, rtol: 3e-2, atol: 5e-2 });
+      const r = gradCheck((f) => tf.mul(rasterizeSilhouette(f, { imageSize: 16, ...c }), W), [faces], {
+        eps: 1e-3,
+        rtol: 3e-2,
+        atol: 5e-2,
+      });
       expect(r.ok, JSON.stringify(r.worst)).toBe(true);
       tf.dispose([faces, W]);
     });
@@ -106,7 +129,10 @@ describe("rasterizeSilhouette: robustness", () => {
     });
   });
   it("degenerate (zero-area) triangles, huge and tiny τ, far-away vertices: finite values and gradients", () => {
-    const degenerate = tf.tensor4d([0, 0, 1, 0.5, 0.5, 1, -0.5, -0.5, 1, 0.2, 0.2, 1, 0.2, 0.2, 1, 0.2, 0.2, 1, 1e5, 3, 1, -1e5, 2, 1, 0, -1e5, 1], [1, 3, 3, 3]);
+    const degenerate = tf.tensor4d(
+      [0, 0, 1, 0.5, 0.5, 1, -0.5, -0.5, 1, 0.2, 0.2, 1, 0.2, 0.2, 1, 0.2, 0.2, 1, 1e5, 3, 1, -1e5, 2, 1, 0, -1e5, 1],
+      [1, 3, 3, 3],
+    );
     for (const scale of [1e-12, 1e-4, 1, 1e6]) {
       for (const distribution of ["logistic", "cauchy", "gaussian", "levy", "gamma", "uniform"] as const) {
         tf.tidy(() => {
@@ -133,7 +159,9 @@ describe("rasterizeSilhouette: robustness", () => {
     for (const ref of [false, true]) {
       const prev = setForceReference(ref);
       expect(countLeakedTensors(() => rasterizeSilhouette(faces, { imageSize: 8 }))).toBe(0);
-      expect(countLeakedTensors(() => tf.grad((f: tf.Tensor) => tf.sum(rasterizeSilhouette(f, { imageSize: 8, tconorm: "max" })))(faces))).toBe(0);
+      expect(
+        countLeakedTensors(() => tf.grad((f: tf.Tensor) => tf.sum(rasterizeSilhouette(f, { imageSize: 8, tconorm: "max" })))(faces)),
+      ).toBe(0);
       setForceReference(prev);
     }
     faces.dispose();

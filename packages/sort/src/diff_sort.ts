@@ -94,8 +94,7 @@ export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sort
         if (attrs.withMatrix) hp[r * n * n + pos * n + (perm[j] as number)] = 1;
       }
     }
-    const straight = <T extends tf.Tensor>(relaxed: T, hard: tf.Tensor): T =>
-      tf.add(hard, tf.sub(relaxed, stopGradient(relaxed))) as T;
+    const straight = <T extends tf.Tensor>(relaxed: T, hard: tf.Tensor): T => tf.add(hard, tf.sub(relaxed, stopGradient(relaxed))) as T;
     sorted = straight(sorted, tf.tensor2d(hs, [rows, n]));
     if (permutation) permutation = straight(permutation, tf.tensor3d(hp, [rows, n, n]));
   }

@@ -1,5 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInteger, assertOneOf, comparatorSigmoid, describe, type ComparatorDistribution, type TensorInput } from "@relax/core";
+import {
+  RelaxError,
+  assertInteger,
+  assertOneOf,
+  comparatorSigmoid,
+  describe,
+  type ComparatorDistribution,
+  type TensorInput,
+} from "@relax/core";
 import { TOPK_NETWORKS, type TopKNetworkType } from "./networks.js";
 import { toRows, rejectNull } from "./rows.js";
 import { selectRows } from "./select.js";
@@ -41,7 +49,14 @@ export function diffTopK(x: TensorInput, k: number, options: DiffTopKOptions = {
     const view = toRows(op, x, options.axis);
     assertInteger(op, "k", k, 1);
     if (k > view.n) throw new RelaxError(op, "k", `an integer in [1, n = ${view.n}]`, describe(k));
-    const y = selectRows(view.x2, { network, k, init: "topk", distribution: sig.distribution, steepness: sig.steepness, artLambda: sig.artLambda });
+    const y = selectRows(view.x2, {
+      network,
+      k,
+      init: "topk",
+      distribution: sig.distribution,
+      steepness: sig.steepness,
+      artLambda: sig.artLambda,
+    });
     return view.toBatch(y, [k, view.n]);
   });
 }

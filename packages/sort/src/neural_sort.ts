@@ -17,7 +17,10 @@ export interface BaselineSortOptions {
 }
 
 /** Accepts `tau` as a number or inside an options object. */
-export function baselineOptions(op: string, tauOrOptions: number | BaselineSortOptions | undefined): Required<Omit<BaselineSortOptions, "axis">> & { axis: number } {
+export function baselineOptions(
+  op: string,
+  tauOrOptions: number | BaselineSortOptions | undefined,
+): Required<Omit<BaselineSortOptions, "axis">> & { axis: number } {
   const o: BaselineSortOptions = typeof tauOrOptions === "number" ? { tau: tauOrOptions } : (tauOrOptions ?? {});
   if (typeof o !== "object") throw new RelaxError(op, "options", "a number τ or an options object", describe(o));
   if (o.tau === null) throw new RelaxError(op, "tau", "a finite number > 0", "null");

@@ -82,7 +82,9 @@ export function rankingLoss(scores: TensorInput, targets: TensorInput, options: 
   const network = assertOneOf(op, "network", options.network ?? "odd_even", ["odd_even", "bitonic", "neuralsort", "softsort"] as const);
   const reduction = assertOneOf(op, "reduction", options.reduction ?? "mean", ["mean", "none"] as const);
   const attrs =
-    network === "odd_even" || network === "bitonic" ? resolveSortOptions(op, { ...options, network, valuesOnly: false, hard: false }) : null;
+    network === "odd_even" || network === "bitonic"
+      ? resolveSortOptions(op, { ...options, network, valuesOnly: false, hard: false })
+      : null;
   return tf.tidy(() => {
     const view = toRows(op, scores, options.axis, "scores");
     const tt = toFloatTensor(op, "targets", targets);

@@ -57,7 +57,11 @@ export function mixPairsReference(t: tf.Tensor, layer: ComparatorLayer, alpha: t
  * @example
  * const { sorted, alphas } = valuesReference(x, oddEvenNetwork(4), { steepness: 10 });
  */
-export function valuesReference(x: tf.Tensor2D, layers: ComparatorLayer[], options: ComparatorOptions): { sorted: tf.Tensor2D; alphas: tf.Tensor2D[] } {
+export function valuesReference(
+  x: tf.Tensor2D,
+  layers: ComparatorLayer[],
+  options: ComparatorOptions,
+): { sorted: tf.Tensor2D; alphas: tf.Tensor2D[] } {
   const sig = comparatorSigmoid("diffSort", options);
   let v: tf.Tensor = x;
   const alphas: tf.Tensor2D[] = [];

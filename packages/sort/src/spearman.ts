@@ -17,7 +17,11 @@ import { toRows } from "./rows.js";
  * const rho = softSpearman(tf.tensor2d([[0.1, 0.5, 0.3]]), tf.tensor2d([[1, 3, 2]]));
  * // rho ≈ [0.99]
  */
-export function softSpearman(x: TensorInput, target: TensorInput, options: Omit<SoftRankOptions, "descending" | "oneBased"> = {}): tf.Tensor {
+export function softSpearman(
+  x: TensorInput,
+  target: TensorInput,
+  options: Omit<SoftRankOptions, "descending" | "oneBased"> = {},
+): tf.Tensor {
   const op = "softSpearman";
   return tf.tidy(() => {
     const xt = toFloatTensor(op, "x", x);

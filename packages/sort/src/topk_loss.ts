@@ -1,5 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInteger, assertOneOf, assertPositive, comparatorSigmoid, describe, toFloatTensor, type ComparatorDistribution, type TensorInput } from "@relax/core";
+import {
+  RelaxError,
+  assertInteger,
+  assertOneOf,
+  assertPositive,
+  comparatorSigmoid,
+  describe,
+  toFloatTensor,
+  type ComparatorDistribution,
+  type TensorInput,
+} from "@relax/core";
 import { neuralSortRows } from "./neural_sort.js";
 import { softSortRows } from "./soft_sort.js";
 import { selectRows } from "./select.js";
@@ -51,7 +61,13 @@ export function topKCrossEntropy(logits: TensorInput, labels: TensorInput | numb
   const total = pK.reduce((a, b) => a + b, 0);
   if (Math.abs(total - 1) > 1e-4) throw new RelaxError(op, "pK", "weights that sum to 1", `sum ${total}`);
   const K = pK.length;
-  const method = assertOneOf(op, "method", options.method ?? "splitter_selection", ["odd_even", "bitonic", "splitter_selection", "neuralsort", "softsort"] as const);
+  const method = assertOneOf(op, "method", options.method ?? "splitter_selection", [
+    "odd_even",
+    "bitonic",
+    "splitter_selection",
+    "neuralsort",
+    "softsort",
+  ] as const);
   const mode = assertOneOf(op, "mode", options.mode ?? "sm", ["sm", "smce", "sort"] as const);
   const reduction = assertOneOf(op, "reduction", options.reduction ?? "mean", ["mean", "none"] as const);
   const beta = assertPositive(op, "steepness", options.steepness ?? 1);
@@ -60,7 +76,7 @@ export function topKCrossEntropy(logits: TensorInput, labels: TensorInput | numb
     let z = toFloatTensor(op, "logits", logits);
     if (z.rank !== 2) throw new RelaxError(op, "logits", "[batch, n]", `[${z.shape.join(", ")}]`);
     const [B, n] = z.shape as [number, number];
-    const lab = Array.from(labels instanceof tf.Tensor ? labels.dataSync() : (tf.tensor(labels as number[]).dataSync()));
+    const lab = Array.from(labels instanceof tf.Tensor ? labels.dataSync() : tf.tensor(labels as number[]).dataSync());
     if (lab.length !== B || lab.some((l) => !Number.isInteger(l) || l < 0 || l >= n)) {
       throw new RelaxError(op, "labels", `[${B}] integer labels in [0, ${n})`, describe(labels));
     }
@@ -86,10 +102,18 @@ export function topKCrossEntropy(logits: TensorInput, labels: TensorInput | numb
     // Ptop[b, j, i]: soft one-hot of the (j+1)-th largest.
     let Ptop: tf.Tensor3D;
     if (method === "neuralsort" || method === "softsort") {
-      const P = method === "neuralsort" ? neuralSortRows(op, z as tf.Tensor2D, 1 / beta, true) : softSortRows(op, z as tf.Tensor2D, 1 / beta, true);
+      const P =
+        method === "neuralsort" ? neuralSortRows(op, z as tf.Tensor2D, 1 / beta, true) : softSortRows(op, z as tf.Tensor2D, 1 / beta, true);
       Ptop = tf.slice(P, [0, 0, 0], [B, K, width]);
     } else {
-      Ptop = selectRows(z as tf.Tensor2D, { network: method, k: K, init: "topk", distribution: sig.distribution, steepness: sig.steepness, artLambda: sig.artLambda });
+      Ptop = selectRows(z as tf.Tensor2D, {
+        network: method,
+        k: K,
+        init: "topk",
+        distribution: sig.distribution,
+        steepness: sig.steepness,
+        artLambda: sig.artLambda,
+      });
     }
     // Σ_k w_k·C_k with C_k = Σ_{j<k} Ptop[j] equals Σ_j (Σ_{k≥j} w_k)·Ptop[j].
     const weights = pK.map((p, k) => (mode === "sort" || k > 0 ? p : 0));

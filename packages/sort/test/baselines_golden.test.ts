@@ -18,7 +18,14 @@ describe("NeuralSort / SoftSort golden parity (difftopk)", () => {
   const file = loadGolden<{ cases: BaseCase[] }>("sort/neuralsort_softsort.json");
   const parse = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
   for (const c0 of file.cases) {
-    const c = { ...c0, n: Number(c0.n), tau: Number(c0.tau), inputs: parse(c0.inputs) as number[][], P: parse(c0.P) as number[][][], grad: parse(c0.grad_x_sum_P_times_W) as number[][] };
+    const c = {
+      ...c0,
+      n: Number(c0.n),
+      tau: Number(c0.tau),
+      inputs: parse(c0.inputs) as number[][],
+      P: parse(c0.P) as number[][][],
+      grad: parse(c0.grad_x_sum_P_times_W) as number[][],
+    };
     it(`${c.method} n=${c.n} τ=${c.tau}`, () => {
       const fn = c.method === "neuralsort" ? neuralSort : softSort;
       const { P, g } = tf.tidy(() => {
@@ -26,7 +33,9 @@ describe("NeuralSort / SoftSort golden parity (difftopk)", () => {
         const W = wPapers(c.inputs.length, c.n);
         return {
           P: transposeLast(fn(x, c.tau).permutation.arraySync() as number[][][]),
-          g: tf.grad((z: tf.Tensor) => tf.sum(tf.mul(fn(z, c.tau).permutation, W)))(x).arraySync() as number[][],
+          g: tf
+            .grad((z: tf.Tensor) => tf.sum(tf.mul(fn(z, c.tau).permutation, W)))(x)
+            .arraySync() as number[][],
         };
       });
       expect(maxViolation(P, c.P, 0, 1e-5)).toBe(0);

@@ -77,7 +77,15 @@ describe("diffSort golden parity (diffsort 0.2.0, float64)", () => {
           }
           if (c.distribution === "logistic_phi") {
             // The tie row still agrees in relative terms on the large entries.
-            expect(maxViolation(got.gS[2], c.grad_x_sum_sorted_times_V[2], 2e-2, 1e-2 * Math.max(...(c.grad_x_sum_sorted_times_V[2] ?? []).map(Math.abs))), `tie grad sorted ${tag}`).toBe(0);
+            expect(
+              maxViolation(
+                got.gS[2],
+                c.grad_x_sum_sorted_times_V[2],
+                2e-2,
+                1e-2 * Math.max(...(c.grad_x_sum_sorted_times_V[2] ?? []).map(Math.abs)),
+              ),
+              `tie grad sorted ${tag}`,
+            ).toBe(0);
           }
         }
       });

@@ -2,37 +2,88 @@ import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { RelaxError } from "@relax/core";
 import { badInputs, badPositive, countLeakedTensors, gradCheck } from "@relax/core/testing";
-import { diffSort, diffTopK, neuralSort, rankingLoss, softRank, softSort, softSpearman, topKCrossEntropy, getNetwork } from "../src/index.js";
+import {
+  diffSort,
+  diffTopK,
+  neuralSort,
+  rankingLoss,
+  softRank,
+  softSort,
+  softSpearman,
+  topKCrossEntropy,
+  getNetwork,
+} from "../src/index.js";
 import { arr } from "./helpers.js";
 
-const x0 = () => tf.tensor2d([
-  [0.3, -1.2, 2.0, 0.5, 0.9],
-  [1.0, 0.9, -0.4, 0.0, 0.35],
-]);
+const x0 = () =>
+  tf.tensor2d([
+    [0.3, -1.2, 2.0, 0.5, 0.9],
+    [1.0, 0.9, -0.4, 0.0, 0.35],
+  ]);
 const _W5 = () => tf.randomNormal([2, 5, 5], 0, 1, "float32", 5);
 
 const ops: [string, (x: tf.Tensor) => tf.Tensor][] = [
   ["diffSort permutation (odd_even)", (x) => diffSort(x, { steepness: 3 }).permutation],
-  ["diffSort sorted (bitonic, logistic_phi)", (x) => diffSort(x, { network: "bitonic", distribution: "logistic_phi", steepness: 3 }).sorted],
+  [
+    "diffSort sorted (bitonic, logistic_phi)",
+    (x) => diffSort(x, { network: "bitonic", distribution: "logistic_phi", steepness: 3 }).sorted,
+  ],
   ["diffSort valuesOnly (optimal)", (x) => diffSort(x, { distribution: "optimal", steepness: 2, valuesOnly: true }).sorted],
   ["softRank", (x) => softRank(x, { steepness: 3 })],
   ["diffTopK splitter", (x) => diffTopK(x, 2, { network: "splitter_selection", steepness: 3 })],
   ["neuralSort", (x) => neuralSort(x, 1).permutation],
   ["softSort", (x) => softSort(x, 1).permutation],
-  ["rankingLoss", (x) => rankingLoss(x, tf.tensor2d([[2, 0, 4, 1, 3], [4, 3, 0, 1, 2]]), { steepness: 3 })],
-  ["rankingLoss per sample (bitonic)", (x) => rankingLoss(x, tf.tensor2d([[2, 0, 4, 1, 3], [4, 3, 0, 1, 2]]), { network: "bitonic", reduction: "none" })],
+  [
+    "rankingLoss",
+    (x) =>
+      rankingLoss(
+        x,
+        tf.tensor2d([
+          [2, 0, 4, 1, 3],
+          [4, 3, 0, 1, 2],
+        ]),
+        { steepness: 3 },
+      ),
+  ],
+  [
+    "rankingLoss per sample (bitonic)",
+    (x) =>
+      rankingLoss(
+        x,
+        tf.tensor2d([
+          [2, 0, 4, 1, 3],
+          [4, 3, 0, 1, 2],
+        ]),
+        { network: "bitonic", reduction: "none" },
+      ),
+  ],
   ["topKCrossEntropy", (x) => topKCrossEntropy(x, [2, 0], { pK: [0.5, 0.5], method: "bitonic", steepness: 2 })],
-  ["softSpearman", (x) => softSpearman(x, tf.tensor2d([[2, 0, 4, 1, 3], [4, 3, 0, 1, 2]]), { steepness: 3 })],
+  [
+    "softSpearman",
+    (x) =>
+      softSpearman(
+        x,
+        tf.tensor2d([
+          [2, 0, 4, 1, 3],
+          [4, 3, 0, 1, 2],
+        ]),
+        { steepness: 3 },
+      ),
+  ],
 ];
 
 describe("gradient checks (central finite differences)", () => {
   for (const [name, f] of ops) {
     it(name, () => {
       const x = x0();
-      const r = gradCheck((z) => {
-        const y = f(z);
-        return tf.sum(tf.mul(y, tf.sin(tf.add(tf.reshape(tf.range(0, y.size), y.shape), 0.3))));
-      }, [x], { eps: 1e-2, rtol: 3e-2, atol: 3e-3 });
+      const r = gradCheck(
+        (z) => {
+          const y = f(z);
+          return tf.sum(tf.mul(y, tf.sin(tf.add(tf.reshape(tf.range(0, y.size), y.shape), 0.3))));
+        },
+        [x],
+        { eps: 1e-2, rtol: 3e-2, atol: 3e-3 },
+      );
       expect(r.ok, JSON.stringify(r.worst)).toBe(true);
       x.dispose();
     });
@@ -116,10 +167,16 @@ describe("semantics", () => {
   it("rankingLoss is the mean BCE over batch·n·n and 'none' gives per-sample means", () => {
     tf.tidy(() => {
       const s = x0();
-      const t = tf.tensor2d([[2, 0, 4, 1, 3], [4, 3, 0, 1, 2]]);
+      const t = tf.tensor2d([
+        [2, 0, 4, 1, 3],
+        [4, 3, 0, 1, 2],
+      ]);
       const P = diffSort(s).permutation;
       const Q = new Float32Array(50);
-      [[1, 3, 0, 4, 2], [2, 3, 4, 1, 0]].forEach((perm, b) => perm.forEach((i, j) => (Q[b * 25 + j * 5 + i] = 1)));
+      [
+        [1, 3, 0, 4, 2],
+        [2, 3, 4, 1, 0],
+      ].forEach((perm, b) => perm.forEach((i, j) => (Q[b * 25 + j * 5 + i] = 1)));
       const q = tf.tensor3d(Q, [2, 5, 5]);
       const bce = tf.neg(tf.add(tf.mul(q, tf.log(P)), tf.mul(tf.sub(1, q), tf.log(tf.sub(1, P)))));
       const mean = arr(rankingLoss(s, t))[0] as number;
@@ -127,7 +184,8 @@ describe("semantics", () => {
       const per = arr(rankingLoss(s, t, { reduction: "none" }));
       expect(per.length).toBe(2);
       expect((per[0]! + per[1]!) / 2).toBeCloseTo(mean, 5);
-      for (const network of ["neuralsort", "softsort"] as const) expect(Number.isFinite(arr(rankingLoss(s, t, { network, tau: 0.5 }))[0])).toBe(true);
+      for (const network of ["neuralsort", "softsort"] as const)
+        expect(Number.isFinite(arr(rankingLoss(s, t, { network, tau: 0.5 }))[0])).toBe(true);
       // A perfect, sharp prediction has a small loss.
       expect(arr(rankingLoss(t, t, { steepness: 100 }))[0]).toBeLessThan(0.05);
     });

@@ -37,42 +37,57 @@ function expectParity(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, seed = 1): v
 
 const inputs = fc.integer({ min: 1, max: 13 }).chain((n) =>
   fc.tuple(fc.integer({ min: 1, max: 3 }), fc.constant(n)).chain(([b, nn]) =>
-    fc.array(fc.array(fc.float({ min: -3, max: 3, noNaN: true, noDefaultInfinity: true }), { minLength: nn, maxLength: nn }), { minLength: b, maxLength: b }),
+    fc.array(fc.array(fc.float({ min: -3, max: 3, noNaN: true, noDefaultInfinity: true }), { minLength: nn, maxLength: nn }), {
+      minLength: b,
+      maxLength: b,
+    }),
   ),
 );
 
 describe("fused kernels vs the composed-tfjs reference (values and gradients)", () => {
   it("diffSort: permutation and sorted, all networks/distributions/directions", () => {
     fc.assert(
-      fc.property(inputs, fc.constantFrom<"odd_even" | "bitonic">("odd_even", "bitonic"), fc.constantFrom(...DISTS), fc.boolean(), fc.boolean(), (xs, network, distribution, descending, wasm) => {
-        fc.pre(wellConditioned(xs, distribution));
-        const prev = setSortWasm(wasm);
-        try {
-          const x = tf.tensor2d(xs);
-          const opts = { network, distribution, descending, steepness: 3 };
-          expectParity((z) => diffSort(z, opts).permutation, x, 1);
-          expectParity((z) => diffSort(z, opts).sorted, x, 2);
-          expectParity((z) => diffSort(z, { ...opts, valuesOnly: true }).sorted, x, 3);
-          x.dispose();
-        } finally {
-          setSortWasm(prev);
-        }
-      }),
+      fc.property(
+        inputs,
+        fc.constantFrom<"odd_even" | "bitonic">("odd_even", "bitonic"),
+        fc.constantFrom(...DISTS),
+        fc.boolean(),
+        fc.boolean(),
+        (xs, network, distribution, descending, wasm) => {
+          fc.pre(wellConditioned(xs, distribution));
+          const prev = setSortWasm(wasm);
+          try {
+            const x = tf.tensor2d(xs);
+            const opts = { network, distribution, descending, steepness: 3 };
+            expectParity((z) => diffSort(z, opts).permutation, x, 1);
+            expectParity((z) => diffSort(z, opts).sorted, x, 2);
+            expectParity((z) => diffSort(z, { ...opts, valuesOnly: true }).sorted, x, 3);
+            x.dispose();
+          } finally {
+            setSortWasm(prev);
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });
 
   it("diffTopK and softRank", () => {
     fc.assert(
-      fc.property(inputs, fc.constantFrom<"odd_even" | "bitonic" | "splitter_selection">("odd_even", "bitonic", "splitter_selection"), fc.constantFrom(...DISTS), (xs, network, distribution) => {
-        fc.pre(wellConditioned(xs, distribution));
-        const x = tf.tensor2d(xs);
-        const n = xs[0]!.length;
-        const k = 1 + ((n * 7) % n);
-        expectParity((z) => diffTopK(z, k, { network, distribution, steepness: 3 }), x, 4);
-        if (network !== "splitter_selection") expectParity((z) => softRank(z, { network, distribution, steepness: 3 }), x, 5);
-        x.dispose();
-      }),
+      fc.property(
+        inputs,
+        fc.constantFrom<"odd_even" | "bitonic" | "splitter_selection">("odd_even", "bitonic", "splitter_selection"),
+        fc.constantFrom(...DISTS),
+        (xs, network, distribution) => {
+          fc.pre(wellConditioned(xs, distribution));
+          const x = tf.tensor2d(xs);
+          const n = xs[0]!.length;
+          const k = 1 + ((n * 7) % n);
+          expectParity((z) => diffTopK(z, k, { network, distribution, steepness: 3 }), x, 4);
+          if (network !== "splitter_selection") expectParity((z) => softRank(z, { network, distribution, steepness: 3 }), x, 5);
+          x.dispose();
+        },
+      ),
       { numRuns: 30 },
     );
   });

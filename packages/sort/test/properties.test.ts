@@ -9,25 +9,33 @@ const DISTS: ComparatorDistribution[] = ["logistic", "logistic_phi", "gaussian",
 const MONOTONIC: ComparatorDistribution[] = ["reciprocal", "cauchy", "optimal"];
 const nets = fc.constantFrom<"odd_even" | "bitonic">("odd_even", "bitonic");
 const row = (min: number, max: number) =>
-  fc.integer({ min, max }).chain((n) => fc.array(fc.float({ min: -5, max: 5, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n }));
+  fc
+    .integer({ min, max })
+    .chain((n) => fc.array(fc.float({ min: -5, max: 5, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n }));
 
 describe("diffSort properties (fast-check)", () => {
   it("the relaxed permutation is doubly stochastic and sorted = P·x", () => {
     fc.assert(
-      fc.property(row(1, 20), nets, fc.constantFrom(...DISTS), fc.double({ min: 0.5, max: 100, noNaN: true }), (xs, network, distribution, steepness) => {
-        tf.tidy(() => {
-          const n = xs.length;
-          const x = tf.tensor2d([xs]);
-          const { sorted, permutation } = diffSort(x, { network, distribution, steepness });
-          const rowSums = arr(tf.sum(permutation, 2));
-          const colSums = arr(tf.sum(permutation, 1));
-          for (const s of [...rowSums, ...colSums]) expect(Math.abs(s - 1)).toBeLessThan(1e-5);
-          for (const p of arr(permutation)) expect(p).toBeGreaterThanOrEqual(-1e-7);
-          const px = arr(tf.squeeze(tf.matMul(permutation, tf.reshape(x, [1, n, 1]))));
-          const sv = arr(sorted);
-          px.forEach((v, j) => expect(Math.abs(v - (sv[j] as number))).toBeLessThan(1e-4 * (1 + Math.abs(v))));
-        });
-      }),
+      fc.property(
+        row(1, 20),
+        nets,
+        fc.constantFrom(...DISTS),
+        fc.double({ min: 0.5, max: 100, noNaN: true }),
+        (xs, network, distribution, steepness) => {
+          tf.tidy(() => {
+            const n = xs.length;
+            const x = tf.tensor2d([xs]);
+            const { sorted, permutation } = diffSort(x, { network, distribution, steepness });
+            const rowSums = arr(tf.sum(permutation, 2));
+            const colSums = arr(tf.sum(permutation, 1));
+            for (const s of [...rowSums, ...colSums]) expect(Math.abs(s - 1)).toBeLessThan(1e-5);
+            for (const p of arr(permutation)) expect(p).toBeGreaterThanOrEqual(-1e-7);
+            const px = arr(tf.squeeze(tf.matMul(permutation, tf.reshape(x, [1, n, 1]))));
+            const sv = arr(sorted);
+            px.forEach((v, j) => expect(Math.abs(v - (sv[j] as number))).toBeLessThan(1e-4 * (1 + Math.abs(v))));
+          });
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -54,17 +62,25 @@ describe("diffSort properties (fast-check)", () => {
 
   it("monotonic relaxations (cauchy, reciprocal, optimal) have no negative Jacobian entry", () => {
     fc.assert(
-      fc.property(row(2, 12), nets, fc.constantFrom(...MONOTONIC), fc.double({ min: 0.5, max: 50, noNaN: true }), (xs, network, distribution, steepness) => {
-        tf.tidy(() => {
-          const n = xs.length;
-          const x = tf.tensor2d([xs]);
-          for (let j = 0; j < n; j++) {
-            const e = tf.cast(tf.oneHot([j], n), "float32");
-            const g = arr(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(diffSort(z, { network, distribution, steepness, valuesOnly: true }).sorted, e)))(x));
-            for (const v of g) expect(v).toBeGreaterThanOrEqual(-1e-6);
-          }
-        });
-      }),
+      fc.property(
+        row(2, 12),
+        nets,
+        fc.constantFrom(...MONOTONIC),
+        fc.double({ min: 0.5, max: 50, noNaN: true }),
+        (xs, network, distribution, steepness) => {
+          tf.tidy(() => {
+            const n = xs.length;
+            const x = tf.tensor2d([xs]);
+            for (let j = 0; j < n; j++) {
+              const e = tf.cast(tf.oneHot([j], n), "float32");
+              const g = arr(
+                tf.grad((z: tf.Tensor) => tf.sum(tf.mul(diffSort(z, { network, distribution, steepness, valuesOnly: true }).sorted, e)))(x),
+              );
+              for (const v of g) expect(v).toBeGreaterThanOrEqual(-1e-6);
+            }
+          });
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -94,7 +110,9 @@ describe("diffSort properties (fast-check)", () => {
           const n = xs.length;
           const V = tf.tensor2d([Array.from({ length: n }, (_, j) => Math.cos(j))]);
           const gUp = arr(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.reverse(diffSort(z, { network, distribution }).sorted, 1), V)))(x));
-          const gDown = arr(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(diffSort(z, { network, distribution, descending: true }).sorted, V)))(x));
+          const gDown = arr(
+            tf.grad((z: tf.Tensor) => tf.sum(tf.mul(diffSort(z, { network, distribution, descending: true }).sorted, V)))(x),
+          );
           gUp.forEach((g, i) => expect(Math.abs(g - (gDown[i] as number))).toBeLessThan(1e-5 * (1 + Math.abs(g))));
         });
       }),

@@ -50,11 +50,17 @@ describe("diffTopK golden parity (difftopk 0.2.0, float64)", () => {
                 const x = tf.tensor2d(file.inputs);
                 // ours[b, j, i] = golden[b][i][k−1−j]
                 const w = new Float32Array(B * c.k * n);
-                for (let b = 0; b < B; b++) for (let j = 0; j < c.k; j++) for (let i = 0; i < n; i++) w[(b * c.k + j) * n + i] = W_of(b, i, c.k - 1 - j);
+                for (let b = 0; b < B; b++)
+                  for (let j = 0; j < c.k; j++) for (let i = 0; i < n; i++) w[(b * c.k + j) * n + i] = W_of(b, i, c.k - 1 - j);
                 const W = tf.tensor3d(w, [B, c.k, n]);
                 const P = diffTopK(x, c.k, opts).arraySync() as number[][][];
-                const g = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(diffTopK(z, c.k, opts), W)))(x).arraySync() as number[][];
-                return { P: P.map((m) => Array.from({ length: n }, (_, i) => Array.from({ length: c.k }, (_, j) => m[c.k - 1 - j]![i]!))), g };
+                const g = tf
+                  .grad((z: tf.Tensor) => tf.sum(tf.mul(diffTopK(z, c.k, opts), W)))(x)
+                  .arraySync() as number[][];
+                return {
+                  P: P.map((m) => Array.from({ length: n }, (_, i) => Array.from({ length: c.k }, (_, j) => m[c.k - 1 - j]![i]!))),
+                  g,
+                };
               });
             const got = reference ? withReference(go) : go();
             const tag = `${c.distribution} β=${c.steepness} k=${c.k}`;

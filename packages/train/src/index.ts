@@ -21,7 +21,14 @@ export type { CnnOptions } from "./models/cnn.js";
 export { createMlp } from "./models/mlp.js";
 export type { MlpOptions } from "./models/mlp.js";
 
-export { rankingMetrics, rankExactMatch, rankElementWise, rankExactMatchFirstK, topKAccuracy, pathPerfectMatch } from "./metrics/ranking.js";
+export {
+  rankingMetrics,
+  rankExactMatch,
+  rankElementWise,
+  rankExactMatchFirstK,
+  topKAccuracy,
+  pathPerfectMatch,
+} from "./metrics/ranking.js";
 export type { RankingMetrics, MatrixInput } from "./metrics/ranking.js";
 
 export { plainStrategy } from "./loop/strategy.js";

@@ -31,7 +31,9 @@ describe("mnist split", () => {
 
 describe("seeded generators", () => {
   it("rng is deterministic and uniform-ish", () => {
-    const a = createRng(7), b = createRng(7), c = createRng(8);
+    const a = createRng(7),
+      b = createRng(7),
+      c = createRng(8);
     const xs = Array.from({ length: 1000 }, () => a.next());
     expect(xs).toEqual(Array.from({ length: 1000 }, () => b.next()));
     expect(xs.slice(0, 5)).not.toEqual(Array.from({ length: 5 }, () => c.next()));

@@ -42,8 +42,16 @@ describe("trainWithAlgorithm", () => {
   it("a tiny model learns a tiny ranking task from orders only", async () => {
     const model = createMlp({ inputSize: 4, hidden: [8], seed: 1 });
     const h = await trainWithAlgorithm({
-      model, data: makeData(1), steps: 150, evalEvery: 50, evaluate, loss, forward: setScores(N_ITEMS),
-      optimizer: tf.train.adam(0.02), progress: false, log: () => {},
+      model,
+      data: makeData(1),
+      steps: 150,
+      evalEvery: 50,
+      evaluate,
+      loss,
+      forward: setScores(N_ITEMS),
+      optimizer: tf.train.adam(0.02),
+      progress: false,
+      log: () => {},
     });
     expect(h.records.map((r) => r.step)).toEqual([0, 50, 100, 150]);
     expect(h.records[0]!.em).toBeLessThan(0.6);
@@ -56,7 +64,16 @@ describe("trainWithAlgorithm", () => {
     // warm-up: first-use caches (e.g. constants of the sorting network) are allocated once, not per step
     const warm = createMlp({ inputSize: 4, hidden: [8], seed: 2 });
     const warmOpt = tf.train.adam(0.01);
-    await trainWithAlgorithm({ model: warm, data: makeData(2, 4), steps: 2, loss, forward: setScores(N_ITEMS), optimizer: warmOpt, progress: false, log: () => {} });
+    await trainWithAlgorithm({
+      model: warm,
+      data: makeData(2, 4),
+      steps: 2,
+      loss,
+      forward: setScores(N_ITEMS),
+      optimizer: warmOpt,
+      progress: false,
+      log: () => {},
+    });
     warmOpt.dispose();
     disposeModel(warm);
     const before = tf.memory().numTensors;
@@ -64,12 +81,19 @@ describe("trainWithAlgorithm", () => {
     const counts: number[] = [];
     const optimizer = tf.train.adam(0.01);
     await trainWithAlgorithm({
-      model, data: makeData(2, 4), steps: 2000, evalEvery: 250, loss, forward: setScores(N_ITEMS), optimizer,
+      model,
+      data: makeData(2, 4),
+      steps: 2000,
+      evalEvery: 250,
+      loss,
+      forward: setScores(N_ITEMS),
+      optimizer,
       evaluate: () => {
         counts.push(tf.memory().numTensors);
         return {};
       },
-      progress: false, log: () => {},
+      progress: false,
+      log: () => {},
     });
     // after step 250 the optimiser state exists; from then on the count must not move
     const steady = counts.slice(1);
@@ -85,8 +109,18 @@ describe("trainWithAlgorithm", () => {
     const a = createMlp({ inputSize: 4, hidden: [8], seed: 3 });
     const opt = tf.train.adam(0.01);
     await trainWithAlgorithm({
-      model: a, data: makeData(3), steps: 20, loss, forward: setScores(N_ITEMS), optimizer: opt, evalEvery: 10, evaluate,
-      checkpoint: { path }, historyPaths: [join(dir, "h.json"), join(dir, "h.csv")], progress: false, log: () => {},
+      model: a,
+      data: makeData(3),
+      steps: 20,
+      loss,
+      forward: setScores(N_ITEMS),
+      optimizer: opt,
+      evalEvery: 10,
+      evaluate,
+      checkpoint: { path },
+      historyPaths: [join(dir, "h.json"), join(dir, "h.csv")],
+      progress: false,
+      log: () => {},
     });
     expect(existsSync(path)).toBe(true);
     const csv = readFileSync(join(dir, "h.csv"), "utf8").trim().split("\n");
@@ -96,8 +130,15 @@ describe("trainWithAlgorithm", () => {
     const b = createMlp({ inputSize: 4, hidden: [8], seed: 4 });
     const lines: string[] = [];
     const h = await trainWithAlgorithm({
-      model: b, data: makeData(3), steps: 25, loss, forward: setScores(N_ITEMS), optimizer: tf.train.adam(0.01),
-      checkpoint: { path, resume: true }, progress: false, log: (l) => lines.push(l),
+      model: b,
+      data: makeData(3),
+      steps: 25,
+      loss,
+      forward: setScores(N_ITEMS),
+      optimizer: tf.train.adam(0.01),
+      checkpoint: { path, resume: true },
+      progress: false,
+      log: (l) => lines.push(l),
     });
     expect(lines[0]).toMatch(/resumed .* at step 20/);
     expect(h.steps).toBe(25);
@@ -113,9 +154,16 @@ describe("trainWithAlgorithm", () => {
     let k = 0;
     const scores = [0.1, 0.5, 0.4, 0.3, 0.2, 0.9];
     const h = await trainWithAlgorithm({
-      model, data: makeData(5), steps: 100, evalEvery: 5, loss, forward: setScores(N_ITEMS),
-      evaluate: () => ({ em: scores[k++] ?? 0 }), earlyStopping: { metric: "em", patience: 3, restoreBest: true },
-      progress: false, log: () => {},
+      model,
+      data: makeData(5),
+      steps: 100,
+      evalEvery: 5,
+      loss,
+      forward: setScores(N_ITEMS),
+      evaluate: () => ({ em: scores[k++] ?? 0 }),
+      earlyStopping: { metric: "em", patience: 3, restoreBest: true },
+      progress: false,
+      log: () => {},
     });
     expect(h.stopReason).toBe("early-stopping");
     expect(h.bestStep).toBe(5);
@@ -125,18 +173,40 @@ describe("trainWithAlgorithm", () => {
 
   it("stops on the time budget", async () => {
     const model = createMlp({ inputSize: 4, hidden: [4], seed: 6 });
-    const h = await trainWithAlgorithm({ model, data: makeData(6), steps: 1_000_000, maxSeconds: 0.3, loss, forward: setScores(N_ITEMS), progress: false, log: () => {} });
+    const h = await trainWithAlgorithm({
+      model,
+      data: makeData(6),
+      steps: 1_000_000,
+      maxSeconds: 0.3,
+      loss,
+      forward: setScores(N_ITEMS),
+      progress: false,
+      log: () => {},
+    });
     expect(h.stopReason).toBe("time");
     expect(h.steps).toBeLessThan(1_000_000);
     disposeModel(model);
   });
 
   it("Newton strategies (Fisher, Hessian, injectFisher) train the ranking task too", async () => {
-    for (const strategy of [newtonStrategy({ variant: "fisher", lambda: 0.1 }), newtonStrategy({ variant: "hessian", lambda: 1 }), injectFisherStrategy({ lambda: 0.1 })]) {
+    for (const strategy of [
+      newtonStrategy({ variant: "fisher", lambda: 0.1 }),
+      newtonStrategy({ variant: "hessian", lambda: 1 }),
+      injectFisherStrategy({ lambda: 0.1 }),
+    ]) {
       const model = createMlp({ inputSize: 4, hidden: [8], seed: 7 });
       const h = await trainWithAlgorithm({
-        model, data: makeData(7), steps: 60, evalEvery: 60, evaluate, loss, forward: setScores(N_ITEMS), strategy,
-        optimizer: tf.train.adam(0.02), progress: false, log: () => {},
+        model,
+        data: makeData(7),
+        steps: 60,
+        evalEvery: 60,
+        evaluate,
+        loss,
+        forward: setScores(N_ITEMS),
+        strategy,
+        optimizer: tf.train.adam(0.02),
+        progress: false,
+        log: () => {},
       });
       expect(h.records[h.records.length - 1]!.em).toBeGreaterThan(h.records[0]!.em);
       expect(Number.isFinite(h.records[h.records.length - 1]!.loss)).toBe(true);

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { pathPerfectMatch, rankElementWise, rankExactMatch, rankExactMatchFirstK, rankingMetrics, topKAccuracy } from "../src/metrics/ranking.js";
+import {
+  pathPerfectMatch,
+  rankElementWise,
+  rankExactMatch,
+  rankExactMatchFirstK,
+  rankingMetrics,
+  topKAccuracy,
+} from "../src/metrics/ranking.js";
 
 describe("ranking metrics (diffsort acc_em / acc_ew / acc_em5)", () => {
   const targets = tf.tensor2d([

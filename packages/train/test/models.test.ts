@@ -23,18 +23,24 @@ describe("layers with fast backward passes", () => {
       const x = tf.randomNormal([3, 6, 9, 2], 0, 1, "float32", 1) as tf.Tensor4D;
       const w = tf.randomNormal([5, 5, 2, 4], 0, 1, "float32", 2) as tf.Tensor4D;
       const r = tf.randomNormal([3, 6, 9, 4], 0, 1, "float32", 3);
-      const f = (m: "native" | "forward-grads") => (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(conv2dSame(xx as tf.Tensor4D, ww as tf.Tensor4D, { method: m }), r));
+      const f = (m: "native" | "forward-grads") => (xx: tf.Tensor, ww: tf.Tensor) =>
+        tf.sum(tf.mul(conv2dSame(xx as tf.Tensor4D, ww as tf.Tensor4D, { method: m }), r));
       close(conv2dSame(x, w, { method: "forward-grads" }), tf.conv2d(x, w, 1, "same"));
       const [gx1, gw1] = tf.grads(f("native"))([x, w]);
       const [gx2, gw2] = tf.grads(f("forward-grads"))([x, w]);
       close(gx2!, gx1!);
       close(gw2!, gw1!);
-      const [, gw3] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(conv2dSame(xx as tf.Tensor4D, ww as tf.Tensor4D, { method: "forward-grads", inputGrad: false }), r)))([x, w]);
+      const [, gw3] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+        tf.sum(tf.mul(conv2dSame(xx as tf.Tensor4D, ww as tf.Tensor4D, { method: "forward-grads", inputGrad: false }), r)),
+      )([x, w]);
       close(gw3!, gw1!);
     });
   });
   it("maxPool2: gradient equals tfjs's maxPool gradient (even and odd sizes)", () => {
-    for (const shape of [[2, 4, 6, 3], [1, 5, 7, 2]] as [number, number, number, number][]) {
+    for (const shape of [
+      [2, 4, 6, 3],
+      [1, 5, 7, 2],
+    ] as [number, number, number, number][]) {
       tf.tidy(() => {
         const x = tf.randomNormal(shape, 0, 1, "float32", 5) as tf.Tensor4D;
         const r = tf.randomNormal([shape[0], Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), shape[3]], 0, 1, "float32", 6);
@@ -49,9 +55,17 @@ describe("layers with fast backward passes", () => {
     const x = tf.randomNormal([4, 3], 0, 1, "float32", 7);
     const w = tf.randomNormal([3, 2], 0, 1, "float32", 8);
     const b = tf.randomNormal([2], 0, 1, "float32", 9);
-    const res = gradCheck((xx, ww, bb) => tf.sum(tf.square(dense(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D))), [x, w, b], { eps: 1e-2, rtol: 2e-2, atol: 2e-2 });
+    const res = gradCheck((xx, ww, bb) => tf.sum(tf.square(dense(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D))), [x, w, b], {
+      eps: 1e-2,
+      rtol: 2e-2,
+      atol: 2e-2,
+    });
     expect(res.ok).toBe(true);
-    const res2 = gradCheck((xx, bb) => tf.sum(tf.square(biasAdd(xx, bb as tf.Tensor1D))), [tf.reshape(x, [2, 2, 3]), tf.tensor1d([0.1, -0.2, 0.3])], { eps: 1e-2, rtol: 2e-2, atol: 2e-2 });
+    const res2 = gradCheck(
+      (xx, bb) => tf.sum(tf.square(biasAdd(xx, bb as tf.Tensor1D))),
+      [tf.reshape(x, [2, 2, 3]), tf.tensor1d([0.1, -0.2, 0.3])],
+      { eps: 1e-2, rtol: 2e-2, atol: 2e-2 },
+    );
     expect(res2.ok).toBe(true);
     tf.dispose([x, w, b]);
   });

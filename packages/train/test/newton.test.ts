@@ -22,7 +22,10 @@ describe("host linear algebra", () => {
 });
 
 // ℓ_i(y) = ½ (y_i − a)ᵀ A (y_i − a)
-const A = tf.tensor2d([[2, 0.5], [0.5, 1]]);
+const A = tf.tensor2d([
+  [2, 0.5],
+  [0.5, 1],
+]);
 const a = tf.tensor1d([1, -2]);
 const quad = (y: tf.Tensor2D): tf.Tensor1D => {
   const d = tf.sub(y, a);
@@ -32,7 +35,10 @@ const quad = (y: tf.Tensor2D): tf.Tensor1D => {
 describe("Newton losses (NeurIPS 2024) — analytic answers", () => {
   it("Hessian variant, λ = 0, quadratic loss: z* = a for any y (autodiff and finite differences)", () => {
     for (const hessian of ["autodiff", "finite-diff"] as const) {
-      const y = tf.tensor2d([[0, 0], [3, 1]]);
+      const y = tf.tensor2d([
+        [0, 0],
+        [3, 1],
+      ]);
       const { z, curvature } = newtonTargets(y, quad, { variant: "hessian", lambda: 0, hessian });
       expect(arr(z)[0]).toBeCloseTo(1, 3);
       expect(arr(z)[1]).toBeCloseTo(-2, 3);
@@ -47,7 +53,8 @@ describe("Newton losses (NeurIPS 2024) — analytic answers", () => {
     const { z } = newtonTargets(y, quad, { variant: "hessian", lambda: 0.5, hessian: "autodiff" });
     // (A + .5I) = [[2.5,.5],[.5,1.5]]; A(y−a) = [2·2+.5·3, .5·2+3] = [5.5, 4]; solve → [1.5625, 2.1458…]
     const det = 2.5 * 1.5 - 0.25;
-    const s0 = (1.5 * 5.5 - 0.5 * 4) / det, s1 = (2.5 * 4 - 0.5 * 5.5) / det;
+    const s0 = (1.5 * 5.5 - 0.5 * 4) / det,
+      s1 = (2.5 * 4 - 0.5 * 5.5) / det;
     expect(arr(z)[0]).toBeCloseTo(3 - s0, 4);
     expect(arr(z)[1]).toBeCloseTo(1 - s1, 4);
     tf.dispose([y, z]);
@@ -64,15 +71,24 @@ describe("Newton losses (NeurIPS 2024) — analytic answers", () => {
     tf.dispose([y, z, grad]);
   });
   it("λ → ∞: the Newton-loss gradient tends to ∇ℓ/λ (per sample: (1/N)·∇ℓ_i/λ)", () => {
-    const y = tf.tensor2d([[3, 1], [0, 0.5]]);
+    const y = tf.tensor2d([
+      [3, 1],
+      [0, 0.5],
+    ]);
     const lambda = 1e4;
     const g = tf.grad((yy: tf.Tensor) => newtonLoss(yy as tf.Tensor2D, quad, { variant: "fisher", lambda }))(y);
     const gl = tf.grad((yy: tf.Tensor) => tf.sum(quad(yy as tf.Tensor2D)))(y);
-    arr(g).forEach((v, i) => expect(Math.abs(v * lambda * 2 - (arr(gl)[i] as number))).toBeLessThan(1e-2 * Math.max(1, Math.abs(arr(gl)[i] as number))));
+    arr(g).forEach((v, i) =>
+      expect(Math.abs(v * lambda * 2 - (arr(gl)[i] as number))).toBeLessThan(1e-2 * Math.max(1, Math.abs(arr(gl)[i] as number))),
+    );
     tf.dispose([y, g, gl]);
   });
   it("injectFisher's gradient equals the gradient of the mean-reduced Fisher Newton loss, (y − z*)/N", () => {
-    const y = tf.tensor2d([[3, 1], [0, 0.5], [-1, 2]]);
+    const y = tf.tensor2d([
+      [3, 1],
+      [0, 0.5],
+      [-1, 2],
+    ]);
     const lambda = 0.3;
     const gi = tf.grad((yy: tf.Tensor) => tf.mean(quad(injectFisher(yy as tf.Tensor2D, lambda))))(y);
     const { z } = newtonTargets(y, quad, { variant: "fisher", lambda });
@@ -84,7 +100,10 @@ describe("Newton losses (NeurIPS 2024) — analytic answers", () => {
     tf.dispose([y, gi, z, expected, gn]);
   });
   it("is leak-free and rejects bad input", () => {
-    const y = tf.tensor2d([[3, 1], [0, 0.5]]);
+    const y = tf.tensor2d([
+      [3, 1],
+      [0, 0.5],
+    ]);
     expect(countLeakedTensors(() => newtonLoss(y, quad, { variant: "hessian", lambda: 1 }))).toBe(0);
     expect(countLeakedTensors(() => tf.grad((yy: tf.Tensor) => tf.mean(quad(injectFisher(yy as tf.Tensor2D, 0.1))))(y))).toBe(0);
     expect(() => newtonTargets(y, quad, { lambda: -1 })).toThrow(/lambda/);

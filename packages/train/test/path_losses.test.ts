@@ -36,9 +36,25 @@ describe("shortestPathLoss (relaxed Bellman-Ford, AlgoVision)", () => {
   });
 
   it("gradient matches finite differences (3×3, β = 2, all iterations)", () => {
-    const c = tf.tensor3d([[[1, 2, 3], [2, 1.5, 2.5], [3, 1, 1]]]);
-    const t = tf.tensor3d([[[1, 0, 0], [0, 1, 0], [0, 0, 1]]]);
-    const r = gradCheck((cc) => tf.sum(shortestPathLoss(cc, t, { beta: 2, norm: "l2sq", tolerance: 0 })), [c], { eps: 1e-2, rtol: 5e-2, atol: 2e-3 });
+    const c = tf.tensor3d([
+      [
+        [1, 2, 3],
+        [2, 1.5, 2.5],
+        [3, 1, 1],
+      ],
+    ]);
+    const t = tf.tensor3d([
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+    ]);
+    const r = gradCheck((cc) => tf.sum(shortestPathLoss(cc, t, { beta: 2, norm: "l2sq", tolerance: 0 })), [c], {
+      eps: 1e-2,
+      rtol: 5e-2,
+      atol: 2e-3,
+    });
     expect(r.ok, JSON.stringify(r.worst)).toBe(true);
     tf.dispose([c, t]);
   });
@@ -99,10 +115,24 @@ describe("smoothedDijkstraLoss (stochastic smoothing of a black-box Dijkstra)", 
 
   it("the smoothed gradient points the right way: raising an on-path cell's cost lowers its path mass", () => {
     // two equally good routes around a wall; cell (0,1) is on the top route
-    const c = tf.tensor3d([[[1, 1, 1], [1, 9, 1], [1, 1, 1]]]);
+    const c = tf.tensor3d([
+      [
+        [1, 1, 1],
+        [1, 9, 1],
+        [1, 1, 1],
+      ],
+    ]);
     const sp = smoothedDijkstra({ height: 3, width: 3, scale: 0.5, samples: 512, seed: 3 });
-    const w = tf.tensor3d([[[0, 1, 0], [0, 0, 0], [0, 0, 0]]]);
-    const g = tf.grad((cc: tf.Tensor) => tf.sum(tf.mul(sp(cc as tf.Tensor3D), w)))(c).dataSync();
+    const w = tf.tensor3d([
+      [
+        [0, 1, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+    ]);
+    const g = tf
+      .grad((cc: tf.Tensor) => tf.sum(tf.mul(sp(cc as tf.Tensor3D), w)))(c)
+      .dataSync();
     expect(g[1]!).toBeLessThan(0);
     tf.dispose([c, w]);
   });
@@ -122,8 +152,20 @@ describe("editDistanceLoss (Levenshtein supervision, AlgoVision)", () => {
   const oh = (seqs: number[][], A: number) => tf.cast(tf.oneHot(tf.tensor2d(seqs, undefined, "int32"), A), "float32");
 
   it("≈ |ED − d| for one-hot sequences at large β; [N]", () => {
-    const a = oh([[0, 1, 2], [1, 1, 1]], 3);
-    const b = oh([[0, 2, 2], [1, 1, 1]], 3);
+    const a = oh(
+      [
+        [0, 1, 2],
+        [1, 1, 1],
+      ],
+      3,
+    );
+    const b = oh(
+      [
+        [0, 2, 2],
+        [1, 1, 1],
+      ],
+      3,
+    );
     const l = editDistanceLoss(a, b, [1, 0], { beta: 30 }).dataSync();
     expect(l[0]!).toBeLessThan(0.05);
     expect(l[1]!).toBeLessThan(0.05);
@@ -134,7 +176,12 @@ describe("editDistanceLoss (Levenshtein supervision, AlgoVision)", () => {
   });
 
   it("gradient flows to logits and matches finite differences", () => {
-    const za = tf.tensor3d([[[0.2, -0.3, 0.5], [1, 0, -1]]]);
+    const za = tf.tensor3d([
+      [
+        [0.2, -0.3, 0.5],
+        [1, 0, -1],
+      ],
+    ]);
     const b = oh([[2, 0]], 3);
     const g = tf.grad((z: tf.Tensor) => tf.sum(editDistanceLoss(z, b, 0, { inputs: "logits", beta: 5, norm: "l2sq" })))(za);
     expectUsefulGrad(g);

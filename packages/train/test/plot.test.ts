@@ -34,7 +34,10 @@ function wellFormed(xml: string): boolean {
 
 describe("plot writer", () => {
   it("plotSvg: well-formed SVG with both panels, one polyline per series, legend, log loss axis", () => {
-    const svg = plotSvg({ records, bestStep: 300, steps: 300, seconds: 15, secondsPerStep: 0.05, stopReason: "steps" }, { title: "a <b> & c" });
+    const svg = plotSvg(
+      { records, bestStep: 300, steps: 300, seconds: 15, secondsPerStep: 0.05, stopReason: "steps" },
+      { title: "a <b> & c" },
+    );
     expect(wellFormed(svg)).toBe(true);
     expect(svg.startsWith("<?xml")).toBe(true);
     expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
@@ -57,7 +60,14 @@ describe("plot writer", () => {
     expect(html).toContain("<svg");
     expect(html).toContain("</table>");
     expect(html.match(/<tr>/g)?.length).toBe(records.length + 1);
-    for (const rs of [[], [{ step: 0, seconds: 0, loss: 1 }], [{ step: 5, seconds: 0, loss: 1, acc: 0.5 }, { step: 5, seconds: 1, loss: 1, acc: 0.5 }]] as HistoryRecord[][]) {
+    for (const rs of [
+      [],
+      [{ step: 0, seconds: 0, loss: 1 }],
+      [
+        { step: 5, seconds: 0, loss: 1, acc: 0.5 },
+        { step: 5, seconds: 1, loss: 1, acc: 0.5 },
+      ],
+    ] as HistoryRecord[][]) {
       const s = plotSvg(rs);
       expect(wellFormed(s)).toBe(true);
       expect(s).not.toMatch(/NaN|Infinity/);

@@ -8,7 +8,16 @@ import { shortestPathMetrics } from "../src/metrics/path.js";
 import { pathPerfectMatch } from "../src/metrics/ranking.js";
 import { createRng } from "../src/data/rng.js";
 
-const DIRS = [[-1, -1], [-1, 0], [-1, 1], [0, -1], [0, 1], [1, -1], [1, 0], [1, 1]] as const;
+const DIRS = [
+  [-1, -1],
+  [-1, 0],
+  [-1, 1],
+  [0, -1],
+  [0, 1],
+  [1, -1],
+  [1, 0],
+  [1, 1],
+] as const;
 
 /** Minimum cost over all simple 8-connected paths top-left → bottom-right (exhaustive DFS). */
 function bruteForce(c: number[], H: number, W: number): number {
@@ -53,7 +62,14 @@ function isPath(cells: number[], H: number, W: number): boolean {
 describe("dijkstraPath (8-neighbourhood, vertex costs, both endpoints counted)", () => {
   it("matches exhaustive search on random tiny grids", () => {
     const rng = createRng(7);
-    for (const [H, W] of [[1, 1], [1, 4], [2, 3], [3, 3], [3, 4], [4, 4]] as const) {
+    for (const [H, W] of [
+      [1, 1],
+      [1, 4],
+      [2, 3],
+      [3, 3],
+      [3, 4],
+      [4, 4],
+    ] as const) {
       for (let trial = 0; trial < 25; trial++) {
         const c = Array.from({ length: H * W }, () => (rng.next() < 0.3 ? TERRAIN_COSTS[rng.int(5)]! : 10 * rng.next()));
         const r = dijkstraPath(c, H, W);

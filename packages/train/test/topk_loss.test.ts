@@ -10,7 +10,11 @@ import { disposeModel } from "../src/models/model.js";
 import { trainWithAlgorithm } from "../src/loop/train.js";
 import { createRng } from "../src/data/rng.js";
 
-const logits = tf.tensor2d([[2.0, 0.5, -1, 0.3, 1.2, 0], [0.1, 0.2, 0.3, -0.4, 0.9, -2], [1, 1, 1, 1, 1, 1]]);
+const logits = tf.tensor2d([
+  [2.0, 0.5, -1, 0.3, 1.2, 0],
+  [0.1, 0.2, 0.3, -0.4, 0.9, -2],
+  [1, 1, 1, 1, 1, 1],
+]);
 const labels = tf.tensor1d([4, 0, 2], "int32");
 
 describe("topKLoss (differentiable top-k cross-entropy, ICML 2022)", () => {
@@ -34,7 +38,11 @@ describe("topKLoss (differentiable top-k cross-entropy, ICML 2022)", () => {
     const v = Array.from(g.dataSync());
     expect(v.every(Number.isFinite)).toBe(true);
     expect(Math.max(...v.map(Math.abs))).toBeGreaterThan(1e-4);
-    const r = gradCheck((z) => tf.sum(topKLoss(z, labels, { pK: [0.5, 0, 0.5], steepness: 2 })), [logits], { eps: 1e-2, rtol: 5e-2, atol: 3e-3 });
+    const r = gradCheck((z) => tf.sum(topKLoss(z, labels, { pK: [0.5, 0, 0.5], steepness: 2 })), [logits], {
+      eps: 1e-2,
+      rtol: 5e-2,
+      atol: 3e-3,
+    });
     expect(r.ok, JSON.stringify(r.worst)).toBe(true);
     expect(countLeakedTensors(() => tf.grad((z: tf.Tensor) => tf.sum(topKLoss(z, labels, { pK: [0.5, 0.5] })))(logits))).toBe(0);
     g.dispose();
@@ -58,8 +66,14 @@ describe("topKLoss (differentiable top-k cross-entropy, ICML 2022)", () => {
       tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(m.apply(test.x), 1), test.target), "float32")).dataSync()[0]!);
     const model = createMlp({ inputSize: 4, hidden: [], outputs: C, seed: 1 });
     const h = await trainWithAlgorithm({
-      model, steps: 60, data: () => sample(32), loss: topKSupervision({ pK: [0.5, 0.5], steepness: 5 }),
-      optimizer: tf.train.adam(0.05), evaluate: (m) => ({ acc: acc(m) }), progress: false, log: () => {},
+      model,
+      steps: 60,
+      data: () => sample(32),
+      loss: topKSupervision({ pK: [0.5, 0.5], steepness: 5 }),
+      optimizer: tf.train.adam(0.05),
+      evaluate: (m) => ({ acc: acc(m) }),
+      progress: false,
+      log: () => {},
     });
     expect(h.records[h.records.length - 1]!.acc).toBeGreaterThan(0.8);
     disposeModel(model);

@@ -40,9 +40,11 @@ function arcDistance(x: number, y: number, cx: number, cy: number, side: 1 | -1)
 /** Points in [−1, 1]² with labels. */
 function sample(ds: Dataset, n: number, seed: number): { pts: Float32Array; ys: Int32Array } {
   const r = rng(seed);
-  const pts = new Float32Array(2 * n), ys = new Int32Array(n);
+  const pts = new Float32Array(2 * n),
+    ys = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const x = r() * 2 - 1, y = r() * 2 - 1;
+    const x = r() * 2 - 1,
+      y = r() * 2 - 1;
     pts[2 * i] = x;
     pts[2 * i + 1] = y;
     ys[i] = label(ds, x, y);
@@ -56,7 +58,8 @@ function encode(pts: Float32Array): Float32Array {
   const bits = new Float32Array(n * 2 * THRESHOLDS);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < 2; c++) {
-      for (let k = 0; k < THRESHOLDS; k++) bits[i * 2 * THRESHOLDS + c * THRESHOLDS + k] = (pts[2 * i + c] as number) > -1 + (2 * (k + 1)) / (THRESHOLDS + 1) ? 1 : 0;
+      for (let k = 0; k < THRESHOLDS; k++)
+        bits[i * 2 * THRESHOLDS + c * THRESHOLDS + k] = (pts[2 * i + c] as number) > -1 + (2 * (k + 1)) / (THRESHOLDS + 1) ? 1 : 0;
     }
   }
   return bits;
@@ -149,10 +152,16 @@ export function mount(panel: HTMLElement): void {
     const testBits = encode(test.pts);
     const xTest = tf.tensor2d(testBits, [N_TEST, inDim]);
     const optimizer = tf.train.adam(0.05);
-    const trainAcc: number[] = [], testAcc: number[] = [], xs: number[] = [];
+    const trainAcc: number[] = [],
+      testAcc: number[] = [],
+      xs: number[] = [];
     try {
       for (let s = 1; s <= total; s++) {
-        const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yTrain, net.forward(xTrain, { mode: "train" })) as tf.Scalar, true, net.variables) as tf.Scalar;
+        const loss = optimizer.minimize(
+          () => tf.losses.softmaxCrossEntropy(yTrain, net.forward(xTrain, { mode: "train" })) as tf.Scalar,
+          true,
+          net.variables,
+        ) as tf.Scalar;
         if (s % 10 === 0 || s === 1 || s === total) {
           const trainOut = tf.tidy(() => net.forward(xTrain, { mode: "train" }));
           const evalOut = tf.tidy(() => net.forward(xTest, { mode: "eval" }));
@@ -161,7 +170,14 @@ export function mount(panel: HTMLElement): void {
           xs.push(s);
           trainAcc.push(accuracy(tr, data.ys, 2));
           testAcc.push(accuracy(ev, test.ys, 2));
-          drawLines(accFig.canvas, [{ values: trainAcc, color: "#3b528b" }, { values: testAcc, color: "#21918c" }], { xs, yMin: 0.4, yMax: 1, title: "train accuracy, relaxed (blue) · test accuracy, discrete gates (green)", xLabel: "step" });
+          drawLines(
+            accFig.canvas,
+            [
+              { values: trainAcc, color: "#3b528b" },
+              { values: testAcc, color: "#21918c" },
+            ],
+            { xs, yMin: 0.4, yMax: 1, title: "train accuracy, relaxed (blue) · test accuracy, discrete gates (green)", xLabel: "step" },
+          );
           const text = `step ${s}/${total}: loss ${fmt(lv[0] as number, 4)}, train accuracy (relaxed) ${fmt(trainAcc[trainAcc.length - 1] as number, 3)}, test accuracy (argmax gates) ${fmt(testAcc[testAcc.length - 1] as number, 3)}`;
           progress.textContent = text;
           accFig.describe(text);
@@ -192,7 +208,10 @@ export function mount(panel: HTMLElement): void {
       dataFig.describe(`circuit decision regions; test accuracy ${fmt(circuitAcc, 3)}`);
       const hist = new Array<number>(GATE_NAMES.length).fill(0);
       for (const op of compiled.circuit.ops) hist[op] = (hist[op] ?? 0) + 1;
-      drawBars(histFig.canvas, hist, GATE_SHORT, { title: `gates in the simplified circuit (${compiled.numGates} of ${compiled.circuit.sourceGates})`, color: "#21918c" });
+      drawBars(histFig.canvas, hist, GATE_SHORT, {
+        title: `gates in the simplified circuit (${compiled.numGates} of ${compiled.circuit.sourceGates})`,
+        color: "#21918c",
+      });
       histFig.describe(GATE_NAMES.map((g, i) => `${g}: ${hist[i]}`).join(", "));
       const text = `Discretised circuit: ${compiled.numGates} gates after simplification (from ${compiled.circuit.sourceGates} neurons), test accuracy ${fmt(circuitAcc, 3)} (${compiled.backend} bit-packed evaluation).`;
       setState(result, "ready", text);

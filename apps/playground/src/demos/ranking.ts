@@ -30,7 +30,13 @@ function decodeDigits(): Float32Array {
 }
 
 /** Sets of N digit images with N distinct labels (no ties), drawn from digits [from, to) of each class. */
-function sampleSets(images: Float32Array, count: number, from: number, to: number, rand: () => number): { x: Float32Array; labels: number[][] } {
+function sampleSets(
+  images: Float32Array,
+  count: number,
+  from: number,
+  to: number,
+  rand: () => number,
+): { x: Float32Array; labels: number[][] } {
   const x = new Float32Array(count * N * PIX);
   const labels: number[][] = [];
   for (let s = 0; s < count; s++) {
@@ -71,7 +77,15 @@ export function mount(panel: HTMLElement): void {
       class: "intro",
       text: `A tiny version of the main experiment: a small MLP gives each ${DIGIT_SIZE}×${DIGIT_SIZE} MNIST digit one score. It never sees a label — only the true order of sets of ${N} digits. The loss is the cross-entropy between the relaxed permutation matrix of the scores (odd-even network, cauchy) and the true permutation. Does it learn that 7 > 3?`,
     }),
-    el("div", { class: "controls" }, [steps.root, steep.root, trainBtn, el("span", { class: "hint", text: `${DIGITS_PER_CLASS - TEST_PER_CLASS} training / ${TEST_PER_CLASS} test digits per class (real MNIST, downsampled)` })]),
+    el("div", { class: "controls" }, [
+      steps.root,
+      steep.root,
+      trainBtn,
+      el("span", {
+        class: "hint",
+        text: `${DIGITS_PER_CLASS - TEST_PER_CLASS} training / ${TEST_PER_CLASS} test digits per class (real MNIST, downsampled)`,
+      }),
+    ]),
     el("div", { class: "grid2" }, [el("div", {}, [lossFig.root, progress]), classFig.root]),
     result,
     setsFig.root,
@@ -112,23 +126,29 @@ export function mount(panel: HTMLElement): void {
     const w2 = tf.variable(tf.randomNormal([HIDDEN, 1], 0, Math.sqrt(1 / HIDDEN), "float32", 2));
     const b2 = tf.variable(tf.zeros([1]));
     const vars = [w1, b1, w2, b2];
-    const model = (x: tf.Tensor2D, sets: number): tf.Tensor2D => tf.reshape(tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2), [sets, N]);
+    const model = (x: tf.Tensor2D, sets: number): tf.Tensor2D =>
+      tf.reshape(tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), b2), [sets, N]);
     const optimizer = tf.train.adam(0.005);
     const testSets = sampleSets(images, 200, DIGITS_PER_CLASS - TEST_PER_CLASS, DIGITS_PER_CLASS, rng(99));
     const xTest = tf.tensor2d(testSets.x, [200 * N, PIX]);
-    const losses: number[] = [], exact: number[] = [], xs: number[] = [];
+    const losses: number[] = [],
+      exact: number[] = [],
+      xs: number[] = [];
     const evaluate = async (): Promise<{ exact: number; pairs: number; scores: Float32Array | Int32Array | Uint8Array }> => {
       const s = tf.tidy(() => model(xTest, 200));
       const scores = await s.data();
       s.dispose();
-      let ex = 0, pairsOk = 0, pairs = 0;
+      let ex = 0,
+        pairsOk = 0,
+        pairs = 0;
       testSets.labels.forEach((lab, r) => {
         const sc = scores.subarray(r * N, (r + 1) * N);
         if (argsort(sc).every((k, j) => k === argsort(lab)[j])) ex++;
-        for (let i = 0; i < N; i++) for (let j = i + 1; j < N; j++) {
-          pairs++;
-          if (((sc[i] as number) - (sc[j] as number)) * ((lab[i] as number) - (lab[j] as number)) > 0) pairsOk++;
-        }
+        for (let i = 0; i < N; i++)
+          for (let j = i + 1; j < N; j++) {
+            pairs++;
+            if (((sc[i] as number) - (sc[j] as number)) * ((lab[i] as number) - (lab[j] as number)) > 0) pairsOk++;
+          }
       });
       return { exact: ex / testSets.labels.length, pairs: pairsOk / pairs, scores };
     };
@@ -138,7 +158,11 @@ export function mount(panel: HTMLElement): void {
         const batch = sampleSets(images, BATCH, 0, DIGITS_PER_CLASS - TEST_PER_CLASS, rand);
         const x = tf.tensor2d(batch.x, [BATCH * N, PIX]);
         // targets as plain arrays: the loss reads their order on the host (no GPU read-back)
-        const loss = optimizer.minimize(() => rankingLoss(model(x, BATCH), batch.labels, { steepness, distribution: "cauchy", network: "odd_even" }) as tf.Scalar, true, vars) as tf.Scalar;
+        const loss = optimizer.minimize(
+          () => rankingLoss(model(x, BATCH), batch.labels, { steepness, distribution: "cauchy", network: "odd_even" }) as tf.Scalar,
+          true,
+          vars,
+        ) as tf.Scalar;
         x.dispose();
         if (s % 10 === 0 || s === total) {
           const lv = (await loss.data())[0] as number;
@@ -146,7 +170,14 @@ export function mount(panel: HTMLElement): void {
           xs.push(s);
           losses.push(lv);
           exact.push(lastEval.exact);
-          drawLines(lossFig.canvas, [{ values: losses, color: "#3b528b" }, { values: exact, color: "#21918c" }], { xs, yMin: 0, yMax: Math.max(1, ...losses), title: "ranking loss (blue) · test exact-match accuracy (green)", xLabel: "step" });
+          drawLines(
+            lossFig.canvas,
+            [
+              { values: losses, color: "#3b528b" },
+              { values: exact, color: "#21918c" },
+            ],
+            { xs, yMin: 0, yMax: Math.max(1, ...losses), title: "ranking loss (blue) · test exact-match accuracy (green)", xLabel: "step" },
+          );
           const text = `step ${s}/${total}: loss ${fmt(lv, 4)}, test sets ranked exactly right ${fmt(lastEval.exact * 100, 1)}%, pairs ordered right ${fmt(lastEval.pairs * 100, 1)}%`;
           progress.textContent = text;
           lossFig.describe(text);
@@ -156,14 +187,22 @@ export function mount(panel: HTMLElement): void {
       }
       setState(progress, "ready");
       // Mean score per class over the test sets, and a few sets sorted by score.
-      const sum = new Array<number>(10).fill(0), cnt = new Array<number>(10).fill(0);
-      testSets.labels.forEach((lab, r) => lab.forEach((c, k) => {
-        sum[c] = (sum[c] as number) + (lastEval.scores[r * N + k] as number);
-        cnt[c] = (cnt[c] as number) + 1;
-      }));
+      const sum = new Array<number>(10).fill(0),
+        cnt = new Array<number>(10).fill(0);
+      testSets.labels.forEach((lab, r) =>
+        lab.forEach((c, k) => {
+          sum[c] = (sum[c] as number) + (lastEval.scores[r * N + k] as number);
+          cnt[c] = (cnt[c] as number) + 1;
+        }),
+      );
       const means = sum.map((v, c) => v / Math.max(1, cnt[c] as number));
       const lo = Math.min(...means);
-      drawBars(classFig.canvas, means.map((m) => m - lo), means.map((_, c) => String(c)), { title: "mean score per digit (shifted to start at 0)", color: "#3b528b" });
+      drawBars(
+        classFig.canvas,
+        means.map((m) => m - lo),
+        means.map((_, c) => String(c)),
+        { title: "mean score per digit (shifted to start at 0)", color: "#3b528b" },
+      );
       const monotone = means.every((m, c) => c === 0 || m > (means[c - 1] as number));
       classFig.describe(`means ${means.map((m) => fmt(m, 2)).join(", ")}${monotone ? " — increasing in the digit" : ""}`);
       const order = testSets.labels.slice(0, SHOW_SETS).map((_, r) => argsort(lastEval.scores.subarray(r * N, (r + 1) * N)));

@@ -38,15 +38,48 @@ async function bootMesh(): Promise<Mesh> {
 /** Rendering demo: GenDR silhouettes (CVPR 2022) with any distribution × t-conorm and a pose fit. */
 export async function mount(panel: HTMLElement): Promise<void> {
   const mesh = await bootMesh();
-  const dist = select({ id: "render-distribution", label: "Distribution (pixel coverage CDF)", options: RENDER_DISTRIBUTIONS, value: "logistic" });
-  const tconorm = select({ id: "render-tconorm", label: "t-conorm (aggregation over faces)", options: RENDER_TCONORMS, value: "probabilistic" });
-  const tau = slider({ id: "render-tau", label: "Scale τ", min: -30, max: -5, step: 1, value: -17, map: tauOf, format: (v) => fmt(v, 4), hint: "softness of the edges (NDC units)" });
+  const dist = select({
+    id: "render-distribution",
+    label: "Distribution (pixel coverage CDF)",
+    options: RENDER_DISTRIBUTIONS,
+    value: "logistic",
+  });
+  const tconorm = select({
+    id: "render-tconorm",
+    label: "t-conorm (aggregation over faces)",
+    options: RENDER_TCONORMS,
+    value: "probabilistic",
+  });
+  const tau = slider({
+    id: "render-tau",
+    label: "Scale τ",
+    min: -30,
+    max: -5,
+    step: 1,
+    value: -17,
+    map: tauOf,
+    format: (v) => fmt(v, 4),
+    hint: "softness of the edges (NDC units)",
+  });
   const az = slider({ id: "render-azimuth", label: "Azimuth", min: -180, max: 180, step: 5, value: START.azimuth, format: (v) => `${v}°` });
-  const elev = slider({ id: "render-elevation", label: "Elevation", min: -60, max: 60, step: 5, value: START.elevation, format: (v) => `${v}°` });
+  const elev = slider({
+    id: "render-elevation",
+    label: "Elevation",
+    min: -60,
+    max: 60,
+    step: 5,
+    value: START.elevation,
+    format: (v) => `${v}°`,
+  });
   const fitBtn = button("render-fit", `Fit the pose to the target (${STEPS} Adam steps)`, "primary");
 
   const current = figure("render-current", 192, 192, "Soft silhouette at the current pose");
-  const target = figure("render-target", 192, 192, `Target: same settings, hidden pose (azimuth ${TARGET.azimuth}°, elevation ${TARGET.elevation}°)`);
+  const target = figure(
+    "render-target",
+    192,
+    192,
+    `Target: same settings, hidden pose (azimuth ${TARGET.azimuth}°, elevation ${TARGET.elevation}°)`,
+  );
   const overlay = figure("render-overlay", 192, 192, "Overlay: target only red, current only blue, both dark");
   const lossFig = figure("render-loss", 420, 192, "Soft IoU loss during the pose fit");
   const status = liveRegion("render-output", "result big");
@@ -61,7 +94,13 @@ export async function mount(panel: HTMLElement): Promise<void> {
     el("div", { class: "controls" }, [dist.root, tconorm.root, tau.root, az.root, elev.root]),
     el("div", { class: "grid3" }, [current.root, target.root, overlay.root]),
     status,
-    el("div", { class: "controls" }, [fitBtn, el("span", { class: "hint", text: "Optimises azimuth and elevation (Adam on the soft IoU loss) from the sliders' pose, with the settings above." })]),
+    el("div", { class: "controls" }, [
+      fitBtn,
+      el("span", {
+        class: "hint",
+        text: "Optimises azimuth and elevation (Adam on the soft IoU loss) from the sliders' pose, with the settings above.",
+      }),
+    ]),
     el("div", { class: "grid2" }, [lossFig.root, fitOut]),
   );
 
@@ -93,7 +132,8 @@ export async function mount(panel: HTMLElement): Promise<void> {
     const ctx = overlay.canvas.getContext("2d") as CanvasRenderingContext2D;
     const img = new ImageData(SIZE, SIZE);
     for (let i = 0; i < SIZE * SIZE; i++) {
-      const t = targetData[i] as number, a = Math.min(1, Math.max(0, alpha[i] as number));
+      const t = targetData[i] as number,
+        a = Math.min(1, Math.max(0, alpha[i] as number));
       img.data[4 * i] = 255 - 200 * a;
       img.data[4 * i + 1] = 255 - 200 * Math.max(t, a);
       img.data[4 * i + 2] = 255 - 200 * t;
@@ -146,18 +186,29 @@ export async function mount(panel: HTMLElement): Promise<void> {
     try {
       for (let step = 0; step < STEPS; step++) {
         let alpha: tf.Tensor | null = null;
-        const loss = optimizer.minimize(() => {
-          const a = silhouette(azV, elV, opts);
-          alpha = tf.keep(a);
-          return softIoULoss(a, target);
-        }, true, [azV, elV]) as tf.Scalar;
+        const loss = optimizer.minimize(
+          () => {
+            const a = silhouette(azV, elV, opts);
+            alpha = tf.keep(a);
+            return softIoULoss(a, target);
+          },
+          true,
+          [azV, elV],
+        ) as tf.Scalar;
         const a = alpha as unknown as tf.Tensor;
         const [lv, data, azv, elv] = await Promise.all([loss.data(), a.data(), azV.data(), elV.data()]);
         losses.push(lv[0] as number);
         ious.push(hardIoU(data, targetData));
         tf.dispose([loss, a]);
         show(data);
-        drawLines(lossFig.canvas, [{ values: losses, color: "#3b528b" }, { values: ious, color: "#21918c" }], { yMin: 0, yMax: 1, title: "soft IoU loss (blue), hard IoU (green)", xLabel: "step" });
+        drawLines(
+          lossFig.canvas,
+          [
+            { values: losses, color: "#3b528b" },
+            { values: ious, color: "#21918c" },
+          ],
+          { yMin: 0, yMax: 1, title: "soft IoU loss (blue), hard IoU (green)", xLabel: "step" },
+        );
         const text = `step ${step + 1}/${STEPS}: loss ${fmt(lv[0] as number, 4)}, IoU ${fmt(ious[ious.length - 1] as number, 3)}, azimuth ${fmt(azv[0] as number, 1)}°, elevation ${fmt(elv[0] as number, 1)}° (target ${TARGET.azimuth}°, ${TARGET.elevation}°)`;
         fitOut.textContent = text;
         lossFig.describe(text);
@@ -178,7 +229,8 @@ export async function mount(panel: HTMLElement): Promise<void> {
     }
   }
 
-  const run = (): void => void update().catch((e: unknown) => setState(status, "error", `Error: ${e instanceof Error ? e.message : String(e)}`));
+  const run = (): void =>
+    void update().catch((e: unknown) => setState(status, "error", `Error: ${e instanceof Error ? e.message : String(e)}`));
   for (const c of [dist.input, tconorm.input]) c.addEventListener("change", run);
   for (const c of [tau.input, az.input, elev.input]) c.addEventListener("input", run);
   fitBtn.addEventListener("click", () => void fit());
@@ -187,9 +239,11 @@ export async function mount(panel: HTMLElement): Promise<void> {
 
 /** Hard IoU of two silhouettes thresholded at ½ (host-side, no synchronous GPU read). */
 function hardIoU(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let inter = 0, union = 0;
+  let inter = 0,
+    union = 0;
   for (let i = 0; i < a.length; i++) {
-    const x = (a[i] as number) > 0.5, y = (b[i] as number) > 0.5;
+    const x = (a[i] as number) > 0.5,
+      y = (b[i] as number) > 0.5;
     if (x && y) inter++;
     if (x || y) union++;
   }

@@ -22,7 +22,14 @@ function parseNumbers(text: string): number[] | string {
 
 /** Sorting demo: differentiable sorting networks (ICML 2021) and their monotonic relaxations (ICLR 2022). */
 export function mount(panel: HTMLElement): void {
-  const input = el("input", { id: "sort-input", type: "text", value: DEFAULT_INPUT, spellcheck: "false", autocomplete: "off", "aria-describedby": "sort-input-hint sort-input-error" });
+  const input = el("input", {
+    id: "sort-input",
+    type: "text",
+    value: DEFAULT_INPUT,
+    spellcheck: "false",
+    autocomplete: "off",
+    "aria-describedby": "sort-input-hint sort-input-error",
+  });
   const inputError = el("span", { id: "sort-input-error", class: "field-error", role: "alert" });
   const shuffle = el("button", { type: "button", id: "sort-shuffle", text: "Random numbers" });
   const network = select({ id: "sort-network", label: "Sorting network", options: SORTING_NETWORKS, value: "odd_even" });
@@ -33,8 +40,27 @@ export function mount(panel: HTMLElement): void {
     value: "logistic",
     labels: Object.fromEntries(COMPARATOR_DISTRIBUTIONS.map((d) => [d, MONOTONIC_COMPARATORS.includes(d) ? `${d} (monotonic)` : d])),
   });
-  const steep = slider({ id: "sort-steepness", label: "Steepness β", min: 0, max: 100, step: 1, value: 50, map: steepnessOf, format: (v) => fmt(v, 2), hint: "inverse temperature: larger is sharper" });
-  const art = slider({ id: "sort-art", label: "ART λ", min: 0.05, max: 0.5, step: 0.05, value: 0.25, format: (v) => v.toFixed(2), hint: "used by logistic_phi only" });
+  const steep = slider({
+    id: "sort-steepness",
+    label: "Steepness β",
+    min: 0,
+    max: 100,
+    step: 1,
+    value: 50,
+    map: steepnessOf,
+    format: (v) => fmt(v, 2),
+    hint: "inverse temperature: larger is sharper",
+  });
+  const art = slider({
+    id: "sort-art",
+    label: "ART λ",
+    min: 0.05,
+    max: 0.5,
+    step: 0.05,
+    value: 0.25,
+    format: (v) => v.toFixed(2),
+    hint: "used by logistic_phi only",
+  });
   const gradPos = el("select", { id: "sort-grad-pos" });
 
   const heat = figure("sort-heatmap", 360, 360, "Relaxed permutation matrix P (row j = sorted position, column i = input)");
@@ -47,7 +73,10 @@ export function mount(panel: HTMLElement): void {
 
   panel.append(
     el("h2", { text: "Differentiable sorting networks" }),
-    el("p", { class: "intro", text: "Each comparator of a sorting network becomes a soft swap: with probability σ((b − a)·β) the pair is swapped. The result is a doubly-stochastic relaxed permutation matrix P with sorted = P·x, differentiable in x." }),
+    el("p", {
+      class: "intro",
+      text: "Each comparator of a sorting network becomes a soft swap: with probability σ((b − a)·β) the pair is swapped. The result is a doubly-stochastic relaxed permutation matrix P with sorted = P·x, differentiable in x.",
+    }),
     el("div", { class: "controls" }, [
       el("div", { class: "control wide" }, [
         el("label", { for: "sort-input", text: "Numbers to sort (comma separated)" }),
@@ -72,7 +101,10 @@ export function mount(panel: HTMLElement): void {
       ]),
     ]),
     el("h3", { text: "Monotonic vs non-monotonic: each sorted output as input 0 sweeps" }),
-    el("p", { class: "intro", text: "A monotonic relaxation (cauchy, reciprocal, optimal) never lets a sorted output go down when an input goes up; logistic can (ICLR 2022). Same network and steepness as above." }),
+    el("p", {
+      class: "intro",
+      text: "A monotonic relaxation (cauchy, reciprocal, optimal) never lets a sorted output go down when an input goes up; logistic can (ICLR 2022). Same network and steepness as above.",
+    }),
     el("div", { class: "grid2" }, [monoL.root, monoR.root]),
     monoOut,
   );
@@ -82,7 +114,9 @@ export function mount(panel: HTMLElement): void {
 
   const refreshGradOptions = (n: number): void => {
     const prev = Number(gradPos.value || 0);
-    gradPos.replaceChildren(...Array.from({ length: n }, (_, j) => el("option", { value: j, text: `sorted[${j}]`, selected: j === Math.min(prev, n - 1) })));
+    gradPos.replaceChildren(
+      ...Array.from({ length: n }, (_, j) => el("option", { value: j, text: `sorted[${j}]`, selected: j === Math.min(prev, n - 1) })),
+    );
   };
 
   const options = (distribution: ComparatorDistribution = dist.input.value as ComparatorDistribution) => ({
@@ -129,20 +163,32 @@ export function mount(panel: HTMLElement): void {
     );
     setState(sortedOut, "ready");
     sortedOut.dataset.sorted = Array.from(s, (v) => v.toFixed(4)).join(",");
-    drawBars(gradFig.canvas, g, xs.map((_, i) => `x${i}`), { title: `∂ sorted[${j}] / ∂ x_i`, highlight: argmax(g, 0, n) });
-    gradOut.textContent = `∂ sorted[${j}] / ∂ x = [${Array.from(g, (v) => fmt(v, 3)).join(", ")}] (sums to ${fmt(Array.from(g).reduce((a, b) => a + b, 0), 3)})`;
+    drawBars(
+      gradFig.canvas,
+      g,
+      xs.map((_, i) => `x${i}`),
+      { title: `∂ sorted[${j}] / ∂ x_i`, highlight: argmax(g, 0, n) },
+    );
+    gradOut.textContent = `∂ sorted[${j}] / ∂ x = [${Array.from(g, (v) => fmt(v, 3)).join(", ")}] (sums to ${fmt(
+      Array.from(g).reduce((a, b) => a + b, 0),
+      3,
+    )})`;
     gradFig.describe(gradOut.textContent);
     await drawMonotonic(my);
   }
 
   async function drawMonotonic(my: number): Promise<void> {
     const n = xs.length;
-    const lo = Math.min(...xs) - 1.5, hi = Math.max(...xs) + 1.5;
+    const lo = Math.min(...xs) - 1.5,
+      hi = Math.max(...xs) + 1.5;
     const sweep = Array.from({ length: SWEEP }, (_, k) => lo + ((hi - lo) * k) / (SWEEP - 1));
     const batch = new Float32Array(SWEEP * n);
     for (let k = 0; k < SWEEP; k++) for (let i = 0; i < n; i++) batch[k * n + i] = i === 0 ? (sweep[k] as number) : (xs[i] as number);
     const results: string[] = [];
-    for (const [fig, d] of [[monoL, "logistic"], [monoR, "cauchy"]] as const) {
+    for (const [fig, d] of [
+      [monoL, "logistic"],
+      [monoR, "cauchy"],
+    ] as const) {
       const out = tf.tidy(() => diffSort(tf.tensor2d(batch, [SWEEP, n]), { ...options(d), valuesOnly: true }).sorted);
       const v = await out.data();
       out.dispose();
@@ -150,10 +196,14 @@ export function mount(panel: HTMLElement): void {
       let minSlope = Infinity;
       const series = Array.from({ length: n }, (_, jj) => {
         const col = Array.from({ length: SWEEP }, (_, k) => v[k * n + jj] as number);
-        for (let k = 1; k < SWEEP; k++) minSlope = Math.min(minSlope, ((col[k] as number) - (col[k - 1] as number)) / ((sweep[k] as number) - (sweep[k - 1] as number)));
+        for (let k = 1; k < SWEEP; k++)
+          minSlope = Math.min(minSlope, ((col[k] as number) - (col[k - 1] as number)) / ((sweep[k] as number) - (sweep[k - 1] as number)));
         return { values: col, color: COLORS[jj % COLORS.length] as string };
       });
-      const verdict = minSlope < -1e-3 ? `non-monotonic: slope down to ${fmt(minSlope, 3)}` : `monotonic: smallest slope ${fmt(Math.max(0, minSlope), 3)}`;
+      const verdict =
+        minSlope < -1e-3
+          ? `non-monotonic: slope down to ${fmt(minSlope, 3)}`
+          : `monotonic: smallest slope ${fmt(Math.max(0, minSlope), 3)}`;
       drawLines(fig.canvas, series, { xs: sweep, title: `${d}: ${verdict}`, xLabel: "x0" });
       fig.describe(verdict);
       results.push(`${d} — ${verdict}`);

@@ -28,7 +28,13 @@ function gateCoefficients(id: number): [number, number, number, number] {
 }
 
 /** WGSL constant `GATE_M : array<vec4<f32>, 16>`. */
-const GATE_MATRIX_WGSL = `const GATE_M = array<vec4<f32>, 16>(${Array.from({ length: NUM_GATES }, (_, i) => `vec4<f32>(${gateCoefficients(i).map((v) => v.toFixed(1)).join(", ")})`).join(", ")});`;
+const GATE_MATRIX_WGSL = `const GATE_M = array<vec4<f32>, 16>(${Array.from(
+  { length: NUM_GATES },
+  (_, i) =>
+    `vec4<f32>(${gateCoefficients(i)
+      .map((v) => v.toFixed(1))
+      .join(", ")})`,
+).join(", ")});`;
 
 /** Softmax (train) or first-max one-hot (eval) of neuron j's 16 logits, as in the CPU kernel. */
 const PROBS_WGSL = `

@@ -12,7 +12,13 @@
  */
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-import { getDistribution, RelaxRasterizeSilhouette, RelaxRasterizeSilhouetteGrad, type DistributionName, type RelaxRasterizeSilhouetteAttrs } from "@relax/core";
+import {
+  getDistribution,
+  RelaxRasterizeSilhouette,
+  RelaxRasterizeSilhouetteGrad,
+  type DistributionName,
+  type RelaxRasterizeSilhouetteAttrs,
+} from "@relax/core";
 import { ERF_WGSL } from "../wgsl/erf.js";
 import { elementwiseProgram, f32, i32, run } from "../program.js";
 

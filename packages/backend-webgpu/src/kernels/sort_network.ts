@@ -125,7 +125,15 @@ function sliceProgram(rows: number, width: number, _stride: number) {
   });
 }
 
-function slice(gpu: WebGPUBackend, src: TensorInfo, rows: number, width: number, stride: number, offset: number, flip: boolean): TensorInfo {
+function slice(
+  gpu: WebGPUBackend,
+  src: TensorInfo,
+  rows: number,
+  width: number,
+  stride: number,
+  offset: number,
+  flip: boolean,
+): TensorInfo {
   return run(gpu, sliceProgram(rows, width, stride), [src], "float32", [i32(width), i32(stride), i32(offset), i32(flip ? 1 : 0)]);
 }
 
@@ -373,22 +381,33 @@ function valuesBackward(
   const [rows, n] = x.shape as [number, number];
   const flags = (dSorted ? 1 : 0) | (dAlpha ? 2 : 0) | (descending ? 4 : 0);
   const al = bindable(alpha, x);
-  const buf = run(gpu, valuesBackwardProgram(attrs.distribution, rows, g), [x, al, dSorted ?? x, dAlpha ? bindable(dAlpha, x) : al, g.table], "float32", [
-    ...netUniforms(g),
-    f32(attrs.steepness),
-    f32(attrs.artLambda),
-    i32(flags),
-  ]);
+  const buf = run(
+    gpu,
+    valuesBackwardProgram(attrs.distribution, rows, g),
+    [x, al, dSorted ?? x, dAlpha ? bindable(dAlpha, x) : al, g.table],
+    "float32",
+    [...netUniforms(g), f32(attrs.steepness), f32(attrs.artLambda), i32(flags)],
+  );
   const dx = slice(gpu, buf, rows, n, 2 * n + g.net.size, n, false);
   release(gpu, buf);
   return dx;
 }
 
 /** Sorted values and α of every row: `[sorted (ascending, flipped if descending), alpha]`. */
-function valuesForward(gpu: WebGPUBackend, g: GpuNetwork, attrs: { distribution: string; steepness: number; artLambda: number }, x: TensorInfo, descending: boolean): [TensorInfo, TensorInfo] {
+function valuesForward(
+  gpu: WebGPUBackend,
+  g: GpuNetwork,
+  attrs: { distribution: string; steepness: number; artLambda: number },
+  x: TensorInfo,
+  descending: boolean,
+): [TensorInfo, TensorInfo] {
   const [rows, n] = x.shape as [number, number];
   const C = g.net.size;
-  const buf = run(gpu, valuesForwardProgram(attrs.distribution, rows, g), [x, g.table], "float32", [...netUniforms(g), f32(attrs.steepness), f32(attrs.artLambda)]);
+  const buf = run(gpu, valuesForwardProgram(attrs.distribution, rows, g), [x, g.table], "float32", [
+    ...netUniforms(g),
+    f32(attrs.steepness),
+    f32(attrs.artLambda),
+  ]);
   const sorted = slice(gpu, buf, rows, n, n + C, 0, descending);
   const alpha = slice(gpu, buf, rows, C, n + C, n, false);
   release(gpu, buf);
@@ -457,7 +476,11 @@ function selectProgram(rows: number, k: number, g: GpuNetwork, init: string, wit
   const n = g.net.n;
   const stride = withDiff ? n + g.net.size : n;
   const initExpr =
-    init === "topk" ? "select(0.0, 1.0, w == n - 1 - j)" : init === "rank" ? "select(0.0, f32(w), j == 0)" : "select(0.0, f32(n - 1 - w), j == 0)";
+    init === "topk"
+      ? "select(0.0, 1.0, w == n - 1 - j)"
+      : init === "rank"
+        ? "select(0.0, f32(w), j == 0)"
+        : "select(0.0, f32(n - 1 - w), j == 0)";
   return elementwiseProgram({
     key: `sortnet_select_${init}_${withDiff ? "grad" : "fwd"}`,
     variableNames: withDiff ? ["alpha", "dy", "net"] : ["alpha", "net"],
@@ -529,7 +552,10 @@ export const sortNetSelectConfig: KernelConfig = {
     const g = gpuNetwork(gpu, at.network, n, at.k);
     const [sorted, alpha] = valuesForward(gpu, g, at, x, false);
     release(gpu, sorted);
-    const y = run(gpu, selectProgram(rows, at.k, g, at.init, false), [bindable(alpha, x), g.table], "float32", [...netUniforms(g), i32(at.k)]);
+    const y = run(gpu, selectProgram(rows, at.k, g, at.init, false), [bindable(alpha, x), g.table], "float32", [
+      ...netUniforms(g),
+      i32(at.k),
+    ]);
     release(gpu, alpha);
     return y;
   },

@@ -130,7 +130,13 @@ export const swapLayerGradConfig: KernelConfig = {
     const [rows, n] = x!.shape as [number, number];
     const k = a.lo.length;
     const table = intTable(gpu, layerTable(a.lo, a.hi, n));
-    const dx = run(gpu, gradProgram(a.distribution, rows, n), [x!, bindable(alpha!, x!), dy!, bindable(dalpha!, x!), table], "float32", uniformsOf(a, n, k));
+    const dx = run(
+      gpu,
+      gradProgram(a.distribution, rows, n),
+      [x!, bindable(alpha!, x!), dy!, bindable(dalpha!, x!), table],
+      "float32",
+      uniformsOf(a, n, k),
+    );
     release(gpu, table);
     return dx;
   },

@@ -29,13 +29,19 @@ function searchProgram(kind: "min" | "max"): SearchProgram {
     .output("best", "onehot")
     .body(($) => [
       $.read("best", "x", [0]),
-      $.for("i", (s) => Array.from({ length: s.n - 1 }, (_, k) => k + 1), ($) => [
-        $.read("cand", "x", ["i"]),
-        $.if(kind === "min" ? $.lt("cand", "best") : $.gt("cand", "best"), [
-          $.let("best", "cand"),
-          $.let("onehot", (s) => tf.cast(tf.oneHot(tf.fill([s.onehot.shape[0] as number], s.i, "int32"), s.onehot.shape[1] as number), "float32")),
-        ]),
-      ]),
+      $.for(
+        "i",
+        (s) => Array.from({ length: s.n - 1 }, (_, k) => k + 1),
+        ($) => [
+          $.read("cand", "x", ["i"]),
+          $.if(kind === "min" ? $.lt("cand", "best") : $.gt("cand", "best"), [
+            $.let("best", "cand"),
+            $.let("onehot", (s) =>
+              tf.cast(tf.oneHot(tf.fill([s.onehot.shape[0] as number], s.i, "int32"), s.onehot.shape[1] as number), "float32"),
+            ),
+          ]),
+        ],
+      ),
     ]);
 }
 

@@ -41,7 +41,10 @@ export function editDistance(a: TensorInput, b: TensorInput, options: EditDistan
   const substitution = assertOneOf(op, "substitution", options.substitution ?? "probability", ["probability", "catProbEq"] as const);
   const ins = options.insertCost ?? 1;
   const del = options.deleteCost ?? 1;
-  for (const [name, v] of [["insertCost", ins], ["deleteCost", del]] as const) {
+  for (const [name, v] of [
+    ["insertCost", ins],
+    ["deleteCost", del],
+  ] as const) {
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new RelaxError(op, name, "a finite number ≥ 0", String(v));
   }
   const at = toFloatTensor(op, "a", a);

@@ -4,7 +4,17 @@ import { registerFusedGradient, registerHostKernel, runFusedKernel, useFused } f
 import { RelaxShortestPath, RelaxShortestPathGrad, type RelaxShortestPathAttrs } from "../kernels/kernel_names.js";
 import { softArgMin } from "../relaxed/soft_min_max.js";
 import { getTConorm, TCONORM_NAMES } from "../tnorms/index.js";
-import { assertFinite, assertInRange, assertInteger, assertOneOf, assertPositive, assertRank, inputChecksEnabled, toFloatTensor, type TensorInput } from "../validate.js";
+import {
+  assertFinite,
+  assertInRange,
+  assertInteger,
+  assertOneOf,
+  assertPositive,
+  assertRank,
+  inputChecksEnabled,
+  toFloatTensor,
+  type TensorInput,
+} from "../validate.js";
 
 /** Options of {@link shortestPath}. */
 export interface ShortestPathOptions {
@@ -92,7 +102,15 @@ export function shortestPath(costs: TensorInput, options: ShortestPathOptions = 
 /** Shifts `x: [B, H, W]` by (dy, dx) — out[y, x] = in[y − dy, x − dx] — filling with `fill`. */
 function shift(x: tf.Tensor, dy: number, dx: number, fill: number): tf.Tensor {
   const [, H, W] = x.shape as [number, number, number];
-  const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1]], fill);
+  const padded = tf.pad(
+    x,
+    [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+    ],
+    fill,
+  );
   return tf.slice(padded, [0, 1 - dy, 1 - dx], [-1, H, W]);
 }
 
@@ -104,11 +122,18 @@ export function shortestPathReference(costs: tf.Tensor3D, attrs: RelaxShortestPa
   return tf.tidy(() => {
     const [B, H, W] = costs.shape;
     const N = H * W;
-    const sourceMask = tf.tensor(Array.from({ length: N }, (_, i) => (i === 0 ? 1 : 0)), [1, H, W]);
+    const sourceMask = tf.tensor(
+      Array.from({ length: N }, (_, i) => (i === 0 ? 1 : 0)),
+      [1, H, W],
+    );
     const notSource = tf.sub(1, sourceMask);
     const sourceCost = tf.mul(costs, sourceMask);
     // neighbour values of every cell along a new last axis; out-of-grid cells get weight 0.
-    const neighbours = (d: tf.Tensor): tf.Tensor => tf.stack(DIRS.map(([dy, dx]) => shift(d, -dy, -dx, OUTSIDE)), -1);
+    const neighbours = (d: tf.Tensor): tf.Tensor =>
+      tf.stack(
+        DIRS.map(([dy, dx]) => shift(d, -dy, -dx, OUTSIDE)),
+        -1,
+      );
     let d: tf.Tensor = tf.add(tf.mul(notSource, UNREACHED), sourceCost);
     const active = new Float32Array(B).fill(1);
     for (let t = 0; t < attrs.iterations && active.some((a) => a === 1); t++) {
@@ -140,7 +165,9 @@ export function shortestPathReference(costs: tf.Tensor3D, attrs: RelaxShortestPa
       for (let b = 0; b < B; b++) if (!((mass[b] as number) > attrs.epsilon)) moving[b] = 0;
       if (!moving.some((a) => a === 1) || k + 1 >= attrs.traceSteps) break;
       const transport = tf.mul(tf.expandDims(tf.mul(mv, tf.reshape(tf.tensor1d(Float32Array.from(moving)), [B, 1, 1])), -1), weights);
-      const parts = tf.unstack(transport, -1).map((tj, j) => shift(tj, (DIRS[j] as [number, number])[0], (DIRS[j] as [number, number])[1], 0));
+      const parts = tf
+        .unstack(transport, -1)
+        .map((tj, j) => shift(tj, (DIRS[j] as [number, number])[0], (DIRS[j] as [number, number])[1], 0));
       m = tf.addN(parts);
     }
     return path as tf.Tensor3D;
@@ -213,7 +240,15 @@ function softminAt(d: Float64Array, nbr: Int32Array, v: number, beta: number, w:
   return mean;
 }
 
-function forwardRow(c: Float32Array, off: number, H: number, W: number, nbr: Int32Array, a: RelaxShortestPathAttrs, S: { s(a: number, b: number): number }): RowTape {
+function forwardRow(
+  c: Float32Array,
+  off: number,
+  H: number,
+  W: number,
+  nbr: Int32Array,
+  a: RelaxShortestPathAttrs,
+  S: { s(a: number, b: number): number },
+): RowTape {
   const N = H * W;
   let d = new Float64Array(N).fill(UNREACHED);
   d[0] = c[off] as number;
@@ -258,7 +293,17 @@ function forwardRow(c: Float32Array, off: number, H: number, W: number, nbr: Int
   return { d: ds, w, m: ms, path: paths, out: path };
 }
 
-function backwardRow(tape: RowTape, gOut: Float32Array, off: number, H: number, W: number, nbr: Int32Array, a: RelaxShortestPathAttrs, S: { dsda(a: number, b: number): number }, gc: Float32Array): void {
+function backwardRow(
+  tape: RowTape,
+  gOut: Float32Array,
+  off: number,
+  H: number,
+  W: number,
+  nbr: Int32Array,
+  a: RelaxShortestPathAttrs,
+  S: { dsda(a: number, b: number): number },
+  gc: Float32Array,
+): void {
   const N = H * W;
   const K = tape.m.length;
   let gP = new Float64Array(N);
@@ -366,7 +411,8 @@ registerHostKernel<RelaxShortestPathAttrs>(RelaxShortestPathGrad, ({ costs, dy }
   const nbr = neighbourTable(H, W);
   const S = tconormOf(attrs);
   const gc = new Float32Array(B * N);
-  const cached = lastForward && lastForward.values === costs!.values && lastForward.key === attrsKey(attrs, costs!.shape) ? lastForward.tapes : null;
+  const cached =
+    lastForward && lastForward.values === costs!.values && lastForward.key === attrsKey(attrs, costs!.shape) ? lastForward.tapes : null;
   lastForward = null;
   for (let b = 0; b < B; b++) {
     const tape = cached?.[b] ?? forwardRow(costs!.values, b * N, H, W, nbr, attrs, S);

@@ -50,7 +50,11 @@ export interface DistributionErrorContext {
  * d.cdf(0);                                   // 0.5
  * const y = d.cdfTensor(tf.div(x, tau));       // differentiable coverage, gradient d.pdfTensor
  */
-export function getDistribution(name: DistributionName, params: DistributionParams = {}, context: DistributionErrorContext = {}): Distribution {
+export function getDistribution(
+  name: DistributionName,
+  params: DistributionParams = {},
+  context: DistributionErrorContext = {},
+): Distribution {
   const op = context.op ?? "getDistribution";
   if (!isDistributionName(name)) {
     const choices = [...DISTRIBUTION_NAMES, ...Object.keys(DISTRIBUTION_ALIASES)].map((c) => `'${c}'`).join(", ");
@@ -70,7 +74,12 @@ export function getDistribution(name: DistributionName, params: DistributionPara
   const shape = params.shape ?? 0;
   if (shaped) {
     if (typeof shape !== "number" || !Number.isFinite(shape) || shape < 0) {
-      throw new RelaxError(op, "shape", `a finite number >= 0 for '${canonical}' (the gamma shape p; 0 is GenDR's step function)`, describe(params.shape));
+      throw new RelaxError(
+        op,
+        "shape",
+        `a finite number >= 0 for '${canonical}' (the gamma shape p; 0 is GenDR's step function)`,
+        describe(params.shape),
+      );
     }
   } else if (typeof shape !== "number" || !Number.isFinite(shape)) {
     throw new RelaxError(op, "shape", "a finite number", describe(shape));

@@ -37,9 +37,16 @@ export function makeDistribution(spec: FamilySpec, params: ResolvedParams): Dist
     cdf: spec.cdf,
     pdf: spec.pdf,
     cdfTensor: (z: tf.Tensor) =>
-      tf.tidy(() => (useFused(RelaxDistributionCdf) ? runFusedKernel<tf.Tensor>(RelaxDistributionCdf, { z: asFloat(z) }, attrs) : cdfWithGrad(asFloat(z)))),
+      tf.tidy(() =>
+        useFused(RelaxDistributionCdf)
+          ? runFusedKernel<tf.Tensor>(RelaxDistributionCdf, { z: asFloat(z) }, attrs)
+          : cdfWithGrad(asFloat(z)),
+      ),
     pdfTensor: (z: tf.Tensor) =>
-      tf.tidy(() => (useFused(RelaxDistributionPdf) ? runFusedKernel<tf.Tensor>(RelaxDistributionPdf, { z: asFloat(z) }, attrs) : spec.pdfTensor(asFloat(z)))),
+      tf.tidy(() =>
+        useFused(RelaxDistributionPdf)
+          ? runFusedKernel<tf.Tensor>(RelaxDistributionPdf, { z: asFloat(z) }, attrs)
+          : spec.pdfTensor(asFloat(z)),
+      ),
   });
 }
-

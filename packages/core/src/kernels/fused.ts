@@ -103,10 +103,6 @@ export function useFused(kernelName: string): boolean {
 }
 
 /** Runs a registered fused kernel through the engine (so it is recorded on the gradient tape). */
-export function runFusedKernel<T extends tf.Tensor | tf.Tensor[]>(
-  kernelName: string,
-  inputs: Record<string, tf.Tensor>,
-  attrs: object,
-): T {
+export function runFusedKernel<T extends tf.Tensor | tf.Tensor[]>(kernelName: string, inputs: Record<string, tf.Tensor>, attrs: object): T {
   return tf.engine().runKernel(kernelName, inputs as never, attrs as never) as unknown as T;
 }

@@ -45,7 +45,8 @@ export function evalCondition(env: RunEnv, state: RunState, c: ConditionNode, se
         const data = v.dataSync();
         for (let i = 0; i < data.length; i++) {
           const x = data[i] as number;
-          if (!(x >= -1e-6 && x <= 1 + 1e-6)) throw new RelaxError(env.op, `${c.kind} operand`, "a probability in [0, 1]", `${describe(x)} in row ${i}`);
+          if (!(x >= -1e-6 && x <= 1 + 1e-6))
+            throw new RelaxError(env.op, `${c.kind} operand`, "a probability in [0, 1]", `${describe(x)} in row ${i}`);
         }
       }
       return (c.kind === "isTrue" ? v : tf.sub(1, v)) as tf.Tensor1D;
@@ -66,7 +67,8 @@ export function evalCondition(env: RunEnv, state: RunState, c: ConditionNode, se
     case "cosineSimilarity": {
       const u = evalVector(env, state, c.left, `${c.kind} left operand`, settings);
       const v = evalVector(env, state, c.right, `${c.kind} right operand`, settings);
-      if (u.shape.join() !== v.shape.join()) throw new RelaxError(env.op, `${c.kind} operands`, "tensors of equal shape [batch, k]", `[${u.shape}] and [${v.shape}]`);
+      if (u.shape.join() !== v.shape.join())
+        throw new RelaxError(env.op, `${c.kind} operands`, "tensors of equal shape [batch, k]", `[${u.shape}] and [${v.shape}]`);
       const beta = c.options.beta ?? settings.beta;
       return (c.kind === "catProbEq" ? catProbEq(u, v, { beta }) : cosineSimilarity(u, v)) as tf.Tensor1D;
     }

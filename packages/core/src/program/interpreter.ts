@@ -42,7 +42,12 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
     case "letMany": {
       const out = callReal(env, state, stmt.fn as AnyRealFn, settings, stmt.options.beta);
       if (!Array.isArray(out) || out.length !== stmt.targets.length) {
-        throw new RelaxError(env.op, `value of [${stmt.targets.join(", ")}]`, `a lambda returning ${stmt.targets.length} tensors`, describe(out));
+        throw new RelaxError(
+          env.op,
+          `value of [${stmt.targets.join(", ")}]`,
+          `a lambda returning ${stmt.targets.length} tensors`,
+          describe(out),
+        );
       }
       let s = state;
       stmt.targets.forEach((name, i) => {
@@ -60,7 +65,12 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
       const src = realOf(env, state, stmt.source, "read source");
       const cur = realOf(env, state, stmt.target, "read target");
       if (stmt.index.length > src.rank - 1) {
-        throw new RelaxError(env.op, `index of '${stmt.source}'`, `at most ${src.rank - 1} indices (the batch axis is implicit)`, `${stmt.index.length}`);
+        throw new RelaxError(
+          env.op,
+          `index of '${stmt.source}'`,
+          `at most ${src.rank - 1} indices (the batch axis is implicit)`,
+          `${stmt.index.length}`,
+        );
       }
       const begin = [0];
       const size = [-1];
@@ -70,7 +80,12 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
       });
       const outShape = [src.shape[0] as number, ...src.shape.slice(stmt.index.length + 1)];
       if (outShape.join() !== cur.shape.join()) {
-        throw new RelaxError(env.op, `read into '${stmt.target}'`, `shape [${cur.shape.join(", ")}]`, `[${outShape.join(", ")}] (from '${stmt.source}')`);
+        throw new RelaxError(
+          env.op,
+          `read into '${stmt.target}'`,
+          `shape [${cur.shape.join(", ")}]`,
+          `[${outShape.join(", ")}] (from '${stmt.source}')`,
+        );
       }
       const v = tf.tidy(() => tf.reshape(tf.slice(src, begin, size), outShape));
       return withReal(state, stmt.target, v);
@@ -78,7 +93,12 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
     case "write": {
       const cur = realOf(env, state, stmt.target, "write target");
       if (stmt.index.length > cur.rank - 1) {
-        throw new RelaxError(env.op, `index of '${stmt.target}'`, `at most ${cur.rank - 1} indices (the batch axis is implicit)`, `${stmt.index.length}`);
+        throw new RelaxError(
+          env.op,
+          `index of '${stmt.target}'`,
+          `at most ${cur.rank - 1} indices (the batch axis is implicit)`,
+          `${stmt.index.length}`,
+        );
       }
       const idx = stmt.index.map((ix, k) => evalIndex(env, state, ix, cur.shape[k + 1] as number, `index ${k} of '${stmt.target}'`));
       const k = idx.length;
@@ -100,7 +120,16 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
     }
     case "writeRelaxed": {
       const cur = realOf(env, state, stmt.target, "write target");
-      const w = evalReal(env, state, stmt.weights, cur.shape, `weights of the write to '${stmt.target}'`, settings, stmt.options.beta, condEval);
+      const w = evalReal(
+        env,
+        state,
+        stmt.weights,
+        cur.shape,
+        `weights of the write to '${stmt.target}'`,
+        settings,
+        stmt.options.beta,
+        condEval,
+      );
       // The value may have fewer trailing axes than the target (AlgoVision unsqueezes it at the end).
       const v = evalValueLoose(env, state, stmt.value, cur.shape, `value written to '${stmt.target}'`, settings, stmt.options.beta);
       const out = tf.tidy(() => tf.add(tf.mul(w, v), tf.mul(tf.sub(1, w), cur)));
@@ -129,7 +158,15 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
 }
 
 /** A value of shape `[batch, ...]` that is a prefix of `shape`, expanded with trailing unit axes. */
-function evalValueLoose(env: RunEnv, state: RunState, value: AnyValue, shape: readonly number[], what: string, settings: ResolvedSettings, beta?: number): tf.Tensor {
+function evalValueLoose(
+  env: RunEnv,
+  state: RunState,
+  value: AnyValue,
+  shape: readonly number[],
+  what: string,
+  settings: ResolvedSettings,
+  beta?: number,
+): tf.Tensor {
   if (typeof value === "number") return tf.scalar(value);
   let t: unknown;
   if (typeof value === "string") t = state.reals[value] ?? (value in state.ints ? tf.scalar(state.ints[value] as number) : undefined);
@@ -139,7 +176,9 @@ function evalValueLoose(env: RunEnv, state: RunState, value: AnyValue, shape: re
   if (!(t instanceof tf.Tensor)) throw new RelaxError(env.op, what, "a variable name, number, tensor or lambda", describe(t ?? value));
   if (t.rank === 0) return t;
   const tt = t;
-  const prefixOk = tt.rank <= shape.length && tt.shape.every((d: number, i: number) => d === shape[i] || (i === 0 && d === 1 && value instanceof tf.Tensor));
+  const prefixOk =
+    tt.rank <= shape.length &&
+    tt.shape.every((d: number, i: number) => d === shape[i] || (i === 0 && d === 1 && value instanceof tf.Tensor));
   if (!prefixOk) throw new RelaxError(env.op, what, `a leading part of shape [${shape.join(", ")}]`, `[${t.shape.join(", ")}]`);
   return tf.reshape(t, [...t.shape, ...new Array(shape.length - t.rank).fill(1)]);
 }
@@ -185,11 +224,17 @@ function execIf(env: RunEnv, state: RunState, stmt: Extract<StatementNode, { kin
   // Integers are hard: both branches must agree.
   for (const key of new Set([...Object.keys(sTrue.ints), ...Object.keys(sFalse.ints)])) {
     if (sTrue.ints[key] !== sFalse.ints[key]) {
-      throw new RelaxError(env.op, `integer '${key}'`, "equal in both branches of an if (integers cannot be relaxed)", `${sTrue.ints[key]} vs ${sFalse.ints[key]}`);
+      throw new RelaxError(
+        env.op,
+        `integer '${key}'`,
+        "equal in both branches of an if (integers cannot be relaxed)",
+        `${sTrue.ints[key]} vs ${sFalse.ints[key]}`,
+      );
     }
   }
   // Per-row ε: a row whose branch probability is ≤ ε sees that branch as skipped, exactly as if it ran alone.
-  const rowMask = (skip: Float32Array, need: boolean): tf.Tensor | null => (perRow && need && skip.some((v) => v === 1) ? tf.tensor1d(skip) : null);
+  const rowMask = (skip: Float32Array, need: boolean): tf.Tensor | null =>
+    perRow && need && skip.some((v) => v === 1) ? tf.tensor1d(skip) : null;
   const maskT = rowMask(skipTrueRow, needTrue && sTrue !== state);
   const maskF = rowMask(skipFalseRow, needFalse && sFalse !== state);
   let q: tf.Tensor;

@@ -18,13 +18,27 @@ const NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
 const OP = "program";
 
 /** Initial value of a real variable, per row (no batch axis; repeated over the batch). */
-export type RealInitial<R extends string> = number | number[] | number[][] | tf.Tensor | ((ctx: IntContext<R>) => tf.Tensor | number | number[]);
+export type RealInitial<R extends string> =
+  | number
+  | number[]
+  | number[][]
+  | tf.Tensor
+  | ((ctx: IntContext<R>) => tf.Tensor | number | number[]);
 /** Initial value of an integer variable: a number or an integer lambda of shapes and earlier integers. */
 export type IntInitial<R extends string, I extends string> = number | ((s: IntScope<I>, ctx: IntContext<R>) => number);
 
-interface InputDecl { name: string; shape?: readonly (number | null)[] }
-interface RealDecl { name: string; initial: unknown }
-interface IntDecl { name: string; initial: unknown }
+interface InputDecl {
+  name: string;
+  shape?: readonly (number | null)[];
+}
+interface RealDecl {
+  name: string;
+  initial: unknown;
+}
+interface IntDecl {
+  name: string;
+  initial: unknown;
+}
 
 /**
  * Builder of a relaxed program: declare inputs, real and integer variables and outputs, then give
@@ -131,7 +145,9 @@ export class Program<In extends string, Out extends string> {
 
   /** Shape check: runs every branch and one iteration of every loop on zeros of the given shapes (without batch axis). */
   check(shapes: Record<In, readonly number[]>): void {
-    const zeros = Object.fromEntries(this.inputs.map((d) => [d.name, tf.zeros([1, ...((shapes as Record<string, number[]>)[d.name] ?? [])])]));
+    const zeros = Object.fromEntries(
+      this.inputs.map((d) => [d.name, tf.zeros([1, ...((shapes as Record<string, number[]>)[d.name] ?? [])])]),
+    );
     try {
       tf.dispose(this.exec(zeros as Record<In, TensorInput>, {}, true) as unknown as tf.Tensor[]);
     } catch (e) {
@@ -143,7 +159,8 @@ export class Program<In extends string, Out extends string> {
   }
 
   private exec(inputs: Record<In, TensorInput>, overrides: ProgramSettings, explore: boolean): Record<Out, tf.Tensor> {
-    if (inputs === null || typeof inputs !== "object") throw new RelaxError(OP, "inputs", `a record with ${this.inputs.map((d) => `'${d.name}'`).join(", ")}`, describe(inputs));
+    if (inputs === null || typeof inputs !== "object")
+      throw new RelaxError(OP, "inputs", `a record with ${this.inputs.map((d) => `'${d.name}'`).join(", ")}`, describe(inputs));
     const settings: ResolvedSettings = mergeSettings(mergeSettings(DEFAULT_PROGRAM_SETTINGS, this.settings), overrides);
     const stats: ProgramStats = { ifs: 0, skippedBranches: 0, whileIterations: 0 };
     const out = tf.tidy(() => {
@@ -155,9 +172,15 @@ export class Program<In extends string, Out extends string> {
         const t = toFloatTensor(OP, `input '${d.name}'`, raw);
         if (t.rank < 1) throw new RelaxError(OP, `input '${d.name}'`, "a tensor [batch, ...]", describe(t));
         if (batch < 0) batch = t.shape[0] as number;
-        if (t.shape[0] !== batch) throw new RelaxError(OP, `input '${d.name}'`, `batch size ${batch} (of the first input)`, `[${t.shape.join(", ")}]`);
+        if (t.shape[0] !== batch)
+          throw new RelaxError(OP, `input '${d.name}'`, `batch size ${batch} (of the first input)`, `[${t.shape.join(", ")}]`);
         if (d.shape && (d.shape.length !== t.rank - 1 || d.shape.some((s, i) => s !== null && s !== t.shape[i + 1]))) {
-          throw new RelaxError(OP, `input '${d.name}'`, `shape [batch, ${d.shape.map((s) => s ?? "*").join(", ")}]`, `[${t.shape.join(", ")}]`);
+          throw new RelaxError(
+            OP,
+            `input '${d.name}'`,
+            `shape [batch, ${d.shape.map((s) => s ?? "*").join(", ")}]`,
+            `[${t.shape.join(", ")}]`,
+          );
         }
         if (!explore) assertFinite(OP, `input '${d.name}'`, t);
         reals[d.name] = t;
@@ -182,7 +205,8 @@ export class Program<In extends string, Out extends string> {
       const ints: Record<string, number> = {};
       for (const d of this.ints) {
         const v = typeof d.initial === "function" ? callInt(env, { reals, ints }, d.initial as never) : d.initial;
-        if (typeof v !== "number" || !Number.isInteger(v)) throw new RelaxError(OP, `initial value of integer '${d.name}'`, "an integer", describe(v));
+        if (typeof v !== "number" || !Number.isInteger(v))
+          throw new RelaxError(OP, `initial value of integer '${d.name}'`, "an integer", describe(v));
         ints[d.name] = v;
       }
       const final = execBlock(env, { reals, ints }, this.statements, settings);
@@ -246,7 +270,12 @@ function checkIntRef(v: unknown, reals: Set<string>, ints: Set<string>, what: st
   } else if (typeof v === "string") {
     if (ints.has(v)) return;
     if (reals.has(v)) {
-      throw new RelaxError(OP, what, "an integer variable (integers may depend on shapes, never on values; relaxed reads go in a lambda)", `real variable '${v}'`);
+      throw new RelaxError(
+        OP,
+        what,
+        "an integer variable (integers may depend on shapes, never on values; relaxed reads go in a lambda)",
+        `real variable '${v}'`,
+      );
     }
     throw new RelaxError(OP, what, "a declared integer variable", `unknown variable '${v}'`);
   } else if (allowList && Array.isArray(v)) {
@@ -264,7 +293,8 @@ function validateStatement(s: unknown, reals: Set<string>, ints: Set<string>, wh
       beta(s.options);
       return;
     case "letMany":
-      if (!Array.isArray(s.targets) || s.targets.length === 0) throw new RelaxError(OP, `${where} letMany targets`, "a non-empty list of names", describe(s.targets));
+      if (!Array.isArray(s.targets) || s.targets.length === 0)
+        throw new RelaxError(OP, `${where} letMany targets`, "a non-empty list of names", describe(s.targets));
       s.targets.forEach((t) => checkReal(t, reals, ints, `${where} letMany target`));
       if (typeof s.fn !== "function") throw new RelaxError(OP, `${where} letMany value`, "a lambda", describe(s.fn));
       beta(s.options);
@@ -307,8 +337,10 @@ function validateStatement(s: unknown, reals: Set<string>, ints: Set<string>, wh
       validateBlock(s.body, reals, ints, `${where} while body`);
       return;
     case "for": {
-      if (typeof s.variable !== "string" || !NAME.test(s.variable)) throw new RelaxError(OP, `${where} for variable`, `a name matching ${NAME}`, describe(s.variable));
-      if (reals.has(s.variable) || ints.has(s.variable)) throw new RelaxError(OP, `${where} for variable`, "a name not already in scope", `'${s.variable}'`);
+      if (typeof s.variable !== "string" || !NAME.test(s.variable))
+        throw new RelaxError(OP, `${where} for variable`, `a name matching ${NAME}`, describe(s.variable));
+      if (reals.has(s.variable) || ints.has(s.variable))
+        throw new RelaxError(OP, `${where} for variable`, "a name not already in scope", `'${s.variable}'`);
       checkIntRef(s.range, reals, ints, `${where} range of for '${s.variable}'`, true);
       validateSettings(OP, `${where} for`, s.settings);
       validateBlock(s.body, reals, new Set([...ints, s.variable]), `${where} for body`);
@@ -337,15 +369,18 @@ function validateCondition(c: unknown, reals: Set<string>, ints: Set<string>, wh
       return;
     case "and":
     case "or":
-      if (!Array.isArray(c.operands) || c.operands.length === 0) throw new RelaxError(OP, `${where} ${c.kind}`, "a non-empty list of conditions", describe(c.operands));
-      if (!isKnownTConorm(c.tnorm)) throw new RelaxError(OP, `${where} ${c.kind} tconorm`, `one of ${knownTConorms().join(", ")}`, describe(c.tnorm));
+      if (!Array.isArray(c.operands) || c.operands.length === 0)
+        throw new RelaxError(OP, `${where} ${c.kind}`, "a non-empty list of conditions", describe(c.operands));
+      if (!isKnownTConorm(c.tnorm))
+        throw new RelaxError(OP, `${where} ${c.kind} tconorm`, `one of ${knownTConorms().join(", ")}`, describe(c.tnorm));
       c.operands.forEach((o, i) => validateCondition(o, reals, ints, `${where} ${c.kind}[${i}]`));
       return;
     case "catProbEq":
     case "cosineSimilarity":
       for (const v of [c.left, c.right]) {
         if (typeof v === "string") checkReal(v, reals, ints, `${where} ${c.kind} operand`);
-        else if (typeof v !== "function") throw new RelaxError(OP, `${where} ${c.kind} operand`, "a real variable name or lambda", describe(v));
+        else if (typeof v !== "function")
+          throw new RelaxError(OP, `${where} ${c.kind} operand`, "a real variable name or lambda", describe(v));
       }
       if (c.options.beta !== undefined) validateSettings(OP, where, { beta: c.options.beta });
       return;

@@ -25,7 +25,8 @@ export function validateSettings(op: string, where: string, s: ProgramSettings |
   }
   if (s.beta !== undefined) assertPositive(op, `${where} beta`, s.beta);
   if (s.epsilon !== undefined) {
-    if (typeof s.epsilon !== "number" || !(s.epsilon >= 0 && s.epsilon < 1)) throw new RelaxError(op, `${where} epsilon`, "a number in [0, 1)", describe(s.epsilon));
+    if (typeof s.epsilon !== "number" || !(s.epsilon >= 0 && s.epsilon < 1))
+      throw new RelaxError(op, `${where} epsilon`, "a number in [0, 1)", describe(s.epsilon));
   }
   if (s.maxIter !== undefined) assertInteger(op, `${where} maxIter`, s.maxIter, 0);
   if (s.hard !== undefined && typeof s.hard !== "boolean") throw new RelaxError(op, `${where} hard`, "a boolean", describe(s.hard));
@@ -40,7 +41,14 @@ export function validateSettings(op: string, where: string, s: ProgramSettings |
 /** Throws unless `name` is a distribution the conditions can use. */
 export function validateDistribution(op: string, arg: string, name: unknown): string {
   if (typeof name !== "string" || !isKnownDistribution(name)) {
-    throw new RelaxError(op, arg, `one of ${knownDistributions().map((d) => `'${d}'`).join(", ")}`, describe(name));
+    throw new RelaxError(
+      op,
+      arg,
+      `one of ${knownDistributions()
+        .map((d) => `'${d}'`)
+        .join(", ")}`,
+      describe(name),
+    );
   }
   return name;
 }

@@ -80,7 +80,12 @@ export class Statements<R extends string, I extends string> {
   // ---- control flow --------------------------------------------------------------------------
 
   /** Relaxed `if`: both branches run and are merged by the condition's probability. */
-  if(condition: ConditionNode, then: readonly StatementNode[], otherwise?: readonly StatementNode[] | null, settings: ProgramSettings = {}): StatementNode {
+  if(
+    condition: ConditionNode,
+    then: readonly StatementNode[],
+    otherwise?: readonly StatementNode[] | null,
+    settings: ProgramSettings = {},
+  ): StatementNode {
     return { node: "statement", kind: "if", condition, then: [...then], otherwise: otherwise ? [...otherwise] : null, settings };
   }
 

@@ -113,24 +113,89 @@ export type AnyIndex = number | string | AnyIntFn;
 
 /** A relaxed condition: evaluates to a probability `[batch]`. Build one with the `$.lt(...)`, `$.and(...)` helpers. */
 export type ConditionNode =
-  | { readonly node: "condition"; readonly kind: "compare"; readonly op: CompareOp; readonly left: AnyValue; readonly right: AnyValue; readonly options: ConditionOptions }
+  | {
+      readonly node: "condition";
+      readonly kind: "compare";
+      readonly op: CompareOp;
+      readonly left: AnyValue;
+      readonly right: AnyValue;
+      readonly options: ConditionOptions;
+    }
   | { readonly node: "condition"; readonly kind: "isTrue" | "isFalse"; readonly operand: AnyValue }
   | { readonly node: "condition"; readonly kind: "not"; readonly operand: ConditionNode }
-  | { readonly node: "condition"; readonly kind: "and" | "or"; readonly operands: readonly ConditionNode[]; readonly tnorm: string; readonly p: number }
-  | { readonly node: "condition"; readonly kind: "catProbEq" | "cosineSimilarity"; readonly left: AnyValue; readonly right: AnyValue; readonly options: ConditionOptions }
+  | {
+      readonly node: "condition";
+      readonly kind: "and" | "or";
+      readonly operands: readonly ConditionNode[];
+      readonly tnorm: string;
+      readonly p: number;
+    }
+  | {
+      readonly node: "condition";
+      readonly kind: "catProbEq" | "cosineSimilarity";
+      readonly left: AnyValue;
+      readonly right: AnyValue;
+      readonly options: ConditionOptions;
+    }
   | { readonly node: "condition"; readonly kind: "probability"; readonly fn: AnyRealFn };
 
 /** A statement of a relaxed program. Build them with the `$` helpers passed to `.body(...)`. */
 export type StatementNode =
   | { readonly node: "statement"; readonly kind: "let"; readonly target: string; readonly value: AnyValue; readonly options: LetOptions }
-  | { readonly node: "statement"; readonly kind: "letMany"; readonly targets: readonly string[]; readonly fn: AnyRealFn; readonly options: LetOptions }
+  | {
+      readonly node: "statement";
+      readonly kind: "letMany";
+      readonly targets: readonly string[];
+      readonly fn: AnyRealFn;
+      readonly options: LetOptions;
+    }
   | { readonly node: "statement"; readonly kind: "letInt"; readonly target: string; readonly value: number | string | AnyIntFn }
-  | { readonly node: "statement"; readonly kind: "read"; readonly target: string; readonly source: string; readonly index: readonly AnyIndex[] }
-  | { readonly node: "statement"; readonly kind: "write"; readonly target: string; readonly index: readonly AnyIndex[]; readonly value: AnyValue; readonly options: LetOptions }
-  | { readonly node: "statement"; readonly kind: "writeRelaxed"; readonly target: string; readonly weights: AnyValue; readonly value: AnyValue; readonly options: LetOptions }
-  | { readonly node: "statement"; readonly kind: "if"; readonly condition: ConditionNode; readonly then: readonly StatementNode[]; readonly otherwise: readonly StatementNode[] | null; readonly settings: ProgramSettings }
-  | { readonly node: "statement"; readonly kind: "while"; readonly condition: ConditionNode; readonly body: readonly StatementNode[]; readonly settings: ProgramSettings }
-  | { readonly node: "statement"; readonly kind: "for"; readonly variable: string; readonly range: number | readonly number[] | string | AnyIntFn; readonly body: readonly StatementNode[]; readonly settings: ProgramSettings };
+  | {
+      readonly node: "statement";
+      readonly kind: "read";
+      readonly target: string;
+      readonly source: string;
+      readonly index: readonly AnyIndex[];
+    }
+  | {
+      readonly node: "statement";
+      readonly kind: "write";
+      readonly target: string;
+      readonly index: readonly AnyIndex[];
+      readonly value: AnyValue;
+      readonly options: LetOptions;
+    }
+  | {
+      readonly node: "statement";
+      readonly kind: "writeRelaxed";
+      readonly target: string;
+      readonly weights: AnyValue;
+      readonly value: AnyValue;
+      readonly options: LetOptions;
+    }
+  | {
+      readonly node: "statement";
+      readonly kind: "if";
+      readonly condition: ConditionNode;
+      readonly then: readonly StatementNode[];
+      readonly otherwise: readonly StatementNode[] | null;
+      readonly settings: ProgramSettings;
+    }
+  | {
+      readonly node: "statement";
+      readonly kind: "while";
+      readonly condition: ConditionNode;
+      readonly body: readonly StatementNode[];
+      readonly settings: ProgramSettings;
+    }
+  | {
+      readonly node: "statement";
+      readonly kind: "for";
+      readonly variable: string;
+      readonly range: number | readonly number[] | string | AnyIntFn;
+      readonly body: readonly StatementNode[];
+      readonly settings: ProgramSettings;
+    };
 
 /** Opaque statement handle (what `$` helpers return). */
 export type Statement = StatementNode;

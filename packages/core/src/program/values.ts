@@ -37,7 +37,8 @@ function readOnlyView<T>(op: string, obj: Record<string, T>, what: string): Reco
   return new Proxy(obj, {
     get(target, key) {
       if (typeof key !== "string") return undefined;
-      if (!(key in target)) throw new RelaxError(op, "variable", `a declared ${what} variable (${Object.keys(target).join(", ")})`, `'${key}'`);
+      if (!(key in target))
+        throw new RelaxError(op, "variable", `a declared ${what} variable (${Object.keys(target).join(", ")})`, `'${key}'`);
       return target[key];
     },
     set(_t, key) {
@@ -81,7 +82,13 @@ export function intContext(env: RunEnv, state: RunState): IntContext {
 }
 
 /** Calls a real-valued lambda with the typed state view. */
-export function callReal(env: RunEnv, state: RunState, fn: AnyRealFn, settings: ResolvedSettings, beta?: number): tf.Tensor | number | tf.Tensor[] {
+export function callReal(
+  env: RunEnv,
+  state: RunState,
+  fn: AnyRealFn,
+  settings: ResolvedSettings,
+  beta?: number,
+): tf.Tensor | number | tf.Tensor[] {
   const view = readOnlyView<tf.Tensor | number>(env.op, { ...state.reals, ...state.ints }, "real or integer");
   return fn(view, exprContext(env, state, beta ?? settings.beta));
 }

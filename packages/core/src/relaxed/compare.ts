@@ -29,7 +29,12 @@ export function binaryOperands(op: string, a: TensorInput, b: TensorInput, names
   try {
     tf.broadcast_util.assertAndGetBroadcastShape(at.shape, bt.shape);
   } catch {
-    throw new RelaxError(op, `${names[0]} and ${names[1]}`, "broadcast-compatible shapes", `[${at.shape.join(", ")}] and [${bt.shape.join(", ")}]`);
+    throw new RelaxError(
+      op,
+      `${names[0]} and ${names[1]}`,
+      "broadcast-compatible shapes",
+      `[${at.shape.join(", ")}] and [${bt.shape.join(", ")}]`,
+    );
   }
   assertFinite(op, names[0], at);
   assertFinite(op, names[1], bt);
@@ -38,7 +43,11 @@ export function binaryOperands(op: string, a: TensorInput, b: TensorInput, names
 
 function resolve(op: string, options: RelaxedCompareOptions): { beta: number; dist: Distribution } {
   const beta = assertPositive(op, "beta", options.beta === undefined ? 10 : options.beta);
-  const dist = getDistribution(options.distribution ?? "logistic", { shape: options.shape, shift: options.shift }, { op, argument: "distribution" });
+  const dist = getDistribution(
+    options.distribution ?? "logistic",
+    { shape: options.shape, shift: options.shift },
+    { op, argument: "distribution" },
+  );
   return { beta, dist };
 }
 

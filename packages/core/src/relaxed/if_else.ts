@@ -28,7 +28,12 @@ export function ifElse(p: TensorInput, thenValue: TensorInput, elseValue: Tensor
     const lead = shape.slice(0, pt.rank);
     const fits = pt.rank <= shape.length && pt.shape.every((d, i) => d === lead[i] || d === 1 || lead[i] === 1);
     if (!fits) {
-      throw new RelaxError(op, "p", `of shape [batch] matching the leading dimensions of the values [${shape.join(", ")}]`, `[${pt.shape.join(", ")}]`);
+      throw new RelaxError(
+        op,
+        "p",
+        `of shape [batch] matching the leading dimensions of the values [${shape.join(", ")}]`,
+        `[${pt.shape.join(", ")}]`,
+      );
     }
     const pe = tf.reshape(pt, [...pt.shape, ...new Array(shape.length - pt.rank).fill(1)]);
     return tf.add(tf.mul(pe, tv), tf.mul(tf.sub(1, pe), ev));

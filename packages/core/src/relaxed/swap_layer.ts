@@ -56,7 +56,13 @@ export function relaxedSwapLayer(x: tf.Tensor2D | tf.TensorLike, layer: Comparat
   assertRank(op, "x", xt, [2], "[rows, n]");
   validateLayer(op, layer, xt.shape[1] as number);
   assertFinite(op, "x", xt);
-  const attrs: RelaxSwapLayerAttrs = { lo: layer.lo, hi: layer.hi, distribution: sig.distribution, steepness: sig.steepness, artLambda: sig.artLambda };
+  const attrs: RelaxSwapLayerAttrs = {
+    lo: layer.lo,
+    hi: layer.hi,
+    distribution: sig.distribution,
+    steepness: sig.steepness,
+    artLambda: sig.artLambda,
+  };
   if (useFused(RelaxSwapLayer)) {
     const [y, alpha] = runFusedKernel<tf.Tensor[]>(RelaxSwapLayer, { x: xt }, attrs);
     return { y: y as tf.Tensor2D, alpha: alpha as tf.Tensor2D };
@@ -158,6 +164,7 @@ registerFusedGradient<RelaxSwapLayerAttrs>({
   inputsToSave: ["x"],
   outputsToSave: [false, true],
   gradFunc: ([dy, dalpha], [x, alpha], attrs) => ({
-    x: () => runFusedKernel<tf.Tensor>(RelaxSwapLayerGrad, { x: x!, alpha: alpha!, dy: dy!, dalpha: dalpha ?? tf.zerosLike(alpha!) }, attrs),
+    x: () =>
+      runFusedKernel<tf.Tensor>(RelaxSwapLayerGrad, { x: x!, alpha: alpha!, dy: dy!, dalpha: dalpha ?? tf.zerosLike(alpha!) }, attrs),
   }),
 });

@@ -47,7 +47,13 @@ export function gammaPTensor(x: tf.Tensor | tf.TensorLike, a: number): tf.Tensor
     (args[1] as tf.GradSaveFunc)([t]);
     return {
       value: mapOnHost(t, (v) => gammaP(a, v)),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => tf.mul(dy, mapOnHost(saved[0] as tf.Tensor, (v) => gammaPdf(a, v)))),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() =>
+          tf.mul(
+            dy,
+            mapOnHost(saved[0] as tf.Tensor, (v) => gammaPdf(a, v)),
+          ),
+        ),
     };
   });
   return f(asFloat(x));

@@ -29,11 +29,19 @@ export interface GradCheckResult {
  * const r = gradCheck((x) => tf.sum(tf.sigmoid(x)), [tf.randomNormal([5])]);
  * expect(r.ok).toBe(true);
  */
-export function gradCheck(f: (...xs: tf.Tensor[]) => tf.Scalar | tf.Tensor, xs: tf.Tensor[], options: GradCheckOptions = {}): GradCheckResult {
+export function gradCheck(
+  f: (...xs: tf.Tensor[]) => tf.Scalar | tf.Tensor,
+  xs: tf.Tensor[],
+  options: GradCheckOptions = {},
+): GradCheckResult {
   const eps = options.eps ?? 1e-2;
   const rtol = options.rtol ?? 2e-2;
   const atol = options.atol ?? 2e-3;
-  const analytic = tf.tidy(() => tf.grads((...args: tf.Tensor[]) => tf.sum(f(...args)) as tf.Scalar)(xs).map((g) => g.dataSync().slice()));
+  const analytic = tf.tidy(() =>
+    tf
+      .grads((...args: tf.Tensor[]) => tf.sum(f(...args)) as tf.Scalar)(xs)
+      .map((g) => g.dataSync().slice()),
+  );
   let worst: GradCheckResult["worst"] = null;
   let maxError = 0;
   let ok = true;
@@ -49,7 +57,7 @@ export function gradCheck(f: (...xs: tf.Tensor[]) => tf.Scalar | tf.Tensor, xs: 
           const shifted = base.slice();
           shifted[i] = (base[i] as number) + delta;
           const args = xs.map((y, k) => (k === input ? tf.tensor(shifted, x.shape, x.dtype) : y));
-          return (tf.sum(f(...args)).dataSync()[0] as number);
+          return tf.sum(f(...args)).dataSync()[0] as number;
         });
       const numeric = (evalAt(h) - evalAt(-h)) / (2 * h);
       const a = (analytic[input] as Float32Array)[i] as number;

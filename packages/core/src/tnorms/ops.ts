@@ -34,7 +34,12 @@ export function assertBroadcast(op: string, a: tf.Tensor, b: tf.Tensor, names: [
   try {
     return tf.broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
   } catch {
-    throw new RelaxError(op, `${names[0]} and ${names[1]}`, "broadcast-compatible shapes", `[${a.shape.join(", ")}] and [${b.shape.join(", ")}]`);
+    throw new RelaxError(
+      op,
+      `${names[0]} and ${names[1]}`,
+      "broadcast-compatible shapes",
+      `[${a.shape.join(", ")}] and [${b.shape.join(", ")}]`,
+    );
   }
 }
 

@@ -211,8 +211,8 @@ function hamacherReducePositive(p: number): (x: tf.Tensor, axis: number) => tf.T
  */
 function hamacherReduceZero(x: tf.Tensor, axis: number): tf.Tensor {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-        const xi = args[0] as tf.Tensor;
-        const save = args[1] as tf.GradSaveFunc;
+    const xi = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
     const one = tf.equal(xi, 1);
     const ones = tf.sum(tf.cast(one, "float32"), axis, true);
     const xs = safe(one, xi, 0);

@@ -164,7 +164,14 @@ export function selectRow(net: FlatNetwork, alpha: Float64Array, U: Float64Array
  * Gradient of {@link selectRow} with respect to every α: `H` (wire-major `[n][k]`) holds d loss / d (U0·P)
  * on entry and is pushed left-to-right; `dAlpha[c]` receives the result.
  */
-export function selectBackwardAlpha(net: FlatNetwork, alpha: Float64Array, H: Float64Array, k: number, diffStore: Float64Array, dAlpha: Float64Array): void {
+export function selectBackwardAlpha(
+  net: FlatNetwork,
+  alpha: Float64Array,
+  H: Float64Array,
+  k: number,
+  diffStore: Float64Array,
+  dAlpha: Float64Array,
+): void {
   const { lo, hi, size } = net;
   for (let c = 0; c < size; c++) {
     const a = (lo[c] as number) * k;

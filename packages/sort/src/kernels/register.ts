@@ -61,7 +61,8 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
   const P: Float64Array | Float32Array = arena ? arena.M : new Float64Array(withP && !attrs.hard ? n * n : 0);
   const perm = new Int32Array(attrs.hard ? n : 0);
   const desc = attrs.descending;
-  const cache = rows * C <= CACHE_LIMIT && C > 0 ? { key: attrsKey(attrs), alpha: new Float64Array(rows * C), d: new Float64Array(rows * C) } : null;
+  const cache =
+    rows * C <= CACHE_LIMIT && C > 0 ? { key: attrsKey(attrs), alpha: new Float64Array(rows * C), d: new Float64Array(rows * C) } : null;
   const dRow = new Float64Array(C);
   for (let r = 0; r < rows; r++) {
     forwardValues(net, fa, xv, r * n, v, alpha, cache ? dRow : null);

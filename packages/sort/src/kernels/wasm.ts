@@ -8,10 +8,58 @@ import { SORTNET_WASM_BASE64 } from "./wasm_bytes.js";
 
 interface SortnetExports {
   mem: WebAssembly.Memory;
-  mat_fwd(P: number, n: number, C: number, lo: number, hi: number, hs: number, he: number, alpha: number, store: number, hoff: number, use: number): void;
-  mat_bwd(G: number, n: number, C: number, lo: number, hi: number, hs: number, he: number, alpha: number, store: number, hoff: number, dalpha: number): void;
-  mat_fwd32(P: number, n: number, C: number, lo: number, hi: number, hs: number, he: number, alpha: number, store: number, hoff: number, use: number): void;
-  mat_bwd32(G: number, n: number, C: number, lo: number, hi: number, hs: number, he: number, alpha: number, store: number, hoff: number, dalpha: number): void;
+  mat_fwd(
+    P: number,
+    n: number,
+    C: number,
+    lo: number,
+    hi: number,
+    hs: number,
+    he: number,
+    alpha: number,
+    store: number,
+    hoff: number,
+    use: number,
+  ): void;
+  mat_bwd(
+    G: number,
+    n: number,
+    C: number,
+    lo: number,
+    hi: number,
+    hs: number,
+    he: number,
+    alpha: number,
+    store: number,
+    hoff: number,
+    dalpha: number,
+  ): void;
+  mat_fwd32(
+    P: number,
+    n: number,
+    C: number,
+    lo: number,
+    hi: number,
+    hs: number,
+    he: number,
+    alpha: number,
+    store: number,
+    hoff: number,
+    use: number,
+  ): void;
+  mat_bwd32(
+    G: number,
+    n: number,
+    C: number,
+    lo: number,
+    hi: number,
+    hs: number,
+    he: number,
+    alpha: number,
+    store: number,
+    hoff: number,
+    dalpha: number,
+  ): void;
 }
 
 /** Lane type of the wasm matrix loops: `'f32'` (f32x4, default, fastest) or `'f64'` (f64x2). */

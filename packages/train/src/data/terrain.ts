@@ -77,7 +77,14 @@ export interface DijkstraResult {
 }
 
 const DIRS: readonly (readonly [number, number])[] = [
-  [-1, -1], [-1, 0], [-1, 1], [0, -1], [0, 1], [1, -1], [1, 0], [1, 1],
+  [-1, -1],
+  [-1, 0],
+  [-1, 1],
+  [0, -1],
+  [0, 1],
+  [1, -1],
+  [1, 0],
+  [1, 1],
 ];
 
 /**
@@ -111,7 +118,9 @@ export function dijkstraPath(costs: ArrayLike<number>, height: number, width: nu
   // binary heap of (distance, cell), ordered by distance then cell index
   const heapD: number[] = [];
   const heapV: number[] = [];
-  const less = (i: number, j: number): boolean => (heapD[i] as number) < (heapD[j] as number) || ((heapD[i] as number) === (heapD[j] as number) && (heapV[i] as number) < (heapV[j] as number));
+  const less = (i: number, j: number): boolean =>
+    (heapD[i] as number) < (heapD[j] as number) ||
+    ((heapD[i] as number) === (heapD[j] as number) && (heapV[i] as number) < (heapV[j] as number));
   const swap = (i: number, j: number): void => {
     [heapD[i], heapD[j]] = [heapD[j] as number, heapD[i] as number];
     [heapV[i], heapV[j]] = [heapV[j] as number, heapV[i] as number];
@@ -205,7 +214,16 @@ function blur(field: Float64Array, H: number, W: number): void {
   field.set(out);
 }
 
-function terrainTypes(rng: Rng, H: number, W: number, K: number, smoothness: number, logFreq: number[], out: Uint8Array, off: number): void {
+function terrainTypes(
+  rng: Rng,
+  H: number,
+  W: number,
+  K: number,
+  smoothness: number,
+  logFreq: number[],
+  out: Uint8Array,
+  off: number,
+): void {
   const N = H * W;
   const best = new Float64Array(N).fill(-Infinity);
   for (let k = 0; k < K; k++) {
@@ -249,12 +267,21 @@ export function generateTerrainMaps(count: number, options: TerrainOptions = {})
   const H = assertInteger(op, "height", options.height ?? 12, 1);
   const W = assertInteger(op, "width", options.width ?? 12, 1);
   const base = options.costs ?? TERRAIN_COSTS;
-  if (!Array.isArray(base) || base.length < 1 || base.length > 255 || base.some((c) => typeof c !== "number" || !Number.isFinite(c) || c < 0)) {
+  if (
+    !Array.isArray(base) ||
+    base.length < 1 ||
+    base.length > 255 ||
+    base.some((c) => typeof c !== "number" || !Number.isFinite(c) || c < 0)
+  ) {
     throw new RelaxError(op, "costs", "1..255 finite non-negative costs", describe(base));
   }
   const K = base.length;
   const colours = options.colours ?? (K <= TERRAIN_COLOURS.length ? TERRAIN_COLOURS.slice(0, K) : undefined);
-  if (!colours || colours.length !== K || colours.some((c) => !Array.isArray(c) || c.length !== 3 || c.some((v) => typeof v !== "number" || !Number.isFinite(v)))) {
+  if (
+    !colours ||
+    colours.length !== K ||
+    colours.some((c) => !Array.isArray(c) || c.length !== 3 || c.some((v) => typeof v !== "number" || !Number.isFinite(v)))
+  ) {
     throw new RelaxError(op, "colours", `${K} RGB triples (one per cost)`, describe(colours));
   }
   const freq = options.frequencies ?? new Array<number>(K).fill(1);
@@ -333,9 +360,15 @@ export function selectTerrainMaps(maps: TerrainMaps, indices: readonly number[])
   const P = IH * IW * 3;
   const n = indices.length;
   const out: TerrainMaps = {
-    count: n, height: maps.height, width: maps.width,
-    types: new Uint8Array(n * N), costs: new Float32Array(n * N), paths: new Float32Array(n * N), pathCosts: new Float64Array(n),
-    images: new Float32Array(n * P), imageShape: [n, IH, IW, 3],
+    count: n,
+    height: maps.height,
+    width: maps.width,
+    types: new Uint8Array(n * N),
+    costs: new Float32Array(n * N),
+    paths: new Float32Array(n * N),
+    pathCosts: new Float64Array(n),
+    images: new Float32Array(n * P),
+    imageShape: [n, IH, IW, 3],
   };
   indices.forEach((idx, j) => {
     const i = assertInteger("selectTerrainMaps", `indices[${j}]`, idx, 0, maps.count - 1);

@@ -40,7 +40,13 @@ function restore(s: StoredTensor): tf.Tensor {
  * await saveCheckpoint("runs/ckpt.json", model, optimizer, 500);
  * const step = await loadCheckpoint("runs/ckpt.json", model, optimizer);   // 500
  */
-export async function saveCheckpoint(path: string, model: Model, optimizer: tf.Optimizer | null, step: number, extra: Record<string, unknown> = {}): Promise<void> {
+export async function saveCheckpoint(
+  path: string,
+  model: Model,
+  optimizer: tf.Optimizer | null,
+  step: number,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const opt = optimizer ? await optimizer.getWeights() : [];
   const file: CheckpointFile = {
     format: "relax-checkpoint-1",
@@ -63,11 +69,17 @@ export async function loadCheckpoint(path: string, model: Model, optimizer: tf.O
   if (!existsSync(path)) throw new RelaxError("loadCheckpoint", "path", "an existing checkpoint file", JSON.stringify(path));
   const file = JSON.parse(readFileSync(path, "utf8")) as CheckpointFile;
   if (file.format !== "relax-checkpoint-1" || file.params.length !== model.params.length) {
-    throw new RelaxError("loadCheckpoint", "path", `a checkpoint of ${model.params.length} variables (${model.name})`, `${file.params.length} variables (${file.model})`);
+    throw new RelaxError(
+      "loadCheckpoint",
+      "path",
+      `a checkpoint of ${model.params.length} variables (${model.name})`,
+      `${file.params.length} variables (${file.model})`,
+    );
   }
   file.params.forEach((s, i) => {
     const v = model.params[i] as tf.Variable;
-    if (s.shape.join(",") !== v.shape.join(",")) throw new RelaxError("loadCheckpoint", `params[${i}]`, `shape [${v.shape.join(", ")}]`, `[${s.shape.join(", ")}]`);
+    if (s.shape.join(",") !== v.shape.join(","))
+      throw new RelaxError("loadCheckpoint", `params[${i}]`, `shape [${v.shape.join(", ")}]`, `[${s.shape.join(", ")}]`);
     tf.tidy(() => v.assign(restore(s)));
   });
   if (optimizer && file.optimizer.length > 0) {

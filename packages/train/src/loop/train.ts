@@ -92,12 +92,18 @@ export async function trainWithAlgorithm(options: TrainOptions): Promise<History
     log(`resumed from ${options.checkpoint.path} at step ${start}`);
   }
   const useBar =
-    options.progress === true || ((options.progress ?? "auto") === "auto" && typeof process !== "undefined" && process.stderr?.isTTY === true);
+    options.progress === true ||
+    ((options.progress ?? "auto") === "auto" && typeof process !== "undefined" && process.stderr?.isTTY === true);
   // cli-progress is loaded only when a terminal bar is drawn (it is Node-only).
   const cliProgress = useBar ? (await import("cli-progress")).default : null;
   const bar = cliProgress
     ? new cliProgress.SingleBar(
-        { format: "{bar} {value}/{total} steps | {duration_formatted} elapsed, eta {eta_formatted} | loss {loss} | {metrics}", hideCursor: true, etaBuffer: 50, stream: process.stderr },
+        {
+          format: "{bar} {value}/{total} steps | {duration_formatted} elapsed, eta {eta_formatted} | loss {loss} | {metrics}",
+          hideCursor: true,
+          etaBuffer: 50,
+          stream: process.stderr,
+        },
         cliProgress.Presets.shades_classic,
       )
     : null;
@@ -124,18 +130,32 @@ export async function trainWithAlgorithm(options: TrainOptions): Promise<History
 
   const evaluateNow = async (step: number): Promise<boolean> => {
     const metrics = options.evaluate ? await options.evaluate(model, step) : {};
-    const record: HistoryRecord = { step, seconds: (performance.now() - t0) / 1000, loss: lossCount > 0 ? lossSum / lossCount : NaN, ...metrics };
+    const record: HistoryRecord = {
+      step,
+      seconds: (performance.now() - t0) / 1000,
+      loss: lossCount > 0 ? lossSum / lossCount : NaN,
+      ...metrics,
+    };
     lossSum = 0;
     lossCount = 0;
     records.push(record);
-    lastMetrics = Object.entries(metrics).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(" ");
+    lastMetrics = Object.entries(metrics)
+      .map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`)
+      .join(" ");
     say(fmt(record));
     options.onEvaluate?.(record);
     for (const p of options.historyPaths ?? []) writeHistory(p, records);
-    if (options.checkpoint && options.checkpoint.every === undefined && step > start) await saveCheckpoint(options.checkpoint.path, model, optimizer, step);
+    if (options.checkpoint && options.checkpoint.every === undefined && step > start)
+      await saveCheckpoint(options.checkpoint.path, model, optimizer, step);
     if (es) {
       const v = metrics[es.metric];
-      if (v === undefined) throw new RelaxError(op, "earlyStopping.metric", `one of the evaluated metrics (${Object.keys(metrics).join(", ")})`, JSON.stringify(es.metric));
+      if (v === undefined)
+        throw new RelaxError(
+          op,
+          "earlyStopping.metric",
+          `one of the evaluated metrics (${Object.keys(metrics).join(", ")})`,
+          JSON.stringify(es.metric),
+        );
       if (mode === "max" ? v > best : v < best) {
         best = v;
         bestStep = step;
@@ -184,7 +204,8 @@ export async function trainWithAlgorithm(options: TrainOptions): Promise<History
     lastStep = step;
     lastLoss = lossValue.toFixed(4);
     bar?.update(step, { loss: lastLoss, metrics: lastMetrics });
-    if (options.checkpoint?.every !== undefined && step % options.checkpoint.every === 0) await saveCheckpoint(options.checkpoint.path, model, optimizer, step);
+    if (options.checkpoint?.every !== undefined && step % options.checkpoint.every === 0)
+      await saveCheckpoint(options.checkpoint.path, model, optimizer, step);
     const outOfTime = options.maxSeconds !== undefined && (performance.now() - t0) / 1000 >= options.maxSeconds;
     if (evalEvery > 0 && step % evalEvery === 0 && step < steps && !outOfTime) {
       if (await evaluateNow(step)) {

@@ -1,5 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInteger, assertOneOf, editDistance, toFloatTensor, type EditDistanceOptions, type TensorInput } from "@relax/core";
+import {
+  RelaxError,
+  assertInteger,
+  assertOneOf,
+  editDistance,
+  toFloatTensor,
+  type EditDistanceOptions,
+  type TensorInput,
+} from "@relax/core";
 import type { Batch } from "../loop/train.js";
 
 /** Options of {@link editDistanceLoss}. */
@@ -25,7 +33,12 @@ export interface EditDistanceLossOptions extends EditDistanceOptions {
  * const l = editDistanceLoss(tf.softmax(za), tf.softmax(zb), trueDistances, { beta: 10 });   // [N]
  * const g = tf.grad((z) => tf.sum(editDistanceLoss(z, b, d, { inputs: "logits" })))(za);
  */
-export function editDistanceLoss(a: TensorInput, b: TensorInput, distance: TensorInput | number, options: EditDistanceLossOptions = {}): tf.Tensor1D {
+export function editDistanceLoss(
+  a: TensorInput,
+  b: TensorInput,
+  distance: TensorInput | number,
+  options: EditDistanceLossOptions = {},
+): tf.Tensor1D {
   const op = "editDistanceLoss";
   const { norm: normOpt, inputs: inputsOpt, ...edOptions } = options;
   const norm = assertOneOf(op, "norm", normOpt ?? "l1", ["l1", "l2sq"] as const);
@@ -39,7 +52,8 @@ export function editDistanceLoss(a: TensorInput, b: TensorInput, distance: Tenso
     if (d.rank !== 1 || d.shape[0] !== N) throw new RelaxError(op, "distance", `[${N}] (one distance per pair)`, `[${d.shape.join(", ")}]`);
     const dv = d.dataSync();
     for (let i = 0; i < dv.length; i++) {
-      if (!((dv[i] as number) >= 0) || !Number.isFinite(dv[i] as number)) throw new RelaxError(op, "distance", "finite distances ≥ 0", `${dv[i]} at ${i}`);
+      if (!((dv[i] as number) >= 0) || !Number.isFinite(dv[i] as number))
+        throw new RelaxError(op, "distance", "finite distances ≥ 0", `${dv[i]} at ${i}`);
     }
     const pa = inputs === "logits" ? tf.softmax(at) : at;
     const pb = inputs === "logits" && bt.rank === 3 ? tf.softmax(bt) : bt;
@@ -71,7 +85,8 @@ export function editDistanceSupervision(options: EditDistanceSupervisionOptions)
   const A = assertInteger(op, "alphabet", alphabet, 1);
   return (y, batch) =>
     tf.tidy(() => {
-      if (y.rank !== 2 || y.shape[1] !== 2 * L * A) throw new RelaxError(op, "y", `[N, ${2 * L * A}] (two sequences of ${L}×${A} logits)`, `[${y.shape.join(", ")}]`);
+      if (y.rank !== 2 || y.shape[1] !== 2 * L * A)
+        throw new RelaxError(op, "y", `[N, ${2 * L * A}] (two sequences of ${L}×${A} logits)`, `[${y.shape.join(", ")}]`);
       const z = tf.reshape(y, [-1, 2, L, A]);
       const [za, zb] = tf.unstack(z, 1) as [tf.Tensor, tf.Tensor];
       return editDistanceLoss(za, zb, tf.reshape(batch.target, [-1]), { ...rest, inputs: rest.inputs ?? "logits" });

@@ -37,7 +37,7 @@ export function dijkstraBlackBox(height: number, width: number): (costs: Float64
   return (x) => {
     for (let i = 0; i < c.length; i++) {
       const v = x[i] as number;
-      c[i] = Math.max(v , 0);
+      c[i] = Math.max(v, 0);
     }
     return Float64Array.from(dijkstraPath(c, H, W).path);
   };
@@ -67,7 +67,8 @@ export function smoothedDijkstra(options: SmoothedDijkstraOptions): (costs: tf.T
   const f = smooth(dijkstraBlackBox(H, W), { ...DEFAULTS, ...rest, n: H * W, m: H * W });
   return (costs) => {
     const c = toFloatTensor(op, "costs", costs);
-    if (c.rank !== 3 || c.shape[1] !== H || c.shape[2] !== W) throw new RelaxError(op, "costs", `[N, ${H}, ${W}]`, `[${c.shape.join(", ")}]`);
+    if (c.rank !== 3 || c.shape[1] !== H || c.shape[2] !== W)
+      throw new RelaxError(op, "costs", `[N, ${H}, ${W}]`, `[${c.shape.join(", ")}]`);
     return tf.tidy(() => tf.reshape(f(tf.reshape(c, [-1, H * W]) as tf.Tensor2D), [-1, H, W]) as tf.Tensor3D);
   };
 }
@@ -95,7 +96,11 @@ function lossOptions(op: string, o: SmoothedDijkstraLossOptions) {
  * const l = smoothedDijkstraLoss(costs, paths, { samples: 64, scale: 0.5, seed: step });
  * const g = tf.grad((c) => tf.sum(smoothedDijkstraLoss(c, paths)))(costs);
  */
-export function smoothedDijkstraLoss(predictedCosts: TensorInput, truePath: TensorInput, options: SmoothedDijkstraLossOptions = {}): tf.Tensor1D {
+export function smoothedDijkstraLoss(
+  predictedCosts: TensorInput,
+  truePath: TensorInput,
+  options: SmoothedDijkstraLossOptions = {},
+): tf.Tensor1D {
   const op = "smoothedDijkstraLoss";
   const { norm, cells, smoothing } = lossOptions(op, options);
   const c = toFloatTensor(op, "predictedCosts", predictedCosts);

@@ -72,7 +72,7 @@ export function shortestPathMetrics(
     let same = true;
     let cost = 0;
     for (let i = 0; i < M; i++) {
-      if ((pred.path[i] === 1) !== ((t[n * M + i] as number) > 0.5)) same = false;
+      if ((pred.path[i] === 1) !== (t[n * M + i] as number) > 0.5) same = false;
       if (pred.path[i] === 1) cost += c[n * M + i] as number;
     }
     const r = best > 0 ? cost / best : cost === 0 ? 1 : Infinity;

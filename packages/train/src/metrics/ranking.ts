@@ -10,7 +10,8 @@ function host(op: string, arg: string, m: MatrixInput): { values: ArrayLike<numb
     return { values: m.dataSync(), rows: m.shape[0] as number, cols: m.shape[1] as number };
   }
   const [rows, cols] = m.shape;
-  if (m.values.length !== rows * cols) throw new RelaxError(op, arg, `${rows * cols} values for shape [${rows}, ${cols}]`, `${m.values.length}`);
+  if (m.values.length !== rows * cols)
+    throw new RelaxError(op, arg, `${rows * cols} values for shape [${rows}, ${cols}]`, `${m.values.length}`);
   return { values: m.values, rows, cols };
 }
 
@@ -53,11 +54,15 @@ export function rankingMetrics(scores: MatrixInput, targets: MatrixInput, option
   const k = Math.min(options.k ?? 5, n);
   const ps = new Int32Array(n);
   const pt = new Int32Array(n);
-  let em = 0, ew = 0, emk = 0;
+  let em = 0,
+    ew = 0,
+    emk = 0;
   for (let r = 0; r < s.rows; r++) {
     argsortRow(s.values, r * n, n, ps);
     argsortRow(t.values, r * n, n, pt);
-    let right = 0, firstK = true, all = true;
+    let right = 0,
+      firstK = true,
+      all = true;
     for (let j = 0; j < n; j++) {
       const ok = ps[j] === pt[j];
       if (ok) right++;
@@ -105,7 +110,8 @@ export function topKAccuracy(logits: MatrixInput, labels: ArrayLike<number> | tf
   let hit = 0;
   for (let r = 0; r < l.rows; r++) {
     const y = lab[r] as number;
-    if (!(Number.isInteger(y) && y >= 0 && y < l.cols)) throw new RelaxError("topKAccuracy", `labels[${r}]`, `an integer in [0, ${l.cols})`, String(y));
+    if (!(Number.isInteger(y) && y >= 0 && y < l.cols))
+      throw new RelaxError("topKAccuracy", `labels[${r}]`, `an integer in [0, ${l.cols})`, String(y));
     const v = l.values[r * l.cols + y] as number;
     let larger = 0;
     for (let c = 0; c < l.cols; c++) if ((l.values[r * l.cols + c] as number) > v) larger++;
@@ -124,12 +130,13 @@ export function topKAccuracy(logits: MatrixInput, labels: ArrayLike<number> | tf
 export function pathPerfectMatch(predicted: MatrixInput, truth: MatrixInput, threshold = 0.5): number {
   const p = host("pathPerfectMatch", "predicted", predicted);
   const t = host("pathPerfectMatch", "truth", truth);
-  if (p.rows !== t.rows || p.cols !== t.cols) throw new RelaxError("pathPerfectMatch", "truth", `shape [${p.rows}, ${p.cols}]`, `[${t.rows}, ${t.cols}]`);
+  if (p.rows !== t.rows || p.cols !== t.cols)
+    throw new RelaxError("pathPerfectMatch", "truth", `shape [${p.rows}, ${p.cols}]`, `[${t.rows}, ${t.cols}]`);
   let ok = 0;
   for (let r = 0; r < p.rows; r++) {
     let same = true;
     for (let c = 0; c < p.cols && same; c++) {
-      same = ((p.values[r * p.cols + c] as number) > threshold) === ((t.values[r * t.cols + c] as number) > threshold);
+      same = (p.values[r * p.cols + c] as number) > threshold === (t.values[r * t.cols + c] as number) > threshold;
     }
     if (same) ok++;
   }

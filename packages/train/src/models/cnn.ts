@@ -59,19 +59,34 @@ export function createCnn(options: CnnOptions = {}): Model {
   channels.forEach((cout, i) => {
     assertInteger(op, `channels[${i}]`, cout, 1);
     const fanIn = cin * kernel * kernel;
-    const wv = makeVariable(initTensor([kernel, kernel, cin, cout], init, fanIn, cout * kernel * kernel, rng), variableName("cnn", `conv${i}_w`));
-    const bv = makeVariable(initTensor([cout], init === "torchDefault" ? "torchDefault" : "zeros", fanIn, cout, rng), variableName("cnn", `conv${i}_b`));
+    const wv = makeVariable(
+      initTensor([kernel, kernel, cin, cout], init, fanIn, cout * kernel * kernel, rng),
+      variableName("cnn", `conv${i}_w`),
+    );
+    const bv = makeVariable(
+      initTensor([cout], init === "torchDefault" ? "torchDefault" : "zeros", fanIn, cout, rng),
+      variableName("cnn", `conv${i}_b`),
+    );
     convs.push({ w: wv, b: bv });
     params.push(wv, bv);
     cin = cout;
     h = Math.floor(h / 2);
     w = Math.floor(w / 2);
   });
-  if (h < 1 || w < 1) throw new RelaxError(op, "channels", `at most ${Math.floor(Math.log2(Math.min(height, width)))} conv blocks for a ${height}×${width} input`, `${channels.length}`);
+  if (h < 1 || w < 1)
+    throw new RelaxError(
+      op,
+      "channels",
+      `at most ${Math.floor(Math.log2(Math.min(height, width)))} conv blocks for a ${height}×${width} input`,
+      `${channels.length}`,
+    );
   const flat = h * w * cin;
   const dense = (name: string, fin: number, fout: number): { w: tf.Variable; b: tf.Variable } => {
     const wv = makeVariable(initTensor([fin, fout], init, fin, fout, rng), variableName("cnn", `${name}_w`));
-    const bv = makeVariable(initTensor([fout], init === "torchDefault" ? "torchDefault" : "zeros", fin, fout, rng), variableName("cnn", `${name}_b`));
+    const bv = makeVariable(
+      initTensor([fout], init === "torchDefault" ? "torchDefault" : "zeros", fin, fout, rng),
+      variableName("cnn", `${name}_b`),
+    );
     params.push(wv, bv);
     return { w: wv, b: bv };
   };
@@ -87,7 +102,9 @@ export function createCnn(options: CnnOptions = {}): Model {
         }
         let a = x as tf.Tensor4D;
         convs.forEach((c, i) => {
-          a = tf.relu(biasAdd(conv2dSame(a, c.w as tf.Tensor as tf.Tensor4D, { inputGrad: i > 0 }), c.b as tf.Tensor as tf.Tensor1D)) as tf.Tensor4D;
+          a = tf.relu(
+            biasAdd(conv2dSame(a, c.w as tf.Tensor as tf.Tensor4D, { inputGrad: i > 0 }), c.b as tf.Tensor as tf.Tensor1D),
+          ) as tf.Tensor4D;
           a = maxPool2(a);
         });
         const f = tf.reshape(a, [a.shape[0], flat]);

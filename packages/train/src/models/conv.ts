@@ -23,30 +23,38 @@ export function conv2dSame(
 ): tf.Tensor4D {
   const inputGrad = options.inputGrad ?? true;
   const method = options.method ?? "auto";
-  const native = method === "native" || (method === "auto" && tf.getBackend() !== "wasm" && tf.getKernel("Conv2DBackpropFilter", tf.getBackend()) !== undefined);
+  const native =
+    method === "native" ||
+    (method === "auto" && tf.getBackend() !== "wasm" && tf.getKernel("Conv2DBackpropFilter", tf.getBackend()) !== undefined);
   if (native) {
     return tf.conv2d(x, w, 1, "same"); // tfjs skips gradients of inputs not on a path to the variables
   }
   return (inputGrad ? convWithForwardGrads : convFilterGradOnly)(x, w);
 }
 
-const makeConv = (inputGrad: boolean) => tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  return {
-    value: tf.conv2d(x, w, 1, "same"),
-    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-      const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const k = ws.shape[0];
-      const p = (k - 1) / 2;
-      const wFlip = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-      const dx = inputGrad ? tf.conv2d(dy, wFlip, 1, "same") : tf.zerosLike(xs);
-      const xp = tf.pad(xs, [[0, 0], [p, p], [p, p], [0, 0]]);
-      const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [Cin, Hp, Wp, N]
-      const dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [H, W, N, Cout]
-      const dw = tf.transpose(tf.conv2d(xt, dyt, 1, "valid"), [1, 2, 0, 3]); // [K, K, Cin, Cout]
-      return [dx, dw];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
+const makeConv = (inputGrad: boolean) =>
+  tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tf.conv2d(x, w, 1, "same"),
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const k = ws.shape[0];
+        const p = (k - 1) / 2;
+        const wFlip = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+        const dx = inputGrad ? tf.conv2d(dy, wFlip, 1, "same") : tf.zerosLike(xs);
+        const xp = tf.pad(xs, [
+          [0, 0],
+          [p, p],
+          [p, p],
+          [0, 0],
+        ]);
+        const xt = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [Cin, Hp, Wp, N]
+        const dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [H, W, N, Cout]
+        const dw = tf.transpose(tf.conv2d(xt, dyt, 1, "valid"), [1, 2, 0, 3]); // [K, K, Cin, Cout]
+        return [dx, dw];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
 const convWithForwardGrads = makeConv(true);
 const convFilterGradOnly = makeConv(false);

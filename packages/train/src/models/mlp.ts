@@ -42,7 +42,10 @@ export function createMlp(options: MlpOptions): Model {
     const fin = sizes[i] as number;
     const fout = assertInteger(op, `hidden[${i}]`, sizes[i + 1], 1);
     const w = makeVariable(initTensor([fin, fout], init, fin, fout, rng), variableName("mlp", `fc${i}_w`));
-    const b = makeVariable(init === "torchDefault" ? initTensor([fout], init, fin, fout, rng) : tf.zeros([fout]), variableName("mlp", `fc${i}_b`));
+    const b = makeVariable(
+      init === "torchDefault" ? initTensor([fout], init, fin, fout, rng) : tf.zeros([fout]),
+      variableName("mlp", `fc${i}_b`),
+    );
     layers.push({ w, b });
   }
   return {
@@ -51,7 +54,8 @@ export function createMlp(options: MlpOptions): Model {
     apply(x: tf.Tensor): tf.Tensor2D {
       return tf.tidy(() => {
         const n = x.shape[0] ?? 0;
-        if (x.size !== n * inputSize) throw new RelaxError("mlp.apply", "x", `[N, ...] with ${inputSize} features per row`, `[${x.shape.join(", ")}]`);
+        if (x.size !== n * inputSize)
+          throw new RelaxError("mlp.apply", "x", `[N, ...] with ${inputSize} features per row`, `[${x.shape.join(", ")}]`);
         let a: tf.Tensor = tf.reshape(x, [n, inputSize]);
         layers.forEach((l, i) => {
           a = tf.add(tf.matMul(a as tf.Tensor2D, l.w), l.b);

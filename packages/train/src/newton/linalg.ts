@@ -51,7 +51,8 @@ export function luSolve(A: ArrayLike<number>, B: ArrayLike<number>, m: number, k
     let piv = col;
     for (let r = col + 1; r < m; r++) if (Math.abs(a[r * m + col] as number) > Math.abs(a[piv * m + col] as number)) piv = r;
     const pv = a[piv * m + col] as number;
-    if (!(Math.abs(pv) > 1e-13 * Math.max(scale, 1e-300))) throw new RelaxError("luSolve", "A", "a non-singular matrix", `a zero pivot in column ${col}`);
+    if (!(Math.abs(pv) > 1e-13 * Math.max(scale, 1e-300)))
+      throw new RelaxError("luSolve", "A", "a non-singular matrix", `a zero pivot in column ${col}`);
     if (piv !== col) {
       for (let c = 0; c < m; c++) {
         const t = a[col * m + c] as number;

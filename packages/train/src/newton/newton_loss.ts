@@ -85,7 +85,8 @@ function newtonStep(y: tf.Tensor2D, g: tf.Tensor2D, C: tf.Tensor2D, lambda: numb
 }
 
 function checkLambda(op: string, lambda: number): number {
-  if (!(typeof lambda === "number" && Number.isFinite(lambda) && lambda >= 0)) throw new RelaxError(op, "lambda", "a finite number ≥ 0", String(lambda));
+  if (!(typeof lambda === "number" && Number.isFinite(lambda) && lambda >= 0))
+    throw new RelaxError(op, "lambda", "a finite number ≥ 0", String(lambda));
   return lambda;
 }
 
@@ -105,7 +106,8 @@ export function newtonTargets(y: tf.Tensor2D, loss: AlgoLoss, options: NewtonOpt
   const op = "newtonTargets";
   const variant = assertOneOf(op, "variant", options.variant ?? "fisher", ["hessian", "fisher"] as const);
   const lambda = checkLambda(op, options.lambda ?? 1);
-  if (!(y instanceof tf.Tensor) || y.rank !== 2) throw new RelaxError(op, "y", "a [N, m] tensor", y instanceof tf.Tensor ? `[${y.shape.join(", ")}]` : typeof y);
+  if (!(y instanceof tf.Tensor) || y.rank !== 2)
+    throw new RelaxError(op, "y", "a [N, m] tensor", y instanceof tf.Tensor ? `[${y.shape.join(", ")}]` : typeof y);
   return tf.tidy(() => {
     const yd = tf.clone(y) as tf.Tensor2D; // a new leaf: no gradient flows back into y
     const g = perSampleGrad(yd, loss);
@@ -175,7 +177,8 @@ export function newtonStrategy(options: NewtonOptions = {}): Strategy {
  */
 export function injectFisher(y: tf.Tensor2D, lambda: number): tf.Tensor2D {
   checkLambda("injectFisher", lambda);
-  if (!(y instanceof tf.Tensor) || y.rank !== 2) throw new RelaxError("injectFisher", "y", "a [N, m] tensor", y instanceof tf.Tensor ? `[${y.shape.join(", ")}]` : typeof y);
+  if (!(y instanceof tf.Tensor) || y.rank !== 2)
+    throw new RelaxError("injectFisher", "y", "a [N, m] tensor", y instanceof tf.Tensor ? `[${y.shape.join(", ")}]` : typeof y);
   const f = tf.customGrad(((x: tf.Tensor2D) => ({
     value: tf.clone(x),
     gradFunc: (dy: tf.Tensor2D) => {

@@ -55,7 +55,8 @@ function records(input: History | HistoryRecord[]): HistoryRecord[] {
   const rs = Array.isArray(input) ? input : input && Array.isArray((input as History).records) ? (input as History).records : null;
   if (!rs) throw new RelaxError("plotSvg", "history", "a History or an array of history records", describe(input));
   rs.forEach((r, i) => {
-    if (!r || typeof r.step !== "number" || !Number.isFinite(r.step)) throw new RelaxError("plotSvg", `history[${i}].step`, "a finite number", describe(r?.step));
+    if (!r || typeof r.step !== "number" || !Number.isFinite(r.step))
+      throw new RelaxError("plotSvg", `history[${i}].step`, "a finite number", describe(r?.step));
   });
   return rs;
 }
@@ -79,8 +80,12 @@ export function plotSvg(history: History | HistoryRecord[], options: PlotOptions
   const lossKeys = options.lossKeys ?? ["loss"];
   const skip = new Set(["step", "seconds", ...lossKeys]);
   const metricKeys = options.metrics ?? [...new Set(rs.flatMap((r) => Object.keys(r)))].filter((k) => !skip.has(k));
-  for (const [name, keys] of [["lossKeys", lossKeys], ["metrics", metricKeys]] as const) {
-    if (!Array.isArray(keys) || keys.some((k) => typeof k !== "string")) throw new RelaxError(op, name, "an array of column names", describe(keys));
+  for (const [name, keys] of [
+    ["lossKeys", lossKeys],
+    ["metrics", metricKeys],
+  ] as const) {
+    if (!Array.isArray(keys) || keys.some((k) => typeof k !== "string"))
+      throw new RelaxError(op, name, "an array of column names", describe(keys));
   }
   const title = options.title ?? "training history";
   const left = 70;
@@ -93,7 +98,8 @@ export function plotSvg(history: History | HistoryRecord[], options: PlotOptions
   const x0 = steps.length ? Math.min(...steps) : 0;
   const x1 = steps.length ? Math.max(...steps) : 1;
   const xs = (s: number): number => left + (x1 > x0 ? ((s - x0) / (x1 - x0)) * plotW : plotW / 2);
-  const values = (k: string): [number, number][] => rs.filter((r) => typeof r[k] === "number" && Number.isFinite(r[k] as number)).map((r) => [r.step, r[k] as number]);
+  const values = (k: string): [number, number][] =>
+    rs.filter((r) => typeof r[k] === "number" && Number.isFinite(r[k] as number)).map((r) => [r.step, r[k] as number]);
   const lossVals = lossKeys.flatMap((k) => values(k).map((p) => p[1]));
   const positive = lossVals.length > 0 && lossVals.every((v) => v > 0);
   const spread = positive ? Math.max(...lossVals) / Math.min(...lossVals) : 1;
@@ -104,7 +110,9 @@ export function plotSvg(history: History | HistoryRecord[], options: PlotOptions
   ];
   const out: string[] = [];
   out.push(`<?xml version="1.0" encoding="UTF-8"?>`);
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Ht}" viewBox="0 0 ${W} ${Ht}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Ht}" viewBox="0 0 ${W} ${Ht}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+  );
   out.push(`<title>${esc(title)}</title>`);
   out.push(`<rect x="0" y="0" width="${W}" height="${Ht}" fill="#ffffff"/>`);
   out.push(`<text x="${left}" y="24" font-size="16" font-weight="bold">${esc(title)}</text>`);
@@ -140,11 +148,16 @@ export function plotSvg(history: History | HistoryRecord[], options: PlotOptions
       out.push(`<line x1="${x.toFixed(1)}" y1="${p.top + p.height}" x2="${x.toFixed(1)}" y2="${p.top + p.height + 4}" stroke="#444444"/>`);
       out.push(`<text x="${x.toFixed(1)}" y="${p.top + p.height + 16}" text-anchor="middle">${esc(fmt(t))}</text>`);
     }
-    out.push(`<text x="14" y="${p.top + p.height / 2}" transform="rotate(-90 14 ${p.top + p.height / 2})" text-anchor="middle">${esc(p.label)}</text>`);
+    out.push(
+      `<text x="14" y="${p.top + p.height / 2}" transform="rotate(-90 14 ${p.top + p.height / 2})" text-anchor="middle">${esc(p.label)}</text>`,
+    );
     p.keys.forEach((k, i) => {
       const pts = values(k).filter(([, v]) => !p.log || v > 0);
       const c = PALETTE[colour++ % PALETTE.length] as string;
-      if (pts.length > 1) out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map(([s, v]) => `${xs(s).toFixed(1)},${ys(v).toFixed(1)}`).join(" ")}"/>`);
+      if (pts.length > 1)
+        out.push(
+          `<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map(([s, v]) => `${xs(s).toFixed(1)},${ys(v).toFixed(1)}`).join(" ")}"/>`,
+        );
       for (const [s, v] of pts) out.push(`<circle cx="${xs(s).toFixed(1)}" cy="${ys(v).toFixed(1)}" r="2.5" fill="${c}"/>`);
       const ly = p.top + 14 + i * 18;
       const last = pts.length ? (pts[pts.length - 1] as [number, number])[1] : NaN;
@@ -171,7 +184,8 @@ export function plotSvg(history: History | HistoryRecord[], options: PlotOptions
  */
 export function writePlot(history: History | HistoryRecord[], path: string, options: PlotOptions = {}): void {
   const op = "writePlot";
-  if (typeof path !== "string" || !/\.(svg|html?)$/i.test(path)) throw new RelaxError(op, "path", "a file name ending in .svg or .html", describe(path));
+  if (typeof path !== "string" || !/\.(svg|html?)$/i.test(path))
+    throw new RelaxError(op, "path", "a file name ending in .svg or .html", describe(path));
   const svg = plotSvg(history, options);
   mkdirSync(dirname(path), { recursive: true });
   if (/\.svg$/i.test(path)) {
