@@ -35,6 +35,7 @@ import {
   injectFisherStrategy,
   type Model,
   type Strategy,
+  selectBackend,
 } from "@relax/train";
 import { REFERENCE_CURVE, referenceAt } from "./reference.js";
 
@@ -109,22 +110,6 @@ const evalCount = num("eval-sets", 1000);
 const seed = num("seed", 0);
 const outDir = str("out", join("runs", "ranking-mnist"));
 
-async function pickBackend(): Promise<string> {
-  const want = str("backend", "auto");
-  const order = want === "auto" ? ["wasm", "cpu"] : [want];
-  for (const b of order) {
-    try {
-      if (await tf.setBackend(b)) {
-        await tf.ready();
-        return b;
-      }
-    } catch {
-      /* next */
-    }
-  }
-  throw new Error(`no usable tfjs backend among ${order.join(", ")}`);
-}
-
 function buildModel(): { model: Model; downsample: 1 | 2 } {
   if (modelKind === "reference")
     return { model: createCnn({ height: 28, width: 112, channels: [32, 64], hidden: 64, seed }), downsample: 1 };
@@ -134,7 +119,7 @@ function buildModel(): { model: Model; downsample: 1 | 2 } {
 }
 
 async function main(): Promise<void> {
-  const backend = await pickBackend();
+  const backend = await selectBackend(str("backend", "auto"));
   const t0 = performance.now();
   const { train, test } = splitMnist(loadMnistDigits());
   const { model, downsample } = buildModel();

@@ -35,6 +35,7 @@ import {
   type Model,
   type Strategy,
   type TerrainMaps,
+  selectBackend,
 } from "@relax/train";
 
 type Flags = Record<string, string | boolean>;
@@ -82,22 +83,6 @@ const seed = num("seed", 0);
 const outDir = str("out", join("runs", "shortest-path"));
 const CH = 3;
 
-async function pickBackend(): Promise<string> {
-  const want = str("backend", "auto");
-  const order = want === "auto" ? ["wasm", "cpu"] : [want];
-  for (const b of order) {
-    try {
-      if (await tf.setBackend(b)) {
-        await tf.ready();
-        return b;
-      }
-    } catch {
-      /* next */
-    }
-  }
-  throw new Error(`no usable tfjs backend among ${order.join(", ")}`);
-}
-
 /**
  * The network reads every cell's pixel and predicts a non-negative cost: `x [N, H, W, 3]` → `[N, H·W]`. Paths do not
  * determine the scale of the costs; left free it drifts upwards, which sharpens the relaxation until training becomes
@@ -128,7 +113,7 @@ function evaluate(model: Model, maps: TerrainMaps): Record<string, number> {
 }
 
 async function main(): Promise<void> {
-  const backend = await pickBackend();
+  const backend = await selectBackend(str("backend", "auto"));
   const t0 = performance.now();
   const terrain = { height: size, width: size, variation, noise: noiseSd };
   const train = generateTerrainMaps(trainCount, { ...terrain, seed: seed * 7919 + 1 });

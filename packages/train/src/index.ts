@@ -65,3 +65,4 @@ export { editDistanceLoss, editDistanceSupervision } from "./losses/edit_distanc
 export type { EditDistanceLossOptions, EditDistanceSupervisionOptions } from "./losses/edit_distance.js";
 export { plotSvg, writePlot } from "./plot/plot.js";
 export type { PlotOptions } from "./plot/plot.js";
+export { selectBackend } from "./runtime/backend.js";

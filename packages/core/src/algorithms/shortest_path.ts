@@ -38,7 +38,8 @@ export interface ShortestPathOptions {
 const UNREACHED = 1e9;
 /** Value of the out-of-grid padding in the reference: its soft-min weight is exactly 0. */
 const OUTSIDE = 1e30;
-const DIRS: readonly (readonly [number, number])[] = [
+/** The 8 neighbour offsets `[dRow, dCol]` of a cell on an 8-connected grid (Warcraft shortest-path benchmark). */
+export const GRID8_DIRECTIONS: readonly (readonly [number, number])[] = [
   [-1, -1],
   [-1, 0],
   [-1, 1],
@@ -48,6 +49,7 @@ const DIRS: readonly (readonly [number, number])[] = [
   [1, 0],
   [1, 1],
 ];
+const DIRS = GRID8_DIRECTIONS;
 
 function resolve(op: string, costs: tf.Tensor, options: ShortestPathOptions): RelaxShortestPathAttrs {
   const [, H, W] = costs.shape as [number, number, number];

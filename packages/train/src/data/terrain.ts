@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInRange, assertInteger, describe } from "@relax/core";
+import { GRID8_DIRECTIONS, RelaxError, assertInRange, assertInteger, describe } from "@relax/core";
 import { createRng, type Rng } from "./rng.js";
 
 /**
@@ -76,16 +76,7 @@ export interface DijkstraResult {
   cost: number;
 }
 
-const DIRS: readonly (readonly [number, number])[] = [
-  [-1, -1],
-  [-1, 0],
-  [-1, 1],
-  [0, -1],
-  [0, 1],
-  [1, -1],
-  [1, 0],
-  [1, 1],
-];
+const DIRS = GRID8_DIRECTIONS;
 
 /**
  * Exact shortest path on a vertex-weighted 8-connected grid (Dijkstra with a binary heap), from the top-left cell to
