@@ -40,3 +40,5 @@ export { exportC, exportVerilog, exportJS } from "./export.js";
 export type { ExportCOptions } from "./export.js";
 export { InputEncoder, thresholdEncoder, thermometerEncoder, oneHotBinEncoder } from "./encoding.js";
 export type { EncodingKind } from "./encoding.js";
+export { LogicConvTree, OrPool, orPool, ConvLogicNet, CONV_PADDINGS, OR_POOL_METHODS } from "./conv_logic.js";
+export type { ConvPadding, OrPoolMethod, OrPoolOptions, LogicConvTreeOptions, LogicConvTreeJSON, ConvLogicModule } from "./conv_logic.js";
