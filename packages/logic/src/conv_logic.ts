@@ -1,0 +1,543 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, assertFinite, assertInteger, assertOneOf, assertRank, describe, toFloatTensor } from "@relax/core";
+import { DEFAULT_RESIDUAL_LOGIT, GATE_A, GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
+import { GroupSum } from "./group_sum.js";
+import { LOGIC_INITS, LOGIC_MODES, LogicLayer, type LogicInit, type LogicMode } from "./logic_layer.js";
+import { LogicNet } from "./logic_net.js";
+import { randomSeed, SeededRandom } from "./rng.js";
+
+/** Padding of {@link LogicConvTree}: `'valid'` (no padding) or `'same'` (zeros, output size = input size). */
+export type ConvPadding = "valid" | "same";
+export const CONV_PADDINGS: readonly ConvPadding[] = ["valid", "same"];
+
+/** OR-pooling relaxation: `'max'` (the paper's training choice) or `'probabilistic'` (t-conorm `1 − Π(1 − x)`). */
+export type OrPoolMethod = "max" | "probabilistic";
+export const OR_POOL_METHODS: readonly OrPoolMethod[] = ["max", "probabilistic"];
+
+/** Options of {@link LogicConvTree}. */
+export interface LogicConvTreeOptions {
+  /** Side of the square receptive field (default 3). */
+  receptiveField?: number;
+  /** Tree depth d: 2^d leaves, 2^d − 1 gates per kernel (default 2). */
+  depth?: number;
+  /** `'valid'` (default) or `'same'` (zero padding). Stride is 1. */
+  padding?: ConvPadding;
+  /** Input channels each tree may read (paper: 2; default min(2, inChannels)). */
+  channelsPerTree?: number;
+  /** Logit initialisation: `'gaussian'` (default, z ~ N(0, 1)) or `'residual'` (z_A = residualLogit). */
+  init?: LogicInit;
+  /** Logit of the pass-through gate A for `init: 'residual'` (default 5). */
+  residualLogit?: number;
+  /** Seed of leaf positions and logits (default: random). */
+  seed?: number;
+  /** Whether the logits variable is trainable (default true). */
+  trainable?: boolean;
+}
+
+/** Explicit weights of a {@link LogicConvTree} (see {@link LogicConvTree.toJSON}). */
+export interface LogicConvTreeJSON {
+  type: "logicConvTree";
+  inChannels: number;
+  outChannels: number;
+  receptiveField: number;
+  depth: number;
+  padding: ConvPadding;
+  /** Leaf offsets `[outChannels, 2^depth]` flattened, row offset within the window. */
+  leafY: number[];
+  /** Leaf column offsets within the window, same layout as `leafY`. */
+  leafX: number[];
+  /** Leaf input channels, same layout as `leafY`. */
+  leafC: number[];
+  /** Gate logits `[outChannels, 2^depth − 1, 16]` flattened (node order: level 0 left to right, …, root last). */
+  logits: number[];
+}
+
+let convCounter = 0;
+
+/**
+ * Convolutional logic tree (Petersen, Kuehne, Borgelt, Welzel, Ermon, Deussen, *Convolutional
+ * Differentiable Logic Gate Networks*, NeurIPS 2024, §3.1 "logic tree kernels"): each of
+ * `outChannels` kernels is a complete binary tree of depth d of relaxed two-input gates (2^d − 1
+ * gates, 16 logits each). Its 2^d leaves read fixed, seeded random positions `(dy, dx, c)` of the
+ * `receptiveField × receptiveField` window, restricted to `channelsPerTree` input channels per tree
+ * (the paper uses 2). The tree slides over every position with stride 1 (weights shared);
+ * `[batch, H, W, C] → [batch, H', W', outChannels]` with `H' = H − rf + 1` (`'valid'`) or `H` (`'same'`).
+ * Level t pairs neighbouring nodes `(2m, 2m+1)` of level t − 1 as the gate's `(A, B)`.
+ * Train mode: softmax mixture of the 16 gates in the four-coefficient form
+ * `c0 + c1·A + c2·B + c3·A·B`, `c = softmax(z)·M`; eval mode: the argmax gate (exact Boolean on 0/1 input).
+ * Reference composition in tfjs ops (gather by a precomputed index, then level by level); no fused kernel.
+ *
+ * @example
+ * const conv = new LogicConvTree(1, 16, { receptiveField: 3, depth: 2, seed: 1 });
+ * const y = conv.forward(x, { mode: "train" }); // [batch, 28, 28, 1] → [batch, 26, 26, 16]
+ * const pooled = orPool(y, { size: 2, stride: 2 }); // → [batch, 13, 13, 16]
+ */
+export class LogicConvTree {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly receptiveField: number;
+  readonly depth: number;
+  readonly padding: ConvPadding;
+  /** Leaf row offsets `[outChannels · 2^depth]` (kernel-major). */
+  readonly leafY: Int32Array;
+  /** Leaf column offsets, same layout. */
+  readonly leafX: Int32Array;
+  /** Leaf input channels, same layout. */
+  readonly leafC: Int32Array;
+  /** Gate logits `[outChannels, 2^depth − 1, 16]`, a trainable tfjs variable. */
+  readonly logits: tf.Variable;
+  private readonly indexCache = new Map<string, { index: tf.Tensor1D; nodePerm: tf.Tensor1D }>();
+
+  constructor(inChannels: number, outChannels: number, options: LogicConvTreeOptions = {}) {
+    const op = "LogicConvTree";
+    this.inChannels = assertInteger(op, "inChannels", inChannels, 1);
+    this.outChannels = assertInteger(op, "outChannels", outChannels, 1);
+    this.receptiveField = assertInteger(op, "receptiveField", options.receptiveField ?? 3, 1);
+    this.depth = assertInteger(op, "depth", options.depth ?? 2, 1, 8);
+    this.padding = assertOneOf(op, "padding", options.padding ?? "valid", CONV_PADDINGS);
+    const cpt = assertInteger(op, "channelsPerTree", options.channelsPerTree ?? Math.min(2, this.inChannels), 1, this.inChannels);
+    const init = assertOneOf(op, "init", options.init ?? "gaussian", LOGIC_INITS);
+    const residualLogit = options.residualLogit ?? DEFAULT_RESIDUAL_LOGIT;
+    if (typeof residualLogit !== "number" || !Number.isFinite(residualLogit))
+      throw new RelaxError(op, "residualLogit", "a finite number", describe(residualLogit));
+    const seed = options.seed ?? randomSeed();
+    if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RelaxError(op, "seed", "a finite number", describe(seed));
+    const rng = new SeededRandom(seed);
+    const leaves = 1 << this.depth;
+    const rf = this.receptiveField;
+    const n = this.outChannels * leaves;
+    this.leafY = new Int32Array(n);
+    this.leafX = new Int32Array(n);
+    this.leafC = new Int32Array(n);
+    for (let k = 0; k < this.outChannels; k++) {
+      const chans = Array.from(rng.permutation(this.inChannels).subarray(0, cpt));
+      const pool = rf * rf * cpt;
+      // Distinct leaf positions when the window has enough of them, else with repetition.
+      const picks =
+        pool >= leaves ? Array.from(rng.permutation(pool).subarray(0, leaves)) : Array.from({ length: leaves }, () => rng.int(pool));
+      picks.forEach((p, l) => {
+        const i = k * leaves + l;
+        this.leafC[i] = chans[p % cpt] as number;
+        const pos = Math.floor(p / cpt);
+        this.leafY[i] = Math.floor(pos / rf);
+        this.leafX[i] = pos % rf;
+      });
+    }
+    const nodes = leaves - 1;
+    const z = new Float32Array(this.outChannels * nodes * NUM_GATES);
+    if (init === "residual") {
+      for (let j = 0; j < this.outChannels * nodes; j++) z[j * NUM_GATES + GATE_A] = residualLogit;
+    } else {
+      const zr = new SeededRandom(seed + 0x5bd1e995);
+      for (let i = 0; i < z.length; i++) z[i] = zr.normal();
+    }
+    this.logits = makeVariable(z, [this.outChannels, nodes, NUM_GATES], options.trainable ?? true);
+  }
+
+  /**
+   * A layer from explicit leaves and logits (as written by {@link LogicConvTree.toJSON}).
+   *
+   * @example
+   * const conv = LogicConvTree.fromJSON(JSON.parse(text));
+   */
+  static fromJSON(json: LogicConvTreeJSON): LogicConvTree {
+    const op = "LogicConvTree.fromJSON";
+    if (json == null || typeof json !== "object" || json.type !== "logicConvTree")
+      throw new RelaxError(op, "json.type", "'logicConvTree'", describe(json && (json as { type?: unknown }).type));
+    const layer = new LogicConvTree(json.inChannels, json.outChannels, {
+      receptiveField: json.receptiveField,
+      depth: json.depth,
+      padding: json.padding,
+      seed: 0,
+      init: "residual",
+    });
+    try {
+      const leaves = 1 << layer.depth;
+      const n = layer.outChannels * leaves;
+      const fill = (name: "leafY" | "leafX" | "leafC", hi: number): void => {
+        const v = json[name];
+        if (!Array.isArray(v) || v.length !== n) throw new RelaxError(op, `json.${name}`, `${n} integers`, describe(v));
+        v.forEach((x, i) => {
+          if (!Number.isInteger(x) || x < 0 || x >= hi)
+            throw new RelaxError(op, `json.${name}`, `integers in [0, ${hi})`, `${describe(x)} at ${i}`);
+          layer[name][i] = x;
+        });
+      };
+      fill("leafY", layer.receptiveField);
+      fill("leafX", layer.receptiveField);
+      fill("leafC", layer.inChannels);
+      const m = layer.outChannels * (leaves - 1) * NUM_GATES;
+      if (!Array.isArray(json.logits) || json.logits.length !== m || json.logits.some((x) => typeof x !== "number" || !Number.isFinite(x)))
+        throw new RelaxError(op, "json.logits", `${m} finite numbers`, describe(json.logits));
+      tf.tidy(() => layer.logits.assign(tf.tensor3d(json.logits, layer.logits.shape as [number, number, number])));
+      return layer;
+    } catch (e) {
+      layer.dispose();
+      throw e;
+    }
+  }
+
+  /** Leaves and logits as plain JSON (logits as float32 values turned into numbers: exact round trip). */
+  toJSON(): LogicConvTreeJSON {
+    return {
+      type: "logicConvTree",
+      inChannels: this.inChannels,
+      outChannels: this.outChannels,
+      receptiveField: this.receptiveField,
+      depth: this.depth,
+      padding: this.padding,
+      leafY: Array.from(this.leafY),
+      leafX: Array.from(this.leafX),
+      leafC: Array.from(this.leafC),
+      logits: Array.from(this.logits.dataSync()),
+    };
+  }
+
+  /** Output spatial size `[H', W']` for input `[H, W]` (throws `RelaxError` when the field does not fit). */
+  outputSize(h: number, w: number, op = "LogicConvTree.forward"): [number, number] {
+    if (this.padding === "same") return [h, w];
+    const rf = this.receptiveField;
+    if (h < rf || w < rf) throw new RelaxError(op, "x", `height and width >= receptiveField ${rf}`, `${h} × ${w}`);
+    return [h - rf + 1, w - rf + 1];
+  }
+
+  /**
+   * Output `[batch, H', W', outChannels]` for images `x: [batch, H, W, inChannels]` with values in [0, 1].
+   *
+   * @example
+   * const y = conv.forward(x, { mode: "eval" }); // 0/1 in → 0/1 out
+   */
+  forward(x: tf.Tensor | tf.TensorLike, options: { mode?: LogicMode } = {}): tf.Tensor4D {
+    const op = "LogicConvTree.forward";
+    const mode = assertOneOf(op, "mode", options.mode ?? "train", LOGIC_MODES);
+    const xt = toFloatTensor(op, "x", x);
+    assertRank(op, "x", xt, [4], `[batch, H, W, ${this.inChannels}]`);
+    if (xt.shape[3] !== this.inChannels) throw new RelaxError(op, "x", `[batch, H, W, ${this.inChannels}]`, `[${xt.shape.join(", ")}]`);
+    this.outputSize(xt.shape[1] as number, xt.shape[2] as number, op);
+    assertFinite(op, "x", xt);
+    return this.apply(xt as tf.Tensor4D, mode);
+  }
+
+  /**
+   * Forward without input validation (used by {@link ConvLogicNet}).
+   *
+   * Layout: the (padded) input is made feature-major `[Hp·Wp·C, batch]`, the leaves are gathered
+   * into `[2^d · K · H'·W', batch]` with the leaf axis in bit-reversed order, so that every tree level
+   * pairs storage rows `m` and `m + width` (two contiguous slices) and still computes the logical
+   * pairing `(2m, 2m+1)` of the documented tree.
+   */
+  apply(x: tf.Tensor4D, mode: LogicMode): tf.Tensor4D {
+    const [batch, h, w] = x.shape;
+    const [ho, wo] = this.outputSize(h, w);
+    const leaves = 1 << this.depth;
+    const K = this.outChannels;
+    const P = ho * wo;
+    const { index, nodePerm } = this.leafIndex(h, w);
+    return tf.tidy(() => {
+      let xp: tf.Tensor = x;
+      if (this.padding === "same") {
+        const lo = Math.floor((this.receptiveField - 1) / 2);
+        const hi = this.receptiveField - 1 - lo;
+        xp = tf.pad(x, [
+          [0, 0],
+          [lo, hi],
+          [lo, hi],
+          [0, 0],
+        ]);
+      }
+      const xT = tf.transpose(tf.reshape(xp, [batch, -1]), [1, 0]); // [Hp·Wp·C, batch]
+      let hcur: tf.Tensor = tf.gather(xT, index, 0); // [2^d · P · K, batch], rows (leaf [bit-reversed], kernel, position)
+      const probs = mode === "train" ? tf.softmax(this.logits, -1) : tf.oneHot(tf.argMax(this.logits, 2), NUM_GATES, 1, 0, "float32");
+      // Four-coefficient form: C = p · M, [K, nodes, 4], node axis put into storage order.
+      const coeffs = tf.matMul(
+        tf.reshape(probs, [-1, NUM_GATES]),
+        tf.tensor2d(Float32Array.from(GATE_COEFF_MATRIX), [NUM_GATES, 4], "float32"),
+      );
+      const C = tf.gather(tf.reshape(coeffs, [K, leaves - 1, 4]), nodePerm, 1);
+      let nodeStart = 0;
+      const cols = P * batch;
+      for (let width = leaves / 2; width >= 1; width /= 2) {
+        // Rows (node m, kernel k), columns (position, sample); per-row coefficients applied as batched
+        // [1×1]·[1×cols] products: y = c0 + c1·A + c2·B + c3·A·B (broadcasting ops are slow on the CPU backend).
+        const rows = width * K;
+        const a = tf.reshape(tf.slice(hcur, [0, 0], [rows * P, batch]), [rows, 1, cols]);
+        const b = tf.reshape(tf.slice(hcur, [rows * P, 0], [rows * P, batch]), [rows, 1, cols]);
+        const cl = tf.reshape(tf.transpose(tf.slice(C, [0, nodeStart, 0], [K, width, 4]), [2, 1, 0]), [4, rows, 1, 1]);
+        const [c0, c1, c2, c3] = tf.unstack(cl, 0) as tf.Tensor3D[];
+        const ab = tf.mul(a, b);
+        const terms = tf.addN([tf.matMul(c1!, a), tf.matMul(c2!, b), tf.matMul(c3!, ab)]);
+        hcur = tf.reshape(tf.add(terms, tf.matMul(c0!, tf.onesLike(a))), [rows * P, batch]);
+        nodeStart += width;
+      }
+      return tf.reshape(tf.transpose(tf.reshape(hcur, [K, P, batch]), [2, 1, 0]), [batch, ho, wo, K]) as tf.Tensor4D;
+    });
+  }
+
+  /** Argmax gate id of every node `[outChannels · (2^depth − 1)]` (first maximum), the gates of eval mode. */
+  gateIds(): Int32Array {
+    const z = this.logits.dataSync();
+    const nodes = z.length / NUM_GATES;
+    const ids = new Int32Array(nodes);
+    for (let j = 0; j < nodes; j++) {
+      let best = 0;
+      for (let i = 1; i < NUM_GATES; i++) if ((z[j * NUM_GATES + i] as number) > (z[j * NUM_GATES + best] as number)) best = i;
+      ids[j] = best;
+    }
+    return ids;
+  }
+
+  /**
+   * Gather index into the feature-major (padded) input `[Hp·Wp·C, batch]`, ordered
+   * (leaf in bit-reversed order, kernel, position), and the storage order of the tree nodes; cached per input size.
+   */
+  private leafIndex(h: number, w: number): { index: tf.Tensor1D; nodePerm: tf.Tensor1D } {
+    const key = `${h}x${w}`;
+    const hit = this.indexCache.get(key);
+    if (hit) return hit;
+    const [ho, wo] = this.outputSize(h, w);
+    const wp = this.padding === "same" ? w + this.receptiveField - 1 : w;
+    const c = this.inChannels;
+    const d = this.depth;
+    const leaves = 1 << d;
+    const K = this.outChannels;
+    const values = new Int32Array(leaves * ho * wo * K);
+    let o = 0;
+    for (let s = 0; s < leaves; s++) {
+      const l = bitReverse(s, d);
+      for (let k = 0; k < K; k++) {
+        const q = k * leaves + l;
+        for (let i = 0; i < ho; i++) {
+          for (let j = 0; j < wo; j++) {
+            values[o++] = ((i + (this.leafY[q] as number)) * wp + j + (this.leafX[q] as number)) * c + (this.leafC[q] as number);
+          }
+        }
+      }
+    }
+    // Level with `width` nodes (logical order, offset `start`): storage m holds logical node bitrev(m).
+    const perm = new Int32Array(leaves - 1);
+    let start = 0;
+    for (let width = leaves / 2, bits = d - 1; width >= 1; width /= 2, bits--) {
+      for (let m = 0; m < width; m++) perm[start + m] = start + bitReverse(m, bits);
+      start += width;
+    }
+    const entry = { index: tf.keep(tf.tensor1d(values, "int32")), nodePerm: tf.keep(tf.tensor1d(perm, "int32")) };
+    this.indexCache.set(key, entry);
+    return entry;
+  }
+
+  /** Releases the logits variable and cached index tensors. */
+  dispose(): void {
+    this.logits.dispose();
+    for (const t of this.indexCache.values()) tf.dispose([t.index, t.nodePerm]);
+    this.indexCache.clear();
+  }
+}
+
+/** `v` with its lowest `bits` bits in reverse order. */
+function bitReverse(v: number, bits: number): number {
+  let r = 0;
+  for (let i = 0; i < bits; i++) r |= ((v >> i) & 1) << (bits - 1 - i);
+  return r;
+}
+
+function makeVariable(values: Float32Array, shape: number[], trainable: boolean): tf.Variable {
+  const init = tf.tensor(values, shape, "float32");
+  const v = tf.variable(init, trainable, `logic_conv_tree_${convCounter++}`);
+  init.dispose();
+  return v;
+}
+
+/** Options of {@link orPool} / {@link OrPool}. */
+export interface OrPoolOptions {
+  /** Window side (default 2). */
+  size?: number;
+  /** Stride (default = size). */
+  stride?: number;
+  /** `'max'` (default, as the paper trains) or `'probabilistic'` (`1 − Π(1 − x)`). */
+  method?: OrPoolMethod;
+}
+
+function checkPool(op: string, options: OrPoolOptions): { size: number; stride: number; method: OrPoolMethod } {
+  const size = assertInteger(op, "size", options.size ?? 2, 1);
+  const stride = assertInteger(op, "stride", options.stride ?? size, 1);
+  const method = assertOneOf(op, "method", options.method ?? "max", OR_POOL_METHODS);
+  return { size, stride, method };
+}
+
+function poolSize(op: string, h: number, w: number, size: number, stride: number): [number, number] {
+  if (h < size || w < size) throw new RelaxError(op, "x", `height and width >= size ${size}`, `${h} × ${w}`);
+  return [Math.floor((h - size) / stride) + 1, Math.floor((w - size) / stride) + 1];
+}
+
+function orPoolApply(x: tf.Tensor4D, size: number, stride: number, method: OrPoolMethod): tf.Tensor4D {
+  if (method === "max") return tf.maxPool(x, size, stride, "valid");
+  return tf.tidy(() => {
+    const [, h, w] = x.shape;
+    const [ho, wo] = poolSize("orPool", h, w, size, stride);
+    let prod: tf.Tensor | null = null;
+    const notX = tf.sub(1, x);
+    // Window offset (u, v): rows u + stride·i, columns v + stride·j (gathers: differentiable in tfjs).
+    const offsets = (o: number, n: number): tf.Tensor1D =>
+      tf.tensor1d(
+        Int32Array.from({ length: n }, (_, i) => o + stride * i),
+        "int32",
+      );
+    for (let u = 0; u < size; u++) {
+      const rows = tf.gather(notX, offsets(u, ho), 1);
+      for (let v = 0; v < size; v++) {
+        const s = tf.gather(rows, offsets(v, wo), 2);
+        prod = prod ? tf.mul(prod, s) : s;
+      }
+    }
+    return tf.sub(1, prod as tf.Tensor) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Relaxed OR pooling (NeurIPS 2024 §3.2, "logical or pooling") over `size × size` windows with
+ * `stride` (no padding; `H' = ⌊(H − size)/stride⌋ + 1`). `'max'` (default) is the paper's training
+ * relaxation (the maximum is the Gödel t-conorm); `'probabilistic'` is `1 − Π(1 − x)`. On 0/1 inputs
+ * both are the exact Boolean OR.
+ *
+ * @example
+ * const y = orPool(x, { size: 2, stride: 2 });               // [b, 26, 26, c] → [b, 13, 13, c]
+ * const p = orPool(x, { size: 2, method: "probabilistic" });
+ * y.print();
+ */
+export function orPool(x: tf.Tensor | tf.TensorLike, options: OrPoolOptions = {}): tf.Tensor4D {
+  const op = "orPool";
+  const { size, stride, method } = checkPool(op, options);
+  const xt = toFloatTensor(op, "x", x);
+  assertRank(op, "x", xt, [4], "[batch, H, W, C]");
+  poolSize(op, xt.shape[1] as number, xt.shape[2] as number, size, stride);
+  assertFinite(op, "x", xt);
+  return orPoolApply(xt as tf.Tensor4D, size, stride, method);
+}
+
+/**
+ * OR pooling as a module for {@link ConvLogicNet} (see {@link orPool}).
+ *
+ * @example
+ * const pool = new OrPool({ size: 2, stride: 2 });
+ * const y = pool.forward(x); // [b, 8, 8, c] → [b, 4, 4, c]
+ */
+export class OrPool {
+  readonly size: number;
+  readonly stride: number;
+  readonly method: OrPoolMethod;
+
+  constructor(options: OrPoolOptions = {}) {
+    const { size, stride, method } = checkPool("OrPool", options);
+    this.size = size;
+    this.stride = stride;
+    this.method = method;
+  }
+
+  /** `[batch, H, W, C] → [batch, H', W', C]`. */
+  forward(x: tf.Tensor | tf.TensorLike): tf.Tensor4D {
+    return orPool(x, { size: this.size, stride: this.stride, method: this.method });
+  }
+
+  /** Forward without validation. */
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    return orPoolApply(x, this.size, this.stride, this.method);
+  }
+}
+
+/** A module of {@link ConvLogicNet}. */
+export type ConvLogicModule = LogicConvTree | OrPool | LogicLayer | GroupSum;
+
+/**
+ * A LogicTreeNet-style network (NeurIPS 2024): conv logic trees and OR pools on images, then the
+ * flattened feature map (row-major `[H, W, C]`) feeds `LogicLayer`s and a `GroupSum` head (held as
+ * a {@link LogicNet}, fused kernels included). Parameters are tfjs variables for any optimizer.
+ *
+ * @example
+ * const net = new ConvLogicNet([8, 8, 1], [new LogicConvTree(1, 16, { seed: 1 }), new OrPool(),
+ *   new LogicLayer(3 * 3 * 16, 200, { seed: 2 }), new GroupSum(2, 4)]);
+ * const logits = net.forward(x, { mode: "train" }); // [batch, 2]
+ */
+export class ConvLogicNet {
+  readonly inputShape: [number, number, number];
+  /** Conv trees and pools, in order. */
+  readonly convs: (LogicConvTree | OrPool)[];
+  /** The dense tail (logic layers + optional GroupSum) on the flattened feature map, if any. */
+  readonly dense: LogicNet | null;
+  /** Flattened width of the last feature map. */
+  readonly featureDim: number;
+
+  constructor(inputShape: [number, number, number], modules: ConvLogicModule[]) {
+    const op = "ConvLogicNet";
+    if (!Array.isArray(inputShape) || inputShape.length !== 3 || inputShape.some((v) => !Number.isInteger(v) || v < 1))
+      throw new RelaxError(op, "inputShape", "[H, W, C] positive integers", describe(inputShape));
+    if (!Array.isArray(modules) || modules.length === 0) throw new RelaxError(op, "modules", "a non-empty array", describe(modules));
+    let [h, w, c] = inputShape;
+    const convs: (LogicConvTree | OrPool)[] = [];
+    const tail: (LogicLayer | GroupSum)[] = [];
+    modules.forEach((m, i) => {
+      if (m instanceof LogicConvTree || m instanceof OrPool) {
+        if (tail.length) throw new RelaxError(op, `modules[${i}]`, "conv trees and pools before the dense layers", describe(m));
+        if (m instanceof LogicConvTree) {
+          if (m.inChannels !== c)
+            throw new RelaxError(op, `modules[${i}].inChannels`, `${c} (channels at this point)`, String(m.inChannels));
+          [h, w] = m.outputSize(h, w, op);
+          c = m.outChannels;
+        } else {
+          [h, w] = poolSize(op, h, w, m.size, m.stride);
+        }
+        convs.push(m);
+      } else if (m instanceof LogicLayer || m instanceof GroupSum) {
+        tail.push(m);
+      } else {
+        throw new RelaxError(op, `modules[${i}]`, "a LogicConvTree, OrPool, LogicLayer or GroupSum", describe(m));
+      }
+    });
+    const featureDim = h * w * c;
+    const first = tail.find((m): m is LogicLayer => m instanceof LogicLayer);
+    if (first && first.inDim !== featureDim)
+      throw new RelaxError(op, "LogicLayer.inDim", `${featureDim} (flattened ${h} × ${w} × ${c})`, String(first.inDim));
+    if (tail.length && !first) throw new RelaxError(op, "modules", "at least one LogicLayer before a GroupSum", "a GroupSum only");
+    this.inputShape = [inputShape[0], inputShape[1], inputShape[2]];
+    this.convs = convs;
+    this.dense = tail.length ? new LogicNet(tail) : null;
+    this.featureDim = featureDim;
+  }
+
+  /** Trainable parameters: conv tree logits, then the dense layers' logits. */
+  get variables(): tf.Variable[] {
+    const v: tf.Variable[] = [];
+    for (const m of this.convs) if (m instanceof LogicConvTree) v.push(m.logits);
+    if (this.dense) v.push(...this.dense.variables);
+    return v;
+  }
+
+  /**
+   * Output for images `x: [batch, H, W, C]`: `[batch, k]` with a GroupSum head, `[batch, width]`
+   * after dense layers without head, or the flattened feature map `[batch, featureDim]`.
+   *
+   * @example
+   * const out = net.forward(x, { mode: "eval" });
+   */
+  forward(x: tf.Tensor | tf.TensorLike, options: { mode?: LogicMode } = {}): tf.Tensor2D {
+    const op = "ConvLogicNet.forward";
+    const mode = assertOneOf(op, "mode", options.mode ?? "train", LOGIC_MODES);
+    const xt = toFloatTensor(op, "x", x);
+    const [H, W, C] = this.inputShape;
+    assertRank(op, "x", xt, [4], `[batch, ${H}, ${W}, ${C}]`);
+    if (xt.shape[1] !== H || xt.shape[2] !== W || xt.shape[3] !== C)
+      throw new RelaxError(op, "x", `[batch, ${H}, ${W}, ${C}]`, `[${xt.shape.join(", ")}]`);
+    assertFinite(op, "x", xt);
+    return tf.tidy(() => {
+      let h = xt as tf.Tensor4D;
+      for (const m of this.convs) h = m instanceof LogicConvTree ? m.apply(h, mode) : m.apply(h);
+      const flat = tf.reshape(h, [h.shape[0], this.featureDim]) as tf.Tensor2D;
+      return this.dense ? this.dense.forward(flat, { mode }) : flat;
+    });
+  }
+
+  /** Releases every variable. */
+  dispose(): void {
+    for (const m of this.convs) if (m instanceof LogicConvTree) m.dispose();
+    this.dense?.dispose();
+  }
+}
