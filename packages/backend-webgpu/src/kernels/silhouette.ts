@@ -7,31 +7,93 @@
  * fragment on. One invocation per pixel; the backward pass replays the pixel's fold in reverse and
  * adds each fragment's gradient to its face's nearest-edge endpoints with a float atomic (CAS loop).
  *
- * WGSL exists for the distributions `hard, uniform, gaussian, laplace, logistic, gudermannian, cauchy`
- * and the aggregations `hard, max, probabilistic, einstein`; other combinations throw (see README).
+ * WGSL exists for every distribution and aggregation of the CPU kernel: `hard` and GenDR's 17 CDFs
+ * (gamma: the 32-term truncated series forward, the exact density backward, ln Γ precomputed on the host)
+ * and `hard`, `max` and the 9 t-conorms (GenDR's guards included). Unknown names throw (see README).
  */
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import {
   getDistribution,
+  getTConorm,
+  lgamma,
   RelaxRasterizeSilhouette,
   RelaxRasterizeSilhouetteGrad,
   type DistributionName,
   type RelaxRasterizeSilhouetteAttrs,
 } from "@relax/core";
 import { ERF_WGSL } from "../wgsl/erf.js";
+import { SPECIAL_WGSL } from "../wgsl/special.js";
 import { elementwiseProgram, f32, i32, run } from "../program.js";
 
 const INV_PI = 0.318309886183790672;
 
-/** WGSL `cdf(z)` / `pdf(z)` of GenDR's distributions in core's standard form, shift k = `uniforms.shift`. */
-const DISTRIBUTIONS: Record<string, { cdf: string; pdf: string; helpers?: string }> = {
+const INV_SQRT_2PI = 0.398942280401432678;
+
+/** GenDR's truncated gamma series (32 terms, 0 < w ≤ 15) and the exact gamma density (ln Γ(p), ln Γ(p+1) from the host). */
+const GAMMA_WGSL = /* wgsl */ `
+fn relax_gamma_series(w : f32) -> f32 {
+  var factor = 1.0;
+  var sum = 1.0;
+  for (var i = 1; i < 32; i++) {
+    factor = factor * w / (uniforms.shape + f32(i));
+    sum = sum + factor;
+  }
+  return exp(uniforms.shape * log(w) - w - uniforms.lnorm1) * sum;
+}
+fn relax_gamma_pdf(w : f32) -> f32 {
+  if (w <= 0.0) { return 0.0; }
+  return exp((uniforms.shape - 1.0) * log(w) - w - uniforms.lnorm);
+}
+`;
+
+/** Lévy density with GenDR's 1e-6 threshold. */
+const LEVY_WGSL = /* wgsl */ `
+fn relax_levy_pdf(w : f32) -> f32 {
+  if (w <= 1e-6) { return 0.0; }
+  return ${INV_SQRT_2PI} * exp(-0.5 / w - 1.5 * log(w));
+}
+`;
+
+/**
+ * Power mean M·(1 + (m/M)^p)^{1/p} = (u^p + v^p)^{1/p} of u, v ≥ 0 (p = the t-conorm's p > 0), scaled
+ * by the larger argument so that neither power overflows f32.
+ */
+const PMEAN_WGSL = /* wgsl */ `
+fn relax_pmean(u : f32, v : f32) -> f32 {
+  let M = max(u, v);
+  let m = min(u, v);
+  if (m <= 0.0) { return M; }
+  return M * pow(1.0 + pow(m / M, uniforms.tp), 1.0 / uniforms.tp);
+}
+`;
+
+/**
+ * Schweizer–Sklar dual t-norm T(x, y) = (x^p + y^p − 1)^{1/p} (p < 0, x = 1 − a, y = 1 − b), written as
+ * m·(1 + (m/M)^{−p} − m^{−p})^{1/p} with m = min, M = max (the bracket lies in [1, 2]): no power of 0
+ * and no overflow; T = 0 when m = 0 (S saturates at 1).
+ */
+const SS_WGSL = /* wgsl */ `
+fn relax_ss_t(x : f32, y : f32) -> f32 {
+  let m = min(x, y);
+  let M = max(x, y);
+  if (m <= 0.0) { return 0.0; }
+  let q = 1.0 + pow(m / M, -uniforms.tp) - pow(m, -uniforms.tp);
+  return m * pow(q, 1.0 / uniforms.tp);
+}
+`;
+
+/**
+ * WGSL `cdf(z)` / `pdf(z)` of GenDR's distributions in core's standard form (packages/core/src/distributions),
+ * shift k = `uniforms.shift`, gamma's shape p = `uniforms.shape`.
+ */
+const DISTRIBUTIONS: Record<string, { cdf: string; pdf: string; helpers?: string[] }> = {
   uniform: {
     cdf: `let w = z + uniforms.shift; if (w < -1.0) { return 0.0; } if (w < 1.0) { return w * 0.5 + 0.5; } return 1.0;`,
     pdf: `let w = z + uniforms.shift; return select(0.0, 0.5, w > -1.0 && w < 1.0);`,
   },
   gaussian: {
-    helpers: ERF_WGSL,
+    helpers: [ERF_WGSL],
     cdf: `return 0.5 * relax_erfc(-(z + uniforms.shift) * 0.70710678118654752);`,
     pdf: `let w = z + uniforms.shift; return 0.398942280401432678 * exp(-0.5 * w * w);`,
   },
@@ -51,10 +113,66 @@ const DISTRIBUTIONS: Record<string, { cdf: string; pdf: string; helpers?: string
     cdf: `let w = z + uniforms.shift; if (w < -1.0) { return atan(-1.0 / w) * ${INV_PI}; } return atan(w) * ${INV_PI} + 0.5;`,
     pdf: `let w = z + uniforms.shift; return ${INV_PI} / (1.0 + w * w);`,
   },
+  cubic_hermite: {
+    cdf: `let w = z + uniforms.shift; if (w < -1.0) { return 0.0; } if (w >= 1.0) { return 1.0; } let y = w * 0.5 + 0.5; return y * y * (3.0 - 2.0 * y);`,
+    pdf: `let w = z + uniforms.shift; if (w < -1.0 || w > 1.0) { return 0.0; } return 0.75 - 0.75 * w * w;`,
+  },
+  wigner_semicircle: {
+    cdf: `let w = z + uniforms.shift; if (w < -1.0) { return 0.0; } if (w >= 1.0) { return 1.0; } return 0.5 + (w * sqrt(max(0.0, 1.0 - w * w)) + asin(w)) * ${INV_PI};`,
+    pdf: `let w = z + uniforms.shift; if (abs(w) > 1.0) { return 0.0; } return ${2 * INV_PI} * sqrt(max(0.0, 1.0 - w * w));`,
+  },
+  reciprocal: {
+    cdf: `let w = z + uniforms.shift; let h = 0.5 / (1.0 + abs(w)); return select(1.0 - h, h, w < 0.0);`,
+    pdf: `let a = 1.0 + abs(z + uniforms.shift); return 0.5 / (a * a);`,
+  },
+  gumbel_max: {
+    cdf: `let w = min(-(z + uniforms.shift), 80.0); return exp(-exp(w));`,
+    pdf: `let w = min(-(z + uniforms.shift), 80.0); return exp(w - exp(w));`,
+  },
+  gumbel_min: {
+    helpers: [SPECIAL_WGSL],
+    cdf: `let w = min(z + uniforms.shift, 80.0); return -relax_expm1(-exp(w));`,
+    pdf: `let w = min(z + uniforms.shift, 80.0); return exp(w - exp(w));`,
+  },
+  exponential: {
+    helpers: [SPECIAL_WGSL],
+    cdf: `let w = z + uniforms.shift; if (w < 0.0) { return 0.0; } return -relax_expm1(-w);`,
+    pdf: `let w = z + uniforms.shift; if (w < 0.0) { return 0.0; } return exp(-w);`,
+  },
+  exponential_rev: {
+    cdf: `let v = z - uniforms.shift; if (v > 0.0) { return 1.0; } return exp(v);`,
+    pdf: `let v = z - uniforms.shift; if (v > 0.0) { return 0.0; } return exp(v);`,
+  },
+  gamma: {
+    helpers: [GAMMA_WGSL],
+    cdf: `let w = z + uniforms.shift; if (w <= 0.0) { return 0.0; } if (w > 15.0) { return 1.0; } return relax_gamma_series(w);`,
+    pdf: `return relax_gamma_pdf(z + uniforms.shift);`,
+  },
+  gamma_rev: {
+    helpers: [GAMMA_WGSL],
+    cdf: `let u = uniforms.shift - z; if (u <= 0.0) { return 1.0; } if (u > 15.0) { return 0.0; } return 1.0 - relax_gamma_series(u);`,
+    pdf: `return relax_gamma_pdf(uniforms.shift - z);`,
+  },
+  levy: {
+    helpers: [ERF_WGSL, LEVY_WGSL],
+    cdf: `let w = z + uniforms.shift; if (w <= 1e-6) { return 0.0; } return relax_erfc(sqrt(0.5 / w));`,
+    pdf: `return relax_levy_pdf(z + uniforms.shift);`,
+  },
+  levy_rev: {
+    helpers: [ERF_WGSL, LEVY_WGSL],
+    cdf: `let u = uniforms.shift - z; if (u <= 1e-6) { return 1.0; } return relax_erf(sqrt(0.5 / u));`,
+    pdf: `return relax_levy_pdf(uniforms.shift - z);`,
+  },
 };
 
-/** WGSL `combine(a, s)`, `dsda(a, s)`, `dsdb(a, s)` of the supported t-conorms. */
-const TCONORMS: Record<string, { s: string; dsda: string; dsdb: string }> = {
+const SYM = `return dsda(b, a);`;
+const SATURATED = `1.0 - a < 1e-8 || 1.0 - b < 1e-8`;
+
+/**
+ * WGSL `combine(a, s)`, `dsda(a, s)`, `dsdb(a, s)` of the t-conorms (packages/core/src/tnorms/tconorms.ts,
+ * GenDR's guards included); the family parameter p is `uniforms.tp`, ln p is `uniforms.lnp`.
+ */
+const TCONORMS: Record<string, { s: string; dsda: string; dsdb: string; helpers?: string[] }> = {
   probabilistic: { s: `return a + b - a * b;`, dsda: `return 1.0 - b;`, dsdb: `return 1.0 - a;` },
   einstein: {
     s: `return (a + b) / (1.0 + a * b);`,
@@ -63,6 +181,61 @@ const TCONORMS: Record<string, { s: string; dsda: string; dsdb: string }> = {
   },
   max: { s: `return max(a, b);`, dsda: `return 0.0;`, dsdb: `return 0.0;` },
   hard: { s: `return select(a, 1.0, b > 0.5);`, dsda: `return 0.0;`, dsdb: `return 0.0;` },
+  hamacher: {
+    s: `let ab = 1.0 - a; let bb = 1.0 - b; let p = uniforms.tp; return 1.0 - ab * bb / max(p + (1.0 - p) * (ab + bb - ab * bb), 1e-6);`,
+    dsda: `let ab = 1.0 - a; let bb = 1.0 - b; let p = uniforms.tp;
+  let raw = p + (1.0 - p) * (ab + bb - ab * bb);
+  if (raw < 1e-6) { return bb / 1e-6; }
+  return (bb * raw - ab * bb * (1.0 - p) * (1.0 - bb)) / (raw * raw);`,
+    dsdb: SYM,
+  },
+  frank: {
+    helpers: [SPECIAL_WGSL],
+    s: `let ta = relax_expm1((1.0 - a) * uniforms.lnp); let tb = relax_expm1((1.0 - b) * uniforms.lnp);
+  return 1.0 - relax_log1p(ta * tb / (uniforms.tp - 1.0)) / uniforms.lnp;`,
+    dsda: `let ta = relax_expm1((1.0 - a) * uniforms.lnp); let tb = relax_expm1((1.0 - b) * uniforms.lnp);
+  let u = 1.0 + ta * tb / (uniforms.tp - 1.0);
+  return (ta + 1.0) * tb / ((uniforms.tp - 1.0) * u);`,
+    dsdb: SYM,
+  },
+  yager: {
+    helpers: [PMEAN_WGSL],
+    s: `return min(1.0, relax_pmean(a, b));`,
+    dsda: `let h = relax_pmean(a, b); if (h > 1.0 || h <= 0.0) { return 0.0; } return pow(a / h, uniforms.tp - 1.0);`,
+    dsdb: SYM,
+  },
+  aczel_alsina: {
+    helpers: [SPECIAL_WGSL, PMEAN_WGSL],
+    s: `if (${SATURATED}) { return 1.0; } return -relax_expm1(-relax_pmean(-relax_log1p(-a), -relax_log1p(-b)));`,
+    dsda: `if (${SATURATED}) { return 0.0; }
+  let u = -relax_log1p(-a);
+  let h = relax_pmean(u, -relax_log1p(-b));
+  if (h <= 0.0) { return 0.0; }
+  return exp(-h) * pow(u / h, uniforms.tp - 1.0) / (1.0 - a);`,
+    dsdb: SYM,
+  },
+  dombi: {
+    helpers: [PMEAN_WGSL],
+    s: `if (${SATURATED}) { return 1.0; } let h = relax_pmean(a / (1.0 - a), b / (1.0 - b)); return h / (1.0 + h);`,
+    dsda: `if (${SATURATED}) { return 0.0; }
+  let u = a / (1.0 - a);
+  let h = relax_pmean(u, b / (1.0 - b));
+  if (h <= 0.0) { return 0.0; }
+  let q = (1.0 + h) * (1.0 - a);
+  return pow(u / h, uniforms.tp - 1.0) / (q * q);`,
+    dsdb: SYM,
+  },
+  schweizer_sklar: {
+    helpers: [SS_WGSL],
+    s: `return 1.0 - relax_ss_t(1.0 - a, 1.0 - b);`,
+    // ∂S/∂a = g^{1/p−1}·x^{p−1} = (T/x)^{1−p}; at x = 0 (a = 1 in f32) its limit 1 (0 if b = 1 too)
+    dsda: `let x = 1.0 - a; let y = 1.0 - b;
+  if (x <= 0.0) { return select(0.0, 1.0, y > 0.0); }
+  let t = relax_ss_t(x, y);
+  if (t <= 0.0) { return 0.0; }
+  return pow(t / x, 1.0 - uniforms.tp);`,
+    dsdb: SYM,
+  },
 };
 
 /** Distributions and aggregations with a WGSL implementation. */
@@ -119,13 +292,16 @@ function cullThreshold(attrs: RelaxRasterizeSilhouetteAttrs, dist: string): numb
   return Math.min(thr2, eff * (1 + 1e-6));
 }
 
-const UNIFORMS = "S : i32, F : i32, tau : f32, thr2 : f32, grow : f32, shift : f32, mirror : i32, squared : i32, maxAll : i32, ";
+const UNIFORMS =
+  "S : i32, F : i32, tau : f32, thr2 : f32, grow : f32, shift : f32, mirror : i32, squared : i32, maxAll : i32, " +
+  "shape : f32, lnorm : f32, lnorm1 : f32, tp : f32, lnp : f32, ";
 
 function fragmentWgsl(dist: string, tconorm: string): string {
   const d = DISTRIBUTIONS[dist];
   const t = TCONORMS[tconorm]!;
+  const helpers = [...new Set([...(d?.helpers ?? []), ...(t.helpers ?? [])])].join("\n");
   return `
-${d?.helpers ?? ""}
+${helpers}
 fn cdf(z : f32) -> f32 { ${d ? d.cdf : "return 0.0;"} }
 fn pdf(z : f32) -> f32 { ${d ? d.pdf : "return 0.0;"} }
 fn combine(a : f32, b : f32) -> f32 { ${t.s} }
@@ -347,8 +523,17 @@ fn slope(fr : Frag) -> f32 {
   return { ...program, atomic: true };
 }
 
-function uniformsOf(attrs: RelaxRasterizeSilhouetteAttrs, F: number, dist: string) {
+/** A finite f32 stand-in for ±∞ / huge host values (ln Γ(0) = +∞ makes the gamma density 0). */
+function finite32(v: number): number {
+  return Math.max(-3.0e38, Math.min(3.0e38, v));
+}
+
+function uniformsOf(attrs: RelaxRasterizeSilhouetteAttrs, F: number, dist: string, tconorm: string) {
   const thr2 = cullThreshold(attrs, dist);
+  const shaped = dist === "gamma" || dist === "gamma_rev";
+  // the t-conorm's p, defaulted and validated exactly as the CPU kernel does (NaN = default)
+  const tp = tconorm === "hard" ? NaN : getTConorm(tconorm, Number.isNaN(attrs.p) ? undefined : attrs.p, "rasterizeSilhouette").p;
+  const p = Number.isNaN(tp) ? 0 : tp;
   return [
     i32(attrs.imageSize),
     i32(F),
@@ -359,6 +544,11 @@ function uniformsOf(attrs: RelaxRasterizeSilhouetteAttrs, F: number, dist: strin
     i32(attrs.pixelConvention === "pytorch3d" ? 1 : 0),
     i32(attrs.squared ? 1 : 0),
     i32(attrs.maxTies === "all" ? 1 : 0),
+    f32(shaped ? attrs.shape : 0),
+    f32(shaped ? finite32(lgamma(attrs.shape)) : 0),
+    f32(shaped ? finite32(lgamma(attrs.shape + 1)) : 0),
+    f32(p),
+    f32(tconorm === "frank" ? Math.log(p) : 0),
   ];
 }
 
@@ -373,7 +563,7 @@ export const rasterizeSilhouetteConfig: KernelConfig = {
     const [B, F] = faces.shape as [number, number];
     const S = at.imageSize;
     if (F === 0) return gpu.makeTensorInfo([B, S, S], "float32", new Float32Array(B * S * S));
-    return run(gpu, forwardProgram(B, S, dist, tconorm), [faces], "float32", uniformsOf(at, F, dist));
+    return run(gpu, forwardProgram(B, S, dist, tconorm), [faces], "float32", uniformsOf(at, F, dist, tconorm));
   },
 };
 
@@ -391,7 +581,7 @@ export const rasterizeSilhouetteGradConfig: KernelConfig = {
     if (dist === "hard" || tconorm === "hard" || F === 0 || S === 0) return out;
     const program = backwardProgram(B, F, S, dist, tconorm);
     // accumulate into the zero-filled buffer (runWebGPUProgram's `output` argument)
-    gpu.runWebGPUProgram(program, [faces!, dy!], "float32", [...program.leadingUniforms, ...uniformsOf(at, F, dist)], out);
+    gpu.runWebGPUProgram(program, [faces!, dy!], "float32", [...program.leadingUniforms, ...uniformsOf(at, F, dist, tconorm)], out);
     return out;
   },
 };
