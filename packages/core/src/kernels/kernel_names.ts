@@ -167,6 +167,21 @@ export interface RelaxRasterizeRgbAttrs extends RelaxRasterizeSilhouetteAttrs {
 /** Gradient of {@link RelaxRasterizeRgb}: inputs `{ faces, colors, dy }`, outputs `[dfaces, dcolors]`. */
 export const RelaxRasterizeRgbGrad = "RelaxRasterizeRgbGrad";
 
+/**
+ * Fast soft sort / soft rank by projection onto the permutahedron (Blondel et al., "Fast Differentiable
+ * Sorting and Ranking", ICML 2020), per row of `x: [rows, n]`. Inputs `{ x }`; output `[rows, n]`:
+ * soft sorted values (in sorted order) or 1-based soft ranks (in input order).
+ */
+export const RelaxFastSoftSort = "RelaxFastSoftSort";
+export interface RelaxFastSoftSortAttrs {
+  op: "sort" | "rank";
+  descending: boolean;
+  regularizationStrength: number;
+  regularization: "l2" | "kl";
+}
+/** Gradient of {@link RelaxFastSoftSort}: inputs `{ x, dy }`, output `dx: [rows, n]`. */
+export const RelaxFastSoftSortGrad = "RelaxFastSoftSortGrad";
+
 // @relax/core programs and algorithms ------------------------------------------------------------
 
 /**
