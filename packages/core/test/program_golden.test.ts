@@ -3,41 +3,18 @@ import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bubbleSort, program } from "../src/index.js";
 import { loadGolden, maxViolation } from "../src/testing/index.js";
+import type { ConditionsMinMaxGolden } from "./golden_types.js";
 
 const RTOL = 1e-4;
 const ATOL = 1e-5;
 
-interface CondCase {
-  p: number[];
-  grad_a: number[];
-  grad_b: number[];
-}
-interface Conditions {
-  a: number[];
-  b: number[];
-  cases: ({ beta: number } & Record<"LT" | "LEq" | "GT" | "GEq" | "Eq" | "NEq", CondCase>)[];
-  vec_u: number[][];
-  vec_v: number[][];
-  vec_cases: {
-    beta: number;
-    CatProbEq: number[];
-    CatProbEq_grad_u: number[][];
-    CosineSimilarity: number[];
-    CosineSimilarity_grad_u: number[][];
-  }[];
-  minmax_inputs: number[][];
-  minmax_cases: ({ beta: number } & Record<
-    "Min" | "ArgMin" | "Max" | "ArgMax",
-    { out: number[] | number[][]; W: number[] | number[][]; grads: number[][] }
-  >)[];
-}
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
 });
 
 describe("golden: conditions_minmax.json", () => {
-  const g = loadGolden<Conditions>("algo/conditions_minmax.json");
+  const g = loadGolden<ConditionsMinMaxGolden>("algo/conditions_minmax.json");
   const ops = { LT: "lt", LEq: "le", GT: "gt", GEq: "ge", Eq: "eq", NEq: "ne" } as const;
   for (const c of g.cases) {
     for (const [name, op] of Object.entries(ops)) {

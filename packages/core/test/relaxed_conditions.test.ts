@@ -21,28 +21,9 @@ import {
   type DistributionName,
 } from "../src/index.js";
 import { badPositive, countLeakedTensors, gradCheck, loadGolden, maxViolation } from "../src/testing/index.js";
+import type { ConditionsMinMaxGolden } from "./golden_types.js";
 
-type Cond = { p: number[]; grad_a: number[]; grad_b: number[] };
-interface Golden {
-  a: number[];
-  b: number[];
-  cases: ({ beta: number } & Record<"LT" | "LEq" | "GT" | "GEq" | "Eq" | "NEq", Cond>)[];
-  vec_u: number[][];
-  vec_v: number[][];
-  vec_cases: {
-    beta: number;
-    CatProbEq: number[];
-    CatProbEq_grad_u: number[][];
-    CosineSimilarity: number[];
-    CosineSimilarity_grad_u: number[][];
-  }[];
-  minmax_inputs: number[][];
-  minmax_cases: ({ beta: number } & Record<
-    "Min" | "ArgMin" | "Max" | "ArgMax",
-    { out: number[] | number[][]; W: number[] | number[][]; grads: number[][] }
-  >)[];
-}
-const golden = loadGolden<Golden>("algo/conditions_minmax.json");
+const golden = loadGolden<ConditionsMinMaxGolden>("algo/conditions_minmax.json");
 
 type Op = (a: tf.Tensor, b: tf.Tensor, o: { beta: number }) => tf.Tensor;
 const OPS: Record<"LT" | "LEq" | "GT" | "GEq" | "Eq" | "NEq", Op> = {
