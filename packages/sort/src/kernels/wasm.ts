@@ -6,60 +6,27 @@
 import type { FlatNetwork } from "../networks.js";
 import { SORTNET_WASM_BASE64 } from "./wasm_bytes.js";
 
+/** `(P | G, n, C, lo, hi, hs, he, alpha, store, hoff, use | dalpha)`: pointers and sizes into `mem` (see sortnet.wat). */
+type MatrixLoop = (
+  matrix: number,
+  n: number,
+  C: number,
+  lo: number,
+  hi: number,
+  hs: number,
+  he: number,
+  alpha: number,
+  store: number,
+  hoff: number,
+  last: number,
+) => void;
+
 interface SortnetExports {
   mem: WebAssembly.Memory;
-  mat_fwd(
-    P: number,
-    n: number,
-    C: number,
-    lo: number,
-    hi: number,
-    hs: number,
-    he: number,
-    alpha: number,
-    store: number,
-    hoff: number,
-    use: number,
-  ): void;
-  mat_bwd(
-    G: number,
-    n: number,
-    C: number,
-    lo: number,
-    hi: number,
-    hs: number,
-    he: number,
-    alpha: number,
-    store: number,
-    hoff: number,
-    dalpha: number,
-  ): void;
-  mat_fwd32(
-    P: number,
-    n: number,
-    C: number,
-    lo: number,
-    hi: number,
-    hs: number,
-    he: number,
-    alpha: number,
-    store: number,
-    hoff: number,
-    use: number,
-  ): void;
-  mat_bwd32(
-    G: number,
-    n: number,
-    C: number,
-    lo: number,
-    hi: number,
-    hs: number,
-    he: number,
-    alpha: number,
-    store: number,
-    hoff: number,
-    dalpha: number,
-  ): void;
+  mat_fwd: MatrixLoop;
+  mat_bwd: MatrixLoop;
+  mat_fwd32: MatrixLoop;
+  mat_bwd32: MatrixLoop;
 }
 
 /** Lane type of the wasm matrix loops: `'f32'` (f32x4, default, fastest) or `'f64'` (f64x2). */
