@@ -8,7 +8,6 @@ import type { ConditionsMinMaxGolden } from "./golden_types.js";
 const RTOL = 1e-4;
 const ATOL = 1e-5;
 
-
 beforeAll(async () => {
   await tf.setBackend("cpu");
 });
