@@ -13,10 +13,13 @@ const SUITES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   algorithms: () => import("./algorithms.js"),
   render: () => import("./render.js"),
   sort: () => import("./sort.js"),
+  // not in the default list: needs a WebGPU adapter (Dawn); flags --quick --swiftshader --reps=N --only=S
+  webgpu: () => import("./webgpu/node.js"),
 };
+const DEFAULT_SUITES = ["logic", "algorithms", "render", "sort"];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
-const names = wanted.length ? wanted : Object.keys(SUITES);
+const names = wanted.length ? wanted : DEFAULT_SUITES;
 await tf.setBackend("cpu");
 console.log(
   `# Relax benchmarks — ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}\n`,

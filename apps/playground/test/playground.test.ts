@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launch, serveStatic } from "./harness.js";
+import { launch, serveStatic } from "@relax/browser-harness";
 
 const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(APP, "dist");

@@ -6,12 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 mkdir -p .device
-pnpm --filter @relax/backend-webgpu build:bench >/dev/null
-cp packages/backend-webgpu/bench/dist/gpu-bench.mjs .device/
+pnpm --filter @relax/bench build:device >/dev/null
+cp apps/bench/dist/gpu-bench.mjs .device/
 [ -f .device/node.xz ] || xz -6 -T1 < "$(readlink -f "$(command -v node)")" > .device/node.xz
 if [ ! -f .device/webgpu.tar.xz ]; then
   stage="$(mktemp -d)"; mkdir -p "$stage/node_modules"
-  cp -r "$(readlink -f packages/backend-webgpu/node_modules/webgpu)" "$stage/node_modules/webgpu"
+  cp -r "$(readlink -f apps/bench/node_modules/webgpu)" "$stage/node_modules/webgpu"
   find "$stage/node_modules/webgpu/dist" -mindepth 1 -maxdepth 1 -type d ! -name linux-x64 -exec rm -rf {} +
   tar -C "$stage" -cJf .device/webgpu.tar.xz node_modules && rm -rf "$stage"
 fi

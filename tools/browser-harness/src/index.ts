@@ -1,3 +1,7 @@
+/**
+ * Browser-test harness shared by the apps: a static server for a vite build and Debian's headless Chromium
+ * (WebGPU through SwiftShader when there is no GPU), driven by playwright-core.
+ */
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -62,7 +66,7 @@ export function chromiumPath(): string {
 
 /** Headless chromium with a fresh profile; `close` removes the profile. */
 export async function launch(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = await mkdtemp(join(tmpdir(), "relax-playground-"));
+  const profile = await mkdtemp(join(tmpdir(), "relax-browser-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath(),
     headless: true,

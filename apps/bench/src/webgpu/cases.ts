@@ -1,0 +1,228 @@
+/**
+ * The WebGPU benchmark's cases, shared by the Node runner (Dawn) and the browser page: every fused
+ * kernel that @relax/backend-webgpu implements, at a ladder of sizes, plus one whole logic-net training
+ * step. A case builds its inputs on the active backend, so the same case runs on `cpu` (the typed-array
+ * kernels of @relax/core, sort, logic and render) and on `webgpu` (the WGSL kernels) with equal inputs.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  RelaxDiffSort,
+  RelaxDiffSortGrad,
+  RelaxLogicLayer,
+  RelaxLogicLayerGradLogits,
+  RelaxLogicLayerGradX,
+  RelaxRasterizeSilhouette,
+  RelaxRasterizeSilhouetteGrad,
+  RelaxSortNetSelect,
+  RelaxSortNetSelectGrad,
+  RelaxSwapLayer,
+  runFusedKernel,
+} from "@relax/core";
+// the CPU kernels of the algorithm packages register on import
+import { GroupSum, LogicLayer, LogicNet } from "@relax/logic";
+import "@relax/render";
+import "@relax/sort";
+import { sphereFaces } from "./sphere.js";
+
+/** One benchmark case: a kernel (or a training step) at one size. */
+export interface BenchCase {
+  /** Kernel name (or `LogicNet train step`). */
+  kernel: string;
+  /** Human-readable size. */
+  size: string;
+  /** Creates the inputs on the active backend. */
+  setup(): void;
+  /** Runs once on the active backend and returns every output (the caller reads them back and disposes them). */
+  run(): tf.Tensor[];
+  /** Disposes the inputs. */
+  teardown(): void;
+}
+
+/** Which ladder of sizes: `quick` is tiny (SwiftShader / CI), `standard` spans small to the issue's targets. */
+export type CaseSet = "quick" | "standard";
+
+/** Deterministic floats in [lo, hi) (mulberry32), so both backends see the same inputs. */
+export function randomFloats(count: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
+  }
+  return out;
+}
+
+function kernelCase(kernel: string, size: string, inputs: () => Record<string, tf.Tensor>, attrs: object): BenchCase {
+  let ins: Record<string, tf.Tensor> = {};
+  return {
+    kernel,
+    size,
+    setup: () => {
+      ins = inputs();
+    },
+    run: () => {
+      const out = runFusedKernel<tf.Tensor | tf.Tensor[]>(kernel, ins, attrs);
+      return Array.isArray(out) ? out : [out];
+    },
+    teardown: () => tf.dispose(Object.values(ins)),
+  };
+}
+
+/** The diffsort paper's comparator: logistic sigmoid with steepness 10 and ART λ = 0.25. */
+const COMPARATOR = { distribution: "logistic", steepness: 10, artLambda: 0.25 };
+
+function swapLayerCase(n: number, rows: number): BenchCase {
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let i = 0; i + 1 < n; i += 2) lo.push(i), hi.push(i + 1);
+  return kernelCase(
+    RelaxSwapLayer,
+    `${n / 2} comparators, batch ${rows}`,
+    () => ({ x: tf.tensor2d(randomFloats(rows * n, 5), [rows, n]) }),
+    {
+      ...COMPARATOR,
+      lo,
+      hi,
+    },
+  );
+}
+
+function sortCases(network: "odd_even" | "bitonic", n: number, rows: number, withMatrix: boolean): BenchCase[] {
+  const attrs = { ...COMPARATOR, network, withMatrix, descending: false, hard: false };
+  const size = `${network} n=${n} batch ${rows}${withMatrix ? " (values + P)" : " (values)"}`;
+  const x = () => tf.tensor2d(randomFloats(rows * n, n + rows), [rows, n]);
+  return [
+    kernelCase(RelaxDiffSort, size, () => ({ x: x() }), attrs),
+    kernelCase(
+      RelaxDiffSortGrad,
+      size,
+      () => ({
+        x: x(),
+        dSorted: tf.tensor2d(randomFloats(rows * n, 3), [rows, n]),
+        dPermutation: withMatrix ? tf.tensor3d(randomFloats(rows * n * n, 4), [rows, n, n]) : tf.zeros([rows, 0, 0]),
+      }),
+      attrs,
+    ),
+  ];
+}
+
+function topkCases(n: number, k: number, rows: number): BenchCase[] {
+  const attrs = { ...COMPARATOR, network: "splitter_selection", k, init: "topk" };
+  const size = `splitter_selection n=${n} k=${k} batch ${rows}`;
+  const x = () => tf.tensor2d(randomFloats(rows * n, 9), [rows, n]);
+  return [
+    kernelCase(RelaxSortNetSelect, size, () => ({ x: x() }), attrs),
+    kernelCase(RelaxSortNetSelectGrad, size, () => ({ x: x(), dy: tf.tensor3d(randomFloats(rows * k * n, 10), [rows, k, n]) }), attrs),
+  ];
+}
+
+function logicLayerCases(inDim: number, outDim: number, batch: number): BenchCase[] {
+  const a = Int32Array.from(randomFloats(outDim, 21, 0, inDim), Math.floor);
+  const b = Int32Array.from(randomFloats(outDim, 22, 0, inDim), Math.floor);
+  const attrs = { a, b, mode: "train", gradFactor: 1 };
+  const size = `${inDim} → ${outDim} gates, batch ${batch}`;
+  const x = () => tf.tensor2d(randomFloats(batch * inDim, 23, 0, 1), [batch, inDim]);
+  const logits = () => tf.tensor2d(randomFloats(outDim * 16, 24, -2, 2), [outDim, 16]);
+  const withDy = () => ({ x: x(), logits: logits(), dy: tf.tensor2d(randomFloats(batch * outDim, 25), [batch, outDim]) });
+  return [
+    kernelCase(RelaxLogicLayer, size, () => ({ x: x(), logits: logits() }), attrs),
+    kernelCase(RelaxLogicLayerGradX, size, withDy, attrs),
+    kernelCase(RelaxLogicLayerGradLogits, size, withDy, attrs),
+    kernelCase(RelaxLogicLayer, `${size} (eval)`, () => ({ x: x(), logits: logits() }), { ...attrs, mode: "eval" }),
+  ];
+}
+
+/**
+ * One training step of a whole logic gate network (DLGN, NeurIPS 2022): `inDim → depth × width →
+ * GroupSum(10)`, softmax cross-entropy, gradients of every layer's logits. On cpu this is the whole-net
+ * kernel `RelaxLogicNet`; on webgpu the per-layer WGSL kernels.
+ */
+function logicTrainStepCase(inDim: number, width: number, depth: number, batch: number): BenchCase {
+  let net: LogicNet | undefined;
+  let x: tf.Tensor2D | undefined;
+  let y: tf.Tensor2D | undefined;
+  return {
+    kernel: "LogicNet train step",
+    size: `${inDim} → ${depth}×${width} → GroupSum(10), batch ${batch}`,
+    setup: () => {
+      const layers = Array.from({ length: depth }, (_, i) => new LogicLayer(i === 0 ? inDim : width, width, { seed: 100 + i }));
+      net = new LogicNet([...layers, new GroupSum(10, 10)]);
+      x = tf.tensor2d(randomFloats(batch * inDim, 41, 0, 1), [batch, inDim]);
+      const labels = tf.tensor1d(Int32Array.from(randomFloats(batch, 42, 0, 10), Math.floor), "int32");
+      y = tf.cast(tf.oneHot(labels, 10), "float32") as tf.Tensor2D;
+      labels.dispose();
+    },
+    run: () => {
+      const model = net as LogicNet;
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(y as tf.Tensor2D, model.forward(x as tf.Tensor2D, { mode: "train" })) as tf.Scalar,
+        model.variables,
+      );
+      return [value, ...model.variables.map((v) => grads[v.name] as tf.Tensor)];
+    },
+    teardown: () => {
+      net?.dispose();
+      tf.dispose([x as tf.Tensor, y as tf.Tensor]);
+    },
+  };
+}
+
+function silhouetteCases(S: number, level: number): BenchCase[] {
+  const { faces, F, V } = sphereFaces(level, 0.7);
+  const attrs = {
+    imageSize: S,
+    distribution: "logistic",
+    scale: 0.01,
+    squared: false,
+    shape: 1,
+    shift: 0,
+    tconorm: "probabilistic",
+    p: Number.NaN,
+    distEps: 1e4,
+    maxTies: "split",
+    pixelConvention: "gendr",
+  };
+  const size = `${S}×${S}, sphere ${V} vertices / ${F} faces, logistic τ=0.01, probabilistic`;
+  const f = () => tf.tensor4d(faces, [1, F, 3, 3]);
+  return [
+    kernelCase(RelaxRasterizeSilhouette, size, () => ({ faces: f() }), attrs),
+    kernelCase(RelaxRasterizeSilhouetteGrad, size, () => ({ faces: f(), dy: tf.tensor3d(randomFloats(S * S, 31), [1, S, S]) }), attrs),
+  ];
+}
+
+/** The cases of one set, in table order. */
+export function webgpuCases(set: CaseSet): BenchCase[] {
+  if (set === "quick") {
+    return [
+      swapLayerCase(16, 8),
+      ...sortCases("odd_even", 8, 4, true),
+      ...sortCases("bitonic", 16, 2, false),
+      ...sortCases("bitonic", 32, 8, false),
+      ...topkCases(16, 3, 4),
+      ...logicLayerCases(32, 64, 8),
+      ...logicLayerCases(64, 256, 32),
+      logicTrainStepCase(64, 200, 2, 16),
+      ...silhouetteCases(16, 0),
+      ...silhouetteCases(32, 1),
+    ];
+  }
+  return [
+    swapLayerCase(128, 1024),
+    ...sortCases("odd_even", 32, 100, true),
+    ...sortCases("odd_even", 32, 1024, false),
+    ...sortCases("odd_even", 128, 1024, false),
+    ...sortCases("bitonic", 128, 1024, false),
+    ...sortCases("bitonic", 1024, 16, false),
+    ...topkCases(1024, 10, 64),
+    ...logicLayerCases(784, 8000, 100),
+    ...logicLayerCases(784, 8000, 1024),
+    ...logicLayerCases(8000, 8000, 1024),
+    logicTrainStepCase(784, 8000, 6, 100),
+    logicTrainStepCase(784, 8000, 6, 1024),
+    ...silhouetteCases(64, 3),
+    ...silhouetteCases(256, 3),
+  ];
+}
