@@ -19,6 +19,8 @@ const KERNELS = [
   "RelaxLogicLayerGradLogits",
   "RelaxRasterizeSilhouette",
   "RelaxRasterizeSilhouetteGrad",
+  "RelaxRasterizeRgb",
+  "RelaxRasterizeRgbGrad",
   "LogicNet train step",
 ];
 

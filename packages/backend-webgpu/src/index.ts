@@ -9,6 +9,7 @@ import { registerKernel, getKernel, type KernelConfig } from "@tensorflow/tfjs-c
 import { swapLayerConfig, swapLayerGradConfig } from "./kernels/swap_layer.js";
 import { diffSortConfig, diffSortGradConfig, sortNetSelectConfig, sortNetSelectGradConfig } from "./kernels/sort_network.js";
 import { rasterizeSilhouetteConfig, rasterizeSilhouetteGradConfig } from "./kernels/silhouette.js";
+import { rasterizeRgbConfig, rasterizeRgbGradConfig } from "./kernels/rgb.js";
 import { logicLayerConfig, logicLayerGradLogitsConfig, logicLayerGradXConfig } from "./kernels/logic_layer.js";
 
 const CONFIGS: KernelConfig[] = [
@@ -23,6 +24,8 @@ const CONFIGS: KernelConfig[] = [
   logicLayerGradLogitsConfig,
   rasterizeSilhouetteConfig,
   rasterizeSilhouetteGradConfig,
+  rasterizeRgbConfig,
+  rasterizeRgbGradConfig,
 ];
 
 /** Names of the Relax kernels this package implements for the `webgpu` backend. */
@@ -33,7 +36,7 @@ export const WEBGPU_KERNEL_NAMES: readonly string[] = CONFIGS.map((c) => c.kerne
  * @example
  * import "@relax/backend-webgpu";
  * await tf.setBackend("webgpu");
- * // relaxedSwapLayer, diffSort, LogicLayer, rasterizeSilhouette now run in WGSL
+ * // relaxedSwapLayer, diffSort, LogicLayer, rasterizeSilhouette, rasterizeRgb now run in WGSL
  */
 export function registerWebGPUKernels(): void {
   for (const config of CONFIGS) {

@@ -6,6 +6,10 @@
  * Importing this module registers tfjs-core's gradients (also in plain Node) and Relax's fused CPU kernels.
  */
 import "#register-gradients";
+// Fused-kernel registrations (side effects), imported explicitly so that bundlers keep them.
+import "./relaxed/swap_layer.js";
+import "./distributions/fused_kernels.js";
+import "./algorithms/shortest_path.js";
 
 export { RelaxError, describe } from "./errors.js";
 export {

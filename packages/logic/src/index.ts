@@ -3,6 +3,11 @@
  * convolutional follow-up NeurIPS 2024): relaxed gates, `LogicLayer`, `GroupSum`, `LogicNet`,
  * discretisation to bit-packed circuits, exporters.
  */
+// Kernel registrations (side effects): imported here explicitly so that bundlers keep them even when
+// only some exports are used.
+import "./logic_kernel.js";
+import "./group_sum.js";
+import "./logic_net_kernel.js";
 export {
   GATE_NAMES,
   NUM_GATES,

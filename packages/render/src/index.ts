@@ -3,6 +3,10 @@
  * tfjs: meshes, look-at cameras, soft silhouettes with any of 18 distributions × 10 t-conorms, soft
  * colour images, presets for SoftRas / DIB-R / PyTorch3D, losses and PNG output. Fused CPU/wasm kernels.
  */
+// Kernel registrations (side effects): imported here explicitly so that bundlers keep them even when
+// only some ops are used (the rgb kernel is otherwise reached only through shade.js).
+import "./silhouette_kernel.js";
+import "./rgb_kernel.js";
 export { Mesh, createMesh, faceVertices } from "./mesh.js";
 export { tetrahedron, cube, icosphere } from "./primitives.js";
 export type { PrimitiveOptions } from "./primitives.js";

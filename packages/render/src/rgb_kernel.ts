@@ -205,8 +205,9 @@ registerFusedGradient<RelaxRasterizeRgbAttrs>({
   kernelName: RelaxRasterizeRgb,
   inputsToSave: ["faces", "colors"],
   gradFunc: ([dy], [faces, colors], attrs) => {
-    let cache: tf.Tensor[] | null = null;
-    const grads = () => (cache ??= runFusedKernel<tf.Tensor[]>(RelaxRasterizeRgbGrad, { faces: faces!, colors: colors!, dy: dy! }, attrs));
-    return { faces: () => grads()[0]!, colors: () => grads()[1]! };
+    // Both gradients come from one kernel call, made eagerly: tfjs runs each input's closure in its own
+    // tidy, so a result shared lazily between the closures would be disposed before the second one returns.
+    const [dFaces, dColors] = runFusedKernel<tf.Tensor[]>(RelaxRasterizeRgbGrad, { faces: faces!, colors: colors!, dy: dy! }, attrs);
+    return { faces: () => dFaces!, colors: () => dColors! };
   },
 });

@@ -163,6 +163,31 @@ describe("colour rendering, render(), losses, images", () => {
     expect(() => rasterizeRgb(tf.zeros([2, 3, 3]), tf.zeros([2, 3, 3]), { near: 5, far: 1 })).toThrow(RelaxError);
     m.dispose();
   });
+  it("rgb gradients w.r.t. faces and colours in one tf.grads call equal the separate ones (lit render through vertices too)", () => {
+    const m = mesh();
+    tf.tidy(() => {
+      const fv = faceVertices(projectVertices(m.vertices, camera), m.faces);
+      const cols = faceVertices(m.colors!, m.faces);
+      const opts = { imageSize: 10, scale: 0.02, gamma: 1e-2 };
+      const W = tf.randomUniform([10, 10, 3], 0, 1, "float32", 3);
+      const loss = (v: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(rasterizeRgb(v, c, opts), W));
+      const [gv, gc] = tf.grads(loss)([fv, cols]);
+      const gvAlone = tf.grad((v: tf.Tensor) => loss(v, cols))(fv);
+      const gcAlone = tf.grad((c: tf.Tensor) => loss(fv, c))(cols);
+      expect(maxViolation(gv!.dataSync(), gvAlone.dataSync(), 1e-6, 1e-7)).toBe(0);
+      expect(maxViolation(gc!.dataSync(), gcAlone.dataSync(), 1e-6, 1e-7)).toBe(0);
+      expect(tf.max(tf.abs(gc!)).dataSync()[0]).toBeGreaterThan(0);
+    });
+    // with a light, the colours depend on the vertices as well: both gradients flow in one backward pass
+    const litGrad = () => tf.grad((v: tf.Tensor) => tf.sum(render(m, camera, { imageSize: 8, light: {}, vertices: v }).rgb!))(m.vertices);
+    const g = litGrad();
+    expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
+    expect(tf.max(tf.abs(g)).dataSync()[0]).toBeGreaterThan(0);
+    g.dispose();
+    expect(countLeakedTensors(litGrad)).toBe(0);
+    m.dispose();
+  });
+
   it("losses and images", () => {
     tf.tidy(() => {
       const a = tf.tensor2d([

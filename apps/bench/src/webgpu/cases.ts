@@ -11,6 +11,8 @@ import {
   RelaxLogicLayer,
   RelaxLogicLayerGradLogits,
   RelaxLogicLayerGradX,
+  RelaxRasterizeRgb,
+  RelaxRasterizeRgbGrad,
   RelaxRasterizeSilhouette,
   RelaxRasterizeSilhouetteGrad,
   RelaxSortNetSelect,
@@ -170,26 +172,58 @@ function logicTrainStepCase(inDim: number, width: number, depth: number, batch: 
   };
 }
 
+/** GenDR rasterizer settings of the benchmarks: logistic fragments with τ = 0.01, probabilistic union. */
+const SILHOUETTE_ATTRS = {
+  distribution: "logistic",
+  scale: 0.01,
+  squared: false,
+  shape: 1,
+  shift: 0,
+  tconorm: "probabilistic",
+  p: Number.NaN,
+  distEps: 1e4,
+  maxTies: "split",
+  pixelConvention: "gendr",
+};
+
 function silhouetteCases(S: number, level: number): BenchCase[] {
   const { faces, F, V } = sphereFaces(level, 0.7);
-  const attrs = {
-    imageSize: S,
-    distribution: "logistic",
-    scale: 0.01,
-    squared: false,
-    shape: 1,
-    shift: 0,
-    tconorm: "probabilistic",
-    p: Number.NaN,
-    distEps: 1e4,
-    maxTies: "split",
-    pixelConvention: "gendr",
-  };
+  const attrs = { ...SILHOUETTE_ATTRS, imageSize: S };
   const size = `${S}×${S}, sphere ${V} vertices / ${F} faces, logistic τ=0.01, probabilistic`;
   const f = () => tf.tensor4d(faces, [1, F, 3, 3]);
   return [
     kernelCase(RelaxRasterizeSilhouette, size, () => ({ faces: f() }), attrs),
     kernelCase(RelaxRasterizeSilhouetteGrad, size, () => ({ faces: f(), dy: tf.tensor3d(randomFloats(S * S, 31), [1, S, S]) }), attrs),
+  ];
+}
+
+/**
+ * GenDR's soft colour image (softmax over depth, γ = 1e-3) of the same sphere with random corner colours,
+ * double-sided so that both hemispheres overlap in every pixel; near/far 0.5/4 keep every face.
+ */
+function rgbCases(S: number, level: number): BenchCase[] {
+  const { faces, F, V } = sphereFaces(level, 0.7);
+  const attrs = {
+    ...SILHOUETTE_ATTRS,
+    imageSize: S,
+    gamma: 1e-3,
+    eps: 1e-3,
+    near: 0.5,
+    far: 4,
+    doubleSide: true,
+    background: [0.1, 0.2, 0.3],
+  };
+  const size = `${S}×${S}, sphere ${V} vertices / ${F} faces, logistic τ=0.01, γ=1e-3, double-sided`;
+  const f = () => tf.tensor4d(faces, [1, F, 3, 3]);
+  const c = () => tf.tensor4d(randomFloats(F * 9, 32, 0, 1), [1, F, 3, 3]);
+  return [
+    kernelCase(RelaxRasterizeRgb, size, () => ({ faces: f(), colors: c() }), attrs),
+    kernelCase(
+      RelaxRasterizeRgbGrad,
+      size,
+      () => ({ faces: f(), colors: c(), dy: tf.tensor4d(randomFloats(S * S * 3, 31), [1, S, S, 3]) }),
+      attrs,
+    ),
   ];
 }
 
@@ -207,6 +241,8 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
       logicTrainStepCase(64, 200, 2, 16),
       ...silhouetteCases(16, 0),
       ...silhouetteCases(32, 1),
+      ...rgbCases(16, 0),
+      ...rgbCases(32, 1),
     ];
   }
   return [
@@ -224,5 +260,7 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
     logicTrainStepCase(784, 8000, 6, 1024),
     ...silhouetteCases(64, 3),
     ...silhouetteCases(256, 3),
+    ...rgbCases(64, 3),
+    ...rgbCases(256, 3),
   ];
 }

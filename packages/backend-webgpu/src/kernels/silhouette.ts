@@ -244,11 +244,15 @@ export const WGSL_RENDER_TCONORMS = Object.keys(TCONORMS);
 
 const ALIASES: Record<string, string> = { heaviside: "hard", hyperbolic_secant: "gudermannian" };
 
-function check(attrs: RelaxRasterizeSilhouetteAttrs): { dist: string; tconorm: string } {
+/** Canonical distribution and t-conorm names of `attrs`; throws when either has no WGSL implementation. */
+export function check(
+  attrs: RelaxRasterizeSilhouetteAttrs,
+  kernelName: string = RelaxRasterizeSilhouette,
+): { dist: string; tconorm: string } {
   const dist = ALIASES[attrs.distribution] ?? attrs.distribution;
   if (!WGSL_RENDER_DISTRIBUTIONS.includes(dist) || !WGSL_RENDER_TCONORMS.includes(attrs.tconorm)) {
     throw new Error(
-      `@relax/backend-webgpu: RelaxRasterizeSilhouette has no WGSL implementation for distribution '${attrs.distribution}' with tconorm '${attrs.tconorm}' ` +
+      `@relax/backend-webgpu: ${kernelName} has no WGSL implementation for distribution '${attrs.distribution}' with tconorm '${attrs.tconorm}' ` +
         `(supported: distributions ${WGSL_RENDER_DISTRIBUTIONS.join(", ")}; tconorms ${WGSL_RENDER_TCONORMS.join(", ")}). Use tf.setBackend("cpu") for this configuration.`,
     );
   }
@@ -292,11 +296,18 @@ function cullThreshold(attrs: RelaxRasterizeSilhouetteAttrs, dist: string): numb
   return Math.min(thr2, eff * (1 + 1e-6));
 }
 
-const UNIFORMS =
+/** The uniform fields of {@link fragmentWgsl} (kernels append their own after them). */
+export const UNIFORMS =
   "S : i32, F : i32, tau : f32, thr2 : f32, grow : f32, shift : f32, mirror : i32, squared : i32, maxAll : i32, " +
   "shape : f32, lnorm : f32, lnorm1 : f32, tp : f32, lnp : f32, ";
 
-function fragmentWgsl(dist: string, tconorm: string): string {
+/**
+ * WGSL of the fragment machinery shared by the rasterizer kernels: `cdf`, `pdf`, the t-conorm
+ * (`combine`, `dsda`, `dsdb`), `struct Frag` and `fragment(bi, f, px, py)` (reads the input `faces`;
+ * also sets the unclipped barycentrics w0, w1, w2 of every face whose grown bbox holds the pixel) and
+ * `pixelX(col)`. Needs the {@link UNIFORMS} fields.
+ */
+export function fragmentWgsl(dist: string, tconorm: string): string {
   const d = DISTRIBUTIONS[dist];
   const t = TCONORMS[tconorm]!;
   const helpers = [...new Set([...(d?.helpers ?? []), ...(t.helpers ?? [])])].join("\n");
@@ -308,7 +319,7 @@ fn combine(a : f32, b : f32) -> f32 { ${t.s} }
 fn dsda(a : f32, b : f32) -> f32 { ${t.dsda} }
 fn dsdb(a : f32, b : f32) -> f32 { ${t.dsdb} }
 
-struct Frag { s : f32, edge : i32, t : f32, cx : f32, cy : f32, d2 : f32, z : f32, sign : f32 };
+struct Frag { s : f32, edge : i32, t : f32, cx : f32, cy : f32, d2 : f32, z : f32, sign : f32, w0 : f32, w1 : f32, w2 : f32 };
 
 /** Fragment of face f (batch item bi) at pixel (px, py); s < 0 when culled or dropped. */
 fn fragment(bi : i32, f : i32, px : f32, py : f32) -> Frag {
@@ -325,6 +336,7 @@ fn fragment(bi : i32, f : i32, px : f32, py : f32) -> Frag {
   let w0 = ((y1 - y2) * (px - x2) + (x2 - x1) * (py - y2)) / det;
   let w1 = ((y2 - y0) * (px - x2) + (x0 - x2) * (py - y2)) / det;
   let w2 = 1.0 - w0 - w1;
+  fr.w0 = w0; fr.w1 = w1; fr.w2 = w2;
   ${
     dist === "hard"
       ? `if (w0 >= 0.0 && w0 <= 1.0 && w1 >= 0.0 && w1 <= 1.0 && w2 >= 0.0 && w2 <= 1.0) { fr.s = 1.0; }
@@ -388,11 +400,47 @@ function forwardProgram(B: number, S: number, dist: string, tconorm: string) {
   });
 }
 
-function zeroProgram(shape: number[]) {
+/** Fills a float32 output of `shape` with zeros (the accumulation buffer of the atomic backward passes). */
+export function zeroProgram(shape: number[]) {
   return elementwiseProgram({ key: "silhouette_zero", variableNames: [], outputShape: shape, body: `result[index] = 0.0;` });
 }
 
 const CAP = 64;
+
+/**
+ * Backward helpers of the atomic rasterizer gradients (after {@link fragmentWgsl}, in a program with
+ * `atomic: true`): `atomicAddF(i, v)` adds to `result[i]` with a compare-exchange loop,
+ * `scatter(bi, f, fr, coef, px, py)` adds coef·(c − p) to face f's nearest-edge endpoints (x, y) and
+ * `slope(fr)` is ∂s/∂x of the fragment as the CPU kernel's `fragmentSlope`.
+ */
+export const SCATTER_WGSL = /* wgsl */ `
+fn atomicAddF(i : i32, v : f32) {
+  var old = atomicLoad(&result[i]);
+  loop {
+    let nv = bitcast<i32>(bitcast<f32>(old) + v);
+    let r = atomicCompareExchangeWeak(&result[i], old, nv);
+    if (r.exchanged) { break; }
+    old = r.old_value;
+  }
+}
+fn scatter(bi : i32, f : i32, fr : Frag, coef : f32, px : f32, py : f32) {
+  let base = (bi * uniforms.F + f) * 9;
+  let ia = base + fr.edge * 3;
+  let ib = base + ((fr.edge + 1) % 3) * 3;
+  let gx = coef * (fr.cx - px);
+  let gy = coef * (fr.cy - py);
+  atomicAddF(ia, (1.0 - fr.t) * gx);
+  atomicAddF(ia + 1, (1.0 - fr.t) * gy);
+  atomicAddF(ib, fr.t * gx);
+  atomicAddF(ib + 1, fr.t * gy);
+}
+fn slope(fr : Frag) -> f32 {
+  let ds = fr.sign * pdf(fr.z) / uniforms.tau;
+  if (uniforms.squared != 0) { return 2.0 * ds; }
+  let d = sqrt(fr.d2);
+  return select(0.0, ds / d, d > 1e-12);
+}
+`;
 
 /**
  * Backward, one invocation per pixel: counts the pixel's kept fragments (k), checkpoints the fold state
@@ -419,33 +467,8 @@ function backwardProgram(B: number, F: number, S: number, dist: string, tconorm:
     count: B * S * S,
     uniforms: UNIFORMS,
     helpers: `${fragmentWgsl(dist, tconorm)}
-fn atomicAddF(i : i32, v : f32) {
-  var old = atomicLoad(&result[i]);
-  loop {
-    let nv = bitcast<i32>(bitcast<f32>(old) + v);
-    let r = atomicCompareExchangeWeak(&result[i], old, nv);
-    if (r.exchanged) { break; }
-    old = r.old_value;
-  }
-}
-fn isTie(a : f32, b : f32) -> bool { return abs(a - b) <= 1e-6 * max(abs(a), abs(b)); }
-fn scatter(bi : i32, f : i32, fr : Frag, coef : f32, px : f32, py : f32) {
-  let base = (bi * uniforms.F + f) * 9;
-  let ia = base + fr.edge * 3;
-  let ib = base + ((fr.edge + 1) % 3) * 3;
-  let gx = coef * (fr.cx - px);
-  let gy = coef * (fr.cy - py);
-  atomicAddF(ia, (1.0 - fr.t) * gx);
-  atomicAddF(ia + 1, (1.0 - fr.t) * gy);
-  atomicAddF(ib, fr.t * gx);
-  atomicAddF(ib + 1, fr.t * gy);
-}
-fn slope(fr : Frag) -> f32 {
-  let ds = fr.sign * pdf(fr.z) / uniforms.tau;
-  if (uniforms.squared != 0) { return 2.0 * ds; }
-  let d = sqrt(fr.d2);
-  return select(0.0, ds / d, d > 1e-12);
-}`,
+${SCATTER_WGSL}
+fn isTie(a : f32, b : f32) -> bool { return abs(a - b) <= 1e-6 * max(abs(a), abs(b)); }`,
     body: `
     let S = uniforms.S;
     let bi = index / (S * S);
@@ -528,7 +551,8 @@ function finite32(v: number): number {
   return Math.max(-3.0e38, Math.min(3.0e38, v));
 }
 
-function uniformsOf(attrs: RelaxRasterizeSilhouetteAttrs, F: number, dist: string, tconorm: string) {
+/** Values of the {@link UNIFORMS} fields for `attrs` (p of the t-conorm defaulted and validated as the CPU kernel). */
+export function uniformsOf(attrs: RelaxRasterizeSilhouetteAttrs, F: number, dist: string, tconorm: string) {
   const thr2 = cullThreshold(attrs, dist);
   const shaped = dist === "gamma" || dist === "gamma_rev";
   // the t-conorm's p, defaulted and validated exactly as the CPU kernel does (NaN = default)
