@@ -1,6 +1,11 @@
 import { RelaxError, describe } from "@relax/core";
+import { CircuitBuilder, appendLogicLayers } from "./circuit_builder.js";
+import { compileConvCircuit } from "./conv_circuit.js";
+import { ConvLogicNet } from "./conv_logic.js";
 import { GATE_NAMES } from "./gates.js";
-import type { LogicNet } from "./logic_net.js";
+import { LogicNet } from "./logic_net.js";
+
+export { removeDeadGates } from "./circuit_builder.js";
 
 /**
  * A discrete logic circuit (the argmax gates of a trained {@link LogicNet}), the form every exporter
@@ -22,6 +27,11 @@ export interface LogicCircuit {
   tau: number;
   /** Gates of the source net before simplification. */
   sourceGates: number;
+  /**
+   * Image shape `[H, W, C]` of a circuit compiled from a {@link ConvLogicNet}: input i is pixel
+   * `(r, c, ch)` with `i = (r·W + c)·C + ch` (row-major). Absent for dense nets.
+   */
+  inputShape?: [number, number, number];
 }
 
 /** Options of {@link compileCircuit}. */
@@ -33,153 +43,26 @@ export interface CompileOptions {
   simplify?: boolean;
 }
 
-/** Truth table `id` with input A negated. */
-function flipA(id: number): number {
-  const t00 = (id >> 3) & 1,
-    t01 = (id >> 2) & 1,
-    t10 = (id >> 1) & 1,
-    t11 = id & 1;
-  return (t10 << 3) | (t11 << 2) | (t00 << 1) | t01;
-}
-/** Truth table `id` with input B negated. */
-function flipB(id: number): number {
-  const t00 = (id >> 3) & 1,
-    t01 = (id >> 2) & 1,
-    t10 = (id >> 1) & 1,
-    t11 = id & 1;
-  return (t01 << 3) | (t00 << 2) | (t11 << 1) | t10;
-}
-
-function unary(t0: number, t1: number, lit: number): number {
-  if (t0 === t1) return t0; // literal 0 = false, 1 = true
-  return t0 === 0 ? lit : lit ^ 1;
-}
-
 /**
  * Discretises a net into a {@link LogicCircuit} (eval mode: argmax gate of every neuron), optionally
  * simplified. On 0/1 inputs the circuit's class counts equal `eval-mode output · τ` exactly.
+ * A {@link ConvLogicNet} is compiled by {@link compileConvCircuit} (conv trees at every position,
+ * OR pools, then the dense layers; input layout documented there).
  *
  * @example
- * const circuit = compileCircuit(net);
+ * const circuit = compileCircuit(net); // a LogicNet or a ConvLogicNet
  * console.log(circuit.ops.length, "gates after simplification");
  */
-export function compileCircuit(net: LogicNet, options: CompileOptions = {}): LogicCircuit {
-  const simplify = options.simplify ?? true;
-  const numInputs = net.inDim;
-  const ops: number[] = [];
-  const as: number[] = [];
-  const bs: number[] = [];
-  const sourceGates = net.numGates;
-  let lits = new Int32Array(numInputs);
-  for (let i = 0; i < numInputs; i++) lits[i] = 2 * (i + 1);
-  const table = new Map<number, number>();
-  const newGate = (op: number, na: number, nb: number): number => {
-    ops.push(op);
-    as.push(na);
-    bs.push(nb);
-    return numInputs + ops.length; // node id of the new gate
-  };
-  const make = (op0: number, la0: number, lb0: number): number => {
-    let op = op0,
-      la = la0,
-      lb = lb0;
-    if (la & 1) {
-      op = flipA(op);
-      la ^= 1;
-    }
-    if (lb & 1) {
-      op = flipB(op);
-      lb ^= 1;
-    }
-    let na = la >> 1,
-      nb = lb >> 1;
-    const t00 = (op >> 3) & 1,
-      t01 = (op >> 2) & 1,
-      t10 = (op >> 1) & 1,
-      t11 = op & 1;
-    if (na === 0) return unary(t00, t01, lb);
-    if (nb === 0) return unary(t00, t10, la);
-    if (na === nb) return unary(t00, t11, la);
-    let neg = 0;
-    if (t00 === 1) {
-      op = 15 - op;
-      neg = 1;
-    }
-    if (op === 0) return neg;
-    if (op === 3) return la ^ neg;
-    if (op === 5) return lb ^ neg;
-    if (op === 4) {
-      op = 2;
-      const t = na;
-      na = nb;
-      nb = t;
-    } else if (op !== 2 && na > nb) {
-      const t = na;
-      na = nb;
-      nb = t;
-    }
-    const key = (op * 0x100000 + na) * 0x100000 + nb;
-    let node = table.get(key);
-    if (node === undefined) {
-      node = newGate(op, na, nb);
-      table.set(key, node);
-    }
-    return 2 * node + neg;
-  };
-  for (const layer of net.layers) {
-    const ids = layer.gateIds();
-    const next = new Int32Array(layer.outDim);
-    for (let j = 0; j < layer.outDim; j++) {
-      const la = lits[layer.a[j] as number] as number;
-      const lb = lits[layer.b[j] as number] as number;
-      const op = ids[j] as number;
-      if (simplify) next[j] = make(op, la, lb);
-      else next[j] = 2 * newGate(op, la >> 1, lb >> 1);
-    }
-    lits = next;
-  }
+export function compileCircuit(net: LogicNet | ConvLogicNet, options: CompileOptions = {}): LogicCircuit {
+  if (net instanceof ConvLogicNet) return compileConvCircuit(net, options);
+  if (!(net instanceof LogicNet)) throw new RelaxError("compileCircuit", "net", "a LogicNet or ConvLogicNet", describe(net));
+  const builder = new CircuitBuilder(net.inDim, options.simplify ?? true);
+  const inputs = new Int32Array(net.inDim);
+  for (let i = 0; i < net.inDim; i++) inputs[i] = builder.input(i);
+  const lits = appendLogicLayers(builder, net.layers, inputs);
   const k = net.head ? net.head.k : lits.length;
   const tau = net.head ? net.head.tau : 1;
-  const circuit: LogicCircuit = {
-    numInputs,
-    ops: Uint8Array.from(ops),
-    a: Int32Array.from(as),
-    b: Int32Array.from(bs),
-    outputs: lits,
-    k,
-    tau,
-    sourceGates,
-  };
-  return simplify ? removeDeadGates(circuit) : circuit;
-}
-
-/** Removes gates that no output depends on and renumbers the rest (order kept). */
-export function removeDeadGates(c: LogicCircuit): LogicCircuit {
-  const n0 = c.numInputs + 1;
-  const g = c.ops.length;
-  const live = new Uint8Array(g);
-  for (const lit of c.outputs) if (lit >> 1 >= n0) live[(lit >> 1) - n0] = 1;
-  for (let i = g - 1; i >= 0; i--) {
-    if (!live[i]) continue;
-    const x = c.a[i] as number,
-      y = c.b[i] as number;
-    if (x >= n0) live[x - n0] = 1;
-    if (y >= n0) live[y - n0] = 1;
-  }
-  const map = new Int32Array(n0 + g);
-  for (let i = 0; i < n0; i++) map[i] = i;
-  const ops: number[] = [],
-    as: number[] = [],
-    bs: number[] = [];
-  for (let i = 0; i < g; i++) {
-    if (!live[i]) continue;
-    map[n0 + i] = n0 + ops.length;
-    ops.push(c.ops[i] as number);
-    as.push(map[c.a[i] as number] as number);
-    bs.push(map[c.b[i] as number] as number);
-  }
-  const outputs = c.outputs.map((lit) => 2 * (map[lit >> 1] as number) + (lit & 1));
-  return { ...c, ops: Uint8Array.from(ops), a: Int32Array.from(as), b: Int32Array.from(bs), outputs };
+  return builder.finish(lits, k, tau, net.numGates);
 }
 
 /** JSON gate list of a circuit (see {@link circuitToJSON}). */
@@ -196,6 +79,8 @@ export interface LogicCircuitJSON {
   gates: [number, number, number][];
   /** Output literals `2·node + negated`. */
   outputs: number[];
+  /** Image shape `[H, W, C]` of the inputs (conv nets only; see {@link LogicCircuit.inputShape}). */
+  inputShape?: [number, number, number];
 }
 
 /**
@@ -215,6 +100,7 @@ export function circuitToJSON(c: LogicCircuit): LogicCircuitJSON {
     gateNames: [...GATE_NAMES],
     gates: Array.from(c.ops, (op, i) => [op, c.a[i] as number, c.b[i] as number]),
     outputs: Array.from(c.outputs),
+    ...(c.inputShape ? { inputShape: [...c.inputShape] as [number, number, number] } : {}),
   };
 }
 
@@ -255,7 +141,13 @@ export function circuitFromJSON(json: LogicCircuitJSON | string): LogicCircuit {
   });
   if (!Number.isInteger(d.k) || d.k < 1 || d.outputs.length % d.k !== 0)
     throw new RelaxError(op, "json.k", `a divisor of ${d.outputs.length}`, describe(d.k));
+  if (d.inputShape !== undefined) {
+    const sh = d.inputShape;
+    if (!Array.isArray(sh) || sh.length !== 3 || !sh.every((v) => Number.isInteger(v) && v >= 1) || sh[0] * sh[1] * sh[2] !== d.numInputs)
+      throw new RelaxError(op, "json.inputShape", `[H, W, C] with H·W·C = ${d.numInputs}`, describe(sh));
+  }
   return {
+    ...(d.inputShape ? { inputShape: [d.inputShape[0], d.inputShape[1], d.inputShape[2]] as [number, number, number] } : {}),
     numInputs: d.numInputs,
     ops: Uint8Array.from(d.gates.map((g) => g[0])),
     a: Int32Array.from(d.gates.map((g) => g[1])),

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "@relax/core";
 import { buildPlan, groupCounts, packBits, runGatesJS, type ExecPlan, type PackedBits } from "./bit_eval.js";
 import { circuitToJSON, compileCircuit, type CompileOptions, type LogicCircuit, type LogicCircuitJSON } from "./circuit.js";
+import type { ConvLogicNet } from "./conv_logic.js";
 import type { LogicNet } from "./logic_net.js";
 import { createWasmRunner, wasmSimdSupported, type WasmRunner } from "./wasm_simd.js";
 
@@ -79,7 +80,9 @@ export class CompiledLogicNet {
 
   /**
    * Class counts `[batch, k]` for `x`: a flat row-major array of batch·numInputs values (bit = value > 0.5;
-   * a Uint8Array counts non-zero as 1), nested rows, or a `[batch, numInputs]` tensor.
+   * a Uint8Array counts non-zero as 1), nested rows, or a `[batch, numInputs]` tensor. A circuit of a
+   * {@link ConvLogicNet} also takes the `[batch, H, W, C]` image tensor; its flat input is the images'
+   * row-major data (input `(r·W + c)·C + ch` = pixel (r, c, ch); see `compileConvCircuit`).
    */
   counts(x: ArrayLike<number> | number[][] | tf.Tensor, batch?: number): Int32Array {
     return this.countsPacked(this.pack(x, batch));
@@ -104,7 +107,10 @@ export class CompiledLogicNet {
     const op = "CompiledLogicNet.counts";
     const n = this.circuit.numInputs;
     if (x instanceof tf.Tensor) {
-      if (x.rank !== 2 || x.shape[1] !== n) throw new RelaxError(op, "x", `[batch, ${n}]`, describe(x));
+      const sh = this.circuit.inputShape;
+      const image = sh !== undefined && x.rank === 4 && x.shape[1] === sh[0] && x.shape[2] === sh[1] && x.shape[3] === sh[2];
+      if (!image && (x.rank !== 2 || x.shape[1] !== n))
+        throw new RelaxError(op, "x", sh ? `[batch, ${n}] or [batch, ${sh.join(", ")}]` : `[batch, ${n}]`, describe(x));
       return packBits(x.dataSync(), x.shape[0] as number, n);
     }
     if (Array.isArray(x) && Array.isArray(x[0])) {
@@ -125,13 +131,15 @@ export class CompiledLogicNet {
 }
 
 /**
- * Discretises a trained {@link LogicNet} (argmax gates), simplifies the circuit and prepares the
- * bit-packed evaluator (the counterpart of the reference's `CompiledLogicNet`, without a C compiler).
+ * Discretises a trained {@link LogicNet} or {@link ConvLogicNet} (argmax gates; conv trees replicated
+ * at every position, OR pools as OR gates — see `compileConvCircuit`), simplifies the circuit and
+ * prepares the bit-packed evaluator (the counterpart of the reference's `CompiledLogicNet`, without a
+ * C compiler).
  *
  * @example
  * const compiled = compile(net, { backend: "wasm" });
  * console.log(compiled.numGates, compiled.predict(xBits, batch));
  */
-export function compile(net: LogicNet, options: CompiledOptions = {}): CompiledLogicNet {
+export function compile(net: LogicNet | ConvLogicNet, options: CompiledOptions = {}): CompiledLogicNet {
   return new CompiledLogicNet(compileCircuit(net, options), options.backend);
 }

@@ -3,7 +3,7 @@ import { RelaxError, assertFinite, assertInteger, assertOneOf, assertRank, descr
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
 import { GroupSum } from "./group_sum.js";
 import { LOGIC_INITS, LOGIC_MODES, LogicLayer, type LogicInit, type LogicMode } from "./logic_layer.js";
-import { LogicNet } from "./logic_net.js";
+import { LogicNet, type LogicNetJSON } from "./logic_net.js";
 import { randomSeed, SeededRandom } from "./rng.js";
 
 /** Padding of {@link LogicConvTree}: `'valid'` (no padding) or `'same'` (zeros, output size = input size). */
@@ -444,6 +444,26 @@ export class OrPool {
   }
 }
 
+/** Serialised {@link OrPool} (inside {@link ConvLogicNetJSON}). */
+export interface OrPoolJSON {
+  type: "orPool";
+  size: number;
+  stride: number;
+  method: OrPoolMethod;
+}
+
+/** Serialised {@link ConvLogicNet}: JSON-safe, exact (conv logits as float32 values, dense layers bit-exact base64). */
+export interface ConvLogicNetJSON {
+  format: "relax-conv-logic-net";
+  version: 1;
+  /** Image shape `[H, W, C]`. */
+  inputShape: [number, number, number];
+  /** Conv trees and pools, in order. */
+  convs: (LogicConvTreeJSON | OrPoolJSON)[];
+  /** The dense tail (`LogicLayer`s + optional `GroupSum`), or null. */
+  dense: LogicNetJSON | null;
+}
+
 /** A module of {@link ConvLogicNet}. */
 export type ConvLogicModule = LogicConvTree | OrPool | LogicLayer | GroupSum;
 
@@ -533,6 +553,85 @@ export class ConvLogicNet {
       const flat = tf.reshape(h, [h.shape[0], this.featureDim]) as tf.Tensor2D;
       return this.dense ? this.dense.forward(flat, { mode }) : flat;
     });
+  }
+
+  /**
+   * Serialises the whole net: leaves and logits of every conv tree (exact), pool settings, and the
+   * dense tail as {@link LogicNet.toJSON} (bit-exact).
+   *
+   * @example
+   * writeFileSync("net.json", JSON.stringify(net.toJSON()));
+   * const back = ConvLogicNet.fromJSON(readFileSync("net.json", "utf8"));
+   */
+  toJSON(): ConvLogicNetJSON {
+    return {
+      format: "relax-conv-logic-net",
+      version: 1,
+      inputShape: [...this.inputShape],
+      convs: this.convs.map((m) =>
+        m instanceof LogicConvTree ? m.toJSON() : { type: "orPool", size: m.size, stride: m.stride, method: m.method },
+      ),
+      dense: this.dense ? this.dense.toJSON() : null,
+    };
+  }
+
+  /**
+   * Loads a net saved with {@link ConvLogicNet.toJSON} (object or JSON text).
+   *
+   * @throws RelaxError on a corrupt or mismatched file
+   */
+  static fromJSON(json: ConvLogicNetJSON | string): ConvLogicNet {
+    const op = "ConvLogicNet.fromJSON";
+    let data: unknown = json;
+    if (typeof json === "string") {
+      try {
+        data = JSON.parse(json);
+      } catch (e) {
+        throw new RelaxError(op, "json", "valid JSON text", (e as Error).message);
+      }
+    }
+    const d = data as Partial<ConvLogicNetJSON> | null;
+    if (!d || typeof d !== "object" || d.format !== "relax-conv-logic-net")
+      throw new RelaxError(op, "json.format", "'relax-conv-logic-net'", describe(d && (d as { format?: unknown }).format));
+    if (d.version !== 1) throw new RelaxError(op, "json.version", "1", describe(d.version));
+    if (!Array.isArray(d.convs)) throw new RelaxError(op, "json.convs", "an array", describe(d.convs));
+    const convs: (LogicConvTree | OrPool)[] = [];
+    let dense: LogicNet | null = null;
+    const rethrow = (e: unknown, where: string): never => {
+      if (e instanceof RelaxError) throw new RelaxError(op, `${where}.${e.argument.replace(/^json\./, "")}`, e.expected, e.got);
+      throw e;
+    };
+    try {
+      d.convs.forEach((m, i) => {
+        const where = `json.convs[${i}]`;
+        const type = m && typeof m === "object" ? (m as { type?: unknown }).type : undefined;
+        try {
+          if (type === "logicConvTree") convs.push(LogicConvTree.fromJSON(m as LogicConvTreeJSON));
+          else if (type === "orPool") {
+            const p = m as OrPoolJSON;
+            convs.push(new OrPool({ size: p.size, stride: p.stride, method: p.method }));
+          } else throw new RelaxError(op, `${where}.type`, "'logicConvTree' or 'orPool'", describe(type));
+        } catch (e) {
+          if (e instanceof RelaxError && e.op === op) throw e;
+          rethrow(e, where);
+        }
+      });
+      if (d.dense != null) {
+        try {
+          dense = LogicNet.fromJSON(d.dense);
+        } catch (e) {
+          rethrow(e, "json.dense");
+        }
+      }
+      const tail: (LogicLayer | GroupSum)[] = dense ? [...(dense as LogicNet).layers] : [];
+      if (dense && (dense as LogicNet).head) tail.push((dense as LogicNet).head as GroupSum);
+      return new ConvLogicNet(d.inputShape as [number, number, number], [...convs, ...tail]);
+    } catch (e) {
+      for (const m of convs) if (m instanceof LogicConvTree) m.dispose();
+      (dense as LogicNet | null)?.dispose();
+      if (e instanceof RelaxError && e.op !== op) throw new RelaxError(op, e.argument, e.expected, e.got);
+      throw e;
+    }
   }
 
   /** Releases every variable. */

@@ -77,6 +77,10 @@ export function exportC(c: LogicCircuit, options: ExportCOptions = {}): string {
   lines.push(
     ` * ${c.numInputs} inputs, ${c.ops.length} gates (${c.sourceGates} before simplification), ${c.k} classes x ${groupSize} outputs, tau = ${c.tau}.`,
   );
+  if (c.inputShape) {
+    const [H, W, C] = c.inputShape;
+    lines.push(` * Input layout: [${H}, ${W}, ${C}] images, row-major: x[(row*${W} + col)*${C} + channel].`);
+  }
   lines.push(` * ${bits} samples per word; sample j of a block is bit j. C99, no extensions. */`);
   lines.push(`#include <stddef.h>`, `#include <stdint.h>`, ``);
   lines.push(`#define ${prefix.toUpperCase()}_NUM_INPUTS ${c.numInputs}`);
@@ -91,6 +95,18 @@ export function exportC(c: LogicCircuit, options: ExportCOptions = {}): string {
     const v = node(lit >> 1);
     lines.push(`  y[${o}] = ${lit & 1 ? `(${W})~${v}` : v};`);
   });
+  // Gates no expression reads (an unsimplified circuit keeps them; constant and one-input gates
+  // ignore an operand): silence -Wunused-variable.
+  const read = new Uint8Array(c.ops.length);
+  for (let g = 0; g < c.ops.length; g++) {
+    const op = c.ops[g] as number;
+    const x = c.a[g] as number,
+      y = c.b[g] as number;
+    if (x >= n0 && op !== 0 && op !== 5 && op !== 10 && op !== 15) read[x - n0] = 1;
+    if (y >= n0 && op !== 0 && op !== 3 && op !== 12 && op !== 15) read[y - n0] = 1;
+  }
+  for (const lit of c.outputs) if (lit >> 1 >= n0) read[(lit >> 1) - n0] = 1;
+  for (let g = 0; g < c.ops.length; g++) if (!read[g]) lines.push(`  (void)g${g};`);
   if (c.ops.length === 0) lines.push(`  (void)x;`);
   lines.push(`}`, ``);
   lines.push(`void ${prefix}_counts(const uint8_t *x, int32_t *counts, size_t batch) {`);

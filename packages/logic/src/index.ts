@@ -47,3 +47,5 @@ export { InputEncoder, thresholdEncoder, thermometerEncoder, oneHotBinEncoder } 
 export type { EncodingKind } from "./encoding.js";
 export { LogicConvTree, OrPool, orPool, ConvLogicNet, CONV_PADDINGS, OR_POOL_METHODS } from "./conv_logic.js";
 export type { ConvPadding, OrPoolMethod, OrPoolOptions, LogicConvTreeOptions, LogicConvTreeJSON, ConvLogicModule } from "./conv_logic.js";
+export { compileConvCircuit } from "./conv_circuit.js";
+export type { ConvLogicNetJSON, OrPoolJSON } from "./conv_logic.js";

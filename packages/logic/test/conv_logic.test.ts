@@ -10,8 +10,10 @@ import {
   LogicLayer,
   OrPool,
   SeededRandom,
+  compile,
   orPool,
   relaxedGate,
+  wasmSimdSupported,
   type LogicConvTreeJSON,
 } from "../src/index.js";
 
@@ -351,6 +353,21 @@ describe("ConvLogicNet", () => {
     const acc = test.labels.filter((l, i) => pred[i] === l).length / test.labels.length;
     console.log(`conv logic bars: eval accuracy ${(acc * 100).toFixed(1)} % after 200 steps in ${seconds.toFixed(1)} s`);
     expect(acc).toBeGreaterThan(0.9);
+    // The trained net compiles to a circuit that keeps its accuracy: identical counts on every test image
+    // (JS and WASM bit backends), and so does the net reloaded from JSON.
+    const counts = tf.tidy(() => Array.from(tf.round(tf.mul(net.forward(test.x, { mode: "eval" }), 5)).dataSync()));
+    const bytes = Uint8Array.from(test.x.dataSync());
+    const reloaded = ConvLogicNet.fromJSON(JSON.stringify(net.toJSON()));
+    for (const backend of wasmSimdSupported() ? (["js", "wasm"] as const) : (["js"] as const)) {
+      const compiled = compile(net, { backend });
+      expect(Array.from(compiled.counts(bytes, 300))).toEqual(counts);
+      const labels = compiled.predict(test.x);
+      expect(test.labels.filter((l, i) => labels[i] === l).length / test.labels.length).toBe(acc);
+      expect(Array.from(compile(reloaded, { backend }).counts(bytes, 300))).toEqual(counts);
+    }
+    const compiled = compile(net);
+    console.log(`conv logic bars: compiled circuit ${compiled.numGates} gates (${compiled.circuit.sourceGates} before simplification)`);
+    reloaded.dispose();
     tf.dispose([train.x, train.y, test.x, test.y]);
     opt.dispose();
     net.dispose();
