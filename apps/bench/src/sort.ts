@@ -7,10 +7,12 @@
  * Env: SORT_QUICK=1 skips the reference rows; SORT_NS=8,32 limits the sizes; SORT_OE1024=1 adds odd-even
  * at n = 1024 (O(n³) per row: tens of seconds); SORT_REF128=1 adds one reference run of bitonic n = 128
  * (minutes: the composed reference broadcasts per element on [100, 128, 128] in every layer).
+ * SORT_ONLY=baselines runs only the NeuralSort / SoftSort table (fused kernels vs the composed reference).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { readFileSync } from "node:fs";
 import { RelaxDiffSort, RelaxDiffSortGrad, setForceReference } from "@relax/core";
+import { RelaxNeuralSort, RelaxNeuralSortGrad, RelaxSoftSort, RelaxSoftSortGrad } from "@relax/core";
 import { diffSort, diffTopK, getNetwork, neuralSort, setSortWasm, softRank, softSort } from "@relax/sort";
 import { ms, table, time, type Timing } from "./harness.js";
 
@@ -70,7 +72,87 @@ function timed(fn: () => void, n: number, runs = 15): Timing {
   return n >= 1024 ? time(fn, { warmup: 0, maxRuns: 1, budgetMs: 0 }) : time(fn, { warmup: 2, maxRuns: runs, budgetMs: 3000 });
 }
 
+/**
+ * NeuralSort / SoftSort (τ = 1) at batch 100: forward+backward of `sum(P∘W)` through tf.grad (as written, and
+ * with ⟨P, W⟩ as one dot product), the fused kernels alone, and the composed-tfjs reference, in the same run.
+ */
+function baselines(): void {
+  const quick = process.env.SORT_QUICK === "1";
+  const only = process.env.SORT_NS?.split(",").map(Number);
+  const B = 100;
+  const methods = [
+    ["neuralSort", neuralSort, RelaxNeuralSort, RelaxNeuralSortGrad, {}],
+    ["softSort", softSort, RelaxSoftSort, RelaxSoftSortGrad, { pow: 1 }],
+  ] as const;
+  const rows: (string | number)[][] = [];
+  for (const n of [32, 128]) {
+    if (only && !only.includes(n)) continue;
+    const x = tf.randomNormal([B, n], 0, 1, "float32", 4);
+    const W = tf.randomNormal([B, n, n], 0, 1, "float32", 5);
+    const w = tf.reshape(W, [-1, 1]);
+    for (const [name, fn, fwdName, bwdName, extra] of methods) {
+      const g = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(fn(z, 1).permutation, W)) as tf.Scalar);
+      const gDot = tf.grad((z: tf.Tensor) => tf.reshape(tf.matMul(tf.reshape(fn(z, 1).permutation, [1, -1]), w), []) as tf.Scalar);
+      const be = tf.backend();
+      const fwd = tf.getKernel(fwdName, tf.getBackend())!.kernelFunc;
+      const bwd = tf.getKernel(bwdName, tf.getBackend())!.kernelFunc;
+      const attrs = { tau: 1, descending: false, hard: false, ...extra };
+      const zeros = tf.zeros([B, n]);
+      const none = tf.zeros([B, 0, 0]);
+      const kernels = time(
+        () => {
+          const outs = fwd({ inputs: { x }, attrs, backend: be }) as tf.TensorInfo[];
+          const P = tf.engine().makeTensorFromTensorInfo(outs[1] as tf.TensorInfo);
+          for (const o of [outs[0], outs[2]] as tf.TensorInfo[]) be.disposeData(o.dataId);
+          const dx = bwd({
+            inputs: { x, permutation: P, relaxed: none, dSorted: zeros, dPermutation: W },
+            attrs,
+            backend: be,
+          }) as tf.TensorInfo;
+          be.disposeData(dx.dataId);
+          P.dispose();
+        },
+        { warmup: 3, maxRuns: 21, budgetMs: 3000 },
+      );
+      const lit = time(() => void g(x).dataSync(), { warmup: 2, maxRuns: 11, budgetMs: 3000 });
+      const dot = time(() => void gDot(x).dataSync(), { warmup: 2, maxRuns: 11, budgetMs: 3000 });
+      let ref = "–";
+      let ratio = "–";
+      if (!quick) {
+        const prev = setForceReference(true);
+        try {
+          const r = time(() => void g(x).dataSync(), { warmup: n <= 32 ? 1 : 0, maxRuns: 3, budgetMs: n <= 32 ? 3000 : 0 });
+          ref = ms(r.median);
+          ratio = `${(r.median / lit.median).toFixed(0)}× / ${(r.median / kernels.median).toFixed(0)}×`;
+        } finally {
+          setForceReference(prev);
+        }
+      }
+      const mm = (t: Timing) => `${ms(t.median)} (${ms(t.min)})`;
+      rows.push([`${name} τ=1`, n, B, mm(kernels), mm(lit), mm(dot), ref, ratio]);
+      console.error(`sort bench: ${name} n=${n} done`);
+      tf.dispose([zeros, none]);
+    }
+    tf.dispose([x, W, w]);
+  }
+  console.log("");
+  table(
+    [
+      "baseline (P, fwd+bwd of sum(P∘W))",
+      "n",
+      "batch",
+      "fused kernels fwd+bwd, median (min)",
+      "tf.grad sum(P∘W), fused",
+      "tf.grad ⟨P,W⟩ as dot, fused",
+      "reference (composed tfjs), tf.grad sum(P∘W)",
+      "speed-up vs reference (tf.grad / kernels)",
+    ],
+    rows,
+  );
+}
+
 export async function run(): Promise<void> {
+  if (process.env.SORT_ONLY === "baselines") return baselines();
   const quick = process.env.SORT_QUICK === "1";
   const only = process.env.SORT_NS?.split(",").map(Number);
   const cases: [Net, number, number][] = [
@@ -159,7 +241,7 @@ export async function run(): Promise<void> {
       ["softRank (bitonic)", (z) => softRank(z, { network: "bitonic" })],
       [`diffTopK k=${k} (bitonic)`, (z) => diffTopK(z, k, { network: "bitonic" })],
       [`diffTopK k=${k} (splitter_selection)`, (z) => diffTopK(z, k, { network: "splitter_selection" })],
-      // The baselines are composed tfjs ops (tfjs's per-element broadcasting dominates): n = 32 only.
+      // NeuralSort / SoftSort here at n = 32 only; the baselines table (SORT_ONLY=baselines) has n = 128.
       ...(n <= 32
         ? ([
             ["neuralSort τ=1 (P)", (z) => neuralSort(z, 1).permutation],
@@ -179,4 +261,5 @@ export async function run(): Promise<void> {
   }
   console.log("");
   table(["op (fwd+bwd of sum(y·sin y))", "n", "batch", "median ms"], other);
+  baselines();
 }

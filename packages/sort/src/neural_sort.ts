@@ -1,6 +1,16 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertPositive, describe, type TensorInput } from "@relax/core";
+import {
+  RelaxError,
+  RelaxNeuralSort,
+  assertPositive,
+  describe,
+  runFusedKernel,
+  useFused,
+  type RelaxBaselineSortAttrs,
+  type TensorInput,
+} from "@relax/core";
 import type { DiffSortResult } from "./diff_sort.js";
+import "./kernels/register.js";
 import { optionalBoolean, toRows } from "./rows.js";
 import { expandCols, expandRows, softmaxLast } from "./dense_ops.js";
 
@@ -45,8 +55,35 @@ export function straightThroughRows(P: tf.Tensor3D): tf.Tensor3D {
   return tf.add(tf.tensor3d(hard, [rows, n, n]), tf.sub(P, tf.tensor3d(data, P.shape))) as tf.Tensor3D;
 }
 
-/** NeuralSort on `x: [rows, n]`, papers' convention `P[r, j, i]` (internal). */
+/**
+ * The relaxed matrix and sorted values of a baseline on `x: [rows, n]`: the fused kernel `kernelName`
+ * (outputs `[sorted, permutation, relaxed]`) when the backend has one, else `reference()` (the soft P),
+ * straight-through when `attrs.hard`, and `sorted = P·x` (internal).
+ */
+export function baselineSortRows(
+  kernelName: string,
+  x: tf.Tensor2D,
+  attrs: RelaxBaselineSortAttrs,
+  reference: () => tf.Tensor3D,
+): { sorted: tf.Tensor2D; permutation: tf.Tensor3D } {
+  if (useFused(kernelName)) {
+    const [sorted, permutation] = runFusedKernel<tf.Tensor[]>(kernelName, { x }, attrs);
+    return { sorted: sorted as tf.Tensor2D, permutation: permutation as tf.Tensor3D };
+  }
+  let P = reference();
+  if (attrs.hard) P = straightThroughRows(P);
+  return { sorted: tf.squeeze(tf.matMul(P, tf.expandDims(x, 2)), [2]) as tf.Tensor2D, permutation: P };
+}
+
+/** NeuralSort on `x: [rows, n]`, papers' convention `P[r, j, i]`: the fused kernel where registered (internal). */
 export function neuralSortRows(op: string, x: tf.Tensor2D, tau: number, descending: boolean): tf.Tensor3D {
+  assertPositive(op, "tau", tau);
+  const attrs = { tau, descending, hard: false };
+  return baselineSortRows(RelaxNeuralSort, x, attrs, () => neuralSortRowsReference(op, x, tau, descending)).permutation;
+}
+
+/** Reference composition of {@link neuralSortRows} from tfjs ops (slow; defines the numbers). */
+export function neuralSortRowsReference(op: string, x: tf.Tensor2D, tau: number, descending: boolean): tf.Tensor3D {
   assertPositive(op, "tau", tau);
   const n = x.shape[1];
   const rows = x.shape[0];
@@ -65,6 +102,8 @@ export function neuralSortRows(op: string, x: tf.Tensor2D, tau: number, descendi
  * NeuralSort (Grover et al., "Stochastic Optimization of Sorting Networks via Continuous Relaxations",
  * ICLR 2019), as difftopk uses it: a row-stochastic relaxed permutation matrix from a softmax of the
  * unimodal scores `(n+1−2j)·s_i − Σ_k |s_i − s_k|` at temperature τ. O(n²) per row. Baseline for diffSort.
+ * On the `cpu` and `wasm` backends one fused kernel (float64 inside) computes the forward and one the
+ * backward; elsewhere (or under `setForceReference(true)`) a composition of tfjs ops gives the same numbers.
  *
  * @param x `[batch, n]` (or `[n]`, leading batch dims)
  * @param tau temperature τ (default 1), or options `{ tau, descending, hard, axis }`
@@ -78,9 +117,10 @@ export function neuralSort(x: TensorInput, tau?: number | BaselineSortOptions): 
   const o = baselineOptions(op, tau);
   return tf.tidy(() => {
     const view = toRows(op, x, o.axis);
-    let P = neuralSortRows(op, view.x2, o.tau, o.descending);
-    if (o.hard) P = straightThroughRows(P);
-    const sorted = tf.squeeze(tf.matMul(P, tf.expandDims(view.x2, 2)), [2]);
-    return { sorted: view.toInput(sorted), permutation: view.toBatch(P, [view.n, view.n]) };
+    const attrs = { tau: o.tau, descending: o.descending, hard: o.hard };
+    const { sorted, permutation } = baselineSortRows(RelaxNeuralSort, view.x2, attrs, () =>
+      neuralSortRowsReference(op, view.x2, o.tau, o.descending),
+    );
+    return { sorted: view.toInput(sorted), permutation: view.toBatch(permutation, [view.n, view.n]) };
   });
 }

@@ -1,13 +1,23 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { assertPositive, type TensorInput } from "@relax/core";
+import { RelaxSoftSort, assertPositive, type RelaxSoftSortAttrs, type TensorInput } from "@relax/core";
 import type { DiffSortResult } from "./diff_sort.js";
 import { argsortRow } from "./kernels/engine.js";
-import { baselineOptions, straightThroughRows, type BaselineSortOptions } from "./neural_sort.js";
+import { baselineOptions, baselineSortRows, type BaselineSortOptions } from "./neural_sort.js";
 import { toRows } from "./rows.js";
 import { expandCols, expandRows, softmaxLast } from "./dense_ops.js";
 
-/** SoftSort on `x: [rows, n]`, papers' convention `P[r, j, i] = softmax_i(−|x_i − sort(x)_j|^pow / τ)` (internal). */
+/**
+ * SoftSort on `x: [rows, n]`, papers' convention `P[r, j, i] = softmax_i(−|x_i − sort(x)_j|^pow / τ)`: the
+ * fused kernel where registered (internal).
+ */
 export function softSortRows(op: string, x: tf.Tensor2D, tau: number, descending: boolean, pow = 1): tf.Tensor3D {
+  assertPositive(op, "tau", tau);
+  const attrs: RelaxSoftSortAttrs = { tau, descending, hard: false, pow };
+  return baselineSortRows(RelaxSoftSort, x, attrs, () => softSortRowsReference(op, x, tau, descending, pow)).permutation;
+}
+
+/** Reference composition of {@link softSortRows} from tfjs ops (slow; defines the numbers). */
+export function softSortRowsReference(op: string, x: tf.Tensor2D, tau: number, descending: boolean, pow = 1): tf.Tensor3D {
   assertPositive(op, "tau", tau);
   const [rows, n] = x.shape;
   const xs = x.dataSync() as Float32Array;
@@ -34,7 +44,9 @@ export interface SoftSortOptions extends BaselineSortOptions {
 /**
  * SoftSort (Prillo & Eisenschlos, "SoftSort: A Continuous Relaxation for the argsort Operator", ICML 2020),
  * as difftopk uses it: `P[j, i] = softmax_i(−|x_i − sort(x)_j|^pow / τ)`. Row-stochastic, O(n²) per row.
- * Baseline for diffSort.
+ * Baseline for diffSort. Gradients also flow through sort(x). On the `cpu` and `wasm` backends one fused
+ * kernel (float64 inside) computes the forward and one the backward; elsewhere (or under
+ * `setForceReference(true)`) a composition of tfjs ops gives the same numbers.
  *
  * @param x `[batch, n]` (or `[n]`, leading batch dims)
  * @param tau temperature τ (default 1), or options `{ tau, pow, descending, hard, axis }`
@@ -49,9 +61,10 @@ export function softSort(x: TensorInput, tau?: number | SoftSortOptions): DiffSo
   const pow = assertPositive(op, "pow", (typeof tau === "object" && tau?.pow) || 1);
   return tf.tidy(() => {
     const view = toRows(op, x, o.axis);
-    let P = softSortRows(op, view.x2, o.tau, o.descending, pow);
-    if (o.hard) P = straightThroughRows(P);
-    const sorted = tf.squeeze(tf.matMul(P, tf.expandDims(view.x2, 2)), [2]);
-    return { sorted: view.toInput(sorted), permutation: view.toBatch(P, [view.n, view.n]) };
+    const attrs: RelaxSoftSortAttrs = { tau: o.tau, descending: o.descending, hard: o.hard, pow };
+    const { sorted, permutation } = baselineSortRows(RelaxSoftSort, view.x2, attrs, () =>
+      softSortRowsReference(op, view.x2, o.tau, o.descending, pow),
+    );
+    return { sorted: view.toInput(sorted), permutation: view.toBatch(permutation, [view.n, view.n]) };
   });
 }

@@ -101,6 +101,31 @@ export interface RelaxLogicNetAttrs {
   k: number;
   tau: number;
 }
+/**
+ * Convolutional logic tree kernels (Petersen et al., NeurIPS 2024): inputs `{ x: [batch, H, W, C],
+ * logits: [K, 2^depth − 1, 16] }`, output `y: [batch, H', W', K]`. Each kernel k is a complete binary tree of
+ * relaxed gates in the four-coefficient form over 2^depth leaves `x[b, i + leafY, j + leafX, leafC]` (zero
+ * outside the image for `'same'`); node order level 0 left to right, …, root last; level t pairs nodes
+ * `(2m, 2m+1)` of level t − 1. Stride 1.
+ */
+export const RelaxLogicConvTree = "RelaxLogicConvTree";
+export interface RelaxLogicConvTreeAttrs {
+  /** Leaf row offsets in the window `[K · 2^depth]` (kernel-major). */
+  leafY: Int32Array;
+  /** Leaf column offsets, same layout. */
+  leafX: Int32Array;
+  /** Leaf input channels, same layout. */
+  leafC: Int32Array;
+  receptiveField: number;
+  depth: number;
+  /** `'valid'` (H' = H − rf + 1) or `'same'` (zero padding ⌊(rf−1)/2⌋ before, the rest after). */
+  padding: "valid" | "same";
+  mode: "train" | "eval";
+}
+/** Input gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dx: [batch, H, W, C]`. */
+export const RelaxLogicConvTreeGradX = "RelaxLogicConvTreeGradX";
+/** Logit gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dlogits: [K, 2^depth − 1, 16]`. */
+export const RelaxLogicConvTreeGradLogits = "RelaxLogicConvTreeGradLogits";
 
 // @relax/sort ------------------------------------------------------------------------------------
 
@@ -181,6 +206,42 @@ export interface RelaxFastSoftSortAttrs {
 }
 /** Gradient of {@link RelaxFastSoftSort}: inputs `{ x, dy }`, output `dx: [rows, n]`. */
 export const RelaxFastSoftSortGrad = "RelaxFastSoftSortGrad";
+
+/** Attributes shared by the NeuralSort and SoftSort baseline kernels of @relax/sort. */
+export interface RelaxBaselineSortAttrs {
+  /** Temperature τ > 0. */
+  tau: number;
+  /** Sorted positions in descending order (row j of the ascending result read as row n−1−j). */
+  descending: boolean;
+  /** Straight-through: one-hot of each row's argmax forward, relaxed gradient backward. */
+  hard: boolean;
+}
+
+/**
+ * NeuralSort (Grover et al., ICLR 2019) on rows of `x: [rows, n]`: `P[r, j, i] = softmax_i(((n+1−2(j+1))·s_i
+ * − Σ_k |s_i − s_k|)/τ)` with `s = x` (descending) or `s = −x` (ascending). Inputs `{ x }`; outputs
+ * `[sorted: [rows, n] = P·x, permutation: [rows, n, n], relaxed: [rows, n, n] (the soft P when `hard`,
+ * else [rows, 0, 0])]`, papers' convention `permutation[r, j, i]` = weight of input i at position j.
+ */
+export const RelaxNeuralSort = "RelaxNeuralSort";
+export type RelaxNeuralSortAttrs = RelaxBaselineSortAttrs;
+/**
+ * Gradient of {@link RelaxNeuralSort}: inputs `{ x, permutation, relaxed, dSorted, dPermutation }` (the
+ * forward's outputs), output `dx: [rows, n]`.
+ */
+export const RelaxNeuralSortGrad = "RelaxNeuralSortGrad";
+
+/**
+ * SoftSort (Prillo & Eisenschlos, ICML 2020) on rows of `x: [rows, n]`: `P[r, j, i] = softmax_i(−|x_i −
+ * sort(x)_j|^pow / τ)`; gradients also flow through sort(x). Inputs `{ x }`; outputs as {@link RelaxNeuralSort}.
+ */
+export const RelaxSoftSort = "RelaxSoftSort";
+export interface RelaxSoftSortAttrs extends RelaxBaselineSortAttrs {
+  /** Exponent of the distance |x_i − sort(x)_j| (> 0). */
+  pow: number;
+}
+/** Gradient of {@link RelaxSoftSort}: inputs as {@link RelaxNeuralSortGrad}, output `dx: [rows, n]`. */
+export const RelaxSoftSortGrad = "RelaxSoftSortGrad";
 
 // @relax/core programs and algorithms ------------------------------------------------------------
 

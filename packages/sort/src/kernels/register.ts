@@ -14,11 +14,18 @@ import {
   RelaxSortNetSelectGrad,
   type RelaxDiffSortAttrs,
   type RelaxSortNetSelectAttrs,
+  RelaxNeuralSort,
+  RelaxNeuralSortGrad,
+  RelaxSoftSort,
+  RelaxSoftSortGrad,
+  type RelaxNeuralSortAttrs,
+  type RelaxSoftSortAttrs,
 } from "@relax/core";
 import { getNetwork } from "../networks.js";
 import { argsortRow, backwardRow, forwardMatrix, forwardValues, initSelect, selectBackwardAlpha, selectRow } from "./engine.js";
 import { matrixArena } from "./wasm.js";
 import { atanFast } from "./fast_math.js";
+import { neuralSortBackward, neuralSortForward, softSortBackward, softSortForward, type BaselineForward } from "./baselines.js";
 
 /** α = f(d) for the kernels: the default cauchy relaxation inlined (½ + atan(βd)/π), else core's scalar f. */
 function alphaFn(attrs: { distribution: string; steepness: number }, f: (d: number) => number): (d: number) => number {
@@ -230,3 +237,80 @@ registerFusedGradient<RelaxSortNetSelectAttrs>({
     },
   }),
 });
+
+// NeuralSort / SoftSort baselines: outputs [sorted, permutation, relaxed]; backward from the saved outputs.
+function baselineOutputs(o: BaselineForward, rows: number, n: number, hard: boolean) {
+  return [
+    { values: o.sorted, shape: [rows, n] },
+    { values: o.permutation, shape: [rows, n, n] },
+    { values: o.relaxed, shape: hard ? [rows, n, n] : [rows, 0, 0] },
+  ];
+}
+
+registerHostKernel<RelaxNeuralSortAttrs>(RelaxNeuralSort, ({ x }, attrs) => {
+  const [rows, n] = x!.shape as [number, number];
+  return baselineOutputs(neuralSortForward(x!.values, rows, n, attrs), rows, n, attrs.hard);
+});
+
+registerHostKernel<RelaxSoftSortAttrs>(RelaxSoftSort, ({ x }, attrs) => {
+  const [rows, n] = x!.shape as [number, number];
+  return baselineOutputs(softSortForward(x!.values, rows, n, attrs), rows, n, attrs.hard);
+});
+
+registerHostKernel<RelaxNeuralSortAttrs>(RelaxNeuralSortGrad, (inp, attrs) => {
+  const [rows, n] = inp.x!.shape as [number, number];
+  const values = neuralSortBackward(
+    {
+      x: inp.x!.values,
+      permutation: inp.permutation!.values,
+      relaxed: inp.relaxed!.values,
+      dSorted: inp.dSorted!.values,
+      dPermutation: inp.dPermutation!.values,
+    },
+    rows,
+    n,
+    attrs,
+  );
+  return { values, shape: [rows, n] };
+});
+
+registerHostKernel<RelaxSoftSortAttrs>(RelaxSoftSortGrad, (inp, attrs) => {
+  const [rows, n] = inp.x!.shape as [number, number];
+  const values = softSortBackward(
+    {
+      x: inp.x!.values,
+      permutation: inp.permutation!.values,
+      relaxed: inp.relaxed!.values,
+      dSorted: inp.dSorted!.values,
+      dPermutation: inp.dPermutation!.values,
+    },
+    rows,
+    n,
+    attrs,
+  );
+  return { values, shape: [rows, n] };
+});
+
+for (const [kernelName, gradName] of [
+  [RelaxNeuralSort, RelaxNeuralSortGrad],
+  [RelaxSoftSort, RelaxSoftSortGrad],
+] as const) {
+  registerFusedGradient<RelaxNeuralSortAttrs>({
+    kernelName,
+    inputsToSave: ["x"],
+    outputsToSave: [false, true, true],
+    gradFunc: ([dSorted, dPermutation], [x, permutation, relaxed], attrs) => ({
+      x: () => {
+        const rows = x!.shape[0] as number;
+        const n = x!.shape[1] as number;
+        const ds = dSorted ?? tf.zeros([rows, n]);
+        const dp = dPermutation ?? tf.zeros([rows, n, n]);
+        return runFusedKernel<tf.Tensor>(
+          gradName,
+          { x: x!, permutation: permutation!, relaxed: relaxed!, dSorted: ds, dPermutation: dp },
+          attrs,
+        );
+      },
+    }),
+  });
+}

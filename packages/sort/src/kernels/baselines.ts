@@ -1,0 +1,535 @@
+/**
+ * Host (cpu/wasm) kernels of the NeuralSort and SoftSort baselines over typed arrays, float64 inside.
+ * Held to the composed-tfjs reference (`neuralSortRowsReference`, `softSortRowsReference`) by parity tests,
+ * including its tie conventions: the stable ascending argsort of `argsortRow` and tfjs's gradient of |d|,
+ * `d > 0 ? 1 : −1` (so −1 at d = 0).
+ *
+ * The softmax rows are formed without one `exp` per entry where the formulas allow it:
+ * - SoftSort (pow = 1): `exp(−|y_k − y_j|/τ)` over sorted values y is a running product of the gap factors
+ *   `exp(−(y_{l+1} − y_l)/τ) ≤ 1`, and the row maximum is exactly 0 (at k = j).
+ * - NeuralSort: the logits `z[j, i] = c_j·u_i − b_i` (c_j = n−1−2j, u = s/τ, b = B/τ) move by `−2u_i` from row
+ *   to row, so with row maxima m_j, `exp(z[j+1, i] − m_{j+1}) = exp(z[j, i] − m_j) · exp(−2u_i) · exp(m_j − m_{j+1})`;
+ *   both factors are kept within e^±300 by centring u, else (very sharp rows) each entry takes its own exp.
+ * Entries below e^−650 are 0 (float32 holds nothing that small) and re-enter through a direct exp.
+ */
+import type { RelaxNeuralSortAttrs, RelaxSoftSortAttrs } from "@relax/core";
+import { argsortRow } from "./engine.js";
+
+const LOG_TINY = -650;
+const TINY = Math.exp(LOG_TINY);
+/** Largest (max u − min u) for the NeuralSort product recurrence: both factors stay within e^±300. */
+const RECURRENCE_RANGE = 300;
+const KEY_SHIFT = 1048576; // 2^20: index bits of a packed argsort key
+
+/** Outputs of a baseline forward kernel. */
+export interface BaselineForward {
+  sorted: Float32Array;
+  permutation: Float32Array;
+  /** The soft matrix when `hard` (else empty). */
+  relaxed: Float32Array;
+}
+
+/** Inputs of a baseline gradient kernel (flat, `[rows, n]` / `[rows, n, n]`). */
+export interface BaselineGradInputs {
+  x: Float32Array;
+  /** The forward's `permutation` output (one-hot when hard). */
+  permutation: Float32Array;
+  /** The forward's `relaxed` output (used when hard). */
+  relaxed: Float32Array;
+  dSorted: Float32Array;
+  dPermutation: Float32Array;
+}
+
+/** Scratch arrays for one row of length n (reused across rows). */
+class Scratch {
+  readonly keys: Float64Array;
+  readonly perm: Int32Array;
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  readonly c: Float64Array;
+  readonly d: Float64Array;
+  readonly e: Float64Array;
+  readonly lo: Int32Array;
+  readonly up: Int32Array;
+  constructor(readonly n: number) {
+    this.keys = new Float64Array(n);
+    this.perm = new Int32Array(n);
+    this.a = new Float64Array(n + 1);
+    this.b = new Float64Array(n + 1);
+    this.c = new Float64Array(n);
+    this.d = new Float64Array(n);
+    this.e = new Float64Array(n);
+    this.lo = new Int32Array(n);
+    this.up = new Int32Array(n);
+  }
+}
+
+/** In-place ascending quicksort of distinct keys `a[lo, hi)` (insertion sort below 16). */
+function sortKeys(a: Float64Array, lo: number, hi: number): void {
+  while (hi - lo > 16) {
+    const p0 = a[lo] as number;
+    const p1 = a[(lo + hi) >> 1] as number;
+    const p2 = a[hi - 1] as number;
+    const piv = p0 < p1 ? (p1 < p2 ? p1 : p0 < p2 ? p2 : p0) : p0 < p2 ? p0 : p1 < p2 ? p2 : p1;
+    let i = lo;
+    let j = hi - 1;
+    while (i <= j) {
+      while ((a[i] as number) < piv) i++;
+      while ((a[j] as number) > piv) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (j - lo < hi - 1 - i) {
+      sortKeys(a, lo, j + 1);
+      lo = i;
+    } else {
+      sortKeys(a, i, hi);
+      hi = j + 1;
+    }
+  }
+  for (let i = lo + 1; i < hi; i++) {
+    const v = a[i] as number;
+    let k = i - 1;
+    while (k >= lo && (a[k] as number) > v) {
+      a[k + 1] = a[k] as number;
+      k--;
+    }
+    a[k + 1] = v;
+  }
+}
+
+/**
+ * The stable ascending argsort of `argsortRow` (ties, −0 = +0 included, by index), via keys packing the
+ * order-preserving bits of each float32 with its index.
+ */
+function argsortStable(x: Float32Array, bits: Uint32Array, off: number, n: number, s: Scratch): Int32Array {
+  const perm = s.perm;
+  if (n > KEY_SHIFT) {
+    argsortRow(x, off, n, perm);
+    return perm;
+  }
+  const keys = s.keys;
+  for (let i = 0; i < n; i++) {
+    let b = bits[off + i] as number;
+    if (b === 0x80000000) b = 0; // −0 ties with +0
+    const u = b >= 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    keys[i] = u * KEY_SHIFT + i;
+  }
+  sortKeys(keys, 0, n);
+  for (let k = 0; k < n; k++) perm[k] = (keys[k] as number) % KEY_SHIFT;
+  return perm;
+}
+
+function bitsOf(x: Float32Array): Uint32Array {
+  return new Uint32Array(x.buffer, x.byteOffset, x.length);
+}
+
+/** Row-wise argmax of float32-rounded values, first index on ties (as `straightThroughRows`). */
+function argmaxF32(row: Float64Array, n: number): number {
+  let best = 0;
+  let bv = Math.fround(row[0] as number);
+  for (let i = 1; i < n; i++) {
+    const v = Math.fround(row[i] as number);
+    if (v > bv) {
+      bv = v;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** Writes one normalised row `pRow` (input order) to the outputs: soft or one-hot, and its sorted value. */
+function emitRow(
+  pRow: Float64Array,
+  xv: Float32Array,
+  xOff: number,
+  n: number,
+  hard: boolean,
+  out: BaselineForward,
+  pOff: number,
+  sIdx: number,
+): void {
+  const { permutation, relaxed, sorted } = out;
+  if (hard) {
+    for (let i = 0; i < n; i++) relaxed[pOff + i] = pRow[i] as number;
+    const best = argmaxF32(pRow, n);
+    permutation[pOff + best] = 1;
+    sorted[sIdx] = xv[xOff + best] as number;
+    return;
+  }
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    const p = pRow[i] as number;
+    permutation[pOff + i] = p;
+    acc += p * (xv[xOff + i] as number);
+  }
+  sorted[sIdx] = acc;
+}
+
+function allocForward(rows: number, n: number, hard: boolean): BaselineForward {
+  return {
+    sorted: new Float32Array(rows * n),
+    permutation: new Float32Array(rows * n * n),
+    relaxed: new Float32Array(hard ? rows * n * n : 0),
+  };
+}
+
+/**
+ * For s of one row: ascending order, tie groups `[lo_i, up_i)` of each i's value and, in `pre`, prefix
+ * sums of the sorted s (so `Σ_k |s_i − s_k| = s_i·lo − pre[lo] + pre[n] − pre[up] − s_i·(n − up)`).
+ */
+function tieGroups(x: Float32Array, bits: Uint32Array, off: number, n: number, descending: boolean, sc: Scratch): void {
+  const perm = argsortStable(x, bits, off, n, sc);
+  const { lo, up } = sc;
+  const pre = sc.a;
+  // s = x (descending) or −x (ascending): the ascending order of s is perm, or perm reversed.
+  pre[0] = 0;
+  let k = 0;
+  while (k < n) {
+    const i0 = perm[descending ? k : n - 1 - k] as number;
+    const v = x[off + i0] as number;
+    let e = k + 1;
+    while (e < n && (x[off + (perm[descending ? e : n - 1 - e] as number)] as number) === v) e++;
+    const sv = descending ? v : -v;
+    for (let t = k; t < e; t++) {
+      const i = perm[descending ? t : n - 1 - t] as number;
+      lo[i] = k;
+      up[i] = e;
+      pre[t + 1] = (pre[t] as number) + sv;
+    }
+    k = e;
+  }
+}
+
+/** NeuralSort forward over `x: [rows, n]` (see {@link RelaxNeuralSort} in @relax/core). */
+export function neuralSortForward(xv: Float32Array, rows: number, n: number, attrs: RelaxNeuralSortAttrs): BaselineForward {
+  const { tau, descending, hard } = attrs;
+  const out = allocForward(rows, n, hard);
+  const sc = new Scratch(n);
+  const bits = bitsOf(xv);
+  const u = sc.c;
+  const bq = sc.d;
+  const q = new Float64Array(n);
+  const E = sc.e;
+  const pRow = new Float64Array(n);
+  const invTau = 1 / tau;
+  for (let r = 0; r < rows; r++) {
+    const off = r * n;
+    tieGroups(xv, bits, off, n, descending, sc);
+    const { lo, up } = sc;
+    const pre = sc.a;
+    const total = pre[n] as number;
+    let umin = Infinity;
+    let umax = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const s = descending ? (xv[off + i] as number) : -(xv[off + i] as number);
+      const l = lo[i] as number;
+      const h = up[i] as number;
+      const B = s * l - (pre[l] as number) + (total - (pre[h] as number)) - s * (n - h);
+      const ui = s * invTau;
+      u[i] = ui;
+      bq[i] = B * invTau;
+      if (ui < umin) umin = ui;
+      if (ui > umax) umax = ui;
+    }
+    const fast = umax - umin <= RECURRENCE_RANGE;
+    const centre = (umin + umax) / 2;
+    if (fast) for (let i = 0; i < n; i++) q[i] = Math.exp(-2 * ((u[i] as number) - centre));
+    // Row 0: direct exps.
+    let c = n - 1;
+    let m = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const z = c * (u[i] as number) - (bq[i] as number);
+      if (z > m) m = z;
+    }
+    let S = 0;
+    for (let i = 0; i < n; i++) {
+      const e = c * (u[i] as number) - (bq[i] as number) - m;
+      const v = e > LOG_TINY ? Math.exp(e) : 0;
+      E[i] = v;
+      S += v;
+    }
+    // Max of row 1.
+    let mNext = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const z = (c - 2) * (u[i] as number) - (bq[i] as number);
+      if (z > mNext) mNext = z;
+    }
+    const { permutation } = out;
+    for (let j = 0; j < n; j++) {
+      const inv = 1 / S;
+      const pOff = off * n + j * n;
+      const sIdx = off + j;
+      if (j === n - 1) {
+        for (let i = 0; i < n; i++) pRow[i] = (E[i] as number) * inv;
+        emitRow(pRow, xv, off, n, hard, out, pOff, sIdx);
+        break;
+      }
+      // Row j is written out while E moves on to row j+1; the same pass finds the max of row j+2.
+      const c1 = c - 2;
+      const c2 = c - 4;
+      const m1 = mNext;
+      const rj = fast ? Math.exp(m - m1 - 2 * centre) : 0;
+      let S1 = 0;
+      let m2 = -Infinity;
+      let acc = 0;
+      for (let i = 0; i < n; i++) {
+        const prev = E[i] as number;
+        const p = prev * inv;
+        if (hard) pRow[i] = p;
+        else {
+          permutation[pOff + i] = p;
+          acc += p * (xv[off + i] as number);
+        }
+        const ui = u[i] as number;
+        const bi = bq[i] as number;
+        let v: number;
+        if (fast && prev > TINY) v = prev * ((q[i] as number) * rj);
+        else {
+          const e = c1 * ui - bi - m1;
+          v = e > LOG_TINY ? Math.exp(e) : 0;
+        }
+        E[i] = v;
+        S1 += v;
+        const z2 = c2 * ui - bi;
+        if (z2 > m2) m2 = z2;
+      }
+      if (hard) emitRow(pRow, xv, off, n, hard, out, pOff, sIdx);
+      else out.sorted[sIdx] = acc;
+      c = c1;
+      m = m1;
+      mNext = m2;
+      S = S1;
+    }
+  }
+  return out;
+}
+
+/** `Σ_i G_i·P_i` of row j with `G = dP + dSorted_j·x` (the softmax backward is `dZ = P ⊙ (G − that)`). */
+function rowDot(P: Float32Array, gp: Float32Array, pOff: number, gsj: number, xv: Float32Array, xOff: number, n: number): number {
+  let dot = 0;
+  if (gsj === 0) for (let i = 0; i < n; i++) dot += (gp[pOff + i] as number) * (P[pOff + i] as number);
+  else for (let i = 0; i < n; i++) dot += ((gp[pOff + i] as number) + gsj * (xv[xOff + i] as number)) * (P[pOff + i] as number);
+  return dot;
+}
+
+/** `dx_i += Σ_j H[j, i]·dSorted_j` (the `sorted = H·x` path; H one-hot when hard). */
+function sortedPathGrad(H: Float32Array, gs: Float32Array, off: number, n: number, dx: Float64Array): void {
+  for (let j = 0; j < n; j++) {
+    const g = gs[off + j] as number;
+    if (g === 0) continue;
+    const hOff = off * n + j * n;
+    for (let i = 0; i < n; i++) dx[i] = (dx[i] as number) + (H[hOff + i] as number) * g;
+  }
+}
+
+/** NeuralSort gradient over `x: [rows, n]` (see {@link RelaxNeuralSortGrad} in @relax/core). */
+export function neuralSortBackward(inp: BaselineGradInputs, rows: number, n: number, attrs: RelaxNeuralSortAttrs): Float32Array {
+  const { tau, descending, hard } = attrs;
+  const { x: xv, dSorted: gs, dPermutation: gp } = inp;
+  const P = hard ? inp.relaxed : inp.permutation;
+  const H = inp.permutation;
+  const sc = new Scratch(n);
+  const bits = bitsOf(xv);
+  const colC = sc.c; // Σ_j c_j dZ[j, i]
+  const colS = sc.d; // Σ_j dZ[j, i]
+  const dx = sc.e;
+  const acc = sc.b;
+  const out = new Float32Array(rows * n);
+  const invTau = 1 / tau;
+  for (let r = 0; r < rows; r++) {
+    const off = r * n;
+    colC.fill(0);
+    colS.fill(0);
+    // Two rows per pass over the column sums (halves their loads and stores).
+    for (let j = 0; j < n; j += 2) {
+      const pa = off * n + j * n;
+      const ga = gs[off + j] as number;
+      const dotA = rowDot(P, gp, pa, ga, xv, off, n);
+      const ca = n - 1 - 2 * j;
+      if (j + 1 === n) {
+        for (let i = 0; i < n; i++) {
+          const d = (P[pa + i] as number) * ((gp[pa + i] as number) + ga * (xv[off + i] as number) - dotA);
+          colC[i] = (colC[i] as number) + ca * d;
+          colS[i] = (colS[i] as number) + d;
+        }
+        break;
+      }
+      const pb = pa + n;
+      const gb = gs[off + j + 1] as number;
+      const dotB = rowDot(P, gp, pb, gb, xv, off, n);
+      const cb = ca - 2;
+      for (let i = 0; i < n; i++) {
+        const xi = xv[off + i] as number;
+        const da = (P[pa + i] as number) * ((gp[pa + i] as number) + ga * xi - dotA);
+        const db = (P[pb + i] as number) * ((gp[pb + i] as number) + gb * xi - dotB);
+        colC[i] = (colC[i] as number) + (ca * da + cb * db);
+        colS[i] = (colS[i] as number) + (da + db);
+      }
+    }
+    // ds_i = colC_i/τ + Σ_k dB_i σ(s_i − s_k) − Σ_k dB_k σ(s_k − s_i), dB = −colS/τ, σ(d) = d > 0 ? 1 : −1.
+    tieGroups(xv, bits, off, n, descending, sc);
+    const { lo, up } = sc;
+    acc.fill(0);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const dB = -(colS[i] as number) * invTau;
+      const l = lo[i] as number;
+      acc[l + 1] = (acc[l + 1] as number) + dB; // shifted by one: acc becomes Σ over positions < t
+      total += dB;
+    }
+    for (let t = 1; t <= n; t++) acc[t] = (acc[t] as number) + (acc[t - 1] as number);
+    for (let i = 0; i < n; i++) {
+      const dB = -(colS[i] as number) * invTau;
+      const l = lo[i] as number;
+      const leq = acc[up[i] as number] as number; // Σ_{s_k ≤ s_i} dB_k
+      const ds = (colC[i] as number) * invTau + dB * (2 * l - n) - (total - 2 * leq);
+      dx[i] = descending ? ds : -ds;
+    }
+    sortedPathGrad(H, gs, off, n, dx);
+    for (let i = 0; i < n; i++) out[off + i] = dx[i] as number;
+  }
+  return out;
+}
+
+/** SoftSort forward over `x: [rows, n]` (see {@link RelaxSoftSort} in @relax/core). */
+export function softSortForward(xv: Float32Array, rows: number, n: number, attrs: RelaxSoftSortAttrs): BaselineForward {
+  const { tau, descending, hard, pow } = attrs;
+  const out = allocForward(rows, n, hard);
+  const sc = new Scratch(n);
+  const bits = bitsOf(xv);
+  const y = sc.c; // sorted values, in output row order
+  const g = sc.d; // gap factors exp(−|y_{l+1} − y_l|/τ)
+  const Ek = sc.e; // row j over sorted positions k
+  const pi = new Int32Array(n);
+  const pRow = new Float64Array(n);
+  const invTau = 1 / tau;
+  for (let r = 0; r < rows; r++) {
+    const off = r * n;
+    const perm = argsortStable(xv, bits, off, n, sc);
+    for (let j = 0; j < n; j++) {
+      const src = perm[descending ? n - 1 - j : j] as number;
+      pi[j] = src;
+      y[j] = xv[off + src] as number;
+    }
+    if (pow === 1) for (let l = 0; l + 1 < n; l++) g[l] = Math.exp(-Math.abs((y[l + 1] as number) - (y[l] as number)) * invTau);
+    const { permutation } = out;
+    for (let j = 0; j < n; j++) {
+      Ek[j] = 1;
+      let S = 1;
+      let kHi = n; // Ek[k] = 0 for k ≥ kHi and k < kLo (below e^−650)
+      let kLo = 0;
+      if (pow === 1) {
+        let p = 1;
+        for (let k = j + 1; k < n; k++) {
+          p *= g[k - 1] as number;
+          if (p < TINY) {
+            kHi = k;
+            break;
+          }
+          Ek[k] = p;
+          S += p;
+        }
+        p = 1;
+        for (let k = j - 1; k >= 0; k--) {
+          p *= g[k] as number;
+          if (p < TINY) {
+            kLo = k + 1;
+            break;
+          }
+          Ek[k] = p;
+          S += p;
+        }
+      } else {
+        const yj = y[j] as number;
+        for (let k = j + 1; k < n; k++) {
+          const d = (y[k] as number) - yj;
+          const e = -(pow === 2 ? d * d : Math.abs(d) ** pow) * invTau;
+          if (e <= LOG_TINY) {
+            kHi = k;
+            break;
+          }
+          const v = Math.exp(e);
+          Ek[k] = v;
+          S += v;
+        }
+        for (let k = j - 1; k >= 0; k--) {
+          const d = (y[k] as number) - yj;
+          const e = -(pow === 2 ? d * d : Math.abs(d) ** pow) * invTau;
+          if (e <= LOG_TINY) {
+            kLo = k + 1;
+            break;
+          }
+          const v = Math.exp(e);
+          Ek[k] = v;
+          S += v;
+        }
+      }
+      const inv = 1 / S;
+      const pOff = off * n + j * n;
+      if (hard) {
+        pRow.fill(0);
+        for (let k = kLo; k < kHi; k++) pRow[pi[k] as number] = (Ek[k] as number) * inv;
+        emitRow(pRow, xv, off, n, hard, out, pOff, off + j);
+        continue;
+      }
+      // The output row starts zeroed: scatter the nonzero span only.
+      let acc = 0;
+      for (let k = kLo; k < kHi; k++) {
+        const p = (Ek[k] as number) * inv;
+        permutation[pOff + (pi[k] as number)] = p;
+        acc += p * (y[k] as number);
+      }
+      out.sorted[off + j] = acc;
+    }
+  }
+  return out;
+}
+
+/** SoftSort gradient over `x: [rows, n]` (see {@link RelaxSoftSortGrad} in @relax/core). */
+export function softSortBackward(inp: BaselineGradInputs, rows: number, n: number, attrs: RelaxSoftSortAttrs): Float32Array {
+  const { tau, descending, hard, pow } = attrs;
+  const { x: xv, dSorted: gs, dPermutation: gp } = inp;
+  const P = hard ? inp.relaxed : inp.permutation;
+  const H = inp.permutation;
+  const sc = new Scratch(n);
+  const bits = bitsOf(xv);
+  const dx = sc.e;
+  const out = new Float32Array(rows * n);
+  const negInvTau = -1 / tau;
+  for (let r = 0; r < rows; r++) {
+    const off = r * n;
+    const perm = argsortStable(xv, bits, off, n, sc);
+    dx.fill(0);
+    for (let j = 0; j < n; j++) {
+      const pOff = off * n + j * n;
+      const gsj = gs[off + j] as number;
+      const dot = rowDot(P, gp, pOff, gsj, xv, off, n);
+      const src = perm[descending ? n - 1 - j : j] as number;
+      const yj = xv[off + src] as number;
+      let dy = 0;
+      for (let i = 0; i < n; i++) {
+        const xi = xv[off + i] as number;
+        const dz = (P[pOff + i] as number) * ((gp[pOff + i] as number) + gsj * xi - dot);
+        const d = xi - yj; // diff = x_i − sort(x)_j
+        let gDist = dz * negInvTau; // ∂/∂dist of −dist^pow/τ via the softmax
+        if (pow !== 1) {
+          const a = d > 0 ? d : -d;
+          gDist *= pow * a ** (pow - 1);
+        }
+        const gDiff = d > 0 ? gDist : -gDist;
+        dx[i] = (dx[i] as number) + gDiff;
+        dy -= gDiff;
+      }
+      dx[src] = (dx[src] as number) + dy;
+    }
+    sortedPathGrad(H, gs, off, n, dx);
+    for (let i = 0; i < n; i++) out[off + i] = dx[i] as number;
+  }
+  return out;
+}
