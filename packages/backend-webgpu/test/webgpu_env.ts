@@ -62,17 +62,5 @@ export function maxAbsError(a: ArrayLike<number>, b: ArrayLike<number>): number 
   return worst;
 }
 
-/** Deterministic pseudo-random floats in [lo, hi) (mulberry32). */
-export function randomFloats(count: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out[i] = lo + (hi - lo) * u;
-  }
-  return out;
-}
+/** Deterministic pseudo-random floats in [lo, hi) (core's seeded generator). */
+export { seededUniform as randomFloats } from "@relax/core/testing";

@@ -8,7 +8,7 @@
 import "./silhouette_kernel.js";
 import "./rgb_kernel.js";
 export { Mesh, createMesh, faceVertices } from "./mesh.js";
-export { tetrahedron, cube, icosphere } from "./primitives.js";
+export { tetrahedron, cube, icosphere, icosphereGeometry } from "./primitives.js";
 export type { PrimitiveOptions } from "./primitives.js";
 export { parseOBJ, toOBJ, loadOBJ, saveOBJ } from "./obj.js";
 export { laplacianLoss, flattenLoss } from "./regularizers.js";

@@ -95,19 +95,17 @@ export function cube(options: PrimitiveOptions = {}): Mesh {
 }
 
 /**
- * A unit icosphere: an icosahedron whose faces are split into 4 `level` times, vertices projected to the sphere.
- * Level 0 = 12 vertices / 20 faces; level 3 = 642 vertices / 1280 faces (the `sphere_642` template of
- * SoftRas/GenDR); level 4 = 2562 / 5120.
+ * Vertices (unit sphere, scaled by `radius`) and faces of a level-`level` icosphere as plain arrays, before
+ * outward orientation: 10·4^level + 2 vertices, 20·4^level faces (each face split into four per level,
+ * new vertices pushed to the sphere). {@link icosphere} builds its {@link Mesh} from these; use this for
+ * host-side geometry without tensors.
  *
- * @param options `level` (integer 0…6, default 3), `radius` (default 1)
  * @example
- * const sphere = icosphere({ level: 3 });
- * sphere.numVertices; // 642
- * sphere.dispose();
+ * const { vertices, faces } = icosphereGeometry(3); // 642 vertices, 1280 faces
  */
-export function icosphere(options: PrimitiveOptions & { level?: number } = {}): Mesh {
-  const level = assertInteger("icosphere", "level", options.level ?? 3, 0, 6);
-  const radius = assertPositive("icosphere", "radius", options.radius ?? 1);
+export function icosphereGeometry(level: number, radius = 1): { vertices: number[][]; faces: number[][] } {
+  assertInteger("icosphereGeometry", "level", level, 0, 6);
+  assertPositive("icosphereGeometry", "radius", radius);
   const t = (1 + Math.sqrt(5)) / 2;
   const verts: number[][] = [
     [-1, t, 0],
@@ -166,12 +164,25 @@ export function icosphere(options: PrimitiveOptions & { level?: number } = {}): 
     }
     faces = next;
   }
-  return build(
-    verts.map((v) => v.map((x) => x * radius)),
-    faces,
-    options,
-    "icosphere",
-  );
+  return { vertices: verts.map((v) => v.map((x) => x * radius)), faces };
+}
+
+/**
+ * A unit icosphere: an icosahedron whose faces are split into 4 `level` times, vertices projected to the sphere.
+ * Level 0 = 12 vertices / 20 faces; level 3 = 642 vertices / 1280 faces (the `sphere_642` template of
+ * SoftRas/GenDR); level 4 = 2562 / 5120.
+ *
+ * @param options `level` (integer 0…6, default 3), `radius` (default 1)
+ * @example
+ * const sphere = icosphere({ level: 3 });
+ * sphere.numVertices; // 642
+ * sphere.dispose();
+ */
+export function icosphere(options: PrimitiveOptions & { level?: number } = {}): Mesh {
+  const level = assertInteger("icosphere", "level", options.level ?? 3, 0, 6);
+  const radius = assertPositive("icosphere", "radius", options.radius ?? 1);
+  const { vertices, faces } = icosphereGeometry(level, radius);
+  return build(vertices, faces, options, "icosphere");
 }
 
 function normalize(v: number[]): number[] {

@@ -8,7 +8,7 @@ import { encodePNG, toImageData } from "../src/image.js";
 import { iou, mseLoss, softIoULoss } from "../src/losses.js";
 import { createMesh, faceVertices } from "../src/mesh.js";
 import { parseOBJ, toOBJ } from "../src/obj.js";
-import { cube, icosphere, tetrahedron } from "../src/primitives.js";
+import { cube, icosphere, icosphereGeometry, tetrahedron } from "../src/primitives.js";
 import { flattenLoss, laplacianLoss } from "../src/regularizers.js";
 import { render } from "../src/render.js";
 import { lambert, rasterizeRgb } from "../src/shade.js";
@@ -34,6 +34,19 @@ describe("meshes", () => {
       m.dispose();
     }
   });
+  it("icosphereGeometry: the icosphere's vertices as plain arrays, on the sphere of the given radius", () => {
+    for (const level of [0, 2]) {
+      const { vertices, faces } = icosphereGeometry(level, 2);
+      expect([vertices.length, faces.length]).toEqual([10 * 4 ** level + 2, 20 * 4 ** level]);
+      for (const v of vertices) expect(Math.hypot(...v)).toBeCloseTo(2, 12);
+      const mesh = icosphere({ level, radius: 2 });
+      expect(maxViolation(mesh.vertices.dataSync(), vertices.flat(), 1e-6, 1e-6)).toBe(0);
+      mesh.dispose();
+    }
+    expect(() => icosphereGeometry(7)).toThrow(RelaxError);
+    expect(() => icosphereGeometry(1, -1)).toThrow(RelaxError);
+  });
+
   it("OBJ round trip keeps vertices, faces and colours; polygons are fan-triangulated", () => {
     const m = icosphere({ level: 1, color: [0.2, 0.4, 0.6] });
     const back = parseOBJ(toOBJ(m));

@@ -20,6 +20,7 @@ import {
   RelaxSwapLayer,
   runFusedKernel,
 } from "@relax/core";
+import { seededUniform } from "@relax/core/testing";
 // the CPU kernels of the algorithm packages register on import
 import { GroupSum, LogicLayer, LogicNet } from "@relax/logic";
 import "@relax/render";
@@ -42,20 +43,6 @@ export interface BenchCase {
 
 /** Which ladder of sizes: `quick` is tiny (SwiftShader / CI), `standard` spans small to the issue's targets. */
 export type CaseSet = "quick" | "standard";
-
-/** Deterministic floats in [lo, hi) (mulberry32), so both backends see the same inputs. */
-export function randomFloats(count: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
 
 function kernelCase(kernel: string, size: string, inputs: () => Record<string, tf.Tensor>, attrs: object): BenchCase {
   let ins: Record<string, tf.Tensor> = {};
@@ -83,7 +70,7 @@ function swapLayerCase(n: number, rows: number): BenchCase {
   return kernelCase(
     RelaxSwapLayer,
     `${n / 2} comparators, batch ${rows}`,
-    () => ({ x: tf.tensor2d(randomFloats(rows * n, 5), [rows, n]) }),
+    () => ({ x: tf.tensor2d(seededUniform(rows * n, 5), [rows, n]) }),
     {
       ...COMPARATOR,
       lo,
@@ -95,7 +82,7 @@ function swapLayerCase(n: number, rows: number): BenchCase {
 function sortCases(network: "odd_even" | "bitonic", n: number, rows: number, withMatrix: boolean): BenchCase[] {
   const attrs = { ...COMPARATOR, network, withMatrix, descending: false, hard: false };
   const size = `${network} n=${n} batch ${rows}${withMatrix ? " (values + P)" : " (values)"}`;
-  const x = () => tf.tensor2d(randomFloats(rows * n, n + rows), [rows, n]);
+  const x = () => tf.tensor2d(seededUniform(rows * n, n + rows), [rows, n]);
   return [
     kernelCase(RelaxDiffSort, size, () => ({ x: x() }), attrs),
     kernelCase(
@@ -103,8 +90,8 @@ function sortCases(network: "odd_even" | "bitonic", n: number, rows: number, wit
       size,
       () => ({
         x: x(),
-        dSorted: tf.tensor2d(randomFloats(rows * n, 3), [rows, n]),
-        dPermutation: withMatrix ? tf.tensor3d(randomFloats(rows * n * n, 4), [rows, n, n]) : tf.zeros([rows, 0, 0]),
+        dSorted: tf.tensor2d(seededUniform(rows * n, 3), [rows, n]),
+        dPermutation: withMatrix ? tf.tensor3d(seededUniform(rows * n * n, 4), [rows, n, n]) : tf.zeros([rows, 0, 0]),
       }),
       attrs,
     ),
@@ -114,21 +101,21 @@ function sortCases(network: "odd_even" | "bitonic", n: number, rows: number, wit
 function topkCases(n: number, k: number, rows: number): BenchCase[] {
   const attrs = { ...COMPARATOR, network: "splitter_selection", k, init: "topk" };
   const size = `splitter_selection n=${n} k=${k} batch ${rows}`;
-  const x = () => tf.tensor2d(randomFloats(rows * n, 9), [rows, n]);
+  const x = () => tf.tensor2d(seededUniform(rows * n, 9), [rows, n]);
   return [
     kernelCase(RelaxSortNetSelect, size, () => ({ x: x() }), attrs),
-    kernelCase(RelaxSortNetSelectGrad, size, () => ({ x: x(), dy: tf.tensor3d(randomFloats(rows * k * n, 10), [rows, k, n]) }), attrs),
+    kernelCase(RelaxSortNetSelectGrad, size, () => ({ x: x(), dy: tf.tensor3d(seededUniform(rows * k * n, 10), [rows, k, n]) }), attrs),
   ];
 }
 
 function logicLayerCases(inDim: number, outDim: number, batch: number): BenchCase[] {
-  const a = Int32Array.from(randomFloats(outDim, 21, 0, inDim), Math.floor);
-  const b = Int32Array.from(randomFloats(outDim, 22, 0, inDim), Math.floor);
+  const a = Int32Array.from(seededUniform(outDim, 21, 0, inDim), Math.floor);
+  const b = Int32Array.from(seededUniform(outDim, 22, 0, inDim), Math.floor);
   const attrs = { a, b, mode: "train", gradFactor: 1 };
   const size = `${inDim} → ${outDim} gates, batch ${batch}`;
-  const x = () => tf.tensor2d(randomFloats(batch * inDim, 23, 0, 1), [batch, inDim]);
-  const logits = () => tf.tensor2d(randomFloats(outDim * 16, 24, -2, 2), [outDim, 16]);
-  const withDy = () => ({ x: x(), logits: logits(), dy: tf.tensor2d(randomFloats(batch * outDim, 25), [batch, outDim]) });
+  const x = () => tf.tensor2d(seededUniform(batch * inDim, 23, 0, 1), [batch, inDim]);
+  const logits = () => tf.tensor2d(seededUniform(outDim * 16, 24, -2, 2), [outDim, 16]);
+  const withDy = () => ({ x: x(), logits: logits(), dy: tf.tensor2d(seededUniform(batch * outDim, 25), [batch, outDim]) });
   return [
     kernelCase(RelaxLogicLayer, size, () => ({ x: x(), logits: logits() }), attrs),
     kernelCase(RelaxLogicLayerGradX, size, withDy, attrs),
@@ -152,8 +139,8 @@ function logicTrainStepCase(inDim: number, width: number, depth: number, batch: 
     setup: () => {
       const layers = Array.from({ length: depth }, (_, i) => new LogicLayer(i === 0 ? inDim : width, width, { seed: 100 + i }));
       net = new LogicNet([...layers, new GroupSum(10, 10)]);
-      x = tf.tensor2d(randomFloats(batch * inDim, 41, 0, 1), [batch, inDim]);
-      const labels = tf.tensor1d(Int32Array.from(randomFloats(batch, 42, 0, 10), Math.floor), "int32");
+      x = tf.tensor2d(seededUniform(batch * inDim, 41, 0, 1), [batch, inDim]);
+      const labels = tf.tensor1d(Int32Array.from(seededUniform(batch, 42, 0, 10), Math.floor), "int32");
       y = tf.cast(tf.oneHot(labels, 10), "float32") as tf.Tensor2D;
       labels.dispose();
     },
@@ -193,7 +180,7 @@ function silhouetteCases(S: number, level: number): BenchCase[] {
   const f = () => tf.tensor4d(faces, [1, F, 3, 3]);
   return [
     kernelCase(RelaxRasterizeSilhouette, size, () => ({ faces: f() }), attrs),
-    kernelCase(RelaxRasterizeSilhouetteGrad, size, () => ({ faces: f(), dy: tf.tensor3d(randomFloats(S * S, 31), [1, S, S]) }), attrs),
+    kernelCase(RelaxRasterizeSilhouetteGrad, size, () => ({ faces: f(), dy: tf.tensor3d(seededUniform(S * S, 31), [1, S, S]) }), attrs),
   ];
 }
 
@@ -215,13 +202,13 @@ function rgbCases(S: number, level: number): BenchCase[] {
   };
   const size = `${S}×${S}, sphere ${V} vertices / ${F} faces, logistic τ=0.01, γ=1e-3, double-sided`;
   const f = () => tf.tensor4d(faces, [1, F, 3, 3]);
-  const c = () => tf.tensor4d(randomFloats(F * 9, 32, 0, 1), [1, F, 3, 3]);
+  const c = () => tf.tensor4d(seededUniform(F * 9, 32, 0, 1), [1, F, 3, 3]);
   return [
     kernelCase(RelaxRasterizeRgb, size, () => ({ faces: f(), colors: c() }), attrs),
     kernelCase(
       RelaxRasterizeRgbGrad,
       size,
-      () => ({ faces: f(), colors: c(), dy: tf.tensor4d(randomFloats(S * S * 3, 31), [1, S, S, 3]) }),
+      () => ({ faces: f(), colors: c(), dy: tf.tensor4d(seededUniform(S * S * 3, 31), [1, S, S, 3]) }),
       attrs,
     ),
   ];

@@ -1,6 +1,6 @@
 /**
  * `@relax/core/testing` — the kit every Relax package tests with: finite-difference gradient check,
- * golden-file loader, tolerance comparison, leak check and bad-input builders.
+ * golden-file loader, tolerance comparison, leak check, bad-input builders and seeded inputs.
  */
 export { gradCheck } from "./grad_check.js";
 export type { GradCheckOptions, GradCheckResult } from "./grad_check.js";
@@ -8,3 +8,4 @@ export { countLeakedTensors, countLeakedTensorsAsync } from "./leaks.js";
 export { goldenDir, hasGolden, loadGolden } from "./golden.js";
 export { maxViolation, flatten } from "./compare.js";
 export { badInputs, badPositive } from "./bad_inputs.js";
+export { seededUniform } from "./random.js";
