@@ -257,39 +257,22 @@ registerHostKernel<RelaxSoftSortAttrs>(RelaxSoftSort, ({ x }, attrs) => {
   return baselineOutputs(softSortForward(x!.values, rows, n, attrs), rows, n, attrs.hard);
 });
 
-registerHostKernel<RelaxNeuralSortAttrs>(RelaxNeuralSortGrad, (inp, attrs) => {
-  const [rows, n] = inp.x!.shape as [number, number];
-  const values = neuralSortBackward(
-    {
+for (const [gradName, backward] of [
+  [RelaxNeuralSortGrad, neuralSortBackward],
+  [RelaxSoftSortGrad, softSortBackward],
+] as const) {
+  registerHostKernel<RelaxSoftSortAttrs>(gradName, (inp, attrs) => {
+    const [rows, n] = inp.x!.shape as [number, number];
+    const grads = {
       x: inp.x!.values,
       permutation: inp.permutation!.values,
       relaxed: inp.relaxed!.values,
       dSorted: inp.dSorted!.values,
       dPermutation: inp.dPermutation!.values,
-    },
-    rows,
-    n,
-    attrs,
-  );
-  return { values, shape: [rows, n] };
-});
-
-registerHostKernel<RelaxSoftSortAttrs>(RelaxSoftSortGrad, (inp, attrs) => {
-  const [rows, n] = inp.x!.shape as [number, number];
-  const values = softSortBackward(
-    {
-      x: inp.x!.values,
-      permutation: inp.permutation!.values,
-      relaxed: inp.relaxed!.values,
-      dSorted: inp.dSorted!.values,
-      dPermutation: inp.dPermutation!.values,
-    },
-    rows,
-    n,
-    attrs,
-  );
-  return { values, shape: [rows, n] };
-});
+    };
+    return { values: backward(grads, rows, n, attrs), shape: [rows, n] };
+  });
+}
 
 for (const [kernelName, gradName] of [
   [RelaxNeuralSort, RelaxNeuralSortGrad],
