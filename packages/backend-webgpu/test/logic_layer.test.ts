@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { RelaxLogicLayer, RelaxLogicLayerGradLogits, RelaxLogicLayerGradX, runFusedKernel, type RelaxLogicLayerAttrs } from "@relax/core";
-import "@relax/logic"; // registers the CPU kernels
+import { GroupSum, LogicLayer, LogicNet } from "@relax/logic"; // also registers the CPU kernels
 import { fanoutTable } from "../src/kernels/logic_layer.js";
 import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
 
@@ -55,4 +55,55 @@ describe.runIf(ok)("RelaxLogicLayer on webgpu", () => {
       expect(maxRelViolation(gpu.dlogits, cpu.dlogits, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
     });
   }
+});
+
+describe.runIf(ok)("LogicNet on webgpu", () => {
+  it("a whole training step (3 layers + GroupSum, softmax cross-entropy) matches cpu: loss and every logits gradient", async () => {
+    const step = (backend: "cpu" | "webgpu") =>
+      onBackend(backend, async () => {
+        const net = new LogicNet([
+          new LogicLayer(30, 60, { seed: 1 }),
+          new LogicLayer(60, 60, { seed: 2, init: "residual" }),
+          new LogicLayer(60, 40, { seed: 3, gradFactor: 2 }),
+          new GroupSum(4, 5),
+        ]);
+        const x = tf.tensor2d(randomFloats(16 * 30, 21, 0, 1), [16, 30]);
+        const y = tf.oneHot(
+          tf.tensor1d(
+            Int32Array.from({ length: 16 }, (_, i) => i % 4),
+            "int32",
+          ),
+          4,
+        );
+        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, net.variables);
+        const out = {
+          loss: (await value.data())[0] as number,
+          grads: await Promise.all(net.variables.map((v) => grads[v.name]!.data() as Promise<Float32Array>)),
+        };
+        tf.dispose([x, y, value, ...Object.values(grads)]);
+        net.dispose();
+        return out;
+      });
+    const cpu = await step("cpu");
+    const gpu = await step("webgpu");
+    expect(tf.getBackend()).toBe("webgpu");
+    expect(Math.abs(gpu.loss - cpu.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(cpu.loss)));
+    cpu.grads.forEach((g, i) => expect(maxRelViolation(gpu.grads[i]!, g, 1e-4, 1e-6), `layer ${i}`).toBeLessThanOrEqual(1));
+  });
+
+  it("refuses the feature-major layouts of the host kernels instead of misreading them", async () => {
+    await onBackend("webgpu", () => {
+      const x = tf.zeros([4, 3]);
+      const logits = tf.zeros([2, 16]);
+      const attrs: RelaxLogicLayerAttrs = {
+        a: Int32Array.of(0, 1),
+        b: Int32Array.of(1, 2),
+        mode: "train",
+        gradFactor: 1,
+        featureMajorOut: true,
+      };
+      expect(() => runFusedKernel(RelaxLogicLayer, { x, logits }, attrs)).toThrow(/featureMajor/);
+      tf.dispose([x, logits]);
+    });
+  });
 });

@@ -195,6 +195,18 @@ export function fanoutTable(a: ArrayLike<number>, b: ArrayLike<number>, inDim: n
   return t;
 }
 
+/**
+ * The WGSL kernels read and write batch-major `[batch, features]` only. The feature-major layouts are used by
+ * `LogicNet`'s fused host path, which needs a fused `RelaxGroupSum` and so never runs on webgpu; refuse them
+ * rather than compute on a misread layout.
+ */
+function batchMajor(kernel: string, at: RelaxLogicLayerAttrs): RelaxLogicLayerAttrs {
+  if (at.featureMajorIn || at.featureMajorOut) {
+    throw new Error(`${kernel} on webgpu: featureMajorIn/featureMajorOut are not supported (batch-major [batch, features] only)`);
+  }
+  return at;
+}
+
 function coefficients(gpu: WebGPUBackend, logits: TensorInfo, mode: string): TensorInfo {
   const outDim = logits.shape[0] as number;
   return run(gpu, coeffProgram(outDim, mode), [logits], "float32");
@@ -205,7 +217,7 @@ export const logicLayerConfig: KernelConfig = {
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
     const gpu = backend as WebGPUBackend;
-    const at = attrs as unknown as RelaxLogicLayerAttrs;
+    const at = batchMajor(RelaxLogicLayer, attrs as unknown as RelaxLogicLayerAttrs);
     const { x, logits } = inputs as Record<string, TensorInfo>;
     const [batch, inDim] = x!.shape as [number, number];
     const outDim = at.a.length;
@@ -222,7 +234,7 @@ export const logicLayerGradXConfig: KernelConfig = {
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
     const gpu = backend as WebGPUBackend;
-    const at = attrs as unknown as RelaxLogicLayerAttrs;
+    const at = batchMajor(RelaxLogicLayerGradX, attrs as unknown as RelaxLogicLayerAttrs);
     const { x, logits, dy } = inputs as Record<string, TensorInfo>;
     const [batch, inDim] = x!.shape as [number, number];
     const outDim = at.a.length;
@@ -240,7 +252,7 @@ export const logicLayerGradLogitsConfig: KernelConfig = {
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
     const gpu = backend as WebGPUBackend;
-    const at = attrs as unknown as RelaxLogicLayerAttrs;
+    const at = batchMajor(RelaxLogicLayerGradLogits, attrs as unknown as RelaxLogicLayerAttrs);
     const { x, logits, dy } = inputs as Record<string, TensorInfo>;
     const [batch, inDim] = x!.shape as [number, number];
     const outDim = at.a.length;
