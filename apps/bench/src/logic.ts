@@ -5,13 +5,17 @@
  *
  *   pnpm --filter @relax/bench build && node apps/bench/dist/run.js logic
  *   LOGIC_BENCH_WIDTH=2000 node apps/bench/dist/run.js logic   # scaled-down size
- *   LOGIC_BENCH_PART=inference node apps/bench/dist/run.js logic  # only one part (train | inference)
+ *   LOGIC_BENCH_PART=inference node apps/bench/dist/run.js logic  # only one part (train | inference | conv)
+ *   LOGIC_BENCH_PART=conv node apps/bench/dist/run.js logic  # LogicConvTree fused kernel vs reference
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { setForceReference } from "@relax/core";
 import {
+  ConvLogicNet,
   GroupSum,
+  LogicConvTree,
   LogicLayer,
+  OrPool,
   LogicNet,
   SeededRandom,
   compile,
@@ -99,8 +103,9 @@ export async function run(): Promise<void> {
   console.log(
     `Net 784 → ${layers}×${width} → GroupSum(10, τ=10), random connections, Gaussian logits; batch ${batch}; backend ${tf.getBackend()}.\n`,
   );
-  if (part !== "inference") await trainBench(width, layers, x, y);
-  if (part !== "train") inferenceBench(width, layers, rng);
+  if (part === "all" || part === "train") await trainBench(width, layers, x, y);
+  if (part === "all" || part === "inference") inferenceBench(width, layers, rng);
+  if (part === "all" || part === "conv") convBench();
   tf.dispose([x, y]);
 }
 
@@ -164,4 +169,112 @@ function inferenceBench(width: number, layers: number, rng: SeededRandom): void 
   }
   console.log(`\nReference (anchors.md): CompiledLogicNet C, gcc -O3, 64-bit words: ~1.0 M samples/s (from bool arrays).`);
   net.dispose();
+}
+
+/** Median wall ms and CPU ms of `fn` (one warm-up call). */
+function timeIt(fn: () => void, reps: number): { wall: number; cpu: number } {
+  fn();
+  const walls: number[] = [];
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    fn();
+    walls.push(performance.now() - t);
+  }
+  const cu = process.cpuUsage(c0);
+  return { wall: median(walls), cpu: (cu.user + cu.system) / 1000 / reps };
+}
+
+/**
+ * LogicConvTree (NeurIPS 2024): the fused host kernel vs the reference composition (gather + level by
+ * level tfjs ops), same run, on MNIST-like input [batch 100, 28, 28, 1] → 16 trees, rf 3, depth 3; then
+ * one training step of a small ConvLogicNet (conv, OR pool, conv, OR pool, dense, GroupSum).
+ */
+function convBench(): void {
+  const batch = Number(process.env.LOGIC_BENCH_CONV_BATCH ?? 100);
+  const rng = new SeededRandom(3);
+  const x = tf.tensor4d(
+    Float32Array.from({ length: batch * 784 }, () => rng.next()),
+    [batch, 28, 28, 1],
+  );
+  const tree = new LogicConvTree(1, 16, { receptiveField: 3, depth: 3, seed: 1 });
+  const W = tf.randomUniform([batch, 26, 26, 16], -1, 1, "float32", 2);
+  console.log(
+    `\nLogicConvTree [${batch}, 28, 28, 1] → [${batch}, 26, 26, 16], rf 3, depth 3 (7 gates per tree); backend ${tf.getBackend()}.\n`,
+  );
+  console.log("| LogicConvTree | fused: median wall ms / CPU ms | reference: median wall ms / CPU ms | speed-up (wall) |");
+  console.log("|---|---|---|---|");
+  const forward = (): void => tf.tidy(() => void tree.forward(x, { mode: "train" }).dataSync());
+  const both = (): void =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(tree.forward(x, { mode: "train" }), W)), [tree.logits]);
+      value.dataSync();
+      grads[tree.logits.name]!.dataSync();
+    });
+  const xv = tf.variable(x, true, "conv_bench_x");
+  const withX = (): void =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(tree.forward(xv, { mode: "train" }), W)), [xv, tree.logits]);
+      value.dataSync();
+      grads[xv.name]!.dataSync();
+    });
+  const rows: [string, () => void, number][] = [
+    ["forward (train mode)", forward, 10],
+    ["forward + backward (∂logits)", both, 5],
+    ["forward + backward (∂x and ∂logits)", withX, 5],
+  ];
+  for (const [name, fn, reps] of rows) {
+    const f = timeIt(fn, reps);
+    const prev = setForceReference(true);
+    const r = timeIt(fn, Math.max(2, Math.floor(reps / 2)));
+    setForceReference(prev);
+    console.log(
+      `| ${name} | ${f.wall.toFixed(1)} / ${f.cpu.toFixed(1)} | ${r.wall.toFixed(1)} / ${r.cpu.toFixed(1)} | ${(r.wall / f.wall).toFixed(1)}× |`,
+    );
+  }
+  tree.dispose();
+  xv.dispose();
+  // A small ConvLogicNet training step (tf.train.adam); the reference row forces every op's reference.
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % 10),
+      "int32",
+    ),
+    10,
+  ) as tf.Tensor2D;
+  const makeNet = (): ConvLogicNet =>
+    new ConvLogicNet(
+      [28, 28, 1],
+      [
+        new LogicConvTree(1, 16, { receptiveField: 3, depth: 3, seed: 1 }),
+        new OrPool({ size: 2 }),
+        new LogicConvTree(16, 32, { receptiveField: 3, depth: 3, seed: 2 }),
+        new OrPool({ size: 2 }),
+        new LogicLayer(5 * 5 * 32, 2000, { seed: 3 }),
+        new LogicLayer(2000, 2000, { seed: 4 }),
+        new GroupSum(10, 10),
+      ],
+    );
+  console.log(
+    `\n| ConvLogicNet training step, batch ${batch}: conv 16 → pool → conv 32 → pool → 2×2000 → GroupSum(10) | median wall ms/step | CPU ms/step |`,
+  );
+  console.log("|---|---|---|");
+  for (const reference of [false, true]) {
+    const net = makeNet();
+    const opt = tf.train.adam(0.01);
+    const prev = setForceReference(reference);
+    const r = timeIt(
+      () => {
+        const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(labels, net.forward(x)) as tf.Scalar, true, net.variables)!;
+        l.dataSync();
+        l.dispose();
+      },
+      reference ? 2 : 5,
+    );
+    setForceReference(prev);
+    console.log(`| ${reference ? "reference composition (all ops)" : "fused kernels"} | ${r.wall.toFixed(1)} | ${r.cpu.toFixed(1)} |`);
+    opt.dispose();
+    net.dispose();
+  }
+  tf.dispose([x, W, labels]);
 }
