@@ -11,9 +11,17 @@
  *   to row, so with row maxima m_j, `exp(z[j+1, i] − m_{j+1}) = exp(z[j, i] − m_j) · exp(−2u_i) · exp(m_j − m_{j+1})`;
  *   both factors are kept within e^±300 by centring u, else (very sharp rows) each entry takes its own exp.
  * Entries below e^−650 are 0 (float32 holds nothing that small) and re-enter through a direct exp.
+ *
+ * With WebAssembly SIMD (baselines_wasm.ts) the O(n²) part of each batch row runs in f64x2 lanes on the same
+ * formulas, float64 as here: NeuralSort with its row maxima from the upper envelope of the logit lines
+ * (`rowMaxima`, O(n)); SoftSort (pow = 1) in the separable form of `softSortSeparable` while (max − min)/τ ≤ 1300,
+ * else (and for pow = 2) by direct exps / the gap-factor recurrence in input order
+ * (`exp(−|x_i − y_{j+1}|/τ) = exp(−|x_i − y_j|/τ)·g_j^{±1}`); both backwards two rows of P per pass. The O(n)
+ * parts (argsort, tie groups, prefix sums) stay here. SoftSort with pow ∉ {1, 2} always takes the plain loops.
  */
 import type { RelaxNeuralSortAttrs, RelaxSoftSortAttrs } from "@relax/core";
 import { argsortRow } from "./engine.js";
+import { baselineArena, type BaselineArena } from "./baselines_wasm.js";
 
 const LOG_TINY = -650;
 const TINY = Math.exp(LOG_TINY);
@@ -179,6 +187,32 @@ function allocForward(rows: number, n: number, hard: boolean): BaselineForward {
   };
 }
 
+/** Writes the wasm block of one batch row (P in `w.P`, sorted values in `w.out`) to the outputs. */
+function emitBlock(w: BaselineArena, xv: Float32Array, off: number, n: number, hard: boolean, out: BaselineForward): void {
+  const pOff = off * n;
+  const P = w.P;
+  if (!hard) {
+    out.permutation.set(P, pOff);
+    for (let j = 0; j < n; j++) out.sorted[off + j] = w.out[j] as number;
+    return;
+  }
+  out.relaxed.set(P, pOff);
+  for (let j = 0; j < n; j++) {
+    const o = j * n;
+    let best = 0;
+    let bv = P[o] as number;
+    for (let i = 1; i < n; i++) {
+      const v = P[o + i] as number;
+      if (v > bv) {
+        bv = v;
+        best = i;
+      }
+    }
+    out.permutation[pOff + o + best] = 1;
+    out.sorted[off + j] = xv[off + best] as number;
+  }
+}
+
 /**
  * For s of one row: ascending order, tie groups `[lo_i, up_i)` of each i's value and, in `pre`, prefix
  * sums of the sorted s (so `Σ_k |s_i − s_k| = s_i·lo − pre[lo] + pre[n] − pre[up] − s_i·(n − up)`).
@@ -206,15 +240,69 @@ function tieGroups(x: Float32Array, bits: Uint32Array, off: number, n: number, d
   }
 }
 
+/**
+ * Row maxima `mx[j] = max_i (c_j·u_i − b_i)`, c_j = n−1−2j, in O(n) from the upper envelope of the lines
+ * c ↦ c·u_i − b_i (slopes ascending along `perm`, as `tieGroups` left it; `hull` is scratch).
+ */
+function rowMaxima(
+  u: Float64Array,
+  b: Float64Array,
+  perm: Int32Array,
+  descending: boolean,
+  n: number,
+  mx: Float64Array,
+  hull: Int32Array,
+): void {
+  let h = 0;
+  for (let k = 0; k < n; k++) {
+    const i = perm[descending ? k : n - 1 - k] as number; // ascending s, hence ascending slope u
+    const m3 = u[i] as number;
+    const k3 = -(b[i] as number);
+    if (h > 0 && (u[hull[h - 1] as number] as number) === m3) {
+      if (k3 <= -(b[hull[h - 1] as number] as number)) continue;
+      h--;
+    }
+    while (h >= 2) {
+      const i1 = hull[h - 2] as number;
+      const i2 = hull[h - 1] as number;
+      const m1 = u[i1] as number;
+      const k1 = -(b[i1] as number);
+      // The middle line never leads when the outer two cross above it.
+      if ((k3 - k1) * ((u[i2] as number) - m1) >= (-(b[i2] as number) - k1) * (m3 - m1)) h--;
+      else break;
+    }
+    hull[h++] = i;
+  }
+  let p = h - 1;
+  for (let j = 0; j < n; j++) {
+    const c = n - 1 - 2 * j;
+    let best = c * (u[hull[p] as number] as number) - (b[hull[p] as number] as number);
+    while (p > 0) {
+      const prev = c * (u[hull[p - 1] as number] as number) - (b[hull[p - 1] as number] as number);
+      if (prev < best) break;
+      best = prev;
+      p--;
+    }
+    mx[j] = best;
+  }
+}
+
 /** NeuralSort forward over `x: [rows, n]` (see {@link RelaxNeuralSort} in @relax/core). */
 export function neuralSortForward(xv: Float32Array, rows: number, n: number, attrs: RelaxNeuralSortAttrs): BaselineForward {
   const { tau, descending, hard } = attrs;
   const out = allocForward(rows, n, hard);
+  const w = baselineArena(n);
   const sc = new Scratch(n);
   const bits = bitsOf(xv);
-  const u = sc.c;
-  const bq = sc.d;
-  const q = new Float64Array(n);
+  const u = w ? w.u : sc.c;
+  const bq = w ? w.b : sc.d;
+  const q = w ? w.q : new Float64Array(n);
+  if (w && n % 2 === 1) {
+    u[n] = 0;
+    bq[n] = Infinity;
+    q[n] = 0;
+    w.x[n] = 0;
+  }
   const E = sc.e;
   const pRow = new Float64Array(n);
   const invTau = 1 / tau;
@@ -239,6 +327,16 @@ export function neuralSortForward(xv: Float32Array, rows: number, n: number, att
     }
     const fast = umax - umin <= RECURRENCE_RANGE;
     const centre = (umin + umax) / 2;
+    if (w) {
+      for (let i = 0; i < n; i++) {
+        q[i] = fast ? Math.exp(-2 * ((u[i] as number) - centre)) : 0;
+        w.x[i] = xv[off + i] as number;
+      }
+      rowMaxima(u, bq, sc.perm, descending, n, w.mx, sc.lo);
+      w.nsForward(fast ? TINY : Infinity, centre);
+      emitBlock(w, xv, off, n, hard, out);
+      continue;
+    }
     if (fast) for (let i = 0; i < n; i++) q[i] = Math.exp(-2 * ((u[i] as number) - centre));
     // Row 0: direct exps.
     let c = n - 1;
@@ -334,44 +432,24 @@ export function neuralSortBackward(inp: BaselineGradInputs, rows: number, n: num
   const { x: xv, dSorted: gs, dPermutation: gp } = inp;
   const P = hard ? inp.relaxed : inp.permutation;
   const H = inp.permutation;
+  const w = baselineArena(n);
+  if (w && n % 2 === 1) w.x[n] = 0;
   const sc = new Scratch(n);
   const bits = bitsOf(xv);
-  const colC = sc.c; // Σ_j c_j dZ[j, i]
-  const colS = sc.d; // Σ_j dZ[j, i]
+  const colC = w ? w.c1 : sc.c; // Σ_j c_j dZ[j, i]
+  const colS = w ? w.c2 : sc.d; // Σ_j dZ[j, i]
   const dx = sc.e;
   const acc = sc.b;
   const out = new Float32Array(rows * n);
   const invTau = 1 / tau;
+  const nn = n * n;
   for (let r = 0; r < rows; r++) {
     const off = r * n;
-    colC.fill(0);
-    colS.fill(0);
-    // Two rows per pass over the column sums (halves their loads and stores).
-    for (let j = 0; j < n; j += 2) {
-      const pa = off * n + j * n;
-      const ga = gs[off + j] as number;
-      const dotA = rowDot(P, gp, pa, ga, xv, off, n);
-      const ca = n - 1 - 2 * j;
-      if (j + 1 === n) {
-        for (let i = 0; i < n; i++) {
-          const d = (P[pa + i] as number) * ((gp[pa + i] as number) + ga * (xv[off + i] as number) - dotA);
-          colC[i] = (colC[i] as number) + ca * d;
-          colS[i] = (colS[i] as number) + d;
-        }
-        break;
-      }
-      const pb = pa + n;
-      const gb = gs[off + j + 1] as number;
-      const dotB = rowDot(P, gp, pb, gb, xv, off, n);
-      const cb = ca - 2;
-      for (let i = 0; i < n; i++) {
-        const xi = xv[off + i] as number;
-        const da = (P[pa + i] as number) * ((gp[pa + i] as number) + ga * xi - dotA);
-        const db = (P[pb + i] as number) * ((gp[pb + i] as number) + gb * xi - dotB);
-        colC[i] = (colC[i] as number) + (ca * da + cb * db);
-        colS[i] = (colS[i] as number) + (da + db);
-      }
-    }
+    if (w) {
+      loadBackwardRow(w, xv, gs, P, gp, off, n, nn);
+      // colC then carries ±τ·Σ_j P[j, i]·gs_j too: the soft `sorted = P·x` path, scaled to come out of ±colC/τ.
+      w.backward(0, hard ? 0 : descending ? tau : -tau);
+    } else colRows(P, gp, gs, xv, off, n, colC, colS);
     // ds_i = colC_i/τ + Σ_k dB_i σ(s_i − s_k) − Σ_k dB_k σ(s_k − s_i), dB = −colS/τ, σ(d) = d > 0 ? 1 : −1.
     tieGroups(xv, bits, off, n, descending, sc);
     const { lo, up } = sc;
@@ -391,16 +469,156 @@ export function neuralSortBackward(inp: BaselineGradInputs, rows: number, n: num
       const ds = (colC[i] as number) * invTau + dB * (2 * l - n) - (total - 2 * leq);
       dx[i] = descending ? ds : -ds;
     }
-    sortedPathGrad(H, gs, off, n, dx);
+    addSortedPath(w, hard, H, gs, off, n, dx);
     for (let i = 0; i < n; i++) out[off + i] = dx[i] as number;
   }
   return out;
+}
+
+/** Copies one batch row's x, dSorted, P and dPermutation blocks into the wasm arena. */
+function loadBackwardRow(
+  w: BaselineArena,
+  xv: Float32Array,
+  gs: Float32Array,
+  P: Float32Array,
+  gp: Float32Array,
+  off: number,
+  n: number,
+  nn: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    w.x[i] = xv[off + i] as number;
+    w.gs[i] = gs[off + i] as number;
+  }
+  const pOff = off * n;
+  w.P.set(P.subarray(pOff, pOff + nn));
+  w.G.set(gp.subarray(pOff, pOff + nn));
+}
+
+/** The `sorted = H·x` path, unless the wasm sums already hold it (soft: H = P). */
+function addSortedPath(
+  w: BaselineArena | null,
+  hard: boolean,
+  H: Float32Array,
+  gs: Float32Array,
+  off: number,
+  n: number,
+  dx: Float64Array,
+): void {
+  if (!w || hard) sortedPathGrad(H, gs, off, n, dx);
+}
+
+/** NeuralSort's column sums colC_i = Σ_j c_j dZ[j, i] and colS_i = Σ_j dZ[j, i] of one batch row (plain loops). */
+function colRows(
+  P: Float32Array,
+  gp: Float32Array,
+  gs: Float32Array,
+  xv: Float32Array,
+  off: number,
+  n: number,
+  colC: Float64Array,
+  colS: Float64Array,
+): void {
+  colC.fill(0);
+  colS.fill(0);
+  // Two rows per pass over the column sums (halves their loads and stores).
+  for (let j = 0; j < n; j += 2) {
+    const pa = off * n + j * n;
+    const ga = gs[off + j] as number;
+    const dotA = rowDot(P, gp, pa, ga, xv, off, n);
+    const ca = n - 1 - 2 * j;
+    if (j + 1 === n) {
+      for (let i = 0; i < n; i++) {
+        const d = (P[pa + i] as number) * ((gp[pa + i] as number) + ga * (xv[off + i] as number) - dotA);
+        colC[i] = (colC[i] as number) + ca * d;
+        colS[i] = (colS[i] as number) + d;
+      }
+      break;
+    }
+    const pb = pa + n;
+    const gb = gs[off + j + 1] as number;
+    const dotB = rowDot(P, gp, pb, gb, xv, off, n);
+    const cb = ca - 2;
+    for (let i = 0; i < n; i++) {
+      const xi = xv[off + i] as number;
+      const da = (P[pa + i] as number) * ((gp[pa + i] as number) + ga * xi - dotA);
+      const db = (P[pb + i] as number) * ((gp[pb + i] as number) + gb * xi - dotB);
+      colC[i] = (colC[i] as number) + (ca * da + cb * db);
+      colS[i] = (colS[i] as number) + (da + db);
+    }
+  }
+}
+
+/** Largest (max s − min s)/τ for the separable SoftSort form: its factors stay within e^±650. */
+const SEPARABLE_RANGE = 1300;
+
+/**
+ * SoftSort (pow = 1) of one batch row in the separable form: with a_i = exp((s_i − centre)/τ),
+ * `exp(−|s_i − ys_j|/τ) = s_i ≤ ys_j ? a_i/a_{π(j)} : a_{π(j)}/a_i` (ys_j = s_{π(j)}), so the row sums and the
+ * sorted values come from prefix sums in sorted order (suffix sums for the 1/a side: no cancellation), and
+ * each entry of P is one select and product (ss_sep in wasm/baselines.wat). Reads s (`w.u`), ys (`w.b`), x.
+ */
+function softSortSeparable(w: BaselineArena, n: number, invTau: number, sgn: number): void {
+  const { u: s, b: ys, q: a, c2: ai, hx: beta, c1: betai, out } = w;
+  const A = w.mx; // A_k = exp((ys_k − centre)/τ) = a_{π(k)}
+  const sufA = w.gs; // Σ_{k' ≥ k} 1/A_k'
+  const sufY = w.x; // Σ_{k' ≥ k} ys_k'/A_k'
+  const centre = ((ys[0] as number) + (ys[n - 1] as number)) / 2;
+  for (let k = 0; k < n; k++) A[k] = Math.exp(((ys[k] as number) - centre) * invTau);
+  for (let i = 0; i < n; i++) {
+    const v = Math.exp(((s[i] as number) - centre) * invTau);
+    a[i] = v;
+    ai[i] = 1 / v;
+  }
+  if (n % 2 === 1) {
+    a[n] = 0;
+    ai[n] = 0;
+  }
+  let acc = 0;
+  let accY = 0;
+  for (let t = n - 1; t >= 0; t--) {
+    const inv = 1 / (A[t] as number);
+    acc += inv;
+    accY += inv * (ys[t] as number);
+    sufA[t] = acc;
+    sufY[t] = accY;
+  }
+  // Tie groups [k, e) of ys: s_i ≤ ys_j holds exactly for the sorted positions below e.
+  let pa = 0;
+  let paY = 0;
+  let k = 0;
+  while (k < n) {
+    const v = ys[k] as number;
+    let e = k;
+    while (e < n && (ys[e] as number) === v) {
+      pa += A[e] as number;
+      paY += (A[e] as number) * (ys[e] as number);
+      e++;
+    }
+    const sA = e < n ? (sufA[e] as number) : 0;
+    const sY = e < n ? (sufY[e] as number) : 0;
+    for (let j = k; j < e; j++) {
+      const bj = 1 / (A[j] as number);
+      const bij = A[j] as number;
+      const S = bj * pa + bij * sA;
+      beta[j] = bj / S;
+      betai[j] = bij / S;
+      out[j] = (sgn * (bj * paY + bij * sY)) / S; // Σ_i P[j, i]·x_i, x = sgn·s
+    }
+    k = e;
+  }
+  w.ssSeparable();
 }
 
 /** SoftSort forward over `x: [rows, n]` (see {@link RelaxSoftSort} in @relax/core). */
 export function softSortForward(xv: Float32Array, rows: number, n: number, attrs: RelaxSoftSortAttrs): BaselineForward {
   const { tau, descending, hard, pow } = attrs;
   const out = allocForward(rows, n, hard);
+  const w = pow === 1 || pow === 2 ? baselineArena(n) : null;
+  if (w && n % 2 === 1) {
+    w.u[n] = Infinity;
+    w.x[n] = 0;
+  }
   const sc = new Scratch(n);
   const bits = bitsOf(xv);
   const y = sc.c; // sorted values, in output row order
@@ -412,6 +630,21 @@ export function softSortForward(xv: Float32Array, rows: number, n: number, attrs
   for (let r = 0; r < rows; r++) {
     const off = r * n;
     const perm = argsortStable(xv, bits, off, n, sc);
+    if (w) {
+      // s = ±x and its ascending sort ys = ±y, so that |s_i − ys_j| = |x_i − y_j|.
+      const sgn = descending ? -1 : 1;
+      for (let j = 0; j < n; j++) w.b[j] = sgn * (xv[off + (perm[descending ? n - 1 - j : j] as number)] as number);
+      for (let i = 0; i < n; i++) {
+        const v = xv[off + i] as number;
+        w.x[i] = v;
+        w.u[i] = sgn * v;
+      }
+      const ys = w.b;
+      if (pow === 1 && ((ys[n - 1] as number) - (ys[0] as number)) * invTau <= SEPARABLE_RANGE) softSortSeparable(w, n, invTau, sgn);
+      else w.ssForward(invTau, pow);
+      emitBlock(w, xv, off, n, hard, out);
+      continue;
+    }
     for (let j = 0; j < n; j++) {
       const src = perm[descending ? n - 1 - j : j] as number;
       pi[j] = src;
@@ -497,14 +730,31 @@ export function softSortBackward(inp: BaselineGradInputs, rows: number, n: numbe
   const { x: xv, dSorted: gs, dPermutation: gp } = inp;
   const P = hard ? inp.relaxed : inp.permutation;
   const H = inp.permutation;
+  const w = pow === 1 || pow === 2 ? baselineArena(n) : null;
+  if (w && n % 2 === 1) w.x[n] = 0;
   const sc = new Scratch(n);
   const bits = bitsOf(xv);
   const dx = sc.e;
   const out = new Float32Array(rows * n);
   const negInvTau = -1 / tau;
+  const nn = n * n;
   for (let r = 0; r < rows; r++) {
     const off = r * n;
     const perm = argsortStable(xv, bits, off, n, sc);
+    if (w) {
+      loadBackwardRow(w, xv, gs, P, gp, off, n, nn);
+      for (let j = 0; j < n; j++) w.b[j] = xv[off + (perm[descending ? n - 1 - j : j] as number)] as number;
+      // c1 = Σ_j f + ks·Σ_j P·gs with f = σ·dZ (gDiff = −f/τ), so that −c1/τ = Σ_j gDiff + the soft sorted path.
+      w.backward(pow, hard ? 0 : -tau);
+      for (let i = 0; i < n; i++) dx[i] = (w.c1[i] as number) * negInvTau;
+      for (let j = 0; j < n; j++) {
+        const src = perm[descending ? n - 1 - j : j] as number;
+        dx[src] = (dx[src] as number) - (w.c2[j] as number) * negInvTau; // dy_j = −Σ_i gDiff
+      }
+      addSortedPath(w, hard, H, gs, off, n, dx);
+      for (let i = 0; i < n; i++) out[off + i] = dx[i] as number;
+      continue;
+    }
     dx.fill(0);
     for (let j = 0; j < n; j++) {
       const pOff = off * n + j * n;

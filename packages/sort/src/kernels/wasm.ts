@@ -32,7 +32,8 @@ interface SortnetExports {
 /** Lane type of the wasm matrix loops: `'f32'` (f32x4, default, fastest) or `'f64'` (f64x2). */
 export type SortWasmPrecision = "f32" | "f64";
 
-function decode(b64: string): Uint8Array<ArrayBuffer> {
+/** Base64 → bytes (Buffer in Node, atob in browsers). */
+export function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const g = globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array }; atob?: (s: string) => string };
   if (g.Buffer) return Uint8Array.from(g.Buffer.from(b64, "base64"));
   const bin = (g.atob as (s: string) => string)(b64);
@@ -48,7 +49,7 @@ let precision: SortWasmPrecision = "f32";
 function load(): SortnetExports | null {
   if (exportsCache !== undefined) return exportsCache;
   try {
-    const bytes = decode(SORTNET_WASM_BASE64);
+    const bytes = decodeBase64(SORTNET_WASM_BASE64);
     if (typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) {
       exportsCache = null;
     } else {
