@@ -20,6 +20,7 @@ import {
   SeededRandom,
   compile,
   fusedAdam,
+  orPool,
   packBits,
   setWasmLayerKernels,
   wasmSimdSupported,
@@ -186,62 +187,80 @@ function timeIt(fn: () => void, reps: number): { wall: number; cpu: number } {
 }
 
 /**
- * LogicConvTree (NeurIPS 2024): the fused host kernel vs the reference composition (gather + level by
- * level tfjs ops), same run, on MNIST-like input [batch 100, 28, 28, 1] → 16 trees, rf 3, depth 3; then
- * one training step of a small ConvLogicNet (conv, OR pool, conv, OR pool, dense, GroupSum).
+ * LogicConvTree (NeurIPS 2024): the fused host kernels (conv tree, max OR pool) vs the reference
+ * composition (gather + level-by-level tfjs ops, tf.maxPool), same run, on MNIST-like input
+ * [batch, 28, 28, 1] → 16 trees, rf 3, depth 3; then one training step of a small ConvLogicNet. The
+ * reference's input gradient (tf.gather's gradient, unsortedSegmentSum on tfjs-cpu, O(H·W·C) passes over
+ * the gathered leaves) is too slow at batch 100, so rows that need ∂x also run at a small batch.
  */
 function convBench(): void {
-  const batch = Number(process.env.LOGIC_BENCH_CONV_BATCH ?? 100);
+  const big = Number(process.env.LOGIC_BENCH_CONV_BATCH ?? 100);
+  const small = Number(process.env.LOGIC_BENCH_CONV_SMALL_BATCH ?? 4);
   const rng = new SeededRandom(3);
-  const x = tf.tensor4d(
-    Float32Array.from({ length: batch * 784 }, () => rng.next()),
-    [batch, 28, 28, 1],
-  );
+  const images = (batch: number): tf.Tensor4D =>
+    tf.tensor4d(
+      Float32Array.from({ length: batch * 784 }, () => rng.next()),
+      [batch, 28, 28, 1],
+    );
   const tree = new LogicConvTree(1, 16, { receptiveField: 3, depth: 3, seed: 1 });
-  const W = tf.randomUniform([batch, 26, 26, 16], -1, 1, "float32", 2);
-  console.log(
-    `\nLogicConvTree [${batch}, 28, 28, 1] → [${batch}, 26, 26, 16], rf 3, depth 3 (7 gates per tree); backend ${tf.getBackend()}.\n`,
-  );
-  console.log("| LogicConvTree | fused: median wall ms / CPU ms | reference: median wall ms / CPU ms | speed-up (wall) |");
-  console.log("|---|---|---|---|");
-  const forward = (): void => tf.tidy(() => void tree.forward(x, { mode: "train" }).dataSync());
-  const both = (): void =>
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(tree.forward(x, { mode: "train" }), W)), [tree.logits]);
-      value.dataSync();
-      grads[tree.logits.name]!.dataSync();
-    });
-  const xv = tf.variable(x, true, "conv_bench_x");
-  const withX = (): void =>
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(tree.forward(xv, { mode: "train" }), W)), [xv, tree.logits]);
-      value.dataSync();
-      grads[xv.name]!.dataSync();
-    });
-  const rows: [string, () => void, number][] = [
-    ["forward (train mode)", forward, 10],
-    ["forward + backward (∂logits)", both, 5],
-    ["forward + backward (∂x and ∂logits)", withX, 5],
+  console.log(`\nLogicConvTree [batch, 28, 28, 1] → [batch, 26, 26, 16], rf 3, depth 3 (7 gates per tree); backend ${tf.getBackend()}.\n`);
+  console.log("| LogicConvTree | batch | fused: median wall ms / CPU ms | reference: median wall ms / CPU ms | speed-up (wall) |");
+  console.log("|---|---|---|---|---|");
+  const rows: [string, number, number, (x: tf.Variable, W: tf.Tensor) => void][] = [
+    ["forward (train mode)", big, 10, (x) => tf.tidy(() => void tree.forward(x, { mode: "train" }).dataSync())],
+    [
+      "forward + backward (∂logits; a first layer)",
+      big,
+      5,
+      (x, W) =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(tree.forward(x, { mode: "train" }), W)), [tree.logits]);
+          value.dataSync();
+          grads[tree.logits.name]!.dataSync();
+        }),
+    ],
+    [
+      "forward + orPool(2) + backward (∂logits)",
+      big,
+      5,
+      (x) =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => tf.sum(orPool(tree.forward(x, { mode: "train" }))), [tree.logits]);
+          value.dataSync();
+          grads[tree.logits.name]!.dataSync();
+        }),
+    ],
   ];
-  for (const [name, fn, reps] of rows) {
-    const f = timeIt(fn, reps);
+  const withX = (x: tf.Variable, W: tf.Tensor): void =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(tree.forward(x, { mode: "train" }), W)), [x, tree.logits]);
+      value.dataSync();
+      grads[x.name]!.dataSync();
+    });
+  rows.push(["forward + backward (∂x and ∂logits; a hidden layer)", small, 3, withX]);
+  for (const [name, batch, reps, fn] of rows) {
+    const x = tf.variable(images(batch), true);
+    const W = tf.randomUniform([batch, 26, 26, 16], -1, 1, "float32", 2);
+    const f = timeIt(() => fn(x, W), reps);
     const prev = setForceReference(true);
-    const r = timeIt(fn, Math.max(2, Math.floor(reps / 2)));
+    const r = timeIt(() => fn(x, W), Math.max(2, Math.floor(reps / 2)));
     setForceReference(prev);
     console.log(
-      `| ${name} | ${f.wall.toFixed(1)} / ${f.cpu.toFixed(1)} | ${r.wall.toFixed(1)} / ${r.cpu.toFixed(1)} | ${(r.wall / f.wall).toFixed(1)}× |`,
+      `| ${name} | ${batch} | ${f.wall.toFixed(1)} / ${f.cpu.toFixed(1)} | ${r.wall.toFixed(1)} / ${r.cpu.toFixed(1)} | ${(r.wall / f.wall).toFixed(1)}× |`,
     );
+    tf.dispose([x, W]);
+  }
+  {
+    const x = tf.variable(images(big), true);
+    const W = tf.randomUniform([big, 26, 26, 16], -1, 1, "float32", 2);
+    const f = timeIt(() => withX(x, W), 5);
+    console.log(
+      `| forward + backward (∂x and ∂logits; a hidden layer) | ${big} | ${f.wall.toFixed(1)} / ${f.cpu.toFixed(1)} | (too slow) | |`,
+    );
+    tf.dispose([x, W]);
   }
   tree.dispose();
-  xv.dispose();
-  // A small ConvLogicNet training step (tf.train.adam); the reference row forces every op's reference.
-  const labels = tf.oneHot(
-    tf.tensor1d(
-      Array.from({ length: batch }, (_, i) => i % 10),
-      "int32",
-    ),
-    10,
-  ) as tf.Tensor2D;
+  // A small ConvLogicNet training step (tf.train.adam); the reference rows force every op's reference.
   const makeNet = (): ConvLogicNet =>
     new ConvLogicNet(
       [28, 28, 1],
@@ -256,10 +275,22 @@ function convBench(): void {
       ],
     );
   console.log(
-    `\n| ConvLogicNet training step, batch ${batch}: conv 16 → pool → conv 32 → pool → 2×2000 → GroupSum(10) | median wall ms/step | CPU ms/step |`,
+    "\n| ConvLogicNet training step (tf.train.adam): conv 16 → pool → conv 32 → pool → 2×2000 → GroupSum(10) | batch | median wall ms/step | CPU ms/step |",
   );
-  console.log("|---|---|---|");
-  for (const reference of [false, true]) {
+  console.log("|---|---|---|---|");
+  for (const [batch, reference] of [
+    [big, false],
+    [small, false],
+    [small, true],
+  ] as const) {
+    const x = images(batch);
+    const labels = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: batch }, (_, i) => i % 10),
+        "int32",
+      ),
+      10,
+    ) as tf.Tensor2D;
     const net = makeNet();
     const opt = tf.train.adam(0.01);
     const prev = setForceReference(reference);
@@ -272,9 +303,11 @@ function convBench(): void {
       reference ? 2 : 5,
     );
     setForceReference(prev);
-    console.log(`| ${reference ? "reference composition (all ops)" : "fused kernels"} | ${r.wall.toFixed(1)} | ${r.cpu.toFixed(1)} |`);
+    console.log(
+      `| ${reference ? "reference composition (all ops)" : "fused kernels"} | ${batch} | ${r.wall.toFixed(1)} | ${r.cpu.toFixed(1)} |`,
+    );
     opt.dispose();
     net.dispose();
+    tf.dispose([x, labels]);
   }
-  tf.dispose([x, W, labels]);
 }

@@ -11,14 +11,23 @@
  *   pnpm --filter @relax/logic-mnist start -- --steps 300
  *   node dist/main.js --steps 2000 --width 8000 --layers 6 --out runs/big
  *   node dist/main.js --steps 6000 --eval-every 2000 --thresholds 0.25,0.5,0.75 --connections unique  # ≥ 95 %
+ *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
+ *
+ * `--conv` trains a small LogicTreeNet-style {@link ConvLogicNet} instead (Petersen et al., *Convolutional
+ * Differentiable Logic Gate Networks*, NeurIPS 2024): the encoded image `[28, 28, bits]` → logic tree conv
+ * (16 trees, rf 3, depth 3) → OR pool 2 → logic tree conv (32 trees, rf 3, depth 3) → OR pool 2 →
+ * `--layers` × `--width` gates (default 2 × 2000 with `--conv`) → GroupSum(10, τ).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@relax/core";
 import {
+  ConvLogicNet,
   GroupSum,
+  LogicConvTree,
   LogicLayer,
   LogicNet,
+  OrPool,
   SeededRandom,
   compile,
   exportC,
@@ -51,6 +60,8 @@ interface Args {
   gcc: boolean;
   /** Comma-separated pixel thresholds (thermometer code, e.g. "0.25,0.5,0.75"); default "0.5". */
   thresholds: string;
+  /** Train a convolutional logic tree net (ConvLogicNet) instead of a dense LogicNet. */
+  conv: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -69,19 +80,27 @@ function parseArgs(argv: string[]): Args {
     out: "runs/latest",
     gcc: false,
     thresholds: "0.5",
+    conv: false,
   };
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith("--")) continue;
     const key = a.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Args;
-    if (key === "gcc") {
-      args.gcc = true;
+    if (key === "gcc" || key === "conv") {
+      args[key] = true;
       continue;
     }
+    given.add(key);
     const value = argv[++i];
     if (value === undefined || !(key in args)) throw new Error(`unknown or incomplete option ${a}`);
     const current = args[key];
     (args as unknown as Record<string, unknown>)[key] = typeof current === "number" ? Number(value) : value;
+  }
+  if (args.conv) {
+    // The conv trees feed a smaller dense tail than the dense-only net (as LogicTreeNet's few fully connected layers).
+    if (!given.has("width")) args.width = 2000;
+    if (!given.has("layers")) args.layers = 2;
   }
   return args;
 }
@@ -136,15 +155,19 @@ function accuracy(pred: ArrayLike<number>, y: Int32Array): number {
   return ok / y.length;
 }
 
-function softAccuracy(net: LogicNet, bits: Uint8Array, y: Int32Array, mode: "train" | "eval"): number {
+/** The net's input tensor for `n` encoded samples: `[n, inDim]` (dense) or `[n, 28, 28, bits]` (conv). */
+function inputTensor(net: LogicNet | ConvLogicNet, bits: Uint8Array | Float32Array, n: number): tf.Tensor {
+  const v = bits instanceof Float32Array ? bits : Float32Array.from(bits);
+  return net instanceof ConvLogicNet ? tf.tensor4d(v, [n, ...net.inputShape]) : tf.tensor2d(v, [n, net.inDim]);
+}
+
+function softAccuracy(net: LogicNet | ConvLogicNet, bits: Uint8Array, y: Int32Array, mode: "train" | "eval"): number {
   const pred = new Int32Array(y.length);
   const chunk = 500;
-  const d = net.inDim;
+  const d = bits.length / y.length;
   for (let s = 0; s < y.length; s += chunk) {
     const n = Math.min(chunk, y.length - s);
-    const p = tf.tidy(() =>
-      tf.argMax(net.forward(tf.tensor2d(Float32Array.from(bits.subarray(s * d, (s + n) * d)), [n, d]), { mode }), 1).dataSync(),
-    );
+    const p = tf.tidy(() => tf.argMax(net.forward(inputTensor(net, bits.subarray(s * d, (s + n) * d), n), { mode }), 1).dataSync());
     pred.set(p, s);
   }
   return accuracy(pred, y);
@@ -176,7 +199,7 @@ async function main(): Promise<void> {
   await tf.setBackend("cpu");
   console.log(`logic-mnist — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, tfjs backend ${tf.getBackend()}`);
   console.log(
-    `net: ${784 * args.thresholds.split(",").length} → ${args.layers} × ${args.width} gates (${args.connections} connections, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps, shift augmentation ±${args.shift}px`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.layers} × ${args.width} gates (${args.connections} connections, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps, shift augmentation ±${args.shift}px`,
   );
 
   const data = loadMnist();
@@ -189,17 +212,29 @@ async function main(): Promise<void> {
     `data: ${nTrain} training digits, ${data.testY.length} test digits (per class first 80 % / rest), pixel > t → 1 for t ∈ {${thresholds.join(", ")}} (${inDim} input bits)`,
   );
 
+  const T = enc.bitsPerFeature;
+  const convs = args.conv
+    ? [
+        new LogicConvTree(T, 16, { receptiveField: 3, depth: 3, init: args.init, seed: args.seed * 1000 + 101 }),
+        new OrPool({ size: 2 }),
+        new LogicConvTree(16, 32, { receptiveField: 3, depth: 3, init: args.init, seed: args.seed * 1000 + 102 }),
+        new OrPool({ size: 2 }),
+      ]
+    : [];
+  const denseIn = args.conv ? 5 * 5 * 32 : inDim;
   const layers: LogicLayer[] = [];
   for (let l = 0; l < args.layers; l++) {
     layers.push(
-      new LogicLayer(l === 0 ? inDim : args.width, args.width, {
+      new LogicLayer(l === 0 ? denseIn : args.width, args.width, {
         connections: args.connections,
         init: args.init,
         seed: args.seed * 1000 + l,
       }),
     );
   }
-  const net = new LogicNet([...layers, new GroupSum(10, args.tau)]);
+  const net: LogicNet | ConvLogicNet = args.conv
+    ? new ConvLogicNet([28, 28, T], [...convs, ...layers, new GroupSum(10, args.tau)])
+    : new LogicNet([...layers, new GroupSum(10, args.tau)]);
   const opt = fusedAdam(args.lr);
   const rng = new SeededRandom(args.seed);
   const xBatch = new Float32Array(args.batch * 784);
@@ -227,7 +262,7 @@ async function main(): Promise<void> {
     }
     const bits = enc.encodeBytes(xBatch, 784);
     const loss = tf.tidy(() => {
-      const x = tf.tensor2d(Float32Array.from(bits), [args.batch, inDim]);
+      const x = inputTensor(net, bits, args.batch);
       const y = tf.oneHot(tf.tensor1d(yBatch, "int32"), 10);
       return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!.dataSync()[0]!;
     });

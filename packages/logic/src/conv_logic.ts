@@ -1,5 +1,21 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertFinite, assertInteger, assertOneOf, assertRank, describe, toFloatTensor } from "@relax/core";
+import {
+  RelaxError,
+  RelaxLogicConvTree,
+  RelaxOrPoolMax,
+  assertFinite,
+  assertInteger,
+  assertOneOf,
+  assertRank,
+  describe,
+  runFusedKernel,
+  toFloatTensor,
+  useFused,
+  type RelaxLogicConvTreeAttrs,
+  type RelaxOrPoolMaxAttrs,
+} from "@relax/core";
+import "./conv_kernel.js";
+import "./or_pool_kernel.js";
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
 import { GroupSum } from "./group_sum.js";
 import { LOGIC_INITS, LOGIC_MODES, LogicLayer, type LogicInit, type LogicMode } from "./logic_layer.js";
@@ -65,7 +81,9 @@ let convCounter = 0;
  * Level t pairs neighbouring nodes `(2m, 2m+1)` of level t − 1 as the gate's `(A, B)`.
  * Train mode: softmax mixture of the 16 gates in the four-coefficient form
  * `c0 + c1·A + c2·B + c3·A·B`, `c = softmax(z)·M`; eval mode: the argmax gate (exact Boolean on 0/1 input).
- * Reference composition in tfjs ops (gather by a precomputed index, then level by level); no fused kernel.
+ * On the host backends (`cpu`, `wasm`) forward and backward run as one fused typed-array kernel
+ * (`RelaxLogicConvTree`, ∂x and ∂logits in one pass); elsewhere, or under `setForceReference(true)`, a
+ * reference composition of tfjs ops (gather by a precomputed index, then level by level).
  *
  * @example
  * const conv = new LogicConvTree(1, 16, { receptiveField: 3, depth: 2, seed: 1 });
@@ -219,9 +237,10 @@ export class LogicConvTree {
   }
 
   /**
-   * Forward without input validation (used by {@link ConvLogicNet}).
+   * Forward without input validation (used by {@link ConvLogicNet}): the fused kernel where the backend
+   * has one, else the reference composition.
    *
-   * Layout: the (padded) input is made feature-major `[Hp·Wp·C, batch]`, the leaves are gathered
+   * Reference layout: the (padded) input is made feature-major `[Hp·Wp·C, batch]`, the leaves are gathered
    * into `[2^d · K · H'·W', batch]` with the leaf axis in bit-reversed order, so that every tree level
    * pairs storage rows `m` and `m + width` (two contiguous slices) and still computes the logical
    * pairing `(2m, 2m+1)` of the documented tree.
@@ -229,6 +248,18 @@ export class LogicConvTree {
   apply(x: tf.Tensor4D, mode: LogicMode): tf.Tensor4D {
     const [batch, h, w] = x.shape;
     const [ho, wo] = this.outputSize(h, w);
+    if (useFused(RelaxLogicConvTree)) {
+      const attrs: RelaxLogicConvTreeAttrs = {
+        leafY: this.leafY,
+        leafX: this.leafX,
+        leafC: this.leafC,
+        receptiveField: this.receptiveField,
+        depth: this.depth,
+        padding: this.padding,
+        mode,
+      };
+      return runFusedKernel<tf.Tensor4D>(RelaxLogicConvTree, { x, logits: this.logits }, attrs);
+    }
     const leaves = 1 << this.depth;
     const K = this.outChannels;
     const P = ho * wo;
@@ -370,7 +401,10 @@ function poolSize(op: string, h: number, w: number, size: number, stride: number
 }
 
 function orPoolApply(x: tf.Tensor4D, size: number, stride: number, method: OrPoolMethod): tf.Tensor4D {
-  if (method === "max") return tf.maxPool(x, size, stride, "valid");
+  if (method === "max") {
+    if (useFused(RelaxOrPoolMax)) return runFusedKernel<tf.Tensor4D>(RelaxOrPoolMax, { x }, { size, stride } satisfies RelaxOrPoolMaxAttrs);
+    return tf.maxPool(x, size, stride, "valid");
+  }
   return tf.tidy(() => {
     const [, h, w] = x.shape;
     const [ho, wo] = poolSize("orPool", h, w, size, stride);
@@ -397,7 +431,8 @@ function orPoolApply(x: tf.Tensor4D, size: number, stride: number, method: OrPoo
  * Relaxed OR pooling (NeurIPS 2024 §3.2, "logical or pooling") over `size × size` windows with
  * `stride` (no padding; `H' = ⌊(H − size)/stride⌋ + 1`). `'max'` (default) is the paper's training
  * relaxation (the maximum is the Gödel t-conorm); `'probabilistic'` is `1 − Π(1 − x)`. On 0/1 inputs
- * both are the exact Boolean OR.
+ * both are the exact Boolean OR. `'max'` runs as a fused host kernel on `cpu`/`wasm` (gradient to the first
+ * maximum of each window, as `tf.maxPool`); elsewhere, or under `setForceReference(true)`, `tf.maxPool`.
  *
  * @example
  * const y = orPool(x, { size: 2, stride: 2 });               // [b, 26, 26, c] → [b, 13, 13, c]

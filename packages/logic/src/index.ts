@@ -8,6 +8,8 @@
 import "./logic_kernel.js";
 import "./group_sum.js";
 import "./logic_net_kernel.js";
+import "./conv_kernel.js";
+import "./or_pool_kernel.js";
 export {
   GATE_NAMES,
   NUM_GATES,

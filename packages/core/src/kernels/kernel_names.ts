@@ -126,6 +126,17 @@ export interface RelaxLogicConvTreeAttrs {
 export const RelaxLogicConvTreeGradX = "RelaxLogicConvTreeGradX";
 /** Logit gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dlogits: [K, 2^depth − 1, 16]`. */
 export const RelaxLogicConvTreeGradLogits = "RelaxLogicConvTreeGradLogits";
+/**
+ * Max OR pooling of conv logic nets (NeurIPS 2024 §3.2): inputs `{ x: [batch, H, W, C] }`, output
+ * `[batch, H', W', C]`, `H' = ⌊(H − size)/stride⌋ + 1`, the maximum of each `size × size` window ('valid').
+ */
+export const RelaxOrPoolMax = "RelaxOrPoolMax";
+export interface RelaxOrPoolMaxAttrs {
+  size: number;
+  stride: number;
+}
+/** Gradient of {@link RelaxOrPoolMax}: inputs `{ x, dy }`, output `dx` (dy routed to the first maximum of each window, row-major). */
+export const RelaxOrPoolMaxGrad = "RelaxOrPoolMaxGrad";
 
 // @relax/sort ------------------------------------------------------------------------------------
 

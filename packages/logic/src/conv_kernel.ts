@@ -1,0 +1,282 @@
+/**
+ * Fused typed-array kernels of {@link LogicConvTree} (Petersen et al., *Convolutional Differentiable Logic
+ * Gate Networks*, NeurIPS 2024, §3.1 "logic tree kernels"), registered for tfjs's host backends (`cpu`,
+ * `wasm`). Per output position and tree the 2^d leaves are gathered straight from the (zero-padded)
+ * image and the levels are evaluated bottom-up in the four-coefficient form `c0 + c1·A + c2·B + c3·A·B`
+ * with per-node coefficients `c = p·M` computed once per call — no `[2^d · K · H'·W', batch]` gather
+ * tensor and no per-level temporaries. Backward recomputes each tree (2^(d+1) − 1 numbers), scatter-adds
+ * the leaf gradients into `∂x` and accumulates the per-node statistics `S = Σ g·[1, A, B, A·B]` in float64,
+ * from which `∂z = p ⊙ (M·S − p·(M·S))` (as the dense layer's kernel, {@link logitGradFromStats}).
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import {
+  RelaxLogicConvTree,
+  RelaxLogicConvTreeGradLogits,
+  RelaxLogicConvTreeGradX,
+  registerFusedGradient,
+  registerHostKernel,
+  runFusedKernel,
+  type RelaxLogicConvTreeAttrs,
+} from "@relax/core";
+import { NUM_GATES } from "./gates.js";
+import { logitGradFromStats, probsAndCoefficients } from "./logic_kernel.js";
+
+/** Geometry of one call: padded input size, output size, leaf offsets into one padded image. */
+interface ConvGeometry {
+  batch: number;
+  h: number;
+  w: number;
+  c: number;
+  hp: number;
+  wp: number;
+  ho: number;
+  wo: number;
+  /** Padding before (rows and columns). */
+  lo: number;
+  K: number;
+  leaves: number;
+  nodes: number;
+  /** `[K · 2^d]` offsets `(leafY · Wp + leafX) · C + leafC` into a padded image. */
+  off: Int32Array;
+}
+
+function geometry(xShape: number[], logitsShape: number[], attrs: RelaxLogicConvTreeAttrs): ConvGeometry {
+  const [batch, h, w, c] = xShape as [number, number, number, number];
+  const rf = attrs.receptiveField;
+  const same = attrs.padding === "same";
+  const lo = same ? Math.floor((rf - 1) / 2) : 0;
+  const hp = same ? h + rf - 1 : h;
+  const wp = same ? w + rf - 1 : w;
+  const ho = hp - rf + 1;
+  const wo = wp - rf + 1;
+  const K = logitsShape[0] as number;
+  const leaves = 1 << attrs.depth;
+  const off = new Int32Array(K * leaves);
+  for (let q = 0; q < off.length; q++)
+    off[q] = ((attrs.leafY[q] as number) * wp + (attrs.leafX[q] as number)) * c + (attrs.leafC[q] as number);
+  return { batch, h, w, c, hp, wp, ho, wo, lo, K, leaves, nodes: leaves - 1, off };
+}
+
+/** `x: [B, H, W, C]` zero-padded to `[B, Hp, Wp, C]` (the input itself for `'valid'`). */
+function padInput(x: Float32Array, g: ConvGeometry): Float32Array {
+  if (g.hp === g.h && g.wp === g.w) return x;
+  const xp = new Float32Array(g.batch * g.hp * g.wp * g.c);
+  const row = g.w * g.c;
+  for (let b = 0; b < g.batch; b++)
+    for (let i = 0; i < g.h; i++) {
+      const src = (b * g.h + i) * row;
+      xp.set(x.subarray(src, src + row), ((b * g.hp + i + g.lo) * g.wp + g.lo) * g.c);
+    }
+  return xp;
+}
+
+/**
+ * Forward on host arrays: `y: [B, H', W', K]`. Vectorised along an output row: per (image row, tree) the
+ * leaves of all `W'` positions are gathered into `[2^d, W']` and every node is one contiguous loop.
+ */
+export function logicConvTreeForwardHost(
+  x: Float32Array,
+  xShape: number[],
+  logits: Float32Array,
+  logitsShape: number[],
+  attrs: RelaxLogicConvTreeAttrs,
+): { values: Float32Array; shape: number[] } {
+  const g = geometry(xShape, logitsShape, attrs);
+  const { K, leaves: L, nodes: N, off, c: C, wo } = g;
+  const xp = padInput(x, g);
+  const { c: coef } = probsAndCoefficients(logits, K * N, attrs.mode);
+  const y = new Float32Array(g.batch * g.ho * wo * K);
+  const buf = new Float64Array(L * wo);
+  for (let b = 0; b < g.batch; b++)
+    for (let i = 0; i < g.ho; i++) {
+      const rowBase = (b * g.hp + i) * g.wp * C;
+      const yRow = (b * g.ho + i) * wo * K;
+      for (let k = 0; k < K; k++) {
+        const lo = k * L;
+        for (let l = 0; l < L; l++) {
+          const src = rowBase + (off[lo + l] as number);
+          const d = l * wo;
+          for (let j = 0; j < wo; j++) buf[d + j] = xp[src + j * C] as number;
+        }
+        // Level by level in place: node m of a level reads rows 2m, 2m+1 of the level below.
+        let q = k * N * 4;
+        for (let width = L >> 1; width >= 1; width >>= 1)
+          for (let m = 0; m < width; m++, q += 4) {
+            const c0 = coef[q] as number,
+              c1 = coef[q + 1] as number,
+              c2 = coef[q + 2] as number,
+              c3 = coef[q + 3] as number;
+            const da = 2 * m * wo,
+              db = da + wo,
+              dm = m * wo;
+            for (let j = 0; j < wo; j++) {
+              const a = buf[da + j] as number;
+              buf[dm + j] = c0 + c1 * a + (c2 + c3 * a) * (buf[db + j] as number);
+            }
+          }
+        for (let j = 0; j < wo; j++) y[yRow + j * K + k] = buf[j] as number;
+      }
+    }
+  return { values: y, shape: [g.batch, g.ho, wo, K] };
+}
+
+/**
+ * Both gradients on host arrays in one pass: `dx: [B, H, W, C]` and `dlogits: [K, 2^d − 1, 16]` (zeros in
+ * eval mode, where the argmax gate has no logit gradient). Vectorised along an output row as the forward.
+ */
+export function logicConvTreeBackwardHost(
+  x: Float32Array,
+  xShape: number[],
+  logits: Float32Array,
+  logitsShape: number[],
+  dy: Float32Array,
+  attrs: RelaxLogicConvTreeAttrs,
+): { dx: Float32Array; dlogits: Float32Array } {
+  const g = geometry(xShape, logitsShape, attrs);
+  const { K, leaves: L, nodes: N, off, c: C, wo } = g;
+  const train = attrs.mode === "train";
+  const xp = padInput(x, g);
+  const { p, c: coef } = probsAndCoefficients(logits, K * N, attrs.mode);
+  const padded = xp !== x;
+  const dxp = new Float32Array(xp.length);
+  const S = new Float64Array(K * N * 4);
+  // Tree rows in "reverse heap" order: leaves 0 … L−1, node n at L + n with children 2n and 2n + 1.
+  const act = new Float64Array((2 * L - 1) * wo);
+  const grad = new Float64Array((2 * L - 1) * wo);
+  const top = (2 * L - 2) * wo;
+  for (let b = 0; b < g.batch; b++)
+    for (let i = 0; i < g.ho; i++) {
+      const rowBase = (b * g.hp + i) * g.wp * C;
+      const yRow = (b * g.ho + i) * wo * K;
+      for (let k = 0; k < K; k++) {
+        let any = false;
+        for (let j = 0; j < wo; j++) {
+          const v = dy[yRow + j * K + k] as number;
+          grad[top + j] = v;
+          if (v !== 0) any = true;
+        }
+        if (!any) continue; // e.g. a row of non-maxima of a max pool
+        const lo = k * L;
+        const q0 = k * N * 4;
+        for (let l = 0; l < L; l++) {
+          const src = rowBase + (off[lo + l] as number);
+          const d = l * wo;
+          for (let j = 0; j < wo; j++) act[d + j] = xp[src + j * C] as number;
+        }
+        for (let n = 0, q = q0; n < N; n++, q += 4) {
+          const c0 = coef[q] as number,
+            c1 = coef[q + 1] as number,
+            c2 = coef[q + 2] as number,
+            c3 = coef[q + 3] as number;
+          const da = 2 * n * wo,
+            db = da + wo,
+            dn = (L + n) * wo;
+          for (let j = 0; j < wo; j++) {
+            const a = act[da + j] as number;
+            act[dn + j] = c0 + c1 * a + (c2 + c3 * a) * (act[db + j] as number);
+          }
+        }
+        for (let n = N - 1, q = q0 + 4 * (N - 1); n >= 0; n--, q -= 4) {
+          const c1 = coef[q + 1] as number,
+            c2 = coef[q + 2] as number,
+            c3 = coef[q + 3] as number;
+          const da = 2 * n * wo,
+            db = da + wo,
+            dn = (L + n) * wo;
+          if (train) {
+            let s0 = 0,
+              s1 = 0,
+              s2 = 0,
+              s3 = 0;
+            for (let j = 0; j < wo; j++) {
+              const gn = grad[dn + j] as number;
+              const a = act[da + j] as number;
+              const bv = act[db + j] as number;
+              grad[da + j] = gn * (c1 + c3 * bv);
+              grad[db + j] = gn * (c2 + c3 * a);
+              const ga = gn * a;
+              s0 += gn;
+              s1 += ga;
+              s2 += gn * bv;
+              s3 += ga * bv;
+            }
+            S[q] = (S[q] as number) + s0;
+            S[q + 1] = (S[q + 1] as number) + s1;
+            S[q + 2] = (S[q + 2] as number) + s2;
+            S[q + 3] = (S[q + 3] as number) + s3;
+          } else {
+            for (let j = 0; j < wo; j++) {
+              const gn = grad[dn + j] as number;
+              const a = act[da + j] as number;
+              grad[da + j] = gn * (c1 + c3 * (act[db + j] as number));
+              grad[db + j] = gn * (c2 + c3 * a);
+            }
+          }
+        }
+        for (let l = 0; l < L; l++) {
+          const dst = rowBase + (off[lo + l] as number);
+          const d = l * wo;
+          for (let j = 0; j < wo; j++) {
+            const t = dst + j * C;
+            dxp[t] = (dxp[t] as number) + (grad[d + j] as number);
+          }
+        }
+      }
+    }
+  let dx = dxp;
+  if (padded) {
+    dx = new Float32Array(x.length);
+    const row = g.w * C;
+    for (let b = 0; b < g.batch; b++)
+      for (let i = 0; i < g.h; i++) {
+        const src = ((b * g.hp + i + g.lo) * g.wp + g.lo) * C;
+        dx.set(dxp.subarray(src, src + row), (b * g.h + i) * row);
+      }
+  }
+  const dlogits = train ? logitGradFromStats(S, p, K * N) : new Float32Array(K * N * NUM_GATES);
+  return { dx, dlogits };
+}
+
+/** The two gradient kernels share one backward pass: results cached per `dy` buffer. */
+const backwardCache = new WeakMap<object, { x: object; logits: object; dx: Float32Array; dlogits: Float32Array }>();
+
+function backwardCached(
+  inputs: Record<string, { values: Float32Array; shape: number[] }>,
+  attrs: RelaxLogicConvTreeAttrs,
+): { dx: Float32Array; dlogits: Float32Array } {
+  const xs = inputs.x!;
+  const x = xs.values;
+  const logits = inputs.logits!;
+  const dy = inputs.dy!.values;
+  const hit = backwardCache.get(dy);
+  if (hit && hit.logits === logits.values && hit.x === x) {
+    backwardCache.delete(dy);
+    return hit;
+  }
+  const r = logicConvTreeBackwardHost(xs.values, xs.shape, logits.values, logits.shape, dy, attrs);
+  backwardCache.set(dy, { x, logits: logits.values, ...r });
+  return r;
+}
+
+registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTree, ({ x, logits }, attrs) =>
+  logicConvTreeForwardHost(x!.values, x!.shape, logits!.values, logits!.shape, attrs),
+);
+
+registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradX, (inputs, attrs) => ({
+  values: backwardCached(inputs, attrs).dx,
+  shape: inputs.x!.shape,
+}));
+
+registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradLogits, (inputs, attrs) => ({
+  values: backwardCached(inputs, attrs).dlogits,
+  shape: inputs.logits!.shape,
+}));
+
+registerFusedGradient<RelaxLogicConvTreeAttrs>({
+  kernelName: RelaxLogicConvTree,
+  inputsToSave: ["x", "logits"],
+  gradFunc: ([dy], [x, logits], attrs) => ({
+    x: () => runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradX, { x: x!, logits: logits!, dy: dy! }, attrs),
+    logits: () => runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradLogits, { x: x!, logits: logits!, dy: dy! }, attrs),
+  }),
+});
