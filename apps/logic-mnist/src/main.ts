@@ -20,7 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import "@relax/core";
+import { RelaxError } from "@relax/core";
 import {
   ConvLogicNet,
   GroupSum,
@@ -43,6 +43,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { join } from "node:path";
+import { parseArgs as parseFlags } from "node:util";
 
 interface Args {
   steps: number;
@@ -64,45 +65,76 @@ interface Args {
   conv: boolean;
 }
 
+const OPTIONS = {
+  steps: { type: "string", default: "400", description: "training steps" },
+  batch: { type: "string", default: "100", description: "digits per step" },
+  width: { type: "string", default: "8000", description: "gates per layer (2000 with --conv unless given)" },
+  layers: { type: "string", default: "6", description: "logic layers (2 with --conv unless given)" },
+  tau: { type: "string", default: "10", description: "GroupSum temperature τ" },
+  lr: { type: "string", default: "0.01", description: "Adam learning rate" },
+  seed: { type: "string", default: "1", description: "random seed" },
+  shift: { type: "string", default: "1", description: "seed shift of the connections" },
+  connections: { type: "string", default: "random", description: "random | unique" },
+  init: { type: "string", default: "gaussian", description: "gaussian | residual (logit initialisation)" },
+  "eval-every": { type: "string", default: "0", description: "evaluate every N steps (0: at the end only)" },
+  out: { type: "string", default: "runs/latest", description: "output folder (net JSON, C export, history)" },
+  thresholds: { type: "string", default: "0.5", description: "pixel thresholds, comma-separated (a thermometer code)" },
+  gcc: { type: "boolean", default: false, description: "compile the C export with gcc and check it" },
+  conv: { type: "boolean", default: false, description: "train a convolutional logic tree net (NeurIPS 2024)" },
+  help: { type: "boolean", short: "h", default: false, description: "show this help" },
+} as const;
+
+/** Parses and validates the flags; prints usage for --help and a one-line error (exit 2) for bad input. */
 function parseArgs(argv: string[]): Args {
-  const args: Args = {
-    steps: 400,
-    batch: 100,
-    width: 8000,
-    layers: 6,
-    tau: 10,
-    lr: 0.01,
-    seed: 1,
-    shift: 1,
-    connections: "random",
-    init: "gaussian",
-    evalEvery: 0,
-    out: "runs/latest",
-    gcc: false,
-    thresholds: "0.5",
-    conv: false,
-  };
-  const given = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("--")) continue;
-    const key = a.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Args;
-    if (key === "gcc" || key === "conv") {
-      args[key] = true;
-      continue;
+  let v: ReturnType<typeof parseFlags<{ args: string[]; options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
+  try {
+    v = parseFlags({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    console.error(`logic-mnist: ${(e as Error).message} (see --help)`);
+    process.exit(2);
+  }
+  if (v.help) {
+    console.log("usage: logic-mnist [options]\n");
+    for (const [name, o] of Object.entries(OPTIONS)) {
+      const def = o.type === "string" ? ` (default ${o.default})` : "";
+      console.log(`  --${name.padEnd(12)} ${o.description}${def}`);
     }
-    given.add(key);
-    const value = argv[++i];
-    if (value === undefined || !(key in args)) throw new Error(`unknown or incomplete option ${a}`);
-    const current = args[key];
-    (args as unknown as Record<string, unknown>)[key] = typeof current === "number" ? Number(value) : value;
+    process.exit(0);
   }
-  if (args.conv) {
+  const fail = (flag: string, expected: string, got: string): never => {
+    console.error(`logic-mnist: --${flag}: expected ${expected}, got '${got}' (see --help)`);
+    process.exit(2);
+  };
+  const num = (flag: keyof typeof OPTIONS, check: (x: number) => boolean, expected: string): number => {
+    const raw = String(v[flag]);
+    const x = Number(raw);
+    return Number.isFinite(x) && check(x) ? x : fail(flag, expected, raw);
+  };
+  const positiveInt = (x: number) => Number.isInteger(x) && x > 0;
+  const oneOf = <T extends string>(flag: keyof typeof OPTIONS, values: readonly T[]): T => {
+    const raw = String(v[flag]);
+    return (values as readonly string[]).includes(raw) ? (raw as T) : fail(flag, values.join(" | "), raw);
+  };
+  const given = (flag: string) => argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
+  const conv = v.conv === true;
+  return {
+    steps: num("steps", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
+    batch: num("batch", positiveInt, "a positive integer"),
     // The conv trees feed a smaller dense tail than the dense-only net (as LogicTreeNet's few fully connected layers).
-    if (!given.has("width")) args.width = 2000;
-    if (!given.has("layers")) args.layers = 2;
-  }
-  return args;
+    width: conv && !given("width") ? 2000 : num("width", positiveInt, "a positive integer"),
+    layers: conv && !given("layers") ? 2 : num("layers", positiveInt, "a positive integer"),
+    tau: num("tau", (x) => x > 0, "a positive number"),
+    lr: num("lr", (x) => x > 0, "a positive number"),
+    seed: num("seed", Number.isInteger, "an integer"),
+    shift: num("shift", Number.isInteger, "an integer"),
+    connections: oneOf("connections", ["random", "unique"] as const),
+    init: oneOf("init", ["gaussian", "residual"] as const),
+    evalEvery: num("eval-every", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
+    out: String(v.out),
+    gcc: v.gcc === true,
+    thresholds: String(v.thresholds),
+    conv,
+  };
 }
 
 /** MNIST digits of the `mnist` package, split per class: first 80 % train, the rest test. */
@@ -340,4 +372,8 @@ async function main(): Promise<void> {
   net.dispose();
 }
 
-await main();
+await main().catch((e: unknown) => {
+  // bad settings (e.g. a layer too narrow for its input) arrive as RelaxErrors that name the argument
+  console.error(`logic-mnist: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(e instanceof RelaxError ? 2 : 1);
+});
