@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { readNetJSON } from "./json_file.js";
 import {
   RelaxError,
   RelaxLogicConvTree,
@@ -617,18 +618,7 @@ export class ConvLogicNet {
    */
   static fromJSON(json: ConvLogicNetJSON | string): ConvLogicNet {
     const op = "ConvLogicNet.fromJSON";
-    let data: unknown = json;
-    if (typeof json === "string") {
-      try {
-        data = JSON.parse(json);
-      } catch (e) {
-        throw new RelaxError(op, "json", "valid JSON text", (e as Error).message);
-      }
-    }
-    const d = data as Partial<ConvLogicNetJSON> | null;
-    if (!d || typeof d !== "object" || d.format !== "relax-conv-logic-net")
-      throw new RelaxError(op, "json.format", "'relax-conv-logic-net'", describe(d && (d as { format?: unknown }).format));
-    if (d.version !== 1) throw new RelaxError(op, "json.version", "1", describe(d.version));
+    const d = readNetJSON<ConvLogicNetJSON>(op, json, "relax-conv-logic-net");
     if (!Array.isArray(d.convs)) throw new RelaxError(op, "json.convs", "an array", describe(d.convs));
     const convs: (LogicConvTree | OrPool)[] = [];
     let dense: LogicNet | null = null;

@@ -1,4 +1,5 @@
 import type * as tf from "@tensorflow/tfjs-core";
+import { readNetJSON } from "./json_file.js";
 import {
   RelaxError,
   RelaxGroupSum,
@@ -192,18 +193,7 @@ export class LogicNet {
    */
   static fromJSON(json: LogicNetJSON | string): LogicNet {
     const op = "LogicNet.fromJSON";
-    let data: unknown = json;
-    if (typeof json === "string") {
-      try {
-        data = JSON.parse(json);
-      } catch (e) {
-        throw new RelaxError(op, "json", "valid JSON text", (e as Error).message);
-      }
-    }
-    const d = data as Partial<LogicNetJSON> | null;
-    if (!d || typeof d !== "object" || d.format !== "relax-logic-net")
-      throw new RelaxError(op, "json.format", "'relax-logic-net'", describe(d && (d as { format?: unknown }).format));
-    if (d.version !== 1) throw new RelaxError(op, "json.version", "1", describe(d.version));
+    const d = readNetJSON<LogicNetJSON>(op, json, "relax-logic-net");
     if (!Array.isArray(d.layers) || d.layers.length === 0) throw new RelaxError(op, "json.layers", "a non-empty array", describe(d.layers));
     const modules: (LogicLayer | GroupSum)[] = [];
     try {
