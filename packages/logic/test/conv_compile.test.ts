@@ -28,15 +28,8 @@ import {
   type ConvLogicNetJSON,
   type LogicConvTreeJSON,
 } from "../src/index.js";
-import { randomNet } from "./helpers.js";
+import { hasGcc, randomNet, runExportedC } from "./helpers.js";
 
-let hasGcc = false;
-try {
-  execFileSync("gcc", ["--version"], { stdio: "ignore" });
-  hasGcc = true;
-} catch {
-  hasGcc = false;
-}
 const dir = mkdtempSync(join(tmpdir(), "relax-logic-conv-"));
 const backends = wasmSimdSupported() ? (["js", "wasm"] as const) : (["js"] as const);
 
@@ -360,28 +353,7 @@ describe("export of conv circuits", () => {
         const circuit = compileConvCircuit(net, { simplify });
         const src = exportC(circuit, { wordBits: ci === 1 ? 8 : 64 });
         expect(src).toContain(`Input layout: [${tc.shape.join(", ")}] images`);
-        const tag = `${ci}_${simplify}`;
-        writeFileSync(join(dir, `conv_${tag}.c`), src);
-        writeFileSync(
-          join(dir, `main_${tag}.c`),
-          `#include <stdio.h>\n#include <stdint.h>\n#include <stddef.h>\nvoid relax_logic_counts(const uint8_t *x, int32_t *counts, size_t batch);\n` +
-            `static const uint8_t X[${bits.length}] = {${Array.from(bits).join(",")}};\nstatic int32_t C[${batch * k}];\n` +
-            `int main(void) { size_t i; relax_logic_counts(X, C, ${batch}); for (i = 0; i < ${batch * k}; i++) printf("%d\\n", (int)C[i]); return 0; }\n`,
-        );
-        const exe = join(dir, `conv_${tag}`);
-        execFileSync("gcc", [
-          "-std=c99",
-          "-pedantic",
-          "-Wall",
-          "-Wextra",
-          "-Werror",
-          "-O0",
-          "-o",
-          exe,
-          join(dir, `conv_${tag}.c`),
-          join(dir, `main_${tag}.c`),
-        ]);
-        const out = execFileSync(exe, { encoding: "utf8" }).trim().split("\n").map(Number);
+        const out = runExportedC(dir, `conv_${ci}_${simplify}`, src, bits, batch, k, "-O0");
         expect(out, `${tc.name}, simplify=${simplify}`).toEqual(expected);
       }
       net.dispose();

@@ -7,15 +7,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile, compileCircuit, exportC, exportJS, exportVerilog, type LogicCircuit } from "../src/index.js";
-import { evalCounts, randomBits, randomNet } from "./helpers.js";
+import { evalCounts, hasGcc, randomBits, randomNet, runExportedC } from "./helpers.js";
 
-let hasGcc = false;
-try {
-  execFileSync("gcc", ["--version"], { stdio: "ignore" });
-  hasGcc = true;
-} catch {
-  hasGcc = false;
-}
 const dir = mkdtempSync(join(tmpdir(), "relax-logic-export-"));
 
 beforeAll(async () => {
@@ -37,28 +30,7 @@ describe.skipIf(!hasGcc)("exportC (gcc -std=c99 -pedantic -Wall -Werror)", () =>
         const bits = randomBits(tc.batch, tc.batch * tc.widths[0]!);
         const expected = evalCounts(net, bits, tc.batch);
         const src = exportC(compile(net).circuit, { wordBits });
-        const tag = `${tc.widths.length}_${wordBits}`;
-        writeFileSync(join(dir, `net_${tag}.c`), src);
-        writeFileSync(
-          join(dir, `main_${tag}.c`),
-          `#include <stdio.h>\n#include <stdint.h>\n#include <stddef.h>\nvoid relax_logic_counts(const uint8_t *x, int32_t *counts, size_t batch);\n` +
-            `static const uint8_t X[${bits.length}] = {${Array.from(bits).join(",")}};\nstatic int32_t C[${tc.batch * tc.k}];\n` +
-            `int main(void) { size_t i; relax_logic_counts(X, C, ${tc.batch}); for (i = 0; i < ${tc.batch * tc.k}; i++) printf("%d\\n", (int)C[i]); return 0; }\n`,
-        );
-        const exe = join(dir, `net_${tag}`);
-        execFileSync("gcc", [
-          "-std=c99",
-          "-pedantic",
-          "-Wall",
-          "-Wextra",
-          "-Werror",
-          "-O1",
-          "-o",
-          exe,
-          join(dir, `net_${tag}.c`),
-          join(dir, `main_${tag}.c`),
-        ]);
-        const out = execFileSync(exe, { encoding: "utf8" }).trim().split("\n").map(Number);
+        const out = runExportedC(dir, `${tc.widths.length}_${wordBits}`, src, bits, tc.batch, tc.k);
         expect(out).toEqual(expected);
         net.dispose();
       });

@@ -1,4 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { GroupSum, LogicLayer, LogicNet, SeededRandom } from "../src/index.js";
 
 /** A random net whose logits are drawn so that every gate id (incl. constants, pass-throughs) occurs. */
@@ -26,4 +29,33 @@ export function evalCounts(net: LogicNet, bits: Uint8Array, batch: number): numb
     const out = net.forward(tf.tensor2d(Float32Array.from(bits), [batch, net.inDim]), { mode: "eval" });
     return Array.from(tf.round(tf.mul(out, net.head!.tau)).dataSync());
   });
+}
+
+/** Whether `gcc` is on the PATH (the C-export tests skip without it). */
+export const hasGcc = (() => {
+  try {
+    execFileSync("gcc", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Compiles an exported C net (`exportC`) with `gcc -std=c99 -pedantic -Wall -Wextra -Werror` next to a small main
+ * that calls `relax_logic_counts` on `bits` (batch rows, k classes), runs it and returns the printed counts.
+ */
+export function runExportedC(dir: string, tag: string, src: string, bits: Uint8Array, batch: number, k: number, opt = "-O1"): number[] {
+  const net = join(dir, `net_${tag}.c`);
+  const main = join(dir, `main_${tag}.c`);
+  writeFileSync(net, src);
+  writeFileSync(
+    main,
+    `#include <stdio.h>\n#include <stdint.h>\n#include <stddef.h>\nvoid relax_logic_counts(const uint8_t *x, int32_t *counts, size_t batch);\n` +
+      `static const uint8_t X[${bits.length}] = {${Array.from(bits).join(",")}};\nstatic int32_t C[${batch * k}];\n` +
+      `int main(void) { size_t i; relax_logic_counts(X, C, ${batch}); for (i = 0; i < ${batch * k}; i++) printf("%d\\n", (int)C[i]); return 0; }\n`,
+  );
+  const exe = join(dir, `net_${tag}`);
+  execFileSync("gcc", ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", opt, "-o", exe, net, main]);
+  return execFileSync(exe, { encoding: "utf8" }).trim().split("\n").map(Number);
 }
