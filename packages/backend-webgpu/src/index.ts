@@ -11,6 +11,13 @@ import { diffSortConfig, diffSortGradConfig, sortNetSelectConfig, sortNetSelectG
 import { rasterizeSilhouetteConfig, rasterizeSilhouetteGradConfig } from "./kernels/silhouette.js";
 import { rasterizeRgbConfig, rasterizeRgbGradConfig } from "./kernels/rgb.js";
 import { logicLayerConfig, logicLayerGradLogitsConfig, logicLayerGradXConfig } from "./kernels/logic_layer.js";
+import {
+  logicConvTreeConfig,
+  logicConvTreeGradLogitsConfig,
+  logicConvTreeGradXConfig,
+  orPoolMaxConfig,
+  orPoolMaxGradConfig,
+} from "./kernels/conv_logic.js";
 
 const CONFIGS: KernelConfig[] = [
   swapLayerConfig,
@@ -22,6 +29,11 @@ const CONFIGS: KernelConfig[] = [
   logicLayerConfig,
   logicLayerGradXConfig,
   logicLayerGradLogitsConfig,
+  logicConvTreeConfig,
+  logicConvTreeGradXConfig,
+  logicConvTreeGradLogitsConfig,
+  orPoolMaxConfig,
+  orPoolMaxGradConfig,
   rasterizeSilhouetteConfig,
   rasterizeSilhouetteGradConfig,
   rasterizeRgbConfig,
@@ -36,7 +48,7 @@ export const WEBGPU_KERNEL_NAMES: readonly string[] = CONFIGS.map((c) => c.kerne
  * @example
  * import "@relax/backend-webgpu";
  * await tf.setBackend("webgpu");
- * // relaxedSwapLayer, diffSort, LogicLayer, rasterizeSilhouette, rasterizeRgb now run in WGSL
+ * // relaxedSwapLayer, diffSort, LogicLayer, LogicConvTree, orPool, rasterizeSilhouette, rasterizeRgb now run in WGSL
  */
 export function registerWebGPUKernels(): void {
   for (const config of CONFIGS) {

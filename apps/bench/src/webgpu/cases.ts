@@ -11,6 +11,11 @@ import {
   RelaxLogicLayer,
   RelaxLogicLayerGradLogits,
   RelaxLogicLayerGradX,
+  RelaxLogicConvTree,
+  RelaxLogicConvTreeGradLogits,
+  RelaxLogicConvTreeGradX,
+  RelaxOrPoolMax,
+  RelaxOrPoolMaxGrad,
   RelaxRasterizeRgb,
   RelaxRasterizeRgbGrad,
   RelaxRasterizeSilhouette,
@@ -125,6 +130,42 @@ function logicLayerCases(inDim: number, outDim: number, batch: number): BenchCas
 }
 
 /**
+ * Convolutional logic tree kernels (NeurIPS 2024): `[batch, H, W, C]` → `K` trees of depth `depth` over an
+ * `rf × rf` window ('valid', random leaves on at most 2 channels per tree), forward / ∂x / ∂logits, then the
+ * max OR pool 2/2 of the output.
+ */
+function convTreeCases(batch: number, h: number, c: number, K: number, rf: number, depth: number): BenchCase[] {
+  const L = 1 << depth;
+  const n = K * L;
+  const leafY = Int32Array.from(seededUniform(n, 51, 0, rf), Math.floor);
+  const leafX = Int32Array.from(seededUniform(n, 52, 0, rf), Math.floor);
+  const chans = Int32Array.from(seededUniform(2 * K, 53, 0, c), Math.floor);
+  const leafC = Int32Array.from({ length: n }, (_, q) => chans[2 * Math.floor(q / L) + (q % 2)] as number);
+  const attrs = { leafY, leafX, leafC, receptiveField: rf, depth, padding: "valid", mode: "train" };
+  const ho = h - rf + 1;
+  const size = `[${batch}, ${h}, ${h}, ${c}] → ${K} trees, rf ${rf}, depth ${depth}`;
+  const x = () => tf.tensor4d(seededUniform(batch * h * h * c, 54, 0, 1), [batch, h, h, c]);
+  const logits = () => tf.tensor3d(seededUniform(K * (L - 1) * 16, 55, -2, 2), [K, L - 1, 16]);
+  const withDy = () => ({ x: x(), logits: logits(), dy: tf.tensor4d(seededUniform(batch * ho * ho * K, 56), [batch, ho, ho, K]) });
+  const pool = { size: 2, stride: 2 };
+  const po = Math.floor((ho - 2) / 2) + 1;
+  const poolSize = `[${batch}, ${ho}, ${ho}, ${K}], size 2, stride 2`;
+  const y = () => tf.tensor4d(seededUniform(batch * ho * ho * K, 57, 0, 1), [batch, ho, ho, K]);
+  return [
+    kernelCase(RelaxLogicConvTree, size, () => ({ x: x(), logits: logits() }), attrs),
+    kernelCase(RelaxLogicConvTreeGradX, size, withDy, attrs),
+    kernelCase(RelaxLogicConvTreeGradLogits, size, withDy, attrs),
+    kernelCase(RelaxOrPoolMax, poolSize, () => ({ x: y() }), pool),
+    kernelCase(
+      RelaxOrPoolMaxGrad,
+      poolSize,
+      () => ({ x: y(), dy: tf.tensor4d(seededUniform(batch * po * po * K, 58), [batch, po, po, K]) }),
+      pool,
+    ),
+  ];
+}
+
+/**
  * One training step of a whole logic gate network (DLGN, NeurIPS 2022): `inDim → depth × width →
  * GroupSum(10)`, softmax cross-entropy, gradients of every layer's logits. On cpu this is the whole-net
  * kernel `RelaxLogicNet`; on webgpu the per-layer WGSL kernels.
@@ -226,6 +267,7 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
       ...logicLayerCases(32, 64, 8),
       ...logicLayerCases(64, 256, 32),
       logicTrainStepCase(64, 200, 2, 16),
+      ...convTreeCases(2, 8, 2, 4, 3, 2),
       ...silhouetteCases(16, 0),
       ...silhouetteCases(32, 1),
       ...rgbCases(16, 0),
@@ -245,6 +287,8 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
     ...logicLayerCases(8000, 8000, 1024),
     logicTrainStepCase(784, 8000, 6, 100),
     logicTrainStepCase(784, 8000, 6, 1024),
+    ...convTreeCases(100, 28, 1, 16, 3, 3),
+    ...convTreeCases(100, 13, 16, 32, 3, 3),
     ...silhouetteCases(64, 3),
     ...silhouetteCases(256, 3),
     ...rgbCases(64, 3),

@@ -13,7 +13,7 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxLogicLayer, RelaxLogicLayerGradLogits, RelaxLogicLayerGradX, type RelaxLogicLayerAttrs } from "@relax/core";
 import { elementwiseProgram, f32, i32, intTable, perUnitProgram, release, run } from "../program.js";
 
-const NUM_GATES = 16;
+export const NUM_GATES = 16;
 
 /**
  * `[c0, c1, c2, c3]` of gate `id` (NeurIPS 2022, Table 1 order): the bilinear interpolation of its truth
@@ -36,8 +36,11 @@ const GATE_MATRIX_WGSL = `const GATE_M = array<vec4<f32>, 16>(${Array.from(
       .join(", ")})`,
 ).join(", ")});`;
 
-/** Softmax (train) or first-max one-hot (eval) of neuron j's 16 logits, as in the CPU kernel. */
-const PROBS_WGSL = `
+/**
+ * Softmax (train) or first-max one-hot (eval) of neuron j's 16 logits, as in the CPU kernel (WGSL helper
+ * `gateProbs(j, evalMode)` reading the input `logits`, plus the constant `GATE_M`).
+ */
+export const PROBS_WGSL = `
 ${GATE_MATRIX_WGSL}
 fn gateProbs(j : i32, evalMode : bool) -> array<f32, 16> {
   var p : array<f32, 16>;
@@ -207,8 +210,9 @@ function batchMajor(kernel: string, at: RelaxLogicLayerAttrs): RelaxLogicLayerAt
   return at;
 }
 
-function coefficients(gpu: WebGPUBackend, logits: TensorInfo, mode: string): TensorInfo {
-  const outDim = logits.shape[0] as number;
+/** Per-gate coefficients `[gates, 4]` of logits `[..., 16]` (any leading shape, flattened). */
+export function coefficients(gpu: WebGPUBackend, logits: TensorInfo, mode: string): TensorInfo {
+  const outDim = logits.shape.reduce((p, q) => p * q, 1) / NUM_GATES;
   return run(gpu, coeffProgram(outDim, mode), [logits], "float32");
 }
 

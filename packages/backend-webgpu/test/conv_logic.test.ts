@@ -1,0 +1,278 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { describe, expect, it } from "vitest";
+import {
+  RelaxLogicConvTree,
+  RelaxLogicConvTreeGradLogits,
+  RelaxLogicConvTreeGradX,
+  RelaxOrPoolMax,
+  RelaxOrPoolMaxGrad,
+  runFusedKernel,
+  useFused,
+  type RelaxLogicConvTreeAttrs,
+  type RelaxOrPoolMaxAttrs,
+} from "@relax/core";
+import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, OrPool } from "@relax/logic"; // also registers the CPU kernels
+import { channelLeafTable, setLeafGradBudget } from "../src/kernels/conv_logic.js";
+import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
+
+const ok = await initWebGPU();
+
+interface TreeCase {
+  batch: number;
+  h: number;
+  w: number;
+  c: number;
+  K: number;
+  rf: number;
+  depth: number;
+  padding: "valid" | "same";
+  mode: "train" | "eval";
+  /** 0/1 input (exact Boolean values, as after a binarised first layer) instead of floats in [0, 1]. */
+  binary: boolean;
+}
+
+const TREE_CASES: TreeCase[] = [
+  { batch: 1, h: 5, w: 4, c: 1, K: 3, rf: 1, depth: 1, padding: "valid", mode: "train", binary: false },
+  { batch: 3, h: 7, w: 6, c: 2, K: 4, rf: 3, depth: 2, padding: "same", mode: "train", binary: false },
+  { batch: 3, h: 6, w: 7, c: 3, K: 5, rf: 4, depth: 3, padding: "same", mode: "eval", binary: true },
+  { batch: 1, h: 5, w: 6, c: 3, K: 2, rf: 2, depth: 3, padding: "valid", mode: "train", binary: true },
+  { batch: 3, h: 6, w: 5, c: 2, K: 3, rf: 4, depth: 1, padding: "valid", mode: "eval", binary: false },
+  { batch: 3, h: 8, w: 8, c: 1, K: 6, rf: 3, depth: 2, padding: "valid", mode: "train", binary: false },
+  // 3 × 20 × 20 = 1200 positions: the ∂logits reduction spans two chunks of 1024 positions
+  { batch: 3, h: 20, w: 20, c: 2, K: 2, rf: 3, depth: 2, padding: "same", mode: "train", binary: false },
+];
+
+function treeInputs(t: TreeCase, seed: number) {
+  const L = 1 << t.depth;
+  const n = t.K * L;
+  // random leaves, repetitions allowed (a tree may read the same pixel twice)
+  const leafY = Int32Array.from(randomFloats(n, seed, 0, t.rf), Math.floor);
+  const leafX = Int32Array.from(randomFloats(n, seed + 1, 0, t.rf), Math.floor);
+  const leafC = Int32Array.from(randomFloats(n, seed + 2, 0, t.c), Math.floor);
+  let xs = randomFloats(t.batch * t.h * t.w * t.c, seed + 3, 0, 1);
+  if (t.binary) xs = xs.map((v) => (v < 0.5 ? 0 : 1));
+  const logits = randomFloats(t.K * (L - 1) * 16, seed + 4, -3, 3);
+  logits[4] = logits[9] = 10; // argmax tie in node 0 (first max wins)
+  const ho = t.padding === "same" ? t.h : t.h - t.rf + 1;
+  const wo = t.padding === "same" ? t.w : t.w - t.rf + 1;
+  // dy with exact zeros (as behind a max pool) so the skip of zero-gradient trees is exercised
+  const dy = randomFloats(t.batch * ho * wo * t.K, seed + 5, -1, 1).map((v) => (Math.abs(v) < 0.3 ? 0 : v));
+  const attrs: RelaxLogicConvTreeAttrs = { leafY, leafX, leafC, receptiveField: t.rf, depth: t.depth, padding: t.padding, mode: t.mode };
+  return { xs, logits, dy, attrs, L, ho, wo };
+}
+
+async function runTree(backend: "cpu" | "webgpu", t: TreeCase, seed: number) {
+  const { xs, logits: zs, dy: dys, attrs, L, ho, wo } = treeInputs(t, seed);
+  return onBackend(backend, async () => {
+    const x = tf.tensor4d(xs, [t.batch, t.h, t.w, t.c]);
+    const logits = tf.tensor3d(zs, [t.K, L - 1, 16]);
+    const dy = tf.tensor4d(dys, [t.batch, ho, wo, t.K]);
+    const y = runFusedKernel<tf.Tensor>(RelaxLogicConvTree, { x, logits }, attrs);
+    const dx = runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradX, { x, logits, dy }, attrs);
+    const dl = runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradLogits, { x, logits, dy }, attrs);
+    expect(y.shape).toEqual([t.batch, ho, wo, t.K]);
+    expect(dx.shape).toEqual([t.batch, t.h, t.w, t.c]);
+    expect(dl.shape).toEqual([t.K, L - 1, 16]);
+    const [yv, dxv, dlv] = await Promise.all([y.data(), dx.data(), dl.data()]);
+    tf.dispose([x, logits, dy, y, dx, dl]);
+    return { y: yv as Float32Array, dx: dxv as Float32Array, dlogits: dlv as Float32Array };
+  });
+}
+
+/** Wraps the webgpu kernelFunc of each name to count its calls while `fn` runs. */
+async function countWebGPUCalls<T>(names: string[], fn: () => Promise<T>): Promise<{ out: T; calls: Record<string, number> }> {
+  const calls: Record<string, number> = {};
+  const restore: (() => void)[] = [];
+  for (const name of names) {
+    const config = tf.getKernel(name, "webgpu");
+    if (!config) throw new Error(`${name} is not registered for webgpu`);
+    const original = config.kernelFunc;
+    calls[name] = 0;
+    config.kernelFunc = (args) => {
+      calls[name]!++;
+      return original(args);
+    };
+    restore.push(() => {
+      config.kernelFunc = original;
+    });
+  }
+  try {
+    return { out: await fn(), calls };
+  } finally {
+    for (const r of restore) r();
+  }
+}
+
+describe("channelLeafTable", () => {
+  it("lists the (kernel, leaf) pairs of each channel in CSR order", () => {
+    // q:      0  1  2  3  4
+    // leafC:  1  0  1  2  1
+    expect(Array.from(channelLeafTable([1, 0, 1, 2, 1], 3))).toEqual([0, 1, 4, 5, 1, 0, 2, 4, 3]);
+  });
+});
+
+describe.runIf(ok)("RelaxLogicConvTree on webgpu", () => {
+  TREE_CASES.forEach((t, ci) => {
+    const name = `${t.h}×${t.w} C=${t.c} rf=${t.rf} depth=${t.depth} ${t.padding} batch=${t.batch} ${t.mode}${t.binary ? " (0/1 input)" : ""}`;
+    it(`matches the CPU kernels: ${name} (y, dx, dlogits)`, async () => {
+      const cpu = await runTree("cpu", t, 100 + 10 * ci);
+      const gpu = await runTree("webgpu", t, 100 + 10 * ci);
+      expect(tf.getBackend()).toBe("webgpu");
+      const err = { y: maxAbsError(gpu.y, cpu.y), dx: maxAbsError(gpu.dx, cpu.dx), dlogits: maxAbsError(gpu.dlogits, cpu.dlogits) };
+      console.log(`conv tree ${name} max|webgpu − cpu|`, err);
+      expect(maxRelViolation(gpu.y, cpu.y, 1e-4, 1e-6)).toBeLessThanOrEqual(1);
+      expect(maxRelViolation(gpu.dx, cpu.dx, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+      expect(maxRelViolation(gpu.dlogits, cpu.dlogits, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+      if (t.mode === "eval") expect(gpu.dlogits.every((v) => v === 0)).toBe(true);
+      else expect(maxAbsError(cpu.dlogits, new Float32Array(cpu.dlogits.length))).toBeGreaterThan(0); // not a vacuous comparison
+      expect(maxAbsError(cpu.dx, new Float32Array(cpu.dx.length))).toBeGreaterThan(0);
+    });
+  });
+});
+
+describe.runIf(ok)("RelaxLogicConvTreeGradX in slices of images", () => {
+  it("a leaf-gradient budget of 2 images (batch 3: slices of 2 and 1) gives the CPU kernel's dx", async () => {
+    const t = TREE_CASES[1]!;
+    const perImage = t.h * t.w * t.K * (1 << t.depth) * 4; // 'same': H' × W' = H × W
+    const cpu = await runTree("cpu", t, 110);
+    const previous = setLeafGradBudget(2 * perImage + 4);
+    try {
+      const gpu = await runTree("webgpu", t, 110);
+      expect(tf.getBackend()).toBe("webgpu");
+      expect(maxRelViolation(gpu.dx, cpu.dx, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+    } finally {
+      setLeafGradBudget(previous);
+    }
+  });
+});
+
+describe.runIf(ok)("empty batch on webgpu", () => {
+  it("returns empty outputs and zero logit gradients without binding a zero-size buffer", async () => {
+    await onBackend("webgpu", async () => {
+      const attrs: RelaxLogicConvTreeAttrs = {
+        leafY: Int32Array.of(0, 1, 2, 0),
+        leafX: Int32Array.of(1, 0, 2, 2),
+        leafC: Int32Array.of(0, 0, 0, 0),
+        receptiveField: 3,
+        depth: 2,
+        padding: "valid",
+        mode: "train",
+      };
+      const x = tf.zeros([0, 5, 5, 1]);
+      const logits = tf.ones([1, 3, 16]);
+      const dy = tf.zeros([0, 3, 3, 1]);
+      const y = runFusedKernel<tf.Tensor>(RelaxLogicConvTree, { x, logits }, attrs);
+      const dx = runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradX, { x, logits, dy }, attrs);
+      const dl = runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradLogits, { x, logits, dy }, attrs);
+      const p = runFusedKernel<tf.Tensor>(RelaxOrPoolMax, { x }, { size: 2, stride: 2 });
+      expect([y.shape, dx.shape, dl.shape, p.shape]).toEqual([
+        [0, 3, 3, 1],
+        [0, 5, 5, 1],
+        [1, 3, 16],
+        [0, 2, 2, 1],
+      ]);
+      expect(Array.from(await dl.data())).toEqual(new Array(48).fill(0));
+      expect((await y.data()).length).toBe(0);
+      tf.dispose([x, logits, dy, y, dx, dl, p]);
+    });
+  });
+});
+
+interface PoolCase {
+  batch: number;
+  h: number;
+  w: number;
+  c: number;
+  size: number;
+  stride: number;
+  binary: boolean;
+}
+
+const POOL_CASES: PoolCase[] = [
+  { batch: 3, h: 6, w: 7, c: 2, size: 2, stride: 2, binary: true },
+  { batch: 1, h: 7, w: 8, c: 3, size: 3, stride: 2, binary: true },
+  { batch: 3, h: 9, w: 6, c: 1, size: 3, stride: 2, binary: false },
+  { batch: 1, h: 5, w: 5, c: 2, size: 2, stride: 2, binary: false },
+];
+
+describe.runIf(ok)("RelaxOrPoolMax on webgpu", () => {
+  POOL_CASES.forEach((p, ci) => {
+    const name = `size ${p.size} stride ${p.stride}, [${p.batch}, ${p.h}, ${p.w}, ${p.c}]${p.binary ? ", 0/1 input with ties" : ""}`;
+    it(`matches the CPU kernel (y and dx, first maximum of each window): ${name}`, async () => {
+      let xs = randomFloats(p.batch * p.h * p.w * p.c, 300 + ci, 0, 1);
+      if (p.binary) xs = xs.map((v) => (v < 0.6 ? 0 : 1));
+      const ho = Math.floor((p.h - p.size) / p.stride) + 1;
+      const wo = Math.floor((p.w - p.size) / p.stride) + 1;
+      const dys = randomFloats(p.batch * ho * wo * p.c, 400 + ci, -1, 1);
+      const attrs: RelaxOrPoolMaxAttrs = { size: p.size, stride: p.stride };
+      const go = (backend: "cpu" | "webgpu") =>
+        onBackend(backend, async () => {
+          const x = tf.tensor4d(xs, [p.batch, p.h, p.w, p.c]);
+          const dy = tf.tensor4d(dys, [p.batch, ho, wo, p.c]);
+          const y = runFusedKernel<tf.Tensor>(RelaxOrPoolMax, { x }, attrs);
+          const dx = runFusedKernel<tf.Tensor>(RelaxOrPoolMaxGrad, { x, dy }, attrs);
+          expect(y.shape).toEqual([p.batch, ho, wo, p.c]);
+          const [yv, dxv] = await Promise.all([y.data(), dx.data()]);
+          tf.dispose([x, dy, y, dx]);
+          return { y: yv as Float32Array, dx: dxv as Float32Array };
+        });
+      const cpu = await go("cpu");
+      const gpu = await go("webgpu");
+      expect(tf.getBackend()).toBe("webgpu");
+      // same comparisons and the same summation order (windows in row-major order): bit-exact
+      expect(Array.from(gpu.y)).toEqual(Array.from(cpu.y));
+      expect(Array.from(gpu.dx)).toEqual(Array.from(cpu.dx));
+      if (p.binary) expect(cpu.dx.filter((v) => v !== 0).length).toBeLessThan(cpu.dx.length / 2); // ties went to one position
+    });
+  });
+});
+
+describe.runIf(ok)("ConvLogicNet on webgpu", () => {
+  it("a training step (2 conv trees, 2 max pools, LogicLayer, GroupSum; softmax cross-entropy) matches cpu and runs the WGSL kernels", async () => {
+    const batch = 4;
+    const xs = randomFloats(batch * 8 * 8 * 2, 51, 0, 1);
+    const step = async (backend: "cpu" | "webgpu"): Promise<{ loss: number; grads: Float32Array[] }> =>
+      onBackend(backend, async () => {
+        const net = new ConvLogicNet(
+          [8, 8, 2],
+          [
+            new LogicConvTree(2, 4, { receptiveField: 3, depth: 2, padding: "same", seed: 1 }),
+            new OrPool({ size: 2, stride: 2 }),
+            new LogicConvTree(4, 6, { receptiveField: 2, depth: 3, seed: 2 }),
+            new OrPool({ size: 2, stride: 1 }),
+            new LogicLayer(2 * 2 * 6, 40, { seed: 3 }),
+            new GroupSum(4, 2),
+          ],
+        );
+        expect(useFused(RelaxLogicConvTree) && useFused(RelaxOrPoolMax)).toBe(true);
+        const x = tf.tensor4d(xs, [batch, 8, 8, 2]);
+        const y = tf.oneHot(tf.tensor1d(Int32Array.of(0, 1, 2, 3), "int32"), 4);
+        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, net.variables);
+        const out = {
+          loss: (await value.data())[0] as number,
+          grads: await Promise.all(net.variables.map((v) => grads[v.name]!.data() as Promise<Float32Array>)),
+        };
+        tf.dispose([x, y, value, ...Object.values(grads)]);
+        net.dispose();
+        return out;
+      });
+    const cpu = await step("cpu");
+    const names = [RelaxLogicConvTree, RelaxLogicConvTreeGradX, RelaxLogicConvTreeGradLogits, RelaxOrPoolMax, RelaxOrPoolMaxGrad];
+    const { out: gpu, calls } = await countWebGPUCalls(names, () => step("webgpu"));
+    expect(tf.getBackend()).toBe("webgpu");
+    // forward and both gradients of each tree; pool forward and gradient (the first tree's ∂x is not needed)
+    expect(calls).toEqual({
+      [RelaxLogicConvTree]: 2,
+      [RelaxLogicConvTreeGradX]: 1,
+      [RelaxLogicConvTreeGradLogits]: 2,
+      [RelaxOrPoolMax]: 2,
+      [RelaxOrPoolMaxGrad]: 2,
+    });
+    console.log("ConvLogicNet step loss cpu/webgpu", cpu.loss, gpu.loss);
+    expect(Math.abs(gpu.loss - cpu.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(cpu.loss)));
+    cpu.grads.forEach((g, i) => {
+      expect(maxAbsError(g, new Float32Array(g.length)), `variable ${i}`).toBeGreaterThan(0);
+      expect(maxRelViolation(gpu.grads[i]!, g, 1e-4, 1e-6), `variable ${i}`).toBeLessThanOrEqual(1);
+    });
+  });
+});
