@@ -14,6 +14,8 @@ const KERNELS = [
   "RelaxDiffSortGrad",
   "RelaxSortNetSelect",
   "RelaxSortNetSelectGrad",
+  "RelaxFastSoftSort",
+  "RelaxFastSoftSortGrad",
   "RelaxLogicLayer",
   "RelaxLogicLayerGradX",
   "RelaxLogicLayerGradLogits",

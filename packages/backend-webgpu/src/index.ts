@@ -18,6 +18,7 @@ import {
   orPoolMaxConfig,
   orPoolMaxGradConfig,
 } from "./kernels/conv_logic.js";
+import { fastSoftSortConfig, fastSoftSortGradConfig } from "./kernels/fast_soft_sort.js";
 
 const CONFIGS: KernelConfig[] = [
   swapLayerConfig,
@@ -38,6 +39,8 @@ const CONFIGS: KernelConfig[] = [
   rasterizeSilhouetteGradConfig,
   rasterizeRgbConfig,
   rasterizeRgbGradConfig,
+  fastSoftSortConfig,
+  fastSoftSortGradConfig,
 ];
 
 /** Names of the Relax kernels this package implements for the `webgpu` backend. */
@@ -48,7 +51,8 @@ export const WEBGPU_KERNEL_NAMES: readonly string[] = CONFIGS.map((c) => c.kerne
  * @example
  * import "@relax/backend-webgpu";
  * await tf.setBackend("webgpu");
- * // relaxedSwapLayer, diffSort, LogicLayer, LogicConvTree, orPool, rasterizeSilhouette, rasterizeRgb now run in WGSL
+ * // relaxedSwapLayer, diffSort, LogicLayer, LogicConvTree, orPool, rasterizeSilhouette, rasterizeRgb,
+ * // fastSoftSort, fastSoftRank now run in WGSL
  */
 export function registerWebGPUKernels(): void {
   for (const config of CONFIGS) {

@@ -30,7 +30,8 @@ export interface FastSoftSortOptions {
  * Fast soft sort (Blondel, Teboul, Berthet & Djolonga, "Fast Differentiable Sorting and Ranking",
  * ICML 2020): the projection of `(n, …, 1)/ε` onto the permutahedron of `x`, solved exactly by pool
  * adjacent violators in O(n log n) per row; the output is in sorted order (ascending by default).
- * A baseline to compare sorting networks with; runs on the `cpu` and `wasm` backends.
+ * A baseline to compare sorting networks with; runs on the `cpu`, `wasm` or `webgpu` (with
+ * `@relax/backend-webgpu`) backends.
  *
  * @param x `[batch, n]` (or `[n]`, any leading batch dims)
  * @returns soft sorted values, same shape as `x`
@@ -44,7 +45,7 @@ export function fastSoftSort(x: TensorInput, options: FastSoftSortOptions = {}):
 /**
  * Fast soft rank (Blondel et al., ICML 2020): the projection of `x/ε` onto the permutahedron of
  * `(n, …, 1)`; 1-based ranks in input order (the smallest value gets ≈ 1 unless `descending`).
- * A baseline for `softRank`; runs on the `cpu` and `wasm` backends.
+ * A baseline for `softRank`; runs on the `cpu`, `wasm` or `webgpu` (with `@relax/backend-webgpu`) backends.
  *
  * @param x `[batch, n]` (or `[n]`, any leading batch dims)
  * @returns soft ranks, same shape as `x`
@@ -63,7 +64,7 @@ function run(op: string, kind: "sort" | "rank", x: TensorInput, options: FastSof
     regularization: assertOneOf(op, "regularization", options.regularization ?? "l2", ["l2", "kl"] as const),
   };
   if (!useFused(RelaxFastSoftSort)) {
-    throw new RelaxError(op, "backend", "'cpu' or 'wasm' (the permutahedron projection runs on the host)", `'${tf.getBackend()}'`);
+    throw new RelaxError(op, "backend", "cpu, wasm or webgpu (with @relax/backend-webgpu)", `'${tf.getBackend()}'`);
   }
   return tf.tidy(() => {
     const view = toRows(op, x, options.axis);

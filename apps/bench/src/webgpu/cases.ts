@@ -8,6 +8,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxDiffSort,
   RelaxDiffSortGrad,
+  RelaxFastSoftSort,
+  RelaxFastSoftSortGrad,
   RelaxLogicLayer,
   RelaxLogicLayerGradLogits,
   RelaxLogicLayerGradX,
@@ -100,6 +102,17 @@ function sortCases(network: "odd_even" | "bitonic", n: number, rows: number, wit
       }),
       attrs,
     ),
+  ];
+}
+
+/** Fast soft sort / rank (Blondel et al., ICML 2020): permutahedron projection by PAV, forward and gradient. */
+function fastSoftSortCases(op: "sort" | "rank", regularization: "l2" | "kl", n: number, rows: number): BenchCase[] {
+  const attrs = { op, regularization, regularizationStrength: 1, descending: false };
+  const size = `${op} ${regularization} n=${n} batch ${rows}`;
+  const x = () => tf.tensor2d(seededUniform(rows * n, 61), [rows, n]);
+  return [
+    kernelCase(RelaxFastSoftSort, size, () => ({ x: x() }), attrs),
+    kernelCase(RelaxFastSoftSortGrad, size, () => ({ x: x(), dy: tf.tensor2d(seededUniform(rows * n, 62), [rows, n]) }), attrs),
   ];
 }
 
@@ -264,6 +277,8 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
       ...sortCases("bitonic", 16, 2, false),
       ...sortCases("bitonic", 32, 8, false),
       ...topkCases(16, 3, 4),
+      ...fastSoftSortCases("sort", "l2", 64, 8),
+      ...fastSoftSortCases("rank", "kl", 32, 4),
       ...logicLayerCases(32, 64, 8),
       ...logicLayerCases(64, 256, 32),
       logicTrainStepCase(64, 200, 2, 16),
@@ -282,6 +297,8 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
     ...sortCases("bitonic", 128, 1024, false),
     ...sortCases("bitonic", 1024, 16, false),
     ...topkCases(1024, 10, 64),
+    ...fastSoftSortCases("sort", "kl", 100, 1024),
+    ...fastSoftSortCases("rank", "l2", 1000, 128),
     ...logicLayerCases(784, 8000, 100),
     ...logicLayerCases(784, 8000, 1024),
     ...logicLayerCases(8000, 8000, 1024),
