@@ -13,7 +13,7 @@ import {
 } from "@relax/core";
 import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, OrPool } from "@relax/logic"; // also registers the CPU kernels
 import { channelLeafTable, setLeafGradBudget } from "../src/kernels/conv_logic.js";
-import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
+import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats, trainStepGrads } from "./webgpu_env.js";
 
 const ok = await initWebGPU();
 
@@ -245,14 +245,7 @@ describe.runIf(ok)("ConvLogicNet on webgpu", () => {
           ],
         );
         expect(useFused(RelaxLogicConvTree) && useFused(RelaxOrPoolMax)).toBe(true);
-        const x = tf.tensor4d(xs, [batch, 8, 8, 2]);
-        const y = tf.oneHot(tf.tensor1d(Int32Array.of(0, 1, 2, 3), "int32"), 4);
-        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, net.variables);
-        const out = {
-          loss: (await value.data())[0] as number,
-          grads: await Promise.all(net.variables.map((v) => grads[v.name]!.data() as Promise<Float32Array>)),
-        };
-        tf.dispose([x, y, value, ...Object.values(grads)]);
+        const out = await trainStepGrads(net, tf.tensor4d(xs, [batch, 8, 8, 2]), Int32Array.of(0, 1, 2, 3), 4);
         net.dispose();
         return out;
       });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { RelaxLogicLayer, RelaxLogicLayerGradLogits, RelaxLogicLayerGradX, runFusedKernel, type RelaxLogicLayerAttrs } from "@relax/core";
 import { GroupSum, LogicLayer, LogicNet } from "@relax/logic"; // also registers the CPU kernels
 import { fanoutTable } from "../src/kernels/logic_layer.js";
-import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
+import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats, trainStepGrads } from "./webgpu_env.js";
 
 const ok = await initWebGPU();
 const batch = 37;
@@ -67,20 +67,12 @@ describe.runIf(ok)("LogicNet on webgpu", () => {
           new LogicLayer(60, 40, { seed: 3, gradFactor: 2 }),
           new GroupSum(4, 5),
         ]);
-        const x = tf.tensor2d(randomFloats(16 * 30, 21, 0, 1), [16, 30]);
-        const y = tf.oneHot(
-          tf.tensor1d(
-            Int32Array.from({ length: 16 }, (_, i) => i % 4),
-            "int32",
-          ),
+        const out = await trainStepGrads(
+          net,
+          tf.tensor2d(randomFloats(16 * 30, 21, 0, 1), [16, 30]),
+          Int32Array.from({ length: 16 }, (_, i) => i % 4),
           4,
         );
-        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, net.variables);
-        const out = {
-          loss: (await value.data())[0] as number,
-          grads: await Promise.all(net.variables.map((v) => grads[v.name]!.data() as Promise<Float32Array>)),
-        };
-        tf.dispose([x, y, value, ...Object.values(grads)]);
         net.dispose();
         return out;
       });

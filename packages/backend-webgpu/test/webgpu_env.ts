@@ -64,3 +64,23 @@ export function maxAbsError(a: ArrayLike<number>, b: ArrayLike<number>): number 
 
 /** Deterministic pseudo-random floats in [lo, hi) (core's seeded generator). */
 export { seededUniform as randomFloats } from "@relax/core/testing";
+
+/**
+ * One training step of a logic net (softmax cross-entropy of `forward(x)` against one-hot `labels`, gradients of
+ * every variable), read back: the loss and each variable's gradient. Disposes `x` and what it creates.
+ */
+export async function trainStepGrads(
+  net: { forward(x: tf.Tensor): tf.Tensor; variables: tf.Variable[] },
+  x: tf.Tensor,
+  labels: Int32Array,
+  classes: number,
+): Promise<{ loss: number; grads: Float32Array[] }> {
+  const y = tf.oneHot(tf.tensor1d(labels, "int32"), classes);
+  const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, net.variables);
+  const out = {
+    loss: (await value.data())[0] as number,
+    grads: await Promise.all(net.variables.map((v) => grads[v.name]!.data() as Promise<Float32Array>)),
+  };
+  tf.dispose([x, y, value, ...Object.values(grads)]);
+  return out;
+}
