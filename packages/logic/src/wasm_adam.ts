@@ -3,20 +3,27 @@
  * in the module's memory between steps (no copies of the optimizer state). Assembled byte by byte
  * like wasm_simd.ts; used by {@link FusedAdamOptimizer} where WASM SIMD exists.
  */
-import { iconst, section, simd, str, uleb } from "./wasm_simd.js";
+import {
+  ADD,
+  compileWasm,
+  funcBody,
+  F32,
+  FADD,
+  FMUL,
+  I32,
+  iconst,
+  LT_U,
+  lget,
+  lset,
+  simd,
+  uleb,
+  V128,
+  vload,
+  vstore,
+  wasmModule,
+} from "./wasm_asm.js";
 
-const I32 = 0x7f,
-  F32 = 0x7d,
-  V128 = 0x7b;
-const lget = (i: number): number[] => [0x20, ...uleb(i)];
-const lset = (i: number): number[] => [0x21, ...uleb(i)];
-const ADD = [0x6a],
-  LT_U = [0x49];
-const vloadAt = [...simd(0x00), 4, 0];
-const vstoreAt = [...simd(0x0b), 4, 0];
-const FADD = simd(0xe4),
-  FSUB = simd(0xe5),
-  FMUL = simd(0xe6),
+const FSUB = simd(0xe5),
   FDIV = simd(0xe7),
   FSQRT = simd(0xe3),
   FSPLAT = simd(0x13);
@@ -48,12 +55,12 @@ function adamBody(): number[] {
     0x03,
     0x40,
     ...at(G),
-    ...vloadAt,
+    ...vload,
     ...lset(GV),
     ...at(M),
     ...lget(B1),
     ...at(M),
-    ...vloadAt,
+    ...vload,
     ...FMUL,
     ...lget(OB1),
     ...lget(GV),
@@ -61,11 +68,11 @@ function adamBody(): number[] {
     ...FADD,
     0x22,
     ...uleb(MV),
-    ...vstoreAt,
+    ...vstore,
     ...at(V),
     ...lget(B2),
     ...at(V),
-    ...vloadAt,
+    ...vload,
     ...FMUL,
     ...lget(OB2),
     ...lget(GV),
@@ -75,10 +82,10 @@ function adamBody(): number[] {
     ...FADD,
     0x22,
     ...uleb(VV),
-    ...vstoreAt,
+    ...vstore,
     ...at(P),
     ...at(P),
-    ...vloadAt,
+    ...vload,
     ...lget(ST),
     ...lget(MV),
     ...FMUL,
@@ -90,7 +97,7 @@ function adamBody(): number[] {
     ...FADD,
     ...FDIV,
     ...FSUB,
-    ...vstoreAt,
+    ...vstore,
     ...lget(OFF),
     ...iconst(16),
     ...ADD,
@@ -106,39 +113,17 @@ function adamBody(): number[] {
     0x0b,
   );
   const locals = [2, 1, I32, 10, V128];
-  return [...uleb(locals.length + code.length), ...locals, ...code];
+  return funcBody(locals, code);
 }
 
 /** The Adam module's bytes. */
 export function assembleAdamModule(): Uint8Array<ArrayBuffer> {
-  const types = [1, 0x60, 12, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, 0];
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    1,
-    0,
-    0,
-    0,
-    ...section(1, types),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0, 1]),
-    ...section(7, [2, ...str("adam"), 0, 0, ...str("mem"), 2, 0]),
-    ...section(10, [1, ...adamBody()]),
-  ]);
+  return wasmModule([[I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32]], [{ name: "adam", type: 0, body: adamBody() }]);
 }
 
 let adamModule: WebAssembly.Module | null | undefined;
 function getAdamModule(): WebAssembly.Module | null {
-  if (adamModule === undefined) {
-    try {
-      const bytes = assembleAdamModule();
-      adamModule = typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      adamModule = null;
-    }
-  }
+  if (adamModule === undefined) adamModule = compileWasm(assembleAdamModule);
   return adamModule;
 }
 

@@ -6,26 +6,33 @@
  * Assembled byte by byte like wasm_simd.ts.
  */
 import { GATE_COEFF_MATRIX } from "./gates.js";
-import { iconst, section, simd, str, uleb } from "./wasm_simd.js";
+import {
+  ADD,
+  compileWasm,
+  funcBody,
+  FADD,
+  FMUL,
+  I32,
+  i32load,
+  iconst,
+  LT_U,
+  lget,
+  lset,
+  simd,
+  uleb,
+  V128,
+  vload,
+  vstore,
+  wasmModule,
+} from "./wasm_asm.js";
 
-const I32 = 0x7f;
-const V128 = 0x7b;
-const lget = (i: number): number[] => [0x20, ...uleb(i)];
-const lset = (i: number): number[] => [0x21, ...uleb(i)];
-const ADD = [0x6a],
-  LT_U = [0x49];
-const i32load = (off: number): number[] => [0x28, 2, ...uleb(off)];
 const f32splat = (off: number): number[] => [0x2a, 2, ...uleb(off), ...simd(0x13)];
-const vload = [...simd(0x00), 4, 0];
-const vstore = [...simd(0x0b), 4, 0];
 const vstoreOff = (off: number): number[] => [...simd(0x0b), 4, ...uleb(off)];
-const FADD = simd(0xe4),
-  FMUL = simd(0xe6);
 const VZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 
 function body(nI32: number, nV128: number, code: number[]): number[] {
   const locals = nI32 > 0 ? [2, ...uleb(nI32), I32, ...uleb(nV128), V128] : [1, ...uleb(nV128), V128];
-  return [...uleb(locals.length + code.length), ...locals, ...code];
+  return funcBody(locals, code);
 }
 
 /** fwd(y, ab, c, abEnd, Bbytes): ab = absolute byte addresses (A row, B row) per neuron, c = 4 f32 per neuron. */
@@ -550,50 +557,18 @@ function prepBody(): number[] {
 
 /** The layer kernel module's bytes. */
 export function assembleLayerModule(): Uint8Array<ArrayBuffer> {
-  const types = [
-    3,
-    0x60,
-    5,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    0,
-    0x60,
-    8,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    I32,
-    0,
-    0x60,
-    4,
-    I32,
-    I32,
-    I32,
-    I32,
-    0,
-  ];
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    1,
-    0,
-    0,
-    0,
-    ...section(1, types),
-    ...section(3, [3, 0, 1, 2]),
-    ...section(5, [1, 0, 1]),
-    ...section(7, [4, ...str("fwd"), 0, 0, ...str("bwd"), 0, 1, ...str("prep"), 0, 2, ...str("mem"), 2, 0]),
-    ...section(10, [3, ...fwdBody(), ...bwdBody(), ...prepBody()]),
-  ]);
+  return wasmModule(
+    [
+      [I32, I32, I32, I32, I32],
+      [I32, I32, I32, I32, I32, I32, I32, I32],
+      [I32, I32, I32, I32],
+    ],
+    [
+      { name: "fwd", type: 0, body: fwdBody() },
+      { name: "bwd", type: 1, body: bwdBody() },
+      { name: "prep", type: 2, body: prepBody() },
+    ],
+  );
 }
 
 interface LayerWasm {
@@ -606,21 +581,16 @@ let inst: LayerWasm | null | undefined;
 
 function getInstance(): LayerWasm | null {
   if (inst === undefined) {
-    try {
-      const bytes = assembleLayerModule();
-      if (typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) inst = null;
-      else {
-        const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Record<string, unknown>;
-        inst = {
+    const module = compileWasm(assembleLayerModule);
+    const ex = module ? (new WebAssembly.Instance(module, {}).exports as Record<string, unknown>) : null;
+    inst = ex
+      ? {
           mem: ex.mem as WebAssembly.Memory,
           fwd: ex.fwd as LayerWasm["fwd"],
           bwd: ex.bwd as LayerWasm["bwd"],
           prep: ex.prep as LayerWasm["prep"],
-        };
-      }
-    } catch {
-      inst = null;
-    }
+        }
+      : null;
   }
   return inst;
 }

@@ -5,17 +5,11 @@
  * samples); assembled byte by byte like the evaluator in wasm_simd.ts.
  */
 import type { PackedBits } from "./bit_eval.js";
-import { iconst, section, simd, str, uleb } from "./wasm_simd.js";
+import { ADD, compileWasm, funcBody, I32, iconst, LT_U, lget, lset, simd, uleb, V128, wasmModule } from "./wasm_asm.js";
 
-const I32 = 0x7f;
-const V128 = 0x7b;
-const lget = (i: number): number[] => [0x20, ...uleb(i)];
-const lset = (i: number): number[] => [0x21, ...uleb(i)];
-const ADD = [0x6a],
-  MUL = [0x6c],
+const MUL = [0x6c],
   AND_I32 = [0x71],
-  SHR_U = [0x76],
-  LT_U = [0x49];
+  SHR_U = [0x76];
 
 /** `pack(inPtr, numInputs, rows16, outPtr, blockWords)` for one block (rows16: rows rounded up to 16). */
 function packBody(): number[] {
@@ -78,40 +72,18 @@ function packBody(): number[] {
   code.push(...lget(S), ...iconst(16), ...ADD, 0x22, ...uleb(S), ...lget(NROWS), ...LT_U, 0x0d, 0, 0x0b);
   code.push(0x0b);
   const locals = [2, ...uleb(6), I32, ...uleb(32), V128];
-  return [...uleb(locals.length + code.length), ...locals, ...code];
+  return funcBody(locals, code);
 }
 
 /** The packer module's bytes. */
 export function assemblePackModule(): Uint8Array<ArrayBuffer> {
-  const types = [1, 0x60, 5, I32, I32, I32, I32, I32, 0];
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    1,
-    0,
-    0,
-    0,
-    ...section(1, types),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0, 1]),
-    ...section(7, [2, ...str("pack"), 0, 0, ...str("mem"), 2, 0]),
-    ...section(10, [1, ...packBody()]),
-  ]);
+  return wasmModule([[I32, I32, I32, I32, I32]], [{ name: "pack", type: 0, body: packBody() }]);
 }
 
 let packModule: WebAssembly.Module | null | undefined;
 
 function getPackModule(): WebAssembly.Module | null {
-  if (packModule === undefined) {
-    try {
-      const bytes = assemblePackModule();
-      packModule = typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      packModule = null;
-    }
-  }
+  if (packModule === undefined) packModule = compileWasm(assemblePackModule);
   return packModule;
 }
 

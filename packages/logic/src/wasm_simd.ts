@@ -8,37 +8,27 @@
  */
 import type { ExecPlan, PackedBits } from "./bit_eval.js";
 
-const I32 = 0x7f;
-const V128 = 0x7b;
+import {
+  ADD,
+  compileWasm,
+  funcBody,
+  I32,
+  i32load,
+  iconst,
+  LT_U,
+  lget,
+  lset,
+  simd,
+  uleb,
+  V128,
+  vload as v128load,
+  vstore as v128store,
+  wasmModule,
+} from "./wasm_asm.js";
+import type { WasmFunction } from "./wasm_asm.js";
 
-export function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-export const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-const get = (i: number): number[] => [0x20, i];
-const set = (i: number): number[] => [0x21, i];
-const i32load = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
-const v128load = [...simd(0x00), 4, 0];
-const v128store = [...simd(0x0b), 4, 0];
+const get = lget;
+const set = lset;
 const AND = simd(0x4e),
   ANDNOT = simd(0x4f),
   OR = simd(0x50),
@@ -46,11 +36,8 @@ const AND = simd(0x4e),
   NOT = simd(0x4d);
 const ANY_TRUE = simd(0x53),
   SPLAT_I32 = simd(0x11);
-const ADD = [0x6a],
-  GE_U = [0x4f],
-  LT_U = [0x49],
+const GE_U = [0x4f],
   EQZ = [0x45];
-export const iconst = (v: number): number[] => [0x41, ...sleb(v)];
 const vconst = (fill: number): number[] => [...simd(0x0c), ...new Array<number>(16).fill(fill)];
 
 // Gate function locals: 0 ptr, 1 end, 2 vbytes, 3 d, 4 a, 5 b, 6 j.
@@ -138,7 +125,7 @@ function gateBodyUnrolled(op: number, vectors: number): number[] {
     0x0b,
   ];
   const locals = [1, ...uleb(4), I32];
-  return [...uleb(locals.length + code.length), ...locals, ...code];
+  return funcBody(locals, code);
 }
 
 function gateBody(op: number): number[] {
@@ -191,7 +178,7 @@ function gateBody(op: number): number[] {
     0x0b,
   ];
   const locals = [1, ...uleb(4), I32];
-  return [...uleb(locals.length + code.length), ...locals, ...code];
+  return funcBody(locals, code);
 }
 
 // count(ptr, end, planes, vbytes); locals 4 slot, 5 neg, 6 j, 7 q (i32); 8 carry, 9 t (v128).
@@ -279,16 +266,12 @@ function countBody(): number[] {
     0x0b,
   ];
   const locals = [2, ...uleb(4), I32, ...uleb(2), V128];
-  return [...uleb(locals.length + code.length), ...locals, ...code];
+  return funcBody(locals, code);
 }
 
 const GT_U = [0x4b];
 const SHL8 = simd(0x6b),
   SHR8U = simd(0x6d);
-/** `get i` / `set i` for any local index (uleb). */
-const lget = (i: number): number[] => [0x20, ...uleb(i)];
-const lset = (i: number): number[] => [0x21, ...uleb(i)];
-const i32loadAt = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
 
 /**
  * `countHS(ptr, end, vbytes, dst)`: per-class GroupSum of the output entries `(slotAddr, negMask)` in
@@ -316,12 +299,12 @@ function countHSBody(P: number): number[] {
   const pl = (q: number): number => PB + q;
   const input = (off: number): number[] => [
     ...lget(Q),
-    ...i32loadAt(off),
+    ...i32load(off),
     ...lget(J),
     ...ADD,
     ...v128load,
     ...lget(Q),
-    ...i32loadAt(off + 4),
+    ...i32load(off + 4),
     ...SPLAT_I32,
     ...XOR,
   ];
@@ -464,14 +447,7 @@ function countHSBody(P: number): number[] {
     0x0b,
   ];
   const locals = [2, ...uleb(3), I32, ...uleb(P + 8), V128];
-  return [...uleb(locals.length + code.length), ...locals, ...code];
-}
-
-export function section(id: number, payload: number[]): number[] {
-  return [id, ...uleb(payload.length), ...payload];
-}
-export function str(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+  return funcBody(locals, code);
 }
 
 /**
@@ -480,33 +456,20 @@ export function str(s: string): number[] {
  */
 export function assembleModule(vectors?: number, planes?: number): Uint8Array<ArrayBuffer> {
   const hs = planes !== undefined && planes >= 1 && planes <= MAX_HS_PLANES;
-  const types = [2, 0x60, 3, I32, I32, I32, 0, 0x60, 4, I32, I32, I32, I32, 0];
-  const funcs = hs ? [18, ...new Array<number>(16).fill(0), 1, 1] : [17, ...new Array<number>(16).fill(0), 1];
-  const memory = [1, 0, 1];
-  const exports: number[] = [hs ? 19 : 18];
-  for (let i = 0; i < 16; i++) exports.push(...str(`g${i}`), 0, i);
-  exports.push(...str("count"), 0, 16);
-  if (hs) exports.push(...str("countHS"), 0, 17);
-  exports.push(...str("mem"), 2, 0);
-  const bodies: number[] = [hs ? 18 : 17];
-  for (let i = 0; i < 16; i++) bodies.push(...(vectors ? gateBodyUnrolled(i, vectors) : gateBody(i)));
-  bodies.push(...countBody());
-  if (hs) bodies.push(...countHSBody(planes as number));
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    1,
-    0,
-    0,
-    0,
-    ...section(1, types),
-    ...section(3, funcs),
-    ...section(5, memory),
-    ...section(7, exports),
-    ...section(10, bodies),
-  ]);
+  const funcs: WasmFunction[] = Array.from({ length: 16 }, (_, i) => ({
+    name: `g${i}`,
+    type: 0,
+    body: vectors ? gateBodyUnrolled(i, vectors) : gateBody(i),
+  }));
+  funcs.push({ name: "count", type: 1, body: countBody() });
+  if (hs) funcs.push({ name: "countHS", type: 1, body: countHSBody(planes as number) });
+  return wasmModule(
+    [
+      [I32, I32, I32],
+      [I32, I32, I32, I32],
+    ],
+    funcs,
+  );
 }
 
 /** Most counter bit planes the Harley–Seal counter handles (group sizes up to 65 535). */
@@ -522,12 +485,7 @@ function getModule(vectors = 0, planes = 0): WebAssembly.Module | null {
   const key = vectors * 64 + planes;
   let m = moduleCache.get(key);
   if (m === undefined) {
-    try {
-      const bytes = assembleModule(vectors || undefined, planes || undefined);
-      m = typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      m = null;
-    }
+    m = compileWasm(() => assembleModule(vectors || undefined, planes || undefined));
     moduleCache.set(key, m);
   }
   return m;
