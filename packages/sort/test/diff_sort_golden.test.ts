@@ -44,7 +44,19 @@ function run(file: SortFile, c: SortCase, reference: boolean) {
   return reference ? withReference(go) : go();
 }
 
-const files = ["odd_even", "bitonic"].flatMap((net) => [2, 3, 4, 8, 16].map((n) => `sort/diffsort_${net}_n${n}.json`));
+/** Every diffsort golden file, named in full so that a search for a file name finds its test. */
+const files = [
+  "sort/diffsort_odd_even_n2.json",
+  "sort/diffsort_odd_even_n3.json",
+  "sort/diffsort_odd_even_n4.json",
+  "sort/diffsort_odd_even_n8.json",
+  "sort/diffsort_odd_even_n16.json",
+  "sort/diffsort_bitonic_n2.json",
+  "sort/diffsort_bitonic_n3.json",
+  "sort/diffsort_bitonic_n4.json",
+  "sort/diffsort_bitonic_n8.json",
+  "sort/diffsort_bitonic_n16.json",
+];
 
 describe("diffSort golden parity (diffsort 0.2.0, float64)", () => {
   for (const path of files) {

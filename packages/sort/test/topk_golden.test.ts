@@ -27,54 +27,63 @@ interface TopKFile {
 const atol = (g: number[] | undefined) => Math.max(1e-5, 2e-6 * Math.max(...(g ?? []).map(Math.abs)));
 
 describe("diffTopK golden parity (difftopk 0.2.0, float64)", () => {
-  for (const net of ["odd_even", "bitonic", "splitter_selection"]) {
-    for (const n of [4, 8, 16]) {
-      const file = loadGolden<TopKFile>(`sort/difftopk_${net}_n${n}.json`);
-      if (file.network_layers_by_k) {
-        it(`${net} n=${n}: splitter selection wiring`, () => {
-          for (const [k, layers] of Object.entries(file.network_layers_by_k ?? {})) {
-            const got = getNetwork("splitter_selection", n, Number(k)).layers.map((l) => l.lo.map((a, t) => [a, l.hi[t]]));
-            expect(got).toEqual(layers);
+  // every difftopk golden file, named in full so that a search for a file name finds its test
+  for (const [net, n, path] of [
+    ["odd_even", 4, "sort/difftopk_odd_even_n4.json"],
+    ["odd_even", 8, "sort/difftopk_odd_even_n8.json"],
+    ["odd_even", 16, "sort/difftopk_odd_even_n16.json"],
+    ["bitonic", 4, "sort/difftopk_bitonic_n4.json"],
+    ["bitonic", 8, "sort/difftopk_bitonic_n8.json"],
+    ["bitonic", 16, "sort/difftopk_bitonic_n16.json"],
+    ["splitter_selection", 4, "sort/difftopk_splitter_selection_n4.json"],
+    ["splitter_selection", 8, "sort/difftopk_splitter_selection_n8.json"],
+    ["splitter_selection", 16, "sort/difftopk_splitter_selection_n16.json"],
+  ] as const) {
+    const file = loadGolden<TopKFile>(path);
+    if (file.network_layers_by_k) {
+      it(`${net} n=${n}: splitter selection wiring`, () => {
+        for (const [k, layers] of Object.entries(file.network_layers_by_k ?? {})) {
+          const got = getNetwork("splitter_selection", n, Number(k)).layers.map((l) => l.lo.map((a, t) => [a, l.hi[t]]));
+          expect(got).toEqual(layers);
+        }
+      });
+    }
+    for (const reference of [false, true]) {
+      if (reference && n > 8) continue;
+      it(`${net} n=${n}: P_topk and gradient (${reference ? "reference" : "fused"})`, () => {
+        for (const c0 of file.cases) {
+          const c = { ...c0, k: Number(c0.k), steepness: Number(c0.steepness), art_lambda: Number(c0.art_lambda) };
+          const B = file.inputs.length;
+          const opts = { network: file.network, distribution: c.distribution, steepness: c.steepness, artLambda: c.art_lambda };
+          const go = () =>
+            tf.tidy(() => {
+              const x = tf.tensor2d(file.inputs);
+              // ours[b, j, i] = golden[b][i][k−1−j]
+              const w = new Float32Array(B * c.k * n);
+              for (let b = 0; b < B; b++)
+                for (let j = 0; j < c.k; j++) for (let i = 0; i < n; i++) w[(b * c.k + j) * n + i] = W_of(b, i, c.k - 1 - j);
+              const W = tf.tensor3d(w, [B, c.k, n]);
+              const P = diffTopK(x, c.k, opts).arraySync() as number[][][];
+              const g = tf
+                .grad((z: tf.Tensor) => tf.sum(tf.mul(diffTopK(z, c.k, opts), W)))(x)
+                .arraySync() as number[][];
+              return {
+                P: P.map((m) => Array.from({ length: n }, (_, i) => Array.from({ length: c.k }, (_, j) => m[c.k - 1 - j]![i]!))),
+                g,
+              };
+            });
+          const got = reference ? withReference(go) : go();
+          const tag = `${c.distribution} β=${c.steepness} k=${c.k}`;
+          // float32 reference path: logistic_phi near the exact tie (row 2) is ill-conditioned (README exception).
+          const pRows = reference && c.distribution === "logistic_phi" ? [0, 1] : [0, 1, 2];
+          for (const r of pRows) expect(maxViolation(got.P[r], c.P_topk[r], 0, 1e-5), `P ${tag} row ${r}`).toBe(0);
+          const rows = c.distribution === "logistic_phi" ? [0, 1] : [0, 1, 2];
+          for (const r of rows) {
+            const e = c.grad_x_sum_P_topk_times_W[r];
+            expect(maxViolation(got.g[r], e, reference ? 1e-3 : 1e-4, atol(e)), `grad ${tag} row ${r}`).toBe(0);
           }
-        });
-      }
-      for (const reference of [false, true]) {
-        if (reference && n > 8) continue;
-        it(`${net} n=${n}: P_topk and gradient (${reference ? "reference" : "fused"})`, () => {
-          for (const c0 of file.cases) {
-            const c = { ...c0, k: Number(c0.k), steepness: Number(c0.steepness), art_lambda: Number(c0.art_lambda) };
-            const B = file.inputs.length;
-            const opts = { network: file.network, distribution: c.distribution, steepness: c.steepness, artLambda: c.art_lambda };
-            const go = () =>
-              tf.tidy(() => {
-                const x = tf.tensor2d(file.inputs);
-                // ours[b, j, i] = golden[b][i][k−1−j]
-                const w = new Float32Array(B * c.k * n);
-                for (let b = 0; b < B; b++)
-                  for (let j = 0; j < c.k; j++) for (let i = 0; i < n; i++) w[(b * c.k + j) * n + i] = W_of(b, i, c.k - 1 - j);
-                const W = tf.tensor3d(w, [B, c.k, n]);
-                const P = diffTopK(x, c.k, opts).arraySync() as number[][][];
-                const g = tf
-                  .grad((z: tf.Tensor) => tf.sum(tf.mul(diffTopK(z, c.k, opts), W)))(x)
-                  .arraySync() as number[][];
-                return {
-                  P: P.map((m) => Array.from({ length: n }, (_, i) => Array.from({ length: c.k }, (_, j) => m[c.k - 1 - j]![i]!))),
-                  g,
-                };
-              });
-            const got = reference ? withReference(go) : go();
-            const tag = `${c.distribution} β=${c.steepness} k=${c.k}`;
-            // float32 reference path: logistic_phi near the exact tie (row 2) is ill-conditioned (README exception).
-            const pRows = reference && c.distribution === "logistic_phi" ? [0, 1] : [0, 1, 2];
-            for (const r of pRows) expect(maxViolation(got.P[r], c.P_topk[r], 0, 1e-5), `P ${tag} row ${r}`).toBe(0);
-            const rows = c.distribution === "logistic_phi" ? [0, 1] : [0, 1, 2];
-            for (const r of rows) {
-              const e = c.grad_x_sum_P_topk_times_W[r];
-              expect(maxViolation(got.g[r], e, reference ? 1e-3 : 1e-4, atol(e)), `grad ${tag} row ${r}`).toBe(0);
-            }
-          }
-        });
-      }
+        }
+      });
     }
   }
 });
