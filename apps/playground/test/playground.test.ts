@@ -17,11 +17,21 @@ let browser: Awaited<ReturnType<typeof launch>>;
 const problems: string[] = [];
 
 const attr = (sel: string, name: string): Promise<string | null> => page.locator(sel).getAttribute(name);
-const ready = (sel: string, timeout = 60_000) =>
-  page.waitForSelector(`${sel}[data-state="ready"], ${sel}[data-state="error"]`, { timeout }).then(async () => {
-    const state = await attr(sel, "data-state");
-    if (state !== "ready") throw new Error(`${sel}: ${await page.locator(sel).textContent()}`);
-  });
+/**
+ * Waits until a demo's output is ready and reads its state in the same page task, so an update that
+ * starts right after (a debounced slider step) cannot slip between the wait and the read.
+ */
+const ready = async (sel: string, timeout = 60_000): Promise<void> => {
+  const handle = await page.waitForFunction(
+    (s) => {
+      const state = document.querySelector(s)?.getAttribute("data-state");
+      return state === "ready" || state === "error" ? state : false;
+    },
+    sel,
+    { timeout },
+  );
+  if ((await handle.jsonValue()) !== "ready") throw new Error(`${sel}: ${await page.locator(sel).textContent()}`);
+};
 const shot = async (panel: string, file: string): Promise<void> => {
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.locator(`#panel-${panel}`).screenshot({ path: join(DOCS, file), animations: "disabled" });

@@ -131,6 +131,7 @@ export function mount(panel: HTMLElement): void {
     if (typeof parsed === "string") {
       inputError.textContent = parsed;
       input.setAttribute("aria-invalid", "true");
+      setState(sortedOut, "ready"); // the last valid result stays on show
       return;
     }
     inputError.textContent = "";
@@ -214,6 +215,7 @@ export function mount(panel: HTMLElement): void {
   let timer = 0;
   const schedule = (): void => {
     clearTimeout(timer);
+    setState(sortedOut, "busy"); // an update is pending: not ready until the last one lands
     timer = window.setTimeout(() => void update().catch(showError), 60);
   };
   const showError = (e: unknown): void => {
