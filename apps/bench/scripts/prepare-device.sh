@@ -40,7 +40,7 @@ fi
 for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
   if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd" VK_ICD_FILENAMES="$icd"; echo "Vulkan ICD: $icd"; break; fi
 done
-timeout "${BENCH_TIMEOUT:-420}" ./node gpu-bench.mjs "$@" 2>&1 | tee "${OUT:-/tmp}/gpu-bench.md"
+timeout "${BENCH_TIMEOUT:-420}" ./node gpu-bench.mjs "$@" 2>&1 | tee "${OUT:-/tmp}/${BENCH_OUT:-gpu-bench.md}"
 rc=${PIPESTATUS[0]}
 if [ "$rc" = 2 ]; then # no adapter: say why
   ls -l /usr/local/nvidia/share/vulkan/icd.d /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1 | head -20

@@ -19,6 +19,8 @@ const KERNELS = [
   "RelaxLogicLayer",
   "RelaxLogicLayerGradX",
   "RelaxLogicLayerGradLogits",
+  "RelaxGroupSum",
+  "RelaxGroupSumGrad",
   "RelaxLogicConvTree",
   "RelaxLogicConvTreeGradX",
   "RelaxLogicConvTreeGradLogits",

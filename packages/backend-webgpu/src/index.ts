@@ -19,6 +19,7 @@ import {
   orPoolMaxGradConfig,
 } from "./kernels/conv_logic.js";
 import { fastSoftSortConfig, fastSoftSortGradConfig } from "./kernels/fast_soft_sort.js";
+import { groupSumConfig, groupSumGradConfig } from "./kernels/group_sum.js";
 
 const CONFIGS: KernelConfig[] = [
   swapLayerConfig,
@@ -30,6 +31,8 @@ const CONFIGS: KernelConfig[] = [
   logicLayerConfig,
   logicLayerGradXConfig,
   logicLayerGradLogitsConfig,
+  groupSumConfig,
+  groupSumGradConfig,
   logicConvTreeConfig,
   logicConvTreeGradXConfig,
   logicConvTreeGradLogitsConfig,

@@ -118,6 +118,62 @@ export function intTable(backend: WebGPUBackend, values: ArrayLike<number>): Ten
   return backend.makeTensorInfo([data.length], "int32", data);
 }
 
+interface PersistentTables {
+  backend: WebGPUBackend;
+  /** Copies of the source arrays the tables were built from. */
+  snapshot: Int32Array[];
+  tables: Map<string, TensorInfo>;
+}
+
+const persistent = new WeakMap<WebGPUBackend, WeakMap<object, PersistentTables>>();
+const dropTables = (entry: Pick<PersistentTables, "backend" | "tables">): void => {
+  for (const t of entry.tables.values()) entry.backend.disposeData(t.dataId);
+  entry.tables.clear();
+};
+/** Frees an entry's GPU tables once its key array is garbage-collected. */
+const tableFinalizer = new FinalizationRegistry<Pick<PersistentTables, "backend" | "tables">>(dropTables);
+
+function sameContent(snapshot: Int32Array[], sources: readonly ArrayLike<number>[]): boolean {
+  if (snapshot.length !== sources.length) return false;
+  for (let k = 0; k < sources.length; k++) {
+    const a = snapshot[k] as Int32Array;
+    const b = sources[k] as ArrayLike<number>;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * An int32 table derived from host arrays that stay fixed over many calls (a logic layer's wiring
+ * `a`, `b`), uploaded once and kept on the GPU: keyed by the identity of `sources[0]` and `tag`, and
+ * checked against a copy of every source on each call (O(n) on the host), so editing the arrays in
+ * place rebuilds it. Freed when `sources[0]` is garbage-collected. The caller must not release it.
+ */
+export function persistentIntTable(
+  backend: WebGPUBackend,
+  sources: readonly ArrayLike<number>[],
+  tag: string,
+  build: () => ArrayLike<number>,
+): TensorInfo {
+  const key = sources[0] as object;
+  let byKey = persistent.get(backend);
+  if (!byKey) persistent.set(backend, (byKey = new WeakMap()));
+  let entry = byKey.get(key);
+  if (entry && !sameContent(entry.snapshot, sources)) {
+    dropTables(entry);
+    entry.snapshot = sources.map((s) => Int32Array.from(s));
+  }
+  if (!entry) {
+    entry = { backend, snapshot: sources.map((s) => Int32Array.from(s)), tables: new Map() };
+    byKey.set(key, entry);
+    tableFinalizer.register(key, { backend, tables: entry.tables });
+  }
+  let table = entry.tables.get(tag);
+  if (!table) entry.tables.set(tag, (table = intTable(backend, build())));
+  return table;
+}
+
 /** Uploads a small float32 table as a temporary backend tensor. */
 export function floatTable(backend: WebGPUBackend, values: ArrayLike<number>): TensorInfo {
   const data = Float32Array.from(values as ArrayLike<number>);

@@ -10,6 +10,8 @@ import {
   RelaxDiffSortGrad,
   RelaxFastSoftSort,
   RelaxFastSoftSortGrad,
+  RelaxGroupSum,
+  RelaxGroupSumGrad,
   RelaxLogicLayer,
   RelaxLogicLayerGradLogits,
   RelaxLogicLayerGradX,
@@ -126,19 +128,30 @@ function topkCases(n: number, k: number, rows: number): BenchCase[] {
   ];
 }
 
-function logicLayerCases(inDim: number, outDim: number, batch: number): BenchCase[] {
+function logicLayerCases(inDim: number, outDim: number, batch: number, featureMajor = false): BenchCase[] {
   const a = Int32Array.from(seededUniform(outDim, 21, 0, inDim), Math.floor);
   const b = Int32Array.from(seededUniform(outDim, 22, 0, inDim), Math.floor);
-  const attrs = { a, b, mode: "train", gradFactor: 1 };
-  const size = `${inDim} → ${outDim} gates, batch ${batch}`;
-  const x = () => tf.tensor2d(seededUniform(batch * inDim, 23, 0, 1), [batch, inDim]);
+  const attrs = { a, b, mode: "train", gradFactor: 1, featureMajorIn: featureMajor, featureMajorOut: featureMajor };
+  const size = `${inDim} → ${outDim} gates, batch ${batch}${featureMajor ? ", feature-major" : ""}`;
+  const shape = (features: number): [number, number] => (featureMajor ? [features, batch] : [batch, features]);
+  const x = () => tf.tensor2d(seededUniform(batch * inDim, 23, 0, 1), shape(inDim));
   const logits = () => tf.tensor2d(seededUniform(outDim * 16, 24, -2, 2), [outDim, 16]);
-  const withDy = () => ({ x: x(), logits: logits(), dy: tf.tensor2d(seededUniform(batch * outDim, 25), [batch, outDim]) });
+  const withDy = () => ({ x: x(), logits: logits(), dy: tf.tensor2d(seededUniform(batch * outDim, 25), shape(outDim)) });
   return [
     kernelCase(RelaxLogicLayer, size, () => ({ x: x(), logits: logits() }), attrs),
     kernelCase(RelaxLogicLayerGradX, size, withDy, attrs),
     kernelCase(RelaxLogicLayerGradLogits, size, withDy, attrs),
     kernelCase(RelaxLogicLayer, `${size} (eval)`, () => ({ x: x(), logits: logits() }), { ...attrs, mode: "eval" }),
+  ];
+}
+
+/** GroupSum of a logic net's last layer (`n` neurons → `k` classes, feature-major as `LogicNet` chains it) and its gradient. */
+function groupSumCases(n: number, k: number, batch: number): BenchCase[] {
+  const attrs = { k, tau: 10, featureMajor: true };
+  const size = `${n} → ${k} classes, batch ${batch}, feature-major`;
+  return [
+    kernelCase(RelaxGroupSum, size, () => ({ x: tf.tensor2d(seededUniform(n * batch, 61, 0, 1), [n, batch]) }), attrs),
+    kernelCase(RelaxGroupSumGrad, size, () => ({ dy: tf.tensor2d(seededUniform(batch * k, 62), [batch, k]) }), { ...attrs, n }),
   ];
 }
 
@@ -181,7 +194,7 @@ function convTreeCases(batch: number, h: number, c: number, K: number, rf: numbe
 /**
  * One training step of a whole logic gate network (DLGN, NeurIPS 2022): `inDim → depth × width →
  * GroupSum(10)`, softmax cross-entropy, gradients of every layer's logits. On cpu this is the whole-net
- * kernel `RelaxLogicNet`; on webgpu the per-layer WGSL kernels.
+ * kernel `RelaxLogicNet`; on webgpu the per-layer WGSL kernels chained feature-major, then the WGSL GroupSum.
  */
 function logicTrainStepCase(inDim: number, width: number, depth: number, batch: number): BenchCase {
   let net: LogicNet | undefined;
@@ -281,6 +294,8 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
       ...fastSoftSortCases("rank", "kl", 32, 4),
       ...logicLayerCases(32, 64, 8),
       ...logicLayerCases(64, 256, 32),
+      ...logicLayerCases(64, 256, 32, true),
+      ...groupSumCases(200, 10, 16),
       logicTrainStepCase(64, 200, 2, 16),
       ...convTreeCases(2, 8, 2, 4, 3, 2),
       ...silhouetteCases(16, 0),
@@ -302,6 +317,8 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
     ...logicLayerCases(784, 8000, 100),
     ...logicLayerCases(784, 8000, 1024),
     ...logicLayerCases(8000, 8000, 1024),
+    ...logicLayerCases(8000, 8000, 1024, true),
+    ...groupSumCases(8000, 10, 1024),
     logicTrainStepCase(784, 8000, 6, 100),
     logicTrainStepCase(784, 8000, 6, 1024),
     ...convTreeCases(100, 28, 1, 16, 3, 3),

@@ -3,6 +3,7 @@
  * markdown table on stdout (`BENCHMARKS.md`, "WebGPU kernels").
  *
  *   node apps/bench/dist/run.js webgpu [--quick] [--swiftshader] [--reps=N] [--only=SUBSTRING] [--json=FILE]
+ *   node apps/bench/dist/run.js webgpu --profile --only=SUBSTRING   (kernel-by-kernel breakdown, cpu and webgpu)
  *
  * `--swiftshader` uses Chromium's SwiftShader Vulkan ICD when there is no GPU (correctness, not speed);
  * `--quick` runs tiny sizes. The same code is bundled into one file for a GPU machine without a
@@ -11,7 +12,9 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
+import { webgpuCases } from "./cases.js";
 import { TABLE_HEADER, adapterDescription, formatRow, runWebGPUBench } from "./measure.js";
+import { formatProfile, profileCase } from "./profile.js";
 
 /** Parses the flags, installs Dawn, runs the benchmark and prints the table. */
 export async function run(): Promise<void> {
@@ -25,6 +28,7 @@ export async function run(): Promise<void> {
       reps: { type: "string" },
       only: { type: "string" },
       json: { type: "string" },
+      profile: { type: "boolean", default: false },
     },
   });
   const reps = values.reps === undefined ? undefined : Number(values.reps);
@@ -43,6 +47,15 @@ export async function run(): Promise<void> {
   console.log(
     `adapter: ${await adapterDescription()}; node ${process.version}; median of ${reps ?? (set === "quick" ? 3 : 7)} timed calls incl. read-back\n`,
   );
+  if (values.profile) {
+    const only = typeof values.only === "string" ? values.only : "";
+    const cases = webgpuCases(set).filter((c) => `${c.kernel} ${c.size}`.includes(only));
+    if (!only || cases.length === 0) throw new Error("--profile: pass --only=SUBSTRING matching at least one case");
+    for (const c of cases) {
+      for (const backend of ["cpu", "webgpu"]) console.log(formatProfile(c, await profileCase(c, backend, reps ?? 5)).join("\n"));
+    }
+    return;
+  }
   for (const line of TABLE_HEADER) console.log(line);
   const rows = await runWebGPUBench({
     set,

@@ -4,14 +4,17 @@
  * per neuron `C = Mᵀ·p` with p = softmax(logits) (train) or one-hot(argmax, first max) (eval), then
  * `y = C0 + C1·A + C2·B + C3·A·B`.
  *
- * Programs: coefficients `[outDim, 4]` (one invocation per neuron); forward (one per output element);
- * input gradient as a gather over each input's fan-out list (CSR built on the host from `a`, `b`: no
+ * Programs, each in either layout (batch-major `[batch, features]` or feature-major `[features, batch]`,
+ * as the host kernels; `LogicNet` chains feature-major layers so every read and write coalesces):
+ * forward (one invocation per output element, the neuron's coefficients computed in place); input
+ * gradient as a gather over each input's fan-out list (CSR built on the host from `a`, `b`: no
  * atomics); logit gradient with one workgroup per neuron reducing `Σ_n g·[1, A, B, AB]` over the batch.
+ * The wiring tables are uploaded once per layer. `coefficients` (`[gates, 4]`) serves the conv trees.
  */
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxLogicLayer, RelaxLogicLayerGradLogits, RelaxLogicLayerGradX, type RelaxLogicLayerAttrs } from "@relax/core";
-import { elementwiseProgram, f32, i32, intTable, perUnitProgram, release, run } from "../program.js";
+import { elementwiseProgram, f32, i32, perUnitProgram, persistentIntTable, run } from "../program.js";
 
 export const NUM_GATES = 16;
 
@@ -78,44 +81,79 @@ function coeffProgram(outDim: number, mode: string) {
   });
 }
 
-function forwardProgram(batch: number, outDim: number) {
+/**
+ * The layer's two layouts, fixed per compiled shader: batch-major `[batch, features]` or feature-major
+ * `[features, batch]` (`fmIn` for x and ∂x, `fmOut` for y and ∂y). WGSL helpers `xAt(s, i)`, `dyAt(s, j)`
+ * (sample s, feature i / neuron j) and `coeffOf(j)`, neuron j's `[c0, c1, c2, c3]` computed from its 16
+ * logits where it is needed (no coefficient buffer, no extra dispatch).
+ */
+interface Layout {
+  fmIn: boolean;
+  fmOut: boolean;
+  evalMode: boolean;
+}
+
+const layoutKey = (l: Layout): string => `${l.fmIn ? "f" : "b"}${l.fmOut ? "f" : "b"}${l.evalMode ? "e" : "t"}`;
+
+function layoutHelpers(l: Layout, withDy: boolean): string {
+  return `
+${PROBS_WGSL}
+fn coeffOf(j : i32) -> vec4<f32> {
+  let p = gateProbs(j, ${l.evalMode});
+  var c = vec4<f32>(0.0);
+  for (var i = 0; i < 16; i++) { c += p[i] * GATE_M[i]; }
+  return c;
+}
+fn xAt(s : i32, i : i32) -> f32 {
+  return x[${l.fmIn ? "i * uniforms.batch + s" : "s * uniforms.inDim + i"}];
+}
+${
+  withDy
+    ? `fn dyAt(s : i32, j : i32) -> f32 {
+  return dy[${l.fmOut ? "j * uniforms.batch + s" : "s * uniforms.outDim + j"}];
+}`
+    : ""
+}`;
+}
+
+/** One invocation per output element, numbered along the output's memory (coalesced writes). */
+function forwardProgram(batch: number, outDim: number, l: Layout) {
   return elementwiseProgram({
-    key: "logic_forward",
-    variableNames: ["x", "coeff", "ab"],
-    outputShape: [batch, outDim],
-    uniforms: "inDim : i32, outDim : i32, ",
+    key: `logic_forward_${layoutKey(l)}`,
+    variableNames: ["x", "logits", "ab"],
+    outputShape: l.fmOut ? [outDim, batch] : [batch, outDim],
+    uniforms: "batch : i32, inDim : i32, outDim : i32, ",
+    helpers: layoutHelpers(l, false),
     body: `
-    let s = index / uniforms.outDim;
-    let j = index - s * uniforms.outDim;
-    let A = x[s * uniforms.inDim + ab[j]];
-    let B = x[s * uniforms.inDim + ab[uniforms.outDim + j]];
-    let c = j * 4;
-    result[index] = coeff[c] + coeff[c + 1] * A + (coeff[c + 2] + coeff[c + 3] * A) * B;`,
+    ${l.fmOut ? "let j = index / uniforms.batch; let s = index - j * uniforms.batch;" : "let s = index / uniforms.outDim; let j = index - s * uniforms.outDim;"}
+    let A = xAt(s, ab[j]);
+    let B = xAt(s, ab[uniforms.outDim + j]);
+    let c = coeffOf(j);
+    result[index] = c.x + c.y * A + (c.z + c.w * A) * B;`,
   });
 }
 
-function gradXProgram(batch: number, inDim: number) {
+/** ∂x as a gather over each input's fan-out list (no atomics), in x's layout. */
+function gradXProgram(batch: number, inDim: number, l: Layout) {
   return elementwiseProgram({
-    key: "logic_grad_x",
-    variableNames: ["x", "coeff", "dy", "ab", "fanout"],
-    outputShape: [batch, inDim],
-    uniforms: "inDim : i32, outDim : i32, gradFactor : f32, ",
+    key: `logic_grad_x_${layoutKey(l)}`,
+    variableNames: ["x", "logits", "dy", "ab", "fanout"],
+    outputShape: l.fmIn ? [inDim, batch] : [batch, inDim],
+    uniforms: "batch : i32, inDim : i32, outDim : i32, gradFactor : f32, ",
+    helpers: layoutHelpers(l, true),
     body: `
-    let s = index / uniforms.inDim;
-    let i = index - s * uniforms.inDim;
-    let xo = s * uniforms.inDim;
-    let yo = s * uniforms.outDim;
+    ${l.fmIn ? "let i = index / uniforms.batch; let s = index - i * uniforms.batch;" : "let s = index / uniforms.inDim; let i = index - s * uniforms.inDim;"}
     var acc = 0.0;
     let end = fanout[i + 1];
     for (var t = fanout[i]; t < end; t++) {
       let e = fanout[uniforms.inDim + 1 + t];
       let j = e >> 1u;
-      let g = dy[yo + j];
-      let c = j * 4;
+      let g = dyAt(s, j);
+      let c = coeffOf(j);
       if ((e & 1) == 0) {
-        acc += g * (coeff[c + 1] + coeff[c + 3] * x[xo + ab[uniforms.outDim + j]]);
+        acc += g * (c.y + c.w * xAt(s, ab[uniforms.outDim + j]));
       } else {
-        acc += g * (coeff[c + 2] + coeff[c + 3] * x[xo + ab[j]]);
+        acc += g * (c.z + c.w * xAt(s, ab[j]));
       }
     }
     result[index] = acc * uniforms.gradFactor;`,
@@ -124,9 +162,10 @@ function gradXProgram(batch: number, inDim: number) {
 
 const REDUCE_THREADS = 64;
 
-function gradLogitsProgram(outDim: number) {
+/** ∂logits: one workgroup per neuron reduces `Σ_s g·[1, A, B, AB]` over the batch, then the softmax Jacobian. */
+function gradLogitsProgram(outDim: number, l: Layout) {
   return perUnitProgram({
-    key: "logic_grad_logits",
+    key: `logic_grad_logits_${layoutKey(l)}`,
     variableNames: ["x", "logits", "dy", "ab"],
     outputShape: [outDim, NUM_GATES],
     units: outDim,
@@ -134,16 +173,16 @@ function gradLogitsProgram(outDim: number) {
     uniforms: "batch : i32, inDim : i32, outDim : i32, ",
     helpers: `
 var<workgroup> partial : array<vec4<f32>, ${REDUCE_THREADS}>;
-${PROBS_WGSL}`,
+${layoutHelpers(l, true)}`,
     body: `
   var s = vec4<f32>(0.0);
   if (valid) {
     let ia = ab[unit];
     let ib = ab[uniforms.outDim + unit];
     for (var n = lid; n < uniforms.batch; n += ${REDUCE_THREADS}) {
-      let g = dy[n * uniforms.outDim + unit];
-      let A = x[n * uniforms.inDim + ia];
-      let B = x[n * uniforms.inDim + ib];
+      let g = dyAt(n, unit);
+      let A = xAt(n, ia);
+      let B = xAt(n, ib);
       s += vec4<f32>(g, g * A, g * B, g * A * B);
     }
   }
@@ -198,17 +237,27 @@ export function fanoutTable(a: ArrayLike<number>, b: ArrayLike<number>, inDim: n
   return t;
 }
 
-/**
- * The WGSL kernels read and write batch-major `[batch, features]` only. The feature-major layouts are used by
- * `LogicNet`'s fused host path, which needs a fused `RelaxGroupSum` and so never runs on webgpu; refuse them
- * rather than compute on a misread layout.
- */
-function batchMajor(kernel: string, at: RelaxLogicLayerAttrs): RelaxLogicLayerAttrs {
-  if (at.featureMajorIn || at.featureMajorOut) {
-    throw new Error(`${kernel} on webgpu: featureMajorIn/featureMajorOut are not supported (batch-major [batch, features] only)`);
-  }
-  return at;
+/** Layer geometry from x's shape and the attrs (x is `[inDim, batch]` when `featureMajorIn`, else `[batch, inDim]`). */
+function geometry(x: TensorInfo, at: RelaxLogicLayerAttrs): { batch: number; inDim: number; outDim: number; layout: Layout } {
+  const [d0, d1] = x.shape as [number, number];
+  const fmIn = at.featureMajorIn ?? false;
+  return {
+    batch: fmIn ? d1 : d0,
+    inDim: fmIn ? d0 : d1,
+    outDim: at.a.length,
+    layout: { fmIn, fmOut: at.featureMajorOut ?? false, evalMode: at.mode === "eval" },
+  };
 }
+
+/** The wiring tables of a layer, uploaded once per layer (see {@link persistentIntTable}). */
+function wiring(gpu: WebGPUBackend, at: RelaxLogicLayerAttrs, inDim: number, withFanout: boolean) {
+  const ab = persistentIntTable(gpu, [at.a, at.b], "ab", () => abTable(at));
+  const fanout = withFanout ? persistentIntTable(gpu, [at.a, at.b], `fanout${inDim}`, () => fanoutTable(at.a, at.b, inDim)) : ab;
+  return { ab, fanout };
+}
+
+const empty = (gpu: WebGPUBackend, shape: number[]): TensorInfo =>
+  gpu.makeTensorInfo(shape, "float32", new Float32Array(shape.reduce((p, q) => p * q, 1)));
 
 /** Per-gate coefficients `[gates, 4]` of logits `[..., 16]` (any leading shape, flattened). */
 export function coefficients(gpu: WebGPUBackend, logits: TensorInfo, mode: string): TensorInfo {
@@ -221,15 +270,13 @@ export const logicLayerConfig: KernelConfig = {
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
     const gpu = backend as WebGPUBackend;
-    const at = batchMajor(RelaxLogicLayer, attrs as unknown as RelaxLogicLayerAttrs);
+    const at = attrs as unknown as RelaxLogicLayerAttrs;
     const { x, logits } = inputs as Record<string, TensorInfo>;
-    const [batch, inDim] = x!.shape as [number, number];
-    const outDim = at.a.length;
-    const coeff = coefficients(gpu, logits!, at.mode);
-    const ab = intTable(gpu, abTable(at));
-    const y = run(gpu, forwardProgram(batch, outDim), [x!, coeff, ab], "float32", [i32(inDim), i32(outDim)]);
-    release(gpu, coeff, ab);
-    return y;
+    const { batch, inDim, outDim, layout } = geometry(x!, at);
+    const shape = layout.fmOut ? [outDim, batch] : [batch, outDim];
+    if (batch === 0 || outDim === 0) return empty(gpu, shape);
+    const { ab } = wiring(gpu, at, inDim, false);
+    return run(gpu, forwardProgram(batch, outDim, layout), [x!, logits!, ab], "float32", [i32(batch), i32(inDim), i32(outDim)]);
   },
 };
 
@@ -238,16 +285,17 @@ export const logicLayerGradXConfig: KernelConfig = {
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
     const gpu = backend as WebGPUBackend;
-    const at = batchMajor(RelaxLogicLayerGradX, attrs as unknown as RelaxLogicLayerAttrs);
+    const at = attrs as unknown as RelaxLogicLayerAttrs;
     const { x, logits, dy } = inputs as Record<string, TensorInfo>;
-    const [batch, inDim] = x!.shape as [number, number];
-    const outDim = at.a.length;
-    const coeff = coefficients(gpu, logits!, at.mode);
-    const ab = intTable(gpu, abTable(at));
-    const fanout = intTable(gpu, fanoutTable(at.a, at.b, inDim));
-    const dx = run(gpu, gradXProgram(batch, inDim), [x!, coeff, dy!, ab, fanout], "float32", [i32(inDim), i32(outDim), f32(at.gradFactor)]);
-    release(gpu, coeff, ab, fanout);
-    return dx;
+    const { batch, inDim, outDim, layout } = geometry(x!, at);
+    if (batch === 0 || inDim === 0 || outDim === 0) return empty(gpu, x!.shape);
+    const { ab, fanout } = wiring(gpu, at, inDim, true);
+    return run(gpu, gradXProgram(batch, inDim, layout), [x!, logits!, dy!, ab, fanout], "float32", [
+      i32(batch),
+      i32(inDim),
+      i32(outDim),
+      f32(at.gradFactor),
+    ]);
   },
 };
 
@@ -256,16 +304,12 @@ export const logicLayerGradLogitsConfig: KernelConfig = {
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
     const gpu = backend as WebGPUBackend;
-    const at = batchMajor(RelaxLogicLayerGradLogits, attrs as unknown as RelaxLogicLayerAttrs);
+    const at = attrs as unknown as RelaxLogicLayerAttrs;
     const { x, logits, dy } = inputs as Record<string, TensorInfo>;
-    const [batch, inDim] = x!.shape as [number, number];
-    const outDim = at.a.length;
-    if (at.mode === "eval") {
-      return gpu.makeTensorInfo([outDim, NUM_GATES], "float32", new Float32Array(outDim * NUM_GATES));
-    }
-    const ab = intTable(gpu, abTable(at));
-    const dz = run(gpu, gradLogitsProgram(outDim), [x!, logits!, dy!, ab], "float32", [i32(batch), i32(inDim), i32(outDim)]);
-    release(gpu, ab);
-    return dz;
+    const { batch, inDim, outDim, layout } = geometry(x!, at);
+    // eval mode: the argmax gate has no logit gradient (as the CPU kernel)
+    if (at.mode === "eval" || batch === 0 || outDim === 0) return empty(gpu, [outDim, NUM_GATES]);
+    const { ab } = wiring(gpu, at, inDim, false);
+    return run(gpu, gradLogitsProgram(outDim, layout), [x!, logits!, dy!, ab], "float32", [i32(batch), i32(inDim), i32(outDim)]);
   },
 };
