@@ -126,3 +126,30 @@ describe.runIf(ok)("RelaxRasterizeSilhouette on webgpu", () => {
     faces.dispose();
   });
 });
+
+describe.runIf(ok)("RelaxRasterizeSilhouetteGrad on webgpu, a pixel on a shared edge", () => {
+  it("keeps the gradient's direction where the pixel lies within float32 rounding of the edge", async () => {
+    // Two faces share the edge A–B, which passes ~3e-8 from the centre (0.125, 0.125) of pixel (3, 4) of an
+    // 8×8 image: (c − p)/d from float32 coordinates would point anywhere; the gradient there is F'(0)/τ.
+    const p = [0.125, 0.125];
+    const A = [p[0]! - 0.4, p[1]! - 0.12 + 3e-8];
+    const B = [p[0]! + 0.4, p[1]! + 0.12 + 3e-8];
+    const faces = Float32Array.from([...A, 1, ...B, 1, p[0]!, p[1]! + 0.5, 1, ...B, 1, ...A, 1, p[0]!, p[1]! - 0.5, 1]);
+    const dy = new Float32Array(64);
+    dy[3 * 8 + 4] = 1;
+    const attrs: RelaxRasterizeSilhouetteAttrs = { ...base, imageSize: 8, scale: 0.05 };
+    const grad = (backend: "cpu" | "webgpu") =>
+      onBackend(backend, async () => {
+        const f = tf.tensor4d(faces, [1, 2, 3, 3]);
+        const d = tf.tensor3d(dy, [1, 8, 8]);
+        const g = runFusedKernel<tf.Tensor>(RelaxRasterizeSilhouetteGrad, { faces: f, dy: d }, attrs);
+        const v = (await g.data()) as Float32Array;
+        tf.dispose([f, d, g]);
+        return v;
+      });
+    const cpu = await grad("cpu");
+    const gpu = await grad("webgpu");
+    expect(Math.max(...cpu.map(Math.abs))).toBeGreaterThan(0.5); // the pixel's gradient is large
+    expect(maxRelViolation(gpu, cpu, 1e-4, 1e-4)).toBeLessThanOrEqual(1);
+  });
+});

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   RelaxDiffSort,
   RelaxDiffSortGrad,
@@ -12,6 +12,7 @@ import {
 // The CPU kernels of @relax/sort (registered on import).
 import "../../sort/src/kernels/register.js";
 import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
+import { selectOptions } from "../src/kernels/sort_network.js";
 
 const ok = await initWebGPU();
 
@@ -94,10 +95,20 @@ const selectCases: SelectCase[] = [
 ];
 
 describe.runIf(ok)("RelaxSortNetSelect on webgpu", () => {
-  for (const c of selectCases) {
-    const name = `${c.network} n=${c.n} k=${c.k} ${c.init} ${c.distribution}`;
+  const cases: [SelectCase, boolean][] = [
+    ...selectCases.map((c): [SelectCase, boolean] => [c, false]),
+    ...selectCases.map((c): [SelectCase, boolean] => [c, true]),
+    [{ rows: 5, n: 300, k: 7, network: "splitter_selection", init: "topk", distribution: "logistic", steepness: 10 }, false],
+    [{ rows: 2, n: 64, k: 3, network: "bitonic", init: "topk", distribution: "reciprocal", steepness: 10 }, false],
+  ];
+  afterEach(() => {
+    selectOptions.forceGlobal = false;
+  });
+  for (const [c, forceGlobal] of cases) {
+    const name = `${c.network} n=${c.n} k=${c.k} ${c.init} ${c.distribution}${forceGlobal ? " (one invocation per selected row)" : ""}`;
     it(`matches the CPU kernel: ${name}`, async () => {
       const cpu = await runSelect("cpu", c);
+      selectOptions.forceGlobal = forceGlobal;
       const gpu = await runSelect("webgpu", c);
       expect(tf.getBackend()).toBe("webgpu");
       expect(gpu.shapes).toEqual(cpu.shapes);

@@ -156,7 +156,7 @@ function backwardProgram(B: number, F: number, S: number, dist: string) {
         }
         let coef = ex * dot(g, cf.c - rgb) * slope(cf.fr);
         if (coef == 0.0 || isinf(coef) || isnan(coef)) { continue; }
-        scatter(bi, f, cf.fr, coef, px, py);
+        scatter(bi, f, cf.fr, coef);
       }
     }`,
   });

@@ -319,7 +319,8 @@ fn combine(a : f32, b : f32) -> f32 { ${t.s} }
 fn dsda(a : f32, b : f32) -> f32 { ${t.dsda} }
 fn dsdb(a : f32, b : f32) -> f32 { ${t.dsdb} }
 
-struct Frag { s : f32, edge : i32, t : f32, cx : f32, cy : f32, d2 : f32, z : f32, sign : f32, w0 : f32, w1 : f32, w2 : f32 };
+/** A fragment as the CPU kernel's, with (vx, vy) = c − p from the pixel to the closest point of the nearest edge. */
+struct Frag { s : f32, edge : i32, t : f32, vx : f32, vy : f32, d2 : f32, z : f32, sign : f32, w0 : f32, w1 : f32, w2 : f32 };
 
 /** Fragment of face f (batch item bi) at pixel (px, py); s < 0 when culled or dropped. */
 fn fragment(bi : i32, f : i32, px : f32, py : f32) -> Frag {
@@ -343,6 +344,7 @@ fn fragment(bi : i32, f : i32, px : f32, py : f32) -> Frag {
   return fr;`
       : `let inside = w0 > 0.0 && w0 < 1.0 && w1 > 0.0 && w1 < 1.0 && w2 > 0.0 && w2 < 1.0;
   var best = 3.4e38;
+  var bex = 0.0; var bey = 0.0; var blen = 1.0;
   for (var e = 0; e < 3; e++) {
     var ax = x0; var ay = y0; var bx = x1; var by = y1;
     if (e == 1) { ax = x1; ay = y1; bx = x2; by = y2; }
@@ -351,14 +353,24 @@ fn fragment(bi : i32, f : i32, px : f32, py : f32) -> Frag {
     let len = ex * ex + ey * ey;
     var t = 0.0;
     if (len > 0.0) { t = clamp(((px - ax) * ex + (py - ay) * ey) / len, 0.0, 1.0); }
-    let cx = ax + t * ex; let cy = ay + t * ey;
-    let dx = cx - px; let dy = cy - py;
+    // c − p as (a − p) + t·e: both terms are at most an edge long, so their rounding is relative to the
+    // edge, not to the coordinates
+    let dx = (ax - px) + t * ex; let dy = (ay - py) + t * ey;
     let d2 = dx * dx + dy * dy;
-    if (d2 < best) { best = d2; fr.edge = e; fr.t = t; fr.cx = cx; fr.cy = cy; }
+    if (d2 < best) { best = d2; fr.edge = e; fr.t = t; fr.vx = dx; fr.vy = dy; bex = ex; bey = ey; blen = len; }
   }
   if (!inside && best >= uniforms.thr2) { return fr; }
   fr.d2 = best;
   fr.sign = select(-1.0, 1.0, inside);
+  if (fr.t > 0.0 && fr.t < 1.0 && abs(det) > 1e-10) {
+    // The closest point is inside the edge, so c − p = sign·d·n with n the edge's outward unit normal
+    // (exactly, as the CPU kernel's c − p in float64). Formed from n it keeps its direction where p is
+    // within float32 rounding of the edge; there (c − p)/d from float32 coordinates is noise, with the
+    // gradient at its largest (F'(0)/τ).
+    let m = fr.sign * sqrt(best) * select(-1.0, 1.0, det > 0.0) / sqrt(blen);
+    fr.vx = m * bey;
+    fr.vy = -m * bex;
+  }
   let x = select(sqrt(best), best, uniforms.squared != 0);
   fr.z = fr.sign * x / uniforms.tau;
   let s = cdf(fr.z);
@@ -410,7 +422,7 @@ const CAP = 64;
 /**
  * Backward helpers of the atomic rasterizer gradients (after {@link fragmentWgsl}, in a program with
  * `atomic: true`): `atomicAddF(i, v)` adds to `result[i]` with a compare-exchange loop,
- * `scatter(bi, f, fr, coef, px, py)` adds coef·(c − p) to face f's nearest-edge endpoints (x, y) and
+ * `scatter(bi, f, fr, coef)` adds coef·(c − p) to face f's nearest-edge endpoints (x, y) and
  * `slope(fr)` is ∂s/∂x of the fragment as the CPU kernel's `fragmentSlope`.
  */
 export const SCATTER_WGSL = /* wgsl */ `
@@ -423,12 +435,12 @@ fn atomicAddF(i : i32, v : f32) {
     old = r.old_value;
   }
 }
-fn scatter(bi : i32, f : i32, fr : Frag, coef : f32, px : f32, py : f32) {
+fn scatter(bi : i32, f : i32, fr : Frag, coef : f32) {
   let base = (bi * uniforms.F + f) * 9;
   let ia = base + fr.edge * 3;
   let ib = base + ((fr.edge + 1) % 3) * 3;
-  let gx = coef * (fr.cx - px);
-  let gy = coef * (fr.cy - py);
+  let gx = coef * fr.vx;
+  let gy = coef * fr.vy;
   atomicAddF(ia, (1.0 - fr.t) * gx);
   atomicAddF(ia + 1, (1.0 - fr.t) * gy);
   atomicAddF(ib, fr.t * gx);
@@ -538,7 +550,7 @@ fn isTie(a : f32, b : f32) -> bool { return abs(a - b) <= 1e-6 * max(abs(a), abs
           if (gs == 0.0) { continue; }
           let coef = gs * slope(fr);
           if (coef == 0.0 || isinf(coef) || isnan(coef)) { continue; }
-          scatter(bi, f, fr, coef, px, py);
+          scatter(bi, f, fr, coef);
         }
       }
     }`,

@@ -525,6 +525,97 @@ function selectProgram(rows: number, k: number, g: GpuNetwork, init: string, wit
   });
 }
 
+/**
+ * The same selection with one workgroup per (row, selected row j): the vector `u` lives in workgroup
+ * memory and the comparators of a layer (disjoint wires) run in parallel, layer by layer with a barrier
+ * between, instead of one invocation walking all C comparators through global memory (which left the GPU
+ * nearly idle: rows·k invocations). For n ≤ {@link sharedSelectMaxN}. Same outputs as {@link selectProgram}.
+ */
+function selectLayeredProgram(rows: number, k: number, g: GpuNetwork, init: string, withDiff: boolean) {
+  const n = g.net.n;
+  const T = g.threads;
+  const stride = withDiff ? n + g.net.size : n;
+  const initExpr =
+    init === "topk"
+      ? "select(0.0, 1.0, w == n - 1 - j)"
+      : init === "rank"
+        ? "select(0.0, f32(w), j == 0)"
+        : "select(0.0, f32(n - 1 - w), j == 0)";
+  return perUnitProgram({
+    key: `sortnet_select_layered_${init}_${withDiff ? "grad" : "fwd"}_n${n}`,
+    variableNames: withDiff ? ["alpha", "dy", "net"] : ["alpha", "net"],
+    outputShape: [rows, k, stride],
+    units: rows * k,
+    threads: T,
+    uniforms: `${NET_UNIFORMS}k : i32, `,
+    helpers: `${NET_WGSL}
+var<workgroup> u : array<f32, ${n}>;`,
+    body: `
+  let n = uniforms.n;
+  let r = unit / uniforms.k;
+  let j = unit - r * uniforms.k;
+  let ub = unit * ${withDiff ? "(n + uniforms.C)" : "n"};
+  for (var w = lid; w < n; w += ${T}) { u[w] = ${initExpr}; }
+  workgroupBarrier();
+  for (var l = uniforms.depth - 1; l >= 0; l--) {
+    if (valid) {
+      let e = layerStart(l + 1);
+      for (var c = layerStart(l) + lid; c < e; c += ${T}) {
+        let a = wireLo(c);
+        let b = wireHi(c);
+        let ua = u[a];
+        let ubv = u[b];
+        let du = ua - ubv;
+        ${withDiff ? "result[ub + n + c] = du;" : ""}
+        let t = alpha[r * uniforms.C + c] * du;
+        u[a] = ubv + t;
+        u[b] = ua - t;
+      }
+    }
+    workgroupBarrier();
+  }
+  ${
+    withDiff
+      ? `if (valid) { for (var w = lid; w < n; w += ${T}) { u[w] = dy[unit * n + w]; } }
+  workgroupBarrier();
+  for (var l = 0; l < uniforms.depth; l++) {
+    if (valid) {
+      let e = layerStart(l + 1);
+      for (var c = layerStart(l) + lid; c < e; c += ${T}) {
+        let a = wireLo(c);
+        let b = wireHi(c);
+        let ha = u[a];
+        let hb = u[b];
+        let dh = ha - hb;
+        result[ub + n + c] = result[ub + n + c] * dh;
+        let t = alpha[r * uniforms.C + c] * dh;
+        u[a] = hb + t;
+        u[b] = ha - t;
+      }
+    }
+    workgroupBarrier();
+  }`
+      : ""
+  }
+  if (valid) { for (var w = lid; w < n; w += ${T}) { result[ub + w] = u[w]; } }`,
+  });
+}
+
+/** Options for tests: force the one-invocation-per-(row, j) selection even where the layered one fits. */
+export const selectOptions = { forceGlobal: false };
+
+/** Largest n whose vector fits the device's workgroup memory (the layered selection's condition). */
+function sharedSelectMaxN(gpu: WebGPUBackend): number {
+  return Math.floor(gpu.device.limits.maxComputeWorkgroupStorageSize / 4);
+}
+
+/** The selection program for this device and size (layered in workgroup memory where `u` fits). */
+function selectFor(gpu: WebGPUBackend, rows: number, k: number, g: GpuNetwork, init: string, withDiff: boolean) {
+  return !selectOptions.forceGlobal && g.net.n <= sharedSelectMaxN(gpu)
+    ? selectLayeredProgram(rows, k, g, init, withDiff)
+    : selectProgram(rows, k, g, init, withDiff);
+}
+
 /** Σ_j of the selection backward products: ∂L/∂α `[rows, C]`. */
 function selectReduceProgram(rows: number, _k: number, g: GpuNetwork) {
   return elementwiseProgram({
@@ -552,7 +643,7 @@ export const sortNetSelectConfig: KernelConfig = {
     const g = gpuNetwork(gpu, at.network, n, at.k);
     const [sorted, alpha] = valuesForward(gpu, g, at, x, false);
     release(gpu, sorted);
-    const y = run(gpu, selectProgram(rows, at.k, g, at.init, false), [bindable(alpha, x), g.table], "float32", [
+    const y = run(gpu, selectFor(gpu, rows, at.k, g, at.init, false), [bindable(alpha, x), g.table], "float32", [
       ...netUniforms(g),
       i32(at.k),
     ]);
@@ -577,7 +668,7 @@ export const sortNetSelectGradConfig: KernelConfig = {
       release(gpu, alpha);
       return dx0;
     }
-    const prod = run(gpu, selectProgram(rows, at.k, g, at.init, true), [alpha!, dy!, g.table], "float32", [...netUniforms(g), i32(at.k)]);
+    const prod = run(gpu, selectFor(gpu, rows, at.k, g, at.init, true), [alpha!, dy!, g.table], "float32", [...netUniforms(g), i32(at.k)]);
     const dAlpha = run(gpu, selectReduceProgram(rows, at.k, g), [prod], "float32", [i32(n), i32(g.net.size), i32(at.k)]);
     release(gpu, prod);
     const dx = valuesBackward(gpu, g, at, x!, alpha, null, dAlpha, false);
