@@ -174,6 +174,11 @@ export function persistentIntTable(
   return table;
 }
 
+/** A float32 tensor of zeros, filled on the host (for empty inputs and gradients that are zero by definition). */
+export function zeros(backend: WebGPUBackend, shape: number[]): TensorInfo {
+  return backend.makeTensorInfo(shape, "float32", new Float32Array(shape.reduce((p, q) => p * q, 1)));
+}
+
 /** Uploads a small float32 table as a temporary backend tensor. */
 export function floatTable(backend: WebGPUBackend, values: ArrayLike<number>): TensorInfo {
   const data = Float32Array.from(values as ArrayLike<number>);

@@ -31,7 +31,7 @@ import {
   type RelaxLogicConvTreeAttrs,
   type RelaxOrPoolMaxAttrs,
 } from "@relax/core";
-import { elementwiseProgram, i32, intTable, perUnitProgram, release, run, type Uniform } from "../program.js";
+import { elementwiseProgram, i32, intTable, perUnitProgram, release, run, type Uniform, zeros } from "../program.js";
 import { coefficients, NUM_GATES, PROBS_WGSL } from "./logic_layer.js";
 
 /** Geometry of one conv-tree call. */
@@ -331,10 +331,6 @@ function treeLogitGradProgram(g: TreeGeometry, chunks: number) {
     for (var i = 0; i < 16; i++) { dp[i] = dot(GATE_M[i], S); dotp += dp[i] * pr[i]; }
     for (var i = 0; i < 16; i++) { result[index * 16 + i] = pr[i] * (dp[i] - dotp); }`,
   });
-}
-
-function zeros(gpu: WebGPUBackend, shape: number[]): TensorInfo {
-  return gpu.makeTensorInfo(shape, "float32", new Float32Array(util.sizeFromShape(shape)));
 }
 
 export const logicConvTreeConfig: KernelConfig = {

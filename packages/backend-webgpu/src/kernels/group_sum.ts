@@ -8,7 +8,7 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxGroupSum, RelaxGroupSumGrad, type RelaxGroupSumAttrs, type RelaxGroupSumGradAttrs } from "@relax/core";
-import { elementwiseProgram, f32, i32, run } from "../program.js";
+import { elementwiseProgram, f32, i32, run, zeros } from "../program.js";
 
 /** One invocation per (class, sample), samples fastest so feature-major reads coalesce; writes `[batch, k]`. */
 function groupSumProgram(batch: number, k: number, featureMajor: boolean) {
@@ -45,9 +45,6 @@ function groupSumGradProgram(batch: number, n: number, featureMajor: boolean) {
     result[index] = dy[s * uniforms.k + i / (uniforms.n / uniforms.k)] / uniforms.tau;`,
   });
 }
-
-const zeros = (gpu: WebGPUBackend, shape: number[]): TensorInfo =>
-  gpu.makeTensorInfo(shape, "float32", new Float32Array(shape.reduce((p, q) => p * q, 1)));
 
 export const groupSumConfig: KernelConfig = {
   kernelName: RelaxGroupSum,

@@ -14,7 +14,7 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxLogicLayer, RelaxLogicLayerGradLogits, RelaxLogicLayerGradX, type RelaxLogicLayerAttrs } from "@relax/core";
-import { elementwiseProgram, f32, i32, perUnitProgram, persistentIntTable, run } from "../program.js";
+import { elementwiseProgram, f32, i32, perUnitProgram, persistentIntTable, run, zeros } from "../program.js";
 
 export const NUM_GATES = 16;
 
@@ -256,9 +256,6 @@ function wiring(gpu: WebGPUBackend, at: RelaxLogicLayerAttrs, inDim: number, wit
   return { ab, fanout };
 }
 
-const empty = (gpu: WebGPUBackend, shape: number[]): TensorInfo =>
-  gpu.makeTensorInfo(shape, "float32", new Float32Array(shape.reduce((p, q) => p * q, 1)));
-
 /** Per-gate coefficients `[gates, 4]` of logits `[..., 16]` (any leading shape, flattened). */
 export function coefficients(gpu: WebGPUBackend, logits: TensorInfo, mode: string): TensorInfo {
   const outDim = logits.shape.reduce((p, q) => p * q, 1) / NUM_GATES;
@@ -274,7 +271,7 @@ export const logicLayerConfig: KernelConfig = {
     const { x, logits } = inputs as Record<string, TensorInfo>;
     const { batch, inDim, outDim, layout } = geometry(x!, at);
     const shape = layout.fmOut ? [outDim, batch] : [batch, outDim];
-    if (batch === 0 || outDim === 0) return empty(gpu, shape);
+    if (batch === 0 || outDim === 0) return zeros(gpu, shape);
     const { ab } = wiring(gpu, at, inDim, false);
     return run(gpu, forwardProgram(batch, outDim, layout), [x!, logits!, ab], "float32", [i32(batch), i32(inDim), i32(outDim)]);
   },
@@ -288,7 +285,7 @@ export const logicLayerGradXConfig: KernelConfig = {
     const at = attrs as unknown as RelaxLogicLayerAttrs;
     const { x, logits, dy } = inputs as Record<string, TensorInfo>;
     const { batch, inDim, outDim, layout } = geometry(x!, at);
-    if (batch === 0 || inDim === 0 || outDim === 0) return empty(gpu, x!.shape);
+    if (batch === 0 || inDim === 0 || outDim === 0) return zeros(gpu, x!.shape);
     const { ab, fanout } = wiring(gpu, at, inDim, true);
     return run(gpu, gradXProgram(batch, inDim, layout), [x!, logits!, dy!, ab, fanout], "float32", [
       i32(batch),
@@ -308,7 +305,7 @@ export const logicLayerGradLogitsConfig: KernelConfig = {
     const { x, logits, dy } = inputs as Record<string, TensorInfo>;
     const { batch, inDim, outDim, layout } = geometry(x!, at);
     // eval mode: the argmax gate has no logit gradient (as the CPU kernel)
-    if (at.mode === "eval" || batch === 0 || outDim === 0) return empty(gpu, [outDim, NUM_GATES]);
+    if (at.mode === "eval" || batch === 0 || outDim === 0) return zeros(gpu, [outDim, NUM_GATES]);
     const { ab } = wiring(gpu, at, inDim, false);
     return run(gpu, gradLogitsProgram(outDim, layout), [x!, logits!, dy!, ab], "float32", [i32(batch), i32(inDim), i32(outDim)]);
   },

@@ -471,16 +471,36 @@ export const diffSortGradConfig: KernelConfig = {
   },
 };
 
+/** WGSL expression of entry w of the selection's initial vector for selected row j (`topk`, `rank`, `rank_desc`). */
+function selectInitWgsl(init: string): string {
+  if (init === "topk") return "select(0.0, 1.0, w == n - 1 - j)";
+  if (init === "rank") return "select(0.0, f32(w), j == 0)";
+  return "select(0.0, f32(n - 1 - w), j == 0)";
+}
+
+/**
+ * WGSL loop over the network's layers (in order, or reversed), each invocation taking every `threads`-th
+ * comparator c of a layer with its wires `a`, `b` in scope for `body`; a workgroup barrier after each layer.
+ */
+function overLayers(threads: number, reversed: boolean, body: string): string {
+  return `for (var l = ${reversed ? "uniforms.depth - 1; l >= 0; l--" : "0; l < uniforms.depth; l++"}) {
+    if (valid) {
+      let e = layerStart(l + 1);
+      for (var c = layerStart(l) + lid; c < e; c += ${threads}) {
+        let a = wireLo(c);
+        let b = wireHi(c);
+${body}
+      }
+    }
+    workgroupBarrier();
+  }`;
+}
+
 /** Top-k / rank selection forward, one invocation per (row, selected row j): `y[r, j, :] = (U0·P)_j`. */
 function selectProgram(rows: number, k: number, g: GpuNetwork, init: string, withDiff: boolean) {
   const n = g.net.n;
   const stride = withDiff ? n + g.net.size : n;
-  const initExpr =
-    init === "topk"
-      ? "select(0.0, 1.0, w == n - 1 - j)"
-      : init === "rank"
-        ? "select(0.0, f32(w), j == 0)"
-        : "select(0.0, f32(n - 1 - w), j == 0)";
+  const initExpr = selectInitWgsl(init);
   return elementwiseProgram({
     key: `sortnet_select_${init}_${withDiff ? "grad" : "fwd"}`,
     variableNames: withDiff ? ["alpha", "dy", "net"] : ["alpha", "net"],
@@ -535,12 +555,7 @@ function selectLayeredProgram(rows: number, k: number, g: GpuNetwork, init: stri
   const n = g.net.n;
   const T = g.threads;
   const stride = withDiff ? n + g.net.size : n;
-  const initExpr =
-    init === "topk"
-      ? "select(0.0, 1.0, w == n - 1 - j)"
-      : init === "rank"
-        ? "select(0.0, f32(w), j == 0)"
-        : "select(0.0, f32(n - 1 - w), j == 0)";
+  const initExpr = selectInitWgsl(init);
   return perUnitProgram({
     key: `sortnet_select_layered_${init}_${withDiff ? "grad" : "fwd"}_n${n}`,
     variableNames: withDiff ? ["alpha", "dy", "net"] : ["alpha", "net"],
@@ -557,44 +572,32 @@ var<workgroup> u : array<f32, ${n}>;`,
   let ub = unit * ${withDiff ? "(n + uniforms.C)" : "n"};
   for (var w = lid; w < n; w += ${T}) { u[w] = ${initExpr}; }
   workgroupBarrier();
-  for (var l = uniforms.depth - 1; l >= 0; l--) {
-    if (valid) {
-      let e = layerStart(l + 1);
-      for (var c = layerStart(l) + lid; c < e; c += ${T}) {
-        let a = wireLo(c);
-        let b = wireHi(c);
-        let ua = u[a];
+  ${overLayers(
+    T,
+    true,
+    `        let ua = u[a];
         let ubv = u[b];
         let du = ua - ubv;
         ${withDiff ? "result[ub + n + c] = du;" : ""}
         let t = alpha[r * uniforms.C + c] * du;
         u[a] = ubv + t;
-        u[b] = ua - t;
-      }
-    }
-    workgroupBarrier();
-  }
+        u[b] = ua - t;`,
+  )}
   ${
     withDiff
       ? `if (valid) { for (var w = lid; w < n; w += ${T}) { u[w] = dy[unit * n + w]; } }
   workgroupBarrier();
-  for (var l = 0; l < uniforms.depth; l++) {
-    if (valid) {
-      let e = layerStart(l + 1);
-      for (var c = layerStart(l) + lid; c < e; c += ${T}) {
-        let a = wireLo(c);
-        let b = wireHi(c);
-        let ha = u[a];
+  ${overLayers(
+    T,
+    false,
+    `        let ha = u[a];
         let hb = u[b];
         let dh = ha - hb;
         result[ub + n + c] = result[ub + n + c] * dh;
         let t = alpha[r * uniforms.C + c] * dh;
         u[a] = hb + t;
-        u[b] = ha - t;
-      }
-    }
-    workgroupBarrier();
-  }`
+        u[b] = ha - t;`,
+  )}`
       : ""
   }
   if (valid) { for (var w = lid; w < n; w += ${T}) { result[ub + w] = u[w]; } }`,
