@@ -21,8 +21,8 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxRasterizeRgb, RelaxRasterizeRgbGrad, type RelaxRasterizeRgbAttrs } from "@relax/core";
-import { elementwiseProgram, f32, i32, release, run } from "../program.js";
-import { SCATTER_WGSL, UNIFORMS, check, fragmentWgsl, uniformsOf, zeroProgram } from "./silhouette.js";
+import { elementwiseProgram, f32, i32, release, run, type Uniform } from "../program.js";
+import { SCATTER_WGSL, UNIFORMS, check, fragmentWgsl, rasterBins, uniformsOf, zeroProgram } from "./silhouette.js";
 
 const RGB_UNIFORMS = `${UNIFORMS}near : f32, far : f32, invRange : f32, invGamma : f32, invRangeGamma : f32, eps : f32, doubleSide : i32, bg0 : f32, bg1 : f32, bg2 : f32, `;
 
@@ -68,14 +68,15 @@ fn logitDiff(zp : f32, refBg : bool, zpRef : f32) -> f32 {
 struct Softmax { refBg : bool, zpRef : f32, Z : f32, c : vec3<f32> };
 
 /** The pixel's soft z-buffer: reference, normaliser Z and unnormalised colour (both relative to the reference). */
-fn softmax(bi : i32, px : f32, py : f32) -> Softmax {
+fn softmax(bi : i32, tile : i32, px : f32, py : f32) -> Softmax {
   var sm : Softmax;
   sm.refBg = true;
   sm.zpRef = 0.0;
   sm.Z = 1.0;
   sm.c = vec3<f32>(uniforms.bg0, uniforms.bg1, uniforms.bg2);
-  for (var f = 0; f < uniforms.F; f++) {
-    let cf = colorFragment(bi, f, px, py);
+  let nf = faceCount(tile);
+  for (var q = 0; q < nf; q++) {
+    let cf = colorFragment(bi, faceAt(tile, q), px, py);
     if (!cf.ok) { continue; }
     var d = logitDiff(cf.zp, sm.refBg, sm.zpRef);
     if (d > 0.0) {
@@ -105,7 +106,7 @@ fn pixelOf(index : i32) -> vec3<i32> {
 function forwardProgram(B: number, S: number, dist: string) {
   return elementwiseProgram({
     key: `rgb_fwd_${dist}`,
-    variableNames: ["faces", "colors"],
+    variableNames: ["faces", "colors", "tiles"],
     outputShape: [B, S, S, 3],
     count: B * S * S,
     uniforms: RGB_UNIFORMS,
@@ -113,7 +114,7 @@ function forwardProgram(B: number, S: number, dist: string) {
     body: `
     let p = pixelOf(index);
     let py = f32(uniforms.S - 1 - 2 * p.y) / f32(uniforms.S);
-    let sm = softmax(p.x, pixelX(p.z), py);
+    let sm = softmax(p.x, tileOf(p.x, p.y, p.z), pixelX(p.z), py);
     let rgb = sm.c / sm.Z;
     result[index * 3] = rgb.x;
     result[index * 3 + 1] = rgb.y;
@@ -125,7 +126,7 @@ function forwardProgram(B: number, S: number, dist: string) {
 function backwardProgram(B: number, F: number, S: number, dist: string) {
   const program = elementwiseProgram({
     key: `rgb_bwd_${dist}`,
-    variableNames: ["faces", "colors", "dy"],
+    variableNames: ["faces", "colors", "dy", "tiles"],
     outputShape: [2, B, F, 3, 3],
     count: B * S * S,
     uniforms: RGB_UNIFORMS,
@@ -137,11 +138,14 @@ function backwardProgram(B: number, F: number, S: number, dist: string) {
       let bi = p.x;
       let py = f32(uniforms.S - 1 - 2 * p.y) / f32(uniforms.S);
       let px = pixelX(p.z);
-      let sm = softmax(bi, px, py);
+      let tile = tileOf(bi, p.y, p.z);
+      let sm = softmax(bi, tile, px, py);
       let invZ = 1.0 / sm.Z;
       let rgb = sm.c * invZ;
       let colorOffset = (uniforms.count / (uniforms.S * uniforms.S)) * uniforms.F * 9; // B·F·9
-      for (var f = 0; f < uniforms.F; f++) {
+      let nf = faceCount(tile);
+      for (var q = 0; q < nf; q++) {
+        let f = faceAt(tile, q);
         let cf = colorFragment(bi, f, px, py);
         if (!cf.ok) { continue; }
         let ex = exp(logitDiff(cf.zp, sm.refBg, sm.zpRef)) * invZ;
@@ -174,10 +178,10 @@ function sliceProgram(shape: number[]) {
   });
 }
 
-function rgbUniforms(at: RelaxRasterizeRgbAttrs, F: number, dist: string, tconorm: string) {
+function rgbUniforms(at: RelaxRasterizeRgbAttrs, F: number, dist: string, tconorm: string, bins: Uniform[]) {
   const bg = at.background;
   return [
-    ...uniformsOf(at, F, dist, tconorm),
+    ...uniformsOf(at, F, dist, tconorm, bins),
     f32(at.near),
     f32(at.far),
     f32(1 / (at.far - at.near)),
@@ -207,7 +211,16 @@ export const rasterizeRgbConfig: KernelConfig = {
       for (let i = 0; i < out.length; i++) out[i] = at.background[i % 3] ?? 0;
       return gpu.makeTensorInfo([B, S, S, 3], "float32", out);
     }
-    return run(gpu, forwardProgram(B, S, dist), [faces!, colors!], "float32", rgbUniforms(at, F, dist, tconorm));
+    const bins = rasterBins(gpu, faces!, at, dist);
+    const y = run(
+      gpu,
+      forwardProgram(B, S, dist),
+      [faces!, colors!, bins.tiles],
+      "float32",
+      rgbUniforms(at, F, dist, tconorm, bins.uniforms),
+    );
+    release(gpu, bins.tiles);
+    return y;
   },
 };
 
@@ -230,14 +243,16 @@ export const rasterizeRgbGradConfig: KernelConfig = {
     }
     const both = run(gpu, zeroProgram([2, B, F, 3, 3]), [], "float32");
     const program = backwardProgram(B, F, S, dist);
+    const bins = rasterBins(gpu, faces!, at, dist);
     // accumulate into the zero-filled buffer (runWebGPUProgram's `output` argument)
     gpu.runWebGPUProgram(
       program,
-      [faces!, colors!, dy!],
+      [faces!, colors!, dy!, bins.tiles],
       "float32",
-      [...program.leadingUniforms, ...rgbUniforms(at, F, dist, tconorm)],
+      [...program.leadingUniforms, ...rgbUniforms(at, F, dist, tconorm, bins.uniforms)],
       both,
     );
+    release(gpu, bins.tiles);
     const dfaces = run(gpu, sliceProgram([B, F, 3, 3]), [both], "float32", [i32(0)]);
     const dcolors = run(gpu, sliceProgram([B, F, 3, 3]), [both], "float32", [i32(n)]);
     release(gpu, both);

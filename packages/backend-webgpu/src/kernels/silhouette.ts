@@ -24,7 +24,8 @@ import {
 } from "@relax/core";
 import { ERF_WGSL } from "../wgsl/erf.js";
 import { SPECIAL_WGSL } from "../wgsl/special.js";
-import { elementwiseProgram, f32, i32, run } from "../program.js";
+import { elementwiseProgram, f32, i32, release, run, type Uniform } from "../program.js";
+import { BIN_UNIFORMS, FACE_LIST_WGSL, PIXEL_X_WGSL, binFaces, type FaceBins } from "./face_bins.js";
 
 const INV_PI = 0.318309886183790672;
 
@@ -299,7 +300,8 @@ function cullThreshold(attrs: RelaxRasterizeSilhouetteAttrs, dist: string): numb
 /** The uniform fields of {@link fragmentWgsl} (kernels append their own after them). */
 export const UNIFORMS =
   "S : i32, F : i32, tau : f32, thr2 : f32, grow : f32, shift : f32, mirror : i32, squared : i32, maxAll : i32, " +
-  "shape : f32, lnorm : f32, lnorm1 : f32, tp : f32, lnp : f32, ";
+  "shape : f32, lnorm : f32, lnorm1 : f32, tp : f32, lnp : f32, " +
+  BIN_UNIFORMS;
 
 /**
  * WGSL of the fragment machinery shared by the rasterizer kernels: `cdf`, `pdf`, the t-conorm
@@ -379,17 +381,14 @@ fn fragment(bi : i32, f : i32, px : f32, py : f32) -> Frag {
   }
 }
 
-fn pixelX(col : i32) -> f32 {
-  let S = f32(uniforms.S);
-  return select((2.0 * f32(col) + 1.0 - S) / S, (S - 1.0 - 2.0 * f32(col)) / S, uniforms.mirror != 0);
-}
-`;
+${PIXEL_X_WGSL}
+${FACE_LIST_WGSL}`;
 }
 
 function forwardProgram(B: number, S: number, dist: string, tconorm: string) {
   return elementwiseProgram({
     key: `silhouette_fwd_${dist}_${tconorm}`,
-    variableNames: ["faces"],
+    variableNames: ["faces", "tiles"],
     outputShape: [B, S, S],
     uniforms: UNIFORMS,
     helpers: fragmentWgsl(dist, tconorm),
@@ -403,7 +402,10 @@ function forwardProgram(B: number, S: number, dist: string, tconorm: string) {
     let px = pixelX(col);
     var a = 0.0;
     var has = false;
-    for (var f = 0; f < uniforms.F; f++) {
+    let tile = tileOf(bi, r, col);
+    let nf = faceCount(tile);
+    for (var q = 0; q < nf; q++) {
+      let f = faceAt(tile, q);
       let fr = fragment(bi, f, px, py);
       if (fr.s < 0.0) { continue; }
       ${tconorm === "hard" ? "if (fr.s > 0.5) { a = 1.0; }" : "if (!has) { a = fr.s; has = true; } else { a = combine(a, fr.s); }"}
@@ -474,7 +476,7 @@ function backwardProgram(B: number, F: number, S: number, dist: string, tconorm:
       : `else { gs = g * dsdb(aPrev, fr.s); g = g * dsda(aPrev, fr.s); }`;
   const program = elementwiseProgram({
     key: `silhouette_bwd_${dist}_${tconorm}`,
-    variableNames: ["faces", "dy"],
+    variableNames: ["faces", "dy", "tiles"],
     outputShape: [B, F, 3, 3],
     count: B * S * S,
     uniforms: UNIFORMS,
@@ -491,19 +493,21 @@ fn isTie(a : f32, b : f32) -> bool { return abs(a - b) <= 1e-6 * max(abs(a), abs
     if (g0 != 0.0) {
       let py = f32(S - 1 - 2 * r) / f32(S);
       let px = pixelX(col);
+      let tile = tileOf(bi, r, col);
+      let nf = faceCount(tile);
       var k = 0;
-      for (var f = 0; f < uniforms.F; f++) {
-        if (fragment(bi, f, px, py).s >= 0.0) { k++; }
+      for (var q = 0; q < nf; q++) {
+        if (fragment(bi, faceAt(tile, q), px, py).s >= 0.0) { k++; }
       }
       let stride = max(1, (k + ${CAP - 1}) / ${CAP});
       var ckF : array<i32, ${CAP}>;
       var ckA : array<f32, ${CAP}>;
       var alpha = 0.0;
       var j = 0;
-      for (var f = 0; f < uniforms.F; f++) {
-        let fr = fragment(bi, f, px, py);
+      for (var q = 0; q < nf; q++) {
+        let fr = fragment(bi, faceAt(tile, q), px, py);
         if (fr.s < 0.0) { continue; }
-        if (j % stride == 0) { ckF[j / stride] = f; ckA[j / stride] = alpha; }
+        if (j % stride == 0) { ckF[j / stride] = q; ckA[j / stride] = alpha; }
         alpha = select(combine(alpha, fr.s), fr.s, j == 0);
         j++;
       }
@@ -518,7 +522,8 @@ fn isTie(a : f32, b : f32) -> bool { return abs(a - b) <= 1e-6 * max(abs(a), abs
         var a = ckA[m];
         var jj = j0;
         var filled = 0;
-        for (var f = ckF[m]; f < uniforms.F && jj < j1; f++) {
+        for (var q = ckF[m]; q < nf && jj < j1; q++) {
+          let f = faceAt(tile, q);
           let fr = fragment(bi, f, px, py);
           if (fr.s < 0.0) { continue; }
           if (filled < ${CAP}) { chF[filled] = f; chA[filled] = a; filled++; }
@@ -535,11 +540,12 @@ fn isTie(a : f32, b : f32) -> bool { return abs(a - b) <= 1e-6 * max(abs(a), abs
             // chunk longer than the buffer (k > ${CAP * CAP}): replay from the checkpoint up to t
             var a2 = ckA[m];
             var j2 = j0;
-            for (var f2 = ckF[m]; f2 < uniforms.F; f2++) {
-              let q = fragment(bi, f2, px, py);
-              if (q.s < 0.0) { continue; }
+            for (var q2 = ckF[m]; q2 < nf; q2++) {
+              let f2 = faceAt(tile, q2);
+              let fq = fragment(bi, f2, px, py);
+              if (fq.s < 0.0) { continue; }
               if (j2 == t) { f = f2; aPrev = a2; break; }
-              a2 = select(combine(a2, q.s), q.s, j2 == 0);
+              a2 = select(combine(a2, fq.s), fq.s, j2 == 0);
               j2++;
             }
           }
@@ -564,7 +570,7 @@ function finite32(v: number): number {
 }
 
 /** Values of the {@link UNIFORMS} fields for `attrs` (p of the t-conorm defaulted and validated as the CPU kernel). */
-export function uniformsOf(attrs: RelaxRasterizeSilhouetteAttrs, F: number, dist: string, tconorm: string) {
+export function uniformsOf(attrs: RelaxRasterizeSilhouetteAttrs, F: number, dist: string, tconorm: string, bins: Uniform[]) {
   const thr2 = cullThreshold(attrs, dist);
   const shaped = dist === "gamma" || dist === "gamma_rev";
   // the t-conorm's p, defaulted and validated exactly as the CPU kernel does (NaN = default)
@@ -585,7 +591,15 @@ export function uniformsOf(attrs: RelaxRasterizeSilhouetteAttrs, F: number, dist
     f32(shaped ? finite32(lgamma(attrs.shape + 1)) : 0),
     f32(p),
     f32(tconorm === "frank" ? Math.log(p) : 0),
+    ...bins,
   ];
+}
+
+/** The face bins of one rasterizer call (see face_bins.ts); the caller releases `tiles`. */
+export function rasterBins(gpu: WebGPUBackend, faces: TensorInfo, attrs: RelaxRasterizeSilhouetteAttrs, dist: string): FaceBins {
+  const [B, F] = faces.shape as [number, number];
+  const grow = Math.min(Math.sqrt(cullThreshold(attrs, dist)), 3.0e38);
+  return binFaces(gpu, faces, { B, F, S: attrs.imageSize, grow, mirror: attrs.pixelConvention === "pytorch3d" });
 }
 
 export const rasterizeSilhouetteConfig: KernelConfig = {
@@ -599,7 +613,16 @@ export const rasterizeSilhouetteConfig: KernelConfig = {
     const [B, F] = faces.shape as [number, number];
     const S = at.imageSize;
     if (F === 0) return gpu.makeTensorInfo([B, S, S], "float32", new Float32Array(B * S * S));
-    return run(gpu, forwardProgram(B, S, dist, tconorm), [faces], "float32", uniformsOf(at, F, dist, tconorm));
+    const bins = rasterBins(gpu, faces, at, dist);
+    const y = run(
+      gpu,
+      forwardProgram(B, S, dist, tconorm),
+      [faces, bins.tiles],
+      "float32",
+      uniformsOf(at, F, dist, tconorm, bins.uniforms),
+    );
+    release(gpu, bins.tiles);
+    return y;
   },
 };
 
@@ -616,8 +639,16 @@ export const rasterizeSilhouetteGradConfig: KernelConfig = {
     const out = run(gpu, zeroProgram([B, F, 3, 3]), [], "float32");
     if (dist === "hard" || tconorm === "hard" || F === 0 || S === 0) return out;
     const program = backwardProgram(B, F, S, dist, tconorm);
+    const bins = rasterBins(gpu, faces!, at, dist);
     // accumulate into the zero-filled buffer (runWebGPUProgram's `output` argument)
-    gpu.runWebGPUProgram(program, [faces!, dy!], "float32", [...program.leadingUniforms, ...uniformsOf(at, F, dist, tconorm)], out);
+    gpu.runWebGPUProgram(
+      program,
+      [faces!, dy!, bins.tiles],
+      "float32",
+      [...program.leadingUniforms, ...uniformsOf(at, F, dist, tconorm, bins.uniforms)],
+      out,
+    );
+    release(gpu, bins.tiles);
     return out;
   },
 };
