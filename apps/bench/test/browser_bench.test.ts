@@ -30,6 +30,8 @@ const KERNELS = [
   "RelaxRasterizeSilhouetteGrad",
   "RelaxRasterizeRgb",
   "RelaxRasterizeRgbGrad",
+  "RelaxShortestPath",
+  "RelaxShortestPathGrad",
   "LogicNet train step",
 ];
 

@@ -20,6 +20,7 @@ import {
 } from "./kernels/conv_logic.js";
 import { fastSoftSortConfig, fastSoftSortGradConfig } from "./kernels/fast_soft_sort.js";
 import { groupSumConfig, groupSumGradConfig } from "./kernels/group_sum.js";
+import { shortestPathConfig, shortestPathGradConfig } from "./kernels/shortest_path.js";
 
 const CONFIGS: KernelConfig[] = [
   swapLayerConfig,
@@ -44,6 +45,8 @@ const CONFIGS: KernelConfig[] = [
   rasterizeRgbGradConfig,
   fastSoftSortConfig,
   fastSoftSortGradConfig,
+  shortestPathConfig,
+  shortestPathGradConfig,
 ];
 
 /** Names of the Relax kernels this package implements for the `webgpu` backend. */

@@ -113,6 +113,23 @@ describe("shortestPath", () => {
     });
   }
 
+  for (const [tconorm, p] of [
+    ["yager", 2],
+    ["aczel_alsina", 2],
+    ["dombi", 2],
+    ["schweizer_sklar", -2],
+  ] as const) {
+    it(`gradient is finite with ${tconorm} (p=${p}), whose derivative has no value at unvisited cells`, () => {
+      const grids = tf.tensor3d(randomGrids(3, 2, 4, 5));
+      const Wt = tf.tensor3d(randomGrids(9, 2, 4, 5));
+      const g = tf.grad((c: tf.Tensor) => tf.sum(tf.mul(shortestPath(c, { beta: 3, tconorm, p }), Wt)))(grids);
+      const v = g.dataSync();
+      expect(v.every(Number.isFinite)).toBe(true);
+      expect(Math.max(...Array.from(v, Math.abs))).toBeGreaterThan(0);
+      tf.dispose([grids, Wt, g]);
+    });
+  }
+
   it("gradient matches finite differences (fused kernel)", () => {
     const grids = tf.tensor3d(randomGrids(5, 2, 4, 4));
     const Wt = tf.tensor3d(randomGrids(11, 2, 4, 4));

@@ -26,6 +26,8 @@ import {
   RelaxRasterizeSilhouetteGrad,
   RelaxSortNetSelect,
   RelaxSortNetSelectGrad,
+  RelaxShortestPath,
+  RelaxShortestPathGrad,
   RelaxSwapLayer,
   runFusedKernel,
 } from "@relax/core";
@@ -281,6 +283,25 @@ function rgbCases(S: number, level: number): BenchCase[] {
   ];
 }
 
+/**
+ * Relaxed shortest path on `batch` random `H × W` terrain maps (AlgoVision; the Warcraft benchmark uses
+ * 12×12 at batch 70), β = 10, the default iterations (H·W, stopping early) and probabilistic traceback.
+ */
+function shortestPathCases(H: number, batch: number): BenchCase[] {
+  const attrs = { beta: 10, iterations: H * H, tolerance: 1e-6, traceSteps: H * H, epsilon: 1e-6, tconorm: "probabilistic", p: Number.NaN };
+  const size = `${H}×${H} maps, batch ${batch}`;
+  const c = () => tf.tensor3d(seededUniform(batch * H * H, 71, 0.1, 2), [batch, H, H]);
+  return [
+    kernelCase(RelaxShortestPath, size, () => ({ costs: c() }), attrs),
+    kernelCase(
+      RelaxShortestPathGrad,
+      size,
+      () => ({ costs: c(), dy: tf.tensor3d(seededUniform(batch * H * H, 72), [batch, H, H]) }),
+      attrs,
+    ),
+  ];
+}
+
 /** The cases of one set, in table order. */
 export function webgpuCases(set: CaseSet): BenchCase[] {
   if (set === "quick") {
@@ -302,6 +323,7 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
       ...silhouetteCases(32, 1),
       ...rgbCases(16, 0),
       ...rgbCases(32, 1),
+      ...shortestPathCases(6, 4),
     ];
   }
   return [
@@ -327,5 +349,7 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
     ...silhouetteCases(256, 3),
     ...rgbCases(64, 3),
     ...rgbCases(256, 3),
+    ...shortestPathCases(12, 70),
+    ...shortestPathCases(30, 16),
   ];
 }

@@ -71,7 +71,8 @@ export const TCONORMS: Record<string, { s: string; dsda: string; dsdb: string; h
   yager: {
     helpers: [PMEAN_WGSL],
     s: `return min(1.0, relax_pmean(a, b));`,
-    dsda: `let h = relax_pmean(a, b); if (h > 1.0 || h <= 0.0) { return 0.0; } return pow(a / h, uniforms.tp - 1.0);`,
+    // at a = b = 0 the one-sided limit 1 of S(a, 0) = a (core's scalar form has no value there)
+    dsda: `let h = relax_pmean(a, b); if (h <= 0.0) { return 1.0; } if (h > 1.0) { return 0.0; } return pow(a / h, uniforms.tp - 1.0);`,
     dsdb: SYM,
   },
   aczel_alsina: {
@@ -80,7 +81,7 @@ export const TCONORMS: Record<string, { s: string; dsda: string; dsdb: string; h
     dsda: `if (${SATURATED}) { return 0.0; }
   let u = -relax_log1p(-a);
   let h = relax_pmean(u, -relax_log1p(-b));
-  if (h <= 0.0) { return 0.0; }
+  if (h <= 0.0) { return 1.0; } // a = b = 0: the limit of S(a, 0) = a
   return exp(-h) * pow(u / h, uniforms.tp - 1.0) / (1.0 - a);`,
     dsdb: SYM,
   },
@@ -90,7 +91,7 @@ export const TCONORMS: Record<string, { s: string; dsda: string; dsdb: string; h
     dsda: `if (${SATURATED}) { return 0.0; }
   let u = a / (1.0 - a);
   let h = relax_pmean(u, b / (1.0 - b));
-  if (h <= 0.0) { return 0.0; }
+  if (h <= 0.0) { return 1.0; } // a = b = 0: the limit of S(a, 0) = a
   let q = (1.0 + h) * (1.0 - a);
   return pow(u / h, uniforms.tp - 1.0) / (q * q);`,
     dsdb: SYM,
