@@ -11,7 +11,7 @@ import {
   type TensorInput,
 } from "@relax/core";
 import "./kernels/register.js";
-import { argsortRow } from "./kernels/engine.js";
+import { argsortOneHot, permuteRows } from "./hard_permutation.js";
 import { getNetwork, SORTING_NETWORKS, type SortingNetworkType } from "./networks.js";
 import { diffSortReference } from "./reference.js";
 import { optionalBoolean, toRows, rejectNull } from "./rows.js";
@@ -73,7 +73,7 @@ export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sort
     const [sorted, permutation] = runFusedKernel<tf.Tensor[]>(RelaxDiffSort, { x: x2 }, attrs);
     return { sorted: sorted as tf.Tensor2D, permutation: attrs.withMatrix ? (permutation as tf.Tensor3D) : null };
   }
-  const [rows, n] = x2.shape;
+  const n = x2.shape[1];
   const layers = getNetwork(attrs.network, n).layers;
   let { sorted, permutation } = diffSortReference(x2, layers, attrs, attrs.withMatrix);
   if (attrs.descending) {
@@ -82,21 +82,11 @@ export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sort
   }
   if (attrs.hard) {
     // Straight-through: hard + (relaxed − stop_gradient(relaxed)) is exactly `hard` forward.
-    const xs = x2.dataSync() as Float32Array;
-    const perm = new Int32Array(n);
-    const hs = new Float32Array(rows * n);
-    const hp = new Float32Array(attrs.withMatrix ? rows * n * n : 0);
-    for (let r = 0; r < rows; r++) {
-      argsortRow(xs, r * n, n, perm);
-      for (let j = 0; j < n; j++) {
-        const pos = attrs.descending ? n - 1 - j : j;
-        hs[r * n + pos] = xs[r * n + (perm[j] as number)] as number;
-        if (attrs.withMatrix) hp[r * n * n + pos * n + (perm[j] as number)] = 1;
-      }
-    }
+    const hp = argsortOneHot(x2, attrs.descending);
+    const hs = permuteRows(hp, stopGradient(x2) as tf.Tensor2D);
     const straight = <T extends tf.Tensor>(relaxed: T, hard: tf.Tensor): T => tf.add(hard, tf.sub(relaxed, stopGradient(relaxed))) as T;
-    sorted = straight(sorted, tf.tensor2d(hs, [rows, n]));
-    if (permutation) permutation = straight(permutation, tf.tensor3d(hp, [rows, n, n]));
+    sorted = straight(sorted, hs);
+    if (permutation) permutation = straight(permutation, hp);
   }
   return { sorted, permutation };
 }

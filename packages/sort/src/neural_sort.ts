@@ -5,6 +5,7 @@ import {
   assertPositive,
   describe,
   runFusedKernel,
+  stopGradient,
   useFused,
   type RelaxBaselineSortAttrs,
   type TensorInput,
@@ -44,15 +45,10 @@ export function baselineOptions(
 
 /** Straight-through one-hot of the row-wise argmax of `P: [rows, n, n]` (forward exactly one-hot). */
 export function straightThroughRows(P: tf.Tensor3D): tf.Tensor3D {
-  const [rows, n] = P.shape;
-  const data = P.dataSync();
-  const hard = new Float32Array(rows * n * n);
-  for (let r = 0; r < rows * n; r++) {
-    let best = 0;
-    for (let i = 1; i < n; i++) if ((data[r * n + i] as number) > (data[r * n + best] as number)) best = i;
-    hard[r * n + best] = 1;
-  }
-  return tf.add(tf.tensor3d(hard, [rows, n, n]), tf.sub(P, tf.tensor3d(data, P.shape))) as tf.Tensor3D;
+  // argMax keeps the first maximum; computed on P's backend (no read-back). oneHot needs depth ≥ 2.
+  const n = P.shape[2];
+  const hard = n === 1 ? tf.onesLike(P) : tf.cast(tf.oneHot(tf.argMax(P, 2), n), "float32");
+  return tf.add(hard, tf.sub(P, stopGradient(P))) as tf.Tensor3D;
 }
 
 /**

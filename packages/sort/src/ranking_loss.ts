@@ -3,7 +3,7 @@ import { RelaxError, assertOneOf, describe, toFloatTensor, type TensorInput } fr
 import { diffSortRows, resolveSortOptions, type DiffSortOptions } from "./diff_sort.js";
 import { neuralSortRows } from "./neural_sort.js";
 import { softSortRows } from "./soft_sort.js";
-import { argsortRow } from "./kernels/engine.js";
+import { argsortOneHot } from "./hard_permutation.js";
 import { toRows } from "./rows.js";
 
 /** Options of {@link rankingLoss}. */
@@ -51,15 +51,7 @@ function bce(p: tf.Tensor, y: tf.Tensor): tf.Tensor {
  * truePermutation(tf.tensor2d([[30, 10, 20]])); // [[[0, 1, 0], [0, 0, 1], [1, 0, 0]]]
  */
 export function truePermutation(targets: tf.Tensor2D, descending = false): tf.Tensor3D {
-  const [rows, n] = targets.shape;
-  const t = targets.dataSync() as Float32Array;
-  const q = new Float32Array(rows * n * n);
-  const perm = new Int32Array(n);
-  for (let r = 0; r < rows; r++) {
-    argsortRow(t, r * n, n, perm);
-    for (let j = 0; j < n; j++) q[r * n * n + (descending ? n - 1 - j : j) * n + (perm[j] as number)] = 1;
-  }
-  return tf.tensor3d(q, [rows, n, n]);
+  return argsortOneHot(targets, descending);
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxSoftSort, assertPositive, type RelaxSoftSortAttrs, type TensorInput } from "@relax/core";
 import type { DiffSortResult } from "./diff_sort.js";
-import { argsortRow } from "./kernels/engine.js";
+import { argsortOneHot, permuteRows } from "./hard_permutation.js";
 import { baselineOptions, baselineSortRows, type BaselineSortOptions } from "./neural_sort.js";
 import { toRows } from "./rows.js";
 import { expandCols, expandRows, softmaxLast } from "./dense_ops.js";
@@ -19,17 +19,10 @@ export function softSortRows(op: string, x: tf.Tensor2D, tau: number, descending
 /** Reference composition of {@link softSortRows} from tfjs ops (slow; defines the numbers). */
 export function softSortRowsReference(op: string, x: tf.Tensor2D, tau: number, descending: boolean, pow = 1): tf.Tensor3D {
   assertPositive(op, "tau", tau);
-  const [rows, n] = x.shape;
-  const xs = x.dataSync() as Float32Array;
-  const hard = new Float32Array(rows * n * n);
-  const perm = new Int32Array(n);
-  for (let r = 0; r < rows; r++) {
-    argsortRow(xs, r * n, n, perm);
-    for (let j = 0; j < n; j++) hard[r * n * n + j * n + (perm[descending ? n - 1 - j : j] as number)] = 1;
-  }
+  const n = x.shape[1];
   // sort(x) as a one-hot matMul, so gradients also flow through sort(x) as in the reference (tfjs's
   // gather gradient, unsortedSegmentSum, is quadratic in the number of rows on the cpu backend).
-  const sorted = tf.reshape(tf.matMul(tf.tensor3d(hard, [rows, n, n]), tf.reshape(x, [rows, n, 1])), [rows, n]);
+  const sorted = permuteRows(argsortOneHot(x, descending), x);
   let dist: tf.Tensor = tf.abs(tf.sub(expandRows(x, n), expandCols(sorted, n))); // [rows, j, i] = |x_i − sort(x)_j|
   if (pow !== 1) dist = tf.pow(dist, pow);
   return softmaxLast(tf.div(tf.neg(dist), tau) as tf.Tensor3D);

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe, toFloatTensor, type TensorInput } from "@relax/core";
-import { argsortRow } from "./kernels/engine.js";
+import { stableRanks } from "./hard_permutation.js";
 import { softRank, type SoftRankOptions } from "./soft_rank.js";
 import { toRows } from "./rows.js";
 
@@ -33,14 +33,7 @@ export function softSpearman(
     if (view.n < 2) throw new RelaxError(op, "x", "at least 2 elements along the ranked axis", `n = ${view.n}`);
     const tv = toRows(op, tt, options.axis, "target");
     const r = tf.reshape(softRank(view.x2, { ...options, axis: -1 }), [view.rows, view.n]);
-    const td = tv.x2.dataSync() as Float32Array;
-    const ranks = new Float32Array(view.rows * view.n);
-    const perm = new Int32Array(view.n);
-    for (let b = 0; b < view.rows; b++) {
-      argsortRow(td, b * view.n, view.n, perm);
-      for (let j = 0; j < view.n; j++) ranks[b * view.n + (perm[j] as number)] = j;
-    }
-    const t = tf.tensor2d(ranks, [view.rows, view.n]);
+    const t = stableRanks(tv.x2 as tf.Tensor2D);
     const center = (u: tf.Tensor): tf.Tensor => tf.sub(u, tf.mean(u, 1, true));
     const rc = center(r);
     const tc = center(t);

@@ -13,6 +13,7 @@ import {
 import { neuralSortRows } from "./neural_sort.js";
 import { softSortRows } from "./soft_sort.js";
 import { selectRows } from "./select.js";
+import { constantOp } from "./hard_permutation.js";
 
 /** Methods of {@link topKCrossEntropy}: a top-k network or a full-sort baseline. */
 export type TopKMethod = "odd_even" | "bitonic" | "splitter_selection" | "neuralsort" | "softsort";
@@ -35,6 +36,23 @@ export interface TopKCrossEntropyOptions {
   artLambda?: number;
   /** `'mean'` (default) over the batch or `'none'` for `[batch]`. */
   reduction?: "mean" | "none";
+}
+
+/**
+ * Hard pre-selection of difftopk's `m` option: per row `[true logit, the m−1 largest other logits
+ * (descending; ties: lower index first)]`, `[B, m]`. The choice is taken on the logits' backend with
+ * `topk` (off the tape, no read-back); the selected logits keep their gradient (a one-hot matMul, as
+ * tfjs's gather gradient is quadratic on the cpu backend).
+ */
+function preselect(z: tf.Tensor2D, labels: number[], m: number): tf.Tensor2D {
+  const [B, n] = z.shape;
+  const labelHot = tf.oneHot(tf.tensor1d(labels, "int32"), n);
+  const selection = constantOp((v) => {
+    const others = tf.where(tf.cast(labelHot, "bool"), tf.fill([B, n], Number.NEGATIVE_INFINITY), v);
+    const { indices } = tf.topk(others, m - 1, true);
+    return tf.concat([tf.reshape(tf.cast(labelHot, "float32"), [B, 1, n]), tf.cast(tf.oneHot(indices, n), "float32")], 1);
+  })(z) as tf.Tensor3D;
+  return tf.reshape(tf.matMul(selection, tf.reshape(z, [B, n, 1])), [B, m]);
 }
 
 /**
@@ -85,16 +103,7 @@ export function topKCrossEntropy(logits: TensorInput, labels: TensorInput | numb
     if (options.m !== undefined) {
       const m = assertInteger(op, "m", options.m, K + 1, n - 1);
       // Hard pre-selection: [true logit, m−1 largest other logits (descending)]; the label becomes 0.
-      const zv = z.dataSync();
-      const sel = new Float32Array(B * m * n);
-      for (let b = 0; b < B; b++) {
-        const others = Array.from({ length: n }, (_, i) => i).filter((i) => i !== lab[b]);
-        others.sort((p, q) => (zv[b * n + q] as number) - (zv[b * n + p] as number) || p - q);
-        sel[b * m * n + (lab[b] as number)] = 1;
-        for (let t = 1; t < m; t++) sel[(b * m + t) * n + (others[t - 1] as number)] = 1;
-      }
-      // One-hot selection as a batched matMul (tfjs's gather gradient is quadratic on the cpu backend).
-      z = tf.reshape(tf.matMul(tf.tensor3d(sel, [B, m, n]), tf.reshape(z, [B, n, 1])), [B, m]);
+      z = preselect(z as tf.Tensor2D, lab, m);
       y = new Array<number>(B).fill(0);
       width = m;
     }
