@@ -127,7 +127,13 @@ interface PersistentTables {
 
 const persistent = new WeakMap<WebGPUBackend, WeakMap<object, PersistentTables>>();
 const dropTables = (entry: Pick<PersistentTables, "backend" | "tables">): void => {
-  for (const t of entry.tables.values()) entry.backend.disposeData(t.dataId);
+  for (const t of entry.tables.values()) {
+    try {
+      entry.backend.disposeData(t.dataId);
+    } catch {
+      // the backend itself was disposed meanwhile: nothing left to free (and a finalizer must not throw)
+    }
+  }
   entry.tables.clear();
 };
 /** Frees an entry's GPU tables once its key array is garbage-collected. */

@@ -38,7 +38,7 @@ const ops: [string, Op][] = [
   ["softSpearman (targets from the GPU)", (x, t) => softSpearman(x, t)],
   ["rankingLoss (targets from the GPU)", (x, t) => rankingLoss(x, t)],
   ["truePermutation × x", (x, t) => tf.matMul(truePermutation(t), tf.expandDims(x, 2))],
-  ["topKCrossEntropy with m pre-selection", (x) => topKCrossEntropy(x, [1, 5, 0, 7], { k: 2, pK: [0.5, 0.5], m: 4, method: "bitonic" })],
+  ["topKCrossEntropy with m pre-selection", (x) => topKCrossEntropy(x, [1, 5, 0, 7], { pK: [0.5, 0.5], m: 4, method: "bitonic" })],
   ["shortestPath", (x) => shortestPath(tf.reshape(tf.add(tf.abs(x), 0.1), [4, 2, 4]))],
 ];
 
