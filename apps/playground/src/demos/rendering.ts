@@ -147,10 +147,11 @@ export async function mount(panel: HTMLElement): Promise<void> {
   };
 
   let busy = false;
-  let version = 0;
   async function update(): Promise<void> {
-    if (busy) return;
-    const my = ++version;
+    if (busy) {
+      setState(status, "ready"); // the fit owns the view; the last result stays
+      return;
+    }
     setState(status, "busy");
     const opts = options();
     await refreshTarget(opts);
@@ -159,7 +160,6 @@ export async function mount(panel: HTMLElement): Promise<void> {
     const data = await alpha.data();
     const score = hardIoU(data, targetData);
     alpha.dispose();
-    if (my !== version) return;
     const ms = performance.now() - t0;
     show(data);
     let cover = 0;
@@ -172,6 +172,7 @@ export async function mount(panel: HTMLElement): Promise<void> {
 
   async function fit(): Promise<void> {
     busy = true;
+    await queue; // an update still running shares the target tensor
     fitBtn.disabled = true;
     for (const c of [dist.input, tconorm.input, tau.input, az.input, elev.input]) c.disabled = true;
     setState(fitOut, "busy", "fitting…");
@@ -229,12 +230,26 @@ export async function mount(panel: HTMLElement): Promise<void> {
     }
   }
 
-  const run = (): void =>
-    void update().catch((e: unknown) => setState(status, "error", `Error: ${e instanceof Error ? e.message : String(e)}`));
+  // One update at a time: updates share the target tensor (a second one used to dispose it under a
+  // pending read). Requests that arrive meanwhile collapse into one more run with the latest settings.
+  let queue: Promise<void> = Promise.resolve();
+  let pending = false;
+  const run = (): void => {
+    if (pending) return;
+    pending = true;
+    setState(status, "busy");
+    queue = queue
+      .then(() => {
+        pending = false;
+        return update();
+      })
+      .catch((e: unknown) => setState(status, "error", `Error: ${e instanceof Error ? e.message : String(e)}`));
+  };
   for (const c of [dist.input, tconorm.input]) c.addEventListener("change", run);
   for (const c of [tau.input, az.input, elev.input]) c.addEventListener("input", run);
   fitBtn.addEventListener("click", () => void fit());
-  await update();
+  run();
+  await queue;
 }
 
 /** Hard IoU of two silhouettes thresholded at ½ (host-side, no synchronous GPU read). */
