@@ -32,7 +32,7 @@ import {
   type RelaxOrPoolMaxAttrs,
 } from "@relax/core";
 import { elementwiseProgram, i32, intTable, perUnitProgram, release, run, type Uniform, zeros } from "../program.js";
-import { coefficients, NUM_GATES, PROBS_WGSL } from "./logic_layer.js";
+import { coefficients, LOGIT_GRAD_WGSL, NUM_GATES, PROBS_WGSL, REDUCE_STATS_WGSL, REDUCE_THREADS } from "./logic_layer.js";
 
 /** Geometry of one conv-tree call. */
 interface TreeGeometry {
@@ -239,7 +239,6 @@ export function setLeafGradBudget(bytes: number): number {
   return previous;
 }
 
-const REDUCE_THREADS = 64;
 /** Positions per workgroup of the ∂logits reduction (16 per thread): more workgroups for large inputs. */
 const CHUNK_POSITIONS = REDUCE_THREADS * 16;
 
@@ -256,9 +255,7 @@ function treeStatsProgram(g: TreeGeometry, chunks: number) {
     units: g.K * g.nodes * chunks,
     threads: REDUCE_THREADS,
     uniforms: `${TREE_UNIFORMS}positions : i32, chunks : i32, `,
-    helpers: `
-var<workgroup> partial : array<vec4<f32>, ${REDUCE_THREADS}>;
-${treeWgsl(L)}`,
+    helpers: `${REDUCE_STATS_WGSL}${treeWgsl(L)}`,
     body: `
   var s = vec4<f32>(0.0);
   if (valid) {
@@ -294,14 +291,8 @@ ${treeWgsl(L)}`,
       s += vec4<f32>(f, fa, f * B, fa * B);
     }
   }
-  partial[lid] = s;
-  workgroupBarrier();
-  for (var w = ${REDUCE_THREADS / 2}; w > 0; w = w / 2) {
-    if (lid < w) { partial[lid] = partial[lid] + partial[lid + w]; }
-    workgroupBarrier();
-  }
+  let S = reduceStats(lid, s);
   if (valid && lid == 0) {
-    let S = partial[0];
     result[unit * 4] = S.x;
     result[unit * 4 + 1] = S.y;
     result[unit * 4 + 2] = S.z;
@@ -318,18 +309,14 @@ function treeLogitGradProgram(g: TreeGeometry, chunks: number) {
     outputShape: [g.K, g.nodes, NUM_GATES],
     count: g.K * g.nodes,
     uniforms: "chunks : i32, ",
-    helpers: PROBS_WGSL,
+    helpers: `${PROBS_WGSL}${LOGIT_GRAD_WGSL}`,
     body: `
     var S = vec4<f32>(0.0);
     for (var c = 0; c < uniforms.chunks; c++) {
       let o = (index * uniforms.chunks + c) * 4;
       S += vec4<f32>(stats[o], stats[o + 1], stats[o + 2], stats[o + 3]);
     }
-    let pr = gateProbs(index, false);
-    var dp : array<f32, 16>;
-    var dotp = 0.0;
-    for (var i = 0; i < 16; i++) { dp[i] = dot(GATE_M[i], S); dotp += dp[i] * pr[i]; }
-    for (var i = 0; i < 16; i++) { result[index * 16 + i] = pr[i] * (dp[i] - dotp); }`,
+    writeLogitGrad(index, S);`,
   });
 }
 

@@ -160,7 +160,38 @@ function gradXProgram(batch: number, inDim: number, l: Layout) {
   });
 }
 
-const REDUCE_THREADS = 64;
+export const REDUCE_THREADS = 64;
+
+/**
+ * WGSL `reduceStats(lid, s) -> vec4<f32>`: the workgroup sum of every invocation's `s` (tree in workgroup
+ * memory, {@link REDUCE_THREADS} invocations; call from uniform control flow), the same value in each.
+ */
+export const REDUCE_STATS_WGSL = /* wgsl */ `
+var<workgroup> partial : array<vec4<f32>, ${REDUCE_THREADS}>;
+fn reduceStats(lid : i32, s : vec4<f32>) -> vec4<f32> {
+  partial[lid] = s;
+  workgroupBarrier();
+  for (var w = ${REDUCE_THREADS / 2}; w > 0; w = w / 2) {
+    if (lid < w) { partial[lid] = partial[lid] + partial[lid + w]; }
+    workgroupBarrier();
+  }
+  return partial[0];
+}
+`;
+
+/**
+ * WGSL `writeLogitGrad(j, S)` (after {@link PROBS_WGSL}): from node j's sums S = Σ g·[1, A, B, AB], its
+ * logit gradient through the softmax, `∂z = p ⊙ (M·S − p·(M·S))`, into `result[16j..16j+15]`.
+ */
+export const LOGIT_GRAD_WGSL = /* wgsl */ `
+fn writeLogitGrad(j : i32, S : vec4<f32>) {
+  let p = gateProbs(j, false);
+  var dp : array<f32, 16>;
+  var dotp = 0.0;
+  for (var i = 0; i < 16; i++) { dp[i] = dot(GATE_M[i], S); dotp += dp[i] * p[i]; }
+  for (var i = 0; i < 16; i++) { result[j * 16 + i] = p[i] * (dp[i] - dotp); }
+}
+`;
 
 /** ∂logits: one workgroup per neuron reduces `Σ_s g·[1, A, B, AB]` over the batch, then the softmax Jacobian. */
 function gradLogitsProgram(outDim: number, l: Layout) {
@@ -171,9 +202,7 @@ function gradLogitsProgram(outDim: number, l: Layout) {
     units: outDim,
     threads: REDUCE_THREADS,
     uniforms: "batch : i32, inDim : i32, outDim : i32, ",
-    helpers: `
-var<workgroup> partial : array<vec4<f32>, ${REDUCE_THREADS}>;
-${layoutHelpers(l, true)}`,
+    helpers: `${REDUCE_STATS_WGSL}${layoutHelpers(l, true)}${LOGIT_GRAD_WGSL}`,
     body: `
   var s = vec4<f32>(0.0);
   if (valid) {
@@ -186,20 +215,8 @@ ${layoutHelpers(l, true)}`,
       s += vec4<f32>(g, g * A, g * B, g * A * B);
     }
   }
-  partial[lid] = s;
-  workgroupBarrier();
-  for (var w = ${REDUCE_THREADS / 2}; w > 0; w = w / 2) {
-    if (lid < w) { partial[lid] = partial[lid] + partial[lid + w]; }
-    workgroupBarrier();
-  }
-  if (valid && lid == 0) {
-    let S = partial[0];
-    let p = gateProbs(unit, false);
-    var dp : array<f32, 16>;
-    var dotp = 0.0;
-    for (var i = 0; i < 16; i++) { dp[i] = dot(GATE_M[i], S); dotp += dp[i] * p[i]; }
-    for (var i = 0; i < 16; i++) { result[unit * 16 + i] = p[i] * (dp[i] - dotp); }
-  }`,
+  let S = reduceStats(lid, s);
+  if (valid && lid == 0) { writeLogitGrad(unit, S); }`,
   });
 }
 
