@@ -10,7 +10,7 @@ import {
 } from "@relax/core";
 import "@relax/render"; // the CPU kernels (aliased to ../render/src in vitest.config.ts)
 import { binOptions } from "../src/kernels/face_bins.js";
-import { initWebGPU, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
+import { RGB_BASE, initWebGPU, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
 
 const ok = await initWebGPU();
 
@@ -34,20 +34,10 @@ function smallTriangles(B: number, F: number, seed: number): { faces: Float32Arr
 }
 
 const attrs: RelaxRasterizeRgbAttrs = {
+  ...RGB_BASE,
   imageSize: 37, // 5×5 tiles, the last row and column partial
-  distribution: "logistic",
   scale: 0.01,
-  squared: false,
-  shape: 0,
-  shift: 0,
-  tconorm: "probabilistic",
-  p: NaN,
-  distEps: 1e4,
-  maxTies: "split",
-  pixelConvention: "gendr",
   gamma: 0.01,
-  eps: 1e-3,
-  near: 1,
   far: 4,
   doubleSide: true,
   background: [0.1, 0.2, 0.3],

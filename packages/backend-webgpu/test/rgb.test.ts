@@ -4,7 +4,7 @@ import { RelaxRasterizeRgb, RelaxRasterizeRgbGrad, runFusedKernel, type RelaxRas
 import { createMesh, faceVertices, icosphere, lambert, projectVertices, rasterizeRgb, render } from "@relax/render"; // aliased to ../render/src (vitest.config.ts)
 import { rasterizeRgbConfig, rasterizeRgbGradConfig } from "../src/kernels/rgb.js";
 import { WEBGPU_KERNEL_NAMES } from "../src/index.js";
-import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
+import { RGB_BASE, initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
 
 const ok = await initWebGPU();
 
@@ -27,25 +27,7 @@ function scene(B: number, F: number, seed: number): { faces: Float32Array; color
   return { faces, colors: randomFloats(B * F * 9, seed + 2, 0, 1) };
 }
 
-const base: RelaxRasterizeRgbAttrs = {
-  imageSize: 12,
-  distribution: "logistic",
-  scale: 0.05,
-  squared: false,
-  shape: 0,
-  shift: 0,
-  tconorm: "probabilistic",
-  p: NaN,
-  distEps: 1e4,
-  maxTies: "split",
-  pixelConvention: "gendr",
-  gamma: 1e-3,
-  eps: 1e-3,
-  near: 1,
-  far: 100,
-  doubleSide: false,
-  background: [0, 0, 0],
-};
+const base: RelaxRasterizeRgbAttrs = RGB_BASE;
 
 const cases: Partial<RelaxRasterizeRgbAttrs>[] = [
   {},

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { RelaxRasterizeSilhouette, RelaxRasterizeSilhouetteGrad, runFusedKernel, type RelaxRasterizeSilhouetteAttrs } from "@relax/core";
 import "../../render/src/silhouette_kernel.js"; // the CPU kernel of @relax/render
-import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
+import { SILHOUETTE_BASE, initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
 
 const ok = await initWebGPU();
 
@@ -12,19 +12,7 @@ function scene(B: number, F: number, seed: number): Float32Array {
   return v;
 }
 
-const base: RelaxRasterizeSilhouetteAttrs = {
-  imageSize: 12,
-  distribution: "logistic",
-  scale: 0.05,
-  squared: false,
-  shape: 0,
-  shift: 0,
-  tconorm: "probabilistic",
-  p: NaN,
-  distEps: 1e4,
-  maxTies: "split",
-  pixelConvention: "gendr",
-};
+const base: RelaxRasterizeSilhouetteAttrs = SILHOUETTE_BASE;
 
 const cases: Partial<RelaxRasterizeSilhouetteAttrs>[] = [
   {},

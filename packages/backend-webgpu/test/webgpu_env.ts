@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { setInputChecks } from "@relax/core";
+import { setInputChecks, type RelaxRasterizeRgbAttrs, type RelaxRasterizeSilhouetteAttrs } from "@relax/core";
 import "../src/index.js";
 
 export const webgpuRequired = Boolean(process.env.CI) || process.env.REQUIRE_WEBGPU === "1";
@@ -84,3 +84,29 @@ export async function trainStepGrads(
   tf.dispose([x, y, value, ...Object.values(grads)]);
   return out;
 }
+
+/** GenDR rasterizer settings the rasterizer tests start from (logistic τ = 0.05, probabilistic, 12×12). */
+export const SILHOUETTE_BASE: RelaxRasterizeSilhouetteAttrs = {
+  imageSize: 12,
+  distribution: "logistic",
+  scale: 0.05,
+  squared: false,
+  shape: 0,
+  shift: 0,
+  tconorm: "probabilistic",
+  p: NaN,
+  distEps: 1e4,
+  maxTies: "split",
+  pixelConvention: "gendr",
+};
+
+/** {@link SILHOUETTE_BASE} plus the colour image's settings (γ = ε = 1e-3, near/far 1/100, black background). */
+export const RGB_BASE: RelaxRasterizeRgbAttrs = {
+  ...SILHOUETTE_BASE,
+  gamma: 1e-3,
+  eps: 1e-3,
+  near: 1,
+  far: 100,
+  doubleSide: false,
+  background: [0, 0, 0],
+};
