@@ -31,7 +31,7 @@ import {
   type RelaxLogicConvTreeAttrs,
   type RelaxOrPoolMaxAttrs,
 } from "@relax/core";
-import { elementwiseProgram, i32, intTable, perUnitProgram, release, run, type Uniform, zeros } from "../program.js";
+import { elementwiseProgram, i32, perUnitProgram, persistentIntTable, release, run, type Uniform, zeros } from "../program.js";
 import { coefficients, LOGIT_GRAD_WGSL, NUM_GATES, PROBS_WGSL, REDUCE_STATS_WGSL, REDUCE_THREADS } from "./logic_layer.js";
 
 /** Geometry of one conv-tree call. */
@@ -90,6 +90,14 @@ export function channelLeafTable(leafC: ArrayLike<number>, channels: number): In
   const fill = t.slice(0, channels);
   for (let q = 0; q < n; q++) t[channels + 1 + fill[leafC[q] as number]!++] = q;
   return t;
+}
+
+/** A tree layer's leaf tables, uploaded once per layer and kept on the GPU (see `persistentIntTable`). */
+function keptLeafTable(gpu: WebGPUBackend, at: RelaxLogicConvTreeAttrs): TensorInfo {
+  return persistentIntTable(gpu, [at.leafY, at.leafX, at.leafC], "leaf", () => leafTable(at));
+}
+function keptChannelTable(gpu: WebGPUBackend, at: RelaxLogicConvTreeAttrs, channels: number): TensorInfo {
+  return persistentIntTable(gpu, [at.leafY, at.leafX, at.leafC], `chan${channels}`, () => channelLeafTable(at.leafC, channels));
 }
 
 /** Uniforms shared by the tree programs (order of {@link TREE_UNIFORMS}). */
@@ -331,9 +339,9 @@ export const logicConvTreeConfig: KernelConfig = {
     const shape = [g.batch, g.ho, g.wo, g.K];
     if (util.sizeFromShape(shape) === 0 || util.sizeFromShape(x!.shape) === 0) return zeros(gpu, shape);
     const coeff = coefficients(gpu, logits!, at.mode);
-    const leaf = intTable(gpu, leafTable(at));
+    const leaf = keptLeafTable(gpu, at);
     const y = run(gpu, treeForwardProgram(g), [x!, coeff, leaf], "float32", treeUniforms(g));
-    release(gpu, coeff, leaf);
+    release(gpu, coeff);
     return y;
   },
 };
@@ -349,8 +357,8 @@ export const logicConvTreeGradXConfig: KernelConfig = {
     if (util.sizeFromShape(x!.shape) === 0) return zeros(gpu, x!.shape);
     if (util.sizeFromShape(dy!.shape) === 0) return zeros(gpu, x!.shape);
     const coeff = coefficients(gpu, logits!, at.mode);
-    const leaf = intTable(gpu, leafTable(at));
-    const chan = intTable(gpu, channelLeafTable(at.leafC, g.c));
+    const leaf = keptLeafTable(gpu, at);
+    const chan = keptChannelTable(gpu, at, g.c);
     // The leaf gradients take 2^d floats per output: batches whose buffer exceeds the budget or the
     // device's binding limit run in slices of images, each writing its rows of one shared ∂x.
     const limits = gpu.device.limits;
@@ -366,7 +374,7 @@ export const logicConvTreeGradXConfig: KernelConfig = {
       gpu.runWebGPUProgram(gather, [leafGrad, leaf, chan], "float32", [...gather.leadingUniforms, ...uniforms], dx);
       release(gpu, leafGrad);
     }
-    release(gpu, coeff, leaf, chan);
+    release(gpu, coeff);
     return dx;
   },
 };
@@ -383,7 +391,7 @@ export const logicConvTreeGradLogitsConfig: KernelConfig = {
     // eval mode: the argmax gate has no logit gradient (as the CPU kernel); nothing to reduce over an empty batch
     if (at.mode === "eval" || util.sizeFromShape(dy!.shape) === 0 || util.sizeFromShape(shape) === 0) return zeros(gpu, shape);
     const coeff = coefficients(gpu, logits!, at.mode);
-    const leaf = intTable(gpu, leafTable(at));
+    const leaf = keptLeafTable(gpu, at);
     const positions = g.batch * g.ho * g.wo;
     const chunks = Math.ceil(positions / CHUNK_POSITIONS);
     const stats = run(gpu, treeStatsProgram(g, chunks), [x!, coeff, leaf, dy!], "float32", [
@@ -392,7 +400,7 @@ export const logicConvTreeGradLogitsConfig: KernelConfig = {
       i32(chunks),
     ]);
     const dz = run(gpu, treeLogitGradProgram(g, chunks), [stats, logits!], "float32", [i32(chunks)]);
-    release(gpu, coeff, leaf, stats);
+    release(gpu, coeff, stats);
     return dz;
   },
 };
