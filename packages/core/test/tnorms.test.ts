@@ -57,6 +57,17 @@ describe("t-conorms: golden render/t_conorms_2d.json", () => {
   }
 });
 
+describe("t-conorm derivatives where the formulas are 0·∞", () => {
+  for (const spec of SPECS) {
+    it(`${spec.name}(p=${spec.p}): ∂S/∂a(a, 0) = 1 at a = 0 (S(a, 0) = a), and a value at a = 1`, () => {
+      const S = getTConorm(spec.name, spec.p);
+      // max splits the tie at (0, 0) (torch's convention)
+      expect(S.dsda(0, 0)).toBe(spec.name === "max" ? 0.5 : 1);
+      for (const b of [0, 0.5, 1]) expect(Number.isNaN(S.dsda(1, b)), `dsda(1, ${b})`).toBe(false);
+    });
+  }
+});
+
 /** Left fold S(…S(S(x0, x1), x2)…) over the last axis with the pairwise tensor S (float32). */
 function fold(name: TConormName, p: number | undefined, x: tf.Tensor2D): tf.Tensor {
   const S = getTConorm(name, p);

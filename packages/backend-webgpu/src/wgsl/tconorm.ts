@@ -71,7 +71,7 @@ export const TCONORMS: Record<string, { s: string; dsda: string; dsdb: string; h
   yager: {
     helpers: [PMEAN_WGSL],
     s: `return min(1.0, relax_pmean(a, b));`,
-    // at a = b = 0 the one-sided limit 1 of S(a, 0) = a (core's scalar form has no value there)
+    // at a = b = 0 the one-sided limit 1 of S(a, 0) = a, as core's scalar form
     dsda: `let h = relax_pmean(a, b); if (h <= 0.0) { return 1.0; } if (h > 1.0) { return 0.0; } return pow(a / h, uniforms.tp - 1.0);`,
     dsdb: SYM,
   },

@@ -376,22 +376,7 @@ function backwardRow(
 }
 
 function tconormOf(a: RelaxShortestPathAttrs) {
-  const S = getTConorm(a.tconorm, Number.isNaN(a.p) ? undefined : a.p);
-  return { s: S.s, dsda: (x: number, y: number) => pathDsda(S.dsda, x, y) };
-}
-
-/**
- * ∂S/∂a for the traceback. Most cells are unvisited (path 0, mass 0), where the power-mean t-conorms
- * (Yager p > 1, Aczél–Alsina, Dombi) have no derivative, and Schweizer–Sklar has none at a = 1: core's
- * scalar form gives NaN there, as the original implementations do, which would make the whole
- * gradient NaN. Those points take the one-sided limits: 1 at b = 0 (S(a, 0) = a), and towards a = 1
- * Schweizer–Sklar's slope 1 (0 when b = 1 too).
- */
-function pathDsda(dsda: (a: number, b: number) => number, a: number, b: number): number {
-  const v = dsda(a, b);
-  if (!Number.isNaN(v)) return v;
-  if (b === 0) return 1;
-  return a >= 1 && b < 1 ? 1 : 0;
+  return getTConorm(a.tconorm, Number.isNaN(a.p) ? undefined : a.p);
 }
 
 /**

@@ -263,6 +263,7 @@ function yagerFamily(p: number): Family {
     s: (a, b) => 1 - Math.max(0, 1 - (a ** p + b ** p) ** (1 / p)),
     dsda: (a, b) => {
       const g = a ** p + b ** p;
+      if (g === 0) return 1; // a = b = 0: the limit of S(a, 0) = a (the formula is 0·∞ there)
       if (g ** (1 / p) > 1) return 0;
       return a ** (p - 1) * g ** (1 / p - 1);
     },
@@ -289,6 +290,7 @@ function powerMeanFamily(
       if (saturated(a, b)) return 0;
       const u = phi(a);
       const g = u ** p + phi(b) ** p;
+      if (g === 0) return 1; // a = b = 0: the limit of S(a, 0) = a (the formula is 0·∞ there)
       const h = g ** (1 / p);
       return dpsi(h) * g ** (1 / p - 1) * u ** (p - 1) * dphi(a);
     },
@@ -340,6 +342,8 @@ function schweizerSklarFamily(p: number): Family {
   return {
     s: (a, b) => 1 - ((1 - a) ** p + (1 - b) ** p - 1) ** (1 / p),
     dsda: (a, b) => {
+      // a = 1: the limit of the slope towards saturation, 1 (0 when b = 1 too); the formula is 0·∞ there
+      if (a >= 1) return b < 1 ? 1 : 0;
       const g = (1 - a) ** p + (1 - b) ** p - 1;
       return g ** (1 / p - 1) * (1 - a) ** (p - 1);
     },
