@@ -152,7 +152,6 @@ export async function mount(panel: HTMLElement): Promise<void> {
       setState(status, "ready"); // the fit owns the view; the last result stays
       return;
     }
-    setState(status, "busy");
     const opts = options();
     await refreshTarget(opts);
     const t0 = performance.now();
