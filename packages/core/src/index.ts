@@ -20,6 +20,8 @@ export {
   assertInteger,
   assertOneOf,
   assertFinite,
+  assertOptions,
+  nearestName,
   setInputChecks,
   inputChecksEnabled,
 } from "./validate.js";
@@ -101,3 +103,4 @@ export {
   getNetwork,
 } from "./networks/sorting_networks.js";
 export type { SortingNetworkType, TopKNetworkType, FlatNetwork } from "./networks/sorting_networks.js";
+export { crc32, withChecksum, verifyChecksum } from "./files/checksum.js";

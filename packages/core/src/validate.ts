@@ -112,3 +112,55 @@ export function assertFinite(op: string, arg: string, x: tf.Tensor): void {
     }
   }
 }
+
+/** Edit distance between two short strings (for "did you mean" suggestions). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
+      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
+
+/** The valid name closest to `name` (edit distance ≤ max(2, ⌊len/3⌋)), or undefined. */
+export function nearestName(name: string, valid: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const candidate of valid) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * Checks an options argument: `undefined` means `{}`; anything but a plain object (null, an array, a number,
+ * a tensor) is rejected, and so is any key not in `keys`, with the nearest valid name
+ * (`diffSort: options.steepnes must be a known option (did you mean "steepness"?), got 0`). A key whose value
+ * is `undefined` counts as absent. Returns the options, typed.
+ *
+ * @example
+ * const opts = assertOptions<DiffSortOptions>("diffSort", options, ["network", "steepness", "distribution"]);
+ */
+export function assertOptions<T extends object>(op: string, options: unknown, keys: readonly (keyof T & string)[], arg = "options"): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== "object" || Array.isArray(options) || options instanceof tf.Tensor) {
+    throw new RelaxError(op, arg, "an options object", describe(options));
+  }
+  const valid = keys as readonly string[];
+  for (const key of Object.keys(options)) {
+    if (valid.includes(key) || (options as Record<string, unknown>)[key] === undefined) continue;
+    const near = nearestName(key, valid);
+    const hint = near ? `did you mean "${near}"?` : `known: ${valid.map((k) => `"${k}"`).join(", ")}`;
+    throw new RelaxError(op, `${arg}.${key}`, `a known option (${hint})`, describe((options as Record<string, unknown>)[key]));
+  }
+  return options as T;
+}

@@ -2,24 +2,29 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 /**
- * Finds the golden folder: `$RELAX_GOLDEN_DIR`, else the first `shared/golden` found walking up
- * from the working directory (the repository sits next to `shared/`).
+ * Finds the golden folder: `$RELAX_GOLDEN_DIR` if set, else the repository's own `golden/` (found by walking
+ * up from the working directory to the workspace root, the folder with `pnpm-workspace.yaml`). The search
+ * never leaves the repository, so a clone with nothing beside it tests exactly what it ships.
  */
 export function goldenDir(): string {
   const env = process.env.RELAX_GOLDEN_DIR;
-  if (env && existsSync(env)) return env;
+  if (env) {
+    if (!existsSync(env)) throw new Error(`golden data not found: RELAX_GOLDEN_DIR=${env} does not exist`);
+    return env;
+  }
   let dir = resolve(process.cwd());
   for (;;) {
-    for (const candidate of [join(dir, "shared", "golden"), join(dir, "golden")]) {
-      if (existsSync(join(candidate, "sort")) || existsSync(join(candidate, "render"))) return candidate;
-    }
+    const candidate = join(dir, "golden");
+    if (existsSync(join(candidate, "README.md"))) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error("golden data not found: set RELAX_GOLDEN_DIR or place shared/golden next to the repository");
+    if (existsSync(join(dir, "pnpm-workspace.yaml")) || parent === dir) {
+      throw new Error(`golden data not found: no golden/ folder in the repository above ${process.cwd()} (or set RELAX_GOLDEN_DIR)`);
+    }
     dir = parent;
   }
 }
 
-/** Whether the golden folder can be found (tests use this to fail loudly in CI, where it must exist). */
+/** Whether the golden folder can be found. */
 export function hasGolden(): boolean {
   try {
     goldenDir();

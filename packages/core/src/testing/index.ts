@@ -4,8 +4,9 @@
  */
 export { gradCheck } from "./grad_check.js";
 export type { GradCheckOptions, GradCheckResult } from "./grad_check.js";
-export { countLeakedTensors, countLeakedTensorsAsync } from "./leaks.js";
+export { countLeakedTensors, countLeakedTensorsAsync, countLeakedTensorsOnThrow } from "./leaks.js";
 export { goldenDir, hasGolden, loadGolden } from "./golden.js";
 export { maxViolation, flatten } from "./compare.js";
 export { badInputs, badPositive } from "./bad_inputs.js";
 export { seededUniform } from "./random.js";
+export { assertRelaxErrorOrFinite } from "./unhappy.js";
