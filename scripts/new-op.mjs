@@ -18,7 +18,7 @@ const importCore = pkg === "core" ? "../src/index.js" : "@relax/core";
 const srcCore = pkg === "core" ? "./index.js" : "@relax/core";
 const files = {
   [join("packages", pkg, "src", `${snake}.ts`)]: `import * as tf from "@tensorflow/tfjs-core";
-import { assertFinite, assertPositive, assertRank, registerFusedGradient, registerHostKernel, runFusedKernel, toFloatTensor, useFused, ${kernel}, type ${kernel}Attrs } from "${srcCore}";
+import { assertFinite, assertOptions, assertPositive, assertRank, registerFusedGradient, registerHostKernel, runFusedKernel, toFloatTensor, useFused, ${kernel}, type ${kernel}Attrs } from "${srcCore}";
 
 /** Options of {@link ${op}}. */
 export interface ${pascal}Options {
@@ -36,13 +36,17 @@ export interface ${pascal}Options {
  */
 export function ${op}(x: tf.Tensor2D | tf.TensorLike, options: ${pascal}Options = {}): tf.Tensor2D {
   const opName = "${op}";
-  const steepness = assertPositive(opName, "steepness", options.steepness ?? 10);
-  const xt = toFloatTensor(opName, "x", x);
-  assertRank(opName, "x", xt, [2], "[batch, n]");
-  assertFinite(opName, "x", xt);
-  const attrs: ${kernel}Attrs = { steepness };
-  if (useFused(${kernel})) return runFusedKernel<tf.Tensor2D>(${kernel}, { x: xt }, attrs);
-  return ${op}Reference(xt as tf.Tensor2D, attrs);
+  const opts = assertOptions<${pascal}Options>(opName, options, ["steepness"]);
+  const steepness = assertPositive(opName, "steepness", opts.steepness ?? 10);
+  // tidy disposes the float32 copy that toFloatTensor makes of an array input, also when a check throws
+  return tf.tidy(() => {
+    const xt = toFloatTensor(opName, "x", x);
+    assertRank(opName, "x", xt, [2], "[batch, n]");
+    assertFinite(opName, "x", xt);
+    const attrs: ${kernel}Attrs = { steepness };
+    if (useFused(${kernel})) return runFusedKernel<tf.Tensor2D>(${kernel}, { x: xt }, attrs);
+    return ${op}Reference(xt as tf.Tensor2D, attrs);
+  });
 }
 
 /** Reference composition from tfjs ops (defines the numbers; gradients from autodiff). */
@@ -72,7 +76,7 @@ registerFusedGradient<${kernel}Attrs>({
 import "@tensorflow/tfjs-backend-cpu";
 import { describe, expect, it } from "vitest";
 import { RelaxError, setForceReference } from "${importCore}";
-import { countLeakedTensors, gradCheck } from "${pkg === "core" ? "../src/testing/index.js" : "@relax/core/testing"}";
+import { countLeakedTensors, countLeakedTensorsOnThrow, gradCheck } from "${pkg === "core" ? "../src/testing/index.js" : "@relax/core/testing"}";
 import { ${op} } from "../src/${snake}.js";
 
 const x = () => tf.tensor2d([[0.3, -0.2, 1.5], [2, 1, -1]]);
@@ -88,13 +92,19 @@ describe("${op}", () => {
   it("has correct gradients", () => {
     expect(gradCheck((t) => ${op}(t as tf.Tensor2D), [x()], { eps: 1e-3 }).ok).toBe(true);
   });
-  it("is leak-free", () => {
+  it("is leak-free called bare: tensor and array input, gradient, error path", () => {
     const input = x();
+    const array = input.arraySync();
     expect(countLeakedTensors(() => ${op}(input))).toBe(0);
+    expect(countLeakedTensors(() => ${op}(array))).toBe(0);
+    expect(countLeakedTensors(() => tf.grad((t) => tf.sum(${op}(t as tf.Tensor2D)))(input))).toBe(0);
+    expect(countLeakedTensorsOnThrow(() => ${op}([[1, Number.NaN]])).leaked).toBe(0);
+    input.dispose();
   });
   it("rejects bad input", () => {
     expect(() => ${op}(tf.zeros([2, 2, 2]) as unknown as tf.Tensor2D)).toThrow(RelaxError);
     expect(() => ${op}(x(), { steepness: 0 })).toThrow(/steepness/);
+    expect(() => ${op}(x(), { steepnes: 1 } as never)).toThrow(/did you mean "steepness"/);
   });
   it.todo("matches the golden reference data");
 });
