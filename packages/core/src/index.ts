@@ -104,3 +104,5 @@ export {
 } from "./networks/sorting_networks.js";
 export type { SortingNetworkType, TopKNetworkType, FlatNetwork } from "./networks/sorting_networks.js";
 export { crc32, withChecksum, verifyChecksum } from "./files/checksum.js";
+export { MAX_ITERATIONS, MAX_NETWORK_WIRES, MAX_NETWORK_COMPARATORS } from "./relaxed/limits.js";
+export { COMPARATOR_OPTION_KEYS } from "./relaxed/comparator_sigmoid.js";

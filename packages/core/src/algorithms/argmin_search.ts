@@ -24,7 +24,12 @@ function searchProgram(kind: "min" | "max"): SearchProgram {
     .input("x")
     .real("best", 0)
     .real("cand", 0)
-    .real("onehot", (ctx) => tf.cast(tf.reshape(tf.oneHot([0], ctx.shape("x")[1] as number), [-1]), "float32"))
+    .real("onehot", (ctx) => {
+      // one-hot of position 0 (built directly: tf.oneHot rejects a depth of 1, i.e. n = 1)
+      const first = new Float32Array(ctx.shape("x")[1] as number);
+      first[0] = 1;
+      return tf.tensor1d(first);
+    })
     .int("n", (_s, ctx) => ctx.shape("x")[1] as number)
     .output("best", "onehot")
     .body(($) => [
@@ -49,13 +54,16 @@ const programs: Partial<Record<"min" | "max", SearchProgram>> = {};
 
 function search(op: string, kind: "min" | "max", x: TensorInput, options: SearchOptions): SearchResult {
   validateSettings(op, "options", options);
-  const xt = toFloatTensor(op, "x", x);
-  assertRank(op, "x", xt, [2], "[batch, n]");
-  if ((xt.shape[1] as number) < 1) throw new RelaxError(op, "x", "[batch, n] with n ≥ 1", `[${xt.shape.join(", ")}]`);
-  assertFinite(op, "x", xt);
   const prog = (programs[kind] ??= searchProgram(kind));
-  const out = prog.run({ x: xt }, options);
-  return { value: out.best as tf.Tensor1D, weights: out.onehot as tf.Tensor2D };
+  // One tidy: the float32 copy of an array / non-float32 input is disposed, also when a check throws.
+  return tf.tidy(() => {
+    const xt = toFloatTensor(op, "x", x);
+    assertRank(op, "x", xt, [2], "[batch, n]");
+    if ((xt.shape[1] as number) < 1) throw new RelaxError(op, "x", "[batch, n] with n ≥ 1", `[${xt.shape.join(", ")}]`);
+    assertFinite(op, "x", xt);
+    const out = prog.run({ x: xt }, options);
+    return { value: out.best as tf.Tensor1D, weights: out.onehot as tf.Tensor2D };
+  });
 }
 
 /**

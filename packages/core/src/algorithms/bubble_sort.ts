@@ -66,11 +66,15 @@ let cached: Program<"array", "array" | "swaps"> | null = null;
 export function bubbleSort(x: TensorInput, options: BubbleSortOptions = {}): BubbleSortResult {
   const op = "bubbleSort";
   validateSettings(op, "options", options);
-  const xt = toFloatTensor(op, "x", x);
-  assertRank(op, "x", xt, [2], "[batch, n]");
-  if ((xt.shape[1] as number) < 1) throw new RelaxError(op, "x", "[batch, n] with n ≥ 1", `[${xt.shape.join(", ")}]`);
-  assertFinite(op, "x", xt);
   cached ??= bubbleSortProgram();
-  const out = cached.run({ array: xt }, options);
-  return { sorted: out.array as tf.Tensor2D, swaps: out.swaps as tf.Tensor1D };
+  const prog = cached;
+  // One tidy: the float32 copy of an array / non-float32 input is disposed, also when a check throws.
+  return tf.tidy(() => {
+    const xt = toFloatTensor(op, "x", x);
+    assertRank(op, "x", xt, [2], "[batch, n]");
+    if ((xt.shape[1] as number) < 1) throw new RelaxError(op, "x", "[batch, n] with n ≥ 1", `[${xt.shape.join(", ")}]`);
+    assertFinite(op, "x", xt);
+    const out = prog.run({ array: xt }, options);
+    return { sorted: out.array as tf.Tensor2D, swaps: out.swaps as tf.Tensor1D };
+  });
 }

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError } from "../errors.js";
+import { RelaxError, describe } from "../errors.js";
+import { MAX_ITERATIONS } from "../relaxed/limits.js";
 import { registerFusedGradient, registerHostKernel, runFusedKernel, useFused } from "../kernels/fused.js";
 import { RelaxShortestPath, RelaxShortestPathGrad, type RelaxShortestPathAttrs } from "../kernels/kernel_names.js";
 import { softArgMin } from "../relaxed/soft_min_max.js";
@@ -9,6 +10,7 @@ import {
   assertInRange,
   assertInteger,
   assertOneOf,
+  assertOptions,
   assertPositive,
   assertRank,
   inputChecksEnabled,
@@ -20,11 +22,14 @@ import {
 export interface ShortestPathOptions {
   /** Inverse temperature β of the soft-min over neighbours (default 10). */
   beta?: number;
-  /** Maximum Bellman-Ford iterations (default H·W, enough for any grid). */
+  /**
+   * Maximum Bellman-Ford iterations (default H·W, enough for any grid; at most {@link MAX_ITERATIONS}).
+   * For the gradient the fused kernel keeps one H·W grid per iteration that changed the distances.
+   */
   iterations?: number;
   /** Bellman-Ford stops early once max|Δd| ≤ tolerance·max(1, max d) (default 1e-6; 0 runs all iterations). */
   tolerance?: number;
-  /** Maximum traceback steps (default H·W). */
+  /** Maximum traceback steps (default H·W; at most {@link MAX_ITERATIONS}). */
   traceSteps?: number;
   /** The traceback stops once the mass still travelling is ≤ epsilon (default 1e-6). */
   epsilon?: number;
@@ -51,20 +56,45 @@ export const GRID8_DIRECTIONS: readonly (readonly [number, number])[] = [
 ];
 const DIRS = GRID8_DIRECTIONS;
 
-function resolve(op: string, costs: tf.Tensor, options: ShortestPathOptions): RelaxShortestPathAttrs {
-  const [, H, W] = costs.shape as [number, number, number];
-  const tconorm = assertOneOf(op, "tconorm", options.tconorm ?? "probabilistic", TCONORM_NAMES);
-  const p = options.p ?? NaN;
+const KEYS = ["beta", "iterations", "tolerance", "traceSteps", "epsilon", "tconorm", "p"] as const;
+
+/**
+ * Validates the options against a grid of H·W cells (before any tensor is made). `nanP` accepts p = NaN
+ * as "the family's default" (the kernel attributes' convention); a user's p must be a finite number.
+ */
+function resolve(op: string, H: number, W: number, options: ShortestPathOptions, nanP: boolean): RelaxShortestPathAttrs {
+  const o = assertOptions<ShortestPathOptions>(op, options, KEYS);
+  const tconorm = assertOneOf(op, "tconorm", o.tconorm === undefined ? "probabilistic" : o.tconorm, TCONORM_NAMES);
+  const p = o.p === undefined ? NaN : o.p;
+  if (o.p !== undefined && !(typeof p === "number" && (Number.isFinite(p) || (nanP && Number.isNaN(p))))) {
+    throw new RelaxError(op, "p", "a finite number (the t-conorm's parameter)", describe(o.p));
+  }
   getTConorm(tconorm, Number.isNaN(p) ? undefined : p, op); // validates p
+  const cells = Math.min(H * W, MAX_ITERATIONS);
   return {
-    beta: assertPositive(op, "beta", options.beta ?? 10),
-    iterations: assertInteger(op, "iterations", options.iterations ?? H * W, 1),
-    tolerance: assertInRange(op, "tolerance", options.tolerance ?? 1e-6, 0, 1),
-    traceSteps: assertInteger(op, "traceSteps", options.traceSteps ?? H * W, 1),
-    epsilon: assertInRange(op, "epsilon", options.epsilon ?? 1e-6, 0, 1),
+    beta: assertPositive(op, "beta", o.beta === undefined ? 10 : o.beta),
+    iterations: assertInteger(op, "iterations", o.iterations === undefined ? cells : o.iterations, 1, MAX_ITERATIONS),
+    tolerance: assertInRange(op, "tolerance", o.tolerance === undefined ? 1e-6 : o.tolerance, 0, 1),
+    traceSteps: assertInteger(op, "traceSteps", o.traceSteps === undefined ? cells : o.traceSteps, 1, MAX_ITERATIONS),
+    epsilon: assertInRange(op, "epsilon", o.epsilon === undefined ? 1e-6 : o.epsilon, 0, 1),
     tconorm,
     p,
   };
+}
+
+/** costs as a finite, non-negative, non-empty float32 `[batch, H, W]` tensor (call inside a tidy). */
+function checkedCosts(op: string, costs: unknown): tf.Tensor3D {
+  const c = toFloatTensor(op, "costs", costs);
+  assertRank(op, "costs", c, [3], "[batch, H, W]");
+  if (c.size === 0) throw new RelaxError(op, "costs", "a non-empty [batch, H, W] tensor", `[${c.shape.join(", ")}]`);
+  assertFinite(op, "costs", c);
+  if (inputChecksEnabled() && (tf.getBackend() === "cpu" || tf.getBackend() === "wasm")) {
+    const v = c.dataSync();
+    for (let i = 0; i < v.length; i++) {
+      if ((v[i] as number) < 0) throw new RelaxError(op, "costs", "non-negative vertex costs", `${v[i]} at flat index ${i}`);
+    }
+  }
+  return c as tf.Tensor3D;
 }
 
 /**
@@ -86,19 +116,13 @@ function resolve(op: string, costs: tf.Tensor, options: ShortestPathOptions): Re
  */
 export function shortestPath(costs: TensorInput, options: ShortestPathOptions = {}): tf.Tensor3D {
   const op = "shortestPath";
-  const c = toFloatTensor(op, "costs", costs);
-  assertRank(op, "costs", c, [3], "[batch, H, W]");
-  if (c.size === 0) throw new RelaxError(op, "costs", "a non-empty [batch, H, W] tensor", `[${c.shape.join(", ")}]`);
-  const attrs = resolve(op, c, options);
-  assertFinite(op, "costs", c);
-  if (inputChecksEnabled()) {
-    const v = c.dataSync();
-    for (let i = 0; i < v.length; i++) {
-      if ((v[i] as number) < 0) throw new RelaxError(op, "costs", "non-negative vertex costs", `${v[i]} at flat index ${i}`);
-    }
-  }
-  if (useFused(RelaxShortestPath)) return runFusedKernel<tf.Tensor3D>(RelaxShortestPath, { costs: c }, attrs);
-  return shortestPathReference(c as tf.Tensor3D, attrs);
+  // One tidy: the float32 copy of an array / non-float32 input is disposed, also when a check throws.
+  return tf.tidy(() => {
+    const c = checkedCosts(op, costs);
+    const attrs = resolve(op, c.shape[1], c.shape[2], options, false);
+    if (useFused(RelaxShortestPath)) return runFusedKernel<tf.Tensor3D>(RelaxShortestPath, { costs: c }, attrs);
+    return reference(c, attrs);
+  });
 }
 
 /** Shifts `x: [B, H, W]` by (dy, dx) — out[y, x] = in[y − dy, x − dx] — filling with `fill`. */
@@ -117,10 +141,27 @@ function shift(x: tf.Tensor, dy: number, dx: number, fill: number): tf.Tensor {
 }
 
 /**
- * Reference composition of {@link shortestPath} from tfjs ops (defines the numbers; slow).
- * Same semantics as the fused kernel, per-row stopping included.
+ * Reference composition of {@link shortestPath} from tfjs ops (defines the numbers; slow). Same
+ * semantics as the fused kernel, per-row stopping included, and the same validation (here `p: NaN`
+ * means the t-conorm's default, as in the kernel attributes).
+ *
+ * @param costs `[batch, H, W]` non-negative vertex costs
+ * @param attrs the options of {@link shortestPath}, or resolved kernel attributes
+ * @returns `[batch, H, W]` relaxed path indicator in [0, 1]
+ * @example
+ * const costs = tf.tensor3d([[[1, 9], [9, 1]]]);
+ * const path = shortestPathReference(costs, { beta: 20 }); // the numbers of shortestPath(costs, { beta: 20 })
+ * path.print();
  */
-export function shortestPathReference(costs: tf.Tensor3D, attrs: RelaxShortestPathAttrs): tf.Tensor3D {
+export function shortestPathReference(costs: TensorInput, attrs: ShortestPathOptions | RelaxShortestPathAttrs = {}): tf.Tensor3D {
+  const op = "shortestPathReference";
+  return tf.tidy(() => {
+    const c = checkedCosts(op, costs);
+    return reference(c, resolve(op, c.shape[1], c.shape[2], attrs, true));
+  });
+}
+
+function reference(costs: tf.Tensor3D, attrs: RelaxShortestPathAttrs): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, H, W] = costs.shape;
     const N = H * W;
@@ -139,13 +180,17 @@ export function shortestPathReference(costs: tf.Tensor3D, attrs: RelaxShortestPa
     let d: tf.Tensor = tf.add(tf.mul(notSource, UNREACHED), sourceCost);
     const active = new Float32Array(B).fill(1);
     for (let t = 0; t < attrs.iterations && active.some((a) => a === 1); t++) {
-      const nb = neighbours(d);
-      const w = softArgMin(nb, { beta: attrs.beta });
-      const relaxed = tf.add(tf.sum(tf.mul(w, nb), -1), costs);
-      let next = tf.add(tf.mul(relaxed, notSource), sourceCost);
-      // rows that converged keep their distances (each row stops on its own, as in the kernel)
-      const act = tf.reshape(tf.tensor1d(Float32Array.from(active)), [B, 1, 1]);
-      next = tf.add(tf.mul(act, next), tf.mul(tf.sub(1, act), d));
+      // one tidy per iteration and the previous iterate released: constant memory per iteration
+      const prevD = d;
+      const next = tf.tidy(() => {
+        const nb = neighbours(prevD);
+        const w = softArgMin(nb, { beta: attrs.beta });
+        const relaxed = tf.add(tf.sum(tf.mul(w, nb), -1), costs);
+        const n = tf.add(tf.mul(relaxed, notSource), sourceCost);
+        // rows that converged keep their distances (each row stops on its own, as in the kernel)
+        const act = tf.reshape(tf.tensor1d(Float32Array.from(active)), [B, 1, 1]);
+        return tf.add(tf.mul(act, n), tf.mul(tf.sub(1, act), prevD));
+      });
       const nv = next.dataSync();
       const ov = d.dataSync();
       for (let b = 0; b < B; b++) {
@@ -153,6 +198,7 @@ export function shortestPathReference(costs: tf.Tensor3D, attrs: RelaxShortestPa
         if (converged(nv, ov, b * N, N, attrs.tolerance)) active[b] = 0;
       }
       d = next;
+      prevD.dispose(); // safe under tf.grad: the tape keeps its own copies
     }
     const weights = softArgMin(neighbours(d), { beta: attrs.beta }); // [B, H, W, 8]
     const S = getTConorm(attrs.tconorm, Number.isNaN(attrs.p) ? undefined : attrs.p);
@@ -161,19 +207,37 @@ export function shortestPathReference(costs: tf.Tensor3D, attrs: RelaxShortestPa
     let path: tf.Tensor = tf.zeros([B, H, W]);
     const moving = new Float32Array(B).fill(1);
     for (let k = 0; k < attrs.traceSteps; k++) {
-      path = S.sTensor(path, m);
-      const mv = tf.mul(m, notSource); // mass at the source is absorbed
-      const mass = tf.sum(mv, [1, 2]).dataSync();
+      const [prevPath, prevM] = [path, m];
+      path = tf.tidy(() => S.sTensor(prevPath, prevM));
+      const mv = tf.mul(prevM, notSource); // mass at the source is absorbed
+      const massT = tf.sum(mv, [1, 2]);
+      const mass = massT.dataSync();
+      massT.dispose();
       for (let b = 0; b < B; b++) if (!((mass[b] as number) > attrs.epsilon)) moving[b] = 0;
-      if (!moving.some((a) => a === 1) || k + 1 >= attrs.traceSteps) break;
-      const transport = tf.mul(tf.expandDims(tf.mul(mv, tf.reshape(tf.tensor1d(Float32Array.from(moving)), [B, 1, 1])), -1), weights);
-      const parts = tf
-        .unstack(transport, -1)
-        .map((tj, j) => shift(tj, (DIRS[j] as [number, number])[0], (DIRS[j] as [number, number])[1], 0));
-      m = tf.addN(parts);
+      const done = !moving.some((a) => a === 1) || k + 1 >= attrs.traceSteps;
+      if (!done) {
+        m = tf.tidy(() => {
+          const mov = tf.reshape(tf.tensor1d(Float32Array.from(moving)), [B, 1, 1]);
+          const transport = tf.mul(tf.expandDims(tf.mul(mv, mov), -1), weights);
+          const parts = tf
+            .unstack(transport, -1)
+            .map((tj, j) => shift(tj, (DIRS[j] as [number, number])[0], (DIRS[j] as [number, number])[1], 0));
+          return tf.addN(parts);
+        });
+      }
+      // constant memory per step: release the previous step's tensors
+      mv.dispose();
+      if (prevPath !== path) prevPath.dispose();
+      if (!done && prevM !== m) prevM.dispose();
+      if (done) break;
     }
     return path as tf.Tensor3D;
   });
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function converged(next: ArrayLike<number>, prev: ArrayLike<number>, off: number, N: number, tol: number): boolean {
@@ -260,9 +324,13 @@ function forwardRow(
     const next = new Float64Array(N);
     next[0] = c[off] as number;
     for (let v = 1; v < N; v++) next[v] = (c[off + v] as number) + softminAt(d, nbr, v, a.beta, tmp, 0);
-    ds.push(next);
+    // An exactly repeated iterate (a fixed point, or the 2-cycle of the last bit that float64 rounding
+    // can settle into) adds a reference, not a copy: the tape stops growing once the iteration has settled.
+    const back2 = ds[ds.length - 2];
+    const kept = sameValues(next, d) ? d : back2 !== undefined && sameValues(next, back2) ? back2 : next;
+    ds.push(kept);
     const done = converged(next, d, 0, N, a.tolerance);
-    d = next;
+    d = kept;
     if (done) break;
   }
   const w = new Float64Array(N * 8);

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, describe } from "../errors.js";
 
 /** A kernel input as a flat typed array plus its shape (row-major). */
 export interface HostTensor {
@@ -79,6 +80,9 @@ export function registerFusedGradient<Attrs extends object>(config: {
 
 /** True when the active backend (or `backendName`) has an implementation of `kernelName`. */
 export function hasFusedKernel(kernelName: string, backendName: string = tf.getBackend()): boolean {
+  if (typeof kernelName !== "string") throw new RelaxError("hasFusedKernel", "kernelName", "a kernel name (string)", describe(kernelName));
+  if (typeof backendName !== "string")
+    throw new RelaxError("hasFusedKernel", "backendName", "a backend name (string)", describe(backendName));
   return tf.getKernel(kernelName, backendName) !== undefined;
 }
 
@@ -89,6 +93,7 @@ let forceReference = false;
  * benchmarks). Returns the previous setting.
  */
 export function setForceReference(value: boolean): boolean {
+  if (typeof value !== "boolean") throw new RelaxError("setForceReference", "value", "a boolean", describe(value));
   const previous = forceReference;
   forceReference = value;
   return previous;

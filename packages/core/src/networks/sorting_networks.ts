@@ -1,4 +1,12 @@
+import { RelaxError, describe } from "../errors.js";
+import { MAX_NETWORK_COMPARATORS, MAX_NETWORK_WIRES } from "../relaxed/limits.js";
 import type { ComparatorLayer } from "../relaxed/swap_layer.js";
+import { assertInteger, assertOneOf } from "../validate.js";
+
+/** n as a wire count: an integer in [0, MAX_NETWORK_WIRES]. */
+function wires(op: string, n: unknown): number {
+  return assertInteger(op, "n", n, 0, MAX_NETWORK_WIRES);
+}
 
 /** Sorting networks for full sorts (DSN, ICML 2021). */
 export type SortingNetworkType = "odd_even" | "bitonic";
@@ -33,11 +41,16 @@ export interface FlatNetwork {
 
 /**
  * Odd-even transposition network: n layers; layer ℓ compares (i, i+1) for i ≡ ℓ (mod 2) (DSN §3).
+ * n must be an integer in [0, 5793] (n(n−1)/2 ≤ {@link MAX_NETWORK_COMPARATORS}), else a `RelaxError`.
  *
  * @example
  * oddEvenNetwork(4); // [{lo:[0,2],hi:[1,3]}, {lo:[1],hi:[2]}, {lo:[0,2],hi:[1,3]}, {lo:[1],hi:[2]}]
  */
 export function oddEvenNetwork(n: number): ComparatorLayer[] {
+  wires("oddEvenNetwork", n);
+  if ((n * (n - 1)) / 2 > MAX_NETWORK_COMPARATORS) {
+    throw new RelaxError("oddEvenNetwork", "n", `at most ${MAX_NETWORK_COMPARATORS} comparators, n(n−1)/2 (n ≤ 5793)`, describe(n));
+  }
   const layers: ComparatorLayer[] = [];
   for (let l = 0; l < n; l++) {
     const lo: number[] = [];
@@ -55,11 +68,13 @@ export function oddEvenNetwork(n: number): ComparatorLayer[] {
  * Bitonic sorting network for any n (DSN §3): built for N = 2^⌈log2 n⌉ wires, then the first N−n wires
  * are dropped (−∞ padding, as the diffsort reference does) and every comparator touching a dropped wire
  * is skipped. In descending sub-blocks `lo > hi` by index; the output is ascending. Depth log2N(log2N+1)/2.
+ * n must be an integer in [0, {@link MAX_NETWORK_WIRES}], else a `RelaxError`.
  *
  * @example
  * bitonicNetwork(3); // [{lo:[2],hi:[1]}, {lo:[0],hi:[2]}, {lo:[1],hi:[2]}]
  */
 export function bitonicNetwork(n: number): ComparatorLayer[] {
+  wires("bitonicNetwork", n);
   const blocks = n <= 1 ? 0 : Math.ceil(Math.log2(n));
   const N = 2 ** blocks;
   const drop = N - n;
@@ -90,11 +105,14 @@ export function bitonicNetwork(n: number): ComparatorLayer[] {
  * Splitter selection network (difftopk, ICML 2022): a data-oblivious selection network that places
  * the k largest of n inputs, sorted ascending, on wires n−k … n−1, with far fewer layers than a full
  * sorting network for small k. Built from splitter cascades on the lanes that share a minimum rank.
+ * n must be an integer in [0, {@link MAX_NETWORK_WIRES}] and k an integer in [1, n], else a `RelaxError`.
  *
  * @example
  * splitterSelectionNetwork(4, 1); // [{lo:[1,0],hi:[3,2]}, {lo:[2,0],hi:[3,1]}]
  */
 export function splitterSelectionNetwork(n: number, k: number): ComparatorLayer[] {
+  wires("splitterSelectionNetwork", n);
+  assertInteger("splitterSelectionNetwork", "k", k, n === 0 ? 0 : 1, n);
   // Splitter cascade on a lane set: ⌈log2 m⌉ layers of half-cleaner-like swaps.
   const cascade = (lanes: number[]): [number, number][][] => {
     const m = lanes.length;
@@ -154,7 +172,8 @@ export function splitterSelectionNetwork(n: number, k: number): ComparatorLayer[
 const cache = new Map<string, FlatNetwork>();
 
 /**
- * The flat (kernel) form of a network, cached per (type, n, k). `k` is used by splitter selection only.
+ * The flat (kernel) form of a network, cached per (type, n, k). `k` is used by splitter selection only
+ * (an integer in [1, n]); an unknown type or a wire count out of range is a `RelaxError`.
  *
  * @example
  * const net = getNetwork("bitonic", 1024);
@@ -162,6 +181,12 @@ const cache = new Map<string, FlatNetwork>();
  * net.size;  // 28160 comparators
  */
 export function getNetwork(type: TopKNetworkType, n: number, k = 1): FlatNetwork {
+  assertOneOf("getNetwork", "type", type, TOPK_NETWORKS);
+  wires("getNetwork", n);
+  if (type === "splitter_selection") assertInteger("getNetwork", "k", k, n === 0 ? 0 : 1, n);
+  if (type === "odd_even" && (n * (n - 1)) / 2 > MAX_NETWORK_COMPARATORS) {
+    throw new RelaxError("getNetwork", "n", `at most ${MAX_NETWORK_COMPARATORS} comparators (odd_even: n ≤ 5793)`, describe(n));
+  }
   const key = type === "splitter_selection" ? `${type}:${n}:${k}` : `${type}:${n}`;
   const hit = cache.get(key);
   if (hit) return hit;

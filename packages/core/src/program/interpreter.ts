@@ -148,13 +148,32 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
       let s = state;
       const iterations = env.explore ? range.slice(0, 1) : range;
       for (const i of iterations) {
-        s = execBlock(env, { reals: s.reals, ints: { ...s.ints, [stmt.variable]: i } }, stmt.body, inner);
+        // One tidy per iteration, and the superseded state released: memory stays flat however long the range.
+        const next: RunState = tf.tidy(() => {
+          const r = execBlock(env, { reals: s.reals, ints: { ...s.ints, [stmt.variable]: i } }, stmt.body, inner);
+          return { reals: { ...r.reals }, ints: { ...r.ints } };
+        });
+        releaseSuperseded(s.reals, next.reals, state.reals);
+        s = next;
       }
       const ints = { ...s.ints };
       delete ints[stmt.variable];
       return { reals: s.reals, ints };
     }
   }
+}
+
+/**
+ * Disposes the tensors of `old` that neither `next` nor `keep` (the state a loop started from, owned by
+ * the caller) holds: a loop's previous iterate. Safe under `tf.grad`: the tape keeps its own copies.
+ */
+function releaseSuperseded(
+  old: Readonly<Record<string, tf.Tensor>>,
+  next: Readonly<Record<string, tf.Tensor>>,
+  keep: Readonly<Record<string, tf.Tensor>>,
+): void {
+  const live = new Set([...Object.values(next), ...Object.values(keep)]);
+  for (const t of new Set(Object.values(old))) if (!live.has(t)) t.dispose();
 }
 
 /** A value of shape `[batch, ...]` that is a prefix of `shape`, expanded with trailing unit axes. */
@@ -275,6 +294,7 @@ function execWhile(env: RunEnv, state: RunState, stmt: Extract<StatementNode, { 
   const perRow = settings.epsilonScope === "row";
   const B = env.batch;
   let pAfter = evalCondition(env, state, stmt.condition, settings) as tf.Tensor;
+  const firstP = pAfter;
   if (pAfter.shape.length !== 1 || pAfter.shape[0] !== B) {
     throw new RelaxError(env.op, "while condition", `a probability of shape [${B}]`, `[${pAfter.shape.join(", ")}]`);
   }
@@ -330,8 +350,15 @@ function execWhile(env: RunEnv, state: RunState, stmt: Extract<StatementNode, { 
     });
     const pa = next.pa as tf.Tensor;
     const st = update(pa.dataSync() as Float32Array);
+    const prev = cur;
     cur = { reals: next.reals as Record<string, tf.Tensor>, ints: next.ints as Record<string, number> };
+    const prevAcc = acc;
     acc = tf.tidy(() => addWeighted(acc, cur, weight(next.pb as tf.Tensor, pa, wasActive, st.newlyDone)));
+    // Constant memory per iteration: release the previous iterate, accumulator and probability (the
+    // first probability may be a variable of the caller's state, so it is kept).
+    releaseSuperseded(prev.reals, cur.reals, state.reals);
+    tf.dispose(Object.values(prevAcc));
+    if (pAfter !== firstP) pAfter.dispose();
     pAfter = pa;
     going = st.any;
     i++;

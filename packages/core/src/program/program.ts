@@ -6,12 +6,23 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
-import { assertFinite, toFloatTensor, type TensorInput } from "../validate.js";
+import { MAX_ITERATIONS } from "../relaxed/limits.js";
+import { assertFinite, assertOptions, toFloatTensor, type TensorInput } from "../validate.js";
 import { execBlock } from "./interpreter.js";
-import { isKnownTConorm, knownTConorms } from "./plugins.js";
+import { isKnownTConorm, knownTConorms, programTConorm } from "./plugins.js";
 import { DEFAULT_PROGRAM_SETTINGS, mergeSettings, validateDistribution, validateSettings } from "./settings.js";
 import { Statements } from "./statements.js";
-import type { AnyValue, ConditionNode, IntContext, IntScope, ProgramSettings, ResolvedSettings, StatementNode } from "./types.js";
+import type {
+  AnyValue,
+  ConditionNode,
+  ConditionOptions,
+  IntContext,
+  IntScope,
+  LetOptions,
+  ProgramSettings,
+  ResolvedSettings,
+  StatementNode,
+} from "./types.js";
 import { callInt, type ProgramStats, type RunEnv, type RunState } from "./values.js";
 
 const NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
@@ -69,6 +80,10 @@ export class ProgramBuilder<In extends string, R extends string, I extends strin
     this.declare(name);
     const ok = typeof initial === "number" || Array.isArray(initial) || initial instanceof tf.Tensor || typeof initial === "function";
     if (!ok) throw new RelaxError(OP, `initial value of '${name}'`, "a number, array, tensor or lambda", describe(initial));
+    if (typeof initial === "number" || Array.isArray(initial)) {
+      const bad = [initial].flat(3).find((v) => typeof v !== "number" || !Number.isFinite(v));
+      if (bad !== undefined) throw new RelaxError(OP, `initial value of '${name}'`, "finite numbers", describe(bad));
+    }
     return new ProgramBuilder(this.settings, this.inputs, [...this.reals, { name, initial }], this.ints, this.outs);
   }
 
@@ -140,11 +155,25 @@ export class Program<In extends string, Out extends string> {
    */
   run(inputs: Record<In, TensorInput>, overrides: ProgramSettings = {}): Record<Out, tf.Tensor> {
     validateSettings(OP, "run", overrides);
+    assertOptions<Record<string, unknown>>(
+      OP,
+      inputs,
+      this.inputs.map((d) => d.name),
+      "inputs",
+    );
     return this.exec(inputs, overrides, false);
   }
 
   /** Shape check: runs every branch and one iteration of every loop on zeros of the given shapes (without batch axis). */
   check(shapes: Record<In, readonly number[]>): void {
+    const names = this.inputs.map((d) => d.name);
+    assertOptions<Record<string, unknown>>(OP, shapes, names, "shapes");
+    for (const name of names) {
+      const shape = (shapes as Record<string, unknown>)[name];
+      if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isInteger(d) && d > 0 && d <= 1e6)) {
+        throw new RelaxError(OP, `shapes.${name}`, "an array of at most 8 positive integer sizes (no batch axis)", describe(shape));
+      }
+    }
     const zeros = Object.fromEntries(
       this.inputs.map((d) => [d.name, tf.zeros([1, ...((shapes as Record<string, number[]>)[d.name] ?? [])])]),
     );
@@ -200,6 +229,7 @@ export class Program<In extends string, Out extends string> {
         if (typeof v === "number" || Array.isArray(v)) v = tf.tensor(v as number[], undefined, "float32");
         if (!(v instanceof tf.Tensor)) throw new RelaxError(OP, `initial value of '${d.name}'`, "a number, array or tensor", describe(v));
         const t = v.dtype === "float32" ? v : tf.cast(v, "float32");
+        if (!explore) assertFinite(OP, `initial value of '${d.name}'`, t);
         reals[d.name] = tf.mul(tf.ones([batch, ...t.shape]), t);
       }
       const ints: Record<string, number> = {};
@@ -211,7 +241,12 @@ export class Program<In extends string, Out extends string> {
       }
       const final = execBlock(env, { reals, ints }, this.statements, settings);
       const result: Record<string, tf.Tensor> = {};
-      for (const name of this.outputs) result[name] = tf.clone(final.reals[name] as tf.Tensor);
+      for (const name of this.outputs) {
+        const t = final.reals[name] as tf.Tensor;
+        // A lambda may produce NaN/Inf from finite inputs: say so instead of returning it.
+        if (!explore) assertFinite(OP, `output '${name}'`, t);
+        result[name] = tf.clone(t);
+      }
       return result;
     });
     if (!explore) this.lastStats = stats;
@@ -267,6 +302,7 @@ function checkValue(v: unknown, reals: Set<string>, ints: Set<string>, what: str
 function checkIntRef(v: unknown, reals: Set<string>, ints: Set<string>, what: string, allowList = false): void {
   if (typeof v === "number") {
     if (!Number.isInteger(v)) throw new RelaxError(OP, what, "an integer", describe(v));
+    if (allowList && v > MAX_ITERATIONS) throw new RelaxError(OP, what, `at most MAX_ITERATIONS = ${MAX_ITERATIONS}`, describe(v));
   } else if (typeof v === "string") {
     if (ints.has(v)) return;
     if (reals.has(v)) {
@@ -280,12 +316,16 @@ function checkIntRef(v: unknown, reals: Set<string>, ints: Set<string>, what: st
     throw new RelaxError(OP, what, "a declared integer variable", `unknown variable '${v}'`);
   } else if (allowList && Array.isArray(v)) {
     if (!v.every((x) => Number.isInteger(x))) throw new RelaxError(OP, what, "a list of integers", describe(v));
+    if (v.length > MAX_ITERATIONS) throw new RelaxError(OP, what, `at most MAX_ITERATIONS = ${MAX_ITERATIONS} entries`, `${v.length}`);
   } else if (typeof v !== "function") throw new RelaxError(OP, what, "an integer, integer variable or integer lambda", describe(v));
 }
 
 function validateStatement(s: unknown, reals: Set<string>, ints: Set<string>, where: string): void {
   if (!isStatement(s)) throw new RelaxError(OP, where, "a statement built with the $ helpers", describe(s));
-  const beta = (o: { beta?: number }) => validateSettings(OP, where, o.beta === undefined ? {} : { beta: o.beta });
+  const beta = (o: LetOptions) => {
+    const opts = assertOptions<LetOptions>(OP, o, ["beta"], `${where} options`);
+    validateSettings(OP, where, opts.beta === undefined ? {} : { beta: opts.beta });
+  };
   switch (s.kind) {
     case "let":
       checkReal(s.target, reals, ints, `${where} let target`);
@@ -357,6 +397,7 @@ function validateCondition(c: unknown, reals: Set<string>, ints: Set<string>, wh
     case "compare":
       checkValue(c.left as AnyValue, reals, ints, `${where} ${c.op} left operand`);
       checkValue(c.right as AnyValue, reals, ints, `${where} ${c.op} right operand`);
+      assertOptions<ConditionOptions>(OP, c.options, ["beta", "distribution"], `${where} options`);
       if (c.options.beta !== undefined) validateSettings(OP, where, { beta: c.options.beta });
       if (c.options.distribution !== undefined) validateDistribution(OP, `${where} distribution`, c.options.distribution);
       return;
@@ -373,6 +414,7 @@ function validateCondition(c: unknown, reals: Set<string>, ints: Set<string>, wh
         throw new RelaxError(OP, `${where} ${c.kind}`, "a non-empty list of conditions", describe(c.operands));
       if (!isKnownTConorm(c.tnorm))
         throw new RelaxError(OP, `${where} ${c.kind} tconorm`, `one of ${knownTConorms().join(", ")}`, describe(c.tnorm));
+      programTConorm(c.tnorm, c.p); // validates p for the family (NaN: the family's default)
       c.operands.forEach((o, i) => validateCondition(o, reals, ints, `${where} ${c.kind}[${i}]`));
       return;
     case "catProbEq":
@@ -382,6 +424,7 @@ function validateCondition(c: unknown, reals: Set<string>, ints: Set<string>, wh
         else if (typeof v !== "function")
           throw new RelaxError(OP, `${where} ${c.kind} operand`, "a real variable name or lambda", describe(v));
       }
+      assertOptions<ConditionOptions>(OP, c.options, c.kind === "catProbEq" ? ["beta"] : [], `${where} options`);
       if (c.options.beta !== undefined) validateSettings(OP, where, { beta: c.options.beta });
       return;
     case "probability":

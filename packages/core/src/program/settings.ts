@@ -1,5 +1,6 @@
 import { RelaxError, describe } from "../errors.js";
-import { assertInteger, assertOneOf, assertPositive } from "../validate.js";
+import { MAX_ITERATIONS } from "../relaxed/limits.js";
+import { assertInteger, assertOneOf, assertOptions, assertPositive } from "../validate.js";
 import { isKnownDistribution, knownDistributions } from "./plugins.js";
 import type { ProgramSettings, ResolvedSettings } from "./types.js";
 
@@ -14,27 +15,29 @@ export const DEFAULT_PROGRAM_SETTINGS: ResolvedSettings = {
   epsilonScope: "batch",
 };
 
-const KEYS = new Set(Object.keys(DEFAULT_PROGRAM_SETTINGS));
+const KEYS = Object.keys(DEFAULT_PROGRAM_SETTINGS) as (keyof ProgramSettings)[];
 
-/** Validates a (partial) settings object at build time; `where` names the statement for the message. */
-export function validateSettings(op: string, where: string, s: ProgramSettings | undefined): ProgramSettings {
-  if (s === undefined) return {};
-  if (s === null || typeof s !== "object") throw new RelaxError(op, `${where} options`, "an object", describe(s));
-  for (const key of Object.keys(s)) {
-    if (!KEYS.has(key)) throw new RelaxError(op, `${where} options`, `keys among ${[...KEYS].join(", ")}`, `unknown key '${key}'`);
-  }
-  if (s.beta !== undefined) assertPositive(op, `${where} beta`, s.beta);
+/**
+ * Validates a (partial) settings object; `where` names the statement for the message (`"options"` for an
+ * op's options argument). Unknown keys are rejected with the nearest valid name; `maxIter` is capped at
+ * {@link MAX_ITERATIONS}.
+ */
+export function validateSettings(op: string, where: string, settings: ProgramSettings | undefined): ProgramSettings {
+  const arg = where === "options" ? "options" : `${where} options`;
+  const s = assertOptions<ProgramSettings>(op, settings, KEYS, arg);
+  const at = (key: string) => (where === "options" ? `options.${key}` : `${where} ${key}`);
+  if (s.beta !== undefined) assertPositive(op, at("beta"), s.beta);
   if (s.epsilon !== undefined) {
     if (typeof s.epsilon !== "number" || !(s.epsilon >= 0 && s.epsilon < 1))
-      throw new RelaxError(op, `${where} epsilon`, "a number in [0, 1)", describe(s.epsilon));
+      throw new RelaxError(op, at("epsilon"), "a number in [0, 1)", describe(s.epsilon));
   }
-  if (s.maxIter !== undefined) assertInteger(op, `${where} maxIter`, s.maxIter, 0);
-  if (s.hard !== undefined && typeof s.hard !== "boolean") throw new RelaxError(op, `${where} hard`, "a boolean", describe(s.hard));
+  if (s.maxIter !== undefined) assertInteger(op, at("maxIter"), s.maxIter, 0, MAX_ITERATIONS);
+  if (s.hard !== undefined && typeof s.hard !== "boolean") throw new RelaxError(op, at("hard"), "a boolean", describe(s.hard));
   if (s.straightThrough !== undefined && typeof s.straightThrough !== "boolean") {
-    throw new RelaxError(op, `${where} straightThrough`, "a boolean", describe(s.straightThrough));
+    throw new RelaxError(op, at("straightThrough"), "a boolean", describe(s.straightThrough));
   }
-  if (s.distribution !== undefined) validateDistribution(op, `${where} distribution`, s.distribution);
-  if (s.epsilonScope !== undefined) assertOneOf(op, `${where} epsilonScope`, s.epsilonScope, ["batch", "row"] as const);
+  if (s.distribution !== undefined) validateDistribution(op, at("distribution"), s.distribution);
+  if (s.epsilonScope !== undefined) assertOneOf(op, at("epsilonScope"), s.epsilonScope, ["batch", "row"] as const);
   return s;
 }
 

@@ -5,6 +5,8 @@
  * again when the program is built (for JavaScript callers), and throw a `RelaxError`.
  */
 import type * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, describe } from "../errors.js";
+import { assertOptions } from "../validate.js";
 import type {
   AnyRealFn,
   AnyValue,
@@ -33,6 +35,15 @@ export interface LogicOptions {
 
 /** A value a condition compares: a real (or integer) variable name, a number, or a lambda returning `[batch]`. */
 export type Operand<R extends string, I extends string> = R | I | number | RealFn<R, I>;
+
+/** Checks the options of `$.and` / `$.or` (unknown keys, a non-finite p) when the body is built. */
+function logicOptions(what: string, options: LogicOptions): LogicOptions {
+  const o = assertOptions<LogicOptions>("program", options, ["tconorm", "p"], `${what} options`);
+  if (o.p !== undefined && (typeof o.p !== "number" || !Number.isFinite(o.p))) {
+    throw new RelaxError("program", `${what} options.p`, "a finite number", describe(o.p));
+  }
+  return o;
+}
 
 /**
  * The DSL: every method returns a statement or condition node. `R` / `I` are the names of the real
@@ -148,11 +159,13 @@ export class Statements<R extends string, I extends string> {
   }
   /** Relaxed AND: the t-norm dual of `tconorm` (default product p·q, AlgoVision's `&`). */
   and(conditions: readonly ConditionNode[], options: LogicOptions = {}): ConditionNode {
-    return { node: "condition", kind: "and", operands: [...conditions], tnorm: options.tconorm ?? "probabilistic", p: options.p ?? NaN };
+    const o = logicOptions("$.and", options);
+    return { node: "condition", kind: "and", operands: [...conditions], tnorm: o.tconorm ?? "probabilistic", p: o.p ?? NaN };
   }
   /** Relaxed OR: a t-conorm (default probabilistic sum p+q−pq, AlgoVision's `|`). */
   or(conditions: readonly ConditionNode[], options: LogicOptions = {}): ConditionNode {
-    return { node: "condition", kind: "or", operands: [...conditions], tnorm: options.tconorm ?? "probabilistic", p: options.p ?? NaN };
+    const o = logicOptions("$.or", options);
+    return { node: "condition", kind: "or", operands: [...conditions], tnorm: o.tconorm ?? "probabilistic", p: o.p ?? NaN };
   }
   /** AlgoVision `CatProbEq(u, v)` on probability vectors `[batch, k]`: 1/cosh(β(1 − cos(u, v))). */
   catProbEq(u: R | RealFn<R, I>, v: R | RealFn<R, I>, options: ConditionOptions = {}): ConditionNode {

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
+import { MAX_ITERATIONS } from "../relaxed/limits.js";
 import { softArgMax, softArgMin, softMax, softMin } from "../relaxed/soft_min_max.js";
 import type { AnyIndex, AnyIntFn, AnyRealFn, AnyValue, ExprContext, IntContext, ResolvedSettings } from "./types.js";
 
@@ -170,11 +171,13 @@ export function evalRange(env: RunEnv, state: RunState, range: number | readonly
   } else v = callInt(env, state, range as AnyIntFn);
   if (typeof v === "number") {
     if (!Number.isInteger(v)) throw new RelaxError(env.op, what, "an integer or a list of integers", describe(v));
+    if (v > MAX_ITERATIONS) throw new RelaxError(env.op, what, `at most MAX_ITERATIONS = ${MAX_ITERATIONS} iterations`, describe(v));
     return Array.from({ length: Math.max(0, v) }, (_, i) => i);
   }
   if (!Array.isArray(v) || !v.every((x) => typeof x === "number" && Number.isInteger(x))) {
     throw new RelaxError(env.op, what, "an integer or a list of integers", describe(v));
   }
+  if (v.length > MAX_ITERATIONS) throw new RelaxError(env.op, what, `at most MAX_ITERATIONS = ${MAX_ITERATIONS} entries`, `${v.length}`);
   return [...v];
 }
 

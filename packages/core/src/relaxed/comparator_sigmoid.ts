@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, describe } from "../errors.js";
 import { erf } from "../special/erf.js";
 import { assertInRange, assertOneOf, assertPositive } from "../validate.js";
 
@@ -18,6 +19,9 @@ export interface ComparatorOptions {
   /** ART λ for `'logistic_phi'` (default 0.25). */
   artLambda?: number;
 }
+
+/** The keys of {@link ComparatorOptions}, for `assertOptions` in the ops that take them. */
+export const COMPARATOR_OPTION_KEYS = ["distribution", "steepness", "artLambda"] as const;
 
 /** A resolved comparator relaxation: α = f(x) with x = v_b − v_a is the weight that keeps the pair in order. */
 export interface ComparatorSigmoid {
@@ -44,11 +48,21 @@ function sigmoid(v: number): number {
  * forms of α = f(x), exactly as the diffsort reference computes them (with v = β·x):
  * logistic σ(v); logistic_phi σ(βx/(|x|+1e-10)^λ); gaussian Φ(v); reciprocal ½(v/(2+|v|)+1);
  * cauchy ½ + atan(v)/π; optimal clamp(v,−¼,¼) + ½ + s·(¼ − 1/(16(|v|+1e-10))).
+ * Reads only `distribution`, `steepness` and `artLambda` (it also resolves kernel attributes, which carry
+ * more keys); public ops reject unknown option keys themselves, see {@link COMPARATOR_OPTION_KEYS}.
  */
 export function comparatorSigmoid(op: string, options: ComparatorOptions = {}): ComparatorSigmoid {
-  const distribution = assertOneOf(op, "distribution", options.distribution ?? "cauchy", COMPARATOR_DISTRIBUTIONS);
-  const beta = assertPositive(op, "steepness", options.steepness ?? 10);
-  const lambda = assertInRange(op, "artLambda", options.artLambda ?? 0.25, 0, 1);
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new RelaxError(op, "options", "an options object", describe(options));
+  }
+  const distribution = assertOneOf(
+    op,
+    "distribution",
+    options.distribution === undefined ? "cauchy" : options.distribution,
+    COMPARATOR_DISTRIBUTIONS,
+  );
+  const beta = assertPositive(op, "steepness", options.steepness === undefined ? 10 : options.steepness);
+  const lambda = assertInRange(op, "artLambda", options.artLambda === undefined ? 0.25 : options.artLambda, 0, 1);
   const base = { distribution, steepness: beta, artLambda: lambda };
   switch (distribution) {
     case "logistic":

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { getDistribution, type DistributionName } from "../distributions/index.js";
 import type { Distribution } from "../distributions/types.js";
 import { RelaxError } from "../errors.js";
-import { assertFinite, assertPositive, toFloatTensor, type TensorInput } from "../validate.js";
+import { assertFinite, assertOptions, assertPositive, toFloatTensor, type TensorInput } from "../validate.js";
 
 /** Options of the relaxed comparisons. */
 export interface RelaxedCompareOptions {
@@ -41,10 +41,14 @@ export function binaryOperands(op: string, a: TensorInput, b: TensorInput, names
   return [at, bt];
 }
 
-function resolve(op: string, options: RelaxedCompareOptions): { beta: number; dist: Distribution } {
+const COMPARE_KEYS = ["beta", "distribution", "shape", "shift"] as const;
+const EQUAL_KEYS = ["beta"] as const;
+
+function resolve(op: string, raw: RelaxedCompareOptions): { beta: number; dist: Distribution } {
+  const options = assertOptions<RelaxedCompareOptions>(op, raw, COMPARE_KEYS);
   const beta = assertPositive(op, "beta", options.beta === undefined ? 10 : options.beta);
   const dist = getDistribution(
-    options.distribution ?? "logistic",
+    options.distribution === undefined ? "logistic" : options.distribution,
     { shape: options.shape, shift: options.shift },
     { op, argument: "distribution" },
   );
@@ -149,7 +153,8 @@ function sech2Half(d: tf.Tensor, beta: number): tf.Tensor {
  */
 export function relaxedEqual(a: TensorInput, b: TensorInput, options: RelaxedEqualOptions = {}): tf.Tensor {
   const op = "relaxedEqual";
-  const beta = assertPositive(op, "beta", options.beta === undefined ? 10 : options.beta);
+  const opts = assertOptions<RelaxedEqualOptions>(op, options, EQUAL_KEYS);
+  const beta = assertPositive(op, "beta", opts.beta === undefined ? 10 : opts.beta);
   return tf.tidy(() => {
     const [at, bt] = binaryOperands(op, a, b);
     return sech2Half(tf.sub(at, bt), beta);
@@ -170,7 +175,8 @@ export function relaxedEqual(a: TensorInput, b: TensorInput, options: RelaxedEqu
  */
 export function relaxedNotEqual(a: TensorInput, b: TensorInput, options: RelaxedEqualOptions = {}): tf.Tensor {
   const op = "relaxedNotEqual";
-  const beta = assertPositive(op, "beta", options.beta === undefined ? 10 : options.beta);
+  const opts = assertOptions<RelaxedEqualOptions>(op, options, EQUAL_KEYS);
+  const beta = assertPositive(op, "beta", opts.beta === undefined ? 10 : opts.beta);
   return tf.tidy(() => {
     const [at, bt] = binaryOperands(op, a, b);
     return tf.sub(1, sech2Half(tf.sub(at, bt), beta));

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { TensorInput } from "../validate.js";
+import { assertOptions, type TensorInput } from "../validate.js";
 import { binaryOperands } from "./compare.js";
-import { comparatorSigmoid, type ComparatorOptions } from "./comparator_sigmoid.js";
+import { COMPARATOR_OPTION_KEYS, comparatorSigmoid, type ComparatorOptions } from "./comparator_sigmoid.js";
 
 /** Result of {@link relaxedSwap}. */
 export interface RelaxedSwapResult {
@@ -27,7 +27,7 @@ export interface RelaxedSwapResult {
  */
 export function relaxedSwap(a: TensorInput, b: TensorInput, options: ComparatorOptions = {}): RelaxedSwapResult {
   const op = "relaxedSwap";
-  const sig = comparatorSigmoid(op, options);
+  const sig = comparatorSigmoid(op, assertOptions<ComparatorOptions>(op, options, COMPARATOR_OPTION_KEYS));
   const [min, max] = tf.tidy(() => {
     const [at, bt] = binaryOperands(op, a, b);
     const alpha = sig.fTensor(tf.sub(bt, at));

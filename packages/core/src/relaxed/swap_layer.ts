@@ -2,8 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
 import { registerFusedGradient, registerHostKernel, runFusedKernel, useFused } from "../kernels/fused.js";
 import { RelaxSwapLayer, RelaxSwapLayerGrad, type RelaxSwapLayerAttrs } from "../kernels/kernel_names.js";
-import { assertFinite, assertRank, toFloatTensor } from "../validate.js";
-import { comparatorSigmoid, type ComparatorOptions } from "./comparator_sigmoid.js";
+import { assertFinite, assertInteger, assertOptions, assertRank, toFloatTensor } from "../validate.js";
+import { COMPARATOR_OPTION_KEYS, comparatorSigmoid, type ComparatorOptions, type ComparatorSigmoid } from "./comparator_sigmoid.js";
 
 /** One layer of a comparator network: comparator c orders wires `lo[c]` (gets the min) and `hi[c]` (gets the max). */
 export interface ComparatorLayer {
@@ -21,6 +21,7 @@ export interface SwapLayerResult {
 
 /** Validates a layer against n wires: equal lengths, integer wires in [0, n), each wire used once. */
 export function validateLayer(op: string, layer: ComparatorLayer, n: number): void {
+  assertInteger(op, "n", n, 0);
   if (!layer || !Array.isArray(layer.lo) || !Array.isArray(layer.hi) || layer.lo.length !== layer.hi.length) {
     throw new RelaxError(op, "layer", "{ lo: number[], hi: number[] } of equal length", describe(layer));
   }
@@ -51,29 +52,56 @@ export function validateLayer(op: string, layer: ComparatorLayer, n: number): vo
  */
 export function relaxedSwapLayer(x: tf.Tensor2D | tf.TensorLike, layer: ComparatorLayer, options: ComparatorOptions = {}): SwapLayerResult {
   const op = "relaxedSwapLayer";
-  const sig = comparatorSigmoid(op, options);
+  const sig = comparatorSigmoid(op, assertOptions<ComparatorOptions>(op, options, COMPARATOR_OPTION_KEYS));
+  // One tidy: the float32 copy of an array / non-float32 input is disposed, also when a check throws.
+  return tf.tidy((): { y: tf.Tensor2D; alpha: tf.Tensor2D } => {
+    const xt = checkedInput(op, x, layer);
+    if (!useFused(RelaxSwapLayer)) return reference(xt as tf.Tensor2D, layer, sig);
+    const attrs: RelaxSwapLayerAttrs = {
+      lo: layer.lo,
+      hi: layer.hi,
+      distribution: sig.distribution,
+      steepness: sig.steepness,
+      artLambda: sig.artLambda,
+    };
+    const [y, alpha] = runFusedKernel<tf.Tensor[]>(RelaxSwapLayer, { x: xt }, attrs);
+    return { y: y as tf.Tensor2D, alpha: alpha as tf.Tensor2D };
+  });
+}
+
+/** x as a finite float32 `[rows, n]` tensor with `layer` valid for its n wires (call inside a tidy). */
+function checkedInput(op: string, x: unknown, layer: ComparatorLayer): tf.Tensor {
   const xt = toFloatTensor(op, "x", x);
   assertRank(op, "x", xt, [2], "[rows, n]");
   validateLayer(op, layer, xt.shape[1] as number);
   assertFinite(op, "x", xt);
-  const attrs: RelaxSwapLayerAttrs = {
-    lo: layer.lo,
-    hi: layer.hi,
-    distribution: sig.distribution,
-    steepness: sig.steepness,
-    artLambda: sig.artLambda,
-  };
-  if (useFused(RelaxSwapLayer)) {
-    const [y, alpha] = runFusedKernel<tf.Tensor[]>(RelaxSwapLayer, { x: xt }, attrs);
-    return { y: y as tf.Tensor2D, alpha: alpha as tf.Tensor2D };
-  }
-  return swapLayerReference(xt as tf.Tensor2D, layer, options);
+  return xt;
 }
 
-/** Reference composition of {@link relaxedSwapLayer} from tfjs ops (slow; defines the numbers). */
-export function swapLayerReference(x: tf.Tensor2D, layer: ComparatorLayer, options: ComparatorOptions = {}): SwapLayerResult {
-  const sig = comparatorSigmoid("relaxedSwapLayer", options);
-  return tf.tidy(() => {
+/**
+ * Reference composition of {@link relaxedSwapLayer} from tfjs ops (slow; defines the numbers). Validates
+ * like {@link relaxedSwapLayer} and is leak-free the same way; only the dispatch differs.
+ *
+ * @param x `[rows, n]` values
+ * @param layer the comparators of this layer
+ * @param options relaxation (`distribution` default 'cauchy', `steepness` 10, `artLambda` 0.25)
+ * @returns `{ y: [rows, n], alpha: [rows, k] }`
+ * @example
+ * const { y } = swapLayerReference(tf.tensor2d([[3, 1]]), { lo: [0], hi: [1] }, { steepness: 5 });
+ * // y ≈ [[1.06, 2.94]], the same numbers as relaxedSwapLayer
+ */
+export function swapLayerReference(
+  x: tf.Tensor2D | tf.TensorLike,
+  layer: ComparatorLayer,
+  options: ComparatorOptions = {},
+): SwapLayerResult {
+  const op = "relaxedSwapLayer";
+  const sig = comparatorSigmoid(op, assertOptions<ComparatorOptions>(op, options, COMPARATOR_OPTION_KEYS));
+  return tf.tidy((): { y: tf.Tensor2D; alpha: tf.Tensor2D } => reference(checkedInput(op, x, layer) as tf.Tensor2D, layer, sig));
+}
+
+function reference(x: tf.Tensor2D, layer: ComparatorLayer, sig: ComparatorSigmoid): SwapLayerResult {
+  return tf.tidy((): { y: tf.Tensor2D; alpha: tf.Tensor2D } => {
     const n = x.shape[1];
     const lo = tf.tensor1d(layer.lo, "int32");
     const hi = tf.tensor1d(layer.hi, "int32");
