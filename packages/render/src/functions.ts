@@ -1,6 +1,8 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import {
+  RelaxError,
   assertOneOf,
+  describe,
   DISTRIBUTION_NAMES,
   getDistribution,
   getTConorm,
@@ -47,7 +49,11 @@ export interface ScalarTConorm {
   reduce: ((x: tf.Tensor, axis: number) => tf.Tensor) | null;
 }
 
-/** Resolves a t-conorm name (+ p; default and validation from `@relax/core`'s `getTConorm`) into scalar functions; `hard` is implemented here. */
+/**
+ * Resolves a t-conorm name (+ p; default and validation from `@relax/core`'s `getTConorm`) into scalar
+ * functions; `hard` is implemented here. `p` undefined or NaN means the family's default (NaN is how the
+ * kernel attributes store "no parameter"); user-facing options reject NaN before calling this.
+ */
 export function resolveTConorm(op: string, name: unknown, p: number | undefined): ScalarTConorm {
   const n = assertOneOf(op, "tconorm", name, RENDER_TCONORMS);
   if (n === "hard") {
@@ -76,6 +82,10 @@ const supportCache = new Map<string, number>();
  * before evaluating F changes no value.
  */
 export function effectiveSupport(key: string, dist: Distribution): number {
+  if (typeof key !== "string") throw new RelaxError("effectiveSupport", "key", "a string", describe(key));
+  if (dist === null || typeof dist !== "object" || typeof (dist as Distribution).cdf !== "function") {
+    throw new RelaxError("effectiveSupport", "dist", "a Distribution (with cdf)", describe(dist));
+  }
   const hit = supportCache.get(key);
   if (hit !== undefined) return hit;
   let m: number;

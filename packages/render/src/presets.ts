@@ -1,4 +1,5 @@
-import { assertPositive } from "@relax/core";
+import { RelaxError, assertInRange, assertOptions, assertPositive } from "@relax/core";
+import { orDefault } from "./checks.js";
 import type { SilhouetteOptions } from "./silhouette.js";
 
 /**
@@ -8,15 +9,16 @@ import type { SilhouetteOptions } from "./silhouette.js";
  * radius every fragment is ≥ ε > 1e-6, so GenDR's 1e-6 cut never applies: the numbers are SoftRas's.
  * Pixel convention `'gendr'` (+x right, row 0 at the top), as SoftRas.
  *
- * @param options `sigma` (default 1e-4), `distEps` (SoftRas's, default 1e-4)
+ * @param options `sigma` (default 1e-4), `distEps` (SoftRas's probability cut ε in (0, 0.5), default 1e-4)
  * @example
  * const alpha = rasterizeSilhouette(faces, { imageSize: 64, ...softRasPreset({ sigma: 1e-4 }) });
  * // = GenDR(logistic, squared, τ = 1e-4, probabilistic)
  * const loss = softIoULoss(alpha, target);
  */
 export function softRasPreset(options: { sigma?: number; distEps?: number } = {}): SilhouetteOptions {
-  const sigma = assertPositive("softRasPreset", "sigma", options.sigma ?? 1e-4);
-  const eps = assertPositive("softRasPreset", "distEps", options.distEps ?? 1e-4);
+  const opts = assertOptions<{ sigma?: number; distEps?: number }>("softRasPreset", options, ["sigma", "distEps"]);
+  const sigma = assertPositive("softRasPreset", "sigma", orDefault(opts.sigma, 1e-4));
+  const eps = assertInRange("softRasPreset", "distEps", orDefault(opts.distEps, 1e-4), Number.MIN_VALUE, 0.4999);
   return { distribution: "logistic", squared: true, scale: sigma, tconorm: "probabilistic", distEps: Math.log(1 / eps - 1) };
 }
 
@@ -31,7 +33,8 @@ export function softRasPreset(options: { sigma?: number; distEps?: number } = {}
  * alpha.max().dataSync()[0]; // 1
  */
 export function dibrPreset(options: { delta?: number } = {}): SilhouetteOptions {
-  const delta = assertPositive("dibrPreset", "delta", options.delta ?? 2e-4);
+  const opts = assertOptions<{ delta?: number }>("dibrPreset", options, ["delta"]);
+  const delta = assertPositive("dibrPreset", "delta", orDefault(opts.delta, 2e-4));
   return { distribution: "exponential_rev", squared: true, scale: delta, tconorm: "probabilistic" };
 }
 
@@ -51,14 +54,19 @@ export function dibrPreset(options: { delta?: number } = {}): SilhouetteOptions 
  * const loss = mseLoss(alpha, target);
  */
 export function pytorch3dPreset(options: { sigma?: number; blurRadius?: number } = {}): SilhouetteOptions {
-  const sigma = assertPositive("pytorch3dPreset", "sigma", options.sigma ?? 1e-4);
-  const blur = assertPositive("pytorch3dPreset", "blurRadius", options.blurRadius ?? Math.log(1 / 1e-4 - 1) * sigma);
+  const opts = assertOptions<{ sigma?: number; blurRadius?: number }>("pytorch3dPreset", options, ["sigma", "blurRadius"]);
+  const sigma = assertPositive("pytorch3dPreset", "sigma", orDefault(opts.sigma, 1e-4));
+  const blur = assertPositive("pytorch3dPreset", "blurRadius", orDefault(opts.blurRadius, Math.log(1 / 1e-4 - 1) * sigma));
+  const distEps = blur / sigma;
+  if (!Number.isFinite(distEps)) {
+    throw new RelaxError("pytorch3dPreset", "blurRadius", "a radius with blurRadius / sigma finite", `${blur} / ${sigma}`);
+  }
   return {
     distribution: "logistic",
     squared: true,
     scale: sigma,
     tconorm: "probabilistic",
-    distEps: blur / sigma,
+    distEps,
     pixelConvention: "pytorch3d",
   };
 }

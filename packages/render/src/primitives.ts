@@ -1,11 +1,12 @@
-import { RelaxError, assertInteger, assertPositive } from "@relax/core";
+import { assertInRange, assertInteger, assertOptions } from "@relax/core";
+import { assertNumberArray, orDefault } from "./checks.js";
 import { createMesh, type Mesh } from "./mesh.js";
 
 /** Options of the procedural meshes. */
 export interface PrimitiveOptions {
   /** Circumradius (tetrahedron, icosphere) or half the edge length (cube). Default 1 (icosphere), 0.5 (others). */
   radius?: number;
-  /** Optional constant RGB colour for every vertex. */
+  /** Optional constant RGB colour for every vertex, each channel in [0, 1]. */
   color?: [number, number, number];
 }
 
@@ -25,16 +26,25 @@ function orientOutward(verts: number[][], faces: number[][]): number[][] {
   });
 }
 
-function build(verts: number[][], faces: number[][], options: PrimitiveOptions, op: string): Mesh {
-  const colors = options.color ? verts.map(() => validColor(op, options.color!)) : null;
-  return createMesh(verts, orientOutward(verts, faces), colors);
+/** Largest accepted `radius`: far beyond any scene, and small enough that every derived coordinate stays finite in float32. */
+const MAX_RADIUS = 1e18;
+
+/** Validated options of a primitive (`extra` names further accepted keys) and its radius. */
+function primitiveOptions<T extends PrimitiveOptions>(
+  op: string,
+  options: unknown,
+  fallback: number,
+  extra: readonly string[] = [],
+): { opts: T; radius: number } {
+  const opts = assertOptions<T>(op, options, ["radius", "color", ...extra] as unknown as (keyof T & string)[]);
+  const radius = assertInRange(op, "radius", orDefault(opts.radius, fallback), Number.MIN_VALUE, MAX_RADIUS);
+  return { opts, radius };
 }
 
-function validColor(op: string, c: [number, number, number]): number[] {
-  if (!Array.isArray(c) || c.length !== 3 || c.some((x) => typeof x !== "number" || !Number.isFinite(x))) {
-    throw new RelaxError(op, "color", "[r, g, b] finite numbers", String(c));
-  }
-  return [...c];
+function build(verts: number[][], faces: number[][], options: PrimitiveOptions, op: string): Mesh {
+  const color = options.color === undefined ? null : assertNumberArray(op, "color", options.color, 3, 0, 1);
+  const colors = color ? verts.map(() => [...color]) : null;
+  return createMesh(verts, orientOutward(verts, faces), colors);
 }
 
 /**
@@ -46,7 +56,8 @@ function validColor(op: string, c: [number, number, number]): number[] {
  * mesh.dispose();
  */
 export function tetrahedron(options: PrimitiveOptions = {}): Mesh {
-  const r = assertPositive("tetrahedron", "radius", options.radius ?? 0.5) / Math.sqrt(3);
+  const { opts, radius } = primitiveOptions<PrimitiveOptions>("tetrahedron", options, 0.5);
+  const r = radius / Math.sqrt(3);
   const verts = [
     [r, r, r],
     [r, -r, -r],
@@ -61,7 +72,7 @@ export function tetrahedron(options: PrimitiveOptions = {}): Mesh {
       [0, 2, 3],
       [1, 2, 3],
     ],
-    options,
+    opts,
     "tetrahedron",
   );
 }
@@ -75,7 +86,7 @@ export function tetrahedron(options: PrimitiveOptions = {}): Mesh {
  * mesh.dispose();
  */
 export function cube(options: PrimitiveOptions = {}): Mesh {
-  const r = assertPositive("cube", "radius", options.radius ?? 0.5);
+  const { opts, radius: r } = primitiveOptions<PrimitiveOptions>("cube", options, 0.5);
   const verts: number[][] = [];
   for (const x of [-r, r]) for (const y of [-r, r]) for (const z of [-r, r]) verts.push([x, y, z]);
   // index = 4·(x>0) + 2·(y>0) + (z>0); two triangles per side.
@@ -91,7 +102,7 @@ export function cube(options: PrimitiveOptions = {}): Mesh {
     [a!, b!, c!],
     [a!, c!, d!],
   ]);
-  return build(verts, faces, options, "cube");
+  return build(verts, faces, opts, "cube");
 }
 
 /**
@@ -105,7 +116,7 @@ export function cube(options: PrimitiveOptions = {}): Mesh {
  */
 export function icosphereGeometry(level: number, radius = 1): { vertices: number[][]; faces: number[][] } {
   assertInteger("icosphereGeometry", "level", level, 0, 6);
-  assertPositive("icosphereGeometry", "radius", radius);
+  assertInRange("icosphereGeometry", "radius", radius, Number.MIN_VALUE, MAX_RADIUS);
   const t = (1 + Math.sqrt(5)) / 2;
   const verts: number[][] = [
     [-1, t, 0],
@@ -179,10 +190,10 @@ export function icosphereGeometry(level: number, radius = 1): { vertices: number
  * sphere.dispose();
  */
 export function icosphere(options: PrimitiveOptions & { level?: number } = {}): Mesh {
-  const level = assertInteger("icosphere", "level", options.level ?? 3, 0, 6);
-  const radius = assertPositive("icosphere", "radius", options.radius ?? 1);
+  const { opts, radius } = primitiveOptions<PrimitiveOptions & { level?: number }>("icosphere", options, 1, ["level"]);
+  const level = assertInteger("icosphere", "level", orDefault(opts.level, 3), 0, 6);
   const { vertices, faces } = icosphereGeometry(level, radius);
-  return build(vertices, faces, options, "icosphere");
+  return build(vertices, faces, opts, "icosphere");
 }
 
 function normalize(v: number[]): number[] {

@@ -1,15 +1,20 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError } from "@relax/core";
+import { RelaxError, assertFinite, describe, toFloatTensor, type TensorInput } from "@relax/core";
 import { gatherRows } from "./gather.js";
-import type { Mesh } from "./mesh.js";
+import { Mesh } from "./mesh.js";
 
-function checkVertices(op: string, vertices: tf.Tensor, mesh: Mesh): void {
+/** Validates the mesh and converts the vertices (inside the caller's tidy). */
+function checkVertices(op: string, verticesIn: TensorInput, mesh: Mesh): tf.Tensor {
+  if (!(mesh instanceof Mesh)) throw new RelaxError(op, "mesh", "a Mesh (the template giving the connectivity)", describe(mesh));
+  const vertices = toFloatTensor(op, "vertices", verticesIn);
   const ok =
     (vertices.rank === 2 || vertices.rank === 3) &&
     vertices.shape[vertices.rank - 1] === 3 &&
     vertices.shape[vertices.rank - 2] === mesh.numVertices;
   if (!ok)
     throw new RelaxError(op, "vertices", `[${mesh.numVertices}, 3] or [B, ${mesh.numVertices}, 3]`, `[${vertices.shape.join(", ")}]`);
+  assertFinite(op, "vertices", vertices);
+  return vertices;
 }
 
 /** Undirected edges of a face list, each once (lo < hi), with the vertices opposite to it in its adjacent faces. */
@@ -31,7 +36,7 @@ function edgeTable(faceIndices: Int32Array): Map<string, { a: number; b: number;
 
 /**
  * Laplacian smoothness regulariser of SoftRas/GenDR shape optimisation: `Σ_v ‖v − mean(neighbours(v))‖²`
- * (uniform weights), averaged over the batch.
+ * (uniform weights), averaged over the batch. Vertices must be finite and match the mesh's vertex count.
  *
  * @param vertices `[V, 3]` or `[B, V, 3]` (e.g. a deformed template)
  * @param mesh the template giving the connectivity
@@ -41,9 +46,12 @@ function edgeTable(faceIndices: Int32Array): Map<string, { a: number; b: number;
  * const loss = laplacianLoss(sphere.vertices, sphere);
  * loss.dataSync()[0]; // small: a sphere is smooth
  */
-export function laplacianLoss(vertices: tf.Tensor, mesh: Mesh): tf.Scalar {
+export function laplacianLoss(vertices: TensorInput, mesh: Mesh): tf.Scalar {
   const op = "laplacianLoss";
-  checkVertices(op, vertices, mesh);
+  return tf.tidy(() => laplacian(checkVertices(op, vertices, mesh), mesh));
+}
+
+function laplacian(vertices: tf.Tensor, mesh: Mesh): tf.Scalar {
   const nV = mesh.numVertices;
   const edges = edgeTable(mesh.faceIndices);
   const deg = new Float32Array(nV);
@@ -70,7 +78,7 @@ export function laplacianLoss(vertices: tf.Tensor, mesh: Mesh): tf.Scalar {
 /**
  * Flatten regulariser of SoftRas/GenDR: for every interior edge, `(cos θ + 1)²` where θ is the angle
  * between the two adjacent faces measured through the edge (θ = π for a flat pair, so flat → 0); summed
- * over edges, averaged over the batch.
+ * over edges, averaged over the batch. Vertices must be finite and match the mesh's vertex count.
  *
  * @param vertices `[V, 3]` or `[B, V, 3]`
  * @param mesh the template giving the connectivity
@@ -80,9 +88,12 @@ export function laplacianLoss(vertices: tf.Tensor, mesh: Mesh): tf.Scalar {
  * const loss = flattenLoss(sphere.vertices, sphere);
  * loss.dataSync()[0] >= 0; // true
  */
-export function flattenLoss(vertices: tf.Tensor, mesh: Mesh): tf.Scalar {
+export function flattenLoss(vertices: TensorInput, mesh: Mesh): tf.Scalar {
   const op = "flattenLoss";
-  checkVertices(op, vertices, mesh);
+  return tf.tidy(() => flatten(checkVertices(op, vertices, mesh), mesh));
+}
+
+function flatten(vertices: tf.Tensor, mesh: Mesh): tf.Scalar {
   const A: number[] = [],
     B: number[] = [],
     C: number[] = [],

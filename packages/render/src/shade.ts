@@ -3,6 +3,7 @@ import {
   RelaxError,
   RelaxRasterizeRgb,
   assertFinite,
+  assertOptions,
   assertPositive,
   describe,
   runFusedKernel,
@@ -11,7 +12,8 @@ import {
   type RelaxRasterizeRgbAttrs,
   type TensorInput,
 } from "@relax/core";
-import { fragmentTensors, silhouetteAttrs, type SilhouetteOptions } from "./silhouette.js";
+import { assertBoolean, assertNumberArray, shapeText, orDefault } from "./checks.js";
+import { SILHOUETTE_KEYS, faces4, fragmentTensors, silhouetteAttrs, type SilhouetteOptions } from "./silhouette.js";
 import "./rgb_kernel.js";
 
 /** Options of {@link rasterizeRgb}: the silhouette's fragment options plus GenDR's colour aggregation settings. */
@@ -30,30 +32,37 @@ export interface RgbOptions extends SilhouetteOptions {
   background?: [number, number, number];
 }
 
-/** Validated colour attributes. */
-export function rgbAttrs(op: string, options: RgbOptions = {}): RelaxRasterizeRgbAttrs {
-  const base = silhouetteAttrs(op, options);
-  const gamma = assertPositive(op, "gamma", options.gamma ?? 1e-3);
-  const eps = options.eps ?? 1e-3;
+/** The keys of {@link RgbOptions}: the silhouette's plus the colour settings. */
+export const RGB_KEYS = [...SILHOUETTE_KEYS, "gamma", "eps", "near", "far", "doubleSide", "background"] as const;
+
+/**
+ * Validated colour attributes: {@link silhouetteAttrs} plus γ > 0, finite ε, 0 < near < far (finite),
+ * a boolean `doubleSide` and a background `[r, g, b]` in [0, 1]; unknown keys (not in `keys`, default
+ * `RGB_KEYS`) are rejected with the nearest valid name.
+ *
+ * @example
+ * const attrs = rgbAttrs("myOp", { imageSize: 32, gamma: 1e-2 });
+ * attrs.near; // 1
+ */
+export function rgbAttrs(op: string, options: RgbOptions = {}, keys: readonly string[] = RGB_KEYS): RelaxRasterizeRgbAttrs {
+  const base = silhouetteAttrs(op, options, keys);
+  const opts = options ?? {};
+  const gamma = assertPositive(op, "gamma", orDefault(opts.gamma, 1e-3));
+  const eps = orDefault(opts.eps, 1e-3);
   if (typeof eps !== "number" || !Number.isFinite(eps)) throw new RelaxError(op, "eps", "a finite number", describe(eps));
-  const near = options.near ?? 1;
-  const far = options.far ?? 100;
-  if (typeof near !== "number" || typeof far !== "number" || !Number.isFinite(near) || !Number.isFinite(far) || !(far > near)) {
-    throw new RelaxError(op, "near/far", "finite numbers with far > near", `near ${describe(near)}, far ${describe(far)}`);
-  }
-  const doubleSide = options.doubleSide ?? false;
-  if (typeof doubleSide !== "boolean") throw new RelaxError(op, "doubleSide", "a boolean", describe(doubleSide));
-  const bg = options.background ?? [0, 0, 0];
-  if (!Array.isArray(bg) || bg.length !== 3 || bg.some((v) => typeof v !== "number" || !Number.isFinite(v))) {
-    throw new RelaxError(op, "background", "[r, g, b] finite numbers", describe(bg));
-  }
-  return { ...base, gamma, eps, near, far, doubleSide, background: [...bg] };
+  const near = assertPositive(op, "near", orDefault(opts.near, 1));
+  const far = assertPositive(op, "far", orDefault(opts.far, 100));
+  if (!(far > near))
+    throw new RelaxError(op, "near/far", "finite numbers with 0 < near < far", `near ${describe(near)}, far ${describe(far)}`);
+  const doubleSide = assertBoolean(op, "doubleSide", opts.doubleSide, false);
+  const bg = assertNumberArray(op, "background", orDefault(opts.background, [0, 0, 0]), 3, 0, 1);
+  return { ...base, gamma, eps, near, far, doubleSide, background: bg as [number, number, number] };
 }
 
 function prepare(op: string, faces: TensorInput, colors: TensorInput): { f4: tf.Tensor4D; c4: tf.Tensor4D; batched: boolean } {
   const f = toFloatTensor(op, "faces", faces);
   if (!((f.rank === 3 || f.rank === 4) && f.shape[f.rank - 1] === 3 && f.shape[f.rank - 2] === 3)) {
-    throw new RelaxError(op, "faces", "[F, 3, 3] or [B, F, 3, 3]", `[${f.shape.join(", ")}]`);
+    throw new RelaxError(op, "faces", "[F, 3, 3] or [B, F, 3, 3]", shapeText(f));
   }
   assertFinite(op, "faces", f);
   const c = toFloatTensor(op, "colors", colors);
@@ -96,7 +105,7 @@ export function rasterizeRgb(faces: TensorInput, colors: TensorInput, options: R
     const { f4, c4, batched } = prepare(op, faces, colors);
     const out = useFused(RelaxRasterizeRgb)
       ? runFusedKernel<tf.Tensor>(RelaxRasterizeRgb, { faces: f4, colors: c4 }, attrs)
-      : rasterizeRgbReference(f4, c4, options);
+      : referenceRgb(f4, c4, attrs);
     return batched ? out : tf.squeeze(out, [0]);
   });
 }
@@ -111,8 +120,20 @@ export function rasterizeRgb(faces: TensorInput, colors: TensorInput, options: R
  * const rgb = rasterizeRgb(faces, colors, { imageSize: 16 }); // runs this
  * setForceReference(false);
  */
-export function rasterizeRgbReference(faces: tf.Tensor4D, colors: tf.Tensor4D, options: RgbOptions = {}): tf.Tensor4D {
-  const attrs = rgbAttrs("rasterizeRgb", options);
+export function rasterizeRgbReference(faces: TensorInput, colors: TensorInput, options: RgbOptions = {}): tf.Tensor4D {
+  const op = "rasterizeRgbReference";
+  const attrs = rgbAttrs(op, options);
+  return tf.tidy(() => {
+    const f4 = faces4(op, faces);
+    const c4 = faces4(op, colors, "colors");
+    if (c4.shape[0] !== f4.shape[0] || c4.shape[1] !== f4.shape[1]) {
+      throw new RelaxError(op, "colors", `[${f4.shape[0]}, ${f4.shape[1]}, 3, 3] (like faces)`, shapeText(c4));
+    }
+    return referenceRgb(f4, c4, attrs);
+  });
+}
+
+function referenceRgb(faces: tf.Tensor4D, colors: tf.Tensor4D, attrs: RelaxRasterizeRgbAttrs): tf.Tensor4D {
   return tf.tidy(() => {
     const [B, F] = faces.shape;
     const S = attrs.imageSize;
@@ -154,11 +175,14 @@ export function rasterizeRgbReference(faces: tf.Tensor4D, colors: tf.Tensor4D, o
   });
 }
 
+/** Largest light intensity accepted by {@link lambert} (beyond it float32 colours overflow). */
+const MAX_INTENSITY = 1e6;
+
 /** A simple light: ambient + one directional (Lambertian), SoftRas's defaults. */
 export interface Light {
-  /** Ambient intensity (default 0.5). */
+  /** Ambient intensity in [0, 1e6] (default 0.5). */
   ambient?: number;
-  /** Directional intensity (default 0.5). */
+  /** Directional intensity in [0, 1e6] (default 0.5). */
   directional?: number;
   /** Direction towards the light, world space (default [0, 1, 0]). */
   direction?: [number, number, number];
@@ -167,7 +191,8 @@ export interface Light {
 /**
  * Lambertian shading of per-corner colours: each face's colours are multiplied by
  * `ambient + directional·max(0, n·l)`, n the face's unit world-space normal (cross(v1−v0, v2−v0)), l the
- * unit light direction. Differentiable w.r.t. vertices and colours.
+ * unit light direction. Differentiable w.r.t. vertices and colours. `light` takes only `ambient`,
+ * `directional` (in [0, 1e6]) and `direction` (a finite non-zero `[x, y, z]`); anything else is a `RelaxError`.
  *
  * @param worldFaces `[F, 3, 3]` or `[B, F, 3, 3]` world-space corners
  * @param colors matching `[..., F, 3, 3]` corner colours
@@ -176,18 +201,39 @@ export interface Light {
  * const rgb = rasterizeRgb(projectedFaces, lit, { imageSize: 64 });
  * await savePNG("lit.png", rgb);
  */
-export function lambert(worldFaces: tf.Tensor, colors: tf.Tensor, light: Light = {}): tf.Tensor {
+export function lambert(worldFaces: TensorInput, colors: TensorInput, light: Light = {}): tf.Tensor {
   const op = "lambert";
-  const amb = light.ambient ?? 0.5;
-  const dir = light.directional ?? 0.5;
-  const l = light.direction ?? [0, 1, 0];
-  if (![amb, dir].every((v) => typeof v === "number" && Number.isFinite(v)) || !Array.isArray(l) || l.length !== 3) {
-    throw new RelaxError(op, "light", "{ ambient, directional: finite numbers, direction: [x, y, z] }", describe(light));
+  const opts = assertOptions<Light>(op, light, ["ambient", "directional", "direction"], "light");
+  const amb = orDefault(opts.ambient, 0.5);
+  const dir = orDefault(opts.directional, 0.5);
+  for (const [k, v] of [
+    ["light.ambient", amb],
+    ["light.directional", dir],
+  ] as const) {
+    if (typeof v !== "number" || !(v >= 0 && v <= MAX_INTENSITY))
+      throw new RelaxError(op, k, `a number in [0, ${MAX_INTENSITY}]`, describe(v));
   }
+  const l = assertNumberArray(op, "light.direction", orDefault(opts.direction, [0, 1, 0]), 3) as [number, number, number];
   const n = Math.hypot(l[0], l[1], l[2]);
-  if (!(n > 0)) throw new RelaxError(op, "light.direction", "a non-zero vector", describe(l));
+  if (!(n > 0 && Number.isFinite(n))) throw new RelaxError(op, "light.direction", "a non-zero finite vector", describe(l));
   return tf.tidy(() => {
-    const [v0, v1, v2] = tf.unstack(worldFaces, -2) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const wf = toFloatTensor(op, "worldFaces", worldFaces);
+    if (wf.rank < 3 || wf.shape[wf.rank - 1] !== 3 || wf.shape[wf.rank - 2] !== 3) {
+      throw new RelaxError(op, "worldFaces", "[F, 3, 3] or [B, F, 3, 3] world-space corners", shapeText(wf));
+    }
+    assertFinite(op, "worldFaces", wf);
+    const col = toFloatTensor(op, "colors", colors);
+    const tail = wf.shape.slice(-3);
+    const ok =
+      col.rank >= 3 &&
+      col.rank <= wf.rank &&
+      col.shape.every((d, i) => {
+        const w = wf.shape[wf.rank - col.rank + i];
+        return d === w || (i < col.rank - 3 && d === 1);
+      });
+    if (!ok) throw new RelaxError(op, "colors", `[${tail.join(", ")}] or [..., ${tail.join(", ")}] (like worldFaces)`, shapeText(col));
+    assertFinite(op, "colors", col);
+    const [v0, v1, v2] = tf.unstack(wf, -2) as [tf.Tensor, tf.Tensor, tf.Tensor];
     const a = tf.sub(v1, v0),
       b = tf.sub(v2, v0);
     const [a0, a1, a2] = tf.unstack(a, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
@@ -198,6 +244,6 @@ export function lambert(worldFaces: tf.Tensor, colors: tf.Tensor, light: Light =
     const len = tf.sqrt(tf.add(tf.add(tf.add(tf.square(nx), tf.square(ny)), tf.square(nz)), 1e-20));
     const cos = tf.div(tf.addN([tf.mul(nx, l[0] / n), tf.mul(ny, l[1] / n), tf.mul(nz, l[2] / n)]), len);
     const k = tf.add(amb, tf.mul(dir, tf.relu(cos))); // [..., F]
-    return tf.mul(colors, tf.expandDims(tf.expandDims(k, -1), -1));
+    return tf.mul(col, tf.expandDims(tf.expandDims(k, -1), -1));
   });
 }

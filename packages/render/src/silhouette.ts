@@ -5,6 +5,7 @@ import {
   assertFinite,
   assertInteger,
   assertOneOf,
+  assertOptions,
   assertPositive,
   describe,
   runFusedKernel,
@@ -12,7 +13,9 @@ import {
   useFused,
   type RelaxRasterizeSilhouetteAttrs,
   type TensorInput,
+  TCONORM_DEFAULT_P,
 } from "@relax/core";
+import { shapeText, orDefault } from "./checks.js";
 import { PROBABILITY_THRESHOLD, resolveDistribution, resolveTConorm, type RenderDistribution, type RenderTConorm } from "./functions.js";
 import "./silhouette_kernel.js";
 
@@ -46,14 +49,41 @@ export interface SilhouetteOptions {
   pixelConvention?: PixelConvention;
 }
 
-/** Validated options as kernel attributes. */
-export function silhouetteAttrs(op: string, options: SilhouetteOptions = {}): RelaxRasterizeSilhouetteAttrs {
-  if (options === null || typeof options !== "object") throw new RelaxError(op, "options", "an options object", describe(options));
-  const imageSize = assertInteger(op, "imageSize", options.imageSize ?? 64, 1, 4096);
-  const distName = options.distribution ?? "logistic";
+/** The keys of {@link SilhouetteOptions} (unknown keys are rejected with the nearest valid name). */
+export const SILHOUETTE_KEYS = [
+  "imageSize",
+  "distribution",
+  "scale",
+  "squared",
+  "shape",
+  "shift",
+  "tconorm",
+  "p",
+  "distEps",
+  "maxTies",
+  "pixelConvention",
+] as const;
+
+/**
+ * Validated options as kernel attributes. Rejects options that are not an object, keys not in `keys`
+ * (default `SILHOUETTE_KEYS`; did-you-mean), and out-of-range values, including a `p` given to a
+ * t-conorm without a parameter (max, probabilistic, einstein, hard).
+ *
+ * @example
+ * const attrs = silhouetteAttrs("myOp", { imageSize: 32, tconorm: "yager", p: 4 });
+ * attrs.p; // 4
+ */
+export function silhouetteAttrs(
+  op: string,
+  options: SilhouetteOptions = {},
+  keys: readonly string[] = SILHOUETTE_KEYS,
+): RelaxRasterizeSilhouetteAttrs {
+  const opts = assertOptions<SilhouetteOptions>(op, options, keys as readonly (keyof SilhouetteOptions)[]);
+  const imageSize = assertInteger(op, "imageSize", orDefault(opts.imageSize, 64), 1, 4096);
+  const distName = orDefault(opts.distribution, "logistic");
   const isGamma = distName === "gamma" || distName === "gamma_rev";
-  const shape = options.shape ?? (isGamma ? 1 : 0);
-  const shift = options.shift ?? 0;
+  const shape = orDefault(opts.shape, isGamma ? 1 : 0);
+  const shift = orDefault(opts.shift, 0);
   for (const [k, v] of [
     ["shape", shape],
     ["shift", shift],
@@ -61,22 +91,37 @@ export function silhouetteAttrs(op: string, options: SilhouetteOptions = {}): Re
     if (typeof v !== "number" || !Number.isFinite(v)) throw new RelaxError(op, k, "a finite number", describe(v));
   }
   const { name } = resolveDistribution(op, distName, shape, shift);
-  const scale = assertPositive(op, "scale", options.scale === undefined ? 0.01 : options.scale);
-  const squared = options.squared ?? false;
+  const scale = assertPositive(op, "scale", opts.scale === undefined ? 0.01 : opts.scale);
+  const squared = orDefault(opts.squared, false);
   if (typeof squared !== "boolean") throw new RelaxError(op, "squared", "a boolean", describe(squared));
-  const tc = resolveTConorm(op, options.tconorm ?? "probabilistic", options.p);
-  const distEps = assertPositive(op, "distEps", options.distEps === undefined ? 1e4 : options.distEps);
-  const maxTies = assertOneOf(op, "maxTies", options.maxTies ?? "split", ["split", "all"] as const);
-  const pixelConvention = assertOneOf(op, "pixelConvention", options.pixelConvention ?? "gendr", PIXEL_CONVENTIONS);
+  const tcName = orDefault(opts.tconorm, "probabilistic");
+  if (opts.p !== undefined) {
+    if (typeof opts.p !== "number" || !Number.isFinite(opts.p)) throw new RelaxError(op, "p", "a finite number", describe(opts.p));
+    const fixed = tcName === "hard" || Number.isNaN(TCONORM_DEFAULT_P[tcName as keyof typeof TCONORM_DEFAULT_P]);
+    if (fixed) throw new RelaxError(op, "p", `undefined for the '${String(tcName)}' t-conorm (it has no parameter)`, describe(opts.p));
+  }
+  const tc = resolveTConorm(op, tcName, opts.p);
+  const distEps = assertPositive(op, "distEps", opts.distEps === undefined ? 1e4 : opts.distEps);
+  const maxTies = assertOneOf(op, "maxTies", orDefault(opts.maxTies, "split"), ["split", "all"] as const);
+  const pixelConvention = assertOneOf(op, "pixelConvention", orDefault(opts.pixelConvention, "gendr"), PIXEL_CONVENTIONS);
   return { imageSize, distribution: name, scale, squared, shape, shift, tconorm: tc.name, p: tc.p, distEps, maxTies, pixelConvention };
 }
 
+/** `[F, 3, 3]` or `[B, F, 3, 3]` finite faces as `[B, F, 3, 3]`; call inside a tidy (it may create tensors). */
 function toFaces4(op: string, faces: TensorInput): { f4: tf.Tensor4D; batched: boolean } {
   const t = toFloatTensor(op, "faces", faces);
   const ok = (t.rank === 3 || t.rank === 4) && t.shape[t.rank - 1] === 3 && t.shape[t.rank - 2] === 3;
-  if (!ok) throw new RelaxError(op, "faces", "[F, 3, 3] or [B, F, 3, 3] (x_ndc, y_ndc, depth per corner)", `[${t.shape.join(", ")}]`);
+  if (!ok) throw new RelaxError(op, "faces", "[F, 3, 3] or [B, F, 3, 3] (x_ndc, y_ndc, depth per corner)", shapeText(t));
   assertFinite(op, "faces", t);
   return { f4: (t.rank === 3 ? tf.expandDims(t, 0) : t) as tf.Tensor4D, batched: t.rank === 4 };
+}
+
+/** `[B, F, 3, 3]` finite faces (the reference functions' input); call inside a tidy. */
+export function faces4(op: string, faces: TensorInput, arg = "faces"): tf.Tensor4D {
+  const t = toFloatTensor(op, arg, faces);
+  if (t.rank !== 4 || t.shape[2] !== 3 || t.shape[3] !== 3) throw new RelaxError(op, arg, "[B, F, 3, 3]", shapeText(t));
+  assertFinite(op, arg, t);
+  return t as tf.Tensor4D;
 }
 
 /**
@@ -100,20 +145,26 @@ function toFaces4(op: string, faces: TensorInput): { f4: tf.Tensor4D; batched: b
 export function rasterizeSilhouette(faces: TensorInput, options: SilhouetteOptions = {}): tf.Tensor {
   const op = "rasterizeSilhouette";
   const attrs = silhouetteAttrs(op, options);
-  const { f4, batched } = toFaces4(op, faces);
-  if (!useFused(RelaxRasterizeSilhouette)) {
-    const out = rasterizeSilhouetteReference(f4, options);
-    return batched ? out : tf.tidy(() => tf.squeeze(out, [0]));
-  }
   return tf.tidy(() => {
-    const alpha = runFusedKernel<tf.Tensor>(RelaxRasterizeSilhouette, { faces: f4 }, attrs);
+    const { f4, batched } = toFaces4(op, faces);
+    const alpha = useFused(RelaxRasterizeSilhouette)
+      ? runFusedKernel<tf.Tensor>(RelaxRasterizeSilhouette, { faces: f4 }, attrs)
+      : referenceAlpha(f4, attrs);
     return batched ? alpha : tf.squeeze(alpha, [0]);
   });
 }
 
-/** Pixel-centre coordinates `[S·S]` (row-major) in the given convention. */
+/**
+ * Pixel-centre coordinates `[S·S]` (row-major) in the given convention.
+ *
+ * @param imageSize S, an integer in [1, 4096]
+ * @param convention {@link PIXEL_CONVENTIONS} (default `'gendr'`)
+ * @example
+ * const { px, py } = pixelCenters(2); // px = [-0.5, 0.5, -0.5, 0.5], py = [0.5, 0.5, -0.5, -0.5]
+ */
 export function pixelCenters(imageSize: number, convention: PixelConvention = "gendr"): { px: Float32Array; py: Float32Array } {
-  const S = imageSize;
+  const S = assertInteger("pixelCenters", "imageSize", imageSize, 1, 4096);
+  assertOneOf("pixelCenters", "convention", convention, PIXEL_CONVENTIONS);
   const px = new Float32Array(S * S),
     py = new Float32Array(S * S);
   for (let r = 0; r < S; r++) {
@@ -144,8 +195,12 @@ const maxSplit = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
  * Per-face fragments `[B, F, S·S]` of the GenDR silhouette as a composition of tfjs ops (culled and
  * dropped fragments are 0, which every t-conorm ignores: S(a, 0) = a). Differentiable by autodiff.
  */
-export function silhouetteFragments(faces: tf.Tensor4D, attrs: RelaxRasterizeSilhouetteAttrs): tf.Tensor3D {
-  return tf.tidy(() => fragmentTensors(faces, attrs).s);
+export function silhouetteFragments(faces: TensorInput, attrs: RelaxRasterizeSilhouetteAttrs): tf.Tensor3D {
+  const op = "silhouetteFragments";
+  if (attrs === null || typeof attrs !== "object")
+    throw new RelaxError(op, "attrs", "silhouette attributes (see silhouetteAttrs)", describe(attrs));
+  const checked = silhouetteAttrs(op, { ...attrs, p: Number.isNaN(attrs.p) ? undefined : attrs.p } as SilhouetteOptions);
+  return tf.tidy(() => fragmentTensors(faces4(op, faces), checked).s);
 }
 
 /** {@link silhouetteFragments} plus the (unclipped) barycentrics `[B, F, S·S]` of every pixel. */
@@ -236,15 +291,19 @@ export function fragmentTensors(
  * const alpha = rasterizeSilhouette(faces, { imageSize: 16 }); // runs this
  * setForceReference(false);
  */
-export function rasterizeSilhouetteReference(faces: tf.Tensor4D, options: SilhouetteOptions = {}): tf.Tensor3D {
-  const op = "rasterizeSilhouette";
+export function rasterizeSilhouetteReference(faces: TensorInput, options: SilhouetteOptions = {}): tf.Tensor3D {
+  const op = "rasterizeSilhouetteReference";
   const attrs = silhouetteAttrs(op, options);
-  const tc = resolveTConorm(op, attrs.tconorm, attrs.p);
+  return tf.tidy(() => referenceAlpha(faces4(op, faces), attrs));
+}
+
+function referenceAlpha(faces: tf.Tensor4D, attrs: RelaxRasterizeSilhouetteAttrs): tf.Tensor3D {
+  const tc = resolveTConorm("rasterizeSilhouette", attrs.tconorm, attrs.p);
   return tf.tidy(() => {
     const [B, F] = faces.shape;
     const S = attrs.imageSize;
     if (F === 0) return tf.zeros([B, S, S]) as tf.Tensor3D;
-    const s = silhouetteFragments(faces, attrs);
+    const s = fragmentTensors(faces, attrs).s;
     let alpha: tf.Tensor;
     if (tc.name === "hard") alpha = tf.cast(tf.any(tf.greater(tf.tensor(s.dataSync(), s.shape), 0.5), 1), "float32");
     else if (tc.name === "max") {
