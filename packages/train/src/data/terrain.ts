@@ -1,5 +1,16 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { GRID8_DIRECTIONS, RelaxError, assertInRange, assertInteger, describe } from "@relax/core";
+import { GRID8_DIRECTIONS, RelaxError, assertInRange, assertInteger, assertOptions, describe } from "@relax/core";
+
+function checkMaps(op: string, maps: TerrainMaps): void {
+  if (
+    !maps ||
+    !Number.isInteger(maps.count) ||
+    !(maps.images instanceof Float32Array) ||
+    !(maps.costs instanceof Float32Array) ||
+    !Array.isArray(maps.imageShape)
+  )
+    throw new RelaxError(op, "maps", "TerrainMaps from generateTerrainMaps", describe(maps));
+}
 import { createRng, type Rng } from "./rng.js";
 
 /**
@@ -95,6 +106,7 @@ export function dijkstraPath(costs: ArrayLike<number>, height: number, width: nu
   const op = "dijkstraPath";
   const H = assertInteger(op, "height", height, 1);
   const W = assertInteger(op, "width", width, 1);
+  assertInteger(op, "offset", offset, 0);
   const N = H * W;
   if (!costs || typeof costs.length !== "number" || costs.length < offset + N) {
     throw new RelaxError(op, "costs", `at least ${offset + N} values (${H}×${W} grid from offset ${offset})`, describe(costs));
@@ -254,7 +266,20 @@ function terrainTypes(
  */
 export function generateTerrainMaps(count: number, options: TerrainOptions = {}): TerrainMaps {
   const op = "generateTerrainMaps";
-  const B = assertInteger(op, "count", count, 0);
+  assertOptions<TerrainOptions>(op, options, [
+    "height",
+    "width",
+    "costs",
+    "colours",
+    "frequencies",
+    "smoothness",
+    "variation",
+    "shade",
+    "noise",
+    "patch",
+    "seed",
+  ]);
+  const B = assertInteger(op, "count", count, 0, 1 << 24);
   const H = assertInteger(op, "height", options.height ?? 12, 1);
   const W = assertInteger(op, "width", options.width ?? 12, 1);
   const base = options.costs ?? TERRAIN_COSTS;
@@ -285,6 +310,8 @@ export function generateTerrainMaps(count: number, options: TerrainOptions = {})
   const noiseSd = assertInRange(op, "noise", options.noise ?? 0.03, 0, 10);
   const patch = assertInteger(op, "patch", options.patch ?? 1, 1, 64);
   const seed = assertInteger(op, "seed", options.seed ?? 0, 0);
+  if (B * H * W * patch * patch * 3 > 1 << 28)
+    throw new RelaxError(op, "count", "at most 2^28 image values in all", `${B} maps of ${H * patch}×${W * patch}×3`);
   const rng = createRng(seed);
   const N = H * W;
   const logFreq = freq.map((f) => Math.log(f / Math.max(...freq)));
@@ -325,10 +352,11 @@ export function generateTerrainMaps(count: number, options: TerrainOptions = {})
  * const { x, costs, paths } = terrainToTensors(maps, 0, 32);
  * tf.dispose([x, costs, paths]);
  */
-export function terrainToTensors(maps: TerrainMaps, from = 0, to = maps.count): { x: tf.Tensor4D; costs: tf.Tensor3D; paths: tf.Tensor3D } {
+export function terrainToTensors(maps: TerrainMaps, from = 0, to?: number): { x: tf.Tensor4D; costs: tf.Tensor3D; paths: tf.Tensor3D } {
   const op = "terrainToTensors";
+  checkMaps(op, maps);
   const a = assertInteger(op, "from", from, 0, maps.count);
-  const e = assertInteger(op, "to", to, a, maps.count);
+  const e = assertInteger(op, "to", to ?? maps.count, a, maps.count);
   const [, IH, IW] = maps.imageShape;
   const N = maps.height * maps.width;
   const P = IH * IW * 3;
@@ -346,6 +374,8 @@ export function terrainToTensors(maps: TerrainMaps, from = 0, to = maps.count): 
  * const batch = selectTerrainMaps(train, [3, 17, 42]);
  */
 export function selectTerrainMaps(maps: TerrainMaps, indices: readonly number[]): TerrainMaps {
+  checkMaps("selectTerrainMaps", maps);
+  if (!Array.isArray(indices)) throw new RelaxError("selectTerrainMaps", "indices", "an array of map indices", describe(indices));
   const N = maps.height * maps.width;
   const [, IH, IW] = maps.imageShape;
   const P = IH * IW * 3;

@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
-import { RelaxError, assertInteger } from "@relax/core";
+import { RelaxError, assertInteger, assertOneOf, assertOptions, assertPositive, describe } from "@relax/core";
 import type { Model } from "../models/model.js";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { assertModel, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { writeHistory, type History, type HistoryRecord } from "./history.js";
 import { plainStrategy, type AlgoLoss, type Strategy } from "./strategy.js";
+import { releaseTape } from "../runtime/tape.js";
 
 /** One training batch: inputs and the algorithm-level labels. The loop disposes both after the step. */
 export interface Batch {
@@ -51,6 +52,104 @@ export interface TrainOptions {
   onEvaluate?: (record: HistoryRecord) => void;
   /** Where log lines go (default `console.log`); used when no progress bar is drawn. */
   log?: (line: string) => void;
+  /**
+   * What to do when a step's loss or a gradient is NaN/±Inf (checked before the update, so the parameters and the
+   * optimizer state stay exactly as they were): `'throw'` (default) stops with a `RelaxError`; `'skip'` drops the
+   * step's update, counts it (`History.skippedSteps`, a `skipped` column in the records) and goes on.
+   */
+  onNonFinite?: "throw" | "skip";
+}
+
+const TRAIN_KEYS = [
+  "model",
+  "loss",
+  "forward",
+  "data",
+  "steps",
+  "optimizer",
+  "strategy",
+  "evalEvery",
+  "evaluate",
+  "evalAtStart",
+  "earlyStopping",
+  "maxSeconds",
+  "checkpoint",
+  "historyPaths",
+  "progress",
+  "onEvaluate",
+  "log",
+  "onNonFinite",
+] as const satisfies readonly (keyof TrainOptions)[];
+
+function assertFunction(op: string, arg: string, f: unknown, optional: boolean): void {
+  if ((optional && f === undefined) || typeof f === "function") return;
+  throw new RelaxError(op, arg, "a function", describe(f));
+}
+
+function assertBoolean(op: string, arg: string, v: unknown): void {
+  if (v !== undefined && typeof v !== "boolean") throw new RelaxError(op, arg, "true or false", describe(v));
+}
+
+/** Validates every option of {@link trainWithAlgorithm} before anything is created. */
+function validateTrainOptions(op: string, options: unknown): TrainOptions {
+  const o = assertOptions<TrainOptions>(op, options, TRAIN_KEYS);
+  if (options === undefined) throw new RelaxError(op, "options", "an options object ({ model, data, loss, steps, ... })", "undefined");
+  assertModel(op, o.model);
+  assertFunction(op, "loss", o.loss, false);
+  assertFunction(op, "data", o.data, false);
+  assertFunction(op, "forward", o.forward, true);
+  assertFunction(op, "evaluate", o.evaluate, true);
+  assertFunction(op, "onEvaluate", o.onEvaluate, true);
+  assertFunction(op, "log", o.log, true);
+  assertInteger(op, "steps", o.steps, 0, Number.MAX_SAFE_INTEGER);
+  if (o.optimizer !== undefined && !(o.optimizer instanceof tf.Optimizer))
+    throw new RelaxError(op, "optimizer", "a tfjs optimizer", describe(o.optimizer));
+  if (o.strategy !== undefined && (o.strategy === null || typeof (o.strategy as Strategy).apply !== "function")) {
+    throw new RelaxError(op, "strategy", "a Strategy ({ name, apply })", describe(o.strategy));
+  }
+  if (o.evalEvery !== undefined) assertInteger(op, "evalEvery", o.evalEvery, 1, Number.MAX_SAFE_INTEGER);
+  assertBoolean(op, "evalAtStart", o.evalAtStart);
+  if (o.earlyStopping !== undefined) {
+    const es = assertOptions<NonNullable<TrainOptions["earlyStopping"]>>(
+      op,
+      o.earlyStopping,
+      ["metric", "mode", "patience", "restoreBest"],
+      "earlyStopping",
+    );
+    if (typeof es.metric !== "string") throw new RelaxError(op, "earlyStopping.metric", "a metric name", describe(es.metric));
+    if (es.mode !== undefined) assertOneOf(op, "earlyStopping.mode", es.mode, ["max", "min"] as const);
+    assertInteger(op, "earlyStopping.patience", es.patience, 1, Number.MAX_SAFE_INTEGER);
+    assertBoolean(op, "earlyStopping.restoreBest", es.restoreBest);
+  }
+  if (o.maxSeconds !== undefined) assertPositive(op, "maxSeconds", o.maxSeconds);
+  if (o.checkpoint !== undefined) {
+    const c = assertOptions<NonNullable<TrainOptions["checkpoint"]>>(op, o.checkpoint, ["path", "every", "resume"], "checkpoint");
+    if (typeof c.path !== "string" || c.path.length === 0) throw new RelaxError(op, "checkpoint.path", "a file path", describe(c.path));
+    if (c.every !== undefined) assertInteger(op, "checkpoint.every", c.every, 1, Number.MAX_SAFE_INTEGER);
+    assertBoolean(op, "checkpoint.resume", c.resume);
+  }
+  if (
+    o.historyPaths !== undefined &&
+    (!Array.isArray(o.historyPaths) || o.historyPaths.some((p) => typeof p !== "string" || p.length === 0))
+  ) {
+    throw new RelaxError(op, "historyPaths", "an array of file paths", describe(o.historyPaths));
+  }
+  if (o.progress !== undefined && o.progress !== true && o.progress !== false && o.progress !== "auto") {
+    throw new RelaxError(op, "progress", "true, false or 'auto'", describe(o.progress));
+  }
+  if (o.onNonFinite !== undefined) assertOneOf(op, "onNonFinite", o.onNonFinite, ["throw", "skip"] as const);
+  return o;
+}
+
+/** Throws unless `data(step)` returned a batch of two live tensors. */
+function checkBatch(op: string, batch: unknown, step: number): Batch {
+  const b = batch as Batch | null;
+  if (!b || !(b.x instanceof tf.Tensor) || !(b.target instanceof tf.Tensor) || b.x.isDisposed || b.target.isDisposed) {
+    if (b && b.x instanceof tf.Tensor && !b.x.isDisposed) b.x.dispose();
+    if (b && b.target instanceof tf.Tensor && !b.target.isDisposed) b.target.dispose();
+    throw new RelaxError(op, `data(${step})`, "a batch { x: tf.Tensor, target: tf.Tensor }", describe(batch));
+  }
+  return b;
 }
 
 function fmt(record: HistoryRecord): string {
@@ -75,11 +174,28 @@ function fmt(record: HistoryRecord): string {
  */
 export async function trainWithAlgorithm(options: TrainOptions): Promise<History> {
   const op = "trainWithAlgorithm";
+  validateTrainOptions(op, options);
   const { model } = options;
-  const steps = assertInteger(op, "steps", options.steps, 0);
-  const evalEvery = options.evalEvery === undefined ? 0 : assertInteger(op, "evalEvery", options.evalEvery, 1);
-  if (!model || !Array.isArray(model.params)) throw new RelaxError(op, "model", "a Model ({ params, apply })", typeof model);
+  const steps = options.steps;
+  const evalEvery = options.evalEvery ?? 0;
+  const ownOptimizer = options.optimizer === undefined;
   const optimizer = options.optimizer ?? tf.train.adam(10 ** -3.5);
+  try {
+    return await run(op, options, model, steps, evalEvery, optimizer);
+  } finally {
+    if (ownOptimizer) optimizer.dispose(); // the default Adam's state would otherwise outlive the run
+  }
+}
+
+async function run(
+  op: string,
+  options: TrainOptions,
+  model: Model,
+  steps: number,
+  evalEvery: number,
+  optimizer: tf.Optimizer,
+): Promise<History> {
+  const onNonFinite = options.onNonFinite ?? "throw";
   const strategy = options.strategy ?? plainStrategy();
   const forward = options.forward ?? ((m: Model, b: Batch) => m.apply(b.x));
   const log = options.log ?? ((line: string) => console.log(line));
@@ -117,6 +233,8 @@ export async function trainWithAlgorithm(options: TrainOptions): Promise<History
   let sinceBest = 0;
   let bestParams: tf.Tensor[] | null = null;
   let stopReason: History["stopReason"] = "steps";
+  let skipped = 0;
+  let skippedSinceEval = 0;
   const say = (line: string): void => {
     if (bar) {
       bar.stop();
@@ -135,7 +253,9 @@ export async function trainWithAlgorithm(options: TrainOptions): Promise<History
       seconds: (performance.now() - t0) / 1000,
       loss: lossCount > 0 ? lossSum / lossCount : NaN,
       ...metrics,
+      ...(onNonFinite === "skip" ? { skipped: skippedSinceEval } : {}),
     };
+    skippedSinceEval = 0;
     lossSum = 0;
     lossCount = 0;
     records.push(record);
@@ -177,32 +297,56 @@ export async function trainWithAlgorithm(options: TrainOptions): Promise<History
   let step = start;
   while (step < steps) {
     const s0 = performance.now();
-    const batch = options.data(step);
+    const batch = checkBatch(op, options.data(step), step);
     let lossValue = NaN;
+    let bad = "";
     try {
-      const { value, grads } = tf.variableGrads(() => {
-        const y = forward(model, batch);
-        const r = strategy.apply(y, (yy) => options.loss(yy, batch));
-        if (r.loss !== r.objective) lossValue = r.loss.dataSync()[0] as number;
-        return r.objective;
-      }, model.params);
-      if (Number.isNaN(lossValue)) lossValue = value.dataSync()[0] as number;
-      optimizer.applyGradients(grads);
-      tf.dispose([value, ...Object.values(grads)]);
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const y = forward(model, batch);
+          const r = strategy.apply(y, (yy) => options.loss(yy, batch));
+          if (r.loss !== r.objective) lossValue = r.loss.dataSync()[0] as number;
+          return r.objective;
+        }, model.params);
+        const objective = value.dataSync()[0] as number;
+        if (Number.isNaN(lossValue)) lossValue = objective;
+        // check before the update: a NaN/Inf step must never reach the parameters or the optimizer state
+        const gs = Object.values(grads);
+        const finite = gs.length === 0 || (tf.all(tf.stack(gs.map((g) => tf.all(tf.isFinite(g))))).dataSync()[0] as number) === 1;
+        if (!Number.isFinite(lossValue)) bad = `loss ${lossValue}`;
+        else if (!Number.isFinite(objective)) bad = `objective ${objective}`;
+        else if (!finite) bad = "a NaN/Inf gradient";
+        else optimizer.applyGradients(grads);
+      });
+    } catch (e) {
+      releaseTape();
+      throw e;
     } finally {
       tf.dispose([batch.x, batch.target]);
     }
-    if (!Number.isFinite(lossValue)) {
-      bar?.stop();
-      throw new RelaxError(op, "loss", "finite at every step", `${lossValue} at step ${step}`);
+    if (bad) {
+      if (onNonFinite === "throw") {
+        bar?.stop();
+        throw new RelaxError(
+          op,
+          "loss",
+          "finite, with finite gradients, at every step (parameters left as before the step)",
+          `${bad} at step ${step}`,
+        );
+      }
+      skipped += 1;
+      skippedSinceEval += 1;
+      say(`step ${step}: ${bad}, update skipped`);
     }
     step += 1;
     trainedSteps += 1;
     trainMs += performance.now() - s0;
-    lossSum += lossValue;
-    lossCount += 1;
+    if (!bad) {
+      lossSum += lossValue;
+      lossCount += 1;
+      lastLoss = lossValue.toFixed(4);
+    }
     lastStep = step;
-    lastLoss = lossValue.toFixed(4);
     bar?.update(step, { loss: lastLoss, metrics: lastMetrics });
     if (options.checkpoint?.every !== undefined && step % options.checkpoint.every === 0)
       await saveCheckpoint(options.checkpoint.path, model, optimizer, step);
@@ -233,6 +377,7 @@ export async function trainWithAlgorithm(options: TrainOptions): Promise<History
     seconds: (performance.now() - t0) / 1000,
     secondsPerStep: trainedSteps > 0 ? trainMs / 1000 / trainedSteps : 0,
     stopReason,
+    skippedSteps: skipped,
   };
 }
 

@@ -3,12 +3,15 @@ import {
   RelaxError,
   assertInteger,
   assertOneOf,
+  assertOptions,
   editDistance,
   toFloatTensor,
   type EditDistanceOptions,
   type TensorInput,
 } from "@relax/core";
 import type { Batch } from "../loop/train.js";
+
+const LOSS_KEYS = ["beta", "substitution", "insertCost", "deleteCost", "norm", "inputs"] as const;
 
 /** Options of {@link editDistanceLoss}. */
 export interface EditDistanceLossOptions extends EditDistanceOptions {
@@ -40,11 +43,33 @@ export function editDistanceLoss(
   options: EditDistanceLossOptions = {},
 ): tf.Tensor1D {
   const op = "editDistanceLoss";
-  const { norm: normOpt, inputs: inputsOpt, ...edOptions } = options;
+  const { norm: normOpt, inputs: inputsOpt, ...edOptions } = assertOptions<EditDistanceLossOptions>(op, options, LOSS_KEYS);
   const norm = assertOneOf(op, "norm", normOpt ?? "l1", ["l1", "l2sq"] as const);
   const inputs = assertOneOf(op, "inputs", inputsOpt ?? "probabilities", ["probabilities", "logits"] as const);
+  if (typeof distance === "number" && !(Number.isFinite(distance) && distance >= 0)) {
+    throw new RelaxError(op, "distance", "finite distances ≥ 0", String(distance));
+  }
   const at = toFloatTensor(op, "a", a);
-  const bt = toFloatTensor(op, "b", b);
+  let bt: tf.Tensor | undefined;
+  try {
+    bt = toFloatTensor(op, "b", b);
+    return lossOf(op, at, bt, distance, norm, inputs, edOptions);
+  } finally {
+    // the float32 copies of array or non-float32 inputs
+    if (at !== a) at.dispose();
+    if (bt && bt !== b) bt.dispose();
+  }
+}
+
+function lossOf(
+  op: string,
+  at: tf.Tensor,
+  bt: tf.Tensor,
+  distance: TensorInput | number,
+  norm: "l1" | "l2sq",
+  inputs: "probabilities" | "logits",
+  edOptions: EditDistanceOptions,
+): tf.Tensor1D {
   if (at.rank !== 3) throw new RelaxError(op, "a", "[N, La, alphabet]", `[${at.shape.join(", ")}]`);
   const N = at.shape[0] as number;
   return tf.tidy(() => {
@@ -79,7 +104,8 @@ export interface EditDistanceSupervisionOptions extends EditDistanceLossOptions 
  */
 export function editDistanceSupervision(options: EditDistanceSupervisionOptions): (y: tf.Tensor2D, batch: Batch) => tf.Tensor1D {
   const op = "editDistanceSupervision";
-  if (!options || typeof options !== "object") throw new RelaxError(op, "options", "{length, alphabet, ...}", String(options));
+  if (options === undefined) throw new RelaxError(op, "options", "{length, alphabet, ...}", "undefined");
+  assertOptions<EditDistanceSupervisionOptions>(op, options, [...LOSS_KEYS, "length", "alphabet"]);
   const { length, alphabet, ...rest } = options;
   const L = assertInteger(op, "length", length, 1);
   const A = assertInteger(op, "alphabet", alphabet, 1);

@@ -1,9 +1,30 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertOneOf, shortestPath, toFloatTensor, type ShortestPathOptions, type TensorInput } from "@relax/core";
+import {
+  RelaxError,
+  assertOneOf,
+  assertOptions,
+  shortestPath,
+  toFloatTensor,
+  type ShortestPathOptions,
+  type TensorInput,
+} from "@relax/core";
 import type { Batch } from "../loop/train.js";
 
 /** How a relaxed path is compared with the true path, per cell. */
 export type PathNorm = "l1" | "l2sq" | "bce";
+
+/** Option keys of {@link shortestPathLoss}. */
+export const SHORTEST_PATH_LOSS_KEYS = [
+  "beta",
+  "iterations",
+  "tolerance",
+  "traceSteps",
+  "epsilon",
+  "tconorm",
+  "p",
+  "norm",
+  "cells",
+] as const;
 
 /** Options of {@link shortestPathLoss}: core's `shortestPath` options plus the comparison. */
 export interface ShortestPathLossOptions extends ShortestPathOptions {
@@ -59,16 +80,20 @@ export function pathTarget(op: string, truePath: TensorInput, shape: readonly nu
  */
 export function shortestPathLoss(predictedCosts: TensorInput, truePath: TensorInput, options: ShortestPathLossOptions = {}): tf.Tensor1D {
   const op = "shortestPathLoss";
-  const { norm: normOpt, cells: cellsOpt, ...spOptions } = options;
+  const { norm: normOpt, cells: cellsOpt, ...spOptions } = assertOptions<ShortestPathLossOptions>(op, options, SHORTEST_PATH_LOSS_KEYS);
   const norm = assertOneOf(op, "norm", normOpt ?? "l1", ["l1", "l2sq", "bce"] as const);
   const cells = assertOneOf(op, "cells", cellsOpt ?? "mean", ["mean", "sum"] as const);
   const c = toFloatTensor(op, "predictedCosts", predictedCosts);
-  if (c.rank !== 3) throw new RelaxError(op, "predictedCosts", "[N, H, W]", `[${c.shape.join(", ")}]`);
-  return tf.tidy(() => {
-    const t = pathTarget(op, truePath, c.shape);
-    const p = shortestPath(c, { beta: 10, ...spOptions });
-    return comparePaths(p, t, norm, cells);
-  });
+  try {
+    if (c.rank !== 3) throw new RelaxError(op, "predictedCosts", "[N, H, W]", `[${c.shape.join(", ")}]`);
+    return tf.tidy(() => {
+      const t = pathTarget(op, truePath, c.shape);
+      const p = shortestPath(c, { beta: 10, ...spOptions });
+      return comparePaths(p, t, norm, cells);
+    });
+  } finally {
+    if (c !== predictedCosts) c.dispose(); // the float32 copy of an array or non-float32 input
+  }
 }
 
 /** Resolves `[N, H·W]` network outputs into `[N, H, W]` costs using the target's shape. */
@@ -98,6 +123,7 @@ export function gridOf(op: string, y: tf.Tensor2D, target: tf.Tensor): tf.Tensor
  *   forward: (m, b) => tf.softplus(tf.reshape(m.apply(tf.reshape(b.x, [-1, 3])), [-1, 144])) as tf.Tensor2D });
  */
 export function pathSupervision(options: ShortestPathLossOptions = {}): (y: tf.Tensor2D, batch: Batch) => tf.Tensor1D {
+  assertOptions<ShortestPathLossOptions>("pathSupervision", options, SHORTEST_PATH_LOSS_KEYS);
   return (y, batch) =>
     tf.tidy(() => {
       const costs = gridOf("pathSupervision", y, batch.target);

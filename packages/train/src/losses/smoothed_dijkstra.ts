@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInteger, assertOneOf, toFloatTensor, type TensorInput } from "@relax/core";
+import { RelaxError, assertInteger, assertOneOf, assertOptions, toFloatTensor, type TensorInput } from "@relax/core";
 import { dijkstraPath } from "../data/terrain.js";
 import type { Batch } from "../loop/train.js";
-import { smooth, type SmoothingOptions } from "../smoothing/smooth.js";
+import { SMOOTHING_KEYS, smooth, type SmoothingOptions } from "../smoothing/smooth.js";
 import { comparePaths, gridOf, pathTarget, type PathNorm } from "./shortest_path.js";
 
 /** Defaults of the smoothed Dijkstra (Gaussian, σ = 1, 32 randomised-Latin samples, leave-one-out covariate). */
@@ -58,7 +58,8 @@ export function dijkstraBlackBox(height: number, width: number): (costs: Float64
  */
 export function smoothedDijkstra(options: SmoothedDijkstraOptions): (costs: tf.Tensor3D) => tf.Tensor3D {
   const op = "smoothedDijkstra";
-  if (!options || typeof options !== "object") throw new RelaxError(op, "options", "{height, width, ...smoothing}", String(options));
+  if (options === undefined) throw new RelaxError(op, "options", "{height, width, ...smoothing}", "undefined");
+  assertOptions<SmoothedDijkstraOptions>(op, options, [...SMOOTHING_KEYS, "height", "width"]);
   const H = assertInteger(op, "height", options.height, 1);
   const W = assertInteger(op, "width", options.width, 1);
   const { height: _h, width: _w, ...rest } = options;
@@ -67,14 +68,18 @@ export function smoothedDijkstra(options: SmoothedDijkstraOptions): (costs: tf.T
   const f = smooth(dijkstraBlackBox(H, W), { ...DEFAULTS, ...rest, n: H * W, m: H * W });
   return (costs) => {
     const c = toFloatTensor(op, "costs", costs);
-    if (c.rank !== 3 || c.shape[1] !== H || c.shape[2] !== W)
-      throw new RelaxError(op, "costs", `[N, ${H}, ${W}]`, `[${c.shape.join(", ")}]`);
-    return tf.tidy(() => tf.reshape(f(tf.reshape(c, [-1, H * W]) as tf.Tensor2D), [-1, H, W]) as tf.Tensor3D);
+    try {
+      if (c.rank !== 3 || c.shape[1] !== H || c.shape[2] !== W)
+        throw new RelaxError(op, "costs", `[N, ${H}, ${W}]`, `[${c.shape.join(", ")}]`);
+      return tf.tidy(() => tf.reshape(f(tf.reshape(c, [-1, H * W]) as tf.Tensor2D), [-1, H, W]) as tf.Tensor3D);
+    } finally {
+      if (c !== costs) c.dispose();
+    }
   };
 }
 
-function lossOptions(op: string, o: SmoothedDijkstraLossOptions) {
-  const { norm, cells, ...smoothing } = o;
+function lossOptions(op: string, options: SmoothedDijkstraLossOptions) {
+  const { norm, cells, ...smoothing } = assertOptions<SmoothedDijkstraLossOptions>(op, options, [...SMOOTHING_KEYS, "norm", "cells"]);
   return {
     norm: assertOneOf(op, "norm", norm ?? "l2sq", ["l1", "l2sq", "bce"] as const),
     cells: assertOneOf(op, "cells", cells ?? "mean", ["mean", "sum"] as const),
@@ -104,12 +109,16 @@ export function smoothedDijkstraLoss(
   const op = "smoothedDijkstraLoss";
   const { norm, cells, smoothing } = lossOptions(op, options);
   const c = toFloatTensor(op, "predictedCosts", predictedCosts);
-  if (c.rank !== 3) throw new RelaxError(op, "predictedCosts", "[N, H, W]", `[${c.shape.join(", ")}]`);
-  return tf.tidy(() => {
-    const t = pathTarget(op, truePath, c.shape);
-    const sp = smoothedDijkstra({ ...smoothing, height: c.shape[1] as number, width: c.shape[2] as number });
-    return comparePaths(sp(c as tf.Tensor3D), t, norm, cells);
-  });
+  try {
+    if (c.rank !== 3) throw new RelaxError(op, "predictedCosts", "[N, H, W]", `[${c.shape.join(", ")}]`);
+    return tf.tidy(() => {
+      const t = pathTarget(op, truePath, c.shape);
+      const sp = smoothedDijkstra({ ...smoothing, height: c.shape[1] as number, width: c.shape[2] as number });
+      return comparePaths(sp(c as tf.Tensor3D), t, norm, cells);
+    });
+  } finally {
+    if (c !== predictedCosts) c.dispose();
+  }
 }
 
 /**

@@ -1,10 +1,12 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, describe, type TensorInput } from "@relax/core";
+import { RelaxError, assertFinite, assertOptions, describe, toFloatTensor, type TensorInput } from "@relax/core";
 import { topKCrossEntropy, type TopKCrossEntropyOptions } from "@relax/sort";
 import type { Batch } from "../loop/train.js";
 
 /** Options of {@link topKLoss}: `@relax/sort`'s top-k cross-entropy options without the reduction. */
 export type TopKLossOptions = Omit<TopKCrossEntropyOptions, "reduction">;
+
+const TOPK_KEYS = ["pK", "method", "m", "mode", "steepness", "distribution", "artLambda"] as const;
 
 /**
  * Top-k cross-entropy per sample (Petersen et al., "Differentiable Top-k Classification Learning", ICML 2022):
@@ -20,8 +22,16 @@ export type TopKLossOptions = Omit<TopKCrossEntropyOptions, "reduction">;
  * const g = tf.grad((z) => tf.mean(topKLoss(z, labels, { pK: [0.2, 0.2, 0.2, 0.2, 0.2] })))(logits);
  */
 export function topKLoss(logits: TensorInput, labels: TensorInput | number[], options: TopKLossOptions): tf.Tensor1D {
-  if (!options || typeof options !== "object") throw new RelaxError("topKLoss", "options", "{pK, ...}", describe(options));
-  return topKCrossEntropy(logits, labels, { ...options, reduction: "none" }) as tf.Tensor1D;
+  const op = "topKLoss";
+  if (options === undefined) throw new RelaxError(op, "options", "{pK, ...}", describe(options));
+  const o = assertOptions<TopKLossOptions>(op, options, TOPK_KEYS);
+  const z = toFloatTensor(op, "logits", logits);
+  try {
+    assertFinite(op, "logits", z); // a NaN/Inf logit makes every class probability meaningless
+    return topKCrossEntropy(z, labels, { ...o, reduction: "none" }) as tf.Tensor1D;
+  } finally {
+    if (z !== logits) z.dispose();
+  }
 }
 
 /**
@@ -32,6 +42,7 @@ export function topKLoss(logits: TensorInput, labels: TensorInput | number[], op
  * await trainWithAlgorithm({ model, data, steps, loss: topKSupervision({ pK: [0.5, 0, 0, 0, 0.5], m: 16 }) });
  */
 export function topKSupervision(options: TopKLossOptions): (y: tf.Tensor2D, batch: Batch) => tf.Tensor1D {
-  if (!options || typeof options !== "object") throw new RelaxError("topKSupervision", "options", "{pK, ...}", describe(options));
+  if (options === undefined) throw new RelaxError("topKSupervision", "options", "{pK, ...}", describe(options));
+  assertOptions<TopKLossOptions>("topKSupervision", options, TOPK_KEYS);
   return (y, batch) => topKLoss(y, batch.target, options);
 }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInteger, describe } from "@relax/core";
+import { RelaxError, assertInteger, assertOptions, describe } from "@relax/core";
 import { dijkstraPath } from "../data/terrain.js";
 
 /** Result of {@link shortestPathMetrics}. */
@@ -41,7 +41,8 @@ export function shortestPathMetrics(
   const op = "shortestPathMetrics";
   let H: number;
   let W: number;
-  if (shape) {
+  if (shape !== undefined) {
+    assertOptions<{ height: number; width: number }>(op, shape, ["height", "width"], "shape");
     H = assertInteger(op, "shape.height", shape.height, 1);
     W = assertInteger(op, "shape.width", shape.width, 1);
   } else if (predictedCosts instanceof tf.Tensor && predictedCosts.rank === 3) {
@@ -57,6 +58,10 @@ export function shortestPathMetrics(
   const N = p.length / M;
   if (c.length !== p.length) throw new RelaxError(op, "trueCosts", `${p.length} values ([${N}, ${H}, ${W}])`, `${c.length} values`);
   if (t.length !== p.length) throw new RelaxError(op, "truePaths", `${p.length} values ([${N}, ${H}, ${W}])`, `${t.length} values`);
+  for (let i = 0; i < t.length; i++) {
+    if (!Number.isFinite(t[i] as number))
+      throw new RelaxError(op, "truePaths", "finite path indicators", `${describe(t[i])} at flat index ${i}`);
+  }
   const clamped = new Float64Array(M);
   let exact = 0;
   let optimal = 0;

@@ -1,18 +1,30 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError } from "@relax/core";
+import { RelaxError, assertInteger, assertOptions, describe } from "@relax/core";
 
 /** A `[rows, cols]` matrix as a tensor or as a flat array with explicit shape. */
 export type MatrixInput = tf.Tensor | { values: ArrayLike<number>; shape: [number, number] };
 
+/** A matrix input on the host, validated: a rank-2 tensor or `{values, shape}`, finite entries (one scan). */
 function host(op: string, arg: string, m: MatrixInput): { values: ArrayLike<number>; rows: number; cols: number } {
+  let out: { values: ArrayLike<number>; rows: number; cols: number };
   if (m instanceof tf.Tensor) {
     if (m.rank !== 2) throw new RelaxError(op, arg, "[batch, n]", `[${m.shape.join(", ")}]`);
-    return { values: m.dataSync(), rows: m.shape[0] as number, cols: m.shape[1] as number };
+    out = { values: m.dataSync(), rows: m.shape[0] as number, cols: m.shape[1] as number };
+  } else {
+    const v = m as { values?: ArrayLike<number>; shape?: unknown };
+    if (!v || typeof v !== "object" || !v.values || typeof v.values.length !== "number" || !Array.isArray(v.shape) || v.shape.length !== 2)
+      throw new RelaxError(op, arg, "a [batch, n] tensor or { values, shape: [rows, cols] }", describe(m));
+    const rows = assertInteger(op, `${arg}.shape[0]`, v.shape[0], 0, 2 ** 31);
+    const cols = assertInteger(op, `${arg}.shape[1]`, v.shape[1], 0, 2 ** 31);
+    if (v.values.length !== rows * cols)
+      throw new RelaxError(op, arg, `${rows * cols} values for shape [${rows}, ${cols}]`, `${v.values.length}`);
+    out = { values: v.values, rows, cols };
   }
-  const [rows, cols] = m.shape;
-  if (m.values.length !== rows * cols)
-    throw new RelaxError(op, arg, `${rows * cols} values for shape [${rows}, ${cols}]`, `${m.values.length}`);
-  return { values: m.values, rows, cols };
+  for (let i = 0; i < out.values.length; i++) {
+    if (!Number.isFinite(out.values[i] as number))
+      throw new RelaxError(op, arg, "finite values (a NaN/Inf has no rank)", `${describe(out.values[i])} at flat index ${i}`);
+  }
+  return out;
 }
 
 function argsortRow(v: ArrayLike<number>, off: number, n: number, out: Int32Array): void {
@@ -45,13 +57,16 @@ export interface RankingMetrics {
  * console.log(`EM ${(100 * m.em).toFixed(1)}% EW ${(100 * m.ew).toFixed(1)}%`);
  */
 export function rankingMetrics(scores: MatrixInput, targets: MatrixInput, options: { k?: number } = {}): RankingMetrics {
+  const o = assertOptions<{ k?: number }>("rankingMetrics", options, ["k"]);
+  const k0 = assertInteger("rankingMetrics", "k", o.k ?? 5, 1, Number.MAX_SAFE_INTEGER);
   const s = host("rankingMetrics", "scores", scores);
   const t = host("rankingMetrics", "targets", targets);
   if (s.rows !== t.rows || s.cols !== t.cols) {
     throw new RelaxError("rankingMetrics", "targets", `shape [${s.rows}, ${s.cols}] like scores`, `[${t.rows}, ${t.cols}]`);
   }
   const n = s.cols;
-  const k = Math.min(options.k ?? 5, n);
+  if (n < 1 && s.rows > 0) throw new RelaxError("rankingMetrics", "scores", "[batch, n] with n ≥ 1", `[${s.rows}, ${n}]`);
+  const k = Math.min(k0, n);
   const ps = new Int32Array(n);
   const pt = new Int32Array(n);
   let em = 0,
@@ -104,8 +119,11 @@ export function rankExactMatchFirstK(scores: MatrixInput, targets: MatrixInput, 
  * topKAccuracy(logits, [3, 1], 5);   // fraction in [0, 1]
  */
 export function topKAccuracy(logits: MatrixInput, labels: ArrayLike<number> | tf.Tensor, k = 1): number {
+  assertInteger("topKAccuracy", "k", k, 1, Number.MAX_SAFE_INTEGER);
   const l = host("topKAccuracy", "logits", logits);
   const lab = labels instanceof tf.Tensor ? labels.dataSync() : labels;
+  if (!lab || typeof lab.length !== "number")
+    throw new RelaxError("topKAccuracy", "labels", "an array or tensor of integer labels", describe(labels));
   if (lab.length !== l.rows) throw new RelaxError("topKAccuracy", "labels", `${l.rows} labels`, `${lab.length}`);
   let hit = 0;
   for (let r = 0; r < l.rows; r++) {
@@ -128,6 +146,8 @@ export function topKAccuracy(logits: MatrixInput, labels: ArrayLike<number> | tf
  * pathPerfectMatch(predicted, truth);   // both [batch, 144] for 12×12 maps
  */
 export function pathPerfectMatch(predicted: MatrixInput, truth: MatrixInput, threshold = 0.5): number {
+  if (typeof threshold !== "number" || !Number.isFinite(threshold))
+    throw new RelaxError("pathPerfectMatch", "threshold", "a finite number", describe(threshold));
   const p = host("pathPerfectMatch", "predicted", predicted);
   const t = host("pathPerfectMatch", "truth", truth);
   if (p.rows !== t.rows || p.cols !== t.cols)

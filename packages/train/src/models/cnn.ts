@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInteger } from "@relax/core";
+import { RelaxError, assertFinite, assertInteger, assertOneOf, assertOptions, describe, toFloatTensor } from "@relax/core";
 import { createRng } from "../data/rng.js";
 import { conv2dSame } from "./conv.js";
 import { maxPool2 } from "./pool.js";
@@ -41,16 +41,21 @@ export interface CnnOptions {
  */
 export function createCnn(options: CnnOptions = {}): Model {
   const op = "createCnn";
+  assertOptions<CnnOptions>(op, options, ["height", "width", "inChannels", "channels", "kernel", "hidden", "outputs", "init", "seed"]);
   const height = assertInteger(op, "height", options.height ?? 28, 1);
   const width = assertInteger(op, "width", options.width ?? 112, 1);
   const inChannels = assertInteger(op, "inChannels", options.inChannels ?? 1, 1);
   const channels = options.channels ?? [32, 64];
+  if (!Array.isArray(channels)) throw new RelaxError(op, "channels", "an array of channel counts", describe(channels));
+  channels.forEach((c, i) => assertInteger(op, `channels[${i}]`, c, 1, 1 << 16));
   const kernel = assertInteger(op, "kernel", options.kernel ?? 5, 1);
   if (kernel % 2 !== 1) throw new RelaxError(op, "kernel", "an odd size", String(kernel));
   const hidden = assertInteger(op, "hidden", options.hidden ?? 64, 1);
   const outputs = assertInteger(op, "outputs", options.outputs ?? 1, 1);
-  const init = options.init ?? "torchDefault";
-  const rng = createRng(options.seed ?? 0);
+  const init = assertOneOf(op, "init", options.init ?? "torchDefault", ["torchDefault", "heNormal", "glorotUniform", "zeros"] as const);
+  const rng = createRng(assertInteger(op, "seed", options.seed ?? 0));
+  if (height * width * inChannels > 1 << 26)
+    throw new RelaxError(op, "height", "an input of at most 2^26 values", `${height}×${width}×${inChannels}`);
   const params: tf.Variable[] = [];
   const convs: { w: tf.Variable; b: tf.Variable }[] = [];
   let cin = inChannels;
@@ -97,9 +102,11 @@ export function createCnn(options: CnnOptions = {}): Model {
     params,
     apply(x: tf.Tensor): tf.Tensor2D {
       return tf.tidy(() => {
+        x = toFloatTensor("cnn.apply", "x", x); // arrays and non-float32 tensors: a copy this tidy disposes
         if (x.rank !== 4 || x.shape[1] !== height || x.shape[2] !== width || x.shape[3] !== inChannels) {
           throw new RelaxError("cnn.apply", "x", `[N, ${height}, ${width}, ${inChannels}]`, `[${x.shape.join(", ")}]`);
         }
+        assertFinite("cnn.apply", "x", x);
         let a = x as tf.Tensor4D;
         convs.forEach((c, i) => {
           a = tf.relu(

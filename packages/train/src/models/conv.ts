@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, assertOneOf, assertOptions, toFloatTensor } from "@relax/core";
 
 /**
  * 2-D convolution, stride 1, zero 'same' padding (odd kernel), NHWC: `x [N,H,W,Cin]`, `w [K,K,Cin,Cout]` → `[N,H,W,Cout]`.
@@ -21,8 +22,25 @@ export function conv2dSame(
   w: tf.Tensor4D,
   options: { inputGrad?: boolean; method?: "auto" | "native" | "forward-grads" } = {},
 ): tf.Tensor4D {
-  const inputGrad = options.inputGrad ?? true;
-  const method = options.method ?? "auto";
+  const op = "conv2dSame";
+  const o = assertOptions<{ inputGrad?: boolean; method?: "auto" | "native" | "forward-grads" }>(op, options, ["inputGrad", "method"]);
+  const inputGrad = o.inputGrad ?? true;
+  const method = assertOneOf(op, "method", o.method ?? "auto", ["auto", "native", "forward-grads"] as const);
+  const xt = toFloatTensor(op, "x", x);
+  const wt = toFloatTensor(op, "w", w);
+  try {
+    if (xt.rank !== 4) throw new RelaxError(op, "x", "[N, H, W, Cin]", `[${xt.shape.join(", ")}]`);
+    const [k, k2, cin] = wt.shape;
+    if (wt.rank !== 4 || k !== k2 || (k as number) % 2 !== 1 || cin !== xt.shape[3])
+      throw new RelaxError(op, "w", `[K, K, ${xt.shape[3]}, Cout] with K odd`, `[${wt.shape.join(", ")}]`);
+    return convSame(xt as tf.Tensor4D, wt as tf.Tensor4D, inputGrad, method);
+  } finally {
+    if (xt !== x) xt.dispose();
+    if (wt !== w) wt.dispose();
+  }
+}
+
+function convSame(x: tf.Tensor4D, w: tf.Tensor4D, inputGrad: boolean, method: "auto" | "native" | "forward-grads"): tf.Tensor4D {
   const native =
     method === "native" ||
     (method === "auto" && tf.getBackend() !== "wasm" && tf.getKernel("Conv2DBackpropFilter", tf.getBackend()) !== undefined);

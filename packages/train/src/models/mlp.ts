@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInteger } from "@relax/core";
+import { RelaxError, assertFinite, assertInteger, assertOneOf, assertOptions, describe, toFloatTensor } from "@relax/core";
 import { createRng } from "../data/rng.js";
 import { initTensor, type Initializer } from "./init.js";
 import { makeVariable, variableName, type Model } from "./model.js";
@@ -30,12 +30,26 @@ export interface MlpOptions {
  */
 export function createMlp(options: MlpOptions): Model {
   const op = "createMlp";
-  const inputSize = assertInteger(op, "inputSize", options.inputSize, 1);
+  if (options === undefined) throw new RelaxError(op, "options", "{ inputSize, ... }", "undefined");
+  assertOptions<MlpOptions>(op, options, ["inputSize", "hidden", "outputs", "activation", "init", "seed"]);
+  const inputSize = assertInteger(op, "inputSize", options.inputSize, 1, 1 << 24);
   const hidden = options.hidden ?? [128];
-  const outputs = assertInteger(op, "outputs", options.outputs ?? 1, 1);
-  const act = options.activation ?? "relu";
-  const init = options.init ?? (act === "relu" ? "heNormal" : "glorotUniform");
-  const rng = createRng(options.seed ?? 0);
+  if (!Array.isArray(hidden)) throw new RelaxError(op, "hidden", "an array of layer widths", describe(hidden));
+  const outputs = assertInteger(op, "outputs", options.outputs ?? 1, 1, 1 << 24);
+  const act = assertOneOf(op, "activation", options.activation ?? "relu", ["relu", "tanh"] as const);
+  const init = assertOneOf(op, "init", options.init ?? (act === "relu" ? "heNormal" : "glorotUniform"), [
+    "torchDefault",
+    "heNormal",
+    "glorotUniform",
+    "zeros",
+  ] as const);
+  const rng = createRng(assertInteger(op, "seed", options.seed ?? 0));
+  const sizes0 = [inputSize, ...hidden, outputs];
+  for (let i = 0; i + 1 < sizes0.length; i++) {
+    const fout = assertInteger(op, `hidden[${i}]`, sizes0[i + 1], 1, 1 << 24);
+    if ((sizes0[i] as number) * fout > 1 << 28)
+      throw new RelaxError(op, `hidden[${i}]`, "a layer of at most 2^28 weights", `${sizes0[i]}×${fout}`);
+  }
   const layers: { w: tf.Variable; b: tf.Variable }[] = [];
   const sizes = [inputSize, ...hidden, outputs];
   for (let i = 0; i + 1 < sizes.length; i++) {
@@ -53,6 +67,8 @@ export function createMlp(options: MlpOptions): Model {
     params: layers.flatMap((l) => [l.w, l.b]),
     apply(x: tf.Tensor): tf.Tensor2D {
       return tf.tidy(() => {
+        x = toFloatTensor("mlp.apply", "x", x); // arrays and non-float32 tensors: a copy this tidy disposes
+        assertFinite("mlp.apply", "x", x);
         const n = x.shape[0] ?? 0;
         if (x.size !== n * inputSize)
           throw new RelaxError("mlp.apply", "x", `[N, ...] with ${inputSize} features per row`, `[${x.shape.join(", ")}]`);

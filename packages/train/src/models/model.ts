@@ -1,4 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, describe } from "@relax/core";
+
+function assertModel(op: string, model: unknown): void {
+  const m = model as Model | null;
+  if (!m || !Array.isArray(m.params) || m.params.some((p) => !(p instanceof tf.Tensor)))
+    throw new RelaxError(op, "model", "a Model ({ params: tf.Variable[] })", describe(model));
+}
 
 /**
  * A model as a function of its trainable variables: `apply(x)` → `[N, outputs]`. Built from tfjs-core ops only
@@ -15,11 +22,13 @@ export interface Model {
 
 /** Total number of scalar parameters of a model. */
 export function countParams(model: Model): number {
+  assertModel("countParams", model);
   return model.params.reduce((s, p) => s + p.size, 0);
 }
 
 /** Disposes a model's variables. */
 export function disposeModel(model: Model): void {
+  if (!model || !Array.isArray(model.params)) throw new RelaxError("disposeModel", "model", "a Model ({ params })", describe(model));
   for (const p of model.params) p.dispose();
 }
 

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, toFloatTensor } from "@relax/core";
 
 /**
  * 2×2 max-pooling, stride 2 (NHWC, odd trailing rows/columns dropped as 'valid'). Forward is `tf.maxPool`;
@@ -9,7 +10,13 @@ import * as tf from "@tensorflow/tfjs-core";
  * const y = maxPool2(x);   // [8, 28, 112, 32] -> [8, 14, 56, 32]
  */
 export function maxPool2(x: tf.Tensor4D): tf.Tensor4D {
-  return pool(x);
+  const xt = toFloatTensor("maxPool2", "x", x);
+  try {
+    if (xt.rank !== 4) throw new RelaxError("maxPool2", "x", "[N, H, W, C]", `[${xt.shape.join(", ")}]`);
+    return pool(xt as tf.Tensor4D);
+  } finally {
+    if (xt !== x) xt.dispose();
+  }
 }
 
 const pool = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {

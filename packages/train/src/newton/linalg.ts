@@ -1,4 +1,19 @@
-import { RelaxError } from "@relax/core";
+import { RelaxError, assertInteger, describe } from "@relax/core";
+
+/** Validates a linear system `A [m, m]`, `B [m, k]` (sizes, lengths, finite entries) in one scan. */
+function checkSystem(op: string, A: ArrayLike<number>, B: ArrayLike<number>, m: number, k: number): void {
+  assertInteger(op, "m", m, 1, 1 << 13);
+  assertInteger(op, "k", k, 1, 1 << 24);
+  for (const [arg, X, len] of [
+    ["A", A, m * m],
+    ["B", B, m * k],
+  ] as const) {
+    if (!X || typeof X.length !== "number" || X.length < len) throw new RelaxError(op, arg, `at least ${len} numbers`, describe(X));
+    for (let i = 0; i < len; i++) {
+      if (!Number.isFinite(X[i] as number)) throw new RelaxError(op, arg, "finite entries", `${describe(X[i])} at flat index ${i}`);
+    }
+  }
+}
 
 /**
  * Solves `A X = B` for a symmetric positive-definite `A [m, m]` by Cholesky (`A = L Lᵀ`), `B [m, k]` row-major.
@@ -8,6 +23,7 @@ import { RelaxError } from "@relax/core";
  * choleskySolve(Float64Array.of(4, 2, 2, 3), Float64Array.of(1, 1), 2, 1);   // [0.125, 0.25]
  */
 export function choleskySolve(A: ArrayLike<number>, B: ArrayLike<number>, m: number, k: number): Float64Array | null {
+  checkSystem("choleskySolve", A, B, m, k);
   const L = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j <= i; j++) {
@@ -19,7 +35,7 @@ export function choleskySolve(A: ArrayLike<number>, B: ArrayLike<number>, m: num
       } else L[i * m + j] = s / (L[j * m + j] as number);
     }
   }
-  const X = Float64Array.from(B as ArrayLike<number>);
+  const X = Float64Array.from({ length: m * k }, (_, i) => B[i] as number);
   for (let c = 0; c < k; c++) {
     for (let i = 0; i < m; i++) {
       let s = X[i * k + c] as number;
@@ -32,7 +48,7 @@ export function choleskySolve(A: ArrayLike<number>, B: ArrayLike<number>, m: num
       X[i * k + c] = s / (L[i * m + i] as number);
     }
   }
-  return X;
+  return finiteSolution("choleskySolve", X);
 }
 
 /**
@@ -43,8 +59,9 @@ export function choleskySolve(A: ArrayLike<number>, B: ArrayLike<number>, m: num
  * luSolve(Float64Array.of(0, 1, 1, 0), Float64Array.of(2, 3), 2, 1);   // [3, 2]
  */
 export function luSolve(A: ArrayLike<number>, B: ArrayLike<number>, m: number, k: number): Float64Array {
-  const a = Float64Array.from(A as ArrayLike<number>);
-  const X = Float64Array.from(B as ArrayLike<number>);
+  checkSystem("luSolve", A, B, m, k);
+  const a = Float64Array.from({ length: m * m }, (_, i) => A[i] as number);
+  const X = Float64Array.from({ length: m * k }, (_, i) => B[i] as number);
   let scale = 0;
   for (let i = 0; i < m * m; i++) scale = Math.max(scale, Math.abs(a[i] as number));
   for (let col = 0; col < m; col++) {
@@ -79,7 +96,7 @@ export function luSolve(A: ArrayLike<number>, B: ArrayLike<number>, m: number, k
       X[i * k + c] = s / (a[i * m + i] as number);
     }
   }
-  return X;
+  return finiteSolution("luSolve", X);
 }
 
 /**
@@ -87,5 +104,15 @@ export function luSolve(A: ArrayLike<number>, B: ArrayLike<number>, m: number, k
  * (`H + λI` of a Newton loss may be indefinite for small λ).
  */
 export function solveSymmetric(A: ArrayLike<number>, B: ArrayLike<number>, m: number, k: number): Float64Array {
+  checkSystem("solveSymmetric", A, B, m, k);
   return choleskySolve(A, B, m, k) ?? luSolve(A, B, m, k);
+}
+
+/** Throws when a solution overflowed (a nearly singular system): never a silent Inf/NaN. */
+function finiteSolution(op: string, X: Float64Array): Float64Array {
+  for (let i = 0; i < X.length; i++) {
+    if (!Number.isFinite(X[i] as number))
+      throw new RelaxError(op, "A", "a well-conditioned matrix (the solution overflows)", `${X[i]} at flat index ${i}`);
+  }
+  return X;
 }

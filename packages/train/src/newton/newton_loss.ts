@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertOneOf } from "@relax/core";
+import { RelaxError, assertFinite, assertOneOf, assertOptions, assertPositive, describe } from "@relax/core";
 import type { AlgoLoss, Strategy } from "../loop/strategy.js";
+import { releaseTape } from "../runtime/tape.js";
 import { solveSymmetric } from "./linalg.js";
 
 /** Options of the Newton losses. */
@@ -28,6 +29,27 @@ export interface NewtonTargets {
   grad: tf.Tensor2D;
   /** Curvature matrix (`H` or `F`, without λ) `[m, m]`. */
   curvature: tf.Tensor2D;
+}
+
+const NEWTON_KEYS = ["variant", "lambda", "hessian", "fdStep"] as const;
+
+/** Validates Newton options (keys, variant, λ, hessian, fdStep); returns them typed. */
+function checkOptions(op: string, options: unknown): NewtonOptions {
+  const o = assertOptions<NewtonOptions>(op, options, NEWTON_KEYS);
+  assertOneOf(op, "variant", o.variant ?? "fisher", ["hessian", "fisher"] as const);
+  checkLambda(op, o.lambda ?? 1);
+  if (o.hessian !== undefined && typeof o.hessian !== "function")
+    assertOneOf(op, "hessian", o.hessian, ["auto", "autodiff", "finite-diff"] as const);
+  if (o.fdStep !== undefined) assertPositive(op, "fdStep", o.fdStep);
+  return o;
+}
+
+/** Throws unless every entry of a host array is finite (a NaN gradient or curvature makes the Newton step meaningless). */
+function checkHost(op: string, arg: string, v: ArrayLike<number>): void {
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i] as number))
+      throw new RelaxError(op, arg, "finite (check the loss at these outputs)", `${describe(v[i])} at flat index ${i}`);
+  }
 }
 
 function perSampleGrad(y: tf.Tensor2D, loss: AlgoLoss): tf.Tensor2D {
@@ -69,12 +91,16 @@ function hessianFiniteDiff(y: tf.Tensor2D, loss: AlgoLoss, step?: number): tf.Te
 /** `Z = Y − G·(C + λI)⁻¹` on the host (C symmetric). */
 function newtonStep(y: tf.Tensor2D, g: tf.Tensor2D, C: tf.Tensor2D, lambda: number): tf.Tensor2D {
   const [N, m] = y.shape;
+  if (C.rank !== 2 || C.shape[0] !== m || C.shape[1] !== m)
+    throw new RelaxError("newtonTargets", "curvature", `[${m}, ${m}]`, `[${C.shape.join(", ")}]`);
   const c = C.dataSync();
+  checkHost("newtonTargets", "curvature", c);
   const A = new Float64Array(m * m);
   for (let i = 0; i < m * m; i++) A[i] = c[i] as number;
   for (let i = 0; i < m; i++) A[i * m + i] = (A[i * m + i] as number) + lambda;
   // (C+λI) Xᵀ = Gᵀ  →  X = G (C+λI)⁻¹
   const gv = g.dataSync();
+  checkHost("newtonTargets", "gradient of loss", gv);
   const Gt = new Float64Array(m * N);
   for (let i = 0; i < N; i++) for (let j = 0; j < m; j++) Gt[j * N + i] = gv[i * m + j] as number;
   const Xt = solveSymmetric(A, Gt, m, N);
@@ -104,10 +130,22 @@ function checkLambda(op: string, lambda: number): number {
  */
 export function newtonTargets(y: tf.Tensor2D, loss: AlgoLoss, options: NewtonOptions = {}): NewtonTargets {
   const op = "newtonTargets";
-  const variant = assertOneOf(op, "variant", options.variant ?? "fisher", ["hessian", "fisher"] as const);
-  const lambda = checkLambda(op, options.lambda ?? 1);
+  options = checkOptions(op, options);
+  const variant = options.variant ?? "fisher";
+  const lambda = options.lambda ?? 1;
   if (!(y instanceof tf.Tensor) || y.rank !== 2)
     throw new RelaxError(op, "y", "a [N, m] tensor", y instanceof tf.Tensor ? `[${y.shape.join(", ")}]` : typeof y);
+  if (typeof loss !== "function") throw new RelaxError(op, "loss", "a per-sample loss (y [N, m]) => [N]", describe(loss));
+  assertFinite(op, "y", y);
+  try {
+    return targets(y, loss, options, variant, lambda);
+  } catch (e) {
+    releaseTape(); // a loss that threw inside tf.grad left the tape's saved tensors behind
+    throw e;
+  }
+}
+
+function targets(y: tf.Tensor2D, loss: AlgoLoss, options: NewtonOptions, variant: "hessian" | "fisher", lambda: number): NewtonTargets {
   return tf.tidy(() => {
     const yd = tf.clone(y) as tf.Tensor2D; // a new leaf: no gradient flows back into y
     const g = perSampleGrad(yd, loss);
@@ -123,6 +161,7 @@ export function newtonTargets(y: tf.Tensor2D, loss: AlgoLoss, options: NewtonOpt
         try {
           C = hessianAutodiff(yd, loss);
         } catch {
+          releaseTape(); // the failed second-order pass left its saved tensors on the tape
           C = hessianFiniteDiff(yd, loss, options.fdStep);
         }
       }
@@ -140,6 +179,7 @@ export function newtonTargets(y: tf.Tensor2D, loss: AlgoLoss, options: NewtonOpt
  * const l = newtonLoss(y, perSampleLoss, { variant: "hessian", lambda: 1 });   // scalar
  */
 export function newtonLoss(y: tf.Tensor2D, loss: AlgoLoss, options: NewtonOptions = {}): tf.Scalar {
+  checkOptions("newtonLoss", options);
   return tf.tidy(() => {
     const { z } = newtonTargets(y, loss, options);
     return tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.sub(z, y)), 1))) as tf.Scalar;
@@ -154,12 +194,13 @@ export function newtonLoss(y: tf.Tensor2D, loss: AlgoLoss, options: NewtonOption
  * trainWithAlgorithm({ ..., strategy: newtonStrategy({ variant: "fisher", lambda: 1 }) });
  */
 export function newtonStrategy(options: NewtonOptions = {}): Strategy {
-  const variant = assertOneOf("newtonStrategy", "variant", options.variant ?? "fisher", ["hessian", "fisher"] as const);
-  checkLambda("newtonStrategy", options.lambda ?? 1);
+  const variant = checkOptions("newtonStrategy", options).variant ?? "fisher";
   return {
     name: `newton-${variant}`,
     apply(y, loss) {
       const l = tf.mean(loss(tf.clone(y) as tf.Tensor2D)) as tf.Scalar;
+      // a NaN/Inf loss has no Newton step: hand the loop a non-finite objective, which it stops at (or skips)
+      if (!Number.isFinite(l.dataSync()[0] as number)) return { objective: tf.mul(tf.sum(y), Number.NaN) as tf.Scalar, loss: l };
       const objective = newtonLoss(y, loss, options);
       return { objective, loss: l };
     },
@@ -179,11 +220,14 @@ export function injectFisher(y: tf.Tensor2D, lambda: number): tf.Tensor2D {
   checkLambda("injectFisher", lambda);
   if (!(y instanceof tf.Tensor) || y.rank !== 2)
     throw new RelaxError("injectFisher", "y", "a [N, m] tensor", y instanceof tf.Tensor ? `[${y.shape.join(", ")}]` : typeof y);
+  assertFinite("injectFisher", "y", y);
   const f = tf.customGrad(((x: tf.Tensor2D) => ({
     value: tf.clone(x),
     gradFunc: (dy: tf.Tensor2D) => {
       const [N, m] = dy.shape;
       const d = dy.dataSync();
+      // a NaN/Inf incoming gradient has no Fisher step: pass it on (the training loop checks gradients before updating)
+      if (d.some((v) => !Number.isFinite(v))) return tf.fill([N, m], Number.NaN) as tf.Tensor2D;
       const A = new Float64Array(m * m);
       for (let i = 0; i < N; i++) {
         for (let a = 0; a < m; a++) {
@@ -208,7 +252,10 @@ export function injectFisher(y: tf.Tensor2D, lambda: number): tf.Tensor2D {
  * baseline; its gradient is the Fisher Newton-loss gradient).
  */
 export function injectFisherStrategy(options: { lambda?: number } = {}): Strategy {
-  const lambda = checkLambda("injectFisherStrategy", options.lambda ?? 1);
+  const lambda = checkLambda(
+    "injectFisherStrategy",
+    assertOptions<{ lambda?: number }>("injectFisherStrategy", options, ["lambda"]).lambda ?? 1,
+  );
   return {
     name: "inject-fisher",
     apply(y, loss) {

@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { RelaxError, assertInteger, describe } from "@relax/core";
+import { RelaxError, assertInteger, assertOptions, describe } from "@relax/core";
+
+const PLOT_KEYS = ["title", "lossKeys", "metrics", "logLoss", "width", "height"] as const;
 import type { History, HistoryRecord } from "../loop/history.js";
 
 /** Options of {@link plotSvg} / {@link writePlot}. */
@@ -74,6 +76,7 @@ function records(input: History | HistoryRecord[]): HistoryRecord[] {
  */
 export function plotSvg(history: History | HistoryRecord[], options: PlotOptions = {}): string {
   const op = "plotSvg";
+  assertOptions<PlotOptions>(op, options, PLOT_KEYS);
   const rs = records(history);
   const W = assertInteger(op, "width", options.width ?? 760, 200, 10000);
   const Ht = assertInteger(op, "height", options.height ?? 520, 200, 10000);
@@ -184,6 +187,7 @@ export function plotSvg(history: History | HistoryRecord[], options: PlotOptions
  */
 export function writePlot(history: History | HistoryRecord[], path: string, options: PlotOptions = {}): void {
   const op = "writePlot";
+  assertOptions<PlotOptions>(op, options, PLOT_KEYS);
   if (typeof path !== "string" || !/\.(svg|html?)$/i.test(path))
     throw new RelaxError(op, "path", "a file name ending in .svg or .html", describe(path));
   const svg = plotSvg(history, options);

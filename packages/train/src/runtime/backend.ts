@@ -11,6 +11,8 @@ import { RelaxError, describe } from "@relax/core";
  * const backend = await selectBackend("auto"); // "wasm"
  */
 export async function selectBackend(want = "auto"): Promise<string> {
+  if (typeof want !== "string" || want.length === 0)
+    throw new RelaxError("selectBackend", "want", "'auto' or a backend name", describe(want));
   const order = want === "auto" ? ["wasm", "cpu"] : [want];
   for (const name of order) {
     try {

@@ -135,7 +135,7 @@ const DISTS: Record<Noise, NoiseDistribution> = {
  * d.inverseCdf(0.25);  // log(0.5)
  */
 export function noise(name: Noise): NoiseDistribution {
-  const d = DISTS[name];
+  const d = typeof name === "string" && Object.hasOwn(DISTS, name) ? DISTS[name] : undefined;
   if (!d) throw new RelaxError("noise", "name", `one of ${NOISES.join(", ")}`, describe(name));
   return d;
 }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInteger, assertOneOf, assertPositive } from "@relax/core";
+import { RelaxError, assertFinite, assertInteger, assertOneOf, assertOptions, assertPositive, describe, toFloatTensor } from "@relax/core";
 import { createRng, type Rng } from "../data/rng.js";
 import { NOISES, noise, type Noise } from "./noise.js";
 
@@ -55,10 +55,19 @@ function uniforms(rng: Rng, S: number, n: number, sampler: NonNullable<Smoothing
   return U;
 }
 
+/** Option keys of stochastic smoothing. */
+export const SMOOTHING_KEYS = ["noise", "scale", "samples", "sampler", "covariate", "antithetic", "seed"] as const;
+
+/** Most samples per estimate (memory: samples·n numbers are held at once). */
+const MAX_SAMPLES = 1 << 20;
+
 function resolve(op: string, o: SmoothingOptions) {
+  if (o.antithetic !== undefined && typeof o.antithetic !== "boolean")
+    throw new RelaxError(op, "antithetic", "true or false", describe(o.antithetic));
+  if (o.seed !== undefined) assertInteger(op, "seed", o.seed, -(2 ** 53), 2 ** 53);
   const name = assertOneOf(op, "noise", o.noise ?? "gaussian", NOISES);
   const scale = assertPositive(op, "scale", o.scale ?? 1);
-  const samples = assertInteger(op, "samples", o.samples ?? 64, 2);
+  const samples = assertInteger(op, "samples", o.samples ?? 64, 2, MAX_SAMPLES);
   const sampler = assertOneOf(op, "sampler", o.sampler ?? "mc", ["mc", "qmc-latin", "rqmc-latin", "rqmc-cartesian"] as const);
   const covariate = assertOneOf(op, "covariate", o.covariate ?? "none", ["none", "f(x)", "loo"] as const);
   const antithetic = o.antithetic ?? false;
@@ -87,9 +96,21 @@ export function smoothedEstimate(
   options: SmoothingOptions & { rng?: Rng } = {},
 ): SmoothedEstimate {
   const op = "smoothedEstimate";
-  const { dist, scale, samples, sampler, covariate, antithetic } = resolve(op, options);
+  const o = assertOptions<SmoothingOptions & { rng?: Rng }>(op, options, [...SMOOTHING_KEYS, "rng"]);
+  const { dist, scale, samples, sampler, covariate, antithetic } = resolve(op, o);
+  if (typeof f !== "function") throw new RelaxError(op, "f", "a function (x: Float64Array) => number[] | number", describe(f));
+  if (!(Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView))))
+    throw new RelaxError(op, "x", "an array of numbers", describe(x));
   const n = x.length;
   if (n < 1) throw new RelaxError(op, "x", "a non-empty point", "length 0");
+  if (samples * n > 1 << 26)
+    throw new RelaxError(op, "samples", `at most ${Math.floor((1 << 26) / n)} for a point of ${n} values`, String(samples));
+  for (let i = 0; i < n; i++) {
+    if (typeof x[i] !== "number" || !Number.isFinite(x[i]))
+      throw new RelaxError(op, "x", "finite numbers", `${describe(x[i])} at index ${i}`);
+  }
+  if (o.rng !== undefined && (o.rng === null || typeof (o.rng as Rng).next !== "function"))
+    throw new RelaxError(op, "rng", "an Rng (createRng)", describe(o.rng));
   const rng = options.rng ?? createRng(options.seed ?? 0);
   const base = antithetic ? samples / 2 : samples;
   const V = uniforms(rng, base, n, sampler);
@@ -103,13 +124,24 @@ export function smoothedEstimate(
   }
   const call = (p: Float64Array): Float64Array => {
     const r = f(p);
-    return typeof r === "number" ? Float64Array.of(r) : Float64Array.from(r);
+    const out =
+      typeof r === "number" ? Float64Array.of(r) : r && typeof (r as ArrayLike<number>).length === "number" ? Float64Array.from(r) : null;
+    if (!out || out.length < 1) throw new RelaxError(op, "f", "a function returning a number or a non-empty array of numbers", describe(r));
+    for (let i = 0; i < out.length; i++) {
+      if (!Number.isFinite(out[i] as number))
+        throw new RelaxError(op, "f", "a function returning finite values", `${describe(out[i])} at output ${i}`);
+    }
+    return out;
   };
   const point = new Float64Array(n);
   const fs: Float64Array[] = [];
   for (let s = 0; s < samples; s++) {
     for (let d = 0; d < n; d++) point[d] = (x[d] as number) + scale * (u[s * n + d] as number);
-    fs.push(call(point));
+    const fv = call(point);
+    if (fs.length > 0 && fv.length !== (fs[0] as Float64Array).length) {
+      throw new RelaxError(op, "f", `a function returning ${(fs[0] as Float64Array).length} values every time`, `${fv.length} values`);
+    }
+    fs.push(fv);
   }
   const m = (fs[0] as Float64Array).length;
   const mean = new Float64Array(m);
@@ -124,6 +156,15 @@ export function smoothedEstimate(
       else if (covariate === "loo") b = ((mean[k] as number) * samples - (fv[k] as number)) / (samples - 1);
       const c = ((fv[k] as number) - b) / (samples * scale);
       for (let d = 0; d < n; d++) J[k * n + d] = (J[k * n + d] as number) + c * dist.score(u[s * n + d] as number);
+    }
+  }
+  for (const [name, v] of [
+    ["value", mean],
+    ["jacobian", J],
+  ] as const) {
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isFinite(v[i] as number))
+        throw new RelaxError(op, "scale", `a scale giving a finite ${name} (σ·u or 1/σ overflowed)`, String(scale));
     }
   }
   return { value: mean, jacobian: J };
@@ -141,11 +182,15 @@ export function smoothedEstimate(
 export function smooth(
   f: (x: Float64Array) => ArrayLike<number> | number,
   options: SmoothingOptions & { n: number; m: number },
-): (x: tf.Tensor2D) => tf.Tensor2D {
+): (x: tf.Tensor2D | number[][]) => tf.Tensor2D {
   const op = "smooth";
-  const n = assertInteger(op, "n", options.n, 1);
-  const m = assertInteger(op, "m", options.m, 1);
+  if (options === undefined) throw new RelaxError(op, "options", "{ n, m, ...smoothing }", "undefined");
+  assertOptions<SmoothingOptions & { n: number; m: number }>(op, options, [...SMOOTHING_KEYS, "n", "m"]);
+  if (typeof f !== "function") throw new RelaxError(op, "f", "a function (x: Float64Array) => number[] | number", describe(f));
+  const n = assertInteger(op, "n", options.n, 1, 1 << 20);
+  const m = assertInteger(op, "m", options.m, 1, 1 << 20);
   resolve(op, options);
+  const { n: _n, m: _m, ...smoothing } = options;
   const rng = createRng(options.seed ?? 0);
   const fn = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
     if (x.rank !== 2 || x.shape[1] !== n) throw new RelaxError(op, "x", `[batch, ${n}]`, `[${x.shape.join(", ")}]`);
@@ -154,7 +199,7 @@ export function smooth(
     const val = new Float32Array(B * m);
     const jac = new Float32Array(B * m * n);
     for (let b = 0; b < B; b++) {
-      const est = smoothedEstimate(f, xv.subarray(b * n, (b + 1) * n), { ...options, rng });
+      const est = smoothedEstimate(f, xv.subarray(b * n, (b + 1) * n), { ...smoothing, rng });
       if (est.value.length !== m) throw new RelaxError(op, "f", `a function returning ${m} values`, `${est.value.length} values`);
       val.set(est.value, b * m);
       jac.set(est.jacobian, b * m * n);
@@ -166,5 +211,16 @@ export function smooth(
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => tf.squeeze(tf.matMul(tf.expandDims(dy, 1), saved[0] as tf.Tensor3D), [1]),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return (x) => fn(x) as tf.Tensor2D;
+  return (x) => {
+    // plain arrays are converted (and the copy disposed); NaN/Inf inputs are rejected before sampling
+    const xt = toFloatTensor(op, "x", x);
+    try {
+      if (xt.rank !== 2 || xt.shape[1] !== n)
+        throw new RelaxError(op, "x", `[batch, ${n}] (a tensor or nested array)`, `[${xt.shape.join(", ")}]`);
+      assertFinite(op, "x", xt);
+      return fn(xt) as tf.Tensor2D;
+    } finally {
+      if (xt !== x) xt.dispose();
+    }
+  };
 }
