@@ -23,13 +23,13 @@ export interface ShortestPathOptions {
   /** Inverse temperature β of the soft-min over neighbours (default 10). */
   beta?: number;
   /**
-   * Maximum Bellman-Ford iterations (default H·W, enough for any grid; at most {@link MAX_ITERATIONS}).
+   * Maximum Bellman-Ford iterations (default H·W, enough for any grid; at most `MAX_ITERATIONS` (100,000, exported by `@relax/core`)).
    * For the gradient the fused kernel keeps one H·W grid per iteration that changed the distances.
    */
   iterations?: number;
   /** Bellman-Ford stops early once max|Δd| ≤ tolerance·max(1, max d) (default 1e-6; 0 runs all iterations). */
   tolerance?: number;
-  /** Maximum traceback steps (default H·W; at most {@link MAX_ITERATIONS}). */
+  /** Maximum traceback steps (default H·W; at most `MAX_ITERATIONS` (100,000, exported by `@relax/core`)). */
   traceSteps?: number;
   /** The traceback stops once the mass still travelling is ≤ epsilon (default 1e-6). */
   epsilon?: number;

@@ -41,7 +41,7 @@ export interface FlatNetwork {
 
 /**
  * Odd-even transposition network: n layers; layer ℓ compares (i, i+1) for i ≡ ℓ (mod 2) (DSN §3).
- * n must be an integer in [0, 5793] (n(n−1)/2 ≤ {@link MAX_NETWORK_COMPARATORS}), else a `RelaxError`.
+ * n must be an integer in [0, 5793] (n(n−1)/2 ≤ `MAX_NETWORK_COMPARATORS` (2^24)), else a `RelaxError`.
  *
  * @example
  * oddEvenNetwork(4); // [{lo:[0,2],hi:[1,3]}, {lo:[1],hi:[2]}, {lo:[0,2],hi:[1,3]}, {lo:[1],hi:[2]}]
@@ -68,7 +68,7 @@ export function oddEvenNetwork(n: number): ComparatorLayer[] {
  * Bitonic sorting network for any n (DSN §3): built for N = 2^⌈log2 n⌉ wires, then the first N−n wires
  * are dropped (−∞ padding, as the diffsort reference does) and every comparator touching a dropped wire
  * is skipped. In descending sub-blocks `lo > hi` by index; the output is ascending. Depth log2N(log2N+1)/2.
- * n must be an integer in [0, {@link MAX_NETWORK_WIRES}], else a `RelaxError`.
+ * n must be an integer in [0, `MAX_NETWORK_WIRES` (65,536)], else a `RelaxError`.
  *
  * @example
  * bitonicNetwork(3); // [{lo:[2],hi:[1]}, {lo:[0],hi:[2]}, {lo:[1],hi:[2]}]
@@ -105,7 +105,7 @@ export function bitonicNetwork(n: number): ComparatorLayer[] {
  * Splitter selection network (difftopk, ICML 2022): a data-oblivious selection network that places
  * the k largest of n inputs, sorted ascending, on wires n−k … n−1, with far fewer layers than a full
  * sorting network for small k. Built from splitter cascades on the lanes that share a minimum rank.
- * n must be an integer in [0, {@link MAX_NETWORK_WIRES}] and k an integer in [1, n], else a `RelaxError`.
+ * n must be an integer in [0, `MAX_NETWORK_WIRES` (65,536)] and k an integer in [1, n], else a `RelaxError`.
  *
  * @example
  * splitterSelectionNetwork(4, 1); // [{lo:[1,0],hi:[3,2]}, {lo:[2,0],hi:[3,1]}]

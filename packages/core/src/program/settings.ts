@@ -20,7 +20,7 @@ const KEYS = Object.keys(DEFAULT_PROGRAM_SETTINGS) as (keyof ProgramSettings)[];
 /**
  * Validates a (partial) settings object; `where` names the statement for the message (`"options"` for an
  * op's options argument). Unknown keys are rejected with the nearest valid name; `maxIter` is capped at
- * {@link MAX_ITERATIONS}.
+ * `MAX_ITERATIONS` (100,000, exported by `@relax/core`).
  */
 export function validateSettings(op: string, where: string, settings: ProgramSettings | undefined): ProgramSettings {
   const arg = where === "options" ? "options" : `${where} options`;
