@@ -13,8 +13,9 @@ import {
 import "./kernels/register.js";
 import { argsortOneHot, permuteRows } from "./hard_permutation.js";
 import { getNetwork, SORTING_NETWORKS, type SortingNetworkType } from "./networks.js";
-import { diffSortReference } from "./reference.js";
-import { optionalBoolean, toRows, rejectNull } from "./rows.js";
+import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
+import { diffSortReferenceUnchecked } from "./reference.js";
+import { optionalBoolean, toRows } from "./rows.js";
 
 /** Options of {@link diffSort}. */
 export interface DiffSortOptions {
@@ -48,10 +49,19 @@ export interface DiffSortResult<P extends tf.Tensor | null = tf.Tensor> {
   permutation: P;
 }
 
-/** Resolved and validated diffSort options (internal). */
+/** The exact option keys of {@link diffSort} (internal). */
+export const DIFF_SORT_KEYS = optionKeys<DiffSortOptions>({
+  ...COMPARATOR_KEYS,
+  network: true,
+  descending: true,
+  hard: true,
+  axis: true,
+  valuesOnly: true,
+});
+
+/** Resolved and validated diffSort options (internal; the keys are checked by the caller). */
 export function resolveSortOptions(op: string, options: DiffSortOptions): RelaxDiffSortAttrs {
   const network = assertOneOf(op, "network", options.network ?? "odd_even", SORTING_NETWORKS);
-  rejectNull(op, options, ["steepness", "artLambda"]);
   const sig = comparatorSigmoid(op, options);
   return {
     network,
@@ -75,7 +85,7 @@ export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sort
   }
   const n = x2.shape[1];
   const layers = getNetwork(attrs.network, n).layers;
-  let { sorted, permutation } = diffSortReference(x2, layers, attrs, attrs.withMatrix);
+  let { sorted, permutation } = diffSortReferenceUnchecked(x2, layers, attrs, attrs.withMatrix);
   if (attrs.descending) {
     sorted = tf.reverse(sorted, 1);
     if (permutation) permutation = tf.reverse(permutation, 1);
@@ -98,8 +108,9 @@ export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sort
  * permutation matrix. Runs as one fused kernel per pass (O(depth·n²) per row for the matrix, O(depth·n)
  * for values only), never forming a per-layer n×n matrix.
  *
- * @param x `[batch, n]`, `[n]` or any leading batch dims (sorted along `axis`, default last)
- * @param options network (`'odd_even'`), distribution (`'cauchy'`), steepness (10), artLambda (0.25),
+ * @param x `[batch, n]`, `[n]` or any leading batch dims (sorted along `axis`, default last); finite
+ *   with |x| ≤ 1e30 (NaN, ±∞ or larger magnitudes are a `RelaxError`: the output would be meaningless)
+ * @param options an object with only these keys (an unknown key, or `null`, is a `RelaxError`): network (`'odd_even'`), distribution (`'cauchy'`), steepness (10), artLambda (0.25),
  *   descending (false), hard (false), axis (−1), valuesOnly (false)
  * @returns `{ sorted: shape of x, permutation: [...batch, n, n] }` with `permutation[..., j, i]` the
  *   weight of input i at sorted position j (papers' convention; the golden files use the transpose)
@@ -112,9 +123,10 @@ export function diffSort(x: TensorInput, options: DiffSortOptions & { valuesOnly
 export function diffSort(x: TensorInput, options?: DiffSortOptions): DiffSortResult<tf.Tensor>;
 export function diffSort(x: TensorInput, options: DiffSortOptions = {}): DiffSortResult<tf.Tensor | null> {
   const op = "diffSort";
-  const attrs = resolveSortOptions(op, options ?? {});
+  const o = checkOptions<DiffSortOptions>(op, options, DIFF_SORT_KEYS);
+  const attrs = resolveSortOptions(op, o);
   const out = tf.tidy(() => {
-    const view = toRows(op, x, options.axis);
+    const view = toRows(op, x, o.axis);
     const { sorted, permutation } = diffSortRows(view.x2, attrs);
     const res: tf.Tensor[] = [view.toInput(sorted)];
     if (permutation) res.push(view.toBatch(permutation, [view.n, view.n]));

@@ -9,7 +9,8 @@ import {
   type TensorInput,
 } from "@relax/core";
 import { TOPK_NETWORKS, type TopKNetworkType } from "./networks.js";
-import { toRows, rejectNull } from "./rows.js";
+import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
+import { toRows } from "./rows.js";
 import { selectRows } from "./select.js";
 
 /** Options of {@link diffTopK}. */
@@ -26,14 +27,19 @@ export interface DiffTopKOptions {
   axis?: number;
 }
 
+const DIFF_TOPK_KEYS = optionKeys<DiffTopKOptions>({ ...COMPARATOR_KEYS, network: true, axis: true });
+
 /**
  * Differentiable top-k (Petersen et al., "Differentiable Top-k Classification Learning", ICML 2022):
  * the k rows of the relaxed permutation matrix that belong to the k largest positions, built right-to-left
  * through the network so only k rows are ever formed (O(depth·n·k) per row).
  *
- * @param x `[batch, n]` scores (or `[n]`, leading batch dims, `axis`)
- * @param k number of top elements, 1 ≤ k ≤ n
- * @param options network ('bitonic'), distribution ('cauchy'), steepness (10), artLambda (0.25), axis (−1)
+ * @param x `[batch, n]` scores (or `[n]`, leading batch dims, `axis`). −∞ entries are accepted as
+ *   padding (e.g. rows of different lengths padded to n): they rank below every finite score, never enter
+ *   the top k while enough finite entries exist, and get gradient 0 (internally −∞ → −1e30). Other entries
+ *   must be finite with |x| ≤ 1e30; NaN, +∞ or larger magnitudes are a `RelaxError`.
+ * @param k number of top elements, an integer 1 ≤ k ≤ n
+ * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): network ('bitonic'), distribution ('cauchy'), steepness (10), artLambda (0.25), axis (−1)
  * @returns `[...batch, k, n]`: row j is the soft one-hot of the (j+1)-th largest input
  *   (the difftopk code/golden files use `[batch, n, k]` with ascending columns: `ours[b, j, i] = theirs[b][i][k−1−j]`)
  * @example
@@ -42,12 +48,12 @@ export interface DiffTopKOptions {
  */
 export function diffTopK(x: TensorInput, k: number, options: DiffTopKOptions = {}): tf.Tensor {
   const op = "diffTopK";
-  const network = assertOneOf(op, "network", options.network ?? "bitonic", TOPK_NETWORKS);
-  rejectNull(op, options, ["steepness", "artLambda"]);
-  const sig = comparatorSigmoid(op, options);
+  const o = checkOptions<DiffTopKOptions>(op, options, DIFF_TOPK_KEYS);
+  const network = assertOneOf(op, "network", o.network ?? "bitonic", TOPK_NETWORKS);
+  const sig = comparatorSigmoid(op, o);
+  assertInteger(op, "k", k, 1);
   return tf.tidy(() => {
-    const view = toRows(op, x, options.axis);
-    assertInteger(op, "k", k, 1);
+    const view = toRows(op, x, o.axis, "x", true);
     if (k > view.n) throw new RelaxError(op, "k", `an integer in [1, n = ${view.n}]`, describe(k));
     const y = selectRows(view.x2, {
       network,

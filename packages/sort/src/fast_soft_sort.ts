@@ -12,6 +12,7 @@ import {
   type TensorInput,
   useFused,
 } from "@relax/core";
+import { checkOptions, optionKeys } from "./options.js";
 import { optionalBoolean, toRows } from "./rows.js";
 
 /** Options of {@link fastSoftSort} and {@link fastSoftRank}. */
@@ -26,6 +27,13 @@ export interface FastSoftSortOptions {
   axis?: number;
 }
 
+const FAST_SOFT_SORT_KEYS = optionKeys<FastSoftSortOptions>({
+  regularizationStrength: true,
+  regularization: true,
+  descending: true,
+  axis: true,
+});
+
 /**
  * Fast soft sort (Blondel, Teboul, Berthet & Djolonga, "Fast Differentiable Sorting and Ranking",
  * ICML 2020): the projection of `(n, …, 1)/ε` onto the permutahedron of `x`, solved exactly by pool
@@ -33,7 +41,9 @@ export interface FastSoftSortOptions {
  * A baseline to compare sorting networks with; runs on the `cpu`, `wasm` or `webgpu` (with
  * `@relax/backend-webgpu`) backends.
  *
- * @param x `[batch, n]` (or `[n]`, any leading batch dims)
+ * @param x `[batch, n]` (or `[n]`, any leading batch dims), finite with |x| ≤ 1e30 (else a `RelaxError`)
+ * @param options only regularizationStrength (1), regularization ('l2'), descending (false), axis (−1); another
+ *   key or `null` is a `RelaxError`
  * @returns soft sorted values, same shape as `x`
  * @example
  * const s = fastSoftSort(tf.tensor1d([3, 1, 2]), { regularizationStrength: 0.1 }); // ≈ [1, 2, 3]
@@ -47,7 +57,8 @@ export function fastSoftSort(x: TensorInput, options: FastSoftSortOptions = {}):
  * `(n, …, 1)`; 1-based ranks in input order (the smallest value gets ≈ 1 unless `descending`).
  * A baseline for `softRank`; runs on the `cpu`, `wasm` or `webgpu` (with `@relax/backend-webgpu`) backends.
  *
- * @param x `[batch, n]` (or `[n]`, any leading batch dims)
+ * @param x `[batch, n]` (or `[n]`, any leading batch dims), finite with |x| ≤ 1e30 (else a `RelaxError`)
+ * @param options as {@link fastSoftSort}
  * @returns soft ranks, same shape as `x`
  * @example
  * const r = fastSoftRank(tf.tensor1d([3, 1, 2]), { regularizationStrength: 0.1 }); // ≈ [3, 1, 2]
@@ -56,7 +67,8 @@ export function fastSoftRank(x: TensorInput, options: FastSoftSortOptions = {}):
   return run("fastSoftRank", "rank", x, options);
 }
 
-function run(op: string, kind: "sort" | "rank", x: TensorInput, options: FastSoftSortOptions): tf.Tensor {
+function run(op: string, kind: "sort" | "rank", x: TensorInput, opts: FastSoftSortOptions): tf.Tensor {
+  const options = checkOptions<FastSoftSortOptions>(op, opts, FAST_SOFT_SORT_KEYS);
   const attrs: RelaxFastSoftSortAttrs = {
     op: kind,
     descending: optionalBoolean(op, "descending", options.descending, false),

@@ -25,5 +25,6 @@ export type { SoftRankOptions } from "./soft_rank.js";
 export { topKCrossEntropy } from "./topk_loss.js";
 export type { TopKCrossEntropyOptions, TopKMethod } from "./topk_loss.js";
 export { softSpearman } from "./spearman.js";
+export type { SoftSpearmanOptions } from "./spearman.js";
 export { fastSoftSort, fastSoftRank } from "./fast_soft_sort.js";
 export type { FastSoftSortOptions } from "./fast_soft_sort.js";

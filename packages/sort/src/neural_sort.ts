@@ -12,6 +12,7 @@ import {
 } from "@relax/core";
 import type { DiffSortResult } from "./diff_sort.js";
 import "./kernels/register.js";
+import { checkOptions, optionKeys } from "./options.js";
 import { optionalBoolean, toRows } from "./rows.js";
 import { expandCols, expandRows, softmaxLast } from "./dense_ops.js";
 
@@ -27,19 +28,28 @@ export interface BaselineSortOptions {
   axis?: number;
 }
 
-/** Accepts `tau` as a number or inside an options object. */
-export function baselineOptions(
+/** The exact option keys of {@link neuralSort} (internal). */
+export const BASELINE_SORT_KEYS = optionKeys<BaselineSortOptions>({ tau: true, descending: true, hard: true, axis: true });
+
+/**
+ * Accepts `tau` as a number or inside an options object whose keys must be among `keys` (internal; unknown
+ * keys, `null`, or anything but a number / plain object are a `RelaxError`).
+ */
+export function baselineOptions<T extends BaselineSortOptions>(
   op: string,
-  tauOrOptions: number | BaselineSortOptions | undefined,
-): Required<Omit<BaselineSortOptions, "axis">> & { axis: number } {
-  const o: BaselineSortOptions = typeof tauOrOptions === "number" ? { tau: tauOrOptions } : (tauOrOptions ?? {});
-  if (typeof o !== "object") throw new RelaxError(op, "options", "a number τ or an options object", describe(o));
-  if (o.tau === null) throw new RelaxError(op, "tau", "a finite number > 0", "null");
+  tauOrOptions: unknown,
+  keys: readonly (keyof T & string)[],
+): Required<Omit<BaselineSortOptions, "axis">> & { axis: number | undefined; options: T } {
+  if (tauOrOptions === null || (typeof tauOrOptions !== "number" && typeof tauOrOptions !== "object" && tauOrOptions !== undefined)) {
+    throw new RelaxError(op, "tau", "a number τ > 0 or an options object", describe(tauOrOptions));
+  }
+  const o = typeof tauOrOptions === "number" ? ({ tau: tauOrOptions } as T) : checkOptions<T>(op, tauOrOptions, keys);
   return {
+    options: o,
     tau: assertPositive(op, "tau", o.tau ?? 1),
     descending: optionalBoolean(op, "descending", o.descending, false),
     hard: optionalBoolean(op, "hard", o.hard, false),
-    axis: o.axis ?? -1,
+    axis: o.axis,
   };
 }
 
@@ -101,8 +111,9 @@ export function neuralSortRowsReference(op: string, x: tf.Tensor2D, tau: number,
  * On the `cpu` and `wasm` backends one fused kernel (float64 inside) computes the forward and one the
  * backward; elsewhere (or under `setForceReference(true)`) a composition of tfjs ops gives the same numbers.
  *
- * @param x `[batch, n]` (or `[n]`, leading batch dims)
- * @param tau temperature τ (default 1), or options `{ tau, descending, hard, axis }`
+ * @param x `[batch, n]` (or `[n]`, leading batch dims), finite with |x| ≤ 1e30 (else a `RelaxError`)
+ * @param tau temperature τ > 0 (default 1), or options with only the keys `{ tau, descending, hard, axis }`
+ *   (an unknown key or `null` is a `RelaxError`)
  * @returns `{ sorted, permutation }`, same conventions as {@link diffSort} (ascending by default)
  * @example
  * const { permutation } = neuralSort(tf.tensor2d([[3, 1, 2]]), 0.1);
@@ -110,7 +121,7 @@ export function neuralSortRowsReference(op: string, x: tf.Tensor2D, tau: number,
  */
 export function neuralSort(x: TensorInput, tau?: number | BaselineSortOptions): DiffSortResult {
   const op = "neuralSort";
-  const o = baselineOptions(op, tau);
+  const o = baselineOptions<BaselineSortOptions>(op, tau, BASELINE_SORT_KEYS);
   return tf.tidy(() => {
     const view = toRows(op, x, o.axis);
     const attrs = { tau: o.tau, descending: o.descending, hard: o.hard };

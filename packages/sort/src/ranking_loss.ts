@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertOneOf, describe, toFloatTensor, type TensorInput } from "@relax/core";
+import { RelaxError, assertFinite, assertOneOf, assertPositive, describe, toFloatTensor, type TensorInput } from "@relax/core";
 import { diffSortRows, resolveSortOptions, type DiffSortOptions } from "./diff_sort.js";
+import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
 import { neuralSortRows } from "./neural_sort.js";
 import { softSortRows } from "./soft_sort.js";
 import { argsortOneHot } from "./hard_permutation.js";
-import { toRows } from "./rows.js";
+import { optionalBoolean, toRows } from "./rows.js";
 
 /** Options of {@link rankingLoss}. */
 export interface RankingLossOptions extends Omit<DiffSortOptions, "valuesOnly" | "hard" | "network"> {
@@ -15,6 +16,15 @@ export interface RankingLossOptions extends Omit<DiffSortOptions, "valuesOnly" |
   /** `'mean'` (default): one scalar, the mean over batch·n·n entries; `'none'`: per-sample losses `[...batch]`. */
   reduction?: "mean" | "none";
 }
+
+const RANKING_LOSS_KEYS = optionKeys<RankingLossOptions>({
+  ...COMPARATOR_KEYS,
+  network: true,
+  descending: true,
+  axis: true,
+  tau: true,
+  reduction: true,
+});
 
 /**
  * Binary cross-entropy as torch's `BCELoss` computes it: log clamped at −100, and the backward
@@ -44,14 +54,22 @@ function bce(p: tf.Tensor, y: tf.Tensor): tf.Tensor {
  * `Q[r, j, i] = 1` iff input i has ascending rank j (ties keep input order), i.e. the one-hot of
  * argsort(targets) in the papers' convention. Not differentiable (a label).
  *
- * @param targets `[rows, n]`
+ * @param targets `[rows, n]` (a tensor or a nested array), finite, n ≥ 1 (else a `RelaxError`)
  * @param descending rank from the largest (default false)
  * @returns `[rows, n, n]`
  * @example
  * truePermutation(tf.tensor2d([[30, 10, 20]])); // [[[0, 1, 0], [0, 0, 1], [1, 0, 0]]]
  */
-export function truePermutation(targets: tf.Tensor2D, descending = false): tf.Tensor3D {
-  return argsortOneHot(targets, descending);
+export function truePermutation(targets: TensorInput, descending = false): tf.Tensor3D {
+  const op = "truePermutation";
+  const desc = optionalBoolean(op, "descending", descending, false);
+  return tf.tidy(() => {
+    const t = toFloatTensor(op, "targets", targets);
+    if (t.rank !== 2) throw new RelaxError(op, "targets", "[rows, n]", `[${t.shape.join(", ")}]`);
+    if ((t.shape[1] as number) < 1) throw new RelaxError(op, "targets", "at least one column (n ≥ 1)", `[${t.shape.join(", ")}]`);
+    assertFinite(op, "targets", t);
+    return argsortOneHot(t as tf.Tensor2D, desc);
+  });
 }
 
 /**
@@ -60,9 +78,9 @@ export function truePermutation(targets: tf.Tensor2D, descending = false): tf.Te
  * `targets` (only their order matters), averaged over all batch·n·n entries exactly as the reference
  * experiments (`BCELoss(P, Q)`), or per sample with `reduction: 'none'`.
  *
- * @param scores `[batch, n]` (or `[n]`, or leading batch dims) predicted scores, e.g. one per image
- * @param targets same shape: the values whose order is the label (e.g. the 4-digit numbers)
- * @param options network ('odd_even' | 'bitonic' | 'neuralsort' | 'softsort'), distribution ('cauchy'),
+ * @param scores `[batch, n]` (or `[n]`, or leading batch dims) predicted scores, e.g. one per image; finite
+ * @param targets same shape: the values whose order is the label (e.g. the 4-digit numbers); finite
+ * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): network ('odd_even' | 'bitonic' | 'neuralsort' | 'softsort'), distribution ('cauchy'),
  *   steepness (10), artLambda (0.25), tau (1, baselines), descending (false), axis (−1), reduction ('mean')
  * @returns a scalar (`'mean'`) or `[...batch]` per-sample losses (`'none'`)
  * @example
@@ -71,25 +89,24 @@ export function truePermutation(targets: tf.Tensor2D, descending = false): tf.Te
  */
 export function rankingLoss(scores: TensorInput, targets: TensorInput, options: RankingLossOptions = {}): tf.Tensor {
   const op = "rankingLoss";
-  const network = assertOneOf(op, "network", options.network ?? "odd_even", ["odd_even", "bitonic", "neuralsort", "softsort"] as const);
-  const reduction = assertOneOf(op, "reduction", options.reduction ?? "mean", ["mean", "none"] as const);
+  const o = checkOptions<RankingLossOptions>(op, options, RANKING_LOSS_KEYS);
+  const network = assertOneOf(op, "network", o.network ?? "odd_even", ["odd_even", "bitonic", "neuralsort", "softsort"] as const);
+  const reduction = assertOneOf(op, "reduction", o.reduction ?? "mean", ["mean", "none"] as const);
+  const descending = optionalBoolean(op, "descending", o.descending, false);
+  const tau = assertPositive(op, "tau", o.tau ?? 1);
   const attrs =
-    network === "odd_even" || network === "bitonic"
-      ? resolveSortOptions(op, { ...options, network, valuesOnly: false, hard: false })
-      : null;
+    network === "odd_even" || network === "bitonic" ? resolveSortOptions(op, { ...o, network, valuesOnly: false, hard: false }) : null;
   return tf.tidy(() => {
-    const view = toRows(op, scores, options.axis, "scores");
-    const tt = toFloatTensor(op, "targets", targets);
     const sx = toFloatTensor(op, "scores", scores);
+    const tt = toFloatTensor(op, "targets", targets);
     if (tt.shape.length !== sx.shape.length || tt.shape.some((d, i) => d !== sx.shape[i])) {
       throw new RelaxError(op, "targets", `the shape of scores [${sx.shape.join(", ")}]`, describe(tt));
     }
-    const tv = toRows(op, tt, options.axis, "targets");
-    const descending = options.descending ?? false;
+    const view = toRows(op, sx, o.axis, "scores");
+    const tv = toRows(op, tt, o.axis, "targets");
     let P: tf.Tensor3D;
     if (attrs) P = diffSortRows(view.x2, attrs).permutation as tf.Tensor3D;
     else {
-      const tau = options.tau ?? 1;
       P = network === "neuralsort" ? neuralSortRows(op, view.x2, tau, descending) : softSortRows(op, view.x2, tau, descending);
     }
     const Q = truePermutation(tv.x2, descending);

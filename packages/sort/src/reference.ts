@@ -4,7 +4,43 @@
  * are held to, and run on backends without the fused kernels.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { comparatorSigmoid, type ComparatorLayer, type ComparatorOptions } from "@relax/core";
+import {
+  RelaxError,
+  assertFinite,
+  comparatorSigmoid,
+  describe,
+  validateLayer,
+  type ComparatorLayer,
+  type ComparatorOptions,
+} from "@relax/core";
+import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
+
+const REFERENCE_KEYS = optionKeys<ComparatorOptions>(COMPARATOR_KEYS);
+
+/** Throws unless `t` is a float32-convertible numeric tensor of one of `ranks`, finite (internal). */
+function checkTensor(op: string, arg: string, t: unknown, ranks: number[], shapeText: string): tf.Tensor {
+  if (!(t instanceof tf.Tensor) || t.dtype === "string" || t.dtype === "complex64" || !ranks.includes(t.rank)) {
+    throw new RelaxError(op, arg, `a numeric tensor ${shapeText}`, describe(t));
+  }
+  assertFinite(op, arg, t);
+  return t;
+}
+
+/** Validates the public arguments shared by the reference passes: `x: [R, n]`, `layers` on n wires, options. */
+function checkNetworkArgs(
+  op: string,
+  x: unknown,
+  layers: unknown,
+  options: unknown,
+): { x: tf.Tensor2D; layers: ComparatorLayer[]; options: ComparatorOptions } {
+  const xt = checkTensor(op, "x", x, [2], "[R, n]") as tf.Tensor2D;
+  if ((xt.shape[1] as number) < 1) throw new RelaxError(op, "x", "[R, n] with n ≥ 1", describe(xt));
+  if (!Array.isArray(layers)) throw new RelaxError(op, "layers", "an array of { lo, hi } comparator layers", describe(layers));
+  for (const layer of layers) validateLayer(op, layer as ComparatorLayer, xt.shape[1]);
+  const o = checkOptions<ComparatorOptions>(op, options, REFERENCE_KEYS);
+  comparatorSigmoid(op, o);
+  return { x: xt, layers: layers as ComparatorLayer[], options: o };
+}
 
 /** Scatter helpers of one layer: keep mask and one-hot placement matrices. */
 function placement(layer: ComparatorLayer, n: number): { keep: tf.Tensor1D; sLo: tf.Tensor2D; sHi: tf.Tensor2D } {
@@ -33,6 +69,18 @@ function placement(layer: ComparatorLayer, n: number): { keep: tf.Tensor1D; sLo:
  * // [[1.2, 2.8]]
  */
 export function mixPairsReference(t: tf.Tensor, layer: ComparatorLayer, alpha: tf.Tensor2D): tf.Tensor {
+  const op = "mixPairsReference";
+  const tt = checkTensor(op, "t", t, [2, 3], "[R, n] or [R, m, n]");
+  validateLayer(op, layer, tt.shape[tt.rank - 1] as number);
+  const at = checkTensor(op, "alpha", alpha, [2], "[R, k]");
+  if (at.shape[0] !== tt.shape[0] || at.shape[1] !== layer.lo.length) {
+    throw new RelaxError(op, "alpha", `[${tt.shape[0]}, ${layer.lo.length}] (rows of t, comparators of layer)`, describe(at));
+  }
+  return mixPairs(tt, layer, at as tf.Tensor2D);
+}
+
+/** {@link mixPairsReference} without argument checks (internal). */
+function mixPairs(t: tf.Tensor, layer: ComparatorLayer, alpha: tf.Tensor2D): tf.Tensor {
   return tf.tidy(() => {
     const n = t.shape[t.rank - 1] as number;
     const k = layer.lo.length;
@@ -62,15 +110,21 @@ export function valuesReference(
   layers: ComparatorLayer[],
   options: ComparatorOptions,
 ): { sorted: tf.Tensor2D; alphas: tf.Tensor2D[] } {
+  const a = checkNetworkArgs("valuesReference", x, layers, options);
+  return tf.tidy(() => valuesPass(a.x, a.layers, a.options));
+}
+
+/** {@link valuesReference} without argument checks; must run inside `tf.tidy` (internal). */
+function valuesPass(x: tf.Tensor2D, layers: ComparatorLayer[], options: ComparatorOptions): { sorted: tf.Tensor2D; alphas: tf.Tensor2D[] } {
   const sig = comparatorSigmoid("diffSort", options);
-  let v: tf.Tensor = x;
+  let v: tf.Tensor = layers.length === 0 ? tf.clone(x) : x; // never return the caller's tensor itself
   const alphas: tf.Tensor2D[] = [];
   for (const layer of layers) {
     const vLo = tf.gather(v, tf.tensor1d(layer.lo, "int32"), 1);
     const vHi = tf.gather(v, tf.tensor1d(layer.hi, "int32"), 1);
     const alpha = sig.fTensor(tf.sub(vHi, vLo)) as tf.Tensor2D;
     alphas.push(alpha);
-    v = mixPairsReference(v, layer, alpha);
+    v = mixPairs(v, layer, alpha);
   }
   return { sorted: v as tf.Tensor2D, alphas };
 }
@@ -90,14 +144,27 @@ export function diffSortReference(
   options: ComparatorOptions,
   withMatrix: boolean,
 ): { sorted: tf.Tensor2D; permutation: tf.Tensor3D | null } {
+  const op = "diffSortReference";
+  const a = checkNetworkArgs(op, x, layers, options);
+  if (typeof withMatrix !== "boolean") throw new RelaxError(op, "withMatrix", "a boolean", describe(withMatrix));
+  return diffSortReferenceUnchecked(a.x, a.layers, a.options, withMatrix);
+}
+
+/** {@link diffSortReference} without argument checks (internal: the ops call it with resolved attributes). */
+export function diffSortReferenceUnchecked(
+  x: tf.Tensor2D,
+  layers: ComparatorLayer[],
+  options: ComparatorOptions,
+  withMatrix: boolean,
+): { sorted: tf.Tensor2D; permutation: tf.Tensor3D | null } {
   const out = tf.tidy(() => {
     const [R, n] = x.shape;
-    const { sorted, alphas } = valuesReference(x, layers, options);
+    const { sorted, alphas } = valuesPass(x, layers, options);
     if (!withMatrix) return [sorted];
     // Code convention Pc[r, i, j] (input i, position j): the columns (positions) mix like the values.
     let Pc: tf.Tensor = tf.tile(tf.reshape(tf.eye(n), [1, n, n]), [R, 1, 1]);
     layers.forEach((layer, l) => {
-      Pc = mixPairsReference(Pc, layer, alphas[l] as tf.Tensor2D);
+      Pc = mixPairs(Pc, layer, alphas[l] as tf.Tensor2D);
     });
     // Without comparators (n = 1) P is constant; keep it on the tape so its gradient is 0, not an error.
     if (layers.length === 0) Pc = tf.add(Pc, tf.mul(tf.reshape(tf.sum(x, 1), [R, 1, 1]), 0));
@@ -114,12 +181,26 @@ export function diffSortReference(
  * const top1 = selectReference(x, bitonicNetwork(8), {}, tf.tensor2d([[0, 0, 0, 0, 0, 0, 0, 1]]));
  */
 export function selectReference(x: tf.Tensor2D, layers: ComparatorLayer[], options: ComparatorOptions, U0: tf.Tensor2D): tf.Tensor3D {
+  const op = "selectReference";
+  const a = checkNetworkArgs(op, x, layers, options);
+  const u = checkTensor(op, "U0", U0, [2], "[k, n]");
+  if (u.shape[1] !== a.x.shape[1]) throw new RelaxError(op, "U0", `[k, n = ${a.x.shape[1]}]`, describe(u));
+  return selectReferenceUnchecked(a.x, a.layers, a.options, u as tf.Tensor2D);
+}
+
+/** {@link selectReference} without argument checks (internal). */
+export function selectReferenceUnchecked(
+  x: tf.Tensor2D,
+  layers: ComparatorLayer[],
+  options: ComparatorOptions,
+  U0: tf.Tensor2D,
+): tf.Tensor3D {
   return tf.tidy(() => {
     const R = x.shape[0];
     const [k, n] = U0.shape;
-    const { alphas } = valuesReference(x, layers, options);
+    const { alphas } = valuesPass(x, layers, options);
     let U: tf.Tensor = tf.tile(tf.reshape(U0, [1, k, n]), [R, 1, 1]);
-    for (let l = layers.length - 1; l >= 0; l--) U = mixPairsReference(U, layers[l] as ComparatorLayer, alphas[l] as tf.Tensor2D);
+    for (let l = layers.length - 1; l >= 0; l--) U = mixPairs(U, layers[l] as ComparatorLayer, alphas[l] as tf.Tensor2D);
     if (layers.length === 0) U = tf.add(U, tf.mul(tf.reshape(tf.sum(x, 1), [R, 1, 1]), 0));
     return U as tf.Tensor3D;
   });

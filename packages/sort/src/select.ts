@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { runFusedKernel, useFused, RelaxSortNetSelect, type RelaxSortNetSelectAttrs } from "@relax/core";
 import "./kernels/register.js";
 import { getNetwork } from "./networks.js";
-import { selectReference } from "./reference.js";
+import { selectReferenceUnchecked } from "./reference.js";
 
 /** The fixed left factor U0 `[k, n]` of a selection (internal; see RelaxSortNetSelectAttrs). */
 export function selectInit(init: RelaxSortNetSelectAttrs["init"], k: number, n: number): tf.Tensor2D {
@@ -19,5 +19,5 @@ export function selectRows(x2: tf.Tensor2D, attrs: RelaxSortNetSelectAttrs): tf.
   }
   const n = x2.shape[1];
   const layers = getNetwork(attrs.network, n, attrs.k).layers;
-  return selectReference(x2, layers, attrs, selectInit(attrs.init, attrs.k, n));
+  return selectReferenceUnchecked(x2, layers, attrs, selectInit(attrs.init, attrs.k, n));
 }

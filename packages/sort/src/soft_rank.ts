@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { assertOneOf, comparatorSigmoid, type TensorInput } from "@relax/core";
 import { SORTING_NETWORKS } from "./networks.js";
 import type { DiffSortOptions } from "./diff_sort.js";
-import { optionalBoolean, toRows, rejectNull } from "./rows.js";
+import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
+import { optionalBoolean, toRows } from "./rows.js";
 import { selectRows } from "./select.js";
 
 /** Options of {@link softRank}. */
@@ -11,13 +12,22 @@ export interface SoftRankOptions extends Omit<DiffSortOptions, "valuesOnly" | "h
   oneBased?: boolean;
 }
 
+/** The exact option keys of {@link softRank} (internal). */
+export const SOFT_RANK_KEYS = optionKeys<SoftRankOptions>({
+  ...COMPARATOR_KEYS,
+  network: true,
+  descending: true,
+  oneBased: true,
+  axis: true,
+});
+
 /**
  * Soft ranks from a differentiable sorting network (DSN, ICML 2021): `r_i = Σ_j j·P[j, i]`, the expected
  * sorted position of input i, computed by pushing the index vector right-to-left through the layers with
  * the same comparator weights — the n×n matrix is never formed (O(depth·n) per row).
  *
- * @param x `[batch, n]` (or `[n]`, leading batch dims, `axis`)
- * @param options network ('odd_even'), distribution ('cauchy'), steepness (10), artLambda (0.25),
+ * @param x `[batch, n]` (or `[n]`, leading batch dims, `axis`), finite with |x| ≤ 1e30 (else a `RelaxError`)
+ * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): network ('odd_even'), distribution ('cauchy'), steepness (10), artLambda (0.25),
  *   descending (false: the smallest gets rank 0), oneBased (false), axis (−1)
  * @returns soft ranks, same shape as x
  * @example
@@ -26,13 +36,13 @@ export interface SoftRankOptions extends Omit<DiffSortOptions, "valuesOnly" | "h
  */
 export function softRank(x: TensorInput, options: SoftRankOptions = {}): tf.Tensor {
   const op = "softRank";
-  const network = assertOneOf(op, "network", options.network ?? "odd_even", SORTING_NETWORKS);
-  rejectNull(op, options, ["steepness", "artLambda"]);
-  const sig = comparatorSigmoid(op, options);
-  const descending = optionalBoolean(op, "descending", options.descending, false);
-  const oneBased = optionalBoolean(op, "oneBased", options.oneBased, false);
+  const o = checkOptions<SoftRankOptions>(op, options, SOFT_RANK_KEYS);
+  const network = assertOneOf(op, "network", o.network ?? "odd_even", SORTING_NETWORKS);
+  const sig = comparatorSigmoid(op, o);
+  const descending = optionalBoolean(op, "descending", o.descending, false);
+  const oneBased = optionalBoolean(op, "oneBased", o.oneBased, false);
   return tf.tidy(() => {
-    const view = toRows(op, x, options.axis);
+    const view = toRows(op, x, o.axis);
     const y = selectRows(view.x2, {
       network,
       k: 1,

@@ -1,8 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxSoftSort, assertPositive, type RelaxSoftSortAttrs, type TensorInput } from "@relax/core";
+import { RelaxSoftSort, assertInRange, assertPositive, type RelaxSoftSortAttrs, type TensorInput } from "@relax/core";
 import type { DiffSortResult } from "./diff_sort.js";
 import { argsortOneHot, permuteRows } from "./hard_permutation.js";
 import { baselineOptions, baselineSortRows, type BaselineSortOptions } from "./neural_sort.js";
+import { optionKeys } from "./options.js";
 import { toRows } from "./rows.js";
 import { expandCols, expandRows, softmaxLast } from "./dense_ops.js";
 
@@ -30,9 +31,14 @@ export function softSortRowsReference(op: string, x: tf.Tensor2D, tau: number, d
 
 /** Options of {@link softSort}. */
 export interface SoftSortOptions extends BaselineSortOptions {
-  /** Exponent of the distance |x_i − sort(x)_j| (default 1). */
+  /**
+   * Exponent of the distance |x_i − sort(x)_j|, in [1, 10] (default 1). Below 1 the gradient is infinite
+   * where x_i meets itself in sort(x) (always); above 10 |x_i − sort(x)_j|^pow overflows for wide inputs.
+   */
   pow?: number;
 }
+
+const SOFT_SORT_KEYS = optionKeys<SoftSortOptions>({ tau: true, descending: true, hard: true, axis: true, pow: true });
 
 /**
  * SoftSort (Prillo & Eisenschlos, "SoftSort: A Continuous Relaxation for the argsort Operator", ICML 2020),
@@ -41,8 +47,9 @@ export interface SoftSortOptions extends BaselineSortOptions {
  * kernel (float64 inside) computes the forward and one the backward; elsewhere (or under
  * `setForceReference(true)`) a composition of tfjs ops gives the same numbers.
  *
- * @param x `[batch, n]` (or `[n]`, leading batch dims)
- * @param tau temperature τ (default 1), or options `{ tau, pow, descending, hard, axis }`
+ * @param x `[batch, n]` (or `[n]`, leading batch dims), finite with |x| ≤ 1e30 (else a `RelaxError`)
+ * @param tau temperature τ > 0 (default 1), or options with only the keys `{ tau, pow, descending, hard, axis }`
+ *   (an unknown key or `null` is a `RelaxError`)
  * @returns `{ sorted, permutation }`, same conventions as {@link diffSort} (ascending by default)
  * @example
  * const { permutation } = softSort(tf.tensor2d([[3, 1, 2]]), 0.1);
@@ -50,8 +57,8 @@ export interface SoftSortOptions extends BaselineSortOptions {
  */
 export function softSort(x: TensorInput, tau?: number | SoftSortOptions): DiffSortResult {
   const op = "softSort";
-  const o = baselineOptions(op, tau);
-  const pow = assertPositive(op, "pow", (typeof tau === "object" && tau?.pow) || 1);
+  const o = baselineOptions<SoftSortOptions>(op, tau, SOFT_SORT_KEYS);
+  const pow = assertInRange(op, "pow", o.options.pow ?? 1, 1, 10);
   return tf.tidy(() => {
     const view = toRows(op, x, o.axis);
     const attrs: RelaxSoftSortAttrs = { tau: o.tau, descending: o.descending, hard: o.hard, pow };

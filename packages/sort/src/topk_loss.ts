@@ -14,6 +14,8 @@ import { neuralSortRows } from "./neural_sort.js";
 import { softSortRows } from "./soft_sort.js";
 import { selectRows } from "./select.js";
 import { constantOp } from "./hard_permutation.js";
+import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
+import { toRows } from "./rows.js";
 
 /** Methods of {@link topKCrossEntropy}: a top-k network or a full-sort baseline. */
 export type TopKMethod = "odd_even" | "bitonic" | "splitter_selection" | "neuralsort" | "softsort";
@@ -36,6 +38,46 @@ export interface TopKCrossEntropyOptions {
   artLambda?: number;
   /** `'mean'` (default) over the batch or `'none'` for `[batch]`. */
   reduction?: "mean" | "none";
+}
+
+const TOPK_CE_KEYS = optionKeys<TopKCrossEntropyOptions>({
+  ...COMPARATOR_KEYS,
+  pK: true,
+  method: true,
+  m: true,
+  mode: true,
+  reduction: true,
+});
+
+/** Validates P_K: a non-empty array of finite weights ≥ 0 that sum to 1 (±1e-4); returns the sum. */
+function checkPK(op: string, pK: unknown): number {
+  if (!Array.isArray(pK) || pK.length < 1 || pK.some((p) => typeof p !== "number" || !Number.isFinite(p) || p < 0)) {
+    throw new RelaxError(op, "pK", "a non-empty array of finite weights ≥ 0 (P_K)", describe(pK));
+  }
+  const total = (pK as number[]).reduce((a, b) => a + b, 0);
+  if (Math.abs(total - 1) > 1e-4) throw new RelaxError(op, "pK", "weights that sum to 1", `sum ${total}`);
+  return total;
+}
+
+/** Validates the labels (a flat number array or a rank-1 tensor) against the batch size B and n classes. */
+function checkLabels(op: string, labels: unknown, B: number, n: number): number[] {
+  const expected = `[${B}] integer labels in [0, ${n})`;
+  let lab: number[];
+  if (labels instanceof tf.Tensor) {
+    if (labels.rank !== 1 || labels.dtype === "string" || labels.dtype === "complex64")
+      throw new RelaxError(op, "labels", expected, describe(labels));
+    lab = Array.from(labels.dataSync());
+  } else if (Array.isArray(labels) || ArrayBuffer.isView(labels)) {
+    lab = Array.from(labels as ArrayLike<unknown>) as number[];
+  } else {
+    throw new RelaxError(op, "labels", expected, describe(labels));
+  }
+  const bad = lab.findIndex((l) => typeof l !== "number" || !Number.isInteger(l) || l < 0 || l >= n);
+  if (lab.length !== B || bad >= 0) {
+    const got = lab.length !== B ? `${lab.length} labels` : `${describe(lab[bad])} at index ${bad}`;
+    throw new RelaxError(op, "labels", expected, got);
+  }
+  return lab;
 }
 
 /**
@@ -61,9 +103,11 @@ function preselect(z: tf.Tensor2D, labels: number[], m: number): tf.Tensor2D {
  * `p = P_1·softmax(logits) + Σ_{k≥2} P_k·C_k` (mode 'sm'), and the loss is
  * `NLL(log(p·(1−2e−7) + 1e−7), label)`, exactly as the reference `TopKCrossEntropyLoss`.
  *
- * @param logits `[batch, n]` class scores
- * @param labels `[batch]` integer class labels in [0, n)
- * @param options pK (required), method ('splitter_selection'), m, mode ('sm'), steepness (1),
+ * @param logits `[batch, n]` class scores. −∞ is accepted for a masked class (it ranks below every finite
+ *   logit, gets softmax weight 0 and gradient 0; internally −∞ → −1e30); NaN and +∞ are a `RelaxError`.
+ * @param labels `[batch]` integer class labels in [0, n) (a number array or a rank-1 tensor)
+ * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): pK (required:
+ *   K finite weights ≥ 0 summing to 1, K ≤ n, or K < m with `m`), method ('splitter_selection'), m, mode ('sm'), steepness (1),
  *   distribution ('cauchy'), artLambda (0.25), reduction ('mean')
  * @returns scalar (or `[batch]` with reduction 'none')
  * @example
@@ -72,42 +116,41 @@ function preselect(z: tf.Tensor2D, labels: number[], m: number): tf.Tensor2D {
  */
 export function topKCrossEntropy(logits: TensorInput, labels: TensorInput | number[], options: TopKCrossEntropyOptions): tf.Tensor {
   const op = "topKCrossEntropy";
-  if (!options || !Array.isArray(options.pK) || options.pK.length < 1 || options.pK.some((p) => typeof p !== "number" || !(p >= 0))) {
-    throw new RelaxError(op, "pK", "a non-empty array of probabilities", describe(options?.pK));
-  }
-  const pK = options.pK;
-  const total = pK.reduce((a, b) => a + b, 0);
-  if (Math.abs(total - 1) > 1e-4) throw new RelaxError(op, "pK", "weights that sum to 1", `sum ${total}`);
+  if (options === undefined) throw new RelaxError(op, "options", "an options object with pK (required)", "undefined");
+  const o = checkOptions<TopKCrossEntropyOptions>(op, options, TOPK_CE_KEYS);
+  const total = checkPK(op, o.pK);
+  const pK = o.pK;
   const K = pK.length;
-  const method = assertOneOf(op, "method", options.method ?? "splitter_selection", [
+  const method = assertOneOf(op, "method", o.method ?? "splitter_selection", [
     "odd_even",
     "bitonic",
     "splitter_selection",
     "neuralsort",
     "softsort",
   ] as const);
-  const mode = assertOneOf(op, "mode", options.mode ?? "sm", ["sm", "smce", "sort"] as const);
-  const reduction = assertOneOf(op, "reduction", options.reduction ?? "mean", ["mean", "none"] as const);
-  const beta = assertPositive(op, "steepness", options.steepness ?? 1);
-  const sig = comparatorSigmoid(op, { distribution: options.distribution, steepness: beta, artLambda: options.artLambda });
+  const mode = assertOneOf(op, "mode", o.mode ?? "sm", ["sm", "smce", "sort"] as const);
+  const reduction = assertOneOf(op, "reduction", o.reduction ?? "mean", ["mean", "none"] as const);
+  const beta = assertPositive(op, "steepness", o.steepness ?? 1);
+  const sig = comparatorSigmoid(op, { distribution: o.distribution, steepness: beta, artLambda: o.artLambda });
   return tf.tidy(() => {
-    let z = toFloatTensor(op, "logits", logits);
-    if (z.rank !== 2) throw new RelaxError(op, "logits", "[batch, n]", `[${z.shape.join(", ")}]`);
-    const [B, n] = z.shape as [number, number];
-    const lab = Array.from(labels instanceof tf.Tensor ? labels.dataSync() : tf.tensor(labels as number[]).dataSync());
-    if (lab.length !== B || lab.some((l) => !Number.isInteger(l) || l < 0 || l >= n)) {
-      throw new RelaxError(op, "labels", `[${B}] integer labels in [0, ${n})`, describe(labels));
-    }
+    const zt = toFloatTensor(op, "logits", logits);
+    if (zt.rank !== 2) throw new RelaxError(op, "logits", "[batch, n]", `[${zt.shape.join(", ")}]`);
+    const [B, n] = zt.shape as [number, number];
+    if (n < 2) throw new RelaxError(op, "logits", "at least two classes (n ≥ 2)", `[${zt.shape.join(", ")}]`);
+    const lab = checkLabels(op, labels, B, n);
+    const view = toRows(op, zt, -1, "logits", true);
+    // Every check before the first op (under tf.grad a throw after a recorded op leaves its saved tensors).
+    const m = o.m === undefined ? undefined : assertInteger(op, "m", o.m, K + 1, n - 1);
+    if (K > (m ?? n)) throw new RelaxError(op, "pK", `at most n = ${m ?? n} entries`, `${K}`);
+    let z: tf.Tensor = view.x2;
     let y = lab;
     let width = n;
-    if (options.m !== undefined) {
-      const m = assertInteger(op, "m", options.m, K + 1, n - 1);
+    if (m !== undefined) {
       // Hard pre-selection: [true logit, m−1 largest other logits (descending)]; the label becomes 0.
       z = preselect(z as tf.Tensor2D, lab, m);
       y = new Array<number>(B).fill(0);
       width = m;
     }
-    if (K > width) throw new RelaxError(op, "pK", `at most n = ${width} entries`, `${K}`);
     // Ptop[b, j, i]: soft one-hot of the (j+1)-th largest.
     let Ptop: tf.Tensor3D;
     if (method === "neuralsort" || method === "softsort") {

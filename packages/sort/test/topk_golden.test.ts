@@ -113,7 +113,7 @@ describe("topKCrossEntropy golden parity (difftopk TopKCrossEntropyLoss)", () =>
         mode: c0.top1_mode,
         method,
         steepness: Number(c0.inverse_temperature),
-        distribution: c0.distribution,
+        distribution: c0.distribution ?? undefined, // null in the file (baselines): null is rejected, undefined is the default
         artLambda: Number(c0.art_lambda),
       };
       const [loss, grad] = tf.tidy(() => {

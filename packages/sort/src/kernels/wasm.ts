@@ -3,6 +3,7 @@
  * Falls back to the plain typed-array loops of engine.ts where WebAssembly SIMD is unavailable, or
  * after `setSortWasm(false)`.
  */
+import { RelaxError, assertOneOf, describe } from "@relax/core";
 import type { FlatNetwork } from "../networks.js";
 import { SORTNET_WASM_BASE64 } from "./wasm_bytes.js";
 
@@ -72,6 +73,8 @@ function load(): SortnetExports | null {
  * setSortWasm(prev);
  */
 export function setSortWasm(value: boolean, lanes?: SortWasmPrecision): boolean {
+  if (typeof value !== "boolean") throw new RelaxError("setSortWasm", "value", "a boolean", describe(value));
+  if (lanes !== undefined) assertOneOf("setSortWasm", "lanes", lanes, ["f32", "f64"] as const);
   const prev = enabled;
   enabled = value;
   if (lanes) precision = lanes;
