@@ -89,3 +89,23 @@ describe("topKLoss (differentiable top-k cross-entropy, ICML 2022)", () => {
     expect(() => topKSupervision(null as never)).toThrow(RelaxError);
   });
 });
+
+describe("topKLoss with masked classes", () => {
+  it("accepts −∞ as a masked class: finite loss, zero gradient at the masked class", () => {
+    const masked = tf.tensor2d([
+      [0.3, -Infinity, 1.2, -0.5],
+      [1.1, -Infinity, 0.2, 0.4],
+    ]);
+    const a = topKLoss(masked, [0, 2], { pK: [0.5, 0.5], steepness: 2 }).arraySync();
+    expect(a.every(Number.isFinite)).toBe(true);
+    // the masked class can never be in the top 2: its probability, hence the loss at it, is extreme
+    const atMasked = topKLoss(masked, [1, 1], { pK: [0.5, 0.5], steepness: 2 }).arraySync();
+    atMasked.forEach((v, i) => expect(v).toBeGreaterThan((a[i] as number) + 5));
+    const g = tf
+      .grad((z: tf.Tensor) => tf.sum(topKLoss(z, [0, 2], { pK: [0.5, 0.5], steepness: 2 })))(masked)
+      .arraySync() as number[][];
+    expect(g[0]?.[1]).toBe(0);
+    expect(g[1]?.[1]).toBe(0);
+    expect(g.flat().every(Number.isFinite)).toBe(true);
+  });
+});

@@ -1,5 +1,5 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertFinite, assertOptions, describe, toFloatTensor, type TensorInput } from "@relax/core";
+import { RelaxError, assertOptions, describe, type TensorInput } from "@relax/core";
 import { topKCrossEntropy, type TopKCrossEntropyOptions } from "@relax/sort";
 import type { Batch } from "../loop/train.js";
 
@@ -13,7 +13,7 @@ const TOPK_KEYS = ["pK", "method", "m", "mode", "steepness", "distribution", "ar
  * `p = P_1·softmax(s) + Σ_{k≥2} P_k·Σ_{r≤k} P_topk[:, r]` from a differentiable top-k network, NLL of `p` at the true
  * class — `@relax/sort`'s `topKCrossEntropy` with `reduction: 'none'`, so that Newton strategies can wrap it.
  *
- * @param logits `[N, C]` class scores
+ * @param logits `[N, C]` class scores (finite; −∞ masks a class, as in `topKCrossEntropy`)
  * @param labels `[N]` integer labels in [0, C)
  * @param options `pK` (required, e.g. `[0.5, 0, 0, 0, 0.5]`), method 'splitter_selection', m (all), mode 'sm', steepness 1, distribution 'cauchy'
  * @returns `[N]` per-sample losses
@@ -25,13 +25,8 @@ export function topKLoss(logits: TensorInput, labels: TensorInput | number[], op
   const op = "topKLoss";
   if (options === undefined) throw new RelaxError(op, "options", "{pK, ...}", describe(options));
   const o = assertOptions<TopKLossOptions>(op, options, TOPK_KEYS);
-  const z = toFloatTensor(op, "logits", logits);
-  try {
-    assertFinite(op, "logits", z); // a NaN/Inf logit makes every class probability meaningless
-    return topKCrossEntropy(z, labels, { ...o, reduction: "none" }) as tf.Tensor1D;
-  } finally {
-    if (z !== logits) z.dispose();
-  }
+  // topKCrossEntropy validates the logits: NaN and +∞ are errors, −∞ masks a class (it ranks last, gradient 0)
+  return topKCrossEntropy(logits, labels, { ...o, reduction: "none" }) as tf.Tensor1D;
 }
 
 /**
