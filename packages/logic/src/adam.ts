@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { assertPositive, assertInRange } from "@relax/core";
+import { RelaxError, assertInRange, assertOptions, assertPositive } from "@relax/core";
 import { WasmAdamState } from "./wasm_adam.js";
 
 /** Options of {@link fusedAdam}. */
@@ -17,7 +17,8 @@ export interface FusedAdamOptions {
  * (tfjs's own Adam on the cpu backend runs ~10 broadcasting element-wise ops per step, which dominates
  * a logic-net training step: 768k logits at 784 → 6×8000). Same update as torch.optim.Adam:
  * `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`, `θ ← θ − lr·m̂/(√v̂ + ε)`. Moments stay on the host
- * (Float32Array), so use it with the `cpu` / `wasm` backends.
+ * (Float32Array), so use it with the `cpu` / `wasm` backends. A NaN/Inf gradient is a `RelaxError` raised before
+ * any variable is updated (the parameters stay as they were).
  */
 export class FusedAdamOptimizer extends tf.Optimizer {
   static get className(): string {
@@ -33,6 +34,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
 
   constructor(learningRate: number, options: FusedAdamOptions = {}) {
     super();
+    options = assertOptions<FusedAdamOptions>("fusedAdam", options, ["beta1", "beta2", "epsilon"]);
     this.learningRate = assertPositive("fusedAdam", "learningRate", learningRate);
     this.beta1 = assertInRange("fusedAdam", "beta1", options.beta1 ?? 0.9, 0, 0.999999);
     this.beta2 = assertInRange("fusedAdam", "beta2", options.beta2 ?? 0.999, 0, 0.99999999);
@@ -44,6 +46,20 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       ? variableGradients.map((v) => ({ name: v.name, grad: v.tensor }))
       : Object.entries(variableGradients).map(([name, grad]) => ({ name, grad }));
     const { beta1: b1, beta2: b2, epsilon: eps, learningRate: lr } = this;
+    // A non-finite gradient is never applied: check all of them before the first update.
+    for (const { name, grad } of list) {
+      if (grad == null) continue;
+      const g = grad.dataSync();
+      for (let i = 0; i < g.length; i++) {
+        if (!Number.isFinite(g[i] as number))
+          throw new RelaxError(
+            "fusedAdam",
+            `gradient of ${name}`,
+            "finite (no NaN or Inf); no parameter was updated",
+            `${g[i]} at flat index ${i}`,
+          );
+      }
+    }
     for (const { name, grad } of list) {
       if (grad == null) continue;
       const variable = tf.engine().registeredVariables[name];

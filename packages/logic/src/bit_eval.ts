@@ -1,6 +1,7 @@
 import { RelaxError, describe } from "@relax/core";
 import type { LogicCircuit } from "./circuit.js";
 import { packBytesWasm } from "./wasm_pack.js";
+import { checkCircuit } from "./circuit_check.js";
 
 /** Words (32 samples each) per input per block of {@link PackedBits}: 16 → 512 samples per block. */
 export const BLOCK_WORDS = 16;
@@ -35,7 +36,7 @@ function transpose32(A: Int32Array): void {
 
 /**
  * Packs `batch` rows of `numInputs` values (row-major; a Uint8Array counts non-zero bytes as 1,
- * other arrays `value > 0.5`) into {@link PackedBits}. Bytes take a fast path: WebAssembly SIMD
+ * other arrays `value > 0.5`; NaN is a `RelaxError`) into {@link PackedBits}. Bytes take a fast path: WebAssembly SIMD
  * (16×16 byte transposes + `i8x16.bitmask`) where available, else 4 bytes → 4 bits per multiply and
  * 32×32 bit-matrix transposes in JS.
  *
@@ -47,8 +48,21 @@ export function packBits(x: ArrayLike<number>, batch: number, numInputs: number,
   if (!Number.isInteger(batch) || batch < 0) throw new RelaxError(op, "batch", "an integer >= 0", describe(batch));
   if (!Number.isInteger(numInputs) || numInputs < 1) throw new RelaxError(op, "numInputs", "an integer >= 1", describe(numInputs));
   if (!Number.isInteger(blockWords) || blockWords < 1) throw new RelaxError(op, "blockWords", "an integer >= 1", describe(blockWords));
-  if (!x || x.length !== batch * numInputs)
-    throw new RelaxError(op, "x", `${batch}·${numInputs} = ${batch * numInputs} values`, x ? String(x.length) : describe(x));
+  if (!x || typeof x !== "object" || x.length !== batch * numInputs)
+    throw new RelaxError(
+      op,
+      "x",
+      `${batch}·${numInputs} = ${batch * numInputs} values`,
+      x && typeof x === "object" ? String(x.length) : describe(x),
+    );
+  if (!(x instanceof Uint8Array)) {
+    // bit = value > 0.5: NaN (or a non-number) has no bit; ±Inf is a bit like any number.
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      if (typeof v !== "number" || Number.isNaN(v))
+        throw new RelaxError(op, "x", "numbers (bit = value > 0.5), no NaN", `${describe(v)} at flat index ${i}`);
+    }
+  }
   if (x instanceof Uint8Array && batch > 0) {
     const packed = packBytesWasm(x, batch, numInputs, blockWords);
     if (packed) return packed;
@@ -138,6 +152,7 @@ export interface ExecPlan {
 
 /** Builds the {@link ExecPlan} of a circuit. Slot 0 is constant 0; slots 1 … numInputs the inputs. */
 export function buildPlan(c: LogicCircuit): ExecPlan {
+  checkCircuit("buildPlan", c, "c");
   const n0 = c.numInputs + 1;
   const g = c.ops.length;
   const level = new Int32Array(n0 + g);

@@ -1,11 +1,22 @@
-import { RelaxError, describe } from "@relax/core";
-import { CircuitBuilder, appendLogicLayers } from "./circuit_builder.js";
+import { RelaxError, assertOptions, describe } from "@relax/core";
+import { CircuitBuilder, appendLogicLayers, removeDeadGates as removeDead } from "./circuit_builder.js";
+import { checkCircuit } from "./circuit_check.js";
+import { MAX_WIDTH, optionalBoolean } from "./check.js";
+import { SAVE_VERSION, checkFields, readNetJSON, sealJSON } from "./json_file.js";
 import { compileConvCircuit } from "./conv_circuit.js";
 import { ConvLogicNet } from "./conv_logic.js";
 import { GATE_NAMES } from "./gates.js";
 import { LogicNet } from "./logic_net.js";
 
-export { removeDeadGates } from "./circuit_builder.js";
+/**
+ * The circuit without the gates no output depends on (ids renumbered, order kept).
+ *
+ * @example
+ * const smaller = removeDeadGates(circuit);
+ */
+export function removeDeadGates(c: LogicCircuit): LogicCircuit {
+  return removeDead(checkCircuit("removeDeadGates", c));
+}
 
 /**
  * A discrete logic circuit (the argmax gates of a trained {@link LogicNet}), the form every exporter
@@ -54,9 +65,12 @@ export interface CompileOptions {
  * console.log(circuit.ops.length, "gates after simplification");
  */
 export function compileCircuit(net: LogicNet | ConvLogicNet, options: CompileOptions = {}): LogicCircuit {
-  if (net instanceof ConvLogicNet) return compileConvCircuit(net, options);
-  if (!(net instanceof LogicNet)) throw new RelaxError("compileCircuit", "net", "a LogicNet or ConvLogicNet", describe(net));
-  const builder = new CircuitBuilder(net.inDim, options.simplify ?? true);
+  const op = "compileCircuit";
+  const opts = assertOptions<CompileOptions & { backend?: unknown }>(op, options, ["simplify", "backend"]);
+  const simplify = optionalBoolean(op, "options.simplify", opts.simplify, true);
+  if (net instanceof ConvLogicNet) return compileConvCircuit(net, { simplify });
+  if (!(net instanceof LogicNet)) throw new RelaxError(op, "net", "a LogicNet or ConvLogicNet", describe(net));
+  const builder = new CircuitBuilder(net.inDim, simplify);
   const inputs = new Int32Array(net.inDim);
   for (let i = 0; i < net.inDim; i++) inputs[i] = builder.input(i);
   const lits = appendLogicLayers(builder, net.layers, inputs);
@@ -68,7 +82,8 @@ export function compileCircuit(net: LogicNet | ConvLogicNet, options: CompileOpt
 /** JSON gate list of a circuit (see {@link circuitToJSON}). */
 export interface LogicCircuitJSON {
   format: "relax-logic-circuit";
-  version: 1;
+  /** 2 (with `checksum`) since the "unhappy path" release; version 1 files still load. */
+  version: 1 | 2;
   numInputs: number;
   k: number;
   tau: number;
@@ -81,43 +96,62 @@ export interface LogicCircuitJSON {
   outputs: number[];
   /** Image shape `[H, W, C]` of the inputs (conv nets only; see {@link LogicCircuit.inputShape}). */
   inputShape?: [number, number, number];
+  /** CRC-32 of the JSON text of the other fields (version 2). */
+  checksum?: string;
 }
 
+const CIRCUIT_KEYS = [
+  "format",
+  "version",
+  "numInputs",
+  "k",
+  "tau",
+  "sourceGates",
+  "gateNames",
+  "gates",
+  "outputs",
+  "inputShape",
+  "checksum",
+];
+
 /**
- * Exports a circuit as a JSON gate list.
+ * Exports a circuit as a JSON gate list (format version 2, with a CRC-32 `checksum`).
  *
  * @example
  * writeFileSync("net.gates.json", JSON.stringify(circuitToJSON(circuit)));
  */
 export function circuitToJSON(c: LogicCircuit): LogicCircuitJSON {
-  return {
-    format: "relax-logic-circuit",
-    version: 1,
+  checkCircuit("circuitToJSON", c, "c");
+  return sealJSON({
+    format: "relax-logic-circuit" as const,
+    version: SAVE_VERSION as 2,
     numInputs: c.numInputs,
     k: c.k,
     tau: c.tau,
     sourceGates: c.sourceGates,
     gateNames: [...GATE_NAMES],
-    gates: Array.from(c.ops, (op, i) => [op, c.a[i] as number, c.b[i] as number]),
+    gates: Array.from(c.ops, (op, i) => [op, c.a[i] as number, c.b[i] as number] as [number, number, number]),
     outputs: Array.from(c.outputs),
     ...(c.inputShape ? { inputShape: [...c.inputShape] as [number, number, number] } : {}),
-  };
+  });
 }
 
-/** Loads (and validates) a JSON gate list written by {@link circuitToJSON}. */
+/**
+ * Loads a JSON gate list written by {@link circuitToJSON} (object or JSON text), version 2 (checksum verified)
+ * or 1. Every field is validated (gate ids, wiring to earlier nodes, output literals, k, τ, gate names); any
+ * damage is a `RelaxError` naming the field.
+ *
+ * @example
+ * const circuit = circuitFromJSON(readFileSync("net.gates.json", "utf8"));
+ */
 export function circuitFromJSON(json: LogicCircuitJSON | string): LogicCircuit {
   const op = "circuitFromJSON";
-  let d: LogicCircuitJSON;
-  try {
-    d = typeof json === "string" ? (JSON.parse(json) as LogicCircuitJSON) : json;
-  } catch (e) {
-    throw new RelaxError(op, "json", "valid JSON text", (e as Error).message);
-  }
-  if (!d || d.format !== "relax-logic-circuit" || d.version !== 1)
-    throw new RelaxError(op, "json.format", "'relax-logic-circuit' version 1", describe(d && d.format));
-  if (!Number.isInteger(d.numInputs) || d.numInputs < 1)
-    throw new RelaxError(op, "json.numInputs", "an integer >= 1", describe(d.numInputs));
-  if (!Array.isArray(d.gates) || !Array.isArray(d.outputs)) throw new RelaxError(op, "json.gates", "arrays gates and outputs", "missing");
+  const d = readNetJSON<LogicCircuitJSON>(op, json, "relax-logic-circuit") as LogicCircuitJSON;
+  checkFields(op, "json", d, CIRCUIT_KEYS, ["format", "version", "numInputs", "k", "tau", "gates", "outputs"]);
+  if (!Number.isInteger(d.numInputs) || d.numInputs < 1 || d.numInputs > MAX_WIDTH)
+    throw new RelaxError(op, "json.numInputs", `an integer in [1, ${MAX_WIDTH}]`, describe(d.numInputs));
+  if (!Array.isArray(d.gates)) throw new RelaxError(op, "json.gates", "an array of [op, a, b]", describe(d.gates));
+  if (!Array.isArray(d.outputs)) throw new RelaxError(op, "json.outputs", "an array of literals", describe(d.outputs));
   const n0 = d.numInputs + 1;
   d.gates.forEach((gt, i) => {
     if (
@@ -135,12 +169,19 @@ export function circuitFromJSON(json: LogicCircuitJSON | string): LogicCircuit {
     }
   });
   const nodes = n0 + d.gates.length;
+  if (d.outputs.length === 0) throw new RelaxError(op, "json.outputs", "a non-empty array", "[]");
   d.outputs.forEach((l, i) => {
     if (!Number.isInteger(l) || l < 0 || l >> 1 >= nodes)
       throw new RelaxError(op, `json.outputs[${i}]`, `a literal < ${2 * nodes}`, describe(l));
   });
   if (!Number.isInteger(d.k) || d.k < 1 || d.outputs.length % d.k !== 0)
     throw new RelaxError(op, "json.k", `a divisor of ${d.outputs.length}`, describe(d.k));
+  if (typeof d.tau !== "number" || !Number.isFinite(d.tau) || d.tau <= 0)
+    throw new RelaxError(op, "json.tau", "a finite number > 0", describe(d.tau));
+  if (d.sourceGates !== undefined && (!Number.isInteger(d.sourceGates) || d.sourceGates < 0))
+    throw new RelaxError(op, "json.sourceGates", "an integer >= 0", describe(d.sourceGates));
+  if (d.gateNames !== undefined && (!Array.isArray(d.gateNames) || d.gateNames.join() !== GATE_NAMES.join()))
+    throw new RelaxError(op, "json.gateNames", "the 16 gate names in id order", describe(d.gateNames));
   if (d.inputShape !== undefined) {
     const sh = d.inputShape;
     if (!Array.isArray(sh) || sh.length !== 3 || !sh.every((v) => Number.isInteger(v) && v >= 1) || sh[0] * sh[1] * sh[2] !== d.numInputs)

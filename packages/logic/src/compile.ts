@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, describe } from "@relax/core";
+import { RelaxError, assertOptions, describe } from "@relax/core";
+import { checkCircuit } from "./circuit_check.js";
 import { buildPlan, groupCounts, packBits, runGatesJS, type ExecPlan, type PackedBits } from "./bit_eval.js";
 import { circuitToJSON, compileCircuit, type CompileOptions, type LogicCircuit, type LogicCircuitJSON } from "./circuit.js";
 import type { ConvLogicNet } from "./conv_logic.js";
@@ -32,6 +33,7 @@ export class CompiledLogicNet {
   private wasm: WasmRunner | null = null;
 
   constructor(circuit: LogicCircuit, backend: BitBackend = wasmSimdSupported() ? "wasm" : "js") {
+    checkCircuit("CompiledLogicNet", circuit);
     if (backend !== "js" && backend !== "wasm") throw new RelaxError("CompiledLogicNet", "backend", "'js' or 'wasm'", describe(backend));
     if (backend === "wasm" && !wasmSimdSupported())
       throw new RelaxError("CompiledLogicNet", "backend", "'js' (WebAssembly SIMD is not available here)", "'wasm'");
@@ -53,8 +55,19 @@ export class CompiledLogicNet {
   /** Class counts `[batch, k]` (GroupSum before ÷τ) for pre-packed inputs. */
   countsPacked(packed: PackedBits): Int32Array {
     const op = "CompiledLogicNet.countsPacked";
-    if (!packed || !(packed.words instanceof Int32Array) || packed.numInputs !== this.circuit.numInputs) {
-      throw new RelaxError(op, "packed", `PackedBits with numInputs ${this.circuit.numInputs}`, describe(packed && packed.numInputs));
+    if (
+      !packed ||
+      !(packed.words instanceof Int32Array) ||
+      packed.numInputs !== this.circuit.numInputs ||
+      !Number.isInteger(packed.batch) ||
+      !Number.isInteger(packed.blockWords) ||
+      !Number.isInteger(packed.numBlocks) ||
+      packed.blockWords < 1 ||
+      packed.batch < 0 ||
+      packed.numBlocks !== Math.ceil(Math.ceil(packed.batch / 32) / packed.blockWords) ||
+      packed.words.length !== packed.numBlocks * packed.numInputs * packed.blockWords
+    ) {
+      throw new RelaxError(op, "packed", `PackedBits with numInputs ${this.circuit.numInputs}`, describe(packed?.numInputs));
     }
     const counts = new Int32Array(packed.batch * this.plan.k);
     if (packed.batch === 0) return counts;
@@ -80,7 +93,8 @@ export class CompiledLogicNet {
 
   /**
    * Class counts `[batch, k]` for `x`: a flat row-major array of batch·numInputs values (bit = value > 0.5;
-   * a Uint8Array counts non-zero as 1), nested rows, or a `[batch, numInputs]` tensor. A circuit of a
+   * a Uint8Array counts non-zero as 1; NaN or a non-number is a `RelaxError`, ±Inf is a bit like any number), nested
+   * rows, or a `[batch, numInputs]` tensor. A circuit of a
    * {@link ConvLogicNet} also takes the `[batch, H, W, C]` image tensor; its flat input is the images'
    * row-major data (input `(r·W + c)·C + ch` = pixel (r, c, ch); see `compileConvCircuit`).
    */
@@ -106,7 +120,10 @@ export class CompiledLogicNet {
   pack(x: ArrayLike<number> | number[][] | tf.Tensor, batch?: number): PackedBits {
     const op = "CompiledLogicNet.counts";
     const n = this.circuit.numInputs;
+    if (batch !== undefined && (!Number.isInteger(batch) || batch < 0))
+      throw new RelaxError(op, "batch", "an integer >= 0", describe(batch));
     if (x instanceof tf.Tensor) {
+      if (x.isDisposed) throw new RelaxError(op, "x", "a live tensor", "a disposed tensor");
       const sh = this.circuit.inputShape;
       const image = sh !== undefined && x.rank === 4 && x.shape[1] === sh[0] && x.shape[2] === sh[1] && x.shape[3] === sh[2];
       if (!image && (x.rank !== 2 || x.shape[1] !== n))
@@ -116,11 +133,15 @@ export class CompiledLogicNet {
     if (Array.isArray(x) && Array.isArray(x[0])) {
       const rows = x as number[][];
       if (rows.some((r) => !Array.isArray(r) || r.length !== n)) throw new RelaxError(op, "x", `rows of ${n} values`, "a ragged array");
+      if (batch !== undefined && batch !== rows.length)
+        throw new RelaxError(op, "batch", `${rows.length} (the number of rows) or undefined`, String(batch));
       return packBits(rows.flat(), rows.length, n);
     }
+    if (x === null || typeof x !== "object" || typeof (x as ArrayLike<number>).length !== "number")
+      throw new RelaxError(op, "x", "a flat numeric array, nested rows or a tensor", describe(x));
     const flat = x as ArrayLike<number>;
-    const b = batch ?? (flat && flat.length / n);
-    if (!Number.isInteger(b)) throw new RelaxError(op, "x", `a multiple of ${n} values`, describe(flat && flat.length));
+    const b = batch ?? flat.length / n;
+    if (!Number.isInteger(b)) throw new RelaxError(op, "x", `a multiple of ${n} values`, describe(flat.length));
     return packBits(flat, b as number, n);
   }
 
@@ -141,5 +162,9 @@ export class CompiledLogicNet {
  * console.log(compiled.numGates, compiled.predict(xBits, batch));
  */
 export function compile(net: LogicNet | ConvLogicNet, options: CompiledOptions = {}): CompiledLogicNet {
-  return new CompiledLogicNet(compileCircuit(net, options), options.backend);
+  const opts = assertOptions<CompiledOptions>("compile", options, ["simplify", "backend"]);
+  const backend = opts.backend;
+  if (backend !== undefined && backend !== "js" && backend !== "wasm")
+    throw new RelaxError("compile", "options.backend", "'js' or 'wasm'", describe(backend));
+  return new CompiledLogicNet(compileCircuit(net, { simplify: opts.simplify }), backend);
 }

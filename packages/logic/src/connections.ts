@@ -1,4 +1,5 @@
-import { RelaxError } from "@relax/core";
+import { RelaxError, assertInteger, describe } from "@relax/core";
+import { MAX_WIDTH } from "./check.js";
 import { SeededRandom } from "./rng.js";
 
 /** How a layer's neurons pick their two inputs. */
@@ -14,8 +15,8 @@ export interface Connections {
 }
 
 function checkDims(op: string, inDim: number, outDim: number): void {
-  if (!Number.isInteger(inDim) || inDim < 1) throw new RelaxError(op, "inDim", "an integer >= 1", String(inDim));
-  if (!Number.isInteger(outDim) || outDim < 1) throw new RelaxError(op, "outDim", "an integer >= 1", String(outDim));
+  assertInteger(op, "inDim", inDim, 1, MAX_WIDTH);
+  assertInteger(op, "outDim", outDim, 1, MAX_WIDTH);
   if (2 * outDim < inDim) {
     throw new RelaxError(op, "outDim", `at least inDim / 2 = ${inDim / 2} so that every input is used`, String(outDim));
   }
@@ -73,6 +74,8 @@ export function uniquePairs(inDim: number, outDim: number): Connections {
 export function makeConnections(inDim: number, outDim: number, method: ConnectionMethod, seed: number): Connections {
   const op = "makeConnections";
   checkDims(op, inDim, outDim);
+  if (method !== "unique" && method !== "random") throw new RelaxError(op, "connections", "one of 'random', 'unique'", describe(method));
+  if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RelaxError(op, "seed", "a finite number", describe(seed));
   const rng = new SeededRandom(seed);
   if (method === "unique") {
     const pairs = uniquePairs(inDim, outDim);

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { readNetJSON } from "./json_file.js";
+import { SAVE_VERSION, checkFields, readNetJSON, sealJSON } from "./json_file.js";
+import { MAX_WIDTH, optionalBoolean, optionalFinite, withFloatInput } from "./check.js";
 import {
   RelaxError,
   RelaxLogicConvTree,
@@ -7,10 +8,10 @@ import {
   assertFinite,
   assertInteger,
   assertOneOf,
+  assertOptions,
   assertRank,
   describe,
   runFusedKernel,
-  toFloatTensor,
   useFused,
   type RelaxLogicConvTreeAttrs,
   type RelaxOrPoolMaxAttrs,
@@ -71,6 +72,22 @@ export interface LogicConvTreeJSON {
 
 let convCounter = 0;
 
+const TREE_OPTION_KEYS = ["receptiveField", "depth", "padding", "channelsPerTree", "init", "residualLogit", "seed", "trainable"] as const;
+const TREE_JSON_KEYS = [
+  "type",
+  "inChannels",
+  "outChannels",
+  "receptiveField",
+  "depth",
+  "padding",
+  "leafY",
+  "leafX",
+  "leafC",
+  "logits",
+] as const;
+/** Largest receptive field side accepted. */
+const MAX_FIELD = 1024;
+
 /**
  * Convolutional logic tree (Petersen, Kuehne, Borgelt, Welzel, Ermon, Deussen, *Convolutional
  * Differentiable Logic Gate Networks*, NeurIPS 2024, §3.1 "logic tree kernels"): each of
@@ -105,22 +122,29 @@ export class LogicConvTree {
   readonly leafC: Int32Array;
   /** Gate logits `[outChannels, 2^depth − 1, 16]`, a trainable tfjs variable. */
   readonly logits: tf.Variable;
-  private readonly indexCache = new Map<string, { index: tf.Tensor1D; nodePerm: tf.Tensor1D }>();
+  private readonly indexCache = new Map<string, { index: Int32Array; nodePerm: Int32Array }>();
 
   constructor(inChannels: number, outChannels: number, options: LogicConvTreeOptions = {}) {
     const op = "LogicConvTree";
-    this.inChannels = assertInteger(op, "inChannels", inChannels, 1);
-    this.outChannels = assertInteger(op, "outChannels", outChannels, 1);
-    this.receptiveField = assertInteger(op, "receptiveField", options.receptiveField ?? 3, 1);
+    options = assertOptions<LogicConvTreeOptions>(op, options, TREE_OPTION_KEYS);
+    this.inChannels = assertInteger(op, "inChannels", inChannels, 1, MAX_WIDTH);
+    this.outChannels = assertInteger(op, "outChannels", outChannels, 1, MAX_WIDTH);
+    this.receptiveField = assertInteger(op, "receptiveField", options.receptiveField ?? 3, 1, MAX_FIELD);
     this.depth = assertInteger(op, "depth", options.depth ?? 2, 1, 8);
+    if (this.outChannels * ((1 << this.depth) - 1) > MAX_WIDTH)
+      throw new RelaxError(
+        op,
+        "outChannels",
+        `at most ${Math.floor(MAX_WIDTH / ((1 << this.depth) - 1))} at depth ${this.depth}`,
+        String(outChannels),
+      );
     this.padding = assertOneOf(op, "padding", options.padding ?? "valid", CONV_PADDINGS);
     const cpt = assertInteger(op, "channelsPerTree", options.channelsPerTree ?? Math.min(2, this.inChannels), 1, this.inChannels);
     const init = assertOneOf(op, "init", options.init ?? "gaussian", LOGIC_INITS);
-    const residualLogit = options.residualLogit ?? DEFAULT_RESIDUAL_LOGIT;
-    if (typeof residualLogit !== "number" || !Number.isFinite(residualLogit))
-      throw new RelaxError(op, "residualLogit", "a finite number", describe(residualLogit));
-    const seed = options.seed ?? randomSeed();
-    if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RelaxError(op, "seed", "a finite number", describe(seed));
+    const residualLogit = optionalFinite(op, "residualLogit", options.residualLogit, DEFAULT_RESIDUAL_LOGIT, 1e6);
+    const seedOpt = optionalFinite(op, "seed", options.seed, Number.NaN);
+    const seed = Number.isNaN(seedOpt) ? randomSeed() : seedOpt;
+    const trainable = optionalBoolean(op, "trainable", options.trainable, true);
     const rng = new SeededRandom(seed);
     const leaves = 1 << this.depth;
     const rf = this.receptiveField;
@@ -150,7 +174,7 @@ export class LogicConvTree {
       const zr = new SeededRandom(seed + 0x5bd1e995);
       for (let i = 0; i < z.length; i++) z[i] = zr.normal();
     }
-    this.logits = makeVariable(z, [this.outChannels, nodes, NUM_GATES], options.trainable ?? true);
+    this.logits = makeVariable(z, [this.outChannels, nodes, NUM_GATES], trainable);
   }
 
   /**
@@ -161,15 +185,21 @@ export class LogicConvTree {
    */
   static fromJSON(json: LogicConvTreeJSON): LogicConvTree {
     const op = "LogicConvTree.fromJSON";
-    if (json == null || typeof json !== "object" || json.type !== "logicConvTree")
-      throw new RelaxError(op, "json.type", "'logicConvTree'", describe(json && (json as { type?: unknown }).type));
-    const layer = new LogicConvTree(json.inChannels, json.outChannels, {
-      receptiveField: json.receptiveField,
-      depth: json.depth,
-      padding: json.padding,
-      seed: 0,
-      init: "residual",
-    });
+    checkFields(op, "json", json, TREE_JSON_KEYS);
+    if (json.type !== "logicConvTree") throw new RelaxError(op, "json.type", "'logicConvTree'", describe(json.type));
+    let layer: LogicConvTree;
+    try {
+      layer = new LogicConvTree(json.inChannels, json.outChannels, {
+        receptiveField: json.receptiveField,
+        depth: json.depth,
+        padding: json.padding,
+        seed: 0,
+        init: "residual",
+      });
+    } catch (e) {
+      if (e instanceof RelaxError) throw new RelaxError(op, `json.${e.argument}`, e.expected, e.got);
+      throw e;
+    }
     try {
       const leaves = 1 << layer.depth;
       const n = layer.outChannels * leaves;
@@ -186,8 +216,17 @@ export class LogicConvTree {
       fill("leafX", layer.receptiveField);
       fill("leafC", layer.inChannels);
       const m = layer.outChannels * (leaves - 1) * NUM_GATES;
-      if (!Array.isArray(json.logits) || json.logits.length !== m || json.logits.some((x) => typeof x !== "number" || !Number.isFinite(x)))
-        throw new RelaxError(op, "json.logits", `${m} finite numbers`, describe(json.logits));
+      if (!Array.isArray(json.logits) || json.logits.length !== m)
+        throw new RelaxError(
+          op,
+          "json.logits",
+          `${m} numbers`,
+          Array.isArray(json.logits) ? `${json.logits.length} numbers` : describe(json.logits),
+        );
+      json.logits.forEach((x, i) => {
+        if (typeof x !== "number" || !Number.isFinite(x))
+          throw new RelaxError(op, "json.logits", "finite numbers", `${describe(x)} at ${i}`);
+      });
       tf.tidy(() => layer.logits.assign(tf.tensor3d(json.logits, layer.logits.shape as [number, number, number])));
       return layer;
     } catch (e) {
@@ -221,20 +260,25 @@ export class LogicConvTree {
   }
 
   /**
-   * Output `[batch, H', W', outChannels]` for images `x: [batch, H, W, inChannels]` with values in [0, 1].
+   * Output `[batch, H', W', outChannels]` for images `x: [batch, H, W, inChannels]` with values in [0, 1]
+   * (NaN and ±Inf are a `RelaxError` on the host backends; finite values outside [0, 1] are accepted — the
+   * four-coefficient form `c0 + c1·A + c2·B + c3·A·B` is defined on all reals and finite-difference checks step
+   * across 0 and 1 — but have no probabilistic meaning; a plain array or a non-float32 tensor is converted and the copy disposed).
    *
    * @example
    * const y = conv.forward(x, { mode: "eval" }); // 0/1 in → 0/1 out
    */
   forward(x: tf.Tensor | tf.TensorLike, options: { mode?: LogicMode } = {}): tf.Tensor4D {
     const op = "LogicConvTree.forward";
-    const mode = assertOneOf(op, "mode", options.mode ?? "train", LOGIC_MODES);
-    const xt = toFloatTensor(op, "x", x);
-    assertRank(op, "x", xt, [4], `[batch, H, W, ${this.inChannels}]`);
-    if (xt.shape[3] !== this.inChannels) throw new RelaxError(op, "x", `[batch, H, W, ${this.inChannels}]`, `[${xt.shape.join(", ")}]`);
-    this.outputSize(xt.shape[1] as number, xt.shape[2] as number, op);
-    assertFinite(op, "x", xt);
-    return this.apply(xt as tf.Tensor4D, mode);
+    const opts = assertOptions<{ mode?: LogicMode }>(op, options, ["mode"]);
+    const mode = assertOneOf(op, "mode", opts.mode ?? "train", LOGIC_MODES);
+    return withFloatInput(op, "x", x, (xt) => {
+      assertRank(op, "x", xt, [4], `[batch, H, W, ${this.inChannels}]`);
+      if (xt.shape[3] !== this.inChannels) throw new RelaxError(op, "x", `[batch, H, W, ${this.inChannels}]`, `[${xt.shape.join(", ")}]`);
+      this.outputSize(xt.shape[1] as number, xt.shape[2] as number, op);
+      assertFinite(op, "x", xt);
+      return this.apply(xt as tf.Tensor4D, mode);
+    });
   }
 
   /**
@@ -264,8 +308,10 @@ export class LogicConvTree {
     const leaves = 1 << this.depth;
     const K = this.outChannels;
     const P = ho * wo;
-    const { index, nodePerm } = this.leafIndex(h, w);
+    const cached = this.leafIndex(h, w);
     return tf.tidy(() => {
+      const index = tf.tensor1d(cached.index, "int32");
+      const nodePerm = tf.tensor1d(cached.nodePerm, "int32");
       let xp: tf.Tensor = x;
       if (this.padding === "same") {
         const lo = Math.floor((this.receptiveField - 1) / 2);
@@ -322,7 +368,7 @@ export class LogicConvTree {
    * Gather index into the feature-major (padded) input `[Hp·Wp·C, batch]`, ordered
    * (leaf in bit-reversed order, kernel, position), and the storage order of the tree nodes; cached per input size.
    */
-  private leafIndex(h: number, w: number): { index: tf.Tensor1D; nodePerm: tf.Tensor1D } {
+  private leafIndex(h: number, w: number): { index: Int32Array; nodePerm: Int32Array } {
     const key = `${h}x${w}`;
     const hit = this.indexCache.get(key);
     if (hit) return hit;
@@ -352,15 +398,14 @@ export class LogicConvTree {
       for (let m = 0; m < width; m++) perm[start + m] = start + bitReverse(m, bits);
       start += width;
     }
-    const entry = { index: tf.keep(tf.tensor1d(values, "int32")), nodePerm: tf.keep(tf.tensor1d(perm, "int32")) };
+    const entry = { index: values, nodePerm: perm };
     this.indexCache.set(key, entry);
     return entry;
   }
 
-  /** Releases the logits variable and cached index tensors. */
+  /** Releases the logits variable and the cached gather indices. */
   dispose(): void {
     this.logits.dispose();
-    for (const t of this.indexCache.values()) tf.dispose([t.index, t.nodePerm]);
     this.indexCache.clear();
   }
 }
@@ -389,9 +434,10 @@ export interface OrPoolOptions {
   method?: OrPoolMethod;
 }
 
-function checkPool(op: string, options: OrPoolOptions): { size: number; stride: number; method: OrPoolMethod } {
-  const size = assertInteger(op, "size", options.size ?? 2, 1);
-  const stride = assertInteger(op, "stride", options.stride ?? size, 1);
+function checkPool(op: string, options: OrPoolOptions | undefined): { size: number; stride: number; method: OrPoolMethod } {
+  options = assertOptions<OrPoolOptions>(op, options, ["size", "stride", "method"]);
+  const size = assertInteger(op, "size", options.size ?? 2, 1, MAX_FIELD);
+  const stride = assertInteger(op, "stride", options.stride ?? size, 1, MAX_FIELD);
   const method = assertOneOf(op, "method", options.method ?? "max", OR_POOL_METHODS);
   return { size, stride, method };
 }
@@ -434,6 +480,8 @@ function orPoolApply(x: tf.Tensor4D, size: number, stride: number, method: OrPoo
  * relaxation (the maximum is the Gödel t-conorm); `'probabilistic'` is `1 − Π(1 − x)`. On 0/1 inputs
  * both are the exact Boolean OR. `'max'` runs as a fused host kernel on `cpu`/`wasm` (gradient to the first
  * maximum of each window, as `tf.maxPool`); elsewhere, or under `setForceReference(true)`, `tf.maxPool`.
+ * Any finite input is accepted (OR of probabilities is meant for [0, 1]; `'max'` is a plain max pool on other
+ * values); NaN and ±Inf are a `RelaxError`. A plain array or a non-float32 tensor is converted and the copy disposed.
  *
  * @example
  * const y = orPool(x, { size: 2, stride: 2 });               // [b, 26, 26, c] → [b, 13, 13, c]
@@ -443,11 +491,12 @@ function orPoolApply(x: tf.Tensor4D, size: number, stride: number, method: OrPoo
 export function orPool(x: tf.Tensor | tf.TensorLike, options: OrPoolOptions = {}): tf.Tensor4D {
   const op = "orPool";
   const { size, stride, method } = checkPool(op, options);
-  const xt = toFloatTensor(op, "x", x);
-  assertRank(op, "x", xt, [4], "[batch, H, W, C]");
-  poolSize(op, xt.shape[1] as number, xt.shape[2] as number, size, stride);
-  assertFinite(op, "x", xt);
-  return orPoolApply(xt as tf.Tensor4D, size, stride, method);
+  return withFloatInput(op, "x", x, (xt) => {
+    assertRank(op, "x", xt, [4], "[batch, H, W, C]");
+    poolSize(op, xt.shape[1] as number, xt.shape[2] as number, size, stride);
+    assertFinite(op, "x", xt);
+    return orPoolApply(xt as tf.Tensor4D, size, stride, method);
+  });
 }
 
 /**
@@ -491,14 +540,20 @@ export interface OrPoolJSON {
 /** Serialised {@link ConvLogicNet}: JSON-safe, exact (conv logits as float32 values, dense layers bit-exact base64). */
 export interface ConvLogicNetJSON {
   format: "relax-conv-logic-net";
-  version: 1;
+  /** 2 (with `checksum`) since the "unhappy path" release; version 1 files still load. */
+  version: 1 | 2;
   /** Image shape `[H, W, C]`. */
   inputShape: [number, number, number];
   /** Conv trees and pools, in order. */
   convs: (LogicConvTreeJSON | OrPoolJSON)[];
   /** The dense tail (`LogicLayer`s + optional `GroupSum`), or null. */
   dense: LogicNetJSON | null;
+  /** CRC-32 of the JSON text of the other fields (version 2). */
+  checksum?: string;
 }
+
+const CONV_NET_KEYS = ["format", "version", "inputShape", "convs", "dense", "checksum"] as const;
+const POOL_JSON_KEYS = ["type", "size", "stride", "method"] as const;
 
 /** A module of {@link ConvLogicNet}. */
 export type ConvLogicModule = LogicConvTree | OrPool | LogicLayer | GroupSum;
@@ -576,49 +631,55 @@ export class ConvLogicNet {
    */
   forward(x: tf.Tensor | tf.TensorLike, options: { mode?: LogicMode } = {}): tf.Tensor2D {
     const op = "ConvLogicNet.forward";
-    const mode = assertOneOf(op, "mode", options.mode ?? "train", LOGIC_MODES);
-    const xt = toFloatTensor(op, "x", x);
+    const opts = assertOptions<{ mode?: LogicMode }>(op, options, ["mode"]);
+    const mode = assertOneOf(op, "mode", opts.mode ?? "train", LOGIC_MODES);
     const [H, W, C] = this.inputShape;
-    assertRank(op, "x", xt, [4], `[batch, ${H}, ${W}, ${C}]`);
-    if (xt.shape[1] !== H || xt.shape[2] !== W || xt.shape[3] !== C)
-      throw new RelaxError(op, "x", `[batch, ${H}, ${W}, ${C}]`, `[${xt.shape.join(", ")}]`);
-    assertFinite(op, "x", xt);
-    return tf.tidy(() => {
-      let h = xt as tf.Tensor4D;
-      for (const m of this.convs) h = m instanceof LogicConvTree ? m.apply(h, mode) : m.apply(h);
-      const flat = tf.reshape(h, [h.shape[0], this.featureDim]) as tf.Tensor2D;
-      return this.dense ? this.dense.forward(flat, { mode }) : flat;
+    return withFloatInput(op, "x", x, (xt) => {
+      assertRank(op, "x", xt, [4], `[batch, ${H}, ${W}, ${C}]`);
+      if (xt.shape[1] !== H || xt.shape[2] !== W || xt.shape[3] !== C)
+        throw new RelaxError(op, "x", `[batch, ${H}, ${W}, ${C}]`, `[${xt.shape.join(", ")}]`);
+      assertFinite(op, "x", xt);
+      return tf.tidy(() => {
+        let h = xt as tf.Tensor4D;
+        for (const m of this.convs) h = m instanceof LogicConvTree ? m.apply(h, mode) : m.apply(h);
+        const flat = tf.reshape(h, [h.shape[0], this.featureDim]) as tf.Tensor2D;
+        return this.dense ? this.dense.forward(flat, { mode }) : flat;
+      });
     });
   }
 
   /**
    * Serialises the whole net: leaves and logits of every conv tree (exact), pool settings, and the
-   * dense tail as {@link LogicNet.toJSON} (bit-exact).
+   * dense tail as {@link LogicNet.toJSON} (bit-exact), with a format version (2) and a CRC-32 `checksum`.
    *
    * @example
    * writeFileSync("net.json", JSON.stringify(net.toJSON()));
    * const back = ConvLogicNet.fromJSON(readFileSync("net.json", "utf8"));
    */
   toJSON(): ConvLogicNetJSON {
-    return {
-      format: "relax-conv-logic-net",
-      version: 1,
-      inputShape: [...this.inputShape],
+    return sealJSON({
+      format: "relax-conv-logic-net" as const,
+      version: SAVE_VERSION as 2,
+      inputShape: [...this.inputShape] as [number, number, number],
       convs: this.convs.map((m) =>
-        m instanceof LogicConvTree ? m.toJSON() : { type: "orPool", size: m.size, stride: m.stride, method: m.method },
+        m instanceof LogicConvTree ? m.toJSON() : { type: "orPool" as const, size: m.size, stride: m.stride, method: m.method },
       ),
       dense: this.dense ? this.dense.toJSON() : null,
-    };
+    });
   }
 
   /**
-   * Loads a net saved with {@link ConvLogicNet.toJSON} (object or JSON text).
+   * Loads a net saved with {@link ConvLogicNet.toJSON} (object or JSON text), version 2 (checksum verified)
+   * or 1; every field is validated and any damage is a `RelaxError` naming the field.
    *
+   * @example
+   * const net = ConvLogicNet.fromJSON(readFileSync("net.json", "utf8"));
    * @throws RelaxError on a corrupt or mismatched file
    */
   static fromJSON(json: ConvLogicNetJSON | string): ConvLogicNet {
     const op = "ConvLogicNet.fromJSON";
     const d = readNetJSON<ConvLogicNetJSON>(op, json, "relax-conv-logic-net");
+    checkFields(op, "json", d, CONV_NET_KEYS, ["format", "version", "inputShape", "convs", "dense"]);
     if (!Array.isArray(d.convs)) throw new RelaxError(op, "json.convs", "an array", describe(d.convs));
     const convs: (LogicConvTree | OrPool)[] = [];
     let dense: LogicNet | null = null;
@@ -631,8 +692,16 @@ export class ConvLogicNet {
         const where = `json.convs[${i}]`;
         const type = m && typeof m === "object" ? (m as { type?: unknown }).type : undefined;
         try {
-          if (type === "logicConvTree") convs.push(LogicConvTree.fromJSON(m as LogicConvTreeJSON));
-          else if (type === "orPool") {
+          if (type === "logicConvTree") {
+            const logits = (m as LogicConvTreeJSON).logits;
+            // A saved net holds float32 values written exactly: any other number (a digit changed) is damage.
+            if (Array.isArray(logits)) {
+              const i = logits.findIndex((v) => typeof v === "number" && Math.fround(v) !== v);
+              if (i >= 0) throw new RelaxError(op, `${where}.logits`, "float32 values as written by toJSON", `${logits[i]} at ${i}`);
+            }
+            convs.push(LogicConvTree.fromJSON(m as LogicConvTreeJSON));
+          } else if (type === "orPool") {
+            checkFields(op, where, m, POOL_JSON_KEYS);
             const p = m as OrPoolJSON;
             convs.push(new OrPool({ size: p.size, stride: p.stride, method: p.method }));
           } else throw new RelaxError(op, `${where}.type`, "'logicConvTree' or 'orPool'", describe(type));

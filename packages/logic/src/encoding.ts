@@ -1,5 +1,16 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInteger, assertRank, describe, toFloatTensor } from "@relax/core";
+import { RelaxError, assertInteger, assertOneOf, assertOptions, assertRank, describe } from "@relax/core";
+import { withFloatInput } from "./check.js";
+
+/** Largest number of thresholds / bins per feature accepted. */
+const MAX_BINS = 4096;
+const ENCODING_KINDS: readonly EncodingKind[] = ["thresholds", "thermometer", "one-hot"];
+/** Options of {@link thermometerEncoder} and {@link oneHotBinEncoder}. */
+interface BinOptions {
+  bins: number;
+  min?: number;
+  max?: number;
+}
 
 /** How an {@link InputEncoder} turns one real feature into bits. */
 export type EncodingKind = "thresholds" | "thermometer" | "one-hot";
@@ -18,6 +29,12 @@ export class InputEncoder {
 
   constructor(kind: EncodingKind, edges: ArrayLike<number>) {
     const op = "InputEncoder";
+    assertOneOf(op, "kind", kind, ENCODING_KINDS);
+    if (edges === null || typeof edges !== "object" || typeof (edges as ArrayLike<number>).length !== "number")
+      throw new RelaxError(op, "thresholds", "an array of numbers", describe(edges));
+    if (edges.length > MAX_BINS) throw new RelaxError(op, "thresholds", `at most ${MAX_BINS} values`, String(edges.length));
+    for (let i = 0; i < edges.length; i++)
+      if (typeof edges[i] !== "number") throw new RelaxError(op, "thresholds", "numbers", `${describe(edges[i])} at ${i}`);
     const e = Float64Array.from(edges);
     if (e.length === 0 && kind !== "one-hot") throw new RelaxError(op, "thresholds", "at least one threshold", "none");
     for (let i = 0; i < e.length; i++) {
@@ -47,22 +64,26 @@ export class InputEncoder {
    */
   encode(x: tf.Tensor | tf.TensorLike): tf.Tensor2D {
     const op = "InputEncoder.encode";
-    const xt = toFloatTensor(op, "x", x);
-    assertRank(op, "x", xt, [2], "[batch, n]");
-    const [batch, n] = xt.shape as [number, number];
-    return tf.tensor2d(this.encodeBytes(xt.dataSync(), n), [batch, n * this.bitsPerFeature], "float32");
+    return withFloatInput(op, "x", x, (xt) => {
+      assertRank(op, "x", xt, [2], "[batch, n]");
+      const [batch, n] = xt.shape as [number, number];
+      if (n === 0) return tf.zeros([batch, 0]) as tf.Tensor2D;
+      return tf.tensor2d(this.encodeBytes(xt.dataSync(), n), [batch, n * this.bitsPerFeature], "float32");
+    });
   }
 
   /** Flat `[batch, n]` values → flat `[batch, n·bitsPerFeature]` bytes (0/1). NaN → error. */
   encodeBytes(x: ArrayLike<number>, numFeatures: number): Uint8Array {
     const op = "InputEncoder.encodeBytes";
     assertInteger(op, "numFeatures", numFeatures, 1);
+    if (x === null || typeof x !== "object" || typeof x.length !== "number") throw new RelaxError(op, "x", "a numeric array", describe(x));
     if (x.length % numFeatures !== 0) throw new RelaxError(op, "x", `a multiple of ${numFeatures} values`, String(x.length));
     const T = this.bitsPerFeature;
     const out = new Uint8Array(x.length * T);
     for (let i = 0; i < x.length; i++) {
       const v = x[i] as number;
-      if (Number.isNaN(v)) throw new RelaxError(op, "x", "no NaN", `NaN at flat index ${i}`);
+      if (typeof v !== "number" || Number.isNaN(v))
+        throw new RelaxError(op, "x", "numbers, no NaN (±Inf are above / below every threshold)", `${describe(v)} at flat index ${i}`);
       for (let t = 0; t < T; t++) out[i * T + t] = this.bit(v, t) ? 1 : 0;
     }
     return out;
@@ -70,7 +91,8 @@ export class InputEncoder {
 }
 
 function evenEdges(op: string, count: number, min: number, max: number): number[] {
-  if (!(Number.isFinite(min) && Number.isFinite(max) && max > min))
+  if (typeof min !== "number" || !Number.isFinite(min)) throw new RelaxError(op, "min", "a finite number", describe(min));
+  if (typeof max !== "number" || !Number.isFinite(max) || max <= min || !Number.isFinite(max - min))
     throw new RelaxError(op, "max", `a finite number > min (${min})`, describe(max));
   return Array.from({ length: count }, (_, t) => min + ((max - min) * (t + 1)) / (count + 1));
 }
@@ -96,8 +118,10 @@ export function thresholdEncoder(thresholds: number[]): InputEncoder {
  */
 export function thermometerEncoder(options: { bins: number; min?: number; max?: number }): InputEncoder {
   const op = "thermometerEncoder";
-  const bins = assertInteger(op, "bins", options?.bins, 1);
-  return new InputEncoder("thermometer", evenEdges(op, bins, options.min ?? 0, options.max ?? 1));
+  if (options === undefined) throw new RelaxError(op, "options", "{ bins, min?, max? }", "undefined");
+  const opts = assertOptions<BinOptions>(op, options, ["bins", "min", "max"]);
+  const bins = assertInteger(op, "bins", opts.bins, 1, MAX_BINS);
+  return new InputEncoder("thermometer", evenEdges(op, bins, opts.min ?? 0, opts.max ?? 1));
 }
 
 /**
@@ -109,9 +133,12 @@ export function thermometerEncoder(options: { bins: number; min?: number; max?: 
  */
 export function oneHotBinEncoder(options: { bins: number; min?: number; max?: number }): InputEncoder {
   const op = "oneHotBinEncoder";
-  const bins = assertInteger(op, "bins", options?.bins, 1);
-  const min = options.min ?? 0;
-  const max = options.max ?? 1;
+  if (options === undefined) throw new RelaxError(op, "options", "{ bins, min?, max? }", "undefined");
+  const opts = assertOptions<BinOptions>(op, options, ["bins", "min", "max"]);
+  const bins = assertInteger(op, "bins", opts.bins, 1, MAX_BINS);
+  const min = opts.min ?? 0;
+  const max = opts.max ?? 1;
+  evenEdges(op, 1, min, max);
   const inner = bins > 1 ? evenEdges(op, bins - 1, min, max).map((_, t) => min + ((max - min) * (t + 1)) / bins) : [];
   return new InputEncoder("one-hot", inner);
 }

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, assertFinite, describe } from "@relax/core";
 
 /**
  * Names of the 16 two-input logic gates in the reference's order (Petersen et al., *Deep
@@ -27,6 +28,18 @@ export const GATE_NAMES = [
 /** Name of one of the 16 gates. */
 export type GateName = (typeof GATE_NAMES)[number];
 
+/** Throws unless `id` is an integer gate id in [0, 15]; returns it. */
+function checkGateId(op: string, id: unknown): number {
+  if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > 15)
+    throw new RelaxError(op, "id", "an integer gate id in [0, 15]", describe(id));
+  return id;
+}
+
+/** Throws unless `v` is a finite number (meant as a probability in [0, 1]; the bilinear form extends to all reals). */
+function checkProbability(op: string, arg: string, v: unknown): void {
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new RelaxError(op, arg, "a finite number (a probability in [0, 1])", describe(v));
+}
+
 /** Number of distinct two-input gates. */
 export const NUM_GATES = 16;
 
@@ -43,6 +56,7 @@ export const GATE_A = 3;
  * gateTruthTable(6); // xor → [0, 1, 1, 0]
  */
 export function gateTruthTable(id: number): [number, number, number, number] {
+  checkGateId("gateTruthTable", id);
   return [(id >> 3) & 1, (id >> 2) & 1, (id >> 1) & 1, id & 1];
 }
 
@@ -52,7 +66,7 @@ export function gateTruthTable(id: number): [number, number, number, number] {
  * c3 = T00 − T01 − T10 + T11.
  */
 export const GATE_COEFFS: readonly (readonly [number, number, number, number])[] = Array.from({ length: NUM_GATES }, (_, id) => {
-  const [t00, t01, t10, t11] = gateTruthTable(id);
+  const [t00, t01, t10, t11] = [(id >> 3) & 1, (id >> 2) & 1, (id >> 1) & 1, id & 1];
   return [t00, t10 - t00, t01 - t00, t00 - t01 - t10 + t11] as const;
 });
 
@@ -68,20 +82,30 @@ export const GATE_COEFF_MATRIX: Float64Array = Float64Array.from(GATE_COEFFS.fla
  * relaxedGate(6, 1, 0);     // xor → 1
  */
 export function relaxedGate(id: number, a: number, b: number): number {
-  const c = GATE_COEFFS[id];
-  if (!c) throw new RangeError(`relaxedGate: id must be an integer in [0, 15], got ${id}`);
+  const c = GATE_COEFFS[checkGateId("relaxedGate", id)] as readonly number[];
+  checkProbability("relaxedGate", "a", a);
+  checkProbability("relaxedGate", "b", b);
   return c[0] + c[1] * a + c[2] * b + c[3] * a * b;
 }
 
 /** Partial derivatives `[∂f/∂a, ∂f/∂b]` of relaxed gate `id` at (a, b). */
 export function relaxedGateGrad(id: number, a: number, b: number): [number, number] {
-  const c = GATE_COEFFS[id];
-  if (!c) throw new RangeError(`relaxedGateGrad: id must be an integer in [0, 15], got ${id}`);
+  const c = GATE_COEFFS[checkGateId("relaxedGateGrad", id)] as readonly number[];
+  checkProbability("relaxedGateGrad", "a", a);
+  checkProbability("relaxedGateGrad", "b", b);
   return [c[1] + c[3] * b, c[2] + c[3] * a];
 }
 
 /** Boolean gate `id` applied bitwise to two 32-bit words (Int32 semantics). */
 export function gateBits(id: number, a: number, b: number): number {
+  checkGateId("gateBits", id);
+  if (typeof a !== "number" || typeof b !== "number" || !Number.isInteger(a) || !Number.isInteger(b))
+    throw new RelaxError(
+      "gateBits",
+      typeof a !== "number" || !Number.isInteger(a) ? "a" : "b",
+      "an integer (32-bit word)",
+      describe(Number.isInteger(a) ? b : a),
+    );
   switch (id) {
     case 0:
       return 0;
@@ -125,8 +149,19 @@ export function gateBits(id: number, a: number, b: number): number {
  * @example
  * const gates = relaxedGatesTensor(tf.tensor1d([0.2]), tf.tensor1d([0.7]));
  * gates[6].print(); // xor: 0.2 + 0.7 − 2·0.14 = 0.62
+ * @throws RelaxError unless a and b are float32 tensors without NaN/±Inf (checked on the host backends)
  */
 export function relaxedGatesTensor(a: tf.Tensor, b: tf.Tensor): tf.Tensor[] {
+  const op = "relaxedGatesTensor";
+  for (const [arg, t] of [
+    ["a", a],
+    ["b", b],
+  ] as const) {
+    if (!(t instanceof tf.Tensor)) throw new RelaxError(op, arg, "a tensor", describe(t));
+    if (t.isDisposed) throw new RelaxError(op, arg, "a live tensor", "a disposed tensor");
+    if (t.dtype !== "float32") throw new RelaxError(op, arg, "a float32 tensor", describe(t));
+    assertFinite(op, arg, t);
+  }
   return tf.tidy(() => {
     const ab = tf.mul(a, b);
     const aPlusB = tf.add(a, b);

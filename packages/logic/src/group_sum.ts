@@ -7,13 +7,18 @@ import {
   assertPositive,
   assertRank,
   registerFusedGradient,
+  assertFinite,
   registerHostKernel,
   runFusedKernel,
-  toFloatTensor,
   useFused,
   type RelaxGroupSumAttrs,
   type RelaxGroupSumGradAttrs,
 } from "@relax/core";
+import { MAX_WIDTH, withFloatInput } from "./check.js";
+
+/** Range of GroupSum's τ: outside it the class scores over- or underflow float32 for any width. */
+const MIN_TAU = 1e-6;
+const MAX_TAU = 1e9;
 
 /**
  * GroupSum (Petersen et al., NeurIPS 2022): class c owns the contiguous block of `n/k` neurons
@@ -31,22 +36,30 @@ export class GroupSum {
   readonly tau: number;
 
   constructor(k: number, tau = 1) {
-    this.k = assertInteger("GroupSum", "k", k, 1);
+    this.k = assertInteger("GroupSum", "k", k, 1, MAX_WIDTH);
     this.tau = assertPositive("GroupSum", "tau", tau);
+    if (tau < MIN_TAU || tau > MAX_TAU) throw new RelaxError("GroupSum", "tau", `a number in [${MIN_TAU}, ${MAX_TAU}]`, String(tau));
   }
 
-  /** `[batch, n] → [batch, k]`; n must be a multiple of k. */
+  /**
+   * `[batch, n] → [batch, k]`; n must be a multiple of k. Any finite input is summed (usually the [0, 1]
+   * outputs of a logic layer); NaN or ±Inf entries are a `RelaxError` (a class score would be NaN/Inf). A plain
+   * array or a non-float32 tensor is converted and the copy disposed.
+   */
   forward(x: tf.Tensor | tf.TensorLike): tf.Tensor2D {
     const op = "GroupSum.forward";
-    const xt = toFloatTensor(op, "x", x);
-    assertRank(op, "x", xt, [2], "[batch, n]");
-    const n = xt.shape[1] as number;
-    if (n % this.k !== 0) throw new RelaxError(op, "x", `[batch, n] with n a multiple of k = ${this.k}`, `[${xt.shape.join(", ")}]`);
-    if (useFused(RelaxGroupSum)) {
-      const attrs: RelaxGroupSumAttrs = { k: this.k, tau: this.tau };
-      return runFusedKernel<tf.Tensor2D>(RelaxGroupSum, { x: xt }, attrs);
-    }
-    return this.reference(xt as tf.Tensor2D);
+    return withFloatInput(op, "x", x, (xt) => {
+      assertRank(op, "x", xt, [2], "[batch, n]");
+      const n = xt.shape[1] as number;
+      if (n === 0 || n % this.k !== 0)
+        throw new RelaxError(op, "x", `[batch, n] with n a non-zero multiple of k = ${this.k}`, `[${xt.shape.join(", ")}]`);
+      assertFinite(op, "x", xt);
+      if (useFused(RelaxGroupSum)) {
+        const attrs: RelaxGroupSumAttrs = { k: this.k, tau: this.tau };
+        return runFusedKernel<tf.Tensor2D>(RelaxGroupSum, { x: xt }, attrs);
+      }
+      return this.reference(xt as tf.Tensor2D);
+    });
   }
 
   /** Fused GroupSum of feature-major `[n, batch]` input (used by {@link LogicNet}); output `[batch, k]`. */

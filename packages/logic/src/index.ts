@@ -32,7 +32,7 @@ export type { LogicInit, LogicMode, LogicLayerOptions, LogicLayerWeights } from 
 export { GroupSum } from "./group_sum.js";
 export { LogicNet } from "./logic_net.js";
 export type { LogicNetJSON, LogicLayerJSON, LogicForwardOptions } from "./logic_net.js";
-export { gateProbabilities, neuronCoefficients } from "./logic_kernel.js";
+export { gateProbabilities, neuronCoefficients } from "./gate_probs.js";
 export { compileCircuit, removeDeadGates, circuitToJSON, circuitFromJSON } from "./circuit.js";
 export type { LogicCircuit, LogicCircuitJSON, CompileOptions } from "./circuit.js";
 export { packBits, buildPlan } from "./bit_eval.js";

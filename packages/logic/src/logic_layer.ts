@@ -3,17 +3,20 @@ import {
   RelaxError,
   RelaxLogicLayer,
   assertFinite,
+  assertInRange,
+  assertInteger,
   assertOneOf,
+  assertOptions,
   assertRank,
   describe,
   runFusedKernel,
-  toFloatTensor,
   useFused,
   type RelaxLogicLayerAttrs,
 } from "@relax/core";
 import { CONNECTION_METHODS, makeConnections, type ConnectionMethod } from "./connections.js";
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, NUM_GATES, relaxedGatesTensor } from "./gates.js";
 import { randomSeed, SeededRandom } from "./rng.js";
+import { MAX_WIDTH, optionalBoolean, optionalFinite, withFloatInput } from "./check.js";
 import "./logic_kernel.js";
 
 /** Forward mode: `'train'` = softmax mixture of the 16 relaxed gates, `'eval'` = argmax gate. */
@@ -53,8 +56,22 @@ export interface LogicLayerWeights {
   logits: number[][] | Float32Array | number[] | tf.Tensor;
   /** Width of the layer input (default: largest index + 1). */
   inDim?: number;
+  /** Gradient multiplier on the layer input (default 1). */
   gradFactor?: number;
+  /** Whether the logits variable is trainable (default true). */
   trainable?: boolean;
+}
+
+/** Largest |logit| accepted for `residualLogit` (softmax saturates long before; float32 overflows at 3.4e38). */
+const MAX_LOGIT = 1e6;
+/** Largest gradFactor accepted. */
+const MAX_GRAD_FACTOR = 1e6;
+const LAYER_OPTION_KEYS = ["connections", "init", "residualLogit", "gradFactor", "seed", "trainable"] as const;
+const WEIGHT_KEYS = ["a", "b", "logits", "inDim", "gradFactor", "trainable"] as const;
+
+/** Checks a gradFactor (a number in [0, 1e6]; 0 stops the gradient). */
+export function checkGradFactor(op: string, value: unknown): number {
+  return assertInRange(op, "gradFactor", value === undefined ? 1 : value, 0, MAX_GRAD_FACTOR);
 }
 
 let layerCounter = 0;
@@ -113,22 +130,22 @@ export class LogicLayer {
 
   constructor(inDim: number, outDim: number, options: LogicLayerOptions = {}) {
     const op = "LogicLayer";
+    options = assertOptions<LogicLayerOptions>(op, options, LAYER_OPTION_KEYS);
+    assertInteger(op, "inDim", inDim, 1, MAX_WIDTH);
+    assertInteger(op, "outDim", outDim, 1, MAX_WIDTH);
     const connections = assertOneOf(op, "connections", options.connections ?? "random", CONNECTION_METHODS);
     const init = assertOneOf(op, "init", options.init ?? "gaussian", LOGIC_INITS);
-    const gradFactor = options.gradFactor ?? 1;
-    if (typeof gradFactor !== "number" || !Number.isFinite(gradFactor))
-      throw new RelaxError(op, "gradFactor", "a finite number", describe(gradFactor));
-    const residualLogit = options.residualLogit ?? DEFAULT_RESIDUAL_LOGIT;
-    if (typeof residualLogit !== "number" || !Number.isFinite(residualLogit))
-      throw new RelaxError(op, "residualLogit", "a finite number", describe(residualLogit));
-    const seed = options.seed ?? randomSeed();
-    if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RelaxError(op, "seed", "a finite number", describe(seed));
-    const { a, b } = makeConnections(inDim, outDim, connections, seed);
+    const gradFactor = checkGradFactor(op, options.gradFactor);
+    const residualLogit = optionalFinite(op, "residualLogit", options.residualLogit, DEFAULT_RESIDUAL_LOGIT, MAX_LOGIT);
+    const seed = optionalFinite(op, "seed", options.seed, Number.NaN);
+    const trainable = optionalBoolean(op, "trainable", options.trainable, true);
+    const finalSeed = Number.isNaN(seed) ? randomSeed() : seed;
+    const { a, b } = makeConnections(inDim, outDim, connections, finalSeed);
     const logits = new Float32Array(outDim * NUM_GATES);
     if (init === "residual") {
       for (let j = 0; j < outDim; j++) logits[j * NUM_GATES + GATE_A] = residualLogit;
     } else {
-      const rng = new SeededRandom(seed + 0x5bd1e995);
+      const rng = new SeededRandom(finalSeed + 0x5bd1e995);
       for (let i = 0; i < logits.length; i++) logits[i] = rng.normal();
     }
     this.inDim = inDim;
@@ -136,7 +153,7 @@ export class LogicLayer {
     this.a = a;
     this.b = b;
     this.gradFactor = gradFactor;
-    this.logits = makeVariable(logits, outDim, options.trainable ?? true);
+    this.logits = makeVariable(logits, outDim, trainable);
     this.aTensor = tf.keep(tf.tensor1d(a, "int32"));
     this.bTensor = tf.keep(tf.tensor1d(b, "int32"));
   }
@@ -149,7 +166,11 @@ export class LogicLayer {
    */
   static fromWeights(weights: LogicLayerWeights): LogicLayer {
     const op = "LogicLayer.fromWeights";
-    if (weights == null || typeof weights !== "object") throw new RelaxError(op, "weights", "{ a, b, logits }", describe(weights));
+    if (weights == null || typeof weights !== "object" || Array.isArray(weights))
+      throw new RelaxError(op, "weights", "{ a, b, logits }", describe(weights));
+    assertOptions<LogicLayerWeights>(op, weights, WEIGHT_KEYS, "weights");
+    const gradFactor = checkGradFactor(op, weights.gradFactor);
+    const trainable = optionalBoolean(op, "trainable", weights.trainable, true);
     const a = toIndexArray(op, "a", weights.a);
     const b = toIndexArray(op, "b", weights.b);
     if (a.length !== b.length || a.length === 0)
@@ -160,12 +181,14 @@ export class LogicLayer {
       inDim = 0;
       for (let j = 0; j < outDim; j++) inDim = Math.max(inDim, (a[j] as number) + 1, (b[j] as number) + 1);
     }
-    if (!Number.isInteger(inDim) || inDim < 1) throw new RelaxError(op, "inDim", "an integer >= 1", describe(inDim));
+    assertInteger(op, "inDim", inDim, 1, MAX_WIDTH);
+    if (outDim > MAX_WIDTH) throw new RelaxError(op, "a", `at most ${MAX_WIDTH} neurons`, String(outDim));
     checkIndices(op, "a", a, inDim);
     checkIndices(op, "b", b, inDim);
     let flat: Float32Array;
     const lg = weights.logits;
     if (lg instanceof tf.Tensor) {
+      if (lg.isDisposed) throw new RelaxError(op, "logits", "a live tensor", "a disposed tensor");
       if (lg.rank !== 2 || lg.shape[0] !== outDim || lg.shape[1] !== NUM_GATES)
         throw new RelaxError(op, "logits", `[${outDim}, 16]`, describe(lg));
       flat = Float32Array.from(lg.dataSync());
@@ -174,10 +197,19 @@ export class LogicLayer {
       if (rows.length !== outDim || rows.some((r) => !Array.isArray(r) || r.length !== NUM_GATES)) {
         throw new RelaxError(op, "logits", `${outDim} rows of 16 numbers`, `${rows.length} rows`);
       }
-      flat = Float32Array.from(rows.flat());
+      flat = new Float32Array(outDim * NUM_GATES);
+      rows.forEach((r, j) => {
+        for (let i = 0; i < NUM_GATES; i++) {
+          const v = r[i];
+          if (typeof v !== "number") throw new RelaxError(op, "logits", "numbers", `${describe(v)} at [${j}, ${i}]`);
+          flat[j * NUM_GATES + i] = v;
+        }
+      });
     } else if (lg instanceof Float32Array || Array.isArray(lg)) {
       if (lg.length !== outDim * NUM_GATES)
         throw new RelaxError(op, "logits", `${outDim * NUM_GATES} numbers ([${outDim}, 16])`, `${lg.length}`);
+      if (Array.isArray(lg) && lg.some((v) => typeof v !== "number"))
+        throw new RelaxError(op, "logits", "numbers", describe(lg.find((v) => typeof v !== "number")));
       flat = Float32Array.from(lg as ArrayLike<number>);
     } else {
       throw new RelaxError(op, "logits", "[outDim, 16] numbers or a tensor", describe(lg));
@@ -187,16 +219,13 @@ export class LogicLayer {
         throw new RelaxError(op, "logits", "finite numbers", `${describe(flat[i])} at flat index ${i}`);
     }
     const layer = Object.create(LogicLayer.prototype) as LogicLayer;
-    const gradFactor = weights.gradFactor ?? 1;
-    if (typeof gradFactor !== "number" || !Number.isFinite(gradFactor))
-      throw new RelaxError(op, "gradFactor", "a finite number", describe(gradFactor));
     Object.assign(layer, {
       inDim,
       outDim,
       a,
       b,
       gradFactor,
-      logits: makeVariable(flat, outDim, weights.trainable ?? true),
+      logits: makeVariable(flat, outDim, trainable),
       aTensor: tf.keep(tf.tensor1d(a, "int32")),
       bTensor: tf.keep(tf.tensor1d(b, "int32")),
     });
@@ -204,18 +233,24 @@ export class LogicLayer {
   }
 
   /**
-   * Layer output `[batch, outDim]` for input `x: [batch, inDim]` (values in [0, 1]).
+   * Layer output `[batch, outDim]` for input `x: [batch, inDim]` (values in [0, 1]: a relaxed gate reads
+   * probabilities). NaN and ±Inf are a `RelaxError` on the host backends; finite values outside [0, 1] are accepted — the
+   * four-coefficient form `c0 + c1·A + c2·B + c3·A·B` is defined on all reals and finite-difference checks step
+   * across 0 and 1 — but have no probabilistic meaning. A plain
+   * array or a non-float32 tensor is converted and the copy disposed.
    * Train mode mixes the 16 relaxed gates by softmax(logits); eval mode uses the argmax gate
    * (on 0/1 inputs this is the exact Boolean circuit).
    */
   forward(x: tf.Tensor | tf.TensorLike, options: { mode?: LogicMode } = {}): tf.Tensor2D {
     const op = "LogicLayer.forward";
-    const mode = assertOneOf(op, "mode", options.mode ?? "train", LOGIC_MODES);
-    const xt = toFloatTensor(op, "x", x);
-    assertRank(op, "x", xt, [2], `[batch, ${this.inDim}]`);
-    if (xt.shape[1] !== this.inDim) throw new RelaxError(op, "x", `[batch, ${this.inDim}]`, `[${xt.shape.join(", ")}]`);
-    assertFinite(op, "x", xt);
-    return this.apply(xt as tf.Tensor2D, mode);
+    const opts = assertOptions<{ mode?: LogicMode }>(op, options, ["mode"]);
+    const mode = assertOneOf(op, "mode", opts.mode ?? "train", LOGIC_MODES);
+    return withFloatInput(op, "x", x, (xt) => {
+      assertRank(op, "x", xt, [2], `[batch, ${this.inDim}]`);
+      if (xt.shape[1] !== this.inDim) throw new RelaxError(op, "x", `[batch, ${this.inDim}]`, `[${xt.shape.join(", ")}]`);
+      assertFinite(op, "x", xt);
+      return this.apply(xt as tf.Tensor2D, mode);
+    });
   }
 
   /**
@@ -284,6 +319,9 @@ export class LogicLayer {
 
 /** GradFactor of the reference: identity forward, gradient multiplied by `factor` in backward. */
 export function gradFactorOp(x: tf.Tensor2D, factor: number): tf.Tensor2D {
+  if (!(x instanceof tf.Tensor)) throw new RelaxError("gradFactorOp", "x", "a tensor", describe(x));
+  if (x.isDisposed) throw new RelaxError("gradFactorOp", "x", "a live tensor", "a disposed tensor");
+  assertInRange("gradFactorOp", "factor", factor, -MAX_GRAD_FACTOR, MAX_GRAD_FACTOR);
   const f = tf.customGrad(((xi: tf.Tensor) => ({
     value: tf.clone(xi),
     gradFunc: (dy: tf.Tensor) => tf.mul(dy, factor),

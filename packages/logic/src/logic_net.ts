@@ -1,5 +1,5 @@
-import type * as tf from "@tensorflow/tfjs-core";
-import { readNetJSON } from "./json_file.js";
+import * as tf from "@tensorflow/tfjs-core";
+import { SAVE_VERSION, checkFields, readNetJSON, sealJSON } from "./json_file.js";
 import {
   RelaxError,
   RelaxGroupSum,
@@ -7,10 +7,11 @@ import {
   useFused,
   assertFinite,
   assertOneOf,
+  assertOptions,
   assertRank,
   describe,
-  toFloatTensor,
 } from "@relax/core";
+import { MAX_WIDTH, withFloatInput } from "./check.js";
 import { base64ToBytes, bytesToBase64 } from "./base64.js";
 import { NUM_GATES } from "./gates.js";
 import { GroupSum } from "./group_sum.js";
@@ -38,12 +39,34 @@ export interface LogicLayerJSON {
   logits: string;
 }
 
-/** Serialised {@link LogicNet}: JSON-safe, bit-exact. */
+/**
+ * Serialised {@link LogicNet}: JSON-safe, bit-exact. Version 2 (written since the "unhappy path" release)
+ * carries `checksum`, the CRC-32 of the rest of the object; version 1 files (no checksum) still load.
+ */
 export interface LogicNetJSON {
   format: "relax-logic-net";
-  version: 1;
+  version: 1 | 2;
   layers: LogicLayerJSON[];
   head: { type: "groupSum"; k: number; tau: number } | null;
+  /** CRC-32 of the JSON text of the other fields (version 2). */
+  checksum?: string;
+}
+
+const NET_KEYS = ["format", "version", "layers", "head", "checksum"] as const;
+const LAYER_KEYS = ["type", "inDim", "outDim", "gradFactor", "a", "b", "logits"] as const;
+const HEAD_KEYS = ["type", "k", "tau"] as const;
+
+/** Decodes canonical base64 of `count` 4-byte values (a non-canonical text is damage: it would not have been written). */
+function decode4(op: string, where: string, text: unknown, count: number): Uint8Array {
+  const bytes = typeof text === "string" ? base64ToBytes(text) : null;
+  if (!bytes || bytes.length !== count * 4 || bytesToBase64(bytes) !== text)
+    throw new RelaxError(
+      op,
+      where,
+      `canonical base64 of ${count} 4-byte values`,
+      bytes ? `${bytes.length} bytes` : typeof text === "string" ? "malformed base64" : describe(text),
+    );
+  return bytes;
 }
 
 /**
@@ -110,20 +133,29 @@ export class LogicNet {
   }
 
   /**
-   * Net output `[batch, k]` (GroupSum logits) for `x: [batch, inDim]` with values in [0, 1].
+   * Net output `[batch, k]` (GroupSum logits) for `x: [batch, inDim]` with values in [0, 1]. NaN and ±Inf are a `RelaxError` on the host backends; finite values outside [0, 1] are accepted — the
+   * four-coefficient form `c0 + c1·A + c2·B + c3·A·B` is defined on all reals and finite-difference checks step
+   * across 0 and 1 — but have no probabilistic meaning. A plain array or a
+   * non-float32 tensor is converted and the copy disposed; an empty batch gives an empty output.
    *
    * @example
    * const out = net.forward(x, { mode: "eval" });
    */
   forward(x: tf.Tensor | tf.TensorLike, options: LogicForwardOptions = {}): tf.Tensor2D {
+    const op = "LogicNet.forward";
+    const opts = assertOptions<LogicForwardOptions>(op, options, ["mode"]);
+    const mode = assertOneOf(op, "mode", opts.mode ?? "train", LOGIC_MODES);
     if (!(useFused(RelaxLogicLayer) && useFused(RelaxGroupSum) && this.head)) {
-      const outs = this.forwardLayers(x, options);
+      const outs = this.forwardLayers(x, { mode });
+      for (let i = 0; i < outs.length - 1; i++) (outs[i] as tf.Tensor).dispose();
       return outs[outs.length - 1] as tf.Tensor2D;
     }
-    const xt = this.checkInput(x);
-    const mode = assertOneOf("LogicNet.forward", "mode", options.mode ?? "train", LOGIC_MODES);
+    return withFloatInput(op, "x", x, (xt) => this.forwardChecked(this.checkInput(xt), mode));
+  }
+
+  private forwardChecked(xt: tf.Tensor, mode: LogicMode): tf.Tensor2D {
+    const head = this.head as GroupSum;
     // Whole-net kernel: activations stay in WASM memory, no per-layer tensors.
-    const head = this.head;
     if (
       useFused(RelaxLogicNet) &&
       wasmNetSupported(this.layers.length) &&
@@ -137,44 +169,58 @@ export class LogicNet {
       );
     }
     // Fused per-layer path: layers chained feature-major ([features, batch]), no transposes between them.
-    let h = xt as tf.Tensor2D;
-    this.layers.forEach((layer, i) => {
-      h = layer.apply(h, mode, { featureMajorIn: i > 0, featureMajorOut: true });
+    return tf.tidy(() => {
+      let h = xt as tf.Tensor2D;
+      this.layers.forEach((layer, i) => {
+        h = layer.apply(h, mode, { featureMajorIn: i > 0, featureMajorOut: true });
+      });
+      return head.applyFeatureMajor(h);
     });
-    return this.head.applyFeatureMajor(h);
   }
 
-  private checkInput(x: tf.Tensor | tf.TensorLike): tf.Tensor {
-    const op = "LogicNet.forward";
-    const xt = toFloatTensor(op, "x", x);
+  private checkInput(xt: tf.Tensor, op = "LogicNet.forward"): tf.Tensor {
     assertRank(op, "x", xt, [2], `[batch, ${this.inDim}]`);
     if (xt.shape[1] !== this.inDim) throw new RelaxError(op, "x", `[batch, ${this.inDim}]`, `[${xt.shape.join(", ")}]`);
     assertFinite(op, "x", xt);
     return xt;
   }
 
-  /** Every layer's output (then the head's, when there is one), for inspection. */
+  /**
+   * Every layer's output (then the head's, when there is one), for inspection; the caller disposes them all.
+   *
+   * @example
+   * const outs = net.forwardLayers(x, { mode: "eval" }); // one [batch, width] per layer, then [batch, k]
+   */
   forwardLayers(x: tf.Tensor | tf.TensorLike, options: LogicForwardOptions = {}): tf.Tensor2D[] {
-    const op = "LogicNet.forward";
-    const mode = assertOneOf(op, "mode", options.mode ?? "train", LOGIC_MODES);
-    const xt = this.checkInput(x);
-    const outs: tf.Tensor2D[] = [];
-    let h = xt as tf.Tensor2D;
-    for (const layer of this.layers) {
-      h = layer.apply(h, mode);
-      outs.push(h);
-    }
-    if (this.head) outs.push(this.head.forward(h));
-    return outs;
+    const op = "LogicNet.forwardLayers";
+    const opts = assertOptions<LogicForwardOptions>(op, options, ["mode"]);
+    const mode = assertOneOf(op, "mode", opts.mode ?? "train", LOGIC_MODES);
+    return withFloatInput(op, "x", x, (xin) => {
+      const xt = this.checkInput(xin, op);
+      const outs: tf.Tensor2D[] = [];
+      let h = xt as tf.Tensor2D;
+      for (const layer of this.layers) {
+        h = layer.apply(h, mode);
+        outs.push(h);
+      }
+      if (this.head) outs.push(this.head.forward(h));
+      return outs;
+    });
   }
 
-  /** Serialises connections, logits (bit-exact float32), gradFactors and the head. */
+  /**
+   * Serialises connections, logits (bit-exact float32), gradFactors and the head, with a format version (2)
+   * and a CRC-32 `checksum` so that {@link LogicNet.fromJSON} rejects a damaged file.
+   *
+   * @example
+   * const text = JSON.stringify(net.toJSON()); // or saveNet(path, net) from "@relax/logic/node"
+   */
   toJSON(): LogicNetJSON {
-    return {
-      format: "relax-logic-net",
-      version: 1,
+    return sealJSON({
+      format: "relax-logic-net" as const,
+      version: SAVE_VERSION as 2,
       layers: this.layers.map((l) => ({
-        type: "logic",
+        type: "logic" as const,
         inDim: l.inDim,
         outDim: l.outDim,
         gradFactor: l.gradFactor,
@@ -182,51 +228,60 @@ export class LogicNet {
         b: bytesToBase64(l.b),
         logits: bytesToBase64(Float32Array.from(l.logits.dataSync())),
       })),
-      head: this.head ? { type: "groupSum", k: this.head.k, tau: this.head.tau } : null,
-    };
+      head: this.head ? { type: "groupSum" as const, k: this.head.k, tau: this.head.tau } : null,
+    });
   }
 
   /**
-   * Loads a net saved with {@link LogicNet.toJSON} (object or JSON text).
+   * Loads a net saved with {@link LogicNet.toJSON} (object or JSON text), version 2 (checksum verified) or 1.
+   * Every field is validated (types, lengths, canonical base64, wiring indices in range, finite logits,
+   * widths that chain); any damage is a `RelaxError` naming the field.
    *
+   * @example
+   * const net = LogicNet.fromJSON(readFileSync("net.json", "utf8")); // or loadNet(path) from "@relax/logic/node"
    * @throws RelaxError on a corrupt or mismatched file
    */
   static fromJSON(json: LogicNetJSON | string): LogicNet {
     const op = "LogicNet.fromJSON";
     const d = readNetJSON<LogicNetJSON>(op, json, "relax-logic-net");
+    checkFields(op, "json", d, NET_KEYS, ["format", "version", "layers", "head"]);
     if (!Array.isArray(d.layers) || d.layers.length === 0) throw new RelaxError(op, "json.layers", "a non-empty array", describe(d.layers));
     const modules: (LogicLayer | GroupSum)[] = [];
     try {
       d.layers.forEach((l, i) => {
         const where = `json.layers[${i}]`;
-        if (!l || l.type !== "logic") throw new RelaxError(op, `${where}.type`, "'logic'", describe(l && l.type));
+        checkFields(op, where, l, LAYER_KEYS);
+        if (l.type !== "logic") throw new RelaxError(op, `${where}.type`, "'logic'", describe(l.type));
         for (const key of ["inDim", "outDim"] as const) {
-          if (!Number.isInteger(l[key]) || l[key] < 1) throw new RelaxError(op, `${where}.${key}`, "an integer >= 1", describe(l[key]));
+          if (!Number.isInteger(l[key]) || l[key] < 1 || l[key] > MAX_WIDTH)
+            throw new RelaxError(op, `${where}.${key}`, `an integer in [1, ${MAX_WIDTH}]`, describe(l[key]));
         }
-        const decode = (key: "a" | "b" | "logits", count: number): Uint8Array => {
-          const bytes = base64ToBytes(l[key]);
-          if (!bytes || bytes.length !== count * 4)
-            throw new RelaxError(
-              op,
-              `${where}.${key}`,
-              `base64 of ${count} 4-byte values`,
-              bytes ? `${bytes.length} bytes` : "malformed base64",
-            );
-          return bytes;
-        };
-        const a = new Int32Array(decode("a", l.outDim).buffer);
-        const b = new Int32Array(decode("b", l.outDim).buffer);
-        const logits = new Float32Array(decode("logits", l.outDim * NUM_GATES).buffer);
-        modules.push(LogicLayer.fromWeights({ a, b, logits, inDim: l.inDim, gradFactor: l.gradFactor ?? 1 }));
+        if (typeof l.gradFactor !== "number") throw new RelaxError(op, `${where}.gradFactor`, "a number", describe(l.gradFactor));
+        const a = new Int32Array(decode4(op, `${where}.a`, l.a, l.outDim).buffer);
+        const b = new Int32Array(decode4(op, `${where}.b`, l.b, l.outDim).buffer);
+        const logits = new Float32Array(decode4(op, `${where}.logits`, l.logits, l.outDim * NUM_GATES).buffer);
+        try {
+          modules.push(LogicLayer.fromWeights({ a, b, logits, inDim: l.inDim, gradFactor: l.gradFactor }));
+        } catch (e) {
+          if (e instanceof RelaxError) throw new RelaxError(op, `${where}.${e.argument}`, e.expected, e.got);
+          throw e;
+        }
       });
-      if (d.head != null) {
-        if (d.head.type !== "groupSum") throw new RelaxError(op, "json.head.type", "'groupSum'", describe(d.head.type));
-        modules.push(new GroupSum(d.head.k, d.head.tau));
+      if (d.head !== null) {
+        checkFields(op, "json.head", d.head, HEAD_KEYS);
+        const head = d.head as NonNullable<LogicNetJSON["head"]>;
+        if (head.type !== "groupSum") throw new RelaxError(op, "json.head.type", "'groupSum'", describe(head.type));
+        try {
+          modules.push(new GroupSum(head.k, head.tau));
+        } catch (e) {
+          if (e instanceof RelaxError) throw new RelaxError(op, `json.head.${e.argument}`, e.expected, e.got);
+          throw e;
+        }
       }
       return new LogicNet(modules);
     } catch (e) {
       for (const m of modules) if (m instanceof LogicLayer) m.dispose();
-      if (e instanceof RelaxError) throw new RelaxError(op, e.argument, e.expected, e.got);
+      if (e instanceof RelaxError && e.op !== op) throw new RelaxError(op, `json: ${e.argument}`, e.expected, e.got);
       throw e;
     }
   }

@@ -1,3 +1,5 @@
+import { RelaxError, assertInteger, describe } from "@relax/core";
+
 /**
  * Small seeded pseudo-random generator (SplitMix32 / Mulberry32 family) used for reproducible
  * connections and initial logits. Not cryptographic.
@@ -7,6 +9,7 @@ export class SeededRandom {
   private spare: number | null = null;
 
   constructor(seed: number) {
+    if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RelaxError("SeededRandom", "seed", "a finite number", describe(seed));
     this.state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
   }
 
@@ -20,6 +23,8 @@ export class SeededRandom {
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
+    if (!(Number.isInteger(n) && n >= 1 && n <= 4294967296))
+      throw new RelaxError("SeededRandom.int", "n", "an integer in [1, 2^32]", describe(n));
     return Math.floor(this.next() * n);
   }
 
@@ -40,6 +45,7 @@ export class SeededRandom {
 
   /** Random permutation of 0 … n−1 (Fisher–Yates). */
   permutation(n: number): Int32Array {
+    assertInteger("SeededRandom.permutation", "n", n, 0, 1 << 26);
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {

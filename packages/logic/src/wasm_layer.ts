@@ -5,6 +5,7 @@
  * statistics come back as 4 partial sums per statistic and are added in float64 on the host.
  * Assembled byte by byte like wasm_simd.ts.
  */
+import { RelaxError, describe } from "@relax/core";
 import { GATE_COEFF_MATRIX } from "./gates.js";
 import {
   ADD,
@@ -618,6 +619,7 @@ export function wasmLayerKernelsAvailable(): boolean {
  * setWasmLayerKernels(prev);
  */
 export function setWasmLayerKernels(on: boolean): boolean {
+  if (typeof on !== "boolean") throw new RelaxError("setWasmLayerKernels", "on", "a boolean", describe(on));
   const prev = enabled;
   enabled = on;
   return prev;

@@ -146,7 +146,8 @@ describe("circuit JSON gate list", () => {
     const bits = randomBits(5, 300 * 16);
     expect(Array.from(new CompiledLogicNet(loaded).counts(bits, 300))).toEqual(evalCounts(net, bits, 300));
     expect(back.numGates).toBe(c.numGates);
-    expect(() => circuitFromJSON({ ...json, gates: [[3, 99999, 0]] })).toThrow(/gates\[0\]/);
+    expect(() => circuitFromJSON({ ...json, version: 1, checksum: undefined, gates: [[3, 99999, 0]] })).toThrow(/gates\[0\]/);
+    expect(() => circuitFromJSON({ ...json, gates: [[3, 1, 0], ...json.gates.slice(1)] })).toThrow(/checksum/);
     expect(() => circuitFromJSON("{oops")).toThrow(/valid JSON/);
     net.dispose();
   });

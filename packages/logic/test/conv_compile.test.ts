@@ -1,3 +1,4 @@
+import { countLeakedTensorsOnThrow } from "@relax/core/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { RelaxError } from "@relax/core";
@@ -287,25 +288,26 @@ describe("ConvLogicNet toJSON / fromJSON", () => {
 
   it("bad JSON → RelaxError naming the field", () => {
     const net = randomConvNet(CASES[0]!, 5);
-    const good = net.toJSON();
+    // Field validation on a version 1 file (no checksum); an edited version 2 file fails its checksum first.
+    const good = { ...net.toJSON(), version: 1 as const, checksum: undefined };
     const bad = (j: unknown): void => {
       expect(() => ConvLogicNet.fromJSON(j as ConvLogicNetJSON)).toThrow(RelaxError);
     };
     bad("{not json");
     bad({ ...good, format: "relax-logic-net" });
-    bad({ ...good, version: 2 });
+    bad({ ...good, version: 3 });
+    bad({ ...net.toJSON(), inputShape: [8, 8, 1] });
     bad({ ...good, convs: "x" });
     bad({ ...good, convs: [{ type: "maxPool" }] });
     bad({ ...good, convs: [{ ...(good.convs[0] as LogicConvTreeJSON), leafC: [7] }, good.convs[1]] });
     bad({ ...good, convs: [good.convs[0], { type: "orPool", size: 0, stride: 1, method: "max" }] });
     bad({ ...good, dense: { ...good.dense!, layers: [] } });
     bad({ ...good, inputShape: [8, 6, 1] }); // the LogicLayer no longer fits
-    try {
-      ConvLogicNet.fromJSON({ ...good, convs: [{ ...(good.convs[0] as LogicConvTreeJSON), leafC: [7] }, good.convs[1]!] });
-    } catch (e) {
-      expect((e as RelaxError).op).toBe("ConvLogicNet.fromJSON");
-      expect((e as RelaxError).argument).toBe("json.convs[0].leafC");
-    }
+    const { error } = countLeakedTensorsOnThrow(() =>
+      ConvLogicNet.fromJSON({ ...good, convs: [{ ...(good.convs[0] as LogicConvTreeJSON), leafC: [7] }, good.convs[1]!] }),
+    );
+    expect((error as RelaxError).op).toBe("ConvLogicNet.fromJSON");
+    expect((error as RelaxError).argument).toBe("json.convs[0].leafC");
     net.dispose();
   });
 });

@@ -302,11 +302,13 @@ describe("toJSON / fromJSON", () => {
   });
   it("corrupt or mismatched files → RelaxError", () => {
     const net = new LogicNet([new LogicLayer(10, 16, { seed: 1 }), new LogicLayer(16, 12, { seed: 2 }), new GroupSum(3)]);
-    const good = net.toJSON();
+    // Field validation is checked on a version 1 file (no checksum); any edit of a version 2 file is a checksum error.
+    const good = { ...net.toJSON(), version: 1 as const, checksum: undefined };
     const n0 = tf.memory().numTensors;
     expect(() => LogicNet.fromJSON("{not json")).toThrow(/valid JSON/);
     expect(() => LogicNet.fromJSON({ ...good, format: "x" } as never)).toThrow(/format/);
-    expect(() => LogicNet.fromJSON({ ...good, version: 2 } as never)).toThrow(/version/);
+    expect(() => LogicNet.fromJSON({ ...good, version: 3 } as never)).toThrow(/version/);
+    expect(() => LogicNet.fromJSON({ ...net.toJSON(), layers: [good.layers[0]!, good.layers[0]!] })).toThrow(/checksum/);
     expect(() => LogicNet.fromJSON({ ...good, layers: [{ ...good.layers[0]!, logits: "AAAA" }, good.layers[1]!] })).toThrow(/logits/);
     expect(() => LogicNet.fromJSON({ ...good, layers: [{ ...good.layers[0]!, a: "!!!!" }, good.layers[1]!] })).toThrow(/malformed base64/);
     expect(() => LogicNet.fromJSON({ ...good, layers: [good.layers[1]!, good.layers[0]!] })).toThrow(RelaxError);
