@@ -53,6 +53,11 @@ const cases: Case[] = [
   { B: 2, H: 5, W: 5, tconorm: "aczel_alsina", p: 2 },
   { B: 2, H: 5, W: 5, tconorm: "dombi", p: 2 },
   { B: 2, H: 5, W: 5, tconorm: "schweizer_sklar", p: -2 },
+  // extreme p (issue #14): stable forms, in parity with core's host forms
+  { B: 2, H: 5, W: 5, tconorm: "yager", p: 1e6 },
+  { B: 2, H: 5, W: 5, tconorm: "dombi", p: 1e-3 },
+  { B: 2, H: 5, W: 5, tconorm: "frank", p: 1e6 },
+  { B: 2, H: 5, W: 5, tconorm: "schweizer_sklar", p: -1e6 },
 ];
 
 describe.runIf(ok)("RelaxShortestPath on webgpu", () => {

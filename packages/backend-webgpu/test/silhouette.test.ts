@@ -55,6 +55,15 @@ const cases: Partial<RelaxRasterizeSilhouetteAttrs>[] = [
   { tconorm: "dombi", p: 0.5, distribution: "reciprocal", scale: 0.02 },
   { tconorm: "schweizer_sklar", p: -2 },
   { tconorm: "schweizer_sklar", p: -0.5, distribution: "gaussian", scale: 0.03 },
+  // extreme p (issue #14): the stable forms tend to max and stay finite, in parity with core's host forms
+  { tconorm: "yager", p: 1e6 },
+  { tconorm: "yager", p: 1e-3 },
+  { tconorm: "aczel_alsina", p: 100 },
+  { tconorm: "dombi", p: 1e6 },
+  { tconorm: "schweizer_sklar", p: -1e6 },
+  { tconorm: "schweizer_sklar", p: -1e-3 },
+  { tconorm: "frank", p: 1e6 },
+  { tconorm: "frank", p: 1e-6 },
 ];
 
 async function runBoth(backend: "cpu" | "webgpu", attrs: RelaxRasterizeSilhouetteAttrs, B: number, F: number) {

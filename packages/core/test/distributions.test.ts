@@ -9,6 +9,7 @@ import {
   RelaxDistributionPdf,
   hasFusedKernel,
   setForceReference,
+  setInputChecks,
   RelaxError,
   getDistribution,
   isDistributionName,
@@ -293,10 +294,18 @@ describe("getDistribution: fused kernels", () => {
     tf.dispose([z, w]);
   });
 
-  it("propagate NaN", () => {
-    const y = getDistribution("uniform").cdfTensor(tf.tensor1d([NaN, 0]));
-    expect(Number.isNaN(y.dataSync()[0])).toBe(true);
-    y.dispose();
+  it("reject NaN with a RelaxError (NaN in, NaN out only with input checks off)", () => {
+    const z = tf.tensor1d([NaN, 0]);
+    expect(() => getDistribution("uniform").cdfTensor(z)).toThrow(/uniform.cdfTensor: z must be free of NaN/);
+    setInputChecks(false);
+    try {
+      const y = getDistribution("uniform").cdfTensor(z);
+      expect(Number.isNaN(y.dataSync()[0])).toBe(true);
+      y.dispose();
+    } finally {
+      setInputChecks(true);
+    }
+    z.dispose();
   });
 });
 
@@ -490,7 +499,7 @@ describe("getDistribution: names and bad input", () => {
     expect(() => getDistribution("logistic", { shift: NaN })).toThrow(/shift must be a finite number, got NaN/);
     expect(() => getDistribution("levy", { shift: "1" as unknown as number })).toThrow(/shift must be a finite number, got "1"/);
     expect(() => getDistribution("logistic", { shape: Infinity })).toThrow(/shape must be a finite number, got Infinity/);
-    expect(() => getDistribution("logistic", null as never)).toThrow(/params must be an object/);
+    expect(() => getDistribution("logistic", null as never)).toThrow(/params must be an options object/);
     // resolved distributions are cached and frozen
     expect(getDistribution("gamma", { shape: 2 })).toBe(getDistribution("gamma", { shape: 2 }));
     expect(Object.isFrozen(getDistribution("cauchy"))).toBe(true);

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { registerFusedGradient, registerHostKernel, runFusedKernel } from "../kernels/fused.js";
 import { RelaxDistributionCdf, RelaxDistributionPdf, type RelaxDistributionAttrs } from "../kernels/kernel_names.js";
+import { RelaxError } from "../errors.js";
+import { inputChecksEnabled } from "../validate.js";
 import type { FamilySpec } from "./family.js";
 import { FAMILIES, type CanonicalDistributionName } from "./registry.js";
 
@@ -17,11 +19,21 @@ function specFor(attrs: RelaxDistributionAttrs): FamilySpec {
   return spec;
 }
 
-function mapValues(values: Float32Array, f: (z: number) => number): Float32Array {
+/**
+ * Maps `f` over the values; ±∞ give the limits `atMinusInf` / `atPlusInf`. A NaN throws a RelaxError naming
+ * `op` (the scan is free here: the values are already on the host) unless input checks are off (then NaN out).
+ */
+function mapValues(values: Float32Array, f: (z: number) => number, limits: [number, number], op: string): Float32Array {
   const out = new Float32Array(values.length);
+  const check = inputChecksEnabled();
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
-    out[i] = Number.isNaN(v) ? NaN : f(v); // NaN in, NaN out
+    if (v === Number.NEGATIVE_INFINITY) out[i] = limits[0];
+    else if (v === Number.POSITIVE_INFINITY) out[i] = limits[1];
+    else if (Number.isNaN(v)) {
+      if (check) throw new RelaxError(op, "z", "free of NaN (±Infinity gives the limits)", `NaN at flat index ${i}`);
+      out[i] = NaN;
+    } else out[i] = f(v);
   }
   return out;
 }
@@ -37,11 +49,11 @@ export function ensureDistributionKernels(): void {
   if (registered) return;
   registered = true;
   registerHostKernel<RelaxDistributionAttrs>(RelaxDistributionCdf, ({ z }, attrs) => ({
-    values: mapValues(z!.values, specFor(attrs).cdf),
+    values: mapValues(z!.values, specFor(attrs).cdf, [0, 1], `${attrs.distribution}.cdfTensor`),
     shape: z!.shape,
   }));
   registerHostKernel<RelaxDistributionAttrs>(RelaxDistributionPdf, ({ z }, attrs) => ({
-    values: mapValues(z!.values, specFor(attrs).pdf),
+    values: mapValues(z!.values, specFor(attrs).pdf, [0, 0], `${attrs.distribution}.pdfTensor`),
     shape: z!.shape,
   }));
   registerFusedGradient<RelaxDistributionAttrs>({

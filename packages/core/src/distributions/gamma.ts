@@ -43,12 +43,12 @@ function seriesTensor(p: number, w: tf.Tensor, logNorm1: number): tf.Tensor {
 }
 
 function densityScalar(p: number, w: number, logNorm: number): number {
-  return w > 0 ? Math.exp((p - 1) * Math.log(w) - w - logNorm) : 0;
+  return w > 0 && w < Number.POSITIVE_INFINITY ? Math.exp((p - 1) * Math.log(w) - w - logNorm) : 0;
 }
 
 function densityTensor(p: number, w: tf.Tensor, logNorm: number): tf.Tensor {
   const positive = tf.greater(w, 0);
-  const ws = tf.where(positive, w, tf.onesLike(w));
+  const ws = tf.where(positive, tf.minimum(w, 1e30), tf.onesLike(w)); // +∞ → density 0, not NaN
   const d = tf.exp(tf.sub(tf.sub(tf.mul(p - 1, tf.log(ws)), ws), logNorm));
   return tf.where(positive, d, tf.zerosLike(w));
 }

@@ -1,4 +1,6 @@
 import { RelaxError, describe } from "../errors.js";
+import { assertChoice } from "../tnorms/choice.js";
+import { assertOptions } from "../validate.js";
 import type { ResolvedParams } from "./family.js";
 import { makeDistribution } from "./make.js";
 import {
@@ -44,7 +46,12 @@ export interface DistributionErrorContext {
  * @param name a canonical id from {@link DISTRIBUTION_NAMES} or the alias `'hyperbolic_secant'`
  * @param params `{ shape, shift }`, defaults `{ shape: 0, shift: 0 }`
  * @param context op/argument names to use in error messages (for callers wrapping this)
- * @throws RelaxError for an unknown name, a non-finite shape/shift, or gamma with a negative shape p
+ * The returned `cdf`/`pdf` reject NaN (and non-numbers) with a RelaxError naming `<name>.cdf`/`<name>.pdf` and
+ * give the limits at ±Infinity (F(−∞) = 0, F(+∞) = 1, F'(±∞) = 0); `cdfTensor`/`pdfTensor` do the same per entry
+ * (the NaN scan only on the host backends, where it costs no GPU read-back).
+ *
+ * @throws RelaxError for an unknown name (with the nearest valid one), unknown keys in `params`/`context`
+ *   (did you mean …), a non-finite shape/shift, or gamma with a negative shape p
  * @example
  * const d = getDistribution("logistic");
  * d.cdf(0);                                   // 0.5
@@ -55,17 +62,14 @@ export function getDistribution(
   params: DistributionParams = {},
   context: DistributionErrorContext = {},
 ): Distribution {
-  const op = context.op ?? "getDistribution";
-  if (!isDistributionName(name)) {
-    const choices = [...DISTRIBUTION_NAMES, ...Object.keys(DISTRIBUTION_ALIASES)].map((c) => `'${c}'`).join(", ");
-    throw new RelaxError(op, context.argument ?? "name", `one of ${choices}`, describe(name));
-  }
+  const ctx = assertOptions<DistributionErrorContext>("getDistribution", context, ["op", "argument"], "context");
+  const op = typeof ctx.op === "string" ? ctx.op : "getDistribution";
+  if (!isDistributionName(name))
+    assertChoice(op, ctx.argument ?? "name", name, [...DISTRIBUTION_NAMES, ...Object.keys(DISTRIBUTION_ALIASES)]);
   const canonical: CanonicalDistributionName = Object.hasOwn(DISTRIBUTION_ALIASES, name)
     ? DISTRIBUTION_ALIASES[name as keyof typeof DISTRIBUTION_ALIASES]
     : (name as CanonicalDistributionName);
-  if (params === null || typeof params !== "object") {
-    throw new RelaxError(op, "params", "an object { shape?, shift? }", describe(params));
-  }
+  assertOptions<DistributionParams>(op, params, ["shape", "shift"], "params");
   const shift = params.shift ?? 0;
   if (typeof shift !== "number" || !Number.isFinite(shift)) {
     throw new RelaxError(op, "shift", "a finite number", describe(shift));

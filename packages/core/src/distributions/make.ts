@@ -1,12 +1,26 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, describe } from "../errors.js";
 import { runFusedKernel, useFused } from "../kernels/fused.js";
+import { assertNoNaN } from "../special/check.js";
+import { toFloatTensor, type TensorInput } from "../validate.js";
 import { RelaxDistributionCdf, RelaxDistributionPdf, type RelaxDistributionAttrs } from "../kernels/kernel_names.js";
 import type { FamilySpec, ResolvedParams } from "./family.js";
 import { ensureDistributionKernels } from "./fused_kernels.js";
 import type { Distribution } from "./types.js";
 
-function asFloat(z: tf.Tensor): tf.Tensor {
-  return z.dtype === "float32" ? z : tf.cast(z, "float32");
+/** A number that is not NaN (±∞ allowed), else a RelaxError naming `op` and `z`. */
+function checkScalar(op: string, z: unknown): number {
+  if (typeof z !== "number" || Number.isNaN(z)) {
+    throw new RelaxError(op, "z", "a number, not NaN (±Infinity gives the limits)", describe(z));
+  }
+  return z;
+}
+
+/** `value` where z is finite, the limit `lo` at −∞ and `hi` at +∞ (reference path; 2–3 elementwise ops). */
+function withLimits(z: tf.Tensor, value: tf.Tensor, lo: number, hi: number): tf.Tensor {
+  // masks from greaterEqual only (the comparison with a registered zero gradient), so tf.grad can pass
+  const limit = tf.where(tf.greaterEqual(z, 0), tf.fill(z.shape, hi), tf.fill(z.shape, lo));
+  return tf.where(tf.greaterEqual(tf.abs(z), Number.POSITIVE_INFINITY), limit, value);
 }
 
 /**
@@ -24,29 +38,45 @@ export function makeDistribution(spec: FamilySpec, params: ResolvedParams): Dist
     const z = args[0] as tf.Tensor;
     (args[1] as tf.GradSaveFunc)([z]);
     return {
-      value: tf.tidy(() => spec.cdfTensor(z)),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => tf.mul(dy, spec.pdfTensor(saved[0] as tf.Tensor))),
+      value: tf.tidy(() => withLimits(z, spec.cdfTensor(z), 0, 1)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const zs = saved[0] as tf.Tensor;
+          return tf.mul(dy, withLimits(zs, spec.pdfTensor(zs), 0, 0));
+        }),
     };
   });
+  const name = spec.name;
+  const { cdf, pdf } = spec;
   return Object.freeze({
-    name: spec.name,
+    name,
     shape: params.shape,
     shift: params.shift,
     symmetric: spec.symmetric,
     monotonic: spec.monotonic,
-    cdf: spec.cdf,
-    pdf: spec.pdf,
-    cdfTensor: (z: tf.Tensor) =>
-      tf.tidy(() =>
-        useFused(RelaxDistributionCdf)
-          ? runFusedKernel<tf.Tensor>(RelaxDistributionCdf, { z: asFloat(z) }, attrs)
-          : cdfWithGrad(asFloat(z)),
-      ),
-    pdfTensor: (z: tf.Tensor) =>
-      tf.tidy(() =>
-        useFused(RelaxDistributionPdf)
-          ? runFusedKernel<tf.Tensor>(RelaxDistributionPdf, { z: asFloat(z) }, attrs)
-          : spec.pdfTensor(asFloat(z)),
-      ),
+    cdf: (z: number) => {
+      const v = checkScalar(`${name}.cdf`, z);
+      return v === Number.POSITIVE_INFINITY ? 1 : v === Number.NEGATIVE_INFINITY ? 0 : cdf(v);
+    },
+    pdf: (z: number) => {
+      const v = checkScalar(`${name}.pdf`, z);
+      return v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY ? 0 : pdf(v);
+    },
+    cdfTensor: (z: TensorInput) =>
+      tf.tidy(() => {
+        const op = `${name}.cdfTensor`;
+        const zf = toFloatTensor(op, "z", z);
+        if (useFused(RelaxDistributionCdf)) return runFusedKernel<tf.Tensor>(RelaxDistributionCdf, { z: zf }, attrs);
+        assertNoNaN(op, "z", zf);
+        return cdfWithGrad(zf);
+      }),
+    pdfTensor: (z: TensorInput) =>
+      tf.tidy(() => {
+        const op = `${name}.pdfTensor`;
+        const zf = toFloatTensor(op, "z", z);
+        if (useFused(RelaxDistributionPdf)) return runFusedKernel<tf.Tensor>(RelaxDistributionPdf, { z: zf }, attrs);
+        assertNoNaN(op, "z", zf);
+        return withLimits(zf, spec.pdfTensor(zf), 0, 0);
+      }),
   });
 }

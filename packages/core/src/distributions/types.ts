@@ -24,18 +24,27 @@ export interface Distribution {
    * given shift (a shift generally breaks it; see `getDistribution`).
    */
   readonly monotonic: boolean;
-  /** CDF F(z) for a number (float64 host math; used by fused CPU kernels). */
+  /**
+   * CDF F(z) for a number (float64 host math; used by fused CPU kernels). F(−∞) = 0, F(+∞) = 1.
+   * @throws RelaxError `<name>.cdf: z must be a number, not NaN` for NaN or a non-number.
+   */
   cdf(z: number): number;
   /**
    * dF/dz for a number: the derivative the backward pass multiplies by (GenDR's `sigmoid_backward`
    * in standard form). For `gamma`/`gamma_rev` this is the exact Gamma density, not the derivative of
    * the truncated series the forward uses (as in GenDR).
+   * F'(±∞) = 0. @throws RelaxError for NaN or a non-number, as `cdf`.
    */
   pdf(z: number): number;
-  /** Elementwise CDF of a tensor; differentiable (gradient = `pdfTensor`). */
-  cdfTensor(z: tf.Tensor): tf.Tensor;
-  /** Elementwise dF/dz of a tensor. */
-  pdfTensor(z: tf.Tensor): tf.Tensor;
+  /**
+   * Elementwise CDF of a tensor (or a numeric array, converted to float32); differentiable (gradient =
+   * `pdfTensor`). ±Infinity entries give the limits 0 and 1 (gradient 0). A NaN entry throws a RelaxError on
+   * the host backends (`cpu`, `wasm`; skipped under `setInputChecks(false)`); on GPU backends it is not
+   * scanned (no read-back) and gives NaN.
+   */
+  cdfTensor(z: tf.Tensor | tf.TensorLike): tf.Tensor;
+  /** Elementwise dF/dz of a tensor or numeric array: 0 at ±Infinity; NaN handled as in `cdfTensor`. */
+  pdfTensor(z: tf.Tensor | tf.TensorLike): tf.Tensor;
 }
 
 /** Parameters of the parametric distributions (`gamma`, `exponential`, `levy` and their `_rev`s). */

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { unaryOp } from "./check.js";
 import { ERFC_LARGE_P, ERFC_LARGE_Q, ERFC_MID_P, ERFC_MID_Q, ERF_SMALL_P, ERF_SMALL_Q, INV_SQRT_PI } from "./erf.js";
 
 /** Horner evaluation on a tensor, coefficients highest degree first, optional implied leading 1. */
@@ -56,11 +57,6 @@ export function erfDerivative(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(2 * INV_SQRT_PI, tf.exp(tf.neg(tf.square(tf.clipByValue(x, -1e4, 1e4))))));
 }
 
-function asFloat(x: tf.Tensor | tf.TensorLike): tf.Tensor {
-  const t = x instanceof tf.Tensor ? x : tf.tensor(x);
-  return t.dtype === "float32" ? t : tf.cast(t, "float32");
-}
-
 const erfcGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const x = args[0] as tf.Tensor;
   (args[1] as tf.GradSaveFunc)([x]);
@@ -84,7 +80,7 @@ const erfGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
  * const g = tf.grad((x) => tf.sum(erfcTensor(x)))(tf.tensor1d([0])); // [-1.1284]
  */
 export function erfcTensor(x: tf.Tensor | tf.TensorLike): tf.Tensor {
-  return erfcGrad(asFloat(x));
+  return unaryOp("erfcTensor", x, (t) => erfcGrad(t));
 }
 
 /**
@@ -97,5 +93,5 @@ export function erfcTensor(x: tf.Tensor | tf.TensorLike): tf.Tensor {
  * const g = tf.grad((x) => tf.sum(erfTensor(x)))(tf.tensor1d([0])); // [1.1284]
  */
 export function erfTensor(x: tf.Tensor | tf.TensorLike): tf.Tensor {
-  return erfGrad(asFloat(x));
+  return unaryOp("erfTensor", x, (t) => erfGrad(t));
 }

@@ -1,12 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, RelaxError } from "../errors.js";
+import { unaryOp } from "./check.js";
 import { digamma, gammaP, gammaPdf, lgamma } from "./gamma.js";
 import { mapOnHost } from "./host_map.js";
-
-function asFloat(x: tf.Tensor | tf.TensorLike): tf.Tensor {
-  const t = x instanceof tf.Tensor ? x : tf.tensor(x);
-  return t.dtype === "float32" ? t : tf.cast(t, "float32");
-}
 
 const lgammaGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const x = args[0] as tf.Tensor;
@@ -27,7 +23,7 @@ const lgammaGrad = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
  * const g = tf.grad((x) => tf.sum(lgammaTensor(x)))(tf.tensor1d([1])); // [-0.5772]
  */
 export function lgammaTensor(x: tf.Tensor | tf.TensorLike): tf.Tensor {
-  return lgammaGrad(asFloat(x));
+  return unaryOp("lgammaTensor", x, (t) => lgammaGrad(t));
 }
 
 /**
@@ -56,5 +52,5 @@ export function gammaPTensor(x: tf.Tensor | tf.TensorLike, a: number): tf.Tensor
         ),
     };
   });
-  return f(asFloat(x));
+  return unaryOp("gammaPTensor", x, (t) => f(t));
 }

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
-import { assertFinite, inputChecksEnabled, toFloatTensor, type TensorInput } from "../validate.js";
+import { assertFinite, assertOptions, inputChecksEnabled, toFloatTensor, type TensorInput } from "../validate.js";
 import { getTConorm } from "./tconorms.js";
 import type { TConormName } from "./types.js";
 
@@ -43,7 +43,11 @@ export function assertBroadcast(op: string, a: tf.Tensor, b: tf.Tensor, names: [
   }
 }
 
-function pairwise(op: string, a: TensorInput, b: TensorInput, options: TConormOptions, dual: boolean): tf.Tensor {
+const PAIR_KEYS = ["name", "p"] as const;
+const REDUCE_KEYS = ["name", "p", "axis"] as const;
+
+function pairwise(op: string, a: TensorInput, b: TensorInput, opts: TConormOptions | undefined, dual: boolean): tf.Tensor {
+  const options = assertOptions<TConormOptions>(op, opts, PAIR_KEYS);
   const S = getTConorm(options.name ?? "probabilistic", options.p, op);
   return tf.tidy(() => {
     const at = toFloatTensor(op, "a", a);
@@ -55,7 +59,8 @@ function pairwise(op: string, a: TensorInput, b: TensorInput, options: TConormOp
   });
 }
 
-function reduction(op: string, x: TensorInput, options: TConormReduceOptions, dual: boolean): tf.Tensor {
+function reduction(op: string, x: TensorInput, opts: TConormReduceOptions | undefined, dual: boolean): tf.Tensor {
+  const options = assertOptions<TConormReduceOptions>(op, opts, REDUCE_KEYS);
   const S = getTConorm(options.name ?? "probabilistic", options.p, op);
   return tf.tidy(() => {
     const xt = toFloatTensor(op, "x", x);
@@ -80,12 +85,15 @@ function reduction(op: string, x: TensorInput, options: TConormReduceOptions, du
  * @param b probabilities, broadcastable with `a`
  * @param options `name` (default 'probabilistic': a + b − ab), `p` (family parameter)
  * @returns S(a, b), the broadcast shape
+ * @throws RelaxError for values outside [0, 1] or NaN/±Inf (they have no meaning as probabilities), shapes that
+ *   do not broadcast, an unknown name or out-of-range p, options that are not an object or have an unknown key
+ *   (with the nearest valid one: `options.nam must be a known option (did you mean "name"?)`)
  * @example
  * tconorm([0.5], [0.5]);                            // [0.75]
  * tconorm([0.5], [0.5], { name: 'einstein' });      // [0.8]
  * tconorm([0.5], [0.5], { name: 'yager', p: 1 });   // [1]
  */
-export function tconorm(a: TensorInput, b: TensorInput, options: TConormOptions = {}): tf.Tensor {
+export function tconorm(a: TensorInput, b: TensorInput, options?: TConormOptions): tf.Tensor {
   return pairwise("tconorm", a, b, options, false);
 }
 
@@ -102,7 +110,7 @@ export function tconorm(a: TensorInput, b: TensorInput, options: TConormOptions 
  * tnorm([0.5], [0.5], { name: 'max' });                  // [0.5] (min)
  * tnorm([0.5], [0.5], { name: 'hamacher', p: 0 });       // [1/3]
  */
-export function tnorm(a: TensorInput, b: TensorInput, options: TConormOptions = {}): tf.Tensor {
+export function tnorm(a: TensorInput, b: TensorInput, options?: TConormOptions): tf.Tensor {
   return pairwise("tnorm", a, b, options, true);
 }
 
@@ -119,7 +127,7 @@ export function tnorm(a: TensorInput, b: TensorInput, options: TConormOptions = 
  * reduceTConorm([[0.5, 0.5, 0.5]], { name: 'max' });      // [0.5]
  * reduceTConorm(x, { axis: 1, name: 'yager', p: 2 });
  */
-export function reduceTConorm(x: TensorInput, options: TConormReduceOptions = {}): tf.Tensor {
+export function reduceTConorm(x: TensorInput, options?: TConormReduceOptions): tf.Tensor {
   return reduction("reduceTConorm", x, options, false);
 }
 
@@ -135,6 +143,6 @@ export function reduceTConorm(x: TensorInput, options: TConormReduceOptions = {}
  * reduceTNorm([[0.5, 0.9]], { name: 'max' });        // [0.5]
  * reduceTNorm(x, { axis: 0, name: 'frank', p: 2 });
  */
-export function reduceTNorm(x: TensorInput, options: TConormReduceOptions = {}): tf.Tensor {
+export function reduceTNorm(x: TensorInput, options?: TConormReduceOptions): tf.Tensor {
   return reduction("reduceTNorm", x, options, true);
 }

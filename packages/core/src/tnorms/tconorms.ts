@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
-import { assertOneOf } from "../validate.js";
+import { assertChoice } from "./choice.js";
+import { frankTnorm, frankTnormT, frankTnormWeight } from "./frank.js";
+import { pmean, pmeanWeight, powerMeanT, ssTnorm, ssTnormT, ssTnormWeight, stackPair } from "./power_mean.js";
 import { TCONORM_NAMES, type TConorm, type TConormName } from "./types.js";
 
 /**
@@ -20,13 +22,24 @@ export const TCONORM_DEFAULT_P: Readonly<Record<TConormName, number>> = {
   schweizer_sklar: -2,
 };
 
+/** |p| as used by the float32 tensor forms: clamped to [1e-30, 1e30], where every family already equals its limit in float32. */
+function tensorP(p: number): number {
+  if (p === 0) return 0;
+  return Math.sign(p) * Math.min(Math.max(Math.abs(p), 1e-30), 1e30);
+}
+
 /** Guard of GenDR's Hamacher denominator. */
 const HAMACHER_EPS = 1e-6;
 /** Guard of GenDR's Aczél–Alsina and Dombi: S = 1 when 1 − a or 1 − b is below this. */
 const SATURATION_EPS = 1e-8;
 
 function validateP(op: string, name: TConormName, p: unknown): number {
-  if (Number.isNaN(TCONORM_DEFAULT_P[name])) return NaN;
+  if (Number.isNaN(TCONORM_DEFAULT_P[name])) {
+    // parameter-free: any number (or nothing) is ignored, anything else is a mistake
+    if (p !== undefined && typeof p !== "number")
+      throw new RelaxError(op, "p", `a number (ignored by the '${name}' t-conorm)`, describe(p));
+    return NaN;
+  }
   const value = p === undefined ? TCONORM_DEFAULT_P[name] : p;
   const bad = (expected: string): never => {
     throw new RelaxError(op, "p", `${expected} for the '${name}' t-conorm`, describe(value));
@@ -80,26 +93,6 @@ function prodKeep(x: tf.Tensor, axis: number): tf.Tensor {
     };
   });
   return f(x);
-}
-
-/**
- * Σ_i u_i^p over `axis` (keepDims) with u ≥ 0; an exact zero contributes 0 with gradient 0 (its
- * true partial is 0 for p > 1 and +∞ for p < 1; p = 1 is summed directly).
- */
-function sumPow(u: tf.Tensor, p: number, axis: number): tf.Tensor {
-  if (p === 1) return tf.sum(u, axis, true);
-  const zero = tf.greaterEqual(0, u);
-  const powed = tf.pow(safe(zero, u, 1), p);
-  return tf.sum(tf.where(zero, tf.zerosLike(u), powed), axis, true);
-}
-
-/**
- * H = G^{1/p} for G = Σ u_i^p ≥ 0, where an all-zero slice gives `fallback` (a sum of the inputs:
- * value 0, gradient 1 per input, the true partials of a t-conorm at the origin since S(h,0,…,0) = h).
- */
-function rootOrFallback(g: tf.Tensor, p: number, fallback: tf.Tensor): tf.Tensor {
-  const zero = tf.greaterEqual(0, g);
-  return tf.where(zero, fallback, tf.pow(safe(zero, g, 1), 1 / p));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,25 +165,30 @@ function einsteinFamily(): Family {
   };
 }
 
+/** Below this p > 0, 1 − Π θ(1 − a_i) cancels in float32: Hamacher's reduction folds pairwise instead. */
+const HAMACHER_GENERATOR_MIN_P = 1e-3;
+
 function hamacherFamily(p: number): Family {
-  const den = (ab: number, bb: number): number => p + (1 - p) * (ab + bb - ab * bb);
+  // GenDR's denominator p + (1 − p)(ā + b̄ − āb̄) (ā = 1 − a) is 1 + (p − 1)·a·b: no cancellation for large p
+  const den = (a: number, b: number): number => 1 + (p - 1) * a * b;
+  const pt = tensorP(p);
+  const sT = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+    const prod = tf.mul(tf.sub(1, a), tf.sub(1, b));
+    const d = tf.maximum(tf.add(1, tf.mul(pt - 1, tf.mul(a, b))), HAMACHER_EPS);
+    return tf.sub(1, tf.div(prod, d));
+  };
   return {
-    s: (a, b) => 1 - ((1 - a) * (1 - b)) / Math.max(den(1 - a, 1 - b), HAMACHER_EPS),
+    s: (a, b) => 1 - ((1 - a) * (1 - b)) / Math.max(den(a, b), HAMACHER_EPS),
     dsda: (a, b) => {
       const ab = 1 - a;
       const bb = 1 - b;
-      const raw = den(ab, bb);
+      const raw = den(a, b);
       if (raw < HAMACHER_EPS) return bb / HAMACHER_EPS;
       return (bb * raw - ab * bb * (1 - p) * (1 - bb)) / (raw * raw);
     },
-    sTensor: (a, b) => {
-      const ab = tf.sub(1, a);
-      const bb = tf.sub(1, b);
-      const prod = tf.mul(ab, bb);
-      const d = tf.maximum(tf.add(p, tf.mul(1 - p, tf.sub(tf.add(ab, bb), prod))), HAMACHER_EPS);
-      return tf.sub(1, tf.div(prod, d));
-    },
-    reduceKeep: p > 0 ? hamacherReducePositive(p) : hamacherReduceZero,
+    sTensor: sT,
+    reduceKeep:
+      p >= HAMACHER_GENERATOR_MIN_P ? hamacherReducePositive(pt) : p > 0 ? (x, axis) => foldKeep(x, axis, sT) : hamacherReduceZero,
   };
 }
 
@@ -200,8 +198,10 @@ function hamacherFamily(p: number): Family {
  */
 function hamacherReducePositive(p: number): (x: tf.Tensor, axis: number) => tf.Tensor {
   return (x, axis) => {
-    const q = prodKeep(tf.div(tf.sub(1, x), tf.sub(1, tf.mul(1 - p, x))), axis);
-    return tf.div(tf.sub(1, q), tf.sub(1, tf.mul(1 - p, q)));
+    // θ(1 − a) = (1 − a)/(p·a + 1 − a) and S = (1 − Q)/((1 − Q) + p·Q): no cancellation for tiny p.
+    const q = prodKeep(tf.div(tf.sub(1, x), tf.add(tf.mul(p, x), tf.sub(1, x))), axis);
+    const oneMinusQ = tf.sub(1, q);
+    return tf.div(oneMinusQ, tf.add(oneMinusQ, tf.mul(p, q)));
   };
 }
 
@@ -234,24 +234,27 @@ function hamacherReduceZero(x: tf.Tensor, axis: number): tf.Tensor {
   return f(x);
 }
 
+/** Left fold S(…S(S(x_0, x_1), x_2)…) over `axis` (keepDims), for parameters where no one-pass form is accurate. */
+function foldKeep(x: tf.Tensor, axis: number, s: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const cols = [...tf.unstack(x, axis)];
+  let acc = cols[0] as tf.Tensor;
+  for (let i = 1; i < cols.length; i++) acc = s(acc, cols[i] as tf.Tensor);
+  return tf.expandDims(acc, axis);
+}
+
+/** Frank's one-pass generator reduction is accurate in float32 for ln p in this range; outside it folds pairwise. */
+const FRANK_GENERATOR_LN_P: readonly [number, number] = [-3, 80];
+
 function frankFamily(p: number): Family {
   const lnp = Math.log(p);
-  // θ(x) = (p^x − 1)/(p − 1), the multiplicative generator of the Frank t-norm.
+  const pairT = (a: tf.Tensor, b: tf.Tensor) => frankTnormT(tf.sub(1, a), tf.sub(1, b), lnp);
   return {
-    s: (a, b) => 1 - Math.log1p(((p ** (1 - a) - 1) * (p ** (1 - b) - 1)) / (p - 1)) / lnp,
-    dsda: (a, b) => {
-      const pa = p ** (1 - a);
-      const pb = p ** (1 - b);
-      const u = 1 + ((pa - 1) * (pb - 1)) / (p - 1);
-      return (pa * (pb - 1)) / ((p - 1) * u);
-    },
-    sTensor: (a, b) => {
-      const ta = tf.expm1(tf.mul(tf.sub(1, a), lnp));
-      const tb = tf.expm1(tf.mul(tf.sub(1, b), lnp));
-      return tf.sub(1, tf.div(tf.log1p(tf.div(tf.mul(ta, tb), p - 1)), lnp));
-    },
-    // T = log_p(1 + (p − 1)·Π θ(1 − a_i)), S = 1 − T.
+    s: (a, b) => 1 - frankTnorm(1 - a, 1 - b, lnp),
+    dsda: (a, b) => frankTnormWeight(1 - a, 1 - b, lnp),
+    sTensor: (a, b) => tf.sub(1, pairT(a, b)),
+    // T = log_p(1 + (p − 1)·Π θ(1 − a_i)), θ(x) = (p^x − 1)/(p − 1), S = 1 − T (a left fold outside FRANK_GENERATOR_LN_P).
     reduceKeep: (x, axis) => {
+      if (lnp < FRANK_GENERATOR_LN_P[0] || lnp > FRANK_GENERATOR_LN_P[1]) return foldKeep(x, axis, (a, b) => tf.sub(1, pairT(a, b)));
       const q = prodKeep(tf.div(tf.expm1(tf.mul(tf.sub(1, x), lnp)), p - 1), axis);
       return tf.sub(1, tf.div(tf.log1p(tf.mul(p - 1, q)), lnp));
     },
@@ -260,16 +263,14 @@ function frankFamily(p: number): Family {
 
 function yagerFamily(p: number): Family {
   return {
-    s: (a, b) => 1 - Math.max(0, 1 - (a ** p + b ** p) ** (1 / p)),
+    s: (a, b) => Math.min(1, pmean(a, b, p)),
     dsda: (a, b) => {
-      const g = a ** p + b ** p;
-      if (g === 0) return 1; // a = b = 0: the limit of S(a, 0) = a (the formula is 0·∞ there)
-      if (g ** (1 / p) > 1) return 0;
-      return a ** (p - 1) * g ** (1 / p - 1);
+      const h = pmean(a, b, p);
+      return h > 1 ? 0 : pmeanWeight(a, h, p);
     },
-    sTensor: (a, b) => tf.clipByValue(tf.pow(tf.add(tf.pow(a, p), tf.pow(b, p)), 1 / p), 0, 1),
+    sTensor: (a, b) => tf.clipByValue(tf.squeeze(powerMeanT(stackPair(a, b), tensorP(p), -1), [-1]), 0, 1),
     // Nilpotent: g(a) = a^p, S = min(1, (Σ a_i^p)^{1/p}) (the clip's gradient passes at exactly 1, like the fold).
-    reduceKeep: (x, axis) => tf.clipByValue(rootOrFallback(sumPow(x, p, axis), p, tf.sum(x, axis, true)), 0, 1),
+    reduceKeep: (x, axis) => tf.clipByValue(powerMeanT(x, tensorP(p), axis), 0, 1),
   };
 }
 
@@ -285,29 +286,28 @@ function powerMeanFamily(
 ): Family {
   const saturated = (a: number, b: number): boolean => 1 - a < SATURATION_EPS || 1 - b < SATURATION_EPS;
   return {
-    s: (a, b) => (saturated(a, b) ? 1 : psi((phi(a) ** p + phi(b) ** p) ** (1 / p))),
+    s: (a, b) => (saturated(a, b) ? 1 : psi(pmean(phi(a), phi(b), p))),
     dsda: (a, b) => {
       if (saturated(a, b)) return 0;
       const u = phi(a);
-      const g = u ** p + phi(b) ** p;
-      if (g === 0) return 1; // a = b = 0: the limit of S(a, 0) = a (the formula is 0·∞ there)
-      const h = g ** (1 / p);
-      return dpsi(h) * g ** (1 / p - 1) * u ** (p - 1) * dphi(a);
+      const h = pmean(u, phi(b), p);
+      if (h === 0) return 1; // a = b = 0: the limit of S(a, 0) = a (the formula is 0·∞ there)
+      const w = pmeanWeight(u, h, p);
+      return w === 0 ? 0 : dpsi(h) * w * dphi(a);
     },
     sTensor: (a, b) => {
       const ok = tf.greaterEqual(tf.minimum(tf.sub(1, a), tf.sub(1, b)), SATURATION_EPS);
       const as = tf.where(ok, tf.add(a, tf.zerosLike(b)), tf.fill(ok.shape, 0.5));
       const bs = tf.where(ok, tf.add(b, tf.zerosLike(a)), tf.fill(ok.shape, 0.5));
-      const h = tf.pow(tf.add(tf.pow(phiT(as), p), tf.pow(phiT(bs), p)), 1 / p);
+      const h = tf.squeeze(powerMeanT(tf.stack([phiT(as), phiT(bs)], -1), tensorP(p), -1), [-1]);
       return tf.where(ok, psiT(h), tf.onesLike(h));
     },
     reduceKeep: (x, axis) => {
       const okElem = tf.greaterEqual(tf.sub(1, x), SATURATION_EPS);
       const ok = tf.greaterEqual(tf.min(tf.sub(1, x), axis, true), SATURATION_EPS);
       const xs = tf.where(okElem, x, tf.fill(x.shape, 0.5));
-      const h = rootOrFallback(sumPow(phiT(xs), p, axis), p, tf.sum(xs, axis, true));
-      // For an all-zero slice h = Σ x (= 0, gradient 1) and ψ(h) ≈ h to first order: ψ'(0) = 1.
-      return tf.where(ok, psiT(h), tf.onesLike(h));
+      // For an all-zero slice H = 0 with partials 1, and ψ'(0) = 1, φ'(0) = 1: S(h, 0, …, 0) = h.
+      return tf.where(ok, psiT(powerMeanT(phiT(xs), tensorP(p), axis)), tf.ones(ok.shape));
     },
   };
 }
@@ -326,12 +326,12 @@ function aczelAlsinaFamily(p: number): Family {
 }
 
 function dombiFamily(p: number): Family {
-  // g(a) = (a/(1 − a))^p, S = 1 − 1/(1 + (Σ g)^{1/p}) = H/(1 + H).
+  // g(a) = (a/(1 − a))^p, S = 1 − 1/(1 + (Σ g)^{1/p}) = H/(1 + H) (1 where H overflowed).
   return powerMeanFamily(
     p,
     (a) => a / (1 - a),
     (a) => 1 / (1 - a) ** 2,
-    (h) => h / (1 + h),
+    (h) => (h < Number.POSITIVE_INFINITY ? h / (1 + h) : 1),
     (h) => 1 / (1 + h) ** 2,
     (a) => tf.div(a, tf.sub(1, a)),
     (h) => tf.sub(1, tf.div(1, tf.add(1, h))),
@@ -340,24 +340,12 @@ function dombiFamily(p: number): Family {
 
 function schweizerSklarFamily(p: number): Family {
   return {
-    s: (a, b) => 1 - ((1 - a) ** p + (1 - b) ** p - 1) ** (1 / p),
-    dsda: (a, b) => {
-      // a = 1: the limit of the slope towards saturation, 1 (0 when b = 1 too); the formula is 0·∞ there
-      if (a >= 1) return b < 1 ? 1 : 0;
-      const g = (1 - a) ** p + (1 - b) ** p - 1;
-      return g ** (1 / p - 1) * (1 - a) ** (p - 1);
-    },
-    sTensor: (a, b) => tf.sub(1, tf.pow(tf.sub(tf.add(tf.pow(tf.sub(1, a), p), tf.pow(tf.sub(1, b), p)), 1), 1 / p)),
+    s: (a, b) => 1 - ssTnorm(1 - a, 1 - b, p),
+    // a = 1: the limit of the slope towards saturation, 1 (0 when b = 1 too); the formula is 0·∞ there
+    dsda: (a, b) => ssTnormWeight(1 - a, 1 - b, p),
+    sTensor: (a, b) => tf.sub(1, tf.squeeze(ssTnormT(stackPair(tf.sub(1, a), tf.sub(1, b)), tensorP(p), -1), [-1])),
     // p < 0 (strict): T(x_1..x_n) = (Σ x_i^p − (n − 1))^{1/p} with x = 1 − a; any a_i = 1 saturates to S = 1.
-    reduceKeep: (x, axis) => {
-      const n = x.shape[axis] as number;
-      const hitElem = tf.greaterEqual(x, 1);
-      const hit = tf.greaterEqual(tf.max(x, axis, true), 1);
-      const xb = tf.sub(1, safe(hitElem, x, 0.5));
-      const g = tf.sub(tf.sum(tf.pow(xb, p), axis, true), n - 1);
-      const s = tf.sub(1, tf.pow(g, 1 / p));
-      return tf.where(hit, tf.onesLike(s), s);
-    },
+    reduceKeep: (x, axis) => tf.sub(1, ssTnormT(tf.sub(1, x), tensorP(p), axis)),
   };
 }
 
@@ -386,14 +374,20 @@ function family(name: TConormName, p: number): Family {
 
 /**
  * Resolves a t-conorm (a relaxed OR; GenDR, Petersen et al. CVPR 2022, `aggr_alpha_func`) by name
- * and family parameter p, exactly as GenDR's kernel computes it (incl. its guards: Hamacher's
- * denominator ≥ 1e-6, Aczél–Alsina/Dombi saturate to 1 when 1 − a or 1 − b < 1e-8).
+ * and family parameter p, with GenDR's values and guards (Hamacher's denominator ≥ 1e-6, Aczél–Alsina/Dombi
+ * saturate to 1 when 1 − a or 1 − b < 1e-8) computed in forms that are stable for every p: power means with
+ * the extreme argument factored out (Yager, Aczél–Alsina, Dombi, Schweizer–Sklar: S → max as |p| → ∞, never 0),
+ * log-domain Frank for |ln p| ≥ 1, Hamacher's denominator as 1 + (p − 1)ab. `dsda` is finite everywhere: the
+ * one-sided limits where the formula is 0·∞ (a = b = 0; a = 1 for Schweizer–Sklar), 0 where a p < 1 power
+ * mean's true partial is +∞ at an exact zero (as the reduction's convention), capped at 1e30 near it. The
+ * tensor forms carry custom gradients equal to `dsda` and use |p| clamped to [1e-30, 1e30] (exact in float32).
  * `reduce` folds S over an axis in one pass through the family's additive generator,
  * S(a_1..a_n) = g⁻¹(Σ g(a_i)), which equals the left fold S(…S(S(a_1, a_2), a_3)…).
  *
- * @param name one of {@link TCONORM_NAMES}
+ * @param name one of {@link TCONORM_NAMES} (a misspelling → RelaxError with the nearest name)
  * @param p family parameter (default {@link TCONORM_DEFAULT_P}; Hamacher ≥ 0, Frank > 0 and ≠ 1,
- *   Yager/Aczél–Alsina/Dombi > 0, Schweizer–Sklar < 0; ignored by max/probabilistic/einstein)
+ *   Yager/Aczél–Alsina/Dombi > 0, Schweizer–Sklar < 0, always finite; ignored by max/probabilistic/einstein,
+ *   where it must still be a number if given)
  * @param op the public op name used in error messages
  * @example
  * const S = getTConorm('yager', 2);
@@ -401,7 +395,7 @@ function family(name: TConormName, p: number): Family {
  * S.reduce(tf.tensor2d([[0.3, 0.4, 0.5]]), 1); // [min(1, √0.5)]
  */
 export function getTConorm(name: TConormName | string, p?: number, op = "getTConorm"): TConorm {
-  const n = assertOneOf(op, "name", name, TCONORM_NAMES);
+  const n = assertChoice(op, "name", name, TCONORM_NAMES);
   const pv = validateP(op, n, p);
   const fam = family(n, pv);
   return {
@@ -417,10 +411,8 @@ export function getTConorm(name: TConormName | string, p?: number, op = "getTCon
         if (!Number.isInteger(ax) || ax < 0 || ax >= x.rank) {
           throw new RelaxError(op, "axis", `an integer in [${-x.rank}, ${x.rank - 1}]`, describe(axis));
         }
-        if (x.shape[ax] === 0) {
-          const shape = x.shape.filter((_, i) => i !== ax);
-          return tf.zeros(shape);
-        }
+        // an empty axis gives 0 (a sum over it: connected to x, so tf.grad works)
+        if (x.shape[ax] === 0) return tf.sum(x, ax);
         return tf.squeeze(fam.reduceKeep(x, ax), [ax]);
       }),
   };
