@@ -19,6 +19,7 @@ export {
   assertInRange,
   assertInteger,
   assertOneOf,
+  optionalBoolean,
   assertFinite,
   assertOptions,
   nearestName,

@@ -72,12 +72,22 @@ export function assertInteger(op: string, arg: string, value: unknown, lo = -Inf
   return value;
 }
 
-/** Throws unless `value` is one of `choices`. */
+/** Throws unless `value` is a boolean or undefined; returns it, or `fallback` when undefined. */
+export function optionalBoolean(op: string, arg: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new RelaxError(op, arg, "a boolean", describe(value));
+  return value;
+}
+
+/**
+ * Throws unless `value` is one of `choices`; a misspelled string gets the nearest valid name
+ * (`name must be one of 'max', …, 'yager' (did you mean 'yager'?), got "yagr"`).
+ */
 export function assertOneOf<T extends string>(op: string, arg: string, value: unknown, choices: readonly T[]): T {
-  if (typeof value !== "string" || !(choices as readonly string[]).includes(value)) {
-    throw new RelaxError(op, arg, `one of ${choices.map((c) => `'${c}'`).join(", ")}`, describe(value));
-  }
-  return value as T;
+  if (typeof value === "string" && (choices as readonly string[]).includes(value)) return value as T;
+  const near = typeof value === "string" ? nearestName(value, choices) : undefined;
+  const hint = near ? ` (did you mean '${near}'?)` : "";
+  throw new RelaxError(op, arg, `one of ${choices.map((c) => `'${c}'`).join(", ")}${hint}`, describe(value));
 }
 
 let finiteChecks = true;

@@ -17,13 +17,6 @@ export function withFloatInput<T>(op: string, arg: string, x: unknown, fn: (xt: 
   }
 }
 
-/** Throws unless `value` is a boolean (or undefined, giving `fallback`). */
-export function optionalBoolean(op: string, arg: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new RelaxError(op, arg, "a boolean", describe(value));
-  return value;
-}
-
 /** Throws unless `value` is a finite number (or undefined, giving `fallback`). */
 export function optionalFinite(op: string, arg: string, value: unknown, fallback: number, maxAbs = Number.MAX_VALUE): number {
   if (value === undefined) return fallback;

@@ -1,7 +1,7 @@
-import { RelaxError, assertOptions, describe } from "@relax/core";
+import { RelaxError, assertOptions, describe, optionalBoolean } from "@relax/core";
 import { CircuitBuilder, appendLogicLayers, removeDeadGates as removeDead } from "./circuit_builder.js";
 import { checkCircuit } from "./circuit_check.js";
-import { MAX_WIDTH, optionalBoolean } from "./check.js";
+import { MAX_WIDTH } from "./check.js";
 import { SAVE_VERSION, checkFields, readNetJSON, sealJSON } from "./json_file.js";
 import { compileConvCircuit } from "./conv_circuit.js";
 import { ConvLogicNet } from "./conv_logic.js";

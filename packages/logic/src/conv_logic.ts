@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { SAVE_VERSION, checkFields, readNetJSON, sealJSON } from "./json_file.js";
-import { MAX_WIDTH, optionalBoolean, optionalFinite, withFloatInput } from "./check.js";
+import { MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
 import {
   RelaxError,
   RelaxLogicConvTree,
@@ -15,6 +15,7 @@ import {
   useFused,
   type RelaxLogicConvTreeAttrs,
   type RelaxOrPoolMaxAttrs,
+  optionalBoolean,
 } from "@relax/core";
 import "./conv_kernel.js";
 import "./or_pool_kernel.js";

@@ -12,11 +12,12 @@ import {
   runFusedKernel,
   useFused,
   type RelaxLogicLayerAttrs,
+  optionalBoolean,
 } from "@relax/core";
 import { CONNECTION_METHODS, makeConnections, type ConnectionMethod } from "./connections.js";
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, NUM_GATES, relaxedGatesTensor } from "./gates.js";
 import { randomSeed, SeededRandom } from "./rng.js";
-import { MAX_WIDTH, optionalBoolean, optionalFinite, withFloatInput } from "./check.js";
+import { MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
 import "./logic_kernel.js";
 
 /** Forward mode: `'train'` = softmax mixture of the 16 relaxed gates, `'eval'` = argmax gate. */

@@ -8,8 +8,9 @@ import {
   describe,
   toFloatTensor,
   type TensorInput,
+  optionalBoolean,
 } from "@relax/core";
-import { assertBoolean, hostValues, shapeText, orDefault } from "./checks.js";
+import { hostValues, shapeText, orDefault } from "./checks.js";
 
 /** Projection models. */
 export const PROJECTIONS = ["perspective", "orthographic"] as const;
@@ -58,7 +59,7 @@ export function eyeFromAngles(
 ): tf.Tensor {
   const op = "eyeFromAngles";
   const opts = assertOptions<{ degrees?: boolean }>(op, options, ["degrees"]);
-  const toRad = assertBoolean(op, "options.degrees", opts.degrees, true) ? Math.PI / 180 : 1;
+  const toRad = optionalBoolean(op, "options.degrees", opts.degrees, true) ? Math.PI / 180 : 1;
   return tf.tidy(() => {
     const d = toFloatTensor(op, "distance", distance);
     const e = toFloatTensor(op, "elevation", elevation);

@@ -38,13 +38,6 @@ export function assertNumberArray(op: string, arg: string, value: unknown, n: nu
   return [...(value as number[])];
 }
 
-/** Throws unless `value` is a boolean (when given); returns it or `fallback`. */
-export function assertBoolean(op: string, arg: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new RelaxError(op, arg, "a boolean", describe(value));
-  return value;
-}
-
 /** Throws unless `path` is a non-empty string. */
 export function assertPath(op: string, path: unknown): string {
   if (typeof path !== "string" || path.length === 0) throw new RelaxError(op, "path", "a non-empty file path string", describe(path));

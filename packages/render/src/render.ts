@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertFinite, assertOptions, describe, toFloatTensor, type TensorInput } from "@relax/core";
+import { RelaxError, assertFinite, assertOptions, describe, toFloatTensor, type TensorInput, optionalBoolean } from "@relax/core";
 import { cameraParams, projectAs, type Camera } from "./camera.js";
-import { assertBoolean, shapeText } from "./checks.js";
+import { shapeText } from "./checks.js";
 import { Mesh, faceVertices } from "./mesh.js";
 import { RGB_KEYS, lambert, rasterizeRgb, rgbAttrs, type Light, type RgbOptions } from "./shade.js";
 import { SILHOUETTE_KEYS, rasterizeSilhouette, silhouetteAttrs } from "./silhouette.js";
@@ -56,7 +56,7 @@ export function render(mesh: Mesh, camera: Camera, options: RenderOptions = {}):
   if (mesh.vertices.isDisposed || mesh.faces.isDisposed) throw new RelaxError(op, "mesh", "a Mesh that is not disposed", "a disposed Mesh");
   const opts = assertOptions<RenderOptions>(op, options, RENDER_KEYS);
   cameraParams(op, camera);
-  const wantRgb = assertBoolean(op, "rgb", opts.rgb, mesh.colors !== null);
+  const wantRgb = optionalBoolean(op, "rgb", opts.rgb, mesh.colors !== null);
   if (wantRgb && mesh.colors === null) throw new RelaxError(op, "mesh.colors", "vertex colours when rgb is requested", "null");
   const silOpts = pick(opts, SILHOUETTE_KEYS);
   const rgbOpts = pick(opts, RGB_KEYS);

@@ -11,8 +11,9 @@ import {
   useFused,
   type RelaxRasterizeRgbAttrs,
   type TensorInput,
+  optionalBoolean,
 } from "@relax/core";
-import { assertBoolean, assertNumberArray, shapeText, orDefault } from "./checks.js";
+import { assertNumberArray, shapeText, orDefault } from "./checks.js";
 import { SILHOUETTE_KEYS, faces4, fragmentTensors, silhouetteAttrs, type SilhouetteOptions } from "./silhouette.js";
 import "./rgb_kernel.js";
 
@@ -54,7 +55,7 @@ export function rgbAttrs(op: string, options: RgbOptions = {}, keys: readonly st
   const far = assertPositive(op, "far", orDefault(opts.far, 100));
   if (!(far > near))
     throw new RelaxError(op, "near/far", "finite numbers with 0 < near < far", `near ${describe(near)}, far ${describe(far)}`);
-  const doubleSide = assertBoolean(op, "doubleSide", opts.doubleSide, false);
+  const doubleSide = optionalBoolean(op, "doubleSide", opts.doubleSide, false);
   const bg = assertNumberArray(op, "background", orDefault(opts.background, [0, 0, 0]), 3, 0, 1);
   return { ...base, gamma, eps, near, far, doubleSide, background: bg as [number, number, number] };
 }

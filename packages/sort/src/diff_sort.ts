@@ -9,13 +9,14 @@ import {
   type ComparatorDistribution,
   type RelaxDiffSortAttrs,
   type TensorInput,
+  optionalBoolean,
 } from "@relax/core";
 import "./kernels/register.js";
 import { argsortOneHot, permuteRows } from "./hard_permutation.js";
 import { getNetwork, SORTING_NETWORKS, type SortingNetworkType } from "./networks.js";
 import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
 import { diffSortReferenceUnchecked } from "./reference.js";
-import { optionalBoolean, toRows } from "./rows.js";
+import { toRows } from "./rows.js";
 
 /** Options of {@link diffSort}. */
 export interface DiffSortOptions {

@@ -11,9 +11,10 @@ import {
   runFusedKernel,
   type TensorInput,
   useFused,
+  optionalBoolean,
 } from "@relax/core";
 import { checkOptions, optionKeys } from "./options.js";
-import { optionalBoolean, toRows } from "./rows.js";
+import { toRows } from "./rows.js";
 
 /** Options of {@link fastSoftSort} and {@link fastSoftRank}. */
 export interface FastSoftSortOptions {

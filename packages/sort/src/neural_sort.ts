@@ -9,11 +9,12 @@ import {
   useFused,
   type RelaxBaselineSortAttrs,
   type TensorInput,
+  optionalBoolean,
 } from "@relax/core";
 import type { DiffSortResult } from "./diff_sort.js";
 import "./kernels/register.js";
 import { checkOptions, optionKeys } from "./options.js";
-import { optionalBoolean, toRows } from "./rows.js";
+import { toRows } from "./rows.js";
 import { expandCols, expandRows, softmaxLast } from "./dense_ops.js";
 
 /** Options of the NeuralSort / SoftSort baselines. */

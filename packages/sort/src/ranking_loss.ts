@@ -1,11 +1,20 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertFinite, assertOneOf, assertPositive, describe, toFloatTensor, type TensorInput } from "@relax/core";
+import {
+  RelaxError,
+  assertFinite,
+  assertOneOf,
+  assertPositive,
+  describe,
+  toFloatTensor,
+  type TensorInput,
+  optionalBoolean,
+} from "@relax/core";
 import { diffSortRows, resolveSortOptions, type DiffSortOptions } from "./diff_sort.js";
 import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
 import { neuralSortRows } from "./neural_sort.js";
 import { softSortRows } from "./soft_sort.js";
 import { argsortOneHot } from "./hard_permutation.js";
-import { optionalBoolean, toRows } from "./rows.js";
+import { toRows } from "./rows.js";
 
 /** Options of {@link rankingLoss}. */
 export interface RankingLossOptions extends Omit<DiffSortOptions, "valuesOnly" | "hard" | "network"> {

@@ -101,10 +101,3 @@ function scanEntries(op: string, arg: string, x: tf.Tensor, negInfPadding: boole
 
 /** The −∞ entries as a constant mask (no gradient; tfjs has none for `equal`): `where` sends dy to the rest. */
 const negInfMask = constantOp((v) => tf.equal(v, Number.NEGATIVE_INFINITY));
-
-/** Throws unless `value` is undefined or a boolean. */
-export function optionalBoolean(op: string, arg: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new RelaxError(op, arg, "a boolean", describe(value));
-  return value;
-}

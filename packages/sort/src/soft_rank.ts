@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { assertOneOf, comparatorSigmoid, type TensorInput } from "@relax/core";
+import { assertOneOf, comparatorSigmoid, type TensorInput, optionalBoolean } from "@relax/core";
 import { SORTING_NETWORKS } from "./networks.js";
 import type { DiffSortOptions } from "./diff_sort.js";
 import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
-import { optionalBoolean, toRows } from "./rows.js";
+import { toRows } from "./rows.js";
 import { selectRows } from "./select.js";
 
 /** Options of {@link softRank}. */

@@ -1,6 +1,5 @@
 import { RelaxError, describe } from "../errors.js";
-import { assertChoice } from "../tnorms/choice.js";
-import { assertOptions } from "../validate.js";
+import { assertOneOf, assertOptions } from "../validate.js";
 import type { ResolvedParams } from "./family.js";
 import { makeDistribution } from "./make.js";
 import {
@@ -65,7 +64,7 @@ export function getDistribution(
   const ctx = assertOptions<DistributionErrorContext>("getDistribution", context, ["op", "argument"], "context");
   const op = typeof ctx.op === "string" ? ctx.op : "getDistribution";
   if (!isDistributionName(name))
-    assertChoice(op, ctx.argument ?? "name", name, [...DISTRIBUTION_NAMES, ...Object.keys(DISTRIBUTION_ALIASES)]);
+    assertOneOf(op, ctx.argument ?? "name", name, [...DISTRIBUTION_NAMES, ...Object.keys(DISTRIBUTION_ALIASES)]);
   const canonical: CanonicalDistributionName = Object.hasOwn(DISTRIBUTION_ALIASES, name)
     ? DISTRIBUTION_ALIASES[name as keyof typeof DISTRIBUTION_ALIASES]
     : (name as CanonicalDistributionName);

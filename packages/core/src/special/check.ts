@@ -8,6 +8,11 @@ export function checkNumber(op: string, arg: string, x: unknown): number {
   return x;
 }
 
+/** @internal The RelaxError of a scalar special function `op` given NaN. */
+export function nanInput(op: string): RelaxError {
+  return new RelaxError(op, "x", "a number, not NaN", "NaN");
+}
+
 /**
  * @internal Throws a RelaxError on a NaN entry of `x` when input checks are on and the backend is a host
  * one (`cpu`, `wasm`): there the scan costs no GPU read-back; on GPU backends it is skipped (NaN in, NaN out).

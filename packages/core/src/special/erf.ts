@@ -1,3 +1,4 @@
+import { nanInput } from "./check.js";
 /**
  * Error function and its complement in float64 host math, from W. J. Cody's rational Chebyshev
  * approximations ("Rational Chebyshev approximations for the error function", Math. Comp. 23, 1969):
@@ -42,13 +43,15 @@ function horner(coeffs: readonly number[], x: number, monic: boolean): number {
 }
 
 /**
- * erf(x) = (2/√π)∫₀ˣ e^{−t²} dt to float64 accuracy (Cody 1969; via erfc for |x| ≥ 0.5).
+ * erf(x) = (2/√π)∫₀ˣ e^{−t²} dt to float64 accuracy (Cody 1969; via erfc for |x| ≥ 0.5). A NaN argument
+ * is a `RelaxError` (±∞ give ±1).
  *
  * @example
  * erf(0.5);   // 0.5204998778130465
  * erf(-3);    // -0.9999779095030014
  */
 export function erf(x: number): number {
+  if (Number.isNaN(x)) throw nanInput("erf");
   const ax = Math.abs(x);
   if (ax < 0.5) {
     const t = x * x;
@@ -60,7 +63,7 @@ export function erf(x: number): number {
 
 /**
  * Complementary error function erfc(x) = 1 − erf(x), accurate in the tail (relative error ~1e-16;
- * Cody 1969). erfc(x) underflows to 0 for x > 26.5 and tends to 2 for x → −∞; NaN in, NaN out.
+ * Cody 1969). erfc(x) underflows to 0 for x > 26.5 and tends to 2 for x → −∞. A NaN argument is a `RelaxError`.
  *
  * @example
  * erfc(5);    // 1.5374597944280351e-12
@@ -68,7 +71,10 @@ export function erf(x: number): number {
  */
 export function erfc(x: number): number {
   const ax = Math.abs(x);
-  if (!(ax >= 0.5)) return Number.isNaN(x) ? NaN : 1 - erf(x);
+  if (!(ax >= 0.5)) {
+    if (Number.isNaN(x)) throw nanInput("erfc");
+    return 1 - erf(x);
+  }
   let r: number;
   if (ax < 4) {
     r = (Math.exp(-ax * ax) * horner(ERFC_MID_P, ax, false)) / horner(ERFC_MID_Q, ax, true);

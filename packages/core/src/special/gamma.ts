@@ -1,4 +1,5 @@
 import { RelaxError, describe } from "../errors.js";
+import { nanInput } from "./check.js";
 
 /**
  * Scalar gamma-function family in float64 host math: log Γ, digamma ψ and the regularized
@@ -20,14 +21,15 @@ function stirlingLgamma(x: number): number {
 
 /**
  * ln|Γ(x)| for any real x (float64; absolute error ≲ 1e-14, relative ≲ 1e-12 away from the roots
- * x = 1, 2). +Infinity at the poles x = 0, −1, −2, …; NaN in, NaN out.
+ * x = 1, 2). +Infinity at the poles x = 0, −1, −2, … and at +∞; NaN and −∞ are a `RelaxError`.
  *
  * @example
  * lgamma(0.5);  // 0.5723649429247001 (= ln √π)
  * lgamma(10);   // 12.801827480081469 (= ln 9!)
  */
 export function lgamma(x: number): number {
-  if (Number.isNaN(x)) return NaN;
+  if (Number.isNaN(x) || x === -Infinity)
+    throw new RelaxError("lgamma", "x", "a number, not NaN or −∞ (where ln|Γ| has no limit)", describe(x));
   if (x === Infinity) return Infinity;
   if (x <= 0 && Number.isInteger(x)) return Infinity;
   if (x < 0.5) {
@@ -51,15 +53,16 @@ export function lgamma(x: number): number {
 
 /**
  * Digamma ψ(x) = d ln Γ(x)/dx (float64, relative error ≲ 1e-13 away from its root at 1.4616…).
- * NaN at the poles x = 0, −1, −2, ….
+ * A NaN, −∞ or pole (x = 0, −1, −2, …) argument is a `RelaxError`; +∞ gives +∞.
  *
  * @example
  * digamma(1);   // -0.5772156649015329 (−Euler–Mascheroni)
  * digamma(0.5); // -1.9635100260214235
  */
 export function digamma(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  if (x <= 0 && Number.isInteger(x)) return NaN;
+  if (Number.isNaN(x) || (x <= 0 && Number.isInteger(x)) || x === -Infinity) {
+    throw new RelaxError("digamma", "x", "a number other than NaN, −∞ and the poles 0, −1, −2, …", describe(x));
+  }
   if (x === Infinity) return Infinity;
   if (x < 0.5) return digamma(1 - x) - Math.PI / Math.tan(Math.PI * x);
   let acc = 0;
@@ -134,7 +137,7 @@ function continuedFractionQ(a: number, x: number): number {
  */
 export function gammaP(a: number, x: number): number {
   checkA("gammaP", a);
-  if (Number.isNaN(x)) return NaN;
+  if (Number.isNaN(x)) throw nanInput("gammaP");
   if (x <= 0) return 0;
   if (x === Infinity) return 1;
   return x < a + 1 ? seriesP(a, x) : 1 - continuedFractionQ(a, x);
@@ -150,7 +153,7 @@ export function gammaP(a: number, x: number): number {
  */
 export function gammaQ(a: number, x: number): number {
   checkA("gammaQ", a);
-  if (Number.isNaN(x)) return NaN;
+  if (Number.isNaN(x)) throw nanInput("gammaQ");
   if (x <= 0) return 1;
   if (x === Infinity) return 0;
   return x < a + 1 ? 1 - seriesP(a, x) : continuedFractionQ(a, x);
@@ -165,7 +168,7 @@ export function gammaQ(a: number, x: number): number {
  */
 export function gammaPdf(a: number, x: number): number {
   checkA("gammaPdf", a);
-  if (Number.isNaN(x)) return NaN;
+  if (Number.isNaN(x)) throw nanInput("gammaPdf");
   if (!(x > 0) || x === Infinity) return 0;
   return Math.exp((a - 1) * Math.log(x) - x - lgamma(a));
 }

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
-import { assertChoice } from "./choice.js";
+import { assertOneOf } from "../validate.js";
 import { frankTnorm, frankTnormT, frankTnormWeight } from "./frank.js";
 import { pmean, pmeanWeight, powerMeanT, ssTnorm, ssTnormT, ssTnormWeight, stackPair } from "./power_mean.js";
 import { TCONORM_NAMES, type TConorm, type TConormName } from "./types.js";
@@ -395,7 +395,7 @@ function family(name: TConormName, p: number): Family {
  * S.reduce(tf.tensor2d([[0.3, 0.4, 0.5]]), 1); // [min(1, √0.5)]
  */
 export function getTConorm(name: TConormName | string, p?: number, op = "getTConorm"): TConorm {
-  const n = assertChoice(op, "name", name, TCONORM_NAMES);
+  const n = assertOneOf(op, "name", name, TCONORM_NAMES);
   const pv = validateP(op, n, p);
   const fam = family(n, pv);
   return {
