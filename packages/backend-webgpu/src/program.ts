@@ -7,7 +7,7 @@
  * `uniforms` struct with every input/output shape plus our own fields, and the private
  * `localId`, `workgroupId`, `numWorkgroups` set in the entry point, which calls `main(index)`.
  */
-import type { DataType, TensorInfo } from "@tensorflow/tfjs-core";
+import type { DataType, KernelConfig, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
 import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
 
 /** One custom uniform value, in the order its field appears in the program's `uniforms` string. */
@@ -203,4 +203,45 @@ export function release(backend: WebGPUBackend, ...infos: TensorInfo[]): void {
  */
 export function bindable(t: TensorInfo, fallback: TensorInfo): TensorInfo {
   return t.shape.some((d) => d === 0) ? fallback : t;
+}
+
+/** Converts an int32/bool GPU buffer to float32, one invocation per element. */
+function toFloatProgram(size: number): RelaxProgram {
+  return elementwiseProgram({ key: "to_f32", variableNames: ["x"], outputShape: [size], body: "    result[index] = f32(x[index]);" });
+}
+
+/** The dtype of the GPU buffer behind `t` (the backend's, not the label: see {@link withFloatStorage}). */
+function storageDtype(gpu: WebGPUBackend, t: TensorInfo): DataType {
+  return gpu.tensorMap.get(t.dataId)?.dtype ?? t.dtype;
+}
+
+/**
+ * Wraps a kernel so that every float32 input really is float32 on the GPU. tfjs's `webgpu` `Cast` from int32 or
+ * bool to float32 (what `tf.cast` and `@relax/core`'s `toFloatTensor` do to an int32 tensor) only relabels the
+ * tensor and keeps its int32 buffer, which the backend then declares `array<i32>` in our shaders (they fail to
+ * compile, and the op silently returns stale memory). Such inputs are converted to a temporary float32 copy,
+ * released when the kernel returns or throws; float32 inputs pass through untouched (no cost).
+ */
+export function withFloatStorage(config: KernelConfig): KernelConfig {
+  const kernelFunc: KernelConfig["kernelFunc"] = (args) => {
+    const gpu = args.backend as WebGPUBackend;
+    const temps: TensorInfo[] = [];
+    const inputs: NamedTensorInfoMap = {};
+    for (const [name, t] of Object.entries(args.inputs)) {
+      const size = t ? t.shape.reduce((p, q) => p * q, 1) : 0;
+      if (t && t.dtype === "float32" && size > 0 && storageDtype(gpu, t) !== "float32") {
+        const copy = run(gpu, toFloatProgram(size), [{ ...t, shape: [size] }], "float32");
+        const shaped = { ...copy, shape: t.shape };
+        temps.push(shaped);
+        inputs[name] = shaped;
+      } else if (t) inputs[name] = t;
+    }
+    if (temps.length === 0) return config.kernelFunc(args);
+    try {
+      return config.kernelFunc({ ...args, inputs });
+    } finally {
+      release(gpu, ...temps);
+    }
+  };
+  return { ...config, kernelFunc };
 }

@@ -23,6 +23,7 @@
 import { util, type KernelConfig, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import {
+  RelaxError,
   RelaxLogicConvTree,
   RelaxLogicConvTreeGradLogits,
   RelaxLogicConvTreeGradX,
@@ -31,7 +32,17 @@ import {
   type RelaxLogicConvTreeAttrs,
   type RelaxOrPoolMaxAttrs,
 } from "@relax/core";
-import { elementwiseProgram, i32, perUnitProgram, persistentIntTable, release, run, type Uniform, zeros } from "../program.js";
+import {
+  elementwiseProgram,
+  i32,
+  perUnitProgram,
+  persistentIntTable,
+  release,
+  run,
+  type Uniform,
+  zeros,
+  withFloatStorage,
+} from "../program.js";
 import { coefficients, LOGIT_GRAD_WGSL, NUM_GATES, PROBS_WGSL, REDUCE_STATS_WGSL, REDUCE_THREADS } from "./logic_layer.js";
 
 /** Geometry of one conv-tree call. */
@@ -61,10 +72,15 @@ function treeGeometry(kernel: string, x: TensorInfo, logits: TensorInfo, at: Rel
   const leaves = 1 << at.depth;
   const n = K * leaves;
   if (at.leafY.length !== n || at.leafX.length !== n || at.leafC.length !== n) {
-    throw new Error(`${kernel} on webgpu: leafY/leafX/leafC need K · 2^depth = ${n} entries each`);
+    throw new RelaxError(
+      `${kernel} (webgpu)`,
+      "leafY/leafX/leafC",
+      `K · 2^depth = ${n} entries each`,
+      `${at.leafY.length}/${at.leafX.length}/${at.leafC.length}`,
+    );
   }
   if (x.shape.length !== 4 || ho < 0 || wo < 0)
-    throw new Error(`${kernel} on webgpu: x must be [batch, H, W, C] with H, W ≥ receptiveField`);
+    throw new RelaxError(`${kernel} (webgpu)`, "x", `[batch, H, W, C] with H, W ≥ receptiveField ${rf}`, `[${x.shape.join(", ")}]`);
   return { batch, h, w, c, ho: Math.max(ho, 0), wo: Math.max(wo, 0), lo, K, depth: at.depth, leaves, nodes: leaves - 1 };
 }
 
@@ -328,7 +344,7 @@ function treeLogitGradProgram(g: TreeGeometry, chunks: number) {
   });
 }
 
-export const logicConvTreeConfig: KernelConfig = {
+export const logicConvTreeConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxLogicConvTree,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -344,9 +360,9 @@ export const logicConvTreeConfig: KernelConfig = {
     release(gpu, coeff);
     return y;
   },
-};
+});
 
-export const logicConvTreeGradXConfig: KernelConfig = {
+export const logicConvTreeGradXConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxLogicConvTreeGradX,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -377,9 +393,9 @@ export const logicConvTreeGradXConfig: KernelConfig = {
     release(gpu, coeff);
     return dx;
   },
-};
+});
 
-export const logicConvTreeGradLogitsConfig: KernelConfig = {
+export const logicConvTreeGradLogitsConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxLogicConvTreeGradLogits,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -403,7 +419,7 @@ export const logicConvTreeGradLogitsConfig: KernelConfig = {
     release(gpu, coeff, stats);
     return dz;
   },
-};
+});
 
 /** Pool geometry; uniforms `H, W, C, Ho, Wo, size, stride` in this order. */
 function poolUniforms(x: TensorInfo, at: RelaxOrPoolMaxAttrs): { shape: number[]; uniforms: Uniform[] } {
@@ -486,7 +502,7 @@ fn firstWindow(y : i32) -> i32 {
   });
 }
 
-export const orPoolMaxConfig: KernelConfig = {
+export const orPoolMaxConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxOrPoolMax,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -496,9 +512,9 @@ export const orPoolMaxConfig: KernelConfig = {
     if (util.sizeFromShape(shape) === 0) return zeros(gpu, shape);
     return run(gpu, poolForwardProgram(shape), [x!], "float32", uniforms);
   },
-};
+});
 
-export const orPoolMaxGradConfig: KernelConfig = {
+export const orPoolMaxGradConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxOrPoolMaxGrad,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -508,4 +524,4 @@ export const orPoolMaxGradConfig: KernelConfig = {
     if (util.sizeFromShape(shape) === 0 || util.sizeFromShape(x!.shape) === 0) return zeros(gpu, x!.shape);
     return run(gpu, poolGradProgram(x!.shape), [x!, dy!], "float32", uniforms);
   },
-};
+});

@@ -24,7 +24,7 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxError, RelaxFastSoftSort, RelaxFastSoftSortGrad, type RelaxFastSoftSortAttrs } from "@relax/core";
-import { elementwiseProgram, f32, i32, perUnitProgram, release, run } from "../program.js";
+import { elementwiseProgram, f32, i32, perUnitProgram, release, run, withFloatStorage } from "../program.js";
 import { SPECIAL_WGSL } from "../wgsl/special.js";
 
 /** Scratch columns per row of the PAV program: result, t, g, block start, two accumulators. */
@@ -330,19 +330,19 @@ function project(gpu: WebGPUBackend, x: TensorInfo, dy: TensorInfo | null, at: R
   return out;
 }
 
-export const fastSoftSortConfig: KernelConfig = {
+export const fastSoftSortConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxFastSoftSort,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
     return project(backend as WebGPUBackend, inputs.x as TensorInfo, null, attrs as unknown as RelaxFastSoftSortAttrs);
   },
-};
+});
 
-export const fastSoftSortGradConfig: KernelConfig = {
+export const fastSoftSortGradConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxFastSoftSortGrad,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
     const { x, dy } = inputs as Record<string, TensorInfo>;
     return project(backend as WebGPUBackend, x!, dy!, attrs as unknown as RelaxFastSoftSortAttrs);
   },
-};
+});

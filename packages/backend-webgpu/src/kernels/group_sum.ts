@@ -8,7 +8,7 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxGroupSum, RelaxGroupSumGrad, type RelaxGroupSumAttrs, type RelaxGroupSumGradAttrs } from "@relax/core";
-import { elementwiseProgram, f32, i32, run, zeros } from "../program.js";
+import { elementwiseProgram, f32, i32, run, zeros, withFloatStorage } from "../program.js";
 
 /** One invocation per (class, sample), samples fastest so feature-major reads coalesce; writes `[batch, k]`. */
 function groupSumProgram(batch: number, k: number, featureMajor: boolean) {
@@ -46,7 +46,7 @@ function groupSumGradProgram(batch: number, n: number, featureMajor: boolean) {
   });
 }
 
-export const groupSumConfig: KernelConfig = {
+export const groupSumConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxGroupSum,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -57,9 +57,9 @@ export const groupSumConfig: KernelConfig = {
     if (batch === 0 || n === 0) return zeros(gpu, [batch, k]);
     return run(gpu, groupSumProgram(batch, k, featureMajor), [x], "float32", [i32(batch), i32(n), i32(k), f32(tau)]);
   },
-};
+});
 
-export const groupSumGradConfig: KernelConfig = {
+export const groupSumGradConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxGroupSumGrad,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -71,4 +71,4 @@ export const groupSumGradConfig: KernelConfig = {
     if (batch === 0 || n === 0) return zeros(gpu, shape);
     return run(gpu, groupSumGradProgram(batch, n, featureMajor), [dy], "float32", [i32(batch), i32(n), i32(k), f32(tau)]);
   },
-};
+});

@@ -14,7 +14,7 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxLogicLayer, RelaxLogicLayerGradLogits, RelaxLogicLayerGradX, type RelaxLogicLayerAttrs } from "@relax/core";
-import { elementwiseProgram, f32, i32, perUnitProgram, persistentIntTable, run, zeros } from "../program.js";
+import { elementwiseProgram, f32, i32, perUnitProgram, persistentIntTable, run, zeros, withFloatStorage } from "../program.js";
 
 export const NUM_GATES = 16;
 
@@ -279,7 +279,7 @@ export function coefficients(gpu: WebGPUBackend, logits: TensorInfo, mode: strin
   return run(gpu, coeffProgram(outDim, mode), [logits], "float32");
 }
 
-export const logicLayerConfig: KernelConfig = {
+export const logicLayerConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxLogicLayer,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -292,9 +292,9 @@ export const logicLayerConfig: KernelConfig = {
     const { ab } = wiring(gpu, at, inDim, false);
     return run(gpu, forwardProgram(batch, outDim, layout), [x!, logits!, ab], "float32", [i32(batch), i32(inDim), i32(outDim)]);
   },
-};
+});
 
-export const logicLayerGradXConfig: KernelConfig = {
+export const logicLayerGradXConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxLogicLayerGradX,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -311,9 +311,9 @@ export const logicLayerGradXConfig: KernelConfig = {
       f32(at.gradFactor),
     ]);
   },
-};
+});
 
-export const logicLayerGradLogitsConfig: KernelConfig = {
+export const logicLayerGradLogitsConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxLogicLayerGradLogits,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -326,4 +326,4 @@ export const logicLayerGradLogitsConfig: KernelConfig = {
     const { ab } = wiring(gpu, at, inDim, false);
     return run(gpu, gradLogitsProgram(outDim, layout), [x!, logits!, dy!, ab], "float32", [i32(batch), i32(inDim), i32(outDim)]);
   },
-};
+});

@@ -21,7 +21,7 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxRasterizeRgb, RelaxRasterizeRgbGrad, type RelaxRasterizeRgbAttrs } from "@relax/core";
-import { elementwiseProgram, f32, i32, release, run, type Uniform } from "../program.js";
+import { elementwiseProgram, f32, i32, release, run, type Uniform, withFloatStorage } from "../program.js";
 import { SCATTER_WGSL, UNIFORMS, check, fragmentWgsl, rasterBins, uniformsOf, zeroProgram } from "./silhouette.js";
 
 const RGB_UNIFORMS = `${UNIFORMS}near : f32, far : f32, invRange : f32, invGamma : f32, invRangeGamma : f32, eps : f32, doubleSide : i32, bg0 : f32, bg1 : f32, bg2 : f32, `;
@@ -195,7 +195,7 @@ function rgbUniforms(at: RelaxRasterizeRgbAttrs, F: number, dist: string, tconor
   ];
 }
 
-export const rasterizeRgbConfig: KernelConfig = {
+export const rasterizeRgbConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxRasterizeRgb,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -222,9 +222,9 @@ export const rasterizeRgbConfig: KernelConfig = {
     release(gpu, bins.tiles);
     return y;
   },
-};
+});
 
-export const rasterizeRgbGradConfig: KernelConfig = {
+export const rasterizeRgbGradConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxRasterizeRgbGrad,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -258,4 +258,4 @@ export const rasterizeRgbGradConfig: KernelConfig = {
     release(gpu, both);
     return [dfaces, dcolors];
   },
-};
+});

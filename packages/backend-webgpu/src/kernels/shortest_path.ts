@@ -16,8 +16,8 @@
  */
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-import { RelaxShortestPath, RelaxShortestPathGrad, type RelaxShortestPathAttrs } from "@relax/core";
-import { elementwiseProgram, f32, i32, perUnitProgram, release, type Uniform } from "../program.js";
+import { RelaxError, RelaxShortestPath, RelaxShortestPathGrad, describe, type RelaxShortestPathAttrs } from "@relax/core";
+import { elementwiseProgram, f32, i32, perUnitProgram, release, type Uniform, withFloatStorage } from "../program.js";
 import { TCONORMS, tconormParameters } from "../wgsl/tconorm.js";
 
 /** Distance of unreached cells (as the host kernel). */
@@ -343,14 +343,24 @@ function runPath(gpu: WebGPUBackend, costs: TensorInfo, dy: TensorInfo | null, a
   const N = H * W;
   const name = at.tconorm;
   if (!(name in TCONORMS) || name === "hard") {
-    throw new Error(`@relax/backend-webgpu: ${kernel} has no WGSL t-conorm '${name}'. Use tf.setBackend("cpu") for this configuration.`);
+    throw new RelaxError(
+      `${kernel} (webgpu)`,
+      "tconorm",
+      `one with a WGSL form (${Object.keys(TCONORMS)
+        .filter((t) => t !== "hard")
+        .join(", ")}); use tf.setBackend("cpu") for others`,
+      describe(name),
+    );
   }
   const L = layout(N, at.iterations, at.traceSteps);
   const limit = Math.min(pathOptions.sliceBytes, gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize);
   const perSlice = Math.floor(limit / (4 * L.row));
   if (perSlice < 1) {
-    throw new Error(
-      `@relax/backend-webgpu: ${kernel} needs ${(4 * L.row) / 2 ** 20} MiB of scratch per map (${H}×${W}, iterations ${at.iterations}, traceSteps ${at.traceSteps}), over the ${limit / 2 ** 20} MiB a buffer may have; lower iterations / traceSteps or use the cpu backend`,
+    throw new RelaxError(
+      `${kernel} (webgpu)`,
+      "costs",
+      `maps whose scratch fits the ${(limit / 2 ** 20).toPrecision(3)} MiB a GPU buffer may have (lower iterations / traceSteps or use the cpu backend)`,
+      `${((4 * L.row) / 2 ** 20).toPrecision(3)} MiB of scratch per map (${H}×${W}, iterations ${at.iterations}, traceSteps ${at.traceSteps})`,
     );
   }
   const [tp, lnp] = tconormParameters(name, at.p, "shortestPath");
@@ -381,14 +391,14 @@ function runPath(gpu: WebGPUBackend, costs: TensorInfo, dy: TensorInfo | null, a
   return out;
 }
 
-export const shortestPathConfig: KernelConfig = {
+export const shortestPathConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxShortestPath,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) =>
     runPath(backend as WebGPUBackend, inputs.costs as TensorInfo, null, attrs as unknown as RelaxShortestPathAttrs, RelaxShortestPath),
-};
+});
 
-export const shortestPathGradConfig: KernelConfig = {
+export const shortestPathGradConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxShortestPathGrad,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) =>
@@ -399,4 +409,4 @@ export const shortestPathGradConfig: KernelConfig = {
       attrs as unknown as RelaxShortestPathAttrs,
       RelaxShortestPathGrad,
     ),
-};
+});

@@ -24,7 +24,7 @@ import {
 import { ERF_WGSL } from "../wgsl/erf.js";
 import { TCONORMS, tconormParameters } from "../wgsl/tconorm.js";
 import { SPECIAL_WGSL } from "../wgsl/special.js";
-import { elementwiseProgram, f32, i32, release, run, type Uniform } from "../program.js";
+import { elementwiseProgram, f32, i32, release, run, type Uniform, withFloatStorage } from "../program.js";
 import { BIN_UNIFORMS, FACE_LIST_WGSL, PIXEL_X_WGSL, binFaces, type FaceBins } from "./face_bins.js";
 
 const INV_PI = 0.318309886183790672;
@@ -500,7 +500,7 @@ export function rasterBins(gpu: WebGPUBackend, faces: TensorInfo, attrs: RelaxRa
   return binFaces(gpu, faces, { B, F, S: attrs.imageSize, grow, mirror: attrs.pixelConvention === "pytorch3d" });
 }
 
-export const rasterizeSilhouetteConfig: KernelConfig = {
+export const rasterizeSilhouetteConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxRasterizeSilhouette,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -522,9 +522,9 @@ export const rasterizeSilhouetteConfig: KernelConfig = {
     release(gpu, bins.tiles);
     return y;
   },
-};
+});
 
-export const rasterizeSilhouetteGradConfig: KernelConfig = {
+export const rasterizeSilhouetteGradConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxRasterizeSilhouetteGrad,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -549,4 +549,4 @@ export const rasterizeSilhouetteGradConfig: KernelConfig = {
     release(gpu, bins.tiles);
     return out;
   },
-};
+});

@@ -22,7 +22,7 @@ import {
   type RelaxSortNetSelectAttrs,
 } from "@relax/core";
 import { COMPARATOR_UNIFORMS, comparatorWgsl } from "../wgsl/comparator.js";
-import { bindable, elementwiseProgram, f32, i32, perUnitProgram, release, run, type Uniform } from "../program.js";
+import { bindable, elementwiseProgram, f32, i32, perUnitProgram, release, run, type Uniform, withFloatStorage } from "../program.js";
 import { getNetwork, type FlatNetwork, type TopKNetworkType } from "@relax/core";
 
 /** Network table on the GPU: `[layerStart (depth+1) | lo (C) | hi (C) | hullStart (C) | hullEnd (C) | hullOffset (C+1)]`. */
@@ -34,14 +34,28 @@ interface GpuNetwork {
 }
 
 const networkCache = new WeakMap<WebGPUBackend, Map<string, GpuNetwork>>();
+/** Most network tables kept on the GPU per backend; the least recently used one is freed beyond it. */
+export const MAX_CACHED_NETWORKS = 32;
 
-/** Uploads a network's table once per backend (networks are immutable and cached by `@relax/sort` too). */
+/**
+ * Uploads a network's table once per backend (networks are immutable and cached by `@relax/sort` too). The cache
+ * is bounded (LRU, {@link MAX_CACHED_NETWORKS}), so sorting rows of ever new lengths does not grow GPU memory.
+ */
 function gpuNetwork(gpu: WebGPUBackend, type: TopKNetworkType, n: number, k = 1): GpuNetwork {
   let cache = networkCache.get(gpu);
   if (cache === undefined) networkCache.set(gpu, (cache = new Map()));
   const key = type === "splitter_selection" ? `${type}:${n}:${k}` : `${type}:${n}`;
   const hit = cache.get(key);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined) {
+    cache.delete(key); // most recently used last
+    cache.set(key, hit);
+    return hit;
+  }
+  if (cache.size >= MAX_CACHED_NETWORKS) {
+    const [oldest, entry] = cache.entries().next().value as [string, GpuNetwork];
+    cache.delete(oldest);
+    release(gpu, entry.table); // deferred by the backend until commands already queued with it are done
+  }
   const net = getNetwork(type, n, k);
   const C = net.size;
   const d = net.depth;
@@ -414,7 +428,7 @@ function valuesForward(
   return [sorted, alpha];
 }
 
-export const diffSortConfig: KernelConfig = {
+export const diffSortConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxDiffSort,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -439,9 +453,9 @@ export const diffSortConfig: KernelConfig = {
     release(gpu, alpha);
     return [softSorted, P];
   },
-};
+});
 
-export const diffSortGradConfig: KernelConfig = {
+export const diffSortGradConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxDiffSortGrad,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -469,7 +483,7 @@ export const diffSortGradConfig: KernelConfig = {
     release(gpu, alpha!);
     return dx;
   },
-};
+});
 
 /** WGSL expression of entry w of the selection's initial vector for selected row j (`topk`, `rank`, `rank_desc`). */
 function selectInitWgsl(init: string): string {
@@ -635,7 +649,7 @@ function selectReduceProgram(rows: number, _k: number, g: GpuNetwork) {
   });
 }
 
-export const sortNetSelectConfig: KernelConfig = {
+export const sortNetSelectConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxSortNetSelect,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -653,9 +667,9 @@ export const sortNetSelectConfig: KernelConfig = {
     release(gpu, alpha);
     return y;
   },
-};
+});
 
-export const sortNetSelectGradConfig: KernelConfig = {
+export const sortNetSelectGradConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxSortNetSelectGrad,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -678,4 +692,4 @@ export const sortNetSelectGradConfig: KernelConfig = {
     release(gpu, dAlpha, alpha);
     return dx;
   },
-};
+});

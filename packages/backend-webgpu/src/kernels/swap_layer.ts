@@ -7,7 +7,7 @@ import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxSwapLayer, RelaxSwapLayerGrad, type RelaxSwapLayerAttrs } from "@relax/core";
 import { COMPARATOR_UNIFORMS, comparatorWgsl } from "../wgsl/comparator.js";
-import { bindable, elementwiseProgram, f32, i32, intTable, release, run } from "../program.js";
+import { bindable, elementwiseProgram, f32, i32, intTable, release, run, withFloatStorage } from "../program.js";
 
 /**
  * Wire table of one layer on n wires: `[code_0..code_{n−1}, lo_0..lo_{k−1}, hi_0..hi_{k−1}]` with
@@ -103,7 +103,7 @@ function uniformsOf(attrs: RelaxSwapLayerAttrs, n: number, k: number) {
   return [f32(attrs.steepness), f32(attrs.artLambda), i32(n), i32(k)];
 }
 
-export const swapLayerConfig: KernelConfig = {
+export const swapLayerConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxSwapLayer,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -118,9 +118,9 @@ export const swapLayerConfig: KernelConfig = {
     release(gpu, table);
     return [y, alpha];
   },
-};
+});
 
-export const swapLayerGradConfig: KernelConfig = {
+export const swapLayerGradConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxSwapLayerGrad,
   backendName: "webgpu",
   kernelFunc: ({ inputs, attrs, backend }) => {
@@ -140,4 +140,4 @@ export const swapLayerGradConfig: KernelConfig = {
     release(gpu, table);
     return dx;
   },
-};
+});
