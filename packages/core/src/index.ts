@@ -21,6 +21,7 @@ export {
   assertOneOf,
   optionalBoolean,
   assertFinite,
+  hostValues,
   assertOptions,
   nearestName,
   setInputChecks,

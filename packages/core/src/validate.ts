@@ -106,15 +106,28 @@ export function inputChecksEnabled(): boolean {
 }
 
 /**
- * Throws if `x` holds NaN or ±Inf (when input checks are enabled). The scan runs only on the host
- * backends (`cpu`, `wasm`), where reading data is cheap and synchronous; on GPU backends it is skipped
- * rather than forcing a read-back (WebGPU has no synchronous read in Node or workers).
+ * The values of `x` for an input scan, when reading them costs no GPU sync: the user's own host data
+ * (`source`, the number, nested array or typed array `x` was made from) on any backend, or the tensor's data
+ * on the host backends (`cpu`, `wasm`). `null` when input checks are off, or when `x` came as a tensor on a
+ * GPU backend (WebGPU has no synchronous read in Node or workers): the scan is then skipped.
  */
-export function assertFinite(op: string, arg: string, x: tf.Tensor): void {
-  if (!finiteChecks) return;
+export function hostValues(x: tf.Tensor, source?: unknown): ArrayLike<number> | null {
+  if (!finiteChecks) return null;
+  if (typeof source === "number") return [source];
+  if (ArrayBuffer.isView(source)) return source as unknown as ArrayLike<number>;
+  if (Array.isArray(source)) return (source as unknown[]).flat(Number.POSITIVE_INFINITY).map(Number);
   const backend = tf.getBackend();
-  if (backend !== "cpu" && backend !== "wasm") return;
-  const data = x.dataSync();
+  if (backend !== "cpu" && backend !== "wasm") return null;
+  return x.dataSync() as ArrayLike<number>;
+}
+
+/**
+ * Throws if `x` holds NaN or ±Inf (when input checks are enabled), scanning what {@link hostValues} can read:
+ * pass the user's argument as `source` so that array input is checked on GPU backends too.
+ */
+export function assertFinite(op: string, arg: string, x: tf.Tensor, source?: unknown): void {
+  const data = hostValues(x, source);
+  if (data === null) return;
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
     if (!Number.isFinite(v)) {

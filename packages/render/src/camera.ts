@@ -6,11 +6,12 @@ import {
   assertOneOf,
   assertOptions,
   describe,
+  hostValues,
   toFloatTensor,
   type TensorInput,
   optionalBoolean,
 } from "@relax/core";
-import { hostValues, shapeText, orDefault } from "./checks.js";
+import { shapeText, orDefault } from "./checks.js";
 
 /** Projection models. */
 export const PROJECTIONS = ["perspective", "orthographic"] as const;
@@ -110,7 +111,7 @@ function vec3(op: string, arg: string, x: TensorInput, allowBatch: boolean): tf.
   const t = toFloatTensor(op, arg, x);
   const ok = t.rank >= 1 && t.shape[t.rank - 1] === 3 && (t.rank === 1 || (allowBatch && t.rank === 2));
   if (!ok) throw new RelaxError(op, arg, allowBatch ? "[3] or [B, 3]" : "[3]", shapeText(t));
-  assertFinite(op, arg, t);
+  assertFinite(op, arg, t, x);
   return t;
 }
 
@@ -121,10 +122,15 @@ const MAX_ORTHO_SCALE = 1e12;
 const EPS = 1e-5; // the look-at normalisation floor (F.normalize's eps)
 
 /** Rejects cameras whose look-at frame is undefined: eye = at, or up parallel to at − eye (host values only). */
-function assertFrame(op: string, prefix: string, e: tf.Tensor, a: tf.Tensor, u: tf.Tensor): void {
-  const ev = hostValues(e),
-    av = hostValues(a),
-    uv = hostValues(u);
+function assertFrame(
+  op: string,
+  prefix: string,
+  [e, a, u]: [tf.Tensor, tf.Tensor, tf.Tensor],
+  [eye, at, up]: [unknown, unknown, unknown],
+): void {
+  const ev = hostValues(e, eye),
+    av = hostValues(a, at),
+    uv = hostValues(u, up);
   if (ev === null || av === null || uv === null) return;
   const rows = Math.max(ev.length, av.length) / 3;
   for (let b = 0; b < rows; b++) {
@@ -171,7 +177,7 @@ function viewTransform(op: string, prefix: string, vertices: TensorInput, eye: T
     if (batches.some((n) => n !== 1 && n !== B)) {
       throw new RelaxError(op, `${prefix}eye`, "batch sizes of vertices, eye and at that are equal or 1", `batches ${batches.join(", ")}`);
     }
-    assertFrame(op, prefix, e, a, u);
+    assertFrame(op, prefix, [e, a, u], [eye, at, up]);
     return lookAtTensors(vin, e, a, u);
   });
 }

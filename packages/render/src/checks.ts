@@ -1,19 +1,9 @@
-import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertFinite, describe, inputChecksEnabled } from "@relax/core";
+import type * as tf from "@tensorflow/tfjs-core";
+import { RelaxError, assertFinite, describe, hostValues } from "@relax/core";
 
 /** `[d0, d1, …]` text of a tensor's shape for error messages. */
 export function shapeText(x: tf.Tensor): string {
   return `[${x.shape.join(", ")}]`;
-}
-
-/**
- * Host copy of a tensor's values when they can be read without a GPU sync (input checks on and the
- * active backend is `cpu` or `wasm`, as for `assertFinite`); null otherwise (the check is then skipped).
- */
-export function hostValues(x: tf.Tensor): ArrayLike<number> | null {
-  const backend = tf.getBackend();
-  if (!inputChecksEnabled() || (backend !== "cpu" && backend !== "wasm")) return null;
-  return x.dataSync() as ArrayLike<number>;
 }
 
 /** Throws unless every value of `x` is finite and within [lo, hi] (one host scan; skipped like `assertFinite` on GPU backends). */

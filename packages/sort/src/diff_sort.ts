@@ -16,7 +16,7 @@ import { argsortOneHot, permuteRows } from "./hard_permutation.js";
 import { getNetwork, SORTING_NETWORKS, type SortingNetworkType } from "./networks.js";
 import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
 import { diffSortReferenceUnchecked } from "./reference.js";
-import { toRows } from "./rows.js";
+import { toRows, assertNetworkSize } from "./rows.js";
 
 /** Options of {@link diffSort}. */
 export interface DiffSortOptions {
@@ -128,6 +128,7 @@ export function diffSort(x: TensorInput, options: DiffSortOptions = {}): DiffSor
   const attrs = resolveSortOptions(op, o);
   const out = tf.tidy(() => {
     const view = toRows(op, x, o.axis);
+    assertNetworkSize(op, "x", view.n);
     const { sorted, permutation } = diffSortRows(view.x2, attrs);
     const res: tf.Tensor[] = [view.toInput(sorted)];
     if (permutation) res.push(view.toBatch(permutation, [view.n, view.n]));

@@ -10,7 +10,7 @@ import {
 } from "@relax/core";
 import { TOPK_NETWORKS, type TopKNetworkType } from "./networks.js";
 import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
-import { toRows } from "./rows.js";
+import { toRows, assertNetworkSize } from "./rows.js";
 import { selectRows } from "./select.js";
 
 /** Options of {@link diffTopK}. */
@@ -54,6 +54,7 @@ export function diffTopK(x: TensorInput, k: number, options: DiffTopKOptions = {
   assertInteger(op, "k", k, 1);
   return tf.tidy(() => {
     const view = toRows(op, x, o.axis, "x", true);
+    assertNetworkSize(op, "x", view.n);
     if (k > view.n) throw new RelaxError(op, "k", `an integer in [1, n = ${view.n}]`, describe(k));
     const y = selectRows(view.x2, {
       network,

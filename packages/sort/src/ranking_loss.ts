@@ -14,7 +14,7 @@ import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
 import { neuralSortRows } from "./neural_sort.js";
 import { softSortRows } from "./soft_sort.js";
 import { argsortOneHot } from "./hard_permutation.js";
-import { toRows } from "./rows.js";
+import { toRows, assertNetworkSize } from "./rows.js";
 
 /** Options of {@link rankingLoss}. */
 export interface RankingLossOptions extends Omit<DiffSortOptions, "valuesOnly" | "hard" | "network"> {
@@ -114,8 +114,10 @@ export function rankingLoss(scores: TensorInput, targets: TensorInput, options: 
     const view = toRows(op, sx, o.axis, "scores");
     const tv = toRows(op, tt, o.axis, "targets");
     let P: tf.Tensor3D;
-    if (attrs) P = diffSortRows(view.x2, attrs).permutation as tf.Tensor3D;
-    else {
+    if (attrs) {
+      assertNetworkSize(op, "scores", view.n);
+      P = diffSortRows(view.x2, attrs).permutation as tf.Tensor3D;
+    } else {
       P = network === "neuralsort" ? neuralSortRows(op, view.x2, tau, descending) : softSortRows(op, view.x2, tau, descending);
     }
     const Q = truePermutation(tv.x2, descending);

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertInteger, describe, inputChecksEnabled, toFloatTensor, type TensorInput } from "@relax/core";
+import { MAX_NETWORK_WIRES, RelaxError, assertInteger, describe, hostValues, toFloatTensor, type TensorInput } from "@relax/core";
 import { constantOp } from "./hard_permutation.js";
 
 /**
@@ -38,7 +38,7 @@ export function toRows(op: string, x: TensorInput, axis: number | undefined = -1
   const a = ax < 0 ? ax + rank : ax;
   const n = xt.shape[a] as number;
   if (n < 1) throw new RelaxError(op, arg, "at least one element along the sorted axis (n ≥ 1)", `shape [${xt.shape.join(", ")}]`);
-  const pad = scanEntries(op, arg, xt, negInfPadding);
+  const pad = scanEntries(op, arg, xt, x, negInfPadding);
   const batchShape = xt.shape.filter((_, i) => i !== a);
   const rows = batchShape.reduce((p, q) => p * q, 1);
   let x2: tf.Tensor2D | undefined;
@@ -76,15 +76,14 @@ export function toRows(op: string, x: TensorInput, axis: number | undefined = -1
 export const MAX_ABS_ENTRY = 1e30;
 
 /**
- * The one scan of `x` (host backends, while input checks are on; like `assertFinite`): NaN, +∞, |x| > 1e30
+ * The one scan of `x` (what `hostValues` can read: array input anywhere, tensors on the host backends; like `assertFinite`): NaN, +∞, |x| > 1e30
  * and (unless `negInfPadding`) −∞ are a {@link RelaxError}. Returns whether −∞ entries need replacing by
  * {@link NEG_INF_PAD}; without a scan (GPU backends, checks off) true when `negInfPadding`: −∞ is then
  * replaced by one elementwise `where` whether present or not.
  */
-function scanEntries(op: string, arg: string, x: tf.Tensor, negInfPadding: boolean): boolean {
-  const backend = tf.getBackend();
-  if (!inputChecksEnabled() || (backend !== "cpu" && backend !== "wasm")) return negInfPadding;
-  const data = x.dataSync();
+function scanEntries(op: string, arg: string, x: tf.Tensor, source: unknown, negInfPadding: boolean): boolean {
+  const data = hostValues(x, source);
+  if (data === null) return negInfPadding;
   const max = Math.fround(MAX_ABS_ENTRY); // the float32 the user's 1e30 became
   let negInf = false;
   for (let i = 0; i < data.length; i++) {
@@ -101,3 +100,10 @@ function scanEntries(op: string, arg: string, x: tf.Tensor, negInfPadding: boole
 
 /** The −∞ entries as a constant mask (no gradient; tfjs has none for `equal`): `where` sends dy to the rest. */
 const negInfMask = constantOp((v) => tf.equal(v, Number.NEGATIVE_INFINITY));
+
+/** Throws unless a sorting network can be built over the `n` entries of `arg` (n ≤ `MAX_NETWORK_WIRES`), naming `op`. */
+export function assertNetworkSize(op: string, arg: string, n: number): void {
+  if (n > MAX_NETWORK_WIRES) {
+    throw new RelaxError(op, arg, `at most ${MAX_NETWORK_WIRES} entries along the sorted axis (a sorting network's wires)`, `n = ${n}`);
+  }
+}

@@ -284,3 +284,12 @@ describe("shapes and types of the remaining exports", () => {
     a.dispose();
   });
 });
+
+describe("network size", () => {
+  it("more entries than a sorting network can have is reported by the op itself", () => {
+    const big = tf.zeros([1, 65_537]);
+    expect(() => diffSort(big, { valuesOnly: true })).toThrow(/^diffSort: x must be at most 65536 entries/);
+    expect(() => diffTopK(big, 2)).toThrow(/^diffTopK: x must be at most 65536 entries/);
+    big.dispose();
+  });
+});

@@ -13,7 +13,7 @@ import {
   assertOptions,
   assertPositive,
   assertRank,
-  inputChecksEnabled,
+  hostValues,
   toFloatTensor,
   type TensorInput,
 } from "../validate.js";
@@ -87,12 +87,10 @@ function checkedCosts(op: string, costs: unknown): tf.Tensor3D {
   const c = toFloatTensor(op, "costs", costs);
   assertRank(op, "costs", c, [3], "[batch, H, W]");
   if (c.size === 0) throw new RelaxError(op, "costs", "a non-empty [batch, H, W] tensor", `[${c.shape.join(", ")}]`);
-  assertFinite(op, "costs", c);
-  if (inputChecksEnabled() && (tf.getBackend() === "cpu" || tf.getBackend() === "wasm")) {
-    const v = c.dataSync();
-    for (let i = 0; i < v.length; i++) {
-      if ((v[i] as number) < 0) throw new RelaxError(op, "costs", "non-negative vertex costs", `${v[i]} at flat index ${i}`);
-    }
+  assertFinite(op, "costs", c, costs);
+  const v = hostValues(c, costs);
+  for (let i = 0; v !== null && i < v.length; i++) {
+    if ((v[i] as number) < 0) throw new RelaxError(op, "costs", "non-negative vertex costs", `${v[i]} at flat index ${i}`);
   }
   return c as tf.Tensor3D;
 }
