@@ -106,16 +106,20 @@ export function inputChecksEnabled(): boolean {
 }
 
 /**
- * The values of `x` for an input scan, when reading them costs no GPU sync: the user's own host data
- * (`source`, the number, nested array or typed array `x` was made from) on any backend, or the tensor's data
+ * The float32 values of `x` for an input scan, when reading them costs no GPU sync: the user's own host data
+ * (`source`, the number, nested array or typed array `x` was made from, rounded to float32) on any backend, or the tensor's data
  * on the host backends (`cpu`, `wasm`). `null` when input checks are off, or when `x` came as a tensor on a
  * GPU backend (WebGPU has no synchronous read in Node or workers): the scan is then skipped.
  */
 export function hostValues(x: tf.Tensor, source?: unknown): ArrayLike<number> | null {
   if (!finiteChecks) return null;
-  if (typeof source === "number") return [source];
-  if (ArrayBuffer.isView(source)) return source as unknown as ArrayLike<number>;
-  if (Array.isArray(source)) return (source as unknown[]).flat(Number.POSITIVE_INFINITY).map(Number);
+  // host data is read as the float32 values the tensor holds (1e300 is +Inf there, 1e-305 is 0)
+  if (typeof source === "number") return Float32Array.of(source);
+  if (ArrayBuffer.isView(source)) return Float32Array.from(source as unknown as ArrayLike<number>);
+  if (Array.isArray(source)) {
+    const flat = (source as unknown[]).flat(Number.POSITIVE_INFINITY);
+    if (flat.every((v) => typeof v === "number" || typeof v === "boolean")) return Float32Array.from(flat as number[], Number);
+  }
   const backend = tf.getBackend();
   if (backend !== "cpu" && backend !== "wasm") return null;
   return x.dataSync() as ArrayLike<number>;

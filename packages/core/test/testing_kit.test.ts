@@ -4,7 +4,7 @@ import { join, relative, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { describe, expect, it } from "vitest";
-import { RelaxError, assertOptions, crc32, nearestName, verifyChecksum, withChecksum } from "../src/index.js";
+import { RelaxError, assertFinite, assertOptions, crc32, hostValues, nearestName, verifyChecksum, withChecksum } from "../src/index.js";
 import { writeFileAtomic } from "../src/files/index.js";
 import {
   assertRelaxErrorOrFinite,
@@ -159,5 +159,19 @@ describe("golden data", () => {
     const dir = goldenDir();
     const repo = resolve(__dirname, "../../..");
     expect(relative(repo, dir)).toBe("golden");
+  });
+});
+
+describe("hostValues: what an input scan reads", () => {
+  it("reads array input as the float32 values the tensor holds", () => {
+    const src = [
+      [1e300, -1.5e-305],
+      [2, 3],
+    ];
+    const t = tf.tensor(src);
+    expect(Array.from(hostValues(t, src) ?? [])).toEqual([Number.POSITIVE_INFINITY, -0, 2, 3]);
+    expect(() => assertFinite("op", "x", t, src)).toThrow(/op: x must be finite/);
+    expect(Array.from(hostValues(t, new Float64Array([1e300, 1, 2, 3])) ?? [])[0]).toBe(Number.POSITIVE_INFINITY);
+    t.dispose();
   });
 });

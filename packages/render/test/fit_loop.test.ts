@@ -51,5 +51,5 @@ describe("a 1,000-step render fit keeps tf.memory().numTensors flat", () => {
     for (const t of [target, angles, verts]) t.dispose();
     optimizer.dispose();
     mesh.dispose();
-  });
+  }, 300_000); // ~3 s alone; generous for a loaded 2-core CI machine running several packages at once
 });

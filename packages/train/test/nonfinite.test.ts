@@ -123,7 +123,7 @@ describe("leaks over a whole run", () => {
     expect(new Set(counts.slice(1))).toEqual(new Set([counts[1]]));
     disposeModel(m);
     o.dispose();
-  });
+  }, 300_000); // ~2.5 s alone; generous for a loaded 2-core CI machine
 
   it("the default optimizer is disposed with the run", async () => {
     const m = createMlp({ inputSize: 4, hidden: [4], seed: 2 });
