@@ -281,6 +281,31 @@ export interface RelaxShortestPathAttrs {
 /** Gradient of {@link RelaxShortestPath}: inputs `{ costs, dy }`, output `dcosts: [B, H, W]`. */
 export const RelaxShortestPathGrad = "RelaxShortestPathGrad";
 
+// @relax/core t-norms and t-conorms
+/**
+ * Elementwise t-conorm S(a, b) of a family (or, with `dual`, its t-norm T(a, b) = 1 − S(1 − a, 1 − b)).
+ * Inputs `{ a, b }` of one shape (the op broadcasts first), float32 in [0, 1]; output of that shape.
+ */
+export const RelaxTConorm = "RelaxTConorm";
+/**
+ * Gradient of {@link RelaxTConorm} with respect to one input: inputs `{ a, b, dy }` and the attribute `wrt`
+ * (`"a"` or `"b"`); output `dy · ∂S/∂wrt`, the shape of a.
+ */
+export const RelaxTConormGrad = "RelaxTConormGrad";
+export interface RelaxTConormAttrs {
+  /** Family name (`TCONORM_NAMES`). */
+  name: string;
+  /** Family parameter p (NaN for the parameter-free families). */
+  p: number;
+  /** The dual t-norm instead of the t-conorm. */
+  dual: boolean;
+}
+/** Attributes of {@link RelaxTConormGrad}. */
+export interface RelaxTConormGradAttrs extends RelaxTConormAttrs {
+  /** The input the partial is taken with respect to. */
+  wrt: "a" | "b";
+}
+
 // @relax/core distributions
 /**
  * Elementwise CDF F(z) of a named distribution in standard form (see `getDistribution`).

@@ -1,6 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
 import { assertFinite, assertOptions, inputChecksEnabled, toFloatTensor, type TensorInput } from "../validate.js";
+import { runFusedKernel, useFused } from "../kernels/fused.js";
+import { RelaxTConorm, type RelaxTConormAttrs } from "../kernels/kernel_names.js";
+import "./kernel.js";
 import { getTConorm } from "./tconorms.js";
 import type { TConormName } from "./types.js";
 
@@ -52,10 +55,16 @@ function pairwise(op: string, a: TensorInput, b: TensorInput, opts: TConormOptio
   return tf.tidy(() => {
     const at = toFloatTensor(op, "a", a);
     const bt = toFloatTensor(op, "b", b);
-    assertBroadcast(op, at, bt);
     assertUnitInterval(op, "a", at);
     assertUnitInterval(op, "b", bt);
-    return dual ? S.tTensor(at, bt) : S.sTensor(at, bt);
+    // both sides at the broadcast shape first: broadcastTo's gradient sums back to each input's shape
+    const shape = assertBroadcast(op, at, bt);
+    const [ab, bb] = [tf.broadcastTo(at, shape), tf.broadcastTo(bt, shape)];
+    if (useFused(RelaxTConorm)) {
+      const attrs: RelaxTConormAttrs = { name: S.name, p: S.p, dual };
+      return runFusedKernel<tf.Tensor>(RelaxTConorm, { a: ab, b: bb }, attrs);
+    }
+    return dual ? S.tTensor(ab, bb) : S.sTensor(ab, bb);
   });
 }
 
