@@ -10,7 +10,8 @@ import { SeededRandom, compile, packBits } from "../src/index.js";
 import { gateProbabilities, neuronCoefficients } from "../src/logic_kernel.js";
 import { WasmAdamState } from "../src/wasm_adam.js";
 import { packBytesWasm } from "../src/wasm_pack.js";
-import { assembleModule } from "../src/wasm_simd.js";
+import { embeddedWasm } from "../src/wasm_asm.js";
+import { EVAL_WASM_BASE64 } from "../src/wasm_bytes.js";
 import {
   logicBackwardWasm,
   logicForwardWasm,
@@ -114,8 +115,8 @@ describe("WASM kernels: bit-exact goldens", () => {
       net.dispose();
     }
     // `count` (ripple carry, counters wider than 16 planes): two entries over 2 vectors, 3 planes.
-    const ex = new WebAssembly.Instance(new WebAssembly.Module(assembleModule()), {}).exports as Record<string, unknown>;
-    const mem = ex.mem as WebAssembly.Memory;
+    const mem = new WebAssembly.Memory({ initial: 1 });
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(embeddedWasm(EVAL_WASM_BASE64)), { env: { mem } }).exports;
     const i32 = new Int32Array(mem.buffer);
     const rng = new SeededRandom(4);
     for (let i = 64; i < 64 + 16; i++) i32[i] = rng.int(1 << 30) * 4 + rng.int(4);
