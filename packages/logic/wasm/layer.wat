@@ -5,34 +5,6 @@
 ;; 16 × 4 table GATE_COEFFS of src/gates.ts (its columns are the v128 constants of $bwd and $prep).
 ;; Every loop runs at least once (callers never pass empty ranges).
 (module
-  ;; e^x for x ≤ 0 (f32 lanes): n = round(x·log₂e), r = x − n·ln2 (ln2 in two parts), Cephes' degree-5
-  ;; expf polynomial 1 + r + r²·P(r), times 2ⁿ built in the exponent bits (x is clamped at −87).
-  (func $exp_neg (param $x v128) (result v128)
-    (local $n v128) (local $y v128)
-    (local.set $x (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.4426950408889634 1.4426950408889634 1.4426950408889634 1.4426950408889634))))
-    (local.set $x
-      (f32x4.add
-        (f32x4.add (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 -0.693359375 -0.693359375 -0.693359375 -0.693359375)))
-        (f32x4.mul (local.get $n) (v128.const f32x4 2.1219444e-4 2.1219444e-4 2.1219444e-4 2.1219444e-4))))
-    (local.set $y (v128.const f32x4 1.98756915e-4 1.98756915e-4 1.98756915e-4 1.98756915e-4))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-    (local.set $y (f32x4.add (f32x4.mul (local.get $y) (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-    (local.set $y
-      (f32x4.add
-        (f32x4.add (f32x4.mul (f32x4.mul (local.get $y) (local.get $x)) (local.get $x)) (local.get $x))
-        (v128.const f32x4 1 1 1 1)))
-    (f32x4.mul (local.get $y)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
-
-  ;; The sum of the four f32 lanes of v, in every lane.
-  (func $hsum (param $v v128) (result v128)
-    (local.set $v (f32x4.add (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
-    (f32x4.add (local.get $v) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $v) (local.get $v))))
-
   ;; fwd(y, ab, c, abEnd, Bbytes): per neuron (ab advances by 8 up to abEnd, c by 16: four f32
   ;; coefficients, y by Bbytes) Y = c0 + c1·A + (c2 + c3·A)·B.
   (func (export "fwd") (param $y i32) (param $ab i32) (param $c i32) (param $end i32) (param $bb i32)
@@ -47,13 +19,14 @@
       (local.set $c3 (f32x4.splat (f32.load offset=12 (local.get $c))))
       (local.set $r (i32.const 0))
       (loop $rows
+        (i32.add (local.get $y) (local.get $r)) ;; the store's address, then A, then the value
         (local.set $av (v128.load (i32.add (local.get $xa) (local.get $r))))
-        (v128.store (i32.add (local.get $y) (local.get $r))
-          (f32x4.add
-            (f32x4.add (local.get $c0) (f32x4.mul (local.get $c1) (local.get $av)))
-            (f32x4.mul
-              (f32x4.add (local.get $c2) (f32x4.mul (local.get $c3) (local.get $av)))
-              (v128.load (i32.add (local.get $xb) (local.get $r))))))
+        (f32x4.add
+          (f32x4.add (local.get $c0) (f32x4.mul (local.get $c1) (local.get $av)))
+          (f32x4.mul
+            (f32x4.add (local.get $c2) (f32x4.mul (local.get $c3) (local.get $av)))
+            (v128.load (i32.add (local.get $xb) (local.get $r)))))
+        v128.store
         (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
       (local.set $y (i32.add (local.get $y) (local.get $bb)))
       (local.set $c (i32.add (local.get $c) (i32.const 16)))
@@ -69,7 +42,7 @@
     (param $dy i32) (param $ab i32) (param $cg i32) (param $end i32) (param $bb i32) (param $delta i32) (param $dz i32) (param $p i32)
     (local $xa i32) (local $xb i32) (local $r i32) (local $da i32) (local $db i32)
     (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $g v128) (local $av v128) (local $bv v128)
-    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $ga v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $ga v128) (local $t0 v128)
     (local $dp0 v128) (local $dp1 v128) (local $dp2 v128) (local $dp3 v128)
     (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (loop $neurons
@@ -101,10 +74,14 @@
         (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $g) (local.get $bv))))
         (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (local.get $ga) (local.get $bv))))
         (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
-      (local.set $s0 (call $hsum (local.get $s0)))
-      (local.set $s1 (call $hsum (local.get $s1)))
-      (local.set $s2 (call $hsum (local.get $s2)))
-      (local.set $s3 (call $hsum (local.get $s3)))
+      (local.set $t0 (f32x4.add (local.get $s0) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s0) (local.get $s0))))
+      (local.set $s0 (f32x4.add (local.get $t0) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t0) (local.get $t0))))
+      (local.set $t0 (f32x4.add (local.get $s1) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s1) (local.get $s1))))
+      (local.set $s1 (f32x4.add (local.get $t0) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t0) (local.get $t0))))
+      (local.set $t0 (f32x4.add (local.get $s2) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s2) (local.get $s2))))
+      (local.set $s2 (f32x4.add (local.get $t0) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t0) (local.get $t0))))
+      (local.set $t0 (f32x4.add (local.get $s3) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s3) (local.get $s3))))
+      (local.set $s3 (f32x4.add (local.get $t0) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t0) (local.get $t0))))
       ;; gates 0–3: dp = S·M[gate], p from memory
       (local.set $dp0
         (f32x4.add
@@ -146,12 +123,13 @@
           (f32x4.mul (local.get $s3) (v128.const f32x4 0 1 -1 0))))
       (local.set $p3 (v128.load offset=48 (local.get $p)))
       (local.set $ga
-        (call $hsum
+        (f32x4.add
           (f32x4.add
-            (f32x4.add
-              (f32x4.add (f32x4.mul (local.get $p0) (local.get $dp0)) (f32x4.mul (local.get $p1) (local.get $dp1)))
-              (f32x4.mul (local.get $p2) (local.get $dp2)))
-            (f32x4.mul (local.get $p3) (local.get $dp3)))))
+            (f32x4.add (f32x4.mul (local.get $p0) (local.get $dp0)) (f32x4.mul (local.get $p1) (local.get $dp1)))
+            (f32x4.mul (local.get $p2) (local.get $dp2)))
+          (f32x4.mul (local.get $p3) (local.get $dp3))))
+      (local.set $t0 (f32x4.add (local.get $ga) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $ga) (local.get $ga))))
+      (local.set $ga (f32x4.add (local.get $t0) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t0) (local.get $t0))))
       (v128.store offset=0 (local.get $dz) (f32x4.mul (local.get $p0) (f32x4.sub (local.get $dp0) (local.get $ga))))
       (v128.store offset=16 (local.get $dz) (f32x4.mul (local.get $p1) (f32x4.sub (local.get $dp1) (local.get $ga))))
       (v128.store offset=32 (local.get $dz) (f32x4.mul (local.get $p2) (f32x4.sub (local.get $dp2) (local.get $ga))))
@@ -163,9 +141,11 @@
       (br_if $neurons (i32.lt_u (local.tee $ab (i32.add (local.get $ab) (i32.const 8))) (local.get $end)))))
 
   ;; prep(z, p, c, zEnd): per neuron (16 f32 logits at z, advancing by 64 up to zEnd) the train-mode
-  ;; probabilities p = softmax(z) (16 f32 at p) and the coefficients c = pᵀ·M (4 f32 at c).
+  ;; probabilities p = softmax(z) (16 f32 at p) and the coefficients c = pᵀ·M (4 f32 at c). e^x (x ≤ 0,
+  ;; written out for each of the four vectors z0…z3): clamp x at −87, n = round(x·log₂e), r = x − n·ln2
+  ;; (ln2 in two parts), Cephes' degree-5 expf polynomial 1 + r + r²·P(r), times 2ⁿ built in the exponent bits.
   (func (export "prep") (param $z i32) (param $po i32) (param $co i32) (param $end i32)
-    (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128) (local $mx v128) (local $t v128) (local $x v128)
+    (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128) (local $mx v128) (local $t v128) (local $x v128) (local $n v128) (local $y v128)
     (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
     (loop $neurons
       (local.set $z0 (v128.load (local.get $z)))
@@ -176,14 +156,84 @@
       (local.set $mx (f32x4.max (f32x4.max (local.get $z0) (local.get $z1)) (f32x4.max (local.get $z2) (local.get $z3))))
       (local.set $t (f32x4.max (local.get $mx) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mx) (local.get $mx))))
       (local.set $mx (f32x4.max (local.get $t) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t) (local.get $t))))
-      (local.set $z0 (call $exp_neg (f32x4.sub (local.get $z0) (local.get $mx))))
-      (local.set $z1 (call $exp_neg (f32x4.sub (local.get $z1) (local.get $mx))))
-      (local.set $z2 (call $exp_neg (f32x4.sub (local.get $z2) (local.get $mx))))
-      (local.set $z3 (call $exp_neg (f32x4.sub (local.get $z3) (local.get $mx))))
+      (local.set $x (f32x4.sub (local.get $z0) (local.get $mx)))
+      (local.set $x (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+      (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.4426950408889634 1.4426950408889634 1.4426950408889634 1.4426950408889634))))
+      (local.set $x
+        (f32x4.add
+          (f32x4.add (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 -0.693359375 -0.693359375 -0.693359375 -0.693359375)))
+          (f32x4.mul (local.get $n) (v128.const f32x4 2.1219444e-4 2.1219444e-4 2.1219444e-4 2.1219444e-4))))
+      (v128.const f32x4 1.98756915e-4 1.98756915e-4 1.98756915e-4 1.98756915e-4) ;; y = 1 + r + r²·P(r), P by Horner on the stack
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+      (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $x)) (local.get $x)) (local.get $x)) (v128.const f32x4 1 1 1 1))
+      (local.set $y)
+      (local.set $z0
+        (f32x4.mul (local.get $y)
+          (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+      (local.set $x (f32x4.sub (local.get $z1) (local.get $mx)))
+      (local.set $x (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+      (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.4426950408889634 1.4426950408889634 1.4426950408889634 1.4426950408889634))))
+      (local.set $x
+        (f32x4.add
+          (f32x4.add (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 -0.693359375 -0.693359375 -0.693359375 -0.693359375)))
+          (f32x4.mul (local.get $n) (v128.const f32x4 2.1219444e-4 2.1219444e-4 2.1219444e-4 2.1219444e-4))))
+      (v128.const f32x4 1.98756915e-4 1.98756915e-4 1.98756915e-4 1.98756915e-4) ;; y = 1 + r + r²·P(r), P by Horner on the stack
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+      (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $x)) (local.get $x)) (local.get $x)) (v128.const f32x4 1 1 1 1))
+      (local.set $y)
+      (local.set $z1
+        (f32x4.mul (local.get $y)
+          (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+      (local.set $x (f32x4.sub (local.get $z2) (local.get $mx)))
+      (local.set $x (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+      (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.4426950408889634 1.4426950408889634 1.4426950408889634 1.4426950408889634))))
+      (local.set $x
+        (f32x4.add
+          (f32x4.add (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 -0.693359375 -0.693359375 -0.693359375 -0.693359375)))
+          (f32x4.mul (local.get $n) (v128.const f32x4 2.1219444e-4 2.1219444e-4 2.1219444e-4 2.1219444e-4))))
+      (v128.const f32x4 1.98756915e-4 1.98756915e-4 1.98756915e-4 1.98756915e-4) ;; y = 1 + r + r²·P(r), P by Horner on the stack
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+      (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $x)) (local.get $x)) (local.get $x)) (v128.const f32x4 1 1 1 1))
+      (local.set $y)
+      (local.set $z2
+        (f32x4.mul (local.get $y)
+          (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+      (local.set $x (f32x4.sub (local.get $z3) (local.get $mx)))
+      (local.set $x (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+      (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.4426950408889634 1.4426950408889634 1.4426950408889634 1.4426950408889634))))
+      (local.set $x
+        (f32x4.add
+          (f32x4.add (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 -0.693359375 -0.693359375 -0.693359375 -0.693359375)))
+          (f32x4.mul (local.get $n) (v128.const f32x4 2.1219444e-4 2.1219444e-4 2.1219444e-4 2.1219444e-4))))
+      (v128.const f32x4 1.98756915e-4 1.98756915e-4 1.98756915e-4 1.98756915e-4) ;; y = 1 + r + r²·P(r), P by Horner on the stack
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+      (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+      (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $x)) (local.get $x)) (local.get $x)) (v128.const f32x4 1 1 1 1))
+      (local.set $y)
+      (local.set $z3
+        (f32x4.mul (local.get $y)
+          (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
       ;; 1 / Σ e^(z − max)
-      (local.set $mx
-        (f32x4.div (v128.const f32x4 1 1 1 1)
-          (call $hsum (f32x4.add (f32x4.add (f32x4.add (local.get $z0) (local.get $z1)) (local.get $z2)) (local.get $z3)))))
+      (local.set $mx (f32x4.add (f32x4.add (f32x4.add (local.get $z0) (local.get $z1)) (local.get $z2)) (local.get $z3)))
+      (v128.const f32x4 1 1 1 1)
+      (local.set $t (f32x4.add (local.get $mx) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mx) (local.get $mx))))
+      (f32x4.div (f32x4.add (local.get $t) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t) (local.get $t))))
+      (local.set $mx)
       (v128.store (local.get $po) (local.tee $z0 (f32x4.mul (local.get $z0) (local.get $mx))))
       (v128.store offset=16 (local.get $po) (local.tee $z1 (f32x4.mul (local.get $z1) (local.get $mx))))
       (v128.store offset=32 (local.get $po) (local.tee $z2 (f32x4.mul (local.get $z2) (local.get $mx))))
