@@ -1,124 +1,14 @@
 /**
- * Adam's update in WebAssembly SIMD128 (four f32 per instruction) with the moment estimates m, v kept
- * in the module's memory between steps (no copies of the optimizer state). Assembled byte by byte
- * like wasm_simd.ts; used by {@link FusedAdamOptimizer} where WASM SIMD exists.
+ * Adam's update in WebAssembly SIMD128 (four f32 per instruction, wasm/adam.wat) with the moment
+ * estimates m, v kept in the module's memory between steps (no copies of the optimizer state); used by
+ * {@link FusedAdamOptimizer} where WASM SIMD exists.
  */
-import {
-  ADD,
-  compileWasm,
-  funcBody,
-  F32,
-  FADD,
-  FMUL,
-  I32,
-  iconst,
-  LT_U,
-  lget,
-  lset,
-  simd,
-  uleb,
-  V128,
-  vload,
-  vstore,
-  wasmModule,
-} from "./wasm_asm.js";
+import { compileWasm, embeddedWasm } from "./wasm_asm.js";
+import { ADAM_WASM_BASE64 } from "./wasm_bytes.js";
 
-const FSUB = simd(0xe5),
-  FDIV = simd(0xe7),
-  FSQRT = simd(0xe3),
-  FSPLAT = simd(0x13);
-
-/** adam(p, g, m, v, pEnd, b1, 1−b1, b2, 1−b2, stepSize, 1/√bc2, eps): p −= step·m / (√v/√bc2 + eps). */
-function adamBody(): number[] {
-  const P = 0,
-    G = 1,
-    M = 2,
-    V = 3,
-    END = 4,
-    OFF = 12;
-  const B1 = 13,
-    OB1 = 14,
-    B2 = 15,
-    OB2 = 16,
-    ST = 17,
-    ISB = 18,
-    EPS = 19,
-    GV = 20,
-    MV = 21,
-    VV = 22;
-  const at = (base: number): number[] => [...lget(base), ...lget(OFF), ...ADD];
-  const code: number[] = [];
-  for (let i = 0; i < 7; i++) code.push(...lget(5 + i), ...FSPLAT, ...lset(B1 + i));
-  code.push(
-    ...iconst(0),
-    ...lset(OFF),
-    0x03,
-    0x40,
-    ...at(G),
-    ...vload,
-    ...lset(GV),
-    ...at(M),
-    ...lget(B1),
-    ...at(M),
-    ...vload,
-    ...FMUL,
-    ...lget(OB1),
-    ...lget(GV),
-    ...FMUL,
-    ...FADD,
-    0x22,
-    ...uleb(MV),
-    ...vstore,
-    ...at(V),
-    ...lget(B2),
-    ...at(V),
-    ...vload,
-    ...FMUL,
-    ...lget(OB2),
-    ...lget(GV),
-    ...lget(GV),
-    ...FMUL,
-    ...FMUL,
-    ...FADD,
-    0x22,
-    ...uleb(VV),
-    ...vstore,
-    ...at(P),
-    ...at(P),
-    ...vload,
-    ...lget(ST),
-    ...lget(MV),
-    ...FMUL,
-    ...lget(VV),
-    ...FSQRT,
-    ...lget(ISB),
-    ...FMUL,
-    ...lget(EPS),
-    ...FADD,
-    ...FDIV,
-    ...FSUB,
-    ...vstore,
-    ...lget(OFF),
-    ...iconst(16),
-    ...ADD,
-    0x22,
-    ...uleb(OFF),
-    ...lget(P),
-    ...ADD,
-    ...lget(END),
-    ...LT_U,
-    0x0d,
-    0,
-    0x0b,
-    0x0b,
-  );
-  const locals = [2, 1, I32, 10, V128];
-  return funcBody(locals, code);
-}
-
-/** The Adam module's bytes. */
+/** The Adam module's bytes (compiled from wasm/adam.wat at build time). */
 export function assembleAdamModule(): Uint8Array<ArrayBuffer> {
-  return wasmModule([[I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32]], [{ name: "adam", type: 0, body: adamBody() }]);
+  return embeddedWasm(ADAM_WASM_BASE64);
 }
 
 let adamModule: WebAssembly.Module | null | undefined;

@@ -1,277 +1,110 @@
 /**
- * Bit-packed circuit evaluation in WebAssembly SIMD128 (128 samples per v128 instruction). The
- * module is assembled here byte by byte (no toolchain, no binary blob): 16 gate functions `g0 … g15`
- * each loop over a run of `(dst, a, b)` byte-offset triples; `countHS` (per counter width) adds a
- * class's outputs into bit-sliced counters held in v128 locals with a Harley–Seal carry-save adder
- * tree and unpacks the counts to bytes in SIMD; `count` (ripple carry into memory, early exit when no
- * lane carries) remains for counters wider than 16 planes.
+ * Bit-packed circuit evaluation in WebAssembly SIMD128 (128 samples per v128 instruction). The only
+ * module generated at run time, because its code depends on the circuit and the block width: 16 gate
+ * functions `g0 … g15`, each looping over a run of `(dst, a, b)` byte-offset triples (the `vectors` v128
+ * of a slot unrolled at constant offsets where `vectors ≤ 16`), and `countHS`, which adds a class's
+ * outputs into bit-sliced counters of the circuit's `planes` bit planes held in v128 locals (a
+ * Harley–Seal carry-save adder tree) and unpacks the counts to bytes in SIMD. Counters wider than 16
+ * planes use `count` of wasm/eval.wat (ripple carry into memory); both modules share one memory.
  */
 import type { ExecPlan, PackedBits } from "./bit_eval.js";
-
 import {
   ADD,
+  BLOCK,
+  br,
+  brIf,
   compileWasm,
+  embeddedWasm,
+  END,
   funcBody,
+  GE_U,
+  GT_U,
   I32,
   i32load,
   iconst,
+  LOOP,
   LT_U,
   lget,
   lset,
+  ltee,
+  MUL,
   simd,
   uleb,
   V128,
-  vload as v128load,
-  vstore as v128store,
+  vconst,
+  vload,
+  vstore,
   wasmModule,
 } from "./wasm_asm.js";
 import type { WasmFunction } from "./wasm_asm.js";
+import { EVAL_WASM_BASE64 } from "./wasm_bytes.js";
 
-const get = lget;
-const set = lset;
 const AND = simd(0x4e),
   ANDNOT = simd(0x4f),
   OR = simd(0x50),
   XOR = simd(0x51),
-  NOT = simd(0x4d);
-const ANY_TRUE = simd(0x53),
-  SPLAT_I32 = simd(0x11);
-const GE_U = [0x4f],
-  EQZ = [0x45];
-const vconst = (fill: number): number[] => [...simd(0x0c), ...new Array<number>(16).fill(fill)];
+  NOT = simd(0x4d),
+  SPLAT_I32 = simd(0x11),
+  SHL8 = simd(0x6b),
+  SHR8U = simd(0x6d);
 
-// Gate function locals: 0 ptr, 1 end, 2 vbytes, 3 d, 4 a, 5 b, 6 j.
-const loadA = [...get(4), ...get(6), ...ADD, ...v128load];
-const loadB = [...get(5), ...get(6), ...ADD, ...v128load];
-const GATE_EXPR: number[][] = [
-  vconst(0),
-  [...loadA, ...loadB, ...AND],
-  [...loadA, ...loadB, ...ANDNOT],
-  loadA,
-  [...loadB, ...loadA, ...ANDNOT],
-  loadB,
-  [...loadA, ...loadB, ...XOR],
-  [...loadA, ...loadB, ...OR],
-  [...loadA, ...loadB, ...OR, ...NOT],
-  [...loadA, ...loadB, ...XOR, ...NOT],
-  [...loadB, ...NOT],
-  [...loadA, ...loadB, ...NOT, ...OR],
-  [...loadA, ...NOT],
-  [...loadB, ...loadA, ...NOT, ...OR],
-  [...loadA, ...loadB, ...AND, ...NOT],
-  vconst(0xff),
-];
-
-const v128loadOff = (off: number): number[] => [...simd(0x00), 4, ...uleb(off)];
-const v128storeOff = (off: number): number[] => [...simd(0x0b), 4, ...uleb(off)];
-
-/** Gate expression for vector k with constant memory offsets (operands in locals 4 = a, 5 = b). */
-function gateExprAt(op: number, off: number): number[] {
-  const A = [...get(4), ...v128loadOff(off)];
-  const B = [...get(5), ...v128loadOff(off)];
+/** Gate `op` (the 16 two-input gates, ids as gates.ts) on the v128 operands that `a`, `b` push. */
+function gateExpr(op: number, a: number[], b: number[]): number[] {
   const table: number[][] = [
     vconst(0),
-    [...A, ...B, ...AND],
-    [...A, ...B, ...ANDNOT],
-    A,
-    [...B, ...A, ...ANDNOT],
-    B,
-    [...A, ...B, ...XOR],
-    [...A, ...B, ...OR],
-    [...A, ...B, ...OR, ...NOT],
-    [...A, ...B, ...XOR, ...NOT],
-    [...B, ...NOT],
-    [...A, ...B, ...NOT, ...OR],
-    [...A, ...NOT],
-    [...B, ...A, ...NOT, ...OR],
-    [...A, ...B, ...AND, ...NOT],
+    [...a, ...b, ...AND],
+    [...a, ...b, ...ANDNOT],
+    a,
+    [...b, ...a, ...ANDNOT],
+    b,
+    [...a, ...b, ...XOR],
+    [...a, ...b, ...OR],
+    [...a, ...b, ...OR, ...NOT],
+    [...a, ...b, ...XOR, ...NOT],
+    [...b, ...NOT],
+    [...a, ...b, ...NOT, ...OR],
+    [...a, ...NOT],
+    [...b, ...a, ...NOT, ...OR],
+    [...a, ...b, ...AND, ...NOT],
     vconst(0xff),
   ];
   return table[op] as number[];
 }
 
-/** Gate loop with the `vectors` v128 of a slot fully unrolled (constant offsets, no inner loop). */
-function gateBodyUnrolled(op: number, vectors: number): number[] {
-  const inner: number[] = [];
-  for (let k = 0; k < vectors; k++) inner.push(...get(3), ...gateExprAt(op, 16 * k), ...v128storeOff(16 * k));
-  const code = [
-    0x02,
-    0x40,
-    0x03,
-    0x40,
-    ...get(0),
-    ...get(1),
-    ...GE_U,
-    0x0d,
-    1,
-    ...get(0),
-    ...i32load(0),
-    ...set(3),
-    ...get(0),
-    ...i32load(4),
-    ...set(4),
-    ...get(0),
-    ...i32load(8),
-    ...set(5),
-    ...inner,
-    ...get(0),
-    ...iconst(12),
-    ...ADD,
-    ...set(0),
-    0x0c,
-    0,
-    0x0b,
-    0x0b,
-    0x0b,
+/**
+ * `g<op>(ptr, end, vbytes)`: for each triple (d, a, b) in [ptr, end), slot d ← gate(slot a, slot b), over
+ * the `vectors` v128 of a slot unrolled at constant offsets, or (vectors = 0) a loop over `vbytes`.
+ * Locals: 0 ptr, 1 end, 2 vbytes, 3 d, 4 a, 5 b, 6 j.
+ */
+function gateBody(op: number, vectors: number): number[] {
+  const at = (base: number, k: number): number[] =>
+    vectors ? [...lget(base), ...vload(16 * k)] : [...lget(base), ...lget(6), ...ADD, ...vload()];
+  const one = (k: number): number[] => [
+    ...(vectors ? lget(3) : [...lget(3), ...lget(6), ...ADD]),
+    ...gateExpr(op, at(4, k), at(5, k)),
+    ...vstore(vectors ? 16 * k : 0),
   ];
-  const locals = [1, ...uleb(4), I32];
-  return funcBody(locals, code);
+  const slot = vectors
+    ? Array.from({ length: vectors }, (_, k) => one(k)).flat()
+    : [
+        ...iconst(0),
+        ...lset(6),
+        ...LOOP,
+        ...one(0),
+        ...lget(6),
+        ...iconst(16),
+        ...ADD,
+        ...ltee(6),
+        ...lget(2),
+        ...LT_U,
+        ...brIf(0),
+        ...END,
+      ];
+  const triple = [...lget(0), ...i32load(0), ...lset(3), ...lget(0), ...i32load(4), ...lset(4), ...lget(0), ...i32load(8), ...lset(5)];
+  const code = [...BLOCK, ...LOOP, ...lget(0), ...lget(1), ...GE_U, ...brIf(1), ...triple, ...slot];
+  code.push(...lget(0), ...iconst(12), ...ADD, ...lset(0), ...br(0), ...END, ...END, ...END);
+  return funcBody([1, ...uleb(4), I32], code);
 }
-
-function gateBody(op: number): number[] {
-  const code = [
-    0x02,
-    0x40,
-    0x03,
-    0x40,
-    ...get(0),
-    ...get(1),
-    ...GE_U,
-    0x0d,
-    1,
-    ...get(0),
-    ...i32load(0),
-    ...set(3),
-    ...get(0),
-    ...i32load(4),
-    ...set(4),
-    ...get(0),
-    ...i32load(8),
-    ...set(5),
-    ...iconst(0),
-    ...set(6),
-    0x03,
-    0x40,
-    ...get(3),
-    ...get(6),
-    ...ADD,
-    ...(GATE_EXPR[op] as number[]),
-    ...v128store,
-    ...get(6),
-    ...iconst(16),
-    ...ADD,
-    0x22,
-    6,
-    ...get(2),
-    ...LT_U,
-    0x0d,
-    0,
-    0x0b,
-    ...get(0),
-    ...iconst(12),
-    ...ADD,
-    ...set(0),
-    0x0c,
-    0,
-    0x0b,
-    0x0b,
-    0x0b,
-  ];
-  const locals = [1, ...uleb(4), I32];
-  return funcBody(locals, code);
-}
-
-// count(ptr, end, planes, vbytes); locals 4 slot, 5 neg, 6 j, 7 q (i32); 8 carry, 9 t (v128).
-function countBody(): number[] {
-  const code = [
-    0x02,
-    0x40,
-    0x03,
-    0x40,
-    ...get(0),
-    ...get(1),
-    ...GE_U,
-    0x0d,
-    1,
-    ...get(0),
-    ...i32load(0),
-    ...set(4),
-    ...get(0),
-    ...i32load(4),
-    ...set(5),
-    ...iconst(0),
-    ...set(6),
-    0x03,
-    0x40,
-    ...get(4),
-    ...get(6),
-    ...ADD,
-    ...v128load,
-    ...get(5),
-    ...SPLAT_I32,
-    ...XOR,
-    ...set(8),
-    ...get(2),
-    ...get(6),
-    ...ADD,
-    ...set(7),
-    0x02,
-    0x40,
-    0x03,
-    0x40,
-    ...get(8),
-    ...ANY_TRUE,
-    ...EQZ,
-    0x0d,
-    1,
-    ...get(7),
-    ...v128load,
-    ...get(8),
-    ...AND,
-    ...set(9),
-    ...get(7),
-    ...get(7),
-    ...v128load,
-    ...get(8),
-    ...XOR,
-    ...v128store,
-    ...get(9),
-    ...set(8),
-    ...get(7),
-    ...get(3),
-    ...ADD,
-    ...set(7),
-    0x0c,
-    0,
-    0x0b,
-    0x0b,
-    ...get(6),
-    ...iconst(16),
-    ...ADD,
-    0x22,
-    6,
-    ...get(3),
-    ...LT_U,
-    0x0d,
-    0,
-    0x0b,
-    ...get(0),
-    ...iconst(8),
-    ...ADD,
-    ...set(0),
-    0x0c,
-    0,
-    0x0b,
-    0x0b,
-    0x0b,
-  ];
-  const locals = [2, ...uleb(4), I32, ...uleb(2), V128];
-  return funcBody(locals, code);
-}
-
-const GT_U = [0x4b];
-const SHL8 = simd(0x6b),
-  SHR8U = simd(0x6d);
 
 /**
  * `countHS(ptr, end, vbytes, dst)`: per-class GroupSum of the output entries `(slotAddr, negMask)` in
@@ -286,23 +119,24 @@ const SHL8 = simd(0x6b),
 function countHSBody(P: number): number[] {
   const J = 4,
     BASE = 5,
-    Q = 6,
-    PB = 7;
-  const A = PB + P,
-    B = A + 1,
-    U = A + 2,
-    C2A = A + 3,
-    C2B = A + 4,
-    C4A = A + 5,
-    C4B = A + 6,
-    CR = A + 7;
-  const pl = (q: number): number => PB + q;
+    Q = 6;
+  const pl = (q: number): number => 7 + q;
+  const [A, B, U, C2A, C2B, C4A, C4B, CR] = Array.from({ length: 8 }, (_, i) => pl(P) + i) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const input = (off: number): number[] => [
     ...lget(Q),
     ...i32load(off),
     ...lget(J),
     ...ADD,
-    ...v128load,
+    ...vload(),
     ...lget(Q),
     ...i32load(off + 4),
     ...SPLAT_I32,
@@ -310,26 +144,10 @@ function countHSBody(P: number): number[] {
   ];
   // h, carry ← h + a + b (carry-save): u = h ^ a; carry = (h & a) | (u & b); h = u ^ b.
   const csa = (h: number, a: number[], b: number[], carry: number): number[] => [
-    ...a,
-    ...lset(A),
-    ...b,
-    ...lset(B),
-    ...lget(h),
-    ...lget(A),
-    ...XOR,
-    ...lset(U),
-    ...lget(h),
-    ...lget(A),
-    ...AND,
-    ...lget(U),
-    ...lget(B),
-    ...AND,
-    ...OR,
-    ...lset(carry),
-    ...lget(U),
-    ...lget(B),
-    ...XOR,
-    ...lset(h),
+    ...[...a, ...lset(A), ...b, ...lset(B)],
+    ...[...lget(h), ...lget(A), ...XOR, ...lset(U)],
+    ...[...lget(h), ...lget(A), ...AND, ...lget(U), ...lget(B), ...AND, ...OR, ...lset(carry)],
+    ...[...lget(U), ...lget(B), ...XOR, ...lset(h)],
   ];
   const ripple = (from: number): number[] => {
     const out: number[] = [];
@@ -340,7 +158,7 @@ function countHSBody(P: number): number[] {
     }
     return out;
   };
-  const hs: number[] =
+  const hs =
     P >= 4
       ? [
           ...csa(pl(0), input(0), input(8), C2A),
@@ -361,8 +179,7 @@ function countHSBody(P: number): number[] {
     [0, Math.min(P, 8), 0],
     [8, P, 128],
   ] as const) {
-    if (hi <= lo) continue;
-    for (let t = 0; t < 8; t++) {
+    for (let t = 0; t < 8 && hi > lo; t++) {
       unpack.push(...lget(BASE));
       for (let q = lo; q < hi; q++) {
         const bit = q - lo;
@@ -372,97 +189,43 @@ function countHSBody(P: number): number[] {
         unpack.push(...vconst(1 << bit), ...AND);
         if (q > lo) unpack.push(...OR);
       }
-      unpack.push(...v128storeOff(at + 16 * t));
+      unpack.push(...vstore(at + 16 * t));
     }
   }
-  const code = [
-    ...iconst(0),
-    ...lset(J),
-    0x03,
-    0x40, // loop over vectors j
-    ...zero,
-    ...lget(0),
-    ...lset(Q),
-    ...(hs.length
-      ? [
-          0x02,
-          0x40,
-          0x03,
-          0x40,
-          ...lget(Q),
-          ...iconst(64),
-          ...ADD,
-          ...lget(1),
-          ...GT_U,
-          0x0d,
-          1,
-          ...hs,
-          ...lget(Q),
-          ...iconst(64),
-          ...ADD,
-          ...lset(Q),
-          0x0c,
-          0,
-          0x0b,
-          0x0b,
-        ]
-      : []),
-    0x02,
-    0x40,
-    0x03,
-    0x40,
+  const step = (n: number): number[] => [...lget(Q), ...iconst(n), ...ADD, ...lset(Q)];
+  const eights = hs.length
+    ? [...BLOCK, ...LOOP, ...lget(Q), ...iconst(64), ...ADD, ...lget(1), ...GT_U, ...brIf(1), ...hs, ...step(64), ...br(0), ...END, ...END]
+    : [];
+  const ones = [
+    ...BLOCK,
+    ...LOOP,
     ...lget(Q),
     ...lget(1),
     ...GE_U,
-    0x0d,
-    1,
+    ...brIf(1),
     ...input(0),
     ...lset(CR),
     ...ripple(0),
-    ...lget(Q),
-    ...iconst(8),
-    ...ADD,
-    ...lset(Q),
-    0x0c,
-    0,
-    0x0b,
-    0x0b,
-    ...lget(3),
-    ...lget(J),
-    ...iconst(16),
-    ...[0x6c],
-    ...ADD,
-    ...lset(BASE), // base = dst + 16·j (= 256 per vector)
-    ...unpack,
-    ...lget(J),
-    ...iconst(16),
-    ...ADD,
-    0x22,
-    ...uleb(J),
-    ...lget(2),
-    ...LT_U,
-    0x0d,
-    0,
-    0x0b,
-    0x0b,
+    ...step(8),
+    ...br(0),
+    ...END,
+    ...END,
   ];
-  const locals = [2, ...uleb(3), I32, ...uleb(P + 8), V128];
-  return funcBody(locals, code);
+  const code = [...iconst(0), ...lset(J), ...LOOP, ...zero, ...lget(0), ...lset(Q), ...eights, ...ones];
+  // base = dst + 16·j (= 256 bytes per vector), unpack, next vector.
+  code.push(...lget(3), ...lget(J), ...iconst(16), ...MUL, ...ADD, ...lset(BASE), ...unpack);
+  code.push(...lget(J), ...iconst(16), ...ADD, ...ltee(J), ...lget(2), ...LT_U, ...brIf(0), ...END, ...END);
+  return funcBody([2, ...uleb(3), I32, ...uleb(P + 8), V128], code);
 }
 
 /**
- * The module's bytes (gate loops unrolled for `vectors` v128 per slot when given, else a generic loop;
- * with `planes` in 1…16 also the Harley–Seal counter `countHS` for that many counter bit planes).
+ * The generated module's bytes (gate loops unrolled for `vectors` v128 per slot when given, else a
+ * generic loop; with `planes` in 1…16 also the Harley–Seal counter `countHS` for that many counter bit
+ * planes). It imports its memory as `env.mem`.
  */
 export function assembleModule(vectors?: number, planes?: number): Uint8Array<ArrayBuffer> {
-  const hs = planes !== undefined && planes >= 1 && planes <= MAX_HS_PLANES;
-  const funcs: WasmFunction[] = Array.from({ length: 16 }, (_, i) => ({
-    name: `g${i}`,
-    type: 0,
-    body: vectors ? gateBodyUnrolled(i, vectors) : gateBody(i),
-  }));
-  funcs.push({ name: "count", type: 1, body: countBody() });
-  if (hs) funcs.push({ name: "countHS", type: 1, body: countHSBody(planes as number) });
+  const funcs: WasmFunction[] = Array.from({ length: 16 }, (_, i) => ({ name: `g${i}`, type: 0, body: gateBody(i, vectors ?? 0) }));
+  if (planes !== undefined && planes >= 1 && planes <= MAX_HS_PLANES) funcs.push({ name: "countHS", type: 1, body: countHSBody(planes) });
   return wasmModule(
     [
       [I32, I32, I32],
@@ -476,6 +239,7 @@ export function assembleModule(vectors?: number, planes?: number): Uint8Array<Ar
 export const MAX_HS_PLANES = 16;
 
 const moduleCache = new Map<number, WebAssembly.Module | null>();
+let countModule: WebAssembly.Module | null | undefined;
 
 /**
  * The compiled module for `vectors` v128 per slot (0 = generic inner loop) and `planes` counter
@@ -491,9 +255,15 @@ function getModule(vectors = 0, planes = 0): WebAssembly.Module | null {
   return m;
 }
 
-/** Whether this runtime supports WebAssembly SIMD128 (the module validates and compiles). */
+/** The ripple-carry counter of wasm/eval.wat (compiled at build time); null without WASM SIMD. */
+function getCountModule(): WebAssembly.Module | null {
+  if (countModule === undefined) countModule = compileWasm(() => embeddedWasm(EVAL_WASM_BASE64));
+  return countModule;
+}
+
+/** Whether this runtime supports WebAssembly SIMD128 (the modules validate and compile). */
 export function wasmSimdSupported(): boolean {
-  return getModule() !== null;
+  return getCountModule() !== null && getModule() !== null;
 }
 
 /** A WASM evaluator bound to one plan. */
@@ -503,20 +273,24 @@ export interface WasmRunner {
 
 /** Instantiates the module for a plan (memory grows as needed). */
 export function createWasmRunner(plan: ExecPlan): WasmRunner {
-  if (!getModule()) throw new Error("WebAssembly SIMD is not available");
+  const countMod = getCountModule();
+  if (!countMod || !getModule()) throw new Error("WebAssembly SIMD is not available");
+  const mem = new WebAssembly.Memory({ initial: 1 });
+  const count = new WebAssembly.Instance(countMod, { env: { mem } }).exports.count as (
+    p: number,
+    e: number,
+    planes: number,
+    vb: number,
+  ) => void;
   let instV = -1;
-  let mem = null as unknown as WebAssembly.Memory;
   let gates: ((p: number, e: number, vb: number) => void)[] = [];
-  let count = null as unknown as (p: number, e: number, planes: number, vb: number) => void;
   let countHS: ((p: number, e: number, vb: number, dst: number) => void) | null = null;
   const hsPlanes = plan.planes <= MAX_HS_PLANES ? plan.planes : 0;
   const instantiate = (V: number): void => {
     if (V === instV) return;
     const mod = (getModule(V <= 16 ? V : 0, hsPlanes) ?? getModule(V <= 16 ? V : 0)) as WebAssembly.Module;
-    const ex = new WebAssembly.Instance(mod, {}).exports as Record<string, unknown>;
-    mem = ex.mem as WebAssembly.Memory;
+    const ex = new WebAssembly.Instance(mod, { env: { mem } }).exports as Record<string, unknown>;
     gates = Array.from({ length: 16 }, (_, i) => ex[`g${i}`] as (p: number, e: number, vb: number) => void);
-    count = ex.count as (p: number, e: number, planes: number, vb: number) => void;
     countHS = (ex.countHS as ((p: number, e: number, vb: number, dst: number) => void) | undefined) ?? null;
     instV = V;
     layoutV = -1;
