@@ -104,7 +104,7 @@ export function rasterizeRgb(faces: TensorInput, colors: TensorInput, options: R
   const attrs = rgbAttrs(op, options);
   return tf.tidy(() => {
     const { f4, c4, batched } = prepare(op, faces, colors);
-    const out = useFused(RelaxRasterizeRgb)
+    const out = useFused(RelaxRasterizeRgb, attrs)
       ? runFusedKernel<tf.Tensor>(RelaxRasterizeRgb, { faces: f4, colors: c4 }, attrs)
       : referenceRgb(f4, c4, attrs);
     return batched ? out : tf.squeeze(out, [0]);

@@ -147,7 +147,7 @@ export function rasterizeSilhouette(faces: TensorInput, options: SilhouetteOptio
   const attrs = silhouetteAttrs(op, options);
   return tf.tidy(() => {
     const { f4, batched } = toFaces4(op, faces);
-    const alpha = useFused(RelaxRasterizeSilhouette)
+    const alpha = useFused(RelaxRasterizeSilhouette, attrs)
       ? runFusedKernel<tf.Tensor>(RelaxRasterizeSilhouette, { faces: f4 }, attrs)
       : referenceAlpha(f4, attrs);
     return batched ? alpha : tf.squeeze(alpha, [0]);
