@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { type RelaxRasterizeRgbAttrs, type RelaxRasterizeSilhouetteAttrs } from "@relax/core";
+import type { RelaxRasterizeRgbAttrs, RelaxRasterizeSilhouetteAttrs } from "@relax/core";
 import "../src/index.js";
 
 export const webgpuRequired = Boolean(process.env.CI) || process.env.REQUIRE_WEBGPU === "1";

@@ -71,7 +71,13 @@ describe("tf.env() flags", () => {
 
 describe("dispatch that falls back", () => {
   it("a kernel that declines some attributes makes the op run its reference, with the reference's numbers", () => {
-    const costs = tf.tensor3d([[[1, 9, 3], [2, 1, 9], [9, 4, 1]]]);
+    const costs = tf.tensor3d([
+      [
+        [1, 9, 3],
+        [2, 1, 9],
+        [9, 4, 1],
+      ],
+    ]);
     const options = { beta: 5, tconorm: "yager" as const, p: 3 };
     const fused = shortestPath(costs, options);
     const reference = withFlags({ [RELAX_FORCE_REFERENCE]: true }, () => shortestPath(costs, options));

@@ -1,13 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import {
-  RelaxError,
-  RelaxLogicConvTree,
-  RelaxOrPoolMax,
-  hasFusedKernel,
-  runFusedKernel,
-  type RelaxLogicConvTreeAttrs,
-} from "@relax/core";
+import { RelaxError, RelaxLogicConvTree, RelaxOrPoolMax, hasFusedKernel, runFusedKernel, type RelaxLogicConvTreeAttrs } from "@relax/core";
 import { countLeakedTensors, gradCheck } from "@relax/core/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, OrPool, SeededRandom, orPool, type ConvPadding } from "../src/index.js";

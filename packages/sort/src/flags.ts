@@ -9,4 +9,9 @@ export const RELAX_SORT_WASM = "RELAX_SORT_WASM";
 export const RELAX_SORT_WASM_LANES = "RELAX_SORT_WASM_LANES";
 
 registerRelaxFlag(RELAX_SORT_WASM, () => true, "a boolean", isBoolean);
-registerRelaxFlag(RELAX_SORT_WASM_LANES, () => "f32", "'f32' or 'f64'", (v) => v === "f32" || v === "f64");
+registerRelaxFlag(
+  RELAX_SORT_WASM_LANES,
+  () => "f32",
+  "'f32' or 'f64'",
+  (v) => v === "f32" || v === "f64",
+);

@@ -366,7 +366,11 @@ function runPath(gpu: WebGPUBackend, costs: TensorInfo, dy: TensorInfo | null, a
     );
   }
   const L = layout(N, at.iterations, at.traceSteps);
-  const limit = Math.min(env().getNumber(RELAX_WEBGPU_PATH_SLICE_BYTES), gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize);
+  const limit = Math.min(
+    env().getNumber(RELAX_WEBGPU_PATH_SLICE_BYTES),
+    gpu.device.limits.maxStorageBufferBindingSize,
+    gpu.device.limits.maxBufferSize,
+  );
   const perSlice = Math.floor(limit / (4 * L.row));
   if (perSlice < 1) {
     throw new RelaxError(

@@ -119,7 +119,11 @@ const supportPredicates = new Map<string, KernelSupports>();
  * @example
  * registerKernelSupport<RelaxShortestPathAttrs>(RelaxShortestPath, "webgpu", (a) => a.tconorm in WGSL_TCONORMS);
  */
-export function registerKernelSupport<Attrs extends object>(kernelName: string, backendName: string, supports: KernelSupports<Attrs>): void {
+export function registerKernelSupport<Attrs extends object>(
+  kernelName: string,
+  backendName: string,
+  supports: KernelSupports<Attrs>,
+): void {
   if (typeof supports !== "function")
     throw new RelaxError("registerKernelSupport", "supports", "a function of the attributes", describe(supports));
   supportPredicates.set(`${backendName}/${kernelName}`, supports as KernelSupports);
