@@ -107,7 +107,8 @@ export function setForceReference(value: boolean): boolean {
  */
 export type KernelSupports<Attrs extends object = object> = (attrs: Attrs) => boolean;
 
-const supportPredicates = new Map<string, KernelSupports>();
+/** Kernel name → backend name → predicate (two lookups, no key strings built per op call). */
+const supportPredicates = new Map<string, Map<string, KernelSupports>>();
 
 /**
  * Registers which attributes `backendName`'s implementation of `kernelName` handles: for the others
@@ -126,7 +127,9 @@ export function registerKernelSupport<Attrs extends object>(
 ): void {
   if (typeof supports !== "function")
     throw new RelaxError("registerKernelSupport", "supports", "a function of the attributes", describe(supports));
-  supportPredicates.set(`${backendName}/${kernelName}`, supports as KernelSupports);
+  let byBackend = supportPredicates.get(kernelName);
+  if (byBackend === undefined) supportPredicates.set(kernelName, (byBackend = new Map()));
+  byBackend.set(backendName, supports as KernelSupports);
 }
 
 /**
@@ -143,8 +146,9 @@ export function useFused(kernelName: string, attrs?: object): boolean {
   if (tf.env().getBool(RELAX_FORCE_REFERENCE)) return false;
   const backendName = tf.getBackend();
   if (!hasFusedKernel(kernelName, backendName)) return false;
-  const supports = supportPredicates.get(`${backendName}/${kernelName}`);
-  return supports === undefined || attrs === undefined || supports(attrs);
+  if (attrs === undefined) return true;
+  const supports = supportPredicates.get(kernelName)?.get(backendName);
+  return supports === undefined || supports(attrs);
 }
 
 /** Runs a registered fused kernel through the engine (so it is recorded on the gradient tape). */
