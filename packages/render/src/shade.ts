@@ -117,9 +117,7 @@ export function rasterizeRgb(faces: TensorInput, colors: TensorInput, options: R
  * and depth terms that the fused kernel drops, like GenDR).
  *
  * @example
- * setForceReference(true);
- * const rgb = rasterizeRgb(faces, colors, { imageSize: 16 }); // runs this
- * setForceReference(false);
+ * const rgb = withFlags({ RELAX_FORCE_REFERENCE: true }, () => rasterizeRgb(faces, colors, { imageSize: 16 })); // runs this
  */
 export function rasterizeRgbReference(faces: TensorInput, colors: TensorInput, options: RgbOptions = {}): tf.Tensor4D {
   const op = "rasterizeRgbReference";

@@ -287,9 +287,7 @@ export function fragmentTensors(
  * @param faces `[B, F, 3, 3]`
  * @returns alpha `[B, S, S]`
  * @example
- * setForceReference(true);
- * const alpha = rasterizeSilhouette(faces, { imageSize: 16 }); // runs this
- * setForceReference(false);
+ * const alpha = withFlags({ RELAX_FORCE_REFERENCE: true }, () => rasterizeSilhouette(faces, { imageSize: 16 })); // runs this
  */
 export function rasterizeSilhouetteReference(faces: TensorInput, options: SilhouetteOptions = {}): tf.Tensor3D {
   const op = "rasterizeSilhouetteReference";
