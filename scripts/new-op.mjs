@@ -75,7 +75,7 @@ registerFusedGradient<${kernel}Attrs>({
   [join("packages", pkg, "test", `${snake}.test.ts`)]: `import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { describe, expect, it } from "vitest";
-import { RelaxError, setForceReference } from "${importCore}";
+import { RelaxError, withFlags } from "${importCore}";
 import { countLeakedTensors, countLeakedTensorsOnThrow, gradCheck } from "${pkg === "core" ? "../src/testing/index.js" : "@relax/core/testing"}";
 import { ${op} } from "../src/${snake}.js";
 
@@ -84,9 +84,7 @@ const x = () => tf.tensor2d([[0.3, -0.2, 1.5], [2, 1, -1]]);
 describe("${op}", () => {
   it("fused kernel matches the reference", () => {
     const fused = ${op}(x()).arraySync().flat();
-    setForceReference(true);
-    const ref = ${op}(x()).arraySync().flat();
-    setForceReference(false);
+    const ref = withFlags({ RELAX_FORCE_REFERENCE: true }, () => ${op}(x()).arraySync().flat());
     fused.forEach((v, i) => expect(v).toBeCloseTo(ref[i]!, 5));
   });
   it("has correct gradients", () => {

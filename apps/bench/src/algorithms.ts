@@ -6,7 +6,7 @@
  * (env ALGO_QUICK=1 skips the slow reference row).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { bubbleSort, editDistance, setForceReference, shortestPath } from "@relax/core";
+import { bubbleSort, editDistance, shortestPath } from "@relax/core";
 import { ms, table, time } from "./harness.js";
 
 /** Kernels run and tensors they output during one call of `fn` (tf.profile; all disposed by tidy). */
@@ -35,14 +35,14 @@ export async function run(): Promise<void> {
     ["tfjs reference", true],
   ] as const) {
     if (force && quick) continue;
-    setForceReference(force);
+    tf.env().set("RELAX_FORCE_REFERENCE", force);
     try {
       const f = time(spFwd, force ? { warmup: 0, maxRuns: 1 } : {});
       const fb = time(spStep, force ? { warmup: 0, maxRuns: 1 } : {});
       const o = await opsOf(spStep);
       rows.push([`shortestPath 12×12, B=32 (${name})`, ms(f.median), ms(fb.median), o.kernels, o.tensors]);
     } finally {
-      setForceReference(false);
+      tf.env().set("RELAX_FORCE_REFERENCE", false);
     }
   }
 

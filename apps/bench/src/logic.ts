@@ -9,7 +9,6 @@
  *   LOGIC_BENCH_PART=conv node apps/bench/dist/run.js logic  # LogicConvTree fused kernel vs reference
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { setForceReference } from "@relax/core";
 import {
   ConvLogicNet,
   GroupSum,
@@ -22,7 +21,6 @@ import {
   fusedAdam,
   orPool,
   packBits,
-  setWasmLayerKernels,
   wasmSimdSupported,
   type CompiledLogicNet,
 } from "@relax/logic";
@@ -116,7 +114,7 @@ async function trainBench(width: number, layers: number, x: tf.Tensor2D, y: tf.T
   const rows: [string, () => { net: LogicNet; opt: tf.Optimizer }, number, boolean][] = [
     ["fused kernels (WASM SIMD) + fusedAdam", () => ({ net: makeNet(width, layers, 10), opt: fusedAdam(0.01) }), 20, false],
     [
-      "fused kernels, JS loops (setWasmLayerKernels(false)) + fusedAdam",
+      "fused kernels, JS loops (RELAX_LOGIC_WASM off) + fusedAdam",
       () => ({ net: makeNet(width, layers, 10), opt: fusedAdam(0.01) }),
       5,
       false,
@@ -137,11 +135,13 @@ async function trainBench(width: number, layers: number, x: tf.Tensor2D, y: tf.T
   );
   for (const [name, make, steps, reference] of rows) {
     const { net, opt } = make();
-    const prev = setForceReference(reference);
-    const prevWasm = setWasmLayerKernels(!name.includes("JS loops"));
+    const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+    tf.env().set("RELAX_FORCE_REFERENCE", reference);
+    const prevWasm = tf.env().getBool("RELAX_LOGIC_WASM");
+    tf.env().set("RELAX_LOGIC_WASM", !name.includes("JS loops"));
     const r = timeSteps(net, opt, x, y, steps);
-    setWasmLayerKernels(prevWasm);
-    setForceReference(prev);
+    tf.env().set("RELAX_LOGIC_WASM", prevWasm);
+    tf.env().set("RELAX_FORCE_REFERENCE", prev);
     console.log(`| ${name} | ${r.wall.toFixed(1)} | ${r.cpu.toFixed(1)} |`);
     opt.dispose();
     net.dispose();
@@ -242,9 +242,10 @@ function convBench(): void {
     const x = tf.variable(images(batch), true);
     const W = tf.randomUniform([batch, 26, 26, 16], -1, 1, "float32", 2);
     const f = timeIt(() => fn(x, W), reps);
-    const prev = setForceReference(true);
+    const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+    tf.env().set("RELAX_FORCE_REFERENCE", true);
     const r = timeIt(() => fn(x, W), Math.max(2, Math.floor(reps / 2)));
-    setForceReference(prev);
+    tf.env().set("RELAX_FORCE_REFERENCE", prev);
     console.log(
       `| ${name} | ${batch} | ${f.wall.toFixed(1)} / ${f.cpu.toFixed(1)} | ${r.wall.toFixed(1)} / ${r.cpu.toFixed(1)} | ${(r.wall / f.wall).toFixed(1)}× |`,
     );
@@ -293,7 +294,8 @@ function convBench(): void {
     ) as tf.Tensor2D;
     const net = makeNet();
     const opt = tf.train.adam(0.01);
-    const prev = setForceReference(reference);
+    const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+    tf.env().set("RELAX_FORCE_REFERENCE", reference);
     const r = timeIt(
       () => {
         const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(labels, net.forward(x)) as tf.Scalar, true, net.variables)!;
@@ -302,7 +304,7 @@ function convBench(): void {
       },
       reference ? 2 : 5,
     );
-    setForceReference(prev);
+    tf.env().set("RELAX_FORCE_REFERENCE", prev);
     console.log(
       `| ${reference ? "reference composition (all ops)" : "fused kernels"} | ${batch} | ${r.wall.toFixed(1)} | ${r.cpu.toFixed(1)} |`,
     );

@@ -3,7 +3,6 @@
  * icosphere, fused kernel vs the reference composition of tfjs ops.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { setForceReference } from "@relax/core";
 import {
   eyeFromAngles,
   faceVertices,
@@ -44,12 +43,13 @@ export async function run(): Promise<void> {
   for (const S of [16, 32]) {
     const o = { ...softRasPreset({ sigma: 1e-4 }), imageSize: S };
     const fused = time(fwdBwd(o), { warmup: 2, maxRuns: 15, budgetMs: 3000 });
-    const prev = setForceReference(true);
+    const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+    tf.env().set("RELAX_FORCE_REFERENCE", true);
     let ref: number;
     try {
       ref = time(fwdBwd(o), { warmup: 0, maxRuns: 2, budgetMs: 1 }).median;
     } finally {
-      setForceReference(prev);
+      tf.env().set("RELAX_FORCE_REFERENCE", prev);
     }
     console.log(
       `| SoftRas preset (reference comparison) | ${S}×${S} | ${ms(fused.median)} | ${(1000 / fused.median).toFixed(1)} | ${ms(ref)} (${(ref / fused.median).toFixed(0)}× slower) |`,

@@ -11,9 +11,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { readFileSync } from "node:fs";
-import { RelaxDiffSort, RelaxDiffSortGrad, setForceReference } from "@relax/core";
+import { RelaxDiffSort, RelaxDiffSortGrad } from "@relax/core";
 import { RelaxNeuralSort, RelaxNeuralSortGrad, RelaxSoftSort, RelaxSoftSortGrad } from "@relax/core";
-import { diffSort, diffTopK, getNetwork, neuralSort, setSortWasm, softRank, softSort } from "@relax/sort";
+import { diffSort, diffTopK, getNetwork, neuralSort, softRank, softSort } from "@relax/sort";
 import { ms, table, time, type Timing } from "./harness.js";
 
 type Net = "odd_even" | "bitonic";
@@ -119,13 +119,14 @@ function baselines(): void {
       let ref = "–";
       let ratio = "–";
       if (!quick) {
-        const prev = setForceReference(true);
+        const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+        tf.env().set("RELAX_FORCE_REFERENCE", true);
         try {
           const r = time(() => void g(x).dataSync(), { warmup: n <= 32 ? 1 : 0, maxRuns: 3, budgetMs: n <= 32 ? 3000 : 0 });
           ref = ms(r.median);
           ratio = `${(r.median / lit.median).toFixed(0)}× / ${(r.median / kernels.median).toFixed(0)}×`;
         } finally {
-          setForceReference(prev);
+          tf.env().set("RELAX_FORCE_REFERENCE", prev);
         }
       }
       const mm = (t: Timing) => `${ms(t.median)} (${ms(t.min)})`;
@@ -198,9 +199,10 @@ export async function run(): Promise<void> {
     const x = tf.randomNormal([B, n], 0, 1, "float32", 1);
     const W = tf.randomNormal([B, n, n], 0, 1, "float32", 2);
     const kern = timed(kernelsOnly(x, W, network), n);
-    const prevWasm = setSortWasm(false);
+    const prevWasm = tf.env().getBool("RELAX_SORT_WASM");
+    tf.env().set("RELAX_SORT_WASM", false);
     const kernJs = n <= 128 ? timed(kernelsOnly(x, W, network), n, 7) : null;
-    setSortWasm(prevWasm);
+    tf.env().set("RELAX_SORT_WASM", prevWasm);
     const lit = timed(literal(x, W, network), n);
     const dot = timed(viaDot(x, W, network), n);
     console.error(`sort bench: ${network} n=${n} done`);
@@ -208,7 +210,8 @@ export async function run(): Promise<void> {
     let ratio = "–";
     const ref128 = process.env.SORT_REF128 === "1" && n === 128 && network === "bitonic";
     if (!quick && (n <= 32 || ref128)) {
-      const prev = setForceReference(true);
+      const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+      tf.env().set("RELAX_FORCE_REFERENCE", true);
       try {
         // The composed reference pays tfjs's per-element broadcasting on [B, n, n] every layer: slow.
         const r = time(
@@ -218,7 +221,7 @@ export async function run(): Promise<void> {
         ref = ms(r.median);
         ratio = `${(r.median / lit.median).toFixed(0)}×`;
       } finally {
-        setForceReference(prev);
+        tf.env().set("RELAX_FORCE_REFERENCE", prev);
       }
     }
     const gflops = flops(B, n, network) / (kern.min * 1e6);

@@ -21,6 +21,7 @@ import {
 import { fastSoftSortConfig, fastSoftSortGradConfig } from "./kernels/fast_soft_sort.js";
 import { groupSumConfig, groupSumGradConfig } from "./kernels/group_sum.js";
 import { shortestPathConfig, shortestPathGradConfig } from "./kernels/shortest_path.js";
+import { registerWebGPUKernelSupports } from "./supports.js";
 
 const CONFIGS: KernelConfig[] = [
   swapLayerConfig,
@@ -53,7 +54,8 @@ const CONFIGS: KernelConfig[] = [
 export const WEBGPU_KERNEL_NAMES: readonly string[] = CONFIGS.map((c) => c.kernelName);
 
 /**
- * Registers every WGSL kernel for the `webgpu` backend (idempotent; runs on import).
+ * Registers every WGSL kernel for the `webgpu` backend, with the attributes each declines (the op then
+ * runs its reference on `webgpu`; see supports.ts). Idempotent; runs on import.
  * @example
  * import "@relax/backend-webgpu";
  * await tf.setBackend("webgpu");
@@ -64,9 +66,17 @@ export function registerWebGPUKernels(): void {
   for (const config of CONFIGS) {
     if (getKernel(config.kernelName, "webgpu") === undefined) registerKernel(config);
   }
+  registerWebGPUKernelSupports();
 }
 
 registerWebGPUKernels();
 
 export { comparatorWgsl, WGSL_COMPARATORS } from "./wgsl/comparator.js";
 export { WGSL_RENDER_DISTRIBUTIONS, WGSL_RENDER_TCONORMS } from "./kernels/silhouette.js";
+export {
+  RELAX_WEBGPU_FAST_SOFT_SORT_BUDGET,
+  RELAX_WEBGPU_LEAF_GRAD_BUDGET,
+  RELAX_WEBGPU_SELECT_FORCE_GLOBAL,
+  RELAX_WEBGPU_BIN_MAX_CAP,
+  RELAX_WEBGPU_PATH_SLICE_BYTES,
+} from "./flags.js";

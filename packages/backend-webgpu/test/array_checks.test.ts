@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RelaxError, inputChecksEnabled, setInputChecks, shortestPath } from "@relax/core";
+import { RelaxError, shortestPath } from "@relax/core";
 import { diffSort } from "@relax/sort";
 import { render, tetrahedron } from "@relax/render";
 import { initWebGPU } from "./webgpu_env.js";
@@ -15,11 +15,11 @@ describe.runIf(ok)("plain-array input is checked on webgpu too", () => {
   let checks = true;
   beforeAll(async () => {
     await tf.setBackend("webgpu");
-    checks = inputChecksEnabled();
-    setInputChecks(true); // the environment turns them off on webgpu; they must not read GPU tensors anyway
+    checks = tf.env().getBool("RELAX_INPUT_CHECKS");
+    tf.env().set("RELAX_INPUT_CHECKS", true); // the environment turns them off on webgpu; they must not read GPU tensors anyway
   });
   afterAll(async () => {
-    setInputChecks(checks);
+    tf.env().set("RELAX_INPUT_CHECKS", checks);
     await tf.setBackend("cpu");
   });
   it("a degenerate camera given as arrays", () => {

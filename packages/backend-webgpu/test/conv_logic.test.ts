@@ -12,7 +12,7 @@ import {
   type RelaxOrPoolMaxAttrs,
 } from "@relax/core";
 import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, OrPool } from "@relax/logic"; // also registers the CPU kernels
-import { channelLeafTable, setLeafGradBudget } from "../src/kernels/conv_logic.js";
+import { channelLeafTable } from "../src/kernels/conv_logic.js";
 import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats, trainStepGrads } from "./webgpu_env.js";
 
 const ok = await initWebGPU();
@@ -135,13 +135,14 @@ describe.runIf(ok)("RelaxLogicConvTreeGradX in slices of images", () => {
     const t = TREE_CASES[1]!;
     const perImage = t.h * t.w * t.K * (1 << t.depth) * 4; // 'same': H' × W' = H × W
     const cpu = await runTree("cpu", t, 110);
-    const previous = setLeafGradBudget(2 * perImage + 4);
+    const previous = tf.env().getNumber("RELAX_WEBGPU_LEAF_GRAD_BUDGET");
+    tf.env().set("RELAX_WEBGPU_LEAF_GRAD_BUDGET", 2 * perImage + 4);
     try {
       const gpu = await runTree("webgpu", t, 110);
       expect(tf.getBackend()).toBe("webgpu");
       expect(maxRelViolation(gpu.dx, cpu.dx, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
     } finally {
-      setLeafGradBudget(previous);
+      tf.env().set("RELAX_WEBGPU_LEAF_GRAD_BUDGET", previous);
     }
   });
 });

@@ -9,7 +9,6 @@ import {
   type RelaxRasterizeRgbAttrs,
 } from "@relax/core";
 import "@relax/render"; // the CPU kernels (aliased to ../render/src in vitest.config.ts)
-import { binOptions } from "../src/kernels/face_bins.js";
 import { RGB_BASE, initWebGPU, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
 
 const ok = await initWebGPU();
@@ -67,7 +66,7 @@ async function rasterize(backend: "cpu" | "webgpu", at: RelaxRasterizeRgbAttrs) 
 
 describe.runIf(ok)("face bins of the WGSL rasterizers", () => {
   afterEach(() => {
-    binOptions.maxCap = 4096;
+    tf.env().set("RELAX_WEBGPU_BIN_MAX_CAP", 4096);
   });
 
   // [list cap, what it exercises]
@@ -78,7 +77,7 @@ describe.runIf(ok)("face bins of the WGSL rasterizers", () => {
   for (const [cap, what] of caps) {
     it(`silhouette and colour image, values and gradients, match the CPU kernels: ${what}`, async () => {
       const cpu = await rasterize("cpu", attrs);
-      binOptions.maxCap = cap;
+      tf.env().set("RELAX_WEBGPU_BIN_MAX_CAP", cap);
       const gpu = await rasterize("webgpu", attrs);
       expect(tf.getBackend()).toBe("webgpu");
       const names = ["alpha", "dAlpha", "rgb", "dFaces", "dColors"];

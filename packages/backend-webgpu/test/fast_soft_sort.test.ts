@@ -10,7 +10,6 @@ import {
 } from "@relax/core";
 // @relax/sort (its sources, see vitest.config.ts) registers the CPU kernels on import.
 import { fastSoftRank, fastSoftSort } from "@relax/sort";
-import { setFastSoftSortBudget } from "../src/kernels/fast_soft_sort.js";
 import { initWebGPU, maxAbsError, onBackend, randomFloats } from "./webgpu_env.js";
 
 const ok = await initWebGPU();
@@ -144,13 +143,14 @@ describe.runIf(ok)("RelaxFastSoftSort on webgpu", () => {
     ] as const) {
       const attrs: RelaxFastSoftSortAttrs = { op, descending: c.descending, regularizationStrength: c.eps, regularization };
       const cpu = await runKernels("cpu", c, attrs);
-      const previous = setFastSoftSortBudget(2 * 6 * c.n * 4 + 4);
+      const previous = tf.env().getNumber("RELAX_WEBGPU_FAST_SOFT_SORT_BUDGET");
+      tf.env().set("RELAX_WEBGPU_FAST_SOFT_SORT_BUDGET", 2 * 6 * c.n * 4 + 4);
       try {
         const gpu = await runKernels("webgpu", c, attrs);
         expect(violation(gpu.y, cpu.y, 1e-4, 1e-6)).toBeLessThanOrEqual(1);
         expect(violation(gpu.dx, cpu.dx, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
       } finally {
-        setFastSoftSortBudget(previous);
+        tf.env().set("RELAX_WEBGPU_FAST_SOFT_SORT_BUDGET", previous);
       }
     }
   });

@@ -6,7 +6,6 @@ import { diffSort, diffTopK, fastSoftRank, fastSoftSort } from "@relax/sort";
 import { GroupSum, LogicConvTree, LogicLayer, LogicNet, OrPool, orPool } from "@relax/logic";
 import { faceVertices, projectVertices, rasterizeRgb, rasterizeSilhouette, render, tetrahedron, type Mesh } from "@relax/render";
 import { MAX_CACHED_NETWORKS } from "../src/kernels/sort_network.js";
-import { pathOptions } from "../src/kernels/shortest_path.js";
 import { initWebGPU } from "./webgpu_env.js";
 
 const ok = await initWebGPU();
@@ -201,15 +200,15 @@ describe.runIf(ok)("public ops on webgpu leave nothing behind (called bare, tens
     expectNoLeak(() => grad((v) => shortestPath(v, { tconorm: "einstein", beta: 3 }))(costs));
     expectCleanThrow(() => shortestPath(costsA, { bta: 3 } as never), /did you mean "beta"/);
     // the kernel's own limit reaches the user as a RelaxError, and the array's float copy is not left behind
-    const saved = pathOptions.sliceBytes;
-    pathOptions.sliceBytes = 256;
+    const saved = tf.env().getNumber("RELAX_WEBGPU_PATH_SLICE_BYTES");
+    tf.env().set("RELAX_WEBGPU_PATH_SLICE_BYTES", 256);
     try {
       expectCleanThrow(
         () => shortestPath(costsA),
         /ShortestPath \(webgpu\): costs must be maps whose scratch fits .* MiB of scratch per map/,
       );
     } finally {
-      pathOptions.sliceBytes = saved;
+      tf.env().set("RELAX_WEBGPU_PATH_SLICE_BYTES", saved);
     }
     costsI.dispose();
   });

@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { RelaxShortestPath, RelaxShortestPathGrad, runFusedKernel, shortestPath, type RelaxShortestPathAttrs } from "@relax/core";
-import { pathOptions } from "../src/kernels/shortest_path.js";
 import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
 
 const ok = await initWebGPU();
@@ -62,7 +61,7 @@ const cases: Case[] = [
 
 describe.runIf(ok)("RelaxShortestPath on webgpu", () => {
   afterEach(() => {
-    pathOptions.sliceBytes = 96 * 1024 * 1024;
+    tf.env().set("RELAX_WEBGPU_PATH_SLICE_BYTES", 96 * 1024 * 1024);
   });
 
   for (const c of cases) {
@@ -85,7 +84,7 @@ describe.runIf(ok)("RelaxShortestPath on webgpu", () => {
   it("runs the rows in slices when their scratch would exceed the budget", async () => {
     const c: Case = { B: 5, H: 6, W: 6 };
     const cpu = await run("cpu", c);
-    pathOptions.sliceBytes = 200 * 1024; // two rows per slice
+    tf.env().set("RELAX_WEBGPU_PATH_SLICE_BYTES", 200 * 1024); // two rows per slice
     const gpu = await run("webgpu", c);
     expect(maxRelViolation(gpu.path, cpu.path, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
     expect(maxRelViolation(gpu.grad, cpu.grad, 1e-3, 1e-4 * Math.max(1, ...cpu.grad.map(Math.abs)))).toBeLessThanOrEqual(1);
@@ -93,7 +92,7 @@ describe.runIf(ok)("RelaxShortestPath on webgpu", () => {
 
   it("says which limit a map too large for one buffer exceeds", async () => {
     await onBackend("webgpu", async () => {
-      pathOptions.sliceBytes = 1024;
+      tf.env().set("RELAX_WEBGPU_PATH_SLICE_BYTES", 1024);
       const x = tf.ones([1, 6, 6]);
       expect(() => runFusedKernel(RelaxShortestPath, { costs: x }, { ...base, iterations: 36, traceSteps: 36 })).toThrow(
         /MiB of scratch per map/,

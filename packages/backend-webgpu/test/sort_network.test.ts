@@ -12,7 +12,6 @@ import {
 // The CPU kernels of @relax/sort (registered on import).
 import "../../sort/src/kernels/register.js";
 import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
-import { selectOptions } from "../src/kernels/sort_network.js";
 
 const ok = await initWebGPU();
 
@@ -102,13 +101,13 @@ describe.runIf(ok)("RelaxSortNetSelect on webgpu", () => {
     [{ rows: 2, n: 64, k: 3, network: "bitonic", init: "topk", distribution: "reciprocal", steepness: 10 }, false],
   ];
   afterEach(() => {
-    selectOptions.forceGlobal = false;
+    tf.env().set("RELAX_WEBGPU_SELECT_FORCE_GLOBAL", false);
   });
   for (const [c, forceGlobal] of cases) {
     const name = `${c.network} n=${c.n} k=${c.k} ${c.init} ${c.distribution}${forceGlobal ? " (one invocation per selected row)" : ""}`;
     it(`matches the CPU kernel: ${name}`, async () => {
       const cpu = await runSelect("cpu", c);
-      selectOptions.forceGlobal = forceGlobal;
+      tf.env().set("RELAX_WEBGPU_SELECT_FORCE_GLOBAL", forceGlobal);
       const gpu = await runSelect("webgpu", c);
       expect(tf.getBackend()).toBe("webgpu");
       expect(gpu.shapes).toEqual(cpu.shapes);

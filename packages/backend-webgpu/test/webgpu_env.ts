@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { setInputChecks, type RelaxRasterizeRgbAttrs, type RelaxRasterizeSilhouetteAttrs } from "@relax/core";
+import type { RelaxRasterizeRgbAttrs, RelaxRasterizeSilhouetteAttrs } from "@relax/core";
 import "../src/index.js";
 
 export const webgpuRequired = Boolean(process.env.CI) || process.env.REQUIRE_WEBGPU === "1";
@@ -23,7 +23,7 @@ export function initWebGPU(): Promise<boolean> {
       why = String(e);
     }
     ok = ok && tf.getBackend() === "webgpu";
-    if (ok) setInputChecks(false); // see onBackend
+    if (ok) tf.env().set("RELAX_INPUT_CHECKS", false); // see onBackend
     if (!ok && webgpuRequired) {
       throw new Error(
         `WebGPU is required (CI / REQUIRE_WEBGPU=1) but tf.setBackend('webgpu') failed: no adapter? ${why} VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}`,
@@ -39,7 +39,7 @@ export async function onBackend<T>(backend: "cpu" | "webgpu", fn: () => T): Prom
   const ok = await tf.setBackend(backend);
   if (!ok || tf.getBackend() !== backend) throw new Error(`backend ${backend} not active (got ${tf.getBackend()})`);
   // core's NaN/Inf input scan reads data synchronously, which Dawn in Node cannot do (no OffscreenCanvas).
-  setInputChecks(backend !== "webgpu");
+  tf.env().set("RELAX_INPUT_CHECKS", backend !== "webgpu");
   return fn();
 }
 

@@ -37,9 +37,12 @@ export {
   useFused,
   runFusedKernel,
   setForceReference,
+  registerKernelSupport,
   HOST_BACKENDS,
 } from "./kernels/fused.js";
-export type { HostTensor, HostOutput } from "./kernels/fused.js";
+export type { HostTensor, HostOutput, KernelSupports } from "./kernels/fused.js";
+export { RELAX_FORCE_REFERENCE, RELAX_INPUT_CHECKS, registerRelaxFlag, withFlags, isBoolean, isPositiveNumber } from "./flags.js";
+export type { RelaxFlagValue } from "./flags.js";
 
 export { erf, erfc } from "./special/erf.js";
 export type { Distribution, DistributionParams } from "./distributions/types.js";

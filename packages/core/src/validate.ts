@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "./errors.js";
+import { RELAX_INPUT_CHECKS } from "./flags.js";
 
 /** Anything tfjs accepts as tensor input. */
 export type TensorInput = tf.Tensor | tf.TensorLike;
@@ -90,19 +91,21 @@ export function assertOneOf<T extends string>(op: string, arg: string, value: un
   throw new RelaxError(op, arg, `one of ${choices.map((c) => `'${c}'`).join(", ")}${hint}`, describe(value));
 }
 
-let finiteChecks = true;
-
 /**
  * Turns the NaN/Inf scan of op inputs on or off (default on). The scan reads tensor data, which is
  * cheap on the CPU backends but forces a GPU sync; turn it off in GPU hot loops once inputs are trusted.
+ *
+ * @deprecated Use the flag: `tf.env().set("RELAX_INPUT_CHECKS", enabled)`; this wrapper sets it and goes
+ * away in the next minor release.
  */
 export function setInputChecks(enabled: boolean): void {
-  finiteChecks = enabled;
+  if (typeof enabled !== "boolean") throw new RelaxError("setInputChecks", "enabled", "a boolean", describe(enabled));
+  tf.env().set(RELAX_INPUT_CHECKS, enabled);
 }
 
-/** Whether NaN/Inf scans of inputs are enabled (see {@link setInputChecks}). */
+/** Whether NaN/Inf scans of inputs are enabled: the `RELAX_INPUT_CHECKS` flag (`tf.env().getBool`). */
 export function inputChecksEnabled(): boolean {
-  return finiteChecks;
+  return tf.env().getBool(RELAX_INPUT_CHECKS);
 }
 
 /**
@@ -112,7 +115,7 @@ export function inputChecksEnabled(): boolean {
  * GPU backend (WebGPU has no synchronous read in Node or workers): the scan is then skipped.
  */
 export function hostValues(x: tf.Tensor, source?: unknown): ArrayLike<number> | null {
-  if (!finiteChecks) return null;
+  if (!inputChecksEnabled()) return null;
   // host data is read as the float32 values the tensor holds (1e300 is +Inf there, 1e-305 is 0)
   if (typeof source === "number") return Float32Array.of(source);
   if (ArrayBuffer.isView(source)) return Float32Array.from(source as unknown as ArrayLike<number>);

@@ -8,8 +8,6 @@ import {
   RelaxDistributionCdf,
   RelaxDistributionPdf,
   hasFusedKernel,
-  setForceReference,
-  setInputChecks,
   RelaxError,
   getDistribution,
   isDistributionName,
@@ -94,10 +92,10 @@ const MODES = ["fused", "reference"] as const;
 for (const mode of MODES) {
   describe(`getDistribution [${mode} path]: golden tensor parity (float32)`, () => {
     beforeAll(() => {
-      setForceReference(mode === "reference");
+      tf.env().set("RELAX_FORCE_REFERENCE", mode === "reference");
     });
     afterAll(() => {
-      setForceReference(false);
+      tf.env().set("RELAX_FORCE_REFERENCE", false);
     });
     for (const spec of golden.table) {
       const name = `${spec.dist} p=${spec.shape} k=${spec.shift} τ=${spec.scale}`;
@@ -130,10 +128,10 @@ for (const mode of MODES) {
 for (const mode of MODES)
   describe(`getDistribution [${mode} path]: tensor ↔ scalar parity, gradients, leaks`, () => {
     beforeAll(() => {
-      setForceReference(mode === "reference");
+      tf.env().set("RELAX_FORCE_REFERENCE", mode === "reference");
     });
     afterAll(() => {
-      setForceReference(false);
+      tf.env().set("RELAX_FORCE_REFERENCE", false);
     });
     const wide = [
       ...Array.from({ length: 241 }, (_, i) => -30 + i * 0.25),
@@ -231,10 +229,10 @@ for (const mode of MODES)
 for (const mode of MODES)
   describe(`getDistribution [${mode} path]: stability at |z| = 1e6 and beyond`, () => {
     beforeAll(() => {
-      setForceReference(mode === "reference");
+      tf.env().set("RELAX_FORCE_REFERENCE", mode === "reference");
     });
     afterAll(() => {
-      setForceReference(false);
+      tf.env().set("RELAX_FORCE_REFERENCE", false);
     });
     for (const c of PARAM_CASES) {
       it(`${label(c)}: finite values and gradients, correct limits`, () => {
@@ -281,9 +279,9 @@ describe("getDistribution: fused kernels", () => {
         return [y, pdf, g];
       };
       const fused = run();
-      setForceReference(true);
+      tf.env().set("RELAX_FORCE_REFERENCE", true);
       const ref = run();
-      setForceReference(false);
+      tf.env().set("RELAX_FORCE_REFERENCE", false);
       for (let k = 0; k < 3; k++) {
         const a = fused[k] as Float32Array;
         const b = ref[k] as Float32Array;
@@ -297,13 +295,13 @@ describe("getDistribution: fused kernels", () => {
   it("reject NaN with a RelaxError (NaN in, NaN out only with input checks off)", () => {
     const z = tf.tensor1d([NaN, 0]);
     expect(() => getDistribution("uniform").cdfTensor(z)).toThrow(/uniform.cdfTensor: z must be free of NaN/);
-    setInputChecks(false);
+    tf.env().set("RELAX_INPUT_CHECKS", false);
     try {
       const y = getDistribution("uniform").cdfTensor(z);
       expect(Number.isNaN(y.dataSync()[0])).toBe(true);
       y.dispose();
     } finally {
-      setInputChecks(true);
+      tf.env().set("RELAX_INPUT_CHECKS", true);
     }
     z.dispose();
   });
@@ -345,7 +343,7 @@ describe("getDistribution: properties (fast-check)", () => {
 
   it("tensor CDF stays in [0, 1] and is monotone on random sorted inputs (both paths)", () => {
     for (const mode of MODES) {
-      setForceReference(mode === "reference");
+      tf.env().set("RELAX_FORCE_REFERENCE", mode === "reference");
       fc.assert(
         fc.property(
           fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 2, maxLength: 40 }),
@@ -365,7 +363,7 @@ describe("getDistribution: properties (fast-check)", () => {
         { numRuns: 60 },
       );
     }
-    setForceReference(false);
+    tf.env().set("RELAX_FORCE_REFERENCE", false);
   });
 
   it("the symmetric flag is exactly the shift-0 symmetric families", () => {

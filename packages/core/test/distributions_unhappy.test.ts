@@ -15,8 +15,6 @@ import {
   gammaPTensor,
   getDistribution,
   lgammaTensor,
-  setForceReference,
-  setInputChecks,
   type CanonicalDistributionName,
   type Distribution,
 } from "../src/index.js";
@@ -26,8 +24,8 @@ beforeAll(async () => {
   await tf.setBackend("cpu");
 });
 afterEach(() => {
-  setForceReference(false);
-  setInputChecks(true);
+  tf.env().set("RELAX_FORCE_REFERENCE", false);
+  tf.env().set("RELAX_INPUT_CHECKS", true);
 });
 
 function dist(name: CanonicalDistributionName, shift = 0): Distribution {
@@ -59,7 +57,7 @@ describe("contract of cdf / pdf / cdfTensor / pdfTensor for every distribution",
 
     for (const [path, force] of PATHS) {
       it(`${name} (${path}): tensor NaN → RelaxError; ±Infinity → limits with zero gradient; arrays accepted`, () => {
-        setForceReference(force);
+        tf.env().set("RELAX_FORCE_REFERENCE", force);
         const d = dist(name);
         const z = tf.tensor1d([-Infinity, 0.25, Infinity]);
         const c = d.cdfTensor(z);
@@ -86,9 +84,9 @@ describe("contract of cdf / pdf / cdfTensor / pdfTensor for every distribution",
   }
 
   it("with input checks off, a NaN passes through as NaN (documented), on both paths", () => {
-    setInputChecks(false);
+    tf.env().set("RELAX_INPUT_CHECKS", false);
     for (const force of [false, true]) {
-      setForceReference(force);
+      tf.env().set("RELAX_FORCE_REFERENCE", force);
       const y = getDistribution("cauchy").cdfTensor([NaN]);
       expect(Number.isNaN(y.dataSync()[0])).toBe(true);
       y.dispose();
@@ -128,7 +126,7 @@ describe("bare leak checks", () => {
     ]);
     const zi = tf.tensor1d([-1, 0, 3], "int32");
     for (const [, force] of PATHS) {
-      setForceReference(force);
+      tf.env().set("RELAX_FORCE_REFERENCE", force);
       for (const name of DISTRIBUTION_NAMES) {
         const d = dist(name, 0.3);
         for (const m of ["cdfTensor", "pdfTensor"] as const) {
@@ -218,7 +216,7 @@ describe("fuzz: RelaxError or finite output, never a leak", () => {
     const shape = fc.constantFrom<number[]>([0], [1], [3], [2, 2]);
     fc.assert(
       fc.property(nameArb, params, shape, fc.array(z, { minLength: 4, maxLength: 4 }), fc.boolean(), (name, p, s, vals, force) => {
-        setForceReference(force);
+        tf.env().set("RELAX_FORCE_REFERENCE", force);
         const n = s.reduce((a, b) => a * b, 1);
         const t = tf.tensor(vals.slice(0, n), s);
         try {
@@ -230,7 +228,7 @@ describe("fuzz: RelaxError or finite output, never a leak", () => {
           );
         } finally {
           t.dispose();
-          setForceReference(false);
+          tf.env().set("RELAX_FORCE_REFERENCE", false);
         }
       }),
       { numRuns: 80 },

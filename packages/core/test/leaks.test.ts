@@ -18,7 +18,6 @@ import {
   relaxedSwap,
   relaxedSwapLayer,
   RelaxError,
-  setForceReference,
   shortestPath,
   shortestPathReference,
   softArgMax,
@@ -128,14 +127,14 @@ describe("every public op leaves only what it returns (called bare, no tf.tidy)"
     await tf.setBackend("cpu");
   });
   afterAll(() => {
-    setForceReference(false);
+    tf.env().set("RELAX_FORCE_REFERENCE", false);
   });
 
   for (const reference of [false, true]) {
     for (const c of cases) {
       const path = reference ? "reference" : "fused";
       it(`${c.name} [${path}]: tensor, array, int32 and gradient inputs; error path`, () => {
-        setForceReference(reference);
+        tf.env().set("RELAX_FORCE_REFERENCE", reference);
         const x = tf.tensor(c.data);
         const xi = tf.cast(x, "int32");
         try {
@@ -152,7 +151,7 @@ describe("every public op leaves only what it returns (called bare, no tf.tidy)"
           }
         } finally {
           tf.dispose([x, xi]);
-          setForceReference(false);
+          tf.env().set("RELAX_FORCE_REFERENCE", false);
         }
       });
     }
@@ -204,14 +203,14 @@ describe("every public op leaves only what it returns (called bare, no tf.tidy)"
     const short = loop(20);
     const long = loop(200);
     expect(peak(() => Object.values(long.run({ x: [0] })))).toBe(peak(() => Object.values(short.run({ x: [0] }))));
-    setForceReference(true);
+    tf.env().set("RELAX_FORCE_REFERENCE", true);
     const g = tf.ones([1, 3, 3]);
     try {
       const run = (k: number) => () => [shortestPath(g, { iterations: k, traceSteps: k, tolerance: 0, epsilon: 0 })];
       expect(peak(run(200))).toBe(peak(run(20)));
     } finally {
       g.dispose();
-      setForceReference(false);
+      tf.env().set("RELAX_FORCE_REFERENCE", false);
     }
   });
 });

@@ -101,7 +101,7 @@ const MAX_FIELD = 1024;
  * Train mode: softmax mixture of the 16 gates in the four-coefficient form
  * `c0 + c1·A + c2·B + c3·A·B`, `c = softmax(z)·M`; eval mode: the argmax gate (exact Boolean on 0/1 input).
  * On the host backends (`cpu`, `wasm`) forward and backward run as one fused typed-array kernel
- * (`RelaxLogicConvTree`, ∂x and ∂logits in one pass); elsewhere, or under `setForceReference(true)`, a
+ * (`RelaxLogicConvTree`, ∂x and ∂logits in one pass); elsewhere, or under the `RELAX_FORCE_REFERENCE` flag, a
  * reference composition of tfjs ops (gather by a precomputed index, then level by level).
  *
  * @example
@@ -480,7 +480,7 @@ function orPoolApply(x: tf.Tensor4D, size: number, stride: number, method: OrPoo
  * `stride` (no padding; `H' = ⌊(H − size)/stride⌋ + 1`). `'max'` (default) is the paper's training
  * relaxation (the maximum is the Gödel t-conorm); `'probabilistic'` is `1 − Π(1 − x)`. On 0/1 inputs
  * both are the exact Boolean OR. `'max'` runs as a fused host kernel on `cpu`/`wasm` (gradient to the first
- * maximum of each window, as `tf.maxPool`); elsewhere, or under `setForceReference(true)`, `tf.maxPool`.
+ * maximum of each window, as `tf.maxPool`); elsewhere, or under the `RELAX_FORCE_REFERENCE` flag, `tf.maxPool`.
  * Any finite input is accepted (OR of probabilities is meant for [0, 1]; `'max'` is a plain max pool on other
  * values); NaN and ±Inf are a `RelaxError`. A plain array or a non-float32 tensor is converted and the copy disposed.
  *

@@ -41,6 +41,7 @@ export { compile, CompiledLogicNet } from "./compile.js";
 export type { BitBackend, CompiledOptions } from "./compile.js";
 export { wasmSimdSupported } from "./wasm_simd.js";
 export { setWasmLayerKernels, wasmLayerKernelsAvailable } from "./wasm_layer.js";
+export { RELAX_LOGIC_WASM } from "./flags.js";
 export { fusedAdam, FusedAdamOptimizer } from "./adam.js";
 export type { FusedAdamOptions } from "./adam.js";
 export { exportC, exportVerilog, exportJS } from "./export.js";

@@ -4,7 +4,9 @@
  * (input gradient scatter-add + the statistics `Σ g·[1, A, B, A·B]` and from them the fused logit
  * gradient) and the train-mode softmax + coefficients. Float32 arithmetic.
  */
+import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "@relax/core";
+import { RELAX_LOGIC_WASM } from "./flags.js";
 import { compileWasm, embeddedWasm } from "./wasm_asm.js";
 import { LAYER_WASM_BASE64 } from "./wasm_bytes.js";
 
@@ -37,32 +39,33 @@ function getInstance(): LayerWasm | null {
   return inst;
 }
 
-let enabled = true;
+/** The `RELAX_LOGIC_WASM` flag (read once per kernel call). */
+const enabled = (): boolean => tf.env().getBool(RELAX_LOGIC_WASM);
 
 /**
  * Whether the fused logic layer kernels run in WebAssembly SIMD (true where WASM SIMD exists, unless
- * switched off with {@link setWasmLayerKernels}).
+ * the `RELAX_LOGIC_WASM` flag is off).
  *
  * @example
  * console.log(wasmLayerKernelsAvailable() ? "WASM SIMD training kernels" : "JS loops");
  */
 export function wasmLayerKernelsAvailable(): boolean {
-  return enabled && getInstance() !== null;
+  return enabled() && getInstance() !== null;
 }
 
 /**
  * Turns the WASM SIMD training kernels (softmax + coefficients, layer forward, backward with the fused
  * logit gradient) on or off; off = the float64 JS loops. Returns the previous setting.
  *
+ * @deprecated Use the flag: `tf.env().set("RELAX_LOGIC_WASM", on)`; this wrapper sets it and goes away in
+ * the next minor release.
  * @example
- * const prev = setWasmLayerKernels(false); // JS loops, e.g. to compare speed
- * net.forward(x);
- * setWasmLayerKernels(prev);
+ * tf.env().set("RELAX_LOGIC_WASM", false); // JS loops, e.g. to compare speed
  */
 export function setWasmLayerKernels(on: boolean): boolean {
   if (typeof on !== "boolean") throw new RelaxError("setWasmLayerKernels", "on", "a boolean", describe(on));
-  const prev = enabled;
-  enabled = on;
+  const prev = enabled();
+  tf.env().set(RELAX_LOGIC_WASM, on);
   return prev;
 }
 
@@ -173,7 +176,7 @@ function abTable(a: Int32Array, b: Int32Array, base: number, bBytes: number): In
  * in float32 WASM SIMD; null when unavailable.
  */
 export function probsAndCoefficientsWasm(logits: Float32Array, outDim: number): { p: Float32Array; c: Float32Array } | null {
-  const w = enabled ? getInstance() : null;
+  const w = enabled() ? getInstance() : null;
   if (!w || outDim === 0) return null;
   const zOff = 0,
     pOff = outDim * 64,
@@ -194,7 +197,7 @@ export function logicForwardWasm(
   b: Int32Array,
   c: ArrayLike<number>,
 ): Float32Array | null {
-  const w = enabled ? getInstance() : null;
+  const w = enabled() ? getInstance() : null;
   if (!w || B === 0 || a.length === 0) return null;
   const outDim = a.length;
   const Bp = Math.ceil(B / 4) * 4,
@@ -228,7 +231,7 @@ export function logicBackwardWasm(
   gradFactor: number,
   p: ArrayLike<number> | null,
 ): { dX: Float32Array; dlogits: Float32Array } | null {
-  const w = enabled ? getInstance() : null;
+  const w = enabled() ? getInstance() : null;
   if (!w || B === 0 || a.length === 0) return null;
   const outDim = a.length;
   const Bp = Math.ceil(B / 4) * 4,
@@ -276,7 +279,7 @@ const netRecords = new WeakMap<Float32Array, NetRecord>();
 
 /** Whether a whole-net call with `numLayers` layers fits the slots (activations + 2 for backward). */
 export function wasmNetSupported(numLayers: number): boolean {
-  return enabled && getInstance() !== null && numLayers >= 1 && numLayers + 3 <= N_SLOTS;
+  return enabled() && getInstance() !== null && numLayers >= 1 && numLayers + 3 <= N_SLOTS;
 }
 
 function netScratch(layers: readonly NetLayerArgs[]): number {
@@ -320,7 +323,7 @@ export function logicNetForwardWasm(
   k: number,
   tau: number,
 ): Float32Array | null {
-  const w = enabled ? getInstance() : null;
+  const w = enabled() ? getInstance() : null;
   if (!w || B === 0 || !wasmNetSupported(layers.length)) return null;
   const rec = netForwardSlots(w, xFM, B, inDim, layers);
   if (!rec) return null;
@@ -357,7 +360,7 @@ export function logicNetBackwardWasm(
   out: Float32Array | null,
   dy: Float32Array,
 ): { dX: Float32Array; dlogits: Float32Array[] } | null {
-  const w = enabled ? getInstance() : null;
+  const w = enabled() ? getInstance() : null;
   if (!w || B === 0 || !wasmNetSupported(layers.length)) return null;
   let rec: NetRecord | null | undefined = out ? netRecords.get(out) : undefined;
   if (!rec || rec.slots.some((s, i) => arena.gen[s] !== rec!.gens[i]) || rec.Bp !== Math.ceil(B / 4) * 4)

@@ -1,14 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import {
-  RelaxError,
-  RelaxLogicConvTree,
-  RelaxOrPoolMax,
-  hasFusedKernel,
-  runFusedKernel,
-  setForceReference,
-  type RelaxLogicConvTreeAttrs,
-} from "@relax/core";
+import { RelaxError, RelaxLogicConvTree, RelaxOrPoolMax, hasFusedKernel, runFusedKernel, type RelaxLogicConvTreeAttrs } from "@relax/core";
 import { countLeakedTensors, gradCheck } from "@relax/core/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, OrPool, SeededRandom, orPool, type ConvPadding } from "../src/index.js";
@@ -18,7 +10,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  setForceReference(false);
+  tf.env().set("RELAX_FORCE_REFERENCE", false);
 });
 
 function randomTensor(seed: number, shape: number[], binary = false): tf.Tensor {
@@ -38,7 +30,8 @@ function run(
   mode: "train" | "eval",
   reference: boolean,
 ): { y: Float32Array; dx: Float32Array; dz: Float32Array } {
-  const prev = setForceReference(reference);
+  const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+  tf.env().set("RELAX_FORCE_REFERENCE", reference);
   try {
     const y = tf.tidy(() => tree.forward(x, { mode }).dataSync() as Float32Array);
     const xv = tf.variable(x, true);
@@ -48,7 +41,7 @@ function run(
     tf.dispose([value, xv, ...Object.values(grads)]);
     return { y, dx, dz };
   } finally {
-    setForceReference(prev);
+    tf.env().set("RELAX_FORCE_REFERENCE", prev);
   }
 }
 
@@ -66,7 +59,7 @@ describe("LogicConvTree fused kernel", () => {
     const x = randomTensor(2, [1, 5, 5, 2]) as tf.Tensor4D;
     const fused = await tf.profile(() => tree.forward(x));
     expect(fused.kernelNames).toContain(RelaxLogicConvTree);
-    setForceReference(true);
+    tf.env().set("RELAX_FORCE_REFERENCE", true);
     const ref = await tf.profile(() => tree.forward(x));
     expect(ref.kernelNames).not.toContain(RelaxLogicConvTree);
     tf.dispose(x);
@@ -154,11 +147,12 @@ describe("LogicConvTree fused kernel", () => {
     const x = randomTensor(12, [3, 8, 8, 1]);
     const y = tf.oneHot(tf.tensor1d([0, 1, 1], "int32"), 2);
     const grads = (reference: boolean): Float32Array[] => {
-      const prev = setForceReference(reference);
+      const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+      tf.env().set("RELAX_FORCE_REFERENCE", reference);
       const { value, grads: g } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, net.variables);
       const out = net.variables.map((v) => g[v.name]!.dataSync() as Float32Array);
       tf.dispose([value, ...Object.values(g)]);
-      setForceReference(prev);
+      tf.env().set("RELAX_FORCE_REFERENCE", prev);
       return out;
     };
     const f = grads(false);
@@ -208,7 +202,8 @@ describe("LogicConvTree fused kernel", () => {
 
 describe("orPool 'max' fused kernel", () => {
   const poolRun = (x: tf.Tensor, size: number, stride: number, W: tf.Tensor, reference: boolean): { y: Float32Array; dx: Float32Array } => {
-    const prev = setForceReference(reference);
+    const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+    tf.env().set("RELAX_FORCE_REFERENCE", reference);
     try {
       const y = tf.tidy(() => orPool(x, { size, stride }).dataSync() as Float32Array);
       const dx = tf.tidy(
@@ -219,7 +214,7 @@ describe("orPool 'max' fused kernel", () => {
       );
       return { y, dx };
     } finally {
-      setForceReference(prev);
+      tf.env().set("RELAX_FORCE_REFERENCE", prev);
     }
   };
 

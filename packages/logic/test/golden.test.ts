@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { setForceReference } from "@relax/core";
 import { loadGolden, maxViolation } from "@relax/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -127,10 +126,11 @@ for (const path of ["fused", "reference"] as const) {
   describe(`net_small.json (${path} path)`, () => {
     let prev = false;
     beforeAll(() => {
-      prev = setForceReference(path === "reference");
+      prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+      tf.env().set("RELAX_FORCE_REFERENCE", path === "reference");
     });
     afterAll(() => {
-      setForceReference(prev);
+      tf.env().set("RELAX_FORCE_REFERENCE", prev);
     });
 
     const cases: [string, number[][], "train" | "eval", ModeOut][] = [

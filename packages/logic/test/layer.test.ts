@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { RelaxError, setForceReference } from "@relax/core";
+import { RelaxError } from "@relax/core";
 import { badInputs, countLeakedTensors, gradCheck, maxViolation } from "@relax/core/testing";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -21,11 +21,12 @@ beforeAll(async () => {
 });
 
 function withReference<T>(f: () => T): T {
-  const prev = setForceReference(true);
+  const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+  tf.env().set("RELAX_FORCE_REFERENCE", true);
   try {
     return f();
   } finally {
-    setForceReference(prev);
+    tf.env().set("RELAX_FORCE_REFERENCE", prev);
   }
 }
 
@@ -122,7 +123,8 @@ describe("fused kernel vs reference composition (parity)", () => {
 describe("gradients vs finite differences", () => {
   for (const path of ["fused", "reference"] as const) {
     it(`${path}: d/dx and d/dlogits of a 2-layer net`, () => {
-      const prev = setForceReference(path === "reference");
+      const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+      tf.env().set("RELAX_FORCE_REFERENCE", path === "reference");
       const l1 = new LogicLayer(6, 8, { seed: 4 });
       const l2 = new LogicLayer(8, 6, { seed: 5 }); // gradFactor ≠ 1 scales backward on purpose (golden-tested)
       const net = new LogicNet([l1, l2, new GroupSum(3, 2)]);
@@ -150,7 +152,7 @@ describe("gradients vs finite differences", () => {
       const rz = { ok: worst <= 1, worst };
       expect(rx.ok, JSON.stringify(rx.worst)).toBe(true);
       expect(rz.ok, JSON.stringify(rz.worst)).toBe(true);
-      setForceReference(prev);
+      tf.env().set("RELAX_FORCE_REFERENCE", prev);
       tf.dispose([x, w]);
       net.dispose();
       l3.dispose();
@@ -165,12 +167,13 @@ describe("leaks", () => {
     const x = randomInput(1, 5, 12);
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0], "int32"), 4);
     for (const ref of [false, true]) {
-      const prev = setForceReference(ref);
+      const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+      tf.env().set("RELAX_FORCE_REFERENCE", ref);
       expect(countLeakedTensors(() => net.forward(x, { mode: "train" }))).toBe(0);
       expect(countLeakedTensors(() => net.forward(x, { mode: "eval" }))).toBe(0);
       expect(countLeakedTensors(() => net.forwardLayers(x))).toBe(0);
       expect(countLeakedTensors(() => tf.variableGrads(() => tf.sum(net.forward(x)) as tf.Scalar, net.variables))).toBe(0);
-      setForceReference(prev);
+      tf.env().set("RELAX_FORCE_REFERENCE", prev);
     }
     const opt = fusedAdam(0.01);
     const adam = tf.train.adam(0.01);

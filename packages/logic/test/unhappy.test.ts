@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { RelaxError, setForceReference } from "@relax/core";
+import { RelaxError } from "@relax/core";
 import { countLeakedTensors, countLeakedTensorsOnThrow } from "@relax/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -78,7 +78,8 @@ describe("bare calls leave exactly the tensors they return", () => {
   for (const ref of [false, true]) {
     for (const c of cases) {
       it(`${c.name} (${ref ? "reference" : "fused"}): tensor, plain array, int32, gradient, error paths`, () => {
-        const prev = setForceReference(ref);
+        const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+        tf.env().set("RELAX_FORCE_REFERENCE", ref);
         try {
           const x = c.x();
           const arr = x.arraySync() as tf.TensorLike;
@@ -95,7 +96,7 @@ describe("bare calls leave exactly the tensors they return", () => {
           }
           tf.dispose([x, xi, nan]);
         } finally {
-          setForceReference(prev);
+          tf.env().set("RELAX_FORCE_REFERENCE", prev);
         }
       });
     }
@@ -105,7 +106,8 @@ describe("bare calls leave exactly the tensors they return", () => {
     const x = flat();
     const arr = x.arraySync();
     for (const ref of [false, true]) {
-      const prev = setForceReference(ref);
+      const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+      tf.env().set("RELAX_FORCE_REFERENCE", ref);
       const a = net.forward(x);
       const b = net.forward(arr);
       expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
@@ -114,7 +116,7 @@ describe("bare calls leave exactly the tensors they return", () => {
       for (const name of Object.keys(ga.grads))
         expect(Array.from(gb.grads[name]!.dataSync())).toEqual(Array.from(ga.grads[name]!.dataSync()));
       tf.dispose([a, b, ga.value, gb.value, ...Object.values(ga.grads), ...Object.values(gb.grads)]);
-      setForceReference(prev);
+      tf.env().set("RELAX_FORCE_REFERENCE", prev);
     }
     x.dispose();
   });

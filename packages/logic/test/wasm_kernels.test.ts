@@ -8,7 +8,6 @@ import {
   logicBackwardWasm,
   logicForwardWasm,
   probsAndCoefficientsWasm,
-  setWasmLayerKernels,
   wasmLayerKernelsAvailable,
   wasmNetSupported,
 } from "../src/wasm_layer.js";
@@ -76,9 +75,10 @@ describe("WASM SIMD layer kernels = the float64 JS kernels (float32 rounding)", 
     });
   }
   it("can be switched off (JS fallback)", () => {
-    const prev = setWasmLayerKernels(false);
+    const prev = tf.env().getBool("RELAX_LOGIC_WASM");
+    tf.env().set("RELAX_LOGIC_WASM", false);
     expect(logicForwardWasm(new Float32Array(4), 1, 4, Int32Array.of(0), Int32Array.of(1), new Float64Array(4))).toBeNull();
-    setWasmLayerKernels(prev);
+    tf.env().set("RELAX_LOGIC_WASM", prev);
     expect(tf.memory().numTensors).toBe(0);
   });
 });
@@ -134,9 +134,10 @@ describe("whole-net kernel (activations resident in WASM memory)", () => {
       expect(wasmNetSupported(depth)).toBe(depth <= 13);
       for (const mode of ["train", "eval"] as const) {
         const fast = grads(net, x, y, mode);
-        const prev = setWasmLayerKernels(false);
+        const prev = tf.env().getBool("RELAX_LOGIC_WASM");
+        tf.env().set("RELAX_LOGIC_WASM", false);
         const ref = grads(net, x, y, mode);
-        setWasmLayerKernels(prev);
+        tf.env().set("RELAX_LOGIC_WASM", prev);
         expect(Math.abs(fast.loss - ref.loss)).toBeLessThan(1e-5);
         expect(maxAbsDiff(fast.gx, ref.gx)).toBeLessThan(1e-5);
         fast.gz.forEach((g, i) => expect(maxAbsDiff(g, ref.gz[i]!)).toBeLessThan(1e-5));

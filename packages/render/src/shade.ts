@@ -104,7 +104,7 @@ export function rasterizeRgb(faces: TensorInput, colors: TensorInput, options: R
   const attrs = rgbAttrs(op, options);
   return tf.tidy(() => {
     const { f4, c4, batched } = prepare(op, faces, colors);
-    const out = useFused(RelaxRasterizeRgb)
+    const out = useFused(RelaxRasterizeRgb, attrs)
       ? runFusedKernel<tf.Tensor>(RelaxRasterizeRgb, { faces: f4, colors: c4 }, attrs)
       : referenceRgb(f4, c4, attrs);
     return batched ? out : tf.squeeze(out, [0]);
@@ -117,9 +117,7 @@ export function rasterizeRgb(faces: TensorInput, colors: TensorInput, options: R
  * and depth terms that the fused kernel drops, like GenDR).
  *
  * @example
- * setForceReference(true);
- * const rgb = rasterizeRgb(faces, colors, { imageSize: 16 }); // runs this
- * setForceReference(false);
+ * const rgb = withFlags({ RELAX_FORCE_REFERENCE: true }, () => rasterizeRgb(faces, colors, { imageSize: 16 })); // runs this
  */
 export function rasterizeRgbReference(faces: TensorInput, colors: TensorInput, options: RgbOptions = {}): tf.Tensor4D {
   const op = "rasterizeRgbReference";

@@ -147,7 +147,7 @@ export function rasterizeSilhouette(faces: TensorInput, options: SilhouetteOptio
   const attrs = silhouetteAttrs(op, options);
   return tf.tidy(() => {
     const { f4, batched } = toFaces4(op, faces);
-    const alpha = useFused(RelaxRasterizeSilhouette)
+    const alpha = useFused(RelaxRasterizeSilhouette, attrs)
       ? runFusedKernel<tf.Tensor>(RelaxRasterizeSilhouette, { faces: f4 }, attrs)
       : referenceAlpha(f4, attrs);
     return batched ? alpha : tf.squeeze(alpha, [0]);
@@ -287,9 +287,7 @@ export function fragmentTensors(
  * @param faces `[B, F, 3, 3]`
  * @returns alpha `[B, S, S]`
  * @example
- * setForceReference(true);
- * const alpha = rasterizeSilhouette(faces, { imageSize: 16 }); // runs this
- * setForceReference(false);
+ * const alpha = withFlags({ RELAX_FORCE_REFERENCE: true }, () => rasterizeSilhouette(faces, { imageSize: 16 })); // runs this
  */
 export function rasterizeSilhouetteReference(faces: TensorInput, options: SilhouetteOptions = {}): tf.Tensor3D {
   const op = "rasterizeSilhouetteReference";

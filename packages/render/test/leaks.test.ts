@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { RelaxError, setForceReference } from "@relax/core";
+import { RelaxError } from "@relax/core";
 import { countLeakedTensors, countLeakedTensorsAsync, countLeakedTensorsOnThrow } from "@relax/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -144,7 +144,8 @@ describe("every public op is leak-free called bare (tensor and array inputs, gra
     const f4 = tf.expandDims(fv, 0);
     const fvInt = tf.cast(fv, "int32");
     for (const ref of [false, true]) {
-      const prev = setForceReference(ref);
+      const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+      tf.env().set("RELAX_FORCE_REFERENCE", ref);
       expect(countLeakedTensors(() => rasterizeSilhouette(fv, { imageSize: 8 }))).toBe(0);
       expect(countLeakedTensors(() => rasterizeSilhouette(fvArr, { imageSize: 8 }))).toBe(0);
       expect(countLeakedTensors(() => rasterizeSilhouette(fvInt, { imageSize: 8 }))).toBe(0);
@@ -162,7 +163,7 @@ describe("every public op is leak-free called bare (tensor and array inputs, gra
           { imageSize: 8 },
         ),
       );
-      setForceReference(prev);
+      tf.env().set("RELAX_FORCE_REFERENCE", prev);
     }
     expect(countLeakedTensors(() => rasterizeSilhouetteReference(f4, { imageSize: 8, tconorm: "max" }))).toBe(0);
     expect(countLeakedTensors(() => silhouetteFragments(f4, silhouetteAttrs("t", { imageSize: 4 })))).toBe(0);

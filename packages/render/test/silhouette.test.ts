@@ -1,6 +1,6 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, setForceReference, useFused, RelaxRasterizeSilhouette } from "@relax/core";
+import { RelaxError, useFused, RelaxRasterizeSilhouette } from "@relax/core";
 import { badPositive, countLeakedTensors, gradCheck, maxViolation } from "@relax/core/testing";
 import { describe, expect, it } from "vitest";
 import { RENDER_DISTRIBUTIONS, RENDER_TCONORMS } from "../src/functions.js";
@@ -26,7 +26,8 @@ function weightsFor(B: number, S: number): tf.Tensor {
 
 /** alpha and ∂Σ(alpha·W)/∂faces, fused or reference. */
 function run(faces: tf.Tensor4D, opts: SilhouetteOptions, reference: boolean): { alpha: Float32Array; grad: Float32Array } {
-  const prev = setForceReference(reference);
+  const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+  tf.env().set("RELAX_FORCE_REFERENCE", reference);
   try {
     return tf.tidy(() => {
       const W = weightsFor(faces.shape[0], opts.imageSize ?? 64);
@@ -35,7 +36,7 @@ function run(faces: tf.Tensor4D, opts: SilhouetteOptions, reference: boolean): {
       return { alpha: alpha.dataSync() as Float32Array, grad: grad.dataSync() as Float32Array };
     });
   } finally {
-    setForceReference(prev);
+    tf.env().set("RELAX_FORCE_REFERENCE", prev);
   }
 }
 
@@ -157,12 +158,13 @@ describe("rasterizeSilhouette: robustness", () => {
   it("is leak-free (forward and gradient, fused and reference)", () => {
     const faces = randomFaces(1, 3);
     for (const ref of [false, true]) {
-      const prev = setForceReference(ref);
+      const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+      tf.env().set("RELAX_FORCE_REFERENCE", ref);
       expect(countLeakedTensors(() => rasterizeSilhouette(faces, { imageSize: 8 }))).toBe(0);
       expect(
         countLeakedTensors(() => tf.grad((f: tf.Tensor) => tf.sum(rasterizeSilhouette(f, { imageSize: 8, tconorm: "max" })))(faces)),
       ).toBe(0);
-      setForceReference(prev);
+      tf.env().set("RELAX_FORCE_REFERENCE", prev);
     }
     faces.dispose();
   });

@@ -80,7 +80,7 @@ export function resolveSortOptions(op: string, options: DiffSortOptions): RelaxD
  * sorted values and `[rows, n, n]` permutation (papers' convention) or null.
  */
 export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sorted: tf.Tensor2D; permutation: tf.Tensor3D | null } {
-  if (useFused(RelaxDiffSort)) {
+  if (useFused(RelaxDiffSort, attrs)) {
     const [sorted, permutation] = runFusedKernel<tf.Tensor[]>(RelaxDiffSort, { x: x2 }, attrs);
     return { sorted: sorted as tf.Tensor2D, permutation: attrs.withMatrix ? (permutation as tf.Tensor3D) : null };
   }

@@ -17,6 +17,7 @@ export { oddEvenNetwork, bitonicNetwork, splitterSelectionNetwork, getNetwork, S
 export type { SortingNetworkType, TopKNetworkType, FlatNetwork } from "./networks.js";
 export { diffSortReference, selectReference, mixPairsReference, valuesReference } from "./reference.js";
 export { setSortWasm, sortWasmActive } from "./kernels/wasm.js";
+export { RELAX_SORT_WASM, RELAX_SORT_WASM_LANES } from "./flags.js";
 export type { SortWasmPrecision } from "./kernels/wasm.js";
 export { diffTopK } from "./diff_topk.js";
 export type { DiffTopKOptions } from "./diff_topk.js";

@@ -110,7 +110,7 @@ export function neuralSortRowsReference(op: string, x: tf.Tensor2D, tau: number,
  * ICLR 2019), as difftopk uses it: a row-stochastic relaxed permutation matrix from a softmax of the
  * unimodal scores `(n+1−2j)·s_i − Σ_k |s_i − s_k|` at temperature τ. O(n²) per row. Baseline for diffSort.
  * On the `cpu` and `wasm` backends one fused kernel (float64 inside) computes the forward and one the
- * backward; elsewhere (or under `setForceReference(true)`) a composition of tfjs ops gives the same numbers.
+ * backward; elsewhere (or under the `RELAX_FORCE_REFERENCE` flag) a composition of tfjs ops gives the same numbers.
  *
  * @param x `[batch, n]` (or `[n]`, leading batch dims), finite with |x| ≤ 1e30 (else a `RelaxError`)
  * @param tau temperature τ > 0 (default 1), or options with only the keys `{ tau, descending, hard, axis }`

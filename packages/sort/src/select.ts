@@ -14,7 +14,7 @@ export function selectInit(init: RelaxSortNetSelectAttrs["init"], k: number, n: 
 
 /** `U0 · P(x2)` for `x2: [rows, n]` → `[rows, k, n]`, fused kernel or reference (internal). */
 export function selectRows(x2: tf.Tensor2D, attrs: RelaxSortNetSelectAttrs): tf.Tensor3D {
-  if (useFused(RelaxSortNetSelect)) {
+  if (useFused(RelaxSortNetSelect, attrs)) {
     return runFusedKernel<tf.Tensor3D>(RelaxSortNetSelect, { x: x2 }, attrs);
   }
   const n = x2.shape[1];

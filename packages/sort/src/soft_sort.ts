@@ -45,7 +45,7 @@ const SOFT_SORT_KEYS = optionKeys<SoftSortOptions>({ tau: true, descending: true
  * as difftopk uses it: `P[j, i] = softmax_i(−|x_i − sort(x)_j|^pow / τ)`. Row-stochastic, O(n²) per row.
  * Baseline for diffSort. Gradients also flow through sort(x). On the `cpu` and `wasm` backends one fused
  * kernel (float64 inside) computes the forward and one the backward; elsewhere (or under
- * `setForceReference(true)`) a composition of tfjs ops gives the same numbers.
+ * the `RELAX_FORCE_REFERENCE` flag) a composition of tfjs ops gives the same numbers.
  *
  * @param x `[batch, n]` (or `[n]`, leading batch dims), finite with |x| ≤ 1e30 (else a `RelaxError`)
  * @param tau temperature τ > 0 (default 1), or options with only the keys `{ tau, pow, descending, hard, axis }`

@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { setForceReference } from "@relax/core";
 
 export const W_of = (b: number, i: number, j: number): number => Math.sin(1 + 0.37 * b + 0.61 * i + 1.13 * j);
 export const V_of = (b: number, j: number): number => Math.cos(0.5 + 0.29 * b + 0.83 * j);
@@ -24,11 +23,12 @@ export function transposeLast(a: number[][][]): number[][][] {
 }
 
 export function withReference<T>(fn: () => T): T {
-  const prev = setForceReference(true);
+  const prev = tf.env().getBool("RELAX_FORCE_REFERENCE");
+  tf.env().set("RELAX_FORCE_REFERENCE", true);
   try {
     return fn();
   } finally {
-    setForceReference(prev);
+    tf.env().set("RELAX_FORCE_REFERENCE", prev);
   }
 }
 

@@ -5,7 +5,7 @@ import { badInputs, countLeakedTensors, gradCheck } from "@relax/core/testing";
 import { neuralSort } from "../src/neural_sort.js";
 import { softSort, type SoftSortOptions } from "../src/soft_sort.js";
 import { arr, withReference } from "./helpers.js";
-import { setSortWasm, sortWasmActive } from "../src/kernels/wasm.js";
+import { sortWasmActive } from "../src/kernels/wasm.js";
 import { baselineWasmExp } from "../src/kernels/baselines_wasm.js";
 import { neuralSortBackward, neuralSortForward, softSortBackward, softSortForward } from "../src/kernels/baselines.js";
 
@@ -135,7 +135,8 @@ describe("NeuralSort / SoftSort fused kernels", () => {
               for (const hard of [false, true]) {
                 const attrs = { tau, descending, hard, pow };
                 const runs = [true, false].map((wasm) => {
-                  const prev = setSortWasm(wasm);
+                  const prev = tf.env().getBool("RELAX_SORT_WASM");
+                  tf.env().set("RELAX_SORT_WASM", wasm);
                   try {
                     const o = fwd(x, rows, n, attrs);
                     const g = bwd({ x, permutation: o.permutation, relaxed: o.relaxed, dSorted: V, dPermutation: W }, rows, n, attrs);
@@ -147,7 +148,7 @@ describe("NeuralSort / SoftSort fused kernels", () => {
                     );
                     return { P: Array.from(o.permutation), s: Array.from(o.sorted), g: [...g, ...g0] };
                   } finally {
-                    setSortWasm(prev);
+                    tf.env().set("RELAX_SORT_WASM", prev);
                   }
                 });
                 const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
@@ -168,10 +169,11 @@ describe("NeuralSort / SoftSort fused kernels", () => {
       describe(`${name} (${wasm ? "wasm SIMD" : "plain JS"} loops)`, () => {
         let prev = true;
         beforeAll(() => {
-          prev = setSortWasm(wasm);
+          prev = tf.env().getBool("RELAX_SORT_WASM");
+          tf.env().set("RELAX_SORT_WASM", wasm);
         });
         afterAll(() => {
-          setSortWasm(prev);
+          tf.env().set("RELAX_SORT_WASM", prev);
         });
 
         it("matches the reference composition: n, τ, descending, hard, pow (forward and gradient)", () => {

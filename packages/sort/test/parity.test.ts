@@ -6,7 +6,6 @@ import type { ComparatorDistribution } from "@relax/core";
 import { diffSort } from "../src/diff_sort.js";
 import { diffTopK } from "../src/diff_topk.js";
 import { softRank } from "../src/soft_rank.js";
-import { setSortWasm } from "../src/kernels/wasm.js";
 import { arr, withReference } from "./helpers.js";
 
 const DISTS: ComparatorDistribution[] = ["logistic", "logistic_phi", "gaussian", "reciprocal", "cauchy", "optimal"];
@@ -55,7 +54,8 @@ describe("fused kernels vs the composed-tfjs reference (values and gradients)", 
         fc.boolean(),
         (xs, network, distribution, descending, wasm) => {
           fc.pre(wellConditioned(xs, distribution));
-          const prev = setSortWasm(wasm);
+          const prev = tf.env().getBool("RELAX_SORT_WASM");
+          tf.env().set("RELAX_SORT_WASM", wasm);
           try {
             const x = tf.tensor2d(xs);
             const opts = { network, distribution, descending, steepness: 3 };
@@ -64,7 +64,7 @@ describe("fused kernels vs the composed-tfjs reference (values and gradients)", 
             expectParity((z) => diffSort(z, { ...opts, valuesOnly: true }).sorted, x, 3);
             x.dispose();
           } finally {
-            setSortWasm(prev);
+            tf.env().set("RELAX_SORT_WASM", prev);
           }
         },
       ),
@@ -103,11 +103,12 @@ describe("fused kernels vs the composed-tfjs reference (values and gradients)", 
     const x = tf.randomNormal([2, 128], 0, 1, "float32", 11);
     for (const network of ["odd_even", "bitonic"] as const) {
       const f = (z: tf.Tensor) => diffSort(z, { network }).permutation;
-      const prev = setSortWasm(false);
+      const prev = tf.env().getBool("RELAX_SORT_WASM");
+      tf.env().set("RELAX_SORT_WASM", false);
       const js = valueAndGrad(f, x, 9);
-      setSortWasm(true);
+      tf.env().set("RELAX_SORT_WASM", true);
       const wasm = valueAndGrad(f, x, 9);
-      setSortWasm(prev);
+      tf.env().set("RELAX_SORT_WASM", prev);
       expect(maxViolation(wasm.y, js.y, 1e-4, 1e-5)).toBe(0);
       expect(maxViolation(wasm.g, js.g, 1e-4, 1e-5)).toBe(0);
     }

@@ -13,6 +13,7 @@ import {
   rankingLoss,
   selectReference,
   setSortWasm,
+  sortWasmActive,
   softRank,
   softSort,
   softSpearman,
@@ -152,6 +153,19 @@ describe("parameter values", () => {
   it("setSortWasm checks its arguments", () => {
     expect(relaxError(() => setSortWasm("yes" as never)).argument).toBe("value");
     expect(relaxError(() => setSortWasm(true, "f16" as never)).argument).toBe("lanes");
+  });
+
+  it("RELAX_SORT_WASM / RELAX_SORT_WASM_LANES are tf.env() flags; setSortWasm (deprecated) sets them", () => {
+    expect(tf.env().getBool("RELAX_SORT_WASM")).toBe(true);
+    expect(tf.env().getString("RELAX_SORT_WASM_LANES")).toBe("f32");
+    expect(setSortWasm(false, "f64")).toBe(true);
+    expect(tf.env().getBool("RELAX_SORT_WASM")).toBe(false);
+    expect(sortWasmActive()).toBe(false);
+    expect(tf.env().getString("RELAX_SORT_WASM_LANES")).toBe("f64");
+    tf.env().set("RELAX_SORT_WASM", true);
+    tf.env().set("RELAX_SORT_WASM_LANES", "f32");
+    expect(relaxError(() => tf.env().set("RELAX_SORT_WASM_LANES", "f16")).argument).toBe("RELAX_SORT_WASM_LANES");
+    expect(tf.env().getString("RELAX_SORT_WASM_LANES")).toBe("f32");
   });
 });
 

@@ -6,7 +6,6 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu"; // the baseline every case is compared with
-import { inputChecksEnabled, setInputChecks } from "@relax/core";
 import { type BenchCase, type CaseSet, webgpuCases } from "./cases.js";
 
 /** One row of the table. */
@@ -96,8 +95,8 @@ export async function runWebGPUBench(options: WebGPUBenchOptions = {}): Promise<
   const set = options.set ?? "standard";
   const reps = options.reps ?? (set === "quick" ? 3 : 7);
   const rows: BenchRow[] = [];
-  const checks = inputChecksEnabled();
-  setInputChecks(false);
+  const checks = tf.env().getBool("RELAX_INPUT_CHECKS");
+  tf.env().set("RELAX_INPUT_CHECKS", false);
   try {
     for (const c of webgpuCases(set)) {
       if (options.only && !`${c.kernel} ${c.size}`.includes(options.only)) continue;
@@ -122,7 +121,7 @@ export async function runWebGPUBench(options: WebGPUBenchOptions = {}): Promise<
       options.onRow?.(row);
     }
   } finally {
-    setInputChecks(checks);
+    tf.env().set("RELAX_INPUT_CHECKS", checks);
   }
   return rows;
 }

@@ -20,7 +20,8 @@
  * per input pixel that replays the argmax of every window covering it and sums the windows' `dy` where
  * it is the argmax (the CPU kernel's scatter, as a gather in the same window order).
  */
-import { util, type KernelConfig, type TensorInfo } from "@tensorflow/tfjs-core";
+import { env, util, type KernelConfig, type TensorInfo } from "@tensorflow/tfjs-core";
+import { RELAX_WEBGPU_LEAF_GRAD_BUDGET } from "../flags.js";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import {
   RelaxError,
@@ -250,16 +251,16 @@ function gatherGradXProgram(g: TreeGeometry, images: number) {
   });
 }
 
-/** Upper bound on the leaf-gradient buffer of one ∂x pass (also capped by the device's binding limit). */
-let leafGradBudget = 256 * 1024 * 1024;
-
 /**
- * Sets the byte budget of the ∂x leaf-gradient buffer (batches beyond it run in slices of images);
- * returns the previous value. For tests.
+ * Sets the byte budget of the ∂x leaf-gradient buffer (batches beyond it run in slices of images; also
+ * capped by the device's binding limit); returns the previous value. For tests.
+ *
+ * @deprecated Use the flag: `tf.env().set("RELAX_WEBGPU_LEAF_GRAD_BUDGET", bytes)`; this wrapper sets it
+ * and goes away in the next minor release.
  */
 export function setLeafGradBudget(bytes: number): number {
-  const previous = leafGradBudget;
-  leafGradBudget = bytes;
+  const previous = env().getNumber(RELAX_WEBGPU_LEAF_GRAD_BUDGET);
+  env().set(RELAX_WEBGPU_LEAF_GRAD_BUDGET, bytes);
   return previous;
 }
 
@@ -378,7 +379,7 @@ export const logicConvTreeGradXConfig: KernelConfig = withFloatStorage({
     // The leaf gradients take 2^d floats per output: batches whose buffer exceeds the budget or the
     // device's binding limit run in slices of images, each writing its rows of one shared ∂x.
     const limits = gpu.device.limits;
-    const budget = Math.min(leafGradBudget, limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+    const budget = Math.min(env().getNumber(RELAX_WEBGPU_LEAF_GRAD_BUDGET), limits.maxStorageBufferBindingSize, limits.maxBufferSize);
     const perImage = g.ho * g.wo * g.K * g.leaves * 4;
     const slice = Math.max(1, Math.min(g.batch, Math.floor(budget / perImage)));
     const dx = gpu.makeTensorInfo(x!.shape, "float32");

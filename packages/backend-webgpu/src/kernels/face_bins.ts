@@ -10,7 +10,8 @@
  * extreme pixel centres, so every face that test keeps is in the list (the list is a superset: the
  * fragments, and so the results, are unchanged).
  */
-import type { TensorInfo } from "@tensorflow/tfjs-core";
+import { env, type TensorInfo } from "@tensorflow/tfjs-core";
+import { RELAX_WEBGPU_BIN_MAX_CAP } from "../flags.js";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { f32, i32, intTable, perUnitProgram, type Uniform } from "../program.js";
 
@@ -19,8 +20,20 @@ const THREADS = 256;
 /** Bytes the lists may take (B · tiles · (cap + 1) int32). */
 const BIN_BUDGET = 64 * 1024 * 1024;
 
-/** Test hook: caps the list length (to exercise the all-faces fallback of full tiles). */
-export const binOptions = { maxCap: 4096 };
+/**
+ * Test hook: caps the list length (to exercise the all-faces fallback of full tiles).
+ *
+ * @deprecated Use the flag: `tf.env().set("RELAX_WEBGPU_BIN_MAX_CAP", cap)`; this object reads and writes it
+ * and goes away in the next minor release.
+ */
+export const binOptions = {
+  get maxCap(): number {
+    return env().getNumber(RELAX_WEBGPU_BIN_MAX_CAP);
+  },
+  set maxCap(value: number) {
+    env().set(RELAX_WEBGPU_BIN_MAX_CAP, value);
+  },
+};
 
 /** Uniform fields of the bins, appended to the rasterizer uniforms (see `UNIFORMS` in silhouette.ts). */
 export const BIN_UNIFORMS = "binned : i32, tilesX : i32, cap : i32, ";
@@ -128,7 +141,7 @@ export interface BinGeometry {
 export function binFaces(gpu: WebGPUBackend, faces: TensorInfo, g: BinGeometry): FaceBins {
   const tilesX = Math.ceil(g.S / TILE);
   const units = g.B * tilesX * tilesX;
-  const cap = Math.min(g.F, binOptions.maxCap, Math.floor(BIN_BUDGET / (4 * Math.max(1, units))) - 1);
+  const cap = Math.min(g.F, env().getNumber(RELAX_WEBGPU_BIN_MAX_CAP), Math.floor(BIN_BUDGET / (4 * Math.max(1, units))) - 1);
   if (cap < 1 || units === 0) return { tiles: intTable(gpu, [0]), uniforms: [i32(0), i32(tilesX), i32(0)] };
   const bins = [i32(1), i32(tilesX), i32(cap)];
   const program = { ...binProgram(units), outputShape: [units * (cap + 1)] };

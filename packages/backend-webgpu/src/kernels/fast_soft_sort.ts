@@ -24,6 +24,8 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxError, RelaxFastSoftSort, RelaxFastSoftSortGrad, type RelaxFastSoftSortAttrs } from "@relax/core";
+import { env } from "@tensorflow/tfjs-core";
+import { RELAX_WEBGPU_FAST_SOFT_SORT_BUDGET } from "../flags.js";
 import { elementwiseProgram, f32, i32, perUnitProgram, release, run, withFloatStorage } from "../program.js";
 import { SPECIAL_WGSL } from "../wgsl/special.js";
 
@@ -31,16 +33,16 @@ import { SPECIAL_WGSL } from "../wgsl/special.js";
 const SCRATCH = 6;
 /** Positions and block starts are stored as f32 in scratch: exact up to 2^24. */
 const MAX_N = 2 ** 24;
-/** Upper bound on one PAV scratch buffer (also capped by the device's binding limit). */
-let scratchBudget = 256 * 1024 * 1024;
-
 /**
- * Sets the byte budget of the PAV scratch buffer (rows beyond it run in chunks); returns the previous
- * value. For tests.
+ * Sets the byte budget of the PAV scratch buffer (rows beyond it run in chunks; also capped by the
+ * device's binding limit); returns the previous value. For tests.
+ *
+ * @deprecated Use the flag: `tf.env().set("RELAX_WEBGPU_FAST_SOFT_SORT_BUDGET", bytes)`; this wrapper sets
+ * it and goes away in the next minor release.
  */
 export function setFastSoftSortBudget(bytes: number): number {
-  const previous = scratchBudget;
-  scratchBudget = bytes;
+  const previous = env().getNumber(RELAX_WEBGPU_FAST_SOFT_SORT_BUDGET);
+  env().set(RELAX_WEBGPU_FAST_SOFT_SORT_BUDGET, bytes);
   return previous;
 }
 /** Relative size (2⁻²⁰) below which a gap of the pooling test counts as a tie, see the PAV program. */
@@ -306,7 +308,7 @@ function project(gpu: WebGPUBackend, x: TensorInfo, dy: TensorInfo | null, at: R
   // The PAV scratch takes 6n floats per row: rows beyond the budget (or the device's binding limit) run
   // in chunks, each writing its rows of the one output.
   const limits = gpu.device.limits;
-  const budget = Math.min(scratchBudget, limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const budget = Math.min(env().getNumber(RELAX_WEBGPU_FAST_SOFT_SORT_BUDGET), limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const perRow = SCRATCH * n * 4;
   if (perRow > budget)
     throw new RelaxError(op, "x", `rows of at most ${Math.floor(budget / (SCRATCH * 4))} entries on this device`, `n = ${n}`);

@@ -14,7 +14,8 @@
  * iterations in reverse; every scatter of the host kernel is written as a gather over the 8 neighbours
  * (no atomics). Rows run in slices so that a slice's scratch stays within 96 MiB.
  */
-import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
+import { env, type KernelConfig, type TensorInfo } from "@tensorflow/tfjs-core";
+import { RELAX_WEBGPU_PATH_SLICE_BYTES } from "../flags.js";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxError, RelaxShortestPath, RelaxShortestPathGrad, describe, type RelaxShortestPathAttrs } from "@relax/core";
 import { elementwiseProgram, f32, i32, perUnitProgram, release, type Uniform, withFloatStorage } from "../program.js";
@@ -22,8 +23,20 @@ import { TCONORMS, tconormParameters } from "../wgsl/tconorm.js";
 
 /** Distance of unreached cells (as the host kernel). */
 const UNREACHED = 1e9;
-/** Bytes of scratch per slice of rows (an option so tests can force several slices). */
-export const pathOptions = { sliceBytes: 96 * 1024 * 1024 };
+/**
+ * Bytes of scratch per slice of rows (an option so tests can force several slices).
+ *
+ * @deprecated Use the flag: `tf.env().set("RELAX_WEBGPU_PATH_SLICE_BYTES", bytes)`; this object reads and
+ * writes it and goes away in the next minor release.
+ */
+export const pathOptions = {
+  get sliceBytes(): number {
+    return env().getNumber(RELAX_WEBGPU_PATH_SLICE_BYTES);
+  },
+  set sliceBytes(value: number) {
+    env().set(RELAX_WEBGPU_PATH_SLICE_BYTES, value);
+  },
+};
 
 /** Offsets (in floats) of the regions of a row's scratch, and its length. */
 interface Layout {
@@ -348,12 +361,16 @@ function runPath(gpu: WebGPUBackend, costs: TensorInfo, dy: TensorInfo | null, a
       "tconorm",
       `one with a WGSL form (${Object.keys(TCONORMS)
         .filter((t) => t !== "hard")
-        .join(", ")}); use tf.setBackend("cpu") for others`,
+        .join(", ")}); shortestPath runs its reference on webgpu for others`,
       describe(name),
     );
   }
   const L = layout(N, at.iterations, at.traceSteps);
-  const limit = Math.min(pathOptions.sliceBytes, gpu.device.limits.maxStorageBufferBindingSize, gpu.device.limits.maxBufferSize);
+  const limit = Math.min(
+    env().getNumber(RELAX_WEBGPU_PATH_SLICE_BYTES),
+    gpu.device.limits.maxStorageBufferBindingSize,
+    gpu.device.limits.maxBufferSize,
+  );
   const perSlice = Math.floor(limit / (4 * L.row));
   if (perSlice < 1) {
     throw new RelaxError(

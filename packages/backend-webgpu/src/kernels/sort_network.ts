@@ -11,7 +11,8 @@
  *   replays the values and runs the network backward.
  * - `RelaxSortNetSelect(+Grad)`: `U0·P` pushed right-to-left, one invocation per selected row.
  */
-import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
+import { env, type KernelConfig, type TensorInfo } from "@tensorflow/tfjs-core";
+import { RELAX_WEBGPU_SELECT_FORCE_GLOBAL } from "../flags.js";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import {
   RelaxDiffSort,
@@ -618,8 +619,20 @@ var<workgroup> u : array<f32, ${n}>;`,
   });
 }
 
-/** Options for tests: force the one-invocation-per-(row, j) selection even where the layered one fits. */
-export const selectOptions = { forceGlobal: false };
+/**
+ * Options for tests: force the one-invocation-per-(row, j) selection even where the layered one fits.
+ *
+ * @deprecated Use the flag: `tf.env().set("RELAX_WEBGPU_SELECT_FORCE_GLOBAL", true)`; this object reads and
+ * writes it and goes away in the next minor release.
+ */
+export const selectOptions = {
+  get forceGlobal(): boolean {
+    return env().getBool(RELAX_WEBGPU_SELECT_FORCE_GLOBAL);
+  },
+  set forceGlobal(value: boolean) {
+    env().set(RELAX_WEBGPU_SELECT_FORCE_GLOBAL, value);
+  },
+};
 
 /** Largest n whose vector fits the device's workgroup memory (the layered selection's condition). */
 function sharedSelectMaxN(gpu: WebGPUBackend): number {
@@ -628,7 +641,7 @@ function sharedSelectMaxN(gpu: WebGPUBackend): number {
 
 /** The selection program for this device and size (layered in workgroup memory where `u` fits). */
 function selectFor(gpu: WebGPUBackend, rows: number, k: number, g: GpuNetwork, init: string, withDiff: boolean) {
-  return !selectOptions.forceGlobal && g.net.n <= sharedSelectMaxN(gpu)
+  return !env().getBool(RELAX_WEBGPU_SELECT_FORCE_GLOBAL) && g.net.n <= sharedSelectMaxN(gpu)
     ? selectLayeredProgram(rows, k, g, init, withDiff)
     : selectProgram(rows, k, g, init, withDiff);
 }

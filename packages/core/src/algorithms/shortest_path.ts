@@ -118,7 +118,7 @@ export function shortestPath(costs: TensorInput, options: ShortestPathOptions = 
   return tf.tidy(() => {
     const c = checkedCosts(op, costs);
     const attrs = resolve(op, c.shape[1], c.shape[2], options, false);
-    if (useFused(RelaxShortestPath)) return runFusedKernel<tf.Tensor3D>(RelaxShortestPath, { costs: c }, attrs);
+    if (useFused(RelaxShortestPath, attrs)) return runFusedKernel<tf.Tensor3D>(RelaxShortestPath, { costs: c }, attrs);
     return reference(c, attrs);
   });
 }

@@ -36,7 +36,7 @@ export interface DistributionErrorContext {
  * Each distribution has float64 scalar `cdf`/`pdf` (for fused CPU kernels) and float32 tensor
  * `cdfTensor`/`pdfTensor` of any shape (no NaN/Inf for any finite input; tested to |z| = 1e30). On the
  * `cpu`/`wasm` backends they run the fused kernels `RelaxDistributionCdf`/`RelaxDistributionPdf`
- * (the scalar math over the typed array); elsewhere, or under `setForceReference(true)`, a reference
+ * (the scalar math over the typed array); elsewhere, or under the `RELAX_FORCE_REFERENCE` flag, a reference
  * composition of tfjs ops. `cdfTensor`'s gradient is `pdfTensor · dy` in both (GenDR's backward; for
  * gamma the exact density while the forward is GenDR's truncated 32-term series clipped to 1 above 15).
  * `monotonic` follows Monotonic DSN: 0 ≤ F(z) + z·F'(z) ≤ 1 for all z, derived per family at the

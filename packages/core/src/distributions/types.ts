@@ -39,7 +39,7 @@ export interface Distribution {
   /**
    * Elementwise CDF of a tensor (or a numeric array, converted to float32); differentiable (gradient =
    * `pdfTensor`). ±Infinity entries give the limits 0 and 1 (gradient 0). A NaN entry throws a RelaxError on
-   * the host backends (`cpu`, `wasm`; skipped under `setInputChecks(false)`); on GPU backends it is not
+   * the host backends (`cpu`, `wasm`; skipped with the `RELAX_INPUT_CHECKS` flag off); on GPU backends it is not
    * scanned (no read-back) and gives NaN.
    */
   cdfTensor(z: tf.Tensor | tf.TensorLike): tf.Tensor;

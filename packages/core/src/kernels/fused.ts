@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
+import { RELAX_FORCE_REFERENCE } from "../flags.js";
 
 /** A kernel input as a flat typed array plus its shape (row-major). */
 export interface HostTensor {
@@ -86,25 +87,68 @@ export function hasFusedKernel(kernelName: string, backendName: string = tf.getB
   return tf.getKernel(kernelName, backendName) !== undefined;
 }
 
-let forceReference = false;
-
 /**
  * Forces every dispatching op to use its reference composition of tfjs ops (for parity tests and
  * benchmarks). Returns the previous setting.
+ *
+ * @deprecated Use the flag: `tf.env().set("RELAX_FORCE_REFERENCE", value)` (or {@link withFlags}); this
+ * wrapper sets it and goes away in the next minor release.
  */
 export function setForceReference(value: boolean): boolean {
   if (typeof value !== "boolean") throw new RelaxError("setForceReference", "value", "a boolean", describe(value));
-  const previous = forceReference;
-  forceReference = value;
+  const previous = tf.env().getBool(RELAX_FORCE_REFERENCE);
+  tf.env().set(RELAX_FORCE_REFERENCE, value);
   return previous;
 }
 
 /**
- * Dispatch rule of every public op: the fused kernel when the active backend has one (and the
- * reference is not forced), else the reference composition.
+ * Whether a backend's kernel handles a call's attributes; a kernel that declines some (a WGSL kernel
+ * without a form for one distribution, say) registers one beside itself with {@link registerKernelSupport}.
  */
-export function useFused(kernelName: string): boolean {
-  return !forceReference && hasFusedKernel(kernelName);
+export type KernelSupports<Attrs extends object = object> = (attrs: Attrs) => boolean;
+
+/** Kernel name → backend name → predicate (two lookups, no key strings built per op call). */
+const supportPredicates = new Map<string, Map<string, KernelSupports>>();
+
+/**
+ * Registers which attributes `backendName`'s implementation of `kernelName` handles: for the others
+ * {@link useFused} answers false, so the op runs its reference on the same backend instead of the kernel.
+ *
+ * @param kernelName a name from `kernel_names.ts`
+ * @param backendName the backend the kernel is registered for (e.g. `"webgpu"`)
+ * @param supports true for the attributes the kernel handles
+ * @example
+ * registerKernelSupport<RelaxShortestPathAttrs>(RelaxShortestPath, "webgpu", (a) => a.tconorm in WGSL_TCONORMS);
+ */
+export function registerKernelSupport<Attrs extends object>(
+  kernelName: string,
+  backendName: string,
+  supports: KernelSupports<Attrs>,
+): void {
+  if (typeof supports !== "function")
+    throw new RelaxError("registerKernelSupport", "supports", "a function of the attributes", describe(supports));
+  let byBackend = supportPredicates.get(kernelName);
+  if (byBackend === undefined) supportPredicates.set(kernelName, (byBackend = new Map()));
+  byBackend.set(backendName, supports as KernelSupports);
+}
+
+/**
+ * Dispatch rule of every public op: the fused kernel when the active backend has one that supports
+ * `attrs` (and `RELAX_FORCE_REFERENCE` is off), else the reference composition on the same backend.
+ *
+ * @param kernelName a name from `kernel_names.ts`
+ * @param attrs the attributes the op would run the kernel with (checked against the kernel's
+ * {@link registerKernelSupport} predicate, when it has one)
+ * @example
+ * return useFused(RelaxShortestPath, attrs) ? runFusedKernel(RelaxShortestPath, { costs }, attrs) : reference(costs, attrs);
+ */
+export function useFused(kernelName: string, attrs?: object): boolean {
+  if (tf.env().getBool(RELAX_FORCE_REFERENCE)) return false;
+  const backendName = tf.getBackend();
+  if (!hasFusedKernel(kernelName, backendName)) return false;
+  if (attrs === undefined) return true;
+  const supports = supportPredicates.get(kernelName)?.get(backendName);
+  return supports === undefined || supports(attrs);
 }
 
 /** Runs a registered fused kernel through the engine (so it is recorded on the gradient tape). */

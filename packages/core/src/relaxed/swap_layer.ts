@@ -56,7 +56,6 @@ export function relaxedSwapLayer(x: tf.Tensor2D | tf.TensorLike, layer: Comparat
   // One tidy: the float32 copy of an array / non-float32 input is disposed, also when a check throws.
   return tf.tidy((): { y: tf.Tensor2D; alpha: tf.Tensor2D } => {
     const xt = checkedInput(op, x, layer);
-    if (!useFused(RelaxSwapLayer)) return reference(xt as tf.Tensor2D, layer, sig);
     const attrs: RelaxSwapLayerAttrs = {
       lo: layer.lo,
       hi: layer.hi,
@@ -64,6 +63,7 @@ export function relaxedSwapLayer(x: tf.Tensor2D | tf.TensorLike, layer: Comparat
       steepness: sig.steepness,
       artLambda: sig.artLambda,
     };
+    if (!useFused(RelaxSwapLayer, attrs)) return reference(xt as tf.Tensor2D, layer, sig);
     const [y, alpha] = runFusedKernel<tf.Tensor[]>(RelaxSwapLayer, { x: xt }, attrs);
     return { y: y as tf.Tensor2D, alpha: alpha as tf.Tensor2D };
   });

@@ -1,9 +1,11 @@
 /**
  * WebAssembly SIMD (f64x2) versions of the O(depth·n²) permutation-matrix loops (wasm/sortnet.wat).
  * Falls back to the plain typed-array loops of engine.ts where WebAssembly SIMD is unavailable, or
- * after `setSortWasm(false)`.
+ * with the `RELAX_SORT_WASM` flag off.
  */
+import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertOneOf, describe } from "@relax/core";
+import { RELAX_SORT_WASM, RELAX_SORT_WASM_LANES } from "../flags.js";
 import type { FlatNetwork } from "../networks.js";
 import { SORTNET_WASM_BASE64 } from "./wasm_bytes.js";
 
@@ -44,8 +46,6 @@ export function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
 }
 
 let exportsCache: SortnetExports | null | undefined;
-let enabled = true;
-let precision: SortWasmPrecision = "f32";
 
 function load(): SortnetExports | null {
   if (exportsCache !== undefined) return exportsCache;
@@ -68,27 +68,29 @@ function load(): SortnetExports | null {
  * benchmarks) and picks their lane type (`'f32'`: f32x4, the default; `'f64'`: f64x2, twice the memory
  * traffic). Returns the previous on/off setting.
  *
+ * @deprecated Use the flags: `tf.env().set("RELAX_SORT_WASM", value)` and
+ * `tf.env().set("RELAX_SORT_WASM_LANES", lanes)`; this wrapper sets them and goes away in the next minor release.
  * @example
- * const prev = setSortWasm(false); // plain typed-array loops
- * setSortWasm(prev);
+ * tf.env().set("RELAX_SORT_WASM", false); // plain typed-array loops
  */
 export function setSortWasm(value: boolean, lanes?: SortWasmPrecision): boolean {
   if (typeof value !== "boolean") throw new RelaxError("setSortWasm", "value", "a boolean", describe(value));
   if (lanes !== undefined) assertOneOf("setSortWasm", "lanes", lanes, ["f32", "f64"] as const);
-  const prev = enabled;
-  enabled = value;
-  if (lanes) precision = lanes;
+  const prev = tf.env().getBool(RELAX_SORT_WASM);
+  tf.env().set(RELAX_SORT_WASM, value);
+  if (lanes) tf.env().set(RELAX_SORT_WASM_LANES, lanes);
   return prev;
 }
 
 /**
- * Whether the WebAssembly SIMD loops are available (WebAssembly with SIMD) and enabled.
+ * Whether the WebAssembly SIMD loops are available (WebAssembly with SIMD) and enabled (the
+ * `RELAX_SORT_WASM` flag).
  *
  * @example
  * if (!sortWasmActive()) console.warn("sorting networks run on plain JS loops");
  */
 export function sortWasmActive(): boolean {
-  return enabled && load() !== null;
+  return tf.env().getBool(RELAX_SORT_WASM) && load() !== null;
 }
 
 /** Views into the wasm memory laid out for one kernel call on one network (valid until the next `arena`). */
@@ -108,7 +110,7 @@ export function matrixArena(net: FlatNetwork, withStore: boolean): MatrixArena |
   const ex = sortWasmActive() ? load() : null;
   if (!ex) return null;
   const { n, size: C } = net;
-  const f32 = precision === "f32";
+  const f32 = tf.env().getString(RELAX_SORT_WASM_LANES) === "f32";
   const bytes = f32 ? 4 : 8;
   const align = (v: number) => (v + 15) & ~15;
   let off = 16;

@@ -1,0 +1,55 @@
+/**
+ * Which attributes each WGSL kernel declines. `useFused(name, attrs)` in `@relax/core` asks these
+ * predicates, so a public op whose attributes a kernel here has no WGSL form for runs its reference
+ * composition on the `webgpu` backend (same numbers, slower) instead of throwing. Called directly with
+ * such attributes (`runFusedKernel`), the kernels still throw.
+ */
+import {
+  RelaxDiffSort,
+  RelaxRasterizeRgb,
+  RelaxRasterizeSilhouette,
+  RelaxShortestPath,
+  RelaxSortNetSelect,
+  RelaxSwapLayer,
+  registerKernelSupport,
+  type KernelSupports,
+  type RelaxRasterizeSilhouetteAttrs,
+  type RelaxShortestPathAttrs,
+} from "@relax/core";
+import { WGSL_COMPARATORS } from "./wgsl/comparator.js";
+import { TCONORMS } from "./wgsl/tconorm.js";
+import { WGSL_RENDER_DISTRIBUTIONS, WGSL_RENDER_TCONORMS } from "./kernels/silhouette.js";
+
+/** Render distributions' aliases, as the rasterizers resolve them. */
+const RENDER_ALIASES: Record<string, string> = { heaviside: "hard", hyperbolic_secant: "gudermannian" };
+
+/** Comparator kernels: a WGSL form of the distribution. */
+const comparator: KernelSupports<{ distribution: string }> = (at) => WGSL_COMPARATORS.includes(at.distribution);
+
+/** Rasterizers: WGSL forms of the distribution and of the t-conorm. */
+const raster: KernelSupports<RelaxRasterizeSilhouetteAttrs> = (at) =>
+  WGSL_RENDER_DISTRIBUTIONS.includes(RENDER_ALIASES[at.distribution] ?? at.distribution) && WGSL_RENDER_TCONORMS.includes(at.tconorm);
+
+/** Shortest path: a WGSL form of the t-conorm (not the hard one). */
+const path: KernelSupports<RelaxShortestPathAttrs> = (at) => at.tconorm !== "hard" && Object.hasOwn(TCONORMS, at.tconorm);
+
+/** The predicates, by kernel name (forward kernels: the ops dispatch on these). */
+export const WEBGPU_KERNEL_SUPPORTS: Readonly<Record<string, KernelSupports<never>>> = {
+  [RelaxSwapLayer]: comparator,
+  [RelaxDiffSort]: comparator,
+  [RelaxSortNetSelect]: comparator,
+  [RelaxRasterizeSilhouette]: raster,
+  [RelaxRasterizeRgb]: raster,
+  [RelaxShortestPath]: path,
+};
+
+/**
+ * Registers the predicates for the `webgpu` backend (idempotent; {@link registerWebGPUKernels} calls it).
+ *
+ * @example
+ * registerWebGPUKernelSupports();
+ * useFused(RelaxShortestPath, { ...attrs, tconorm: "hard" }); // false on webgpu: the reference runs
+ */
+export function registerWebGPUKernelSupports(): void {
+  for (const [name, supports] of Object.entries(WEBGPU_KERNEL_SUPPORTS)) registerKernelSupport(name, "webgpu", supports as KernelSupports);
+}

@@ -1,0 +1,17 @@
+/**
+ * `@relax/sort`'s `tf.env()` flags (registered on import; see the flag table in `@relax/core`'s README).
+ */
+import { isBoolean, registerRelaxFlag } from "@relax/core";
+
+/** The WebAssembly SIMD loops of the fused sorting-network and NeuralSort/SoftSort kernels (where SIMD exists). Default `true`. */
+export const RELAX_SORT_WASM = "RELAX_SORT_WASM";
+/** Lane type of the sorting-network wasm loops: `'f32'` (f32x4, fastest) or `'f64'` (f64x2). Default `'f32'`. */
+export const RELAX_SORT_WASM_LANES = "RELAX_SORT_WASM_LANES";
+
+registerRelaxFlag(RELAX_SORT_WASM, () => true, "a boolean", isBoolean);
+registerRelaxFlag(
+  RELAX_SORT_WASM_LANES,
+  () => "f32",
+  "'f32' or 'f64'",
+  (v) => v === "f32" || v === "f64",
+);
