@@ -16,7 +16,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // Dawn + navigator.gpu must exist before @tensorflow/tfjs-backend-webgpu is imported.
-    setupFiles: ["./test/setup_webgpu.ts"],
+    setupFiles: ["./test/setup_webgpu.ts", "./test/setup_fast_check.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // SwiftShader is CPU-bound: run test files one after another, not in parallel workers.

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { describe, expect, it } from "vitest";
-import { TCONORM_NAMES, setForceReference, tconorm, tnorm } from "../src/index.js";
+import { TCONORM_NAMES, tconorm, tnorm, withFlags } from "../src/index.js";
 import { countLeakedTensors, gradCheck, seededUniform } from "../src/testing/index.js";
 
 /** The fused host kernel of the pairwise t-conorm / t-norm against the tensor reference (values and both partials). */
@@ -18,8 +18,7 @@ const P: Record<string, number[]> = {
 };
 
 function run(fused: boolean, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor, b: tf.Tensor) {
-  const prev = setForceReference(!fused);
-  try {
+  return withFlags({ RELAX_FORCE_REFERENCE: !fused }, () => {
     const value = f(a, b);
     const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), tf.reshape(tf.linspace(0.5, 1.5, 12), [3, 4]))))([
       a,
@@ -28,9 +27,7 @@ function run(fused: boolean, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf
     const out = { value: value.arraySync() as number[][], da: da!.arraySync() as number[][], db: db!.arraySync() as number[] };
     tf.dispose([value, da!, db!]);
     return out;
-  } finally {
-    setForceReference(prev);
-  }
+  });
 }
 
 describe("fused t-conorm / t-norm kernel", () => {

@@ -7,7 +7,8 @@ import type { FamilySpec, ResolvedParams } from "./family.js";
  * F = e^{−w}·Σ_{i<32} wⁱ/i! ≈ 1 for w > 0, with zero density) and shift k (`dist_shift`), exactly as its
  * kernel computes it. Forward, with w = z + k: F = 0 for w ≤ 0, 1 for w > 15, else the **truncated**
  * series F = wᵖe^{−w}·Σ_{i=0}^{31} wⁱ/Γ(p+i+1) (32 terms of the lower incomplete gamma series).
- * Backward: the **exact** density F' = w^{p−1}e^{−w}/Γ(p) for w > 0 (not the derivative of the
+ * Backward: the **exact** density F' = w^{p−1}e^{−w}/Γ(p) for w > 0, capped at 1e30 near its pole at w = 0
+ * when p < 1 (not the derivative of the
  * series; the two differ by up to ~2e-4 relative, as in GenDR). `gamma_rev` is the mirror image:
  * v = z − k, F = 1 for v ≥ 0, 0 for −v > 15, else 1 − series(−v); F' = density(−v) for v < 0.
  * Not monotonic (exponential right tail: F + wF' > 1 for large w).
@@ -42,14 +43,20 @@ function seriesTensor(p: number, w: tf.Tensor, logNorm1: number): tf.Tensor {
   return tf.mul(tf.exp(tf.sub(tf.sub(tf.mul(p, tf.log(w)), w), logNorm1)), r);
 }
 
+/**
+ * Largest density returned: for shape p < 1 the density has a pole at w = 0 (w^{p−1} → ∞), which float32 (and a
+ * gradient dy·F') cannot hold; it is capped here, as the t-conorm partials are near theirs.
+ */
+export const GAMMA_DENSITY_CAP = 1e30;
+
 function densityScalar(p: number, w: number, logNorm: number): number {
-  return w > 0 && w < Number.POSITIVE_INFINITY ? Math.exp((p - 1) * Math.log(w) - w - logNorm) : 0;
+  return w > 0 && w < Number.POSITIVE_INFINITY ? Math.min(Math.exp((p - 1) * Math.log(w) - w - logNorm), GAMMA_DENSITY_CAP) : 0;
 }
 
 function densityTensor(p: number, w: tf.Tensor, logNorm: number): tf.Tensor {
   const positive = tf.greater(w, 0);
   const ws = tf.where(positive, tf.minimum(w, 1e30), tf.onesLike(w)); // +∞ → density 0, not NaN
-  const d = tf.exp(tf.sub(tf.sub(tf.mul(p - 1, tf.log(ws)), ws), logNorm));
+  const d = tf.minimum(tf.exp(tf.sub(tf.sub(tf.mul(p - 1, tf.log(ws)), ws), logNorm)), GAMMA_DENSITY_CAP);
   return tf.where(positive, d, tf.zerosLike(w));
 }
 
