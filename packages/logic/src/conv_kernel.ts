@@ -11,6 +11,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxLogicConvTree,
+  RelaxLogicConvTreeGrad,
   RelaxLogicConvTreeGradLogits,
   RelaxLogicConvTreeGradX,
   registerFusedGradient,
@@ -237,46 +238,35 @@ export function logicConvTreeBackwardHost(
   return { dx, dlogits };
 }
 
-/** The two gradient kernels share one backward pass: results cached per `dy` buffer. */
-const backwardCache = new WeakMap<object, { x: object; logits: object; dx: Float32Array; dlogits: Float32Array }>();
-
-function backwardCached(
-  inputs: Record<string, { values: Float32Array; shape: number[] }>,
-  attrs: RelaxLogicConvTreeAttrs,
-): { dx: Float32Array; dlogits: Float32Array } {
-  const xs = inputs.x!;
-  const x = xs.values;
-  const logits = inputs.logits!;
-  const dy = inputs.dy!.values;
-  const hit = backwardCache.get(dy);
-  if (hit && hit.logits === logits.values && hit.x === x) {
-    backwardCache.delete(dy);
-    return hit;
-  }
-  const r = logicConvTreeBackwardHost(xs.values, xs.shape, logits.values, logits.shape, dy, attrs);
-  backwardCache.set(dy, { x, logits: logits.values, ...r });
-  return r;
-}
-
 registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTree, ({ x, logits }, attrs) =>
   logicConvTreeForwardHost(x!.values, x!.shape, logits!.values, logits!.shape, attrs),
 );
 
-registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradX, (inputs, attrs) => ({
-  values: backwardCached(inputs, attrs).dx,
-  shape: inputs.x!.shape,
+/** Both gradients from one backward pass: the kernel the gradient runs. */
+registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGrad, ({ x, logits, dy }, attrs) => {
+  const { dx, dlogits } = logicConvTreeBackwardHost(x!.values, x!.shape, logits!.values, logits!.shape, dy!.values, attrs);
+  return [
+    { values: dx, shape: x!.shape },
+    { values: dlogits, shape: logits!.shape },
+  ];
+});
+
+// The single-output kernels (deprecated names), each a whole backward pass on its own.
+registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradX, ({ x, logits, dy }, attrs) => ({
+  values: logicConvTreeBackwardHost(x!.values, x!.shape, logits!.values, logits!.shape, dy!.values, attrs).dx,
+  shape: x!.shape,
+}));
+registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradLogits, ({ x, logits, dy }, attrs) => ({
+  values: logicConvTreeBackwardHost(x!.values, x!.shape, logits!.values, logits!.shape, dy!.values, attrs).dlogits,
+  shape: logits!.shape,
 }));
 
-registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradLogits, (inputs, attrs) => ({
-  values: backwardCached(inputs, attrs).dlogits,
-  shape: inputs.logits!.shape,
-}));
-
+/** ∂x and ∂logits share one backward pass: the two-output kernel runs once per op call (see logic_kernel.ts). */
 registerFusedGradient<RelaxLogicConvTreeAttrs>({
   kernelName: RelaxLogicConvTree,
   inputsToSave: ["x", "logits"],
-  gradFunc: ([dy], [x, logits], attrs) => ({
-    x: () => runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradX, { x: x!, logits: logits!, dy: dy! }, attrs),
-    logits: () => runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradLogits, { x: x!, logits: logits!, dy: dy! }, attrs),
-  }),
+  gradFunc: ([dy], [x, logits], attrs) => {
+    const [dx, dlogits] = runFusedKernel<tf.Tensor[]>(RelaxLogicConvTreeGrad, { x: x!, logits: logits!, dy: dy! }, attrs);
+    return { x: () => dx!, logits: () => dlogits! };
+  },
 });

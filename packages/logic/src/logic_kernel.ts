@@ -7,6 +7,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxLogicLayer,
+  RelaxLogicLayerGrad,
   RelaxLogicLayerGradLogits,
   RelaxLogicLayerGradX,
   registerFusedGradient,
@@ -71,36 +72,18 @@ export function neuronCoefficients(p: Float64Array, outDim: number): Float64Arra
   return c;
 }
 
+/** Gate probabilities `p` (`[outDim, 16]`) and four-coefficient form `c` (`[outDim, 4]`) of a logits buffer. */
 export type Coeffs = { p: Float32Array | Float64Array; c: Float32Array | Float64Array };
-interface CoeffCache {
-  train?: Coeffs;
-  eval?: Coeffs;
-}
-/**
- * Probabilities and coefficients depend only on the logits, so forward and both backward kernels of a
- * step share them: cached per logits buffer (the cpu backend hands out the same array for the same
- * tensor data; tfjs never mutates tensor data in place).
- */
-const coeffCache = new WeakMap<object, CoeffCache>();
 
-/** Cached gate probabilities and coefficients of a logits buffer (float32 WASM SIMD in train mode where available). */
+/**
+ * Gate probabilities and coefficients of a logits buffer (float32 WASM SIMD in train mode where available).
+ * A pure function of the logits: each kernel computes them once per call (no cache shared between kernels).
+ */
 export function probsAndCoefficients(logits: Float32Array, outDim: number, mode: "train" | "eval"): Coeffs {
-  let entry = coeffCache.get(logits);
-  if (!entry) {
-    entry = {};
-    coeffCache.set(logits, entry);
-  }
-  let v = entry[mode];
-  if (!v) {
-    const fast = mode === "train" ? probsAndCoefficientsWasm(logits, outDim) : null;
-    if (fast) v = fast;
-    else {
-      const p = gateProbabilities(logits, outDim, mode);
-      v = { p, c: neuronCoefficients(p, outDim) };
-    }
-    entry[mode] = v;
-  }
-  return v;
+  const fast = mode === "train" ? probsAndCoefficientsWasm(logits, outDim) : null;
+  if (fast) return fast;
+  const p = gateProbabilities(logits, outDim, mode);
+  return { p, c: neuronCoefficients(p, outDim) };
 }
 
 /** `[rows, cols]` → `[cols, rows]` (row-major). */
@@ -274,44 +257,38 @@ export function logicLayerBackwardHost(
   return { dx: attrs.featureMajorIn ? dX : transpose2d(dX, inDim, batch), dlogits };
 }
 
-/** The two gradient kernels share one backward pass: results cached per `dy` buffer. */
-const backwardCache = new WeakMap<object, { x: object; logits: object; dx: Float32Array; dlogits: Float32Array }>();
-
-function backwardCached(
-  x: Float32Array,
-  xShape: number[],
-  logits: Float32Array,
-  dy: Float32Array,
-  attrs: RelaxLogicLayerAttrs,
-): { dx: Float32Array; dlogits: Float32Array } {
-  const hit = backwardCache.get(dy);
-  if (hit && hit.logits === logits && hit.x === x) {
-    backwardCache.delete(dy);
-    return hit;
-  }
-  const r = logicLayerBackwardHost(x, xShape, logits, dy, attrs);
-  backwardCache.set(dy, { x, logits, ...r });
-  return r;
-}
-
 registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayer, ({ x, logits }, attrs) =>
   logicLayerForwardHost(x!.values, x!.shape, logits!.values, attrs),
 );
 
+/** Both gradients from one backward pass: the kernel the gradient runs. */
+registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayerGrad, ({ x, logits, dy }, attrs) => {
+  const { dx, dlogits } = logicLayerBackwardHost(x!.values, x!.shape, logits!.values, dy!.values, attrs);
+  return [
+    { values: dx, shape: x!.shape },
+    { values: dlogits, shape: [attrs.a.length, NUM_GATES] },
+  ];
+});
+
+// The single-output kernels (deprecated names), each a whole backward pass on its own.
 registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayerGradX, ({ x, logits, dy }, attrs) => ({
-  values: backwardCached(x!.values, x!.shape, logits!.values, dy!.values, attrs).dx,
+  values: logicLayerBackwardHost(x!.values, x!.shape, logits!.values, dy!.values, attrs).dx,
   shape: x!.shape,
 }));
-
 registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayerGradLogits, ({ x, logits, dy }, attrs) => ({
-  values: backwardCached(x!.values, x!.shape, logits!.values, dy!.values, attrs).dlogits,
+  values: logicLayerBackwardHost(x!.values, x!.shape, logits!.values, dy!.values, attrs).dlogits,
   shape: [attrs.a.length, NUM_GATES],
 }));
+
+/**
+ * ∂x and ∂logits share one backward pass, so the gradient runs the two-output kernel once, when the tape
+ * reaches this op; each closure hands out one of its outputs (state of this op call only).
+ */
 registerFusedGradient<RelaxLogicLayerAttrs>({
   kernelName: RelaxLogicLayer,
   inputsToSave: ["x", "logits"],
-  gradFunc: ([dy], [x, logits], attrs) => ({
-    x: () => runFusedKernel<tf.Tensor>(RelaxLogicLayerGradX, { x: x!, logits: logits!, dy: dy! }, attrs),
-    logits: () => runFusedKernel<tf.Tensor>(RelaxLogicLayerGradLogits, { x: x!, logits: logits!, dy: dy! }, attrs),
-  }),
+  gradFunc: ([dy], [x, logits], attrs) => {
+    const [dx, dlogits] = runFusedKernel<tf.Tensor[]>(RelaxLogicLayerGrad, { x: x!, logits: logits!, dy: dy! }, attrs);
+    return { x: () => dx!, logits: () => dlogits! };
+  },
 });

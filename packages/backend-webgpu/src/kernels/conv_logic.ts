@@ -25,6 +25,7 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import {
   RelaxError,
   RelaxLogicConvTree,
+  RelaxLogicConvTreeGrad,
   RelaxLogicConvTreeGradLogits,
   RelaxLogicConvTreeGradX,
   RelaxOrPoolMax,
@@ -43,7 +44,15 @@ import {
   zeros,
   withFloatStorage,
 } from "../program.js";
-import { coefficients, LOGIT_GRAD_WGSL, NUM_GATES, PROBS_WGSL, REDUCE_STATS_WGSL, REDUCE_THREADS } from "./logic_layer.js";
+import {
+  coefficients,
+  LOGIT_GRAD_WGSL,
+  NUM_GATES,
+  PROBS_WGSL,
+  REDUCE_STATS_WGSL,
+  REDUCE_THREADS,
+  twoOutputGradKernel,
+} from "./logic_layer.js";
 
 /** Geometry of one conv-tree call. */
 interface TreeGeometry {
@@ -420,6 +429,13 @@ export const logicConvTreeGradLogitsConfig: KernelConfig = withFloatStorage({
     return dz;
   },
 });
+
+/** Both gradients of the conv trees (the kernel the gradient runs): outputs `[dx, dlogits]`. */
+export const logicConvTreeGradConfig: KernelConfig = twoOutputGradKernel(
+  RelaxLogicConvTreeGrad,
+  logicConvTreeGradXConfig,
+  logicConvTreeGradLogitsConfig,
+);
 
 /** Pool geometry; uniforms `H, W, C, Ho, Wo, size, stride` in this order. */
 function poolUniforms(x: TensorInfo, at: RelaxOrPoolMaxAttrs): { shape: number[]; uniforms: Uniform[] } {
