@@ -10,10 +10,9 @@ import { swapLayerConfig, swapLayerGradConfig } from "./kernels/swap_layer.js";
 import { diffSortConfig, diffSortGradConfig, sortNetSelectConfig, sortNetSelectGradConfig } from "./kernels/sort_network.js";
 import { rasterizeSilhouetteConfig, rasterizeSilhouetteGradConfig } from "./kernels/silhouette.js";
 import { rasterizeRgbConfig, rasterizeRgbGradConfig } from "./kernels/rgb.js";
-import { logicLayerConfig, logicLayerGradConfig, logicLayerGradLogitsConfig, logicLayerGradXConfig } from "./kernels/logic_layer.js";
+import { logicLayerConfig, logicLayerGradLogitsConfig, logicLayerGradXConfig } from "./kernels/logic_layer.js";
 import {
   logicConvTreeConfig,
-  logicConvTreeGradConfig,
   logicConvTreeGradLogitsConfig,
   logicConvTreeGradXConfig,
   orPoolMaxConfig,
@@ -31,13 +30,11 @@ const CONFIGS: KernelConfig[] = [
   sortNetSelectConfig,
   sortNetSelectGradConfig,
   logicLayerConfig,
-  logicLayerGradConfig,
   logicLayerGradXConfig,
   logicLayerGradLogitsConfig,
   groupSumConfig,
   groupSumGradConfig,
   logicConvTreeConfig,
-  logicConvTreeGradConfig,
   logicConvTreeGradXConfig,
   logicConvTreeGradLogitsConfig,
   orPoolMaxConfig,

@@ -8,7 +8,6 @@
  * the leaf gradients into `∂x` and accumulates the per-node statistics `S = Σ g·[1, A, B, A·B]` in float64,
  * from which `∂z = p ⊙ (M·S − p·(M·S))` (as the dense layer's kernel, {@link logitGradFromStats}).
  */
-import type * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxLogicConvTree,
   RelaxLogicConvTreeGrad,
@@ -16,10 +15,10 @@ import {
   RelaxLogicConvTreeGradX,
   registerFusedGradient,
   registerHostKernel,
-  runFusedKernel,
   type RelaxLogicConvTreeAttrs,
 } from "@relax/core";
 import { NUM_GATES } from "./gates.js";
+import { xLogitsGradient } from "./grad_pair.js";
 import { logitGradFromStats, probsAndCoefficients } from "./logic_kernel.js";
 
 /** Geometry of one call: padded input size, output size, leaf offsets into one padded image. */
@@ -251,7 +250,7 @@ registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGrad, ({ x, logits
   ];
 });
 
-// The single-output kernels (deprecated names), each a whole backward pass on its own.
+// The single-output kernels (what a backend computing the two apart registers), each a whole backward pass.
 registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradX, ({ x, logits, dy }, attrs) => ({
   values: logicConvTreeBackwardHost(x!.values, x!.shape, logits!.values, logits!.shape, dy!.values, attrs).dx,
   shape: x!.shape,
@@ -261,12 +260,14 @@ registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradLogits, ({ x, 
   shape: logits!.shape,
 }));
 
-/** ∂x and ∂logits share one backward pass: the two-output kernel runs once per op call (see logic_kernel.ts). */
+/** ∂x and ∂logits share one backward pass: see {@link xLogitsGradient}. */
 registerFusedGradient<RelaxLogicConvTreeAttrs>({
   kernelName: RelaxLogicConvTree,
   inputsToSave: ["x", "logits"],
-  gradFunc: ([dy], [x, logits], attrs) => {
-    const [dx, dlogits] = runFusedKernel<tf.Tensor[]>(RelaxLogicConvTreeGrad, { x: x!, logits: logits!, dy: dy! }, attrs);
-    return { x: () => dx!, logits: () => dlogits! };
-  },
+  gradFunc: ([dy], [x, logits], attrs) =>
+    xLogitsGradient(
+      { both: RelaxLogicConvTreeGrad, x: RelaxLogicConvTreeGradX, logits: RelaxLogicConvTreeGradLogits },
+      { x: x!, logits: logits!, dy: dy! },
+      attrs,
+    ),
 });

@@ -4,7 +4,6 @@
  * relaxed gates: per neuron `C = Mᵀ·p` (4 numbers, batch-independent), then
  * `y = C0 + C1·A + C2·B + C3·A·B` — 3 FMAs per sample instead of 16 gate evaluations.
  */
-import type * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxLogicLayer,
   RelaxLogicLayerGrad,
@@ -12,10 +11,10 @@ import {
   RelaxLogicLayerGradX,
   registerFusedGradient,
   registerHostKernel,
-  runFusedKernel,
   type RelaxLogicLayerAttrs,
 } from "@relax/core";
 import { GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
+import { xLogitsGradient } from "./grad_pair.js";
 import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "./wasm_layer.js";
 
 /** Per-neuron gate distribution: softmax (train) or one-hot argmax with first-max tie-break (eval). */
@@ -270,7 +269,7 @@ registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayerGrad, ({ x, logits, dy }
   ];
 });
 
-// The single-output kernels (deprecated names), each a whole backward pass on its own.
+// The single-output kernels (what a backend computing the two apart registers), each a whole backward pass.
 registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayerGradX, ({ x, logits, dy }, attrs) => ({
   values: logicLayerBackwardHost(x!.values, x!.shape, logits!.values, dy!.values, attrs).dx,
   shape: x!.shape,
@@ -280,15 +279,14 @@ registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayerGradLogits, ({ x, logits
   shape: [attrs.a.length, NUM_GATES],
 }));
 
-/**
- * ∂x and ∂logits share one backward pass, so the gradient runs the two-output kernel once, when the tape
- * reaches this op; each closure hands out one of its outputs (state of this op call only).
- */
+/** ∂x and ∂logits share one backward pass: see {@link xLogitsGradient}. */
 registerFusedGradient<RelaxLogicLayerAttrs>({
   kernelName: RelaxLogicLayer,
   inputsToSave: ["x", "logits"],
-  gradFunc: ([dy], [x, logits], attrs) => {
-    const [dx, dlogits] = runFusedKernel<tf.Tensor[]>(RelaxLogicLayerGrad, { x: x!, logits: logits!, dy: dy! }, attrs);
-    return { x: () => dx!, logits: () => dlogits! };
-  },
+  gradFunc: ([dy], [x, logits], attrs) =>
+    xLogitsGradient(
+      { both: RelaxLogicLayerGrad, x: RelaxLogicLayerGradX, logits: RelaxLogicLayerGradLogits },
+      { x: x!, logits: logits!, dy: dy! },
+      attrs,
+    ),
 });

@@ -167,7 +167,7 @@ describe("fused logic kernels on the host backends", () => {
       for (const m of [l1, l2, conv, net]) m.dispose();
     });
 
-    it(`${b}: the deprecated single-output kernels give the two-output kernel's outputs`, async () => {
+    it(`${b}: the single-output kernels give the two-output kernel's outputs`, async () => {
       await onBackend(b, () => undefined);
       const l = new LogicLayer(9, 7, { seed: 21 });
       const attrs = { a: l.a, b: l.b, mode: "train" as const, gradFactor: 1.5, featureMajorIn: false, featureMajorOut: false };

@@ -25,7 +25,6 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import {
   RelaxError,
   RelaxLogicConvTree,
-  RelaxLogicConvTreeGrad,
   RelaxLogicConvTreeGradLogits,
   RelaxLogicConvTreeGradX,
   RelaxOrPoolMax,
@@ -44,15 +43,7 @@ import {
   zeros,
   withFloatStorage,
 } from "../program.js";
-import {
-  coefficients,
-  LOGIT_GRAD_WGSL,
-  NUM_GATES,
-  PROBS_WGSL,
-  REDUCE_STATS_WGSL,
-  REDUCE_THREADS,
-  twoOutputGradKernel,
-} from "./logic_layer.js";
+import { coefficients, LOGIT_GRAD_WGSL, NUM_GATES, PROBS_WGSL, REDUCE_STATS_WGSL, REDUCE_THREADS } from "./logic_layer.js";
 
 /** Geometry of one conv-tree call. */
 interface TreeGeometry {
@@ -429,13 +420,6 @@ export const logicConvTreeGradLogitsConfig: KernelConfig = withFloatStorage({
     return dz;
   },
 });
-
-/** Both gradients of the conv trees (the kernel the gradient runs): outputs `[dx, dlogits]`. */
-export const logicConvTreeGradConfig: KernelConfig = twoOutputGradKernel(
-  RelaxLogicConvTreeGrad,
-  logicConvTreeGradXConfig,
-  logicConvTreeGradLogitsConfig,
-);
 
 /** Pool geometry; uniforms `H, W, C, Ho, Wo, size, stride` in this order. */
 function poolUniforms(x: TensorInfo, at: RelaxOrPoolMaxAttrs): { shape: number[]; uniforms: Uniform[] } {

@@ -13,14 +13,8 @@
  */
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-import {
-  RelaxLogicLayer,
-  RelaxLogicLayerGrad,
-  RelaxLogicLayerGradLogits,
-  RelaxLogicLayerGradX,
-  type RelaxLogicLayerAttrs,
-} from "@relax/core";
-import { elementwiseProgram, f32, i32, perUnitProgram, persistentIntTable, release, run, zeros, withFloatStorage } from "../program.js";
+import { RelaxLogicLayer, RelaxLogicLayerGradLogits, RelaxLogicLayerGradX, type RelaxLogicLayerAttrs } from "@relax/core";
+import { elementwiseProgram, f32, i32, perUnitProgram, persistentIntTable, run, zeros, withFloatStorage } from "../program.js";
 
 export const NUM_GATES = 16;
 
@@ -333,30 +327,3 @@ export const logicLayerGradLogitsConfig: KernelConfig = withFloatStorage({
     return run(gpu, gradLogitsProgram(outDim, layout), [x!, logits!, dy!, ab], "float32", [i32(batch), i32(inDim), i32(outDim)]);
   },
 });
-
-/**
- * A two-output gradient kernel `[dx, dlogits]` from the two single-output ones (each program as before, run
- * one after the other; the first output is released when the second throws).
- */
-export function twoOutputGradKernel(kernelName: string, gradX: KernelConfig, gradLogits: KernelConfig): KernelConfig {
-  return {
-    kernelName,
-    backendName: "webgpu",
-    kernelFunc: (args) => {
-      const dx = gradX.kernelFunc(args) as TensorInfo;
-      try {
-        return [dx, gradLogits.kernelFunc(args) as TensorInfo];
-      } catch (e) {
-        release(args.backend as WebGPUBackend, dx);
-        throw e;
-      }
-    },
-  };
-}
-
-/** Both gradients of the layer (the kernel the gradient runs): outputs `[dx, dlogits]`. */
-export const logicLayerGradConfig: KernelConfig = twoOutputGradKernel(
-  RelaxLogicLayerGrad,
-  logicLayerGradXConfig,
-  logicLayerGradLogitsConfig,
-);

@@ -82,18 +82,14 @@ export interface RelaxLogicLayerAttrs {
 }
 /**
  * Both gradients of {@link RelaxLogicLayer} from one backward pass: inputs `{ x, logits, dy }`, outputs
- * `[dx (x's shape and layout), dlogits: [outDim, 16]]` (dlogits zero in mode 'eval'). The gradient runs this.
+ * `[dx (x's shape and layout), dlogits: [outDim, 16]]` (dlogits zero in mode 'eval'). A backend whose two
+ * gradients share work registers this, and the gradient runs it once per op call; otherwise the gradient runs
+ * {@link RelaxLogicLayerGradX} and {@link RelaxLogicLayerGradLogits}, each only when its output is needed.
  */
 export const RelaxLogicLayerGrad = "RelaxLogicLayerGrad";
-/**
- * Input gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dx: [batch, inDim]`.
- * @deprecated the gradient runs {@link RelaxLogicLayerGrad} (output 0); still registered for one release.
- */
+/** Input gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dx: [batch, inDim]`. */
 export const RelaxLogicLayerGradX = "RelaxLogicLayerGradX";
-/**
- * Logit gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dlogits: [outDim, 16]`.
- * @deprecated the gradient runs {@link RelaxLogicLayerGrad} (output 1); still registered for one release.
- */
+/** Logit gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dlogits: [outDim, 16]`. */
 export const RelaxLogicLayerGradLogits = "RelaxLogicLayerGradLogits";
 /**
  * A whole logic gate network (all LogicLayers + GroupSum) in one host kernel, so activations stay in
@@ -138,18 +134,13 @@ export interface RelaxLogicConvTreeAttrs {
 }
 /**
  * Both gradients of {@link RelaxLogicConvTree} from one backward pass: inputs `{ x, logits, dy }`, outputs
- * `[dx: [batch, H, W, C], dlogits: [K, 2^depth − 1, 16]]` (dlogits zero in mode 'eval'). The gradient runs this.
+ * `[dx: [batch, H, W, C], dlogits: [K, 2^depth − 1, 16]]` (dlogits zero in mode 'eval'); run by the gradient
+ * where registered, else the two single-output kernels below (as {@link RelaxLogicLayerGrad}).
  */
 export const RelaxLogicConvTreeGrad = "RelaxLogicConvTreeGrad";
-/**
- * Input gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dx: [batch, H, W, C]`.
- * @deprecated the gradient runs {@link RelaxLogicConvTreeGrad} (output 0); still registered for one release.
- */
+/** Input gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dx: [batch, H, W, C]`. */
 export const RelaxLogicConvTreeGradX = "RelaxLogicConvTreeGradX";
-/**
- * Logit gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dlogits: [K, 2^depth − 1, 16]`.
- * @deprecated the gradient runs {@link RelaxLogicConvTreeGrad} (output 1); still registered for one release.
- */
+/** Logit gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dlogits: [K, 2^depth − 1, 16]`. */
 export const RelaxLogicConvTreeGradLogits = "RelaxLogicConvTreeGradLogits";
 /**
  * Max OR pooling of conv logic nets (NeurIPS 2024 §3.2): inputs `{ x: [batch, H, W, C] }`, output
