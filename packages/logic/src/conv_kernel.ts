@@ -8,17 +8,17 @@
  * the leaf gradients into `∂x` and accumulates the per-node statistics `S = Σ g·[1, A, B, A·B]` in float64,
  * from which `∂z = p ⊙ (M·S − p·(M·S))` (as the dense layer's kernel, {@link logitGradFromStats}).
  */
-import type * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxLogicConvTree,
+  RelaxLogicConvTreeGrad,
   RelaxLogicConvTreeGradLogits,
   RelaxLogicConvTreeGradX,
   registerFusedGradient,
   registerHostKernel,
-  runFusedKernel,
   type RelaxLogicConvTreeAttrs,
 } from "@relax/core";
 import { NUM_GATES } from "./gates.js";
+import { xLogitsGradient } from "./grad_pair.js";
 import { logitGradFromStats, probsAndCoefficients } from "./logic_kernel.js";
 
 /** Geometry of one call: padded input size, output size, leaf offsets into one padded image. */
@@ -237,46 +237,37 @@ export function logicConvTreeBackwardHost(
   return { dx, dlogits };
 }
 
-/** The two gradient kernels share one backward pass: results cached per `dy` buffer. */
-const backwardCache = new WeakMap<object, { x: object; logits: object; dx: Float32Array; dlogits: Float32Array }>();
-
-function backwardCached(
-  inputs: Record<string, { values: Float32Array; shape: number[] }>,
-  attrs: RelaxLogicConvTreeAttrs,
-): { dx: Float32Array; dlogits: Float32Array } {
-  const xs = inputs.x!;
-  const x = xs.values;
-  const logits = inputs.logits!;
-  const dy = inputs.dy!.values;
-  const hit = backwardCache.get(dy);
-  if (hit && hit.logits === logits.values && hit.x === x) {
-    backwardCache.delete(dy);
-    return hit;
-  }
-  const r = logicConvTreeBackwardHost(xs.values, xs.shape, logits.values, logits.shape, dy, attrs);
-  backwardCache.set(dy, { x, logits: logits.values, ...r });
-  return r;
-}
-
 registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTree, ({ x, logits }, attrs) =>
   logicConvTreeForwardHost(x!.values, x!.shape, logits!.values, logits!.shape, attrs),
 );
 
-registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradX, (inputs, attrs) => ({
-  values: backwardCached(inputs, attrs).dx,
-  shape: inputs.x!.shape,
+/** Both gradients from one backward pass: the kernel the gradient runs. */
+registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGrad, ({ x, logits, dy }, attrs) => {
+  const { dx, dlogits } = logicConvTreeBackwardHost(x!.values, x!.shape, logits!.values, logits!.shape, dy!.values, attrs);
+  return [
+    { values: dx, shape: x!.shape },
+    { values: dlogits, shape: logits!.shape },
+  ];
+});
+
+// The single-output kernels (what a backend computing the two apart registers), each a whole backward pass.
+registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradX, ({ x, logits, dy }, attrs) => ({
+  values: logicConvTreeBackwardHost(x!.values, x!.shape, logits!.values, logits!.shape, dy!.values, attrs).dx,
+  shape: x!.shape,
+}));
+registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradLogits, ({ x, logits, dy }, attrs) => ({
+  values: logicConvTreeBackwardHost(x!.values, x!.shape, logits!.values, logits!.shape, dy!.values, attrs).dlogits,
+  shape: logits!.shape,
 }));
 
-registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTreeGradLogits, (inputs, attrs) => ({
-  values: backwardCached(inputs, attrs).dlogits,
-  shape: inputs.logits!.shape,
-}));
-
+/** ∂x and ∂logits share one backward pass: see {@link xLogitsGradient}. */
 registerFusedGradient<RelaxLogicConvTreeAttrs>({
   kernelName: RelaxLogicConvTree,
   inputsToSave: ["x", "logits"],
-  gradFunc: ([dy], [x, logits], attrs) => ({
-    x: () => runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradX, { x: x!, logits: logits!, dy: dy! }, attrs),
-    logits: () => runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradLogits, { x: x!, logits: logits!, dy: dy! }, attrs),
-  }),
+  gradFunc: ([dy], [x, logits], attrs) =>
+    xLogitsGradient(
+      { both: RelaxLogicConvTreeGrad, x: RelaxLogicConvTreeGradX, logits: RelaxLogicConvTreeGradLogits },
+      { x: x!, logits: logits!, dy: dy! },
+      attrs,
+    ),
 });

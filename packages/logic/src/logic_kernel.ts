@@ -4,17 +4,17 @@
  * relaxed gates: per neuron `C = Mᵀ·p` (4 numbers, batch-independent), then
  * `y = C0 + C1·A + C2·B + C3·A·B` — 3 FMAs per sample instead of 16 gate evaluations.
  */
-import type * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxLogicLayer,
+  RelaxLogicLayerGrad,
   RelaxLogicLayerGradLogits,
   RelaxLogicLayerGradX,
   registerFusedGradient,
   registerHostKernel,
-  runFusedKernel,
   type RelaxLogicLayerAttrs,
 } from "@relax/core";
 import { GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
+import { xLogitsGradient } from "./grad_pair.js";
 import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "./wasm_layer.js";
 
 /** Per-neuron gate distribution: softmax (train) or one-hot argmax with first-max tie-break (eval). */
@@ -71,36 +71,18 @@ export function neuronCoefficients(p: Float64Array, outDim: number): Float64Arra
   return c;
 }
 
+/** Gate probabilities `p` (`[outDim, 16]`) and four-coefficient form `c` (`[outDim, 4]`) of a logits buffer. */
 export type Coeffs = { p: Float32Array | Float64Array; c: Float32Array | Float64Array };
-interface CoeffCache {
-  train?: Coeffs;
-  eval?: Coeffs;
-}
-/**
- * Probabilities and coefficients depend only on the logits, so forward and both backward kernels of a
- * step share them: cached per logits buffer (the cpu backend hands out the same array for the same
- * tensor data; tfjs never mutates tensor data in place).
- */
-const coeffCache = new WeakMap<object, CoeffCache>();
 
-/** Cached gate probabilities and coefficients of a logits buffer (float32 WASM SIMD in train mode where available). */
+/**
+ * Gate probabilities and coefficients of a logits buffer (float32 WASM SIMD in train mode where available).
+ * A pure function of the logits: each kernel computes them once per call (no cache shared between kernels).
+ */
 export function probsAndCoefficients(logits: Float32Array, outDim: number, mode: "train" | "eval"): Coeffs {
-  let entry = coeffCache.get(logits);
-  if (!entry) {
-    entry = {};
-    coeffCache.set(logits, entry);
-  }
-  let v = entry[mode];
-  if (!v) {
-    const fast = mode === "train" ? probsAndCoefficientsWasm(logits, outDim) : null;
-    if (fast) v = fast;
-    else {
-      const p = gateProbabilities(logits, outDim, mode);
-      v = { p, c: neuronCoefficients(p, outDim) };
-    }
-    entry[mode] = v;
-  }
-  return v;
+  const fast = mode === "train" ? probsAndCoefficientsWasm(logits, outDim) : null;
+  if (fast) return fast;
+  const p = gateProbabilities(logits, outDim, mode);
+  return { p, c: neuronCoefficients(p, outDim) };
 }
 
 /** `[rows, cols]` → `[cols, rows]` (row-major). */
@@ -274,44 +256,37 @@ export function logicLayerBackwardHost(
   return { dx: attrs.featureMajorIn ? dX : transpose2d(dX, inDim, batch), dlogits };
 }
 
-/** The two gradient kernels share one backward pass: results cached per `dy` buffer. */
-const backwardCache = new WeakMap<object, { x: object; logits: object; dx: Float32Array; dlogits: Float32Array }>();
-
-function backwardCached(
-  x: Float32Array,
-  xShape: number[],
-  logits: Float32Array,
-  dy: Float32Array,
-  attrs: RelaxLogicLayerAttrs,
-): { dx: Float32Array; dlogits: Float32Array } {
-  const hit = backwardCache.get(dy);
-  if (hit && hit.logits === logits && hit.x === x) {
-    backwardCache.delete(dy);
-    return hit;
-  }
-  const r = logicLayerBackwardHost(x, xShape, logits, dy, attrs);
-  backwardCache.set(dy, { x, logits, ...r });
-  return r;
-}
-
 registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayer, ({ x, logits }, attrs) =>
   logicLayerForwardHost(x!.values, x!.shape, logits!.values, attrs),
 );
 
+/** Both gradients from one backward pass: the kernel the gradient runs. */
+registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayerGrad, ({ x, logits, dy }, attrs) => {
+  const { dx, dlogits } = logicLayerBackwardHost(x!.values, x!.shape, logits!.values, dy!.values, attrs);
+  return [
+    { values: dx, shape: x!.shape },
+    { values: dlogits, shape: [attrs.a.length, NUM_GATES] },
+  ];
+});
+
+// The single-output kernels (what a backend computing the two apart registers), each a whole backward pass.
 registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayerGradX, ({ x, logits, dy }, attrs) => ({
-  values: backwardCached(x!.values, x!.shape, logits!.values, dy!.values, attrs).dx,
+  values: logicLayerBackwardHost(x!.values, x!.shape, logits!.values, dy!.values, attrs).dx,
   shape: x!.shape,
 }));
-
 registerHostKernel<RelaxLogicLayerAttrs>(RelaxLogicLayerGradLogits, ({ x, logits, dy }, attrs) => ({
-  values: backwardCached(x!.values, x!.shape, logits!.values, dy!.values, attrs).dlogits,
+  values: logicLayerBackwardHost(x!.values, x!.shape, logits!.values, dy!.values, attrs).dlogits,
   shape: [attrs.a.length, NUM_GATES],
 }));
+
+/** ∂x and ∂logits share one backward pass: see {@link xLogitsGradient}. */
 registerFusedGradient<RelaxLogicLayerAttrs>({
   kernelName: RelaxLogicLayer,
   inputsToSave: ["x", "logits"],
-  gradFunc: ([dy], [x, logits], attrs) => ({
-    x: () => runFusedKernel<tf.Tensor>(RelaxLogicLayerGradX, { x: x!, logits: logits!, dy: dy! }, attrs),
-    logits: () => runFusedKernel<tf.Tensor>(RelaxLogicLayerGradLogits, { x: x!, logits: logits!, dy: dy! }, attrs),
-  }),
+  gradFunc: ([dy], [x, logits], attrs) =>
+    xLogitsGradient(
+      { both: RelaxLogicLayerGrad, x: RelaxLogicLayerGradX, logits: RelaxLogicLayerGradLogits },
+      { x: x!, logits: logits!, dy: dy! },
+      attrs,
+    ),
 });

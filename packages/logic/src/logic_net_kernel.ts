@@ -87,41 +87,35 @@ export function netBackwardJS(
   return { dX: dY, dlogits };
 }
 
-/** All gradients of one backward pass, computed once and shared by the per-input gradient kernels (keyed by `dy`). */
-const gradCache = new WeakMap<Float32Array, { out: Float32Array | null; dX: Float32Array; dlogits: Float32Array[] }>();
-
-registerHostKernel<RelaxLogicNetAttrs & { which: number }>(RelaxLogicNetGrad, (inputs, attrs) => {
+/** Every gradient of one backward pass in one kernel: outputs `[dx, dz0, …, dz{L−1}]`. */
+registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNetGrad, (inputs, attrs) => {
   const x = inputs.x!;
   const [batch, inDim] = x.shape as [number, number];
   const dy = inputs.dy!.values as Float32Array;
   const out = inputs.out ? (inputs.out.values as Float32Array) : null;
-  let hit = gradCache.get(dy);
-  if (!hit || hit.out !== out) {
-    const logitValues = attrs.layers.map((_, i) => inputs[`z${i}`]!.values as Float32Array);
-    const xFM = transpose2d(x.values, batch, inDim);
-    const args = layerArgs(attrs, logitValues);
-    const r =
-      logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, out, dy) ??
-      netBackwardJS(xFM, batch, inDim, args, attrs.k, attrs.tau, dy);
-    hit = { out, dX: transpose2d(r.dX, inDim, batch), dlogits: r.dlogits };
-    gradCache.set(dy, hit);
-  }
-  if (attrs.which < 0) return { values: hit.dX, shape: [batch, inDim] };
-  return { values: hit.dlogits[attrs.which] as Float32Array, shape: [attrs.layers[attrs.which]!.a.length, NUM_GATES] };
+  const logitValues = attrs.layers.map((_, i) => inputs[`z${i}`]!.values as Float32Array);
+  const xFM = transpose2d(x.values, batch, inDim);
+  const args = layerArgs(attrs, logitValues);
+  const r =
+    logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, out, dy) ??
+    netBackwardJS(xFM, batch, inDim, args, attrs.k, attrs.tau, dy);
+  return [
+    { values: transpose2d(r.dX, inDim, batch), shape: [batch, inDim] },
+    ...r.dlogits.map((values, i) => ({ values, shape: [attrs.layers[i]!.a.length, NUM_GATES] })),
+  ];
 });
 
+/** The gradient runs the all-outputs kernel once per op call; each closure hands out one output. */
 registerFusedGradient<RelaxLogicNetAttrs>({
   kernelName: RelaxLogicNet,
   inputsToSave: ["x"],
   outputsToSave: [true],
   gradFunc: ([dy], [x, out], attrs) => {
-    const grad = (which: number) => (): tf.Tensor => {
-      const inputs: Record<string, tf.Tensor> = { x: x!, out: out!, dy: dy! };
-      attrs.logits.forEach((z, i) => (inputs[`z${i}`] = z));
-      return runFusedKernel<tf.Tensor>(RelaxLogicNetGrad, inputs, { ...attrs, which });
-    };
-    const result: Record<string, () => tf.Tensor> = { x: grad(-1) };
-    attrs.layers.forEach((_, i) => (result[`z${i}`] = grad(i)));
+    const inputs: Record<string, tf.Tensor> = { x: x!, out: out!, dy: dy! };
+    attrs.logits.forEach((z, i) => (inputs[`z${i}`] = z));
+    const [dx, ...dz] = runFusedKernel<tf.Tensor[]>(RelaxLogicNetGrad, inputs, attrs);
+    const result: Record<string, () => tf.Tensor> = { x: () => dx! };
+    dz.forEach((d, i) => (result[`z${i}`] = () => d));
     return result;
   },
 });

@@ -80,6 +80,13 @@ export interface RelaxLogicLayerAttrs {
   /** `y` (and `dy`) is feature-major `[outDim, batch]` instead of `[batch, outDim]` (default false). */
   featureMajorOut?: boolean;
 }
+/**
+ * Both gradients of {@link RelaxLogicLayer} from one backward pass: inputs `{ x, logits, dy }`, outputs
+ * `[dx (x's shape and layout), dlogits: [outDim, 16]]` (dlogits zero in mode 'eval'). A backend whose two
+ * gradients share work registers this, and the gradient runs it once per op call; otherwise the gradient runs
+ * {@link RelaxLogicLayerGradX} and {@link RelaxLogicLayerGradLogits}, each only when its output is needed.
+ */
+export const RelaxLogicLayerGrad = "RelaxLogicLayerGrad";
 /** Input gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dx: [batch, inDim]`. */
 export const RelaxLogicLayerGradX = "RelaxLogicLayerGradX";
 /** Logit gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dlogits: [outDim, 16]`. */
@@ -90,7 +97,10 @@ export const RelaxLogicLayerGradLogits = "RelaxLogicLayerGradLogits";
  * output `[batch, k]`. Host backends only: the attributes carry the logits tensors, which the gradient reads.
  */
 export const RelaxLogicNet = "RelaxLogicNet";
-/** Gradient of {@link RelaxLogicNet} w.r.t. `x` and every layer's logits. */
+/**
+ * Gradient of {@link RelaxLogicNet} w.r.t. `x` and every layer's logits, from one backward pass: inputs
+ * `{ x, out, dy, z0 … z{L−1} }`, outputs `[dx: [batch, inDim], dz0, …, dz{L−1}]`.
+ */
 export const RelaxLogicNetGrad = "RelaxLogicNetGrad";
 /** Attributes of {@link RelaxLogicNet}: per layer connections + gradFactor, the logits variables, mode, GroupSum. */
 export interface RelaxLogicNetAttrs {
@@ -122,6 +132,12 @@ export interface RelaxLogicConvTreeAttrs {
   padding: "valid" | "same";
   mode: "train" | "eval";
 }
+/**
+ * Both gradients of {@link RelaxLogicConvTree} from one backward pass: inputs `{ x, logits, dy }`, outputs
+ * `[dx: [batch, H, W, C], dlogits: [K, 2^depth − 1, 16]]` (dlogits zero in mode 'eval'); run by the gradient
+ * where registered, else the two single-output kernels below (as {@link RelaxLogicLayerGrad}).
+ */
+export const RelaxLogicConvTreeGrad = "RelaxLogicConvTreeGrad";
 /** Input gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dx: [batch, H, W, C]`. */
 export const RelaxLogicConvTreeGradX = "RelaxLogicConvTreeGradX";
 /** Logit gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dlogits: [K, 2^depth − 1, 16]`. */
@@ -161,6 +177,12 @@ export interface RelaxDiffSortAttrs {
   descending: boolean;
   /** Straight-through: exact permutation / sorted values forward, relaxed gradient backward. */
   hard: boolean;
+  /**
+   * Left by the host forward kernel for the gradient kernel of the same op call (tfjs hands one attributes
+   * object to the forward kernel and, through the tape, to the gradient): the float64 comparator weights, so
+   * backward skips the values pass. Used only when the input's values match; other backends ignore it.
+   */
+  forwardState?: object;
 }
 /** Gradient of {@link RelaxDiffSort}: inputs `{ x, dSorted, dPermutation }`, output `dx: [rows, n]`. */
 export const RelaxDiffSortGrad = "RelaxDiffSortGrad";

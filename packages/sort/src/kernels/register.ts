@@ -41,15 +41,29 @@ function identity(M: Float64Array | Float32Array, n: number): void {
 }
 
 /**
- * The forward pass leaves its float64 comparator weights and differences here, keyed by the input's
- * value array (the cpu backend hands the same array to the gradient kernel), so backward skips the
- * values pass and its transcendental functions. Entries die with the input tensor's data.
+ * What the forward pass leaves for the backward of the same op call, in `attrs.forwardState` (state of
+ * that call, not a cache keyed on arrays): its float64 comparator weights and differences, so backward
+ * skips the values pass and its transcendental functions — on every host backend, as it checks the
+ * input by value (`x`, a copy) rather than by array identity (the wasm backend copies on every read).
  */
-const valuesCache = new WeakMap<Float32Array, { key: string; alpha: Float64Array; d: Float64Array }>();
+interface ForwardState {
+  x: Float32Array;
+  key: string;
+  alpha: Float64Array;
+  d: Float64Array;
+}
 const CACHE_LIMIT = 1 << 22; // rows·C entries (2 × 32 MiB)
 
 function attrsKey(a: RelaxDiffSortAttrs): string {
   return `${a.network}|${a.distribution}|${a.steepness}|${a.artLambda}`;
+}
+
+/** The forward state of this call when it was left for exactly these input values and attributes. */
+function forwardStateFor(attrs: RelaxDiffSortAttrs, xv: Float32Array, size: number): ForwardState | null {
+  const s = attrs.forwardState as ForwardState | undefined;
+  if (!s || s.key !== attrsKey(attrs) || s.alpha.length !== size || s.x.length !== xv.length) return null;
+  for (let i = 0; i < xv.length; i++) if (s.x[i] !== xv[i]) return null;
+  return s;
 }
 
 registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
@@ -68,8 +82,10 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
   const P: Float64Array | Float32Array = arena ? arena.M : new Float64Array(withP && !attrs.hard ? n * n : 0);
   const perm = new Int32Array(attrs.hard ? n : 0);
   const desc = attrs.descending;
-  const cache =
-    rows * C <= CACHE_LIMIT && C > 0 ? { key: attrsKey(attrs), alpha: new Float64Array(rows * C), d: new Float64Array(rows * C) } : null;
+  const cache: ForwardState | null =
+    rows * C <= CACHE_LIMIT && C > 0
+      ? { x: xv.slice(), key: attrsKey(attrs), alpha: new Float64Array(rows * C), d: new Float64Array(rows * C) }
+      : null;
   const dRow = new Float64Array(C);
   for (let r = 0; r < rows; r++) {
     forwardValues(net, fa, xv, r * n, v, alpha, cache ? dRow : null);
@@ -99,7 +115,7 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
       else for (let j = 0; j < n; j++) Pout.set(P.subarray(j * n, j * n + n), pOff + (n - 1 - j) * n);
     }
   }
-  if (cache) valuesCache.set(xv, cache);
+  attrs.forwardState = cache ?? undefined;
   return [
     { values: sorted, shape: [rows, n] },
     { values: Pout, shape: withP ? [rows, n, n] : [rows, 0, 0] },
@@ -131,8 +147,7 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSortGrad, ({ x, dSorted, dPermut
   const diffStore = new Float32Array(useP && !arena ? (net.hullOffset[C] as number) : 0);
   const dx = new Float32Array(rows * n);
   const desc = attrs.descending;
-  const hit = valuesCache.get(xv);
-  const cached = hit && hit.key === attrsKey(attrs) && hit.alpha.length === rows * C ? hit : null;
+  const cached = forwardStateFor(attrs, xv, rows * C);
   for (let r = 0; r < rows; r++) {
     if (cached) {
       al.set(cached.alpha.subarray(r * C, r * C + C));
