@@ -16,7 +16,7 @@ import {
   RelaxLogicLayerGradX,
   RelaxLogicNetGrad,
   runFusedKernel,
-  setForceReference,
+  withFlags,
 } from "@relax/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { GroupSum, LogicConvTree, LogicLayer, LogicNet, SeededRandom } from "../src/index.js";
@@ -121,14 +121,7 @@ describe("fused logic kernels on the host backends", () => {
         cpu.forEach((a, i) => expect(wasm[i], `output ${i}`).toEqual(a));
         // the reference composition's gradients need tfjs kernels that wasm lacks (UnsortedSegmentSum): cpu only
         for (const b of ["cpu"]) {
-          const ref = await onBackend(b, () => {
-            const prev = setForceReference(true);
-            try {
-              return c.run(mode);
-            } finally {
-              setForceReference(prev);
-            }
-          });
+          const ref = await onBackend(b, () => withFlags({ RELAX_FORCE_REFERENCE: true }, () => c.run(mode)));
           ref.forEach((r, i) => {
             const got = results[b]![i]!;
             for (let k = 0; k < r.length; k++)
