@@ -226,7 +226,8 @@ function samplesPerSecond(
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  // pnpm passes the `--` of `pnpm start -- --flag` through: drop it
+  const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
   await tf.setBackend("cpu");
   console.log(`logic-mnist — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, tfjs backend ${tf.getBackend()}`);
   console.log(
