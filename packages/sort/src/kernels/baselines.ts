@@ -73,6 +73,26 @@ class Scratch {
 }
 
 /**
+ * Ascending sort of the distinct keys `a[0, n)`: `Float64Array.prototype.sort` (numeric order), except for short
+ * rows, where an inline insertion sort saves the builtin's per-call cost (rows of 8 are common and hot).
+ */
+function sortKeys(a: Float64Array, n: number): void {
+  if (n > 16) {
+    (n === a.length ? a : a.subarray(0, n)).sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const v = a[i] as number;
+    let k = i - 1;
+    while (k >= 0 && (a[k] as number) > v) {
+      a[k + 1] = a[k] as number;
+      k--;
+    }
+    a[k + 1] = v;
+  }
+}
+
+/**
  * The stable ascending argsort of `argsortRow` (ties, −0 = +0 included, by index), via keys packing the
  * order-preserving bits of each float32 with its index.
  */
@@ -89,7 +109,7 @@ function argsortStable(x: Float32Array, bits: Uint32Array, off: number, n: numbe
     const u = b >= 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
     keys[i] = u * KEY_SHIFT + i;
   }
-  (n === keys.length ? keys : keys.subarray(0, n)).sort(); // numeric order; the keys are distinct
+  sortKeys(keys, n);
   for (let k = 0; k < n; k++) perm[k] = (keys[k] as number) % KEY_SHIFT;
   return perm;
 }
