@@ -9,6 +9,7 @@
  *   LOGIC_BENCH_PART=conv node apps/bench/dist/run.js logic  # LogicConvTree fused kernel vs reference
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { createRng, type Rng } from "@relax/core";
 import {
   ConvLogicNet,
   GroupSum,
@@ -16,7 +17,6 @@ import {
   LogicLayer,
   OrPool,
   LogicNet,
-  SeededRandom,
   compile,
   fusedAdam,
   orPool,
@@ -86,7 +86,7 @@ export async function run(): Promise<void> {
   const width = Number(process.env.LOGIC_BENCH_WIDTH ?? 8000);
   const layers = Number(process.env.LOGIC_BENCH_LAYERS ?? 6);
   const batch = 100;
-  const rng = new SeededRandom(1);
+  const rng = createRng(1);
   const x = tf.tensor2d(
     Float32Array.from({ length: batch * 784 }, () => (rng.next() < 0.2 ? 1 : 0)),
     [batch, 784],
@@ -149,7 +149,7 @@ async function trainBench(width: number, layers: number, x: tf.Tensor2D, y: tf.T
   console.log(`\nReference (anchors.md): difflogic python path 0.214 s/step (idle machine), 0.40 s/step (timings.json, contended).\n`);
 }
 
-function inferenceBench(width: number, layers: number, rng: SeededRandom): void {
+function inferenceBench(width: number, layers: number, rng: Rng): void {
   const net = makeNet(width, layers, 10);
   const n = 65_536;
   const bits = Uint8Array.from({ length: n * 784 }, () => (rng.next() < 0.2 ? 1 : 0));
@@ -196,7 +196,7 @@ function timeIt(fn: () => void, reps: number): { wall: number; cpu: number } {
 function convBench(): void {
   const big = Number(process.env.LOGIC_BENCH_CONV_BATCH ?? 100);
   const small = Number(process.env.LOGIC_BENCH_CONV_SMALL_BATCH ?? 4);
-  const rng = new SeededRandom(3);
+  const rng = createRng(3);
   const images = (batch: number): tf.Tensor4D =>
     tf.tensor4d(
       Float32Array.from({ length: batch * 784 }, () => rng.next()),

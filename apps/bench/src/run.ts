@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@relax/core";
 import { cpus } from "node:os";
+import { parseArgs } from "node:util";
 
 const SUITES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   // Each package adds its suite here: name → dynamic import of ./<name>.js
@@ -18,7 +19,8 @@ const SUITES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
 };
 const DEFAULT_SUITES = ["logic", "algorithms", "render", "sort"];
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+// suite names are positionals; flags are left to the suites (the webgpu suite reads its own)
+const wanted = parseArgs({ strict: false, allowPositionals: true }).positionals;
 const names = wanted.length ? wanted : DEFAULT_SUITES;
 await tf.setBackend("cpu");
 console.log(

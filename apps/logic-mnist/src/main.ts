@@ -20,7 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { RelaxError } from "@relax/core";
+import { RelaxError, createRng } from "@relax/core";
 import {
   ConvLogicNet,
   GroupSum,
@@ -28,7 +28,6 @@ import {
   LogicLayer,
   LogicNet,
   OrPool,
-  SeededRandom,
   compile,
   exportC,
   fusedAdam,
@@ -227,7 +226,8 @@ function samplesPerSecond(
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  // pnpm passes the `--` of `pnpm start -- --flag` through: drop it
+  const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
   await tf.setBackend("cpu");
   console.log(`logic-mnist — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, tfjs backend ${tf.getBackend()}`);
   console.log(
@@ -268,7 +268,7 @@ async function main(): Promise<void> {
     ? new ConvLogicNet([28, 28, T], [...convs, ...layers, new GroupSum(10, args.tau)])
     : new LogicNet([...layers, new GroupSum(10, args.tau)]);
   const opt = fusedAdam(args.lr);
-  const rng = new SeededRandom(args.seed);
+  const rng = createRng(args.seed);
   const xBatch = new Float32Array(args.batch * 784);
   const yBatch = new Int32Array(args.batch);
 

@@ -3,14 +3,14 @@
  *   node dist/bench_step.js [--models fast,reference] [--backends wasm,cpu] [--steps 10]
  * Prints a markdown table of the median ms/step (after 2 warm-up steps).
  */
+import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
-import "@relax/core";
+import { createRng } from "@relax/core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import {
   createCnn,
   createMlp,
-  createRng,
   disposeModel,
   loadMnistDigits,
   rankingSetsToTensors,
@@ -21,13 +21,17 @@ import {
   type Model,
 } from "@relax/train";
 
-const arg = (k: string, d: string): string => {
-  const i = process.argv.indexOf(`--${k}`);
-  return i >= 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : d;
-};
-const models = arg("models", "fast,reference").split(",");
-const backends = arg("backends", "wasm,cpu").split(",");
-const steps = Number(arg("steps", "10"));
+const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"), // pnpm passes the `--` of `pnpm start -- --flag` through
+  options: {
+    models: { type: "string", default: "fast,reference" },
+    backends: { type: "string", default: "wasm,cpu" },
+    steps: { type: "string", default: "10" },
+  },
+});
+const models = args.models.split(",");
+const backends = args.backends.split(",");
+const steps = Number(args.steps);
 const { train } = splitMnist(loadMnistDigits());
 const loss = rankingSupervision({ network: "odd_even", distribution: "cauchy", steepness: 10 });
 console.log("| model | backend | ms/step (median) | min | steps |\n|---|---|---|---|---|");

@@ -11,7 +11,7 @@
  *   --out runs/ranking-mnist (history.json/csv) --checkpoint FILE --resume --no-progress
  */
 import * as tf from "@tensorflow/tfjs-core";
-import "@relax/core";
+import { createRng } from "@relax/core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { join } from "node:path";
@@ -19,7 +19,6 @@ import { parseArgs } from "node:util";
 import {
   createCnn,
   createMlp,
-  createRng,
   countParams,
   loadMnistDigits,
   makeEvalSets,
@@ -69,7 +68,9 @@ const OPTIONS = {
 
 function parseFlags() {
   try {
-    return parseArgs({ args: process.argv.slice(2), options: OPTIONS, strict: true, allowPositionals: false }).values;
+    // pnpm passes the `--` of `pnpm start -- --flag` through: drop it
+    return parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: OPTIONS, strict: true, allowPositionals: false })
+      .values;
   } catch (e) {
     console.error(`ranking-mnist: ${(e as Error).message} (see --help)`);
     process.exit(2);

@@ -25,16 +25,21 @@ import {
   type SilhouetteOptions,
 } from "@relax/render";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 
-const args = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? (args[i + 1] as string) : dflt;
-};
-const OUT = arg("out", "out");
-const S = Number(arg("size", "64"));
-const POSE_STEPS = Number(arg("pose-steps", "150"));
-const SHAPE_STEPS = Number(arg("shape-steps", "100"));
+const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"), // pnpm passes the `--` of `pnpm start -- --flag` through
+  options: {
+    out: { type: "string", default: "out" },
+    size: { type: "string", default: "64" },
+    "pose-steps": { type: "string", default: "150" },
+    "shape-steps": { type: "string", default: "100" },
+  },
+});
+const OUT = args.out;
+const S = Number(args.size);
+const POSE_STEPS = Number(args["pose-steps"]);
+const SHAPE_STEPS = Number(args["shape-steps"]);
 const DIST = 2.732;
 const VIEW = 30;
 const DEG = Math.PI / 180;

@@ -14,13 +14,13 @@
  *   --seed 0 --backend auto|wasm|cpu --out runs/shortest-path (history.json/csv, plot.svg, plot.html) --no-progress
  */
 import * as tf from "@tensorflow/tfjs-core";
-import "@relax/core";
+import { createRng } from "@relax/core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import {
   createMlp,
-  createRng,
   countParams,
   generateTerrainMaps,
   injectFisherStrategy,
@@ -38,21 +38,27 @@ import {
   selectBackend,
 } from "@relax/train";
 
-type Flags = Record<string, string | boolean>;
-function parseFlags(argv: string[]): Flags {
-  const f: Flags = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("--")) continue;
-    const [k, v] = a.slice(2).split("=", 2) as [string, string | undefined];
-    if (v !== undefined) f[k] = v;
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith("--")) f[k] = argv[++i]!;
-    else f[k] = true;
+/** The flags that take a value (see the list above); `--no-progress` is the one switch. */
+const VALUE_FLAGS = ["steps", "minutes", "batch", "lr", "beta", "norm", "cost-mean", "loss", "samples", "sigma", "newton", "lambda"].concat(
+  ["hidden", "train-maps", "test-maps", "size", "noise", "variation", "eval-every", "seed", "backend", "out"],
+);
+const OPTIONS = {
+  ...Object.fromEntries(VALUE_FLAGS.map((k) => [k, { type: "string" as const }])),
+  "no-progress": { type: "boolean" as const },
+};
+
+function readFlags(): Record<string, string | boolean | undefined> {
+  try {
+    // pnpm passes the `--` of `pnpm start -- --flag` through: drop it
+    return parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: OPTIONS, strict: true, allowPositionals: false })
+      .values;
+  } catch (e) {
+    console.error(`shortest-path: ${(e as Error).message} (flags are listed at the top of src/main.ts)`);
+    process.exit(2);
   }
-  return f;
 }
 
-const flags = parseFlags(process.argv.slice(2));
+const flags = readFlags();
 const str = (k: string, d: string): string => (typeof flags[k] === "string" ? (flags[k] as string) : d);
 const num = (k: string, d: number): number => {
   const v = Number(str(k, String(d)));

@@ -185,13 +185,6 @@ export function zeros(backend: WebGPUBackend, shape: number[]): TensorInfo {
   return backend.makeTensorInfo(shape, "float32", new Float32Array(shape.reduce((p, q) => p * q, 1)));
 }
 
-/** Uploads a small float32 table as a temporary backend tensor. */
-export function floatTable(backend: WebGPUBackend, values: ArrayLike<number>): TensorInfo {
-  const data = Float32Array.from(values as ArrayLike<number>);
-  if (data.length === 0) return backend.makeTensorInfo([1], "float32", new Float32Array(1));
-  return backend.makeTensorInfo([data.length], "float32", data);
-}
-
 /** Releases temporary tensors created inside a kernel (deferred by the backend until the GPU is done). */
 export function release(backend: WebGPUBackend, ...infos: TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);

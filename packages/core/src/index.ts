@@ -38,7 +38,6 @@ export {
   runFusedKernel,
   setForceReference,
   registerKernelSupport,
-  HOST_BACKENDS,
 } from "./kernels/fused.js";
 export type { HostTensor, HostOutput, KernelSupports } from "./kernels/fused.js";
 export { RELAX_FORCE_REFERENCE, RELAX_INPUT_CHECKS, registerRelaxFlag, withFlags, isBoolean, isPositiveNumber } from "./flags.js";
@@ -53,7 +52,7 @@ export {
   MONOTONIC_COMPARATORS,
 } from "./relaxed/comparator_sigmoid.js";
 export type { ComparatorDistribution, ComparatorOptions, ComparatorSigmoid } from "./relaxed/comparator_sigmoid.js";
-export { relaxedSwapLayer, swapLayerReference, validateLayer } from "./relaxed/swap_layer.js";
+export { relaxedSwapLayer, validateLayer } from "./relaxed/swap_layer.js";
 export type { ComparatorLayer, SwapLayerResult } from "./relaxed/swap_layer.js";
 
 // t-norms and relaxed primitives
@@ -85,8 +84,6 @@ export {
   SHAPED_DISTRIBUTIONS,
 } from "./distributions/index.js";
 export type { DistributionName, CanonicalDistributionName, DistributionErrorContext } from "./distributions/index.js";
-export { GAMMA_SERIES_TERMS, GAMMA_THRESHOLD } from "./distributions/gamma.js";
-export { LEVY_MONOTONIC_MAX_NEG_SHIFT } from "./distributions/levy.js";
 export { erfTensor, erfcTensor } from "./special/erf_tensor.js";
 export { lgamma, digamma, gammaP, gammaQ, gammaPdf } from "./special/gamma.js";
 export { lgammaTensor, gammaPTensor } from "./special/gamma_tensor.js";
@@ -97,6 +94,8 @@ export * from "./algorithms/index.js";
 
 // utilities
 export { stopGradient } from "./stop_gradient.js";
+export { createRng } from "./util/random.js";
+export type { Rng, RngAlgorithm, RngOptions } from "./util/random.js";
 
 // comparator networks (odd-even, bitonic, splitter selection)
 export {

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
-import { RelaxError, RelaxShortestPath, hasFusedKernel, shortestPath } from "../src/index.js";
+import { RelaxError, RelaxShortestPath, createRng, hasFusedKernel, shortestPath } from "../src/index.js";
 import { countLeakedTensors, gradCheck, maxViolation } from "../src/testing/index.js";
 
 /** Plain exact Dijkstra on a vertex-weighted 8-connected grid; returns the 0/1 path indicator. */
@@ -39,9 +39,8 @@ function dijkstraPath(c: number[][]): number[][] {
 }
 
 function randomGrids(seed: number, B: number, H: number, W: number): number[][][] {
-  let s = seed;
-  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
-  return Array.from({ length: B }, () => Array.from({ length: H }, () => Array.from({ length: W }, () => 0.2 + 4 * rnd())));
+  const rng = createRng(seed);
+  return Array.from({ length: B }, () => Array.from({ length: H }, () => Array.from({ length: W }, () => 0.2 + 4 * rng.next())));
 }
 
 beforeAll(async () => {

@@ -19,16 +19,15 @@ import {
   relaxedSwapLayer,
   RelaxError,
   shortestPath,
-  shortestPathReference,
   softArgMax,
   softArgMin,
   softMax,
   softMin,
   stopGradient,
-  swapLayerReference,
   top1,
   type TensorInput,
 } from "../src/index.js";
+import { shortestPathReference, swapLayerReference } from "../src/reference.js";
 import { countLeakedTensors, countLeakedTensorsOnThrow } from "../src/testing/index.js";
 
 /** Sums every tensor an op returns (a tensor or a record of tensors), for `tf.grad`. */

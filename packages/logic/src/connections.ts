@@ -1,6 +1,6 @@
 import { RelaxError, assertInteger, describe } from "@relax/core";
 import { MAX_WIDTH } from "./check.js";
-import { SeededRandom } from "./rng.js";
+import { logicRng } from "./rng.js";
 
 /** How a layer's neurons pick their two inputs. */
 export type ConnectionMethod = "random" | "unique";
@@ -76,7 +76,7 @@ export function makeConnections(inDim: number, outDim: number, method: Connectio
   checkDims(op, inDim, outDim);
   if (method !== "unique" && method !== "random") throw new RelaxError(op, "connections", "one of 'random', 'unique'", describe(method));
   if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RelaxError(op, "seed", "a finite number", describe(seed));
-  const rng = new SeededRandom(seed);
+  const rng = logicRng(seed, "makeConnections");
   if (method === "unique") {
     const pairs = uniquePairs(inDim, outDim);
     const perm = rng.permutation(outDim);

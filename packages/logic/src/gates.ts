@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertFinite, describe } from "@relax/core";
+import { GATE_COEFFS as CORE_GATE_COEFFS } from "@relax/core/internal";
 
 /**
  * Names of the 16 two-input logic gates in the reference's order (Petersen et al., *Deep
@@ -63,12 +64,9 @@ export function gateTruthTable(id: number): [number, number, number, number] {
 /**
  * Four-coefficient form of every gate: `f_i(a, b) = c0 + c1·a + c2·b + c3·a·b`, `GATE_COEFFS[i] = [c0, c1, c2, c3]`.
  * It is the bilinear interpolation of the truth table: c0 = T00, c1 = T10 − T00, c2 = T01 − T00,
- * c3 = T00 − T01 − T10 + T11.
+ * c3 = T00 − T01 − T10 + T11. The one table of `@relax/core/internal`, which the WGSL kernels are generated from.
  */
-export const GATE_COEFFS: readonly (readonly [number, number, number, number])[] = Array.from({ length: NUM_GATES }, (_, id) => {
-  const [t00, t01, t10, t11] = [(id >> 3) & 1, (id >> 2) & 1, (id >> 1) & 1, id & 1];
-  return [t00, t10 - t00, t01 - t00, t00 - t01 - t10 + t11] as const;
-});
+export const GATE_COEFFS: readonly (readonly [number, number, number, number])[] = CORE_GATE_COEFFS;
 
 /** `GATE_COEFFS` flattened row-major into a Float64Array of 16 × 4. */
 export const GATE_COEFF_MATRIX: Float64Array = Float64Array.from(GATE_COEFFS.flat());

@@ -16,7 +16,7 @@ import {
 } from "@relax/core";
 import { CONNECTION_METHODS, makeConnections, type ConnectionMethod } from "./connections.js";
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, NUM_GATES, relaxedGatesTensor } from "./gates.js";
-import { randomSeed, SeededRandom } from "./rng.js";
+import { logicRng, randomSeed } from "./rng.js";
 import { MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
 import "./logic_kernel.js";
 
@@ -146,7 +146,7 @@ export class LogicLayer {
     if (init === "residual") {
       for (let j = 0; j < outDim; j++) logits[j * NUM_GATES + GATE_A] = residualLogit;
     } else {
-      const rng = new SeededRandom(finalSeed + 0x5bd1e995);
+      const rng = logicRng(finalSeed + 0x5bd1e995, "LogicLayer");
       for (let i = 0; i < logits.length; i++) logits[i] = rng.normal();
     }
     this.inDim = inDim;

@@ -12,7 +12,7 @@ import {
   describe,
 } from "@relax/core";
 import { MAX_WIDTH, withFloatInput } from "./check.js";
-import { base64ToBytes, bytesToBase64 } from "./base64.js";
+import { base64ToBytes, bytesToBase64 } from "@relax/core/internal";
 import { NUM_GATES } from "./gates.js";
 import { GroupSum } from "./group_sum.js";
 import { LOGIC_MODES, LogicLayer, type LogicMode } from "./logic_layer.js";

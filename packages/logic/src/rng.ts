@@ -1,60 +1,48 @@
-import { RelaxError, assertInteger, describe } from "@relax/core";
+import { RelaxError, type Rng, createRng, describe } from "@relax/core";
 
 /**
- * Small seeded pseudo-random generator (SplitMix32 / Mulberry32 family) used for reproducible
- * connections and initial logits. Not cryptographic.
+ * The generator of a logic net's wiring and initial logits: `createRng` of `@relax/core` on its `'mulberry32'`
+ * stream, the seed mixed with 0x9e3779b9 (what `SeededRandom` always drew, so seeded nets stay the same).
+ * `seed` is any finite number (floored).
+ */
+export function logicRng(seed: number, op = "SeededRandom"): Rng {
+  if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RelaxError(op, "seed", "a finite number", describe(seed));
+  return createRng((Math.floor(seed) ^ 0x9e3779b9) >>> 0, { algorithm: "mulberry32" });
+}
+
+/**
+ * Small seeded pseudo-random generator (the mulberry32 stream) for reproducible connections and initial logits.
+ * Not cryptographic.
+ *
+ * @deprecated Use `createRng` of `@relax/core` (one generator for every package). `new SeededRandom(seed)` draws
+ * the stream of `createRng((Math.floor(seed) ^ 0x9e3779b9) >>> 0, { algorithm: "mulberry32" })`; this class goes
+ * in the next minor release.
  */
 export class SeededRandom {
-  private state: number;
-  private spare: number | null = null;
+  private readonly rng: Rng;
 
   constructor(seed: number) {
-    if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RelaxError("SeededRandom", "seed", "a finite number", describe(seed));
-    this.state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
+    this.rng = logicRng(seed);
   }
 
   /** Uniform float in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.rng.next();
   }
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
-    if (!(Number.isInteger(n) && n >= 1 && n <= 4294967296))
-      throw new RelaxError("SeededRandom.int", "n", "an integer in [1, 2^32]", describe(n));
-    return Math.floor(this.next() * n);
+    return this.rng.int(n);
   }
 
   /** Standard normal sample (Box–Muller). */
   normal(): number {
-    if (this.spare !== null) {
-      const s = this.spare;
-      this.spare = null;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = this.next();
-    const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    return this.rng.normal();
   }
 
   /** Random permutation of 0 … n−1 (Fisher–Yates). */
   permutation(n: number): Int32Array {
-    assertInteger("SeededRandom.permutation", "n", n, 0, 1 << 26);
-    const p = new Int32Array(n);
-    for (let i = 0; i < n; i++) p[i] = i;
-    for (let i = n - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      const t = p[i] as number;
-      p[i] = p[j] as number;
-      p[j] = t;
-    }
-    return p;
+    return this.rng.permutation(n);
   }
 }
 

@@ -6,7 +6,7 @@
  * depends on the circuit. Encoding: the WebAssembly core specification (binary format) with the
  * fixed-width SIMD proposal.
  */
-import { base64ToBytes } from "./base64.js";
+import { base64ToBytes } from "@relax/core/internal";
 
 /** Value types. */
 export const I32 = 0x7f,

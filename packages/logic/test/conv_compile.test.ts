@@ -15,7 +15,6 @@ import {
   LogicConvTree,
   LogicLayer,
   OrPool,
-  SeededRandom,
   circuitFromJSON,
   circuitToJSON,
   compile,
@@ -29,6 +28,8 @@ import {
   type LogicConvTreeJSON,
 } from "../src/index.js";
 import { hasGcc, randomNet, runExportedC } from "./helpers.js";
+import { logicRng } from "../src/rng.js";
+import type { Rng } from "@relax/core";
 
 const dir = mkdtempSync(join(tmpdir(), "relax-logic-conv-"));
 const backends = wasmSimdSupported() ? (["js", "wasm"] as const) : (["js"] as const);
@@ -38,7 +39,7 @@ beforeAll(async () => {
 });
 
 /** Random logits, some neurons sharpened to one gate, so that every gate id (constants, pass-throughs, …) occurs. */
-function sharpLogits(rng: SeededRandom, neurons: number): Float32Array {
+function sharpLogits(rng: Rng, neurons: number): Float32Array {
   const z = new Float32Array(neurons * 16);
   for (let j = 0; j < z.length; j++) z[j] = rng.normal();
   for (let j = 0; j < neurons; j++) z[j * 16 + rng.int(16)]! += 3;
@@ -119,7 +120,7 @@ const CASES: Case[] = [
 function randomConvNet(tc: Case, seed: number): ConvLogicNet {
   const net = new ConvLogicNet(tc.shape, tc.modules(seed));
   if (tc.keepLogits) return net;
-  const rng = new SeededRandom(seed * 13 + 1);
+  const rng = logicRng(seed * 13 + 1);
   for (const v of net.variables) {
     const neurons = v.size / 16;
     v.assign(tf.tensor(sharpLogits(rng, neurons), v.shape));
@@ -128,7 +129,7 @@ function randomConvNet(tc: Case, seed: number): ConvLogicNet {
 }
 
 function randomImages(seed: number, batch: number, shape: [number, number, number], p = 0.4): Uint8Array {
-  const rng = new SeededRandom(seed);
+  const rng = logicRng(seed);
   return Uint8Array.from({ length: batch * shape[0] * shape[1] * shape[2] }, () => (rng.next() < p ? 1 : 0));
 }
 
@@ -265,7 +266,7 @@ describe("ConvLogicNet toJSON / fromJSON", () => {
     net.variables.forEach((v, i) => expect(Array.from(back.variables[i]!.dataSync())).toEqual(Array.from(v.dataSync())));
     const pool = back.convs[1] as OrPool;
     expect([pool.size, pool.stride, pool.method]).toEqual([3, 2, "probabilistic"]);
-    const rng = new SeededRandom(4);
+    const rng = logicRng(4);
     const x = tf.tensor4d(
       Float32Array.from({ length: 3 * 72 }, () => rng.next()),
       [3, 6, 6, 2],

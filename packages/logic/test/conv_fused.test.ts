@@ -3,7 +3,8 @@ import "@tensorflow/tfjs-backend-cpu";
 import { RelaxError, RelaxLogicConvTree, RelaxOrPoolMax, hasFusedKernel, runFusedKernel, type RelaxLogicConvTreeAttrs } from "@relax/core";
 import { countLeakedTensors, gradCheck } from "@relax/core/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, OrPool, SeededRandom, orPool, type ConvPadding } from "../src/index.js";
+import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, OrPool, orPool, type ConvPadding } from "../src/index.js";
+import { logicRng } from "../src/rng.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -14,7 +15,7 @@ afterEach(() => {
 });
 
 function randomTensor(seed: number, shape: number[], binary = false): tf.Tensor {
-  const rng = new SeededRandom(seed);
+  const rng = logicRng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(
     Float32Array.from({ length: n }, () => (binary ? (rng.next() < 0.5 ? 1 : 0) : rng.next())),

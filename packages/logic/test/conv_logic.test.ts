@@ -9,20 +9,20 @@ import {
   LogicConvTree,
   LogicLayer,
   OrPool,
-  SeededRandom,
   compile,
   orPool,
   relaxedGate,
   wasmSimdSupported,
   type LogicConvTreeJSON,
 } from "../src/index.js";
+import { logicRng } from "../src/rng.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
 });
 
 function randomImages(seed: number, shape: [number, number, number, number], binary: boolean): tf.Tensor4D {
-  const rng = new SeededRandom(seed);
+  const rng = logicRng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
   const v = Float32Array.from({ length: n }, () => (binary ? (rng.next() < 0.5 ? 1 : 0) : rng.next()));
   return tf.tensor4d(v, shape);
@@ -121,7 +121,7 @@ describe("LogicConvTree", () => {
 
   it("train mode equals the softmax mixture of relaxed gates computed by hand (same padding)", () => {
     const tree = tinyTree("same");
-    const rng = new SeededRandom(11);
+    const rng = logicRng(11);
     const img = Array.from({ length: 3 }, () => Array.from({ length: 3 }, () => rng.next()));
     const x = tf.tensor4d(img.flat(), [1, 3, 3, 1]);
     const y = tree.forward(x, { mode: "train" }).dataSync();
@@ -308,7 +308,7 @@ describe("ConvLogicNet", () => {
   });
 
   it("learns vertical vs horizontal bars on 8×8 images to > 90 % (eval mode, discrete)", () => {
-    const rng = new SeededRandom(123);
+    const rng = logicRng(123);
     const makeData = (n: number): { x: tf.Tensor4D; y: tf.Tensor2D; labels: number[] } => {
       const v = new Float32Array(n * 64);
       const labels: number[] = [];

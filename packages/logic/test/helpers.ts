@@ -2,11 +2,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GroupSum, LogicLayer, LogicNet, SeededRandom } from "../src/index.js";
+import { GroupSum, LogicLayer, LogicNet } from "../src/index.js";
+import { logicRng } from "../src/rng.js";
 
 /** A random net whose logits are drawn so that every gate id (incl. constants, pass-throughs) occurs. */
 export function randomNet(seed: number, widths: number[], k: number, connections: "random" | "unique" = "random"): LogicNet {
-  const rng = new SeededRandom(seed);
+  const rng = logicRng(seed);
   const layers = widths.slice(1).map((w, i) => {
     const l = new LogicLayer(widths[i]!, w, { seed: seed * 7 + i, connections });
     const z = new Float32Array(w * 16);
@@ -19,7 +20,7 @@ export function randomNet(seed: number, widths: number[], k: number, connections
 }
 
 export function randomBits(seed: number, n: number): Uint8Array {
-  const rng = new SeededRandom(seed);
+  const rng = logicRng(seed);
   return Uint8Array.from({ length: n }, () => (rng.next() < 0.4 ? 1 : 0));
 }
 

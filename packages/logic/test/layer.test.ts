@@ -8,13 +8,13 @@ import {
   GroupSum,
   LogicLayer,
   LogicNet,
-  SeededRandom,
   fusedAdam,
   makeConnections,
   oneHotBinEncoder,
   thermometerEncoder,
   thresholdEncoder,
 } from "../src/index.js";
+import { logicRng } from "../src/rng.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -31,7 +31,7 @@ function withReference<T>(f: () => T): T {
 }
 
 function randomInput(seed: number, batch: number, n: number): tf.Tensor2D {
-  const rng = new SeededRandom(seed);
+  const rng = logicRng(seed);
   return tf.tensor2d(
     Float32Array.from({ length: batch * n }, () => rng.next()),
     [batch, n],

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { gateProbabilities, logicBackwardFM, logicForwardFM, logitGradFromStats, neuronCoefficients } from "../src/logic_kernel.js";
-import { GroupSum, LogicLayer, LogicNet, SeededRandom } from "../src/index.js";
+import { GroupSum, LogicLayer, LogicNet } from "../src/index.js";
 import {
   assembleLayerModule,
   logicBackwardWasm,
@@ -16,6 +16,7 @@ import { assemblePackModule } from "../src/wasm_pack.js";
 import { netBackwardJS, netForwardJS } from "../src/logic_net_kernel.js";
 import { logicNetBackwardWasm, logicNetForwardWasm } from "../src/wasm_layer.js";
 import { assembleModule } from "../src/wasm_simd.js";
+import { logicRng } from "../src/rng.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -29,7 +30,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function randomLayer(seed: number, inDim: number, outDim: number) {
-  const rng = new SeededRandom(seed);
+  const rng = logicRng(seed);
   const a = Int32Array.from({ length: outDim }, () => rng.int(inDim));
   const b = Int32Array.from({ length: outDim }, (_, j) => (j % 5 === 0 ? (a[j] as number) : rng.int(inDim))); // some a = b
   const logits = Float32Array.from({ length: outDim * 16 }, (_, i) => (i % 37 === 0 ? 40 : 3 * rng.normal()));
@@ -85,7 +86,7 @@ describe("WASM SIMD layer kernels = the float64 JS kernels (float32 rounding)", 
 
 describe("WASM Adam = torch's Adam formula", () => {
   it("three steps on two variables (sizes not multiples of 4)", () => {
-    const rng = new SeededRandom(3);
+    const rng = logicRng(3);
     const st = WasmAdamState.create()!;
     for (const [name, n] of [
       ["u", 10],
@@ -122,7 +123,7 @@ describe("whole-net kernel (activations resident in WASM memory)", () => {
   }
   for (const depth of [3, 15]) {
     it(`= the per-layer JS kernels (${depth} layers${depth > 13 ? ": too deep for the slots, per-layer WASM path" : ""}), both modes, gradFactor, batch 7`, () => {
-      const rng = new SeededRandom(depth);
+      const rng = logicRng(depth);
       const widths = [12, ...new Array<number>(depth).fill(20)];
       const layers = widths.slice(1).map((w, i) => new LogicLayer(widths[i]!, w, { seed: 50 + i, gradFactor: i === 1 ? 2 : 1 }));
       const net = new LogicNet([...layers, new GroupSum(4, 3)]);
@@ -152,7 +153,7 @@ describe("whole-net kernel: WASM = JS fallback", () => {
   it("forward and backward on a 3-layer net, batch 9, gradFactor 3 on layer 1", () => {
     const B = 9,
       inDim = 11;
-    const rng = new SeededRandom(77);
+    const rng = logicRng(77);
     const layers = [30, 30, 40].map((outDim, l) => {
       const { a, b, logits } = randomLayer(l + 3, l === 0 ? inDim : 30, outDim);
       const p = gateProbabilities(logits, outDim, "train");

@@ -26,15 +26,13 @@ export {
 export type { RenderDistribution, RenderTConorm, ScalarTConorm } from "./functions.js";
 export {
   rasterizeSilhouette,
-  rasterizeSilhouetteReference,
-  silhouetteFragments,
   silhouetteAttrs,
   pixelCenters,
   PIXEL_CONVENTIONS,
 } from "./silhouette.js";
 export type { SilhouetteOptions, PixelConvention } from "./silhouette.js";
 export { MAX_TIE_RTOL } from "./silhouette_kernel.js";
-export { rasterizeRgb, rasterizeRgbReference, lambert, rgbAttrs } from "./shade.js";
+export { rasterizeRgb, lambert, rgbAttrs } from "./shade.js";
 export type { RgbOptions, Light } from "./shade.js";
 export { render } from "./render.js";
 export type { RenderOptions, RenderResult } from "./render.js";

@@ -23,16 +23,14 @@ import {
   perspective,
   projectVertices,
   rasterizeRgb,
-  rasterizeRgbReference,
   rasterizeSilhouette,
-  rasterizeSilhouetteReference,
   render,
-  silhouetteFragments,
   silhouetteAttrs,
   softIoULoss,
   tetrahedron,
   toImageData,
 } from "../src/index.js";
+import { rasterizeRgbReference, rasterizeSilhouetteReference, silhouetteFragments } from "../src/reference.js";
 
 /** A mesh's tensors, so that the leak checker disposes them (it does not look inside class instances). */
 const parts = (m: Mesh) => [m.vertices, m.faces, ...(m.colors ? [m.colors] : [])];

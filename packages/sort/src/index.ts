@@ -15,7 +15,6 @@ export { softSort } from "./soft_sort.js";
 export type { SoftSortOptions } from "./soft_sort.js";
 export { oddEvenNetwork, bitonicNetwork, splitterSelectionNetwork, getNetwork, SORTING_NETWORKS, TOPK_NETWORKS } from "./networks.js";
 export type { SortingNetworkType, TopKNetworkType, FlatNetwork } from "./networks.js";
-export { diffSortReference, selectReference, mixPairsReference, valuesReference } from "./reference.js";
 export { setSortWasm, sortWasmActive } from "./kernels/wasm.js";
 export { RELAX_SORT_WASM, RELAX_SORT_WASM_LANES } from "./flags.js";
 export type { SortWasmPrecision } from "./kernels/wasm.js";

@@ -4,7 +4,6 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { assertRelaxErrorOrFinite } from "@relax/core/testing";
 import {
   diffSort,
-  diffSortReference,
   diffTopK,
   fastSoftRank,
   fastSoftSort,
@@ -17,6 +16,7 @@ import {
   topKCrossEntropy,
   truePermutation,
 } from "../src/index.js";
+import { diffSortReference } from "../src/references.js";
 import "./helpers.js";
 
 /**

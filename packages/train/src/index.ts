@@ -44,7 +44,7 @@ export { rankingSupervision, setScores } from "./losses/ranking.js";
 
 export { choleskySolve, luSolve, solveSymmetric } from "./newton/linalg.js";
 export { newtonTargets, newtonLoss, newtonStrategy, injectFisher, injectFisherStrategy } from "./newton/newton_loss.js";
-export type { NewtonOptions, NewtonTargets } from "./newton/newton_loss.js";
+export type { NewtonOptions, NewtonTargets, InjectFisherOptions } from "./newton/newton_loss.js";
 
 export { noise, NOISES } from "./smoothing/noise.js";
 export type { Noise, NoiseDistribution } from "./smoothing/noise.js";

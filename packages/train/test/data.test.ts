@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { createRng } from "../src/data/rng.js";
+import { createRng } from "@relax/core";
 import { loadMnistDigits, splitMnist } from "../src/data/mnist.js";
 import { makeEvalSets, rankingSetsToTensors, renderRankingImages, sampleRankingSets, sliceRankingSets } from "../src/data/multi_digit.js";
 

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMlp } from "../src/models/mlp.js";
 import { disposeModel, type Model } from "../src/models/model.js";
-import { createRng } from "../src/data/rng.js";
+import { createRng } from "@relax/core";
 import { trainWithAlgorithm, type Batch } from "../src/loop/train.js";
 import { rankingSupervision, setScores } from "../src/losses/ranking.js";
 import { rankingMetrics } from "../src/metrics/ranking.js";

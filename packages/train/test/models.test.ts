@@ -9,7 +9,7 @@ import { createCnn } from "../src/models/cnn.js";
 import { createMlp } from "../src/models/mlp.js";
 import { countParams, disposeModel } from "../src/models/model.js";
 import { initTensor } from "../src/models/init.js";
-import { createRng } from "../src/data/rng.js";
+import { createRng } from "@relax/core";
 
 const close = (a: tf.Tensor, b: tf.Tensor, tol = 1e-4): void => {
   const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] as number);

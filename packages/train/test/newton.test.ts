@@ -90,13 +90,17 @@ describe("Newton losses (NeurIPS 2024) — analytic answers", () => {
       [-1, 2],
     ]);
     const lambda = 0.3;
-    const gi = tf.grad((yy: tf.Tensor) => tf.mean(quad(injectFisher(yy as tf.Tensor2D, lambda))))(y);
+    const gi = tf.grad((yy: tf.Tensor) => tf.mean(quad(injectFisher(yy as tf.Tensor2D, { lambda }))))(y);
     const { z } = newtonTargets(y, quad, { variant: "fisher", lambda });
     const expected = tf.div(tf.sub(y, z), 3);
     arr(gi).forEach((v, i) => expect(v).toBeCloseTo(arr(expected)[i] as number, 5));
     const gn = tf.grad((yy: tf.Tensor) => newtonLoss(yy as tf.Tensor2D, quad, { variant: "fisher", lambda }))(y);
     arr(gn).forEach((v, i) => expect(v).toBeCloseTo(arr(expected)[i] as number, 5));
-    expect(arr(injectFisher(y, lambda))).toEqual(arr(y));
+    expect(arr(injectFisher(y, { lambda }))).toEqual(arr(y));
+    // the deprecated positional λ gives the same gradient
+    const gp = tf.grad((yy: tf.Tensor) => tf.mean(quad(injectFisher(yy as tf.Tensor2D, lambda))))(y);
+    expect(arr(gp)).toEqual(arr(gi));
+    gp.dispose();
     tf.dispose([y, gi, z, expected, gn]);
   });
   it("is leak-free and rejects bad input", () => {
@@ -105,7 +109,11 @@ describe("Newton losses (NeurIPS 2024) — analytic answers", () => {
       [0, 0.5],
     ]);
     expect(countLeakedTensors(() => newtonLoss(y, quad, { variant: "hessian", lambda: 1 }))).toBe(0);
-    expect(countLeakedTensors(() => tf.grad((yy: tf.Tensor) => tf.mean(quad(injectFisher(yy as tf.Tensor2D, 0.1))))(y))).toBe(0);
+    expect(countLeakedTensors(() => tf.grad((yy: tf.Tensor) => tf.mean(quad(injectFisher(yy as tf.Tensor2D, { lambda: 0.1 }))))(y))).toBe(
+      0,
+    );
+    expect(() => injectFisher(y as tf.Tensor2D, { lambda: -1 })).toThrow(/lambda/);
+    expect(() => injectFisher(y as tf.Tensor2D, { lamda: 1 } as never)).toThrow(/did you mean "lambda"/);
     expect(() => newtonTargets(y, quad, { lambda: -1 })).toThrow(/lambda/);
     expect(() => newtonTargets(y, quad, { variant: "newton" as never })).toThrow(/variant/);
     expect(() => newtonTargets(tf.ones([3]) as never, quad)).toThrow(/y must be/);

@@ -6,7 +6,7 @@ import { countLeakedTensors } from "@relax/core/testing";
 import { TERRAIN_COSTS, dijkstraPath, generateTerrainMaps, selectTerrainMaps, terrainToTensors } from "../src/data/terrain.js";
 import { shortestPathMetrics } from "../src/metrics/path.js";
 import { pathPerfectMatch } from "../src/metrics/ranking.js";
-import { createRng } from "../src/data/rng.js";
+import { createRng } from "@relax/core";
 
 const DIRS = [
   [-1, -1],

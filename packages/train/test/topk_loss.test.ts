@@ -8,7 +8,7 @@ import { topKLoss, topKSupervision } from "../src/losses/topk.js";
 import { createMlp } from "../src/models/mlp.js";
 import { disposeModel } from "../src/models/model.js";
 import { trainWithAlgorithm } from "../src/loop/train.js";
-import { createRng } from "../src/data/rng.js";
+import { createRng } from "@relax/core";
 
 const logits = tf.tensor2d([
   [2.0, 0.5, -1, 0.3, 1.2, 0],

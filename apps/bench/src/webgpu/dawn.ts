@@ -4,10 +4,12 @@
  * `--swiftshader` selects Chromium's SwiftShader ICD (no GPU; correctness only).
  */
 import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { create, globals } from "webgpu";
 
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
-if (process.argv.includes("--swiftshader") && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
+const { swiftshader } = parseArgs({ strict: false, allowPositionals: true }).values;
+if (swiftshader === true && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 }
 Object.assign(globalThis, globals);

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { createRng } from "@relax/core";
 import { GATE_NAMES, GroupSum, LogicLayer, LogicNet, compile } from "@relax/logic";
 import { button, drawBars, drawLines, el, figure, fmt, liveRegion, nextFrame, select, setState, slider } from "../ui.js";
 
@@ -11,16 +12,10 @@ const GRID = 48;
 /** Short labels of the 16 gates in GATE_NAMES order (zero, and, not_implies, a, …, one). */
 const GATE_SHORT = ["0", "and", "a∧¬b", "a", "¬a∧b", "b", "xor", "or", "nor", "xnor", "¬b", "a∨¬b", "¬a", "¬a∨b", "nand", "1"];
 
-/** Deterministic uniform random numbers (mulberry32). */
+/** Uniforms in [0, 1) from `@relax/core`'s seeded generator (its mulberry32 stream). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed, { algorithm: "mulberry32" });
+  return () => r.next();
 }
 
 function label(ds: Dataset, x: number, y: number): number {

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { createRng } from "@relax/core";
 import { rankingLoss } from "@relax/sort";
 import { DIGITS_PER_CLASS, DIGIT_SIZE, digitsBase64 } from "virtual:mnist-digits";
 import { button, drawBars, drawLines, el, figure, fmt, liveRegion, nextFrame, setState, slider } from "../ui.js";
@@ -10,16 +11,10 @@ const PIX = DIGIT_SIZE * DIGIT_SIZE;
 const HIDDEN = 32;
 const SHOW_SETS = 4;
 
-/** Deterministic uniform random numbers (mulberry32). */
+/** Uniforms in [0, 1) from `@relax/core`'s seeded generator (its mulberry32 stream). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed, { algorithm: "mulberry32" });
+  return () => r.next();
 }
 
 function decodeDigits(): Float32Array {

@@ -14,30 +14,13 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxLogicLayer, RelaxLogicLayerGradLogits, RelaxLogicLayerGradX, type RelaxLogicLayerAttrs } from "@relax/core";
+import { GATE_COEFFS } from "@relax/core/internal";
 import { elementwiseProgram, f32, i32, perUnitProgram, persistentIntTable, run, zeros, withFloatStorage } from "../program.js";
 
 export const NUM_GATES = 16;
 
-/**
- * `[c0, c1, c2, c3]` of gate `id` (NeurIPS 2022, Table 1 order): the bilinear interpolation of its truth
- * table `T(A,B)` with `id = 8·T00 + 4·T01 + 2·T10 + T11`.
- */
-function gateCoefficients(id: number): [number, number, number, number] {
-  const t00 = (id >> 3) & 1;
-  const t01 = (id >> 2) & 1;
-  const t10 = (id >> 1) & 1;
-  const t11 = id & 1;
-  return [t00, t10 - t00, t01 - t00, t00 - t01 - t10 + t11];
-}
-
-/** WGSL constant `GATE_M : array<vec4<f32>, 16>`. */
-const GATE_MATRIX_WGSL = `const GATE_M = array<vec4<f32>, 16>(${Array.from(
-  { length: NUM_GATES },
-  (_, i) =>
-    `vec4<f32>(${gateCoefficients(i)
-      .map((v) => v.toFixed(1))
-      .join(", ")})`,
-).join(", ")});`;
+/** WGSL constant `GATE_M : array<vec4<f32>, 16>`, generated from the one gate table (`GATE_COEFFS` of `@relax/core/internal`). */
+const GATE_MATRIX_WGSL = `const GATE_M = array<vec4<f32>, 16>(${GATE_COEFFS.map((c) => `vec4<f32>(${c.map((v) => v.toFixed(1)).join(", ")})`).join(", ")});`;
 
 /**
  * Softmax (train) or first-max one-hot (eval) of neuron j's 16 logits, as in the CPU kernel (WGSL helper

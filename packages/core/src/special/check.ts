@@ -2,12 +2,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
 import { inputChecksEnabled, toFloatTensor, type TensorInput } from "../validate.js";
 
-/** @internal A number that is not NaN (±Infinity allowed), else a RelaxError naming `op` and `arg`. */
-export function checkNumber(op: string, arg: string, x: unknown): number {
-  if (typeof x !== "number" || Number.isNaN(x)) throw new RelaxError(op, arg, "a number, not NaN", describe(x));
-  return x;
-}
-
 /** @internal The RelaxError of a scalar special function `op` given NaN. */
 export function nanInput(op: string): RelaxError {
   return new RelaxError(op, "x", "a number, not NaN", "NaN");

@@ -72,38 +72,19 @@ class Scratch {
   }
 }
 
-/** In-place ascending quicksort of distinct keys `a[lo, hi)` (insertion sort below 16). */
-function sortKeys(a: Float64Array, lo: number, hi: number): void {
-  while (hi - lo > 16) {
-    const p0 = a[lo] as number;
-    const p1 = a[(lo + hi) >> 1] as number;
-    const p2 = a[hi - 1] as number;
-    const piv = p0 < p1 ? (p1 < p2 ? p1 : p0 < p2 ? p2 : p0) : p0 < p2 ? p0 : p1 < p2 ? p2 : p1;
-    let i = lo;
-    let j = hi - 1;
-    while (i <= j) {
-      while ((a[i] as number) < piv) i++;
-      while ((a[j] as number) > piv) j--;
-      if (i <= j) {
-        const t = a[i] as number;
-        a[i] = a[j] as number;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (j - lo < hi - 1 - i) {
-      sortKeys(a, lo, j + 1);
-      lo = i;
-    } else {
-      sortKeys(a, i, hi);
-      hi = j + 1;
-    }
+/**
+ * Ascending sort of the distinct keys `a[0, n)`: `Float64Array.prototype.sort` (numeric order), except for short
+ * rows, where an inline insertion sort saves the builtin's per-call cost (rows of 8 are common and hot).
+ */
+function sortKeys(a: Float64Array, n: number): void {
+  if (n > 16) {
+    (n === a.length ? a : a.subarray(0, n)).sort();
+    return;
   }
-  for (let i = lo + 1; i < hi; i++) {
+  for (let i = 1; i < n; i++) {
     const v = a[i] as number;
     let k = i - 1;
-    while (k >= lo && (a[k] as number) > v) {
+    while (k >= 0 && (a[k] as number) > v) {
       a[k + 1] = a[k] as number;
       k--;
     }
@@ -128,7 +109,7 @@ function argsortStable(x: Float32Array, bits: Uint32Array, off: number, n: numbe
     const u = b >= 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
     keys[i] = u * KEY_SHIFT + i;
   }
-  sortKeys(keys, 0, n);
+  sortKeys(keys, n);
   for (let k = 0; k < n; k++) perm[k] = (keys[k] as number) % KEY_SHIFT;
   return perm;
 }

@@ -6,7 +6,8 @@
  * `RELAX_SORT_WASM_LANES` concerns the sorting networks only).
  */
 import { BASELINES_WASM_BASE64 } from "./baselines_wasm_bytes.js";
-import { decodeBase64, sortWasmActive } from "./wasm.js";
+import { base64ToBytes } from "@relax/core/internal";
+import { sortWasmActive } from "./wasm.js";
 
 interface BaselineExports {
   mem: WebAssembly.Memory;
@@ -48,8 +49,8 @@ let exportsCache: BaselineExports | null | undefined;
 function load(): BaselineExports | null {
   if (exportsCache !== undefined) return exportsCache;
   try {
-    const bytes = decodeBase64(BASELINES_WASM_BASE64);
-    if (typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) exportsCache = null;
+    const bytes = base64ToBytes(BASELINES_WASM_BASE64);
+    if (bytes === null || typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) exportsCache = null;
     else exportsCache = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as BaselineExports;
   } catch {
     exportsCache = null;

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertOneOf, describe } from "@relax/core";
 import { RELAX_SORT_WASM, RELAX_SORT_WASM_LANES } from "../flags.js";
+import { base64ToBytes } from "@relax/core/internal";
 import type { FlatNetwork } from "../networks.js";
 import { SORTNET_WASM_BASE64 } from "./wasm_bytes.js";
 
@@ -35,23 +36,13 @@ interface SortnetExports {
 /** Lane type of the wasm matrix loops: `'f32'` (f32x4, default, fastest) or `'f64'` (f64x2). */
 export type SortWasmPrecision = "f32" | "f64";
 
-/** Base64 → bytes (Buffer in Node, atob in browsers). */
-export function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const g = globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array }; atob?: (s: string) => string };
-  if (g.Buffer) return Uint8Array.from(g.Buffer.from(b64, "base64"));
-  const bin = (g.atob as (s: string) => string)(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 let exportsCache: SortnetExports | null | undefined;
 
 function load(): SortnetExports | null {
   if (exportsCache !== undefined) return exportsCache;
   try {
-    const bytes = decodeBase64(SORTNET_WASM_BASE64);
-    if (typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) {
+    const bytes = base64ToBytes(SORTNET_WASM_BASE64);
+    if (bytes === null || typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) {
       exportsCache = null;
     } else {
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});

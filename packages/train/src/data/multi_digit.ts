@@ -18,7 +18,7 @@ function downsampleOf(op: string, options: unknown): 1 | 2 {
   return assertOneOf(op, "downsample", String(o.downsample ?? 1), ["1", "2"] as const) === "2" ? 2 : 1;
 }
 import type { DigitSplit } from "./mnist.js";
-import { createRng, type Rng } from "./rng.js";
+import { createRng, type Rng } from "@relax/core";
 
 /**
  * Sets of multi-digit MNIST numbers for ranking supervision (Petersen et al., ICML 2021, §5: "4-digit MNIST").

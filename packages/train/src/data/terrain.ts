@@ -11,7 +11,7 @@ function checkMaps(op: string, maps: TerrainMaps): void {
   )
     throw new RelaxError(op, "maps", "TerrainMaps from generateTerrainMaps", describe(maps));
 }
-import { createRng, type Rng } from "./rng.js";
+import { createRng, type Rng } from "@relax/core";
 
 /**
  * Base vertex costs of the synthetic terrain types (road/sand, grass, forest, water, mountain), the values of the

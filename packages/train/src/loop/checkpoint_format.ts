@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "@relax/core";
+import { base64ToBytes, bytesToBase64 } from "@relax/core/internal";
 
 /** One tensor in a checkpoint file: its shape, its dtype and its exact little-endian bytes as base64. */
 export interface StoredTensor {
@@ -42,7 +43,7 @@ export function encodeTensor(op: string, arg: string, t: tf.Tensor): StoredTenso
         throw new RelaxError(op, arg, "finite values (a NaN/Inf state is not worth saving)", `${v[i]} at flat index ${i}`);
     }
   }
-  return { shape: [...t.shape], dtype: t.dtype, data: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") };
+  return { shape: [...t.shape], dtype: t.dtype, data: bytesToBase64(v) };
 }
 
 /** A validated tensor read from a file: shape, dtype and its values (not yet a tf.Tensor). */
@@ -51,8 +52,6 @@ export interface DecodedTensor {
   dtype: "float32" | "int32";
   values: Float32Array | Int32Array;
 }
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Throws a RelaxError for `where` in the checkpoint file `file`. */
 export function fail(op: string, file: string, where: string, expected: string, got: string): never {
@@ -71,10 +70,9 @@ export function decodeTensor(op: string, file: string, where: string, s: unknown
   }
   const dt = dtypeOverride ?? dtype;
   if (dt !== "float32" && dt !== "int32") fail(op, file, `${where}.dtype`, "'float32' or 'int32'", describe(dtype));
-  if (typeof data !== "string" || !BASE64.test(data))
-    fail(op, file, `${where}.data`, "base64 text", describe(typeof data === "string" ? `${data.slice(0, 20)}…` : data));
+  const bytes = typeof data === "string" ? base64ToBytes(data) : null;
+  if (bytes === null) fail(op, file, `${where}.data`, "base64 text", describe(typeof data === "string" ? `${data.slice(0, 20)}…` : data));
   const size = (shape as number[]).reduce((a, b) => a * b, 1);
-  const bytes = Buffer.from(data as string, "base64");
   if (bytes.byteLength !== size * 4)
     fail(
       op,
@@ -83,9 +81,7 @@ export function decodeTensor(op: string, file: string, where: string, s: unknown
       `${size * 4} bytes (${size} values of shape [${(shape as number[]).join(", ")}])`,
       `${bytes.byteLength} bytes`,
     );
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  const values = dt === "float32" ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
+  const values = dt === "float32" ? new Float32Array(bytes.buffer) : new Int32Array(bytes.buffer);
   if (dt === "float32") {
     for (let i = 0; i < values.length; i++) {
       if (!Number.isFinite(values[i] as number)) fail(op, file, `${where}.data`, "finite values", `${values[i]} at flat index ${i}`);

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertFinite, assertInteger, assertOneOf, assertOptions, describe, toFloatTensor } from "@relax/core";
-import { createRng } from "../data/rng.js";
+import { createRng } from "@relax/core";
 import { conv2dSame } from "./conv.js";
 import { maxPool2 } from "./pool.js";
 import { biasAdd, dense as denseOp } from "./dense.js";

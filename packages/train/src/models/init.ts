@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertInRange, assertInteger, assertOneOf, describe } from "@relax/core";
-import { createRng, type Rng } from "../data/rng.js";
+import { createRng, type Rng } from "@relax/core";
 
 /** Weight initialisers (deterministic given the generator). */
 export type Initializer = "torchDefault" | "heNormal" | "glorotUniform" | "zeros";

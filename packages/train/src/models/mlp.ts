@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertFinite, assertInteger, assertOneOf, assertOptions, describe, toFloatTensor } from "@relax/core";
-import { createRng } from "../data/rng.js";
+import { createRng } from "@relax/core";
 import { initTensor, type Initializer } from "./init.js";
 import { makeVariable, variableName, type Model } from "./model.js";
 

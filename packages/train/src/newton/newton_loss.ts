@@ -207,17 +207,35 @@ export function newtonStrategy(options: NewtonOptions = {}): Strategy {
   };
 }
 
+/** Options of {@link injectFisher} and {@link injectFisherStrategy}. */
+export interface InjectFisherOptions {
+  /** Tikhonov regularisation λ ≥ 0 added to the empirical Fisher (default 1). */
+  lambda?: number;
+}
+
 /**
  * InjectFisher (Newton Losses, Alg. 2): identity in the forward pass; in the backward pass the incoming gradient
  * `g [N, m]` of a **mean-reduced** loss becomes `g·(N·gᵀg + λI)⁻¹`, exactly the gradient of the mean-reduced
  * empirical-Fisher Newton loss (since `g_i = ∇ℓ_i/N`, `N·gᵀg` is the empirical Fisher). Costs one m×m solve.
  *
  * @param y `[N, m]`
+ * @param options `{ lambda }` (default 1)
  * @example
- * const l = tf.mean(perSampleLoss(injectFisher(y, 0.1)));   // backprop gives the Fisher Newton step
+ * const l = tf.mean(perSampleLoss(injectFisher(y, { lambda: 0.1 })));   // backprop gives the Fisher Newton step
  */
-export function injectFisher(y: tf.Tensor2D, lambda: number): tf.Tensor2D {
-  checkLambda("injectFisher", lambda);
+export function injectFisher(y: tf.Tensor2D, options?: InjectFisherOptions): tf.Tensor2D;
+/**
+ * InjectFisher with λ given positionally.
+ *
+ * @deprecated Pass an options object, `injectFisher(y, { lambda })` (as `injectFisherStrategy({ lambda })`); the
+ * positional form goes in the next minor release.
+ */
+export function injectFisher(y: tf.Tensor2D, lambda: number): tf.Tensor2D;
+export function injectFisher(y: tf.Tensor2D, options: InjectFisherOptions | number = {}): tf.Tensor2D {
+  const lambda = checkLambda(
+    "injectFisher",
+    typeof options === "number" ? options : (assertOptions<InjectFisherOptions>("injectFisher", options, ["lambda"]).lambda ?? 1),
+  );
   if (!(y instanceof tf.Tensor) || y.rank !== 2)
     throw new RelaxError("injectFisher", "y", "a [N, m] tensor", y instanceof tf.Tensor ? `[${y.shape.join(", ")}]` : typeof y);
   assertFinite("injectFisher", "y", y);
@@ -251,15 +269,15 @@ export function injectFisher(y: tf.Tensor2D, lambda: number): tf.Tensor2D {
  * Training strategy with {@link injectFisher}: the mean algorithmic loss of `injectFisher(y, λ)` (same cost as the
  * baseline; its gradient is the Fisher Newton-loss gradient).
  */
-export function injectFisherStrategy(options: { lambda?: number } = {}): Strategy {
+export function injectFisherStrategy(options: InjectFisherOptions = {}): Strategy {
   const lambda = checkLambda(
     "injectFisherStrategy",
-    assertOptions<{ lambda?: number }>("injectFisherStrategy", options, ["lambda"]).lambda ?? 1,
+    assertOptions<InjectFisherOptions>("injectFisherStrategy", options, ["lambda"]).lambda ?? 1,
   );
   return {
     name: "inject-fisher",
     apply(y, loss) {
-      const l = tf.mean(loss(injectFisher(y, lambda))) as tf.Scalar;
+      const l = tf.mean(loss(injectFisher(y, { lambda }))) as tf.Scalar;
       return { objective: l, loss: l };
     },
   };

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertFinite, assertInteger, assertOneOf, assertOptions, assertPositive, describe, toFloatTensor } from "@relax/core";
-import { createRng, type Rng } from "../data/rng.js";
+import { createRng, type Rng } from "@relax/core";
 import { NOISES, noise, type Noise } from "./noise.js";
 
 /** Options of stochastic smoothing. */

@@ -2,7 +2,13 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
-/** Base64 of the bytes of a typed array (little-endian, the platform order of typed arrays). */
+/**
+ * Base64 (RFC 4648, with `=` padding) of the bytes of a typed array, in the platform (little-endian) order of
+ * typed arrays. Plain JavaScript: the same text in Node and in browsers.
+ *
+ * @example
+ * bytesToBase64(new Uint8Array([1, 2, 3])); // "AQID"
+ */
 export function bytesToBase64(view: ArrayBufferView): string {
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   const parts: string[] = [];
@@ -26,8 +32,15 @@ export function bytesToBase64(view: ArrayBufferView): string {
   return parts.join("");
 }
 
-/** Decodes base64 to bytes; returns null on malformed input. */
-export function base64ToBytes(text: string): Uint8Array | null {
+/**
+ * Decodes padded base64 to a fresh byte array; returns null on malformed text (a length not a multiple of
+ * 4, a character outside the alphabet, `=` anywhere but the last one or two places). Callers that need the
+ * canonical text compare `bytesToBase64(bytes)` with the input.
+ *
+ * @example
+ * base64ToBytes("AQID"); // Uint8Array [1, 2, 3]
+ */
+export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> | null {
   if (typeof text !== "string" || text.length % 4 !== 0) return null;
   let pad = 0;
   if (text.endsWith("==")) pad = 2;
