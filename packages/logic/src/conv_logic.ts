@@ -23,7 +23,7 @@ import { DEFAULT_RESIDUAL_LOGIT, GATE_A, GATE_COEFF_MATRIX, NUM_GATES } from "./
 import { GroupSum } from "./group_sum.js";
 import { LOGIC_INITS, LOGIC_MODES, LogicLayer, type LogicInit, type LogicMode } from "./logic_layer.js";
 import { LogicNet, type LogicNetJSON } from "./logic_net.js";
-import { randomSeed, SeededRandom } from "./rng.js";
+import { logicRng, randomSeed } from "./rng.js";
 
 /** Padding of {@link LogicConvTree}: `'valid'` (no padding) or `'same'` (zeros, output size = input size). */
 export type ConvPadding = "valid" | "same";
@@ -146,7 +146,7 @@ export class LogicConvTree {
     const seedOpt = optionalFinite(op, "seed", options.seed, Number.NaN);
     const seed = Number.isNaN(seedOpt) ? randomSeed() : seedOpt;
     const trainable = optionalBoolean(op, "trainable", options.trainable, true);
-    const rng = new SeededRandom(seed);
+    const rng = logicRng(seed);
     const leaves = 1 << this.depth;
     const rf = this.receptiveField;
     const n = this.outChannels * leaves;
@@ -172,7 +172,7 @@ export class LogicConvTree {
     if (init === "residual") {
       for (let j = 0; j < this.outChannels * nodes; j++) z[j * NUM_GATES + GATE_A] = residualLogit;
     } else {
-      const zr = new SeededRandom(seed + 0x5bd1e995);
+      const zr = logicRng(seed + 0x5bd1e995);
       for (let i = 0; i < z.length; i++) z[i] = zr.normal();
     }
     this.logits = makeVariable(z, [this.outChannels, nodes, NUM_GATES], trainable);
