@@ -46,6 +46,7 @@ export type { Distribution, DistributionParams } from "./distributions/types.js"
 
 export {
   comparatorSigmoid,
+  COMPARATOR_MAP,
   COMPARATOR_DISTRIBUTIONS,
   MONOTONIC_COMPARATORS,
 } from "./relaxed/comparator_sigmoid.js";

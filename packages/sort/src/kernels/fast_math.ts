@@ -17,8 +17,41 @@ export function atanFast(x: number): number {
     t = ax;
     base = 0;
   }
+  const r = base + atanSeries(t);
+  return x < 0 ? -r : r;
+}
+
+const INV_PI = 1 / Math.PI;
+
+/**
+ * The cauchy CDF ½ + atan(v)/π with {@link atanFast}'s reduction, in a tail-exact form: with
+ * atan|v| = base + p, F = (½ − base/π) − p/π for v < 0 and (½ + base/π) + p/π for v ≥ 0, where ½ − base/π is
+ * exactly 0, ¼ or ½, so the left tail (base = π/2) is −p/π = atan(1/|v|)/π with no cancellation (as core's
+ * distributions/linear_tails.ts). The kernels' inlined default comparator (`cauchy` at v = β·d), as cheap as
+ * `atanFast`; held to core's `getDistribution('cauchy').cdf` by the parity test.
+ */
+export function cauchyCdfFast(v: number): number {
+  const ax = v < 0 ? -v : v;
+  let t: number;
+  let c: number;
+  if (ax > 2.414213562373095) {
+    t = -1 / ax;
+    c = 0;
+  } else if (ax > 0.41421356237309503) {
+    t = (ax - 1) / (ax + 1);
+    c = 0.25;
+  } else {
+    t = ax;
+    c = 0.5;
+  }
+  const p = atanSeries(t) * INV_PI;
+  return v < 0 ? c - p : 1 - c + p;
+}
+
+/** atan t for |t| ≤ tan(π/8): the odd Taylor series to t²⁵ (truncation error ≤ 1.1e-11). */
+function atanSeries(t: number): number {
   const z = t * t;
-  const p =
+  return (
     t *
     (1 +
       z *
@@ -31,7 +64,6 @@ export function atanFast(x: number): number {
                     (1 / 9 +
                       z *
                         (-1 / 11 +
-                          z * (1 / 13 + z * (-1 / 15 + z * (1 / 17 + z * (-1 / 19 + z * (1 / 21 + z * (-1 / 23 + z * (1 / 25)))))))))))));
-  const r = base + p;
-  return x < 0 ? -r : r;
+                          z * (1 / 13 + z * (-1 / 15 + z * (1 / 17 + z * (-1 / 19 + z * (1 / 21 + z * (-1 / 23 + z * (1 / 25)))))))))))))
+  );
 }
