@@ -51,11 +51,17 @@ export const PARITY_Z: readonly number[] = (() => {
  * How far `got` is from `want` for probabilities (or densities), relative in the tails: below ½ the values
  * themselves are compared, above ½ their complements 1 − got and 1 − want (so a CDF near 1 is held to its tail
  * mass, not to 1). The error allowed is `rtol·|want'| + atol` on the compared side (want' the value or its
- * complement) plus, on the upper side, 2⁻²⁴ (a float32 CDF near 1 carries its complement only to that: ½ ulp of 1
- * plus the rounding of 1 − got). Returns the largest excess over that (0 when every pair is within), Infinity for
+ * complement) plus, on the upper side, `complementAtol` (default 2⁻²⁴: a float32 CDF near 1 carries its
+ * complement only to that, ½ ulp of 1 plus the rounding of 1 − got; pass 0 for float64 forms). Returns the largest excess over that (0 when every pair is within), Infinity for
  * a NaN mismatch.
  */
-export function tailViolation(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number): number {
+export function tailViolation(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  complementAtol: number = F32_ULP_1,
+): number {
   let worst = 0;
   for (let i = 0; i < want.length; i++) {
     const g = got[i] as number;
@@ -67,7 +73,7 @@ export function tailViolation(got: ArrayLike<number>, want: ArrayLike<number>, r
     const upper = w > 0.5;
     const gg = upper ? 1 - g : g;
     const ww = upper ? 1 - w : w;
-    const excess = Math.abs(gg - ww) - (rtol * Math.abs(ww) + atol + (upper ? F32_ULP_1 : 0));
+    const excess = Math.abs(gg - ww) - (rtol * Math.abs(ww) + atol + (upper ? complementAtol : 0));
     if (excess > worst) worst = excess;
   }
   return worst;
