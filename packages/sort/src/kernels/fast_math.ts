@@ -1,34 +1,11 @@
-/**
- * Inline arctangent for the kernels' hot values pass (V8's Math.atan is a C call, ~5× slower here).
- * Range reduction to |t| ≤ tan(π/8) (atan x = π/2 − atan(1/x); atan x = π/4 + atan((x−1)/(x+1))), then
- * the odd Taylor series to t²⁵: truncation error ≤ tan(π/8)²⁵/25 ≈ 1.1e-11.
- */
-export function atanFast(x: number): number {
-  const ax = x < 0 ? -x : x;
-  let t: number;
-  let base: number;
-  if (ax > 2.414213562373095) {
-    t = -1 / ax;
-    base = 1.5707963267948966;
-  } else if (ax > 0.41421356237309503) {
-    t = (ax - 1) / (ax + 1);
-    base = 0.7853981633974483;
-  } else {
-    t = ax;
-    base = 0;
-  }
-  const r = base + atanSeries(t);
-  return x < 0 ? -r : r;
-}
-
 const INV_PI = 1 / Math.PI;
 
 /**
- * The cauchy CDF ½ + atan(v)/π with {@link atanFast}'s reduction, in a tail-exact form: with
- * atan|v| = base + p, F = (½ − base/π) − p/π for v < 0 and (½ + base/π) + p/π for v ≥ 0, where ½ − base/π is
+ * The cauchy CDF ½ + atan(v)/π for the kernels' hot values pass (V8's Math.atan is a C call, ~5× slower here),
+ * in a tail-exact form. Range reduction to |t| ≤ tan(π/8) (atan x = π/2 − atan(1/x); atan x = π/4 + atan((x−1)/(x+1))),
+ * then the odd Taylor series to t²⁵ (truncation error ≤ tan(π/8)²⁵/25 ≈ 1.1e-11); with atan|v| = base + p, F = (½ − base/π) − p/π for v < 0 and (½ + base/π) + p/π for v ≥ 0, where ½ − base/π is
  * exactly 0, ¼ or ½, so the left tail (base = π/2) is −p/π = atan(1/|v|)/π with no cancellation (as core's
- * distributions/linear_tails.ts). The kernels' inlined default comparator (`cauchy` at v = β·d), as cheap as
- * `atanFast`; held to core's `getDistribution('cauchy').cdf` by the parity test.
+ * distributions/linear_tails.ts). The kernels' inlined default comparator (`cauchy` at v = β·d); held to core's `getDistribution('cauchy').cdf` by the parity test.
  */
 export function cauchyCdfFast(v: number): number {
   const ax = v < 0 ? -v : v;
