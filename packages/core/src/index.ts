@@ -48,6 +48,7 @@ export type { Distribution, DistributionParams } from "./distributions/types.js"
 
 export {
   comparatorSigmoid,
+  COMPARATOR_MAP,
   COMPARATOR_DISTRIBUTIONS,
   MONOTONIC_COMPARATORS,
 } from "./relaxed/comparator_sigmoid.js";
@@ -71,6 +72,7 @@ export { catProbEq, cosineSimilarity } from "./relaxed/conditions.js";
 export type { CatProbEqOptions, CosineSimilarityOptions } from "./relaxed/conditions.js";
 export { ifElse } from "./relaxed/if_else.js";
 export { relaxedSwap } from "./relaxed/swap.js";
+export type { SteepnessOption } from "./relaxed/steepness.js";
 export type { RelaxedSwapResult } from "./relaxed/swap.js";
 export { softMin, softMax, softArgMin, softArgMax } from "./relaxed/soft_min_max.js";
 export type { SoftMinMaxOptions } from "./relaxed/soft_min_max.js";

@@ -3,6 +3,7 @@ import {
   RelaxError,
   assertOneOf,
   describe,
+  DISTRIBUTION_ALIASES as CORE_DISTRIBUTION_ALIASES,
   DISTRIBUTION_NAMES,
   getDistribution,
   getTConorm,
@@ -18,8 +19,19 @@ export const RENDER_DISTRIBUTIONS: readonly RenderDistribution[] = [
   "hard",
   ...DISTRIBUTION_NAMES.filter((n): n is Exclude<CanonicalDistributionName, "optimal"> => n !== "optimal"),
 ];
-/** Aliases accepted for distribution names (GenDR's). */
-export const DISTRIBUTION_ALIASES: Record<string, RenderDistribution> = { heaviside: "hard", hyperbolic_secant: "gudermannian" };
+/**
+ * Aliases accepted for render distribution names: core's {@link CORE_DISTRIBUTION_ALIASES | DISTRIBUTION_ALIASES}
+ * (the one table of distribution aliases, e.g. GenDR's `hyperbolic_secant`) plus render's own `heaviside` for `hard`.
+ */
+export const RENDER_DISTRIBUTION_ALIASES: Readonly<Record<string, RenderDistribution>> = Object.freeze({
+  ...CORE_DISTRIBUTION_ALIASES,
+  heaviside: "hard",
+});
+/**
+ * @deprecated Use {@link RENDER_DISTRIBUTION_ALIASES} (same contents); this name clashes with `@relax/core`'s
+ * `DISTRIBUTION_ALIASES`, which holds only the distribution aliases. Removed in the next minor release.
+ */
+export const DISTRIBUTION_ALIASES: Readonly<Record<string, RenderDistribution>> = RENDER_DISTRIBUTION_ALIASES;
 
 /** GenDR's 10 alpha aggregations (`aggr_alpha_func`): `hard` (any fragment > ½) and core's 9 t-conorms. */
 export const RENDER_TCONORMS = ["hard", ...TCONORM_NAMES] as const;
@@ -32,7 +44,7 @@ export function resolveDistribution(
   shape: number,
   shift: number,
 ): { name: RenderDistribution; dist: Distribution | null } {
-  const raw = typeof name === "string" && name in DISTRIBUTION_ALIASES ? DISTRIBUTION_ALIASES[name] : name;
+  const raw = typeof name === "string" && Object.hasOwn(RENDER_DISTRIBUTION_ALIASES, name) ? RENDER_DISTRIBUTION_ALIASES[name] : name;
   const n = assertOneOf(op, "distribution", raw, RENDER_DISTRIBUTIONS);
   if (n === "hard") return { name: n, dist: null };
   return { name: n, dist: getDistribution(n, { shape, shift }, { op, argument: "distribution" }) };

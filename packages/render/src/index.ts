@@ -17,6 +17,7 @@ export type { Camera, Projection } from "./camera.js";
 export {
   RENDER_DISTRIBUTIONS,
   RENDER_TCONORMS,
+  RENDER_DISTRIBUTION_ALIASES,
   DISTRIBUTION_ALIASES,
   PROBABILITY_THRESHOLD,
   effectiveSupport,

@@ -14,6 +14,7 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import {
+  DISTRIBUTION_ALIASES,
   getDistribution,
   lgamma,
   RelaxRasterizeSilhouette,
@@ -21,128 +22,17 @@ import {
   type DistributionName,
   type RelaxRasterizeSilhouetteAttrs,
 } from "@relax/core";
-import { ERF_WGSL } from "../wgsl/erf.js";
+import { WGSL_DISTRIBUTIONS, distributionWgsl } from "../wgsl/distributions.js";
 import { TCONORMS, tconormParameters } from "../wgsl/tconorm.js";
-import { SPECIAL_WGSL } from "../wgsl/special.js";
 import { elementwiseProgram, f32, i32, release, run, type Uniform, withFloatStorage } from "../program.js";
 import { BIN_UNIFORMS, FACE_LIST_WGSL, PIXEL_X_WGSL, binFaces, type FaceBins } from "./face_bins.js";
 
-const INV_PI = 0.318309886183790672;
-
-const INV_SQRT_2PI = 0.398942280401432678;
-
-/** GenDR's truncated gamma series (32 terms, 0 < w ≤ 15) and the exact gamma density (ln Γ(p), ln Γ(p+1) from the host). */
-const GAMMA_WGSL = /* wgsl */ `
-fn relax_gamma_series(w : f32) -> f32 {
-  var factor = 1.0;
-  var sum = 1.0;
-  for (var i = 1; i < 32; i++) {
-    factor = factor * w / (uniforms.shape + f32(i));
-    sum = sum + factor;
-  }
-  return exp(uniforms.shape * log(w) - w - uniforms.lnorm1) * sum;
-}
-fn relax_gamma_pdf(w : f32) -> f32 {
-  if (w <= 0.0) { return 0.0; }
-  return exp((uniforms.shape - 1.0) * log(w) - w - uniforms.lnorm);
-}
-`;
-
-/** Lévy density with GenDR's 1e-6 threshold. */
-const LEVY_WGSL = /* wgsl */ `
-fn relax_levy_pdf(w : f32) -> f32 {
-  if (w <= 1e-6) { return 0.0; }
-  return ${INV_SQRT_2PI} * exp(-0.5 / w - 1.5 * log(w));
-}
-`;
-
-/**
- * WGSL `cdf(z)` / `pdf(z)` of GenDR's distributions in core's standard form (packages/core/src/distributions),
- * shift k = `uniforms.shift`, gamma's shape p = `uniforms.shape`.
- */
-const DISTRIBUTIONS: Record<string, { cdf: string; pdf: string; helpers?: string[] }> = {
-  uniform: {
-    cdf: `let w = z + uniforms.shift; if (w < -1.0) { return 0.0; } if (w < 1.0) { return w * 0.5 + 0.5; } return 1.0;`,
-    pdf: `let w = z + uniforms.shift; return select(0.0, 0.5, w > -1.0 && w < 1.0);`,
-  },
-  gaussian: {
-    helpers: [ERF_WGSL],
-    cdf: `return 0.5 * relax_erfc(-(z + uniforms.shift) * 0.70710678118654752);`,
-    pdf: `let w = z + uniforms.shift; return 0.398942280401432678 * exp(-0.5 * w * w);`,
-  },
-  laplace: {
-    cdf: `let w = z + uniforms.shift; let e = 0.5 * exp(-abs(w)); return select(1.0 - e, e, w < 0.0);`,
-    pdf: `return 0.5 * exp(-abs(z + uniforms.shift));`,
-  },
-  logistic: {
-    cdf: `let w = z + uniforms.shift; let e = exp(-abs(w)); return select(e / (1.0 + e), 1.0 / (1.0 + e), w >= 0.0);`,
-    pdf: `let e = exp(-abs(z + uniforms.shift)); return e / ((1.0 + e) * (1.0 + e));`,
-  },
-  gudermannian: {
-    cdf: `let w = z + uniforms.shift; let a = ${2 * INV_PI} * atan(exp(-abs(w))); return select(1.0 - a, a, w < 0.0);`,
-    pdf: `let e = exp(-abs(z + uniforms.shift)); return ${2 * INV_PI} * e / (1.0 + e * e);`,
-  },
-  cauchy: {
-    cdf: `let w = z + uniforms.shift; if (w < -1.0) { return atan(-1.0 / w) * ${INV_PI}; } return atan(w) * ${INV_PI} + 0.5;`,
-    pdf: `let w = z + uniforms.shift; return ${INV_PI} / (1.0 + w * w);`,
-  },
-  cubic_hermite: {
-    cdf: `let w = z + uniforms.shift; if (w < -1.0) { return 0.0; } if (w >= 1.0) { return 1.0; } let y = w * 0.5 + 0.5; return y * y * (3.0 - 2.0 * y);`,
-    pdf: `let w = z + uniforms.shift; if (w < -1.0 || w > 1.0) { return 0.0; } return 0.75 - 0.75 * w * w;`,
-  },
-  wigner_semicircle: {
-    cdf: `let w = z + uniforms.shift; if (w < -1.0) { return 0.0; } if (w >= 1.0) { return 1.0; } return 0.5 + (w * sqrt(max(0.0, 1.0 - w * w)) + asin(w)) * ${INV_PI};`,
-    pdf: `let w = z + uniforms.shift; if (abs(w) > 1.0) { return 0.0; } return ${2 * INV_PI} * sqrt(max(0.0, 1.0 - w * w));`,
-  },
-  reciprocal: {
-    cdf: `let w = z + uniforms.shift; let h = 0.5 / (1.0 + abs(w)); return select(1.0 - h, h, w < 0.0);`,
-    pdf: `let a = 1.0 + abs(z + uniforms.shift); return 0.5 / (a * a);`,
-  },
-  gumbel_max: {
-    cdf: `let w = min(-(z + uniforms.shift), 80.0); return exp(-exp(w));`,
-    pdf: `let w = min(-(z + uniforms.shift), 80.0); return exp(w - exp(w));`,
-  },
-  gumbel_min: {
-    helpers: [SPECIAL_WGSL],
-    cdf: `let w = min(z + uniforms.shift, 80.0); return -relax_expm1(-exp(w));`,
-    pdf: `let w = min(z + uniforms.shift, 80.0); return exp(w - exp(w));`,
-  },
-  exponential: {
-    helpers: [SPECIAL_WGSL],
-    cdf: `let w = z + uniforms.shift; if (w < 0.0) { return 0.0; } return -relax_expm1(-w);`,
-    pdf: `let w = z + uniforms.shift; if (w < 0.0) { return 0.0; } return exp(-w);`,
-  },
-  exponential_rev: {
-    cdf: `let v = z - uniforms.shift; if (v > 0.0) { return 1.0; } return exp(v);`,
-    pdf: `let v = z - uniforms.shift; if (v > 0.0) { return 0.0; } return exp(v);`,
-  },
-  gamma: {
-    helpers: [GAMMA_WGSL],
-    cdf: `let w = z + uniforms.shift; if (w <= 0.0) { return 0.0; } if (w > 15.0) { return 1.0; } return relax_gamma_series(w);`,
-    pdf: `return relax_gamma_pdf(z + uniforms.shift);`,
-  },
-  gamma_rev: {
-    helpers: [GAMMA_WGSL],
-    cdf: `let u = uniforms.shift - z; if (u <= 0.0) { return 1.0; } if (u > 15.0) { return 0.0; } return 1.0 - relax_gamma_series(u);`,
-    pdf: `return relax_gamma_pdf(uniforms.shift - z);`,
-  },
-  levy: {
-    helpers: [ERF_WGSL, LEVY_WGSL],
-    cdf: `let w = z + uniforms.shift; if (w <= 1e-6) { return 0.0; } return relax_erfc(sqrt(0.5 / w));`,
-    pdf: `return relax_levy_pdf(z + uniforms.shift);`,
-  },
-  levy_rev: {
-    helpers: [ERF_WGSL, LEVY_WGSL],
-    cdf: `let u = uniforms.shift - z; if (u <= 1e-6) { return 1.0; } return relax_erf(sqrt(0.5 / u));`,
-    pdf: `return relax_levy_pdf(uniforms.shift - z);`,
-  },
-};
-
 /** Distributions and aggregations with a WGSL implementation. */
-export const WGSL_RENDER_DISTRIBUTIONS = ["hard", ...Object.keys(DISTRIBUTIONS)];
+export const WGSL_RENDER_DISTRIBUTIONS = ["hard", ...WGSL_DISTRIBUTIONS.filter((n) => n !== "optimal")]; // optimal: sort-only
 export const WGSL_RENDER_TCONORMS = Object.keys(TCONORMS);
 
-const ALIASES: Record<string, string> = { heaviside: "hard", hyperbolic_secant: "gudermannian" };
+/** Core's one table of distribution aliases, plus render's `heaviside` for `hard`. */
+const ALIASES: Record<string, string> = { ...DISTRIBUTION_ALIASES, heaviside: "hard" };
 
 /** Canonical distribution and t-conorm names of `attrs`; throws when either has no WGSL implementation. */
 export function check(
@@ -209,13 +99,14 @@ export const UNIFORMS =
  * `pixelX(col)`. Needs the {@link UNIFORMS} fields.
  */
 export function fragmentWgsl(dist: string, tconorm: string): string {
-  const d = DISTRIBUTIONS[dist];
+  const d = dist === "hard" ? null : distributionWgsl(dist);
   const t = TCONORMS[tconorm]!;
   const helpers = [...new Set([...(d?.helpers ?? []), ...(t.helpers ?? [])])].join("\n");
   return `
 ${helpers}
-fn cdf(z : f32) -> f32 { ${d ? d.cdf : "return 0.0;"} }
-fn pdf(z : f32) -> f32 { ${d ? d.pdf : "return 0.0;"} }
+${d ? d.functions : ""}
+fn cdf(z : f32) -> f32 { ${d ? `return ${d.cdf}(z, uniforms.shift);` : "return 0.0;"} }
+fn pdf(z : f32) -> f32 { ${d ? `return ${d.pdf}(z, uniforms.shift);` : "return 0.0;"} }
 fn combine(a : f32, b : f32) -> f32 { ${t.s} }
 fn dsda(a : f32, b : f32) -> f32 { ${t.dsda} }
 fn dsdb(a : f32, b : f32) -> f32 { ${t.dsdb} }

@@ -17,11 +17,12 @@ import {
   toFloatTensor,
   type TensorInput,
 } from "../validate.js";
+import { resolveSteepness, type SteepnessOption } from "../relaxed/steepness.js";
 
 /** Options of {@link shortestPath}. */
-export interface ShortestPathOptions {
+export interface ShortestPathOptions extends SteepnessOption {
   /** Inverse temperature β of the soft-min over neighbours (default 10). */
-  beta?: number;
+  steepness?: number;
   /**
    * Maximum Bellman-Ford iterations (default H·W, enough for any grid; at most `MAX_ITERATIONS` (100,000, exported by `@relax/core`)).
    * For the gradient the fused kernel keeps one H·W grid per iteration that changed the distances.
@@ -56,7 +57,7 @@ export const GRID8_DIRECTIONS: readonly (readonly [number, number])[] = [
 ];
 const DIRS = GRID8_DIRECTIONS;
 
-const KEYS = ["beta", "iterations", "tolerance", "traceSteps", "epsilon", "tconorm", "p"] as const;
+const KEYS = ["steepness", "beta", "iterations", "tolerance", "traceSteps", "epsilon", "tconorm", "p"] as const;
 
 /**
  * Validates the options against a grid of H·W cells (before any tensor is made). `nanP` accepts p = NaN
@@ -72,7 +73,7 @@ function resolve(op: string, H: number, W: number, options: ShortestPathOptions,
   getTConorm(tconorm, Number.isNaN(p) ? undefined : p, op); // validates p
   const cells = Math.min(H * W, MAX_ITERATIONS);
   return {
-    beta: assertPositive(op, "beta", o.beta === undefined ? 10 : o.beta),
+    beta: resolveSteepness(op, o, 10),
     iterations: assertInteger(op, "iterations", o.iterations === undefined ? cells : o.iterations, 1, MAX_ITERATIONS),
     tolerance: assertInRange(op, "tolerance", o.tolerance === undefined ? 1e-6 : o.tolerance, 0, 1),
     traceSteps: assertInteger(op, "traceSteps", o.traceSteps === undefined ? cells : o.traceSteps, 1, MAX_ITERATIONS),
@@ -105,11 +106,11 @@ function checkedCosts(op: string, costs: unknown): tf.Tensor3D {
  * path. Runs a fused CPU kernel (forward and gradient) when the backend has it.
  *
  * @param costs `[batch, H, W]` non-negative vertex costs
- * @param options `beta` 10, `iterations` H·W, `tolerance` 1e-6, `traceSteps` H·W, `epsilon` 1e-6, `tconorm` 'probabilistic', `p`
+ * @param options `steepness` β 10 (`beta` deprecated), `iterations` H·W, `tolerance` 1e-6, `traceSteps` H·W, `epsilon` 1e-6, `tconorm` 'probabilistic', `p`
  * @returns `[batch, H, W]` relaxed path indicator in [0, 1]
  * @example
  * const costs = tf.tensor3d([[[1, 9, 9], [9, 1, 9], [9, 9, 1]]]);
- * const path = shortestPath(costs, { beta: 20 });
+ * const path = shortestPath(costs, { steepness: 20 });
  * // ≈ [[[1, 0, 0], [0, 1, 0], [0, 0, 1]]]
  */
 export function shortestPath(costs: TensorInput, options: ShortestPathOptions = {}): tf.Tensor3D {
@@ -148,7 +149,7 @@ function shift(x: tf.Tensor, dy: number, dx: number, fill: number): tf.Tensor {
  * @returns `[batch, H, W]` relaxed path indicator in [0, 1]
  * @example
  * const costs = tf.tensor3d([[[1, 9], [9, 1]]]);
- * const path = shortestPathReference(costs, { beta: 20 }); // the numbers of shortestPath(costs, { beta: 20 })
+ * const path = shortestPathReference(costs, { steepness: 20 }); // the numbers of shortestPath(costs, { steepness: 20 })
  * path.print();
  */
 export function shortestPathReference(costs: TensorInput, attrs: ShortestPathOptions | RelaxShortestPathAttrs = {}): tf.Tensor3D {

@@ -52,7 +52,9 @@ export function reciprocal({ shift: k }: ResolvedParams): FamilySpec {
     cdf: (z) => {
       const w = z + k;
       const h = 0.5 / (1 + Math.abs(w));
-      return w < 0 ? h : 1 - h;
+      // h for w < 0, 1 − h else, without a branch (the comparator's hot path sees random signs)
+      const m = +(w < 0);
+      return m * h + (1 - m) * (1 - h);
     },
     pdf: (z) => {
       const a = 1 + Math.abs(z + k);

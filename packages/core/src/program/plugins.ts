@@ -32,7 +32,7 @@ const LOGISTIC: ConditionRelaxation = {
   name: "logistic",
   cdfTensor: (z) => tf.sigmoid(z),
   // sech²(z/2): AlgoVision's Eq (relaxedEqual of @relax/core, stable for large |z|).
-  eqTensor: (z) => relaxedEqual(z, 0, { beta: 1 }),
+  eqTensor: (z) => relaxedEqual(z, 0, { steepness: 1 }),
 };
 
 const PROBABILISTIC: ProgramTConorm = {

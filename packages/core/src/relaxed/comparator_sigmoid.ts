@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
-import { erf } from "../special/erf.js";
+import { getDistribution } from "../distributions/index.js";
+import { FAMILIES, type CanonicalDistributionName } from "../distributions/registry.js";
 import { assertInRange, assertOneOf, assertPositive } from "../validate.js";
 
 /** The relaxations of a comparator in differentiable sorting networks (DSN, ICML 2021; Monotonic DSN, ICLR 2022). */
@@ -36,18 +37,30 @@ export interface ComparatorSigmoid {
   fTensor(x: tf.Tensor): tf.Tensor;
 }
 
-const INV_SQRT2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-
-function sigmoid(v: number): number {
-  return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
-}
+/**
+ * How each comparator relaxation maps onto core's distributions (distributions/registry.ts, the one
+ * definition of every CDF): α = F_D(scale·β·φ(x)) with φ(x) = x, or for `logistic_phi` the ART wrapper
+ * φ(x) = x/(|x| + 1e-10)^λ (Monotonic DSN, ICLR 2022). diffsort's `reciprocal` ½(v/(2+|v|) + 1) is GenDR's
+ * reciprocal at z = v/2, hence its scale ½.
+ */
+export const COMPARATOR_MAP: Readonly<
+  Record<ComparatorDistribution, { readonly distribution: CanonicalDistributionName; readonly scale: number; readonly art: boolean }>
+> = Object.freeze({
+  logistic: { distribution: "logistic", scale: 1, art: false },
+  logistic_phi: { distribution: "logistic", scale: 1, art: true },
+  gaussian: { distribution: "gaussian", scale: 1, art: false },
+  reciprocal: { distribution: "reciprocal", scale: 0.5, art: false },
+  cauchy: { distribution: "cauchy", scale: 1, art: false },
+  optimal: { distribution: "optimal", scale: 1, art: false },
+});
 
 /**
  * Resolves and validates comparator options (defaults: cauchy, β = 10, λ = 0.25) into scalar and tensor
- * forms of α = f(x), exactly as the diffsort reference computes them (with v = β·x):
- * logistic σ(v); logistic_phi σ(βx/(|x|+1e-10)^λ); gaussian Φ(v); reciprocal ½(v/(2+|v|)+1);
- * cauchy ½ + atan(v)/π; optimal clamp(v,−¼,¼) + ½ + s·(¼ − 1/(16(|v|+1e-10))).
+ * forms of α = f(x), the diffsort functions (with v = β·x): logistic σ(v); logistic_phi σ(βx/(|x|+1e-10)^λ);
+ * gaussian Φ(v); reciprocal ½(v/(2+|v|)+1); cauchy ½ + atan(v)/π; optimal clamp(v,−¼,¼) + ½ + s·(¼ − 1/(16(|v|+1e-10))).
+ * Each is core's distribution at a scaled argument ({@link COMPARATOR_MAP}), evaluated by the distribution's
+ * own forms (exact in both tails): the scalar `f`/`df` are its float64 `cdf`/`pdf`, `fTensor` its `cdfTensor`
+ * (fused host kernel on cpu/wasm, else the reference composition; gradient `pdfTensor`).
  * Reads only `distribution`, `steepness` and `artLambda` (it also resolves kernel attributes, which carry
  * more keys); public ops reject unknown option keys themselves, see {@link COMPARATOR_OPTION_KEYS}.
  */
@@ -63,78 +76,31 @@ export function comparatorSigmoid(op: string, options: ComparatorOptions = {}): 
   );
   const beta = assertPositive(op, "steepness", options.steepness === undefined ? 10 : options.steepness);
   const lambda = assertInRange(op, "artLambda", options.artLambda === undefined ? 0.25 : options.artLambda, 0, 1);
+  const map = COMPARATOR_MAP[distribution];
+  const s = beta * map.scale;
+  // the unchecked float64 forms for the scalar path (kernels call f per comparator); the checked
+  // Distribution for tensors
+  const family = FAMILIES[map.distribution]({ shape: 0, shift: 0 });
+  const dist = getDistribution(map.distribution);
+  const { cdf, pdf } = family;
   const base = { distribution, steepness: beta, artLambda: lambda };
-  switch (distribution) {
-    case "logistic":
-      return {
-        ...base,
-        f: (x) => sigmoid(beta * x),
-        df: (x) => {
-          const s = sigmoid(beta * x);
-          return beta * s * (1 - s);
-        },
-        fTensor: (x) => tf.sigmoid(tf.mul(x, beta)),
-      };
-    case "logistic_phi":
-      return {
-        ...base,
-        f: (x) => sigmoid((beta * x) / Math.pow(Math.abs(x) + 1e-10, lambda)),
-        df: (x) => {
-          const a = Math.abs(x) + 1e-10;
-          const phi = x * Math.pow(a, -lambda);
-          const dphi = Math.pow(a, -lambda - 1) * (a - lambda * Math.abs(x));
-          const s = sigmoid(beta * phi);
-          return beta * s * (1 - s) * dphi;
-        },
-        fTensor: (x) => tf.sigmoid(tf.div(tf.mul(x, beta), tf.pow(tf.add(tf.abs(x), 1e-10), lambda))),
-      };
-    case "gaussian":
-      return {
-        ...base,
-        f: (x) => 0.5 + 0.5 * erf(beta * x * INV_SQRT2),
-        df: (x) => beta * INV_SQRT_2PI * Math.exp(-0.5 * (beta * x) ** 2),
-        fTensor: (x) => tf.add(0.5, tf.mul(0.5, tf.erf(tf.mul(x, beta * INV_SQRT2)))),
-      };
-    case "reciprocal":
-      return {
-        ...base,
-        f: (x) => {
-          const v = beta * x;
-          return 0.5 * (v / (2 + Math.abs(v)) + 1);
-        },
-        df: (x) => beta / (2 + Math.abs(beta * x)) ** 2,
-        fTensor: (x) => {
-          const v = tf.mul(x, beta);
-          return tf.mul(0.5, tf.add(tf.div(v, tf.add(2, tf.abs(v))), 1));
-        },
-      };
-    case "cauchy":
-      return {
-        ...base,
-        f: (x) => 0.5 + Math.atan(beta * x) / Math.PI,
-        df: (x) => beta / (Math.PI * (1 + (beta * x) ** 2)),
-        fTensor: (x) => tf.add(0.5, tf.div(tf.atan(tf.mul(x, beta)), Math.PI)),
-      };
-    case "optimal":
-      return {
-        ...base,
-        f: (x) => {
-          const v = beta * x;
-          const s = v > 0.25 ? 1 : v < -0.25 ? -1 : 0;
-          return Math.min(Math.max(v, -0.25), 0.25) + 0.5 + s * (0.25 - 1 / (16 * (Math.abs(v) + 1e-10)));
-        },
-        df: (x) => {
-          const v = beta * x;
-          const av = Math.abs(v);
-          return av <= 0.25 ? beta : beta / (16 * (av + 1e-10) ** 2);
-        },
-        fTensor: (x) => {
-          const v = tf.mul(x, beta);
-          const av = tf.abs(v);
-          const s = tf.mul(tf.sign(v), tf.step(tf.sub(av, 0.25)));
-          const tail = tf.sub(0.25, tf.div(1, tf.mul(16, tf.add(av, 1e-10))));
-          return tf.add(tf.add(tf.clipByValue(v, -0.25, 0.25), 0.5), tf.mul(s, tail));
-        },
-      };
+  if (!map.art) {
+    return {
+      ...base,
+      f: (x) => cdf(s * x),
+      df: (x) => s * pdf(s * x),
+      fTensor: (x) => dist.cdfTensor(tf.mul(x, s)),
+    };
   }
+  return {
+    ...base,
+    f: (x) => cdf((s * x) / Math.pow(Math.abs(x) + 1e-10, lambda)),
+    df: (x) => {
+      const a = Math.abs(x) + 1e-10;
+      const phi = x * Math.pow(a, -lambda);
+      const dphi = Math.pow(a, -lambda - 1) * (a - lambda * Math.abs(x));
+      return s * pdf(s * phi) * dphi;
+    },
+    fTensor: (x) => dist.cdfTensor(tf.div(tf.mul(x, s), tf.pow(tf.add(tf.abs(x), 1e-10), lambda))),
+  };
 }

@@ -2,12 +2,13 @@ import * as tf from "@tensorflow/tfjs-core";
 import { getDistribution, type DistributionName } from "../distributions/index.js";
 import type { Distribution } from "../distributions/types.js";
 import { RelaxError } from "../errors.js";
-import { assertFinite, assertOptions, assertPositive, toFloatTensor, type TensorInput } from "../validate.js";
+import { assertFinite, assertOptions, toFloatTensor, type TensorInput } from "../validate.js";
+import { resolveSteepness, type SteepnessOption } from "./steepness.js";
 
 /** Options of the relaxed comparisons. */
-export interface RelaxedCompareOptions {
+export interface RelaxedCompareOptions extends SteepnessOption {
   /** Inverse temperature β of the perturbation (default 10, AlgoVision's `Algorithm(beta=10)`). */
-  beta?: number;
+  steepness?: number;
   /** Noise distribution whose CDF F relaxes the step (default `'logistic'`, as AlgoVision). */
   distribution?: DistributionName;
   /** Shape parameter of the distribution (gamma's p; see `getDistribution`). */
@@ -17,9 +18,9 @@ export interface RelaxedCompareOptions {
 }
 
 /** Options of {@link relaxedEqual} / {@link relaxedNotEqual} (logistic noise only, as AlgoVision's `Eq`). */
-export interface RelaxedEqualOptions {
+export interface RelaxedEqualOptions extends SteepnessOption {
   /** Inverse temperature β (default 10). */
-  beta?: number;
+  steepness?: number;
 }
 
 /** @internal Converts two operands, checks they broadcast and are finite. */
@@ -41,12 +42,12 @@ export function binaryOperands(op: string, a: TensorInput, b: TensorInput, names
   return [at, bt];
 }
 
-const COMPARE_KEYS = ["beta", "distribution", "shape", "shift"] as const;
-const EQUAL_KEYS = ["beta"] as const;
+const COMPARE_KEYS = ["steepness", "beta", "distribution", "shape", "shift"] as const;
+const EQUAL_KEYS = ["steepness", "beta"] as const;
 
 function resolve(op: string, raw: RelaxedCompareOptions): { beta: number; dist: Distribution } {
   const options = assertOptions<RelaxedCompareOptions>(op, raw, COMPARE_KEYS);
-  const beta = assertPositive(op, "beta", options.beta === undefined ? 10 : options.beta);
+  const beta = resolveSteepness(op, options, 10);
   const dist = getDistribution(
     options.distribution === undefined ? "logistic" : options.distribution,
     { shape: options.shape, shift: options.shift },
@@ -72,12 +73,12 @@ function compare(op: string, lo: TensorInput, hi: TensorInput, options: RelaxedC
  *
  * @param a `[batch]` (any shape broadcastable with b)
  * @param b `[batch]`
- * @param options `beta` (default 10), `distribution` (default 'logistic': σ(β(b − a))), `shape`, `shift`
+ * @param options `steepness` β (default 10; `beta` is its deprecated name), `distribution` (default 'logistic': σ(β(b − a))), `shape`, `shift`
  * @returns probabilities in [0, 1], the broadcast shape
  * @example
  * relaxedLess([1, 2], [2, 2]);                            // [σ(10), 0.5]
- * relaxedLess([1], [2], { beta: 1, distribution: 'cauchy' }); // [0.75]
- * relaxedLess(x, 0.5, { beta: 5 });
+ * relaxedLess([1], [2], { steepness: 1, distribution: 'cauchy' }); // [0.75]
+ * relaxedLess(x, 0.5, { steepness: 5 });
  */
 export function relaxedLess(a: TensorInput, b: TensorInput, options: RelaxedCompareOptions = {}): tf.Tensor {
   return compare("relaxedLess", a, b, options, false);
@@ -88,7 +89,7 @@ export function relaxedLess(a: TensorInput, b: TensorInput, options: RelaxedComp
  *
  * @param a `[batch]` (any shape broadcastable with b)
  * @param b `[batch]`
- * @param options `beta` (default 10), `distribution` (default 'logistic'), `shape`, `shift`
+ * @param options `steepness` β (default 10; `beta` is its deprecated name), `distribution` (default 'logistic'), `shape`, `shift`
  * @returns probabilities in [0, 1], the broadcast shape
  * @example
  * relaxedGreater([3], [1]);                 // [σ(20)]
@@ -110,7 +111,7 @@ export function relaxedGreater(a: TensorInput, b: TensorInput, options: RelaxedC
  * @example
  * relaxedLessEqual([1], [1]);   // [0.5]
  * relaxedLessEqual([0], [1]);   // [σ(10)]
- * relaxedLessEqual(x, y, { beta: 2 });
+ * relaxedLessEqual(x, y, { steepness: 2 });
  */
 export function relaxedLessEqual(a: TensorInput, b: TensorInput, options: RelaxedCompareOptions = {}): tf.Tensor {
   return compare("relaxedLessEqual", a, b, options, false);
@@ -126,7 +127,7 @@ export function relaxedLessEqual(a: TensorInput, b: TensorInput, options: Relaxe
  * @example
  * relaxedGreaterEqual([1], [1]);  // [0.5]
  * relaxedGreaterEqual([2], [1]);  // [σ(10)]
- * relaxedGreaterEqual(x, y, { beta: 2 });
+ * relaxedGreaterEqual(x, y, { steepness: 2 });
  */
 export function relaxedGreaterEqual(a: TensorInput, b: TensorInput, options: RelaxedCompareOptions = {}): tf.Tensor {
   return compare("relaxedGreaterEqual", a, b, options, true);
@@ -144,17 +145,17 @@ function sech2Half(d: tf.Tensor, beta: number): tf.Tensor {
  *
  * @param a `[batch]` (any shape broadcastable with b)
  * @param b `[batch]`
- * @param options `beta` (default 10)
+ * @param options `steepness` β (default 10; `beta` is its deprecated name)
  * @returns values in (0, 1], 1 exactly at a = b
  * @example
  * relaxedEqual([1], [1]);             // [1]
- * relaxedEqual([0], [1], { beta: 1 }); // [0.7864]
- * relaxedEqual(x, y, { beta: 20 });
+ * relaxedEqual([0], [1], { steepness: 1 }); // [0.7864]
+ * relaxedEqual(x, y, { steepness: 20 });
  */
 export function relaxedEqual(a: TensorInput, b: TensorInput, options: RelaxedEqualOptions = {}): tf.Tensor {
   const op = "relaxedEqual";
   const opts = assertOptions<RelaxedEqualOptions>(op, options, EQUAL_KEYS);
-  const beta = assertPositive(op, "beta", opts.beta === undefined ? 10 : opts.beta);
+  const beta = resolveSteepness(op, opts, 10);
   return tf.tidy(() => {
     const [at, bt] = binaryOperands(op, a, b);
     return sech2Half(tf.sub(at, bt), beta);
@@ -166,17 +167,17 @@ export function relaxedEqual(a: TensorInput, b: TensorInput, options: RelaxedEqu
  *
  * @param a `[batch]`
  * @param b `[batch]`
- * @param options `beta` (default 10)
+ * @param options `steepness` β (default 10; `beta` is its deprecated name)
  * @returns values in [0, 1), 0 exactly at a = b
  * @example
  * relaxedNotEqual([1], [1]);             // [0]
- * relaxedNotEqual([0], [1], { beta: 1 }); // [0.2136]
+ * relaxedNotEqual([0], [1], { steepness: 1 }); // [0.2136]
  * relaxedNotEqual(x, y);
  */
 export function relaxedNotEqual(a: TensorInput, b: TensorInput, options: RelaxedEqualOptions = {}): tf.Tensor {
   const op = "relaxedNotEqual";
   const opts = assertOptions<RelaxedEqualOptions>(op, options, EQUAL_KEYS);
-  const beta = assertPositive(op, "beta", opts.beta === undefined ? 10 : opts.beta);
+  const beta = resolveSteepness(op, opts, 10);
   return tf.tidy(() => {
     const [at, bt] = binaryOperands(op, a, b);
     return tf.sub(1, sech2Half(tf.sub(at, bt), beta));

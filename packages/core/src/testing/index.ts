@@ -10,3 +10,4 @@ export { maxViolation, flatten } from "./compare.js";
 export { badInputs, badPositive } from "./bad_inputs.js";
 export { seededUniform } from "./random.js";
 export { assertRelaxErrorOrFinite } from "./unhappy.js";
+export { PARITY_Z, tailViolation } from "./tails.js";

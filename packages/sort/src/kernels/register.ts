@@ -24,15 +24,14 @@ import {
 import { getNetwork } from "../networks.js";
 import { argsortRow, backwardRow, forwardMatrix, forwardValues, initSelect, selectBackwardAlpha, selectRow } from "./engine.js";
 import { matrixArena } from "./wasm.js";
-import { atanFast } from "./fast_math.js";
+import { cauchyCdfFast } from "./fast_math.js";
 import { neuralSortBackward, neuralSortForward, softSortBackward, softSortForward, type BaselineForward } from "./baselines.js";
 
-/** α = f(d) for the kernels: the default cauchy relaxation inlined (½ + atan(βd)/π), else core's scalar f. */
+/** α = f(d) for the kernels: the default cauchy relaxation inlined ({@link cauchyCdfFast} at βd), else core's scalar f. */
 function alphaFn(attrs: { distribution: string; steepness: number }, f: (d: number) => number): (d: number) => number {
   if (attrs.distribution !== "cauchy") return f;
   const beta = attrs.steepness;
-  const invPi = 1 / Math.PI;
-  return (d) => 0.5 + atanFast(beta * d) * invPi;
+  return (d) => cauchyCdfFast(beta * d);
 }
 
 function identity(M: Float64Array | Float32Array, n: number): void {

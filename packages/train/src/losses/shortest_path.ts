@@ -15,6 +15,7 @@ export type PathNorm = "l1" | "l2sq" | "bce";
 
 /** Option keys of {@link shortestPathLoss}. */
 export const SHORTEST_PATH_LOSS_KEYS = [
+  "steepness",
   "beta",
   "iterations",
   "tolerance",
@@ -71,11 +72,11 @@ export function pathTarget(op: string, truePath: TensorInput, shape: readonly nu
  *
  * @param predictedCosts `[N, H, W]` non-negative predicted vertex costs (e.g. a softplus of the network output)
  * @param truePath `[N, H, W]` true path indicator (0/1)
- * @param options `beta` 10 and the other `shortestPath` options; `norm` 'l1'; `cells` 'mean'
+ * @param options `steepness` β 10 (`beta` deprecated) and the other `shortestPath` options; `norm` 'l1'; `cells` 'mean'
  * @returns `[N]` per-map losses
  * @example
  * const costs = tf.softplus(tf.reshape(model.apply(x), [n, 12, 12]));
- * const loss = tf.mean(shortestPathLoss(costs, paths, { beta: 10 }));
+ * const loss = tf.mean(shortestPathLoss(costs, paths, { steepness: 10 }));
  * const g = tf.grad((c) => tf.sum(shortestPathLoss(c, paths)))(costs);
  */
 export function shortestPathLoss(predictedCosts: TensorInput, truePath: TensorInput, options: ShortestPathLossOptions = {}): tf.Tensor1D {
@@ -88,7 +89,7 @@ export function shortestPathLoss(predictedCosts: TensorInput, truePath: TensorIn
     if (c.rank !== 3) throw new RelaxError(op, "predictedCosts", "[N, H, W]", `[${c.shape.join(", ")}]`);
     return tf.tidy(() => {
       const t = pathTarget(op, truePath, c.shape);
-      const p = shortestPath(c, { beta: 10, ...spOptions });
+      const p = shortestPath(c, spOptions); // steepness (or the deprecated beta) defaults to 10 there;
       return comparePaths(p, t, norm, cells);
     });
   } finally {
