@@ -186,7 +186,7 @@ describe("non-finite inputs", () => {
 describe("other public entry points", () => {
   it("stopGradient takes tensors (kept as they are) and numeric arrays, and rejects the rest", () => {
     expect(relaxError(() => stopGradient(null as never)).op).toBe("stopGradient");
-    const a = stopGradient([1, 2] as never);
+    const a = stopGradient([1, 2]) as tf.Tensor;
     expect(Array.from(a.dataSync())).toEqual([1, 2]);
     a.dispose();
     const n = tf.tensor1d([Number.NaN]);
