@@ -7,7 +7,8 @@
 import "@tensorflow/tfjs-backend-webgpu";
 import { registerKernel, getKernel, type KernelConfig } from "@tensorflow/tfjs-core";
 import { swapLayerConfig, swapLayerGradConfig } from "./kernels/swap_layer.js";
-import { diffSortConfig, diffSortGradConfig, sortNetSelectConfig, sortNetSelectGradConfig } from "./kernels/sort_network.js";
+import { diffSortConfig, diffSortGradConfig } from "./kernels/diff_sort.js";
+import { sortNetSelectConfig, sortNetSelectGradConfig } from "./kernels/sort_net_select.js";
 import { rasterizeSilhouetteConfig, rasterizeSilhouetteGradConfig } from "./kernels/silhouette.js";
 import { rasterizeRgbConfig, rasterizeRgbGradConfig } from "./kernels/rgb.js";
 import { logicLayerConfig, logicLayerGradLogitsConfig, logicLayerGradXConfig } from "./kernels/logic_layer.js";

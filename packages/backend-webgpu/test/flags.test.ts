@@ -12,7 +12,7 @@ import { binOptions } from "../src/kernels/face_bins.js";
 import { setFastSoftSortBudget } from "../src/kernels/fast_soft_sort.js";
 import { setLeafGradBudget } from "../src/kernels/conv_logic.js";
 import { pathOptions } from "../src/kernels/shortest_path.js";
-import { selectOptions } from "../src/kernels/sort_network.js";
+import { selectOptions } from "../src/kernels/sort_net_select.js";
 
 describe("@relax/backend-webgpu flags", () => {
   it("are registered with the defaults the kernels used", () => {

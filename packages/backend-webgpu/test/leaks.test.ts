@@ -5,7 +5,7 @@ import { countLeakedTensors, countLeakedTensorsOnThrow } from "@relax/core/testi
 import { diffSort, diffTopK, fastSoftRank, fastSoftSort } from "@relax/sort";
 import { GroupSum, LogicConvTree, LogicLayer, LogicNet, OrPool, orPool } from "@relax/logic";
 import { faceVertices, projectVertices, rasterizeRgb, rasterizeSilhouette, render, tetrahedron, type Mesh } from "@relax/render";
-import { MAX_CACHED_NETWORKS } from "../src/kernels/sort_network.js";
+import { MAX_CACHED_NETWORKS } from "../src/kernels/network_tables.js";
 import { initWebGPU } from "./webgpu_env.js";
 
 const ok = await initWebGPU();

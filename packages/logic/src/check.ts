@@ -4,6 +4,9 @@ import { RelaxError, describe, toFloatTensor } from "@relax/core";
 /** Largest layer width, channel count, class count or input width accepted (2^22 ≈ 4.2 M). */
 export const MAX_WIDTH = 1 << 22;
 
+/** Largest receptive field or pooling window side accepted. */
+export const MAX_FIELD = 1024;
+
 /**
  * Converts `x` to float32 (see `toFloatTensor`), runs `fn` on it and disposes the copy made for a plain
  * array or a non-float32 tensor, also when `fn` throws: the op leaves exactly the tensors it returns.

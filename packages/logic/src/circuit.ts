@@ -4,7 +4,7 @@ import { checkCircuit } from "./circuit_check.js";
 import { MAX_WIDTH } from "./check.js";
 import { SAVE_VERSION, checkFields, readNetJSON, sealJSON } from "./json_file.js";
 import { compileConvCircuit } from "./conv_circuit.js";
-import { ConvLogicNet } from "./conv_logic.js";
+import { ConvLogicNet } from "./conv_logic_net.js";
 import { GATE_NAMES } from "./gates.js";
 import { LogicNet } from "./logic_net.js";
 

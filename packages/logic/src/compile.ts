@@ -3,7 +3,7 @@ import { RelaxError, assertOptions, describe } from "@relax/core";
 import { checkCircuit } from "./circuit_check.js";
 import { buildPlan, groupCounts, packBits, runGatesJS, type ExecPlan, type PackedBits } from "./bit_eval.js";
 import { circuitToJSON, compileCircuit, type CompileOptions, type LogicCircuit, type LogicCircuitJSON } from "./circuit.js";
-import type { ConvLogicNet } from "./conv_logic.js";
+import type { ConvLogicNet } from "./conv_logic_net.js";
 import type { LogicNet } from "./logic_net.js";
 import { createWasmRunner, wasmSimdSupported, type WasmRunner } from "./wasm_simd.js";
 

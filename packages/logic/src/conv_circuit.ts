@@ -1,7 +1,8 @@
 import { RelaxError, describe } from "@relax/core";
 import type { CompileOptions, LogicCircuit } from "./circuit.js";
 import { CircuitBuilder, appendLogicLayers } from "./circuit_builder.js";
-import { ConvLogicNet, LogicConvTree } from "./conv_logic.js";
+import { ConvLogicNet } from "./conv_logic_net.js";
+import { LogicConvTree } from "./conv_tree.js";
 
 /** OR gate id (`A | B`, `GATE_NAMES[7]`). */
 const GATE_OR = 7;

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { RelaxError, describe } from "@relax/core";
 import { writeFileAtomic } from "@relax/core/files";
-import { ConvLogicNet, type ConvLogicNetJSON } from "./conv_logic.js";
+import { ConvLogicNet, type ConvLogicNetJSON } from "./conv_logic_net.js";
 import { LogicNet, type LogicNetJSON } from "./logic_net.js";
 
 /**

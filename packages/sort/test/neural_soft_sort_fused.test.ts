@@ -7,7 +7,8 @@ import { softSort, type SoftSortOptions } from "../src/soft_sort.js";
 import { arr, withReference } from "./helpers.js";
 import { sortWasmActive } from "../src/kernels/wasm.js";
 import { baselineWasmExp } from "../src/kernels/baselines_wasm.js";
-import { neuralSortBackward, neuralSortForward, softSortBackward, softSortForward } from "../src/kernels/baselines.js";
+import { neuralSortBackward, neuralSortForward } from "../src/kernels/neural_sort.js";
+import { softSortBackward, softSortForward } from "../src/kernels/soft_sort.js";
 
 type Fn = (x: tf.Tensor | number[] | number[][], o?: number | SoftSortOptions) => { sorted: tf.Tensor; permutation: tf.Tensor };
 /** neuralSort has no `pow` option (an unknown key is a RelaxError): the shared option sets drop it. */

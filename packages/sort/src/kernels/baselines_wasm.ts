@@ -2,7 +2,7 @@
  * WebAssembly SIMD (f64x2) versions of the O(n²)-per-row loops of the NeuralSort / SoftSort kernels
  * (wasm/baselines.wat): one call per batch row on vectors laid out in wasm memory by {@link baselineArena}.
  * Off with the sorting networks' flag (`RELAX_SORT_WASM`) or where WebAssembly SIMD is missing; the
- * plain typed-array loops of baselines.ts then run. Always float64 inside (the `'f32'` lane setting of
+ * plain typed-array loops of neural_sort.ts and soft_sort.ts then run. Always float64 inside (the `'f32'` lane setting of
  * `RELAX_SORT_WASM_LANES` concerns the sorting networks only).
  */
 import { BASELINES_WASM_BASE64 } from "./baselines_wasm_bytes.js";
