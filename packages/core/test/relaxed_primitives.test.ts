@@ -271,3 +271,14 @@ describe("softMin / softMax / softArgMin / softArgMax", () => {
     }
   });
 });
+
+describe("softMin / softMax: steepness, and beta as its deprecated name", () => {
+  it("both names give the same numbers; passing both is a RelaxError", () => {
+    const x = tf.tensor2d([[3, 1, 2]]);
+    expect(softMin(x, { steepness: 2 }).arraySync()).toEqual(softMin(x, { beta: 2 }).arraySync());
+    expect(softArgMax(x, { steepness: 2 }).arraySync()).toEqual(softArgMax(x, { beta: 2 }).arraySync());
+    expect(() => softMax(x, { steepness: 2, beta: 2 })).toThrow(/softMax: steepness must be given once/);
+    expect(() => softMax(x, { steepnes: 2 } as never)).toThrow(/did you mean "steepness"/);
+    x.dispose();
+  });
+});

@@ -7,7 +7,7 @@
 
  * Kernel names are declared in @relax/core (`RelaxLogicNet`, `RelaxLogicNetGrad`).
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxLogicNet,
   RelaxLogicNetGrad,
@@ -22,11 +22,33 @@ import { logicNetBackwardWasm, logicNetForwardWasm, type NetLayerArgs } from "./
 
 export { RelaxLogicNet, RelaxLogicNetGrad, type RelaxLogicNetAttrs };
 
+/** Each layer's kernel arguments, its coefficients and (train mode) probabilities computed from the logits. */
 function layerArgs(attrs: RelaxLogicNetAttrs, logitValues: Float32Array[]): NetLayerArgs[] {
   return attrs.layers.map((l, i) => {
     const { p, c } = probsAndCoefficients(logitValues[i] as Float32Array, l.a.length, attrs.mode);
     return { a: l.a, b: l.b, gradFactor: l.gradFactor, c, p: attrs.mode === "train" ? p : null };
   });
+}
+
+/**
+ * The same arguments from what the forward kernel output (inputs `c{i}`, `p{i}`): the float32 WASM coefficients
+ * and probabilities as saved; where the forward had float64 ones (the JS path) it saved nothing (`[0]`) and they
+ * are computed again here from the logits, exactly as the forward did.
+ */
+function savedLayerArgs(attrs: RelaxLogicNetAttrs, inputs: Record<string, { values: Float32Array }>): NetLayerArgs[] {
+  return attrs.layers.map((l, i) => {
+    const c = inputs[`c${i}`]!.values;
+    if (c.length === 0) {
+      const { p, c: c64 } = probsAndCoefficients(inputs[`z${i}`]!.values, l.a.length, attrs.mode);
+      return { a: l.a, b: l.b, gradFactor: l.gradFactor, c: c64, p: attrs.mode === "train" ? p : null };
+    }
+    return { a: l.a, b: l.b, gradFactor: l.gradFactor, c, p: attrs.mode === "train" ? inputs[`p${i}`]!.values : null };
+  });
+}
+
+/** A saved output: a float32 array as it is (fresh from probsAndCoefficients, no copy), else nothing (`[0]`). */
+function savable(values: ArrayLike<number> | null, shape: number[]): { values: Float32Array; shape: number[] } {
+  return values instanceof Float32Array ? { values, shape } : { values: new Float32Array(0), shape: [0] };
 }
 
 registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNet, (inputs, attrs) => {
@@ -36,7 +58,11 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNet, (inputs, attrs) => {
   const xFM = transpose2d(x.values, batch, inDim);
   const args = layerArgs(attrs, logitValues);
   const out = logicNetForwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau) ?? netForwardJS(xFM, batch, args, attrs.k, attrs.tau);
-  return { values: out, shape: [batch, attrs.k] };
+  return [
+    { values: out, shape: [batch, attrs.k] },
+    ...args.map((l) => savable(l.c, [l.a.length, 4])),
+    ...args.map((l) => savable(l.p, [l.a.length, NUM_GATES])),
+  ];
 });
 
 /** Feature-major activations of every layer (input first), JS loops. */
@@ -93,9 +119,8 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNetGrad, (inputs, attrs) => {
   const [batch, inDim] = x.shape as [number, number];
   const dy = inputs.dy!.values as Float32Array;
   const out = inputs.out ? (inputs.out.values as Float32Array) : null;
-  const logitValues = attrs.layers.map((_, i) => inputs[`z${i}`]!.values as Float32Array);
   const xFM = transpose2d(x.values, batch, inDim);
-  const args = layerArgs(attrs, logitValues);
+  const args = savedLayerArgs(attrs, inputs);
   const r =
     logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, out, dy) ??
     netBackwardJS(xFM, batch, inDim, args, attrs.k, attrs.tau, dy);
@@ -109,10 +134,16 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNetGrad, (inputs, attrs) => {
 registerFusedGradient<RelaxLogicNetAttrs>({
   kernelName: RelaxLogicNet,
   inputsToSave: ["x"],
-  outputsToSave: [true],
-  gradFunc: ([dy], [x, out], attrs) => {
+  // the class scores, every layer's coefficients and probabilities (set per call: the layer count varies)
+  outputsToSave: new Array<boolean>(1024).fill(true),
+  gradFunc: ([dy], [x, out, ...saved], attrs) => {
     const inputs: Record<string, tf.Tensor> = { x: x!, out: out!, dy: dy! };
-    attrs.logits.forEach((z, i) => (inputs[`z${i}`] = z));
+    const L = attrs.layers.length;
+    attrs.logits.forEach((z, i) => {
+      inputs[`z${i}`] = z;
+      inputs[`c${i}`] = saved[i]!;
+      inputs[`p${i}`] = saved[L + i]!;
+    });
     const [dx, ...dz] = runFusedKernel<tf.Tensor[]>(RelaxLogicNetGrad, inputs, attrs);
     const result: Record<string, () => tf.Tensor> = { x: () => dx! };
     dz.forEach((d, i) => (result[`z${i}`] = () => d));
@@ -124,5 +155,6 @@ registerFusedGradient<RelaxLogicNetAttrs>({
 export function runLogicNetKernel(x: tf.Tensor, logits: tf.Tensor[], attrs: Omit<RelaxLogicNetAttrs, "logits">): tf.Tensor2D {
   const inputs: Record<string, tf.Tensor> = { x };
   logits.forEach((z, i) => (inputs[`z${i}`] = z));
-  return runFusedKernel<tf.Tensor2D>(RelaxLogicNet, inputs, { ...attrs, logits });
+  // only the class scores are the op's result; the coefficients live on as the gradient's saved outputs
+  return tf.tidy(() => runFusedKernel<tf.Tensor[]>(RelaxLogicNet, inputs, { ...attrs, logits })[0] as tf.Tensor2D);
 }

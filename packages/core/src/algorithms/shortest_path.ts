@@ -183,7 +183,7 @@ function reference(costs: tf.Tensor3D, attrs: RelaxShortestPathAttrs): tf.Tensor
       const prevD = d;
       const next = tf.tidy(() => {
         const nb = neighbours(prevD);
-        const w = softArgMin(nb, { beta: attrs.beta });
+        const w = softArgMin(nb, { steepness: attrs.beta });
         const relaxed = tf.add(tf.sum(tf.mul(w, nb), -1), costs);
         const n = tf.add(tf.mul(relaxed, notSource), sourceCost);
         // rows that converged keep their distances (each row stops on its own, as in the kernel)
@@ -199,7 +199,7 @@ function reference(costs: tf.Tensor3D, attrs: RelaxShortestPathAttrs): tf.Tensor
       d = next;
       prevD.dispose(); // safe under tf.grad: the tape keeps its own copies
     }
-    const weights = softArgMin(neighbours(d), { beta: attrs.beta }); // [B, H, W, 8]
+    const weights = softArgMin(neighbours(d), { steepness: attrs.beta }); // [B, H, W, 8]
     const S = getTConorm(attrs.tconorm, Number.isNaN(attrs.p) ? undefined : attrs.p);
     const target = Array.from({ length: N }, (_, i) => (i === N - 1 ? 1 : 0));
     let m: tf.Tensor = tf.tile(tf.tensor(target, [1, H, W]), [B, 1, 1]);

@@ -28,9 +28,3 @@ export function shiftT(z: tf.Tensor, k: number): tf.Tensor {
   return k === 0 ? z : tf.add(z, k);
 }
 
-/** @internal Selects `a` where `cond`, else `b`; `b`/`a` may be numbers. */
-export function whereT(cond: tf.Tensor, a: tf.Tensor | number, b: tf.Tensor | number): tf.Tensor {
-  const ta = typeof a === "number" ? tf.fill(cond.shape, a) : a;
-  const tb = typeof b === "number" ? tf.fill(cond.shape, b) : b;
-  return tf.where(cond, ta, tb);
-}

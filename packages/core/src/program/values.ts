@@ -49,8 +49,8 @@ function readOnlyView<T>(op: string, obj: Record<string, T>, what: string): Reco
 }
 
 /** AlgoVision's `Min/ArgMin/Max/ArgMax(β)(*xs)`: @relax/core's soft min/max over the stacked candidates. */
-function stacked(fn: (x: tf.Tensor, o: { beta: number }) => tf.Tensor, xs: tf.Tensor[], beta: number): tf.Tensor {
-  return tf.tidy(() => fn(tf.stack(xs, -1), { beta }));
+function stacked(fn: (x: tf.Tensor, o: { steepness: number }) => tf.Tensor, xs: tf.Tensor[], beta: number): tf.Tensor {
+  return tf.tidy(() => fn(tf.stack(xs, -1), { steepness: beta }));
 }
 
 /** Builds the context of a real-valued lambda. */

@@ -1,16 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
-import { assertOptions, assertPositive, inputChecksEnabled, toFloatTensor, type TensorInput } from "../validate.js";
+import { assertOptions, inputChecksEnabled, toFloatTensor, type TensorInput } from "../validate.js";
+import { resolveSteepness, type SteepnessOption } from "./steepness.js";
 
 /** Options of the soft min / max / argmin / argmax. */
-export interface SoftMinMaxOptions {
-  /** Inverse temperature β (default 10); larger is harder. */
-  beta?: number;
+export interface SoftMinMaxOptions extends SteepnessOption {
   /** Axis of the k candidates (default −1). */
   axis?: number;
 }
 
-const KEYS = ["beta", "axis"] as const;
+const KEYS = ["steepness", "beta", "axis"] as const;
 
 /**
  * Validates options and x (inside the caller's tidy, so the float32 copy of an array is disposed).
@@ -19,7 +18,7 @@ const KEYS = ["beta", "axis"] as const;
  */
 function prepare(op: string, x: TensorInput, options: SoftMinMaxOptions, padding: number): { xt: tf.Tensor; beta: number; axis: number } {
   const opts = assertOptions<SoftMinMaxOptions>(op, options, KEYS);
-  const beta = assertPositive(op, "beta", opts.beta === undefined ? 10 : opts.beta);
+  const beta = resolveSteepness(op, opts, 10);
   const xt = toFloatTensor(op, "x", x);
   if (xt.rank < 1 || xt.size === 0) {
     throw new RelaxError(op, "x", "a non-empty tensor of rank ≥ 1 (candidates along `axis`)", `[${xt.shape.join(", ")}]`);
@@ -92,11 +91,11 @@ function softValue(x: tf.Tensor, w: tf.Tensor, axis: number): tf.Tensor {
  * padding only throw a `RelaxError`.
  *
  * @param x `[batch, k]` candidates (any rank; candidates along `axis`)
- * @param options `beta` (default 10), `axis` (default −1)
+ * @param options `steepness` β (default 10; `beta` is its deprecated name), `axis` (default −1)
  * @returns weights of x's shape, summing to 1 along `axis`
  * @example
- * softArgMin([[0, 1, 2]], { beta: 1 });   // [[0.665, 0.245, 0.090]]
- * softArgMin(costs, { beta: 50 });        // ≈ one-hot of the argmin
+ * softArgMin([[0, 1, 2]], { steepness: 1 });   // [[0.665, 0.245, 0.090]]
+ * softArgMin(costs, { steepness: 50 });        // ≈ one-hot of the argmin
  * softArgMin(x, { axis: 0 });
  */
 export function softArgMin(x: TensorInput, options: SoftMinMaxOptions = {}): tf.Tensor {
@@ -111,11 +110,11 @@ export function softArgMin(x: TensorInput, options: SoftMinMaxOptions = {}): tf.
  * are padding (weight exactly 0, zero gradient); NaN, `+Infinity` and a slice of padding only throw.
  *
  * @param x `[batch, k]` candidates
- * @param options `beta` (default 10), `axis` (default −1)
+ * @param options `steepness` β (default 10; `beta` is its deprecated name), `axis` (default −1)
  * @returns weights of x's shape, summing to 1 along `axis`
  * @example
- * softArgMax([[0, 1, 2]], { beta: 1 });   // [[0.090, 0.245, 0.665]]
- * softArgMax(scores, { beta: 50 });
+ * softArgMax([[0, 1, 2]], { steepness: 1 });   // [[0.090, 0.245, 0.665]]
+ * softArgMax(scores, { steepness: 50 });
  * softArgMax(x, { axis: 0 });
  */
 export function softArgMax(x: TensorInput, options: SoftMinMaxOptions = {}): tf.Tensor {
@@ -132,11 +131,11 @@ export function softArgMax(x: TensorInput, options: SoftMinMaxOptions = {}): tf.
  * padded to k); NaN, `-Infinity` and a slice of padding only throw a `RelaxError`.
  *
  * @param x `[batch, k]` candidates
- * @param options `beta` (default 10), `axis` (default −1)
+ * @param options `steepness` β (default 10; `beta` is its deprecated name), `axis` (default −1)
  * @returns `[batch]` (x with `axis` removed)
  * @example
- * softMin([[0, 1, 2]], { beta: 1 });    // [0.425]
- * softMin([[3, 1, 2]], { beta: 100 });  // ≈ [1]
+ * softMin([[0, 1, 2]], { steepness: 1 });    // [0.425]
+ * softMin([[3, 1, 2]], { steepness: 100 });  // ≈ [1]
  * softMin(tf.stack([d1, d2, d3], -1));  // relaxed min of three tensors
  */
 export function softMin(x: TensorInput, options: SoftMinMaxOptions = {}): tf.Tensor {
@@ -151,11 +150,11 @@ export function softMin(x: TensorInput, options: SoftMinMaxOptions = {}): tf.Ten
  * padding (they never win, add nothing, zero gradient); NaN, `+Infinity` and a slice of padding only throw.
  *
  * @param x `[batch, k]` candidates
- * @param options `beta` (default 10), `axis` (default −1)
+ * @param options `steepness` β (default 10; `beta` is its deprecated name), `axis` (default −1)
  * @returns `[batch]` (x with `axis` removed)
  * @example
- * softMax([[0, 1, 2]], { beta: 1 });    // [1.575]
- * softMax([[3, 1, 2]], { beta: 100 });  // ≈ [3]
+ * softMax([[0, 1, 2]], { steepness: 1 });    // [1.575]
+ * softMax([[3, 1, 2]], { steepness: 100 });  // ≈ [3]
  * softMax(x, { axis: 0 });
  */
 export function softMax(x: TensorInput, options: SoftMinMaxOptions = {}): tf.Tensor {
