@@ -27,4 +27,3 @@ export interface FamilySpec {
 export function shiftT(z: tf.Tensor, k: number): tf.Tensor {
   return k === 0 ? z : tf.add(z, k);
 }
-
