@@ -68,7 +68,7 @@ export async function run(): Promise<void> {
   const a = tf.softmax(tf.randomNormal([32, 8, 26], 0, 2, "float32", 5));
   const b = tf.softmax(tf.randomNormal([32, 8, 26], 0, 2, "float32", 6));
   const edStep = () => {
-    tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(editDistance(p, q, { beta: 10 })))([a, b])[0]!.dataSync();
+    tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(editDistance(p, q, { steepness: 10 })))([a, b])[0]!.dataSync();
   };
   {
     const f = time(() => editDistance(a, b).dataSync(), { warmup: 1, maxRuns: 5 });

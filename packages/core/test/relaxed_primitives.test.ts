@@ -14,6 +14,8 @@ import {
   softArgMin,
   softMax,
   softMin,
+  catProbEq,
+  editDistance,
 } from "../src/index.js";
 import { badPositive, countLeakedTensors, gradCheck, loadGolden, maxViolation } from "../src/testing/index.js";
 
@@ -280,5 +282,25 @@ describe("softMin / softMax: steepness, and beta as its deprecated name", () => 
     expect(() => softMax(x, { steepness: 2, beta: 2 })).toThrow(/softMax: steepness must be given once/);
     expect(() => softMax(x, { steepnes: 2 } as never)).toThrow(/did you mean "steepness"/);
     x.dispose();
+  });
+  it("editDistance and catProbEq take steepness too", () => {
+    const u = tf.tensor2d([[0.1, 0.1, 0.8]]);
+    const v = tf.tensor2d([[0.8, 0.1, 0.1]]);
+    expect(catProbEq(u, v, { steepness: 3 }).arraySync()).toEqual(catProbEq(u, v, { beta: 3 }).arraySync());
+    const a = tf.tensor3d([
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    ]);
+    const b = tf.tensor3d([
+      [
+        [0, 1],
+        [0, 1],
+      ],
+    ]);
+    expect(editDistance(a, b, { steepness: 4 }).arraySync()).toEqual(editDistance(a, b, { beta: 4 }).arraySync());
+    expect(() => editDistance(a, b, { steepness: 4, beta: 4 })).toThrow(/editDistance: steepness must be given once/);
+    tf.dispose([u, v, a, b]);
   });
 });

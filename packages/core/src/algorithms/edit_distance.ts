@@ -2,24 +2,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError } from "../errors.js";
 import { catProbEq } from "../relaxed/conditions.js";
 import { softMin } from "../relaxed/soft_min_max.js";
-import {
-  assertFinite,
-  assertInRange,
-  assertOneOf,
-  assertOptions,
-  assertPositive,
-  assertRank,
-  toFloatTensor,
-  type TensorInput,
-} from "../validate.js";
+import { resolveSteepness, type SteepnessOption } from "../relaxed/steepness.js";
+import { assertFinite, assertInRange, assertOneOf, assertOptions, assertRank, toFloatTensor, type TensorInput } from "../validate.js";
 
 /** Largest insertion / deletion cost (1e9): a distance is at most (La + Lb)·cost and must stay finite in float32. */
 const MAX_EDIT_COST = 1e9;
 
 /** Options of {@link editDistance}. */
-export interface EditDistanceOptions {
-  /** Inverse temperature β of the soft minimum (AlgoVision `Min(β)`; default 10). */
-  beta?: number;
+export interface EditDistanceOptions extends SteepnessOption {
   /**
    * Substitution cost of symbols u, v: `'probability'` (default) 1 − ⟨u, v⟩, the probability that two
    * independent categorical symbols differ; `'catProbEq'` 1 − CatProbEq_β(u, v) (AlgoVision).
@@ -40,18 +30,18 @@ export interface EditDistanceOptions {
  *
  * @param a `[batch, La, alphabet]` symbol probabilities (rows sum to 1)
  * @param b `[batch, Lb, alphabet]`
- * @param options `beta` 10, `substitution` 'probability', `insertCost` 1, `deleteCost` 1 (costs in [0, 1e9];
+ * @param options `steepness` β 10 (the soft minimum's, AlgoVision `Min(β)`; `beta` is its deprecated name), `substitution` 'probability', `insertCost` 1, `deleteCost` 1 (costs in [0, 1e9];
  *   unknown keys, NaN/±Inf symbols and mismatched shapes throw a `RelaxError`)
  * @returns `[batch]` relaxed distances
  * @example
  * const a = tf.oneHot([[0, 1, 2]], 3).toFloat();   // "abc"
  * const b = tf.oneHot([[0, 2]], 3).toFloat();      // "ac"
- * editDistance(a, b, { beta: 20 });                // ≈ [1]
+ * editDistance(a, b, { steepness: 20 });                // ≈ [1]
  */
 export function editDistance(a: TensorInput, b: TensorInput, options: EditDistanceOptions = {}): tf.Tensor1D {
   const op = "editDistance";
-  const opts = assertOptions<EditDistanceOptions>(op, options, ["beta", "substitution", "insertCost", "deleteCost"]);
-  const beta = assertPositive(op, "beta", opts.beta === undefined ? 10 : opts.beta);
+  const opts = assertOptions<EditDistanceOptions>(op, options, ["steepness", "beta", "substitution", "insertCost", "deleteCost"]);
+  const beta = resolveSteepness(op, opts, 10);
   const substitution = assertOneOf(op, "substitution", opts.substitution === undefined ? "probability" : opts.substitution, [
     "probability",
     "catProbEq",
@@ -91,10 +81,10 @@ function distance(at: tf.Tensor, bt: tf.Tensor, beta: number, substitution: stri
   else {
     const u = tf.reshape(tf.tile(tf.expandDims(at, 2), [1, 1, Lb, 1]), [B * La * Lb, A]);
     const v = tf.reshape(tf.tile(tf.expandDims(bt, 1), [1, La, 1, 1]), [B * La * Lb, A]);
-    sub = tf.reshape(tf.sub(1, catProbEq(u, v, { beta })), [B, La, Lb]);
+    sub = tf.reshape(tf.sub(1, catProbEq(u, v, { steepness: beta })), [B, La, Lb]);
   }
   const subCols = unstack(sub, 1).map((row) => unstack(row, 1)); // [i][j] → [B]
-  const softmin = (c: tf.Tensor[]): tf.Tensor => softMin(tf.stack(c, -1), { beta });
+  const softmin = (c: tf.Tensor[]): tf.Tensor => softMin(tf.stack(c, -1), { steepness: beta });
   let prev: tf.Tensor[] = Array.from({ length: Lb + 1 }, (_, j) => tf.fill([B], j * ins));
   for (let i = 1; i <= La; i++) {
     const row: tf.Tensor[] = [tf.fill([B], i * del)];

@@ -70,7 +70,7 @@ export function evalCondition(env: RunEnv, state: RunState, c: ConditionNode, se
       if (u.shape.join() !== v.shape.join())
         throw new RelaxError(env.op, `${c.kind} operands`, "tensors of equal shape [batch, k]", `[${u.shape}] and [${v.shape}]`);
       const beta = c.options.beta ?? settings.beta;
-      return (c.kind === "catProbEq" ? catProbEq(u, v, { beta }) : cosineSimilarity(u, v)) as tf.Tensor1D;
+      return (c.kind === "catProbEq" ? catProbEq(u, v, { steepness: beta }) : cosineSimilarity(u, v)) as tf.Tensor1D;
     }
     case "probability": {
       const p = callReal(env, state, c.fn as AnyRealFn, settings);

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
-import { assertInRange, assertOptions, assertPositive, inputChecksEnabled, type TensorInput } from "../validate.js";
+import { assertInRange, assertOptions, inputChecksEnabled, type TensorInput } from "../validate.js";
 import { binaryOperands } from "./compare.js";
+import { resolveSteepness, type SteepnessOption } from "./steepness.js";
 
 /** Options of {@link cosineSimilarity}. */
 export interface CosineSimilarityOptions {
@@ -12,10 +13,7 @@ export interface CosineSimilarityOptions {
 }
 
 /** Options of {@link catProbEq}. */
-export interface CatProbEqOptions extends CosineSimilarityOptions {
-  /** Inverse temperature β (default 10). */
-  beta?: number;
-}
+export interface CatProbEqOptions extends CosineSimilarityOptions, SteepnessOption {}
 
 /**
  * Throws if an entry of x is so large that k·x² > 1e18 (k components): the product of two squared norms
@@ -81,17 +79,17 @@ export function cosineSimilarity(u: TensorInput, v: TensorInput, options: Cosine
  *
  * @param u `[batch, k]` probability vectors (any shape broadcastable with v)
  * @param v `[batch, k]`
- * @param options `beta` (default 10), `axis` (default −1), `eps` (default 1e-8)
+ * @param options `steepness` β (default 10; `beta` is its deprecated name), `axis` (default −1), `eps` (default 1e-8)
  * @returns `[batch]` values in (0, 1]
  * @example
  * catProbEq([[0.3, 0.7]], [[0.3, 0.7]]);               // [1]
- * catProbEq([[0.1, 0.1, 0.8]], [[0.8, 0.1, 0.1]], { beta: 1 }); // [0.7761]
- * catProbEq(predicted, target, { beta: 10 });
+ * catProbEq([[0.1, 0.1, 0.8]], [[0.8, 0.1, 0.1]], { steepness: 1 }); // [0.7761]
+ * catProbEq(predicted, target, { steepness: 10 });
  */
 export function catProbEq(u: TensorInput, v: TensorInput, options: CatProbEqOptions = {}): tf.Tensor {
   const op = "catProbEq";
-  const opts = assertOptions<CatProbEqOptions>(op, options, ["beta", "axis", "eps"]);
-  const beta = assertPositive(op, "beta", opts.beta === undefined ? 10 : opts.beta);
+  const opts = assertOptions<CatProbEqOptions>(op, options, ["steepness", "beta", "axis", "eps"]);
+  const beta = resolveSteepness(op, opts, 10);
   return tf.tidy(() => {
     const y = tf.abs(tf.mul(tf.sub(1, cosine(op, u, v, opts)), beta));
     // sech(y) = 2e/(1 + e²), e = exp(−|y|)

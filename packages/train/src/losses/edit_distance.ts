@@ -11,7 +11,7 @@ import {
 } from "@relax/core";
 import type { Batch } from "../loop/train.js";
 
-const LOSS_KEYS = ["beta", "substitution", "insertCost", "deleteCost", "norm", "inputs"] as const;
+const LOSS_KEYS = ["steepness", "beta", "substitution", "insertCost", "deleteCost", "norm", "inputs"] as const;
 
 /** Options of {@link editDistanceLoss}. */
 export interface EditDistanceLossOptions extends EditDistanceOptions {
@@ -30,10 +30,10 @@ export interface EditDistanceLossOptions extends EditDistanceOptions {
  * @param a `[N, La, A]` symbol probabilities (or logits with `inputs: 'logits'`)
  * @param b `[N, Lb, A]` symbol probabilities (or logits)
  * @param distance `[N]` true edit distances (or one number for all)
- * @param options `beta` 10, `substitution` 'probability', `insertCost` 1, `deleteCost` 1, `norm` 'l1', `inputs` 'probabilities'
+ * @param options `steepness` β 10 (`beta` deprecated), `substitution` 'probability', `insertCost` 1, `deleteCost` 1, `norm` 'l1', `inputs` 'probabilities'
  * @returns `[N]` per-pair losses
  * @example
- * const l = editDistanceLoss(tf.softmax(za), tf.softmax(zb), trueDistances, { beta: 10 });   // [N]
+ * const l = editDistanceLoss(tf.softmax(za), tf.softmax(zb), trueDistances, { steepness: 10 });   // [N]
  * const g = tf.grad((z) => tf.sum(editDistanceLoss(z, b, d, { inputs: "logits" })))(za);
  */
 export function editDistanceLoss(
@@ -82,7 +82,8 @@ function lossOf(
     }
     const pa = inputs === "logits" ? tf.softmax(at) : at;
     const pb = inputs === "logits" && bt.rank === 3 ? tf.softmax(bt) : bt;
-    const e = tf.sub(editDistance(pa, pb, { beta: 10, ...edOptions }), d);
+    // steepness (or the deprecated beta) defaults to 10 in editDistance
+    const e = tf.sub(editDistance(pa, pb, edOptions), d);
     return (norm === "l1" ? tf.abs(e) : tf.square(e)) as tf.Tensor1D;
   });
 }
@@ -100,7 +101,7 @@ export interface EditDistanceSupervisionOptions extends EditDistanceLossOptions 
  * logits of two sequences (first half: sequence a, second half: b), `batch.target [N]` their true edit distance.
  *
  * @example
- * await trainWithAlgorithm({ model, data, steps, loss: editDistanceSupervision({ length: 4, alphabet: 10, beta: 10 }) });
+ * await trainWithAlgorithm({ model, data, steps, loss: editDistanceSupervision({ length: 4, alphabet: 10, steepness: 10 }) });
  */
 export function editDistanceSupervision(options: EditDistanceSupervisionOptions): (y: tf.Tensor2D, batch: Batch) => tf.Tensor1D {
   const op = "editDistanceSupervision";
