@@ -14,16 +14,29 @@ export const WGSL_RENDER_TCONORMS = Object.keys(TCONORMS);
 /** Core's one table of distribution aliases, plus render's `heaviside` for `hard`. */
 const ALIASES: Record<string, string> = { ...DISTRIBUTION_ALIASES, heaviside: "hard" };
 
-/** Canonical distribution and t-conorm names of `attrs`; throws when either has no WGSL implementation. */
+/**
+ * Canonical distribution and t-conorm names of `attrs`; throws a `RelaxError` naming `kernelName` when
+ * either has no WGSL implementation (public ops never get here: supports.ts declines those attributes).
+ */
 export function check(
   attrs: RelaxRasterizeSilhouetteAttrs,
   kernelName: string = RelaxRasterizeSilhouette,
 ): { dist: string; tconorm: string } {
   const dist = ALIASES[attrs.distribution] ?? attrs.distribution;
-  if (!WGSL_RENDER_DISTRIBUTIONS.includes(dist) || !WGSL_RENDER_TCONORMS.includes(attrs.tconorm)) {
-    throw new Error(
-      `@relax/backend-webgpu: ${kernelName} has no WGSL implementation for distribution '${attrs.distribution}' with tconorm '${attrs.tconorm}' ` +
-        `(supported: distributions ${WGSL_RENDER_DISTRIBUTIONS.join(", ")}; tconorms ${WGSL_RENDER_TCONORMS.join(", ")}). Use tf.setBackend("cpu") for this configuration.`,
+  if (!WGSL_RENDER_DISTRIBUTIONS.includes(dist)) {
+    throw new RelaxError(
+      `${kernelName} (webgpu)`,
+      "distribution",
+      `one with a WGSL implementation (${WGSL_RENDER_DISTRIBUTIONS.join(", ")})`,
+      describe(attrs.distribution),
+    );
+  }
+  if (!WGSL_RENDER_TCONORMS.includes(attrs.tconorm)) {
+    throw new RelaxError(
+      `${kernelName} (webgpu)`,
+      "tconorm",
+      `one with a WGSL implementation (${WGSL_RENDER_TCONORMS.join(", ")})`,
+      describe(attrs.tconorm),
     );
   }
   return { dist, tconorm: attrs.tconorm };
