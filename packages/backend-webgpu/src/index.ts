@@ -73,7 +73,7 @@ export function registerWebGPUKernels(): void {
 registerWebGPUKernels();
 
 export { comparatorWgsl, WGSL_COMPARATORS } from "./wgsl/comparator.js";
-export { WGSL_RENDER_DISTRIBUTIONS, WGSL_RENDER_TCONORMS } from "./kernels/silhouette.js";
+export { WGSL_RENDER_DISTRIBUTIONS, WGSL_RENDER_TCONORMS } from "./kernels/raster_support.js";
 export {
   RELAX_WEBGPU_FAST_SOFT_SORT_BUDGET,
   RELAX_WEBGPU_LEAF_GRAD_BUDGET,

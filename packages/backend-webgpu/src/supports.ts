@@ -18,7 +18,7 @@ import {
 } from "@relax/core";
 import { WGSL_COMPARATORS } from "./wgsl/comparator.js";
 import { TCONORMS } from "./wgsl/tconorm.js";
-import { WGSL_RENDER_DISTRIBUTIONS, WGSL_RENDER_TCONORMS } from "./kernels/silhouette.js";
+import { WGSL_RENDER_DISTRIBUTIONS, WGSL_RENDER_TCONORMS } from "./kernels/raster_support.js";
 
 /** Render distributions' aliases, as the rasterizers resolve them. */
 const RENDER_ALIASES: Record<string, string> = { heaviside: "hard", hyperbolic_secant: "gudermannian" };

@@ -224,7 +224,7 @@ describe.runIf(ok)("RelaxRasterizeRgb on webgpu", () => {
     await tf.setBackend("webgpu");
     const faces = tf.zeros([1, 1, 3, 3]);
     expect(() => runFusedKernel(RelaxRasterizeRgb, { faces, colors: faces }, { ...base, distribution: "optimal" as "logistic" })).toThrow(
-      /RelaxRasterizeRgb has no WGSL implementation/,
+      /RelaxRasterizeRgb \(webgpu\): distribution must be one with a WGSL implementation/,
     );
     faces.dispose();
   });

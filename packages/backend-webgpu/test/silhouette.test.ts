@@ -118,7 +118,7 @@ describe.runIf(ok)("RelaxRasterizeSilhouette on webgpu", () => {
     const faces = tf.zeros([1, 1, 3, 3]);
     // `optimal` is core's sort-only sigmoid, not a GenDR distribution (the CPU kernel rejects it too)
     expect(() => runFusedKernel(RelaxRasterizeSilhouette, { faces }, { ...base, distribution: "optimal" as "logistic" })).toThrow(
-      /no WGSL implementation/,
+      /RelaxRasterizeSilhouette \(webgpu\): distribution must be one with a WGSL implementation .*, got "optimal"/,
     );
     faces.dispose();
   });

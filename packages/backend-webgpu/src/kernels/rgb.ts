@@ -22,7 +22,11 @@ import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxRasterizeRgb, RelaxRasterizeRgbGrad, type RelaxRasterizeRgbAttrs } from "@relax/core";
 import { elementwiseProgram, f32, i32, release, run, type Uniform, withFloatStorage } from "../program.js";
-import { SCATTER_WGSL, UNIFORMS, check, fragmentWgsl, rasterBins, uniformsOf, zeroProgram } from "./silhouette.js";
+import { rasterBins } from "./raster_cull.js";
+import { fragmentWgsl } from "./raster_fragment.js";
+import { SCATTER_WGSL, zeroProgram } from "./raster_scatter.js";
+import { check } from "./raster_support.js";
+import { UNIFORMS, uniformsOf } from "./raster_uniforms.js";
 
 const RGB_UNIFORMS = `${UNIFORMS}near : f32, far : f32, invRange : f32, invGamma : f32, invRangeGamma : f32, eps : f32, doubleSide : i32, bg0 : f32, bg1 : f32, bg2 : f32, `;
 
