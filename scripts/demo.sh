@@ -10,4 +10,4 @@ main_app="apps/ranking-mnist"               # the main job: ranking supervision 
 [ -f "$main_app/src/main.ts" ] || main_app="apps/quickstart"
 app="$(node -p "require('./$main_app/package.json').name")"
 pnpm turbo run build --filter="$app..." --output-logs=errors-only >/dev/null
-exec pnpm --silent --filter "$app" start "$@"
+exec pnpm --silent --filter "$app" start -- "$@"   # "--": the options are the app's, not pnpm's (e.g. --help)
