@@ -21,6 +21,7 @@ export {
   assertOneOf,
   optionalBoolean,
   assertFinite,
+  assertValuesIn,
   hostValues,
   assertOptions,
   nearestName,

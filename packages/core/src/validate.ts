@@ -129,6 +129,20 @@ export function hostValues(x: tf.Tensor, source?: unknown): ArrayLike<number> | 
 }
 
 /**
+ * Throws unless every value of `x` is finite and within [lo, hi] (e.g. probabilities in [0, 1]), scanning what
+ * {@link hostValues} can read (pass the user's argument as `source`; tensors on GPU backends are not scanned).
+ */
+export function assertValuesIn(op: string, arg: string, x: tf.Tensor, lo: number, hi: number, source?: unknown): void {
+  const data = hostValues(x, source);
+  if (data === null) return;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (!Number.isFinite(v)) throw new RelaxError(op, arg, "finite (no NaN or Inf)", `${describe(v)} at flat index ${i}`);
+    if (!(v >= lo && v <= hi)) throw new RelaxError(op, arg, `in [${lo}, ${hi}]`, `${describe(v)} at flat index ${i}`);
+  }
+}
+
+/**
  * Throws if `x` holds NaN or ±Inf (when input checks are enabled), scanning what {@link hostValues} can read:
  * pass the user's argument as `source` so that array input is checked on GPU backends too.
  */

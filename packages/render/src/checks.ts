@@ -1,20 +1,9 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertFinite, describe, hostValues } from "@relax/core";
+import { RelaxError, describe } from "@relax/core";
 
 /** `[d0, d1, …]` text of a tensor's shape for error messages. */
 export function shapeText(x: tf.Tensor): string {
   return `[${x.shape.join(", ")}]`;
-}
-
-/** Throws unless every value of `x` is finite and within [lo, hi] (one host scan; skipped like `assertFinite` on GPU backends). */
-export function assertValuesIn(op: string, arg: string, x: tf.Tensor, lo: number, hi: number): void {
-  assertFinite(op, arg, x);
-  const data = hostValues(x);
-  if (data === null) return;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i] as number;
-    if (!(v >= lo && v <= hi)) throw new RelaxError(op, arg, `values in [${lo}, ${hi}]`, `${describe(v)} at flat index ${i}`);
-  }
 }
 
 /** Throws unless `value` is a plain `[x, y, z]`-like array of `n` finite numbers within [lo, hi]. */

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertFinite, assertInRange, toFloatTensor, type TensorInput } from "@relax/core";
-import { assertValuesIn, shapeText } from "./checks.js";
+import { RelaxError, assertFinite, assertInRange, toFloatTensor, type TensorInput, assertValuesIn } from "@relax/core";
+import { shapeText } from "./checks.js";
 
 /** Soft images may exceed [0, 1] by float32 rounding; more than this is a RelaxError. */
 const UNIT_SLACK = 1e-5;

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { gatherRows } from "./gather.js";
-import { RelaxError, assertFinite, describe, toFloatTensor, type TensorInput } from "@relax/core";
-import { assertValuesIn, shapeText } from "./checks.js";
+import { RelaxError, assertFinite, describe, toFloatTensor, type TensorInput, assertValuesIn } from "@relax/core";
+import { shapeText } from "./checks.js";
 
 export class Mesh {
   /** `[V, 3]` float32 vertex positions. */

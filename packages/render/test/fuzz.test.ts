@@ -30,6 +30,8 @@ import {
   tetrahedron,
   toImageData,
 } from "../src/index.js";
+import { RGB_KEYS } from "../src/shade.js";
+import { SILHOUETTE_KEYS } from "../src/silhouette.js";
 
 const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 60), seed: Number(process.env.FUZZ_SEED ?? 14) };
 
@@ -124,20 +126,6 @@ function both(input: unknown, fn: (x: unknown) => unknown, label: string): void 
 }
 const parts = (m: Mesh) => [m.vertices, m.faces, ...(m.colors ? [m.colors] : [])];
 
-const SIL_KEYS = [
-  "imageSize",
-  "distribution",
-  "scale",
-  "squared",
-  "shape",
-  "shift",
-  "tconorm",
-  "p",
-  "distEps",
-  "maxTies",
-  "pixelConvention",
-];
-const RGB_KEYS = [...SIL_KEYS, "gamma", "eps", "near", "far", "doubleSide", "background"];
 const CAM_KEYS = ["eye", "at", "up", "projection", "viewingAngle", "orthoScale"];
 
 describe("fuzz: every public op gives a RelaxError or finite output, and leaves no tensor", () => {
@@ -150,7 +138,7 @@ describe("fuzz: every public op gives a RelaxError or finite output, and leaves 
 
   it("rasterizeSilhouette(faces, options)", () => {
     fc.assert(
-      fc.property(tensorLike([2, 3, 3]), optionsOf(SIL_KEYS, { imageSize: 6 }), (faces, options) => {
+      fc.property(tensorLike([2, 3, 3]), optionsOf(SILHOUETTE_KEYS, { imageSize: 6 }), (faces, options) => {
         both(faces, (f) => rasterizeSilhouette(f as never, options as never), "rasterizeSilhouette");
       }),
       RUNS,

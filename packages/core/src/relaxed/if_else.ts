@@ -1,8 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError } from "../errors.js";
-import { toFloatTensor, type TensorInput } from "../validate.js";
+import { assertValuesIn, toFloatTensor, type TensorInput } from "../validate.js";
 import { binaryOperands } from "./compare.js";
-import { assertUnitInterval } from "../tnorms/ops.js";
 
 /**
  * Relaxed `if`: the exact expectation p·then + (1 − p)·else of a branch taken with probability p
@@ -23,7 +22,7 @@ export function ifElse(p: TensorInput, thenValue: TensorInput, elseValue: Tensor
   return tf.tidy(() => {
     const pt = toFloatTensor(op, "p", p);
     const [tv, ev] = binaryOperands(op, thenValue, elseValue, ["thenValue", "elseValue"]);
-    assertUnitInterval(op, "p", pt);
+    assertValuesIn(op, "p", pt, 0, 1);
     const shape = tf.broadcast_util.assertAndGetBroadcastShape(tv.shape, ev.shape);
     const lead = shape.slice(0, pt.rank);
     const fits = pt.rank <= shape.length && pt.shape.every((d, i) => d === lead[i] || d === 1 || lead[i] === 1);

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
-import { assertOptions, inputChecksEnabled, toFloatTensor, type TensorInput } from "../validate.js";
+import { assertOptions, hostValues, toFloatTensor, type TensorInput } from "../validate.js";
 import { resolveSteepness, type SteepnessOption } from "./steepness.js";
 
 /** Options of the soft min / max / argmin / argmax. */
@@ -34,10 +34,8 @@ function prepare(op: string, x: TensorInput, options: SoftMinMaxOptions, padding
 
 /** One scan (host backends, input checks on): no NaN, no −padding, and at least one finite candidate per slice. */
 function assertCandidates(op: string, x: tf.Tensor, axis: number, padding: number): void {
-  if (!inputChecksEnabled()) return;
-  const backend = tf.getBackend();
-  if (backend !== "cpu" && backend !== "wasm") return;
-  const data = x.dataSync();
+  const data = hostValues(x);
+  if (data === null) return;
   const k = x.shape[axis] as number;
   const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const outer = x.size / (k * inner);

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
-import { inputChecksEnabled, toFloatTensor, type TensorInput } from "../validate.js";
+import { hostValues, toFloatTensor, type TensorInput } from "../validate.js";
 
 /** @internal The RelaxError of a scalar special function `op` given NaN. */
 export function nanInput(op: string): RelaxError {
@@ -12,10 +12,8 @@ export function nanInput(op: string): RelaxError {
  * one (`cpu`, `wasm`): there the scan costs no GPU read-back; on GPU backends it is skipped (NaN in, NaN out).
  */
 export function assertNoNaN(op: string, arg: string, x: tf.Tensor): void {
-  if (!inputChecksEnabled()) return;
-  const backend = tf.getBackend();
-  if (backend !== "cpu" && backend !== "wasm") return;
-  const data = x.dataSync();
+  const data = hostValues(x);
+  if (data === null) return;
   for (let i = 0; i < data.length; i++) {
     if (Number.isNaN(data[i] as number)) throw new RelaxError(op, arg, "free of NaN (±Infinity allowed)", `NaN at flat index ${i}`);
   }

@@ -2,5 +2,5 @@
 export { TCONORM_NAMES } from "./types.js";
 export type { TConorm, TConormName } from "./types.js";
 export { getTConorm, TCONORM_DEFAULT_P } from "./tconorms.js";
-export { tconorm, tnorm, reduceTConorm, reduceTNorm, assertUnitInterval, assertBroadcast } from "./ops.js";
+export { tconorm, tnorm, reduceTConorm, reduceTNorm, assertBroadcast } from "./ops.js";
 export type { TConormOptions, TConormReduceOptions } from "./ops.js";

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
-import { assertFinite, assertOptions, inputChecksEnabled, toFloatTensor, type TensorInput } from "../validate.js";
+import { assertOptions, assertValuesIn, toFloatTensor, type TensorInput } from "../validate.js";
 import { runFusedKernel, useFused } from "../kernels/fused.js";
 import { RelaxTConorm, type RelaxTConormAttrs } from "../kernels/kernel_names.js";
 import "./kernel.js";
@@ -19,17 +19,6 @@ export interface TConormOptions {
 export interface TConormReduceOptions extends TConormOptions {
   /** Axis to reduce (default −1). */
   axis?: number;
-}
-
-/** Throws unless every value of `x` lies in [0, 1] (skipped when input checks are off). */
-export function assertUnitInterval(op: string, arg: string, x: tf.Tensor): void {
-  assertFinite(op, arg, x);
-  if (!inputChecksEnabled()) return;
-  const data = x.dataSync();
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i] as number;
-    if (!(v >= 0 && v <= 1)) throw new RelaxError(op, arg, "in [0, 1]", `${describe(v)} at flat index ${i}`);
-  }
 }
 
 /** Throws a RelaxError unless the shapes of `a` and `b` broadcast (numpy rules); returns the result shape. */
@@ -55,8 +44,8 @@ function pairwise(op: string, a: TensorInput, b: TensorInput, opts: TConormOptio
   return tf.tidy(() => {
     const at = toFloatTensor(op, "a", a);
     const bt = toFloatTensor(op, "b", b);
-    assertUnitInterval(op, "a", at);
-    assertUnitInterval(op, "b", bt);
+    assertValuesIn(op, "a", at, 0, 1, a);
+    assertValuesIn(op, "b", bt, 0, 1, b);
     // both sides at the broadcast shape first: broadcastTo's gradient sums back to each input's shape
     const shape = assertBroadcast(op, at, bt);
     const [ab, bb] = [tf.broadcastTo(at, shape), tf.broadcastTo(bt, shape)];
@@ -78,7 +67,7 @@ function reduction(op: string, x: TensorInput, opts: TConormReduceOptions | unde
     if (typeof axis !== "number" || !Number.isInteger(axis) || axis < -xt.rank || axis >= xt.rank) {
       throw new RelaxError(op, "axis", `an integer in [${-xt.rank}, ${xt.rank - 1}]`, describe(axis));
     }
-    assertUnitInterval(op, "x", xt);
+    assertValuesIn(op, "x", xt, 0, 1, x);
     if (!dual) return S.reduce(xt, axis);
     // min = −max(−x) exactly (1 − max(1 − x) would round)
     if (S.name === "max") return tf.neg(S.reduce(tf.neg(xt), axis));
