@@ -45,7 +45,7 @@ function mnistDigits(): Plugin {
 /**
  * Keeps the kernel/gradient registrations of the Relax packages: several declare `"sideEffects": false`
  * while their modules register fused kernels and gradients on import (e.g. @relax/render's
- * `silhouette_kernel.js`), which a bundler would otherwise drop ("gradient function not found for
+ * `kernels/*.js`), which a bundler would otherwise drop ("gradient function not found for
  * RelaxRasterizeSilhouette").
  */
 function relaxSideEffects(): Plugin {

@@ -29,10 +29,11 @@ async function run(backend: "cpu" | "webgpu", c: Case) {
     const attrs: RelaxShortestPathAttrs = { ...base, iterations: c.H * c.W, traceSteps: c.H * c.W, ...c };
     const x = tf.tensor3d(costs(c.B, c.H, c.W), [c.B, c.H, c.W]);
     const dy = tf.tensor3d(randomFloats(c.B * c.H * c.W, 82, -1, 1), [c.B, c.H, c.W]);
-    const path = runFusedKernel<tf.Tensor>(RelaxShortestPath, { costs: x }, attrs);
-    const grad = runFusedKernel<tf.Tensor>(RelaxShortestPathGrad, { costs: x, dy }, attrs);
+    // outputs [path, tape]: the tape is the host forward's record for its gradient (a placeholder on webgpu)
+    const [path, tape] = runFusedKernel<tf.Tensor[]>(RelaxShortestPath, { costs: x }, attrs) as [tf.Tensor, tf.Tensor];
+    const grad = runFusedKernel<tf.Tensor>(RelaxShortestPathGrad, { costs: x, dy, tape }, attrs);
     const out = { path: (await path.data()) as Float32Array, grad: (await grad.data()) as Float32Array, shapes: [path.shape, grad.shape] };
-    tf.dispose([x, dy, path, grad]);
+    tf.dispose([x, dy, path, tape, grad]);
     return out;
   });
 }

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { RelaxRasterizeSilhouette, RelaxRasterizeSilhouetteGrad, runFusedKernel, type RelaxRasterizeSilhouetteAttrs } from "@relax/core";
-import "../../render/src/silhouette_kernel.js"; // the CPU kernel of @relax/render
+import "../../render/src/kernels/silhouette.js"; // the CPU kernel of @relax/render
 import { SILHOUETTE_BASE, initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats } from "./webgpu_env.js";
 
 const ok = await initWebGPU();

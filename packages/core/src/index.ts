@@ -7,9 +7,7 @@
  */
 import "#register-gradients";
 // Fused-kernel registrations (side effects), imported explicitly so that bundlers keep them.
-import "./relaxed/swap_layer.js";
-import "./distributions/fused_kernels.js";
-import "./algorithms/shortest_path.js";
+import "./kernels/register.js";
 
 export { RelaxError, describe } from "./errors.js";
 export {

@@ -1,7 +1,16 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
-import { RelaxError, RelaxShortestPath, createRng, hasFusedKernel, shortestPath } from "../src/index.js";
+import {
+  RelaxError,
+  RelaxShortestPath,
+  RelaxShortestPathGrad,
+  createRng,
+  hasFusedKernel,
+  runFusedKernel,
+  shortestPath,
+} from "../src/index.js";
+import { packTapes, unpackTapes } from "../src/kernels/shortest_path_tape.js";
 import { countLeakedTensors, gradCheck, maxViolation } from "../src/testing/index.js";
 
 /** Plain exact Dijkstra on a vertex-weighted 8-connected grid; returns the 0/1 path indicator. */
@@ -165,5 +174,53 @@ describe("shortestPath", () => {
     expect(() => shortestPath([[[1, 2]]], { iterations: 1.5 })).toThrow(/iterations/);
     expect(() => shortestPath([[[1, 2]]], { tconorm: "yager", p: -1 })).toThrow(RelaxError);
     expect(() => shortestPath("x" as never)).toThrow(RelaxError);
+  });
+
+  it("hands the forward tape to the gradient kernel as a saved output (bit-identical to recomputing it)", () => {
+    const costs = tf.tensor3d(randomGrids(3, 7, 5, 6));
+    // tolerance 0 runs every iteration: settled iterates are stored once in the tape
+    for (const attrs of [
+      { beta: 10, iterations: 30, tolerance: 1e-7, traceSteps: 30, epsilon: 1e-9, tconorm: "probabilistic", p: NaN },
+      { beta: 20, iterations: 2000, tolerance: 0, traceSteps: 30, epsilon: 1e-9, tconorm: "yager", p: 2 },
+    ]) {
+      const [path, tape] = runFusedKernel<tf.Tensor[]>(RelaxShortestPath, { costs }, attrs);
+      const dy = tf.randomUniform([3, 5, 6], -1, 1, "float32", 3);
+      const withTape = runFusedKernel<tf.Tensor>(RelaxShortestPathGrad, { costs, dy, tape: tape! }, attrs);
+      const recomputed = runFusedKernel<tf.Tensor>(RelaxShortestPathGrad, { costs, dy, tape: tf.zeros([1]) }, attrs);
+      expect(Array.from(withTape.dataSync())).toEqual(Array.from(recomputed.dataSync()));
+      // with tolerance 0 the iteration runs on after it has settled; each repeated iterate is stored once
+      if (attrs.tolerance === 0) {
+        for (const row of unpackTapes(tape!.dataSync() as Float32Array, 30)) {
+          expect(row.d.length).toBe(attrs.iterations + 1);
+          expect(new Set(row.d).size).toBeLessThan(row.d.length / 2);
+        }
+      }
+      tf.dispose([path!, tape!, dy, withTape, recomputed]);
+    }
+    costs.dispose();
+  });
+
+  it("packs tapes bit-exactly at any byte offset", () => {
+    const d0 = Float64Array.of(1, 2.5, NaN);
+    const d1 = Float64Array.of(-0, 1e-300, 7);
+    const tape = {
+      d: [d0, d1, d1],
+      w: new Float64Array(24).map((_, i) => i / 3),
+      m: [Float64Array.of(0, 0, 1)],
+      path: [Float64Array.of(0.1, 0.2, 0.3)],
+    };
+    const packed = packTapes([tape, tape], 3);
+    const shifted = new Float32Array(packed.length + 1);
+    shifted.set(packed, 1); // a view at a 4-byte (not 8-byte) offset, as a copying backend may hand it back
+    for (const bytes of [packed, shifted.subarray(1)]) {
+      const [a, b] = unpackTapes(bytes, 3);
+      for (const r of [a!, b!]) {
+        expect(r.d.map((d) => Array.from(d))).toEqual([Array.from(d0), Array.from(d1), Array.from(d1)]);
+        expect(r.d[1]).toBe(r.d[2]); // a repeated iterate stays one array
+        expect(Array.from(r.w)).toEqual(Array.from(tape.w));
+        expect(Array.from(r.m[0]!)).toEqual([0, 0, 1]);
+        expect(Array.from(r.path[0]!)).toEqual([0.1, 0.2, 0.3]);
+      }
+    }
   });
 });

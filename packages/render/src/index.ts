@@ -5,8 +5,7 @@
  */
 // Kernel registrations (side effects): imported here explicitly so that bundlers keep them even when
 // only some ops are used (the rgb kernel is otherwise reached only through shade.js).
-import "./silhouette_kernel.js";
-import "./rgb_kernel.js";
+import "./kernels/register.js";
 export { Mesh, createMesh, faceVertices } from "./mesh.js";
 export { tetrahedron, cube, icosphere, icosphereGeometry } from "./primitives.js";
 export type { PrimitiveOptions } from "./primitives.js";
@@ -32,7 +31,7 @@ export {
   PIXEL_CONVENTIONS,
 } from "./silhouette.js";
 export type { SilhouetteOptions, PixelConvention } from "./silhouette.js";
-export { MAX_TIE_RTOL } from "./silhouette_kernel.js";
+export { MAX_TIE_RTOL } from "./kernels/silhouette.js";
 export { rasterizeRgb, lambert, rgbAttrs } from "./shade.js";
 export type { RgbOptions, Light } from "./shade.js";
 export { render } from "./render.js";

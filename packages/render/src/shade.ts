@@ -15,7 +15,7 @@ import {
 } from "@relax/core";
 import { assertNumberArray, shapeText, orDefault } from "./checks.js";
 import { SILHOUETTE_KEYS, faces4, fragmentTensors, silhouetteAttrs, type SilhouetteOptions } from "./silhouette.js";
-import "./rgb_kernel.js";
+import "./kernels/rgb.js";
 
 /** Options of {@link rasterizeRgb}: the silhouette's fragment options plus GenDR's colour aggregation settings. */
 export interface RgbOptions extends SilhouetteOptions {

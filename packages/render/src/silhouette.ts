@@ -17,7 +17,7 @@ import {
 } from "@relax/core";
 import { shapeText, orDefault } from "./checks.js";
 import { PROBABILITY_THRESHOLD, resolveDistribution, resolveTConorm, type RenderDistribution, type RenderTConorm } from "./functions.js";
-import "./silhouette_kernel.js";
+import "./kernels/silhouette.js";
 
 /** Pixel conventions: `'gendr'` (NMR/SoftRas/GenDR: column 0 at x = −1 + 1/S, +x right) or `'pytorch3d'` (column 0 at x = +1 − 1/S). */
 export const PIXEL_CONVENTIONS = ["gendr", "pytorch3d"] as const;

@@ -1,7 +1,7 @@
 /**
  * WGSL GenDR/SoftRas soft colour image (`aggr_rgb_func='softmax'`; Liu et al., "Soft Rasterizer", ICCV
  * 2019; Petersen et al., "GenDR: A Generalized Differentiable Renderer", CVPR 2022), forward and
- * backward, the same numbers as `@relax/render`'s CPU kernel (rgb_kernel.ts). One invocation per pixel
+ * backward, the same numbers as `@relax/render`'s CPU kernel (kernels/rgb.ts). One invocation per pixel
  * over all faces in index order, with the silhouette kernel's fragments s_f (silhouette.ts: same
  * distributions, culling and pixel conventions): back faces skipped unless double-sided, barycentrics
  * clipped to [0, 1] and renormalised (sum ≥ 1e-5), perspective-correct depth z_p = 1/Σ(w_k/z_k), faces

@@ -411,8 +411,11 @@ function runPath(gpu: WebGPUBackend, costs: TensorInfo, dy: TensorInfo | null, a
 export const shortestPathConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxShortestPath,
   backendName: "webgpu",
-  kernelFunc: ({ inputs, attrs, backend }) =>
+  // outputs [path, tape]: the GPU backward recomputes the forward in its scratch, so the tape is a placeholder
+  kernelFunc: ({ inputs, attrs, backend }) => [
     runPath(backend as WebGPUBackend, inputs.costs as TensorInfo, null, attrs as unknown as RelaxShortestPathAttrs, RelaxShortestPath),
+    (backend as WebGPUBackend).makeTensorInfo([1], "float32", new Float32Array(1)),
+  ],
 });
 
 export const shortestPathGradConfig: KernelConfig = withFloatStorage({

@@ -1,7 +1,7 @@
 /**
  * WGSL GenDR soft silhouette rasterizer (Petersen et al., "GenDR: A Generalized Differentiable
  * Renderer", CVPR 2022), forward and backward, the same numbers as `@relax/render`'s CPU kernel
- * (silhouette_kernel.ts): per pixel and face in index order, barycentric inside test (|det| ≥ 1e-10),
+ * (kernels/silhouette.ts): per pixel and face in index order, barycentric inside test (|det| ≥ 1e-10),
  * squared distance to the nearest edge segment, culling by the face bbox grown by √thr and by outside
  * d² ≥ thr, fragment s = F(sign·x/τ) dropped when s ≤ 1e-6, folded with the t-conorm from the first
  * fragment on. One invocation per pixel; the backward pass replays the pixel's fold in reverse and

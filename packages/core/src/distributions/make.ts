@@ -5,7 +5,7 @@ import { assertNoNaN } from "../special/check.js";
 import { toFloatTensor, type TensorInput } from "../validate.js";
 import { RelaxDistributionCdf, RelaxDistributionPdf, type RelaxDistributionAttrs } from "../kernels/kernel_names.js";
 import type { FamilySpec, ResolvedParams } from "./family.js";
-import { ensureDistributionKernels } from "./fused_kernels.js";
+import { ensureDistributionKernels } from "../kernels/distribution.js";
 import type { Distribution } from "./types.js";
 
 /** A number that is not NaN (±∞ allowed), else a RelaxError naming `op` and `z`. */

@@ -140,7 +140,7 @@ export function registerKernelSupport<Attrs extends object>(
  * @param attrs the attributes the op would run the kernel with (checked against the kernel's
  * {@link registerKernelSupport} predicate, when it has one)
  * @example
- * return useFused(RelaxShortestPath, attrs) ? runFusedKernel(RelaxShortestPath, { costs }, attrs) : reference(costs, attrs);
+ * return useFused(RelaxTConorm, attrs) ? runFusedKernel(RelaxTConorm, { a, b }, attrs) : reference(a, b, attrs);
  */
 export function useFused(kernelName: string, attrs?: object): boolean {
   if (tf.env().getBool(RELAX_FORCE_REFERENCE)) return false;

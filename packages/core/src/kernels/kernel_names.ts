@@ -287,7 +287,9 @@ export const RelaxSoftSortGrad = "RelaxSoftSortGrad";
  * benchmark). Inputs `{ costs: [B, H, W] }`; output `path: [B, H, W]`. Relaxed Bellman-Ford
  * `d(v) = c(v) + Σ_j softmin(β·d(N_v))_j·d(N_v)_j` from the top-left source, then a traceback that moves
  * probability mass from the bottom-right target along the soft predecessor weights, accumulating the
- * visited mass per cell with a t-conorm. Each row stops on its own (no batch coupling).
+ * visited mass per cell with a t-conorm. Each row stops on its own (no batch coupling). A second output
+ * `tape: [L]` carries what the backward needs (saved for the gradient; a backend may return a 1-element
+ * placeholder, and its gradient kernel then recomputes the forward).
  */
 export const RelaxShortestPath = "RelaxShortestPath";
 export interface RelaxShortestPathAttrs {
@@ -304,7 +306,7 @@ export interface RelaxShortestPathAttrs {
   tconorm: string;
   p: number;
 }
-/** Gradient of {@link RelaxShortestPath}: inputs `{ costs, dy }`, output `dcosts: [B, H, W]`. */
+/** Gradient of {@link RelaxShortestPath}: inputs `{ costs, dy, tape }`, output `dcosts: [B, H, W]`. */
 export const RelaxShortestPathGrad = "RelaxShortestPathGrad";
 
 // @relax/core t-norms and t-conorms

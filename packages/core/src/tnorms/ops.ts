@@ -3,7 +3,6 @@ import { RelaxError, describe } from "../errors.js";
 import { assertOptions, assertValuesIn, toFloatTensor, type TensorInput } from "../validate.js";
 import { runFusedKernel, useFused } from "../kernels/fused.js";
 import { RelaxTConorm, type RelaxTConormAttrs } from "../kernels/kernel_names.js";
-import "./kernel.js";
 import { getTConorm } from "./tconorms.js";
 import type { TConormName } from "./types.js";
 

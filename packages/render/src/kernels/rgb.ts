@@ -19,7 +19,7 @@ import {
   type RelaxRasterizeRgbAttrs,
 } from "@relax/core";
 import type * as tf from "@tensorflow/tfjs-core";
-import { TILE, buildGeometry, frag, fragment, fragmentSlope, makePlan, pixelX, scatterEdge, type Plan } from "./silhouette_kernel.js";
+import { TILE, buildGeometry, frag, fragment, fragmentSlope, makePlan, pixelX, scatterEdge, type Plan } from "./silhouette.js";
 
 interface PixelFrags {
   n: number;

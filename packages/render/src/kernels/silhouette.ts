@@ -23,7 +23,7 @@ import {
   type RelaxRasterizeSilhouetteAttrs,
 } from "@relax/core";
 import type * as tf from "@tensorflow/tfjs-core";
-import { PROBABILITY_THRESHOLD, effectiveSupport, resolveDistribution, resolveTConorm, type ScalarTConorm } from "./functions.js";
+import { PROBABILITY_THRESHOLD, effectiveSupport, resolveDistribution, resolveTConorm, type ScalarTConorm } from "../functions.js";
 
 export const TILE = 8;
 /** Relative tolerance under which two fragments count as an exact `max` tie. */

@@ -1,7 +1,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { registerFusedGradient, registerHostKernel, runFusedKernel } from "../kernels/fused.js";
-import { RelaxTConorm, RelaxTConormGrad, type RelaxTConormAttrs, type RelaxTConormGradAttrs } from "../kernels/kernel_names.js";
-import { getTConorm } from "./tconorms.js";
+import { registerFusedGradient, registerHostKernel, runFusedKernel } from "./fused.js";
+import { RelaxTConorm, RelaxTConormGrad, type RelaxTConormAttrs, type RelaxTConormGradAttrs } from "./kernel_names.js";
+import { getTConorm } from "../tnorms/tconorms.js";
 
 /**
  * Host kernels of the elementwise t-conorm / t-norm (`cpu`, `wasm`): the family's float64 scalar forms `s` and

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { registerFusedGradient, registerHostKernel, runFusedKernel } from "../kernels/fused.js";
-import { RelaxDistributionCdf, RelaxDistributionPdf, type RelaxDistributionAttrs } from "../kernels/kernel_names.js";
+import { registerFusedGradient, registerHostKernel, runFusedKernel } from "./fused.js";
+import { RelaxDistributionCdf, RelaxDistributionPdf, type RelaxDistributionAttrs } from "./kernel_names.js";
 import { RelaxError } from "../errors.js";
 import { inputChecksEnabled } from "../validate.js";
-import type { FamilySpec } from "./family.js";
-import { FAMILIES, type CanonicalDistributionName } from "./registry.js";
+import type { FamilySpec } from "../distributions/family.js";
+import { FAMILIES, type CanonicalDistributionName } from "../distributions/registry.js";
 
 const specCache = new Map<string, FamilySpec>();
 
