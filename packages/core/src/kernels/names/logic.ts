@@ -1,0 +1,122 @@
+/**
+ * Kernels of `@relax/logic`: differentiable logic gate networks (difflogic, NeurIPS 2022).
+ * Grouped by op; each op's host kernel lives in `packages/logic/src/kernels/<op>.ts`.
+ */
+import type { Tensor } from "@tensorflow/tfjs-core";
+
+// ---- logic layer, whole net, conv tree, or-pool ----
+/**
+ * One differentiable logic gate layer (Petersen et al., NeurIPS 2022) in the four-coefficient form.
+ * Inputs `{ x: [batch, inDim], logits: [outDim, 16] }`; output `y: [batch, outDim]` with
+ * `y[n, j] = C0 + C1·A + C2·B + C3·A·B`, `A = x[n, a_j]`, `B = x[n, b_j]`, `C_j = Mᵀ·p_j`,
+ * `p_j = softmax(logits_j)` (mode 'train') or `one_hot(argmax(logits_j))` (mode 'eval').
+ */
+export const RelaxLogicLayer = "RelaxLogicLayer";
+export interface RelaxLogicLayerAttrs {
+  /** First input index of every neuron (length outDim). */
+  a: ArrayLike<number>;
+  /** Second input index of every neuron (length outDim). */
+  b: ArrayLike<number>;
+  mode: "train" | "eval";
+  /** Multiplies the gradient flowing into the layer input (GradFactor of the reference). */
+  gradFactor: number;
+  /** `x` (and `dx`) is feature-major `[inDim, batch]` instead of `[batch, inDim]` (default false). */
+  featureMajorIn?: boolean;
+  /** `y` (and `dy`) is feature-major `[outDim, batch]` instead of `[batch, outDim]` (default false). */
+  featureMajorOut?: boolean;
+}
+/**
+ * Both gradients of {@link RelaxLogicLayer} from one backward pass: inputs `{ x, logits, dy }`, outputs
+ * `[dx (x's shape and layout), dlogits: [outDim, 16]]` (dlogits zero in mode 'eval'). A backend whose two
+ * gradients share work registers this, and the gradient runs it once per op call; otherwise the gradient runs
+ * {@link RelaxLogicLayerGradX} and {@link RelaxLogicLayerGradLogits}, each only when its output is needed.
+ */
+export const RelaxLogicLayerGrad = "RelaxLogicLayerGrad";
+/** Input gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dx: [batch, inDim]`. */
+export const RelaxLogicLayerGradX = "RelaxLogicLayerGradX";
+/** Logit gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dlogits: [outDim, 16]`. */
+export const RelaxLogicLayerGradLogits = "RelaxLogicLayerGradLogits";
+/**
+ * A whole logic gate network (all LogicLayers + GroupSum) in one host kernel, so activations stay in
+ * WebAssembly memory between forward and backward. Inputs `{ x: [batch, inDim], z0 … z{L−1}: logits }`,
+ * outputs `[out: [batch, k], c0 … c{L−1}: [outDim_l, 4], p0 … p{L−1}: [outDim_l, 16]]`: the class scores, then
+ * each layer's gate coefficients and (train mode; `[0]` in eval) gate probabilities, which the gradient takes
+ * as saved outputs instead of recomputing them. Host backends only: the attributes carry the logits tensors,
+ * which the gradient reads.
+ */
+export const RelaxLogicNet = "RelaxLogicNet";
+/**
+ * Gradient of {@link RelaxLogicNet} w.r.t. `x` and every layer's logits, from one backward pass: inputs
+ * `{ x, out, dy, z0 … z{L−1}, c0 … c{L−1}, p0 … p{L−1} }` (the forward's coefficients and probabilities),
+ * outputs `[dx: [batch, inDim], dz0, …, dz{L−1}]`.
+ */
+export const RelaxLogicNetGrad = "RelaxLogicNetGrad";
+/** Attributes of {@link RelaxLogicNet}: per layer connections + gradFactor, the logits variables, mode, GroupSum. */
+export interface RelaxLogicNetAttrs {
+  layers: { a: Int32Array; b: Int32Array; gradFactor: number }[];
+  /** The layers' logits tensors (inputs `z0 … z{L−1}`), read again by the gradient. */
+  logits: Tensor[];
+  mode: "train" | "eval";
+  k: number;
+  tau: number;
+}
+/**
+ * Convolutional logic tree kernels (Petersen et al., NeurIPS 2024): inputs `{ x: [batch, H, W, C],
+ * logits: [K, 2^depth − 1, 16] }`, output `y: [batch, H', W', K]`. Each kernel k is a complete binary tree of
+ * relaxed gates in the four-coefficient form over 2^depth leaves `x[b, i + leafY, j + leafX, leafC]` (zero
+ * outside the image for `'same'`); node order level 0 left to right, …, root last; level t pairs nodes
+ * `(2m, 2m+1)` of level t − 1. Stride 1.
+ */
+export const RelaxLogicConvTree = "RelaxLogicConvTree";
+export interface RelaxLogicConvTreeAttrs {
+  /** Leaf row offsets in the window `[K · 2^depth]` (kernel-major). */
+  leafY: Int32Array;
+  /** Leaf column offsets, same layout. */
+  leafX: Int32Array;
+  /** Leaf input channels, same layout. */
+  leafC: Int32Array;
+  receptiveField: number;
+  depth: number;
+  /** `'valid'` (H' = H − rf + 1) or `'same'` (zero padding ⌊(rf−1)/2⌋ before, the rest after). */
+  padding: "valid" | "same";
+  mode: "train" | "eval";
+}
+/**
+ * Both gradients of {@link RelaxLogicConvTree} from one backward pass: inputs `{ x, logits, dy }`, outputs
+ * `[dx: [batch, H, W, C], dlogits: [K, 2^depth − 1, 16]]` (dlogits zero in mode 'eval'); run by the gradient
+ * where registered, else the two single-output kernels below (as {@link RelaxLogicLayerGrad}).
+ */
+export const RelaxLogicConvTreeGrad = "RelaxLogicConvTreeGrad";
+/** Input gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dx: [batch, H, W, C]`. */
+export const RelaxLogicConvTreeGradX = "RelaxLogicConvTreeGradX";
+/** Logit gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dlogits: [K, 2^depth − 1, 16]`. */
+export const RelaxLogicConvTreeGradLogits = "RelaxLogicConvTreeGradLogits";
+/**
+ * Max OR pooling of conv logic nets (NeurIPS 2024 §3.2): inputs `{ x: [batch, H, W, C] }`, output
+ * `[batch, H', W', C]`, `H' = ⌊(H − size)/stride⌋ + 1`, the maximum of each `size × size` window ('valid').
+ */
+export const RelaxOrPoolMax = "RelaxOrPoolMax";
+export interface RelaxOrPoolMaxAttrs {
+  size: number;
+  stride: number;
+}
+/** Gradient of {@link RelaxOrPoolMax}: inputs `{ x, dy }`, output `dx` (dy routed to the first maximum of each window, row-major). */
+export const RelaxOrPoolMaxGrad = "RelaxOrPoolMaxGrad";
+
+// ---- GroupSum ----
+/**
+ * GroupSum of a logic gate network: inputs `{ x: [batch, n] }`, output `[batch, k]` with
+ * `out[:, c] = Σ_{i in [c·n/k, (c+1)·n/k)} x[:, i] / tau`.
+ */
+export const RelaxGroupSum = "RelaxGroupSum";
+export interface RelaxGroupSumAttrs {
+  k: number;
+  tau: number;
+  /** `x` is feature-major `[n, batch]` (default false); the output is always `[batch, k]`. */
+  featureMajor?: boolean;
+}
+/** Gradient of {@link RelaxGroupSum}: inputs `{ dy: [batch, k] }`, output `dx: [batch, n]` (attrs add `n`). */
+export const RelaxGroupSumGrad = "RelaxGroupSumGrad";
+export interface RelaxGroupSumGradAttrs extends RelaxGroupSumAttrs {
+  n: number;
+}

@@ -1,0 +1,109 @@
+/**
+ * Kernels of `@relax/sort`: sorting networks (DSN, ICML 2021; difftopk, ICML 2022), fast soft sort and the NeuralSort/SoftSort baselines.
+ * Grouped by op; each op's host kernel lives in `packages/sort/src/kernels/<op>.ts`.
+ */
+import type { ComparatorDistribution } from "../../relaxed/comparator_sigmoid.js";
+
+// ---- sorting networks (`diffSort`, `diffTopK`) ----
+/** Sorting networks of @relax/sort (DSN, ICML 2021; difftopk, ICML 2022). */
+export type RelaxSortNetworkName = "odd_even" | "bitonic" | "splitter_selection";
+
+/**
+ * A whole relaxed sorting network applied to rows of `x: [rows, n]` in one pass (DSN, ICML 2021).
+ * Inputs `{ x }`; outputs `[sorted: [rows, n], permutation: [rows, n, n] (or [rows, 0, 0] when
+ * `withMatrix` is false)]` with `permutation[r, j, i]` the weight of input i at sorted position j
+ * (papers' convention). Backward saves only x and recomputes the comparator weights in float64.
+ */
+export const RelaxDiffSort = "RelaxDiffSort";
+export interface RelaxDiffSortAttrs {
+  network: "odd_even" | "bitonic";
+  distribution: ComparatorDistribution;
+  steepness: number;
+  artLambda: number;
+  /** Also form the n×n relaxed permutation matrix (O(depth·n²)); else values only (O(depth·n)). */
+  withMatrix: boolean;
+  /** Sorted positions in descending order (row j of the ascending result read as row n−1−j). */
+  descending: boolean;
+  /** Straight-through: exact permutation / sorted values forward, relaxed gradient backward. */
+  hard: boolean;
+  /**
+   * Left by the host forward kernel for the gradient kernel of the same op call (tfjs hands one attributes
+   * object to the forward kernel and, through the tape, to the gradient): the float64 comparator weights, so
+   * backward skips the values pass. Used only when the input's values match; other backends ignore it.
+   */
+  forwardState?: object;
+}
+/** Gradient of {@link RelaxDiffSort}: inputs `{ x, dSorted, dPermutation }`, output `dx: [rows, n]`. */
+export const RelaxDiffSortGrad = "RelaxDiffSortGrad";
+
+/**
+ * Selected rows of the relaxed permutation matrix, pushed right-to-left through the network
+ * (difftopk, ICML 2022): `y = U0 · P(x)` for a fixed `[k, n]` matrix U0, in O(depth·n·k).
+ * Inputs `{ x }`; output `y: [rows, k, n]`. `init` picks U0: `'topk'` (row j =
+ * e_{n−1−j}: soft one-hot of the (j+1)-th largest), `'rank'` (U0 = [0..n−1]: soft ascending ranks),
+ * `'rank_desc'` (U0 = [n−1..0]).
+ */
+export const RelaxSortNetSelect = "RelaxSortNetSelect";
+export interface RelaxSortNetSelectAttrs {
+  network: RelaxSortNetworkName;
+  /** Rows of U0 (k of 'topk'; 1 for ranks). */
+  k: number;
+  init: "topk" | "rank" | "rank_desc";
+  distribution: ComparatorDistribution;
+  steepness: number;
+  artLambda: number;
+}
+/** Gradient of {@link RelaxSortNetSelect}: inputs `{ x, dy }`, output `dx: [rows, n]`. */
+export const RelaxSortNetSelectGrad = "RelaxSortNetSelectGrad";
+
+// ---- fast soft sort, NeuralSort, SoftSort ----
+/**
+ * Fast soft sort / soft rank by projection onto the permutahedron (Blondel et al., "Fast Differentiable
+ * Sorting and Ranking", ICML 2020), per row of `x: [rows, n]`. Inputs `{ x }`; output `[rows, n]`:
+ * soft sorted values (in sorted order) or 1-based soft ranks (in input order).
+ */
+export const RelaxFastSoftSort = "RelaxFastSoftSort";
+export interface RelaxFastSoftSortAttrs {
+  op: "sort" | "rank";
+  descending: boolean;
+  regularizationStrength: number;
+  regularization: "l2" | "kl";
+}
+/** Gradient of {@link RelaxFastSoftSort}: inputs `{ x, dy }`, output `dx: [rows, n]`. */
+export const RelaxFastSoftSortGrad = "RelaxFastSoftSortGrad";
+
+/** Attributes shared by the NeuralSort and SoftSort baseline kernels of @relax/sort. */
+export interface RelaxBaselineSortAttrs {
+  /** Temperature τ > 0. */
+  tau: number;
+  /** Sorted positions in descending order (row j of the ascending result read as row n−1−j). */
+  descending: boolean;
+  /** Straight-through: one-hot of each row's argmax forward, relaxed gradient backward. */
+  hard: boolean;
+}
+
+/**
+ * NeuralSort (Grover et al., ICLR 2019) on rows of `x: [rows, n]`: `P[r, j, i] = softmax_i(((n+1−2(j+1))·s_i
+ * − Σ_k |s_i − s_k|)/τ)` with `s = x` (descending) or `s = −x` (ascending). Inputs `{ x }`; outputs
+ * `[sorted: [rows, n] = P·x, permutation: [rows, n, n], relaxed: [rows, n, n] (the soft P when `hard`,
+ * else [rows, 0, 0])]`, papers' convention `permutation[r, j, i]` = weight of input i at position j.
+ */
+export const RelaxNeuralSort = "RelaxNeuralSort";
+export type RelaxNeuralSortAttrs = RelaxBaselineSortAttrs;
+/**
+ * Gradient of {@link RelaxNeuralSort}: inputs `{ x, permutation, relaxed, dSorted, dPermutation }` (the
+ * forward's outputs), output `dx: [rows, n]`.
+ */
+export const RelaxNeuralSortGrad = "RelaxNeuralSortGrad";
+
+/**
+ * SoftSort (Prillo & Eisenschlos, ICML 2020) on rows of `x: [rows, n]`: `P[r, j, i] = softmax_i(−|x_i −
+ * sort(x)_j|^pow / τ)`; gradients also flow through sort(x). Inputs `{ x }`; outputs as {@link RelaxNeuralSort}.
+ */
+export const RelaxSoftSort = "RelaxSoftSort";
+export interface RelaxSoftSortAttrs extends RelaxBaselineSortAttrs {
+  /** Exponent of the distance |x_i − sort(x)_j| (> 0). */
+  pow: number;
+}
+/** Gradient of {@link RelaxSoftSort}: inputs as {@link RelaxNeuralSortGrad}, output `dx: [rows, n]`. */
+export const RelaxSoftSortGrad = "RelaxSoftSortGrad";
