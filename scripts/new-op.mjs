@@ -33,12 +33,12 @@ const refSrc = refDist ? join(pkgDir, refDist.replace(/^\.\/dist\//, "src/").rep
 const files = {
   [join(pkgDir, "src", `${snake}.ts`)]: `import * as tf from "@tensorflow/tfjs-core";
 ${
-    core
-      ? `import { runFusedKernel, useFused } from "./kernels/fused.js";
+  core
+    ? `import { runFusedKernel, useFused } from "./kernels/fused.js";
 import { ${kernel}, type ${kernel}Attrs } from "./kernels/kernel_names.js";
 import { assertFinite, assertOptions, assertPositive, assertRank, toFloatTensor } from "./validate.js";`
-      : `import { assertFinite, assertOptions, assertPositive, assertRank, runFusedKernel, toFloatTensor, useFused, ${kernel}, type ${kernel}Attrs } from "@relax/core";`
-  }
+    : `import { assertFinite, assertOptions, assertPositive, assertRank, runFusedKernel, toFloatTensor, useFused, ${kernel}, type ${kernel}Attrs } from "@relax/core";`
+}
 
 /** Options of {@link ${op}}. */
 export interface ${pascal}Options {
@@ -83,11 +83,11 @@ export function ${op}Reference(x: tf.Tensor2D, attrs: ${kernel}Attrs): tf.Tensor
 `,
   [join(pkgDir, "src", "kernels", `${snake}.ts`)]: `import type * as tf from "@tensorflow/tfjs-core";
 ${
-    core
-      ? `import { registerFusedGradient, registerHostKernel, runFusedKernel } from "./fused.js";
+  core
+    ? `import { registerFusedGradient, registerHostKernel, runFusedKernel } from "./fused.js";
 import { ${kernel}, ${kernel}Grad, type ${kernel}Attrs } from "./kernel_names.js";`
-      : `import { registerFusedGradient, registerHostKernel, runFusedKernel, ${kernel}, ${kernel}Grad, type ${kernel}Attrs } from "@relax/core";`
-  }
+    : `import { registerFusedGradient, registerHostKernel, runFusedKernel, ${kernel}, ${kernel}Grad, type ${kernel}Attrs } from "@relax/core";`
+}
 
 /**
  * Host kernels of \`${op}\` (\`cpu\`, \`wasm\`): the forward over typed arrays and its gradient kernel
@@ -181,7 +181,8 @@ export async function run(): Promise<void> {
   x.dispose();
 }
 `,
-  [join(".changeset", `${pkg}-${snake.replace(/_/g, "-")}.md`)]: `---\n"@relax/${pkg}": minor\n"@relax/core": minor\n---\n\nAdd \`${op}\` (kernel \`${kernel}\`): TODO one paragraph for the CHANGELOG.\n`,
+  [join(".changeset", `${pkg}-${snake.replace(/_/g, "-")}.md`)]:
+    `---\n"@relax/${pkg}": minor\n"@relax/core": minor\n---\n\nAdd \`${op}\` (kernel \`${kernel}\`): TODO one paragraph for the CHANGELOG.\n`,
 };
 
 for (const file of Object.keys(files))
@@ -241,7 +242,8 @@ edit(join(pkgDir, "src", "index.ts"), (t) => {
     const at = s.search(/^(import|export) /m);
     s = `${s.slice(0, at)}import "./kernels/register.js";\n${s.slice(at)}`;
   }
-  if (!s.includes(`"./${snake}.js"`)) s += `export { ${op} } from "./${snake}.js";\nexport type { ${pascal}Options } from "./${snake}.js";\n`;
+  if (!s.includes(`"./${snake}.js"`))
+    s += `export { ${op} } from "./${snake}.js";\nexport type { ${pascal}Options } from "./${snake}.js";\n`;
   return s;
 });
 
@@ -269,7 +271,11 @@ edit(join(pkgDir, "README.md"), (t) => {
   let end = head;
   while (lines[end + 1]?.startsWith("|")) end++;
   const columns = (lines[head].match(/\|/g)?.length ?? 3) - 1;
-  const cells = [`\`${op}(x, {steepness})\``, "TODO: what it computes (paper)", ...Array(Math.max(0, columns - 2)).fill("`[batch, n]` → `[batch, n]`")];
+  const cells = [
+    `\`${op}(x, {steepness})\``,
+    "TODO: what it computes (paper)",
+    ...Array(Math.max(0, columns - 2)).fill("`[batch, n]` → `[batch, n]`"),
+  ];
   lines.splice(end + 1, 0, `| ${cells.slice(0, columns).join(" | ")} |`);
   return lines.join("\n");
 });
