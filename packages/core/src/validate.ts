@@ -189,12 +189,19 @@ export function nearestName(name: string, valid: readonly string[]): string | un
  * Checks an options argument: `undefined` means `{}`; anything but a plain object (null, an array, a number,
  * a tensor) is rejected, and so is any key not in `keys`, with the nearest valid name
  * (`diffSort: options.steepnes must be a known option (did you mean "steepness"?), got 0`). A key whose value
- * is `undefined` counts as absent. Returns the options, typed.
+ * is `undefined` counts as absent (the default); an explicit `null` is rejected too (naming the key as the argument), except for the keys in
+ * `nullable` whose documented type includes null (render's `light: null`, say). Returns the options, typed.
  *
  * @example
  * const opts = assertOptions<DiffSortOptions>("diffSort", options, ["network", "steepness", "distribution"]);
  */
-export function assertOptions<T extends object>(op: string, options: unknown, keys: readonly (keyof T & string)[], arg = "options"): T {
+export function assertOptions<T extends object>(
+  op: string,
+  options: unknown,
+  keys: readonly (keyof T & string)[],
+  arg = "options",
+  nullable: readonly (keyof T & string)[] = [],
+): T {
   if (options === undefined) return {} as T;
   if (options === null || typeof options !== "object" || Array.isArray(options) || options instanceof tf.Tensor) {
     throw new RelaxError(op, arg, "an options object", describe(options));
@@ -205,6 +212,15 @@ export function assertOptions<T extends object>(op: string, options: unknown, ke
     const near = nearestName(key, valid);
     const hint = near ? `did you mean "${near}"?` : `known: ${valid.map((k) => `"${k}"`).join(", ")}`;
     throw new RelaxError(op, `${arg}.${key}`, `a known option (${hint})`, describe((options as Record<string, unknown>)[key]));
+  }
+  for (const key of valid) {
+    if ((options as Record<string, unknown>)[key] === null && !(nullable as readonly string[]).includes(key))
+      throw new RelaxError(
+        op,
+        arg === "options" ? key : `${arg}.${key}`,
+        "a value of the documented type (or left out for the default)",
+        "null",
+      );
   }
   return options as T;
 }

@@ -54,7 +54,7 @@ export function render(mesh: Mesh, camera: Camera, options: RenderOptions = {}):
   const op = "render";
   if (!(mesh instanceof Mesh)) throw new RelaxError(op, "mesh", "a Mesh (createMesh, parseOBJ, icosphere, …)", describe(mesh));
   if (mesh.vertices.isDisposed || mesh.faces.isDisposed) throw new RelaxError(op, "mesh", "a Mesh that is not disposed", "a disposed Mesh");
-  const opts = assertOptions<RenderOptions>(op, options, RENDER_KEYS);
+  const opts = assertOptions<RenderOptions>(op, options, RENDER_KEYS, "options", ["light"]);
   cameraParams(op, camera);
   const wantRgb = optionalBoolean(op, "rgb", opts.rgb, mesh.colors !== null);
   if (wantRgb && mesh.colors === null) throw new RelaxError(op, "mesh.colors", "vertex colours when rgb is requested", "null");
@@ -69,11 +69,11 @@ export function render(mesh: Mesh, camera: Camera, options: RenderOptions = {}):
   const out = tf.tidy(() => {
     let verts: tf.Tensor = mesh.vertices;
     if (opts.vertices !== undefined) {
-      verts = toFloatTensor(op, "options.vertices", opts.vertices);
+      verts = toFloatTensor(op, "vertices", opts.vertices);
       const V = mesh.numVertices;
       const ok = (verts.rank === 2 || verts.rank === 3) && verts.shape[verts.rank - 2] === V && verts.shape[verts.rank - 1] === 3;
-      if (!ok) throw new RelaxError(op, "options.vertices", `[${V}, 3] or [B, ${V}, 3] (the mesh's vertex count)`, shapeText(verts));
-      assertFinite(op, "options.vertices", verts);
+      if (!ok) throw new RelaxError(op, "vertices", `[${V}, 3] or [B, ${V}, 3] (the mesh's vertex count)`, shapeText(verts));
+      assertFinite(op, "vertices", verts);
     }
     const projected = projectAs(op, verts, camera);
     const fv = faceVertices(projected, mesh.faceIndices);

@@ -1,4 +1,4 @@
-import { RelaxError, assertOptions } from "@relax/core";
+import { assertOptions } from "@relax/core";
 
 /**
  * The exact key list of an options interface `T`, written as `{ key: true, … }` so the compiler checks
@@ -9,17 +9,11 @@ export function optionKeys<T extends object>(keys: Record<keyof T & string, true
 }
 
 /**
- * Checks an options argument of a public op (internal): `undefined` → `{}`; not a plain object, an unknown
- * or misspelled key (`did you mean "steepness"?`), or an explicit `null` value (undefined means "use the
- * default"; null is a mistake) → {@link RelaxError}. O(number of keys).
+ * Checks an options argument of a public op (internal): core's `assertOptions` — `undefined` → `{}`; not a plain
+ * object, an unknown or misspelled key (`did you mean "steepness"?`) or an explicit `null` value → RelaxError.
  */
 export function checkOptions<T extends object>(op: string, options: unknown, keys: readonly (keyof T & string)[]): T {
-  const o = assertOptions<T>(op, options, keys);
-  for (const key of keys) {
-    if ((o as Record<string, unknown>)[key] === null)
-      throw new RelaxError(op, key, "a value of the documented type (or left out for the default)", "null");
-  }
-  return o;
+  return assertOptions<T>(op, options, keys);
 }
 
 /** Keys of `@relax/core`'s `ComparatorOptions` (distribution, steepness, artLambda), shared by the network ops (internal). */
