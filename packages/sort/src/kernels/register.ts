@@ -26,6 +26,7 @@ import { argsortRow, backwardRow, forwardMatrix, forwardValues, initSelect, sele
 import { matrixArena } from "./wasm.js";
 import { alphaFn } from "./alpha.js";
 import "./soft_permute.js";
+import { ensureFastBroadcast } from "./cpu_broadcast.js";
 import type { BaselineForward } from "./baseline_rows.js";
 import { neuralSortBackward, neuralSortForward } from "./neural_sort.js";
 import { softSortBackward, softSortForward } from "./soft_sort.js";
@@ -308,3 +309,5 @@ for (const [kernelName, gradName] of [
     }),
   });
 }
+
+ensureFastBroadcast();
