@@ -36,7 +36,17 @@ const cases: Case[] = [
   { rows: 3, n: 6, d: 1, k: 1, network: "bitonic", distribution: "logistic_phi", steepness: 10, descending: true, transpose: false },
   { rows: 4, n: 16, d: 5, k: 1, network: "bitonic", distribution: "optimal", steepness: 8, descending: false, transpose: true },
   { rows: 2, n: 9, d: 2, k: 1, network: "odd_even", distribution: "gaussian", steepness: 5, descending: true, transpose: true },
-  { rows: 3, n: 12, d: 4, k: 3, network: "splitter_selection", distribution: "reciprocal", steepness: 3, descending: true, transpose: false },
+  {
+    rows: 3,
+    n: 12,
+    d: 4,
+    k: 3,
+    network: "splitter_selection",
+    distribution: "reciprocal",
+    steepness: 3,
+    descending: true,
+    transpose: false,
+  },
   { rows: 70, n: 5, d: 2, k: 1, network: "odd_even", distribution: "logistic", steepness: 3, descending: false, transpose: false },
   { rows: 2, n: 1, d: 3, k: 1, network: "bitonic", distribution: "cauchy", steepness: 3, descending: false, transpose: false },
 ];
@@ -62,7 +72,15 @@ describe.runIf(ok)("RelaxSoftPermute on webgpu", () => {
 
   it("hard declines the WGSL kernel (the op runs its reference); soft uses it", async () => {
     await onBackend("webgpu", async () => {
-      const base = { network: "odd_even", k: 1, distribution: "cauchy", steepness: 10, artLambda: 0.25, descending: false, transpose: false } as const;
+      const base = {
+        network: "odd_even",
+        k: 1,
+        distribution: "cauchy",
+        steepness: 10,
+        artLambda: 0.25,
+        descending: false,
+        transpose: false,
+      } as const;
       expect(useFused(RelaxSoftPermute, { ...base, hard: false })).toBe(true);
       expect(useFused(RelaxSoftPermute, { ...base, hard: true })).toBe(false);
     });

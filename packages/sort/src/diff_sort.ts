@@ -152,7 +152,10 @@ export function diffSort(
   x: TensorInput,
   options: DiffSortOptions & { valuesOnly: true; carry: TensorInput },
 ): DiffSortResult<null> & { carried: tf.Tensor };
-export function diffSort(x: TensorInput, options: DiffSortOptions & { carry: TensorInput }): DiffSortResult<tf.Tensor> & { carried: tf.Tensor };
+export function diffSort(
+  x: TensorInput,
+  options: DiffSortOptions & { carry: TensorInput },
+): DiffSortResult<tf.Tensor> & { carried: tf.Tensor };
 export function diffSort(x: TensorInput, options: DiffSortOptions & { valuesOnly: true }): DiffSortResult<null>;
 export function diffSort(x: TensorInput, options?: DiffSortOptions): DiffSortResult<tf.Tensor>;
 export function diffSort(x: TensorInput, options: DiffSortOptions = {}): DiffSortResult<tf.Tensor | null> {
@@ -169,7 +172,10 @@ export function diffSort(x: TensorInput, options: DiffSortOptions = {}): DiffSor
     if (carry) res.push(carry.toOutput(softPermuteRows(view.x2, carry.y3, permuteAttrs(attrs, false))));
     return res;
   });
-  const result: DiffSortResult<tf.Tensor | null> = { sorted: out[0] as tf.Tensor, permutation: attrs.withMatrix ? (out[1] as tf.Tensor) : null };
+  const result: DiffSortResult<tf.Tensor | null> = {
+    sorted: out[0] as tf.Tensor,
+    permutation: attrs.withMatrix ? (out[1] as tf.Tensor) : null,
+  };
   if (o.carry !== undefined) result.carried = out[attrs.withMatrix ? 2 : 1] as tf.Tensor;
   return result;
 }

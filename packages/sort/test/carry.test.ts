@@ -94,7 +94,14 @@ describe("diffSort carry: P · y without forming P", () => {
 
   it("hard: the exact argsort of the carried rows forward", () => {
     const x = tf.tensor2d([[0.3, -2, 5, 1]]);
-    const y = tf.tensor3d([[[1, 10], [2, 20], [3, 30], [4, 40]]]);
+    const y = tf.tensor3d([
+      [
+        [1, 10],
+        [2, 20],
+        [3, 30],
+        [4, 40],
+      ],
+    ]);
     const r = diffSort(x, { carry: y, hard: true, valuesOnly: true });
     expect(Array.from(r.carried.dataSync())).toEqual([2, 20, 1, 10, 4, 40, 3, 30]);
     const d = diffSort(x, { carry: y, hard: true, descending: true, valuesOnly: true });
@@ -161,7 +168,14 @@ describe("carry: errors and leaks", () => {
   it("a carry of another shape, or NaN in it, is a RelaxError naming the argument", () => {
     expect(() => diffSort(X, { carry: tf.ones([2, 5]) })).toThrow(RelaxError);
     expect(() => diffSort(X, { carry: [[1, 2, 3, 4]] })).toThrow(/carry/);
-    expect(() => diffSort(X, { carry: [[1, 2, 3, Number.NaN], [1, 2, 3, 4]] })).toThrow(/carry/);
+    expect(() =>
+      diffSort(X, {
+        carry: [
+          [1, 2, 3, Number.NaN],
+          [1, 2, 3, 4],
+        ],
+      }),
+    ).toThrow(/carry/);
     expect(() => diffUnsort(X, tf.ones([2, 4, 3, 1]))).toThrow(/"z"|z/);
     expect(() => diffUnsort(X, Y, { valuesOnly: true } as never)).toThrow(RelaxError);
   });
@@ -169,14 +183,33 @@ describe("carry: errors and leaks", () => {
   it("bare call, tf.grad and error paths leave nothing", () => {
     expect(countLeakedTensors(() => diffSort(X, { carry: Y }))).toBe(0);
     expect(countLeakedTensors(() => diffSort(X, { carry: Y, valuesOnly: true, hard: true }))).toBe(0);
-    expect(countLeakedTensors(() => diffUnsort(X, [[1, 2, 3, 4], [4, 3, 2, 1]]))).toBe(0);
-    expect(countLeakedTensors(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(diffSort(a, { carry: b, valuesOnly: true }).carried))([X, Y]))).toBe(0);
+    expect(
+      countLeakedTensors(() =>
+        diffUnsort(X, [
+          [1, 2, 3, 4],
+          [4, 3, 2, 1],
+        ]),
+      ),
+    ).toBe(0);
+    expect(
+      countLeakedTensors(() =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(diffSort(a, { carry: b, valuesOnly: true }).carried))([X, Y]),
+      ),
+    ).toBe(0);
     expect(countLeakedTensors(() => tf.grad((a: tf.Tensor) => tf.sum(diffUnsort(a, Y, { hard: true })))(X))).toBe(0);
-    expect(countLeakedTensors(() => withReference(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(diffSort(a, { carry: b }).carried))([X, Y])))).toBe(0);
+    expect(
+      countLeakedTensors(() =>
+        withReference(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(diffSort(a, { carry: b }).carried))([X, Y])),
+      ),
+    ).toBe(0);
     for (const bad of [
       () => diffSort(X, { carry: [[1, 2, 3, 4]] }),
       () => tf.grad((a: tf.Tensor) => tf.sum(diffSort(a, { carry: [[1]] }).sorted))(X),
-      () => diffUnsort(X, [[Number.NaN, 1, 2, 3], [1, 2, 3, 4]]),
+      () =>
+        diffUnsort(X, [
+          [Number.NaN, 1, 2, 3],
+          [1, 2, 3, 4],
+        ]),
     ]) {
       const { error, leaked } = countLeakedTensorsOnThrow(bad);
       expect(error).toBeInstanceOf(RelaxError);

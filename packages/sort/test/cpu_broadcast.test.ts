@@ -26,16 +26,21 @@ describe("RELAX_FAST_BROADCAST: the cpu Multiply fast path gives tfjs's numbers 
   it("broadcast shapes of rank ≤ 4 (fast-check), incl. scalars, size-1 axes and equal shapes", () => {
     const dim = fc.integer({ min: 1, max: 4 });
     fc.assert(
-      fc.property(fc.array(dim, { minLength: 0, maxLength: 4 }), fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.nat(), (out, keep, seed) => {
-        const aShape = out.map((d, i) => (keep[i] ? d : 1));
-        const bShape = out.slice(keep[7] ? 1 : 0).map((d, i) => (keep[i + 4] ? d : 1));
-        const a = tf.randomNormal(aShape, 0, 1e3, "float32", seed);
-        const b = tf.randomNormal(bShape, 0, 1, "float32", seed + 1);
-        const [fast, ref, fs, rs] = both(a, b);
-        expect(fs).toEqual(rs);
-        expect(Array.from(fast)).toEqual(Array.from(ref));
-        tf.dispose([a, b]);
-      }),
+      fc.property(
+        fc.array(dim, { minLength: 0, maxLength: 4 }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.nat(),
+        (out, keep, seed) => {
+          const aShape = out.map((d, i) => (keep[i] ? d : 1));
+          const bShape = out.slice(keep[7] ? 1 : 0).map((d, i) => (keep[i + 4] ? d : 1));
+          const a = tf.randomNormal(aShape, 0, 1e3, "float32", seed);
+          const b = tf.randomNormal(bShape, 0, 1, "float32", seed + 1);
+          const [fast, ref, fs, rs] = both(a, b);
+          expect(fs).toEqual(rs);
+          expect(Array.from(fast)).toEqual(Array.from(ref));
+          tf.dispose([a, b]);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -19,7 +19,15 @@ function rowsOf(B: number, n: number, seed: number, kind = 0): tf.Tensor2D {
 describe("diffTopK: hard, descending, valuesOnly, carry", () => {
   it("accepts every diffSort option key except the permutation-only ones it has no use for", () => {
     const x = rowsOf(1, 5, 1);
-    const all = { network: "bitonic", distribution: "logistic", steepness: 5, artLambda: 0.3, descending: false, hard: true, axis: -1 } as const;
+    const all = {
+      network: "bitonic",
+      distribution: "logistic",
+      steepness: 5,
+      artLambda: 0.3,
+      descending: false,
+      hard: true,
+      axis: -1,
+    } as const;
     const r = diffTopK(x, 2, { ...all, valuesOnly: true });
     const c = diffTopK(x, 2, { ...all, carry: x });
     expect(r.shape).toEqual([1, 2]);
@@ -113,7 +121,9 @@ describe("diffTopK: hard, descending, valuesOnly, carry", () => {
       for (let i = 0; i < 3; i++) expect(maxViolation(fused[i], ref[i], 1e-4, 1e-5), `${name} ${i}`).toBeLessThanOrEqual(0);
       if (!name.startsWith("hard")) {
         const g =
-          name === "carry" ? gradCheck((a, b) => tf.sin(f(a, b)), [x, y], { eps: 1e-3 }) : gradCheck((a) => tf.sin(f(a, y)), [x], { eps: 1e-3 });
+          name === "carry"
+            ? gradCheck((a, b) => tf.sin(f(a, b)), [x, y], { eps: 1e-3 })
+            : gradCheck((a) => tf.sin(f(a, y)), [x], { eps: 1e-3 });
         expect(g.ok, `${name} ${JSON.stringify(g.worst)}`).toBe(true);
       }
     }
@@ -134,7 +144,10 @@ describe("diffTopK: hard, descending, valuesOnly, carry", () => {
       () => tf.grad((a: tf.Tensor) => tf.sum(diffTopK(a, 2, { valuesOnly: true, hard: true })))(X),
     ])
       expect(countLeakedTensors(f)).toBe(0);
-    for (const bad of [() => diffTopK(X, 2, { carry: [[1]] }), () => tf.grad((a: tf.Tensor) => tf.sum(diffTopK(a, 5, { valuesOnly: true })))(X)]) {
+    for (const bad of [
+      () => diffTopK(X, 2, { carry: [[1]] }),
+      () => tf.grad((a: tf.Tensor) => tf.sum(diffTopK(a, 5, { valuesOnly: true })))(X),
+    ]) {
       const { error, leaked } = countLeakedTensorsOnThrow(bad);
       expect(error).toBeInstanceOf(RelaxError);
       expect(leaked).toBe(0);

@@ -186,7 +186,10 @@ export const softPermuteGradConfig: KernelConfig = withFloatStorage({
     const [rows, n] = x!.shape as [number, number];
     const d = y!.shape[2] as number;
     if (rows * n * d === 0) {
-      return [gpu.makeTensorInfo([rows, n], "float32", new Float32Array(0)), gpu.makeTensorInfo([rows, n, d], "float32", new Float32Array(0))];
+      return [
+        gpu.makeTensorInfo([rows, n], "float32", new Float32Array(0)),
+        gpu.makeTensorInfo([rows, n, d], "float32", new Float32Array(0)),
+      ];
     }
     const g = gpuNetwork(gpu, at.network, n, at.k);
     const C = g.net.size;

@@ -31,7 +31,6 @@ import type { BaselineForward } from "./baseline_rows.js";
 import { neuralSortBackward, neuralSortForward } from "./neural_sort.js";
 import { softSortBackward, softSortForward } from "./soft_sort.js";
 
-
 function identity(M: Float64Array | Float32Array, n: number): void {
   M.fill(0);
   for (let i = 0; i < n; i++) M[i * n + i] = 1;

@@ -6,7 +6,15 @@
  * The gradient kernel replays the mix storing `Y_a − Y_b` per comparator, pushes dY back through the
  * comparators (∂L/∂α_c = Σ_k (Y_a − Y_b)_k (G_a − G_b)_k) and then ∂L/∂α through the values pass to x.
  */
-import { comparatorSigmoid, registerFusedGradient, registerHostKernel, runFusedKernel, RelaxSoftPermute, RelaxSoftPermuteGrad, type RelaxSoftPermuteAttrs } from "@relax/core";
+import {
+  comparatorSigmoid,
+  registerFusedGradient,
+  registerHostKernel,
+  runFusedKernel,
+  RelaxSoftPermute,
+  RelaxSoftPermuteGrad,
+  type RelaxSoftPermuteAttrs,
+} from "@relax/core";
 import type * as tf from "@tensorflow/tfjs-core";
 import { getNetwork, type FlatNetwork } from "../networks.js";
 import { alphaFn } from "./alpha.js";
@@ -16,7 +24,14 @@ import { argsortRow, backwardRow, forwardValues } from "./engine.js";
  * Mixes the wire-major rows `Y: [n][d]` by every comparator, in network order (`P·Y`) or reverse order
  * (`Pᵀ·Y`). With `diff`, stores `Y_a − Y_b` before comparator c at `diff[c·d ..]` (for backward).
  */
-export function mixRows(net: FlatNetwork, alpha: Float64Array, Y: Float64Array, d: number, transpose: boolean, diff: Float64Array | null): void {
+export function mixRows(
+  net: FlatNetwork,
+  alpha: Float64Array,
+  Y: Float64Array,
+  d: number,
+  transpose: boolean,
+  diff: Float64Array | null,
+): void {
   const { lo, hi, size } = net;
   for (let s = 0; s < size; s++) {
     const c = transpose ? size - 1 - s : s;
