@@ -22,6 +22,7 @@ import {
 import { fastSoftSortConfig, fastSoftSortGradConfig } from "./kernels/fast_soft_sort.js";
 import { groupSumConfig, groupSumGradConfig } from "./kernels/group_sum.js";
 import { shortestPathConfig, shortestPathGradConfig } from "./kernels/shortest_path.js";
+import { softPermuteConfig, softPermuteGradConfig } from "./kernels/soft_permute.js";
 import { registerWebGPUKernelSupports } from "./supports.js";
 
 const CONFIGS: KernelConfig[] = [
@@ -49,6 +50,8 @@ const CONFIGS: KernelConfig[] = [
   fastSoftSortGradConfig,
   shortestPathConfig,
   shortestPathGradConfig,
+  softPermuteConfig,
+  softPermuteGradConfig,
 ];
 
 /** Names of the Relax kernels this package implements for the `webgpu` backend. */

@@ -11,6 +11,7 @@ import {
   RelaxShortestPath,
   RelaxSortNetSelect,
   RelaxSwapLayer,
+  RelaxSoftPermute,
   registerKernelSupport,
   type KernelSupports,
   type RelaxRasterizeSilhouetteAttrs,
@@ -41,6 +42,8 @@ export const WEBGPU_KERNEL_SUPPORTS: Readonly<Record<string, KernelSupports<neve
   [RelaxRasterizeSilhouette]: raster,
   [RelaxRasterizeRgb]: raster,
   [RelaxShortestPath]: path,
+  // soft permute: a WGSL form of the distribution; `hard` (straight-through) runs the reference
+  [RelaxSoftPermute]: (at: { distribution: string; hard: boolean }) => comparator(at) && !at.hard,
 };
 
 /**

@@ -8,6 +8,7 @@ import {
   RelaxDiffSort,
   type ComparatorDistribution,
   type RelaxDiffSortAttrs,
+  type RelaxSoftPermuteAttrs,
   type TensorInput,
   optionalBoolean,
 } from "@relax/core";
@@ -17,6 +18,21 @@ import { getNetwork, SORTING_NETWORKS, type SortingNetworkType } from "./network
 import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
 import { diffSortReferenceUnchecked } from "./reference.js";
 import { toRows, assertNetworkSize } from "./rows.js";
+import { carryView, softPermuteRows } from "./carry.js";
+
+/** The soft-permute kernel's attributes of a diffSort call (internal). */
+export function permuteAttrs(a: RelaxDiffSortAttrs, transpose: boolean): RelaxSoftPermuteAttrs {
+  return {
+    network: a.network,
+    k: 1,
+    distribution: a.distribution,
+    steepness: a.steepness,
+    artLambda: a.artLambda,
+    descending: a.descending,
+    transpose,
+    hard: a.hard,
+  };
+}
 
 /** Options of {@link diffSort}. */
 export interface DiffSortOptions {
@@ -36,6 +52,12 @@ export interface DiffSortOptions {
   axis?: number;
   /** Return only the sorted values; costs O(depth·n) per row instead of O(depth·n²) (default false). */
   valuesOnly?: boolean;
+  /**
+   * Other data to sort by the same relaxed permutation, without forming it: the shape of x (one value per
+   * entry) or `[...shape of x, d]` (one d-vector per entry); returned as `carried = permutation · carry`
+   * (O(depth·n·d) per row). Gradients flow to x and to carry.
+   */
+  carry?: TensorInput;
 }
 
 /** Result of {@link diffSort}. */
@@ -48,6 +70,11 @@ export interface DiffSortResult<P extends tf.Tensor | null = tf.Tensor> {
    * (The diffsort code and the golden files use the transpose.) `null` with `valuesOnly`.
    */
   permutation: P;
+  /**
+   * With the `carry` option: `permutation · carry`, the carried data in relaxed sorted order, shaped as
+   * `carry` (row j along the sorted axis = sorted position j). Absent without `carry`.
+   */
+  carried?: tf.Tensor;
 }
 
 /** The exact option keys of {@link diffSort} (internal). */
@@ -58,6 +85,7 @@ export const DIFF_SORT_KEYS = optionKeys<DiffSortOptions>({
   hard: true,
   axis: true,
   valuesOnly: true,
+  carry: true,
 });
 
 /** Resolved and validated diffSort options (internal; the keys are checked by the caller). */
@@ -120,6 +148,14 @@ export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sort
  * // sorted ≈ [[1.02, 2, 2.98]]; permutation[0] ≈ [[0, 1, 0], [0, 0, 1], [1, 0, 0]] (softly)
  * const loss = tf.sum(tf.mul(permutation, target));
  */
+export function diffSort(
+  x: TensorInput,
+  options: DiffSortOptions & { valuesOnly: true; carry: TensorInput },
+): DiffSortResult<null> & { carried: tf.Tensor };
+export function diffSort(
+  x: TensorInput,
+  options: DiffSortOptions & { carry: TensorInput },
+): DiffSortResult<tf.Tensor> & { carried: tf.Tensor };
 export function diffSort(x: TensorInput, options: DiffSortOptions & { valuesOnly: true }): DiffSortResult<null>;
 export function diffSort(x: TensorInput, options?: DiffSortOptions): DiffSortResult<tf.Tensor>;
 export function diffSort(x: TensorInput, options: DiffSortOptions = {}): DiffSortResult<tf.Tensor | null> {
@@ -129,10 +165,17 @@ export function diffSort(x: TensorInput, options: DiffSortOptions = {}): DiffSor
   const out = tf.tidy(() => {
     const view = toRows(op, x, o.axis);
     assertNetworkSize(op, "x", view.n);
+    const carry = o.carry === undefined ? null : carryView(op, "carry", o.carry, o.axis ?? -1, view);
     const { sorted, permutation } = diffSortRows(view.x2, attrs);
     const res: tf.Tensor[] = [view.toInput(sorted)];
     if (permutation) res.push(view.toBatch(permutation, [view.n, view.n]));
+    if (carry) res.push(carry.toOutput(softPermuteRows(view.x2, carry.y3, permuteAttrs(attrs, false))));
     return res;
   });
-  return { sorted: out[0] as tf.Tensor, permutation: out[1] ?? null };
+  const result: DiffSortResult<tf.Tensor | null> = {
+    sorted: out[0] as tf.Tensor,
+    permutation: attrs.withMatrix ? (out[1] as tf.Tensor) : null,
+  };
+  if (o.carry !== undefined) result.carried = out[attrs.withMatrix ? 2 : 1] as tf.Tensor;
+  return result;
 }

@@ -15,3 +15,10 @@ registerRelaxFlag(
   "'f32' or 'f64'",
   (v) => v === "f32" || v === "f64",
 );
+
+/**
+ * The broadcast fast path of the cpu backend's `Multiply` that @relax/sort installs (tfjs-core's `Sum` gradient
+ * is a broadcast multiply, ≈ 120 ns per element on the cpu backend; same numbers, ≈ 100× faster). Default `true`.
+ */
+export const RELAX_FAST_BROADCAST = "RELAX_FAST_BROADCAST";
+registerRelaxFlag(RELAX_FAST_BROADCAST, () => true, "a boolean", isBoolean);

@@ -17,7 +17,7 @@ import { argsortOneHot } from "./hard_permutation.js";
 import { toRows, assertNetworkSize } from "./rows.js";
 
 /** Options of {@link rankingLoss}. */
-export interface RankingLossOptions extends Omit<DiffSortOptions, "valuesOnly" | "hard" | "network"> {
+export interface RankingLossOptions extends Omit<DiffSortOptions, "valuesOnly" | "hard" | "network" | "carry"> {
   /** `'odd_even'` (default) or `'bitonic'` sorting network, or a baseline: `'neuralsort'`, `'softsort'`. */
   network?: "odd_even" | "bitonic" | "neuralsort" | "softsort";
   /** Temperature τ of the `'neuralsort'` / `'softsort'` baselines (default 1). */

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { MAX_NETWORK_WIRES, RelaxError, assertInteger, describe, hostValues, toFloatTensor, type TensorInput } from "@relax/core";
 import { constantOp } from "./hard_permutation.js";
+import { ensureFastBroadcast } from "./kernels/cpu_broadcast.js";
 
 /**
  * The finite stand-in for a −∞ entry in ops that accept −∞ padding ({@link toRows} with `negInfPadding`):
@@ -31,6 +32,7 @@ export interface RowView {
  * an op recorded before a throw leaves its saved tensors behind (tfjs disposes them only after backprop).
  */
 export function toRows(op: string, x: TensorInput, axis: number | undefined = -1, arg = "x", negInfPadding = false): RowView {
+  ensureFastBroadcast();
   const xt = toFloatTensor(op, arg, x);
   if (xt.rank < 1) throw new RelaxError(op, arg, "a tensor of rank ≥ 1 ([n] or [batch, n])", `[${xt.shape.join(", ")}] (a scalar)`);
   const rank = xt.rank;

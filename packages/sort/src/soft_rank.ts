@@ -7,7 +7,7 @@ import { toRows } from "./rows.js";
 import { selectRows } from "./select.js";
 
 /** Options of {@link softRank}. */
-export interface SoftRankOptions extends Omit<DiffSortOptions, "valuesOnly" | "hard"> {
+export interface SoftRankOptions extends Omit<DiffSortOptions, "valuesOnly" | "hard" | "carry"> {
   /** Ranks start at 1 instead of 0 (default false: rank of the minimum ≈ 0). */
   oneBased?: boolean;
 }

@@ -134,7 +134,7 @@ describe("bare leak checks: every public op leaves exactly what it returns", () 
   it("misspelled options and bad labels throw before leaving anything", () => {
     const calls: (() => unknown)[] = [
       () => diffSort(X, { steepnes: 0 } as never),
-      () => diffTopK(X, 2, { descending: true } as never),
+      () => diffTopK(X, 2, { descendng: true } as never),
       () => rankingLoss(X, T, { tua: 1 } as never),
       () => topKCrossEntropy(X, [0, 9], { pK: [1] }),
       () => topKCrossEntropy(X, LABELS, { pK: [0.5, 0.6] }),

@@ -72,8 +72,8 @@ describe("options: unknown or misspelled keys, non-objects, null values", () => 
     expect(e.message).toBe('diffSort: options.steepnes must be a known option (did you mean "steepness"?), got 0');
   });
 
-  it("keys of a sibling op are unknown (diffTopK has no 'descending', softRank no 'hard', softSpearman no 'descending')", () => {
-    expect(relaxError(() => diffTopK(X, 1, { descending: true } as never)).argument).toBe("options.descending");
+  it("keys of a sibling op are unknown (diffTopK has no 'oneBased', softRank no 'hard', softSpearman no 'descending')", () => {
+    expect(relaxError(() => diffTopK(X, 1, { oneBased: true } as never)).argument).toBe("options.oneBased");
     expect(relaxError(() => softRank(X, { hard: true } as never)).argument).toBe("options.hard");
     expect(relaxError(() => softSpearman(X, T, { descending: true } as never)).argument).toBe("options.descending");
     expect(relaxError(() => neuralSort(X, { pow: 2 } as never)).argument).toBe("options.pow");

@@ -24,17 +24,12 @@ import {
 import { getNetwork } from "../networks.js";
 import { argsortRow, backwardRow, forwardMatrix, forwardValues, initSelect, selectBackwardAlpha, selectRow } from "./engine.js";
 import { matrixArena } from "./wasm.js";
-import { cauchyCdfFast } from "./fast_math.js";
+import { alphaFn } from "./alpha.js";
+import "./soft_permute.js";
+import { ensureFastBroadcast } from "./cpu_broadcast.js";
 import type { BaselineForward } from "./baseline_rows.js";
 import { neuralSortBackward, neuralSortForward } from "./neural_sort.js";
 import { softSortBackward, softSortForward } from "./soft_sort.js";
-
-/** α = f(d) for the kernels: the default cauchy relaxation inlined ({@link cauchyCdfFast} at βd), else core's scalar f. */
-function alphaFn(attrs: { distribution: string; steepness: number }, f: (d: number) => number): (d: number) => number {
-  if (attrs.distribution !== "cauchy") return f;
-  const beta = attrs.steepness;
-  return (d) => cauchyCdfFast(beta * d);
-}
 
 function identity(M: Float64Array | Float32Array, n: number): void {
   M.fill(0);
@@ -313,3 +308,5 @@ for (const [kernelName, gradName] of [
     }),
   });
 }
+
+ensureFastBroadcast();

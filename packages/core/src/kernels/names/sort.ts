@@ -56,6 +56,31 @@ export interface RelaxSortNetSelectAttrs {
 /** Gradient of {@link RelaxSortNetSelect}: inputs `{ x, dy }`, output `dx: [rows, n]`. */
 export const RelaxSortNetSelectGrad = "RelaxSortNetSelectGrad";
 
+/**
+ * Other data carried through a relaxed sorting network (DSN, ICML 2021) without forming P: rows of
+ * `x: [rows, n]` set the comparator weights α, and `y: [rows, n, d]` (d features per wire) is mixed by
+ * exactly those α, in O(depth·n·d) per row. Output `[rows, n, d]`: `P · y` (sorted order, row j = sorted
+ * position j; reversed when `descending`), or `Pᵀ · y` with `transpose` (y given per sorted position, sent
+ * back to the inputs, as soft ranks are `Pᵀ · [0..n−1]`).
+ */
+export const RelaxSoftPermute = "RelaxSoftPermute";
+export interface RelaxSoftPermuteAttrs {
+  network: RelaxSortNetworkName;
+  /** k of `'splitter_selection'` (its top k wires are the k largest); ignored by the full sorting networks. */
+  k: number;
+  distribution: ComparatorDistribution;
+  steepness: number;
+  artLambda: number;
+  /** Sorted positions in descending order (position j of the ascending result read as n−1−j). */
+  descending: boolean;
+  /** Apply `Pᵀ` (sorted positions → inputs) instead of `P` (inputs → sorted positions). */
+  transpose: boolean;
+  /** Straight-through: the exact permutation (stable argsort) forward, the relaxed gradient backward. */
+  hard: boolean;
+}
+/** Gradient of {@link RelaxSoftPermute}: inputs `{ x, y, dy }`, outputs `[dx: [rows, n], dY: [rows, n, d]]`. */
+export const RelaxSoftPermuteGrad = "RelaxSoftPermuteGrad";
+
 // ---- fast soft sort, NeuralSort, SoftSort ----
 /**
  * Fast soft sort / soft rank by projection onto the permutahedron (Blondel et al., "Fast Differentiable
