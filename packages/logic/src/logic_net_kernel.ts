@@ -57,11 +57,15 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNet, (inputs, attrs) => {
   const logitValues = attrs.layers.map((_, i) => inputs[`z${i}`]!.values as Float32Array);
   const xFM = transpose2d(x.values, batch, inDim);
   const args = layerArgs(attrs, logitValues);
-  const out = logicNetForwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau) ?? netForwardJS(xFM, batch, args, attrs.k, attrs.tau);
+  const wasm = logicNetForwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau);
+  const out = wasm?.out ?? netForwardJS(xFM, batch, args, attrs.k, attrs.tau);
+  const record = wasm?.record ?? new Int32Array(0);
   return [
     { values: out, shape: [batch, attrs.k] },
     ...args.map((l) => savable(l.c, [l.a.length, 4])),
     ...args.map((l) => savable(l.p, [l.a.length, NUM_GATES])),
+    // where the forward left the activations in the WASM memory, for the gradient (empty on the JS path)
+    { values: record, shape: [record.length], dtype: "int32" as const },
   ];
 });
 
@@ -118,11 +122,11 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNetGrad, (inputs, attrs) => {
   const x = inputs.x!;
   const [batch, inDim] = x.shape as [number, number];
   const dy = inputs.dy!.values as Float32Array;
-  const out = inputs.out ? (inputs.out.values as Float32Array) : null;
+  const record = inputs.record ? inputs.record.values : null;
   const xFM = transpose2d(x.values, batch, inDim);
   const args = savedLayerArgs(attrs, inputs);
   const r =
-    logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, out, dy) ??
+    logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, record, dy) ??
     netBackwardJS(xFM, batch, inDim, args, attrs.k, attrs.tau, dy);
   return [
     { values: transpose2d(r.dX, inDim, batch), shape: [batch, inDim] },
@@ -136,9 +140,9 @@ registerFusedGradient<RelaxLogicNetAttrs>({
   inputsToSave: ["x"],
   // the class scores, every layer's coefficients and probabilities (set per call: the layer count varies)
   outputsToSave: new Array<boolean>(1024).fill(true),
-  gradFunc: ([dy], [x, out, ...saved], attrs) => {
-    const inputs: Record<string, tf.Tensor> = { x: x!, out: out!, dy: dy! };
+  gradFunc: ([dy], [x, _out, ...saved], attrs) => {
     const L = attrs.layers.length;
+    const inputs: Record<string, tf.Tensor> = { x: x!, dy: dy!, record: saved[2 * L]! };
     attrs.logits.forEach((z, i) => {
       inputs[`z${i}`] = z;
       inputs[`c${i}`] = saved[i]!;

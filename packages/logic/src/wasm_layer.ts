@@ -96,15 +96,13 @@ function getRows(f32: Float32Array, at: number, rows: number, B: number, Bp: num
 const align = (n: number): number => Math.ceil(n / 16) * 16;
 
 /**
- * Activation residency: the module's memory holds a scratch area (per-neuron tables) followed by
- * {@link N_SLOTS} slots for `[rows, Bp]` activations. Every array a kernel copies in or hands out is
- * remembered (array identity → slot + generation), so a layer's input (the previous layer's output,
- * or the same input again in backward) and an incoming gradient (the next layer's dX) are not copied
- * again while their slot has not been reused. tfjs never mutates tensor data in place.
+ * The module's memory holds a scratch area (per-neuron tables) followed by {@link N_SLOTS} slots for
+ * `[rows, Bp]` activations. A layer kernel copies its inputs into fresh slots and its outputs out; the
+ * whole-net kernel keeps every activation in its slots and hands the gradient a record of them (a saved
+ * output, see {@link encodeNetRecord}), each slot's generation telling whether it was reused since.
  */
 const N_SLOTS = 16;
 const arena = { scratch: 0, slotBytes: 0, next: 0, gen: new Int32Array(N_SLOTS) };
-const resident = new WeakMap<Float32Array, { slot: number; gen: number; rows: number; Bp: number }>();
 
 /** Largest WASM memory the layer kernels use; bigger batches × widths fall back to the JS loops. */
 const MAX_ARENA_BYTES = 1 << 30;
@@ -140,21 +138,16 @@ function acquire(busy: number[]): number {
   return s;
 }
 
-/** The slot holding `arr` as `[rows, Bp]`, copying it in when it is not resident. */
+/** A fresh slot (other than those in `busy`) holding `arr` as `[rows, Bp]`. */
 function place(f32: Float32Array, arr: Float32Array, rows: number, B: number, Bp: number, busy: number[]): number {
-  const r = resident.get(arr);
-  if (r && r.gen === arena.gen[r.slot] && r.rows === rows && r.Bp === Bp) return r.slot;
   const s = acquire(busy);
   putRows(f32, slotOff(s) / 4, arr, rows, B, Bp);
-  resident.set(arr, { slot: s, gen: arena.gen[s] as number, rows, Bp });
   return s;
 }
 
-/** Copies slot `s` out as a `[rows, B]` array and remembers that the array is resident there. */
+/** Copies slot `s` out as a `[rows, B]` array. */
 function takeOut(f32: Float32Array, s: number, rows: number, B: number, Bp: number): Float32Array {
-  const out = getRows(f32, slotOff(s) / 4, rows, B, Bp);
-  resident.set(out, { slot: s, gen: arena.gen[s] as number, rows, Bp });
-  return out;
+  return getRows(f32, slotOff(s) / 4, rows, B, Bp);
 }
 
 /** Per-neuron byte addresses of the A and B rows (cached per connection arrays and layout). */
@@ -275,7 +268,33 @@ interface NetRecord {
   gens: number[];
   Bp: number;
 }
-const netRecords = new WeakMap<Float32Array, NetRecord>();
+
+/**
+ * A forward's record as the numbers of a small kernel output (`[Bp, slot₀, gen₀, slot₁, gen₁, …]`), saved for the
+ * gradient: the backward reuses those activation slots while their generations still match (no other forward
+ * overwrote them), else recomputes the activations. Empty when the forward ran the JS path.
+ */
+export function encodeNetRecord(rec: NetRecord | null): Int32Array {
+  if (rec === null) return new Int32Array(0);
+  const out = new Int32Array(1 + 2 * rec.slots.length);
+  out[0] = rec.Bp;
+  rec.slots.forEach((s, i) => {
+    out[1 + 2 * i] = s;
+    out[2 + 2 * i] = rec.gens[i] as number;
+  });
+  return out;
+}
+
+function decodeNetRecord(values: ArrayLike<number>): NetRecord | null {
+  if (values.length < 3 || values.length % 2 === 0) return null;
+  const slots: number[] = [];
+  const gens: number[] = [];
+  for (let i = 1; i < values.length; i += 2) {
+    slots.push(values[i] as number);
+    gens.push(values[i + 1] as number);
+  }
+  return { Bp: values[0] as number, slots, gens };
+}
 
 /** Whether a whole-net call with `numLayers` layers fits the slots (activations + 2 for backward). */
 export function wasmNetSupported(numLayers: number): boolean {
@@ -313,7 +332,8 @@ function netForwardSlots(w: LayerWasm, xFM: Float32Array, B: number, inDim: numb
 
 /**
  * Whole-net forward: feature-major input `[inDim, B]` through every layer (activations stay in WASM
- * memory) and GroupSum(k, τ) of the last layer → `[B, k]`. Null when unavailable.
+ * memory) and GroupSum(k, τ) of the last layer → `out: [B, k]`, with the `record` of where the activations
+ * are (see {@link encodeNetRecord}). Null when unavailable.
  */
 export function logicNetForwardWasm(
   xFM: Float32Array,
@@ -322,7 +342,7 @@ export function logicNetForwardWasm(
   layers: readonly NetLayerArgs[],
   k: number,
   tau: number,
-): Float32Array | null {
+): { out: Float32Array; record: Int32Array } | null {
   const w = enabled() ? getInstance() : null;
   if (!w || B === 0 || !wasmNetSupported(layers.length)) return null;
   const rec = netForwardSlots(w, xFM, B, inDim, layers);
@@ -341,14 +361,13 @@ export function logicNetForwardWasm(
     }
     for (let r = 0; r < B; r++) out[r * k + c] = (acc[r] as number) / tau;
   }
-  netRecords.set(out, rec);
-  return out;
+  return { out, record: encodeNetRecord(rec) };
 }
 
 /**
  * Whole-net backward from `dy = ∂L/∂out` (`[B, k]`): the input gradient (feature-major `[inDim, B]`)
- * and every layer's logit gradient. Reuses the activations of the forward that produced `out` when
- * they are still resident, else recomputes them. Null when unavailable.
+ * and every layer's logit gradient. Reuses the activations of the forward whose `record` it is given
+ * while they are still resident, else recomputes them. Null when unavailable.
  */
 export function logicNetBackwardWasm(
   xFM: Float32Array,
@@ -357,12 +376,13 @@ export function logicNetBackwardWasm(
   layers: readonly NetLayerArgs[],
   k: number,
   tau: number,
-  out: Float32Array | null,
+  record: ArrayLike<number> | null,
   dy: Float32Array,
 ): { dX: Float32Array; dlogits: Float32Array[] } | null {
   const w = enabled() ? getInstance() : null;
   if (!w || B === 0 || !wasmNetSupported(layers.length)) return null;
-  let rec: NetRecord | null | undefined = out ? netRecords.get(out) : undefined;
+  let rec = record ? decodeNetRecord(record) : null;
+  if (rec && rec.slots.length !== layers.length + 1) rec = null;
   if (!rec || rec.slots.some((s, i) => arena.gen[s] !== rec!.gens[i]) || rec.Bp !== Math.ceil(B / 4) * 4)
     rec = netForwardSlots(w, xFM, B, inDim, layers);
   if (!rec) return null;

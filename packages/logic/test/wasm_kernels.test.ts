@@ -161,12 +161,18 @@ describe("whole-net kernel: WASM = JS fallback", () => {
     });
     const xFM = Float32Array.from({ length: inDim * B }, () => rng.next());
     const dy = Float32Array.from({ length: B * 4 }, () => rng.normal());
-    const out = logicNetForwardWasm(xFM, B, inDim, layers, 4, 2)!;
+    const { out, record } = logicNetForwardWasm(xFM, B, inDim, layers, 4, 2)!;
     expect(maxAbsDiff(out, netForwardJS(xFM, B, layers, 4, 2))).toBeLessThan(1e-5);
-    const fast = logicNetBackwardWasm(xFM, B, inDim, layers, 4, 2, out, dy)!;
+    const fast = logicNetBackwardWasm(xFM, B, inDim, layers, 4, 2, record, dy)!;
     const fresh = logicNetBackwardWasm(xFM, B, inDim, layers, 4, 2, null, dy)!; // recomputes the activations
     const ref = netBackwardJS(xFM, B, inDim, layers, 4, 2, dy);
-    for (const r of [fast, fresh]) {
+    // the record is what connects the two kernels: given it, the backward reads the forward's activations (a zeroed
+    // input changes nothing); once another forward reused the slots, the record is stale and it recomputes from x
+    const zeros = new Float32Array(xFM.length);
+    const fromRecord = logicNetBackwardWasm(zeros, B, inDim, layers, 4, 2, record, dy)!;
+    for (let i = 0; i < 4; i++) logicNetForwardWasm(zeros, B, inDim, layers, 4, 2); // 4 × 4 slots: all 16 reused
+    const afterStale = logicNetBackwardWasm(xFM, B, inDim, layers, 4, 2, record, dy)!;
+    for (const r of [fast, fresh, fromRecord, afterStale]) {
       expect(maxAbsDiff(r.dX, ref.dX)).toBeLessThan(1e-5);
       r.dlogits.forEach((d, i) => expect(maxAbsDiff(d, ref.dlogits[i]!)).toBeLessThan(1e-5));
     }

@@ -39,15 +39,16 @@ export const RelaxLogicLayerGradLogits = "RelaxLogicLayerGradLogits";
 /**
  * A whole logic gate network (all LogicLayers + GroupSum) in one host kernel, so activations stay in
  * WebAssembly memory between forward and backward. Inputs `{ x: [batch, inDim], z0 … z{L−1}: logits }`,
- * outputs `[out: [batch, k], c0 … c{L−1}: [outDim_l, 4], p0 … p{L−1}: [outDim_l, 16]]`: the class scores, then
- * each layer's gate coefficients and (train mode; `[0]` in eval) gate probabilities, which the gradient takes
- * as saved outputs instead of recomputing them. Host backends only: the attributes carry the logits tensors,
- * which the gradient reads.
+ * outputs `[out: [batch, k], c0 … c{L−1}: [outDim_l, 4], p0 … p{L−1}: [outDim_l, 16], record: int32 [m]]`: the
+ * class scores, then each layer's gate coefficients and (train mode; `[0]` in eval) gate probabilities, and the
+ * record of where the forward left its activations in the WASM memory (empty on the JS path), which the gradient
+ * takes as saved outputs instead of recomputing them. Host backends only: the attributes carry the logits
+ * tensors, which the gradient reads.
  */
 export const RelaxLogicNet = "RelaxLogicNet";
 /**
  * Gradient of {@link RelaxLogicNet} w.r.t. `x` and every layer's logits, from one backward pass: inputs
- * `{ x, out, dy, z0 … z{L−1}, c0 … c{L−1}, p0 … p{L−1} }` (the forward's coefficients and probabilities),
+ * `{ x, dy, record, z0 … z{L−1}, c0 … c{L−1}, p0 … p{L−1} }` (the forward's record, coefficients and probabilities),
  * outputs `[dx: [batch, inDim], dz0, …, dz{L−1}]`.
  */
 export const RelaxLogicNetGrad = "RelaxLogicNetGrad";
