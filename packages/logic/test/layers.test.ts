@@ -1,0 +1,181 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { RelaxError } from "@relax/core";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { GroupSum, LogicLayer, LogicNet, compile, fusedAdam } from "../src/index.js";
+import { groupSum, logicLayer, logicStack, softmaxCrossEntropyLoss, toLogicNet } from "../src/layers/index.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Bare module specifiers imported anywhere in the graph of relative imports reachable from a dist file. */
+function bareImports(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const bare = new Set<string>();
+  const stack = [entry];
+  while (stack.length) {
+    const file = stack.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(file, "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/^\s*\/\/.*$/gm, "");
+    const specs = [
+      ...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm),
+      ...text.matchAll(/^\s*import\s*["']([^"']+)["']/gm),
+      ...text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
+    ].map((m) => m[1] as string);
+    for (const spec of specs) {
+      if (spec.startsWith(".")) stack.push(resolve(dirname(file), spec));
+      else bare.add(spec);
+    }
+  }
+  return bare;
+}
+
+function data(n: number, inDim: number, k: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  return tf.tidy(() => {
+    const x = tf.cast(tf.greater(tf.randomUniform([n, inDim], 0, 1, "float32", seed), 0.5), "float32") as tf.Tensor2D;
+    // a learnable target: class = (x0 + 2·x1) mod k
+    const cls = tf.cast(tf.mod(tf.add(tf.slice(x, [0, 0], [-1, 1]), tf.mul(2, tf.slice(x, [0, 1], [-1, 1]))), k), "int32");
+    return { x, y: tf.oneHot(tf.reshape(cls, [-1]), k) as tf.Tensor2D };
+  });
+}
+
+function seqModel(seed: number, widths = [16, 64, 64], k = 4, tau = 4): tfl.Sequential {
+  const model = tfl.sequential();
+  for (let l = 1; l < widths.length; l++)
+    model.add(logicLayer({ units: widths[l] as number, seed: seed + l - 1, ...(l === 1 ? { inputShape: [widths[0] as number] } : {}) }));
+  model.add(groupSum({ k, tau }));
+  return model;
+}
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+describe("@relax/logic/layers", () => {
+  it("the main entry never loads tfjs-layers; the layers entry does", () => {
+    const main = join(root, "dist/index.js");
+    expect(existsSync(main), "build the package first (pnpm --filter @relax/logic build)").toBe(true);
+    const mainImports = bareImports(main);
+    expect(mainImports.has("@tensorflow/tfjs-core")).toBe(true);
+    expect([...mainImports].filter((s) => s.includes("tfjs-layers") || s === "@tensorflow/tfjs")).toEqual([]);
+    expect(bareImports(join(root, "dist/layers/index.js")).has("@tensorflow/tfjs-layers")).toBe(true);
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    expect(pkg.peerDependenciesMeta["@tensorflow/tfjs-layers"].optional).toBe(true);
+    expect(pkg.exports["./layers"].default).toBe("./dist/layers/index.js");
+  });
+
+  it("logicLayer holds exactly LogicLayer's seeded connections and logits, and computes the same outputs", () => {
+    const layer = logicLayer({ units: 32, seed: 7 });
+    const x = tf.randomUniform([5, 12], 0, 1, "float32", 3);
+    const ref = new LogicLayer(12, 32, { seed: 7 });
+    for (const training of [true, false]) {
+      const y = layer.apply(x, { training }) as tf.Tensor;
+      const want = ref.forward(x, { mode: training ? "train" : "eval" });
+      expect(Array.from(y.dataSync())).toEqual(Array.from(want.dataSync()));
+      tf.dispose([y, want]);
+    }
+    const { a, b } = layer.indices();
+    expect(Array.from(a)).toEqual(Array.from(ref.a));
+    expect(Array.from(b)).toEqual(Array.from(ref.b));
+    expect(Array.from(layer.logits().dataSync())).toEqual(Array.from(ref.logits.dataSync()));
+    ref.dispose();
+    layer.dispose();
+    x.dispose();
+  });
+
+  it("model.fit with fusedAdam decreases the loss, without leaking tensors", async () => {
+    const model = seqModel(1);
+    model.compile({ optimizer: fusedAdam(0.05), loss: softmaxCrossEntropyLoss });
+    const { x, y } = data(64, 16, 4, 2);
+    await model.fit(x, y, { batchSize: 32, epochs: 1, verbose: 0 }); // warm-up
+    const before = tf.memory().numTensors;
+    const h = await model.fit(x, y, { batchSize: 32, epochs: 12, verbose: 0 });
+    expect(tf.memory().numTensors).toBe(before);
+    const loss = h.history.loss as number[];
+    expect(loss[loss.length - 1]).toBeLessThan((loss[0] as number) * 0.9);
+    model.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it("logicStack computes the same values and gradients as the sequential layers (whole-net kernel vs per layer)", () => {
+    const seq = seqModel(3);
+    const stack = tfl.sequential({ layers: [logicStack({ units: [64, 64], k: 4, tau: 4, seed: 3, inputShape: [16] })] });
+    const { x, y } = data(8, 16, 4, 5);
+    const run = (m: tfl.Sequential) =>
+      tf.tidy(() => {
+        const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
+        const { value, grads } = tf.variableGrads(
+          () => tf.mean(softmaxCrossEntropyLoss(y, m.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
+          vars,
+        );
+        return { value: value.dataSync()[0] as number, grads: vars.map((v) => Array.from((grads[v.name] as tf.Tensor).dataSync())) };
+      });
+    const a = run(seq);
+    const b = run(stack);
+    expect(b.value).toBeCloseTo(a.value, 5);
+    b.grads.forEach((g, i) => g.forEach((v, j) => expect(v).toBeCloseTo((a.grads[i] as number[])[j] as number, 5)));
+    for (const m of [seq, stack])
+      expect(Array.from((m.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((seq.predict(x) as tf.Tensor).dataSync()));
+    tf.dispose([x, y]);
+    seq.dispose();
+    stack.dispose();
+  });
+
+  it("model.save / tf.loadLayersModel round-trip (in memory) and toLogicNet compiles to the same circuit as a LogicNet", async () => {
+    for (const make of [
+      () => seqModel(11),
+      () => tfl.sequential({ layers: [logicStack({ units: [64, 64], k: 4, tau: 4, seed: 11, inputShape: [16] })] }),
+    ]) {
+      const model = make();
+      model.compile({ optimizer: fusedAdam(0.05), loss: softmaxCrossEntropyLoss });
+      const { x, y } = data(64, 16, 4, 9);
+      await model.fit(x, y, { batchSize: 32, epochs: 3, verbose: 0 });
+      let saved: tf.io.ModelArtifacts | null = null;
+      await model.save(
+        tf.io.withSaveHandler(async (artifacts) => {
+          saved = artifacts;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+        }),
+      );
+      const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved as unknown as tf.io.ModelArtifacts));
+      const p0 = model.predict(x) as tf.Tensor;
+      const p1 = loaded.predict(x) as tf.Tensor;
+      expect(Array.from(p1.dataSync())).toEqual(Array.from(p0.dataSync()));
+      loaded
+        .getWeights()
+        .forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from((model.getWeights()[i] as tf.Tensor).dataSync())));
+      // the circuit: compile(toLogicNet(model)) equals compile of a LogicNet holding the same weights, and predict (eval mode)
+      const net = toLogicNet(loaded);
+      const direct = new LogicNet([
+        ...net.layers.map((l) => LogicLayer.fromWeights({ a: l.a, b: l.b, logits: l.logits, inDim: l.inDim })),
+        new GroupSum(4, 4),
+      ]);
+      const bits = Uint8Array.from(x.dataSync());
+      const counts = Array.from(compile(net).counts(bits, 64));
+      expect(counts).toEqual(Array.from(compile(direct).counts(bits, 64)));
+      expect(counts).toEqual(Array.from(p0.dataSync()).map((v) => Math.round(v * 4)));
+      tf.dispose([p0, p1, x, y]);
+      net.dispose();
+      direct.dispose();
+      model.dispose();
+      loaded.dispose();
+    }
+  });
+
+  it("bad arguments are RelaxErrors naming the argument", () => {
+    expect(() => logicLayer({ units: 0 })).toThrow(RelaxError);
+    expect(() => logicLayer({ units: 4, mode: "fast" as never })).toThrow(/mode/);
+    expect(() => logicLayer({ units: 4, unit: 3 } as never)).toThrow(/unit/);
+    expect(() => groupSum({ k: 0 })).toThrow(/k/);
+    expect(() => logicStack({ units: [10], k: 4 })).toThrow(/divisor/);
+    expect(() => toLogicNet(tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] }))).toThrow(
+      /logicLayer or groupSum/,
+    );
+  });
+});
