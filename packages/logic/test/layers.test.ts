@@ -6,8 +6,17 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GroupSum, LogicLayer, LogicNet, compile, fusedAdam } from "../src/index.js";
-import { groupSum, logicLayer, logicStack, softmaxCrossEntropyLoss, toLogicNet } from "../src/layers/index.js";
+import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, LogicNet, OrPool, compile, fusedAdam } from "../src/index.js";
+import {
+  groupSum,
+  logicConvTree,
+  logicLayer,
+  logicStack,
+  orPoolLayer,
+  softmaxCrossEntropyLoss,
+  toConvLogicNet,
+  toLogicNet,
+} from "../src/layers/index.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -35,6 +44,8 @@ function bareImports(entry: string): Set<string> {
   }
   return bare;
 }
+
+const same = (a: tf.Tensor, b: tf.Tensor): void => expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
 
 function data(n: number, inDim: number, k: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
   return tf.tidy(() => {
@@ -168,12 +179,70 @@ describe("@relax/logic/layers", () => {
     }
   });
 
+  it("conv trees: logicConvTree + orPoolLayer + flatten + logicLayer + groupSum equals ConvLogicNet, trains, saves, compiles", async () => {
+    const convNet = () =>
+      tfl.sequential({
+        layers: [
+          logicConvTree({ filters: 4, receptiveField: 3, depth: 2, seed: 5, inputShape: [8, 8, 1] }),
+          orPoolLayer({ size: 2 }),
+          tfl.layers.flatten(),
+          logicLayer({ units: 40, seed: 6 }),
+          groupSum({ k: 2, tau: 4 }),
+        ],
+      });
+    const model = convNet();
+    const x = tf.cast(tf.greater(tf.randomUniform([16, 8, 8, 1], 0, 1, "float32", 3), 0.6), "float32") as tf.Tensor4D;
+    const y = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 16 }, (_, i) => i % 2),
+        "int32",
+      ),
+      2,
+    );
+    // the same numbers as a ConvLogicNet built from the same seeds (train mode and eval mode)
+    const ref = new ConvLogicNet(
+      [8, 8, 1],
+      [
+        new LogicConvTree(1, 4, { receptiveField: 3, depth: 2, seed: 5 }),
+        new OrPool({ size: 2 }),
+        new LogicLayer(3 * 3 * 4, 40, { seed: 6 }),
+        new GroupSum(2, 4),
+      ],
+    );
+    for (const training of [true, false])
+      same(model.apply(x, { training }) as tf.Tensor, ref.forward(x, { mode: training ? "train" : "eval" }));
+    ref.dispose();
+    model.compile({ optimizer: fusedAdam(0.05), loss: softmaxCrossEntropyLoss });
+    const h = await model.fit(x, y, { epochs: 8, batchSize: 16, verbose: 0 });
+    const loss = h.history.loss as number[];
+    expect(loss[loss.length - 1]).toBeLessThan(loss[0] as number);
+    let saved: tf.io.ModelArtifacts | null = null;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        saved = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+      }),
+    );
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved as unknown as tf.io.ModelArtifacts));
+    const p = model.predict(x) as tf.Tensor;
+    same(loaded.predict(x) as tf.Tensor, p);
+    const net = toConvLogicNet(loaded);
+    const counts = Array.from(compile(net).counts(Uint8Array.from(x.dataSync()), 16));
+    expect(counts).toEqual(Array.from(p.dataSync(), (v) => Math.round(v * 4)));
+    net.dispose();
+    tf.dispose([x, y, p]);
+    model.dispose();
+    loaded.dispose();
+  });
+
   it("bad arguments are RelaxErrors naming the argument", () => {
     expect(() => logicLayer({ units: 0 })).toThrow(RelaxError);
     expect(() => logicLayer({ units: 4, mode: "fast" as never })).toThrow(/mode/);
     expect(() => logicLayer({ units: 4, unit: 3 } as never)).toThrow(/unit/);
     expect(() => groupSum({ k: 0 })).toThrow(/k/);
     expect(() => logicStack({ units: [10], k: 4 })).toThrow(/divisor/);
+    expect(() => logicConvTree({ filters: 2, padding: "full" as never })).toThrow(/padding/);
+    expect(() => orPoolLayer({ method: "xor" as never })).toThrow(/method/);
     expect(() => toLogicNet(tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] }))).toThrow(
       /logicLayer or groupSum/,
     );

@@ -11,6 +11,8 @@ export { GroupSumLayer, groupSum, softmaxCrossEntropyLoss } from "./group_sum.js
 export type { GroupSumArgs } from "./group_sum.js";
 export { LogicStackLayer, logicStack } from "./logic_stack.js";
 export type { LogicStackArgs } from "./logic_stack.js";
-export { toLogicNet } from "./to_logic_net.js";
+export { LogicConvTreeLayer, logicConvTree, OrPoolLayer, orPoolLayer } from "./conv_tree.js";
+export type { LogicConvTreeArgs, OrPoolLayerArgs } from "./conv_tree.js";
+export { toLogicNet, toConvLogicNet } from "./to_logic_net.js";
 export { fusedAdam, FusedAdamOptimizer } from "../adam.js";
 export type { FusedAdamOptions } from "../adam.js";
