@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { GroupSum, LogicLayer, LogicNet, fusedAdam } from "@relax/logic";
-import { groupSum, logicLayer, logicStack, softmaxCrossEntropyLoss } from "@relax/logic/layers";
+import { fuseLogicLayers, groupSum, logicLayer, logicStack, softmaxCrossEntropyLoss } from "@relax/logic/layers";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,6 +31,8 @@ export async function layersTrainBench(width: number, layers: number, x: tf.Tens
   const stack = tfl.sequential({ layers: [logicStack({ units: Array(layers).fill(width), k: 10, tau: 10, seed: 10, inputShape: [784] })] });
   stack.compile({ optimizer: fusedAdam(0.01), loss: softmaxCrossEntropyLoss });
   const fusedModel = layersModel(width, layers, 10, fusedAdam(0.01));
+  const fusedLayers = fuseLogicLayers(layersModel(width, layers, 10, fusedAdam(0.01)));
+  fusedLayers.compile({ optimizer: fusedAdam(0.01), loss: softmaxCrossEntropyLoss });
   const tfjsModel = layersModel(width, layers, 10, tf.train.adam(0.01, 0.9, 0.999, 1e-8));
   const ways: [string, () => Promise<void>, number[]][] = [
     [
@@ -48,6 +50,11 @@ export async function layersTrainBench(width: number, layers: number, x: tf.Tens
       [],
     ],
     [
+      "fuseLogicLayers(tf.sequential(logicLayer ×L, groupSum)), model.fit, fusedAdam",
+      async () => void (await fusedLayers.fit(x, y, { batchSize: x.shape[0], epochs: 1, verbose: 0 })),
+      [],
+    ],
+    [
       "tf.sequential(logicLayer ×L, groupSum), model.fit, fusedAdam",
       async () => void (await fusedModel.fit(x, y, { batchSize: x.shape[0], epochs: 1, verbose: 0 })),
       [],
@@ -61,7 +68,7 @@ export async function layersTrainBench(width: number, layers: number, x: tf.Tens
   for (const [, step] of ways) await step(); // warm-up
   for (let r = 0; r < rounds; r++) {
     for (const [, step, times] of ways) {
-      if (times.length >= 3 && step === ways[3]?.[1] && r % 2 === 1) continue; // tfjs Adam is slow: fewer samples
+      if (times.length >= 3 && step === ways[4]?.[1] && r % 2 === 1) continue; // tfjs Adam is slow: fewer samples
       const t = performance.now();
       await step();
       times.push(performance.now() - t);
@@ -75,5 +82,6 @@ export async function layersTrainBench(width: number, layers: number, x: tf.Tens
   netOpt.dispose();
   fusedModel.dispose();
   stack.dispose();
+  fusedLayers.dispose();
   tfjsModel.dispose();
 }

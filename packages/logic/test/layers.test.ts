@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, LogicNet, OrPool, compile, fusedAdam } from "../src/index.js";
 import {
+  fuseLogicLayers,
   groupSum,
   logicConvTree,
   logicLayer,
@@ -114,7 +115,7 @@ describe("@relax/logic/layers", () => {
     tf.dispose([x, y]);
   });
 
-  it("logicStack computes the same values and gradients as the sequential layers (whole-net kernel vs per layer)", () => {
+  it("logicStack and fuseLogicLayers compute the same values and gradients as the sequential layers (whole-net kernel vs per layer)", () => {
     const seq = seqModel(3);
     const stack = tfl.sequential({ layers: [logicStack({ units: [64, 64], k: 4, tau: 4, seed: 3, inputShape: [16] })] });
     const { x, y } = data(8, 16, 4, 5);

@@ -14,5 +14,6 @@ export type { LogicStackArgs } from "./logic_stack.js";
 export { LogicConvTreeLayer, logicConvTree, OrPoolLayer, orPoolLayer } from "./conv_tree.js";
 export type { LogicConvTreeArgs, OrPoolLayerArgs } from "./conv_tree.js";
 export { toLogicNet, toConvLogicNet } from "./to_logic_net.js";
+export { fuseLogicLayers } from "./fuse.js";
 export { fusedAdam, FusedAdamOptimizer } from "../adam.js";
 export type { FusedAdamOptions } from "../adam.js";

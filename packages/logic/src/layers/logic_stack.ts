@@ -175,6 +175,20 @@ export class LogicStackLayer extends tfl.layers.Layer {
     }));
   }
 
+  /**
+   * Overwrites layer `l`'s connections and logits (used by {@link fuseLogicLayers}).
+   *
+   * @internal
+   */
+  assignGateLayer(l: number, a: Int32Array, b: Int32Array, logits: tf.Tensor): void {
+    const lw = this.logitsWeights[l];
+    const cw = this.connectionWeights[l];
+    if (!lw || !cw)
+      throw new RelaxError("LogicStackLayer.assignGateLayer", "l", `a built layer index < ${this.logitsWeights.length}`, String(l));
+    lw.write(logits);
+    writeConnections(cw, a, b);
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
     const mode: LogicMode = this.mode === "auto" ? (kwargs?.training === true ? "train" : "eval") : this.mode;
