@@ -132,8 +132,21 @@ describe("@relax/logic/layers", () => {
     const b = run(stack);
     expect(b.value).toBeCloseTo(a.value, 5);
     b.grads.forEach((g, i) => g.forEach((v, j) => expect(v).toBeCloseTo((a.grads[i] as number[])[j] as number, 5)));
-    for (const m of [seq, stack])
-      expect(Array.from((m.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((seq.predict(x) as tf.Tensor).dataSync()));
+    same(stack.predict(x) as tf.Tensor, seq.predict(x) as tf.Tensor);
+    // fuseLogicLayers copies the weights (perturbed first, so that the stack's own seeded init would not match)
+    seq.layers.forEach((l, i) => {
+      const [logits, connections] = l.getWeights();
+      if (logits && connections) l.setWeights([tf.randomNormal(logits.shape, 0, 2, "float32", 20 + i), connections]);
+    });
+    const a2 = run(seq);
+    const fused = fuseLogicLayers(seq);
+    expect(fused.layers.map((l) => l.getClassName())).toEqual(["InputLayer", "RelaxLogicStack"]);
+    const c = run(fused as tfl.Sequential);
+    expect(c.value).not.toBeCloseTo(a.value, 3);
+    expect(c.value).toBeCloseTo(a2.value, 5);
+    c.grads.forEach((g, i) => g.forEach((v, j) => expect(v).toBeCloseTo((a2.grads[i] as number[])[j] as number, 5)));
+    same(fused.predict(x) as tf.Tensor, seq.predict(x) as tf.Tensor);
+    fused.dispose();
     tf.dispose([x, y]);
     seq.dispose();
     stack.dispose();
