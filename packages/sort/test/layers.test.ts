@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { RelaxError } from "@relax/core";
+import { countLeakedTensors } from "@relax/core/testing";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,6 +76,8 @@ describe("@relax/sort/layers", () => {
       const g = (t: tf.Tensor) => tf.sum(tf.mul(ref(t), w));
       expect(Array.from((layer.apply(x) as tf.Tensor).dataSync())).toEqual(Array.from(ref(x).dataSync()));
       expect(Array.from(tf.grad(f)(x).dataSync())).toEqual(Array.from(tf.grad(g)(x).dataSync()));
+      expect(countLeakedTensors(() => layer.apply(x) as tf.Tensor)).toBe(0);
+      expect(countLeakedTensors(() => tf.grad(f)(x))).toBe(0);
     }
     tf.dispose([x, w]);
   });
