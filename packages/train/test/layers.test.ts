@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { RelaxError } from "@relax/core";
+import { countLeakedTensors } from "@relax/core/testing";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -123,6 +124,14 @@ describe("@relax/train/layers", () => {
     const ed = { length: 3, alphabet: 4, steepness: 8 };
     same(editDistanceLossFn(ed)(editDistanceTargets(d, 24), z), editDistanceSupervision(ed)(z, { x: z, target: d }));
     same(editDistanceLossFn(ed)(d, z), editDistanceSupervision(ed)(z, { x: z, target: d }));
+    // called bare (outside tf.tidy), each loss leaves exactly its result, also under tf.grad
+    const scores = tf.sum(r.x, 2);
+    const oneHot = tf.oneHot(labels, 5);
+    expect(countLeakedTensors(() => rankingLossFn(opts)(r.y, scores))).toBe(0);
+    expect(countLeakedTensors(() => topKLossFn(topk)(oneHot, logits))).toBe(0);
+    expect(countLeakedTensors(() => shortestPathLossFn()(path, costs))).toBe(0);
+    expect(countLeakedTensors(() => editDistanceLossFn(ed)(d, z))).toBe(0);
+    expect(countLeakedTensors(() => tf.grad((y: tf.Tensor) => tf.mean(newtonLossFn(topKLossFn(topk))(labels, y)))(logits))).toBe(0);
   });
 
   it("model.compile({ loss: rankingLossFn }) + model.fit decreases the loss; so does a Newton loss and an optimizer.minimize loop", async () => {
