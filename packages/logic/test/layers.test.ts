@@ -249,6 +249,36 @@ describe("@relax/logic/layers", () => {
     loaded.dispose();
   });
 
+  it("fusedAdam's state round-trips through getWeights / setWeights: a resumed model.fit is bit-identical", async () => {
+    const { x, y } = data(32, 16, 4, 13);
+    const fit = (m: tfl.LayersModel, epochs: number) => m.fit(x, y, { epochs, batchSize: 32, shuffle: false, verbose: 0 });
+    const straight = seqModel(21);
+    straight.compile({ optimizer: fusedAdam(0.05), loss: softmaxCrossEntropyLoss });
+    await fit(straight, 6);
+    const first = seqModel(21);
+    const opt = fusedAdam(0.05);
+    first.compile({ optimizer: opt, loss: softmaxCrossEntropyLoss });
+    await fit(first, 3);
+    const state = await opt.getWeights();
+    const vars = first.trainableWeights.map((w) => w.read().name);
+    expect(state.map((w) => w.name)).toEqual(["iter", ...vars.map((n) => `${n}/m`), ...vars.map((n) => `${n}/v`)]);
+    const resumed = seqModel(99); // other initial weights and variable names: everything comes from the saved state
+    resumed.setWeights(first.getWeights());
+    const names = resumed.trainableWeights.map((w) => w.read().name);
+    const restored = fusedAdam(0.05);
+    await restored.setWeights(
+      state.map((w, j) =>
+        j === 0 ? w : { name: `${names[(j - 1) % names.length]}${w.name.slice(w.name.lastIndexOf("/"))}`, tensor: w.tensor },
+      ),
+    );
+    resumed.compile({ optimizer: restored, loss: softmaxCrossEntropyLoss });
+    await fit(resumed, 3);
+    const want = straight.getWeights();
+    resumed.getWeights().forEach((w, i) => same(w, want[i] as tf.Tensor));
+    tf.dispose([x, y, ...state.map((w) => w.tensor)]);
+    for (const m of [straight, first, resumed]) m.dispose();
+  });
+
   it("bad arguments are RelaxErrors naming the argument", () => {
     expect(() => logicLayer({ units: 0 })).toThrow(RelaxError);
     expect(() => logicLayer({ units: 4, mode: "fast" as never })).toThrow(/mode/);
