@@ -2,9 +2,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertInRange, assertOptions, assertPositive } from "@relax/core";
 import { WasmAdamState } from "./wasm_adam.js";
 
-/** A named tensor of an optimizer's state (tfjs's `NamedTensor`). */
-type NamedTensor = { name: string; tensor: tf.Tensor };
-
 /** Options of {@link fusedAdam}. */
 export interface FusedAdamOptions {
   /** β₁ (default 0.9). */
@@ -108,10 +105,10 @@ export class FusedAdamOptimizer extends tf.Optimizer {
    * moments `<variable>/m` of every variable (in the order of their first update), then the second moments
    * `<variable>/v`.
    */
-  override async getWeights(): Promise<NamedTensor[]> {
+  override async getWeights(): Promise<{ name: string; tensor: tf.Tensor }[]> {
     const names = [...this.state.keys()];
-    const ms: NamedTensor[] = [];
-    const vs: NamedTensor[] = [];
+    const ms: { name: string; tensor: tf.Tensor }[] = [];
+    const vs: { name: string; tensor: tf.Tensor }[] = [];
     for (const name of names) {
       const s = this.state.get(name) as { m: Float32Array; v: Float32Array };
       const { m, v } = this.wasm?.moments(name) ?? s;
@@ -127,7 +124,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
    * m and v of each variable, matched by name (`<variable>/m`, `<variable>/v`). Every variable's bias-correction step
    * becomes the restored step count.
    */
-  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+  override async setWeights(weightValues: { name: string; tensor: tf.Tensor }[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     const t = this.iterations;
     const half = rest.length / 2;
@@ -141,8 +138,8 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     this.state.clear();
     if (this.wasm === undefined) this.wasm = WasmAdamState.create();
     for (let i = 0; i < half; i++) {
-      const mw = rest[i] as NamedTensor;
-      const vw = rest[half + i] as NamedTensor;
+      const mw = rest[i] as { name: string; tensor: tf.Tensor };
+      const vw = rest[half + i] as { name: string; tensor: tf.Tensor };
       const name = mw.name.replace(/\/m$/, "");
       if (!mw.name.endsWith("/m") || vw.name !== `${name}/v` || mw.tensor.size !== vw.tensor.size)
         throw new RelaxError(
