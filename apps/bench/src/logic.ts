@@ -103,6 +103,8 @@ export async function run(): Promise<void> {
     `Net 784 → ${layers}×${width} → GroupSum(10, τ=10), random connections, Gaussian logits; batch ${batch}; backend ${tf.getBackend()}.\n`,
   );
   if (part === "all" || part === "train") await trainBench(width, layers, x, y);
+  if (part === "all" || part === "train" || part === "layers")
+    await (await import("./logic_layers.js")).layersTrainBench(width, layers, x, y);
   if (part === "all" || part === "inference") inferenceBench(width, layers, rng);
   if (part === "all" || part === "conv") convBench();
   tf.dispose([x, y]);

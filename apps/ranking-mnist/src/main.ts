@@ -37,6 +37,7 @@ import {
   selectBackend,
 } from "@relax/train";
 import { REFERENCE_CURVE, referenceAt } from "./reference.js";
+import { runLayers } from "./layers_run.js";
 
 const OPTIONS = {
   n: { type: "string", default: "5", description: "numbers per set" },
@@ -50,7 +51,7 @@ const OPTIONS = {
   "art-lambda": { type: "string", default: "0.25", description: "ART λ for logistic_phi" },
   newton: { type: "string", default: "off", description: "off | fisher | hessian | inject-fisher (Newton losses)" },
   lambda: { type: "string", default: "1", description: "Newton-loss regulariser λ" },
-  model: { type: "string", default: "fast", description: "fast | reference | mlp" },
+  model: { type: "string", default: "fast", description: "fast | reference | mlp | layers (a tf.sequential CNN trained with model.fit)" },
   sets: { type: "string", default: "32", description: "sets per training step" },
   lr: { type: "string", description: "Adam learning rate (default 1e-3; reference model 10^-3.5)" },
   steps: { type: "string", description: "stop after this many steps" },
@@ -116,13 +117,43 @@ function buildModel(): { model: Model; downsample: 1 | 2 } {
     return { model: createCnn({ height: 28, width: 112, channels: [32, 64], hidden: 64, seed }), downsample: 1 };
   if (modelKind === "fast") return { model: createCnn({ height: 14, width: 56, channels: [16, 32], hidden: 64, seed }), downsample: 2 };
   if (modelKind === "mlp") return { model: createMlp({ inputSize: 14 * 56, hidden: [256, 64], outputs: 1, seed }), downsample: 2 };
-  throw new Error(`--model must be fast, reference or mlp, got ${modelKind}`);
+  throw new Error(`--model must be fast, reference, mlp or layers, got ${modelKind}`);
 }
 
 async function main(): Promise<void> {
   const backend = await selectBackend(str("backend", "auto"));
   const t0 = performance.now();
   const { train, test } = splitMnist(loadMnistDigits());
+  if (modelKind === "layers") {
+    if (newton !== "off" && newton !== "fisher" && newton !== "hessian")
+      throw new Error(`--model layers takes --newton off, fisher or hessian`);
+    const evalLayers = makeEvalSets(test, { n, count: evalCount, seed: 1234 });
+    console.log(
+      `ranking supervision on 4-digit MNIST with tf.layers: n=${n}, ${network}/${distribution}, steepness ${steepness}, newton ${newton}; backend ${tf.getBackend()}`,
+    );
+    const settings = {
+      n,
+      sets,
+      height: 14,
+      width: 56,
+      channels: [16, 32],
+      hidden: 64,
+      downsample: 2 as const,
+      seed,
+      lr,
+      steps,
+      evalEvery,
+      newton: newton as "off" | "fisher" | "hessian",
+      lambda,
+    };
+    const seconds = Number.isFinite(minutes) ? minutes * 60 : Infinity;
+    const loss = { network, distribution: distribution as never, steepness, artLambda };
+    const r = await runLayers({ ...settings, seconds, loss }, train, test, evalLayers, createRng(seed), (l) => console.log(l));
+    console.log(
+      `\nEM ${(100 * r.em).toFixed(1)}% EW ${(100 * r.ew).toFixed(1)}% (n=${n}, ${r.steps} steps, ${r.msPerStep.toFixed(0)} ms/step, ${((performance.now() - t0) / 60000).toFixed(1)} min)`,
+    );
+    return;
+  }
   const { model, downsample } = buildModel();
   const evalSets = makeEvalSets(test, { n, count: evalCount, seed: 1234 });
   console.log(

@@ -100,6 +100,61 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     this.incrementIterations();
   }
 
+  /**
+   * The optimizer state as tfjs expects it (what `saveCheckpoint` stores): the step count `iter`, then the first
+   * moments `<variable>/m` of every variable (in the order of their first update), then the second moments
+   * `<variable>/v`.
+   */
+  override async getWeights(): Promise<{ name: string; tensor: tf.Tensor }[]> {
+    const names = [...this.state.keys()];
+    const ms: { name: string; tensor: tf.Tensor }[] = [];
+    const vs: { name: string; tensor: tf.Tensor }[] = [];
+    for (const name of names) {
+      const s = this.state.get(name) as { m: Float32Array; v: Float32Array };
+      const { m, v } = this.wasm?.moments(name) ?? s;
+      const shape = tf.engine().registeredVariables[name]?.shape ?? [m.length];
+      ms.push({ name: `${name}/m`, tensor: tf.tensor(m, shape, "float32") });
+      vs.push({ name: `${name}/v`, tensor: tf.tensor(v, shape, "float32") });
+    }
+    return [await this.saveIterations(), ...ms, ...vs];
+  }
+
+  /**
+   * Restores a state from {@link FusedAdamOptimizer.getWeights} (`loadCheckpoint` calls it): the step count, then the
+   * m and v of each variable, matched by name (`<variable>/m`, `<variable>/v`). Every variable's bias-correction step
+   * becomes the restored step count.
+   */
+  override async setWeights(weightValues: { name: string; tensor: tf.Tensor }[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    const t = this.iterations;
+    const half = rest.length / 2;
+    if (!Number.isInteger(half))
+      throw new RelaxError(
+        "fusedAdam.setWeights",
+        "weightValues",
+        "the step count, then m and v of every variable",
+        `${weightValues.length} tensors`,
+      );
+    this.state.clear();
+    if (this.wasm === undefined) this.wasm = WasmAdamState.create();
+    for (let i = 0; i < half; i++) {
+      const mw = rest[i] as { name: string; tensor: tf.Tensor };
+      const vw = rest[half + i] as { name: string; tensor: tf.Tensor };
+      const name = mw.name.replace(/\/m$/, "");
+      if (!mw.name.endsWith("/m") || vw.name !== `${name}/v` || mw.tensor.size !== vw.tensor.size)
+        throw new RelaxError(
+          "fusedAdam.setWeights",
+          `weightValues[${i + 1}]`,
+          `"<variable>/m" matching "<variable>/v"`,
+          `${mw.name}, ${vw.name}`,
+        );
+      const m = Float32Array.from(mw.tensor.dataSync());
+      const v = Float32Array.from(vw.tensor.dataSync());
+      this.state.set(name, { m, v, t });
+      this.wasm?.setMoments(name, m, v);
+    }
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }

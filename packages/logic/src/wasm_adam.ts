@@ -79,4 +79,32 @@ export class WasmAdamState {
     this.fn(r.off, r.off + 4 * n4, r.off + 8 * n4, r.off + 12 * n4, r.off + 4 * n4, b1, 1 - b1, b2, 1 - b2, stepSize, 1 / sqrtBc2, eps);
     return f32.slice(base, base + n);
   }
+
+  /** Copies of the moments m, v of `name` (null before its first step). */
+  moments(name: string): { m: Float32Array; v: Float32Array } | null {
+    const r = this.regions.get(name);
+    if (!r) return null;
+    const n4 = Math.ceil(r.n / 4) * 4;
+    const f32 = new Float32Array(this.mem.buffer);
+    const base = r.off / 4;
+    return { m: f32.slice(base + 2 * n4, base + 2 * n4 + r.n), v: f32.slice(base + 3 * n4, base + 3 * n4 + r.n) };
+  }
+
+  /** Sets the moments of `name` (allocating its region), e.g. when an optimizer state is restored. */
+  setMoments(name: string, m: Float32Array, v: Float32Array): void {
+    const n = m.length;
+    const n4 = Math.ceil(n / 4) * 4;
+    let r = this.regions.get(name);
+    if (!r || r.n !== n) {
+      r = { off: this.top, n };
+      this.top += 16 * n4;
+      const need = Math.ceil(this.top / 65536) - this.mem.buffer.byteLength / 65536;
+      if (need > 0) this.mem.grow(need);
+      this.regions.set(name, r);
+    }
+    const f32 = new Float32Array(this.mem.buffer);
+    const base = r.off / 4;
+    f32.set(m, base + 2 * n4);
+    f32.set(v, base + 3 * n4);
+  }
 }

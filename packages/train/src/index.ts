@@ -15,6 +15,8 @@ export type { Initializer } from "./models/init.js";
 export { conv2dSame } from "./models/conv.js";
 export { maxPool2 } from "./models/pool.js";
 export { countParams, disposeModel } from "./models/model.js";
+export { fromLayersModel, isLayersModel } from "./models/layers_model.js";
+export type { LayersModelLike, LayersModelAdapter } from "./models/layers_model.js";
 export type { Model } from "./models/model.js";
 export { createCnn } from "./models/cnn.js";
 export type { CnnOptions } from "./models/cnn.js";

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { RelaxError, assertInteger, describe, verifyChecksum, withChecksum } from "@relax/core";
 import { writeFileAtomic } from "@relax/core/files";
 import type { Model } from "../models/model.js";
+import { asModel, type LayersModelLike } from "../models/layers_model.js";
 import {
   type CheckpointFile,
   type DecodedTensor,
@@ -16,9 +17,9 @@ import {
 
 export type { CheckpointFile, StoredTensor };
 
-/** Throws unless `model` looks like a {@link Model} (a `params` array of variables). */
+/** Throws unless `model` looks like a {@link Model} (a `params` array of variables) or is a `tf.LayersModel` (its view). */
 export function assertModel(op: string, model: unknown): Model {
-  const m = model as Model | null;
+  const m = (model ? asModel(model as Model) : model) as Model | null;
   if (!m || typeof m !== "object" || !Array.isArray(m.params) || m.params.some((p) => !(p instanceof tf.Variable) || p.isDisposed)) {
     throw new RelaxError(op, "model", "a Model ({ name, params: live tf.Variable[], apply })", describe(model));
   }
@@ -34,6 +35,12 @@ function assertOptimizer(op: string, optimizer: unknown): tf.Optimizer | null {
 function assertPath(op: string, path: unknown): string {
   if (typeof path !== "string" || path.length === 0) throw new RelaxError(op, "path", "a file path", describe(path));
   return path;
+}
+
+/** A model's non-trainable variables (a layers model's batch-norm statistics, …), saved and restored with it. */
+function stateOf(m: Model): tf.Variable[] {
+  const st = (m as { state?: unknown }).state;
+  return Array.isArray(st) ? st.filter((v): v is tf.Variable => v instanceof tf.Variable) : [];
 }
 
 /** The optimizer's other state variables by field name (Adam: `accBeta1`, `accBeta2`), which `getWeights` omits. */
@@ -57,7 +64,7 @@ function internalsOf(optimizer: tf.Optimizer): Record<string, tf.Variable> {
  */
 export async function saveCheckpoint(
   path: string,
-  model: Model,
+  model: Model | LayersModelLike,
   optimizer: tf.Optimizer | null,
   step: number,
   extra: Record<string, unknown> = {},
@@ -71,6 +78,7 @@ export async function saveCheckpoint(
     throw new RelaxError(op, "extra", "a plain object of JSON data (finite numbers, strings, arrays, objects)", describe(extra));
   }
   const params = m.params.map((p, i) => ({ name: p.name, ...encodeTensor(op, `model.params[${i}]`, p) }));
+  const modelState = stateOf(m).map((p, i) => ({ name: p.name, ...encodeTensor(op, `model.state[${i}]`, p) }));
   let state: CheckpointFile["optimizer"] = null;
   if (opt) {
     let weights: { name: string; tensor: tf.Tensor }[];
@@ -101,6 +109,7 @@ export async function saveCheckpoint(
     step,
     model: String(m.name),
     params,
+    ...(modelState.length > 0 ? { state: modelState } : {}),
     optimizer: state,
     extra,
   });
@@ -110,6 +119,7 @@ export async function saveCheckpoint(
 interface Plan {
   step: number;
   params: DecodedTensor[];
+  state: DecodedTensor[];
   optimizer: { weights: { name: string; tensor: DecodedTensor }[]; internals: [tf.Variable, DecodedTensor][] } | null;
 }
 
@@ -154,9 +164,27 @@ function readPlan(op: string, path: string, model: Model, optimizer: tf.Optimize
     names.push(v1 ? `#${i}` : String((s as { name?: unknown }).name));
     return d;
   });
+  const want = stateOf(model);
+  const stored = f.state === undefined ? [] : f.state;
+  if (!Array.isArray(stored) || stored.length !== want.length)
+    fail(
+      op,
+      path,
+      "state",
+      `${want.length} non-trainable variables (${model.name})`,
+      Array.isArray(stored) ? `${stored.length}` : describe(stored),
+    );
+  const state = stored.map((s, i) => {
+    const d = decodeTensor(op, path, `state[${i}]`, s);
+    const w = want[i] as tf.Variable;
+    if (d.dtype !== w.dtype || !sameShape(d.shape, w.shape))
+      fail(op, path, `state[${i}]`, `${w.dtype} [${w.shape.join(", ")}] like the model's`, `${d.dtype} [${d.shape.join(", ")}]`);
+    return d;
+  });
   return {
     step,
     params,
+    state,
     optimizer: optimizer
       ? readOptimizer(
           op,
@@ -265,7 +293,7 @@ function readOptimizer(
  * @example
  * const step = await loadCheckpoint("runs/ckpt.json", model, optimizer);
  */
-export async function loadCheckpoint(path: string, model: Model, optimizer: tf.Optimizer | null = null): Promise<number> {
+export async function loadCheckpoint(path: string, model: Model | LayersModelLike, optimizer: tf.Optimizer | null = null): Promise<number> {
   const op = "loadCheckpoint";
   assertPath(op, path);
   const m = assertModel(op, model);
@@ -274,6 +302,8 @@ export async function loadCheckpoint(path: string, model: Model, optimizer: tf.O
   const make = (d: DecodedTensor): tf.Tensor => tf.tensor(d.values, d.shape, d.dtype);
   tf.tidy(() => {
     plan.params.forEach((d, i) => (m.params[i] as tf.Variable).assign(make(d)));
+    const st = stateOf(m);
+    plan.state.forEach((d, i) => (st[i] as tf.Variable).assign(make(d)));
   });
   if (opt && plan.optimizer) {
     const ws = plan.optimizer.weights.map((w) => ({ name: w.name, tensor: make(w.tensor) }));

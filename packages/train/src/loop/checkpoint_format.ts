@@ -21,6 +21,8 @@ export interface CheckpointFile {
   model: string;
   /** The model's variables in `model.params` order, each with the variable name it had when saved. */
   params: (StoredTensor & { name: string })[];
+  /** The model's non-trainable variables (a layers model's `nonTrainableWeights`), when it has any. */
+  state?: (StoredTensor & { name: string })[];
   /**
    * The optimizer's state, or null: its tfjs class name, `getWeights()` (the step count `iter` first, then
    * per-variable slots such as Adam's moments, named after the saved variables) and its other state

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import { RelaxError, assertInteger, assertOneOf, assertOptions, assertPositive, describe } from "@relax/core";
 import type { Model } from "../models/model.js";
+import { asModel, type LayersModelLike } from "../models/layers_model.js";
 import { assertModel, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { writeHistory, type History, type HistoryRecord } from "./history.js";
 import { plainStrategy, type AlgoLoss, type Strategy } from "./strategy.js";
@@ -15,8 +16,8 @@ export interface Batch {
 
 /** Options of {@link trainWithAlgorithm}. */
 export interface TrainOptions {
-  /** The network (its `params` are trained). */
-  model: Model;
+  /** The network (its `params` are trained), or a `tf.LayersModel` (its trainable weights; `forward` and `evaluate` then get its {@link Model} view, see `fromLayersModel`). */
+  model: Model | LayersModelLike;
   /**
    * Per-sample algorithmic loss of a batch: `(y [N, m], batch) → [N]`. `y` comes from `forward`.
    * Example: ranking supervision `(y, b) => rankingLoss(y, b.target, {reduction: 'none'})`.
@@ -94,7 +95,7 @@ function assertBoolean(op: string, arg: string, v: unknown): void {
 function validateTrainOptions(op: string, options: unknown): TrainOptions {
   const o = assertOptions<TrainOptions>(op, options, TRAIN_KEYS);
   if (options === undefined) throw new RelaxError(op, "options", "an options object ({ model, data, loss, steps, ... })", "undefined");
-  assertModel(op, o.model);
+  assertModel(op, asModel(o.model));
   assertFunction(op, "loss", o.loss, false);
   assertFunction(op, "data", o.data, false);
   assertFunction(op, "forward", o.forward, true);
@@ -175,7 +176,7 @@ function fmt(record: HistoryRecord): string {
 export async function trainWithAlgorithm(options: TrainOptions): Promise<History> {
   const op = "trainWithAlgorithm";
   validateTrainOptions(op, options);
-  const { model } = options;
+  const model = asModel(options.model);
   const steps = options.steps;
   const evalEvery = options.evalEvery ?? 0;
   const ownOptimizer = options.optimizer === undefined;

@@ -1,8 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "@relax/core";
+import { type LayersModelLike, fromLayersModel, isLayersModel } from "./layers_model.js";
 
 function assertModel(op: string, model: unknown): void {
-  const m = model as Model | null;
+  const m = (isLayersModel(model) ? fromLayersModel(model) : model) as Model | null;
   if (!m || !Array.isArray(m.params) || m.params.some((p) => !(p instanceof tf.Tensor)))
     throw new RelaxError(op, "model", "a Model ({ params: tf.Variable[] })", describe(model));
 }
@@ -20,10 +21,10 @@ export interface Model {
   apply(x: tf.Tensor): tf.Tensor2D;
 }
 
-/** Total number of scalar parameters of a model. */
-export function countParams(model: Model): number {
+/** Total number of scalar parameters of a model (trainable weights, for a `tf.LayersModel`). */
+export function countParams(model: Model | LayersModelLike): number {
   assertModel("countParams", model);
-  return model.params.reduce((s, p) => s + p.size, 0);
+  return (isLayersModel(model) ? fromLayersModel(model) : model).params.reduce((s, p) => s + p.size, 0);
 }
 
 /** Disposes a model's variables. */
