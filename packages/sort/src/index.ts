@@ -28,3 +28,5 @@ export { softSpearman } from "./spearman.js";
 export type { SoftSpearmanOptions } from "./spearman.js";
 export { fastSoftSort, fastSoftRank } from "./fast_soft_sort.js";
 export type { FastSoftSortOptions } from "./fast_soft_sort.js";
+export { lapSumRank, lapSumSort, lapSumTopK } from "./lap_sum.js";
+export type { LapSumOptions, LapSumRankOptions, LapSumTopKOptions } from "./lap_sum.js";

@@ -280,6 +280,28 @@ export interface RelaxSoftSortAttrs extends RelaxBaselineSortAttrs {
 /** Gradient of {@link RelaxSoftSort}: inputs as {@link RelaxNeuralSortGrad}, output `dx: [rows, n]`. */
 export const RelaxSoftSortGrad = "RelaxSoftSortGrad";
 
+/**
+ * LapSum (Struski, Bednarczyk, Podolak & Tabor, "LapSum – One Method to Differentiate Them All: Ranking,
+ * Sorting and Top-k Selection", ICML 2025) per row of `x: [rows, n]`, from the sum of Laplace CDFs
+ * `F(t) = Σ_i Lap((t − x_i)/α)` and its closed-form inverse. Inputs `{ x }`; output `[rows, n]`: 0-based soft
+ * ranks `F(x_i) − ½` (input order), soft sorted values `F⁻¹(j + ½)` (sorted order), or soft top-k
+ * memberships `Lap((x_i − b)/α)` with `F(b) = n − k` (input order, summing to k).
+ */
+export const RelaxLapSum = "RelaxLapSum";
+export interface RelaxLapSumAttrs {
+  op: "rank" | "sort" | "topk";
+  /** Laplace scale α > 0 (the paper's |α|; the paper's sign is `descending` / `largest` here). */
+  alpha: number;
+  /** rank / sort: descending order (rank 0 = the largest; sorted values largest first). */
+  descending: boolean;
+  /** topk: select the k largest (true) or the k smallest (false). */
+  largest: boolean;
+  /** topk only: the (real) number of selected entries, 0 < k ≤ n (0 for rank / sort). */
+  k: number;
+}
+/** Gradient of {@link RelaxLapSum} (implicit function theorem): inputs `{ x, dy }`, output `dx: [rows, n]`. */
+export const RelaxLapSumGrad = "RelaxLapSumGrad";
+
 // @relax/core programs and algorithms ------------------------------------------------------------
 
 /**
