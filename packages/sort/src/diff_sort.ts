@@ -17,6 +17,7 @@ import { getNetwork, SORTING_NETWORKS, type SortingNetworkType } from "./network
 import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
 import { diffSortReferenceUnchecked } from "./reference.js";
 import { toRows, assertNetworkSize } from "./rows.js";
+import { resolveAutoSteepness, sortedLength, type WithSteepness } from "./auto_steepness.js";
 
 /** Options of {@link diffSort}. */
 export interface DiffSortOptions {
@@ -24,8 +25,8 @@ export interface DiffSortOptions {
   network?: SortingNetworkType;
   /** Relaxation of each comparator (default `'cauchy'`, as diffsort); cauchy/reciprocal/optimal are monotonic. */
   distribution?: ComparatorDistribution;
-  /** Inverse temperature β (default 10). Larger: sharper but harder to train. */
-  steepness?: number;
+  /** Inverse temperature β (default 10). Larger: sharper but harder to train. `'auto'`: {@link autoSteepness} for n and the network. */
+  steepness?: number | "auto";
   /** ART λ, used by `'logistic_phi'` only (default 0.25). */
   artLambda?: number;
   /** Sort in descending order (default false): position j of the result is position n−1−j of the ascending one. */
@@ -61,7 +62,7 @@ export const DIFF_SORT_KEYS = optionKeys<DiffSortOptions>({
 });
 
 /** Resolved and validated diffSort options (internal; the keys are checked by the caller). */
-export function resolveSortOptions(op: string, options: DiffSortOptions): RelaxDiffSortAttrs {
+export function resolveSortOptions(op: string, options: WithSteepness<DiffSortOptions>): RelaxDiffSortAttrs {
   const network = assertOneOf(op, "network", options.network ?? "odd_even", SORTING_NETWORKS);
   const sig = comparatorSigmoid(op, options);
   return {
@@ -124,7 +125,8 @@ export function diffSort(x: TensorInput, options: DiffSortOptions & { valuesOnly
 export function diffSort(x: TensorInput, options?: DiffSortOptions): DiffSortResult<tf.Tensor>;
 export function diffSort(x: TensorInput, options: DiffSortOptions = {}): DiffSortResult<tf.Tensor | null> {
   const op = "diffSort";
-  const o = checkOptions<DiffSortOptions>(op, options, DIFF_SORT_KEYS);
+  const checked = checkOptions<DiffSortOptions>(op, options, DIFF_SORT_KEYS);
+  const o = resolveAutoSteepness(checked, sortedLength(x, checked.axis), "odd_even");
   const attrs = resolveSortOptions(op, o);
   const out = tf.tidy(() => {
     const view = toRows(op, x, o.axis);

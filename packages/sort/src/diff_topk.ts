@@ -12,6 +12,7 @@ import { TOPK_NETWORKS, type TopKNetworkType } from "./networks.js";
 import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
 import { toRows, assertNetworkSize } from "./rows.js";
 import { selectRows } from "./select.js";
+import { resolveAutoSteepness, sortedLength } from "./auto_steepness.js";
 
 /** Options of {@link diffTopK}. */
 export interface DiffTopKOptions {
@@ -19,8 +20,8 @@ export interface DiffTopKOptions {
   network?: TopKNetworkType;
   /** Comparator relaxation (default `'cauchy'`). */
   distribution?: ComparatorDistribution;
-  /** Inverse temperature β (default 10). */
-  steepness?: number;
+  /** Inverse temperature β (default 10); `'auto'`: {@link autoSteepness} for n and the network. */
+  steepness?: number | "auto";
   /** ART λ for `'logistic_phi'` (default 0.25; the top-k paper uses 0.5). */
   artLambda?: number;
   /** Axis holding the n scores (default −1). */
@@ -48,7 +49,8 @@ const DIFF_TOPK_KEYS = optionKeys<DiffTopKOptions>({ ...COMPARATOR_KEYS, network
  */
 export function diffTopK(x: TensorInput, k: number, options: DiffTopKOptions = {}): tf.Tensor {
   const op = "diffTopK";
-  const o = checkOptions<DiffTopKOptions>(op, options, DIFF_TOPK_KEYS);
+  const checked = checkOptions<DiffTopKOptions>(op, options, DIFF_TOPK_KEYS);
+  const o = resolveAutoSteepness(checked, sortedLength(x, checked.axis), "bitonic");
   const network = assertOneOf(op, "network", o.network ?? "bitonic", TOPK_NETWORKS);
   const sig = comparatorSigmoid(op, o);
   assertInteger(op, "k", k, 1);

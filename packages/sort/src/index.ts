@@ -30,3 +30,7 @@ export { fastSoftSort, fastSoftRank } from "./fast_soft_sort.js";
 export type { FastSoftSortOptions } from "./fast_soft_sort.js";
 export { lapSumRank, lapSumSort, lapSumTopK } from "./lap_sum.js";
 export type { LapSumOptions, LapSumRankOptions, LapSumTopKOptions } from "./lap_sum.js";
+export { autoSteepness } from "./auto_steepness.js";
+export type { AutoSteepnessOptions } from "./auto_steepness.js";
+export { checkSteepness } from "./steepness_check.js";
+export type { CheckSteepnessOptions, SteepnessCheck } from "./steepness_check.js";

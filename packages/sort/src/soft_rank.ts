@@ -4,6 +4,7 @@ import { SORTING_NETWORKS } from "./networks.js";
 import type { DiffSortOptions } from "./diff_sort.js";
 import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
 import { toRows } from "./rows.js";
+import { resolveAutoSteepness, sortedLength } from "./auto_steepness.js";
 import { selectRows } from "./select.js";
 
 /** Options of {@link softRank}. */
@@ -36,7 +37,8 @@ export const SOFT_RANK_KEYS = optionKeys<SoftRankOptions>({
  */
 export function softRank(x: TensorInput, options: SoftRankOptions = {}): tf.Tensor {
   const op = "softRank";
-  const o = checkOptions<SoftRankOptions>(op, options, SOFT_RANK_KEYS);
+  const checked = checkOptions<SoftRankOptions>(op, options, SOFT_RANK_KEYS);
+  const o = resolveAutoSteepness(checked, sortedLength(x, checked.axis), "odd_even");
   const network = assertOneOf(op, "network", o.network ?? "odd_even", SORTING_NETWORKS);
   const sig = comparatorSigmoid(op, o);
   const descending = optionalBoolean(op, "descending", o.descending, false);
