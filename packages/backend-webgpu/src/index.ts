@@ -22,6 +22,7 @@ import {
 import { fastSoftSortConfig, fastSoftSortGradConfig } from "./kernels/fast_soft_sort.js";
 import { groupSumConfig, groupSumGradConfig } from "./kernels/group_sum.js";
 import { shortestPathConfig, shortestPathGradConfig } from "./kernels/shortest_path.js";
+import { lapSumConfig, lapSumGradConfig } from "./kernels/lap_sum.js";
 import { registerWebGPUKernelSupports } from "./supports.js";
 
 const CONFIGS: KernelConfig[] = [
@@ -49,6 +50,8 @@ const CONFIGS: KernelConfig[] = [
   fastSoftSortGradConfig,
   shortestPathConfig,
   shortestPathGradConfig,
+  lapSumConfig,
+  lapSumGradConfig,
 ];
 
 /** Names of the Relax kernels this package implements for the `webgpu` backend. */
@@ -61,7 +64,7 @@ export const WEBGPU_KERNEL_NAMES: readonly string[] = CONFIGS.map((c) => c.kerne
  * import "@relax/backend-webgpu";
  * await tf.setBackend("webgpu");
  * // relaxedSwapLayer, diffSort, LogicLayer, LogicConvTree, orPool, rasterizeSilhouette, rasterizeRgb,
- * // fastSoftSort, fastSoftRank now run in WGSL
+ * // fastSoftSort, fastSoftRank, lapSumRank, lapSumSort, lapSumTopK now run in WGSL
  */
 export function registerWebGPUKernels(): void {
   for (const config of CONFIGS) {
