@@ -9,7 +9,18 @@
  * Env: LAPSUM_NS=32,1024 limits the sizes; LAPSUM_ONLY=speed|task; LAPSUM_BUDGET_MS (task, default 6000).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { diffSort, diffTopK, fastSoftSort, lapSumRank, lapSumSort, lapSumTopK, neuralSort, softRank, softSort, topKCrossEntropy } from "@relax/sort";
+import {
+  diffSort,
+  diffTopK,
+  fastSoftSort,
+  lapSumRank,
+  lapSumSort,
+  lapSumTopK,
+  neuralSort,
+  softRank,
+  softSort,
+  topKCrossEntropy,
+} from "@relax/sort";
 import { ms, table, time } from "./harness.js";
 
 type Op = (x: tf.Tensor) => tf.Tensor;
@@ -28,7 +39,11 @@ function speedCases(n: number): [string, Op, boolean][] {
     ["fastSoftSort (l2, ε = 0.1)", (x) => fastSoftSort(x, { regularizationStrength: 0.1 }), true],
     ["diffSort bitonic, values only", (x) => diffSort(x, { network: "bitonic", valuesOnly: true }).sorted, true],
     ["softRank bitonic", (x) => softRank(x, { network: "bitonic" }), true],
-    [`diffTopK splitter (k = ${Math.min(k, 10)}), [k, n]`, (x) => diffTopK(x, Math.min(k, 10), { network: "splitter_selection" }), n <= 1e4],
+    [
+      `diffTopK splitter (k = ${Math.min(k, 10)}), [k, n]`,
+      (x) => diffTopK(x, Math.min(k, 10), { network: "splitter_selection" }),
+      n <= 1e4,
+    ],
     ["diffSort bitonic, with P [n, n]", (x) => diffSort(x, { network: "bitonic" }).permutation, n <= DENSE_MAX],
     ["neuralSort (τ = 1), P [n, n]", (x) => neuralSort(x, { tau: 1 }).permutation, n <= DENSE_MAX],
     ["softSort (τ = 1), P [n, n]", (x) => softSort(x, { tau: 1 }).permutation, n <= DENSE_MAX],
@@ -37,7 +52,9 @@ function speedCases(n: number): [string, Op, boolean][] {
 
 async function speed(): Promise<void> {
   const ns = (process.env.LAPSUM_NS ?? "32,128,1024,10000,100000").split(",").map(Number);
-  console.log("\nForward + backward of `sum(out ⊙ W)` through tf.grad, cpu backend, medians in ms (ratio: / lapSumSort in the same run).\n");
+  console.log(
+    "\nForward + backward of `sum(out ⊙ W)` through tf.grad, cpu backend, medians in ms (ratio: / lapSumSort in the same run).\n",
+  );
   for (const n of ns) {
     const B = batchOf(n);
     const x = tf.randomNormal([B, n], 0, 1, "float32", 7);
@@ -86,11 +103,13 @@ const LOSSES: [string, Loss][] = [
   ["lapSumTopK top-5 loss (sm, P_K = [.5,0,0,0,.5], α = 0.5)", lapSumLoss],
   [
     "topKCrossEntropy splitter_selection (same P_K, β = 1, m = 16)",
-    (logits, _l, la) => topKCrossEntropy(logits, la, { pK: [0.5, 0, 0, 0, 0.5], m: 16, steepness: 1, distribution: "logistic" }) as tf.Scalar,
+    (logits, _l, la) =>
+      topKCrossEntropy(logits, la, { pK: [0.5, 0, 0, 0, 0.5], m: 16, steepness: 1, distribution: "logistic" }) as tf.Scalar,
   ],
   [
     "topKCrossEntropy bitonic (same P_K, β = 1, no m)",
-    (logits, _l, la) => topKCrossEntropy(logits, la, { pK: [0.5, 0, 0, 0, 0.5], method: "bitonic", steepness: 1, distribution: "logistic" }) as tf.Scalar,
+    (logits, _l, la) =>
+      topKCrossEntropy(logits, la, { pK: [0.5, 0, 0, 0, 0.5], method: "bitonic", steepness: 1, distribution: "logistic" }) as tf.Scalar,
   ],
   [
     "topKCrossEntropy neuralsort (same P_K, m = 16)",
@@ -138,7 +157,14 @@ async function task(): Promise<void> {
     const logits = tf.tidy(() => tf.add(tf.matMul(test.xs, W), b) as tf.Tensor2D);
     const top1 = accuracy(logits, testLabels, 1);
     const top5 = accuracy(logits, testLabels, 5);
-    rows.push([name, steps, (steps / seconds).toFixed(0), (100 * top1).toFixed(1), (100 * top5).toFixed(1), ((100 * top5) / seconds).toFixed(1)]);
+    rows.push([
+      name,
+      steps,
+      (steps / seconds).toFixed(0),
+      (100 * top1).toFixed(1),
+      (100 * top5).toFixed(1),
+      ((100 * top5) / seconds).toFixed(1),
+    ]);
     tf.dispose([logits, W, b]);
     opt.dispose();
   }

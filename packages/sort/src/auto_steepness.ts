@@ -104,16 +104,16 @@ export function sortedLength(x: unknown, axis: unknown = -1): number | undefined
  * network ops); any other steepness is left for the op's own validation. n unknown → β = 10 (the input
  * check then throws).
  */
-export function resolveAutoSteepness<T extends { steepness?: number | "auto"; network?: string; distribution?: ComparatorDistribution; artLambda?: number }>(
-  options: T,
-  n: number | undefined,
-  defaultNetwork: TopKNetworkType,
-): WithSteepness<T> {
+export function resolveAutoSteepness<
+  T extends { steepness?: number | "auto"; network?: string; distribution?: ComparatorDistribution; artLambda?: number },
+>(options: T, n: number | undefined, defaultNetwork: TopKNetworkType): WithSteepness<T> {
   if (options.steepness !== "auto") return options as WithSteepness<T>;
   const network = (TOPK_NETWORKS as readonly string[]).includes(options.network ?? defaultNetwork)
     ? ((options.network ?? defaultNetwork) as TopKNetworkType)
     : defaultNetwork;
-  const distribution = (COMPARATOR_DISTRIBUTIONS as readonly string[]).includes(options.distribution ?? "cauchy") ? options.distribution : "cauchy";
+  const distribution = (COMPARATOR_DISTRIBUTIONS as readonly string[]).includes(options.distribution ?? "cauchy")
+    ? options.distribution
+    : "cauchy";
   const lambda = typeof options.artLambda === "number" && options.artLambda >= 0 && options.artLambda <= 1 ? options.artLambda : undefined;
   const steepness = n !== undefined && n >= 1 ? autoSteepness(n, { network, distribution, artLambda: lambda }) : 10;
   return { ...options, steepness };

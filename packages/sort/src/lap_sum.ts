@@ -125,6 +125,13 @@ export function lapSumTopK(x: TensorInput, k: number, options: LapSumTopKOptions
   });
 }
 
-function resolve(op: string, alpha: unknown, descending: boolean, largest: boolean, k: number, kind: RelaxLapSumAttrs["op"]): RelaxLapSumAttrs {
+function resolve(
+  op: string,
+  alpha: unknown,
+  descending: boolean,
+  largest: boolean,
+  k: number,
+  kind: RelaxLapSumAttrs["op"],
+): RelaxLapSumAttrs {
   return { op: kind, alpha: assertPositive(op, "alpha", alpha ?? 1), descending, largest, k };
 }

@@ -313,11 +313,26 @@ describe("fuzz: RelaxError or finite output, never a leak", () => {
         const so = only(o, ["alpha", "descending"]);
         const to = only(o, ["alpha", "largest"]);
         check(rows, n, (x) => lapSumRank(x, ro as never), "lapSumRank");
-        check(rows, n, gradOf((z) => lapSumRank(z, ro as never)), "grad lapSumRank");
+        check(
+          rows,
+          n,
+          gradOf((z) => lapSumRank(z, ro as never)),
+          "grad lapSumRank",
+        );
         check(rows, n, (x) => lapSumSort(x, so as never), "lapSumSort");
-        check(rows, n, gradOf((z) => lapSumSort(z, so as never)), "grad lapSumSort");
+        check(
+          rows,
+          n,
+          gradOf((z) => lapSumSort(z, so as never)),
+          "grad lapSumSort",
+        );
         check(rows, n, (x) => lapSumTopK(x, kk, to as never), "lapSumTopK");
-        check(rows, n, gradOf((z) => lapSumTopK(z, kk, to as never)), "grad lapSumTopK");
+        check(
+          rows,
+          n,
+          gradOf((z) => lapSumTopK(z, kk, to as never)),
+          "grad lapSumTopK",
+        );
       }),
       RUNS,
     );

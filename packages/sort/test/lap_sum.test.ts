@@ -20,10 +20,14 @@ const OPS: Record<string, Op> = {
 
 /** Rows with entries at least `gap` apart (no ties: ties are kinks of the reference's bisection bracket too). */
 const spreadRows = (rows: number, n: number, gap: number) =>
-  fc.array(fc.array(fc.integer({ min: -40, max: 40 }), { minLength: n, maxLength: n }), { minLength: rows, maxLength: rows }).map((m) =>
-    m.map((row) => row.map((v, j) => v * gap + 1e-3 * j)),
+  fc
+    .array(fc.array(fc.integer({ min: -40, max: 40 }), { minLength: n, maxLength: n }), { minLength: rows, maxLength: rows })
+    .map((m) => m.map((row) => row.map((v, j) => v * gap + 1e-3 * j)));
+const weights = (x: tf.Tensor) =>
+  tf.tensor(
+    arr(x).map((_, i) => Math.sin(1 + 0.7 * i)),
+    x.shape,
   );
-const weights = (x: tf.Tensor) => tf.tensor(arr(x).map((_, i) => Math.sin(1 + 0.7 * i)), x.shape);
 const lossGrad = (f: (t: tf.Tensor) => tf.Tensor, x: tf.Tensor, w: tf.Tensor) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), w)))(x);
 
 describe("LapSum (Struski et al., ICML 2025): fused kernel vs the tfjs reference", () => {
@@ -137,9 +141,18 @@ describe("LapSum properties", () => {
     const asc = arr(lapSumSort(r, { alpha: 0.3 }));
     expect(maxViolation(arr(lapSumSort(r, { alpha: 0.3, descending: true })), [...asc].reverse(), 1e-6, 1e-6)).toBe(0);
     const rk = arr(lapSumRank(r, { alpha: 0.3 }));
-    expect(maxViolation(arr(lapSumRank(r, { alpha: 0.3, descending: true })), rk.map((v) => 4 - v), 1e-6, 1e-5)).toBe(0);
+    expect(
+      maxViolation(
+        arr(lapSumRank(r, { alpha: 0.3, descending: true })),
+        rk.map((v) => 4 - v),
+        1e-6,
+        1e-5,
+      ),
+    ).toBe(0);
     const neg = r.map((v) => -v);
-    expect(maxViolation(arr(lapSumTopK(r, 2, { alpha: 0.3, largest: false })), arr(lapSumTopK(neg, 2, { alpha: 0.3 })), 1e-6, 1e-6)).toBe(0);
+    expect(maxViolation(arr(lapSumTopK(r, 2, { alpha: 0.3, largest: false })), arr(lapSumTopK(neg, 2, { alpha: 0.3 })), 1e-6, 1e-6)).toBe(
+      0,
+    );
   });
 
   it("handles n = 1, k = n, −∞ padding, axis and large n (n = 20 000, O(n log n))", () => {
@@ -148,7 +161,11 @@ describe("LapSum properties", () => {
     expect(arr(lapSumTopK([1, 2, 3], 3))).toEqual([1, 1, 1]);
     const padded = arr(lapSumTopK([1, Number.NEGATIVE_INFINITY, 3, 2], 2, { alpha: 0.01 }));
     expect(maxViolation(padded, [0, 0, 1, 1], 0, 1e-4)).toBe(0);
-    const g = arr(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(lapSumTopK(t, 2, { alpha: 1 }), [1, 2, 3, 4])))(tf.tensor1d([1, Number.NEGATIVE_INFINITY, 3, 2])));
+    const g = arr(
+      tf.grad((t: tf.Tensor) => tf.sum(tf.mul(lapSumTopK(t, 2, { alpha: 1 }), [1, 2, 3, 4])))(
+        tf.tensor1d([1, Number.NEGATIVE_INFINITY, 3, 2]),
+      ),
+    );
     expect(g[1]).toBe(0);
     const cols = tf.tensor2d([
       [3, 0],

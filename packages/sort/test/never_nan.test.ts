@@ -33,7 +33,10 @@ const matrix = fc
   .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 7 }))
   .chain(([r, n]) => fc.array(fc.array(entry, { minLength: n, maxLength: n }), { minLength: r, maxLength: r }));
 /** Log-uniform in [1e-6, 1e6] with the ends drawn often. */
-const strength = fc.oneof(fc.constantFrom(1e-6, 1e-3, 1, 1e3, 1e6), fc.double({ min: -6, max: 6, noNaN: true }).map((e) => 10 ** e));
+const strength = fc.oneof(
+  fc.constantFrom(1e-6, 1e-3, 1, 1e3, 1e6),
+  fc.double({ min: -6, max: 6, noNaN: true }).map((e) => 10 ** e),
+);
 
 function expectFinite(label: string, values: number[]): void {
   const bad = values.findIndex((v) => !Number.isFinite(v));
@@ -48,7 +51,10 @@ function finiteEverywhere(label: string, rows: number[][], f: (x: tf.Tensor) => 
       const run = () =>
         tf.tidy(() => {
           const y = f(x);
-          const w = tf.tensor(arr(y).map((_, i) => Math.sin(1 + 0.7 * i)), y.shape);
+          const w = tf.tensor(
+            arr(y).map((_, i) => Math.sin(1 + 0.7 * i)),
+            y.shape,
+          );
           return [arr(y), arr(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), w)))(x))];
         });
       const [values, grad] = path === "fused" ? run() : withReference(run);
@@ -84,16 +90,22 @@ describe("never NaN: finite values and gradients on valid input", () => {
 
   it("diffSort (matrix, values, hard), softRank, diffTopK at β up to 1e6, every relaxation", () => {
     fc.assert(
-      fc.property(matrix, strength, fc.constantFrom(...DISTRIBUTIONS), fc.constantFrom("odd_even", "bitonic"), (rows, beta, distribution, network) => {
-        const o = { steepness: beta, distribution, network: network as "odd_even" | "bitonic" };
-        finiteEverywhere(`diffSort ${JSON.stringify(o)}`, rows, (x) => {
-          const { sorted, permutation } = diffSort(x, o);
-          return tf.concat([tf.reshape(sorted, [-1]), tf.reshape(permutation, [-1])]);
-        });
-        finiteEverywhere(`diffSort hard ${JSON.stringify(o)}`, rows, (x) => diffSort(x, { ...o, hard: true, valuesOnly: true }).sorted);
-        finiteEverywhere(`softRank ${JSON.stringify(o)}`, rows, (x) => softRank(x, o));
-        finiteEverywhere(`diffTopK ${JSON.stringify(o)}`, rows, (x) => diffTopK(x, 1, { ...o, network: "splitter_selection" }));
-      }),
+      fc.property(
+        matrix,
+        strength,
+        fc.constantFrom(...DISTRIBUTIONS),
+        fc.constantFrom("odd_even", "bitonic"),
+        (rows, beta, distribution, network) => {
+          const o = { steepness: beta, distribution, network: network as "odd_even" | "bitonic" };
+          finiteEverywhere(`diffSort ${JSON.stringify(o)}`, rows, (x) => {
+            const { sorted, permutation } = diffSort(x, o);
+            return tf.concat([tf.reshape(sorted, [-1]), tf.reshape(permutation, [-1])]);
+          });
+          finiteEverywhere(`diffSort hard ${JSON.stringify(o)}`, rows, (x) => diffSort(x, { ...o, hard: true, valuesOnly: true }).sorted);
+          finiteEverywhere(`softRank ${JSON.stringify(o)}`, rows, (x) => softRank(x, o));
+          finiteEverywhere(`diffTopK ${JSON.stringify(o)}`, rows, (x) => diffTopK(x, 1, { ...o, network: "splitter_selection" }));
+        },
+      ),
       RUNS,
     );
   });

@@ -39,7 +39,12 @@ describe("autoSteepness: the README's guide, executable", () => {
   });
 
   it("rejects bad input", () => {
-    for (const fn of [() => autoSteepness(0), () => autoSteepness(2.5), () => autoSteepness(8, { scale: 0 }), () => autoSteepness(8, { nework: "bitonic" } as never)]) {
+    for (const fn of [
+      () => autoSteepness(0),
+      () => autoSteepness(2.5),
+      () => autoSteepness(8, { scale: 0 }),
+      () => autoSteepness(8, { nework: "bitonic" } as never),
+    ]) {
       expect(fn).toThrow(RelaxError);
     }
   });
@@ -84,7 +89,11 @@ describe("checkSteepness: one-line warnings", () => {
   it("is leak-free and rejects bad input", () => {
     expect(countLeakedTensors(() => checkSteepness(x))).toBe(0);
     const one = tf.tensor2d([[1]]);
-    for (const fn of [() => checkSteepness(one), () => checkSteepness(x, { steepness: -1 }), () => checkSteepness(x, { valuesOnly: true } as never)]) {
+    for (const fn of [
+      () => checkSteepness(one),
+      () => checkSteepness(x, { steepness: -1 }),
+      () => checkSteepness(x, { valuesOnly: true } as never),
+    ]) {
       const { error, leaked } = countLeakedTensorsOnThrow(fn);
       expect(error).toBeInstanceOf(RelaxError);
       expect(leaked).toBe(0);

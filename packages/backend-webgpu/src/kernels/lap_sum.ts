@@ -178,7 +178,8 @@ function lapSum(gpu: WebGPUBackend, x: TensorInfo, dy: TensorInfo | null, at: Re
 export const lapSumConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxLapSum,
   backendName: "webgpu",
-  kernelFunc: ({ inputs, attrs, backend }) => lapSum(backend as WebGPUBackend, inputs.x as TensorInfo, null, attrs as unknown as RelaxLapSumAttrs),
+  kernelFunc: ({ inputs, attrs, backend }) =>
+    lapSum(backend as WebGPUBackend, inputs.x as TensorInfo, null, attrs as unknown as RelaxLapSumAttrs),
 });
 
 /** WGSL `RelaxLapSumGrad`: `dx: [rows, n]` from `{ x, dy }`. */

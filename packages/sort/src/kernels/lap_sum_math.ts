@@ -182,7 +182,16 @@ export function sortVjpSorted(row: LapRow, t: Float64Array, v: Float64Array, g: 
  * VJP of the top-k memberships p (input order) for threshold b: with d_i = e^{−|x_i − b|/α} and
  * v̄ = Σ v_i d_i / Σ d_i, g_j = ±d_j (v_j − v̄) / (2α) (+ for the largest, − for the smallest).
  */
-export function topKVjp(x: ArrayLike<number>, off: number, n: number, b: number, alpha: number, largest: boolean, dy: ArrayLike<number>, g: Float64Array): void {
+export function topKVjp(
+  x: ArrayLike<number>,
+  off: number,
+  n: number,
+  b: number,
+  alpha: number,
+  largest: boolean,
+  dy: ArrayLike<number>,
+  g: Float64Array,
+): void {
   if (!Number.isFinite(b)) {
     g.fill(0);
     return;
