@@ -25,21 +25,34 @@ function lapSum(t: tf.Tensor2D, x: tf.Tensor2D, alpha: number): tf.Tensor2D {
 }
 
 /**
- * `t` with `F(t) = w` per entry (`w: [rows, Q]`, 0 < w < n) by bisection on a bracket that provably holds the
- * root ([min x + α·log(2w/n), max x + α·log(n/(2(n−w)))]); no gradient.
+ * `t` with `F(t) = w_q` per row and target (`targets`: Q numbers in (0, n)), `[rows, Q]`, by bisection on a
+ * bracket around order statistics that provably holds the root: with L = log n + 1, F(s_m + αL) ≥ m + 1 − 1/(2e)
+ * and F(s_m − αL) ≤ m + 1/(2e) for the m-th smallest s_m, so the root lies in
+ * [s_⌊w−1/(2e)⌋ − αL, s_⌈w−1+1/(2e)⌉ + αL], usually 2αL wide whatever the spread of x (past the ends: min x +
+ * α(log(2w/n) − 1), max x + α(log(n/(2(n−w))) + 1)). No gradient.
  */
-function inverseLapSum(x: tf.Tensor2D, w: tf.Tensor2D, alpha: number): tf.Tensor2D {
+function inverseLapSum(x: tf.Tensor2D, targets: number[], alpha: number): tf.Tensor2D {
   // off the gradient tape (the comparisons have no gradient): a constant of x, differentiated by implicitRoot
-  return constantOp((xs) => bisect(xs, w, alpha))(x) as tf.Tensor2D;
+  return constantOp((xs) => bisect(xs, targets, alpha))(x) as tf.Tensor2D;
 }
 
-function bisect(xs: tf.Tensor2D, w: tf.Tensor2D, alpha: number): tf.Tensor2D {
+function bisect(xs: tf.Tensor2D, targets: number[], alpha: number): tf.Tensor2D {
   return tf.tidy(() => {
-    const n = xs.shape[1];
-    let lo = tf.add(tf.min(xs, 1, true), tf.mul(alpha, tf.log(tf.div(tf.mul(2, w), n)))) as tf.Tensor2D;
-    let hi = tf.add(tf.max(xs, 1, true), tf.mul(alpha, tf.log(tf.div(n, tf.mul(2, tf.sub(n, w)))))) as tf.Tensor2D;
-    lo = tf.sub(lo, Math.abs(alpha)) as tf.Tensor2D;
-    hi = tf.add(hi, Math.abs(alpha)) as tf.Tensor2D;
+    const [rows, n] = xs.shape;
+    const L = Math.log(n) + 1;
+    const sorted = tf.reverse(tf.topk(xs, n).values, 1); // ascending
+    const pick = (idx: number[], shift: number[]) =>
+      tf.add(tf.gather(sorted, tf.tensor1d(idx, "int32"), 1), tf.mul(alpha, tf.tensor2d(shift, [1, shift.length])));
+    const c = 1 / (2 * Math.E);
+    const loM = targets.map((w) => Math.floor(w - c));
+    const hiM = targets.map((w) => Math.max(0, Math.ceil(w - 1 + c)));
+    const loIdx = loM.map((m) => Math.max(0, m));
+    const loShift = targets.map((w, q) => ((loM[q] as number) >= 0 ? -L : Math.log((2 * w) / n) - 1));
+    const hiIdx = hiM.map((m) => Math.min(m, n - 1));
+    const hiShift = targets.map((w, q) => ((hiM[q] as number) <= n - 1 ? L : Math.log(n / (2 * (n - w))) + 1));
+    let lo = pick(loIdx, loShift) as tf.Tensor2D;
+    let hi = pick(hiIdx, hiShift) as tf.Tensor2D;
+    const w = tf.tile(tf.tensor2d(targets, [1, targets.length]), [rows, 1]) as tf.Tensor2D;
     for (let i = 0; i < BISECTION_STEPS; i++) {
       const [nextLo, nextHi] = tf.tidy(() => {
         const mid = tf.div(tf.add(lo, hi), 2) as tf.Tensor2D;
@@ -74,18 +87,17 @@ function implicitRoot(x: tf.Tensor2D, root: tf.Tensor2D, alpha: number): tf.Tens
 export function lapSumReference(x2: tf.Tensor2D, attrs: RelaxLapSumAttrs): tf.Tensor2D {
   const { alpha } = attrs;
   const n = x2.shape[1];
-  const rows = x2.shape[0];
   if (attrs.op === "rank") {
     const r = tf.sub(lapSum(x2, x2, alpha), 0.5);
     return (attrs.descending ? tf.sub(n - 1, r) : r) as tf.Tensor2D;
   }
   if (attrs.op === "sort") {
-    const w = tf.tile(tf.reshape(tf.add(tf.range(0, n, 1, "float32"), 0.5), [1, n]), [rows, 1]) as tf.Tensor2D;
-    const t = implicitRoot(x2, inverseLapSum(x2, w, alpha), alpha);
+    const targets = Array.from({ length: n }, (_, j) => j + 0.5);
+    const t = implicitRoot(x2, inverseLapSum(x2, targets, alpha), alpha);
     return (attrs.descending ? tf.reverse(t, 1) : t) as tf.Tensor2D;
   }
   if (attrs.k >= n) return tf.add(tf.mul(x2, 0), 1) as tf.Tensor2D; // every entry selected
   const target = attrs.largest ? n - attrs.k : attrs.k;
-  const b = implicitRoot(x2, inverseLapSum(x2, tf.fill([rows, 1], target) as tf.Tensor2D, alpha), alpha);
+  const b = implicitRoot(x2, inverseLapSum(x2, [target], alpha), alpha);
   return lapCdfTensor(tf.div(attrs.largest ? tf.sub(x2, b) : tf.sub(b, x2), alpha)) as tf.Tensor2D;
 }

@@ -161,6 +161,18 @@ describe("LapSum properties", () => {
     expect(arr(lapSumTopK([1, 2, 3], 3))).toEqual([1, 1, 1]);
     const padded = arr(lapSumTopK([1, Number.NEGATIVE_INFINITY, 3, 2], 2, { alpha: 0.01 }));
     expect(maxViolation(padded, [0, 0, 1, 1], 0, 1e-4)).toBe(0);
+    // the reference's bracket sits on order statistics, so −1e30 padding costs it no precision
+    const paddedRef = withReference(() => arr(lapSumTopK([1, Number.NEGATIVE_INFINITY, 3, 2.5], 2, { alpha: 0.5 })));
+    expect(maxViolation(paddedRef, arr(lapSumTopK([1, Number.NEGATIVE_INFINITY, 3, 2.5], 2, { alpha: 0.5 })), 1e-4, 1e-5)).toBe(0);
+    const wide = [-1e30, 0.5, 0.2, 1e30, 0.4];
+    expect(
+      maxViolation(
+        withReference(() => arr(lapSumSort(wide, { alpha: 0.1 }))),
+        arr(lapSumSort(wide, { alpha: 0.1 })),
+        1e-4,
+        1e-5,
+      ),
+    ).toBe(0);
     const g = arr(
       tf.grad((t: tf.Tensor) => tf.sum(tf.mul(lapSumTopK(t, 2, { alpha: 1 }), [1, 2, 3, 4])))(
         tf.tensor1d([1, Number.NEGATIVE_INFINITY, 3, 2]),
