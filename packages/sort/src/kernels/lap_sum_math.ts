@@ -27,13 +27,41 @@ export interface LapRow {
   B: Float64Array;
 }
 
+/** Indices per float64 key in {@link argsortFloat32}: the key is `(order-preserving uint32 of the float32) · 2²¹ + i`. */
+const INDEX_SLOTS = 2 ** 21;
+
+/**
+ * Ascending argsort of the float32 values of row `off` (ties by index): each value's bits become an
+ * order-preserving uint32, packed with its index into one exact float64 key (32 + 21 bits ≤ 53), so the
+ * engine's native numeric `Float64Array.prototype.sort` does the work (about 3× faster than sorting indices
+ * with a comparator). Rows longer than 2²¹ use the comparator.
+ */
+export function argsortFloat32(x: ArrayLike<number>, off: number, n: number): Int32Array {
+  const order = new Int32Array(n);
+  if (n > INDEX_SLOTS) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => (x[off + a] as number) - (x[off + b] as number) || a - b);
+    return order;
+  }
+  const f = new Float32Array(n);
+  for (let i = 0; i < n; i++) f[i] = x[off + i] as number;
+  const bits = new Uint32Array(f.buffer);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = bits[i] as number;
+    const key = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 0;
+    keys[i] = key * INDEX_SLOTS + i;
+  }
+  keys.sort();
+  for (let m = 0; m < n; m++) order[m] = (keys[m] as number) % INDEX_SLOTS;
+  return order;
+}
+
 /** Sorts row `off` of `x` (n entries) and runs the sweeps. O(n log n). */
 export function prepareRow(x: ArrayLike<number>, off: number, n: number, alpha: number): LapRow {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
+  const order = argsortFloat32(x, off, n);
   const v = new Float64Array(n);
   for (let i = 0; i < n; i++) v[i] = x[off + i] as number;
-  order.sort((a, b) => (v[a] as number) - (v[b] as number) || a - b);
   const s = new Float64Array(n);
   for (let m = 0; m < n; m++) s[m] = v[order[m] as number] as number;
   const A = new Float64Array(n);
