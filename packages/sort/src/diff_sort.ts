@@ -112,7 +112,7 @@ export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sort
  *
  * @param x `[batch, n]`, `[n]` or any leading batch dims (sorted along `axis`, default last); finite
  *   with |x| ≤ 1e30 (NaN, ±∞ or larger magnitudes are a `RelaxError`: the output would be meaningless)
- * @param options an object with only these keys (an unknown key, or `null`, is a `RelaxError`): network (`'odd_even'`), distribution (`'cauchy'`), steepness (10), artLambda (0.25),
+ * @param options an object with only these keys (an unknown key, or `null`, is a `RelaxError`): network (`'odd_even'`), distribution (`'cauchy'`), steepness (10, or `'auto'`), artLambda (0.25),
  *   descending (false), hard (false), axis (−1), valuesOnly (false)
  * @returns `{ sorted: shape of x, permutation: [...batch, n, n] }` with `permutation[..., j, i]` the
  *   weight of input i at sorted position j (papers' convention; the golden files use the transpose)

@@ -40,7 +40,7 @@ const DIFF_TOPK_KEYS = optionKeys<DiffTopKOptions>({ ...COMPARATOR_KEYS, network
  *   the top k while enough finite entries exist, and get gradient 0 (internally −∞ → −1e30). Other entries
  *   must be finite with |x| ≤ 1e30; NaN, +∞ or larger magnitudes are a `RelaxError`.
  * @param k number of top elements, an integer 1 ≤ k ≤ n
- * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): network ('bitonic'), distribution ('cauchy'), steepness (10), artLambda (0.25), axis (−1)
+ * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): network ('bitonic'), distribution ('cauchy'), steepness (10, or 'auto'), artLambda (0.25), axis (−1)
  * @returns `[...batch, k, n]`: row j is the soft one-hot of the (j+1)-th largest input
  *   (the difftopk code/golden files use `[batch, n, k]` with ascending columns: `ours[b, j, i] = theirs[b][i][k−1−j]`)
  * @example

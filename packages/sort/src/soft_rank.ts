@@ -28,7 +28,7 @@ export const SOFT_RANK_KEYS = optionKeys<SoftRankOptions>({
  * the same comparator weights — the n×n matrix is never formed (O(depth·n) per row).
  *
  * @param x `[batch, n]` (or `[n]`, leading batch dims, `axis`), finite with |x| ≤ 1e30 (else a `RelaxError`)
- * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): network ('odd_even'), distribution ('cauchy'), steepness (10), artLambda (0.25),
+ * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): network ('odd_even'), distribution ('cauchy'), steepness (10, or 'auto'), artLambda (0.25),
  *   descending (false: the smallest gets rank 0), oneBased (false), axis (−1)
  * @returns soft ranks, same shape as x
  * @example
