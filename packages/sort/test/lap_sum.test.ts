@@ -130,6 +130,32 @@ describe("LapSum properties", () => {
     );
   });
 
+  it("shift equivariance through the gradients: J·1 = 1 (sort), 0 (ranks, memberships); constant sums have zero gradient", () => {
+    const total = (g: number[]) => g.reduce((p, q) => p + q, 0);
+    fc.assert(
+      fc.property(row, alpha, (r, a) => {
+        const x = tf.tensor1d(r);
+        const n = r.length;
+        const v = tf.tensor1d(r.map((_, i) => Math.cos(1 + 1.3 * i)));
+        const vSum = total(arr(v));
+        // vᵀJ·1 = vᵀ(J·1): Σ of the VJP is Σ v for the sort (shifting x shifts every sorted value) and 0 otherwise
+        const gs = arr(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(lapSumSort(t, { alpha: a }), v)))(x));
+        expect(Math.abs(total(gs) - vSum)).toBeLessThanOrEqual(1e-4 * n);
+        const gr = arr(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(lapSumRank(t, { alpha: a }), v)))(x));
+        expect(Math.abs(total(gr))).toBeLessThanOrEqual(1e-4 * n * Math.max(1, Math.max(...gr.map(Math.abs))));
+        const gt = arr(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(lapSumTopK(t, Math.max(0.5, n / 3), { alpha: a }), v)))(x));
+        expect(Math.abs(total(gt))).toBeLessThanOrEqual(1e-4 * n * Math.max(1, Math.max(...gt.map(Math.abs))));
+        // Σ ranks and Σ memberships are constants
+        const zr = arr(tf.grad((t: tf.Tensor) => tf.sum(lapSumRank(t, { alpha: a })))(x));
+        expect(maxViolation(zr, new Array(n).fill(0), 0, 1e-4 * n)).toBe(0);
+        const zt = arr(tf.grad((t: tf.Tensor) => tf.sum(lapSumTopK(t, Math.max(0.5, n / 3), { alpha: a })))(x));
+        expect(maxViolation(zt, new Array(n).fill(0), 0, 1e-4)).toBe(0);
+        tf.dispose([x, v]);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it("α → ∞ gives the mean: ranks (n−1)/2, memberships k/n", () => {
     const r = [3, -1, 2, 7];
     expect(maxViolation(arr(lapSumRank(r, { alpha: 1e6 })), [1.5, 1.5, 1.5, 1.5], 0, 1e-4)).toBe(0);
