@@ -18,10 +18,10 @@ async function kernels(backend: "cpu" | "webgpu", rows: number, n: number, attrs
   return onBackend(backend, async () => {
     const x = tf.tensor2d(data(rows, n, n * 5 + rows), [rows, n]);
     const dy = tf.tensor2d(randomFloats(rows * n, n + 11), [rows, n]);
-    const y = runFusedKernel<tf.Tensor>(RelaxLapSum, { x }, attrs);
-    const dx = runFusedKernel<tf.Tensor>(RelaxLapSumGrad, { x, dy }, attrs);
+    const [y, order] = runFusedKernel<tf.Tensor[]>(RelaxLapSum, { x }, attrs) as [tf.Tensor, tf.Tensor];
+    const dx = runFusedKernel<tf.Tensor>(RelaxLapSumGrad, { x, order, dy }, attrs);
     const out = { y: (await y.data()) as Float32Array, dx: (await dx.data()) as Float32Array, shapes: [y.shape, dx.shape] };
-    tf.dispose([x, dy, y, dx]);
+    tf.dispose([x, dy, y, order, dx]);
     return out;
   });
 }

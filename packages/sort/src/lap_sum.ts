@@ -47,7 +47,7 @@ const TOPK_KEYS = optionKeys<LapSumTopKOptions>({ alpha: true, largest: true, ax
 
 /** Runs the fused kernel when the backend has one, else the composed reference (`x2: [rows, n]`). */
 function lapSumRows(x2: tf.Tensor2D, attrs: RelaxLapSumAttrs): tf.Tensor2D {
-  if (useFused(RelaxLapSum, attrs)) return runFusedKernel<tf.Tensor2D>(RelaxLapSum, { x: x2 }, attrs);
+  if (useFused(RelaxLapSum, attrs)) return runFusedKernel<tf.Tensor2D[]>(RelaxLapSum, { x: x2 }, attrs)[0] as tf.Tensor2D;
   return lapSumReference(x2, attrs);
 }
 

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RelaxError } from "@relax/core";
+import { RelaxError, RelaxLapSum, RelaxLapSumGrad, runFusedKernel, type RelaxLapSumAttrs } from "@relax/core";
 import { countLeakedTensors, countLeakedTensorsOnThrow, gradCheck, maxViolation } from "@relax/core/testing";
 import { lapSumRank, lapSumSort, lapSumTopK } from "../src/index.js";
 import { arr, withReference } from "./helpers.js";
@@ -60,6 +60,28 @@ describe("LapSum (Struski et al., ICML 2025): fused kernel vs the tfjs reference
       const ref = withReference(() => arr(lossGrad((t) => op(t, 0.5), x, w)));
       expect(maxViolation(fused, ref, 2e-3, 2e-4)).toBe(0);
     }
+  });
+});
+
+describe("LapSum kernels: the saved argsort", () => {
+  it("the gradient kernel gives the same dx with the forward's order and without one ([rows, 0]: it sorts again)", () => {
+    const x = tf.tensor2d([
+      [0.3, -1.2, 2.0, 0.5, 0.3, -0.1],
+      [1.5, 0.2, -0.7, 0.2, 2.4, -1.9],
+    ]);
+    const dy = weights(x);
+    const none = tf.zeros([2, 0], "int32");
+    for (const op of ["rank", "sort", "topk"] as const) {
+      const attrs: RelaxLapSumAttrs = { op, alpha: 0.4, descending: op === "sort", largest: true, k: 2 };
+      const [y, order] = runFusedKernel<tf.Tensor[]>(RelaxLapSum, { x }, attrs) as [tf.Tensor, tf.Tensor];
+      expect(order.dtype).toBe("int32");
+      expect(arr(order).slice(0, 6)).toEqual([1, 5, 0, 4, 3, 2]);
+      const a = arr(runFusedKernel<tf.Tensor>(RelaxLapSumGrad, { x, order, dy }, attrs));
+      const b = arr(runFusedKernel<tf.Tensor>(RelaxLapSumGrad, { x, order: none, dy }, attrs));
+      expect(a).toEqual(b);
+      tf.dispose([y, order]);
+    }
+    tf.dispose([x, dy, none]);
   });
 });
 

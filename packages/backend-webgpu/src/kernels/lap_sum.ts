@@ -174,15 +174,20 @@ function lapSum(gpu: WebGPUBackend, x: TensorInfo, dy: TensorInfo | null, at: Re
   }
 }
 
-/** WGSL `RelaxLapSum`: soft ranks, sorted values or top-k memberships, `[rows, n]`. */
+/** WGSL `RelaxLapSum`: soft ranks, sorted values or top-k memberships `[rows, n]`, and an empty `order` `[rows, 0]`. */
 export const lapSumConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxLapSum,
   backendName: "webgpu",
-  kernelFunc: ({ inputs, attrs, backend }) =>
-    lapSum(backend as WebGPUBackend, inputs.x as TensorInfo, null, attrs as unknown as RelaxLapSumAttrs),
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const gpu = backend as WebGPUBackend;
+    const x = inputs.x as TensorInfo;
+    // no in-row sort here: the `order` output is empty, and the gradient kernel does not need it
+    const y = lapSum(gpu, x, null, attrs as unknown as RelaxLapSumAttrs);
+    return [y, gpu.makeTensorInfo([x.shape[0] ?? 0, 0], "int32", new Int32Array(0))];
+  },
 });
 
-/** WGSL `RelaxLapSumGrad`: `dx: [rows, n]` from `{ x, dy }`. */
+/** WGSL `RelaxLapSumGrad`: `dx: [rows, n]` from `{ x, order, dy }` (`order` unused). */
 export const lapSumGradConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxLapSumGrad,
   backendName: "webgpu",

@@ -283,9 +283,11 @@ export const RelaxSoftSortGrad = "RelaxSoftSortGrad";
 /**
  * LapSum (Struski, Bednarczyk, Podolak & Tabor, "LapSum – One Method to Differentiate Them All: Ranking,
  * Sorting and Top-k Selection", ICML 2025) per row of `x: [rows, n]`, from the sum of Laplace CDFs
- * `F(t) = Σ_i Lap((t − x_i)/α)` and its closed-form inverse. Inputs `{ x }`; output `[rows, n]`: 0-based soft
- * ranks `F(x_i) − ½` (input order), soft sorted values `F⁻¹(j + ½)` (sorted order), or soft top-k
- * memberships `Lap((x_i − b)/α)` with `F(b) = n − k` (input order, summing to k).
+ * `F(t) = Σ_i Lap((t − x_i)/α)` and its closed-form inverse. Inputs `{ x }`; outputs
+ * `[y: [rows, n], order: [rows, n] int32]`: y holds the 0-based soft ranks `F(x_i) − ½` (input order), the soft
+ * sorted values `F⁻¹(j + ½)` (sorted order), or the soft top-k memberships `Lap((x_i − b)/α)` with `F(b) = n − k`
+ * (input order, summing to k); `order` is each row's ascending argsort (ties by index), saved so that the
+ * gradient skips the sort, or `[rows, 0]` from a kernel that does not sort (the WGSL one).
  */
 export const RelaxLapSum = "RelaxLapSum";
 export interface RelaxLapSumAttrs {
@@ -299,7 +301,10 @@ export interface RelaxLapSumAttrs {
   /** topk only: the (real) number of selected entries, 0 < k ≤ n (0 for rank / sort). */
   k: number;
 }
-/** Gradient of {@link RelaxLapSum} (implicit function theorem): inputs `{ x, dy }`, output `dx: [rows, n]`. */
+/**
+ * Gradient of {@link RelaxLapSum} (implicit function theorem): inputs `{ x, order, dy }` (`order` from the
+ * forward, `[rows, 0]` if it did not sort), output `dx: [rows, n]`.
+ */
 export const RelaxLapSumGrad = "RelaxLapSumGrad";
 
 // @relax/core programs and algorithms ------------------------------------------------------------

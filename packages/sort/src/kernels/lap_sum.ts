@@ -1,7 +1,8 @@
 /**
  * Fused host kernels of LapSum (Struski et al., ICML 2025) for the `cpu` and `wasm` backends: forward
- * O(n log n) per row (one sort, two sweeps, closed-form inverse), backward recomputes the row in float64
- * and applies the implicit-function-theorem VJP in O(n) after the sort. Nothing is saved but `x`.
+ * O(n log n) per row (one sort, two sweeps, closed-form inverse); the backward takes the forward's argsort
+ * (saved as a second, int32 output), recomputes the sweeps in float64 and applies the implicit-function-theorem
+ * VJP, O(n) per row. Saved: `x` and the argsort.
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import {
@@ -15,15 +16,17 @@ import {
 } from "@relax/core";
 import { membership, prepareRow, rankVjpSorted, ranksSorted, sortVjpSorted, sortedValues, topKThreshold, topKVjp } from "./lap_sum_math.js";
 
-/** Forward of one call: `[rows, n]` ranks / sorted values / memberships. */
-export function lapSumForward(x: HostTensor, attrs: RelaxLapSumAttrs): Float32Array {
+/** Forward of one call: `[rows, n]` ranks / sorted values / memberships, and each row's ascending argsort. */
+export function lapSumForward(x: HostTensor, attrs: RelaxLapSumAttrs): { y: Float32Array; order: Int32Array } {
   const [rows, n] = x.shape as [number, number];
   const out = new Float32Array(rows * n);
+  const orders = new Int32Array(rows * n);
   const tmp = new Float64Array(n);
   const { alpha, descending } = attrs;
   for (let r = 0; r < rows; r++) {
     const off = r * n;
     const row = prepareRow(x.values, off, n, alpha);
+    orders.set(row.order, off);
     if (attrs.op === "rank") {
       ranksSorted(row, tmp);
       for (let m = 0; m < n; m++) {
@@ -38,20 +41,24 @@ export function lapSumForward(x: HostTensor, attrs: RelaxLapSumAttrs): Float32Ar
       for (let i = 0; i < n; i++) out[off + i] = membership(x.values[off + i] as number, b, alpha, attrs.largest);
     }
   }
-  return out;
+  return { y: out, order: orders };
 }
 
-/** Backward of one call: `dx: [rows, n]` for the output gradient `dy`. */
-export function lapSumBackward(x: HostTensor, dy: HostTensor, attrs: RelaxLapSumAttrs): Float32Array {
+/**
+ * Backward of one call: `dx: [rows, n]` for the output gradient `dy`; with the forward's `order` (`[rows, n]`)
+ * no row is sorted again, so it is O(n) per row.
+ */
+export function lapSumBackward(x: HostTensor, dy: HostTensor, attrs: RelaxLapSumAttrs, order?: HostTensor): Float32Array {
   const [rows, n] = x.shape as [number, number];
   const dx = new Float32Array(rows * n);
   const v = new Float64Array(n);
   const g = new Float64Array(n);
   const t = new Float64Array(n);
   const { alpha, descending } = attrs;
+  const saved = order !== undefined && order.shape[1] === n && order.shape[0] === rows ? order.values : null;
   for (let r = 0; r < rows; r++) {
     const off = r * n;
-    const row = prepareRow(x.values, off, n, alpha);
+    const row = prepareRow(x.values, off, n, alpha, saved ? Int32Array.from(saved.subarray(off, off + n)) : undefined);
     if (attrs.op === "topk") {
       const b = topKThreshold(row, attrs.k, attrs.largest);
       topKVjp(x.values, off, n, b, alpha, attrs.largest, dy.values, g);
@@ -75,12 +82,24 @@ export function lapSumBackward(x: HostTensor, dy: HostTensor, attrs: RelaxLapSum
   return dx;
 }
 
-registerHostKernel<RelaxLapSumAttrs>(RelaxLapSum, ({ x }, attrs) => ({ values: lapSumForward(x!, attrs), shape: x!.shape }));
+registerHostKernel<RelaxLapSumAttrs>(RelaxLapSum, ({ x }, attrs) => {
+  const { y, order } = lapSumForward(x!, attrs);
+  return [
+    { values: y, shape: x!.shape },
+    { values: order, shape: x!.shape, dtype: "int32" },
+  ];
+});
 
-registerHostKernel<RelaxLapSumAttrs>(RelaxLapSumGrad, ({ x, dy }, attrs) => ({ values: lapSumBackward(x!, dy!, attrs), shape: x!.shape }));
+registerHostKernel<RelaxLapSumAttrs>(RelaxLapSumGrad, ({ x, order, dy }, attrs) => ({
+  values: lapSumBackward(x!, dy!, attrs, order),
+  shape: x!.shape,
+}));
 
 registerFusedGradient<RelaxLapSumAttrs>({
   kernelName: RelaxLapSum,
   inputsToSave: ["x"],
-  gradFunc: ([dy], [x], attrs) => ({ x: () => runFusedKernel<tf.Tensor>(RelaxLapSumGrad, { x: x!, dy: dy! }, attrs) }),
+  outputsToSave: [false, true],
+  gradFunc: ([dy], [x, order], attrs) => ({
+    x: () => runFusedKernel<tf.Tensor>(RelaxLapSumGrad, { x: x!, order: order!, dy: dy! }, attrs),
+  }),
 });

@@ -57,9 +57,8 @@ export function argsortFloat32(x: ArrayLike<number>, off: number, n: number): In
   return order;
 }
 
-/** Sorts row `off` of `x` (n entries) and runs the sweeps. O(n log n). */
-export function prepareRow(x: ArrayLike<number>, off: number, n: number, alpha: number): LapRow {
-  const order = argsortFloat32(x, off, n);
+/** Sorts row `off` of `x` (n entries; or takes its ascending `order`) and runs the sweeps. O(n log n), O(n) given the order. */
+export function prepareRow(x: ArrayLike<number>, off: number, n: number, alpha: number, order = argsortFloat32(x, off, n)): LapRow {
   const v = new Float64Array(n);
   for (let i = 0; i < n; i++) v[i] = x[off + i] as number;
   const s = new Float64Array(n);
