@@ -14,6 +14,8 @@ const SUITES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   algorithms: () => import("./algorithms.js"),
   render: () => import("./render.js"),
   sort: () => import("./sort.js"),
+  // not in the default list (about 2 minutes): LapSum vs the other relaxations, n up to 1e5, and a top-k training task
+  lapsum: () => import("./lapsum.js"),
   // not in the default list: needs a WebGPU adapter (Dawn); flags --quick --swiftshader --reps=N --only=S
   webgpu: () => import("./webgpu/node.js"),
 };

@@ -23,6 +23,7 @@ import { fastSoftSortConfig, fastSoftSortGradConfig } from "./kernels/fast_soft_
 import { groupSumConfig, groupSumGradConfig } from "./kernels/group_sum.js";
 import { shortestPathConfig, shortestPathGradConfig } from "./kernels/shortest_path.js";
 import { softPermuteConfig, softPermuteGradConfig } from "./kernels/soft_permute.js";
+import { lapSumConfig, lapSumGradConfig } from "./kernels/lap_sum.js";
 import { registerWebGPUKernelSupports } from "./supports.js";
 
 const CONFIGS: KernelConfig[] = [
@@ -52,6 +53,8 @@ const CONFIGS: KernelConfig[] = [
   shortestPathGradConfig,
   softPermuteConfig,
   softPermuteGradConfig,
+  lapSumConfig,
+  lapSumGradConfig,
 ];
 
 /** Names of the Relax kernels this package implements for the `webgpu` backend. */
@@ -64,7 +67,7 @@ export const WEBGPU_KERNEL_NAMES: readonly string[] = CONFIGS.map((c) => c.kerne
  * import "@relax/backend-webgpu";
  * await tf.setBackend("webgpu");
  * // relaxedSwapLayer, diffSort, LogicLayer, LogicConvTree, orPool, rasterizeSilhouette, rasterizeRgb,
- * // fastSoftSort, fastSoftRank now run in WGSL
+ * // fastSoftSort, fastSoftRank, lapSumRank, lapSumSort, lapSumTopK now run in WGSL
  */
 export function registerWebGPUKernels(): void {
   for (const config of CONFIGS) {

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RelaxError, relaxedSwapLayer, shortestPath } from "@relax/core";
-import { diffSort, diffTopK, fastSoftRank, fastSoftSort } from "@relax/sort";
+import { diffSort, diffTopK, fastSoftRank, fastSoftSort, lapSumRank, lapSumSort, lapSumTopK } from "@relax/sort";
 import { LogicLayer, orPool } from "@relax/logic";
 import { rasterizeSilhouette } from "@relax/render";
 import { initWebGPU } from "./webgpu_env.js";
@@ -54,6 +54,9 @@ const rowOps: Record<string, RowOp> = {
   diffTopK: (x, p) => diffTopK(x, p.k, { steepness: p.s }),
   fastSoftSort: (x, p) => fastSoftSort(x, { regularizationStrength: p.s }),
   fastSoftRank: (x, p) => fastSoftRank(x, { regularizationStrength: p.s, regularization: "kl" }),
+  lapSumRank: (x, p) => lapSumRank(x, { alpha: p.s }),
+  lapSumSort: (x, p) => lapSumSort(x, { alpha: p.s, descending: p.k % 2 === 1 }),
+  lapSumTopK: (x, p) => lapSumTopK(x, p.k, { alpha: p.s }),
 };
 
 /** A one-character typo of `key` that is not a key itself. */
@@ -114,6 +117,7 @@ describe.runIf(ok)("fuzz on webgpu: RelaxError or finite output, and nothing lef
       diffTopK: [["network", "steepness", "distribution"], (o) => diffTopK(x, 2, o)],
       fastSoftSort: [["regularizationStrength", "regularization", "descending"], (o) => fastSoftSort(x, o)],
       fastSoftRank: [["regularizationStrength", "regularization", "descending"], (o) => fastSoftRank(x, o)],
+      lapSumTopK: [["alpha", "largest", "axis"], (o) => lapSumTopK(x, 1, o)],
       "LogicLayer.forward": [["mode"], (o) => layer.forward(x, o)],
       orPool: [["size", "stride", "method"], (o) => orPool(img, o)],
       rasterizeSilhouette: [["imageSize", "distribution", "scale", "tconorm"], (o) => rasterizeSilhouette(faces, o)],

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RelaxError, relaxedSwapLayer, shortestPath } from "@relax/core";
 import { countLeakedTensors, countLeakedTensorsOnThrow } from "@relax/core/testing";
-import { diffSort, diffTopK, fastSoftRank, fastSoftSort } from "@relax/sort";
+import { diffSort, diffTopK, fastSoftRank, fastSoftSort, lapSumRank, lapSumSort, lapSumTopK } from "@relax/sort";
 import { GroupSum, LogicConvTree, LogicLayer, LogicNet, OrPool, orPool } from "@relax/logic";
 import { faceVertices, projectVertices, rasterizeRgb, rasterizeSilhouette, render, tetrahedron, type Mesh } from "@relax/render";
 import { MAX_CACHED_NETWORKS } from "../src/kernels/network_tables.js";
@@ -118,6 +118,21 @@ describe.runIf(ok)("public ops on webgpu leave nothing behind (called bare, tens
       expectNoLeak(() => grad((v) => f(v))(x));
       expectNoLeak(() => grad((v) => f(v, { regularization: "kl", descending: true }))(x));
       expectCleanThrow(() => f(rowsA, { regularisation: "l2" } as never), /did you mean "regularization"/);
+    }
+  });
+
+  it("lapSumRank / lapSumSort / lapSumTopK: tensor, array, int32, tf.grad; misspelled option", () => {
+    const ops = [
+      (v: tf.Tensor | number[][], o = {}) => lapSumRank(v, o),
+      (v: tf.Tensor | number[][], o = {}) => lapSumSort(v, o),
+      (v: tf.Tensor | number[][], o = {}) => lapSumTopK(v, 2, o),
+    ];
+    for (const f of ops) {
+      expectNoLeak(() => f(x));
+      expectNoLeak(() => f(rowsA, { alpha: 0.3 }));
+      expectNoLeak(() => f(xi));
+      expectNoLeak(() => grad((v) => f(v))(x));
+      expectCleanThrow(() => f(rowsA, { alhpa: 1 }), /did you mean "alpha"/);
     }
   });
 

@@ -33,6 +33,7 @@ export function permuteAttrs(a: RelaxDiffSortAttrs, transpose: boolean): RelaxSo
     hard: a.hard,
   };
 }
+import { resolveAutoSteepness, sortedLength, type WithSteepness } from "./auto_steepness.js";
 
 /** Options of {@link diffSort}. */
 export interface DiffSortOptions {
@@ -40,8 +41,8 @@ export interface DiffSortOptions {
   network?: SortingNetworkType;
   /** Relaxation of each comparator (default `'cauchy'`, as diffsort); cauchy/reciprocal/optimal are monotonic. */
   distribution?: ComparatorDistribution;
-  /** Inverse temperature β (default 10). Larger: sharper but harder to train. */
-  steepness?: number;
+  /** Inverse temperature β (default 10). Larger: sharper but harder to train. `'auto'`: {@link autoSteepness} for n and the network. */
+  steepness?: number | "auto";
   /** ART λ, used by `'logistic_phi'` only (default 0.25). */
   artLambda?: number;
   /** Sort in descending order (default false): position j of the result is position n−1−j of the ascending one. */
@@ -89,7 +90,7 @@ export const DIFF_SORT_KEYS = optionKeys<DiffSortOptions>({
 });
 
 /** Resolved and validated diffSort options (internal; the keys are checked by the caller). */
-export function resolveSortOptions(op: string, options: DiffSortOptions): RelaxDiffSortAttrs {
+export function resolveSortOptions(op: string, options: WithSteepness<DiffSortOptions>): RelaxDiffSortAttrs {
   const network = assertOneOf(op, "network", options.network ?? "odd_even", SORTING_NETWORKS);
   const sig = comparatorSigmoid(op, options);
   return {
@@ -139,7 +140,7 @@ export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sort
  *
  * @param x `[batch, n]`, `[n]` or any leading batch dims (sorted along `axis`, default last); finite
  *   with |x| ≤ 1e30 (NaN, ±∞ or larger magnitudes are a `RelaxError`: the output would be meaningless)
- * @param options an object with only these keys (an unknown key, or `null`, is a `RelaxError`): network (`'odd_even'`), distribution (`'cauchy'`), steepness (10), artLambda (0.25),
+ * @param options an object with only these keys (an unknown key, or `null`, is a `RelaxError`): network (`'odd_even'`), distribution (`'cauchy'`), steepness (10, or `'auto'`), artLambda (0.25),
  *   descending (false), hard (false), axis (−1), valuesOnly (false)
  * @returns `{ sorted: shape of x, permutation: [...batch, n, n] }` with `permutation[..., j, i]` the
  *   weight of input i at sorted position j (papers' convention; the golden files use the transpose)
@@ -160,7 +161,8 @@ export function diffSort(x: TensorInput, options: DiffSortOptions & { valuesOnly
 export function diffSort(x: TensorInput, options?: DiffSortOptions): DiffSortResult<tf.Tensor>;
 export function diffSort(x: TensorInput, options: DiffSortOptions = {}): DiffSortResult<tf.Tensor | null> {
   const op = "diffSort";
-  const o = checkOptions<DiffSortOptions>(op, options, DIFF_SORT_KEYS);
+  const checked = checkOptions<DiffSortOptions>(op, options, DIFF_SORT_KEYS);
+  const o = resolveAutoSteepness(checked, sortedLength(x, checked.axis), "odd_even");
   const attrs = resolveSortOptions(op, o);
   const out = tf.tidy(() => {
     const view = toRows(op, x, o.axis);

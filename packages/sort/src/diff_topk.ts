@@ -16,6 +16,7 @@ import { toRows, assertNetworkSize } from "./rows.js";
 import { selectRows } from "./select.js";
 import { carryView, softPermuteRows } from "./carry.js";
 import { argsortOneHot } from "./hard_permutation.js";
+import { resolveAutoSteepness, sortedLength } from "./auto_steepness.js";
 
 /** Options of {@link diffTopK}. */
 export interface DiffTopKOptions {
@@ -23,8 +24,8 @@ export interface DiffTopKOptions {
   network?: TopKNetworkType;
   /** Comparator relaxation (default `'cauchy'`). */
   distribution?: ComparatorDistribution;
-  /** Inverse temperature β (default 10). */
-  steepness?: number;
+  /** Inverse temperature β (default 10); `'auto'`: {@link autoSteepness} for n and the network. */
+  steepness?: number | "auto";
   /** ART λ for `'logistic_phi'` (default 0.25; the top-k paper uses 0.5). */
   artLambda?: number;
   /** Axis holding the n scores (default −1). */
@@ -68,7 +69,7 @@ const DIFF_TOPK_KEYS = optionKeys<DiffTopKOptions>({
  *   must be finite with |x| ≤ 1e30; NaN, +∞ or larger magnitudes are a `RelaxError`.
  * @param k number of top elements, an integer 1 ≤ k ≤ n
  * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): network ('bitonic'),
- *   distribution ('cauchy'), steepness (10), artLambda (0.25), axis (−1), descending (true: the k largest),
+ *   distribution ('cauchy'), steepness (10, or 'auto'), artLambda (0.25), axis (−1), descending (true: the k largest),
  *   hard (false), valuesOnly (false), carry (none; not with valuesOnly)
  * @returns `[...batch, k, n]`: row j is the soft one-hot of the (j+1)-th largest input (the (j+1)-th smallest
  *   with `descending: false`; the difftopk code/golden files use `[batch, n, k]` with ascending columns:
@@ -82,7 +83,8 @@ const DIFF_TOPK_KEYS = optionKeys<DiffTopKOptions>({
  */
 export function diffTopK(x: TensorInput, k: number, options: DiffTopKOptions = {}): tf.Tensor {
   const op = "diffTopK";
-  const o = checkOptions<DiffTopKOptions>(op, options, DIFF_TOPK_KEYS);
+  const checked = checkOptions<DiffTopKOptions>(op, options, DIFF_TOPK_KEYS);
+  const o = resolveAutoSteepness(checked, sortedLength(x, checked.axis), "bitonic");
   const network = assertOneOf(op, "network", o.network ?? "bitonic", TOPK_NETWORKS);
   const sig = comparatorSigmoid(op, o);
   assertInteger(op, "k", k, 1);

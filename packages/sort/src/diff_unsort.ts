@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { TensorInput } from "@relax/core";
+import { resolveAutoSteepness, sortedLength } from "./auto_steepness.js";
 import { carryView, softPermuteRows } from "./carry.js";
 import { DIFF_SORT_KEYS, permuteAttrs, resolveSortOptions, type DiffSortOptions } from "./diff_sort.js";
 import { checkOptions } from "./options.js";
@@ -22,7 +23,7 @@ const DIFF_UNSORT_KEYS = DIFF_SORT_KEYS.filter((k) => k !== "valuesOnly" && k !=
  * @param z per sorted position (ascending, or descending with `descending`): the shape of x, or
  *   `[...shape of x, d]` for d-vectors; another shape is a `RelaxError` naming `z`
  * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): network ('odd_even'),
- *   distribution ('cauchy'), steepness (10), artLambda (0.25), descending (false), hard (false: the exact inverse
+ *   distribution ('cauchy'), steepness (10, or 'auto'), artLambda (0.25), descending (false), hard (false: the exact inverse
  *   permutation forward, the relaxed gradient backward), axis (−1)
  * @returns `permutationᵀ · z`, shaped as z
  * @example
@@ -31,7 +32,8 @@ const DIFF_UNSORT_KEYS = DIFF_SORT_KEYS.filter((k) => k !== "valuesOnly" && k !=
  */
 export function diffUnsort(x: TensorInput, z: TensorInput, options: DiffUnsortOptions = {}): tf.Tensor {
   const op = "diffUnsort";
-  const o = checkOptions<DiffUnsortOptions>(op, options, DIFF_UNSORT_KEYS);
+  const checked = checkOptions<DiffUnsortOptions>(op, options, DIFF_UNSORT_KEYS);
+  const o = resolveAutoSteepness(checked, sortedLength(x, checked.axis), "odd_even");
   const attrs = resolveSortOptions(op, o);
   return tf.tidy(() => {
     const view = toRows(op, x, o.axis);

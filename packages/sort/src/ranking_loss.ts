@@ -9,6 +9,7 @@ import {
   type TensorInput,
   optionalBoolean,
 } from "@relax/core";
+import { resolveAutoSteepness, sortedLength } from "./auto_steepness.js";
 import { diffSortRows, resolveSortOptions, type DiffSortOptions } from "./diff_sort.js";
 import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
 import { neuralSortRows } from "./neural_sort.js";
@@ -98,7 +99,8 @@ export function truePermutation(targets: TensorInput, descending = false): tf.Te
  */
 export function rankingLoss(scores: TensorInput, targets: TensorInput, options: RankingLossOptions = {}): tf.Tensor {
   const op = "rankingLoss";
-  const o = checkOptions<RankingLossOptions>(op, options, RANKING_LOSS_KEYS);
+  const checked = checkOptions<RankingLossOptions>(op, options, RANKING_LOSS_KEYS);
+  const o = resolveAutoSteepness(checked, sortedLength(scores, checked.axis), checked.network === "bitonic" ? "bitonic" : "odd_even");
   const network = assertOneOf(op, "network", o.network ?? "odd_even", ["odd_even", "bitonic", "neuralsort", "softsort"] as const);
   const reduction = assertOneOf(op, "reduction", o.reduction ?? "mean", ["mean", "none"] as const);
   const descending = optionalBoolean(op, "descending", o.descending, false);

@@ -8,3 +8,4 @@
 import "./index.js";
 
 export { diffSortReference, selectReference, mixPairsReference, valuesReference } from "./reference.js";
+export { lapSumReference } from "./lap_sum_reference.js";

@@ -4,6 +4,7 @@ import { SORTING_NETWORKS } from "./networks.js";
 import type { DiffSortOptions } from "./diff_sort.js";
 import { checkOptions, COMPARATOR_KEYS, optionKeys } from "./options.js";
 import { toRows } from "./rows.js";
+import { resolveAutoSteepness, sortedLength } from "./auto_steepness.js";
 import { selectRows } from "./select.js";
 
 /** Options of {@link softRank}. */
@@ -27,7 +28,7 @@ export const SOFT_RANK_KEYS = optionKeys<SoftRankOptions>({
  * the same comparator weights — the n×n matrix is never formed (O(depth·n) per row).
  *
  * @param x `[batch, n]` (or `[n]`, leading batch dims, `axis`), finite with |x| ≤ 1e30 (else a `RelaxError`)
- * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): network ('odd_even'), distribution ('cauchy'), steepness (10), artLambda (0.25),
+ * @param options an object with only these keys (unknown keys or `null` are a `RelaxError`): network ('odd_even'), distribution ('cauchy'), steepness (10, or 'auto'), artLambda (0.25),
  *   descending (false: the smallest gets rank 0), oneBased (false), axis (−1)
  * @returns soft ranks, same shape as x
  * @example
@@ -36,7 +37,8 @@ export const SOFT_RANK_KEYS = optionKeys<SoftRankOptions>({
  */
 export function softRank(x: TensorInput, options: SoftRankOptions = {}): tf.Tensor {
   const op = "softRank";
-  const o = checkOptions<SoftRankOptions>(op, options, SOFT_RANK_KEYS);
+  const checked = checkOptions<SoftRankOptions>(op, options, SOFT_RANK_KEYS);
+  const o = resolveAutoSteepness(checked, sortedLength(x, checked.axis), "odd_even");
   const network = assertOneOf(op, "network", o.network ?? "odd_even", SORTING_NETWORKS);
   const sig = comparatorSigmoid(op, o);
   const descending = optionalBoolean(op, "descending", o.descending, false);

@@ -3,6 +3,7 @@ import { RelaxError, assertInRange, assertOneOf, comparatorSigmoid, describe, to
 import { SORTING_NETWORKS } from "./networks.js";
 import { stableRanks } from "./hard_permutation.js";
 import { COMPARATOR_KEYS, checkOptions, optionKeys } from "./options.js";
+import { resolveAutoSteepness, sortedLength } from "./auto_steepness.js";
 import { softRank, type SoftRankOptions } from "./soft_rank.js";
 import { toRows } from "./rows.js";
 
@@ -33,7 +34,8 @@ const SOFT_SPEARMAN_KEYS = optionKeys<SoftSpearmanOptions>({ ...COMPARATOR_KEYS,
  */
 export function softSpearman(x: TensorInput, target: TensorInput, options: SoftSpearmanOptions = {}): tf.Tensor {
   const op = "softSpearman";
-  const o = checkOptions<SoftSpearmanOptions>(op, options, SOFT_SPEARMAN_KEYS);
+  const checked = checkOptions<SoftSpearmanOptions>(op, options, SOFT_SPEARMAN_KEYS);
+  const o = resolveAutoSteepness(checked, sortedLength(x, checked.axis), "odd_even");
   // Checked here (softRank checks again) so that no op is recorded before a throw (see toRows).
   assertOneOf(op, "network", o.network ?? "odd_even", SORTING_NETWORKS);
   comparatorSigmoid(op, o);

@@ -7,6 +7,9 @@ import {
   diffTopK,
   fastSoftRank,
   fastSoftSort,
+  lapSumRank,
+  lapSumSort,
+  lapSumTopK,
   neuralSort,
   oddEvenNetwork,
   rankingLoss,
@@ -291,6 +294,47 @@ describe("fuzz: RelaxError or finite output, never a leak", () => {
       }),
       // found: n = 0 (the caller's tensor was returned as `sorted`)
       { ...RUNS, numRuns: 30, examples: [[{ rows: [], n: 0 }, {}]] },
+    );
+    expectMostlyRan();
+  });
+  it("lapSumRank, lapSumSort, lapSumTopK (forward and gradient; −∞ is padding for lapSumTopK)", () => {
+    const options = withNoise(
+      fc.record(
+        { alpha: maybe(param), descending: maybe(fc.boolean()), largest: maybe(fc.boolean()), oneBased: maybe(fc.boolean()) },
+        { requiredKeys: [] },
+      ),
+    );
+    const k = mostly(fc.double({ min: 0.1, max: 3, noNaN: true }), fc.constantFrom(-1, 0, 7, Number.NaN, 1e9));
+    const only = (o: unknown, keys: string[]) =>
+      o && typeof o === "object" && !Array.isArray(o) ? Object.fromEntries(Object.entries(o).filter(([key]) => keys.includes(key))) : o;
+    fc.assert(
+      fc.property(matrix, options, k, ({ rows, n }, o, kk) => {
+        const ro = only(o, ["alpha", "descending", "oneBased"]);
+        const so = only(o, ["alpha", "descending"]);
+        const to = only(o, ["alpha", "largest"]);
+        check(rows, n, (x) => lapSumRank(x, ro as never), "lapSumRank");
+        check(
+          rows,
+          n,
+          gradOf((z) => lapSumRank(z, ro as never)),
+          "grad lapSumRank",
+        );
+        check(rows, n, (x) => lapSumSort(x, so as never), "lapSumSort");
+        check(
+          rows,
+          n,
+          gradOf((z) => lapSumSort(z, so as never)),
+          "grad lapSumSort",
+        );
+        check(rows, n, (x) => lapSumTopK(x, kk, to as never), "lapSumTopK");
+        check(
+          rows,
+          n,
+          gradOf((z) => lapSumTopK(z, kk, to as never)),
+          "grad lapSumTopK",
+        );
+      }),
+      RUNS,
     );
     expectMostlyRan();
   });

@@ -1,5 +1,5 @@
 /**
- * Kernels of `@relax/sort`: sorting networks (DSN, ICML 2021; difftopk, ICML 2022), fast soft sort and the NeuralSort/SoftSort baselines.
+ * Kernels of `@relax/sort`: sorting networks (DSN, ICML 2021; difftopk, ICML 2022), soft permutation of other data, fast soft sort, the NeuralSort/SoftSort baselines and LapSum (ICML 2025).
  * Grouped by op; each op's host kernel lives in `packages/sort/src/kernels/<op>.ts`.
  */
 import type { ComparatorDistribution } from "../../relaxed/comparator_sigmoid.js";
@@ -132,3 +132,31 @@ export interface RelaxSoftSortAttrs extends RelaxBaselineSortAttrs {
 }
 /** Gradient of {@link RelaxSoftSort}: inputs as {@link RelaxNeuralSortGrad}, output `dx: [rows, n]`. */
 export const RelaxSoftSortGrad = "RelaxSoftSortGrad";
+
+// ---- LapSum (`lapSumRank`, `lapSumSort`, `lapSumTopK`) ----
+/**
+ * LapSum (Struski, Bednarczyk, Podolak & Tabor, "LapSum – One Method to Differentiate Them All: Ranking,
+ * Sorting and Top-k Selection", ICML 2025) per row of `x: [rows, n]`, from the sum of Laplace CDFs
+ * `F(t) = Σ_i Lap((t − x_i)/α)` and its closed-form inverse. Inputs `{ x }`; outputs
+ * `[y: [rows, n], order: [rows, n] int32]`: y holds the 0-based soft ranks `F(x_i) − ½` (input order), the soft
+ * sorted values `F⁻¹(j + ½)` (sorted order), or the soft top-k memberships `Lap((x_i − b)/α)` with `F(b) = n − k`
+ * (input order, summing to k); `order` is each row's ascending argsort (ties by index), saved so that the
+ * gradient skips the sort, or `[rows, 0]` from a kernel that does not sort (the WGSL one).
+ */
+export const RelaxLapSum = "RelaxLapSum";
+export interface RelaxLapSumAttrs {
+  op: "rank" | "sort" | "topk";
+  /** Laplace scale α > 0 (the paper's |α|; the paper's sign is `descending` / `largest` here). */
+  alpha: number;
+  /** rank / sort: descending order (rank 0 = the largest; sorted values largest first). */
+  descending: boolean;
+  /** topk: select the k largest (true) or the k smallest (false). */
+  largest: boolean;
+  /** topk only: the (real) number of selected entries, 0 < k ≤ n (0 for rank / sort). */
+  k: number;
+}
+/**
+ * Gradient of {@link RelaxLapSum} (implicit function theorem): inputs `{ x, order, dy }` (`order` from the
+ * forward, `[rows, 0]` if it did not sort), output `dx: [rows, n]`.
+ */
+export const RelaxLapSumGrad = "RelaxLapSumGrad";
