@@ -110,7 +110,9 @@ export function resolveSortOptions(op: string, options: WithSteepness<DiffSortOp
  */
 export function diffSortRows(x2: tf.Tensor2D, attrs: RelaxDiffSortAttrs): { sorted: tf.Tensor2D; permutation: tf.Tensor3D | null } {
   if (useFused(RelaxDiffSort, attrs)) {
-    const [sorted, permutation] = runFusedKernel<tf.Tensor[]>(RelaxDiffSort, { x: x2 }, attrs);
+    // the third output is the forward's tape, saved for the gradient (the tape keeps its own copy)
+    const [sorted, permutation, tape] = runFusedKernel<tf.Tensor[]>(RelaxDiffSort, { x: x2 }, attrs);
+    tape!.dispose();
     return { sorted: sorted as tf.Tensor2D, permutation: attrs.withMatrix ? (permutation as tf.Tensor3D) : null };
   }
   const n = x2.shape[1];

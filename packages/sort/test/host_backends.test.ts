@@ -1,8 +1,8 @@
 /**
  * The fused diffSort kernels on both host backends: values and gradients are the same numbers on `cpu`
  * (hands kernels views of tensor data) and `wasm` (hands them copies), the forward's float64 weights reach
- * the gradient kernel through the op call's attributes (not a cache keyed on arrays), and the gradient is
- * the same with and without them — also when one attributes object is reused for another input.
+ * the gradient kernel as a saved output (`tape`, not a cache keyed on arrays), and the gradient is the same
+ * with that tape and without it (recomputed).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -68,7 +68,7 @@ describe("diffSort fused kernels on the host backends", () => {
   }
 
   for (const b of BACKENDS) {
-    it(`${b}: the gradient kernel gives the same numbers with the forward's state, without it, and with another input's`, async () => {
+    it(`${b}: the gradient kernel gives the same numbers with the forward's tape and without it`, async () => {
       await onBackend(b, () => undefined);
       const attrs = (): RelaxDiffSortAttrs => ({
         network: "odd_even",
@@ -84,20 +84,21 @@ describe("diffSort fused kernels on the host backends", () => {
       const x2 = tf.tensor2d(normal(22, rows * n), [rows, n]);
       const dSorted = tf.tensor2d(normal(23, rows * n), [rows, n]);
       const dPermutation = tf.tensor3d(normal(24, rows * n * n), [rows, n, n]);
-      const grad = (x: tf.Tensor, at: RelaxDiffSortAttrs) => {
-        const dx = runFusedKernel<tf.Tensor>(RelaxDiffSortGrad, { x, dSorted, dPermutation }, at);
+      const grad = (x: tf.Tensor, at: RelaxDiffSortAttrs, tape?: tf.Tensor) => {
+        const dx = runFusedKernel<tf.Tensor>(RelaxDiffSortGrad, { x, dSorted, dPermutation, ...(tape ? { tape } : {}) }, at);
         const v = Float32Array.from(dx.dataSync());
         dx.dispose();
         return v;
       };
-      const forward = (x: tf.Tensor, at: RelaxDiffSortAttrs) => tf.dispose(runFusedKernel<tf.Tensor[]>(RelaxDiffSort, { x }, at));
-      const fresh = grad(x1, attrs());
-      const withState = attrs();
-      forward(x1, withState);
-      expect(withState.forwardState).toBeDefined();
-      expect(grad(x1, withState)).toEqual(fresh);
-      forward(x2, withState); // the same attributes object, another input: its state must not be used for x1
-      expect(grad(x1, withState)).toEqual(fresh);
+      const at = attrs();
+      const fresh = grad(x1, at);
+      const [sorted, permutation, tape] = runFusedKernel<tf.Tensor[]>(RelaxDiffSort, { x: x1 }, at);
+      expect(tape!.size).toBe(4 * rows * 15); // α and d in float64 for the 15 comparators of odd-even n = 6
+      expect(grad(x1, at, tape)).toEqual(fresh);
+      // the tape is what carries the forward's weights: another input's tape gives other (wrong) numbers
+      const other = runFusedKernel<tf.Tensor[]>(RelaxDiffSort, { x: x2 }, at);
+      expect(grad(x1, at, other[2])).not.toEqual(fresh);
+      tf.dispose([sorted!, permutation!, tape!, ...other]);
       tf.dispose([x1, x2, dSorted, dPermutation]);
     });
   }

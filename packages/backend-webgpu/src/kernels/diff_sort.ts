@@ -185,19 +185,21 @@ export const diffSortConfig: KernelConfig = withFloatStorage({
     const g = gpuNetwork(gpu, at.network, n);
     const [softSorted, alpha] = valuesForward(gpu, g, at, x, at.descending);
     const emptyP = (): TensorInfo => gpu.makeTensorInfo([rows, 0, 0], "float32", new Float32Array(0));
+    // the third output is the host kernel's tape for its gradient; the GPU backward recomputes α instead
+    const noTape = (): TensorInfo => gpu.makeTensorInfo([0], "float32", new Float32Array(0));
     if (at.hard) {
       release(gpu, softSorted);
       const dest = run(gpu, hardRankProgram(rows, n), [x], "int32", [i32(n), i32(at.descending ? 1 : 0)]);
       const sorted = run(gpu, hardSortedProgram(rows, n), [x, dest], "float32", [i32(n)]);
       const P = at.withMatrix ? run(gpu, hardMatrixProgram(rows, n), [dest], "float32", [i32(n)]) : emptyP();
       release(gpu, dest, alpha);
-      return [sorted, P];
+      return [sorted, P, noTape()];
     }
     const P = at.withMatrix
       ? run(gpu, matrixProgram(rows, g), [bindable(alpha, x), g.table], "float32", [...netUniforms(g), i32(at.descending ? 1 : 0)])
       : emptyP();
     release(gpu, alpha);
-    return [softSorted, P];
+    return [softSorted, P, noTape()];
   },
 });
 

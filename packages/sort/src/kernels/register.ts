@@ -37,29 +37,18 @@ function identity(M: Float64Array | Float32Array, n: number): void {
 }
 
 /**
- * What the forward pass leaves for the backward of the same op call, in `attrs.forwardState` (state of
- * that call, not a cache keyed on arrays): its float64 comparator weights and differences, so backward
- * skips the values pass and its transcendental functions — on every host backend, as it checks the
- * input by value (`x`, a copy) rather than by array identity (the wasm backend copies on every read).
+ * What the forward pass leaves for the backward: its float64 comparator weights α and differences d, every row's
+ * `[α_0 … α_{C−1}]` then every row's `[d_0 … d_{C−1}]`, as the bytes of the third output `tape` (saved for the
+ * gradient, so backward skips the values pass and its transcendental functions). Empty past {@link TAPE_LIMIT}.
  */
-interface ForwardState {
-  x: Float32Array;
-  key: string;
-  alpha: Float64Array;
-  d: Float64Array;
-}
-const CACHE_LIMIT = 1 << 22; // rows·C entries (2 × 32 MiB)
+const TAPE_LIMIT = 1 << 22; // rows·C entries (2 × 32 MiB)
 
-function attrsKey(a: RelaxDiffSortAttrs): string {
-  return `${a.network}|${a.distribution}|${a.steepness}|${a.artLambda}`;
-}
-
-/** The forward state of this call when it was left for exactly these input values and attributes. */
-function forwardStateFor(attrs: RelaxDiffSortAttrs, xv: Float32Array, size: number): ForwardState | null {
-  const s = attrs.forwardState as ForwardState | undefined;
-  if (!s || s.key !== attrsKey(attrs) || s.alpha.length !== size || s.x.length !== xv.length) return null;
-  for (let i = 0; i < xv.length; i++) if (s.x[i] !== xv[i]) return null;
-  return s;
+/** The forward's α and d from its saved tape, or null when it left none (too large, or another backend's kernel). */
+function readTape(tape: Float32Array | undefined, size: number): { alpha: Float64Array; d: Float64Array } | null {
+  if (tape === undefined || tape.length !== 4 * size || size === 0) return null;
+  const aligned = tape.byteOffset % 8 === 0 ? tape : new Float32Array(tape); // same-type copy: bytes kept
+  const f = new Float64Array(aligned.buffer, aligned.byteOffset, 2 * size);
+  return { alpha: f.subarray(0, size), d: f.subarray(size) };
 }
 
 registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
@@ -78,10 +67,8 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
   const P: Float64Array | Float32Array = arena ? arena.M : new Float64Array(withP && !attrs.hard ? n * n : 0);
   const perm = new Int32Array(attrs.hard ? n : 0);
   const desc = attrs.descending;
-  const cache: ForwardState | null =
-    rows * C <= CACHE_LIMIT && C > 0
-      ? { x: xv.slice(), key: attrsKey(attrs), alpha: new Float64Array(rows * C), d: new Float64Array(rows * C) }
-      : null;
+  const tape = new Float64Array(rows * C <= TAPE_LIMIT && C > 0 ? 2 * rows * C : 0);
+  const cache = tape.length > 0 ? { alpha: tape.subarray(0, rows * C), d: tape.subarray(rows * C) } : null;
   const dRow = new Float64Array(C);
   for (let r = 0; r < rows; r++) {
     forwardValues(net, fa, xv, r * n, v, alpha, cache ? dRow : null);
@@ -111,10 +98,11 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
       else for (let j = 0; j < n; j++) Pout.set(P.subarray(j * n, j * n + n), pOff + (n - 1 - j) * n);
     }
   }
-  attrs.forwardState = cache ?? undefined;
+  const tapeBytes = new Float32Array(tape.buffer);
   return [
     { values: sorted, shape: [rows, n] },
     { values: Pout, shape: withP ? [rows, n, n] : [rows, 0, 0] },
+    { values: tapeBytes, shape: [tapeBytes.length] },
   ];
 });
 
@@ -123,7 +111,7 @@ function allZero(a: Float32Array): boolean {
   return true;
 }
 
-registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSortGrad, ({ x, dSorted, dPermutation }, attrs) => {
+registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSortGrad, ({ x, dSorted, dPermutation, tape }, attrs) => {
   const [rows, n] = x!.shape as [number, number];
   const xv = x!.values;
   const gs = dSorted!.values;
@@ -143,7 +131,7 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSortGrad, ({ x, dSorted, dPermut
   const diffStore = new Float32Array(useP && !arena ? (net.hullOffset[C] as number) : 0);
   const dx = new Float32Array(rows * n);
   const desc = attrs.descending;
-  const cached = forwardStateFor(attrs, xv, rows * C);
+  const cached = readTape(tape?.values, rows * C);
   for (let r = 0; r < rows; r++) {
     if (cached) {
       al.set(cached.alpha.subarray(r * C, r * C + C));
@@ -171,13 +159,14 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSortGrad, ({ x, dSorted, dPermut
 registerFusedGradient<RelaxDiffSortAttrs>({
   kernelName: RelaxDiffSort,
   inputsToSave: ["x"],
-  gradFunc: ([dSorted, dPermutation], [x], attrs) => ({
+  outputsToSave: [false, false, true],
+  gradFunc: ([dSorted, dPermutation], [x, tape], attrs) => ({
     x: () => {
       const rows = x!.shape[0] as number;
       const n = x!.shape[1] as number;
       const ds = dSorted ?? tf.zeros([rows, n]);
       const dp = dPermutation ?? tf.zeros(attrs.withMatrix ? [rows, n, n] : [rows, 0, 0]);
-      return runFusedKernel<tf.Tensor>(RelaxDiffSortGrad, { x: x!, dSorted: ds, dPermutation: dp }, attrs);
+      return runFusedKernel<tf.Tensor>(RelaxDiffSortGrad, { x: x!, dSorted: ds, dPermutation: dp, tape: tape! }, attrs);
     },
   }),
 });

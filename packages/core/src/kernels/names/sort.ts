@@ -11,8 +11,10 @@ export type RelaxSortNetworkName = "odd_even" | "bitonic" | "splitter_selection"
 /**
  * A whole relaxed sorting network applied to rows of `x: [rows, n]` in one pass (DSN, ICML 2021).
  * Inputs `{ x }`; outputs `[sorted: [rows, n], permutation: [rows, n, n] (or [rows, 0, 0] when
- * `withMatrix` is false)]` with `permutation[r, j, i]` the weight of input i at sorted position j
- * (papers' convention). Backward saves only x and recomputes the comparator weights in float64.
+ * `withMatrix` is false), tape: [m]]` with `permutation[r, j, i]` the weight of input i at sorted position j
+ * (papers' convention). `tape` holds what the backward needs (the host kernel's float64 comparator weights and
+ * differences, as bytes); it is saved for the gradient, and a kernel may leave it empty (`[0]`), in which case
+ * the gradient recomputes the weights.
  */
 export const RelaxDiffSort = "RelaxDiffSort";
 export interface RelaxDiffSortAttrs {
@@ -26,14 +28,8 @@ export interface RelaxDiffSortAttrs {
   descending: boolean;
   /** Straight-through: exact permutation / sorted values forward, relaxed gradient backward. */
   hard: boolean;
-  /**
-   * Left by the host forward kernel for the gradient kernel of the same op call (tfjs hands one attributes
-   * object to the forward kernel and, through the tape, to the gradient): the float64 comparator weights, so
-   * backward skips the values pass. Used only when the input's values match; other backends ignore it.
-   */
-  forwardState?: object;
 }
-/** Gradient of {@link RelaxDiffSort}: inputs `{ x, dSorted, dPermutation }`, output `dx: [rows, n]`. */
+/** Gradient of {@link RelaxDiffSort}: inputs `{ x, dSorted, dPermutation, tape }`, output `dx: [rows, n]`. */
 export const RelaxDiffSortGrad = "RelaxDiffSortGrad";
 
 /**
