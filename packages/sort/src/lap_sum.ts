@@ -10,7 +10,7 @@ import {
   type RelaxLapSumAttrs,
   type TensorInput,
 } from "@relax/core";
-import "./kernels/lap_sum.js";
+import "./kernels/register.js";
 import { lapSumReference } from "./lap_sum_reference.js";
 import { checkOptions, optionKeys } from "./options.js";
 import { toRows } from "./rows.js";
