@@ -240,7 +240,9 @@ describe("relaxed comparisons with any distribution", () => {
   it("rejects bad input with RelaxError", () => {
     for (const op of [relaxedLess, relaxedGreater, relaxedLessEqual, relaxedGreaterEqual, relaxedEqual, relaxedNotEqual]) {
       for (const beta of badPositive)
-        expect(() => op([1], [2], { beta: beta as number }), `${op.name} β=${String(beta)}`).toThrow(/beta must be (a finite number > 0|a value of the documented type)/);
+        expect(() => op([1], [2], { beta: beta as number }), `${op.name} β=${String(beta)}`).toThrow(
+          /beta must be (a finite number > 0|a value of the documented type)/,
+        );
       expect(() => op([1, 2], [1, 2, 3]), op.name).toThrow(/a and b must be broadcast-compatible shapes, got \[2\] and \[3\]/);
       expect(() => op([1, NaN], [1, 2]), op.name).toThrow(/a must be finite/);
       expect(() => op([1, 2], [Infinity, 2]), op.name).toThrow(/b must be finite/);

@@ -264,7 +264,9 @@ describe("softMin / softMax / softArgMin / softArgMax", () => {
   it("rejects bad input with RelaxError", () => {
     for (const op of OPS) {
       for (const beta of badPositive)
-        expect(() => op([[1, 2]], { beta: beta as number }), `${op.name} ${String(beta)}`).toThrow(/beta must be (a finite number > 0|a value of the documented type)/);
+        expect(() => op([[1, 2]], { beta: beta as number }), `${op.name} ${String(beta)}`).toThrow(
+          /beta must be (a finite number > 0|a value of the documented type)/,
+        );
       expect(() => op([[1, NaN]]), op.name).toThrow(/x must be finite/);
       expect(() => op([[1, 2]], { axis: 2 }), op.name).toThrow(/axis must be an integer in \[-2, 1\], got 2/);
       expect(() => op(3), op.name).toThrow(/rank ≥ 1/);

@@ -166,9 +166,7 @@ describe("degenerate cameras are RelaxErrors naming the field", () => {
     expect(r.alpha.shape).toEqual([8, 8]);
     r.alpha.dispose();
     expect(relaxError(() => render(mesh, { eye }, { imageSize: 8, vertices: [...V, [1, 1, 1]] })).argument).toBe("vertices");
-    expect(relaxError(() => render(mesh, { eye }, { imageSize: 8, vertices: V.map(() => [0, Number.NaN, 0]) })).argument).toBe(
-      "vertices",
-    );
+    expect(relaxError(() => render(mesh, { eye }, { imageSize: 8, vertices: V.map(() => [0, Number.NaN, 0]) })).argument).toBe("vertices");
     expect(relaxError(() => render(mesh, { eye }, { imageSize: 8, vertices: null as never })).argument).toBe("vertices");
   });
   it("a disposed mesh, a non-mesh, rgb without colours", () => {
