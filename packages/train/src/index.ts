@@ -66,3 +66,5 @@ export type { EditDistanceLossOptions, EditDistanceSupervisionOptions } from "./
 export { plotSvg, writePlot } from "./plot/plot.js";
 export type { PlotOptions } from "./plot/plot.js";
 export { selectBackend } from "./runtime/backend.js";
+export { ProgressBar, progressLine, estimateProgress, formatDuration } from "./loop/progress.js";
+export type { ProgressBarOptions, ProgressState, ProgressEstimate } from "./loop/progress.js";
