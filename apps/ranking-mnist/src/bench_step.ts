@@ -19,6 +19,7 @@ import {
   setScores,
   splitMnist,
   type Model,
+  enableWasmThreads,
 } from "@relax/train";
 
 const { values: args } = parseArgs({
@@ -27,13 +28,16 @@ const { values: args } = parseArgs({
     models: { type: "string", default: "fast,reference" },
     backends: { type: "string", default: "wasm,cpu" },
     steps: { type: "string", default: "10" },
+    threads: { type: "string", default: "1" },
   },
 });
 const models = args.models.split(",");
 const backends = args.backends.split(",");
 const steps = Number(args.steps);
+const threads = await enableWasmThreads({ threads: Number(args.threads) });
 const { train } = splitMnist(loadMnistDigits());
 const loss = rankingSupervision({ network: "odd_even", distribution: "cauchy", steepness: 10 });
+console.log(`wasm threads: ${threads}`);
 console.log("| model | backend | ms/step (median) | min | steps |\n|---|---|---|---|---|");
 for (const backend of backends) {
   await tf.setBackend(backend);

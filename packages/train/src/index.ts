@@ -68,3 +68,5 @@ export type { PlotOptions } from "./plot/plot.js";
 export { selectBackend } from "./runtime/backend.js";
 export { ProgressBar, progressLine, estimateProgress, formatDuration } from "./loop/progress.js";
 export type { ProgressBarOptions, ProgressState, ProgressEstimate } from "./loop/progress.js";
+export { enableWasmThreads } from "./runtime/wasm_threads.js";
+export type { WasmThreadsOptions } from "./runtime/wasm_threads.js";

@@ -364,3 +364,15 @@ export const RelaxGroupSumGrad = "RelaxGroupSumGrad";
 export interface RelaxGroupSumGradAttrs extends RelaxGroupSumAttrs {
   n: number;
 }
+
+// @relax/train ------------------------------------------------------------------------------------
+/**
+ * Bias plus ReLU of a conv or dense layer, one pass: inputs `{ x: [..., C], b: [C] }`, output
+ * `y = max(x + b, 0)`, same shape as `x` (bit-identical to `tf.relu(tf.add(x, b))`).
+ */
+export const RelaxBiasRelu = "RelaxBiasRelu";
+/**
+ * Gradient of {@link RelaxBiasRelu}, one pass over `dy`: inputs `{ dy, y }` (same shape `[..., C]`), outputs
+ * `[dx, db]` with `dx = dy · [y > 0]` (same shape) and `db = Σ_rows dx` (`[C]`, summed in float64).
+ */
+export const RelaxBiasReluGrad = "RelaxBiasReluGrad";

@@ -3,7 +3,8 @@ import { RelaxError, assertFinite, assertInteger, assertOneOf, assertOptions, de
 import { createRng } from "@relax/core";
 import { conv2dSame } from "./conv.js";
 import { maxPool2 } from "./pool.js";
-import { biasAdd, dense as denseOp } from "./dense.js";
+import { dense as denseOp } from "./dense.js";
+import { biasRelu } from "../kernels/bias_relu.js";
 import { initTensor, type Initializer } from "./init.js";
 import { makeVariable, variableName, type Model } from "./model.js";
 
@@ -109,8 +110,10 @@ export function createCnn(options: CnnOptions = {}): Model {
         assertFinite("cnn.apply", "x", x);
         let a = x as tf.Tensor4D;
         convs.forEach((c, i) => {
-          a = tf.relu(
-            biasAdd(conv2dSame(a, c.w as tf.Tensor as tf.Tensor4D, { inputGrad: i > 0 }), c.b as tf.Tensor as tf.Tensor1D),
+          // bias + ReLU in one fused pass (forward and backward) on the host backends
+          a = biasRelu(
+            conv2dSame(a, c.w as tf.Tensor as tf.Tensor4D, { inputGrad: i > 0 }),
+            c.b as tf.Tensor as tf.Tensor1D,
           ) as tf.Tensor4D;
           a = maxPool2(a);
         });
