@@ -70,3 +70,5 @@ export { ProgressBar, progressLine, estimateProgress, formatDuration } from "./l
 export type { ProgressBarOptions, ProgressState, ProgressEstimate } from "./loop/progress.js";
 export { enableWasmThreads } from "./runtime/wasm_threads.js";
 export type { WasmThreadsOptions } from "./runtime/wasm_threads.js";
+export { biasRelu } from "./kernels/bias_relu.js";
+export { RELAX_FUSED_CNN } from "./kernels/flags.js";

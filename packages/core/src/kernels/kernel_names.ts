@@ -376,3 +376,9 @@ export const RelaxBiasRelu = "RelaxBiasRelu";
  * `[dx, db]` with `dx = dy · [y > 0]` (same shape) and `db = Σ_rows dx` (`[C]`, summed in float64).
  */
 export const RelaxBiasReluGrad = "RelaxBiasReluGrad";
+/**
+ * Gradient of a 2×2 stride-2 max-pool (NHWC, 'valid'): inputs `{ x: [N,H,W,C], y: [N,⌊H/2⌋,⌊W/2⌋,C], dy }` (`y`
+ * the pool's output), output `dx: [N,H,W,C]`, each `dy` routed to the first maximum of its window (row-major), as
+ * tfjs's `MaxPoolGrad`; zero elsewhere.
+ */
+export const RelaxMaxPool2Grad = "RelaxMaxPool2Grad";

@@ -3,8 +3,9 @@ import { RelaxError, assertFinite, assertInteger, assertOneOf, assertOptions, de
 import { createRng } from "@relax/core";
 import { conv2dSame } from "./conv.js";
 import { maxPool2 } from "./pool.js";
-import { dense as denseOp } from "./dense.js";
+import { biasAdd, dense as denseOp } from "./dense.js";
 import { biasRelu } from "../kernels/bias_relu.js";
+import { RELAX_FUSED_CNN } from "../kernels/flags.js";
 import { initTensor, type Initializer } from "./init.js";
 import { makeVariable, variableName, type Model } from "./model.js";
 
@@ -109,6 +110,7 @@ export function createCnn(options: CnnOptions = {}): Model {
         }
         assertFinite("cnn.apply", "x", x);
         let a = x as tf.Tensor4D;
+        const fused = tf.env().getBool(RELAX_FUSED_CNN);
         convs.forEach((c, i) => {
           // bias + ReLU in one fused pass (forward and backward) on the host backends
           a = biasRelu(

@@ -104,18 +104,25 @@ export async function enableWasmThreads(options: WasmThreadsOptions = {}): Promi
     setThreadsCount: (n: number) => void;
     getThreadsCount: () => number;
   };
+  const original = tf.engine().registryFactory.wasm;
   tf.removeBackend("wasm");
   tf.registerBackend(
     "wasm",
     async () => {
-      const module = await init();
-      wasm.setThreadsCount(threads);
-      const backend = new wasm.BackendWasm(module);
-      // the pool's workers wait on futexes between ops; unref'd, they do not keep the process alive
-      for (const w of [...module.PThread.runningWorkers, ...module.PThread.unusedWorkers]) w.unref();
-      return backend;
+      try {
+        const module = await init();
+        wasm.setThreadsCount(threads);
+        const backend = new wasm.BackendWasm(module);
+        // the pool's workers wait on futexes between ops; unref'd, they do not keep the process alive
+        for (const w of [...module.PThread.runningWorkers, ...module.PThread.unusedWorkers]) w.unref();
+        return backend;
+      } catch (e) {
+        if (original === undefined) throw e;
+        console.warn(`enableWasmThreads: the threaded build failed (${(e as Error).message}); using the single-threaded one`);
+        return original.factory();
+      }
     },
-    2,
+    original?.priority ?? 2,
   );
   return threads;
 }
