@@ -30,7 +30,7 @@ export function layerOf(name: string, inputShapes: number[][]): string {
   const big = (a.length === 4 && (a[3] === 32 || a[3] === 64)) || (a.length === 2 && a[0] === 1 && (a[1] as number) > 100000);
   if (name.startsWith("RelaxBiasRelu")) return "bias + ReLU (fwd + bwd)";
   if (["Add", "Relu", "Step", "Multiply", "Identity", "BatchMatMul"].includes(name) && big) return "bias + ReLU (fwd + bwd)";
-  if (name === "MaxPool" || name === "MaxPoolGrad") return "max-pool (fwd + bwd)";
+  if (name === "MaxPool" || name === "MaxPoolGrad" || name === "RelaxMaxPool2Grad") return "max-pool (fwd + bwd)";
   if (name === "BatchMatMul" || name === "_FusedMatMul") return "dense (fwd + bwd)";
   if (["Transpose", "PadV2", "Reverse", "ZerosLike"].includes(name)) return "transpose / pad / reverse (conv grads)";
   return "loss, optimizer, rest";
