@@ -3,7 +3,7 @@
  * --backends wasm`) with tfjs's single-threaded wasm and tfjs's own bias + ReLU ("before"), with the threaded wasm
  * build and the fused bias + ReLU and max-pool-gradient kernels ("after"), and the same CNN step in PyTorch (`bench/torch_step.py`,
  * skipped when `python3 -c "import torch"` fails; `PYTHON=/path/to/python` picks the interpreter). Each round
- * runs the three in a new order, each in its own process; reports medians over rounds of wall and CPU ms/step,
+ * (plus the fused kernels on 1 thread, to tell the kernels' gain from the threads') runs them in a new order, each in its own process; reports medians over rounds of wall and CPU ms/step,
  * the per-round ratios' medians and, with `--profile`, per-layer kernel times before and after.
  *   node dist/bench_compare.js [--rounds 3] [--steps 4] [--threads 2] [--profile]
  */
@@ -64,6 +64,7 @@ const torch = (): Row => {
 const variants: [string, () => Row][] = [
   ["before (1 thread, previous layers)", tfjs("1", false)],
   [`after (${args.threads} threads, fused CNN kernels)`, tfjs(args.threads, true)],
+  ["fused CNN kernels, 1 thread", tfjs("1", true)],
   ...(hasTorch ? [[`PyTorch (${args.threads} threads)`, torch] as [string, () => Row]] : []),
 ];
 const rows = new Map<string, Row[]>(variants.map(([n]) => [n, []]));
@@ -87,13 +88,26 @@ for (const n of names) {
 const ratio = (a: string, b: string, k: "ms" | "cpuMs") =>
   median((rows.get(a) as Row[]).map((x, i) => x[k] / ((rows.get(b) as Row[])[i] as Row)[k])).toFixed(2);
 console.log(`\nafter / before: wall ${ratio(names[1]!, names[0]!, "ms")}, CPU ${ratio(names[1]!, names[0]!, "cpuMs")}`);
-if (hasTorch) console.log(`after / PyTorch: wall ${ratio(names[1]!, names[2]!, "ms")}, CPU ${ratio(names[1]!, names[2]!, "cpuMs")}`);
-else console.log(`PyTorch skipped: ${python} cannot import torch`);
+console.log(`fused kernels, 1 thread / before: wall ${ratio(names[2]!, names[0]!, "ms")}, CPU ${ratio(names[2]!, names[0]!, "cpuMs")}`);
+if (hasTorch) {
+  console.log(`after / PyTorch: wall ${ratio(names[1]!, names[3]!, "ms")}, CPU ${ratio(names[1]!, names[3]!, "cpuMs")}`);
+  console.log(`fused kernels, 1 thread / PyTorch: wall ${ratio(names[2]!, names[3]!, "ms")}, CPU ${ratio(names[2]!, names[3]!, "cpuMs")}`);
+} else console.log(`PyTorch skipped: ${python} cannot import torch`);
 if (args.profile) {
-  console.log("\n| layer: kernel ms (median over rounds) | before wall | after wall | before CPU | after CPU |\n|---|---:|---:|---:|---:|");
+  console.log(
+    "\n| layer: kernel ms (median over rounds) | before wall | after wall | 1-thread fused wall | before CPU | after CPU | 1-thread fused CPU |\n|---|---:|---:|---:|---:|---:|---:|",
+  );
   for (const l of [...LAYERS, "host code between kernels", "step (profiled)"]) {
     const pick = (n: string, k: "layers" | "layersCpu") => median((rows.get(n) as Row[]).map((x) => x[k]?.[l] ?? 0)).toFixed(0);
-    const [b, a] = names as [string, string];
-    console.log(`| ${l} | ${pick(b, "layers")} | ${pick(a, "layers")} | ${pick(b, "layersCpu")} | ${pick(a, "layersCpu")} |`);
+    const [b, a, f] = names as [string, string, string];
+    const cells = [
+      pick(b, "layers"),
+      pick(a, "layers"),
+      pick(f, "layers"),
+      pick(b, "layersCpu"),
+      pick(a, "layersCpu"),
+      pick(f, "layersCpu"),
+    ];
+    console.log(`| ${l} | ${cells.join(" | ")} |`);
   }
 }
