@@ -52,7 +52,7 @@ export async function enableWasmThreads(options: WasmThreadsOptions = {}): Promi
   }
   if (threads === 1) return 1;
   const { createRequire } = await import("node:module");
-  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
   const { join, dirname } = await import("node:path");
   const require = createRequire(import.meta.url);
   let glue: string;
@@ -71,6 +71,7 @@ export async function enableWasmThreads(options: WasmThreadsOptions = {}): Promi
   // the worker's source is a template string whose "\n" escapes became newlines: write them back as escapes
   const workerPath = join(mkdtempSync(join(os.tmpdir(), "relax-wasm-threads-")), "tfjs-backend-wasm-threaded-simd.worker.cjs");
   writeFileSync(workerPath, wasmWorkerContents.replace(/\n/g, "\\n"));
+  process.once("exit", () => rmSync(dirname(workerPath), { recursive: true, force: true }));
 
   const init = async (): Promise<ThreadedModule> => {
     // tfjs's C++ caps the pool at emscripten_num_logical_cores() / 2, which Node answers with os.cpus().length,
