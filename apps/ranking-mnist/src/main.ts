@@ -7,7 +7,7 @@
  *
  * Flags (defaults): --n 5 --network odd_even --distribution cauchy --steepness 10 --art-lambda 0.25
  *   --newton off|fisher|hessian --lambda 1 --model fast|reference|mlp (fast) --sets 32 --lr 0.001
- *   --steps 100000 --minutes 5 --eval-every 100 --eval-sets 1000 --seed 0 --backend auto|wasm|cpu --threads 1|N|auto (auto for reference)
+ *   --steps 100000 --minutes 5 --eval-every 100 --eval-sets 1000 --seed 0 --backend auto|wasm|cpu --threads 1|N|auto
  *   --out runs/ranking-mnist (history.json/csv) --checkpoint FILE --resume --no-progress
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -62,7 +62,8 @@ const OPTIONS = {
   backend: { type: "string", default: "auto", description: "auto | wasm | cpu" },
   threads: {
     type: "string",
-    description: "wasm threads: 1 (tfjs's single-threaded build), N or auto (all cores); default auto for --model reference, else 1",
+    default: "1",
+    description: "wasm threads: 1 (tfjs's single-threaded build), N or auto (all cores; see BENCHMARKS.md)",
   },
   out: { type: "string", default: join("runs", "ranking-mnist"), description: "output folder (history JSON/CSV)" },
   checkpoint: { type: "string", description: "checkpoint file to write" },
@@ -125,8 +126,7 @@ function buildModel(): { model: Model; downsample: 1 | 2 } {
 }
 
 async function main(): Promise<void> {
-  // the reference CNN's big convolutions gain from threads; the small models' ops are too short to split
-  const threadsFlag = str("threads", modelKind === "reference" ? "auto" : "1");
+  const threadsFlag = str("threads", "1");
   const threads =
     str("backend", "auto") === "cpu" ? 1 : await enableWasmThreads(threadsFlag === "auto" ? {} : { threads: num("threads", 1) });
   const backend = await selectBackend(str("backend", "auto"));

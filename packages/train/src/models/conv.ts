@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertOneOf, assertOptions, toFloatTensor } from "@relax/core";
-import { RELAX_FUSED_CNN } from "../kernels/flags.js";
 
 /**
  * 2-D convolution, stride 1, zero 'same' padding (odd kernel), NHWC: `x [N,H,W,Cin]`, `w [K,K,Cin,Cout]` → `[N,H,W,Cout]`.
@@ -62,7 +61,6 @@ const makeConv = (inputGrad: boolean) =>
         const p = (k - 1) / 2;
         const wFlip = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
         const dx = inputGrad ? tf.conv2d(dy, wFlip, 1, "same") : tf.zerosLike(xs);
-        if (xs.shape[3] === 1 && tf.env().getBool(RELAX_FUSED_CNN)) return [dx, filterGradOneChannel(xs, dy, k)];
         const xp = tf.pad(xs, [
           [0, 0],
           [p, p],
@@ -76,27 +74,5 @@ const makeConv = (inputGrad: boolean) =>
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
-/**
- * `dw [K,K,1,Cout]` of a one-channel input (a first layer) as one matrix product: the K² shifted copies of the
- * padded input as rows `P [K², N·H·W]` times `dy [N·H·W, Cout]`. The transposed convolution above is XNNPACK's worst
- * case for one channel (a 1-channel "batch", a 28×112 kernel): this takes about 0.6× its CPU time.
- */
-function filterGradOneChannel(x: tf.Tensor4D, dy: tf.Tensor4D, k: number): tf.Tensor4D {
-  const [N, H, W] = x.shape;
-  const p = (k - 1) / 2;
-  const xp = tf.reshape(
-    tf.pad(x, [
-      [0, 0],
-      [p, p],
-      [p, p],
-      [0, 0],
-    ]),
-    [N, H + 2 * p, W + 2 * p],
-  );
-  const rows: tf.Tensor[] = [];
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) rows.push(tf.reshape(tf.slice(xp, [0, i, j], [N, H, W]), [1, N * H * W]));
-  const cout = dy.shape[3];
-  return tf.reshape(tf.matMul(tf.concat(rows, 0) as tf.Tensor2D, tf.reshape(dy, [N * H * W, cout])), [k, k, 1, cout]);
-}
 const convWithForwardGrads = makeConv(true);
 const convFilterGradOnly = makeConv(false);
