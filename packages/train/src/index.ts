@@ -68,3 +68,9 @@ export type { EditDistanceLossOptions, EditDistanceSupervisionOptions } from "./
 export { plotSvg, writePlot } from "./plot/plot.js";
 export type { PlotOptions } from "./plot/plot.js";
 export { selectBackend } from "./runtime/backend.js";
+export { ProgressBar, progressLine, estimateProgress, formatDuration } from "./loop/progress.js";
+export type { ProgressBarOptions, ProgressState, ProgressEstimate } from "./loop/progress.js";
+export { enableWasmThreads } from "./runtime/wasm_threads.js";
+export type { WasmThreadsOptions } from "./runtime/wasm_threads.js";
+export { biasRelu } from "./kernels/bias_relu.js";
+export { RELAX_FUSED_CNN } from "./kernels/flags.js";

@@ -7,3 +7,4 @@ export * from "./names/core.js";
 export * from "./names/sort.js";
 export * from "./names/logic.js";
 export * from "./names/render.js";
+export * from "./names/train.js";

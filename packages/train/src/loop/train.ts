@@ -7,6 +7,7 @@ import { assertModel, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { writeHistory, type History, type HistoryRecord } from "./history.js";
 import { plainStrategy, type AlgoLoss, type Strategy } from "./strategy.js";
 import { releaseTape } from "../runtime/tape.js";
+import { ProgressBar } from "./progress.js";
 
 /** One training batch: inputs and the algorithm-level labels. The loop disposes both after the step. */
 export interface Batch {
@@ -211,20 +212,15 @@ async function run(
   const useBar =
     options.progress === true ||
     ((options.progress ?? "auto") === "auto" && typeof process !== "undefined" && process.stderr?.isTTY === true);
-  // cli-progress is loaded only when a terminal bar is drawn (it is Node-only).
-  const cliProgress = useBar ? (await import("cli-progress")).default : null;
-  const bar = cliProgress
-    ? new cliProgress.SingleBar(
-        {
-          format: "{bar} {value}/{total} steps | {duration_formatted} elapsed, eta {eta_formatted} | loss {loss} | {metrics}",
-          hideCursor: true,
-          etaBuffer: 50,
-          stream: process.stderr,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-    : null;
   const t0 = performance.now();
+  // one clock for the whole run (log lines do not restart it); a time budget drives the bar and its ETA
+  const bar = useBar
+    ? new ProgressBar({
+        steps,
+        startStep: start,
+        ...(options.maxSeconds !== undefined ? { maxSeconds: options.maxSeconds } : {}),
+      })
+    : null;
   let trainMs = 0;
   let trainedSteps = 0;
   let lossSum = 0;
@@ -237,11 +233,9 @@ async function run(
   let skipped = 0;
   let skippedSinceEval = 0;
   const say = (line: string): void => {
-    if (bar) {
-      bar.stop();
-      log(line);
-      bar.start(steps, lastStep, { loss: lastLoss, metrics: lastMetrics });
-    } else log(line);
+    bar?.clear();
+    log(line);
+    bar?.update(lastStep, { loss: lastLoss, metrics: lastMetrics }, true);
   };
   let lastStep = start;
   let lastLoss = "-";
@@ -293,7 +287,7 @@ async function run(
     return false;
   };
 
-  bar?.start(steps, start, { loss: lastLoss, metrics: "" });
+  bar?.update(start, { loss: lastLoss, metrics: "" }, true);
   if ((options.evalAtStart ?? true) && options.evaluate && start === 0) await evaluateNow(0);
   let step = start;
   while (step < steps) {

@@ -4,6 +4,8 @@ import { createRng } from "@relax/core";
 import { conv2dSame } from "./conv.js";
 import { maxPool2 } from "./pool.js";
 import { biasAdd, dense as denseOp } from "./dense.js";
+import { biasRelu } from "../kernels/bias_relu.js";
+import { RELAX_FUSED_CNN } from "../kernels/flags.js";
 import { initTensor, type Initializer } from "./init.js";
 import { makeVariable, variableName, type Model } from "./model.js";
 
@@ -108,9 +110,12 @@ export function createCnn(options: CnnOptions = {}): Model {
         }
         assertFinite("cnn.apply", "x", x);
         let a = x as tf.Tensor4D;
+        const fused = tf.env().getBool(RELAX_FUSED_CNN);
         convs.forEach((c, i) => {
-          a = tf.relu(
-            biasAdd(conv2dSame(a, c.w as tf.Tensor as tf.Tensor4D, { inputGrad: i > 0 }), c.b as tf.Tensor as tf.Tensor1D),
+          // bias + ReLU in one fused pass (forward and backward) on the host backends
+          a = biasRelu(
+            conv2dSame(a, c.w as tf.Tensor as tf.Tensor4D, { inputGrad: i > 0 }),
+            c.b as tf.Tensor as tf.Tensor1D,
           ) as tf.Tensor4D;
           a = maxPool2(a);
         });

@@ -1,5 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, toFloatTensor } from "@relax/core";
+import { RelaxError, RelaxMaxPool2Grad, toFloatTensor, useFused } from "@relax/core";
+import { registerMaxPool2GradKernel } from "../kernels/max_pool2_grad.js";
+import { RELAX_FUSED_CNN } from "../kernels/flags.js";
+
+registerMaxPool2GradKernel();
 
 /**
  * 2×2 max-pooling, stride 2 (NHWC, odd trailing rows/columns dropped as 'valid'). Forward is `tf.maxPool`;
@@ -26,6 +30,9 @@ const pool = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
     value: y,
     gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
       const [xs, ys] = saved as [tf.Tensor4D, tf.Tensor4D];
+      // the fused kernel (cpu / wasm, zero-copy, branch-free); else one host loop over read-backs
+      if (tf.env().getBool(RELAX_FUSED_CNN) && useFused(RelaxMaxPool2Grad))
+        return tf.engine().runKernel(RelaxMaxPool2Grad, { x: xs, y: ys, dy }) as tf.Tensor4D;
       const [N, H, W, C] = xs.shape;
       const [, h, w] = ys.shape;
       const xv = xs.dataSync() as Float32Array;
