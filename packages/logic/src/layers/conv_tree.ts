@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { SavedConfigLayer } from "./saved_config_layer.js";
 import { RelaxError, assertInteger, assertOneOf, assertOptions } from "@relax/core";
 import { CONV_PADDINGS, type ConvPadding, LogicConvTree } from "../conv_tree.js";
 import { LOGIC_INITS, LOGIC_MODES, type LogicInit, type LogicMode } from "../logic_layer.js";
@@ -54,18 +55,9 @@ const TREE_KEYS = ["filters", "receptiveField", "depth", "padding", "channelsPer
  * const model = tf.sequential({ layers: [logicConvTree({ filters: 16, inputShape: [28, 28, 1], seed: 1 }), orPoolLayer(),
  *   tf.layers.flatten(), logicLayer({ units: 2000 }), groupSum({ k: 10, tau: 10 })] });
  */
-export class LogicConvTreeLayer extends tfl.layers.Layer {
+export class LogicConvTreeLayer extends SavedConfigLayer {
   /** The name `tf.serialization` registers this class under. */
   static className = "RelaxLogicConvTree";
-
-  /** Builds the layer from a saved config (what `tf.loadLayersModel` calls); tfjs's `customObjects` entry is dropped. */
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    const { customObjects: _, ...rest } = config;
-    return new cls(rest);
-  }
 
   /** The tree options (filters, receptiveField, depth, padding, channelsPerTree, init, residualLogit, seed). */
   readonly treeOptions: Required<Omit<LogicConvTreeArgs, "mode" | (typeof BASE_KEYS)[number] | "channelsPerTree">> & {
@@ -212,18 +204,9 @@ export interface OrPoolLayerArgs {
  * @example
  * const pool = orPoolLayer({ size: 2 });
  */
-export class OrPoolLayer extends tfl.layers.Layer {
+export class OrPoolLayer extends SavedConfigLayer {
   /** The name `tf.serialization` registers this class under. */
   static className = "RelaxOrPool";
-
-  /** Builds the layer from a saved config (what `tf.loadLayersModel` calls); tfjs's `customObjects` entry is dropped. */
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    const { customObjects: _, ...rest } = config;
-    return new cls(rest);
-  }
 
   /** The pooling module (size, stride, method). */
   readonly pool: OrPool;

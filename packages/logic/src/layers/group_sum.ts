@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { SavedConfigLayer } from "./saved_config_layer.js";
 import { RelaxError, assertOptions } from "@relax/core";
 import { GroupSum } from "../group_sum.js";
 import { layerArgs } from "./logic_layer.js";
@@ -35,18 +36,10 @@ const ARG_KEYS = ["k", "tau", "inputShape", "batchInputShape", "batchSize", "nam
  * @example
  * const head = groupSum({ k: 10, tau: 10 }); // [batch, 8000] → [batch, 10]
  */
-export class GroupSumLayer extends tfl.layers.Layer {
+export class GroupSumLayer extends SavedConfigLayer {
   /** The name `tf.serialization` registers this class under. */
   static className = "RelaxGroupSum";
 
-  /** Builds the layer from a saved config (what `tf.loadLayersModel` calls); tfjs's `customObjects` entry is dropped. */
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    const { customObjects: _, ...rest } = config;
-    return new cls(rest);
-  }
   /** Number of classes. */
   readonly k: number;
   /** Temperature. */

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { SavedConfigLayer } from "./saved_config_layer.js";
 import {
   RelaxError,
   RelaxLogicLayer,
@@ -145,18 +146,10 @@ export function logicGates(
  * const model = tf.sequential({ layers: [logicLayer({ units: 8000, inputShape: [784], seed: 1 }), groupSum({ k: 10, tau: 10 })] });
  * model.compile({ optimizer: fusedAdam(0.01), loss: softmaxCrossEntropyLoss });
  */
-export class LogicGateLayer extends tfl.layers.Layer {
+export class LogicGateLayer extends SavedConfigLayer {
   /** The name `tf.serialization` registers this class under. */
   static className = "RelaxLogicLayer";
 
-  /** Builds the layer from a saved config (what `tf.loadLayersModel` calls); tfjs's `customObjects` entry is dropped. */
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    const { customObjects: _, ...rest } = config;
-    return new cls(rest);
-  }
   /** Output width. */
   readonly units: number;
   /** Connection method. */

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { SavedConfigLayer } from "./saved_config_layer.js";
 import { RelaxError, RelaxGroupSum, RelaxLogicLayer, assertInteger, assertOneOf, assertOptions, describe, useFused } from "@relax/core";
 import { MAX_WIDTH, optionalFinite } from "../check.js";
 import { CONNECTION_METHODS, type ConnectionMethod } from "../connections.js";
@@ -75,18 +76,10 @@ const ARG_KEYS = [
  * const model = tf.sequential({ layers: [logicStack({ units: [8000, 8000], k: 10, tau: 10, inputShape: [784] })] });
  * model.compile({ optimizer: fusedAdam(0.01), loss: softmaxCrossEntropyLoss });
  */
-export class LogicStackLayer extends tfl.layers.Layer {
+export class LogicStackLayer extends SavedConfigLayer {
   /** The name `tf.serialization` registers this class under. */
   static className = "RelaxLogicStack";
 
-  /** Builds the layer from a saved config (what `tf.loadLayersModel` calls); tfjs's `customObjects` entry is dropped. */
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    const { customObjects: _, ...rest } = config;
-    return new cls(rest);
-  }
   /** Layer widths. */
   readonly units: number[];
   /** Classes of the head (0 = no head). */
