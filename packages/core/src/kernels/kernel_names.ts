@@ -92,6 +92,39 @@ export const RelaxLogicLayerGradX = "RelaxLogicLayerGradX";
 /** Logit gradient of {@link RelaxLogicLayer}: inputs `{ x, logits, dy }`, output `dlogits: [outDim, 16]`. */
 export const RelaxLogicLayerGradLogits = "RelaxLogicLayerGradLogits";
 /**
+ * A logic gate layer with a learned gate parametrisation and wiring (`LogicLayer` with `parametrization`,
+ * `gateChoice`, `connections: 'learned'`). Inputs `{ x: [batch, inDim], weights: [outDim, P], wiring: [outDim, 2, K] }`
+ * (P = 16 gate logits for 'softmax16', 4 truth-table logits for 'bilinear4'; K candidate wires per gate input,
+ * K = 1 for fixed wiring); output `y: [batch, outDim]`, `y = C0 + C1·A + C2·B + C3·A·B` with
+ * `A = Σ_k q_k·x[candA_k]` (q: softmax, or straight-through one-hot of the Gumbel argmax, or argmax in eval).
+ */
+export const RelaxLogicLayerLearned = "RelaxLogicLayerLearned";
+/** Attributes of {@link RelaxLogicLayerLearned}. */
+export interface RelaxLogicLayerLearnedAttrs {
+  /** Candidate inputs of A, `[outDim, K]` row-major. */
+  candA: Int32Array;
+  /** Candidate inputs of B, `[outDim, K]` row-major. */
+  candB: Int32Array;
+  /** Candidates per gate input. */
+  K: number;
+  parametrization: "softmax16" | "bilinear4";
+  gateChoice: "soft" | "gumbel-st";
+  wiringChoice: "soft" | "gumbel-st";
+  /** Temperature τ of the straight-through relaxations. */
+  temperature: number;
+  /** Seed of this call's Gumbel / logistic noise (uint32; ignored without 'gumbel-st' and in mode 'eval'). */
+  noiseSeed: number;
+  mode: "train" | "eval";
+  gradFactor: number;
+  featureMajorIn?: boolean;
+  featureMajorOut?: boolean;
+}
+/**
+ * All gradients of {@link RelaxLogicLayerLearned} from one backward pass: inputs `{ x, weights, wiring, dy }`,
+ * outputs `[dx, dweights: [outDim, P], dwiring: [outDim, 2, K]]` (zero parameter gradients in mode 'eval').
+ */
+export const RelaxLogicLayerLearnedGrad = "RelaxLogicLayerLearnedGrad";
+/**
  * A whole logic gate network (all LogicLayers + GroupSum) in one host kernel, so activations stay in
  * WebAssembly memory between forward and backward. Inputs `{ x: [batch, inDim], z0 … z{L−1}: logits }`,
  * outputs `[out: [batch, k], c0 … c{L−1}: [outDim_l, 4], p0 … p{L−1}: [outDim_l, 16]]`: the class scores, then

@@ -1,0 +1,248 @@
+/**
+ * Fused typed-array kernels of {@link RelaxLogicLayerLearned} (a logic layer with a learned parametrisation,
+ * straight-through gate choice and/or learned wiring) for tfjs's host backends. Feature-major inside
+ * (`[features, batch]`, one contiguous loop per neuron). Where the forward's wiring is one-hot (fixed wiring,
+ * straight-through wiring, eval mode) the forward and the softmax16 backward reuse the WASM SIMD layer kernels
+ * of the fixed-wiring layer on the chosen wires; soft learned wiring mixes the K candidate rows in JS.
+ */
+import {
+  RelaxLogicLayerLearned,
+  RelaxLogicLayerLearnedGrad,
+  registerFusedGradient,
+  registerHostKernel,
+  runFusedKernel,
+  type RelaxLogicLayerLearnedAttrs,
+} from "@relax/core";
+import type * as tf from "@tensorflow/tfjs-core";
+import { gateChoice, gateParamGrad, paramsPerGate, wiringChoice } from "../learned_choice.js";
+import { logicBackwardFM, logicForwardFM, transpose2d } from "../logic_kernel.js";
+import { logicBackwardWasm, logicForwardWasm } from "../wasm_layer.js";
+
+interface Prepared {
+  X: Float32Array;
+  batch: number;
+  inDim: number;
+  outDim: number;
+  gate: ReturnType<typeof gateChoice>;
+  wire: ReturnType<typeof wiringChoice>;
+  /** The chosen wires when every gate input's forward weight is one-hot, else null. */
+  aEff: Int32Array | null;
+  bEff: Int32Array | null;
+}
+
+function prepare(x: Float32Array, xShape: number[], weights: Float32Array, wiring: Float32Array, attrs: RelaxLogicLayerLearnedAttrs): Prepared {
+  const outDim = attrs.candA.length / attrs.K;
+  const [d0, d1] = xShape as [number, number];
+  const batch = attrs.featureMajorIn ? d1 : d0;
+  const inDim = attrs.featureMajorIn ? d0 : d1;
+  const X = attrs.featureMajorIn ? x : transpose2d(x, batch, inDim);
+  const gate = gateChoice(weights, outDim, {
+    parametrization: attrs.parametrization,
+    choice: attrs.gateChoice,
+    temperature: attrs.temperature,
+    noiseSeed: attrs.noiseSeed,
+    mode: attrs.mode,
+  });
+  const wire = wiringChoice(wiring, outDim, attrs.K, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
+  let aEff: Int32Array | null = null;
+  let bEff: Int32Array | null = null;
+  if (wire.pick) {
+    aEff = new Int32Array(outDim);
+    bEff = new Int32Array(outDim);
+    const K = attrs.K;
+    for (let j = 0; j < outDim; j++) {
+      aEff[j] = attrs.candA[j * K + (wire.pick[2 * j] as number)] as number;
+      bEff[j] = attrs.candB[j * K + (wire.pick[2 * j + 1] as number)] as number;
+    }
+  }
+  return { X, batch, inDim, outDim, gate, wire, aEff, bEff };
+}
+
+/** Row `A` (side 0) or `B` (side 1) of neuron j: a view of X for a one-hot choice, else the weighted mix in `tmp`. */
+function inputRow(pr: Prepared, cand: Int32Array, K: number, j: number, side: number, tmp: Float32Array): Float32Array {
+  const B = pr.batch;
+  const o = (2 * j + side) * K;
+  const q = pr.wire.q;
+  tmp.fill(0);
+  for (let k = 0; k < K; k++) {
+    const w = q[o + k] as number;
+    if (w === 0) continue;
+    const xo = (cand[j * K + k] as number) * B;
+    for (let r = 0; r < B; r++) tmp[r] = (tmp[r] as number) + w * (pr.X[xo + r] as number);
+  }
+  return tmp;
+}
+
+function forwardMixed(pr: Prepared, attrs: RelaxLogicLayerLearnedAttrs): Float32Array {
+  const B = pr.batch;
+  const Y = new Float32Array(pr.outDim * B);
+  const tA = new Float32Array(B);
+  const tB = new Float32Array(B);
+  const c = pr.gate.c;
+  for (let j = 0; j < pr.outDim; j++) {
+    const A = inputRow(pr, attrs.candA, attrs.K, j, 0, tA);
+    const Bv = inputRow(pr, attrs.candB, attrs.K, j, 1, tB);
+    const c0 = c[4 * j] as number,
+      c1 = c[4 * j + 1] as number,
+      c2 = c[4 * j + 2] as number,
+      c3 = c[4 * j + 3] as number;
+    const yo = j * B;
+    for (let r = 0; r < B; r++) {
+      const av = A[r] as number;
+      Y[yo + r] = c0 + c1 * av + (c2 + c3 * av) * (Bv[r] as number);
+    }
+  }
+  return Y;
+}
+
+/** Forward on host arrays, in the layouts the attributes name. */
+export function learnedForwardHost(
+  x: Float32Array,
+  xShape: number[],
+  weights: Float32Array,
+  wiring: Float32Array,
+  attrs: RelaxLogicLayerLearnedAttrs,
+): { values: Float32Array; shape: number[] } {
+  const pr = prepare(x, xShape, weights, wiring, attrs);
+  const { X, batch, inDim, outDim, aEff, bEff } = pr;
+  const c = pr.gate.c;
+  const Y = aEff && bEff ? (logicForwardWasm(X, batch, inDim, aEff, bEff, c) ?? logicForwardFM(X, batch, aEff, bEff, c)) : forwardMixed(pr, attrs);
+  return attrs.featureMajorOut ? { values: Y, shape: [outDim, batch] } : { values: transpose2d(Y, outDim, batch), shape: [batch, outDim] };
+}
+
+/** Backward of the general case (soft or straight-through learned wiring): dX, stats S and the wiring gradient. */
+function backwardMixed(pr: Prepared, dY: Float32Array, attrs: RelaxLogicLayerLearnedAttrs): { dX: Float32Array; S: Float64Array; du: Float32Array } {
+  const { X, batch: B, inDim, outDim } = pr;
+  const K = attrs.K;
+  const train = attrs.mode === "train";
+  const gf = attrs.gradFactor;
+  const dX = new Float32Array(inDim * B);
+  const S = new Float64Array(outDim * 4);
+  const du = new Float32Array(outDim * 2 * K);
+  const tA = new Float32Array(B);
+  const tB = new Float32Array(B);
+  const dA = new Float32Array(B);
+  const dB = new Float32Array(B);
+  const dq = new Float64Array(K);
+  const c = pr.gate.c;
+  const { q, qs, scale } = pr.wire;
+  for (let j = 0; j < outDim; j++) {
+    const A = inputRow(pr, attrs.candA, K, j, 0, tA);
+    const Bv = inputRow(pr, attrs.candB, K, j, 1, tB);
+    const c1 = c[4 * j + 1] as number,
+      c2 = c[4 * j + 2] as number,
+      c3 = c[4 * j + 3] as number;
+    const yo = j * B;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
+    for (let r = 0; r < B; r++) {
+      const g = dY[yo + r] as number;
+      const av = A[r] as number,
+        bv = Bv[r] as number;
+      dA[r] = g * (c1 + c3 * bv);
+      dB[r] = g * (c2 + c3 * av);
+      const ga = g * av;
+      s0 += g;
+      s1 += ga;
+      s2 += g * bv;
+      s3 += ga * bv;
+    }
+    S[4 * j] = s0;
+    S[4 * j + 1] = s1;
+    S[4 * j + 2] = s2;
+    S[4 * j + 3] = s3;
+    for (let side = 0; side < 2; side++) {
+      const cand = side === 0 ? attrs.candA : attrs.candB;
+      const d = side === 0 ? dA : dB;
+      const o = (2 * j + side) * K;
+      let dot = 0;
+      for (let k = 0; k < K; k++) {
+        const xo = (cand[j * K + k] as number) * B;
+        const w = (q[o + k] as number) * gf;
+        let acc = 0;
+        if (w !== 0) {
+          for (let r = 0; r < B; r++) {
+            const dv = d[r] as number;
+            dX[xo + r] = (dX[xo + r] as number) + w * dv;
+            acc += dv * (X[xo + r] as number);
+          }
+        } else if (train) {
+          for (let r = 0; r < B; r++) acc += (d[r] as number) * (X[xo + r] as number);
+        }
+        dq[k] = acc;
+        dot += acc * (qs[o + k] as number);
+      }
+      if (train && K > 1) for (let k = 0; k < K; k++) du[o + k] = scale * (qs[o + k] as number) * ((dq[k] as number) - dot);
+    }
+  }
+  return { dX, S, du };
+}
+
+/** All gradients on host arrays: dx in the input's layout, dweights `[outDim, P]`, dwiring `[outDim, 2, K]`. */
+export function learnedBackwardHost(
+  x: Float32Array,
+  xShape: number[],
+  weights: Float32Array,
+  wiring: Float32Array,
+  dy: Float32Array,
+  attrs: RelaxLogicLayerLearnedAttrs,
+): { dx: Float32Array<ArrayBufferLike>; dweights: Float32Array<ArrayBufferLike>; dwiring: Float32Array<ArrayBufferLike> } {
+  const pr = prepare(x, xShape, weights, wiring, attrs);
+  const { X, batch, inDim, outDim, aEff, bEff } = pr;
+  const P = paramsPerGate(attrs.parametrization);
+  const train = attrs.mode === "train";
+  const dY = attrs.featureMajorOut ? dy : transpose2d(dy, batch, outDim);
+  let dX: Float32Array<ArrayBufferLike>;
+  let dweights: Float32Array<ArrayBufferLike>;
+  let dwiring: Float32Array<ArrayBufferLike> = new Float32Array(outDim * 2 * attrs.K);
+  const learnedTrain = train && attrs.K > 1;
+  if (aEff && bEff && !learnedTrain) {
+    // fixed wires: the fixed-wiring layer's backward on the chosen wires
+    const c = pr.gate.c;
+    const fast =
+      attrs.parametrization === "softmax16" && train
+        ? logicBackwardWasm(X, dY, batch, inDim, aEff, bEff, c, attrs.gradFactor, Float32Array.from(pr.gate.s))
+        : null;
+    if (fast) {
+      dX = fast.dX;
+      dweights = fast.dlogits;
+      const sc = pr.gate.scale;
+      if (sc !== 1) for (let i = 0; i < dweights.length; i++) dweights[i] = (dweights[i] as number) * sc;
+    } else {
+      const r = logicBackwardFM(X, dY, batch, inDim, aEff, bEff, c, attrs.gradFactor, train);
+      dX = r.dX;
+      dweights = train ? gateParamGrad(r.S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization) : new Float32Array(outDim * P);
+    }
+  } else {
+    const r = backwardMixed(pr, dY, attrs);
+    dX = r.dX;
+    dwiring = r.du;
+    dweights = train ? gateParamGrad(r.S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization) : new Float32Array(outDim * P);
+  }
+  return { dx: attrs.featureMajorIn ? dX : transpose2d(dX, inDim, batch), dweights, dwiring };
+}
+
+registerHostKernel<RelaxLogicLayerLearnedAttrs>(RelaxLogicLayerLearned, ({ x, weights, wiring }, attrs) =>
+  learnedForwardHost(x!.values, x!.shape, weights!.values, wiring!.values, attrs),
+);
+
+registerHostKernel<RelaxLogicLayerLearnedAttrs>(RelaxLogicLayerLearnedGrad, ({ x, weights, wiring, dy }, attrs) => {
+  const r = learnedBackwardHost(x!.values, x!.shape, weights!.values, wiring!.values, dy!.values, attrs);
+  return [
+    { values: r.dx, shape: x!.shape },
+    { values: r.dweights, shape: weights!.shape },
+    { values: r.dwiring, shape: wiring!.shape },
+  ];
+});
+
+/** The three gradients come from one backward pass (one kernel call, three outputs). */
+registerFusedGradient<RelaxLogicLayerLearnedAttrs>({
+  kernelName: RelaxLogicLayerLearned,
+  inputsToSave: ["x", "weights", "wiring"],
+  gradFunc: ([dy], [x, weights, wiring], attrs) => {
+    const [dx, dw, du] = runFusedKernel<tf.Tensor[]>(RelaxLogicLayerLearnedGrad, { x: x!, weights: weights!, wiring: wiring!, dy: dy! }, attrs);
+    return { x: () => dx!, weights: () => dw!, wiring: () => du! };
+  },
+});
