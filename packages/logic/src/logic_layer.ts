@@ -438,7 +438,9 @@ export class LogicLayer {
     if (!this.isDifflogic) {
       const attrs = this.learnedAttrs(mode, layout);
       if (useFused(RelaxLogicLayerLearned)) {
-        return runFusedKernel<tf.Tensor2D>(RelaxLogicLayerLearned, { x, weights: this.logits, wiring: this.wiringTensor() }, attrs);
+        // only y is the op's result; the choices live on as the gradient's saved outputs
+        const inputs = { x, weights: this.logits, wiring: this.wiringTensor() };
+        return tf.tidy(() => runFusedKernel<tf.Tensor[]>(RelaxLogicLayerLearned, inputs, attrs)[0] as tf.Tensor2D);
       }
       if (layout.featureMajorIn || layout.featureMajorOut) throw new Error("LogicLayer.apply: feature-major layout needs the fused kernel");
       return learnedReference(x, this.logits as tf.Tensor2D, this.wiringTensor(), attrs);

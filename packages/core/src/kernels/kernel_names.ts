@@ -97,6 +97,9 @@ export const RelaxLogicLayerGradLogits = "RelaxLogicLayerGradLogits";
  * (P = 16 gate logits for 'softmax16', 4 truth-table logits for 'bilinear4'; K candidate wires per gate input,
  * K = 1 for fixed wiring); output `y: [batch, outDim]`, `y = C0 + C1·A + C2·B + C3·A·B` with
  * `A = Σ_k q_k·x[candA_k]` (q: softmax, or straight-through one-hot of the Gumbel argmax, or argmax in eval).
+ * Outputs `[y, c: [outDim, 4], s: [outDim, P], q: [outDim, 2, K], qs: [outDim, 2, K]]`: the output, then the call's
+ * choices (forward coefficients, relaxed gate distribution, forward and relaxed wiring weights), which the
+ * gradient takes as saved outputs instead of redrawing the noise.
  */
 export const RelaxLogicLayerLearned = "RelaxLogicLayerLearned";
 /** Attributes of {@link RelaxLogicLayerLearned}. */
@@ -120,7 +123,8 @@ export interface RelaxLogicLayerLearnedAttrs {
   featureMajorOut?: boolean;
 }
 /**
- * All gradients of {@link RelaxLogicLayerLearned} from one backward pass: inputs `{ x, weights, wiring, dy }`,
+ * All gradients of {@link RelaxLogicLayerLearned} from one backward pass: inputs `{ x, weights, wiring, dy, c, s, q, qs }`
+ * (the forward's saved choices),
  * outputs `[dx, dweights: [outDim, P], dwiring: [outDim, 2, K]]` (zero parameter gradients in mode 'eval').
  */
 export const RelaxLogicLayerLearnedGrad = "RelaxLogicLayerLearnedGrad";

@@ -18,24 +18,18 @@ import { gateChoice, gateParamGrad, paramsPerGate, wiringChoice } from "../learn
 import { logicBackwardFM, logicForwardFM, transpose2d } from "../logic_kernel.js";
 import { logicBackwardWasm, logicForwardWasm } from "../wasm_layer.js";
 
-interface Prepared {
-  X: Float32Array;
-  batch: number;
-  inDim: number;
-  outDim: number;
-  gate: ReturnType<typeof gateChoice>;
-  wire: ReturnType<typeof wiringChoice>;
-  /** The chosen wires when every gate input's forward weight is one-hot, else null. */
-  aEff: Int32Array | null;
-  bEff: Int32Array | null;
+/** The choices of one call (gate coefficients and relaxed distribution, wiring weights), float32 as saved. */
+interface Choices {
+  gate: { c: ArrayLike<number>; s: ArrayLike<number>; scale: number };
+  wire: { q: ArrayLike<number>; qs: ArrayLike<number>; scale: number; pick: Int32Array | null };
 }
 
-function prepare(x: Float32Array, xShape: number[], weights: Float32Array, wiring: Float32Array, attrs: RelaxLogicLayerLearnedAttrs): Prepared {
-  const outDim = attrs.candA.length / attrs.K;
-  const [d0, d1] = xShape as [number, number];
-  const batch = attrs.featureMajorIn ? d1 : d0;
-  const inDim = attrs.featureMajorIn ? d0 : d1;
-  const X = attrs.featureMajorIn ? x : transpose2d(x, batch, inDim);
+/** Whether the forward's wiring weights are one-hot (fixed wiring, eval mode, straight-through wiring). */
+function oneHotWiring(attrs: RelaxLogicLayerLearnedAttrs): boolean {
+  return attrs.K === 1 || attrs.mode === "eval" || attrs.wiringChoice === "gumbel-st";
+}
+
+function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs): Choices {
   const gate = gateChoice(weights, outDim, {
     parametrization: attrs.parametrization,
     choice: attrs.gateChoice,
@@ -44,6 +38,44 @@ function prepare(x: Float32Array, xShape: number[], weights: Float32Array, wirin
     mode: attrs.mode,
   });
   const wire = wiringChoice(wiring, outDim, attrs.K, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
+  return { gate, wire };
+}
+
+/** The choices the forward saved (`c`, `s`, `q`, `qs`), with the scales and picks that follow from the attributes. */
+function savedChoices(c: Float32Array, s: Float32Array, q: Float32Array, qs: Float32Array, attrs: RelaxLogicLayerLearnedAttrs): Choices {
+  const train = attrs.mode === "train";
+  const gateScale = train && attrs.gateChoice === "gumbel-st" ? 1 / attrs.temperature : 1;
+  const wireScale = train && attrs.wiringChoice === "gumbel-st" && attrs.K > 1 ? 1 / attrs.temperature : 1;
+  let pick: Int32Array | null = null;
+  if (oneHotWiring(attrs)) {
+    const K = attrs.K;
+    pick = new Int32Array(q.length / K);
+    for (let i = 0; i < pick.length; i++) {
+      let best = 0;
+      for (let k = 1; k < K; k++) if ((q[i * K + k] as number) > (q[i * K + best] as number)) best = k;
+      pick[i] = best;
+    }
+  }
+  return { gate: { c, s, scale: gateScale }, wire: { q, qs, scale: wireScale, pick } };
+}
+
+interface Prepared extends Choices {
+  X: Float32Array;
+  batch: number;
+  inDim: number;
+  outDim: number;
+  /** The chosen wires when every gate input's forward weight is one-hot, else null. */
+  aEff: Int32Array | null;
+  bEff: Int32Array | null;
+}
+
+function prepare(x: Float32Array, xShape: number[], choices: Choices, attrs: RelaxLogicLayerLearnedAttrs): Prepared {
+  const outDim = attrs.candA.length / attrs.K;
+  const [d0, d1] = xShape as [number, number];
+  const batch = attrs.featureMajorIn ? d1 : d0;
+  const inDim = attrs.featureMajorIn ? d0 : d1;
+  const X = attrs.featureMajorIn ? x : transpose2d(x, batch, inDim);
+  const { gate, wire } = choices;
   let aEff: Int32Array | null = null;
   let bEff: Int32Array | null = null;
   if (wire.pick) {
@@ -95,19 +127,34 @@ function forwardMixed(pr: Prepared, attrs: RelaxLogicLayerLearnedAttrs): Float32
   return Y;
 }
 
-/** Forward on host arrays, in the layouts the attributes name. */
+/**
+ * Forward on host arrays, in the layouts the attributes name; also returns the call's choices (float32:
+ * coefficients `c` `[outDim, 4]`, relaxed gate distribution `s` `[outDim, P]`, wiring weights `q` and relaxed
+ * wiring weights `qs` `[outDim, 2, K]`), which the gradient takes as saved outputs instead of redrawing them.
+ */
 export function learnedForwardHost(
   x: Float32Array,
   xShape: number[],
   weights: Float32Array,
   wiring: Float32Array,
   attrs: RelaxLogicLayerLearnedAttrs,
-): { values: Float32Array; shape: number[] } {
-  const pr = prepare(x, xShape, weights, wiring, attrs);
-  const { X, batch, inDim, outDim, aEff, bEff } = pr;
+): { values: Float32Array; shape: number[]; saved: { c: Float32Array; s: Float32Array; q: Float32Array; qs: Float32Array } } {
+  const outDim = attrs.candA.length / attrs.K;
+  const ch = computeChoices(weights, wiring, outDim, attrs);
+  const saved = {
+    c: Float32Array.from(ch.gate.c),
+    s: Float32Array.from(ch.gate.s),
+    q: Float32Array.from(ch.wire.q),
+    qs: Float32Array.from(ch.wire.qs),
+  };
+  // the forward computes with the float32 choices it saves, so that the gradient sees the same numbers
+  const pr = prepare(x, xShape, savedChoices(saved.c, saved.s, saved.q, saved.qs, attrs), attrs);
+  const { X, batch, inDim, aEff, bEff } = pr;
   const c = pr.gate.c;
   const Y = aEff && bEff ? (logicForwardWasm(X, batch, inDim, aEff, bEff, c) ?? logicForwardFM(X, batch, aEff, bEff, c)) : forwardMixed(pr, attrs);
-  return attrs.featureMajorOut ? { values: Y, shape: [outDim, batch] } : { values: transpose2d(Y, outDim, batch), shape: [batch, outDim] };
+  return attrs.featureMajorOut
+    ? { values: Y, shape: [outDim, batch], saved }
+    : { values: transpose2d(Y, outDim, batch), shape: [batch, outDim], saved };
 }
 
 /** Backward of the general case (soft or straight-through learned wiring): dX, stats S and the wiring gradient. */
@@ -180,16 +227,18 @@ function backwardMixed(pr: Prepared, dY: Float32Array, attrs: RelaxLogicLayerLea
   return { dX, S, du };
 }
 
-/** All gradients on host arrays: dx in the input's layout, dweights `[outDim, P]`, dwiring `[outDim, 2, K]`. */
+/**
+ * All gradients on host arrays from the forward's saved choices: dx in the input's layout, dweights `[outDim, P]`,
+ * dwiring `[outDim, 2, K]`.
+ */
 export function learnedBackwardHost(
   x: Float32Array,
   xShape: number[],
-  weights: Float32Array,
-  wiring: Float32Array,
+  saved: { c: Float32Array; s: Float32Array; q: Float32Array; qs: Float32Array },
   dy: Float32Array,
   attrs: RelaxLogicLayerLearnedAttrs,
 ): { dx: Float32Array<ArrayBufferLike>; dweights: Float32Array<ArrayBufferLike>; dwiring: Float32Array<ArrayBufferLike> } {
-  const pr = prepare(x, xShape, weights, wiring, attrs);
+  const pr = prepare(x, xShape, savedChoices(saved.c, saved.s, saved.q, saved.qs, attrs), attrs);
   const { X, batch, inDim, outDim, aEff, bEff } = pr;
   const P = paramsPerGate(attrs.parametrization);
   const train = attrs.mode === "train";
@@ -203,7 +252,7 @@ export function learnedBackwardHost(
     const c = pr.gate.c;
     const fast =
       attrs.parametrization === "softmax16" && train
-        ? logicBackwardWasm(X, dY, batch, inDim, aEff, bEff, c, attrs.gradFactor, Float32Array.from(pr.gate.s))
+        ? logicBackwardWasm(X, dY, batch, inDim, aEff, bEff, c, attrs.gradFactor, pr.gate.s)
         : null;
     if (fast) {
       dX = fast.dX;
@@ -224,12 +273,20 @@ export function learnedBackwardHost(
   return { dx: attrs.featureMajorIn ? dX : transpose2d(dX, inDim, batch), dweights, dwiring };
 }
 
-registerHostKernel<RelaxLogicLayerLearnedAttrs>(RelaxLogicLayerLearned, ({ x, weights, wiring }, attrs) =>
-  learnedForwardHost(x!.values, x!.shape, weights!.values, wiring!.values, attrs),
-);
+registerHostKernel<RelaxLogicLayerLearnedAttrs>(RelaxLogicLayerLearned, ({ x, weights, wiring }, attrs) => {
+  const r = learnedForwardHost(x!.values, x!.shape, weights!.values, wiring!.values, attrs);
+  return [
+    { values: r.values, shape: r.shape },
+    { values: r.saved.c, shape: [weights!.shape[0]!, 4] },
+    { values: r.saved.s, shape: weights!.shape },
+    { values: r.saved.q, shape: wiring!.shape },
+    { values: r.saved.qs, shape: wiring!.shape },
+  ];
+});
 
-registerHostKernel<RelaxLogicLayerLearnedAttrs>(RelaxLogicLayerLearnedGrad, ({ x, weights, wiring, dy }, attrs) => {
-  const r = learnedBackwardHost(x!.values, x!.shape, weights!.values, wiring!.values, dy!.values, attrs);
+registerHostKernel<RelaxLogicLayerLearnedAttrs>(RelaxLogicLayerLearnedGrad, ({ x, weights, wiring, dy, c, s, q, qs }, attrs) => {
+  const saved = { c: c!.values, s: s!.values, q: q!.values, qs: qs!.values };
+  const r = learnedBackwardHost(x!.values, x!.shape, saved, dy!.values, attrs);
   return [
     { values: r.dx, shape: x!.shape },
     { values: r.dweights, shape: weights!.shape },
@@ -241,8 +298,14 @@ registerHostKernel<RelaxLogicLayerLearnedAttrs>(RelaxLogicLayerLearnedGrad, ({ x
 registerFusedGradient<RelaxLogicLayerLearnedAttrs>({
   kernelName: RelaxLogicLayerLearned,
   inputsToSave: ["x", "weights", "wiring"],
-  gradFunc: ([dy], [x, weights, wiring], attrs) => {
-    const [dx, dw, du] = runFusedKernel<tf.Tensor[]>(RelaxLogicLayerLearnedGrad, { x: x!, weights: weights!, wiring: wiring!, dy: dy! }, attrs);
+  // y, then the call's choices (c, s, q, qs), taken by the gradient instead of redrawing the noise
+  outputsToSave: [false, true, true, true, true],
+  gradFunc: ([dy], [x, weights, wiring, c, s, q, qs], attrs) => {
+    const [dx, dw, du] = runFusedKernel<tf.Tensor[]>(
+      RelaxLogicLayerLearnedGrad,
+      { x: x!, weights: weights!, wiring: wiring!, dy: dy!, c: c!, s: s!, q: q!, qs: qs! },
+      attrs,
+    );
     return { x: () => dx!, weights: () => dw!, wiring: () => du! };
   },
 });
