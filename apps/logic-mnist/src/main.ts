@@ -62,6 +62,8 @@ interface Args {
   init: "gaussian" | "residual";
   /** Candidate wires per gate input with `--connections learned`. */
   candidates: number;
+  /** How many of the first layers get learned connections (the rest random); 0 = all. */
+  learnedLayers: number;
   parametrization: Parametrization;
   gateChoice: Choice;
   wiringChoice: Choice;
@@ -90,6 +92,7 @@ const OPTIONS = {
   shift: { type: "string", default: "1", description: "seed shift of the connections" },
   connections: { type: "string", default: "learned", description: "random | unique | learned (K candidate wires per gate input)" },
   candidates: { type: "string", default: "8", description: "candidate wires K per gate input (--connections learned)" },
+  "learned-layers": { type: "string", default: "0", description: "learned connections in the first N layers only, random after (0: all)" },
   parametrization: { type: "string", default: "softmax16", description: "softmax16 (16 gate logits) | bilinear4 (4 truth-table logits)" },
   "gate-choice": { type: "string", default: "gumbel-st", description: "soft | gumbel-st (straight-through, Mind the Gap)" },
   "wiring-choice": { type: "string", default: "soft", description: "soft | gumbel-st (learned wiring)" },
@@ -151,6 +154,7 @@ function parseArgs(argv: string[]): Args {
     connections: oneOf("connections", ["random", "unique", "learned"] as const),
     init: oneOf("init", ["gaussian", "residual"] as const),
     candidates: num("candidates", (x) => Number.isInteger(x) && x >= 2, "an integer ≥ 2"),
+    learnedLayers: num("learned-layers", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     parametrization: oneOf("parametrization", PARAMETRIZATIONS),
     gateChoice: oneOf("gate-choice", CHOICES),
     wiringChoice: oneOf("wiring-choice", CHOICES),
@@ -281,15 +285,16 @@ function buildNet(args: Args, T: number, inDim: number, width: number, connectio
   const layers: LogicLayer[] = [];
   for (let l = 0; l < args.layers; l++) {
     const layerIn = l === 0 ? denseIn : width;
+    const conn = connections === "learned" && args.learnedLayers > 0 && l >= args.learnedLayers ? "random" : connections;
     layers.push(
       new LogicLayer(layerIn, width, {
-        connections,
+        connections: conn,
         init: args.init,
         seed: args.seed * 1000 + l,
         parametrization: args.parametrization,
         gateChoice: args.gateChoice,
         temperature: args.temperature,
-        ...(connections === "learned" ? { candidates: Math.min(args.candidates, layerIn), wiringChoice: args.wiringChoice } : {}),
+        ...(conn === "learned" ? { candidates: Math.min(args.candidates, layerIn), wiringChoice: args.wiringChoice } : {}),
       }),
     );
   }

@@ -19,6 +19,7 @@ import {
   fusedAdam,
   gateTruthTable,
   nearestGate,
+  setWasmLayerKernels,
   type Choice,
   type LayerConnections,
   type Parametrization,
@@ -153,11 +154,16 @@ describe("learned layer kernels: parity fused vs reference (forward and every gr
       const x = tf.randomUniform([9, 12], 0, 1, "float32", 5) as tf.Tensor2D;
       const w = tf.randomNormal([9, 30], 0, 1, "float32", 6) as tf.Tensor2D;
       for (const mode of ["train", "eval"] as const) {
-        const fused = run(layer, x, w, mode, 3, false);
         const ref = run(layer, x, w, mode, 3, true);
-        close(fused.y, ref.y, 1e-5, `${mode} y`);
-        close(fused.dx, ref.dx, 1e-4, `${mode} dx`);
-        fused.dp.forEach((g, i) => close(g, ref.dp[i]!, 1e-4, `${mode} dparam ${i}`));
+        // the WASM SIMD layer kernels on one-hot wiring, and the JS loops
+        for (const wasm of [true, false]) {
+          const before = setWasmLayerKernels(wasm);
+          const fused = run(layer, x, w, mode, 3, false);
+          setWasmLayerKernels(before);
+          close(fused.y, ref.y, 1e-5, `${mode} y, wasm ${wasm}`);
+          close(fused.dx, ref.dx, 1e-4, `${mode} dx, wasm ${wasm}`);
+          fused.dp.forEach((g, i) => close(g, ref.dp[i]!, 1e-4, `${mode} dparam ${i}, wasm ${wasm}`));
+        }
       }
       // feature-major layouts give the same numbers
       tf.tidy(() => {

@@ -90,19 +90,33 @@ function prepare(x: Float32Array, xShape: number[], choices: Choices, attrs: Rel
   return { X, batch, inDim, outDim, gate, wire, aEff, bEff };
 }
 
-/** Row `A` (side 0) or `B` (side 1) of neuron j: a view of X for a one-hot choice, else the weighted mix in `tmp`. */
-function inputRow(pr: Prepared, cand: Int32Array, K: number, j: number, side: number, tmp: Float32Array): Float32Array {
+/**
+ * Offset of row `A` (side 0) or `B` (side 1) of neuron j: in X for a one-hot choice (returned as is), else
+ * the weighted mix of the K candidate rows written to `tmp` (offset −1 means "read tmp").
+ */
+function inputRow(pr: Prepared, cand: Int32Array, K: number, j: number, side: number, tmp: Float32Array): number {
   const B = pr.batch;
+  const X = pr.X;
   const o = (2 * j + side) * K;
+  if (pr.wire.pick) return (cand[j * K + (pr.wire.pick[2 * j + side] as number)] as number) * B;
   const q = pr.wire.q;
-  tmp.fill(0);
-  for (let k = 0; k < K; k++) {
-    const w = q[o + k] as number;
-    if (w === 0) continue;
-    const xo = (cand[j * K + k] as number) * B;
-    for (let r = 0; r < B; r++) tmp[r] = (tmp[r] as number) + w * (pr.X[xo + r] as number);
+  let k = 0;
+  // first pair initialises tmp, later pairs accumulate (two candidate rows per pass over tmp)
+  for (; k + 1 < K; k += 2) {
+    const w0 = q[o + k] as number;
+    const w1 = q[o + k + 1] as number;
+    const x0 = (cand[j * K + k] as number) * B;
+    const x1 = (cand[j * K + k + 1] as number) * B;
+    if (k === 0) for (let r = 0; r < B; r++) tmp[r] = w0 * (X[x0 + r] as number) + w1 * (X[x1 + r] as number);
+    else for (let r = 0; r < B; r++) tmp[r] = (tmp[r] as number) + w0 * (X[x0 + r] as number) + w1 * (X[x1 + r] as number);
   }
-  return tmp;
+  if (k < K) {
+    const w = q[o + k] as number;
+    const x0 = (cand[j * K + k] as number) * B;
+    if (k === 0) for (let r = 0; r < B; r++) tmp[r] = w * (X[x0 + r] as number);
+    else for (let r = 0; r < B; r++) tmp[r] = (tmp[r] as number) + w * (X[x0 + r] as number);
+  }
+  return -1;
 }
 
 function forwardMixed(pr: Prepared, attrs: RelaxLogicLayerLearnedAttrs): Float32Array {
@@ -112,16 +126,20 @@ function forwardMixed(pr: Prepared, attrs: RelaxLogicLayerLearnedAttrs): Float32
   const tB = new Float32Array(B);
   const c = pr.gate.c;
   for (let j = 0; j < pr.outDim; j++) {
-    const A = inputRow(pr, attrs.candA, attrs.K, j, 0, tA);
-    const Bv = inputRow(pr, attrs.candB, attrs.K, j, 1, tB);
+    const oa = inputRow(pr, attrs.candA, attrs.K, j, 0, tA);
+    const ob = inputRow(pr, attrs.candB, attrs.K, j, 1, tB);
+    const A = oa < 0 ? tA : pr.X;
+    const Bv = ob < 0 ? tB : pr.X;
+    const ia = oa < 0 ? 0 : oa;
+    const ib = ob < 0 ? 0 : ob;
     const c0 = c[4 * j] as number,
       c1 = c[4 * j + 1] as number,
       c2 = c[4 * j + 2] as number,
       c3 = c[4 * j + 3] as number;
     const yo = j * B;
     for (let r = 0; r < B; r++) {
-      const av = A[r] as number;
-      Y[yo + r] = c0 + c1 * av + (c2 + c3 * av) * (Bv[r] as number);
+      const av = A[ia + r] as number;
+      Y[yo + r] = c0 + c1 * av + (c2 + c3 * av) * (Bv[ib + r] as number);
     }
   }
   return Y;
@@ -157,6 +175,25 @@ export function learnedForwardHost(
     : { values: transpose2d(Y, outDim, batch), shape: [batch, outDim], saved };
 }
 
+/**
+ * The bilinear4 weight gradient from the softmax16 logit gradient at uniform p = 1/16: there
+ * `dz_i = (m_i − mean(m))/16` with `m_i = Σ g·f_i(A, B)`, and gate 0 (False) has `m_0 = 0`, so
+ * `m_i = 16·(dz_i − dz_0)`. The truth-table gradient `∂t_ab = Σ g·[A = a][B = b]` (relaxed) is `m` of the gate
+ * whose truth table is the single entry ab: gates 8 (00), 4 (01), 2 (10), 1 (11). Then `∂w = scale·∂t·t(1 − t)`.
+ */
+function truthTableGradFromUniform(dz: Float32Array, t: ArrayLike<number>, scale: number, outDim: number): Float32Array {
+  const dw = new Float32Array(outDim * 4);
+  const GATE_OF_ENTRY = [8, 4, 2, 1];
+  for (let j = 0; j < outDim; j++) {
+    const z0 = dz[16 * j] as number;
+    for (let k = 0; k < 4; k++) {
+      const tk = t[4 * j + k] as number;
+      dw[4 * j + k] = scale * 16 * ((dz[16 * j + (GATE_OF_ENTRY[k] as number)] as number) - z0) * tk * (1 - tk);
+    }
+  }
+  return dw;
+}
+
 /** Backward of the general case (soft or straight-through learned wiring): dX, stats S and the wiring gradient. */
 function backwardMixed(pr: Prepared, dY: Float32Array, attrs: RelaxLogicLayerLearnedAttrs): { dX: Float32Array; S: Float64Array; du: Float32Array } {
   const { X, batch: B, inDim, outDim } = pr;
@@ -174,8 +211,12 @@ function backwardMixed(pr: Prepared, dY: Float32Array, attrs: RelaxLogicLayerLea
   const c = pr.gate.c;
   const { q, qs, scale } = pr.wire;
   for (let j = 0; j < outDim; j++) {
-    const A = inputRow(pr, attrs.candA, K, j, 0, tA);
-    const Bv = inputRow(pr, attrs.candB, K, j, 1, tB);
+    const oa = inputRow(pr, attrs.candA, K, j, 0, tA);
+    const ob = inputRow(pr, attrs.candB, K, j, 1, tB);
+    const A = oa < 0 ? tA : X;
+    const Bv = ob < 0 ? tB : X;
+    const ia = oa < 0 ? 0 : oa;
+    const ib = ob < 0 ? 0 : ob;
     const c1 = c[4 * j + 1] as number,
       c2 = c[4 * j + 2] as number,
       c3 = c[4 * j + 3] as number;
@@ -186,8 +227,8 @@ function backwardMixed(pr: Prepared, dY: Float32Array, attrs: RelaxLogicLayerLea
       s3 = 0;
     for (let r = 0; r < B; r++) {
       const g = dY[yo + r] as number;
-      const av = A[r] as number,
-        bv = Bv[r] as number;
+      const av = A[ia + r] as number,
+        bv = Bv[ib + r] as number;
       dA[r] = g * (c1 + c3 * bv);
       dB[r] = g * (c2 + c3 * av);
       const ga = g * av;
@@ -250,15 +291,18 @@ export function learnedBackwardHost(
   if (aEff && bEff && !learnedTrain) {
     // fixed wires: the fixed-wiring layer's backward on the chosen wires
     const c = pr.gate.c;
-    const fast =
-      attrs.parametrization === "softmax16" && train
-        ? logicBackwardWasm(X, dY, batch, inDim, aEff, bEff, c, attrs.gradFactor, pr.gate.s)
-        : null;
+    const bilinear = attrs.parametrization === "bilinear4";
+    // bilinear4 reads its statistics through the softmax16 kernel at uniform p (see truthTableGradFromUniform)
+    const p = bilinear ? new Float32Array(outDim * 16).fill(1 / 16) : pr.gate.s;
+    const fast = train ? logicBackwardWasm(X, dY, batch, inDim, aEff, bEff, c, attrs.gradFactor, p) : null;
     if (fast) {
       dX = fast.dX;
-      dweights = fast.dlogits;
       const sc = pr.gate.scale;
-      if (sc !== 1) for (let i = 0; i < dweights.length; i++) dweights[i] = (dweights[i] as number) * sc;
+      if (bilinear) dweights = truthTableGradFromUniform(fast.dlogits, pr.gate.s, sc, outDim);
+      else {
+        dweights = fast.dlogits;
+        if (sc !== 1) for (let i = 0; i < dweights.length; i++) dweights[i] = (dweights[i] as number) * sc;
+      }
     } else {
       const r = logicBackwardFM(X, dY, batch, inDim, aEff, bEff, c, attrs.gradFactor, train);
       dX = r.dX;
