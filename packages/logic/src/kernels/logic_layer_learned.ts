@@ -17,6 +17,18 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { gateChoice, gateParamGrad, paramsPerGate, wiringChoice } from "../learned_choice.js";
 import { logicBackwardFM, logicForwardFM, transpose2d } from "../logic_kernel.js";
 import { logicBackwardWasm, logicForwardWasm } from "../wasm_layer.js";
+import { mixRowsWasm, unmixRowsWasm } from "./wasm_mix.js";
+
+/** Row indices `[0, 2, 4, …]` and `[1, 3, 5, …]`: the A and B rows of the mixed matrix. */
+function mixedPairs(outDim: number): { even: Int32Array; odd: Int32Array } {
+  const even = new Int32Array(outDim);
+  const odd = new Int32Array(outDim);
+  for (let j = 0; j < outDim; j++) {
+    even[j] = 2 * j;
+    odd[j] = 2 * j + 1;
+  }
+  return { even, odd };
+}
 
 /** The choices of one call (gate coefficients and relaxed distribution, wiring weights), float32 as saved. */
 interface Choices {
@@ -169,7 +181,14 @@ export function learnedForwardHost(
   const pr = prepare(x, xShape, savedChoices(saved.c, saved.s, saved.q, saved.qs, attrs), attrs);
   const { X, batch, inDim, aEff, bEff } = pr;
   const c = pr.gate.c;
-  const Y = aEff && bEff ? (logicForwardWasm(X, batch, inDim, aEff, bEff, c) ?? logicForwardFM(X, batch, aEff, bEff, c)) : forwardMixed(pr, attrs);
+  let Y: Float32Array;
+  if (aEff && bEff) Y = logicForwardWasm(X, batch, inDim, aEff, bEff, c) ?? logicForwardFM(X, batch, aEff, bEff, c);
+  else {
+    // soft learned wiring: mix the candidate rows in WASM SIMD, then the gate on the mixed rows
+    const M = mixRowsWasm(X, batch, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q);
+    const { even, odd } = mixedPairs(outDim);
+    Y = M ? (logicForwardWasm(M, batch, 2 * outDim, even, odd, c) ?? logicForwardFM(M, batch, even, odd, c)) : forwardMixed(pr, attrs);
+  }
   return attrs.featureMajorOut
     ? { values: Y, shape: [outDim, batch], saved }
     : { values: transpose2d(Y, outDim, batch), shape: [batch, outDim], saved };
@@ -192,6 +211,46 @@ function truthTableGradFromUniform(dz: Float32Array, t: ArrayLike<number>, scale
     }
   }
   return dw;
+}
+
+/**
+ * Backward of learned wiring in WASM SIMD (train mode): recompute the mixed rows, run the layer backward on
+ * them (gate gradient and the mixed rows' gradient dM), then scatter dM to the candidates and take the
+ * wiring statistics dq; null where unavailable.
+ */
+function mixedBackwardWasm(
+  pr: Prepared,
+  dY: Float32Array,
+  attrs: RelaxLogicLayerLearnedAttrs,
+): { dX: Float32Array; du: Float32Array; dweights: Float32Array } | null {
+  const { X, batch: B, inDim, outDim } = pr;
+  const K = attrs.K;
+  if (attrs.mode !== "train") return null;
+  const M = mixRowsWasm(X, B, inDim, attrs.candA, attrs.candB, K, pr.wire.q);
+  if (!M) return null;
+  const { even, odd } = mixedPairs(outDim);
+  const bilinear = attrs.parametrization === "bilinear4";
+  const p = bilinear ? new Float32Array(outDim * 16).fill(1 / 16) : pr.gate.s;
+  const mid = logicBackwardWasm(M, dY, B, 2 * outDim, even, odd, pr.gate.c, 1, p);
+  if (!mid) return null;
+  const sc = pr.gate.scale;
+  let dweights: Float32Array;
+  if (bilinear) dweights = truthTableGradFromUniform(mid.dlogits, pr.gate.s, sc, outDim);
+  else {
+    dweights = mid.dlogits;
+    if (sc !== 1) for (let i = 0; i < dweights.length; i++) dweights[i] = (dweights[i] as number) * sc;
+  }
+  const un = unmixRowsWasm(X, mid.dX, B, inDim, attrs.candA, attrs.candB, K, pr.wire.q, attrs.gradFactor);
+  if (!un) return null;
+  const { qs, scale } = pr.wire;
+  const du = new Float32Array(outDim * 2 * K);
+  for (let i = 0; i < 2 * outDim; i++) {
+    const o = i * K;
+    let dot = 0;
+    for (let k = 0; k < K; k++) dot += (un.dq[o + k] as number) * (qs[o + k] as number);
+    for (let k = 0; k < K; k++) du[o + k] = scale * (qs[o + k] as number) * ((un.dq[o + k] as number) - dot);
+  }
+  return { dX: un.dX, du, dweights };
 }
 
 /** Backward of the general case (soft or straight-through learned wiring): dX, stats S and the wiring gradient. */
@@ -309,10 +368,12 @@ export function learnedBackwardHost(
       dweights = train ? gateParamGrad(r.S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization) : new Float32Array(outDim * P);
     }
   } else {
-    const r = backwardMixed(pr, dY, attrs);
+    const fast = mixedBackwardWasm(pr, dY, attrs);
+    const r = fast ?? backwardMixed(pr, dY, attrs);
     dX = r.dX;
     dwiring = r.du;
-    dweights = train ? gateParamGrad(r.S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization) : new Float32Array(outDim * P);
+    if (fast) dweights = fast.dweights;
+    else dweights = train ? gateParamGrad((r as ReturnType<typeof backwardMixed>).S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization) : new Float32Array(outDim * P);
   }
   return { dx: attrs.featureMajorIn ? dX : transpose2d(dX, inDim, batch), dweights, dwiring };
 }
