@@ -9,10 +9,19 @@ import { GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
 export type Parametrization = "softmax16" | "bilinear4";
 /** Parametrisations accepted by `LogicLayer`. */
 export const PARAMETRIZATIONS: readonly Parametrization[] = ["softmax16", "bilinear4"];
-/** Relaxed choice (`'soft'`) or straight-through choice with Gumbel noise (`'gumbel-st'`, Mind the Gap, NeurIPS 2025). */
-export type Choice = "soft" | "gumbel-st";
+/**
+ * Relaxed choice (`'soft'`), straight-through choice with Gumbel noise (`'gumbel-st'`, Mind the Gap, NeurIPS 2025),
+ * or straight-through choice without noise (`'hard-st'`: forward the argmax, backward the softmax; the "Hard-ST"
+ * of Kim, arXiv 2603.14157).
+ */
+export type Choice = "soft" | "gumbel-st" | "hard-st";
 /** Choices accepted for `gateChoice` and `wiringChoice`. */
-export const CHOICES: readonly Choice[] = ["soft", "gumbel-st"];
+export const CHOICES: readonly Choice[] = ["soft", "gumbel-st", "hard-st"];
+
+/** Whether a choice is straight-through (discrete forward, relaxed backward). */
+export function isStraightThrough(c: Choice): boolean {
+  return c !== "soft";
+}
 
 /** Parameters per gate of a parametrisation. */
 export function paramsPerGate(p: Parametrization): number {
@@ -70,8 +79,8 @@ export interface GateChoiceArgs {
  *   (mode 'eval').
  * - `s` `[outDim, P]`: the relaxed distribution the gradient flows through (softmax16: p = softmax((z + g)/τ),
  *   bilinear4: t = σ((w + l)/τ); τ = 1 and no noise for 'soft').
- * - `scale`: 1/τ for 'gumbel-st' (the chain rule of the division by τ), 1 for 'soft'.
- * - `hard`: the discrete gate ids in mode 'eval' or 'gumbel-st' (else null).
+ * - `scale`: 1/τ for the straight-through choices (the chain rule of the division by τ), 1 for 'soft'.
+ * - `hard`: the discrete gate ids in mode 'eval' or straight-through (else null).
  */
 export function gateChoice(
   weights: Float32Array,
@@ -81,7 +90,8 @@ export function gateChoice(
   const P = paramsPerGate(args.parametrization);
   const c = new Float64Array(outDim * 4);
   const s = new Float64Array(outDim * P);
-  const st = args.choice === "gumbel-st" && args.mode === "train";
+  const st = isStraightThrough(args.choice) && args.mode === "train";
+  const noisy = st && args.choice === "gumbel-st";
   const eval_ = args.mode === "eval";
   const tau = st ? args.temperature : 1;
   const hard = st || eval_ ? new Int32Array(outDim) : null;
@@ -93,7 +103,7 @@ export function gateChoice(
       let best = 0;
       let max = -Infinity;
       for (let i = 0; i < NUM_GATES; i++) {
-        const x = (weights[o + i] as number) + (st ? gumbelNoise(args.noiseSeed, GATE_STREAM, o + i) : 0);
+        const x = (weights[o + i] as number) + (noisy ? gumbelNoise(args.noiseSeed, GATE_STREAM, o + i) : 0);
         v[i] = x;
         if (x > max) {
           max = x;
@@ -135,7 +145,7 @@ export function gateChoice(
     for (let j = 0; j < outDim; j++) {
       let id = 0;
       for (let k = 0; k < 4; k++) {
-        const x = (weights[4 * j + k] as number) + (st ? logisticNoise(args.noiseSeed, GATE_STREAM, 4 * j + k) : 0);
+        const x = (weights[4 * j + k] as number) + (noisy ? logisticNoise(args.noiseSeed, GATE_STREAM, 4 * j + k) : 0);
         if (!eval_) s[4 * j + k] = sigmoid(x / tau);
         const bit = x > 0 ? 1 : 0;
         id |= bit << (3 - k);
@@ -221,7 +231,8 @@ export function wiringChoice(
   const n = outDim * 2;
   const q = new Float64Array(n * K);
   const qs = new Float64Array(n * K);
-  const st = choice === "gumbel-st" && mode === "train";
+  const st = isStraightThrough(choice) && mode === "train";
+  const noisy = st && choice === "gumbel-st";
   const eval_ = mode === "eval";
   const tau = st ? temperature : 1;
   const pick = st || eval_ || K === 1 ? new Int32Array(n) : null;
@@ -231,7 +242,7 @@ export function wiringChoice(
     let best = 0;
     let max = -Infinity;
     for (let k = 0; k < K; k++) {
-      const x = (u[o + k] as number) + (st && K > 1 ? gumbelNoise(noiseSeed, WIRING_STREAM, o + k) : 0);
+      const x = (u[o + k] as number) + (noisy && K > 1 ? gumbelNoise(noiseSeed, WIRING_STREAM, o + k) : 0);
       v[k] = x;
       if (x > max) {
         max = x;

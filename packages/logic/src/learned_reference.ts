@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { RelaxLogicLayerLearnedAttrs } from "@relax/core";
 import { relaxedGatesTensor } from "./gates.js";
-import { GATE_STREAM, WIRING_STREAM, gumbelNoise, logisticNoise, paramsPerGate } from "./learned_choice.js";
+import { GATE_STREAM, WIRING_STREAM, gumbelNoise, logisticNoise, paramsPerGate, type Choice } from "./learned_choice.js";
 
 /** Identity forward of `hard`, gradient passed to `soft` (the straight-through estimator). */
 function straightThrough(hard: tf.Tensor, soft: tf.Tensor): tf.Tensor {
@@ -43,12 +43,12 @@ function positive(v: tf.Tensor): tf.Tensor {
 }
 
 /** A categorical choice over the last axis of `u: [rows, n]`: softmax, straight-through Gumbel, or argmax. */
-function categorical(u: tf.Tensor2D, choice: "soft" | "gumbel-st", tau: number, seed: number, stream: number, mode: "train" | "eval"): tf.Tensor2D {
+function categorical(u: tf.Tensor2D, choice: Choice, tau: number, seed: number, stream: number, mode: "train" | "eval"): tf.Tensor2D {
   const [rows, n] = u.shape;
   if (n === 1) return tf.onesLike(u);
   if (mode === "eval") return oneHotArgmax(u);
   if (choice === "soft") return tf.softmax(u, -1);
-  const z = tf.add(u, noiseTensor(rows, n, seed, stream, "gumbel")) as tf.Tensor2D;
+  const z = (choice === "gumbel-st" ? tf.add(u, noiseTensor(rows, n, seed, stream, "gumbel")) : u) as tf.Tensor2D;
   return straightThrough(oneHotArgmax(z), tf.softmax(tf.div(z, tau), -1)) as tf.Tensor2D;
 }
 
@@ -78,7 +78,7 @@ export function learnedReference(x: tf.Tensor2D, weights: tf.Tensor2D, wiring: t
     };
     const A = pick(attrs.candA, 0);
     const B = pick(attrs.candB, 1);
-    const st = attrs.gateChoice === "gumbel-st" && mode === "train";
+    const st = attrs.gateChoice !== "soft" && mode === "train";
     if (attrs.parametrization === "softmax16") {
       const p = categorical(weights, attrs.gateChoice, tau, attrs.noiseSeed, GATE_STREAM, mode);
       const gates = tf.stack(relaxedGatesTensor(A, B), 2);
@@ -89,7 +89,8 @@ export function learnedReference(x: tf.Tensor2D, weights: tf.Tensor2D, wiring: t
     if (mode === "eval") t = positive(weights) as tf.Tensor2D;
     else if (!st) t = tf.sigmoid(weights);
     else {
-      const z = tf.add(weights, noiseTensor(outDim, paramsPerGate("bilinear4"), attrs.noiseSeed, GATE_STREAM, "logistic"));
+      const z =
+        attrs.gateChoice === "gumbel-st" ? tf.add(weights, noiseTensor(outDim, paramsPerGate("bilinear4"), attrs.noiseSeed, GATE_STREAM, "logistic")) : weights;
       t = straightThrough(positive(z), tf.sigmoid(tf.div(z, tau))) as tf.Tensor2D;
     }
     const col = (k: number) => tf.expandDims(tf.squeeze(tf.slice(t, [0, k], [outDim, 1]), [1]), 0);

@@ -66,7 +66,8 @@ export interface LogicLayerOptions {
    * Gate choice in train mode (default `'soft'`: the relaxed mixture). `'gumbel-st'` (Mind the Gap, NeurIPS 2025):
    * the forward uses the discrete gate of the noisy argmax (Gumbel noise on softmax16 logits, logistic noise on
    * bilinear4 truth-table logits; one draw per neuron and forward call, seeded), the backward the relaxed
-   * `softmax((z + g)/τ)` / `σ((w + l)/τ)` (straight-through). Eval mode: argmax, no noise.
+   * `softmax((z + g)/τ)` / `σ((w + l)/τ)` (straight-through). `'hard-st'`: the same without noise (forward the
+   * argmax gate, backward `softmax(z/τ)`; Kim, arXiv 2603.14157). Eval mode: argmax, no noise.
    */
   gateChoice?: Choice;
   /** Choice of the learned wiring in train mode (default: `gateChoice`), as `gateChoice` over the K candidates. */

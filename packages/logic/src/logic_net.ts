@@ -40,9 +40,9 @@ export interface LogicLayerJSON {
   /** Gate parametrisation (absent: `'softmax16'`). Written only for layers other than difflogic's. */
   parametrization?: "softmax16" | "bilinear4";
   /** Gate choice (absent: `'soft'`). */
-  gateChoice?: "soft" | "gumbel-st";
+  gateChoice?: "soft" | "gumbel-st" | "hard-st";
   /** Wiring choice (absent: `gateChoice`). */
-  wiringChoice?: "soft" | "gumbel-st";
+  wiringChoice?: "soft" | "gumbel-st" | "hard-st";
   /** Temperature τ (absent: 1). */
   temperature?: number;
   /** Candidate wires K (absent: 1; with K > 1, `a` and `b` hold `[outDim, K]` candidates). */

@@ -49,6 +49,11 @@ function combos(): Combo[] {
         if (connections === "learned") for (const wiringChoice of ["soft", "gumbel-st"] as const) out.push({ parametrization, gateChoice, connections, wiringChoice });
         else out.push({ parametrization, gateChoice, connections });
       }
+  // straight-through without noise: the gumbel-st code paths minus the noise
+  for (const parametrization of ["softmax16", "bilinear4"] as const) {
+    out.push({ parametrization, gateChoice: "hard-st", connections: "random" });
+    out.push({ parametrization, gateChoice: "hard-st", connections: "learned", wiringChoice: "hard-st" });
+  }
   return out;
 }
 const label = (c: Combo) => `${c.parametrization}/${c.gateChoice}/${c.connections}${c.wiringChoice ? `/${c.wiringChoice}` : ""}`;

@@ -111,8 +111,8 @@ export interface RelaxLogicLayerLearnedAttrs {
   /** Candidates per gate input. */
   K: number;
   parametrization: "softmax16" | "bilinear4";
-  gateChoice: "soft" | "gumbel-st";
-  wiringChoice: "soft" | "gumbel-st";
+  gateChoice: "soft" | "gumbel-st" | "hard-st";
+  wiringChoice: "soft" | "gumbel-st" | "hard-st";
   /** Temperature τ of the straight-through relaxations. */
   temperature: number;
   /** Seed of this call's Gumbel / logistic noise (uint32; ignored without 'gumbel-st' and in mode 'eval'). */

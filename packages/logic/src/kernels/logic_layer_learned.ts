@@ -38,7 +38,7 @@ interface Choices {
 
 /** Whether the forward's wiring weights are one-hot (fixed wiring, eval mode, straight-through wiring). */
 function oneHotWiring(attrs: RelaxLogicLayerLearnedAttrs): boolean {
-  return attrs.K === 1 || attrs.mode === "eval" || attrs.wiringChoice === "gumbel-st";
+  return attrs.K === 1 || attrs.mode === "eval" || attrs.wiringChoice !== "soft";
 }
 
 function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs): Choices {
@@ -56,8 +56,8 @@ function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: num
 /** The choices the forward saved (`c`, `s`, `q`, `qs`), with the scales and picks that follow from the attributes. */
 function savedChoices(c: Float32Array, s: Float32Array, q: Float32Array, qs: Float32Array, attrs: RelaxLogicLayerLearnedAttrs): Choices {
   const train = attrs.mode === "train";
-  const gateScale = train && attrs.gateChoice === "gumbel-st" ? 1 / attrs.temperature : 1;
-  const wireScale = train && attrs.wiringChoice === "gumbel-st" && attrs.K > 1 ? 1 / attrs.temperature : 1;
+  const gateScale = train && attrs.gateChoice !== "soft" ? 1 / attrs.temperature : 1;
+  const wireScale = train && attrs.wiringChoice !== "soft" && attrs.K > 1 ? 1 / attrs.temperature : 1;
   let pick: Int32Array | null = null;
   if (oneHotWiring(attrs)) {
     const K = attrs.K;
