@@ -37,7 +37,13 @@ export async function run(): Promise<void> {
     Float32Array.from({ length: batch * 784 }, () => (rng.next() < 0.2 ? 1 : 0)),
     [batch, 784],
   );
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), "int32"), 10) as tf.Tensor2D;
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % 10),
+      "int32",
+    ),
+    10,
+  ) as tf.Tensor2D;
   const nets = CONFIGS.map(([, o]) => {
     const ls: LogicLayer[] = [];
     for (let l = 0; l < layers; l++) ls.push(new LogicLayer(l === 0 ? 784 : width, width, { seed: 10 + l, ...o }));
@@ -56,7 +62,9 @@ export async function run(): Promise<void> {
   for (let r = 0; r < rounds; r++) for (let i = 0; i < nets.length; i++) times[i]!.push(step(i));
   const gates = (layers * width) / 1000;
   const base = median(times[0]!);
-  console.log(`Net 784 → ${layers}×${width} → GroupSum(10, τ=10), batch ${batch}, ${rounds} interleaved rounds, backend ${tf.getBackend()}.\n`);
+  console.log(
+    `Net 784 → ${layers}×${width} → GroupSum(10, τ=10), batch ${batch}, ${rounds} interleaved rounds, backend ${tf.getBackend()}.\n`,
+  );
   console.log("| layer | median ms/step | ms per 1k gates | × difflogic step |");
   console.log("|---|---|---|---|");
   CONFIGS.forEach(([name], i) => {

@@ -355,7 +355,14 @@ async function train(
       if (!quiet) bar.stop();
       const discrete = softAccuracy(net, testBits, data.testY, "eval");
       const trainMode = softAccuracy(net, testBits, data.testY, "train");
-      history.push({ step, seconds, loss: lossEma, discrete: 100 * discrete, trainMode: 100 * trainMode, gap: 100 * (trainMode - discrete) });
+      history.push({
+        step,
+        seconds,
+        loss: lossEma,
+        discrete: 100 * discrete,
+        trainMode: 100 * trainMode,
+        gap: 100 * (trainMode - discrete),
+      });
       if (!quiet) {
         console.log(
           `  step ${step}: test accuracy discrete ${(100 * discrete).toFixed(2)} %, train mode ${(100 * trainMode).toFixed(2)} % (gap ${(100 * (trainMode - discrete)).toFixed(2)} points, ${seconds.toFixed(0)} s)`,
@@ -392,9 +399,13 @@ function curveSvg(rows: { wiring: string; gates: number; discrete: number }[], t
   const colors: Record<string, string> = { random: "#1f77b4", unique: "#2ca02c", learned: "#d62728" };
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`];
   out.push(`<rect width="${W}" height="${H}" fill="white"/><text x="${W / 2}" y="22" text-anchor="middle" font-size="14">${title}</text>`);
-  out.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`);
+  out.push(
+    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
+  );
   for (let a = y0; a <= y1; a++)
-    out.push(`<text x="${L - 6}" y="${ys(a) + 4}" text-anchor="end">${a}</text><line x1="${L}" y1="${ys(a)}" x2="${W - R}" y2="${ys(a)}" stroke="#eee"/>`);
+    out.push(
+      `<text x="${L - 6}" y="${ys(a) + 4}" text-anchor="end">${a}</text><line x1="${L}" y1="${ys(a)}" x2="${W - R}" y2="${ys(a)}" stroke="#eee"/>`,
+    );
   for (const g of [...new Set(rows.map((r) => r.gates))]) out.push(`<text x="${xs(g)}" y="${H - B + 16}" text-anchor="middle">${g}</text>`);
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">gates (log scale)</text>`);
   out.push(
@@ -403,7 +414,9 @@ function curveSvg(rows: { wiring: string; gates: number; discrete: number }[], t
   [...new Set(rows.map((r) => r.wiring))].forEach((w, i) => {
     const pts = rows.filter((r) => r.wiring === w).sort((a, b) => a.gates - b.gates);
     const c = colors[w] ?? "#555";
-    out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map((p) => `${xs(p.gates)},${ys(p.discrete)}`).join(" ")}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map((p) => `${xs(p.gates)},${ys(p.discrete)}`).join(" ")}"/>`,
+    );
     for (const p of pts) out.push(`<circle cx="${xs(p.gates)}" cy="${ys(p.discrete)}" r="3" fill="${c}"/>`);
     out.push(`<text x="${W - R + 10}" y="${T + 16 + 18 * i}" fill="${c}">${w} wiring</text>`);
   });
@@ -417,7 +430,9 @@ async function main(): Promise<void> {
   await tf.setBackend("cpu");
   console.log(`logic-mnist — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, tfjs backend ${tf.getBackend()}`);
   const wiring =
-    args.connections === "learned" ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})` : `${args.connections} connections`;
+    args.connections === "learned"
+      ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
+      : `${args.connections} connections`;
   console.log(
     `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.layers} × ${args.width} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, shift augmentation ±${args.shift}px`,
   );
@@ -436,15 +451,34 @@ async function main(): Promise<void> {
 
   if (args.sweep) {
     const widths = args.sweep.split(",").map(Number);
-    if (widths.some((w) => !Number.isInteger(w) || w <= 0)) throw new RelaxError("logic-mnist", "--sweep", "comma-separated positive widths", args.sweep);
-    const rows: { wiring: string; width: number; gates: number; discrete: number; trainMode: number; gap: number; seconds: number; steps: number }[] = [];
+    if (widths.some((w) => !Number.isInteger(w) || w <= 0))
+      throw new RelaxError("logic-mnist", "--sweep", "comma-separated positive widths", args.sweep);
+    const rows: {
+      wiring: string;
+      width: number;
+      gates: number;
+      discrete: number;
+      trainMode: number;
+      gap: number;
+      seconds: number;
+      steps: number;
+    }[] = [];
     for (const width of widths) {
       for (const connections of ["random", "learned"] as const) {
         const net = buildNet(args, T, inDim, width, connections);
         const r = await train(args, data, enc, testBits, net, true);
         const last = r.history[r.history.length - 1]!;
         const gates = net instanceof LogicNet ? net.numGates : width * args.layers;
-        rows.push({ wiring: connections, width, gates, discrete: last.discrete, trainMode: last.trainMode, gap: last.gap, seconds: r.seconds, steps: r.steps });
+        rows.push({
+          wiring: connections,
+          width,
+          gates,
+          discrete: last.discrete,
+          trainMode: last.trainMode,
+          gap: last.gap,
+          seconds: r.seconds,
+          steps: r.steps,
+        });
         console.log(
           `  ${connections.padEnd(8)} ${String(gates).padStart(6)} gates: discrete ${last.discrete.toFixed(2)} %, train mode ${last.trainMode.toFixed(2)} %, ${r.steps} steps in ${r.seconds.toFixed(0)} s`,
         );

@@ -167,7 +167,13 @@ export function gateChoice(
  * softmax16 `∂z = scale · s ⊙ (M·S − s·(M·S))`; bilinear4 `∂w = scale · ∂t ⊙ s(1 − s)` with the truth-table
  * gradient `∂t = [S0 − S1 − S2 + S3, S2 − S3, S1 − S3, S3]` (entries 00, 01, 10, 11).
  */
-export function gateParamGrad(S: Float64Array, s: ArrayLike<number>, scale: number, outDim: number, parametrization: Parametrization): Float32Array {
+export function gateParamGrad(
+  S: Float64Array,
+  s: ArrayLike<number>,
+  scale: number,
+  outDim: number,
+  parametrization: Parametrization,
+): Float32Array {
   if (parametrization === "bilinear4") {
     const dw = new Float32Array(outDim * 4);
     for (let j = 0; j < outDim; j++) {

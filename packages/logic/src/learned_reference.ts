@@ -39,7 +39,10 @@ function oneHotArgmax(v: tf.Tensor2D): tf.Tensor2D {
 
 /** `[v > 0]` elementwise, a constant (host). */
 function positive(v: tf.Tensor): tf.Tensor {
-  return tf.tensor(Float32Array.from(v.dataSync(), (t) => (t > 0 ? 1 : 0)), v.shape);
+  return tf.tensor(
+    Float32Array.from(v.dataSync(), (t) => (t > 0 ? 1 : 0)),
+    v.shape,
+  );
 }
 
 /** A categorical choice over the last axis of `u: [rows, n]`: softmax, straight-through Gumbel, or argmax. */
@@ -56,7 +59,12 @@ function categorical(u: tf.Tensor2D, choice: Choice, tau: number, seed: number, 
  * Layer output `[batch, outDim]` of `x: [batch, inDim]` (batch-major) from the weights `[outDim, P]` and
  * wiring logits `[outDim, 2, K]`, by the attributes of {@link RelaxLogicLayerLearned} (layout flags ignored).
  */
-export function learnedReference(x: tf.Tensor2D, weights: tf.Tensor2D, wiring: tf.Tensor3D, attrs: RelaxLogicLayerLearnedAttrs): tf.Tensor2D {
+export function learnedReference(
+  x: tf.Tensor2D,
+  weights: tf.Tensor2D,
+  wiring: tf.Tensor3D,
+  attrs: RelaxLogicLayerLearnedAttrs,
+): tf.Tensor2D {
   return tf.tidy(() => {
     const { K, mode } = attrs;
     const outDim = attrs.candA.length / K;
@@ -66,9 +74,10 @@ export function learnedReference(x: tf.Tensor2D, weights: tf.Tensor2D, wiring: t
     const xs =
       gf === 1
         ? x
-        : (tf.customGrad(((xi: tf.Tensor) => ({ value: tf.clone(xi), gradFunc: (dy: tf.Tensor) => tf.mul(dy, gf) })) as unknown as Parameters<
-            typeof tf.customGrad
-          >[0])(x) as tf.Tensor2D);
+        : (tf.customGrad(((xi: tf.Tensor) => ({
+            value: tf.clone(xi),
+            gradFunc: (dy: tf.Tensor) => tf.mul(dy, gf),
+          })) as unknown as Parameters<typeof tf.customGrad>[0])(x) as tf.Tensor2D);
     const u = tf.reshape(wiring, [outDim * 2, K]) as tf.Tensor2D;
     const q = tf.reshape(categorical(u, attrs.wiringChoice, tau, attrs.noiseSeed, WIRING_STREAM, mode), [outDim, 2, K]);
     const pick = (cand: Int32Array, side: number): tf.Tensor2D => {
@@ -90,7 +99,9 @@ export function learnedReference(x: tf.Tensor2D, weights: tf.Tensor2D, wiring: t
     else if (!st) t = tf.sigmoid(weights);
     else {
       const z =
-        attrs.gateChoice === "gumbel-st" ? tf.add(weights, noiseTensor(outDim, paramsPerGate("bilinear4"), attrs.noiseSeed, GATE_STREAM, "logistic")) : weights;
+        attrs.gateChoice === "gumbel-st"
+          ? tf.add(weights, noiseTensor(outDim, paramsPerGate("bilinear4"), attrs.noiseSeed, GATE_STREAM, "logistic"))
+          : weights;
       t = straightThrough(positive(z), tf.sigmoid(tf.div(z, tau))) as tf.Tensor2D;
     }
     const col = (k: number) => tf.expandDims(tf.squeeze(tf.slice(t, [0, k], [outDim, 1]), [1]), 0);

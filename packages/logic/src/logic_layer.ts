@@ -23,7 +23,15 @@ import { MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
 import "./logic_kernel.js";
 import "./kernels/logic_layer_learned.js";
 import { MAX_CANDIDATES, makeCandidates } from "./candidates.js";
-import { CHOICES, PARAMETRIZATIONS, nearestGate, noiseUniform, paramsPerGate, type Choice, type Parametrization } from "./learned_choice.js";
+import {
+  CHOICES,
+  PARAMETRIZATIONS,
+  nearestGate,
+  noiseUniform,
+  paramsPerGate,
+  type Choice,
+  type Parametrization,
+} from "./learned_choice.js";
 import { learnedReference } from "./learned_reference.js";
 
 /** Forward mode: `'train'` = softmax mixture of the 16 relaxed gates, `'eval'` = argmax gate. */
@@ -269,8 +277,10 @@ export class LogicLayer {
     const trainable = optionalBoolean(op, "trainable", options.trainable, true);
     const settings = checkSettings(op, options);
     let K = 1;
-    if (connections === "learned") K = assertInteger(op, "candidates", options.candidates ?? Math.min(DEFAULT_CANDIDATES, inDim), 2, MAX_CANDIDATES);
-    else if (options.candidates !== undefined) throw new RelaxError(op, "candidates", "no value unless connections is 'learned'", describe(options.candidates));
+    if (connections === "learned")
+      K = assertInteger(op, "candidates", options.candidates ?? Math.min(DEFAULT_CANDIDATES, inDim), 2, MAX_CANDIDATES);
+    else if (options.candidates !== undefined)
+      throw new RelaxError(op, "candidates", "no value unless connections is 'learned'", describe(options.candidates));
     const finalSeed = Number.isNaN(seed) ? randomSeed() : seed;
     const { a, b } = makeConnections(inDim, outDim, connections === "learned" ? "random" : connections, finalSeed);
     const cands = K > 1 ? makeCandidates(op, inDim, { a, b }, K, finalSeed) : { candA: a, candB: b };
@@ -380,8 +390,14 @@ export class LogicLayer {
     checkIndices(op, "a", a, inDim);
     checkIndices(op, "b", b, inDim);
     const flat = readMatrix(op, "logits", weights.logits, outDim, P);
-    if (K === 1 && weights.wiring !== undefined) throw new RelaxError(op, "wiring", "no value unless candidates > 1", describe(weights.wiring));
-    const wiringFlat = K > 1 ? (weights.wiring === undefined ? new Float32Array(outDim * 2 * K) : readMatrix(op, "wiring", weights.wiring, outDim, 2 * K)) : null;
+    if (K === 1 && weights.wiring !== undefined)
+      throw new RelaxError(op, "wiring", "no value unless candidates > 1", describe(weights.wiring));
+    const wiringFlat =
+      K > 1
+        ? weights.wiring === undefined
+          ? new Float32Array(outDim * 2 * K)
+          : readMatrix(op, "wiring", weights.wiring, outDim, 2 * K)
+        : null;
     const layer = Object.create(LogicLayer.prototype) as LogicLayer;
     const fixedA = K === 1 ? a : a.filter((_, i) => i % K === 0);
     const fixedB = K === 1 ? b : b.filter((_, i) => i % K === 0);

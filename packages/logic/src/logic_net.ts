@@ -250,26 +250,28 @@ export class LogicNet {
     return sealJSON({
       format: "relax-logic-net" as const,
       version: SAVE_VERSION as 2,
-      layers: this.layers.map((l): LogicLayerJSON => ({
-        type: "logic" as const,
-        inDim: l.inDim,
-        outDim: l.outDim,
-        gradFactor: l.gradFactor,
-        a: bytesToBase64(l.candA),
-        b: bytesToBase64(l.candB),
-        logits: bytesToBase64(Float32Array.from(l.logits.dataSync())),
-        ...(l.isDifflogic
-          ? {}
-          : {
-              parametrization: l.parametrization,
-              gateChoice: l.gateChoice,
-              wiringChoice: l.wiringChoice,
-              temperature: l.temperature,
-              candidates: l.candidates,
-              ...(l.wiring ? { wiring: bytesToBase64(Float32Array.from(l.wiring.dataSync())) } : {}),
-              noiseSeed: l.noiseSeed,
-            }),
-      })),
+      layers: this.layers.map(
+        (l): LogicLayerJSON => ({
+          type: "logic" as const,
+          inDim: l.inDim,
+          outDim: l.outDim,
+          gradFactor: l.gradFactor,
+          a: bytesToBase64(l.candA),
+          b: bytesToBase64(l.candB),
+          logits: bytesToBase64(Float32Array.from(l.logits.dataSync())),
+          ...(l.isDifflogic
+            ? {}
+            : {
+                parametrization: l.parametrization,
+                gateChoice: l.gateChoice,
+                wiringChoice: l.wiringChoice,
+                temperature: l.temperature,
+                candidates: l.candidates,
+                ...(l.wiring ? { wiring: bytesToBase64(Float32Array.from(l.wiring.dataSync())) } : {}),
+                noiseSeed: l.noiseSeed,
+              }),
+        }),
+      ),
       head: this.head ? { type: "groupSum" as const, k: this.head.k, tau: this.head.tau } : null,
     });
   }
@@ -300,13 +302,15 @@ export class LogicNet {
         }
         if (typeof l.gradFactor !== "number") throw new RelaxError(op, `${where}.gradFactor`, "a number", describe(l.gradFactor));
         const K = l.candidates ?? 1;
-        if (!Number.isInteger(K) || K < 1 || K > 256) throw new RelaxError(op, `${where}.candidates`, "an integer in [1, 256]", describe(K));
+        if (!Number.isInteger(K) || K < 1 || K > 256)
+          throw new RelaxError(op, `${where}.candidates`, "an integer in [1, 256]", describe(K));
         const P = l.parametrization === "bilinear4" ? 4 : NUM_GATES;
         const a = new Int32Array(decode4(op, `${where}.a`, l.a, l.outDim * K).buffer);
         const b = new Int32Array(decode4(op, `${where}.b`, l.b, l.outDim * K).buffer);
         const logits = new Float32Array(decode4(op, `${where}.logits`, l.logits, l.outDim * P).buffer);
         const wiring = K > 1 ? new Float32Array(decode4(op, `${where}.wiring`, l.wiring, l.outDim * 2 * K).buffer) : undefined;
-        if (K === 1 && l.wiring !== undefined) throw new RelaxError(op, `${where}.wiring`, "no value unless candidates > 1", describe(l.wiring));
+        if (K === 1 && l.wiring !== undefined)
+          throw new RelaxError(op, `${where}.wiring`, "no value unless candidates > 1", describe(l.wiring));
         const extra = {
           ...(l.parametrization !== undefined ? { parametrization: l.parametrization } : {}),
           ...(l.gateChoice !== undefined ? { gateChoice: l.gateChoice } : {}),

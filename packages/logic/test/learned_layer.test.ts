@@ -46,7 +46,8 @@ function combos(): Combo[] {
   for (const parametrization of ["softmax16", "bilinear4"] as const)
     for (const gateChoice of ["soft", "gumbel-st"] as const)
       for (const connections of ["random", "unique", "learned"] as const) {
-        if (connections === "learned") for (const wiringChoice of ["soft", "gumbel-st"] as const) out.push({ parametrization, gateChoice, connections, wiringChoice });
+        if (connections === "learned")
+          for (const wiringChoice of ["soft", "gumbel-st"] as const) out.push({ parametrization, gateChoice, connections, wiringChoice });
         else out.push({ parametrization, gateChoice, connections });
       }
   // straight-through without noise: the gumbel-st code paths minus the noise
@@ -82,20 +83,26 @@ describe("bilinear4: nearest gate", () => {
   it("is the gate whose truth table is nearest (L2) to σ(w) — brute force over the 16 gates", () => {
     fc.assert(
       // logits on a 0.01 grid (σ of a subnormal rounds to 0.5 exactly: a tie in float64); ties (w = 0) go to 0
-      fc.property(fc.array(fc.integer({ min: -600, max: 600 }).map((i) => i / 100), { minLength: 4, maxLength: 4 }), (w) => {
-        const t = w.map(sigmoid);
-        let best = 0;
-        let bestD = Infinity;
-        for (let g = 0; g < 16; g++) {
-          const T = gateTruthTable(g);
-          const d = T.reduce((s, v, k) => s + (t[k]! - v) ** 2, 0);
-          if (d < bestD - 1e-12) {
-            bestD = d;
-            best = g;
+      fc.property(
+        fc.array(
+          fc.integer({ min: -600, max: 600 }).map((i) => i / 100),
+          { minLength: 4, maxLength: 4 },
+        ),
+        (w) => {
+          const t = w.map(sigmoid);
+          let best = 0;
+          let bestD = Infinity;
+          for (let g = 0; g < 16; g++) {
+            const T = gateTruthTable(g);
+            const d = T.reduce((s, v, k) => s + (t[k]! - v) ** 2, 0);
+            if (d < bestD - 1e-12) {
+              bestD = d;
+              best = g;
+            }
           }
-        }
-        expect(nearestGate(w[0]!, w[1]!, w[2]!, w[3]!)).toBe(best);
-      }),
+          expect(nearestGate(w[0]!, w[1]!, w[2]!, w[3]!)).toBe(best);
+        },
+      ),
     );
   });
 
@@ -127,7 +134,8 @@ function run(layer: LogicLayer, x: tf.Tensor2D, w: tf.Tensor2D, mode: "train" | 
   return tf.tidy(() => {
     layer.noiseStep = step;
     const vars = layer.variables;
-    const f = (xi: tf.Tensor) => tf.sum(tf.mul(reference ? layer.reference(xi as tf.Tensor2D, mode) : layer.apply(xi as tf.Tensor2D, mode), w));
+    const f = (xi: tf.Tensor) =>
+      tf.sum(tf.mul(reference ? layer.reference(xi as tf.Tensor2D, mode) : layer.apply(xi as tf.Tensor2D, mode), w));
     layer.noiseStep = step;
     const y = Array.from((reference ? layer.reference(x, mode) : layer.apply(x, mode)).dataSync());
     layer.noiseStep = step;
@@ -140,7 +148,11 @@ function run(layer: LogicLayer, x: tf.Tensor2D, w: tf.Tensor2D, mode: "train" | 
             return vars.map((v) => Array.from(grads[v.name]!.dataSync()));
           })();
     layer.noiseStep = step;
-    const dx = Array.from(tf.grad((xi) => f(xi))(x).dataSync());
+    const dx = Array.from(
+      tf
+        .grad((xi) => f(xi))(x)
+        .dataSync(),
+    );
     return { y, dx, dp };
   });
 }
@@ -272,8 +284,12 @@ describe("straight-through choice", () => {
       const n = 64;
       const bits = randomBits(11, n * 16);
       const x = tf.tensor2d(Float32Array.from(bits), [n, 16]);
-      const t = tf.tensor2d(Array.from({ length: n }, (_, r) => bits[r * 16 + 3]! ^ bits[r * 16 + 7]!), [n, 1]); // every neuron's target
-      for (let s = 0; s < 500; s++) opt.minimize(() => tf.mean(tf.square(tf.sub(layer.apply(x, "train"), t))) as tf.Scalar, false, layer.variables);
+      const t = tf.tensor2d(
+        Array.from({ length: n }, (_, r) => bits[r * 16 + 3]! ^ bits[r * 16 + 7]!),
+        [n, 1],
+      ); // every neuron's target
+      for (let s = 0; s < 500; s++)
+        opt.minimize(() => tf.mean(tf.square(tf.sub(layer.apply(x, "train"), t))) as tf.Scalar, false, layer.variables);
       const { a, b } = layer;
       const ids = layer.gateIds();
       let solved = 0;
@@ -297,11 +313,20 @@ describe("every combination: trains, discretises, compiles identical to eval mod
       const batch = 37;
       const bits = randomBits(13, batch * 20);
       const x = tf.tensor2d(Float32Array.from(bits), [batch, 20]);
-      const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 5), "int32"), 5);
+      const y = tf.oneHot(
+        tf.tensor1d(
+          Array.from({ length: batch }, (_, i) => i % 5),
+          "int32",
+        ),
+        5,
+      );
       const before = net.variables.map((v) => Array.from(v.dataSync()));
       for (let s = 0; s < 3; s++) opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, false, net.variables);
       const after = net.variables.map((v) => Array.from(v.dataSync()));
-      expect(after.some((v, i) => v.some((t, j) => t !== before[i]![j])), label(c)).toBe(true);
+      expect(
+        after.some((v, i) => v.some((t, j) => t !== before[i]![j])),
+        label(c),
+      ).toBe(true);
       const nTensors = tf.memory().numTensors;
       const expected = tf.tidy(() => Array.from(tf.round(tf.mul(net.forward(x, { mode: "eval" }), 2)).dataSync()));
       expect(tf.memory().numTensors, `${label(c)} leak`).toBe(nTensors);
@@ -315,7 +340,8 @@ describe("every combination: trains, discretises, compiles identical to eval mod
       const mod = (await import(pathToFileURL(file).href)) as { counts: (x: ArrayLike<number>, b?: number) => Int32Array };
       expect(Array.from(mod.counts(bits, batch)), `${label(c)} exportJS`).toEqual(expected);
       expect(exportVerilog(circuit)).toMatch(/module/);
-      if (hasGcc) expect(runExportedC(dir, label(c).replaceAll("/", "_"), exportC(circuit), bits, batch, 5), `${label(c)} C`).toEqual(expected);
+      if (hasGcc)
+        expect(runExportedC(dir, label(c).replaceAll("/", "_"), exportC(circuit), bits, batch, 5), `${label(c)} C`).toEqual(expected);
       // JSON and saveNet/loadNet: bit-exact, same settings, same eval output
       const path = join(dir, `${label(c).replaceAll("/", "_")}.json`);
       saveNet(path, net);
@@ -324,13 +350,13 @@ describe("every combination: trains, discretises, compiles identical to eval mod
           const o = net.layers[i]!;
           if (!o.isDifflogic)
             expect([l.parametrization, l.gateChoice, l.wiringChoice, l.temperature, l.candidates, l.noiseSeed]).toEqual([
-            o.parametrization,
-            o.gateChoice,
-            o.wiringChoice,
-            o.temperature,
-            o.candidates,
-            o.noiseSeed,
-          ]);
+              o.parametrization,
+              o.gateChoice,
+              o.wiringChoice,
+              o.temperature,
+              o.candidates,
+              o.noiseSeed,
+            ]);
           expect(Array.from(l.a)).toEqual(Array.from(o.a));
           expect(Array.from(l.gateIds())).toEqual(Array.from(o.gateIds()));
         });

@@ -254,7 +254,11 @@ function mixedBackwardWasm(
 }
 
 /** Backward of the general case (soft or straight-through learned wiring): dX, stats S and the wiring gradient. */
-function backwardMixed(pr: Prepared, dY: Float32Array, attrs: RelaxLogicLayerLearnedAttrs): { dX: Float32Array; S: Float64Array; du: Float32Array } {
+function backwardMixed(
+  pr: Prepared,
+  dY: Float32Array,
+  attrs: RelaxLogicLayerLearnedAttrs,
+): { dX: Float32Array; S: Float64Array; du: Float32Array } {
   const { X, batch: B, inDim, outDim } = pr;
   const K = attrs.K;
   const train = attrs.mode === "train";
@@ -373,7 +377,10 @@ export function learnedBackwardHost(
     dX = r.dX;
     dwiring = r.du;
     if (fast) dweights = fast.dweights;
-    else dweights = train ? gateParamGrad((r as ReturnType<typeof backwardMixed>).S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization) : new Float32Array(outDim * P);
+    else
+      dweights = train
+        ? gateParamGrad((r as ReturnType<typeof backwardMixed>).S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization)
+        : new Float32Array(outDim * P);
   }
   return { dx: attrs.featureMajorIn ? dX : transpose2d(dX, inDim, batch), dweights, dwiring };
 }

@@ -33,7 +33,14 @@ function memory(w: MixWasm, bytes: number): Float32Array {
   return new Float32Array(w.mem.buffer);
 }
 
-function putRows(f32: Float32Array, at: number, src: ArrayLike<number> & { subarray?: unknown }, rows: number, B: number, Bp: number): void {
+function putRows(
+  f32: Float32Array,
+  at: number,
+  src: ArrayLike<number> & { subarray?: unknown },
+  rows: number,
+  B: number,
+  Bp: number,
+): void {
   const s = src as Float32Array;
   if (B === Bp) {
     f32.set(s.subarray(0, rows * B), at);
@@ -66,7 +73,16 @@ function layout(inDim: number, outDim: number, K: number, B: number) {
   return { Bp, bb, n, x, dx, m, tab, w, dq, end: dq + n * K * 4 };
 }
 
-function fillTables(f32: Float32Array, i32: Int32Array, L: ReturnType<typeof layout>, candA: Int32Array, candB: Int32Array, K: number, q: ArrayLike<number>, scale: number): void {
+function fillTables(
+  f32: Float32Array,
+  i32: Int32Array,
+  L: ReturnType<typeof layout>,
+  candA: Int32Array,
+  candB: Int32Array,
+  K: number,
+  q: ArrayLike<number>,
+  scale: number,
+): void {
   const outDim = L.n / 2;
   for (let j = 0; j < outDim; j++) {
     for (let k = 0; k < K; k++) {
@@ -81,7 +97,15 @@ function fillTables(f32: Float32Array, i32: Int32Array, L: ReturnType<typeof lay
  * The mixed rows `M: [2·outDim, B]` (`M[2j] = A_j`, `M[2j+1] = B_j`) of feature-major `X: [inDim, B]`, wiring
  * weights `q` `[outDim, 2, K]`; null where unavailable.
  */
-export function mixRowsWasm(X: Float32Array, B: number, inDim: number, candA: Int32Array, candB: Int32Array, K: number, q: ArrayLike<number>): Float32Array | null {
+export function mixRowsWasm(
+  X: Float32Array,
+  B: number,
+  inDim: number,
+  candA: Int32Array,
+  candB: Int32Array,
+  K: number,
+  q: ArrayLike<number>,
+): Float32Array | null {
   const w = instance();
   const outDim = candA.length / K;
   if (!w || B === 0 || outDim === 0) return null;
