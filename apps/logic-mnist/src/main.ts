@@ -505,10 +505,14 @@ async function main(): Promise<void> {
   writeFileSync(join(args.out, "history.json"), JSON.stringify(r.history, null, 1));
   if (r.history.length > 1) {
     writePlot(r.history, join(args.out, "gap.svg"), {
-      title: `soft-vs-discrete gap per step (${args.gateChoice} gates, ${wiring})`,
-      metrics: ["discrete", "trainMode", "gap"],
+      title: `train-mode − discrete test accuracy (points) per step (${args.gateChoice} gates, ${wiring})`,
+      lossKeys: ["gap"],
+      logLoss: false,
+      metrics: ["discrete", "trainMode"],
     });
-    console.log(`saved ${join(args.out, "gap.svg")} (loss; test accuracy discrete / train mode and their gap per evaluation)`);
+    console.log(
+      `saved ${join(args.out, "gap.svg")} (top: the soft-vs-discrete gap per evaluation; bottom: test accuracy discrete / train mode)`,
+    );
   }
 
   let t = performance.now();

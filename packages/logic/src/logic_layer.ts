@@ -57,7 +57,8 @@ export interface LogicLayerOptions {
    * How neurons pick their two inputs (default `'random'`, the reference's LogicLayer default). `'learned'`:
    * each gate input chooses among `candidates` wires by a softmax over K learned logits (LILogicNet,
    * arXiv 2511.12340; Mommen et al., arXiv 2507.06173), discretised to the argmax; candidate 0 is the
-   * `'random'` connection, the others are drawn uniformly without replacement from the other inputs.
+   * `'random'` connection (a uniform draw when outDim < inDim / 2), the others are drawn uniformly without
+   * replacement from the other inputs.
    */
   connections?: LayerConnections;
   /** Candidate wires K per gate input with `connections: 'learned'` (default 8, 2 … min(256, inDim)). */
@@ -282,7 +283,11 @@ export class LogicLayer {
     else if (options.candidates !== undefined)
       throw new RelaxError(op, "candidates", "no value unless connections is 'learned'", describe(options.candidates));
     const finalSeed = Number.isNaN(seed) ? randomSeed() : seed;
-    const { a, b } = makeConnections(inDim, outDim, connections === "learned" ? "random" : connections, finalSeed);
+    // learned wiring needs no coverage of every input: a layer narrower than inDim / 2 draws candidate 0 uniformly
+    const { a, b } =
+      connections === "learned" && 2 * outDim < inDim
+        ? uniformWires(inDim, outDim, finalSeed)
+        : makeConnections(inDim, outDim, connections === "learned" ? "random" : connections, finalSeed);
     const cands = K > 1 ? makeCandidates(op, inDim, { a, b }, K, finalSeed) : { candA: a, candB: b };
     const P = paramsPerGate(settings.parametrization);
     const logits = new Float32Array(outDim * P);
@@ -557,6 +562,18 @@ export class LogicLayer {
     this.aTensor.dispose();
     this.bTensor.dispose();
   }
+}
+
+/** Two uniformly drawn input indices per neuron (seeded). */
+function uniformWires(inDim: number, outDim: number, seed: number): { a: Int32Array; b: Int32Array } {
+  const rng = logicRng(seed, "LogicLayer");
+  const a = new Int32Array(outDim);
+  const b = new Int32Array(outDim);
+  for (let j = 0; j < outDim; j++) {
+    a[j] = rng.int(inDim);
+    b[j] = rng.int(inDim);
+  }
+  return { a, b };
 }
 
 function makeWiring(values: Float32Array, outDim: number, K: number, trainable: boolean): tf.Variable {

@@ -371,6 +371,19 @@ describe("every combination: trains, discretises, compiles identical to eval mod
   });
 });
 
+describe("learned connections on a narrow layer", () => {
+  it("a layer narrower than inDim / 2 learns its wiring (no input-coverage requirement, unlike 'random')", () => {
+    expect(() => new LogicLayer(100, 10, { connections: "random" })).toThrow(/outDim must be at least inDim \/ 2/);
+    const layer = new LogicLayer(100, 10, { connections: "learned", candidates: 4, seed: 3 });
+    expect(Array.from(layer.a).every((v) => v >= 0 && v < 100)).toBe(true);
+    expect(new Set(layer.candA).size).toBeGreaterThan(10);
+    const y = layer.forward(tf.ones([2, 100]));
+    expect(y.shape).toEqual([2, 10]);
+    y.dispose();
+    layer.dispose();
+  });
+});
+
 describe("learned layer: bad input is a RelaxError naming the option", () => {
   it("rejects bad options", () => {
     expect(() => new LogicLayer(4, 4, { parametrization: "walsh" as never })).toThrow(/LogicLayer: parametrization must be/);
