@@ -24,25 +24,14 @@ function noiseTensor(rows: number, cols: number, seed: number, stream: number, k
   return tf.tensor2d(v, [rows, cols]);
 }
 
-/** One-hot of the row argmax (first maximum), a constant (computed on the host: no gradient path). */
+/** One-hot of the row argmax (first maximum; argMax and oneHot pass zero gradients), on the tensors' backend. */
 function oneHotArgmax(v: tf.Tensor2D): tf.Tensor2D {
-  const [rows, n] = v.shape;
-  const d = v.dataSync();
-  const out = new Float32Array(rows * n);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let k = 1; k < n; k++) if ((d[r * n + k] as number) > (d[r * n + best] as number)) best = k;
-    out[r * n + best] = 1;
-  }
-  return tf.tensor2d(out, [rows, n]);
+  return tf.oneHot(tf.argMax(v, 1), v.shape[1], 1, 0, "float32") as tf.Tensor2D;
 }
 
-/** `[v > 0]` elementwise, a constant (host). */
+/** `[v > 0]` elementwise (`step`, zero gradient), on the tensors' backend (no read-back). */
 function positive(v: tf.Tensor): tf.Tensor {
-  return tf.tensor(
-    Float32Array.from(v.dataSync(), (t) => (t > 0 ? 1 : 0)),
-    v.shape,
-  );
+  return tf.step(v, 0);
 }
 
 /** A categorical choice over the last axis of `u: [rows, n]`: softmax, straight-through Gumbel, or argmax. */
