@@ -24,8 +24,10 @@ function median(xs: number[]): number {
 const CONFIGS: [string, LogicLayerOptions][] = [
   ["difflogic: softmax16, soft, random (fixed-wiring kernels, baseline)", {}],
   ["softmax16, gumbel-st, random", { gateChoice: "gumbel-st" }],
+  ["softmax16, hard-st, random", { gateChoice: "hard-st" }],
   ["bilinear4, soft, random", { parametrization: "bilinear4" }],
   ["bilinear4, gumbel-st, random", { parametrization: "bilinear4", gateChoice: "gumbel-st" }],
+  ["bilinear4, hard-st, random", { parametrization: "bilinear4", gateChoice: "hard-st" }],
   ["softmax16, soft, learned K=4 (soft wiring)", { connections: "learned", candidates: 4, wiringChoice: "soft" }],
   ["softmax16, soft, learned K=8 (soft wiring)", { connections: "learned", candidates: 8, wiringChoice: "soft" }],
   ["softmax16, soft, learned K=8 (gumbel-st wiring)", { connections: "learned", candidates: 8, wiringChoice: "gumbel-st" }],
