@@ -12,7 +12,7 @@
  *   pnpm --filter @relax/logic-mnist start -- --steps 300 --time-budget 0
  *   node dist/main.js --sweep 1200,2000,4000 --layers 2 --steps 1000 --gate-choice hard-st   # accuracy-vs-gates SVG
  *   # the difflogic net of the earlier releases (95.16 %): fixed wiring, soft gates, 6 × 8000
- *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --gate-choice soft
+ *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01
  *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
  *
  * Learned layers (issue 16): `--connections learned --candidates K --learned-layers N --wiring-choice`,
@@ -93,7 +93,7 @@ const OPTIONS = {
   width: { type: "string", default: "4000", description: "gates per layer (2000 with --conv unless given)" },
   layers: { type: "string", default: "4", description: "logic layers (2 with --conv unless given)" },
   tau: { type: "string", default: "10", description: "GroupSum temperature τ" },
-  lr: { type: "string", default: "0.01", description: "Adam learning rate" },
+  lr: { type: "string", default: "0.02", description: "Adam learning rate" },
   seed: { type: "string", default: "1", description: "random seed" },
   shift: { type: "string", default: "1", description: "seed shift of the connections" },
   connections: { type: "string", default: "learned", description: "random | unique | learned (K candidate wires per gate input)" },
