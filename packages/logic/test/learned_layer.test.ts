@@ -321,7 +321,13 @@ describe("every combination: trains, discretises, compiles identical to eval mod
         5,
       );
       const before = net.variables.map((v) => Array.from(v.dataSync()));
-      for (let s = 0; s < 3; s++) opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, false, net.variables);
+      let afterFirst = 0;
+      for (let s = 0; s < 3; s++) {
+        opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, false, net.variables);
+        if (s === 0) afterFirst = tf.memory().numTensors;
+      }
+      // a training step leaves no tensors behind (the choices saved for the gradient are released with it)
+      expect(tf.memory().numTensors, `${label(c)} training-step leak`).toBe(afterFirst);
       const after = net.variables.map((v) => Array.from(v.dataSync()));
       expect(
         after.some((v, i) => v.some((t, j) => t !== before[i]![j])),
