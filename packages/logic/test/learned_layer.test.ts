@@ -390,6 +390,22 @@ describe("learned connections on a narrow layer", () => {
   });
 });
 
+describe("learned layer: empty batch", () => {
+  it("gives an empty output and empty gradients for every kind of kernel path", () => {
+    for (const c of [combos()[2]!, combos()[4]!, combos()[combos().length - 1]!]) {
+      const layer = layerOf(c, 12, 30, 9);
+      const net = new LogicNet([layer, new GroupSum(5, 1)]);
+      const x = tf.zeros([0, 12]) as tf.Tensor2D;
+      const y = net.forward(x);
+      expect(y.shape, label(c)).toEqual([0, 5]);
+      const g = tf.grad((xi) => tf.sum(net.forward(xi as tf.Tensor2D)))(x);
+      expect(g.shape).toEqual([0, 12]);
+      tf.dispose([x, y, g]);
+      net.dispose();
+    }
+  });
+});
+
 describe("learned layer: bad input is a RelaxError naming the option", () => {
   it("rejects bad options", () => {
     expect(() => new LogicLayer(4, 4, { parametrization: "walsh" as never })).toThrow(/LogicLayer: parametrization must be/);
