@@ -11,6 +11,8 @@ import { parseArgs } from "node:util";
 const SUITES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   // Each package adds its suite here: name → dynamic import of ./<name>.js
   logic: () => import("./logic.js"),
+  // @relax/logic learned layers (issue 16); not in the default list
+  "logic-learned": () => import("./logic_learned.js"),
   algorithms: () => import("./algorithms.js"),
   render: () => import("./render.js"),
   sort: () => import("./sort.js"),

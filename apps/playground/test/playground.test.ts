@@ -145,6 +145,15 @@ describe("playground in headless chromium", () => {
     expect(Number(await attr("#logic-output", "data-circuit-acc"))).toBeGreaterThan(0.75);
     expect(Number(await attr("#logic-output", "data-gates"))).toBeGreaterThan(0);
     await shot("logic", "logic.png");
+    // the wiring and gate-choice switches (training them here would run the tfjs-op reference on SwiftShader WebGPU,
+    // too slow for this test; the learned layers are tested in @relax/logic) and the gap of the run above
+    expect(await page.$$eval("#logic-wiring option", (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(["random", "learned"]);
+    expect(await page.$$eval("#logic-gate-choice option", (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
+      "soft",
+      "hard-st",
+      "gumbel-st",
+    ]);
+    expect(Number.isFinite(Number(await attr("#logic-output", "data-gap")))).toBe(true);
   });
 
   test("ranking supervision: scores learned from orders only rank test digits better than chance", async () => {

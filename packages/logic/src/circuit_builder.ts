@@ -137,9 +137,10 @@ export function appendLogicLayers(builder: CircuitBuilder, layers: readonly Logi
   let cur = lits;
   for (const layer of layers) {
     const ids = layer.gateIds();
+    const { a, b } = layer; // the argmax wires of learned connections, read once
     const next = new Int32Array(layer.outDim);
     for (let j = 0; j < layer.outDim; j++) {
-      next[j] = builder.gate(ids[j] as number, cur[layer.a[j] as number] as number, cur[layer.b[j] as number] as number);
+      next[j] = builder.gate(ids[j] as number, cur[a[j] as number] as number, cur[b[j] as number] as number);
     }
     cur = next;
   }

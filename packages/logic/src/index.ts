@@ -10,6 +10,7 @@ import "./group_sum.js";
 import "./logic_net_kernel.js";
 import "./conv_kernel.js";
 import "./or_pool_kernel.js";
+import "./kernels/logic_layer_learned.js";
 export {
   GATE_NAMES,
   NUM_GATES,
@@ -29,6 +30,10 @@ export { makeConnections, uniquePairs, CONNECTION_METHODS } from "./connections.
 export type { ConnectionMethod, Connections } from "./connections.js";
 export { LogicLayer, gradFactorOp, LOGIC_INITS, LOGIC_MODES } from "./logic_layer.js";
 export type { LogicInit, LogicMode, LogicLayerOptions, LogicLayerWeights } from "./logic_layer.js";
+export { LAYER_CONNECTIONS, DEFAULT_CANDIDATES, DEFAULT_TEMPERATURE } from "./logic_layer.js";
+export type { LayerConnections } from "./logic_layer.js";
+export { PARAMETRIZATIONS, CHOICES, nearestGate } from "./learned_choice.js";
+export type { Parametrization, Choice } from "./learned_choice.js";
 export { GroupSum } from "./group_sum.js";
 export { LogicNet } from "./logic_net.js";
 export type { LogicNetJSON, LogicLayerJSON, LogicForwardOptions } from "./logic_net.js";

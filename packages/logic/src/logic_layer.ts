@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxError,
   RelaxLogicLayer,
+  RelaxLogicLayerLearned,
   assertFinite,
   assertInRange,
   assertInteger,
@@ -12,6 +13,7 @@ import {
   runFusedKernel,
   useFused,
   type RelaxLogicLayerAttrs,
+  type RelaxLogicLayerLearnedAttrs,
   optionalBoolean,
 } from "@relax/core";
 import { CONNECTION_METHODS, makeConnections, type ConnectionMethod } from "./connections.js";
@@ -19,6 +21,18 @@ import { DEFAULT_RESIDUAL_LOGIT, GATE_A, NUM_GATES, relaxedGatesTensor } from ".
 import { logicRng, randomSeed } from "./rng.js";
 import { MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
 import "./logic_kernel.js";
+import "./kernels/logic_layer_learned.js";
+import { MAX_CANDIDATES, makeCandidates } from "./candidates.js";
+import {
+  CHOICES,
+  PARAMETRIZATIONS,
+  nearestGate,
+  noiseUniform,
+  paramsPerGate,
+  type Choice,
+  type Parametrization,
+} from "./learned_choice.js";
+import { learnedReference } from "./learned_reference.js";
 
 /** Forward mode: `'train'` = softmax mixture of the 16 relaxed gates, `'eval'` = argmax gate. */
 export type LogicMode = "train" | "eval";
@@ -28,10 +42,47 @@ export const LOGIC_MODES: readonly LogicMode[] = ["train", "eval"];
 export type LogicInit = "gaussian" | "residual";
 export const LOGIC_INITS: readonly LogicInit[] = ["gaussian", "residual"];
 
+/** How a layer's neurons get their inputs: fixed (`'random'`, `'unique'`) or learned among K candidates. */
+export type LayerConnections = ConnectionMethod | "learned";
+/** Connection methods accepted by {@link LogicLayer}. */
+export const LAYER_CONNECTIONS: readonly LayerConnections[] = [...CONNECTION_METHODS, "learned"];
+/** Default temperature τ of straight-through choices. */
+export const DEFAULT_TEMPERATURE = 1;
+/** Default number of candidate wires of `connections: 'learned'`. */
+export const DEFAULT_CANDIDATES = 8;
+
 /** Options of {@link LogicLayer}. */
 export interface LogicLayerOptions {
-  /** How neurons pick their two inputs (default `'random'`, the reference's LogicLayer default). */
-  connections?: ConnectionMethod;
+  /**
+   * How neurons pick their two inputs (default `'random'`, the reference's LogicLayer default). `'learned'`:
+   * each gate input chooses among `candidates` wires by a softmax over K learned logits (LILogicNet,
+   * arXiv 2511.12340; Mommen et al., arXiv 2507.06173), discretised to the argmax; candidate 0 is the
+   * `'random'` connection (a uniform draw when outDim < inDim / 2), the others are drawn uniformly without
+   * replacement from the other inputs.
+   */
+  connections?: LayerConnections;
+  /** Candidate wires K per gate input with `connections: 'learned'` (default 8, 2 … min(256, inDim)). */
+  candidates?: number;
+  /**
+   * Gate parametrisation (default `'softmax16'`: 16 logits, difflogic). `'bilinear4'`: 4 truth-table logits
+   * `w = [w00, w01, w10, w11]` per gate (Light DLGN's input-wise form, arXiv 2510.03250): `t = σ(w)`,
+   * `y = Σ_ab t_ab·[A = a][B = b]` relaxed, i.e. `c0 + c1·A + c2·B + c3·A·B` with `c0 = t00`, `c1 = t10 − t00`,
+   * `c2 = t01 − t00`, `c3 = t11 − t10 − t01 + t00`; in [0, 1] for inputs in [0, 1]. Discretised to the
+   * nearest of the 16 gates: truth table `[w_ab > 0]`.
+   */
+  parametrization?: Parametrization;
+  /**
+   * Gate choice in train mode (default `'soft'`: the relaxed mixture). `'gumbel-st'` (Mind the Gap, NeurIPS 2025):
+   * the forward uses the discrete gate of the noisy argmax (Gumbel noise on softmax16 logits, logistic noise on
+   * bilinear4 truth-table logits; one draw per neuron and forward call, seeded), the backward the relaxed
+   * `softmax((z + g)/τ)` / `σ((w + l)/τ)` (straight-through). `'hard-st'`: the same without noise (forward the
+   * argmax gate, backward `softmax(z/τ)`; Kim, arXiv 2603.14157). Eval mode: argmax, no noise.
+   */
+  gateChoice?: Choice;
+  /** Choice of the learned wiring in train mode (default: `gateChoice`), as `gateChoice` over the K candidates. */
+  wiringChoice?: Choice;
+  /** Temperature τ of the straight-through relaxations (default 1; 0.01 … 100). */
+  temperature?: number;
   /**
    * Logit initialisation (default `'gaussian'`: z ~ N(0, 1) as the reference; `'residual'`: z_A =
    * `residualLogit`, others 0, NeurIPS 2024 §3.2).
@@ -53,7 +104,7 @@ export interface LogicLayerWeights {
   a: ArrayLike<number>;
   /** Second input index (B) of each neuron, length outDim. */
   b: ArrayLike<number>;
-  /** Gate logits `[outDim, 16]` (nested rows, a flat row-major array, or a tensor). */
+  /** Gate parameters `[outDim, P]` (P = 16, or 4 for bilinear4; nested rows, a flat row-major array, or a tensor). */
   logits: number[][] | Float32Array | number[] | tf.Tensor;
   /** Width of the layer input (default: largest index + 1). */
   inDim?: number;
@@ -61,14 +112,75 @@ export interface LogicLayerWeights {
   gradFactor?: number;
   /** Whether the logits variable is trainable (default true). */
   trainable?: boolean;
+  /** Candidate wires per gate input (default 1: fixed wiring; > 1: learned, `a`/`b` hold `[outDim, K]`). */
+  candidates?: number;
+  /** Wiring logits `[outDim, 2, K]` of learned connections (default zeros). */
+  wiring?: number[][] | Float32Array | number[] | tf.Tensor;
+  /** Gate parametrisation (default `'softmax16'`; `logits` then has 4 columns for `'bilinear4'`). */
+  parametrization?: Parametrization;
+  /** Gate choice in train mode (default `'soft'`). */
+  gateChoice?: Choice;
+  /** Wiring choice in train mode (default `gateChoice`). */
+  wiringChoice?: Choice;
+  /** Temperature τ of straight-through choices (default 1). */
+  temperature?: number;
+  /** Base seed of the straight-through noise (uint32, default 0). */
+  noiseSeed?: number;
 }
 
 /** Largest |logit| accepted for `residualLogit` (softmax saturates long before; float32 overflows at 3.4e38). */
 const MAX_LOGIT = 1e6;
 /** Largest gradFactor accepted. */
 const MAX_GRAD_FACTOR = 1e6;
-const LAYER_OPTION_KEYS = ["connections", "init", "residualLogit", "gradFactor", "seed", "trainable"] as const;
-const WEIGHT_KEYS = ["a", "b", "logits", "inDim", "gradFactor", "trainable"] as const;
+const LAYER_OPTION_KEYS = [
+  "connections",
+  "init",
+  "residualLogit",
+  "gradFactor",
+  "seed",
+  "trainable",
+  "candidates",
+  "parametrization",
+  "gateChoice",
+  "wiringChoice",
+  "temperature",
+] as const;
+const WEIGHT_KEYS = [
+  "a",
+  "b",
+  "logits",
+  "inDim",
+  "gradFactor",
+  "trainable",
+  "candidates",
+  "wiring",
+  "parametrization",
+  "gateChoice",
+  "wiringChoice",
+  "temperature",
+  "noiseSeed",
+] as const;
+const MIN_TEMPERATURE = 0.01;
+const MAX_TEMPERATURE = 100;
+
+/** The learned-layer settings (every field at its difflogic default for a fixed-wiring softmax16 layer). */
+interface LearnedSettings {
+  parametrization: Parametrization;
+  gateChoice: Choice;
+  wiringChoice: Choice;
+  temperature: number;
+  /** Candidates per gate input (1: fixed wiring). */
+  K: number;
+  noiseSeed: number;
+}
+
+function checkSettings(op: string, o: Partial<Omit<LearnedSettings, "K" | "noiseSeed">>): Omit<LearnedSettings, "K" | "noiseSeed"> {
+  const parametrization = assertOneOf(op, "parametrization", o.parametrization ?? "softmax16", PARAMETRIZATIONS);
+  const gateChoice = assertOneOf(op, "gateChoice", o.gateChoice ?? "soft", CHOICES);
+  const wiringChoice = assertOneOf(op, "wiringChoice", o.wiringChoice ?? gateChoice, CHOICES);
+  const temperature = assertInRange(op, "temperature", o.temperature ?? DEFAULT_TEMPERATURE, MIN_TEMPERATURE, MAX_TEMPERATURE);
+  return { parametrization, gateChoice, wiringChoice, temperature };
+}
 
 /** Checks a gradFactor (a number in [0, 1e6]; 0 stops the gradient). */
 export function checkGradFactor(op: string, value: unknown): number {
@@ -77,8 +189,8 @@ export function checkGradFactor(op: string, value: unknown): number {
 
 let layerCounter = 0;
 
-function makeVariable(values: Float32Array, outDim: number, trainable: boolean): tf.Variable {
-  const init = tf.tensor2d(values, [outDim, NUM_GATES]);
+function makeVariable(values: Float32Array, outDim: number, trainable: boolean, cols = NUM_GATES): tf.Variable {
+  const init = tf.tensor2d(values, [outDim, cols]);
   const v = tf.variable(init, trainable, `logic_layer_${layerCounter++}`);
   init.dispose(); // the variable holds its own reference to the data
   return v;
@@ -118,32 +230,76 @@ function toIndexArray(op: string, name: string, v: ArrayLike<number>): Int32Arra
 export class LogicLayer {
   readonly inDim: number;
   readonly outDim: number;
-  /** First input index (A) of every neuron. */
-  readonly a: Int32Array;
-  /** Second input index (B) of every neuron. */
-  readonly b: Int32Array;
-  /** Gate logits `[outDim, 16]` (column = gate id), a trainable tfjs variable. */
+  /**
+   * Gate parameters `[outDim, P]`, a trainable tfjs variable: the 16 gate logits (column = gate id) for
+   * `'softmax16'`, the 4 truth-table logits `[w00, w01, w10, w11]` for `'bilinear4'`.
+   */
   readonly logits: tf.Variable;
   /** Gradient multiplier on the layer input (GradFactor of the reference). */
   readonly gradFactor: number;
+  /** Gate parametrisation (see {@link LogicLayerOptions.parametrization}). */
+  readonly parametrization: Parametrization = "softmax16";
+  /** Gate choice in train mode. */
+  readonly gateChoice: Choice = "soft";
+  /** Wiring choice in train mode (learned connections only). */
+  readonly wiringChoice: Choice = "soft";
+  /** Temperature τ of the straight-through relaxations. */
+  readonly temperature: number = DEFAULT_TEMPERATURE;
+  /** Candidate wires per gate input (1: fixed wiring). */
+  readonly candidates: number = 1;
+  /** Candidate inputs of A, `[outDim, candidates]` row-major (the fixed A indices when candidates = 1). */
+  readonly candA: Int32Array;
+  /** Candidate inputs of B, `[outDim, candidates]` row-major. */
+  readonly candB: Int32Array;
+  /** Wiring logits `[outDim, 2, candidates]` (trainable) for learned connections, else null. */
+  readonly wiring: tf.Variable | null = null;
+  /** Base seed of the straight-through noise (uint32). */
+  readonly noiseSeed: number = 0;
+  /**
+   * Train-mode forward calls drawn so far: the noise of a call is a function of (`noiseSeed`, `noiseStep`),
+   * so a test can replay a call by setting it back.
+   */
+  noiseStep = 0;
   private readonly aTensor: tf.Tensor1D;
   private readonly bTensor: tf.Tensor1D;
+  /** Constant `[outDim, 2, 1]` zeros standing in for the wiring logits of fixed wiring (learned kernel only). */
+  private fixedWiring: tf.Tensor3D | null = null;
 
   constructor(inDim: number, outDim: number, options: LogicLayerOptions = {}) {
     const op = "LogicLayer";
     options = assertOptions<LogicLayerOptions>(op, options, LAYER_OPTION_KEYS);
     assertInteger(op, "inDim", inDim, 1, MAX_WIDTH);
     assertInteger(op, "outDim", outDim, 1, MAX_WIDTH);
-    const connections = assertOneOf(op, "connections", options.connections ?? "random", CONNECTION_METHODS);
+    const connections = assertOneOf(op, "connections", options.connections ?? "random", LAYER_CONNECTIONS);
     const init = assertOneOf(op, "init", options.init ?? "gaussian", LOGIC_INITS);
     const gradFactor = checkGradFactor(op, options.gradFactor);
     const residualLogit = optionalFinite(op, "residualLogit", options.residualLogit, DEFAULT_RESIDUAL_LOGIT, MAX_LOGIT);
     const seed = optionalFinite(op, "seed", options.seed, Number.NaN);
     const trainable = optionalBoolean(op, "trainable", options.trainable, true);
+    const settings = checkSettings(op, options);
+    let K = 1;
+    if (connections === "learned")
+      K = assertInteger(op, "candidates", options.candidates ?? Math.min(DEFAULT_CANDIDATES, inDim), 2, MAX_CANDIDATES);
+    else if (options.candidates !== undefined)
+      throw new RelaxError(op, "candidates", "no value unless connections is 'learned'", describe(options.candidates));
     const finalSeed = Number.isNaN(seed) ? randomSeed() : seed;
-    const { a, b } = makeConnections(inDim, outDim, connections, finalSeed);
-    const logits = new Float32Array(outDim * NUM_GATES);
-    if (init === "residual") {
+    // learned wiring needs no coverage of every input: a layer narrower than inDim / 2 draws candidate 0 uniformly
+    const { a, b } =
+      connections === "learned" && 2 * outDim < inDim
+        ? uniformWires(inDim, outDim, finalSeed)
+        : makeConnections(inDim, outDim, connections === "learned" ? "random" : connections, finalSeed);
+    const cands = K > 1 ? makeCandidates(op, inDim, { a, b }, K, finalSeed) : { candA: a, candB: b };
+    const P = paramsPerGate(settings.parametrization);
+    const logits = new Float32Array(outDim * P);
+    if (settings.parametrization === "bilinear4") {
+      // residual: the truth table of A (t = σ(±residualLogit)); gaussian: w ~ N(0, 1)
+      if (init === "residual") {
+        for (let j = 0; j < outDim; j++) logits.set([-residualLogit, -residualLogit, residualLogit, residualLogit], 4 * j);
+      } else {
+        const rng = logicRng(finalSeed + 0x5bd1e995, "LogicLayer");
+        for (let i = 0; i < logits.length; i++) logits[i] = rng.normal();
+      }
+    } else if (init === "residual") {
       for (let j = 0; j < outDim; j++) logits[j * NUM_GATES + GATE_A] = residualLogit;
     } else {
       const rng = logicRng(finalSeed + 0x5bd1e995, "LogicLayer");
@@ -151,16 +307,63 @@ export class LogicLayer {
     }
     this.inDim = inDim;
     this.outDim = outDim;
-    this.a = a;
-    this.b = b;
+    this.candA = cands.candA;
+    this.candB = cands.candB;
     this.gradFactor = gradFactor;
-    this.logits = makeVariable(logits, outDim, trainable);
+    this.logits = makeVariable(logits, outDim, trainable, P);
+    Object.assign(this, settings, {
+      candidates: K,
+      noiseSeed: Math.floor(logicRng(finalSeed + 0x1b873593, op).next() * 2 ** 32) >>> 0,
+      wiring: K > 1 ? makeWiring(new Float32Array(outDim * 2 * K), outDim, K, trainable) : null,
+    });
     this.aTensor = tf.keep(tf.tensor1d(a, "int32"));
     this.bTensor = tf.keep(tf.tensor1d(b, "int32"));
   }
 
   /**
-   * A layer from explicit connections and logits (trained or imported weights load exactly).
+   * First input index (A) of every neuron: the fixed connection, or for learned connections the argmax
+   * candidate (the wire the discrete circuit uses; read from the wiring logits on each access).
+   */
+  get a(): Int32Array {
+    return this.candidates === 1 ? this.candA : this.chosenWires(0);
+  }
+
+  /** Second input index (B) of every neuron (see {@link LogicLayer.a}). */
+  get b(): Int32Array {
+    return this.candidates === 1 ? this.candB : this.chosenWires(1);
+  }
+
+  /**
+   * True for the difflogic layer (softmax16 gates, soft choice, fixed wiring), which runs the fixed-wiring
+   * kernels (and the whole-net kernel); every other layer runs the learned-layer kernel.
+   */
+  get isDifflogic(): boolean {
+    return this.parametrization === "softmax16" && this.gateChoice === "soft" && this.candidates === 1;
+  }
+
+  /** Trainable tensors of the layer: the gate parameters, then the wiring logits (learned connections). */
+  get variables(): tf.Variable[] {
+    return this.wiring ? [this.logits, this.wiring] : [this.logits];
+  }
+
+  private chosenWires(side: number): Int32Array {
+    const K = this.candidates;
+    const u = (this.wiring as tf.Variable).dataSync();
+    const cand = side === 0 ? this.candA : this.candB;
+    const out = new Int32Array(this.outDim);
+    for (let j = 0; j < this.outDim; j++) {
+      const o = (2 * j + side) * K;
+      let best = 0;
+      for (let k = 1; k < K; k++) if ((u[o + k] as number) > (u[o + best] as number)) best = k;
+      out[j] = cand[j * K + best] as number;
+    }
+    return out;
+  }
+
+  /**
+   * A layer from explicit connections and gate parameters (trained or imported weights load exactly).
+   * With `candidates` K > 1 (learned connections) `a` and `b` hold the candidate wires `[outDim, K]`
+   * row-major and `wiring` the wiring logits `[outDim, 2, K]` (default zeros).
    *
    * @example
    * const layer = LogicLayer.fromWeights({ a: [0, 1], b: [1, 0], logits: [[...16 numbers], [...16 numbers]] });
@@ -172,63 +375,52 @@ export class LogicLayer {
     assertOptions<LogicLayerWeights>(op, weights, WEIGHT_KEYS, "weights");
     const gradFactor = checkGradFactor(op, weights.gradFactor);
     const trainable = optionalBoolean(op, "trainable", weights.trainable, true);
+    const settings = checkSettings(op, weights);
+    const K = weights.candidates === undefined ? 1 : assertInteger(op, "candidates", weights.candidates, 1, MAX_CANDIDATES);
+    const P = paramsPerGate(settings.parametrization);
+    const noiseSeed = weights.noiseSeed === undefined ? 0 : assertInteger(op, "noiseSeed", weights.noiseSeed, 0, 2 ** 32 - 1);
     const a = toIndexArray(op, "a", weights.a);
     const b = toIndexArray(op, "b", weights.b);
     if (a.length !== b.length || a.length === 0)
       throw new RelaxError(op, "b", `the same non-zero length as a (${a.length})`, String(b.length));
-    const outDim = a.length;
+    if (a.length % K !== 0) throw new RelaxError(op, "a", `outDim · candidates (${K}) indices`, String(a.length));
+    const outDim = a.length / K;
     let inDim = weights.inDim;
     if (inDim === undefined) {
       inDim = 0;
-      for (let j = 0; j < outDim; j++) inDim = Math.max(inDim, (a[j] as number) + 1, (b[j] as number) + 1);
+      for (let j = 0; j < a.length; j++) inDim = Math.max(inDim, (a[j] as number) + 1, (b[j] as number) + 1);
     }
     assertInteger(op, "inDim", inDim, 1, MAX_WIDTH);
     if (outDim > MAX_WIDTH) throw new RelaxError(op, "a", `at most ${MAX_WIDTH} neurons`, String(outDim));
     checkIndices(op, "a", a, inDim);
     checkIndices(op, "b", b, inDim);
-    let flat: Float32Array;
-    const lg = weights.logits;
-    if (lg instanceof tf.Tensor) {
-      if (lg.isDisposed) throw new RelaxError(op, "logits", "a live tensor", "a disposed tensor");
-      if (lg.rank !== 2 || lg.shape[0] !== outDim || lg.shape[1] !== NUM_GATES)
-        throw new RelaxError(op, "logits", `[${outDim}, 16]`, describe(lg));
-      flat = Float32Array.from(lg.dataSync());
-    } else if (Array.isArray(lg) && Array.isArray(lg[0])) {
-      const rows = lg as number[][];
-      if (rows.length !== outDim || rows.some((r) => !Array.isArray(r) || r.length !== NUM_GATES)) {
-        throw new RelaxError(op, "logits", `${outDim} rows of 16 numbers`, `${rows.length} rows`);
-      }
-      flat = new Float32Array(outDim * NUM_GATES);
-      rows.forEach((r, j) => {
-        for (let i = 0; i < NUM_GATES; i++) {
-          const v = r[i];
-          if (typeof v !== "number") throw new RelaxError(op, "logits", "numbers", `${describe(v)} at [${j}, ${i}]`);
-          flat[j * NUM_GATES + i] = v;
-        }
-      });
-    } else if (lg instanceof Float32Array || Array.isArray(lg)) {
-      if (lg.length !== outDim * NUM_GATES)
-        throw new RelaxError(op, "logits", `${outDim * NUM_GATES} numbers ([${outDim}, 16])`, `${lg.length}`);
-      if (Array.isArray(lg) && lg.some((v) => typeof v !== "number"))
-        throw new RelaxError(op, "logits", "numbers", describe(lg.find((v) => typeof v !== "number")));
-      flat = Float32Array.from(lg as ArrayLike<number>);
-    } else {
-      throw new RelaxError(op, "logits", "[outDim, 16] numbers or a tensor", describe(lg));
-    }
-    for (let i = 0; i < flat.length; i++) {
-      if (!Number.isFinite(flat[i] as number))
-        throw new RelaxError(op, "logits", "finite numbers", `${describe(flat[i])} at flat index ${i}`);
-    }
+    const flat = readMatrix(op, "logits", weights.logits, outDim, P);
+    if (K === 1 && weights.wiring !== undefined)
+      throw new RelaxError(op, "wiring", "no value unless candidates > 1", describe(weights.wiring));
+    const wiringFlat =
+      K > 1
+        ? weights.wiring === undefined
+          ? new Float32Array(outDim * 2 * K)
+          : readMatrix(op, "wiring", weights.wiring, outDim, 2 * K)
+        : null;
     const layer = Object.create(LogicLayer.prototype) as LogicLayer;
+    const fixedA = K === 1 ? a : a.filter((_, i) => i % K === 0);
+    const fixedB = K === 1 ? b : b.filter((_, i) => i % K === 0);
     Object.assign(layer, {
       inDim,
       outDim,
-      a,
-      b,
+      candA: a,
+      candB: b,
       gradFactor,
-      logits: makeVariable(flat, outDim, trainable),
-      aTensor: tf.keep(tf.tensor1d(a, "int32")),
-      bTensor: tf.keep(tf.tensor1d(b, "int32")),
+      ...settings,
+      candidates: K,
+      noiseSeed,
+      noiseStep: 0,
+      fixedWiring: null,
+      logits: makeVariable(flat, outDim, trainable, P),
+      wiring: wiringFlat ? makeWiring(wiringFlat, outDim, K, trainable) : null,
+      aTensor: tf.keep(tf.tensor1d(fixedA, "int32")),
+      bTensor: tf.keep(tf.tensor1d(fixedB, "int32")),
     });
     return layer;
   }
@@ -239,8 +431,8 @@ export class LogicLayer {
    * four-coefficient form `c0 + c1·A + c2·B + c3·A·B` is defined on all reals and finite-difference checks step
    * across 0 and 1 — but have no probabilistic meaning. A plain
    * array or a non-float32 tensor is converted and the copy disposed.
-   * Train mode mixes the 16 relaxed gates by softmax(logits); eval mode uses the argmax gate
-   * (on 0/1 inputs this is the exact Boolean circuit).
+   * Train mode mixes the 16 relaxed gates by softmax(logits) (or the layer's parametrisation, gate and wiring
+   * choice); eval mode uses the argmax gate and wires (on 0/1 inputs this is the exact Boolean circuit).
    */
   forward(x: tf.Tensor | tf.TensorLike, options: { mode?: LogicMode } = {}): tf.Tensor2D {
     const op = "LogicLayer.forward";
@@ -254,16 +446,31 @@ export class LogicLayer {
     });
   }
 
+  /** Whether the active backend runs this layer's fused kernel (else {@link LogicLayer.reference}). */
+  fusedAvailable(): boolean {
+    return useFused(this.isDifflogic ? RelaxLogicLayer : RelaxLogicLayerLearned);
+  }
+
   /**
    * Forward without input validation (used by {@link LogicNet} after it validated the net input).
    * `layout` selects feature-major (`[features, batch]`) input/output for the fused kernel, which
    * chains layers without transposes; only valid when the fused kernel is registered.
    */
   apply(x: tf.Tensor2D, mode: LogicMode, layout: { featureMajorIn?: boolean; featureMajorOut?: boolean } = {}): tf.Tensor2D {
+    if (!this.isDifflogic) {
+      const attrs = this.learnedAttrs(mode, layout);
+      if (useFused(RelaxLogicLayerLearned)) {
+        // only y is the op's result; the choices live on as the gradient's saved outputs
+        const inputs = { x, weights: this.logits, wiring: this.wiringTensor() };
+        return tf.tidy(() => runFusedKernel<tf.Tensor[]>(RelaxLogicLayerLearned, inputs, attrs)[0] as tf.Tensor2D);
+      }
+      if (layout.featureMajorIn || layout.featureMajorOut) throw new Error("LogicLayer.apply: feature-major layout needs the fused kernel");
+      return learnedReference(x, this.logits as tf.Tensor2D, this.wiringTensor(), attrs);
+    }
     if (useFused(RelaxLogicLayer)) {
       const attrs: RelaxLogicLayerAttrs = {
-        a: this.a,
-        b: this.b,
+        a: this.candA,
+        b: this.candB,
         mode,
         gradFactor: this.gradFactor,
         featureMajorIn: layout.featureMajorIn ?? false,
@@ -275,11 +482,40 @@ export class LogicLayer {
     return this.reference(x, mode);
   }
 
+  private wiringTensor(): tf.Tensor3D {
+    if (this.wiring) return this.wiring as tf.Tensor3D;
+    if (!this.fixedWiring) this.fixedWiring = tf.keep(tf.zeros([this.outDim, 2, 1]) as tf.Tensor3D);
+    return this.fixedWiring as tf.Tensor3D;
+  }
+
+  /** Kernel attributes of one call (a fresh noise seed per train-mode call with straight-through choice). */
+  private learnedAttrs(mode: LogicMode, layout: { featureMajorIn?: boolean; featureMajorOut?: boolean }): RelaxLogicLayerLearnedAttrs {
+    const noisy = mode === "train" && (this.gateChoice === "gumbel-st" || (this.candidates > 1 && this.wiringChoice === "gumbel-st"));
+    const noiseSeed = noisy ? Math.floor(noiseUniform(this.noiseSeed, 0x3c6ef372, this.noiseStep++) * 2 ** 32) >>> 0 : 0;
+    return {
+      candA: this.candA,
+      candB: this.candB,
+      K: this.candidates,
+      parametrization: this.parametrization,
+      gateChoice: this.gateChoice,
+      wiringChoice: this.wiringChoice,
+      temperature: this.temperature,
+      noiseSeed,
+      mode,
+      gradFactor: this.gradFactor,
+      featureMajorIn: layout.featureMajorIn ?? false,
+      featureMajorOut: layout.featureMajorOut ?? false,
+    };
+  }
+
   /**
    * Reference composition from tfjs ops, exactly as difflogic's python path: gather A and B, evaluate
    * all 16 relaxed gates, weight by softmax(logits) (or one-hot argmax). Slow; defines the numbers.
+   * Layers with another parametrisation, gate choice or learned wiring use their own reference
+   * (straight-through as `hard + soft − stopGradient(soft)`; a train-mode call draws the next noise).
    */
   reference(x: tf.Tensor2D, mode: LogicMode): tf.Tensor2D {
+    if (!this.isDifflogic) return learnedReference(x, this.logits as tf.Tensor2D, this.wiringTensor(), this.learnedAttrs(mode, {}));
     return tf.tidy(() => {
       const gf = this.gradFactor;
       const xs = gf === 1 ? x : gradFactorOp(x, gf);
@@ -291,10 +527,18 @@ export class LogicLayer {
     });
   }
 
-  /** Argmax gate id of every neuron (first maximum on ties), the gate used in eval mode. */
+  /**
+   * Gate id of every neuron in eval mode: the argmax logit (first maximum on ties) for softmax16, the nearest
+   * gate `8·[w00 > 0] + 4·[w01 > 0] + 2·[w10 > 0] + [w11 > 0]` for bilinear4.
+   */
   gateIds(): Int32Array {
     const z = this.logits.dataSync();
     const ids = new Int32Array(this.outDim);
+    if (this.parametrization === "bilinear4") {
+      for (let j = 0; j < this.outDim; j++)
+        ids[j] = nearestGate(z[4 * j] as number, z[4 * j + 1] as number, z[4 * j + 2] as number, z[4 * j + 3] as number);
+      return ids;
+    }
     for (let j = 0; j < this.outDim; j++) {
       let best = 0;
       let max = z[j * NUM_GATES] as number;
@@ -310,12 +554,67 @@ export class LogicLayer {
     return ids;
   }
 
-  /** Releases the logits variable and index tensors. */
+  /** Releases the variables and index tensors. */
   dispose(): void {
     this.logits.dispose();
+    this.wiring?.dispose();
+    this.fixedWiring?.dispose();
     this.aTensor.dispose();
     this.bTensor.dispose();
   }
+}
+
+/** Two uniformly drawn input indices per neuron (seeded). */
+function uniformWires(inDim: number, outDim: number, seed: number): { a: Int32Array; b: Int32Array } {
+  const rng = logicRng(seed, "LogicLayer");
+  const a = new Int32Array(outDim);
+  const b = new Int32Array(outDim);
+  for (let j = 0; j < outDim; j++) {
+    a[j] = rng.int(inDim);
+    b[j] = rng.int(inDim);
+  }
+  return { a, b };
+}
+
+function makeWiring(values: Float32Array, outDim: number, K: number, trainable: boolean): tf.Variable {
+  const init = tf.tensor3d(values, [outDim, 2, K]);
+  const v = tf.variable(init, trainable, `logic_wiring_${layerCounter++}`);
+  init.dispose();
+  return v;
+}
+
+/** A `[rows, cols]` float matrix from nested rows, a flat array or a tensor (any shape of rows·cols values), finite. */
+function readMatrix(op: string, name: string, lg: unknown, rows: number, cols: number): Float32Array {
+  let flat: Float32Array;
+  if (lg instanceof tf.Tensor) {
+    if (lg.isDisposed) throw new RelaxError(op, name, "a live tensor", "a disposed tensor");
+    if (lg.size !== rows * cols || lg.shape[0] !== rows) throw new RelaxError(op, name, `[${rows}, ${cols}]`, describe(lg));
+    flat = Float32Array.from(lg.dataSync());
+  } else if (Array.isArray(lg) && Array.isArray(lg[0])) {
+    const rs = lg as unknown[][];
+    if (rs.length !== rows || rs.some((r) => !Array.isArray(r) || r.length !== cols)) {
+      throw new RelaxError(op, name, `${rows} rows of ${cols} numbers`, `${rs.length} rows`);
+    }
+    flat = new Float32Array(rows * cols);
+    rs.forEach((r, j) => {
+      for (let i = 0; i < cols; i++) {
+        const v = r[i];
+        if (typeof v !== "number") throw new RelaxError(op, name, "numbers", `${describe(v)} at [${j}, ${i}]`);
+        flat[j * cols + i] = v;
+      }
+    });
+  } else if (lg instanceof Float32Array || Array.isArray(lg)) {
+    if (lg.length !== rows * cols) throw new RelaxError(op, name, `${rows * cols} numbers ([${rows}, ${cols}])`, `${lg.length}`);
+    if (Array.isArray(lg) && lg.some((v) => typeof v !== "number"))
+      throw new RelaxError(op, name, "numbers", describe(lg.find((v) => typeof v !== "number")));
+    flat = Float32Array.from(lg as ArrayLike<number>);
+  } else {
+    throw new RelaxError(op, name, `[${rows}, ${cols}] numbers or a tensor`, describe(lg));
+  }
+  for (let i = 0; i < flat.length; i++) {
+    if (!Number.isFinite(flat[i] as number)) throw new RelaxError(op, name, "finite numbers", `${describe(flat[i])} at flat index ${i}`);
+  }
+  return flat;
 }
 
 /** GradFactor of the reference: identity forward, gradient multiplied by `factor` in backward. */

@@ -35,8 +35,22 @@ export interface LogicLayerJSON {
   a: string;
   /** Int32 little-endian bytes, base64. */
   b: string;
-  /** Float32 little-endian bytes of the `[outDim, 16]` logits, base64 (bit-exact). */
+  /** Float32 little-endian bytes of the `[outDim, 16]` logits (`[outDim, 4]` for bilinear4), base64 (bit-exact). */
   logits: string;
+  /** Gate parametrisation (absent: `'softmax16'`). Written only for layers other than difflogic's. */
+  parametrization?: "softmax16" | "bilinear4";
+  /** Gate choice (absent: `'soft'`). */
+  gateChoice?: "soft" | "gumbel-st" | "hard-st";
+  /** Wiring choice (absent: `gateChoice`). */
+  wiringChoice?: "soft" | "gumbel-st" | "hard-st";
+  /** Temperature τ (absent: 1). */
+  temperature?: number;
+  /** Candidate wires K (absent: 1; with K > 1, `a` and `b` hold `[outDim, K]` candidates). */
+  candidates?: number;
+  /** Float32 bytes of the wiring logits `[outDim, 2, K]`, base64 (K > 1 only). */
+  wiring?: string;
+  /** Base seed of the straight-through noise. */
+  noiseSeed?: number;
 }
 
 /**
@@ -53,7 +67,23 @@ export interface LogicNetJSON {
 }
 
 const NET_KEYS = ["format", "version", "layers", "head", "checksum"] as const;
-const LAYER_KEYS = ["type", "inDim", "outDim", "gradFactor", "a", "b", "logits"] as const;
+const LAYER_KEYS = [
+  "type",
+  "inDim",
+  "outDim",
+  "gradFactor",
+  "a",
+  "b",
+  "logits",
+  "parametrization",
+  "gateChoice",
+  "wiringChoice",
+  "temperature",
+  "candidates",
+  "wiring",
+  "noiseSeed",
+] as const;
+const LAYER_REQUIRED = ["type", "inDim", "outDim", "gradFactor", "a", "b", "logits"] as const;
 const HEAD_KEYS = ["type", "k", "tau"] as const;
 
 /** Decodes canonical base64 of `count` 4-byte values (a non-canonical text is damage: it would not have been written). */
@@ -122,9 +152,9 @@ export class LogicNet {
     return this.head ? this.head.k : (this.layers[this.layers.length - 1] as LogicLayer).outDim;
   }
 
-  /** Trainable parameters: the logits variable of every layer. */
+  /** Trainable parameters: the logits variable of every layer (and the wiring logits of learned connections). */
   get variables(): tf.Variable[] {
-    return this.layers.map((l) => l.logits);
+    return this.layers.flatMap((l) => l.variables);
   }
 
   /** Total number of gates (neurons). */
@@ -145,7 +175,7 @@ export class LogicNet {
     const op = "LogicNet.forward";
     const opts = assertOptions<LogicForwardOptions>(op, options, ["mode"]);
     const mode = assertOneOf(op, "mode", opts.mode ?? "train", LOGIC_MODES);
-    if (!(useFused(RelaxLogicLayer) && useFused(RelaxGroupSum) && this.head)) {
+    if (!(this.layers.every((l) => l.fusedAvailable()) && useFused(RelaxGroupSum) && this.head)) {
       const outs = this.forwardLayers(x, { mode });
       for (let i = 0; i < outs.length - 1; i++) (outs[i] as tf.Tensor).dispose();
       return outs[outs.length - 1] as tf.Tensor2D;
@@ -158,6 +188,7 @@ export class LogicNet {
     // Whole-net kernel: activations stay in WASM memory, no per-layer tensors.
     if (
       useFused(RelaxLogicNet) &&
+      this.layers.every((l) => l.isDifflogic) &&
       wasmNetSupported(this.layers.length) &&
       (this.layers[this.layers.length - 1] as LogicLayer).outDim % head.k === 0
     ) {
@@ -219,15 +250,28 @@ export class LogicNet {
     return sealJSON({
       format: "relax-logic-net" as const,
       version: SAVE_VERSION as 2,
-      layers: this.layers.map((l) => ({
-        type: "logic" as const,
-        inDim: l.inDim,
-        outDim: l.outDim,
-        gradFactor: l.gradFactor,
-        a: bytesToBase64(l.a),
-        b: bytesToBase64(l.b),
-        logits: bytesToBase64(Float32Array.from(l.logits.dataSync())),
-      })),
+      layers: this.layers.map(
+        (l): LogicLayerJSON => ({
+          type: "logic" as const,
+          inDim: l.inDim,
+          outDim: l.outDim,
+          gradFactor: l.gradFactor,
+          a: bytesToBase64(l.candA),
+          b: bytesToBase64(l.candB),
+          logits: bytesToBase64(Float32Array.from(l.logits.dataSync())),
+          ...(l.isDifflogic
+            ? {}
+            : {
+                parametrization: l.parametrization,
+                gateChoice: l.gateChoice,
+                wiringChoice: l.wiringChoice,
+                temperature: l.temperature,
+                candidates: l.candidates,
+                ...(l.wiring ? { wiring: bytesToBase64(Float32Array.from(l.wiring.dataSync())) } : {}),
+                noiseSeed: l.noiseSeed,
+              }),
+        }),
+      ),
       head: this.head ? { type: "groupSum" as const, k: this.head.k, tau: this.head.tau } : null,
     });
   }
@@ -250,18 +294,33 @@ export class LogicNet {
     try {
       d.layers.forEach((l, i) => {
         const where = `json.layers[${i}]`;
-        checkFields(op, where, l, LAYER_KEYS);
+        checkFields(op, where, l, LAYER_KEYS, LAYER_REQUIRED);
         if (l.type !== "logic") throw new RelaxError(op, `${where}.type`, "'logic'", describe(l.type));
         for (const key of ["inDim", "outDim"] as const) {
           if (!Number.isInteger(l[key]) || l[key] < 1 || l[key] > MAX_WIDTH)
             throw new RelaxError(op, `${where}.${key}`, `an integer in [1, ${MAX_WIDTH}]`, describe(l[key]));
         }
         if (typeof l.gradFactor !== "number") throw new RelaxError(op, `${where}.gradFactor`, "a number", describe(l.gradFactor));
-        const a = new Int32Array(decode4(op, `${where}.a`, l.a, l.outDim).buffer);
-        const b = new Int32Array(decode4(op, `${where}.b`, l.b, l.outDim).buffer);
-        const logits = new Float32Array(decode4(op, `${where}.logits`, l.logits, l.outDim * NUM_GATES).buffer);
+        const K = l.candidates ?? 1;
+        if (!Number.isInteger(K) || K < 1 || K > 256)
+          throw new RelaxError(op, `${where}.candidates`, "an integer in [1, 256]", describe(K));
+        const P = l.parametrization === "bilinear4" ? 4 : NUM_GATES;
+        const a = new Int32Array(decode4(op, `${where}.a`, l.a, l.outDim * K).buffer);
+        const b = new Int32Array(decode4(op, `${where}.b`, l.b, l.outDim * K).buffer);
+        const logits = new Float32Array(decode4(op, `${where}.logits`, l.logits, l.outDim * P).buffer);
+        const wiring = K > 1 ? new Float32Array(decode4(op, `${where}.wiring`, l.wiring, l.outDim * 2 * K).buffer) : undefined;
+        if (K === 1 && l.wiring !== undefined)
+          throw new RelaxError(op, `${where}.wiring`, "no value unless candidates > 1", describe(l.wiring));
+        const extra = {
+          ...(l.parametrization !== undefined ? { parametrization: l.parametrization } : {}),
+          ...(l.gateChoice !== undefined ? { gateChoice: l.gateChoice } : {}),
+          ...(l.wiringChoice !== undefined ? { wiringChoice: l.wiringChoice } : {}),
+          ...(l.temperature !== undefined ? { temperature: l.temperature } : {}),
+          ...(l.noiseSeed !== undefined ? { noiseSeed: l.noiseSeed } : {}),
+          ...(K > 1 ? { candidates: K, wiring } : {}),
+        };
         try {
-          modules.push(LogicLayer.fromWeights({ a, b, logits, inDim: l.inDim, gradFactor: l.gradFactor }));
+          modules.push(LogicLayer.fromWeights({ a, b, logits, inDim: l.inDim, gradFactor: l.gradFactor, ...extra }));
         } catch (e) {
           if (e instanceof RelaxError) throw new RelaxError(op, `${where}.${e.argument}`, e.expected, e.got);
           throw e;

@@ -75,6 +75,20 @@ export function mount(panel: HTMLElement): void {
   const dataset = select({ id: "logic-dataset", label: "Toy dataset", options: DATASETS, value: "circles" });
   const width = select({ id: "logic-width", label: "Gates per layer (3 layers)", options: ["64", "128", "256"], value: "128" });
   const steps = slider({ id: "logic-steps", label: "Training steps", min: 50, max: 400, step: 50, value: 200 });
+  const wiring = select({
+    id: "logic-wiring",
+    label: "Wiring",
+    options: ["random", "learned"],
+    value: "random",
+    labels: { random: "random (fixed)", learned: "learned (8 candidates)" },
+  });
+  const gateChoice = select({
+    id: "logic-gate-choice",
+    label: "Gate choice",
+    options: ["soft", "hard-st", "gumbel-st"],
+    value: "soft",
+    labels: { soft: "soft (softmax mixture)", "hard-st": "hard straight-through", "gumbel-st": "Gumbel straight-through" },
+  });
   const trainBtn = button("logic-train", "Train the logic net", "primary");
 
   const dataFig = figure("logic-map", 260, 260, "Decision map of the discretised circuit with test points");
@@ -89,7 +103,7 @@ export function mount(panel: HTMLElement): void {
       class: "intro",
       text: "Every neuron is a two-input logic gate whose choice among the 16 gates is a softmax over learned logits; gates are relaxed with real-valued logic (a AND b = a·b, …). After training, each neuron keeps its most likely gate and the net becomes a plain Boolean circuit, evaluated here bit-packed.",
     }),
-    el("div", { class: "controls" }, [dataset.root, width.root, steps.root, trainBtn]),
+    el("div", { class: "controls" }, [dataset.root, width.root, wiring.root, gateChoice.root, steps.root, trainBtn]),
     el("div", { class: "grid2" }, [el("div", {}, [accFig.root, progress]), el("div", {}, [dataFig.root])]),
     result,
     histFig.root,
@@ -131,15 +145,23 @@ export function mount(panel: HTMLElement): void {
   async function train(): Promise<void> {
     trainBtn.disabled = true;
     dataset.input.disabled = true;
+    wiring.input.disabled = true;
+    gateChoice.input.disabled = true;
     setState(result, "busy", "");
     setState(progress, "busy", "building the net…");
     const w = Number(width.input.value);
     const total = steps.value();
     const inDim = 2 * THRESHOLDS;
+    const learned = wiring.input.value === "learned";
+    const choice = gateChoice.input.value as "soft" | "hard-st" | "gumbel-st";
+    const layerOptions = (inputs: number) => ({
+      gateChoice: choice,
+      ...(learned ? { connections: "learned" as const, candidates: Math.min(8, inputs), wiringChoice: "soft" as const } : {}),
+    });
     const net = new LogicNet([
-      new LogicLayer(inDim, w, { seed: 11 }),
-      new LogicLayer(w, w, { seed: 12 }),
-      new LogicLayer(w, w, { seed: 13 }),
+      new LogicLayer(inDim, w, { seed: 11, ...layerOptions(inDim) }),
+      new LogicLayer(w, w, { seed: 12, ...layerOptions(w) }),
+      new LogicLayer(w, w, { seed: 13, ...layerOptions(w) }),
       new GroupSum(2, w / 16),
     ]);
     const xTrain = tf.tensor2d(encode(data.pts), [N_TRAIN, inDim]);
@@ -147,6 +169,7 @@ export function mount(panel: HTMLElement): void {
     const testBits = encode(test.pts);
     const xTest = tf.tensor2d(testBits, [N_TEST, inDim]);
     const optimizer = tf.train.adam(0.05);
+    let gap = 0;
     const trainAcc: number[] = [],
       testAcc: number[] = [],
       xs: number[] = [];
@@ -160,11 +183,13 @@ export function mount(panel: HTMLElement): void {
         if (s % 10 === 0 || s === 1 || s === total) {
           const trainOut = tf.tidy(() => net.forward(xTrain, { mode: "train" }));
           const evalOut = tf.tidy(() => net.forward(xTest, { mode: "eval" }));
-          const [lv, tr, ev] = await Promise.all([loss.data(), trainOut.data(), evalOut.data()]);
-          tf.dispose([trainOut, evalOut]);
+          const softOut = tf.tidy(() => net.forward(xTest, { mode: "train" }));
+          const [lv, tr, ev, so] = await Promise.all([loss.data(), trainOut.data(), evalOut.data(), softOut.data()]);
+          tf.dispose([trainOut, evalOut, softOut]);
           xs.push(s);
           trainAcc.push(accuracy(tr, data.ys, 2));
           testAcc.push(accuracy(ev, test.ys, 2));
+          gap = accuracy(so, test.ys, 2) - (testAcc[testAcc.length - 1] as number);
           drawLines(
             accFig.canvas,
             [
@@ -173,7 +198,7 @@ export function mount(panel: HTMLElement): void {
             ],
             { xs, yMin: 0.4, yMax: 1, title: "train accuracy, relaxed (blue) · test accuracy, discrete gates (green)", xLabel: "step" },
           );
-          const text = `step ${s}/${total}: loss ${fmt(lv[0] as number, 4)}, train accuracy (relaxed) ${fmt(trainAcc[trainAcc.length - 1] as number, 3)}, test accuracy (argmax gates) ${fmt(testAcc[testAcc.length - 1] as number, 3)}`;
+          const text = `step ${s}/${total}: loss ${fmt(lv[0] as number, 4)}, train accuracy (train mode) ${fmt(trainAcc[trainAcc.length - 1] as number, 3)}, test accuracy (argmax gates) ${fmt(testAcc[testAcc.length - 1] as number, 3)}, train-mode − discrete gap on test ${fmt(100 * gap, 3)} points`;
           progress.textContent = text;
           accFig.describe(text);
           await nextFrame();
@@ -208,10 +233,11 @@ export function mount(panel: HTMLElement): void {
         color: "#21918c",
       });
       histFig.describe(GATE_NAMES.map((g, i) => `${g}: ${hist[i]}`).join(", "));
-      const text = `Discretised circuit: ${compiled.numGates} gates after simplification (from ${compiled.circuit.sourceGates} neurons), test accuracy ${fmt(circuitAcc, 3)} (${compiled.backend} bit-packed evaluation).`;
+      const text = `Discretised circuit: ${compiled.numGates} gates after simplification (from ${compiled.circuit.sourceGates} neurons; ${wiring.input.value} wiring, ${choice} gate choice), test accuracy ${fmt(circuitAcc, 3)} (${compiled.backend} bit-packed evaluation); soft-vs-discrete gap ${fmt(100 * gap, 3)} points.`;
       setState(result, "ready", text);
       result.dataset.circuitAcc = String(circuitAcc);
       result.dataset.gates = String(compiled.numGates);
+      result.dataset.gap = String(gap);
     } catch (e) {
       setState(result, "error", `Error: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -220,6 +246,8 @@ export function mount(panel: HTMLElement): void {
       net.dispose();
       trainBtn.disabled = false;
       dataset.input.disabled = false;
+      wiring.input.disabled = false;
+      gateChoice.input.disabled = false;
     }
   }
   trainBtn.addEventListener("click", () => void train());

@@ -104,6 +104,45 @@ export interface RelaxOrPoolMaxAttrs {
 /** Gradient of {@link RelaxOrPoolMax}: inputs `{ x, dy }`, output `dx` (dy routed to the first maximum of each window, row-major). */
 export const RelaxOrPoolMaxGrad = "RelaxOrPoolMaxGrad";
 
+// ---- learned logic layer (`LogicLayer` with parametrization / gateChoice / learned connections) ----
+/**
+ * A logic gate layer with a learned gate parametrisation and wiring (`LogicLayer` with `parametrization`,
+ * `gateChoice`, `connections: 'learned'`). Inputs `{ x: [batch, inDim], weights: [outDim, P], wiring: [outDim, 2, K] }`
+ * (P = 16 gate logits for 'softmax16', 4 truth-table logits for 'bilinear4'; K candidate wires per gate input,
+ * K = 1 for fixed wiring); output `y: [batch, outDim]`, `y = C0 + C1·A + C2·B + C3·A·B` with
+ * `A = Σ_k q_k·x[candA_k]` (q: softmax, or straight-through one-hot of the Gumbel argmax, or argmax in eval).
+ * Outputs `[y, c: [outDim, 4], s: [outDim, P], q: [outDim, 2, K], qs: [outDim, 2, K]]`: the output, then the call's
+ * choices (forward coefficients, relaxed gate distribution, forward and relaxed wiring weights), which the
+ * gradient takes as saved outputs instead of redrawing the noise.
+ */
+export const RelaxLogicLayerLearned = "RelaxLogicLayerLearned";
+/** Attributes of {@link RelaxLogicLayerLearned}. */
+export interface RelaxLogicLayerLearnedAttrs {
+  /** Candidate inputs of A, `[outDim, K]` row-major. */
+  candA: Int32Array;
+  /** Candidate inputs of B, `[outDim, K]` row-major. */
+  candB: Int32Array;
+  /** Candidates per gate input. */
+  K: number;
+  parametrization: "softmax16" | "bilinear4";
+  gateChoice: "soft" | "gumbel-st" | "hard-st";
+  wiringChoice: "soft" | "gumbel-st" | "hard-st";
+  /** Temperature τ of the straight-through relaxations. */
+  temperature: number;
+  /** Seed of this call's Gumbel / logistic noise (uint32; ignored without 'gumbel-st' and in mode 'eval'). */
+  noiseSeed: number;
+  mode: "train" | "eval";
+  gradFactor: number;
+  featureMajorIn?: boolean;
+  featureMajorOut?: boolean;
+}
+/**
+ * All gradients of {@link RelaxLogicLayerLearned} from one backward pass: inputs `{ x, weights, wiring, dy, c, s, q, qs }`
+ * (the forward's saved choices),
+ * outputs `[dx, dweights: [outDim, P], dwiring: [outDim, 2, K]]` (zero parameter gradients in mode 'eval').
+ */
+export const RelaxLogicLayerLearnedGrad = "RelaxLogicLayerLearnedGrad";
+
 // ---- GroupSum ----
 /**
  * GroupSum of a logic gate network: inputs `{ x: [batch, n] }`, output `[batch, k]` with

@@ -1,0 +1,423 @@
+/**
+ * Fused typed-array kernels of {@link RelaxLogicLayerLearned} (a logic layer with a learned parametrisation,
+ * straight-through gate choice and/or learned wiring) for tfjs's host backends. Feature-major inside
+ * (`[features, batch]`, one contiguous loop per neuron). Where the forward's wiring is one-hot (fixed wiring,
+ * straight-through wiring, eval mode) the forward and the softmax16 backward reuse the WASM SIMD layer kernels
+ * of the fixed-wiring layer on the chosen wires; soft learned wiring mixes the K candidate rows in JS.
+ */
+import {
+  RelaxLogicLayerLearned,
+  RelaxLogicLayerLearnedGrad,
+  registerFusedGradient,
+  registerHostKernel,
+  runFusedKernel,
+  type RelaxLogicLayerLearnedAttrs,
+} from "@relax/core";
+import type * as tf from "@tensorflow/tfjs-core";
+import { gateChoice, gateParamGrad, paramsPerGate, wiringChoice } from "../learned_choice.js";
+import { logicBackwardFM, logicForwardFM, transpose2d } from "../logic_kernel.js";
+import { logicBackwardWasm, logicForwardWasm } from "../wasm_layer.js";
+import { mixRowsWasm, unmixRowsWasm } from "./wasm_mix.js";
+
+/** Row indices `[0, 2, 4, …]` and `[1, 3, 5, …]`: the A and B rows of the mixed matrix. */
+function mixedPairs(outDim: number): { even: Int32Array; odd: Int32Array } {
+  const even = new Int32Array(outDim);
+  const odd = new Int32Array(outDim);
+  for (let j = 0; j < outDim; j++) {
+    even[j] = 2 * j;
+    odd[j] = 2 * j + 1;
+  }
+  return { even, odd };
+}
+
+/** The choices of one call (gate coefficients and relaxed distribution, wiring weights), float32 as saved. */
+interface Choices {
+  gate: { c: ArrayLike<number>; s: ArrayLike<number>; scale: number };
+  wire: { q: ArrayLike<number>; qs: ArrayLike<number>; scale: number; pick: Int32Array | null };
+}
+
+/** Whether the forward's wiring weights are one-hot (fixed wiring, eval mode, straight-through wiring). */
+function oneHotWiring(attrs: RelaxLogicLayerLearnedAttrs): boolean {
+  return attrs.K === 1 || attrs.mode === "eval" || attrs.wiringChoice !== "soft";
+}
+
+function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs): Choices {
+  const gate = gateChoice(weights, outDim, {
+    parametrization: attrs.parametrization,
+    choice: attrs.gateChoice,
+    temperature: attrs.temperature,
+    noiseSeed: attrs.noiseSeed,
+    mode: attrs.mode,
+  });
+  const wire = wiringChoice(wiring, outDim, attrs.K, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
+  return { gate, wire };
+}
+
+/** The choices the forward saved (`c`, `s`, `q`, `qs`), with the scales and picks that follow from the attributes. */
+function savedChoices(c: Float32Array, s: Float32Array, q: Float32Array, qs: Float32Array, attrs: RelaxLogicLayerLearnedAttrs): Choices {
+  const train = attrs.mode === "train";
+  const gateScale = train && attrs.gateChoice !== "soft" ? 1 / attrs.temperature : 1;
+  const wireScale = train && attrs.wiringChoice !== "soft" && attrs.K > 1 ? 1 / attrs.temperature : 1;
+  let pick: Int32Array | null = null;
+  if (oneHotWiring(attrs)) {
+    const K = attrs.K;
+    pick = new Int32Array(q.length / K);
+    for (let i = 0; i < pick.length; i++) {
+      let best = 0;
+      for (let k = 1; k < K; k++) if ((q[i * K + k] as number) > (q[i * K + best] as number)) best = k;
+      pick[i] = best;
+    }
+  }
+  return { gate: { c, s, scale: gateScale }, wire: { q, qs, scale: wireScale, pick } };
+}
+
+interface Prepared extends Choices {
+  X: Float32Array;
+  batch: number;
+  inDim: number;
+  outDim: number;
+  /** The chosen wires when every gate input's forward weight is one-hot, else null. */
+  aEff: Int32Array | null;
+  bEff: Int32Array | null;
+}
+
+function prepare(x: Float32Array, xShape: number[], choices: Choices, attrs: RelaxLogicLayerLearnedAttrs): Prepared {
+  const outDim = attrs.candA.length / attrs.K;
+  const [d0, d1] = xShape as [number, number];
+  const batch = attrs.featureMajorIn ? d1 : d0;
+  const inDim = attrs.featureMajorIn ? d0 : d1;
+  const X = attrs.featureMajorIn ? x : transpose2d(x, batch, inDim);
+  const { gate, wire } = choices;
+  let aEff: Int32Array | null = null;
+  let bEff: Int32Array | null = null;
+  if (wire.pick) {
+    aEff = new Int32Array(outDim);
+    bEff = new Int32Array(outDim);
+    const K = attrs.K;
+    for (let j = 0; j < outDim; j++) {
+      aEff[j] = attrs.candA[j * K + (wire.pick[2 * j] as number)] as number;
+      bEff[j] = attrs.candB[j * K + (wire.pick[2 * j + 1] as number)] as number;
+    }
+  }
+  return { X, batch, inDim, outDim, gate, wire, aEff, bEff };
+}
+
+/**
+ * Offset of row `A` (side 0) or `B` (side 1) of neuron j: in X for a one-hot choice (returned as is), else
+ * the weighted mix of the K candidate rows written to `tmp` (offset −1 means "read tmp").
+ */
+function inputRow(pr: Prepared, cand: Int32Array, K: number, j: number, side: number, tmp: Float32Array): number {
+  const B = pr.batch;
+  const X = pr.X;
+  const o = (2 * j + side) * K;
+  if (pr.wire.pick) return (cand[j * K + (pr.wire.pick[2 * j + side] as number)] as number) * B;
+  const q = pr.wire.q;
+  let k = 0;
+  // first pair initialises tmp, later pairs accumulate (two candidate rows per pass over tmp)
+  for (; k + 1 < K; k += 2) {
+    const w0 = q[o + k] as number;
+    const w1 = q[o + k + 1] as number;
+    const x0 = (cand[j * K + k] as number) * B;
+    const x1 = (cand[j * K + k + 1] as number) * B;
+    if (k === 0) for (let r = 0; r < B; r++) tmp[r] = w0 * (X[x0 + r] as number) + w1 * (X[x1 + r] as number);
+    else for (let r = 0; r < B; r++) tmp[r] = (tmp[r] as number) + w0 * (X[x0 + r] as number) + w1 * (X[x1 + r] as number);
+  }
+  if (k < K) {
+    const w = q[o + k] as number;
+    const x0 = (cand[j * K + k] as number) * B;
+    if (k === 0) for (let r = 0; r < B; r++) tmp[r] = w * (X[x0 + r] as number);
+    else for (let r = 0; r < B; r++) tmp[r] = (tmp[r] as number) + w * (X[x0 + r] as number);
+  }
+  return -1;
+}
+
+function forwardMixed(pr: Prepared, attrs: RelaxLogicLayerLearnedAttrs): Float32Array {
+  const B = pr.batch;
+  const Y = new Float32Array(pr.outDim * B);
+  const tA = new Float32Array(B);
+  const tB = new Float32Array(B);
+  const c = pr.gate.c;
+  for (let j = 0; j < pr.outDim; j++) {
+    const oa = inputRow(pr, attrs.candA, attrs.K, j, 0, tA);
+    const ob = inputRow(pr, attrs.candB, attrs.K, j, 1, tB);
+    const A = oa < 0 ? tA : pr.X;
+    const Bv = ob < 0 ? tB : pr.X;
+    const ia = oa < 0 ? 0 : oa;
+    const ib = ob < 0 ? 0 : ob;
+    const c0 = c[4 * j] as number,
+      c1 = c[4 * j + 1] as number,
+      c2 = c[4 * j + 2] as number,
+      c3 = c[4 * j + 3] as number;
+    const yo = j * B;
+    for (let r = 0; r < B; r++) {
+      const av = A[ia + r] as number;
+      Y[yo + r] = c0 + c1 * av + (c2 + c3 * av) * (Bv[ib + r] as number);
+    }
+  }
+  return Y;
+}
+
+/**
+ * Forward on host arrays, in the layouts the attributes name; also returns the call's choices (float32:
+ * coefficients `c` `[outDim, 4]`, relaxed gate distribution `s` `[outDim, P]`, wiring weights `q` and relaxed
+ * wiring weights `qs` `[outDim, 2, K]`), which the gradient takes as saved outputs instead of redrawing them.
+ */
+export function learnedForwardHost(
+  x: Float32Array,
+  xShape: number[],
+  weights: Float32Array,
+  wiring: Float32Array,
+  attrs: RelaxLogicLayerLearnedAttrs,
+): { values: Float32Array; shape: number[]; saved: { c: Float32Array; s: Float32Array; q: Float32Array; qs: Float32Array } } {
+  const outDim = attrs.candA.length / attrs.K;
+  const ch = computeChoices(weights, wiring, outDim, attrs);
+  const saved = {
+    c: Float32Array.from(ch.gate.c),
+    s: Float32Array.from(ch.gate.s),
+    q: Float32Array.from(ch.wire.q),
+    qs: Float32Array.from(ch.wire.qs),
+  };
+  // the forward computes with the float32 choices it saves, so that the gradient sees the same numbers
+  const pr = prepare(x, xShape, savedChoices(saved.c, saved.s, saved.q, saved.qs, attrs), attrs);
+  const { X, batch, inDim, aEff, bEff } = pr;
+  const c = pr.gate.c;
+  let Y: Float32Array;
+  if (aEff && bEff) Y = logicForwardWasm(X, batch, inDim, aEff, bEff, c) ?? logicForwardFM(X, batch, aEff, bEff, c);
+  else {
+    // soft learned wiring: mix the candidate rows in WASM SIMD, then the gate on the mixed rows
+    const M = mixRowsWasm(X, batch, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q);
+    const { even, odd } = mixedPairs(outDim);
+    Y = M ? (logicForwardWasm(M, batch, 2 * outDim, even, odd, c) ?? logicForwardFM(M, batch, even, odd, c)) : forwardMixed(pr, attrs);
+  }
+  return attrs.featureMajorOut
+    ? { values: Y, shape: [outDim, batch], saved }
+    : { values: transpose2d(Y, outDim, batch), shape: [batch, outDim], saved };
+}
+
+/**
+ * The bilinear4 weight gradient from the softmax16 logit gradient at uniform p = 1/16: there
+ * `dz_i = (m_i − mean(m))/16` with `m_i = Σ g·f_i(A, B)`, and gate 0 (False) has `m_0 = 0`, so
+ * `m_i = 16·(dz_i − dz_0)`. The truth-table gradient `∂t_ab = Σ g·[A = a][B = b]` (relaxed) is `m` of the gate
+ * whose truth table is the single entry ab: gates 8 (00), 4 (01), 2 (10), 1 (11). Then `∂w = scale·∂t·t(1 − t)`.
+ */
+function truthTableGradFromUniform(dz: Float32Array, t: ArrayLike<number>, scale: number, outDim: number): Float32Array {
+  const dw = new Float32Array(outDim * 4);
+  const GATE_OF_ENTRY = [8, 4, 2, 1];
+  for (let j = 0; j < outDim; j++) {
+    const z0 = dz[16 * j] as number;
+    for (let k = 0; k < 4; k++) {
+      const tk = t[4 * j + k] as number;
+      dw[4 * j + k] = scale * 16 * ((dz[16 * j + (GATE_OF_ENTRY[k] as number)] as number) - z0) * tk * (1 - tk);
+    }
+  }
+  return dw;
+}
+
+/**
+ * Backward of learned wiring in WASM SIMD (train mode): recompute the mixed rows, run the layer backward on
+ * them (gate gradient and the mixed rows' gradient dM), then scatter dM to the candidates and take the
+ * wiring statistics dq; null where unavailable.
+ */
+function mixedBackwardWasm(
+  pr: Prepared,
+  dY: Float32Array,
+  attrs: RelaxLogicLayerLearnedAttrs,
+): { dX: Float32Array; du: Float32Array; dweights: Float32Array } | null {
+  const { X, batch: B, inDim, outDim } = pr;
+  const K = attrs.K;
+  if (attrs.mode !== "train") return null;
+  const M = mixRowsWasm(X, B, inDim, attrs.candA, attrs.candB, K, pr.wire.q);
+  if (!M) return null;
+  const { even, odd } = mixedPairs(outDim);
+  const bilinear = attrs.parametrization === "bilinear4";
+  const p = bilinear ? new Float32Array(outDim * 16).fill(1 / 16) : pr.gate.s;
+  const mid = logicBackwardWasm(M, dY, B, 2 * outDim, even, odd, pr.gate.c, 1, p);
+  if (!mid) return null;
+  const sc = pr.gate.scale;
+  let dweights: Float32Array;
+  if (bilinear) dweights = truthTableGradFromUniform(mid.dlogits, pr.gate.s, sc, outDim);
+  else {
+    dweights = mid.dlogits;
+    if (sc !== 1) for (let i = 0; i < dweights.length; i++) dweights[i] = (dweights[i] as number) * sc;
+  }
+  const un = unmixRowsWasm(X, mid.dX, B, inDim, attrs.candA, attrs.candB, K, pr.wire.q, attrs.gradFactor);
+  if (!un) return null;
+  const { qs, scale } = pr.wire;
+  const du = new Float32Array(outDim * 2 * K);
+  for (let i = 0; i < 2 * outDim; i++) {
+    const o = i * K;
+    let dot = 0;
+    for (let k = 0; k < K; k++) dot += (un.dq[o + k] as number) * (qs[o + k] as number);
+    for (let k = 0; k < K; k++) du[o + k] = scale * (qs[o + k] as number) * ((un.dq[o + k] as number) - dot);
+  }
+  return { dX: un.dX, du, dweights };
+}
+
+/** Backward of the general case (soft or straight-through learned wiring): dX, stats S and the wiring gradient. */
+function backwardMixed(
+  pr: Prepared,
+  dY: Float32Array,
+  attrs: RelaxLogicLayerLearnedAttrs,
+): { dX: Float32Array; S: Float64Array; du: Float32Array } {
+  const { X, batch: B, inDim, outDim } = pr;
+  const K = attrs.K;
+  const train = attrs.mode === "train";
+  const gf = attrs.gradFactor;
+  const dX = new Float32Array(inDim * B);
+  const S = new Float64Array(outDim * 4);
+  const du = new Float32Array(outDim * 2 * K);
+  const tA = new Float32Array(B);
+  const tB = new Float32Array(B);
+  const dA = new Float32Array(B);
+  const dB = new Float32Array(B);
+  const dq = new Float64Array(K);
+  const c = pr.gate.c;
+  const { q, qs, scale } = pr.wire;
+  for (let j = 0; j < outDim; j++) {
+    const oa = inputRow(pr, attrs.candA, K, j, 0, tA);
+    const ob = inputRow(pr, attrs.candB, K, j, 1, tB);
+    const A = oa < 0 ? tA : X;
+    const Bv = ob < 0 ? tB : X;
+    const ia = oa < 0 ? 0 : oa;
+    const ib = ob < 0 ? 0 : ob;
+    const c1 = c[4 * j + 1] as number,
+      c2 = c[4 * j + 2] as number,
+      c3 = c[4 * j + 3] as number;
+    const yo = j * B;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
+    for (let r = 0; r < B; r++) {
+      const g = dY[yo + r] as number;
+      const av = A[ia + r] as number,
+        bv = Bv[ib + r] as number;
+      dA[r] = g * (c1 + c3 * bv);
+      dB[r] = g * (c2 + c3 * av);
+      const ga = g * av;
+      s0 += g;
+      s1 += ga;
+      s2 += g * bv;
+      s3 += ga * bv;
+    }
+    S[4 * j] = s0;
+    S[4 * j + 1] = s1;
+    S[4 * j + 2] = s2;
+    S[4 * j + 3] = s3;
+    for (let side = 0; side < 2; side++) {
+      const cand = side === 0 ? attrs.candA : attrs.candB;
+      const d = side === 0 ? dA : dB;
+      const o = (2 * j + side) * K;
+      let dot = 0;
+      for (let k = 0; k < K; k++) {
+        const xo = (cand[j * K + k] as number) * B;
+        const w = (q[o + k] as number) * gf;
+        let acc = 0;
+        if (w !== 0) {
+          for (let r = 0; r < B; r++) {
+            const dv = d[r] as number;
+            dX[xo + r] = (dX[xo + r] as number) + w * dv;
+            acc += dv * (X[xo + r] as number);
+          }
+        } else if (train) {
+          for (let r = 0; r < B; r++) acc += (d[r] as number) * (X[xo + r] as number);
+        }
+        dq[k] = acc;
+        dot += acc * (qs[o + k] as number);
+      }
+      if (train && K > 1) for (let k = 0; k < K; k++) du[o + k] = scale * (qs[o + k] as number) * ((dq[k] as number) - dot);
+    }
+  }
+  return { dX, S, du };
+}
+
+/**
+ * All gradients on host arrays from the forward's saved choices: dx in the input's layout, dweights `[outDim, P]`,
+ * dwiring `[outDim, 2, K]`.
+ */
+export function learnedBackwardHost(
+  x: Float32Array,
+  xShape: number[],
+  saved: { c: Float32Array; s: Float32Array; q: Float32Array; qs: Float32Array },
+  dy: Float32Array,
+  attrs: RelaxLogicLayerLearnedAttrs,
+): { dx: Float32Array<ArrayBufferLike>; dweights: Float32Array<ArrayBufferLike>; dwiring: Float32Array<ArrayBufferLike> } {
+  const pr = prepare(x, xShape, savedChoices(saved.c, saved.s, saved.q, saved.qs, attrs), attrs);
+  const { X, batch, inDim, outDim, aEff, bEff } = pr;
+  const P = paramsPerGate(attrs.parametrization);
+  const train = attrs.mode === "train";
+  const dY = attrs.featureMajorOut ? dy : transpose2d(dy, batch, outDim);
+  let dX: Float32Array<ArrayBufferLike>;
+  let dweights: Float32Array<ArrayBufferLike>;
+  let dwiring: Float32Array<ArrayBufferLike> = new Float32Array(outDim * 2 * attrs.K);
+  const learnedTrain = train && attrs.K > 1;
+  if (aEff && bEff && !learnedTrain) {
+    // fixed wires: the fixed-wiring layer's backward on the chosen wires
+    const c = pr.gate.c;
+    const bilinear = attrs.parametrization === "bilinear4";
+    // bilinear4 reads its statistics through the softmax16 kernel at uniform p (see truthTableGradFromUniform)
+    const p = bilinear ? new Float32Array(outDim * 16).fill(1 / 16) : pr.gate.s;
+    const fast = train ? logicBackwardWasm(X, dY, batch, inDim, aEff, bEff, c, attrs.gradFactor, p) : null;
+    if (fast) {
+      dX = fast.dX;
+      const sc = pr.gate.scale;
+      if (bilinear) dweights = truthTableGradFromUniform(fast.dlogits, pr.gate.s, sc, outDim);
+      else {
+        dweights = fast.dlogits;
+        if (sc !== 1) for (let i = 0; i < dweights.length; i++) dweights[i] = (dweights[i] as number) * sc;
+      }
+    } else {
+      const r = logicBackwardFM(X, dY, batch, inDim, aEff, bEff, c, attrs.gradFactor, train);
+      dX = r.dX;
+      dweights = train ? gateParamGrad(r.S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization) : new Float32Array(outDim * P);
+    }
+  } else {
+    const fast = mixedBackwardWasm(pr, dY, attrs);
+    const r = fast ?? backwardMixed(pr, dY, attrs);
+    dX = r.dX;
+    dwiring = r.du;
+    if (fast) dweights = fast.dweights;
+    else
+      dweights = train
+        ? gateParamGrad((r as ReturnType<typeof backwardMixed>).S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization)
+        : new Float32Array(outDim * P);
+  }
+  return { dx: attrs.featureMajorIn ? dX : transpose2d(dX, inDim, batch), dweights, dwiring };
+}
+
+registerHostKernel<RelaxLogicLayerLearnedAttrs>(RelaxLogicLayerLearned, ({ x, weights, wiring }, attrs) => {
+  const r = learnedForwardHost(x!.values, x!.shape, weights!.values, wiring!.values, attrs);
+  return [
+    { values: r.values, shape: r.shape },
+    { values: r.saved.c, shape: [weights!.shape[0]!, 4] },
+    { values: r.saved.s, shape: weights!.shape },
+    { values: r.saved.q, shape: wiring!.shape },
+    { values: r.saved.qs, shape: wiring!.shape },
+  ];
+});
+
+registerHostKernel<RelaxLogicLayerLearnedAttrs>(RelaxLogicLayerLearnedGrad, ({ x, weights, wiring, dy, c, s, q, qs }, attrs) => {
+  const saved = { c: c!.values, s: s!.values, q: q!.values, qs: qs!.values };
+  const r = learnedBackwardHost(x!.values, x!.shape, saved, dy!.values, attrs);
+  return [
+    { values: r.dx, shape: x!.shape },
+    { values: r.dweights, shape: weights!.shape },
+    { values: r.dwiring, shape: wiring!.shape },
+  ];
+});
+
+/** The three gradients come from one backward pass (one kernel call, three outputs). */
+registerFusedGradient<RelaxLogicLayerLearnedAttrs>({
+  kernelName: RelaxLogicLayerLearned,
+  inputsToSave: ["x", "weights", "wiring"],
+  // y, then the call's choices (c, s, q, qs), taken by the gradient instead of redrawing the noise
+  outputsToSave: [false, true, true, true, true],
+  gradFunc: ([dy], [x, weights, wiring, c, s, q, qs], attrs) => {
+    const [dx, dw, du] = runFusedKernel<tf.Tensor[]>(
+      RelaxLogicLayerLearnedGrad,
+      { x: x!, weights: weights!, wiring: wiring!, dy: dy!, c: c!, s: s!, q: q!, qs: qs! },
+      attrs,
+    );
+    return { x: () => dx!, weights: () => dw!, wiring: () => du! };
+  },
+});
