@@ -14,7 +14,7 @@ import {
   optionalBoolean,
 } from "@relax/core";
 import { MAX_FIELD, MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
-import "./conv_kernel.js";
+import "./kernels/register.js";
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
 import { checkFields } from "./json_file.js";
 import { LOGIC_INITS, LOGIC_MODES, type LogicInit, type LogicMode } from "./logic_layer.js";

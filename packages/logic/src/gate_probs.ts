@@ -1,7 +1,7 @@
 import { RelaxError, assertInteger, assertOneOf, describe } from "@relax/core";
 import { MAX_WIDTH } from "./check.js";
 import { NUM_GATES } from "./gates.js";
-import { gateProbabilities as probsUnchecked, neuronCoefficients as coeffsUnchecked } from "./logic_kernel.js";
+import { gateProbabilities as probsUnchecked, neuronCoefficients as coeffsUnchecked } from "./kernels/logic_layer.js";
 import { LOGIC_MODES } from "./logic_layer.js";
 
 /**

@@ -5,12 +5,7 @@
  */
 // Kernel registrations (side effects): imported here explicitly so that bundlers keep them even when
 // only some exports are used.
-import "./logic_kernel.js";
-import "./group_sum.js";
-import "./logic_net_kernel.js";
-import "./conv_kernel.js";
-import "./or_pool_kernel.js";
-import "./kernels/logic_layer_learned.js";
+import "./kernels/register.js";
 export {
   GATE_NAMES,
   NUM_GATES,

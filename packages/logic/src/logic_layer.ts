@@ -20,8 +20,7 @@ import { CONNECTION_METHODS, makeConnections, type ConnectionMethod } from "./co
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, NUM_GATES, relaxedGatesTensor } from "./gates.js";
 import { logicRng, randomSeed } from "./rng.js";
 import { MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
-import "./logic_kernel.js";
-import "./kernels/logic_layer_learned.js";
+import "./kernels/register.js";
 import { MAX_CANDIDATES, makeCandidates } from "./candidates.js";
 import {
   CHOICES,

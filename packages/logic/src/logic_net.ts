@@ -16,7 +16,7 @@ import { base64ToBytes, bytesToBase64 } from "@relax/core/internal";
 import { NUM_GATES } from "./gates.js";
 import { GroupSum } from "./group_sum.js";
 import { LOGIC_MODES, LogicLayer, type LogicMode } from "./logic_layer.js";
-import { RelaxLogicNet, runLogicNetKernel } from "./logic_net_kernel.js";
+import { RelaxLogicNet, runLogicNetKernel } from "./kernels/logic_net.js";
 import { wasmNetSupported } from "./wasm_layer.js";
 
 /** Options of {@link LogicNet.forward}. */

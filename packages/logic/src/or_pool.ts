@@ -12,7 +12,7 @@ import {
   type RelaxOrPoolMaxAttrs,
 } from "@relax/core";
 import { MAX_FIELD, withFloatInput } from "./check.js";
-import "./or_pool_kernel.js";
+import "./kernels/register.js";
 
 /** OR-pooling relaxation: `'max'` (the paper's training choice) or `'probabilistic'` (t-conorm `1 − Π(1 − x)`). */
 export type OrPoolMethod = "max" | "probabilistic";

@@ -1,5 +1,5 @@
 /**
- * WebAssembly SIMD128 versions of the feature-major logic layer kernels of logic_kernel.ts (four
+ * WebAssembly SIMD128 versions of the feature-major logic layer kernels of kernels/logic_layer.ts (four
  * f32 samples per instruction, wasm/layer.wat): forward `Y[j] = C0 + C1·A + (C2 + C3·A)·B`, backward
  * (input gradient scatter-add + the statistics `Σ g·[1, A, B, A·B]` and from them the fused logit
  * gradient) and the train-mode softmax + coefficients. Float32 arithmetic.

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SeededRandom, compile, packBits } from "../src/index.js";
-import { gateProbabilities, neuronCoefficients } from "../src/logic_kernel.js";
+import { gateProbabilities, neuronCoefficients } from "../src/kernels/logic_layer.js";
 import { WasmAdamState } from "../src/wasm_adam.js";
 import { packBytesWasm } from "../src/wasm_pack.js";
 import { embeddedWasm } from "../src/wasm_asm.js";

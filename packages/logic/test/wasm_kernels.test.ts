@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
-import { gateProbabilities, logicBackwardFM, logicForwardFM, logitGradFromStats, neuronCoefficients } from "../src/logic_kernel.js";
+import { gateProbabilities, logicBackwardFM, logicForwardFM, logitGradFromStats, neuronCoefficients } from "../src/kernels/logic_layer.js";
 import { GroupSum, LogicLayer, LogicNet } from "../src/index.js";
 import {
   assembleLayerModule,
@@ -13,7 +13,7 @@ import {
 } from "../src/wasm_layer.js";
 import { WasmAdamState, assembleAdamModule } from "../src/wasm_adam.js";
 import { assemblePackModule } from "../src/wasm_pack.js";
-import { netBackwardJS, netForwardJS } from "../src/logic_net_kernel.js";
+import { netBackwardJS, netForwardJS } from "../src/kernels/logic_net.js";
 import { logicNetBackwardWasm, logicNetForwardWasm } from "../src/wasm_layer.js";
 import { assembleModule } from "../src/wasm_simd.js";
 import { logicRng } from "../src/rng.js";

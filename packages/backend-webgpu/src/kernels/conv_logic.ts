@@ -1,7 +1,7 @@
 /**
  * WGSL kernels of convolutional logic gate networks (Petersen et al., "Convolutional Differentiable Logic
  * Gate Networks", NeurIPS 2024): logic tree kernels (§3.1) and max OR pooling (§3.2), the same numbers as
- * `@relax/logic`'s host kernels (conv_kernel.ts, or_pool_kernel.ts).
+ * `@relax/logic`'s host kernels (kernels/conv_tree.ts, kernels/or_pool.ts).
  *
  * Logic tree `x: [B, H, W, C]`, `logits: [K, 2^d − 1, 16]` → `y: [B, H', W', K]`: per node `c = p·M`
  * (the dense layer's coefficient program, p = softmax or first-max one-hot), then

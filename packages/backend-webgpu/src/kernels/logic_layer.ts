@@ -1,6 +1,6 @@
 /**
  * WGSL logic gate layer (Petersen et al., "Deep Differentiable Logic Gate Networks", NeurIPS 2022) in
- * the four-coefficient form, the same numbers as `@relax/logic`'s CPU kernels (logic_kernel.ts):
+ * the four-coefficient form, the same numbers as `@relax/logic`'s CPU kernels (kernels/logic_layer.ts):
  * per neuron `C = Mᵀ·p` with p = softmax(logits) (train) or one-hot(argmax, first max) (eval), then
  * `y = C0 + C1·A + C2·B + C3·A·B`.
  *

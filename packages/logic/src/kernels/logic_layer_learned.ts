@@ -15,7 +15,7 @@ import {
 } from "@relax/core";
 import type * as tf from "@tensorflow/tfjs-core";
 import { gateChoice, gateParamGrad, paramsPerGate, wiringChoice } from "../learned_choice.js";
-import { logicBackwardFM, logicForwardFM, transpose2d } from "../logic_kernel.js";
+import { logicBackwardFM, logicForwardFM, transpose2d } from "./logic_layer.js";
 import { logicBackwardWasm, logicForwardWasm } from "../wasm_layer.js";
 import { mixRowsWasm, unmixRowsWasm } from "./wasm_mix.js";
 

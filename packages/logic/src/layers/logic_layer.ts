@@ -17,7 +17,7 @@ import { CONNECTION_METHODS, makeConnections, type ConnectionMethod } from "../c
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, NUM_GATES, relaxedGatesTensor } from "../gates.js";
 import { LOGIC_INITS, LOGIC_MODES, checkGradFactor, gradFactorOp, type LogicInit, type LogicMode } from "../logic_layer.js";
 import { logicRng, randomSeed } from "../rng.js";
-import "../logic_kernel.js";
+import "../kernels/register.js";
 
 /** When a {@link LogicGateLayer} uses the argmax gates: `'auto'` = eval outside training (`predict`), train in `fit`. */
 export type LogicLayerMode = LogicMode | "auto";

@@ -7,7 +7,7 @@ import { CONNECTION_METHODS, type ConnectionMethod } from "../connections.js";
 import { DEFAULT_RESIDUAL_LOGIT, NUM_GATES } from "../gates.js";
 import { GroupSum } from "../group_sum.js";
 import { LOGIC_INITS, LOGIC_MODES, checkGradFactor, type LogicInit, type LogicMode } from "../logic_layer.js";
-import { RelaxLogicNet, runLogicNetKernel } from "../logic_net_kernel.js";
+import { RelaxLogicNet, runLogicNetKernel } from "../kernels/logic_net.js";
 import { randomSeed } from "../rng.js";
 import { wasmNetSupported } from "../wasm_layer.js";
 import { initialGates, layerArgs, logicGates, readConnections, writeConnections, type LogicLayerMode } from "./logic_layer.js";

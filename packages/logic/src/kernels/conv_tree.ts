@@ -17,9 +17,9 @@ import {
   registerHostKernel,
   type RelaxLogicConvTreeAttrs,
 } from "@relax/core";
-import { NUM_GATES } from "./gates.js";
-import { xLogitsGradient } from "./grad_pair.js";
-import { logitGradFromStats, probsAndCoefficients } from "./logic_kernel.js";
+import { NUM_GATES } from "../gates.js";
+import { xLogitsGradient } from "../grad_pair.js";
+import { logitGradFromStats, probsAndCoefficients } from "./logic_layer.js";
 
 /** Geometry of one call: padded input size, output size, leaf offsets into one padded image. */
 interface ConvGeometry {

@@ -13,9 +13,9 @@ import {
   registerHostKernel,
   type RelaxLogicLayerAttrs,
 } from "@relax/core";
-import { GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
-import { xLogitsGradient } from "./grad_pair.js";
-import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "./wasm_layer.js";
+import { GATE_COEFF_MATRIX, NUM_GATES } from "../gates.js";
+import { xLogitsGradient } from "../grad_pair.js";
+import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "../wasm_layer.js";
 
 /** Per-neuron gate distribution: softmax (train) or one-hot argmax with first-max tie-break (eval). */
 export function gateProbabilities(logits: Float32Array, outDim: number, mode: "train" | "eval"): Float64Array {

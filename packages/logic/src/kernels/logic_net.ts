@@ -16,9 +16,9 @@ import {
   runFusedKernel,
   type RelaxLogicNetAttrs,
 } from "@relax/core";
-import { NUM_GATES } from "./gates.js";
-import { logicBackwardFM, logicForwardFM, logitGradFromStats, probsAndCoefficients, transpose2d } from "./logic_kernel.js";
-import { logicNetBackwardWasm, logicNetForwardWasm, type NetLayerArgs } from "./wasm_layer.js";
+import { NUM_GATES } from "../gates.js";
+import { logicBackwardFM, logicForwardFM, logitGradFromStats, probsAndCoefficients, transpose2d } from "./logic_layer.js";
+import { logicNetBackwardWasm, logicNetForwardWasm, type NetLayerArgs } from "../wasm_layer.js";
 
 export { RelaxLogicNet, RelaxLogicNetGrad, type RelaxLogicNetAttrs };
 
