@@ -25,10 +25,10 @@ export async function run(): Promise<void> {
   const costs = tf.add(tf.randomUniform([32, 12, 12], 0, 5, "float32", 42), 0.2);
   const W = tf.randomUniform([32, 12, 12], 0, 1, "float32", 7);
   const spStep = () => {
-    tf.grad((c: tf.Tensor) => tf.sum(tf.mul(shortestPath(c, { beta: 10 }), W)))(costs).dataSync();
+    tf.grad((c: tf.Tensor) => tf.sum(tf.mul(shortestPath(c, { steepness: 10 }), W)))(costs).dataSync();
   };
   const spFwd = () => {
-    shortestPath(costs, { beta: 10 }).dataSync();
+    shortestPath(costs, { steepness: 10 }).dataSync();
   };
   for (const [name, force] of [
     ["fused kernel", false],
@@ -50,12 +50,12 @@ export async function run(): Promise<void> {
   const x = tf.randomNormal([32, 16], 0, 1, "float32", 3);
   const bsStep = () => {
     tf.grad((t: tf.Tensor) => {
-      const r = bubbleSort(t, { beta: 10 });
+      const r = bubbleSort(t, { steepness: 10 });
       return tf.add(tf.sum(r.sorted), tf.sum(r.swaps));
     })(x).dataSync();
   };
   const bsFwd = () => {
-    bubbleSort(x, { beta: 10 }).sorted.dataSync();
+    bubbleSort(x, { steepness: 10 }).sorted.dataSync();
   };
   {
     const f = time(bsFwd, { warmup: 1, maxRuns: 3 });

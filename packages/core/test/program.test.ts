@@ -326,3 +326,37 @@ describe("program: merges of several variables of the same rank", () => {
     expect(maxViolation(out.v.arraySync(), [[2 * s, 2 * s]], 1e-5, 1e-6)).toBe(0);
   });
 });
+
+describe("program: steepness is the one name of β (beta is its deprecated spelling)", () => {
+  const cmp = (opts: object) =>
+    program()
+      .input("x0")
+      .real("x", 0)
+      .real("y", 0)
+      .output("x", "y")
+      .body(($) => [
+        $.let("x", "x0"),
+        $.if($.lt("x", 0.5, opts), [$.let("x", (s) => tf.add(s.x, 1))]),
+        $.let("y", (s, ctx) => ctx.min(s.x, tf.mul(tf.onesLike(s.x), ctx.steepness / 10)), opts),
+      ]);
+  const runOf = (p: ReturnType<typeof cmp>, settings = {}) => {
+    const r = p.run({ x0: tf.tensor1d([0.2, 0.45, 0.8]) }, settings);
+    return [Array.from(r.x.dataSync()), Array.from(r.y.dataSync())];
+  };
+  it("settings, condition and statement options: steepness and beta give the same numbers", () => {
+    expect(runOf(cmp({ steepness: 3 }))).toEqual(runOf(cmp({ beta: 3 })));
+    expect(runOf(cmp({}), { steepness: 3 })).toEqual(runOf(cmp({}), { beta: 3 }));
+    expect(runOf(cmp({}), { steepness: 3 })).not.toEqual(runOf(cmp({})));
+    const viaProgram = (s: object) => {
+      const r = counter(s).run({ x0: tf.tensor1d([0.3, 4.7]) });
+      return Array.from(r.steps.dataSync());
+    };
+    expect(viaProgram({ steepness: 2 })).toEqual(viaProgram({ beta: 2 }));
+  });
+  it("both at once, or a bad value under either name, is a RelaxError naming it", () => {
+    expect(() => program({ steepness: 2, beta: 2 })).toThrow(/steepness must be given once/);
+    expect(() => program({ steepness: 0 })).toThrow(/steepness must be a finite number > 0/);
+    expect(() => cmp({ steepness: 1, beta: 1 })).toThrow(/steepness must be given once/);
+    expect(() => cmp({ steepness: -1 })).toThrow(RelaxError);
+  });
+});

@@ -76,7 +76,7 @@ function search(op: string, kind: "min" | "max", x: TensorInput, options: Search
  * @param options program settings (β default 10, `hard`, `straightThrough`, `distribution`)
  * @returns `{ value: [batch], weights: [batch, n] }`
  * @example
- * const { value, weights } = argminSearch(tf.tensor2d([[3, 1, 2]]), { beta: 20 });
+ * const { value, weights } = argminSearch(tf.tensor2d([[3, 1, 2]]), { steepness: 20 });
  * // value ≈ [1], weights ≈ [[0, 1, 0]]
  */
 export function argminSearch(x: TensorInput, options: SearchOptions = {}): SearchResult {
@@ -90,7 +90,7 @@ export function argminSearch(x: TensorInput, options: SearchOptions = {}): Searc
  * @param options program settings (β default 10, ...)
  * @returns `{ value: [batch], weights: [batch, n] }`
  * @example
- * const { weights } = top1(tf.tensor2d([[0.1, 0.7, 0.2]]), { beta: 50 });
+ * const { weights } = top1(tf.tensor2d([[0.1, 0.7, 0.2]]), { steepness: 50 });
  * // weights ≈ [[0, 1, 0]]
  */
 export function top1(x: TensorInput, options: SearchOptions = {}): SearchResult {

@@ -60,7 +60,7 @@ let cached: Program<"array", "array" | "swaps"> | null = null;
  * @param options program settings; default β = 10, ε = 1e-5, `hard: false`
  * @returns `{ sorted: [batch, n], swaps: [batch] }`
  * @example
- * const { sorted, swaps } = bubbleSort(tf.tensor2d([[3, 1, 2]]), { beta: 20 });
+ * const { sorted, swaps } = bubbleSort(tf.tensor2d([[3, 1, 2]]), { steepness: 20 });
  * // sorted ≈ [[1, 2, 3]], swaps ≈ [2]
  */
 export function bubbleSort(x: TensorInput, options: BubbleSortOptions = {}): BubbleSortResult {

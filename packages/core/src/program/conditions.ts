@@ -9,6 +9,7 @@ import { RelaxError, describe } from "../errors.js";
 import { inputChecksEnabled } from "../validate.js";
 import { catProbEq, cosineSimilarity } from "../relaxed/conditions.js";
 import { conditionRelaxation, programTConorm } from "./plugins.js";
+import { optionSteepness } from "./settings.js";
 import type { AnyRealFn, AnyValue, ConditionNode, ResolvedSettings } from "./types.js";
 import { callReal, evalReal, type RunEnv, type RunState } from "./values.js";
 
@@ -18,7 +19,7 @@ export function evalCondition(env: RunEnv, state: RunState, c: ConditionNode, se
   const recur = (v: AnyValue): tf.Tensor => evalCondition(env, state, v as ConditionNode, settings);
   switch (c.kind) {
     case "compare": {
-      const beta = c.options.beta ?? settings.beta;
+      const beta = optionSteepness(c.options) ?? settings.steepness;
       const rel = conditionRelaxation(c.options.distribution ?? settings.distribution);
       const a = evalReal(env, state, c.left, shapeB, `${c.op} left operand`, settings, beta, recur);
       const b = evalReal(env, state, c.right, shapeB, `${c.op} right operand`, settings, beta, recur);
@@ -69,7 +70,7 @@ export function evalCondition(env: RunEnv, state: RunState, c: ConditionNode, se
       const v = evalVector(env, state, c.right, `${c.kind} right operand`, settings);
       if (u.shape.join() !== v.shape.join())
         throw new RelaxError(env.op, `${c.kind} operands`, "tensors of equal shape [batch, k]", `[${u.shape}] and [${v.shape}]`);
-      const beta = c.options.beta ?? settings.beta;
+      const beta = optionSteepness(c.options) ?? settings.steepness;
       return (c.kind === "catProbEq" ? catProbEq(u, v, { steepness: beta }) : cosineSimilarity(u, v)) as tf.Tensor1D;
     }
     case "probability": {

@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "../errors.js";
 import { evalCondition } from "./conditions.js";
-import { mergeSettings } from "./settings.js";
+import { mergeSettings, optionSteepness } from "./settings.js";
 import type { AnyRealFn, AnyValue, ConditionNode, ResolvedSettings, StatementNode } from "./types.js";
 import { callReal, evalIndex, evalInt, evalRange, evalReal, type RunEnv, type RunState } from "./values.js";
 
@@ -36,11 +36,11 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
   switch (stmt.kind) {
     case "let": {
       const cur = realOf(env, state, stmt.target, "let target");
-      const v = evalReal(env, state, stmt.value, cur.shape, `value of '${stmt.target}'`, settings, stmt.options.beta, condEval);
+      const v = evalReal(env, state, stmt.value, cur.shape, `value of '${stmt.target}'`, settings, optionSteepness(stmt.options), condEval);
       return withReal(state, stmt.target, v);
     }
     case "letMany": {
-      const out = callReal(env, state, stmt.fn as AnyRealFn, settings, stmt.options.beta);
+      const out = callReal(env, state, stmt.fn as AnyRealFn, settings, optionSteepness(stmt.options));
       if (!Array.isArray(out) || out.length !== stmt.targets.length) {
         throw new RelaxError(
           env.op,
@@ -103,7 +103,16 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
       const idx = stmt.index.map((ix, k) => evalIndex(env, state, ix, cur.shape[k + 1] as number, `index ${k} of '${stmt.target}'`));
       const k = idx.length;
       const valueShape = [cur.shape[0] as number, ...cur.shape.slice(k + 1)];
-      const v = evalReal(env, state, stmt.value, valueShape, `value written to '${stmt.target}'`, settings, stmt.options.beta, condEval);
+      const v = evalReal(
+        env,
+        state,
+        stmt.value,
+        valueShape,
+        `value written to '${stmt.target}'`,
+        settings,
+        optionSteepness(stmt.options),
+        condEval,
+      );
       // AlgoVision's hard write: p·value + (1−p)·array with a constant one-hot p.
       const inner = cur.shape.slice(1);
       const mask = new Float32Array(inner.reduce((a, b) => a * b, 1));
@@ -127,11 +136,19 @@ function execStatement(env: RunEnv, state: RunState, stmt: StatementNode, settin
         cur.shape,
         `weights of the write to '${stmt.target}'`,
         settings,
-        stmt.options.beta,
+        optionSteepness(stmt.options),
         condEval,
       );
       // The value may have fewer trailing axes than the target (AlgoVision unsqueezes it at the end).
-      const v = evalValueLoose(env, state, stmt.value, cur.shape, `value written to '${stmt.target}'`, settings, stmt.options.beta);
+      const v = evalValueLoose(
+        env,
+        state,
+        stmt.value,
+        cur.shape,
+        `value written to '${stmt.target}'`,
+        settings,
+        optionSteepness(stmt.options),
+      );
       const out = tf.tidy(() => tf.add(tf.mul(w, v), tf.mul(tf.sub(1, w), cur)));
       return withReal(state, stmt.target, out);
     }

@@ -260,7 +260,7 @@ export class Program<In extends string, Out extends string> {
  * logistic noise, soft merging, batch-wide ε (AlgoVision's numbers).
  *
  * @example
- * const count = program({ beta: 4 }).input("x").real("steps", 0).output("x", "steps")
+ * const count = program({ steepness: 4 }).input("x").real("steps", 0).output("x", "steps")
  *   .body(($) => [$.while($.lt("x", 5), [$.let("x", (s) => tf.add(s.x, 1)), $.let("steps", (s) => tf.add(s.steps, 1))])]);
  * const { x, steps } = count.run({ x: [0, 2.5, 7] }); // x ≈ [5, 5, 7], steps ≈ [5, 2.5, 0]
  */
@@ -323,8 +323,8 @@ function checkIntRef(v: unknown, reals: Set<string>, ints: Set<string>, what: st
 function validateStatement(s: unknown, reals: Set<string>, ints: Set<string>, where: string): void {
   if (!isStatement(s)) throw new RelaxError(OP, where, "a statement built with the $ helpers", describe(s));
   const beta = (o: LetOptions) => {
-    const opts = assertOptions<LetOptions>(OP, o, ["beta"], `${where} options`);
-    validateSettings(OP, where, opts.beta === undefined ? {} : { beta: opts.beta });
+    const opts = assertOptions<LetOptions>(OP, o, ["steepness", "beta"], `${where} options`);
+    validateSettings(OP, where, { steepness: opts.steepness, beta: opts.beta });
   };
   switch (s.kind) {
     case "let":
@@ -397,8 +397,8 @@ function validateCondition(c: unknown, reals: Set<string>, ints: Set<string>, wh
     case "compare":
       checkValue(c.left as AnyValue, reals, ints, `${where} ${c.op} left operand`);
       checkValue(c.right as AnyValue, reals, ints, `${where} ${c.op} right operand`);
-      assertOptions<ConditionOptions>(OP, c.options, ["beta", "distribution"], `${where} options`);
-      if (c.options.beta !== undefined) validateSettings(OP, where, { beta: c.options.beta });
+      assertOptions<ConditionOptions>(OP, c.options, ["steepness", "beta", "distribution"], `${where} options`);
+      validateSettings(OP, where, { steepness: c.options.steepness, beta: c.options.beta });
       if (c.options.distribution !== undefined) validateDistribution(OP, `${where} distribution`, c.options.distribution);
       return;
     case "isTrue":
@@ -424,8 +424,8 @@ function validateCondition(c: unknown, reals: Set<string>, ints: Set<string>, wh
         else if (typeof v !== "function")
           throw new RelaxError(OP, `${where} ${c.kind} operand`, "a real variable name or lambda", describe(v));
       }
-      assertOptions<ConditionOptions>(OP, c.options, c.kind === "catProbEq" ? ["beta"] : [], `${where} options`);
-      if (c.options.beta !== undefined) validateSettings(OP, where, { beta: c.options.beta });
+      assertOptions<ConditionOptions>(OP, c.options, c.kind === "catProbEq" ? ["steepness", "beta"] : [], `${where} options`);
+      validateSettings(OP, where, { steepness: c.options.steepness, beta: c.options.beta });
       return;
     case "probability":
       if (typeof c.fn !== "function") throw new RelaxError(OP, where, "a lambda returning a probability [batch]", describe(c.fn));

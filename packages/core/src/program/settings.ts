@@ -6,7 +6,7 @@ import type { ProgramSettings, ResolvedSettings } from "./types.js";
 
 /** AlgoVision's defaults: `Algorithm(beta=10, max_iter=2**10, epsilon=1e-5, hard=False)`, logistic noise, batch-wide ε. */
 export const DEFAULT_PROGRAM_SETTINGS: ResolvedSettings = {
-  beta: 10,
+  steepness: 10,
   epsilon: 1e-5,
   maxIter: 1024,
   hard: false,
@@ -15,7 +15,7 @@ export const DEFAULT_PROGRAM_SETTINGS: ResolvedSettings = {
   epsilonScope: "batch",
 };
 
-const KEYS = Object.keys(DEFAULT_PROGRAM_SETTINGS) as (keyof ProgramSettings)[];
+const KEYS = [...Object.keys(DEFAULT_PROGRAM_SETTINGS), "beta"] as (keyof ProgramSettings)[];
 
 /**
  * Validates a (partial) settings object; `where` names the statement for the message (`"options"` for an
@@ -26,6 +26,15 @@ export function validateSettings(op: string, where: string, settings: ProgramSet
   const arg = where === "options" ? "options" : `${where} options`;
   const s = assertOptions<ProgramSettings>(op, settings, KEYS, arg);
   const at = (key: string) => (where === "options" ? `options.${key}` : `${where} ${key}`);
+  if (s.steepness !== undefined && s.beta !== undefined) {
+    throw new RelaxError(
+      op,
+      at("steepness"),
+      "given once (beta is its deprecated name; pass steepness only)",
+      `steepness ${describe(s.steepness)} and beta ${describe(s.beta)}`,
+    );
+  }
+  if (s.steepness !== undefined) assertPositive(op, at("steepness"), s.steepness);
   if (s.beta !== undefined) assertPositive(op, at("beta"), s.beta);
   if (s.epsilon !== undefined) {
     if (typeof s.epsilon !== "number" || !(s.epsilon >= 0 && s.epsilon < 1))
@@ -56,14 +65,20 @@ export function validateDistribution(op: string, arg: string, name: unknown): st
   return name;
 }
 
-/** Overrides `base` with the keys `local` sets (lexical scoping of settings). */
+/** Overrides `base` with the keys `local` sets (lexical scoping of settings; `beta` sets `steepness`). */
 export function mergeSettings(base: ResolvedSettings, local: ProgramSettings): ResolvedSettings {
   let out: ResolvedSettings | null = null;
   for (const key of Object.keys(local) as (keyof ProgramSettings)[]) {
     const v = local[key];
     if (v === undefined) continue;
     out ??= { ...base };
-    (out as unknown as Record<string, unknown>)[key] = v;
+    // the deprecated `beta` sets the same β as `steepness`
+    (out as unknown as Record<string, unknown>)[key === "beta" ? "steepness" : key] = v;
   }
   return out ?? base;
+}
+
+/** β of a statement's or condition's options (`steepness`, or the deprecated `beta`); undefined: the settings'. */
+export function optionSteepness(o: { steepness?: number; beta?: number }): number | undefined {
+  return o.steepness ?? o.beta;
 }

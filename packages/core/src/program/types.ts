@@ -13,7 +13,9 @@ export type EpsilonScope = "batch" | "row";
  * (for that statement and everything nested in it, lexically) or on a single condition / `let`.
  */
 export interface ProgramSettings {
-  /** Inverse temperature β of conditions and of `min/max/argmin/argmax` (default 10, as AlgoVision). */
+  /** Inverse temperature β of conditions and of `min/max/argmin/argmax` (default 10, AlgoVision's `beta`). */
+  steepness?: number;
+  /** @deprecated Use `steepness` (AlgoVision's name for the same β); accepted for one release. Both at once is a RelaxError. */
   beta?: number;
   /** A branch whose probability is ≤ ε is skipped; a `while` stops once its continue-probability is ≤ ε (default 1e-5). */
   epsilon?: number;
@@ -36,16 +38,22 @@ export interface ProgramSettings {
   epsilonScope?: EpsilonScope;
 }
 
-/** Fully resolved settings. */
-export type ResolvedSettings = Required<ProgramSettings>;
+/** Fully resolved settings (β as `steepness`; the deprecated `beta` spelling is resolved into it). */
+export type ResolvedSettings = Required<Omit<ProgramSettings, "beta">>;
 
 /** Per-statement options of a `let` (β for the `ctx.min/max/argmin/argmax` helpers). */
 export interface LetOptions {
+  /** β of this statement's helpers. */
+  steepness?: number;
+  /** @deprecated Use `steepness`. */
   beta?: number;
 }
 
 /** Per-condition options. */
 export interface ConditionOptions {
+  /** β of this condition. */
+  steepness?: number;
+  /** @deprecated Use `steepness`. */
   beta?: number;
   distribution?: string;
 }
@@ -61,6 +69,8 @@ export interface ExprContext<R extends string = string> {
   /** Batch size. */
   readonly batch: number;
   /** β in effect for this statement. */
+  readonly steepness: number;
+  /** @deprecated Use `steepness` (the same β). */
   readonly beta: number;
   /** Full shape (`[batch, ...]`) of a real variable. */
   shape(name: R): number[];

@@ -57,6 +57,7 @@ function stacked(fn: (x: tf.Tensor, o: { steepness: number }) => tf.Tensor, xs: 
 export function exprContext(env: RunEnv, state: RunState, beta: number): ExprContext {
   return {
     batch: env.batch,
+    steepness: beta,
     beta,
     shape: (name: string) => {
       const t = state.reals[name];
@@ -91,7 +92,7 @@ export function callReal(
   beta?: number,
 ): tf.Tensor | number | tf.Tensor[] {
   const view = readOnlyView<tf.Tensor | number>(env.op, { ...state.reals, ...state.ints }, "real or integer");
-  return fn(view, exprContext(env, state, beta ?? settings.beta));
+  return fn(view, exprContext(env, state, beta ?? settings.steepness));
 }
 
 /** Calls an integer lambda with the integer-only view. */

@@ -118,9 +118,9 @@ export function gridOf(op: string, y: tf.Tensor2D, target: tf.Tensor): tf.Tensor
  * non-negative; `forward` usually ends with a softplus) against `batch.target [N, H, W]` true paths (a `[N, H·W]`
  * target is read as square maps), through {@link shortestPathLoss}.
  *
- * @param options `shortestPathLoss` options (beta 10, norm 'l1', cells 'mean', …)
+ * @param options `shortestPathLoss` options (steepness 10, norm 'l1', cells 'mean', …)
  * @example
- * await trainWithAlgorithm({ model, data, steps: 500, loss: pathSupervision({ beta: 10 }),
+ * await trainWithAlgorithm({ model, data, steps: 500, loss: pathSupervision({ steepness: 10 }),
  *   forward: (m, b) => tf.softplus(tf.reshape(m.apply(tf.reshape(b.x, [-1, 3])), [-1, 144])) as tf.Tensor2D });
  */
 export function pathSupervision(options: ShortestPathLossOptions = {}): (y: tf.Tensor2D, batch: Batch) => tf.Tensor1D {
