@@ -9,6 +9,9 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import {
   conv2dSame,
   type DigitSplit,
+  type HistoryRecord,
+  ProgressBar,
+  writeHistory,
   type RankingSets,
   type Rng,
   rankingMetrics,
@@ -36,6 +39,10 @@ export interface LayersRun {
   newton: "off" | "fisher" | "hessian";
   lambda: number;
   loss: Omit<RankingLossOptions, "reduction">;
+  /** Files the history is written to after every evaluation (`.json` or `.csv`). */
+  historyPaths: string[];
+  /** Draw a progress bar (on stderr) instead of printing evaluation lines only. */
+  progress: boolean;
 }
 
 /**
@@ -144,7 +151,12 @@ export async function runLayers(
   let trainMs = 0;
   let step = 0;
   let metrics = evaluate();
-  log(`step 0: EM ${(100 * metrics.em).toFixed(1)}% EW ${(100 * metrics.ew).toFixed(1)}%`);
+  const records: HistoryRecord[] = [{ step: 0, seconds: 0, loss: Number.NaN, em: metrics.em, ew: metrics.ew }];
+  // the run is bounded by steps and/or a time budget; the bar follows whichever ends first (one clock for the run)
+  const bar = r.progress ? new ProgressBar({ steps: r.steps, ...(Number.isFinite(r.seconds) ? { maxSeconds: r.seconds } : {}) }) : null;
+  const say = (line: string) => (bar ? bar.log(line) : log(line));
+  const shown = () => `em ${(100 * metrics.em).toFixed(1)}% ew ${(100 * metrics.ew).toFixed(1)}%`;
+  say(`step 0: EM ${(100 * metrics.em).toFixed(1)}% EW ${(100 * metrics.ew).toFixed(1)}%`);
   let lossSum = 0;
   while (step < r.steps && (performance.now() - t0) / 1000 < r.seconds) {
     const batch = sampleRankingSets(train, r.sets, rng, { n: r.n });
@@ -154,18 +166,28 @@ export async function runLayers(
     const h = await model.fit(x5, y, { batchSize: r.sets, epochs: 1, shuffle: false, verbose: 0 });
     trainMs += performance.now() - s0;
     tf.dispose([x, y, x5]);
-    lossSum += (h.history.loss as number[])[0] as number;
+    const stepLoss = (h.history.loss as number[])[0] as number;
+    lossSum += stepLoss;
     step += 1;
+    bar?.update(step, { loss: stepLoss.toFixed(4), metrics: shown() });
     if (step % r.evalEvery === 0) {
       metrics = evaluate();
-      const min = (performance.now() - t0) / 60000;
-      log(
-        `step ${step} (${min.toFixed(2)} min): loss ${(lossSum / r.evalEvery).toFixed(4)}, EM ${(100 * metrics.em).toFixed(1)}% EW ${(100 * metrics.ew).toFixed(1)}%`,
+      const seconds = (performance.now() - t0) / 1000;
+      records.push({ step, seconds, loss: lossSum / r.evalEvery, em: metrics.em, ew: metrics.ew });
+      for (const path of r.historyPaths) writeHistory(path, records);
+      bar?.update(step, { metrics: shown() });
+      say(
+        `step ${step} (${(seconds / 60).toFixed(2)} min): loss ${(lossSum / r.evalEvery).toFixed(4)}, EM ${(100 * metrics.em).toFixed(1)}% EW ${(100 * metrics.ew).toFixed(1)}%`,
       );
       lossSum = 0;
     }
   }
-  if (step % r.evalEvery !== 0) metrics = evaluate();
+  if (step % r.evalEvery !== 0) {
+    metrics = evaluate();
+    records.push({ step, seconds: (performance.now() - t0) / 1000, loss: Number.NaN, em: metrics.em, ew: metrics.ew });
+    for (const path of r.historyPaths) writeHistory(path, records);
+  }
+  bar?.stop();
   model.dispose();
   return { ...metrics, steps: step, msPerStep: step > 0 ? trainMs / step : 0 };
 }

@@ -157,7 +157,11 @@ async function main(): Promise<void> {
     };
     const seconds = Number.isFinite(minutes) ? minutes * 60 : Infinity;
     const loss = { network, distribution: distribution as never, steepness, artLambda };
-    const r = await runLayers({ ...settings, seconds, loss }, train, test, evalLayers, createRng(seed), (l) => console.log(l));
+    const historyPaths = [join(outDir, "history.json"), join(outDir, "history.csv")];
+    const progress = flags["no-progress"] !== true && process.stderr.isTTY === true;
+    const r = await runLayers({ ...settings, seconds, loss, historyPaths, progress }, train, test, evalLayers, createRng(seed), (l) =>
+      console.log(l),
+    );
     console.log(
       `\nEM ${(100 * r.em).toFixed(1)}% EW ${(100 * r.ew).toFixed(1)}% (n=${n}, ${r.steps} steps, ${r.msPerStep.toFixed(0)} ms/step, ${((performance.now() - t0) / 60000).toFixed(1)} min)`,
     );

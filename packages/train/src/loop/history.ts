@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { RelaxError, describe } from "@relax/core";
+import { writeFileAtomic } from "@relax/core/files";
 
 function checkRecords(op: string, records: unknown): void {
   if (!Array.isArray(records) || records.some((r) => !r || typeof r !== "object"))
@@ -50,7 +51,8 @@ export function historyToCsv(records: HistoryRecord[]): string {
 }
 
 /**
- * Writes a history as JSON (`.json`) or CSV (any other extension).
+ * Writes a history as JSON (`.json`) or CSV (any other extension), atomically (a crash mid-write leaves the
+ * previous file, never a truncated one).
  *
  * @example
  * writeHistory("runs/history.csv", history.records);
@@ -59,5 +61,5 @@ export function writeHistory(path: string, records: HistoryRecord[]): void {
   if (typeof path !== "string" || path.length === 0) throw new RelaxError("writeHistory", "path", "a file path", describe(path));
   checkRecords("writeHistory", records);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, path.endsWith(".json") ? JSON.stringify(records, null, 1) : historyToCsv(records));
+  writeFileAtomic(path, path.endsWith(".json") ? JSON.stringify(records, null, 1) : historyToCsv(records));
 }
