@@ -1,8 +1,18 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { RelaxLogicLayerLearned, RelaxLogicLayerLearnedGrad, runFusedKernel, type RelaxLogicLayerLearnedAttrs } from "@relax/core";
+import {
+  RELAX_FORCE_REFERENCE,
+  RelaxLogicLayerLearned,
+  RelaxLogicLayerLearnedGrad,
+  registerKernelSupport,
+  runFusedKernel,
+  useFused,
+  withFlags,
+  type RelaxLogicLayerLearnedAttrs,
+} from "@relax/core";
 import { GroupSum, LogicLayer, LogicNet } from "@relax/logic"; // also registers the host kernels
 import { learnedFanoutTable } from "../src/kernels/logic_layer_learned.js";
+import { registerWebGPUKernelSupports } from "../src/supports.js";
 import { initWebGPU, maxAbsError, maxRelViolation, onBackend, randomFloats, trainStepGrads } from "./webgpu_env.js";
 
 const ok = await initWebGPU();
@@ -194,6 +204,43 @@ describe.runIf(ok)("LogicNet with learned layers on webgpu", () => {
       expect(info.kernels.filter((k) => k.name === RelaxLogicLayerLearned).length).toBe(3);
       tf.dispose([x, info.result as tf.Tensor]);
       net.dispose();
+    });
+  });
+});
+
+describe.runIf(ok)("RelaxLogicLayerLearned support on webgpu", () => {
+  it("accepts every option of LogicLayer, declines others; a declined layer runs the reference (same numbers)", async () => {
+    await onBackend("webgpu", async () => {
+      for (const parametrization of ["softmax16", "bilinear4"])
+        for (const gateChoice of CHOICES)
+          expect(useFused(RelaxLogicLayerLearned, { parametrization, gateChoice, wiringChoice: gateChoice, K: 4 })).toBe(true);
+      expect(useFused(RelaxLogicLayerLearned, { parametrization: "walsh", gateChoice: "soft", wiringChoice: "soft", K: 1 })).toBe(false);
+      expect(useFused(RelaxLogicLayerLearned, { parametrization: "bilinear4", gateChoice: "soft", wiringChoice: "concrete", K: 4 })).toBe(
+        false,
+      );
+
+      const layer = new LogicLayer(10, 16, { seed: 7, parametrization: "bilinear4", connections: "learned", candidates: 3 });
+      const x = tf.tensor2d(randomFloats(5 * 10, 71, 0, 1), [5, 10]);
+      const values = async () => {
+        const info = await tf.profile(() => layer.forward(x));
+        const y = info.result as tf.Tensor;
+        const v = { y: (await y.data()) as Float32Array, fused: info.kernels.some((k) => k.name === RelaxLogicLayerLearned) };
+        y.dispose();
+        return v;
+      };
+      const fused = await values();
+      const reference = await withFlags({ [RELAX_FORCE_REFERENCE]: true }, values);
+      try {
+        registerKernelSupport<{ parametrization: string }>(RelaxLogicLayerLearned, "webgpu", (at) => at.parametrization !== "bilinear4");
+        const declined = await values();
+        expect([fused.fused, reference.fused, declined.fused]).toEqual([true, false, false]);
+        expect(Array.from(declined.y)).toEqual(Array.from(reference.y));
+        expect(maxRelViolation(fused.y, reference.y, 1e-4, 1e-5)).toBeLessThanOrEqual(1);
+      } finally {
+        registerWebGPUKernelSupports();
+        tf.dispose(x);
+        layer.dispose();
+      }
     });
   });
 });

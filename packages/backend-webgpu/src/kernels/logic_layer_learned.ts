@@ -21,6 +21,11 @@ import { GATE_STREAM, WIRING_STREAM, gumbelNoise, logisticNoise } from "@relax/c
 import { elementwiseProgram, f32, i32, perUnitProgram, persistentIntTable, release, run, withFloatStorage, zeros } from "../program.js";
 import { GATE_MATRIX_WGSL, REDUCE_STATS_WGSL, REDUCE_THREADS } from "./logic_layer.js";
 
+/** Gate parametrisations with a WGSL form here (all of `LogicLayer`'s). */
+export const WGSL_LOGIC_PARAMETRIZATIONS: readonly string[] = ["softmax16", "bilinear4"];
+/** Gate and wiring choices with a WGSL form here (all of `LogicLayer`'s). */
+export const WGSL_LOGIC_CHOICES: readonly string[] = ["soft", "gumbel-st", "hard-st"];
+
 /** What one call computes, fixed per compiled shader. */
 interface Setup {
   batch: number;
@@ -44,6 +49,12 @@ interface Setup {
 }
 
 function setupOf(x: TensorInfo, at: RelaxLogicLayerLearnedAttrs): Setup {
+  if (
+    !WGSL_LOGIC_PARAMETRIZATIONS.includes(at.parametrization) ||
+    !WGSL_LOGIC_CHOICES.includes(at.gateChoice) ||
+    !WGSL_LOGIC_CHOICES.includes(at.wiringChoice)
+  )
+    throw new Error(`${RelaxLogicLayerLearned} (webgpu): no WGSL form of ${at.parametrization} / ${at.gateChoice} / ${at.wiringChoice}`);
   const [d0, d1] = x.shape as [number, number];
   const fmIn = at.featureMajorIn ?? false;
   const train = at.mode === "train";
