@@ -33,7 +33,7 @@ import {
 } from "@relax/core";
 import { seededUniform } from "@relax/core/testing";
 // the CPU kernels of the algorithm packages register on import
-import { GroupSum, LogicLayer, LogicNet } from "@relax/logic";
+import { GroupSum, LogicLayer, LogicNet, type LogicLayerOptions } from "@relax/logic";
 import "@relax/render";
 import "@relax/sort";
 import { sphereFaces } from "./sphere.js";
@@ -202,20 +202,29 @@ function convTreeCases(batch: number, h: number, c: number, K: number, rf: numbe
   ];
 }
 
+/** Learned-layer configurations of the WebGPU training-step cases (issue 16). */
+const LEARNED_STEPS: [string, LogicLayerOptions][] = [
+  ["softmax16 gumbel-st, learned K=8", { gateChoice: "gumbel-st", connections: "learned", candidates: 8 }],
+  ["bilinear4 gumbel-st, random", { parametrization: "bilinear4", gateChoice: "gumbel-st" }],
+];
+
 /**
  * One training step of a whole logic gate network (DLGN, NeurIPS 2022): `inDim → depth × width →
  * GroupSum(10)`, softmax cross-entropy, gradients of every layer's logits. On cpu this is the whole-net
  * kernel `RelaxLogicNet`; on webgpu the per-layer WGSL kernels chained feature-major, then the WGSL GroupSum.
+ * With `learned` (a label and `LogicLayer` options: parametrisation, gate choice, learned wiring), every layer
+ * runs `RelaxLogicLayerLearned` (cpu: the host kernel; webgpu: the WGSL kernel).
  */
-function logicTrainStepCase(inDim: number, width: number, depth: number, batch: number): BenchCase {
+function logicTrainStepCase(inDim: number, width: number, depth: number, batch: number, learned?: [string, LogicLayerOptions]): BenchCase {
   let net: LogicNet | undefined;
   let x: tf.Tensor2D | undefined;
   let y: tf.Tensor2D | undefined;
   return {
     kernel: "LogicNet train step",
-    size: `${inDim} → ${depth}×${width} → GroupSum(10), batch ${batch}`,
+    size: `${inDim} → ${depth}×${width} → GroupSum(10), batch ${batch}${learned ? `, ${learned[0]}` : ""}`,
     setup: () => {
-      const layers = Array.from({ length: depth }, (_, i) => new LogicLayer(i === 0 ? inDim : width, width, { seed: 100 + i }));
+      const opts = learned?.[1] ?? {};
+      const layers = Array.from({ length: depth }, (_, i) => new LogicLayer(i === 0 ? inDim : width, width, { seed: 100 + i, ...opts }));
       net = new LogicNet([...layers, new GroupSum(10, 10)]);
       x = tf.tensor2d(seededUniform(batch * inDim, 41, 0, 1), [batch, inDim]);
       const labels = tf.tensor1d(Int32Array.from(seededUniform(batch, 42, 0, 10), Math.floor), "int32");
@@ -327,6 +336,7 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
       ...logicLayerCases(64, 256, 32, true),
       ...groupSumCases(200, 10, 16),
       logicTrainStepCase(64, 200, 2, 16),
+      ...LEARNED_STEPS.map((l) => logicTrainStepCase(64, 200, 2, 16, l)),
       ...convTreeCases(2, 8, 2, 4, 3, 2),
       ...silhouetteCases(16, 0),
       ...silhouetteCases(32, 1),
@@ -352,6 +362,7 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
     ...groupSumCases(8000, 10, 1024),
     logicTrainStepCase(784, 8000, 6, 100),
     logicTrainStepCase(784, 8000, 6, 1024),
+    ...LEARNED_STEPS.map((l) => logicTrainStepCase(784, 8000, 6, 1024, l)),
     ...convTreeCases(100, 28, 1, 16, 3, 3),
     ...convTreeCases(100, 13, 16, 32, 3, 3),
     ...silhouetteCases(64, 3),

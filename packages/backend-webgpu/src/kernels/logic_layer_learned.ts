@@ -335,25 +335,23 @@ fn dyAt(n : i32, j : i32) -> f32 { return dy[${st.fmOut ? "j * uniforms.batch + 
   });
 }
 
-/** `dq` `[2·outDim·K]`: `Σ_n dM[r, n]·x[n, cand[e]]` for every entry e = r·K + k, one workgroup per entry. */
+/**
+ * `dq` `[2·outDim·K]`: `Σ_n dM[r, n]·x[n, cand[e]]` for every entry e = r·K + k, one invocation per entry
+ * looping over the batch (the K entries of a gate input read the same `dM` row).
+ */
 function wireStatsProgram(st: Setup) {
-  return perUnitProgram({
+  return elementwiseProgram({
     key: `logic_learned_wire_stats_${st.fmIn ? "f" : "b"}`,
     variableNames: ["x", "dM", "cand"],
     outputShape: [2 * st.outDim * st.K],
-    units: 2 * st.outDim * st.K,
-    threads: REDUCE_THREADS,
     uniforms: UNIFORMS,
-    helpers: `${REDUCE_STATS_WGSL}${accessors(st, false)}`,
+    helpers: accessors(st, false),
     body: `
-  var acc = vec4<f32>(0.0);
-  if (valid) {
-    let ro = (unit / uniforms.K) * uniforms.batch;
-    let i = cand[unit];
-    for (var n = lid; n < uniforms.batch; n += ${REDUCE_THREADS}) { acc.x += dM[ro + n] * xAt(n, i); }
-  }
-  let S = reduceStats(lid, acc);
-  if (valid && lid == 0) { result[unit] = S.x; }`,
+    let ro = (index / uniforms.K) * uniforms.batch;
+    let i = cand[index];
+    var acc = 0.0;
+    for (var n = 0; n < uniforms.batch; n++) { acc += dM[ro + n] * xAt(n, i); }
+    result[index] = acc;`,
   });
 }
 
