@@ -15,6 +15,8 @@ import {
   RelaxLogicLayer,
   RelaxLogicLayerGradLogits,
   RelaxLogicLayerGradX,
+  RelaxLogicLayerLearned,
+  RelaxLogicLayerLearnedGrad,
   RelaxLogicConvTree,
   RelaxLogicConvTreeGradLogits,
   RelaxLogicConvTreeGradX,
@@ -154,6 +156,50 @@ function logicLayerCases(inDim: number, outDim: number, batch: number, featureMa
     kernelCase(RelaxLogicLayerGradLogits, size, withDy, attrs),
     kernelCase(RelaxLogicLayer, `${size} (eval)`, () => ({ x: x(), logits: logits() }), { ...attrs, mode: "eval" }),
   ];
+}
+
+/**
+ * Learned logic layer (issue 16), feature-major in and out as `LogicNet` chains it: `K` candidate wires per gate
+ * input, gumbel-st gate and wiring choice (τ = 0.5); forward (all five outputs compared) and gradient, the
+ * gradient from the forward's saved choices computed on the same backend.
+ */
+function learnedLayerCases(
+  inDim: number,
+  outDim: number,
+  batch: number,
+  K: number,
+  parametrization: "softmax16" | "bilinear4",
+): BenchCase[] {
+  const candA = Int32Array.from(seededUniform(outDim * K, 26, 0, inDim), Math.floor);
+  const candB = Int32Array.from(seededUniform(outDim * K, 27, 0, inDim), Math.floor);
+  const attrs = {
+    candA,
+    candB,
+    K,
+    parametrization,
+    gateChoice: "gumbel-st",
+    wiringChoice: "gumbel-st",
+    temperature: 0.5,
+    noiseSeed: 12345,
+    mode: "train",
+    gradFactor: 1,
+    featureMajorIn: true,
+    featureMajorOut: true,
+  };
+  const P = parametrization === "softmax16" ? 16 : 4;
+  const size = `${inDim} → ${outDim} gates, K=${K}, ${parametrization} gumbel-st, batch ${batch}, feature-major`;
+  const inputs = () => ({
+    x: tf.tensor2d(seededUniform(batch * inDim, 28, 0, 1), [inDim, batch]),
+    weights: tf.tensor2d(seededUniform(outDim * P, 29, -2, 2), [outDim, P]),
+    wiring: tf.tensor3d(seededUniform(outDim * 2 * K, 30, -1, 1), [outDim, 2, K]),
+  });
+  const withSaved = () => {
+    const ins = inputs();
+    const [y, c, s, q, qs] = runFusedKernel<tf.Tensor[]>(RelaxLogicLayerLearned, ins, attrs) as tf.Tensor[];
+    (y as tf.Tensor).dispose();
+    return { ...ins, dy: tf.tensor2d(seededUniform(batch * outDim, 31), [outDim, batch]), c: c!, s: s!, q: q!, qs: qs! };
+  };
+  return [kernelCase(RelaxLogicLayerLearned, size, inputs, attrs), kernelCase(RelaxLogicLayerLearnedGrad, size, withSaved, attrs)];
 }
 
 /** GroupSum of a logic net's last layer (`n` neurons → `k` classes, feature-major as `LogicNet` chains it) and its gradient. */
@@ -334,6 +380,8 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
       ...logicLayerCases(32, 64, 8),
       ...logicLayerCases(64, 256, 32),
       ...logicLayerCases(64, 256, 32, true),
+      ...learnedLayerCases(64, 256, 32, 4, "softmax16"),
+      ...learnedLayerCases(64, 256, 32, 4, "bilinear4"),
       ...groupSumCases(200, 10, 16),
       logicTrainStepCase(64, 200, 2, 16),
       ...LEARNED_STEPS.map((l) => logicTrainStepCase(64, 200, 2, 16, l)),
@@ -359,6 +407,8 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
     ...logicLayerCases(784, 8000, 1024),
     ...logicLayerCases(8000, 8000, 1024),
     ...logicLayerCases(8000, 8000, 1024, true),
+    ...learnedLayerCases(8000, 8000, 1024, 8, "softmax16"),
+    ...learnedLayerCases(8000, 8000, 1024, 8, "bilinear4"),
     ...groupSumCases(8000, 10, 1024),
     logicTrainStepCase(784, 8000, 6, 100),
     logicTrainStepCase(784, 8000, 6, 1024),
