@@ -19,6 +19,8 @@ const KERNELS = [
   "RelaxLogicLayer",
   "RelaxLogicLayerGradX",
   "RelaxLogicLayerGradLogits",
+  "RelaxLogicLayerLearned",
+  "RelaxLogicLayerLearnedGrad",
   "RelaxGroupSum",
   "RelaxGroupSumGrad",
   "RelaxLogicConvTree",

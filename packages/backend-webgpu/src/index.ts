@@ -24,6 +24,7 @@ import { groupSumConfig, groupSumGradConfig } from "./kernels/group_sum.js";
 import { shortestPathConfig, shortestPathGradConfig } from "./kernels/shortest_path.js";
 import { softPermuteConfig, softPermuteGradConfig } from "./kernels/soft_permute.js";
 import { lapSumConfig, lapSumGradConfig } from "./kernels/lap_sum.js";
+import { logicLayerLearnedConfig, logicLayerLearnedGradConfig } from "./kernels/logic_layer_learned.js";
 import { registerWebGPUKernelSupports } from "./supports.js";
 
 const CONFIGS: KernelConfig[] = [
@@ -55,6 +56,8 @@ const CONFIGS: KernelConfig[] = [
   softPermuteGradConfig,
   lapSumConfig,
   lapSumGradConfig,
+  logicLayerLearnedConfig,
+  logicLayerLearnedGradConfig,
 ];
 
 /** Names of the Relax kernels this package implements for the `webgpu` backend. */

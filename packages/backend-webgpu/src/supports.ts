@@ -12,14 +12,17 @@ import {
   RelaxSortNetSelect,
   RelaxSwapLayer,
   RelaxSoftPermute,
+  RelaxLogicLayerLearned,
   registerKernelSupport,
   type KernelSupports,
   type RelaxRasterizeSilhouetteAttrs,
   type RelaxShortestPathAttrs,
+  type RelaxLogicLayerLearnedAttrs,
 } from "@relax/core";
 import { WGSL_COMPARATORS } from "./wgsl/comparator.js";
 import { TCONORMS } from "./wgsl/tconorm.js";
 import { WGSL_RENDER_DISTRIBUTIONS, WGSL_RENDER_TCONORMS } from "./kernels/raster_support.js";
+import { WGSL_LOGIC_CHOICES, WGSL_LOGIC_PARAMETRIZATIONS } from "./kernels/logic_layer_learned.js";
 
 /** Render distributions' aliases, as the rasterizers resolve them. */
 const RENDER_ALIASES: Record<string, string> = { heaviside: "hard", hyperbolic_secant: "gudermannian" };
@@ -34,6 +37,15 @@ const raster: KernelSupports<RelaxRasterizeSilhouetteAttrs> = (at) =>
 /** Shortest path: a WGSL form of the t-conorm (not the hard one). */
 const path: KernelSupports<RelaxShortestPathAttrs> = (at) => at.tconorm !== "hard" && Object.hasOwn(TCONORMS, at.tconorm);
 
+/**
+ * Learned logic layer: a WGSL form of the parametrisation and of both choices (every option of today's
+ * `LogicLayer`: softmax16 / bilinear4, soft / gumbel-st / hard-st, any K); a newer option runs the reference.
+ */
+const learnedLogic: KernelSupports<Pick<RelaxLogicLayerLearnedAttrs, "parametrization" | "gateChoice" | "wiringChoice">> = (at) =>
+  WGSL_LOGIC_PARAMETRIZATIONS.includes(at.parametrization) &&
+  WGSL_LOGIC_CHOICES.includes(at.gateChoice) &&
+  WGSL_LOGIC_CHOICES.includes(at.wiringChoice);
+
 /** The predicates, by kernel name (forward kernels: the ops dispatch on these). */
 export const WEBGPU_KERNEL_SUPPORTS: Readonly<Record<string, KernelSupports<never>>> = {
   [RelaxSwapLayer]: comparator,
@@ -44,6 +56,7 @@ export const WEBGPU_KERNEL_SUPPORTS: Readonly<Record<string, KernelSupports<neve
   [RelaxShortestPath]: path,
   // soft permute: a WGSL form of the distribution; `hard` (straight-through) runs the reference
   [RelaxSoftPermute]: (at: { distribution: string; hard: boolean }) => comparator(at) && !at.hard,
+  [RelaxLogicLayerLearned]: learnedLogic,
 };
 
 /**

@@ -164,6 +164,30 @@ describe.runIf(ok)("public ops on webgpu leave nothing behind (called bare, tens
     sgd.dispose();
   });
 
+  it("learned LogicLayer / LogicNet (bilinear4 and softmax16, gumbel-st gates, learned wiring): forward, tf.grad, a training step", () => {
+    const opts = { connections: "learned", candidates: 3, gateChoice: "gumbel-st" } as const;
+    const layer = new LogicLayer(4, 6, { seed: 1, parametrization: "bilinear4", ...opts });
+    const net = new LogicNet([
+      new LogicLayer(4, 6, { seed: 2, ...opts }),
+      new LogicLayer(6, 4, { seed: 3, wiringChoice: "soft", ...opts }),
+      new GroupSum(2, 1),
+    ]);
+    const labels = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
+    const sgd = tf.train.sgd(0.1);
+    for (const mode of ["train", "eval"] as const) {
+      expectNoLeak(() => layer.forward(bits, { mode }));
+      expectNoLeak(() => net.forward(bits, { mode }));
+    }
+    expectNoLeak(() => grad((v) => layer.forward(v))(bits));
+    expectNoLeak(() => sgd.minimize(() => tf.losses.softmaxCrossEntropy(labels, net.forward(bits)) as tf.Scalar, true, net.variables));
+    tf.dispose(labels);
+    for (const m of [layer, net]) m.dispose();
+    sgd.dispose();
+  });
+
   it("LogicConvTree and OrPool: forward (train, eval), int32, tf.grad, gradients of the logits; misspelled option", () => {
     const tree = new LogicConvTree(2, 3, { receptiveField: 2, depth: 2, seed: 1 });
     const imgI = tf.cast(img, "int32");

@@ -3,6 +3,7 @@
  * and the reference composition): gate coefficients under the two parametrisations, the Gumbel /
  * logistic noise of straight-through choice, and the wiring weights over K candidate inputs.
  */
+import { GATE_STREAM, WIRING_STREAM, gumbelNoise, logisticNoise, noiseUniform } from "@relax/core/internal";
 import { GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
 
 /** Gate parametrisations: 16 softmax logits (difflogic) or 4 truth-table logits (Light DLGN's input-wise form). */
@@ -28,36 +29,8 @@ export function paramsPerGate(p: Parametrization): number {
   return p === "softmax16" ? NUM_GATES : 4;
 }
 
-/** Noise streams (gate noise and wiring noise of one call draw from different streams). */
-export const GATE_STREAM = 0x68e31da4;
-export const WIRING_STREAM = 0xb5297a4d;
-
-/**
- * Uniform number in (0, 1) at `index` of the counter-based stream `(seed, stream)`: a 32-bit avalanche hash
- * (murmur3's finaliser) of seed, stream and index, so that the forward and backward of one call regenerate
- * the same noise without storing it.
- */
-export function noiseUniform(seed: number, stream: number, index: number): number {
-  let h = (seed ^ Math.imul(stream, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  h = (h ^ (h >>> 16)) >>> 0;
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
-  h = (h ^ (h >>> 15)) >>> 0;
-  return (h + 0.5) / 4294967296;
-}
-
-/** Standard Gumbel sample `−ln(−ln u)` at `index` of the stream. */
-export function gumbelNoise(seed: number, stream: number, index: number): number {
-  return -Math.log(-Math.log(noiseUniform(seed, stream, index)));
-}
-
-/** Standard logistic sample `ln(u / (1 − u))` (the difference of two Gumbels: the binary Gumbel trick). */
-export function logisticNoise(seed: number, stream: number, index: number): number {
-  const u = noiseUniform(seed, stream, index);
-  return Math.log(u / (1 - u));
-}
+// the seeded noise lives in core, shared with the WGSL kernels (which draw it on the host)
+export { GATE_STREAM, WIRING_STREAM, noiseUniform, gumbelNoise, logisticNoise };
 
 function sigmoid(v: number): number {
   return 1 / (1 + Math.exp(-v));

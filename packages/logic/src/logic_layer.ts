@@ -447,7 +447,10 @@ export class LogicLayer {
 
   /** Whether the active backend runs this layer's fused kernel (else {@link LogicLayer.reference}). */
   fusedAvailable(): boolean {
-    return useFused(this.isDifflogic ? RelaxLogicLayer : RelaxLogicLayerLearned);
+    if (this.isDifflogic) return useFused(RelaxLogicLayer);
+    // what a backend's support predicate reads (the choices, not the per-call noise seed)
+    const { parametrization, gateChoice, wiringChoice, candidates: K } = this;
+    return useFused(RelaxLogicLayerLearned, { parametrization, gateChoice, wiringChoice, K });
   }
 
   /**
@@ -458,7 +461,7 @@ export class LogicLayer {
   apply(x: tf.Tensor2D, mode: LogicMode, layout: { featureMajorIn?: boolean; featureMajorOut?: boolean } = {}): tf.Tensor2D {
     if (!this.isDifflogic) {
       const attrs = this.learnedAttrs(mode, layout);
-      if (useFused(RelaxLogicLayerLearned)) {
+      if (useFused(RelaxLogicLayerLearned, attrs)) {
         // only y is the op's result; the choices live on as the gradient's saved outputs
         const inputs = { x, weights: this.logits, wiring: this.wiringTensor() };
         return tf.tidy(() => runFusedKernel<tf.Tensor[]>(RelaxLogicLayerLearned, inputs, attrs)[0] as tf.Tensor2D);

@@ -15,6 +15,8 @@ import {
   RelaxLogicLayer,
   RelaxLogicLayerGradLogits,
   RelaxLogicLayerGradX,
+  RelaxLogicLayerLearned,
+  RelaxLogicLayerLearnedGrad,
   RelaxLogicConvTree,
   RelaxLogicConvTreeGradLogits,
   RelaxLogicConvTreeGradX,
@@ -33,7 +35,7 @@ import {
 } from "@relax/core";
 import { seededUniform } from "@relax/core/testing";
 // the CPU kernels of the algorithm packages register on import
-import { GroupSum, LogicLayer, LogicNet } from "@relax/logic";
+import { GroupSum, LogicLayer, LogicNet, type LogicLayerOptions } from "@relax/logic";
 import "@relax/render";
 import "@relax/sort";
 import { sphereFaces } from "./sphere.js";
@@ -156,6 +158,50 @@ function logicLayerCases(inDim: number, outDim: number, batch: number, featureMa
   ];
 }
 
+/**
+ * Learned logic layer (issue 16), feature-major in and out as `LogicNet` chains it: `K` candidate wires per gate
+ * input, gumbel-st gate and wiring choice (τ = 0.5); forward (all five outputs compared) and gradient, the
+ * gradient from the forward's saved choices computed on the same backend.
+ */
+function learnedLayerCases(
+  inDim: number,
+  outDim: number,
+  batch: number,
+  K: number,
+  parametrization: "softmax16" | "bilinear4",
+): BenchCase[] {
+  const candA = Int32Array.from(seededUniform(outDim * K, 26, 0, inDim), Math.floor);
+  const candB = Int32Array.from(seededUniform(outDim * K, 27, 0, inDim), Math.floor);
+  const attrs = {
+    candA,
+    candB,
+    K,
+    parametrization,
+    gateChoice: "gumbel-st",
+    wiringChoice: "gumbel-st",
+    temperature: 0.5,
+    noiseSeed: 12345,
+    mode: "train",
+    gradFactor: 1,
+    featureMajorIn: true,
+    featureMajorOut: true,
+  };
+  const P = parametrization === "softmax16" ? 16 : 4;
+  const size = `${inDim} → ${outDim} gates, K=${K}, ${parametrization} gumbel-st, batch ${batch}, feature-major`;
+  const inputs = () => ({
+    x: tf.tensor2d(seededUniform(batch * inDim, 28, 0, 1), [inDim, batch]),
+    weights: tf.tensor2d(seededUniform(outDim * P, 29, -2, 2), [outDim, P]),
+    wiring: tf.tensor3d(seededUniform(outDim * 2 * K, 30, -1, 1), [outDim, 2, K]),
+  });
+  const withSaved = () => {
+    const ins = inputs();
+    const [y, c, s, q, qs] = runFusedKernel<tf.Tensor[]>(RelaxLogicLayerLearned, ins, attrs) as tf.Tensor[];
+    (y as tf.Tensor).dispose();
+    return { ...ins, dy: tf.tensor2d(seededUniform(batch * outDim, 31), [outDim, batch]), c: c!, s: s!, q: q!, qs: qs! };
+  };
+  return [kernelCase(RelaxLogicLayerLearned, size, inputs, attrs), kernelCase(RelaxLogicLayerLearnedGrad, size, withSaved, attrs)];
+}
+
 /** GroupSum of a logic net's last layer (`n` neurons → `k` classes, feature-major as `LogicNet` chains it) and its gradient. */
 function groupSumCases(n: number, k: number, batch: number): BenchCase[] {
   const attrs = { k, tau: 10, featureMajor: true };
@@ -202,20 +248,29 @@ function convTreeCases(batch: number, h: number, c: number, K: number, rf: numbe
   ];
 }
 
+/** Learned-layer configurations of the WebGPU training-step cases (issue 16). */
+const LEARNED_STEPS: [string, LogicLayerOptions][] = [
+  ["softmax16 gumbel-st, learned K=8", { gateChoice: "gumbel-st", connections: "learned", candidates: 8 }],
+  ["bilinear4 gumbel-st, random", { parametrization: "bilinear4", gateChoice: "gumbel-st" }],
+];
+
 /**
  * One training step of a whole logic gate network (DLGN, NeurIPS 2022): `inDim → depth × width →
  * GroupSum(10)`, softmax cross-entropy, gradients of every layer's logits. On cpu this is the whole-net
  * kernel `RelaxLogicNet`; on webgpu the per-layer WGSL kernels chained feature-major, then the WGSL GroupSum.
+ * With `learned` (a label and `LogicLayer` options: parametrisation, gate choice, learned wiring), every layer
+ * runs `RelaxLogicLayerLearned` (cpu: the host kernel; webgpu: the WGSL kernel).
  */
-function logicTrainStepCase(inDim: number, width: number, depth: number, batch: number): BenchCase {
+function logicTrainStepCase(inDim: number, width: number, depth: number, batch: number, learned?: [string, LogicLayerOptions]): BenchCase {
   let net: LogicNet | undefined;
   let x: tf.Tensor2D | undefined;
   let y: tf.Tensor2D | undefined;
   return {
     kernel: "LogicNet train step",
-    size: `${inDim} → ${depth}×${width} → GroupSum(10), batch ${batch}`,
+    size: `${inDim} → ${depth}×${width} → GroupSum(10), batch ${batch}${learned ? `, ${learned[0]}` : ""}`,
     setup: () => {
-      const layers = Array.from({ length: depth }, (_, i) => new LogicLayer(i === 0 ? inDim : width, width, { seed: 100 + i }));
+      const opts = learned?.[1] ?? {};
+      const layers = Array.from({ length: depth }, (_, i) => new LogicLayer(i === 0 ? inDim : width, width, { seed: 100 + i, ...opts }));
       net = new LogicNet([...layers, new GroupSum(10, 10)]);
       x = tf.tensor2d(seededUniform(batch * inDim, 41, 0, 1), [batch, inDim]);
       const labels = tf.tensor1d(Int32Array.from(seededUniform(batch, 42, 0, 10), Math.floor), "int32");
@@ -325,8 +380,11 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
       ...logicLayerCases(32, 64, 8),
       ...logicLayerCases(64, 256, 32),
       ...logicLayerCases(64, 256, 32, true),
+      ...learnedLayerCases(64, 256, 32, 4, "softmax16"),
+      ...learnedLayerCases(64, 256, 32, 4, "bilinear4"),
       ...groupSumCases(200, 10, 16),
       logicTrainStepCase(64, 200, 2, 16),
+      ...LEARNED_STEPS.map((l) => logicTrainStepCase(64, 200, 2, 16, l)),
       ...convTreeCases(2, 8, 2, 4, 3, 2),
       ...silhouetteCases(16, 0),
       ...silhouetteCases(32, 1),
@@ -349,9 +407,12 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
     ...logicLayerCases(784, 8000, 1024),
     ...logicLayerCases(8000, 8000, 1024),
     ...logicLayerCases(8000, 8000, 1024, true),
+    ...learnedLayerCases(8000, 8000, 1024, 8, "softmax16"),
+    ...learnedLayerCases(8000, 8000, 1024, 8, "bilinear4"),
     ...groupSumCases(8000, 10, 1024),
     logicTrainStepCase(784, 8000, 6, 100),
     logicTrainStepCase(784, 8000, 6, 1024),
+    ...LEARNED_STEPS.map((l) => logicTrainStepCase(784, 8000, 6, 1024, l)),
     ...convTreeCases(100, 28, 1, 16, 3, 3),
     ...convTreeCases(100, 13, 16, 32, 3, 3),
     ...silhouetteCases(64, 3),

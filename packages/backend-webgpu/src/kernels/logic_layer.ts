@@ -20,7 +20,7 @@ import { elementwiseProgram, f32, i32, perUnitProgram, persistentIntTable, run, 
 export const NUM_GATES = 16;
 
 /** WGSL constant `GATE_M : array<vec4<f32>, 16>`, generated from the one gate table (`GATE_COEFFS` of `@relax/core/internal`). */
-const GATE_MATRIX_WGSL = `const GATE_M = array<vec4<f32>, 16>(${GATE_COEFFS.map((c) => `vec4<f32>(${c.map((v) => v.toFixed(1)).join(", ")})`).join(", ")});`;
+export const GATE_MATRIX_WGSL = `const GATE_M = array<vec4<f32>, 16>(${GATE_COEFFS.map((c) => `vec4<f32>(${c.map((v) => v.toFixed(1)).join(", ")})`).join(", ")});`;
 
 /**
  * Softmax (train) or first-max one-hot (eval) of neuron j's 16 logits, as in the CPU kernel (WGSL helper
