@@ -16,7 +16,7 @@ import {
 import { getNetwork } from "../networks.js";
 import { alphaFn } from "./alpha.js";
 import { argsortRow, backwardRow, forwardMatrix, forwardValues } from "./engine.js";
-import { matrixArena } from "./wasm.js";
+import { cauchyValuesPass, matrixArena } from "./wasm.js";
 
 function identity(M: Float64Array | Float32Array, n: number): void {
   M.fill(0);
@@ -47,21 +47,28 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
   const C = net.size;
   const sorted = new Float32Array(rows * n);
   const withP = attrs.withMatrix;
+  const desc = attrs.descending;
+  const tape = new Float64Array(rows * C <= TAPE_LIMIT && C > 0 ? 2 * rows * C : 0);
+  const cache = tape.length > 0 ? { alpha: tape.subarray(0, rows * C), d: tape.subarray(rows * C) } : null;
+  // the default cauchy comparator's values pass for all rows at once in wasm (into the tape), where it can
+  const wires = cache && attrs.distribution === "cauchy" ? new Float32Array(rows * n) : null;
+  const wasmValues = wires !== null && cache !== null && cauchyValuesPass(net, attrs.steepness, xv, rows, cache.alpha, cache.d, wires);
   const arena = withP && !attrs.hard ? matrixArena(net, false) : null;
   const alpha = arena ? arena.alpha : new Float64Array(C);
   const Pout = new Float32Array(withP ? rows * n * n : 0);
   const v = new Float64Array(n);
   const P: Float64Array | Float32Array = arena ? arena.M : new Float64Array(withP && !attrs.hard ? n * n : 0);
   const perm = new Int32Array(attrs.hard ? n : 0);
-  const desc = attrs.descending;
-  const tape = new Float64Array(rows * C <= TAPE_LIMIT && C > 0 ? 2 * rows * C : 0);
-  const cache = tape.length > 0 ? { alpha: tape.subarray(0, rows * C), d: tape.subarray(rows * C) } : null;
   const dRow = new Float64Array(C);
   for (let r = 0; r < rows; r++) {
-    forwardValues(net, fa, xv, r * n, v, alpha, cache ? dRow : null);
-    if (cache) {
-      cache.alpha.set(alpha, r * C);
-      cache.d.set(dRow, r * C);
+    if (wasmValues) {
+      if (withP && !attrs.hard) alpha.set(cache!.alpha.subarray(r * C, r * C + C));
+    } else {
+      forwardValues(net, fa, xv, r * n, v, alpha, cache ? dRow : null);
+      if (cache) {
+        cache.alpha.set(alpha, r * C);
+        cache.d.set(dRow, r * C);
+      }
     }
     const sOff = r * n;
     const pOff = r * n * n;
@@ -75,7 +82,10 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
       }
       continue;
     }
-    for (let j = 0; j < n; j++) sorted[sOff + (desc ? n - 1 - j : j)] = v[j] as number;
+    if (wasmValues) {
+      if (!desc) sorted.set(wires!.subarray(sOff, sOff + n), sOff);
+      else for (let j = 0; j < n; j++) sorted[sOff + n - 1 - j] = wires![sOff + j] as number;
+    } else for (let j = 0; j < n; j++) sorted[sOff + (desc ? n - 1 - j : j)] = v[j] as number;
     if (withP) {
       if (arena) {
         identity(P, n);

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertOneOf, describe } from "@relax/core";
-import { RELAX_SORT_WASM, RELAX_SORT_WASM_LANES } from "../flags.js";
+import { RELAX_SORT_WASM, RELAX_SORT_WASM_LANES, RELAX_SORT_WASM_VALUES } from "../flags.js";
 import { base64ToBytes } from "@relax/core/internal";
 import type { FlatNetwork } from "../networks.js";
 import { SORTNET_WASM_BASE64 } from "./wasm_bytes.js";
@@ -31,6 +31,19 @@ interface SortnetExports {
   mat_bwd: MatrixLoop;
   mat_fwd32: MatrixLoop;
   mat_bwd32: MatrixLoop;
+  vals_cauchy: (
+    x: number,
+    rows: number,
+    n: number,
+    C: number,
+    lo: number,
+    hi: number,
+    K: number,
+    v: number,
+    alpha: number,
+    dst: number,
+    out: number,
+  ) => void;
 }
 
 /** Lane type of the wasm matrix loops: `'f32'` (f32x4, default, fastest) or `'f64'` (f64x2). */
@@ -159,4 +172,89 @@ export function matrixArena(net: FlatNetwork, withStore: boolean): MatrixArena |
     },
     backward: () => ex.mat_bwd32(M, n, C, lo, hi, hs, he, alpha32, store, hoff, dalpha),
   };
+}
+
+/** Constants of `vals_cauchy` after β: 1/π, tan(3π/8), tan(π/8), then the atan series 1/25, −1/23, …, −1/3, 1 (as fast_math.ts). */
+const CAUCHY_K = [
+  1 / Math.PI,
+  2.414213562373095,
+  0.41421356237309503,
+  1 / 25,
+  -1 / 23,
+  1 / 21,
+  -1 / 19,
+  1 / 17,
+  -1 / 15,
+  1 / 13,
+  -1 / 11,
+  1 / 9,
+  -1 / 7,
+  1 / 5,
+  -1 / 3,
+  1,
+];
+
+/** Bytes of wasm memory one chunk of the values pass may use (rows are processed in chunks of this size). */
+const VALUES_CHUNK_BYTES = 1 << 21;
+
+/**
+ * The values pass of the default cauchy comparator (α = ½ + atan(β·d)/π) for every row, two rows per f64x2
+ * lane pair in wasm (wasm/sortnet.wat `vals_cauchy`): bit-identical to engine.ts's `forwardValues` with the
+ * kernels' inlined cauchy. Writes α to `alpha` and d to `d` (`[rows][C]`, float64, `d` optional) and the
+ * network's output wires to `wires` (`[rows][n]`, float32-rounded). Returns false (writing nothing) where the
+ * wasm loops are off or unavailable.
+ */
+export function cauchyValuesPass(
+  net: FlatNetwork,
+  beta: number,
+  x: Float32Array,
+  rows: number,
+  alpha: Float64Array,
+  d: Float64Array | null,
+  wires: Float32Array,
+): boolean {
+  const ex = sortWasmActive() && tf.env().getBool(RELAX_SORT_WASM_VALUES) ? load() : null;
+  if (!ex) return false;
+  const { n, size: C } = net;
+  const align = (v: number) => (v + 15) & ~15;
+  const perRow = 8 * n + 16 * C;
+  const chunk = Math.max(2, Math.min(rows, Math.floor(VALUES_CHUNK_BYTES / Math.max(perRow, 1)) & ~1));
+  let off = 16;
+  const K = off;
+  off = align(off + 32 * (CAUCHY_K.length + 1));
+  const lo = off;
+  off = align(off + 4 * C);
+  const hi = off;
+  off = align(off + 4 * C);
+  const v = off;
+  off = align(off + 16 * n);
+  const xp = off;
+  off = align(off + 4 * n * chunk);
+  const outp = off;
+  off = align(off + 4 * n * chunk);
+  const ap = off;
+  off = align(off + 8 * C * chunk);
+  const dp = off;
+  off = align(off + 8 * C * chunk);
+  const mem = ex.mem;
+  if (off > mem.buffer.byteLength) mem.grow(Math.ceil((off - mem.buffer.byteLength) / 65536));
+  const buf = mem.buffer;
+  const k = new Float64Array(buf, K, 2 * (CAUCHY_K.length + 1));
+  k.fill(beta, 0, 2);
+  for (let i = 0; i < CAUCHY_K.length; i++) k.fill(CAUCHY_K[i] as number, 2 * i + 2, 2 * i + 4);
+  new Int32Array(buf, lo, C).set(net.lo);
+  new Int32Array(buf, hi, C).set(net.hi);
+  const xv = new Float32Array(buf, xp, n * chunk);
+  const ov = new Float32Array(buf, outp, n * chunk);
+  const av = new Float64Array(buf, ap, C * chunk);
+  const dv = new Float64Array(buf, dp, C * chunk);
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const m = Math.min(chunk, rows - r0);
+    xv.set(x.subarray(r0 * n, (r0 + m) * n));
+    ex.vals_cauchy(xp, m, n, C, lo, hi, K, v, ap, d ? dp : 0, outp);
+    alpha.set(av.subarray(0, m * C), r0 * C);
+    if (d) d.set(dv.subarray(0, m * C), r0 * C);
+    wires.set(ov.subarray(0, m * n), r0 * n);
+  }
+  return true;
 }
