@@ -309,4 +309,15 @@
           (br $sl)))
         (local.set $r (i32.add (local.get $r) (i32.const 2)))
         (br $rl))))
+;; ---- f32 mixing weights of the f32x4 loops: pairs (f32(α), f32(1 − α)) with 1 − α formed in float64.
+  (func (export "alpha_pairs") (param $alpha i32) (param $out i32) (param $C i32)
+    (local $c i32) (local $a f64)
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $c) (local.get $C)))
+      (local.set $a (f64.load (i32.add (local.get $alpha) (i32.shl (local.get $c) (i32.const 3)))))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))) (f32.demote_f64 (local.get $a)))
+      (f32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3)))
+        (f32.demote_f64 (f64.sub (f64.const 1) (local.get $a))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $l))))
 )

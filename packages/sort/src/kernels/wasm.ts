@@ -31,6 +31,7 @@ interface SortnetExports {
   mat_bwd: MatrixLoop;
   mat_fwd32: MatrixLoop;
   mat_bwd32: MatrixLoop;
+  alpha_pairs: (alpha: number, out: number, C: number) => void;
   vals_cauchy: (
     x: number,
     rows: number,
@@ -157,17 +158,12 @@ export function matrixArena(net: FlatNetwork, withStore: boolean): MatrixArena |
     };
   }
   // f32 lanes: pairs (α, 1 − α) with 1 − α formed in float64, so small weights keep their precision.
-  const a32 = new Float32Array(buf, alpha32, 2 * C);
   return {
     alpha: alphaView,
     dAlpha: new Float64Array(buf, dalpha, C),
     M: new Float32Array(buf, M, n * n),
     forward: (useStore) => {
-      for (let c = 0; c < C; c++) {
-        const a = alphaView[c] as number;
-        a32[2 * c] = a;
-        a32[2 * c + 1] = 1 - a;
-      }
+      ex.alpha_pairs(alpha, alpha32, C);
       ex.mat_fwd32(M, n, C, lo, hi, hs, he, alpha32, store, hoff, useStore ? 1 : 0);
     },
     backward: () => ex.mat_bwd32(M, n, C, lo, hi, hs, he, alpha32, store, hoff, dalpha),
