@@ -320,4 +320,80 @@
         (f32.demote_f64 (f64.sub (f64.const 1) (local.get $a))))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $l))))
+;; ---- the reverse values pass of the cauchy comparator (the scalar part of engine.ts's backwardRow with
+;; dAlphaExtra, bit-identical), two rows per f64x2. Per comparator c, last to first, with g the wire gradients:
+;;   dg = g_a − g_b;  δ = dA[c] − d·dg;  fd = (δ = 0 ? 0 : β·(1/(π·(1 + (βd)²)))·δ);  t = α·dg;
+;;   g_a ← g_b + t − fd;  g_b ← g_a − t + fd.
+;; K2: f64 splat pairs [β, π]. alpha, dst, dA: f64 [rows][C] (dA = 0: no matrix part); gin, out: f32 [rows][n]
+;; (wire order); g: scratch n×16 bytes.
+  (func (export "bwd_cauchy")
+    (param $rows i32) (param $n i32) (param $C i32) (param $lo i32) (param $hi i32) (param $K i32)
+    (param $alpha i32) (param $dst i32) (param $dA i32) (param $gin i32) (param $out i32) (param $g i32)
+    (local $r i32) (local $r1 i32) (local $two i32) (local $i i32) (local $c i32) (local $c4 i32) (local $a i32) (local $b i32)
+    (local $o0 i32) (local $o1 i32) (local $c8 i32)
+    (local $ga v128) (local $gb v128) (local $dg v128) (local $d v128) (local $al v128) (local $del v128) (local $w v128)
+    (local $fd v128) (local $t v128)
+    (local.set $r (i32.const 0))
+    (block $rdone
+      (loop $rl
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $two (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows)))
+        (local.set $r1 (select (i32.add (local.get $r) (i32.const 1)) (local.get $r) (local.get $two)))
+        (local.set $i (i32.const 0))
+        (block $ld (loop $ll
+          (br_if $ld (i32.ge_u (local.get $i) (local.get $n)))
+          (v128.store (i32.add (local.get $g) (i32.shl (local.get $i) (i32.const 4)))
+            (f64x2.replace_lane 1
+              (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $gin)
+                (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $i)) (i32.const 2))))))
+              (f64.promote_f32 (f32.load (i32.add (local.get $gin)
+                (i32.shl (i32.add (i32.mul (local.get $r1) (local.get $n)) (local.get $i)) (i32.const 2)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $ll)))
+        (local.set $o0 (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 3)))
+        (local.set $o1 (i32.shl (i32.mul (local.get $r1) (local.get $C)) (i32.const 3)))
+        (local.set $c (local.get $C))
+        (block $cdone (loop $cl
+          (br_if $cdone (i32.eqz (local.get $c)))
+          (local.set $c (i32.sub (local.get $c) (i32.const 1)))
+          (local.set $c4 (i32.shl (local.get $c) (i32.const 2)))
+          (local.set $c8 (i32.shl (local.get $c) (i32.const 3)))
+          (local.set $a (i32.add (local.get $g) (i32.shl (i32.load (i32.add (local.get $lo) (local.get $c4))) (i32.const 4))))
+          (local.set $b (i32.add (local.get $g) (i32.shl (i32.load (i32.add (local.get $hi) (local.get $c4))) (i32.const 4))))
+          (local.set $ga (v128.load (local.get $a)))
+          (local.set $gb (v128.load (local.get $b)))
+          (local.set $d (v128.load64_lane 1 (i32.add (local.get $dst) (i32.add (local.get $o1) (local.get $c8)))
+            (v128.load64_zero (i32.add (local.get $dst) (i32.add (local.get $o0) (local.get $c8))))))
+          (local.set $al (v128.load64_lane 1 (i32.add (local.get $alpha) (i32.add (local.get $o1) (local.get $c8)))
+            (v128.load64_zero (i32.add (local.get $alpha) (i32.add (local.get $o0) (local.get $c8))))))
+          (local.set $del (f64x2.splat (f64.const 0)))
+          (if (local.get $dA) (then
+            (local.set $del (v128.load64_lane 1 (i32.add (local.get $dA) (i32.add (local.get $o1) (local.get $c8)))
+              (v128.load64_zero (i32.add (local.get $dA) (i32.add (local.get $o0) (local.get $c8))))))))
+          (local.set $dg (f64x2.sub (local.get $ga) (local.get $gb)))
+          (local.set $del (f64x2.sub (local.get $del) (f64x2.mul (local.get $d) (local.get $dg))))
+          (local.set $w (f64x2.mul (v128.load (local.get $K)) (local.get $d)))
+          (local.set $fd (f64x2.mul
+            (f64x2.mul (v128.load (local.get $K))
+              (f64x2.div (f64x2.splat (f64.const 1))
+                (f64x2.mul (v128.load offset=16 (local.get $K)) (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $w) (local.get $w))))))
+            (local.get $del)))
+          (local.set $fd (v128.andnot (local.get $fd) (f64x2.eq (local.get $del) (f64x2.splat (f64.const 0)))))
+          (local.set $t (f64x2.mul (local.get $al) (local.get $dg)))
+          (v128.store (local.get $a) (f64x2.sub (f64x2.add (local.get $gb) (local.get $t)) (local.get $fd)))
+          (v128.store (local.get $b) (f64x2.add (f64x2.sub (local.get $ga) (local.get $t)) (local.get $fd)))
+          (br $cl)))
+        (local.set $i (i32.const 0))
+        (block $sd (loop $sl
+          (br_if $sd (i32.ge_u (local.get $i) (local.get $n)))
+          (local.set $ga (v128.load (i32.add (local.get $g) (i32.shl (local.get $i) (i32.const 4)))))
+          (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $i)) (i32.const 2)))
+            (f32.demote_f64 (f64x2.extract_lane 0 (local.get $ga))))
+          (if (local.get $two) (then
+            (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r1) (local.get $n)) (local.get $i)) (i32.const 2)))
+              (f32.demote_f64 (f64x2.extract_lane 1 (local.get $ga))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $sl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $rl))))
 )

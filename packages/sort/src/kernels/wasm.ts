@@ -32,6 +32,20 @@ interface SortnetExports {
   mat_fwd32: MatrixLoop;
   mat_bwd32: MatrixLoop;
   alpha_pairs: (alpha: number, out: number, C: number) => void;
+  bwd_cauchy: (
+    rows: number,
+    n: number,
+    C: number,
+    lo: number,
+    hi: number,
+    K: number,
+    alpha: number,
+    dst: number,
+    dA: number,
+    gin: number,
+    out: number,
+    g: number,
+  ) => void;
   vals_cauchy: (
     x: number,
     rows: number,
@@ -110,15 +124,15 @@ export interface MatrixArena {
   backward(): void;
 }
 
-/** Lays out the network, α, the matrix and (optionally) the difference store in wasm memory. */
-export function matrixArena(net: FlatNetwork, withStore: boolean): MatrixArena | null {
+/** Lays out the network, α, the matrix and (optionally) the difference store in wasm memory, from byte `base`. */
+export function matrixArena(net: FlatNetwork, withStore: boolean, base = 16): MatrixArena | null {
   const ex = sortWasmActive() ? load() : null;
   if (!ex) return null;
   const { n, size: C } = net;
   const f32 = tf.env().getString(RELAX_SORT_WASM_LANES) === "f32";
   const bytes = f32 ? 4 : 8;
   const align = (v: number) => (v + 15) & ~15;
-  let off = 16;
+  let off = align(base);
   const lo = off;
   off = align(off + 4 * C);
   const hi = off;
@@ -253,4 +267,81 @@ export function cauchyValuesPass(
     wires.set(ov.subarray(0, m * n), r0 * n);
   }
   return true;
+}
+
+/** Views of a {@link CauchyBackward} chunk (`[chunk][C]` float64, `[chunk][n]` float32). */
+export interface CauchyBackwardViews {
+  alpha: Float64Array;
+  d: Float64Array;
+  /** The matrix part of ∂L/∂α, row by row (read only when `run`'s `withMatrix`). */
+  dAlpha: Float64Array;
+  /** ∂L/∂(output wires), in wire order. */
+  g: Float32Array;
+  /** ∂L/∂x after `run`. */
+  out: Float32Array;
+}
+
+/** The reverse values pass of the cauchy comparator in wasm for chunks of `chunk` rows (see {@link cauchyBackward}). */
+export interface CauchyBackward {
+  /** Rows per chunk. */
+  chunk: number;
+  /** First byte after the region (a matrix arena goes from here). */
+  end: number;
+  /** Fresh views (valid until wasm memory grows, i.e. take them after laying out the matrix arena). */
+  views(): CauchyBackwardViews;
+  /** ∂L/∂x of the first `rows` rows of the chunk into `out` (adding the matrix part `dAlpha` when `withMatrix`). */
+  run(rows: number, withMatrix: boolean): void;
+}
+
+/**
+ * Lays out (from byte 16) the reverse values pass of the default cauchy comparator, engine.ts's `backwardRow`
+ * with the matrix part of ∂L/∂α given (bit-identical), two rows per f64x2 (wasm/sortnet.wat `bwd_cauchy`).
+ * Null where the wasm loops (or `RELAX_SORT_WASM_VALUES`) are off or unavailable.
+ */
+export function cauchyBackward(net: FlatNetwork, beta: number, rows: number): CauchyBackward | null {
+  const ex = sortWasmActive() && tf.env().getBool(RELAX_SORT_WASM_VALUES) ? load() : null;
+  if (!ex) return null;
+  const { n, size: C } = net;
+  const align = (v: number) => (v + 15) & ~15;
+  const chunk = Math.max(2, Math.min(rows + (rows & 1), Math.floor(VALUES_CHUNK_BYTES / Math.max(24 * C + 8 * n, 1)) & ~1));
+  let off = 16;
+  const K = off;
+  off += 32;
+  const lo = off;
+  off = align(off + 4 * C);
+  const hi = off;
+  off = align(off + 4 * C);
+  const g = off;
+  off = align(off + 16 * n);
+  const ap = off;
+  off = align(off + 8 * C * chunk);
+  const dp = off;
+  off = align(off + 8 * C * chunk);
+  const dap = off;
+  off = align(off + 8 * C * chunk);
+  const gin = off;
+  off = align(off + 4 * n * chunk);
+  const out = off;
+  off = align(off + 4 * n * chunk);
+  const mem = ex.mem;
+  if (off > mem.buffer.byteLength) mem.grow(Math.ceil((off - mem.buffer.byteLength) / 65536));
+  const buf = mem.buffer;
+  new Float64Array(buf, K, 4).set([beta, beta, Math.PI, Math.PI]);
+  new Int32Array(buf, lo, C).set(net.lo);
+  new Int32Array(buf, hi, C).set(net.hi);
+  return {
+    chunk,
+    end: off,
+    views: () => {
+      const b = mem.buffer;
+      return {
+        alpha: new Float64Array(b, ap, C * chunk),
+        d: new Float64Array(b, dp, C * chunk),
+        dAlpha: new Float64Array(b, dap, C * chunk),
+        g: new Float32Array(b, gin, n * chunk),
+        out: new Float32Array(b, out, n * chunk),
+      };
+    },
+    run: (m, withMatrix) => ex.bwd_cauchy(m, n, C, lo, hi, K, ap, dp, withMatrix ? dap : 0, gin, out, g),
+  };
 }
