@@ -396,4 +396,33 @@
           (br $sl)))
         (local.set $r (i32.add (local.get $r) (i32.const 2)))
         (br $rl))))
+;; ---- float32 products for the cpu backend's Multiply fast path: out[i] = a[i]·b[i] (bstep = 4) or a[i]·b[0]
+;; (bstep = 0), count elements; IEEE single products, the same as tfjs's float32-rounded a·b.
+  (func (export "mul_f32") (param $a i32) (param $b i32) (param $out i32) (param $count i32) (param $bstep i32)
+    (local $i i32) (local $e i32) (local $ev i32) (local $bv v128) (local $bo i32)
+    (local.set $e (i32.shl (local.get $count) (i32.const 2)))
+    (local.set $ev (i32.and (local.get $e) (i32.const -16)))
+    (if (i32.eqz (local.get $bstep))
+      (then
+        (local.set $bv (v128.load32_splat (local.get $b)))
+        (block $d0 (loop $l0
+          (br_if $d0 (i32.ge_u (local.get $i) (local.get $ev)))
+          (v128.store (i32.add (local.get $out) (local.get $i))
+            (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $bv)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $l0))))
+      (else
+        (block $d1 (loop $l1
+          (br_if $d1 (i32.ge_u (local.get $i) (local.get $ev)))
+          (v128.store (i32.add (local.get $out) (local.get $i))
+            (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $l1)))))
+    (block $d2 (loop $l2
+      (br_if $d2 (i32.ge_u (local.get $i) (local.get $e)))
+      (local.set $bo (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $i) (i32.const 2)) (local.get $bstep))))
+      (f32.store (i32.add (local.get $out) (local.get $i))
+        (f32.mul (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (local.get $bo))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $l2))))
 )

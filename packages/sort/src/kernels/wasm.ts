@@ -32,6 +32,7 @@ interface SortnetExports {
   mat_fwd32: MatrixLoop;
   mat_bwd32: MatrixLoop;
   alpha_pairs: (alpha: number, out: number, C: number) => void;
+  mul_f32: (a: number, b: number, out: number, count: number, bstep: number) => void;
   bwd_cauchy: (
     rows: number,
     n: number,
@@ -344,4 +345,37 @@ export function cauchyBackward(net: FlatNetwork, beta: number, rows: number): Ca
     },
     run: (m, withMatrix) => ex.bwd_cauchy(m, n, C, lo, hi, K, ap, dp, withMatrix ? dap : 0, gin, out, g),
   };
+}
+
+/** Elements per chunk of {@link wasmMultiply} (three 256 KiB buffers in wasm memory). */
+const MUL_CHUNK = 1 << 16;
+
+/**
+ * `out[i] = a[i] · b[i]` (b of a's length) or `a[i] · b[0]` (b of length 1) with f32x4 products in wasm, in chunks
+ * (the same IEEE single products as a JS loop storing into a Float32Array). Returns false (writing nothing)
+ * where the wasm loops are off or unavailable.
+ */
+export function wasmMultiply(a: Float32Array, b: Float32Array, out: Float32Array): boolean {
+  const ex = sortWasmActive() ? load() : null;
+  if (!ex) return false;
+  const scalar = b.length === 1;
+  const pa = 16;
+  const pb = pa + 4 * MUL_CHUNK;
+  const po = pb + 4 * MUL_CHUNK;
+  const need = po + 4 * MUL_CHUNK;
+  const mem = ex.mem;
+  if (need > mem.buffer.byteLength) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+  const buf = mem.buffer;
+  const A = new Float32Array(buf, pa, MUL_CHUNK);
+  const B = new Float32Array(buf, pb, MUL_CHUNK);
+  const O = new Float32Array(buf, po, MUL_CHUNK);
+  if (scalar) B[0] = b[0] as number;
+  for (let s = 0; s < a.length; s += MUL_CHUNK) {
+    const m = Math.min(MUL_CHUNK, a.length - s);
+    A.set(a.subarray(s, s + m));
+    if (!scalar) B.set(b.subarray(s, s + m));
+    ex.mul_f32(pa, pb, po, m, scalar ? 0 : 4);
+    out.set(m === MUL_CHUNK ? O : O.subarray(0, m), s);
+  }
+  return true;
 }
