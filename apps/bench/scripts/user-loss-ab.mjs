@@ -1,7 +1,7 @@
 // Before/after of the issue-17 user loss across two builds of @relax/sort: forward + backward of
 // sum(permutation ⊙ W) + sum(sorted) through tf.grad, batch 100, x ~ N(0, 1), cauchy, steepness 10, cpu backend.
 // A build cannot be switched inside one process (both register the same kernels), so the two builds run in
-// alternating child processes (base, new, base, new, …), each with 10 warm-up steps, and the minima and medians
+// alternating child processes (base, new, base, new, …), each with 10 warm-up steps (2 at n ≥ 256), and the minima and medians
 // are taken over all rounds. Ratios against the PyTorch reference minima of shared/research/sort.md §4.
 //   cp -r <a build of the old packages/sort/dist> packages/sort/dist-base   (from the repository root)
 //   node apps/bench/scripts/user-loss-ab.mjs [rounds=4] [reps=20] [cases=bitonic:64,bitonic:32,odd_even:32,odd_even:64]
@@ -37,7 +37,7 @@ async function child(which, reps, cases) {
       g.dataSync();
       g.dispose();
     };
-    for (let i = 0; i < 10; i++) step();
+    for (let i = 0; i < (n >= 256 ? 2 : 10); i++) step();
     const ts = [];
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
