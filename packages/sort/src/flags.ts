@@ -22,3 +22,10 @@ registerRelaxFlag(
  */
 export const RELAX_FAST_BROADCAST = "RELAX_FAST_BROADCAST";
 registerRelaxFlag(RELAX_FAST_BROADCAST, () => true, "a boolean", isBoolean);
+
+/**
+ * The values pass of the default cauchy comparator in wasm, two rows per f64x2 (bit-identical to the JS loop;
+ * needs `RELAX_SORT_WASM`). Default `true`; off runs the per-row JS loop (for benchmarks).
+ */
+export const RELAX_SORT_WASM_VALUES = "RELAX_SORT_WASM_VALUES";
+registerRelaxFlag(RELAX_SORT_WASM_VALUES, () => true, "a boolean", isBoolean);

@@ -16,7 +16,7 @@ export type { SoftSortOptions } from "./soft_sort.js";
 export { oddEvenNetwork, bitonicNetwork, splitterSelectionNetwork, getNetwork, SORTING_NETWORKS, TOPK_NETWORKS } from "./networks.js";
 export type { SortingNetworkType, TopKNetworkType, FlatNetwork } from "./networks.js";
 export { setSortWasm, sortWasmActive } from "./kernels/wasm.js";
-export { RELAX_SORT_WASM, RELAX_SORT_WASM_LANES, RELAX_FAST_BROADCAST } from "./flags.js";
+export { RELAX_SORT_WASM, RELAX_SORT_WASM_LANES, RELAX_SORT_WASM_VALUES, RELAX_FAST_BROADCAST } from "./flags.js";
 export type { SortWasmPrecision } from "./kernels/wasm.js";
 export { diffTopK } from "./diff_topk.js";
 export type { DiffTopKOptions } from "./diff_topk.js";

@@ -45,6 +45,30 @@ describe("RELAX_FAST_BROADCAST: the cpu Multiply fast path gives tfjs's numbers 
     );
   });
 
+  it("large equal-shape and scalar products (the wasm f32x4 path, chunked), incl. ±0, ±∞, subnormals and odd tails", () => {
+    const special = [0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-45, -3e-39, 3.4e38, -1];
+    for (const size of [4096, 4099, 65536 + 7, 3 * 65536 + 1]) {
+      const av = tf.randomNormal([size], 0, 1e3, "float32", size).dataSync() as Float32Array;
+      const bv = tf.randomNormal([size], 0, 1e-3, "float32", size + 1).dataSync() as Float32Array;
+      for (let i = 0; i < special.length; i++) {
+        av[size - 1 - 3 * i] = special[i] as number;
+        bv[5 * i] = special[(i + 3) % special.length] as number;
+      }
+      const a = tf.tensor2d(av, [1, size]);
+      const b = tf.tensor2d(bv, [1, size]);
+      for (const [x, y] of [
+        [a, b],
+        [a, tf.scalar(-2.5e-3)],
+        [tf.scalar(7), b],
+      ] as const) {
+        const [fast, ref, fs, rs] = both(x, y);
+        expect(fs).toEqual(rs);
+        expect(Array.from(fast)).toEqual(Array.from(ref));
+      }
+      tf.dispose([a, b]);
+    }
+  });
+
   it("the Sum gradient's broadcast and int32 inputs (left to tfjs)", () => {
     const W = tf.randomNormal([3, 5, 7], 0, 1, "float32", 3);
     const g = tf.grad((w: tf.Tensor) => tf.sum(w))(W);

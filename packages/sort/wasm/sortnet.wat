@@ -209,4 +209,220 @@
               (f64.add (f64.promote_f32 (f32x4.extract_lane 0 (local.get $acc))) (f64.promote_f32 (f32x4.extract_lane 1 (local.get $acc))))
               (f64.add (f64.promote_f32 (f32x4.extract_lane 2 (local.get $acc))) (f64.promote_f32 (f32x4.extract_lane 3 (local.get $acc)))))))
         (br $comp))))
+;; ---- values pass of the default cauchy comparator, two rows at once (f64x2, lane 0 = row r, lane 1 = row r+1;
+;; an odd last row runs in both lanes and stores lane 0 only). The same float64 operations in the same order as
+;; engine.ts's forwardValues with fast_math.ts's cauchyCdfFast (bit-identical): per comparator c on wires a, b,
+;;   d = v_b − v_a;  α = F(β·d);  t = α·(v_a − v_b);  v_a ← v_b + t;  v_b ← v_a − t,
+;; F(s) = ½ + atan(s)/π by range reduction to |t| ≤ tan(π/8) and the odd series to t²⁵, branch-free (selects).
+;; K (f64, splat pairs of 16 bytes): [β, 1/π, tan(3π/8), tan(π/8), 1/25, −1/23, …, −1/3, 1]. x, out: f32 [rows][n];
+;; alpha, dst: f64 [rows][C] (dst skipped when 0); v: scratch n×16 bytes.
+  (func (export "vals_cauchy")
+    (param $x i32) (param $rows i32) (param $n i32) (param $C i32) (param $lo i32) (param $hi i32)
+    (param $K i32) (param $v i32) (param $alpha i32) (param $dst i32) (param $out i32)
+    (local $r i32) (local $r1 i32) (local $two i32) (local $i i32) (local $c i32) (local $c4 i32) (local $a i32) (local $b i32)
+    (local $o0 i32) (local $o1 i32)
+    (local $va v128) (local $vb v128) (local $d v128) (local $s v128) (local $ax v128) (local $m1 v128) (local $m2 v128)
+    (local $t v128) (local $cc v128) (local $z v128) (local $h v128) (local $p v128) (local $al v128) (local $tt v128)
+    (local.set $r (i32.const 0))
+    (block $rdone
+      (loop $rl
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $two (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows)))
+        (local.set $r1 (select (i32.add (local.get $r) (i32.const 1)) (local.get $r) (local.get $two)))
+        ;; v ← x rows r, r1 (promoted)
+        (local.set $i (i32.const 0))
+        (block $ld (loop $ll
+          (br_if $ld (i32.ge_u (local.get $i) (local.get $n)))
+          (v128.store (i32.add (local.get $v) (i32.shl (local.get $i) (i32.const 4)))
+            (f64x2.replace_lane 1
+              (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $x)
+                (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $i)) (i32.const 2))))))
+              (f64.promote_f32 (f32.load (i32.add (local.get $x)
+                (i32.shl (i32.add (i32.mul (local.get $r1) (local.get $n)) (local.get $i)) (i32.const 2)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $ll)))
+        (local.set $o0 (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 3)))
+        (local.set $o1 (i32.shl (i32.mul (local.get $r1) (local.get $C)) (i32.const 3)))
+        (local.set $c (i32.const 0))
+        (block $cdone (loop $cl
+          (br_if $cdone (i32.ge_u (local.get $c) (local.get $C)))
+          (local.set $c4 (i32.shl (local.get $c) (i32.const 2)))
+          (local.set $a (i32.add (local.get $v) (i32.shl (i32.load (i32.add (local.get $lo) (local.get $c4))) (i32.const 4))))
+          (local.set $b (i32.add (local.get $v) (i32.shl (i32.load (i32.add (local.get $hi) (local.get $c4))) (i32.const 4))))
+          (local.set $va (v128.load (local.get $a)))
+          (local.set $vb (v128.load (local.get $b)))
+          (local.set $d (f64x2.sub (local.get $vb) (local.get $va)))
+          (local.set $s (f64x2.mul (v128.load (local.get $K)) (local.get $d)))
+          (local.set $ax (f64x2.abs (local.get $s)))
+          (local.set $m1 (f64x2.gt (local.get $ax) (v128.load offset=32 (local.get $K))))
+          (local.set $m2 (f64x2.gt (local.get $ax) (v128.load offset=48 (local.get $K))))
+          (local.set $t (v128.bitselect
+            (f64x2.div (f64x2.splat (f64.const -1)) (local.get $ax))
+            (v128.bitselect
+              (f64x2.div (f64x2.sub (local.get $ax) (f64x2.splat (f64.const 1))) (f64x2.add (local.get $ax) (f64x2.splat (f64.const 1))))
+              (local.get $ax) (local.get $m2))
+            (local.get $m1)))
+          (local.set $cc (v128.bitselect (f64x2.splat (f64.const 0))
+            (v128.bitselect (f64x2.splat (f64.const 0.25)) (f64x2.splat (f64.const 0.5)) (local.get $m2)) (local.get $m1)))
+          (local.set $z (f64x2.mul (local.get $t) (local.get $t)))
+          (local.set $h (v128.load offset=64 (local.get $K)))
+            (local.set $h (f64x2.add (v128.load offset=80 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+            (local.set $h (f64x2.add (v128.load offset=96 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+            (local.set $h (f64x2.add (v128.load offset=112 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+            (local.set $h (f64x2.add (v128.load offset=128 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+            (local.set $h (f64x2.add (v128.load offset=144 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+            (local.set $h (f64x2.add (v128.load offset=160 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+            (local.set $h (f64x2.add (v128.load offset=176 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+            (local.set $h (f64x2.add (v128.load offset=192 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+            (local.set $h (f64x2.add (v128.load offset=208 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+            (local.set $h (f64x2.add (v128.load offset=224 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+            (local.set $h (f64x2.add (v128.load offset=240 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+            (local.set $h (f64x2.add (v128.load offset=256 (local.get $K)) (f64x2.mul (local.get $z) (local.get $h))))
+          (local.set $p (f64x2.mul (f64x2.mul (local.get $t) (local.get $h)) (v128.load offset=16 (local.get $K))))
+          (local.set $al (v128.bitselect
+            (f64x2.sub (local.get $cc) (local.get $p))
+            (f64x2.add (f64x2.sub (f64x2.splat (f64.const 1)) (local.get $cc)) (local.get $p))
+            (f64x2.lt (local.get $s) (f64x2.splat (f64.const 0)))))
+          (v128.store64_lane 0 (i32.add (local.get $alpha) (i32.add (local.get $o0) (i32.shl (local.get $c) (i32.const 3)))) (local.get $al))
+          (if (local.get $dst) (then
+            (v128.store64_lane 0 (i32.add (local.get $dst) (i32.add (local.get $o0) (i32.shl (local.get $c) (i32.const 3)))) (local.get $d))))
+          (if (local.get $two) (then
+            (v128.store64_lane 1 (i32.add (local.get $alpha) (i32.add (local.get $o1) (i32.shl (local.get $c) (i32.const 3)))) (local.get $al))
+            (if (local.get $dst) (then
+              (v128.store64_lane 1 (i32.add (local.get $dst) (i32.add (local.get $o1) (i32.shl (local.get $c) (i32.const 3)))) (local.get $d))))))
+          (local.set $tt (f64x2.mul (local.get $al) (f64x2.sub (local.get $va) (local.get $vb))))
+          (v128.store (local.get $a) (f64x2.add (local.get $vb) (local.get $tt)))
+          (v128.store (local.get $b) (f64x2.sub (local.get $va) (local.get $tt)))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br $cl)))
+        ;; sorted rows out (f32)
+        (local.set $i (i32.const 0))
+        (block $sd (loop $sl
+          (br_if $sd (i32.ge_u (local.get $i) (local.get $n)))
+          (local.set $va (v128.load (i32.add (local.get $v) (i32.shl (local.get $i) (i32.const 4)))))
+          (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $i)) (i32.const 2)))
+            (f32.demote_f64 (f64x2.extract_lane 0 (local.get $va))))
+          (if (local.get $two) (then
+            (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r1) (local.get $n)) (local.get $i)) (i32.const 2)))
+              (f32.demote_f64 (f64x2.extract_lane 1 (local.get $va))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $sl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $rl))))
+;; ---- f32 mixing weights of the f32x4 loops: pairs (f32(α), f32(1 − α)) with 1 − α formed in float64.
+  (func (export "alpha_pairs") (param $alpha i32) (param $out i32) (param $C i32)
+    (local $c i32) (local $a f64)
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $c) (local.get $C)))
+      (local.set $a (f64.load (i32.add (local.get $alpha) (i32.shl (local.get $c) (i32.const 3)))))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))) (f32.demote_f64 (local.get $a)))
+      (f32.store offset=4 (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3)))
+        (f32.demote_f64 (f64.sub (f64.const 1) (local.get $a))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $l))))
+;; ---- the reverse values pass of the cauchy comparator (the scalar part of engine.ts's backwardRow with
+;; dAlphaExtra, bit-identical), two rows per f64x2. Per comparator c, last to first, with g the wire gradients:
+;;   dg = g_a − g_b;  δ = dA[c] − d·dg;  fd = (δ = 0 ? 0 : β·(1/(π·(1 + (βd)²)))·δ);  t = α·dg;
+;;   g_a ← g_b + t − fd;  g_b ← g_a − t + fd.
+;; K2: f64 splat pairs [β, π]. alpha, dst, dA: f64 [rows][C] (dA = 0: no matrix part); gin, out: f32 [rows][n]
+;; (wire order); g: scratch n×16 bytes.
+  (func (export "bwd_cauchy")
+    (param $rows i32) (param $n i32) (param $C i32) (param $lo i32) (param $hi i32) (param $K i32)
+    (param $alpha i32) (param $dst i32) (param $dA i32) (param $gin i32) (param $out i32) (param $g i32)
+    (local $r i32) (local $r1 i32) (local $two i32) (local $i i32) (local $c i32) (local $c4 i32) (local $a i32) (local $b i32)
+    (local $o0 i32) (local $o1 i32) (local $c8 i32)
+    (local $ga v128) (local $gb v128) (local $dg v128) (local $d v128) (local $al v128) (local $del v128) (local $w v128)
+    (local $fd v128) (local $t v128)
+    (local.set $r (i32.const 0))
+    (block $rdone
+      (loop $rl
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $two (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows)))
+        (local.set $r1 (select (i32.add (local.get $r) (i32.const 1)) (local.get $r) (local.get $two)))
+        (local.set $i (i32.const 0))
+        (block $ld (loop $ll
+          (br_if $ld (i32.ge_u (local.get $i) (local.get $n)))
+          (v128.store (i32.add (local.get $g) (i32.shl (local.get $i) (i32.const 4)))
+            (f64x2.replace_lane 1
+              (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $gin)
+                (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $i)) (i32.const 2))))))
+              (f64.promote_f32 (f32.load (i32.add (local.get $gin)
+                (i32.shl (i32.add (i32.mul (local.get $r1) (local.get $n)) (local.get $i)) (i32.const 2)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $ll)))
+        (local.set $o0 (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 3)))
+        (local.set $o1 (i32.shl (i32.mul (local.get $r1) (local.get $C)) (i32.const 3)))
+        (local.set $c (local.get $C))
+        (block $cdone (loop $cl
+          (br_if $cdone (i32.eqz (local.get $c)))
+          (local.set $c (i32.sub (local.get $c) (i32.const 1)))
+          (local.set $c4 (i32.shl (local.get $c) (i32.const 2)))
+          (local.set $c8 (i32.shl (local.get $c) (i32.const 3)))
+          (local.set $a (i32.add (local.get $g) (i32.shl (i32.load (i32.add (local.get $lo) (local.get $c4))) (i32.const 4))))
+          (local.set $b (i32.add (local.get $g) (i32.shl (i32.load (i32.add (local.get $hi) (local.get $c4))) (i32.const 4))))
+          (local.set $ga (v128.load (local.get $a)))
+          (local.set $gb (v128.load (local.get $b)))
+          (local.set $d (v128.load64_lane 1 (i32.add (local.get $dst) (i32.add (local.get $o1) (local.get $c8)))
+            (v128.load64_zero (i32.add (local.get $dst) (i32.add (local.get $o0) (local.get $c8))))))
+          (local.set $al (v128.load64_lane 1 (i32.add (local.get $alpha) (i32.add (local.get $o1) (local.get $c8)))
+            (v128.load64_zero (i32.add (local.get $alpha) (i32.add (local.get $o0) (local.get $c8))))))
+          (local.set $del (f64x2.splat (f64.const 0)))
+          (if (local.get $dA) (then
+            (local.set $del (v128.load64_lane 1 (i32.add (local.get $dA) (i32.add (local.get $o1) (local.get $c8)))
+              (v128.load64_zero (i32.add (local.get $dA) (i32.add (local.get $o0) (local.get $c8))))))))
+          (local.set $dg (f64x2.sub (local.get $ga) (local.get $gb)))
+          (local.set $del (f64x2.sub (local.get $del) (f64x2.mul (local.get $d) (local.get $dg))))
+          (local.set $w (f64x2.mul (v128.load (local.get $K)) (local.get $d)))
+          (local.set $fd (f64x2.mul
+            (f64x2.mul (v128.load (local.get $K))
+              (f64x2.div (f64x2.splat (f64.const 1))
+                (f64x2.mul (v128.load offset=16 (local.get $K)) (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $w) (local.get $w))))))
+            (local.get $del)))
+          (local.set $fd (v128.andnot (local.get $fd) (f64x2.eq (local.get $del) (f64x2.splat (f64.const 0)))))
+          (local.set $t (f64x2.mul (local.get $al) (local.get $dg)))
+          (v128.store (local.get $a) (f64x2.sub (f64x2.add (local.get $gb) (local.get $t)) (local.get $fd)))
+          (v128.store (local.get $b) (f64x2.add (f64x2.sub (local.get $ga) (local.get $t)) (local.get $fd)))
+          (br $cl)))
+        (local.set $i (i32.const 0))
+        (block $sd (loop $sl
+          (br_if $sd (i32.ge_u (local.get $i) (local.get $n)))
+          (local.set $ga (v128.load (i32.add (local.get $g) (i32.shl (local.get $i) (i32.const 4)))))
+          (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $i)) (i32.const 2)))
+            (f32.demote_f64 (f64x2.extract_lane 0 (local.get $ga))))
+          (if (local.get $two) (then
+            (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r1) (local.get $n)) (local.get $i)) (i32.const 2)))
+              (f32.demote_f64 (f64x2.extract_lane 1 (local.get $ga))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $sl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $rl))))
+;; ---- float32 products for the cpu backend's Multiply fast path: out[i] = a[i]·b[i] (bstep = 4) or a[i]·b[0]
+;; (bstep = 0), count elements; IEEE single products, the same as tfjs's float32-rounded a·b.
+  (func (export "mul_f32") (param $a i32) (param $b i32) (param $out i32) (param $count i32) (param $bstep i32)
+    (local $i i32) (local $e i32) (local $ev i32) (local $bv v128) (local $bo i32)
+    (local.set $e (i32.shl (local.get $count) (i32.const 2)))
+    (local.set $ev (i32.and (local.get $e) (i32.const -16)))
+    (if (i32.eqz (local.get $bstep))
+      (then
+        (local.set $bv (v128.load32_splat (local.get $b)))
+        (block $d0 (loop $l0
+          (br_if $d0 (i32.ge_u (local.get $i) (local.get $ev)))
+          (v128.store (i32.add (local.get $out) (local.get $i))
+            (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (local.get $bv)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $l0))))
+      (else
+        (block $d1 (loop $l1
+          (br_if $d1 (i32.ge_u (local.get $i) (local.get $ev)))
+          (v128.store (i32.add (local.get $out) (local.get $i))
+            (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $l1)))))
+    (block $d2 (loop $l2
+      (br_if $d2 (i32.ge_u (local.get $i) (local.get $e)))
+      (local.set $bo (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $i) (i32.const 2)) (local.get $bstep))))
+      (f32.store (i32.add (local.get $out) (local.get $i))
+        (f32.mul (f32.load (i32.add (local.get $a) (local.get $i))) (f32.load (local.get $bo))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $l2))))
 )

@@ -16,7 +16,7 @@ import {
 import { getNetwork } from "../networks.js";
 import { alphaFn } from "./alpha.js";
 import { argsortRow, backwardRow, forwardMatrix, forwardValues } from "./engine.js";
-import { matrixArena } from "./wasm.js";
+import { cauchyBackward, cauchyValuesPass, matrixArena } from "./wasm.js";
 
 function identity(M: Float64Array | Float32Array, n: number): void {
   M.fill(0);
@@ -47,21 +47,28 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
   const C = net.size;
   const sorted = new Float32Array(rows * n);
   const withP = attrs.withMatrix;
+  const desc = attrs.descending;
+  const tape = new Float64Array(rows * C <= TAPE_LIMIT && C > 0 ? 2 * rows * C : 0);
+  const cache = tape.length > 0 ? { alpha: tape.subarray(0, rows * C), d: tape.subarray(rows * C) } : null;
+  // the default cauchy comparator's values pass for all rows at once in wasm (into the tape), where it can
+  const wires = cache && attrs.distribution === "cauchy" ? new Float32Array(rows * n) : null;
+  const wasmValues = wires !== null && cache !== null && cauchyValuesPass(net, attrs.steepness, xv, rows, cache.alpha, cache.d, wires);
   const arena = withP && !attrs.hard ? matrixArena(net, false) : null;
   const alpha = arena ? arena.alpha : new Float64Array(C);
   const Pout = new Float32Array(withP ? rows * n * n : 0);
   const v = new Float64Array(n);
   const P: Float64Array | Float32Array = arena ? arena.M : new Float64Array(withP && !attrs.hard ? n * n : 0);
   const perm = new Int32Array(attrs.hard ? n : 0);
-  const desc = attrs.descending;
-  const tape = new Float64Array(rows * C <= TAPE_LIMIT && C > 0 ? 2 * rows * C : 0);
-  const cache = tape.length > 0 ? { alpha: tape.subarray(0, rows * C), d: tape.subarray(rows * C) } : null;
   const dRow = new Float64Array(C);
   for (let r = 0; r < rows; r++) {
-    forwardValues(net, fa, xv, r * n, v, alpha, cache ? dRow : null);
-    if (cache) {
-      cache.alpha.set(alpha, r * C);
-      cache.d.set(dRow, r * C);
+    if (wasmValues) {
+      if (withP && !attrs.hard) alpha.set(cache!.alpha.subarray(r * C, r * C + C));
+    } else {
+      forwardValues(net, fa, xv, r * n, v, alpha, cache ? dRow : null);
+      if (cache) {
+        cache.alpha.set(alpha, r * C);
+        cache.d.set(dRow, r * C);
+      }
     }
     const sOff = r * n;
     const pOff = r * n * n;
@@ -75,7 +82,10 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSort, ({ x }, attrs) => {
       }
       continue;
     }
-    for (let j = 0; j < n; j++) sorted[sOff + (desc ? n - 1 - j : j)] = v[j] as number;
+    if (wasmValues) {
+      if (!desc) sorted.set(wires!.subarray(sOff, sOff + n), sOff);
+      else for (let j = 0; j < n; j++) sorted[sOff + n - 1 - j] = wires![sOff + j] as number;
+    } else for (let j = 0; j < n; j++) sorted[sOff + (desc ? n - 1 - j : j)] = v[j] as number;
     if (withP) {
       if (arena) {
         identity(P, n);
@@ -98,6 +108,51 @@ function allZero(a: Float32Array): boolean {
   return true;
 }
 
+/**
+ * The gradient kernel's path for the default cauchy comparator with a saved tape and the wasm loops: the matrix
+ * part of ∂L/∂α row by row (f32 lanes), then the reverse values pass two rows at a time (bit-identical to
+ * backwardRow's).
+ */
+function cauchyGrad(
+  bw: NonNullable<ReturnType<typeof cauchyBackward>>,
+  cached: { alpha: Float64Array; d: Float64Array },
+  gs: Float32Array,
+  gp: Float32Array,
+  net: ReturnType<typeof getNetwork>,
+  rows: number,
+  useP: boolean,
+  desc: boolean,
+): Float32Array {
+  const { n, size: C } = net;
+  const arena = useP ? matrixArena(net, true, bw.end) : null;
+  const V = bw.views();
+  const dx = new Float32Array(rows * n);
+  for (let r0 = 0; r0 < rows; r0 += bw.chunk) {
+    const m = Math.min(bw.chunk, rows - r0);
+    V.alpha.set(cached.alpha.subarray(r0 * C, (r0 + m) * C));
+    V.d.set(cached.d.subarray(r0 * C, (r0 + m) * C));
+    for (let k = 0; k < m; k++) {
+      const r = r0 + k;
+      if (arena) {
+        const G = arena.M;
+        arena.alpha.set(cached.alpha.subarray(r * C, r * C + C));
+        identity(G, n);
+        arena.forward(true);
+        const pOff = r * n * n;
+        if (!desc) G.set(gp.subarray(pOff, pOff + n * n));
+        else for (let j = 0; j < n; j++) G.set(gp.subarray(pOff + (n - 1 - j) * n, pOff + (n - j) * n), j * n);
+        arena.backward();
+        V.dAlpha.set(arena.dAlpha, k * C);
+      }
+      if (!desc) V.g.set(gs.subarray(r * n, r * n + n), k * n);
+      else for (let j = 0; j < n; j++) V.g[k * n + j] = gs[r * n + n - 1 - j] as number;
+    }
+    bw.run(m, arena !== null);
+    dx.set(V.out.subarray(0, m * n), r0 * n);
+  }
+  return dx;
+}
+
 registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSortGrad, ({ x, dSorted, dPermutation, tape }, attrs) => {
   const [rows, n] = x!.shape as [number, number];
   const xv = x!.values;
@@ -108,6 +163,9 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSortGrad, ({ x, dSorted, dPermut
   const fa = alphaFn(attrs, sig.f);
   const C = net.size;
   const useP = attrs.withMatrix && gp.length === rows * n * n && !allZero(gp);
+  const cached = readTape(tape?.values, rows * C);
+  const bw = cached && attrs.distribution === "cauchy" ? cauchyBackward(net, attrs.steepness, rows) : null;
+  if (bw && cached) return { values: cauchyGrad(bw, cached, gs, gp, net, rows, useP, attrs.descending), shape: [rows, n] };
   const v = new Float64Array(n);
   const arena = useP ? matrixArena(net, true) : null;
   const al = arena ? arena.alpha : new Float64Array(C);
@@ -118,7 +176,6 @@ registerHostKernel<RelaxDiffSortAttrs>(RelaxDiffSortGrad, ({ x, dSorted, dPermut
   const diffStore = new Float32Array(useP && !arena ? (net.hullOffset[C] as number) : 0);
   const dx = new Float32Array(rows * n);
   const desc = attrs.descending;
-  const cached = readTape(tape?.values, rows * C);
   for (let r = 0; r < rows; r++) {
     if (cached) {
       al.set(cached.alpha.subarray(r * C, r * C + C));
