@@ -13,6 +13,8 @@ const SUITES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   logic: () => import("./logic.js"),
   // @relax/logic learned layers (issue 16); not in the default list
   "logic-learned": () => import("./logic_learned.js"),
+  // LogicConvTree node options (issue 16); not in the default list
+  "logic-conv-options": () => import("./logic_conv_options.js"),
   algorithms: () => import("./algorithms.js"),
   render: () => import("./render.js"),
   sort: () => import("./sort.js"),

@@ -16,7 +16,8 @@
  *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
  *
  * Learned layers (issue 16): `--connections learned --candidates K --learned-layers N --wiring-choice`,
- * `--parametrization softmax16 | bilinear4`, `--gate-choice soft | gumbel-st | hard-st`, `--temperature`. Every
+ * `--parametrization softmax16 | bilinear4`, `--gate-choice soft | gumbel-st | hard-st`, `--temperature` (with
+ * `--conv` also for the conv trees' nodes). Every
  * evaluation records discrete (eval-mode) and train-mode test accuracy and their gap (history.json, gap.svg).
  *
  * `--conv` trains a small LogicTreeNet-style {@link ConvLogicNet} instead (Petersen et al., *Convolutional
@@ -291,11 +292,20 @@ interface GapRecord {
 
 /** Builds the net of `args` (dense or conv) with `width` gates per layer and the given wiring. */
 function buildNet(args: Args, T: number, inDim: number, width: number, connections: Args["connections"]): LogicNet | ConvLogicNet {
+  // the trees take the gate options of the dense layers (learned wiring does not apply: the receptive field is the wiring)
+  const tree = {
+    receptiveField: 3,
+    depth: 3,
+    init: args.init,
+    parametrization: args.parametrization,
+    gateChoice: args.gateChoice,
+    temperature: args.temperature,
+  };
   const convs = args.conv
     ? [
-        new LogicConvTree(T, 16, { receptiveField: 3, depth: 3, init: args.init, seed: args.seed * 1000 + 101 }),
+        new LogicConvTree(T, 16, { ...tree, seed: args.seed * 1000 + 101 }),
         new OrPool({ size: 2 }),
-        new LogicConvTree(16, 32, { receptiveField: 3, depth: 3, init: args.init, seed: args.seed * 1000 + 102 }),
+        new LogicConvTree(16, 32, { ...tree, seed: args.seed * 1000 + 102 }),
         new OrPool({ size: 2 }),
       ]
     : [];

@@ -12,12 +12,14 @@ import {
   RelaxSortNetSelect,
   RelaxSwapLayer,
   RelaxSoftPermute,
+  RelaxLogicConvTree,
   RelaxLogicLayerLearned,
   registerKernelSupport,
   type KernelSupports,
   type RelaxRasterizeSilhouetteAttrs,
   type RelaxShortestPathAttrs,
   type RelaxLogicLayerLearnedAttrs,
+  type RelaxLogicConvTreeAttrs,
 } from "@relax/core";
 import { WGSL_COMPARATORS } from "./wgsl/comparator.js";
 import { TCONORMS } from "./wgsl/tconorm.js";
@@ -46,6 +48,13 @@ const learnedLogic: KernelSupports<Pick<RelaxLogicLayerLearnedAttrs, "parametriz
   WGSL_LOGIC_CHOICES.includes(at.gateChoice) &&
   WGSL_LOGIC_CHOICES.includes(at.wiringChoice);
 
+/**
+ * Conv logic trees: the WGSL kernel (`conv_logic.ts`) has difflogic's nodes only (softmax16, soft choice); a tree
+ * with `parametrization: 'bilinear4'` or a straight-through `gateChoice` runs the reference on webgpu.
+ */
+const convTree: KernelSupports<Pick<RelaxLogicConvTreeAttrs, "parametrization" | "gateChoice">> = (at) =>
+  (at.parametrization ?? "softmax16") === "softmax16" && (at.gateChoice ?? "soft") === "soft";
+
 /** The predicates, by kernel name (forward kernels: the ops dispatch on these). */
 export const WEBGPU_KERNEL_SUPPORTS: Readonly<Record<string, KernelSupports<never>>> = {
   [RelaxSwapLayer]: comparator,
@@ -57,6 +66,7 @@ export const WEBGPU_KERNEL_SUPPORTS: Readonly<Record<string, KernelSupports<neve
   // soft permute: a WGSL form of the distribution; `hard` (straight-through) runs the reference
   [RelaxSoftPermute]: (at: { distribution: string; hard: boolean }) => comparator(at) && !at.hard,
   [RelaxLogicLayerLearned]: learnedLogic,
+  [RelaxLogicConvTree]: convTree,
 };
 
 /**

@@ -270,3 +270,54 @@ describe.runIf(ok)("ConvLogicNet on webgpu", () => {
     });
   });
 });
+
+describe.runIf(ok)("LogicConvTree options on webgpu (the WGSL kernel declines them: the reference runs)", () => {
+  it("supports.ts declines bilinear4 and straight-through nodes, accepts difflogic's", async () => {
+    await onBackend("webgpu", () => {
+      expect(useFused(RelaxLogicConvTree, {})).toBe(true);
+      expect(useFused(RelaxLogicConvTree, { parametrization: "softmax16", gateChoice: "soft" })).toBe(true);
+      expect(useFused(RelaxLogicConvTree, { parametrization: "bilinear4", gateChoice: "soft" })).toBe(false);
+      expect(useFused(RelaxLogicConvTree, { parametrization: "softmax16", gateChoice: "gumbel-st" })).toBe(false);
+      expect(useFused(RelaxLogicConvTree, { parametrization: "softmax16", gateChoice: "hard-st" })).toBe(false);
+    });
+  });
+
+  const combos = [
+    { parametrization: "bilinear4", gateChoice: "soft" },
+    { parametrization: "bilinear4", gateChoice: "gumbel-st" },
+    { parametrization: "softmax16", gateChoice: "hard-st" },
+  ] as const;
+  for (const c of combos) {
+    it(`${c.parametrization} ${c.gateChoice}: a training step on webgpu runs no WGSL tree kernel and matches the cpu kernel`, async () => {
+      const batch = 3;
+      const xs = randomFloats(batch * 6 * 6 * 2, 61, 0, 1);
+      const step = async (backend: "cpu" | "webgpu"): Promise<{ loss: number; grads: Float32Array[] }> =>
+        onBackend(backend, async () => {
+          const net = new ConvLogicNet(
+            [6, 6, 2],
+            [
+              // no pool: the discrete nodes of straight-through trees give exact ties, which a max pool would route by
+              // the last bit of the two backends' sums
+              new LogicConvTree(2, 4, { receptiveField: 3, depth: 2, seed: 1, temperature: 0.5, ...c }),
+              new LogicLayer(4 * 4 * 4, 36, { seed: 3 }),
+              new GroupSum(3, 2),
+            ],
+          );
+          const out = await trainStepGrads(net, tf.tensor4d(xs, [batch, 6, 6, 2]), Int32Array.of(0, 1, 2), 3);
+          net.dispose();
+          return out;
+        });
+      const cpu = await step("cpu");
+      const { out: gpu, calls } = await countWebGPUCalls([RelaxLogicConvTree, RelaxLogicConvTreeGradX, RelaxLogicConvTreeGradLogits], () =>
+        step("webgpu"),
+      );
+      expect(tf.getBackend()).toBe("webgpu");
+      expect(calls).toEqual({ [RelaxLogicConvTree]: 0, [RelaxLogicConvTreeGradX]: 0, [RelaxLogicConvTreeGradLogits]: 0 });
+      expect(Math.abs(gpu.loss - cpu.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(cpu.loss)));
+      cpu.grads.forEach((g, i) => {
+        expect(maxAbsError(g, new Float32Array(g.length)), `variable ${i}`).toBeGreaterThan(0);
+        expect(maxRelViolation(gpu.grads[i]!, g, 1e-3, 1e-5), `variable ${i}`).toBeLessThanOrEqual(1);
+      });
+    });
+  }
+});

@@ -3,6 +3,7 @@ import {
   RelaxError,
   RelaxLogicConvTree,
   assertFinite,
+  assertInRange,
   assertInteger,
   assertOneOf,
   assertOptions,
@@ -17,7 +18,25 @@ import { MAX_FIELD, MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js
 import "./kernels/register.js";
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
 import { checkFields } from "./json_file.js";
-import { LOGIC_INITS, LOGIC_MODES, type LogicInit, type LogicMode } from "./logic_layer.js";
+import {
+  CHOICES,
+  PARAMETRIZATIONS,
+  nearestGate,
+  noiseUniform,
+  paramsPerGate,
+  type Choice,
+  type Parametrization,
+} from "./learned_choice.js";
+import { gateCoefficientsTensor } from "./learned_reference.js";
+import {
+  DEFAULT_TEMPERATURE,
+  LOGIC_INITS,
+  LOGIC_MODES,
+  MAX_TEMPERATURE,
+  MIN_TEMPERATURE,
+  type LogicInit,
+  type LogicMode,
+} from "./logic_layer.js";
 import { logicRng, randomSeed } from "./rng.js";
 
 /** Padding of {@link LogicConvTree}: `'valid'` (no padding) or `'same'` (zeros, output size = input size). */
@@ -42,6 +61,18 @@ export interface LogicConvTreeOptions {
   seed?: number;
   /** Whether the logits variable is trainable (default true). */
   trainable?: boolean;
+  /**
+   * Node parametrisation (default `'softmax16'`: 16 logits per node, difflogic). `'bilinear4'`: 4 truth-table
+   * logits per node, as {@link LogicLayerOptions.parametrization} (residual init: the truth table of A).
+   */
+  parametrization?: Parametrization;
+  /**
+   * Node gate choice in train mode (default `'soft'`), as {@link LogicLayerOptions.gateChoice}: `'gumbel-st'`
+   * (one noise draw per node and train-mode forward call, shared by all positions, seeded), `'hard-st'`.
+   */
+  gateChoice?: Choice;
+  /** Temperature τ of the straight-through choices (default 1; 0.01 … 100). */
+  temperature?: number;
 }
 
 /** Explicit weights of a {@link LogicConvTree} (see {@link LogicConvTree.toJSON}). */
@@ -58,13 +89,33 @@ export interface LogicConvTreeJSON {
   leafX: number[];
   /** Leaf input channels, same layout as `leafY`. */
   leafC: number[];
-  /** Gate logits `[outChannels, 2^depth − 1, 16]` flattened (node order: level 0 left to right, …, root last). */
+  /** Gate parameters `[outChannels, 2^depth − 1, P]` flattened (P = 16, or 4 for bilinear4; node order: level 0 left to right, …, root last). */
   logits: number[];
+  /** Node parametrisation (absent: `'softmax16'`; written unless the tree is difflogic's). */
+  parametrization?: Parametrization;
+  /** Node gate choice (absent: `'soft'`). */
+  gateChoice?: Choice;
+  /** Temperature τ (absent: 1). */
+  temperature?: number;
+  /** Base seed of the straight-through noise (absent: 0). */
+  noiseSeed?: number;
 }
 
 let convCounter = 0;
 
-const TREE_OPTION_KEYS = ["receptiveField", "depth", "padding", "channelsPerTree", "init", "residualLogit", "seed", "trainable"] as const;
+const TREE_OPTION_KEYS = [
+  "receptiveField",
+  "depth",
+  "padding",
+  "channelsPerTree",
+  "init",
+  "residualLogit",
+  "seed",
+  "trainable",
+  "parametrization",
+  "gateChoice",
+  "temperature",
+] as const;
 const TREE_JSON_KEYS = [
   "type",
   "inChannels",
@@ -76,7 +127,12 @@ const TREE_JSON_KEYS = [
   "leafX",
   "leafC",
   "logits",
+  "parametrization",
+  "gateChoice",
+  "temperature",
+  "noiseSeed",
 ] as const;
+const TREE_JSON_REQUIRED = TREE_JSON_KEYS.slice(0, 10);
 
 /**
  * Convolutional logic tree (Petersen, Kuehne, Borgelt, Welzel, Ermon, Deussen, *Convolutional
@@ -89,6 +145,9 @@ const TREE_JSON_KEYS = [
  * Level t pairs neighbouring nodes `(2m, 2m+1)` of level t − 1 as the gate's `(A, B)`.
  * Train mode: softmax mixture of the 16 gates in the four-coefficient form
  * `c0 + c1·A + c2·B + c3·A·B`, `c = softmax(z)·M`; eval mode: the argmax gate (exact Boolean on 0/1 input).
+ * Options `parametrization` (`'bilinear4'`: 4 truth-table logits per node) and `gateChoice`/`temperature`
+ * (straight-through choice) as {@link LogicLayer}'s, with the same math (`learned_choice.ts`); learned wiring
+ * does not apply (the receptive field is the wiring).
  * On the host backends (`cpu`, `wasm`) forward and backward run as one fused typed-array kernel
  * (`RelaxLogicConvTree`, ∂x and ∂logits in one pass); elsewhere, or under the `RELAX_FORCE_REFERENCE` flag, a
  * reference composition of tfjs ops (gather by a precomputed index, then level by level).
@@ -110,8 +169,18 @@ export class LogicConvTree {
   readonly leafX: Int32Array;
   /** Leaf input channels, same layout. */
   readonly leafC: Int32Array;
-  /** Gate logits `[outChannels, 2^depth − 1, 16]`, a trainable tfjs variable. */
+  /** Gate parameters `[outChannels, 2^depth − 1, P]` (P = 16, or 4 for bilinear4), a trainable tfjs variable. */
   readonly logits: tf.Variable;
+  /** Node parametrisation (see {@link LogicConvTreeOptions.parametrization}). */
+  readonly parametrization: Parametrization;
+  /** Node gate choice in train mode (see {@link LogicConvTreeOptions.gateChoice}). */
+  readonly gateChoice: Choice;
+  /** Temperature τ of the straight-through choices. */
+  readonly temperature: number;
+  /** Base seed (uint32) of the straight-through noise, drawn from `seed`. */
+  readonly noiseSeed: number;
+  /** Train-mode forward calls drawn so far: the noise of a call is a function of (`noiseSeed`, `noiseStep`). */
+  noiseStep = 0;
   private readonly indexCache = new Map<string, { index: Int32Array; nodePerm: Int32Array }>();
 
   constructor(inChannels: number, outChannels: number, options: LogicConvTreeOptions = {}) {
@@ -135,6 +204,10 @@ export class LogicConvTree {
     const seedOpt = optionalFinite(op, "seed", options.seed, Number.NaN);
     const seed = Number.isNaN(seedOpt) ? randomSeed() : seedOpt;
     const trainable = optionalBoolean(op, "trainable", options.trainable, true);
+    this.parametrization = assertOneOf(op, "parametrization", options.parametrization ?? "softmax16", PARAMETRIZATIONS);
+    this.gateChoice = assertOneOf(op, "gateChoice", options.gateChoice ?? "soft", CHOICES);
+    this.temperature = assertInRange(op, "temperature", options.temperature ?? DEFAULT_TEMPERATURE, MIN_TEMPERATURE, MAX_TEMPERATURE);
+    this.noiseSeed = Math.floor(logicRng(seed + 0x1b873593).next() * 2 ** 32) >>> 0;
     const rng = logicRng(seed);
     const leaves = 1 << this.depth;
     const rf = this.receptiveField;
@@ -157,14 +230,23 @@ export class LogicConvTree {
       });
     }
     const nodes = leaves - 1;
-    const z = new Float32Array(this.outChannels * nodes * NUM_GATES);
-    if (init === "residual") {
+    const P = paramsPerGate(this.parametrization);
+    const z = new Float32Array(this.outChannels * nodes * P);
+    if (P === 4) {
+      // residual: the truth table of A (t = σ(±residualLogit)); gaussian: w ~ N(0, 1)
+      if (init === "residual")
+        for (let j = 0; j < this.outChannels * nodes; j++) z.set([-residualLogit, -residualLogit, residualLogit, residualLogit], 4 * j);
+      else {
+        const zr = logicRng(seed + 0x5bd1e995);
+        for (let i = 0; i < z.length; i++) z[i] = zr.normal();
+      }
+    } else if (init === "residual") {
       for (let j = 0; j < this.outChannels * nodes; j++) z[j * NUM_GATES + GATE_A] = residualLogit;
     } else {
       const zr = logicRng(seed + 0x5bd1e995);
       for (let i = 0; i < z.length; i++) z[i] = zr.normal();
     }
-    this.logits = makeVariable(z, [this.outChannels, nodes, NUM_GATES], trainable);
+    this.logits = makeVariable(z, [this.outChannels, nodes, P], trainable);
   }
 
   /**
@@ -175,7 +257,7 @@ export class LogicConvTree {
    */
   static fromJSON(json: LogicConvTreeJSON): LogicConvTree {
     const op = "LogicConvTree.fromJSON";
-    checkFields(op, "json", json, TREE_JSON_KEYS);
+    checkFields(op, "json", json, TREE_JSON_KEYS, TREE_JSON_REQUIRED);
     if (json.type !== "logicConvTree") throw new RelaxError(op, "json.type", "'logicConvTree'", describe(json.type));
     let layer: LogicConvTree;
     try {
@@ -185,7 +267,14 @@ export class LogicConvTree {
         padding: json.padding,
         seed: 0,
         init: "residual",
+        ...(json.parametrization !== undefined ? { parametrization: json.parametrization } : {}),
+        ...(json.gateChoice !== undefined ? { gateChoice: json.gateChoice } : {}),
+        ...(json.temperature !== undefined ? { temperature: json.temperature } : {}),
       });
+      if (json.noiseSeed !== undefined) {
+        const ns = assertInteger(op, "noiseSeed", json.noiseSeed, 0, 2 ** 32 - 1);
+        Object.assign(layer, { noiseSeed: ns });
+      }
     } catch (e) {
       if (e instanceof RelaxError) throw new RelaxError(op, `json.${e.argument}`, e.expected, e.got);
       throw e;
@@ -205,7 +294,7 @@ export class LogicConvTree {
       fill("leafY", layer.receptiveField);
       fill("leafX", layer.receptiveField);
       fill("leafC", layer.inChannels);
-      const m = layer.outChannels * (leaves - 1) * NUM_GATES;
+      const m = layer.outChannels * (leaves - 1) * paramsPerGate(layer.parametrization);
       if (!Array.isArray(json.logits) || json.logits.length !== m)
         throw new RelaxError(
           op,
@@ -238,7 +327,15 @@ export class LogicConvTree {
       leafX: Array.from(this.leafX),
       leafC: Array.from(this.leafC),
       logits: Array.from(this.logits.dataSync()),
+      ...(this.isDifflogic
+        ? {}
+        : { parametrization: this.parametrization, gateChoice: this.gateChoice, temperature: this.temperature, noiseSeed: this.noiseSeed }),
     };
+  }
+
+  /** True for difflogic's trees (softmax16 nodes, soft choice): today's kernels and numbers. */
+  get isDifflogic(): boolean {
+    return this.parametrization === "softmax16" && this.gateChoice === "soft";
   }
 
   /** Output spatial size `[H', W']` for input `[H, W]` (throws `RelaxError` when the field does not fit). */
@@ -283,16 +380,17 @@ export class LogicConvTree {
   apply(x: tf.Tensor4D, mode: LogicMode): tf.Tensor4D {
     const [batch, h, w] = x.shape;
     const [ho, wo] = this.outputSize(h, w);
-    if (useFused(RelaxLogicConvTree)) {
-      const attrs: RelaxLogicConvTreeAttrs = {
-        leafY: this.leafY,
-        leafX: this.leafX,
-        leafC: this.leafC,
-        receptiveField: this.receptiveField,
-        depth: this.depth,
-        padding: this.padding,
-        mode,
-      };
+    const attrs: RelaxLogicConvTreeAttrs = {
+      leafY: this.leafY,
+      leafX: this.leafX,
+      leafC: this.leafC,
+      receptiveField: this.receptiveField,
+      depth: this.depth,
+      padding: this.padding,
+      mode,
+      ...this.choiceAttrs(mode),
+    };
+    if (useFused(RelaxLogicConvTree, attrs)) {
       return runFusedKernel<tf.Tensor4D>(RelaxLogicConvTree, { x, logits: this.logits }, attrs);
     }
     const leaves = 1 << this.depth;
@@ -315,12 +413,8 @@ export class LogicConvTree {
       }
       const xT = tf.transpose(tf.reshape(xp, [batch, -1]), [1, 0]); // [Hp·Wp·C, batch]
       let hcur: tf.Tensor = tf.gather(xT, index, 0); // [2^d · P · K, batch], rows (leaf [bit-reversed], kernel, position)
-      const probs = mode === "train" ? tf.softmax(this.logits, -1) : tf.oneHot(tf.argMax(this.logits, 2), NUM_GATES, 1, 0, "float32");
-      // Four-coefficient form: C = p · M, [K, nodes, 4], node axis put into storage order.
-      const coeffs = tf.matMul(
-        tf.reshape(probs, [-1, NUM_GATES]),
-        tf.tensor2d(Float32Array.from(GATE_COEFF_MATRIX), [NUM_GATES, 4], "float32"),
-      );
+      // Four-coefficient form: C = p · M (or the choice's coefficients), [K, nodes, 4], node axis put into storage order.
+      const coeffs = this.isDifflogic ? difflogicCoefficients(this.logits, mode) : this.choiceCoefficients(attrs, mode);
       const C = tf.gather(tf.reshape(coeffs, [K, leaves - 1, 4]), nodePerm, 1);
       let nodeStart = 0;
       const cols = P * batch;
@@ -341,9 +435,36 @@ export class LogicConvTree {
     });
   }
 
-  /** Argmax gate id of every node `[outChannels · (2^depth − 1)]` (first maximum), the gates of eval mode. */
+  /**
+   * Reference coefficients `[K · nodes, 4]` of the non-difflogic nodes (parametrisation and gate choice of
+   * `attrs`, which carries the call's noise seed).
+   */
+  private choiceCoefficients(attrs: RelaxLogicConvTreeAttrs, mode: LogicMode): tf.Tensor2D {
+    const P = paramsPerGate(this.parametrization);
+    const w = tf.reshape(this.logits, [-1, P]) as tf.Tensor2D;
+    return gateCoefficientsTensor(w, this.parametrization, this.gateChoice, this.temperature, attrs.noiseSeed ?? 0, mode);
+  }
+
+  /** The choice attributes of one call (none for difflogic trees; a fresh noise seed per train-mode 'gumbel-st' call). */
+  private choiceAttrs(mode: LogicMode): Partial<RelaxLogicConvTreeAttrs> {
+    if (this.isDifflogic) return {};
+    const noisy = mode === "train" && this.gateChoice === "gumbel-st";
+    const noiseSeed = noisy ? Math.floor(noiseUniform(this.noiseSeed, 0x3c6ef372, this.noiseStep++) * 2 ** 32) >>> 0 : 0;
+    return { parametrization: this.parametrization, gateChoice: this.gateChoice, temperature: this.temperature, noiseSeed };
+  }
+
+  /**
+   * Gate id of every node `[outChannels · (2^depth − 1)]`, the gates of eval mode: the argmax logit (first
+   * maximum) for softmax16, the nearest gate `8·[w00 > 0] + 4·[w01 > 0] + 2·[w10 > 0] + [w11 > 0]` for bilinear4.
+   */
   gateIds(): Int32Array {
     const z = this.logits.dataSync();
+    if (this.parametrization === "bilinear4") {
+      const ids = new Int32Array(z.length / 4);
+      for (let j = 0; j < ids.length; j++)
+        ids[j] = nearestGate(z[4 * j] as number, z[4 * j + 1] as number, z[4 * j + 2] as number, z[4 * j + 3] as number);
+      return ids;
+    }
     const nodes = z.length / NUM_GATES;
     const ids = new Int32Array(nodes);
     for (let j = 0; j < nodes; j++) {
@@ -398,6 +519,12 @@ export class LogicConvTree {
     this.logits.dispose();
     this.indexCache.clear();
   }
+}
+
+/** Difflogic's node coefficients `[K · nodes, 4]`: `softmax(z)·M` (train) or the argmax gate's row of M (eval). */
+function difflogicCoefficients(logits: tf.Variable, mode: LogicMode): tf.Tensor2D {
+  const probs = mode === "train" ? tf.softmax(logits, -1) : tf.oneHot(tf.argMax(logits, 2), NUM_GATES, 1, 0, "float32");
+  return tf.matMul(tf.reshape(probs, [-1, NUM_GATES]), tf.tensor2d(Float32Array.from(GATE_COEFF_MATRIX), [NUM_GATES, 4], "float32"));
 }
 
 /** `v` with its lowest `bits` bits in reverse order. */

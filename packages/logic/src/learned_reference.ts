@@ -5,8 +5,16 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { RelaxLogicLayerLearnedAttrs } from "@relax/core";
-import { relaxedGatesTensor } from "./gates.js";
-import { GATE_STREAM, WIRING_STREAM, gumbelNoise, logisticNoise, paramsPerGate, type Choice } from "./learned_choice.js";
+import { GATE_COEFF_MATRIX, NUM_GATES, relaxedGatesTensor } from "./gates.js";
+import {
+  GATE_STREAM,
+  WIRING_STREAM,
+  gumbelNoise,
+  logisticNoise,
+  paramsPerGate,
+  type Choice,
+  type Parametrization,
+} from "./learned_choice.js";
 
 /** Identity forward of `hard`, gradient passed to `soft` (the straight-through estimator). */
 function straightThrough(hard: tf.Tensor, soft: tf.Tensor): tf.Tensor {
@@ -102,5 +110,38 @@ export function learnedReference(
       tf.mul(col(2), tf.mul(A, nB)),
       tf.mul(col(3), tf.mul(A, B)),
     ]) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Gate coefficients `[rows, 4]` (`y = c0 + c1·A + c2·B + c3·A·B`) of the gate parameters `weights: [rows, P]` from
+ * tfjs ops, by the same choice as {@link learnedReference} (straight-through as `hard + soft − stopGradient(soft)`,
+ * the noise of `seed` on `GATE_STREAM`): softmax16 `c = p·M`, bilinear4 `c = [t00, t10 − t00, t01 − t00,
+ * t11 − t10 − t01 + t00]`. Used by the conv trees' reference, whose nodes take their coefficients per tree node.
+ */
+export function gateCoefficientsTensor(
+  weights: tf.Tensor2D,
+  parametrization: Parametrization,
+  choice: Choice,
+  tau: number,
+  seed: number,
+  mode: "train" | "eval",
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const rows = weights.shape[0];
+    if (parametrization === "softmax16") {
+      const p = categorical(weights, choice, tau, seed, GATE_STREAM, mode);
+      return tf.matMul(p, tf.tensor2d(Float32Array.from(GATE_COEFF_MATRIX), [NUM_GATES, 4]));
+    }
+    let t: tf.Tensor2D;
+    if (mode === "eval") t = positive(weights) as tf.Tensor2D;
+    else if (choice === "soft") t = tf.sigmoid(weights);
+    else {
+      const z = choice === "gumbel-st" ? tf.add(weights, noiseTensor(rows, 4, seed, GATE_STREAM, "logistic")) : weights;
+      t = straightThrough(positive(z), tf.sigmoid(tf.div(z, tau))) as tf.Tensor2D;
+    }
+    // rows of the map t → c: t00 → [1, −1, −1, 1], t01 → [0, 0, 1, −1], t10 → [0, 1, 0, −1], t11 → [0, 0, 0, 1]
+    const T = tf.tensor2d([1, -1, -1, 1, 0, 0, 1, -1, 0, 1, 0, -1, 0, 0, 0, 1], [4, 4]);
+    return tf.matMul(t, T);
   });
 }

@@ -159,8 +159,10 @@ const WEIGHT_KEYS = [
   "temperature",
   "noiseSeed",
 ] as const;
-const MIN_TEMPERATURE = 0.01;
-const MAX_TEMPERATURE = 100;
+/** Smallest temperature τ accepted. */
+export const MIN_TEMPERATURE = 0.01;
+/** Largest temperature τ accepted. */
+export const MAX_TEMPERATURE = 100;
 
 /** The learned-layer settings (every field at its difflogic default for a fixed-wiring softmax16 layer). */
 interface LearnedSettings {

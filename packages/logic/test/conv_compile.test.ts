@@ -114,6 +114,41 @@ const CASES: Case[] = [
       new OrPool({ size: 2, stride: 1 }),
     ],
   },
+  {
+    name: "tree options: bilinear4 gumbel-st nodes (same 3×3 depth 3), softmax16 hard-st nodes (valid 2×2 depth 2), dense tail",
+    shape: [7, 7, 2],
+    modules: (s) => [
+      new LogicConvTree(2, 3, {
+        receptiveField: 3,
+        depth: 3,
+        padding: "same",
+        parametrization: "bilinear4",
+        gateChoice: "gumbel-st",
+        seed: s,
+      }),
+      new OrPool({ size: 2, stride: 2 }),
+      new LogicConvTree(3, 4, { receptiveField: 2, depth: 2, gateChoice: "hard-st", temperature: 0.5, seed: s + 1 }),
+      new LogicLayer(2 * 2 * 4, 30, { seed: s + 2 }),
+      new GroupSum(3, 2),
+    ],
+  },
+  {
+    name: "tree options: bilinear4 soft and hard-st nodes, softmax16 gumbel-st nodes, no dense tail",
+    shape: [6, 6, 1],
+    modules: (s) => [
+      new LogicConvTree(1, 3, { receptiveField: 3, depth: 2, padding: "same", parametrization: "bilinear4", seed: s }),
+      new LogicConvTree(3, 3, {
+        receptiveField: 2,
+        depth: 2,
+        padding: "same",
+        parametrization: "bilinear4",
+        gateChoice: "hard-st",
+        seed: s + 1,
+      }),
+      new OrPool({ size: 2, stride: 2, method: "probabilistic" }),
+      new LogicConvTree(3, 2, { receptiveField: 2, depth: 1, gateChoice: "gumbel-st", temperature: 2, seed: s + 2 }),
+    ],
+  },
 ];
 
 /** A ConvLogicNet of `tc` with random sharpened logits in every tree and layer. */
@@ -122,8 +157,15 @@ function randomConvNet(tc: Case, seed: number): ConvLogicNet {
   if (tc.keepLogits) return net;
   const rng = logicRng(seed * 13 + 1);
   for (const v of net.variables) {
-    const neurons = v.size / 16;
-    v.assign(tf.tensor(sharpLogits(rng, neurons), v.shape));
+    // bilinear4 parameters (last axis 4): N(0, 1) truth-table logits, every sign pattern (gate) occurs
+    if (v.shape[v.shape.length - 1] === 4)
+      v.assign(
+        tf.tensor(
+          Float32Array.from({ length: v.size }, () => rng.normal()),
+          v.shape,
+        ),
+      );
+    else v.assign(tf.tensor(sharpLogits(rng, v.size / 16), v.shape));
   }
   return net;
 }

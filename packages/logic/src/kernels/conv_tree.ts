@@ -7,6 +7,8 @@
  * tensor and no per-level temporaries. Backward recomputes each tree (2^(d+1) − 1 numbers), scatter-adds
  * the leaf gradients into `∂x` and accumulates the per-node statistics `S = Σ g·[1, A, B, A·B]` in float64,
  * from which `∂z = p ⊙ (M·S − p·(M·S))` (as the dense layer's kernel, {@link logitGradFromStats}).
+ * Other parametrisations / gate choices (`bilinear4`, straight-through) take their coefficients and parameter
+ * gradient from the learned layer's {@link gateChoice} / {@link gateParamGrad}; the tree loops are the same.
  */
 import {
   RelaxLogicConvTree,
@@ -17,8 +19,8 @@ import {
   registerHostKernel,
   type RelaxLogicConvTreeAttrs,
 } from "@relax/core";
-import { NUM_GATES } from "../gates.js";
 import { xLogitsGradient } from "../grad_pair.js";
+import { gateChoice, gateParamGrad } from "../learned_choice.js";
 import { logitGradFromStats, probsAndCoefficients } from "./logic_layer.js";
 
 /** Geometry of one call: padded input size, output size, leaf offsets into one padded image. */
@@ -57,6 +59,34 @@ function geometry(xShape: number[], logitsShape: number[], attrs: RelaxLogicConv
   return { batch, h, w, c, hp, wp, ho, wo, lo, K, leaves, nodes: leaves - 1, off };
 }
 
+/** Whether a call uses difflogic's nodes (softmax16, soft choice): today's coefficient path, unchanged numbers. */
+function isDifflogic(attrs: RelaxLogicConvTreeAttrs): boolean {
+  return (attrs.parametrization ?? "softmax16") === "softmax16" && (attrs.gateChoice ?? "soft") === "soft";
+}
+
+/**
+ * Node coefficients `[K · N, 4]` of a call and what the parameter gradient needs: `p` (softmax16 soft) or the
+ * relaxed distribution `s` with its `scale` (every other parametrisation / choice, see {@link gateChoice}).
+ */
+function nodeCoefficients(
+  logits: Float32Array,
+  nodes: number,
+  attrs: RelaxLogicConvTreeAttrs,
+): { c: ArrayLike<number>; s: ArrayLike<number>; scale: number } {
+  if (isDifflogic(attrs)) {
+    const { p, c } = probsAndCoefficients(logits, nodes, attrs.mode);
+    return { c, s: p, scale: 1 };
+  }
+  const { c, s, scale } = gateChoice(logits, nodes, {
+    parametrization: attrs.parametrization ?? "softmax16",
+    choice: attrs.gateChoice ?? "soft",
+    temperature: attrs.temperature ?? 1,
+    noiseSeed: attrs.noiseSeed ?? 0,
+    mode: attrs.mode,
+  });
+  return { c, s, scale };
+}
+
 /** `x: [B, H, W, C]` zero-padded to `[B, Hp, Wp, C]` (the input itself for `'valid'`). */
 function padInput(x: Float32Array, g: ConvGeometry): Float32Array {
   if (g.hp === g.h && g.wp === g.w) return x;
@@ -84,7 +114,7 @@ export function logicConvTreeForwardHost(
   const g = geometry(xShape, logitsShape, attrs);
   const { K, leaves: L, nodes: N, off, c: C, wo } = g;
   const xp = padInput(x, g);
-  const { c: coef } = probsAndCoefficients(logits, K * N, attrs.mode);
+  const { c: coef } = nodeCoefficients(logits, K * N, attrs);
   const y = new Float32Array(g.batch * g.ho * wo * K);
   const buf = new Float64Array(L * wo);
   for (let b = 0; b < g.batch; b++)
@@ -121,7 +151,7 @@ export function logicConvTreeForwardHost(
 }
 
 /**
- * Both gradients on host arrays in one pass: `dx: [B, H, W, C]` and `dlogits: [K, 2^d − 1, 16]` (zeros in
+ * Both gradients on host arrays in one pass: `dx: [B, H, W, C]` and `dlogits: [K, 2^d − 1, P]` (zeros in
  * eval mode, where the argmax gate has no logit gradient). Vectorised along an output row as the forward.
  */
 export function logicConvTreeBackwardHost(
@@ -136,7 +166,7 @@ export function logicConvTreeBackwardHost(
   const { K, leaves: L, nodes: N, off, c: C, wo } = g;
   const train = attrs.mode === "train";
   const xp = padInput(x, g);
-  const { p, c: coef } = probsAndCoefficients(logits, K * N, attrs.mode);
+  const { s: p, c: coef, scale } = nodeCoefficients(logits, K * N, attrs);
   const padded = xp !== x;
   const dxp = new Float32Array(xp.length);
   const S = new Float64Array(K * N * 4);
@@ -233,7 +263,12 @@ export function logicConvTreeBackwardHost(
         dx.set(dxp.subarray(src, src + row), (b * g.h + i) * row);
       }
   }
-  const dlogits = train ? logitGradFromStats(S, p, K * N) : new Float32Array(K * N * NUM_GATES);
+  const P = logits.length / (K * N);
+  const dlogits = !train
+    ? new Float32Array(K * N * P)
+    : isDifflogic(attrs)
+      ? logitGradFromStats(S, p, K * N)
+      : gateParamGrad(S, p, scale, K * N, attrs.parametrization ?? "softmax16");
   return { dx, dlogits };
 }
 

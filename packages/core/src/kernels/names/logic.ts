@@ -81,6 +81,17 @@ export interface RelaxLogicConvTreeAttrs {
   /** `'valid'` (H' = H − rf + 1) or `'same'` (zero padding ⌊(rf−1)/2⌋ before, the rest after). */
   padding: "valid" | "same";
   mode: "train" | "eval";
+  /**
+   * Node parametrisation (default `'softmax16'`: `logits: [K, 2^depth − 1, 16]`; `'bilinear4'`: `[K, 2^depth − 1, 4]`
+   * truth-table logits), as {@link RelaxLogicLayerLearnedAttrs.parametrization}.
+   */
+  parametrization?: "softmax16" | "bilinear4";
+  /** Node gate choice in train mode (default `'soft'`), as {@link RelaxLogicLayerLearnedAttrs.gateChoice}. */
+  gateChoice?: "soft" | "gumbel-st" | "hard-st";
+  /** Temperature τ of the straight-through choices (default 1). */
+  temperature?: number;
+  /** Seed of this call's Gumbel / logistic noise (`'gumbel-st'` in train mode; default 0). */
+  noiseSeed?: number;
 }
 /**
  * Both gradients of {@link RelaxLogicConvTree} from one backward pass: inputs `{ x, logits, dy }`, outputs
