@@ -186,3 +186,28 @@ export function relaxedGatesTensor(a: tf.Tensor, b: tf.Tensor): tf.Tensor[] {
     ];
   });
 }
+
+/**
+ * `∂L/∂z = scale · p ⊙ (M·S − p·(M·S))` per neuron: the softmax logit gradient of the 16 gates from the sufficient
+ * statistics `S` (`[outDim, 4]`) and the gate probabilities `p` (`[outDim, 16]`). Internal.
+ */
+export function logitGradFromStats(S: Float64Array, p: ArrayLike<number>, outDim: number, scale = 1): Float32Array {
+  const dz = new Float32Array(outDim * NUM_GATES);
+  const m = GATE_COEFF_MATRIX;
+  const dp = new Float64Array(NUM_GATES);
+  for (let j = 0; j < outDim; j++) {
+    const o = j * NUM_GATES;
+    const s0 = S[4 * j] as number,
+      s1 = S[4 * j + 1] as number,
+      s2 = S[4 * j + 2] as number,
+      s3 = S[4 * j + 3] as number;
+    let dot = 0;
+    for (let i = 0; i < NUM_GATES; i++) {
+      const v = (m[4 * i] as number) * s0 + (m[4 * i + 1] as number) * s1 + (m[4 * i + 2] as number) * s2 + (m[4 * i + 3] as number) * s3;
+      dp[i] = v;
+      dot += v * (p[o + i] as number);
+    }
+    for (let i = 0; i < NUM_GATES; i++) dz[o + i] = scale * (p[o + i] as number) * ((dp[i] as number) - dot);
+  }
+  return dz;
+}

@@ -4,7 +4,7 @@
  * logistic noise of straight-through choice, and the wiring weights over K candidate inputs.
  */
 import { GATE_STREAM, WIRING_STREAM, gumbelNoise, logisticNoise, noiseUniform } from "@relax/core/internal";
-import { GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
+import { GATE_COEFF_MATRIX, NUM_GATES, logitGradFromStats } from "./gates.js";
 
 /** Gate parametrisations: 16 softmax logits (difflogic) or 4 truth-table logits (Light DLGN's input-wise form). */
 export type Parametrization = "softmax16" | "bilinear4";
@@ -162,24 +162,7 @@ export function gateParamGrad(
     }
     return dw;
   }
-  const m = GATE_COEFF_MATRIX;
-  const dz = new Float32Array(outDim * NUM_GATES);
-  const dp = new Float64Array(NUM_GATES);
-  for (let j = 0; j < outDim; j++) {
-    const o = j * NUM_GATES;
-    const s0 = S[4 * j] as number,
-      s1 = S[4 * j + 1] as number,
-      s2 = S[4 * j + 2] as number,
-      s3 = S[4 * j + 3] as number;
-    let dot = 0;
-    for (let i = 0; i < NUM_GATES; i++) {
-      const v = (m[4 * i] as number) * s0 + (m[4 * i + 1] as number) * s1 + (m[4 * i + 2] as number) * s2 + (m[4 * i + 3] as number) * s3;
-      dp[i] = v;
-      dot += v * (s[o + i] as number);
-    }
-    for (let i = 0; i < NUM_GATES; i++) dz[o + i] = scale * (s[o + i] as number) * ((dp[i] as number) - dot);
-  }
-  return dz;
+  return logitGradFromStats(S, s, outDim, scale);
 }
 
 /**

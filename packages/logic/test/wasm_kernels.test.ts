@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
-import { gateProbabilities, logicBackwardFM, logicForwardFM, logitGradFromStats, neuronCoefficients } from "../src/kernels/logic_layer.js";
+import { logitGradFromStats } from "../src/gates.js";
+import { gateProbabilities, logicBackwardFM, logicForwardFM, neuronCoefficients } from "../src/kernels/logic_layer.js";
 import { GroupSum, LogicLayer, LogicNet } from "../src/index.js";
 import {
   assembleLayerModule,

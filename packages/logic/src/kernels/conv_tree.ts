@@ -21,7 +21,8 @@ import {
 } from "@relax/core";
 import { xLogitsGradient } from "../grad_pair.js";
 import { gateChoice, gateParamGrad } from "../learned_choice.js";
-import { logitGradFromStats, probsAndCoefficients } from "./logic_layer.js";
+import { logitGradFromStats } from "../gates.js";
+import { probsAndCoefficients } from "./logic_layer.js";
 
 /** Geometry of one call: padded input size, output size, leaf offsets into one padded image. */
 interface ConvGeometry {

@@ -13,7 +13,7 @@ import {
   registerHostKernel,
   type RelaxLogicLayerAttrs,
 } from "@relax/core";
-import { GATE_COEFF_MATRIX, NUM_GATES } from "../gates.js";
+import { GATE_COEFF_MATRIX, NUM_GATES, logitGradFromStats } from "../gates.js";
 import { xLogitsGradient } from "../grad_pair.js";
 import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "../wasm_layer.js";
 
@@ -184,28 +184,6 @@ export function logicBackwardFM(
     }
   }
   return { dX, S };
-}
-
-/** `∂L/∂z = p ⊙ (M·S − p·(M·S))` per neuron: the logit gradient from the sufficient statistics. */
-export function logitGradFromStats(S: Float64Array, p: ArrayLike<number>, outDim: number): Float32Array {
-  const dz = new Float32Array(outDim * NUM_GATES);
-  const m = GATE_COEFF_MATRIX;
-  const dp = new Float64Array(NUM_GATES);
-  for (let j = 0; j < outDim; j++) {
-    const o = j * NUM_GATES;
-    const s0 = S[4 * j] as number,
-      s1 = S[4 * j + 1] as number,
-      s2 = S[4 * j + 2] as number,
-      s3 = S[4 * j + 3] as number;
-    let dot = 0;
-    for (let i = 0; i < NUM_GATES; i++) {
-      const v = (m[4 * i] as number) * s0 + (m[4 * i + 1] as number) * s1 + (m[4 * i + 2] as number) * s2 + (m[4 * i + 3] as number) * s3;
-      dp[i] = v;
-      dot += v * (p[o + i] as number);
-    }
-    for (let i = 0; i < NUM_GATES; i++) dz[o + i] = (p[o + i] as number) * ((dp[i] as number) - dot);
-  }
-  return dz;
 }
 
 /** Forward of {@link RelaxLogicLayer} on host arrays, in the layouts the attributes name. */

@@ -17,7 +17,8 @@ import {
   type RelaxLogicNetAttrs,
 } from "@relax/core";
 import { NUM_GATES } from "../gates.js";
-import { logicBackwardFM, logicForwardFM, logitGradFromStats, probsAndCoefficients, transpose2d } from "./logic_layer.js";
+import { logitGradFromStats } from "../gates.js";
+import { logicBackwardFM, logicForwardFM, probsAndCoefficients, transpose2d } from "./logic_layer.js";
 import { logicNetBackwardWasm, logicNetForwardWasm, type NetLayerArgs } from "../wasm_layer.js";
 
 export { RelaxLogicNet, RelaxLogicNetGrad, type RelaxLogicNetAttrs };
