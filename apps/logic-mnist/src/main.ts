@@ -85,6 +85,12 @@ interface Args {
   thresholds: string;
   /** Train a convolutional logic tree net (ConvLogicNet) instead of a dense LogicNet. */
   conv: boolean;
+  /** Learning-rate schedule: constant, or cosine decay to `lrMin`·lr over the time budget (or the steps). */
+  lrSchedule: "constant" | "cosine";
+  /** Final learning rate of the cosine schedule, as a fraction of `lr`. */
+  lrMin: number;
+  /** Per-layer widths (overrides `layers` × `width` when non-empty). */
+  widths: number[];
 }
 
 const OPTIONS = {
@@ -94,6 +100,13 @@ const OPTIONS = {
   layers: { type: "string", default: "4", description: "logic layers (2 with --conv unless given)" },
   tau: { type: "string", default: "10", description: "GroupSum temperature τ" },
   lr: { type: "string", default: "0.02", description: "Adam learning rate" },
+  "lr-schedule": {
+    type: "string",
+    default: "constant",
+    description: "constant | cosine (decay to --lr-min × lr over the time budget, or over --steps without one)",
+  },
+  "lr-min": { type: "string", default: "0.05", description: "final learning rate of the cosine schedule, as a fraction of --lr" },
+  widths: { type: "string", default: "", description: "per-layer widths, comma-separated (overrides --layers × --width)" },
   seed: { type: "string", default: "1", description: "random seed" },
   shift: { type: "string", default: "1", description: "seed shift of the connections" },
   connections: { type: "string", default: "learned", description: "random | unique | learned (K candidate wires per gate input)" },
@@ -159,6 +172,8 @@ function parseArgs(argv: string[]): Args {
   };
   const given = (flag: string) => argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
   const conv = v.conv === true;
+  const widths = String(v.widths) === "" ? [] : String(v.widths).split(",").map(Number);
+  if (widths.some((w) => !Number.isInteger(w) || w <= 0)) fail("widths", "comma-separated positive integers", String(v.widths));
   return {
     steps: num("steps", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     batch: num("batch", positiveInt, "a positive integer"),
@@ -184,6 +199,9 @@ function parseArgs(argv: string[]): Args {
     gcc: v.gcc === true,
     thresholds: String(v.thresholds),
     conv,
+    lrSchedule: oneOf("lr-schedule", ["constant", "cosine"] as const),
+    lrMin: num("lr-min", (x) => x > 0 && x <= 1, "a fraction in (0, 1]"),
+    widths,
   };
 }
 
@@ -301,11 +319,12 @@ function buildNet(args: Args, T: number, inDim: number, width: number, connectio
     : [];
   const denseIn = args.conv ? 5 * 5 * 32 : inDim;
   const layers: LogicLayer[] = [];
-  for (let l = 0; l < args.layers; l++) {
-    const layerIn = l === 0 ? denseIn : width;
+  const widths = args.widths.length > 0 ? args.widths : Array.from({ length: args.layers }, () => width);
+  for (let l = 0; l < widths.length; l++) {
+    const layerIn = l === 0 ? denseIn : (widths[l - 1] as number);
     const conn = connections === "learned" && args.learnedLayers > 0 && l >= args.learnedLayers ? "random" : connections;
     layers.push(
-      new LogicLayer(layerIn, width, {
+      new LogicLayer(layerIn, widths[l] as number, {
         connections: conn,
         init: args.init,
         seed: args.seed * 1000 + l,
@@ -359,6 +378,12 @@ async function train(
       yBatch[i] = data.trainY[s]!;
     }
     const bits = enc.encodeBytes(xBatch, 784);
+    if (args.lrSchedule === "cosine") {
+      // progress through training: the time budget when there is one (it ends training), else the steps
+      const elapsed = (performance.now() - t0) / 1000;
+      const p = Math.min(1, args.timeBudget > 0 ? elapsed / args.timeBudget : (step - 1) / Math.max(1, args.steps));
+      opt.setLearningRate(args.lr * (args.lrMin + (1 - args.lrMin) * 0.5 * (1 + Math.cos(Math.PI * p))));
+    }
     const loss = tf.tidy(() => {
       const x = inputTensor(net, bits, args.batch);
       const y = tf.oneHot(tf.tensor1d(yBatch, "int32"), 10);
@@ -452,7 +477,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.layers} × ${args.width} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, shift augmentation ±${args.shift}px`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, shift augmentation ±${args.shift}px`,
   );
 
   const data = loadMnist();
