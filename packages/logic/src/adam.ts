@@ -24,7 +24,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   static get className(): string {
     return "FusedAdam";
   }
-  readonly learningRate: number;
+  private lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
@@ -35,10 +35,23 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   constructor(learningRate: number, options: FusedAdamOptions = {}) {
     super();
     options = assertOptions<FusedAdamOptions>("fusedAdam", options, ["beta1", "beta2", "epsilon"]);
-    this.learningRate = assertPositive("fusedAdam", "learningRate", learningRate);
+    this.lr = assertPositive("fusedAdam", "learningRate", learningRate);
     this.beta1 = assertInRange("fusedAdam", "beta1", options.beta1 ?? 0.9, 0, 0.999999);
     this.beta2 = assertInRange("fusedAdam", "beta2", options.beta2 ?? 0.999, 0, 0.99999999);
     this.epsilon = assertPositive("fusedAdam", "epsilon", options.epsilon ?? 1e-8);
+  }
+
+  /** The step size used by the next update. */
+  get learningRate(): number {
+    return this.lr;
+  }
+
+  /**
+   * Sets the step size of the following updates (a learning-rate schedule, e.g. cosine decay); the moments
+   * are kept. A non-positive or non-finite value is a `RelaxError`.
+   */
+  setLearningRate(learningRate: number): void {
+    this.lr = assertPositive("fusedAdam.setLearningRate", "learningRate", learningRate);
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
