@@ -5,6 +5,7 @@ import { RelaxError } from "@relax/core";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bareImports } from "@relax/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, LogicNet, OrPool, compile, fusedAdam } from "../src/index.js";
 import {
@@ -20,31 +21,6 @@ import {
 } from "../src/layers/index.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** Bare module specifiers imported anywhere in the graph of relative imports reachable from a dist file. */
-function bareImports(entry: string): Set<string> {
-  const seen = new Set<string>();
-  const bare = new Set<string>();
-  const stack = [entry];
-  while (stack.length) {
-    const file = stack.pop() as string;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const text = readFileSync(file, "utf8")
-      .replace(/\/\*[\s\S]*?\*\//g, "")
-      .replace(/^\s*\/\/.*$/gm, "");
-    const specs = [
-      ...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm),
-      ...text.matchAll(/^\s*import\s*["']([^"']+)["']/gm),
-      ...text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
-    ].map((m) => m[1] as string);
-    for (const spec of specs) {
-      if (spec.startsWith(".")) stack.push(resolve(dirname(file), spec));
-      else bare.add(spec);
-    }
-  }
-  return bare;
-}
 
 const same = (a: tf.Tensor, b: tf.Tensor): void => expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
 

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { RelaxError } from "@relax/core";
-import { countLeakedTensors } from "@relax/core/testing";
+import { bareImports, countLeakedTensors } from "@relax/core/testing";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,31 +11,6 @@ import { diffSort, softRank } from "../src/index.js";
 import { diffSortLayer } from "../src/layers/index.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** Bare module specifiers imported anywhere in the graph of relative imports reachable from a dist file. */
-function bareImports(entry: string): Set<string> {
-  const seen = new Set<string>();
-  const bare = new Set<string>();
-  const stack = [entry];
-  while (stack.length) {
-    const file = stack.pop() as string;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const text = readFileSync(file, "utf8")
-      .replace(/\/\*[\s\S]*?\*\//g, "")
-      .replace(/^\s*\/\/.*$/gm, "");
-    const specs = [
-      ...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm),
-      ...text.matchAll(/^\s*import\s*["']([^"']+)["']/gm),
-      ...text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
-    ].map((m) => m[1] as string);
-    for (const spec of specs) {
-      if (spec.startsWith(".")) stack.push(resolve(dirname(file), spec));
-      else bare.add(spec);
-    }
-  }
-  return bare;
-}
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

@@ -11,3 +11,4 @@ export { badInputs, badPositive } from "./bad_inputs.js";
 export { seededUniform } from "./random.js";
 export { assertRelaxErrorOrFinite } from "./unhappy.js";
 export { PARITY_Z, tailViolation } from "./tails.js";
+export { bareImports } from "./imports.js";
