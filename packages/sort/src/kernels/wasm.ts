@@ -125,6 +125,22 @@ export interface MatrixArena {
   backward(): void;
 }
 
+/**
+ * Lays out consecutive regions of `sizes` bytes in wasm memory from byte `base`, each starting on a 16-byte
+ * boundary, and grows the memory to hold them. Returns each region's offset and the end of the last one.
+ */
+function layoutRegions(mem: WebAssembly.Memory, base: number, sizes: readonly number[]): { at: number[]; end: number } {
+  const align = (v: number) => (v + 15) & ~15;
+  let off = align(base);
+  const at = sizes.map((bytes) => {
+    const start = off;
+    off = align(off + bytes);
+    return start;
+  });
+  if (off > mem.buffer.byteLength) mem.grow(Math.ceil((off - mem.buffer.byteLength) / 65536));
+  return { at, end: off };
+}
+
 /** Lays out the network, α, the matrix and (optionally) the difference store in wasm memory, from byte `base`. */
 export function matrixArena(net: FlatNetwork, withStore: boolean, base = 16): MatrixArena | null {
   const ex = sortWasmActive() ? load() : null;
@@ -132,30 +148,22 @@ export function matrixArena(net: FlatNetwork, withStore: boolean, base = 16): Ma
   const { n, size: C } = net;
   const f32 = tf.env().getString(RELAX_SORT_WASM_LANES) === "f32";
   const bytes = f32 ? 4 : 8;
-  const align = (v: number) => (v + 15) & ~15;
-  let off = align(base);
-  const lo = off;
-  off = align(off + 4 * C);
-  const hi = off;
-  off = align(off + 4 * C);
-  const hs = off;
-  off = align(off + 4 * C);
-  const he = off;
-  off = align(off + 4 * C);
-  const hoff = off;
-  off = align(off + 4 * (C + 1));
-  const alpha = off;
-  off = align(off + 8 * C);
-  const dalpha = off;
-  off = align(off + 8 * C);
-  const alpha32 = off;
-  off = align(off + (f32 ? 8 * C : 0));
-  const M = off;
-  off = align(off + bytes * n * n);
-  const store = off;
-  off = align(off + (withStore ? 4 * (net.hullOffset[C] as number) : 0) + 16);
   const mem = ex.mem;
-  if (off > mem.buffer.byteLength) mem.grow(Math.ceil((off - mem.buffer.byteLength) / 65536));
+  // the store's region keeps 16 spare bytes (the SIMD loops may read one vector past its end)
+  const {
+    at: [lo, hi, hs, he, hoff, alpha, dalpha, alpha32, M, store],
+  } = layoutRegions(mem, base, [
+    4 * C,
+    4 * C,
+    4 * C,
+    4 * C,
+    4 * (C + 1),
+    8 * C,
+    8 * C,
+    f32 ? 8 * C : 0,
+    bytes * n * n,
+    (withStore ? 4 * (net.hullOffset[C] as number) : 0) + 16,
+  ]) as { at: number[]; end: number };
   const buf = mem.buffer;
   new Int32Array(buf, lo, C).set(net.lo);
   new Int32Array(buf, hi, C).set(net.hi);
@@ -227,28 +235,24 @@ export function cauchyValuesPass(
   const ex = sortWasmActive() && tf.env().getBool(RELAX_SORT_WASM_VALUES) ? load() : null;
   if (!ex) return false;
   const { n, size: C } = net;
-  const align = (v: number) => (v + 15) & ~15;
   const perRow = 8 * n + 16 * C;
   const chunk = Math.max(2, Math.min(rows, Math.floor(VALUES_CHUNK_BYTES / Math.max(perRow, 1)) & ~1));
-  let off = 16;
-  const K = off;
-  off = align(off + 32 * (CAUCHY_K.length + 1));
-  const lo = off;
-  off = align(off + 4 * C);
-  const hi = off;
-  off = align(off + 4 * C);
-  const v = off;
-  off = align(off + 16 * n);
-  const xp = off;
-  off = align(off + 4 * n * chunk);
-  const outp = off;
-  off = align(off + 4 * n * chunk);
-  const ap = off;
-  off = align(off + 8 * C * chunk);
-  const dp = off;
-  off = align(off + 8 * C * chunk);
   const mem = ex.mem;
-  if (off > mem.buffer.byteLength) mem.grow(Math.ceil((off - mem.buffer.byteLength) / 65536));
+  const {
+    at: [K, lo, hi, v, xp, outp, ap, dp],
+  } = layoutRegions(mem, 16, [
+    32 * (CAUCHY_K.length + 1),
+    4 * C,
+    4 * C,
+    16 * n,
+    4 * n * chunk,
+    4 * n * chunk,
+    8 * C * chunk,
+    8 * C * chunk,
+  ]) as {
+    at: number[];
+    end: number;
+  };
   const buf = mem.buffer;
   const k = new Float64Array(buf, K, 2 * (CAUCHY_K.length + 1));
   k.fill(beta, 0, 2);
@@ -303,29 +307,15 @@ export function cauchyBackward(net: FlatNetwork, beta: number, rows: number): Ca
   const ex = sortWasmActive() && tf.env().getBool(RELAX_SORT_WASM_VALUES) ? load() : null;
   if (!ex) return null;
   const { n, size: C } = net;
-  const align = (v: number) => (v + 15) & ~15;
   const chunk = Math.max(2, Math.min(rows + (rows & 1), Math.floor(VALUES_CHUNK_BYTES / Math.max(24 * C + 8 * n, 1)) & ~1));
-  let off = 16;
-  const K = off;
-  off += 32;
-  const lo = off;
-  off = align(off + 4 * C);
-  const hi = off;
-  off = align(off + 4 * C);
-  const g = off;
-  off = align(off + 16 * n);
-  const ap = off;
-  off = align(off + 8 * C * chunk);
-  const dp = off;
-  off = align(off + 8 * C * chunk);
-  const dap = off;
-  off = align(off + 8 * C * chunk);
-  const gin = off;
-  off = align(off + 4 * n * chunk);
-  const out = off;
-  off = align(off + 4 * n * chunk);
   const mem = ex.mem;
-  if (off > mem.buffer.byteLength) mem.grow(Math.ceil((off - mem.buffer.byteLength) / 65536));
+  const {
+    at: [K, lo, hi, g, ap, dp, dap, gin, out],
+    end: off,
+  } = layoutRegions(mem, 16, [32, 4 * C, 4 * C, 16 * n, 8 * C * chunk, 8 * C * chunk, 8 * C * chunk, 4 * n * chunk, 4 * n * chunk]) as {
+    at: number[];
+    end: number;
+  };
   const buf = mem.buffer;
   new Float64Array(buf, K, 4).set([beta, beta, Math.PI, Math.PI]);
   new Int32Array(buf, lo, C).set(net.lo);
