@@ -6,7 +6,7 @@
  * `@relax/logic` never loads it.
  */
 export { LogicGateLayer, logicLayer, logicGates } from "./logic_layer.js";
-export type { LogicLayerArgs, LogicLayerMode } from "./logic_layer.js";
+export type { CommonLayerArgs, LogicGateArgs, LogicLayerArgs, LogicLayerMode } from "./logic_layer.js";
 export { GroupSumLayer, groupSum, softmaxCrossEntropyLoss } from "./group_sum.js";
 export type { GroupSumArgs } from "./group_sum.js";
 export { LogicStackLayer, logicStack } from "./logic_stack.js";

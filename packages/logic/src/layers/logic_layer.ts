@@ -22,22 +22,8 @@ import "../kernels/register.js";
 /** When a {@link LogicGateLayer} uses the argmax gates: `'auto'` = eval outside training (`predict`), train in `fit`. */
 export type LogicLayerMode = LogicMode | "auto";
 
-/** Arguments of {@link logicLayer} (a `tf.layers` layer; `inputShape`, `name`, `trainable` as for any layer). */
-export interface LogicLayerArgs {
-  /** Number of gates (neurons), the output width. */
-  units: number;
-  /** How neurons pick their two inputs (default `'random'`). */
-  connections?: ConnectionMethod;
-  /** Logit initialisation (default `'gaussian'`, or `'residual'`). */
-  init?: LogicInit;
-  /** Logit of gate A for `init: 'residual'` (default 5). */
-  residualLogit?: number;
-  /** Gradient multiplier on the layer input (default 1). */
-  gradFactor?: number;
-  /** Seed of connections and logits (default: random, fixed at build and kept in the config). */
-  seed?: number;
-  /** `'auto'` (default: softmax mixture while training, argmax gates in `predict`/`evaluate`), `'train'` or `'eval'`. */
-  mode?: LogicLayerMode;
+/** The `tf.layers` arguments every layer takes (`inputShape`, `name`, `trainable`, …). */
+export interface CommonLayerArgs {
   /** Input width for the first layer of a `tf.sequential` (`[inDim]`). */
   inputShape?: number[];
   /** Layer name. */
@@ -50,6 +36,28 @@ export interface LogicLayerArgs {
   dtype?: "float32";
   /** Whether the logits train (default true). */
   trainable?: boolean;
+}
+
+/** The gate options shared by {@link logicLayer} and `logicStack` (those of `LogicLayer`). */
+export interface LogicGateArgs {
+  /** How neurons pick their two inputs (default `'random'`). */
+  connections?: ConnectionMethod;
+  /** Logit initialisation (default `'gaussian'`, or `'residual'`). */
+  init?: LogicInit;
+  /** Logit of gate A for `init: 'residual'` (default 5). */
+  residualLogit?: number;
+  /** Gradient multiplier on each layer's input (default 1). */
+  gradFactor?: number;
+  /** `'auto'` (default: softmax mixture while training, argmax gates in `predict`/`evaluate`), `'train'` or `'eval'`. */
+  mode?: LogicLayerMode;
+}
+
+/** Arguments of {@link logicLayer} (a `tf.layers` layer; `inputShape`, `name`, `trainable` as for any layer). */
+export interface LogicLayerArgs extends LogicGateArgs, CommonLayerArgs {
+  /** Number of gates (neurons), the output width. */
+  units: number;
+  /** Seed of connections and logits (default: random, fixed at build and kept in the config). */
+  seed?: number;
 }
 
 const ARG_KEYS = [

@@ -10,40 +10,27 @@ import { LOGIC_INITS, LOGIC_MODES, checkGradFactor, type LogicInit, type LogicMo
 import { RelaxLogicNet, runLogicNetKernel } from "../kernels/logic_net.js";
 import { randomSeed } from "../rng.js";
 import { wasmNetSupported } from "../wasm_layer.js";
-import { initialGates, layerArgs, logicGates, readConnections, writeConnections, type LogicLayerMode } from "./logic_layer.js";
+import {
+  type CommonLayerArgs,
+  type LogicGateArgs,
+  initialGates,
+  layerArgs,
+  logicGates,
+  readConnections,
+  writeConnections,
+  type LogicLayerMode,
+} from "./logic_layer.js";
 
-/** Arguments of {@link logicStack}. */
-export interface LogicStackArgs {
+/** Arguments of {@link logicStack}: the gate options of `logicLayer` for every layer, and the GroupSum head. */
+export interface LogicStackArgs extends LogicGateArgs, CommonLayerArgs {
   /** Widths of the logic layers, e.g. `[8000, 8000, 8000, 8000, 8000, 8000]`. */
   units: number[];
   /** Classes of the GroupSum head (omit for no head: the output is the last layer's gates). */
   k?: number;
   /** GroupSum temperature τ (default 1). */
   tau?: number;
-  /** How neurons pick their two inputs (default `'random'`). */
-  connections?: ConnectionMethod;
-  /** Logit initialisation (default `'gaussian'`). */
-  init?: LogicInit;
-  /** Gate-A logit of `init: 'residual'` (default 5). */
-  residualLogit?: number;
-  /** Gradient multiplier on every layer's input (default 1). */
-  gradFactor?: number;
   /** Seed: layer l uses `seed + l`, as `new LogicLayer(…, { seed: seed + l })` (default: random, kept in the config). */
   seed?: number;
-  /** `'auto'` (default: train mode in `fit`, argmax gates in `predict`), `'train'` or `'eval'`. */
-  mode?: LogicLayerMode;
-  /** Input width for the first layer of a `tf.sequential`. */
-  inputShape?: number[];
-  /** Full input shape incl. batch. */
-  batchInputShape?: (number | null)[];
-  /** Fixed batch size. */
-  batchSize?: number;
-  /** Layer name. */
-  name?: string;
-  /** Whether the logits train (default true). */
-  trainable?: boolean;
-  /** Layer dtype (float32 only). */
-  dtype?: "float32";
 }
 
 const ARG_KEYS = [
