@@ -21,8 +21,9 @@ export interface RowTape {
 /** Packs the tapes of a batch (N values per grid) into the bytes of a Float32Array. */
 export function packTapes(tapes: RowTape[], N: number): Float32Array {
   const layouts = tapes.map((t) => {
-    const unique = [...new Set(t.d)];
-    return { unique, index: t.d.map((d) => unique.indexOf(d)) };
+    const slot = new Map<Float64Array, number>();
+    for (const d of t.d) if (!slot.has(d)) slot.set(d, slot.size);
+    return { unique: [...slot.keys()], index: t.d.map((d) => slot.get(d) as number) };
   });
   let words = 1;
   tapes.forEach((t, r) => {
