@@ -56,6 +56,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs as parseFlags } from "node:util";
 import { writePlot } from "@relax/train";
+import { augmentDigit, elasticBank } from "./augment.js";
 
 interface Args {
   steps: number;
@@ -66,10 +67,21 @@ interface Args {
   lr: number;
   seed: number;
   shift: number;
+  /** Random rotations of the training digits by up to ±N degrees (0: none). */
+  rotate: number;
+  /** Random scaling of the training digits by up to ±N (a fraction; 0: none). */
+  scale: number;
+  /** Elastic distortion strength α (Simard et al. 2003; 0: none) and smoothing width σ. */
+  elastic: number;
+  elasticSigma: number;
   connections: "random" | "unique" | "learned";
   init: "gaussian" | "residual";
   /** Candidate wires per gate input with `--connections learned`. */
   candidates: number;
+  /** Resample the weak candidates of learned connections every N steps (0: never). */
+  resampleEvery: number;
+  /** Wiring weight below which a candidate is resampled. */
+  resampleBelow: number;
   /** How many of the first layers get learned connections (the rest random); 0 = all. */
   learnedLayers: number;
   parametrization: Parametrization;
@@ -111,8 +123,23 @@ const OPTIONS = {
   widths: { type: "string", default: "", description: "per-layer widths, comma-separated (overrides --layers × --width)" },
   seed: { type: "string", default: "1", description: "random seed" },
   shift: { type: "string", default: "1", description: "random shifts of the training digits by up to ±N pixels (0: none)" },
+  rotate: { type: "string", default: "0", description: "random rotations of the training digits by up to ±N degrees (0: none)" },
+  scale: { type: "string", default: "0", description: "random scaling of the training digits by up to ±N, a fraction (0: none)" },
+  elastic: {
+    type: "string",
+    default: "0",
+    description: "elastic distortion strength α of the training digits (Simard et al. 2003; 0: none)",
+  },
+  "elastic-sigma": { type: "string", default: "4", description: "smoothing width σ of the elastic distortion, in pixels" },
   connections: { type: "string", default: "learned", description: "random | unique | learned (K candidate wires per gate input)" },
   candidates: { type: "string", default: "8", description: "candidate wires K per gate input (--connections learned)" },
+  "resample-every": {
+    type: "string",
+    default: "0",
+    description:
+      "every N steps, swap each gate input's weakest candidate wire for a new random one when its weight is below --resample-below (0: never)",
+  },
+  "resample-below": { type: "string", default: "0.0125", description: "wiring weight below which a candidate is resampled" },
   "learned-layers": { type: "string", default: "1", description: "learned connections in the first N layers only, random after (0: all)" },
   parametrization: { type: "string", default: "softmax16", description: "softmax16 (16 gate logits) | bilinear4 (4 truth-table logits)" },
   "gate-choice": { type: "string", default: "soft", description: "soft | gumbel-st (straight-through, Mind the Gap) | hard-st (no noise)" },
@@ -186,9 +213,15 @@ function parseArgs(argv: string[]): Args {
     lr: num("lr", (x) => x > 0, "a positive number"),
     seed: num("seed", Number.isInteger, "an integer"),
     shift: num("shift", (x) => Number.isInteger(x) && x >= 0 && x < 28, "a whole number of pixels 0–27"),
+    rotate: num("rotate", (x) => x >= 0 && x <= 180, "degrees in [0, 180]"),
+    scale: num("scale", (x) => x >= 0 && x < 1, "a fraction in [0, 1)"),
+    elastic: num("elastic", (x) => x >= 0 && x <= 100, "a strength α in [0, 100]"),
+    elasticSigma: num("elastic-sigma", (x) => x >= 0.5 && x <= 14, "a width in pixels in [0.5, 14]"),
     connections: oneOf("connections", ["random", "unique", "learned"] as const),
     init: oneOf("init", ["gaussian", "residual"] as const),
     candidates: num("candidates", (x) => Number.isInteger(x) && x >= 2, "an integer ≥ 2"),
+    resampleEvery: num("resample-every", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
+    resampleBelow: num("resample-below", (x) => x > 0 && x <= 1, "a weight in (0, 1]"),
     learnedLayers: num("learned-layers", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     parametrization: oneOf("parametrization", PARAMETRIZATIONS),
     gateChoice: oneOf("gate-choice", CHOICES),
@@ -238,17 +271,6 @@ function loadMnist(): { trainX: Float32Array; trainY: Int32Array; testX: Float32
   const tr = pack(train);
   const te = pack(test);
   return { trainX: tr.x, trainY: tr.y, testX: te.x, testY: te.y };
-}
-
-/** Shifts a 28×28 image by (dx, dy) pixels, filling with 0 (data augmentation). */
-function shiftImage(src: Float32Array, offset: number, dx: number, dy: number, dst: Float32Array, dstOffset: number): void {
-  for (let r = 0; r < 28; r++) {
-    const sr = r - dy;
-    for (let c = 0; c < 28; c++) {
-      const sc = c - dx;
-      dst[dstOffset + r * 28 + c] = sr >= 0 && sr < 28 && sc >= 0 && sc < 28 ? (src[offset + sr * 28 + sc] as number) : 0;
-    }
-  }
 }
 
 function accuracy(pred: ArrayLike<number>, y: Int32Array): number {
@@ -363,6 +385,7 @@ async function train(
   const nTrain = data.trainY.length;
   const opt = fusedAdam(args.lr);
   const rng = createRng(args.seed);
+  const bank = args.elastic > 0 ? elasticBank(createRng(args.seed + 7919), args.elasticSigma) : undefined;
   const xBatch = new Float32Array(args.batch * 784);
   const yBatch = new Int32Array(args.batch);
   const history: GapRecord[] = [];
@@ -379,13 +402,13 @@ async function train(
   const t0 = performance.now();
   let lossEma = Number.NaN;
   let step = 0;
+  /** Candidate wires swapped by --resample-every so far. */
+  let resampled = 0;
   while (step < args.steps) {
     step++;
     for (let i = 0; i < args.batch; i++) {
       const s = rng.int(nTrain);
-      const dx = args.shift ? rng.int(2 * args.shift + 1) - args.shift : 0;
-      const dy = args.shift ? rng.int(2 * args.shift + 1) - args.shift : 0;
-      shiftImage(data.trainX, s * 784, dx, dy, xBatch, i * 784);
+      augmentDigit(rng, args, data.trainX, s * 784, xBatch, i * 784, bank);
       yBatch[i] = data.trainY[s]!;
     }
     const bits = enc.encodeBytes(xBatch, 784);
@@ -400,6 +423,14 @@ async function train(
       const y = tf.oneHot(tf.tensor1d(yBatch, "int32"), 10);
       return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!.dataSync()[0]!;
     });
+    if (args.resampleEvery > 0 && step % args.resampleEvery === 0 && net instanceof LogicNet) {
+      for (const layer of net.layers) {
+        if (layer.candidates === 1 || !layer.wiring) continue;
+        const replaced = layer.resampleCandidates({ below: args.resampleBelow });
+        opt.resetMomentum(layer.wiring, replaced);
+        resampled += replaced.length;
+      }
+    }
     lossEma = Number.isNaN(lossEma) ? loss : 0.95 * lossEma + 0.05 * loss;
     const seconds = (performance.now() - t0) / 1000;
     const outOfTime = args.timeBudget > 0 && seconds >= args.timeBudget;
@@ -419,7 +450,7 @@ async function train(
       });
       if (!quiet) {
         console.log(
-          `  step ${step}: test accuracy discrete ${(100 * discrete).toFixed(2)} %, train mode ${(100 * trainMode).toFixed(2)} % (gap ${(100 * (trainMode - discrete)).toFixed(2)} points, ${seconds.toFixed(0)} s)`,
+          `  step ${step}: test accuracy discrete ${(100 * discrete).toFixed(2)} %, train mode ${(100 * trainMode).toFixed(2)} % (gap ${(100 * (trainMode - discrete)).toFixed(2)} points, ${seconds.toFixed(0)} s${args.resampleEvery > 0 ? `, ${resampled} candidates resampled so far` : ""})`,
         );
         bar.start(args.steps, step, { loss: lossEma.toFixed(3), msPerStep: ((1000 * seconds) / step).toFixed(0) });
       }
@@ -488,7 +519,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, shift augmentation ±${args.shift}px`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}`,
   );
 
   const data = loadMnist();

@@ -54,6 +54,28 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     this.lr = assertPositive("fusedAdam.setLearningRate", "learningRate", learningRate);
   }
 
+  /**
+   * Zeroes the first moment m of `variable` at the flat `indices` (e.g. after
+   * `LogicLayer.resampleCandidates` gave those wiring logits new candidates, so that the momentum of the old
+   * candidate does not push the new one). The second moment is kept as the entries' step-size scale: zeroing it
+   * too would make the next steps about 3× the learning rate (Adam's bias correction is per variable, not per
+   * entry). No-op before the variable's first update. An index outside the variable is a `RelaxError`.
+   */
+  resetMomentum(variable: tf.Variable, indices: ArrayLike<number>): void {
+    const op = "fusedAdam.resetMomentum";
+    for (let i = 0; i < indices.length; i++) {
+      const e = indices[i] as number;
+      if (!Number.isInteger(e) || e < 0 || e >= variable.size)
+        throw new RelaxError(op, `indices[${i}]`, `an integer in [0, ${variable.size})`, String(e));
+    }
+    const s = this.state.get(variable.name);
+    if (!s) return;
+    const live = this.wasm?.moments(variable.name) ?? null;
+    const m = live ? live.m : s.m;
+    for (let i = 0; i < indices.length; i++) m[indices[i] as number] = 0;
+    if (live) this.wasm?.setMoments(variable.name, m, live.v);
+  }
+
   override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
     const list = Array.isArray(variableGradients)
       ? variableGradients.map((v) => ({ name: v.name, grad: v.tensor }))

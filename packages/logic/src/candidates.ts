@@ -41,3 +41,54 @@ export function makeCandidates(
   const candB = draw(base.b);
   return { candA, candB };
 }
+
+/**
+ * Candidate resampling of learned connections (a prune-and-regrow rule in the spirit of sparse training,
+ * e.g. RigL, Evci et al., ICML 2020, here with random regrowth): for every gate input whose weakest candidate
+ * carries a wiring weight `softmax(u)_k` below `below`, that candidate is replaced by an input drawn uniformly
+ * from those not among the gate input's candidates. Its logit is kept (the input's lowest), so the circuit
+ * (the argmax candidate, never the replaced one) and the forward barely change; Adam's per-entry step size lets a
+ * useful newcomer climb. `cand*` are edited in place; returns the flat indices `(2j + side)·K + k` of the
+ * wiring logits whose candidate changed (the optimizer's moments there should be reset).
+ */
+export function resampleCandidates(
+  candA: Int32Array,
+  candB: Int32Array,
+  wiring: ArrayLike<number>,
+  K: number,
+  inDim: number,
+  below: number,
+  rng: { int(n: number): number },
+): Int32Array {
+  const outDim = candA.length / K;
+  const replaced: number[] = [];
+  // with K = inDim there is nothing left to draw
+  if (K >= inDim) return new Int32Array(0);
+  for (let j = 0; j < outDim; j++) {
+    for (let side = 0; side < 2; side++) {
+      const cand = side === 0 ? candA : candB;
+      const o = (2 * j + side) * K;
+      let min = 0;
+      let max = 0;
+      for (let k = 1; k < K; k++) {
+        if ((wiring[o + k] as number) < (wiring[o + min] as number)) min = k;
+        if ((wiring[o + k] as number) > (wiring[o + max] as number)) max = k;
+      }
+      if (min === max) continue; // all equal (e.g. at initialisation): nothing is weak
+      let sum = 0;
+      const top = wiring[o + max] as number;
+      for (let k = 0; k < K; k++) sum += Math.exp((wiring[o + k] as number) - top);
+      if (Math.exp((wiring[o + min] as number) - top) / sum >= below) continue;
+      let v = rng.int(inDim);
+      for (let tries = 0; includes(cand, j * K, K, v); tries++) v = tries < 64 ? rng.int(inDim) : (v + 1) % inDim;
+      cand[j * K + min] = v;
+      replaced.push(o + min);
+    }
+  }
+  return Int32Array.from(replaced);
+}
+
+function includes(cand: Int32Array, at: number, K: number, v: number): boolean {
+  for (let k = 0; k < K; k++) if (cand[at + k] === v) return true;
+  return false;
+}

@@ -21,7 +21,7 @@ import { DEFAULT_RESIDUAL_LOGIT, GATE_A, NUM_GATES, relaxedGatesTensor } from ".
 import { logicRng, randomSeed } from "./rng.js";
 import { MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
 import "./kernels/register.js";
-import { MAX_CANDIDATES, makeCandidates } from "./candidates.js";
+import { MAX_CANDIDATES, makeCandidates, resampleCandidates } from "./candidates.js";
 import {
   CHOICES,
   PARAMETRIZATIONS,
@@ -346,6 +346,29 @@ export class LogicLayer {
   get variables(): tf.Variable[] {
     return this.wiring ? [this.logits, this.wiring] : [this.logits];
   }
+
+  /**
+   * Candidate resampling of learned connections (see {@link resampleCandidates}): every gate input whose weakest
+   * candidate has a wiring weight below `below` (default 0.1 / K) swaps it for a random input not yet among its
+   * candidates, keeping the logit. Call it between training steps every few hundred steps; reset the optimizer's
+   * moments at the returned wiring indices (`fusedAdam`'s `resetMoments(layer.wiring, indices)`). The chosen
+   * wires (`a`, `b`) and so the compiled circuit do not change. Seeded: the n-th call of a layer draws the same
+   * inputs in every run.
+   *
+   * @returns flat indices into the wiring logits `[outDim, 2, K]` whose candidate changed.
+   */
+  resampleCandidates(options: { below?: number } = {}): Int32Array {
+    const op = "LogicLayer.resampleCandidates";
+    const opts = assertOptions<{ below?: number }>(op, options, ["below"]);
+    if (this.candidates === 1 || !this.wiring)
+      throw new RelaxError(op, "this", "a layer with learned connections (connections: 'learned')", "fixed wiring");
+    const below = optionalFinite(op, "below", opts.below, 0.1 / this.candidates, 1);
+    if (!(below > 0)) throw new RelaxError(op, "below", "a weight in (0, 1]", String(below));
+    const rng = logicRng(this.noiseSeed + 0x68e31da4 + 7919 * this.resampleCalls++, op);
+    return resampleCandidates(this.candA, this.candB, this.wiring.dataSync(), this.candidates, this.inDim, below, rng);
+  }
+
+  private resampleCalls = 0;
 
   private chosenWires(side: number): Int32Array {
     const K = this.candidates;

@@ -16,17 +16,21 @@ import {
 import type * as tf from "@tensorflow/tfjs-core";
 import { gateChoice, gateParamGrad, paramsPerGate, wiringChoice } from "../learned_choice.js";
 import { logicBackwardFM, logicForwardFM, transpose2d } from "./logic_layer.js";
-import { logicBackwardWasm, logicForwardWasm } from "../wasm_layer.js";
+import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "../wasm_layer.js";
 import { mixRowsWasm, unmixRowsWasm } from "./wasm_mix.js";
 
-/** Row indices `[0, 2, 4, …]` and `[1, 3, 5, …]`: the A and B rows of the mixed matrix. */
+const pairsByWidth = new Map<number, { even: Int32Array; odd: Int32Array }>();
+/** Row indices `[0, 2, 4, …]` and `[1, 3, 5, …]`: the A and B rows of the mixed matrix (built once per width, read only). */
 function mixedPairs(outDim: number): { even: Int32Array; odd: Int32Array } {
+  const hit = pairsByWidth.get(outDim);
+  if (hit) return hit;
   const even = new Int32Array(outDim);
   const odd = new Int32Array(outDim);
   for (let j = 0; j < outDim; j++) {
     even[j] = 2 * j;
     odd[j] = 2 * j + 1;
   }
+  pairsByWidth.set(outDim, { even, odd });
   return { even, odd };
 }
 
@@ -42,13 +46,20 @@ function oneHotWiring(attrs: RelaxLogicLayerLearnedAttrs): boolean {
 }
 
 function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs): Choices {
-  const gate = gateChoice(weights, outDim, {
-    parametrization: attrs.parametrization,
-    choice: attrs.gateChoice,
-    temperature: attrs.temperature,
-    noiseSeed: attrs.noiseSeed,
-    mode: attrs.mode,
-  });
+  // soft softmax16 gates in train mode: the difflogic layer's WASM SIMD softmax and coefficients (float32, as saved)
+  const fast =
+    attrs.parametrization === "softmax16" && attrs.gateChoice === "soft" && attrs.mode === "train"
+      ? probsAndCoefficientsWasm(weights, outDim)
+      : null;
+  const gate = fast
+    ? { c: fast.c, s: fast.p, scale: 1 }
+    : gateChoice(weights, outDim, {
+        parametrization: attrs.parametrization,
+        choice: attrs.gateChoice,
+        temperature: attrs.temperature,
+        noiseSeed: attrs.noiseSeed,
+        mode: attrs.mode,
+      });
   const wire = wiringChoice(wiring, outDim, attrs.K, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
   return { gate, wire };
 }
@@ -171,12 +182,8 @@ export function learnedForwardHost(
 ): { values: Float32Array; shape: number[]; saved: { c: Float32Array; s: Float32Array; q: Float32Array; qs: Float32Array } } {
   const outDim = attrs.candA.length / attrs.K;
   const ch = computeChoices(weights, wiring, outDim, attrs);
-  const saved = {
-    c: Float32Array.from(ch.gate.c),
-    s: Float32Array.from(ch.gate.s),
-    q: Float32Array.from(ch.wire.q),
-    qs: Float32Array.from(ch.wire.qs),
-  };
+  const f32 = (v: ArrayLike<number>) => (v instanceof Float32Array ? v : Float32Array.from(v));
+  const saved = { c: f32(ch.gate.c), s: f32(ch.gate.s), q: f32(ch.wire.q), qs: f32(ch.wire.qs) };
   // the forward computes with the float32 choices it saves, so that the gradient sees the same numbers
   const pr = prepare(x, xShape, savedChoices(saved.c, saved.s, saved.q, saved.qs, attrs), attrs);
   const { X, batch, inDim, aEff, bEff } = pr;
