@@ -57,6 +57,7 @@ import { join } from "node:path";
 import { parseArgs as parseFlags } from "node:util";
 import { writePlot } from "@relax/train";
 import { augmentDigit, elasticBank } from "./augment.js";
+import { WeightAverage } from "./weight_average.js";
 
 interface Args {
   steps: number;
@@ -78,6 +79,8 @@ interface Args {
   init: "gaussian" | "residual";
   /** Candidate wires per gate input with `--connections learned`. */
   candidates: number;
+  /** Decay of the exponential moving average of the weights that is evaluated and discretised (0: the last iterate). */
+  ema: number;
   /** Resample the weak candidates of learned connections every N steps (0: never). */
   resampleEvery: number;
   /** Wiring weight below which a candidate is resampled. */
@@ -133,6 +136,11 @@ const OPTIONS = {
   "elastic-sigma": { type: "string", default: "4", description: "smoothing width σ of the elastic distortion, in pixels" },
   connections: { type: "string", default: "learned", description: "random | unique | learned (K candidate wires per gate input)" },
   candidates: { type: "string", default: "8", description: "candidate wires K per gate input (--connections learned)" },
+  ema: {
+    type: "string",
+    default: "0",
+    description: "evaluate and discretise an exponential moving average of the weights with this decay, e.g. 0.999 (0: the last iterate)",
+  },
   "resample-every": {
     type: "string",
     default: "0",
@@ -220,6 +228,7 @@ function parseArgs(argv: string[]): Args {
     connections: oneOf("connections", ["random", "unique", "learned"] as const),
     init: oneOf("init", ["gaussian", "residual"] as const),
     candidates: num("candidates", (x) => Number.isInteger(x) && x >= 2, "an integer ≥ 2"),
+    ema: num("ema", (x) => x === 0 || (x > 0 && x < 1), "0 or a decay in (0, 1)"),
     resampleEvery: num("resample-every", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     resampleBelow: num("resample-below", (x) => x > 0 && x <= 1, "a weight in (0, 1]"),
     learnedLayers: num("learned-layers", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
@@ -384,6 +393,7 @@ async function train(
 ): Promise<{ steps: number; seconds: number; history: GapRecord[] }> {
   const nTrain = data.trainY.length;
   const opt = fusedAdam(args.lr);
+  const average = args.ema > 0 ? new WeightAverage(net.variables, args.ema) : null;
   const rng = createRng(args.seed);
   const bank = args.elastic > 0 ? elasticBank(createRng(args.seed + 7919), args.elasticSigma) : undefined;
   const xBatch = new Float32Array(args.batch * 784);
@@ -428,9 +438,11 @@ async function train(
         if (layer.candidates === 1 || !layer.wiring) continue;
         const replaced = layer.resampleCandidates({ below: args.resampleBelow });
         opt.resetMomentum(layer.wiring, replaced);
+        average?.restart(layer.wiring, replaced);
         resampled += replaced.length;
       }
     }
+    average?.update();
     lossEma = Number.isNaN(lossEma) ? loss : 0.95 * lossEma + 0.05 * loss;
     const seconds = (performance.now() - t0) / 1000;
     const outOfTime = args.timeBudget > 0 && seconds >= args.timeBudget;
@@ -438,8 +450,11 @@ async function train(
     await new Promise((resolve) => setImmediate(resolve)); // let the progress bar's timer run
     if (args.evalEvery > 0 && step % args.evalEvery === 0 && step < args.steps && !outOfTime) {
       if (!quiet) bar.stop();
-      const discrete = softAccuracy(net, testBits, data.testY, "eval");
-      const trainMode = softAccuracy(net, testBits, data.testY, "train");
+      const evaluate = () => ({
+        discrete: softAccuracy(net, testBits, data.testY, "eval"),
+        trainMode: softAccuracy(net, testBits, data.testY, "train"),
+      });
+      const { discrete, trainMode } = average ? average.with(evaluate) : evaluate();
       history.push({
         step,
         seconds,
@@ -460,6 +475,13 @@ async function train(
   if (!quiet) bar.stop();
   opt.dispose();
   const seconds = (performance.now() - t0) / 1000;
+  if (average) {
+    if (!quiet)
+      console.log(
+        `  last iterate (before averaging): test accuracy discrete ${(100 * softAccuracy(net, testBits, data.testY, "eval")).toFixed(2)} %`,
+      );
+    average.commit();
+  }
   const discrete = softAccuracy(net, testBits, data.testY, "eval");
   const trainMode = softAccuracy(net, testBits, data.testY, "train");
   history.push({ step, seconds, loss: lossEma, discrete: 100 * discrete, trainMode: 100 * trainMode, gap: 100 * (trainMode - discrete) });
