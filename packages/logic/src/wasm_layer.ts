@@ -9,6 +9,7 @@ import { RelaxError, describe } from "@relax/core";
 import { RELAX_LOGIC_WASM } from "./flags.js";
 import { compileWasm, embeddedWasm } from "./wasm_asm.js";
 import { LAYER_WASM_BASE64 } from "./wasm_bytes.js";
+import { getRows, growTo, putRows } from "./wasm_rows.js";
 
 /** The layer kernel module's bytes (compiled from wasm/layer.wat at build time). */
 export function assembleLayerModule(): Uint8Array<ArrayBuffer> {
@@ -69,30 +70,6 @@ export function setWasmLayerKernels(on: boolean): boolean {
   return prev;
 }
 
-function ensure(w: LayerWasm, bytes: number): Float32Array {
-  const need = Math.ceil(bytes / 65536) - w.mem.buffer.byteLength / 65536;
-  if (need > 0) w.mem.grow(need);
-  return new Float32Array(w.mem.buffer);
-}
-
-/** Copies `[rows, B]` into WASM memory at float index `at` with row stride `Bp ≥ B` (padding zeroed). */
-function putRows(f32: Float32Array, at: number, src: Float32Array, rows: number, B: number, Bp: number): void {
-  if (B === Bp) {
-    f32.set(src.subarray(0, rows * B), at);
-    return;
-  }
-  for (let r = 0; r < rows; r++) {
-    f32.set(src.subarray(r * B, (r + 1) * B), at + r * Bp);
-    f32.fill(0, at + r * Bp + B, at + (r + 1) * Bp);
-  }
-}
-function getRows(f32: Float32Array, at: number, rows: number, B: number, Bp: number): Float32Array {
-  if (B === Bp) return f32.slice(at, at + rows * B);
-  const out = new Float32Array(rows * B);
-  for (let r = 0; r < rows; r++) out.set(f32.subarray(at + r * Bp, at + r * Bp + B), r * B);
-  return out;
-}
-
 const align = (n: number): number => Math.ceil(n / 16) * 16;
 
 /**
@@ -117,7 +94,7 @@ function ensureArena(w: LayerWasm, scratchBytes: number, slotBytes: number): boo
     const slot = align(Math.max(slotBytes, arena.slotBytes));
     if (scratch + N_SLOTS * slot > MAX_ARENA_BYTES) return false;
     try {
-      ensure(w, scratch + N_SLOTS * slot);
+      growTo(w.mem, scratch + N_SLOTS * slot);
     } catch {
       return false;
     }

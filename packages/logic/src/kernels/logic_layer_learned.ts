@@ -142,30 +142,13 @@ function inputRow(pr: Prepared, cand: Int32Array, K: number, j: number, side: nu
   return -1;
 }
 
-function forwardMixed(pr: Prepared, attrs: RelaxLogicLayerLearnedAttrs): Float32Array {
+/** The mixed rows `M: [2·outDim, B]` of soft learned wiring in JS (the fallback of {@link mixRowsWasm}). */
+function mixRowsJs(pr: Prepared, attrs: RelaxLogicLayerLearnedAttrs): Float32Array {
   const B = pr.batch;
-  const Y = new Float32Array(pr.outDim * B);
-  const tA = new Float32Array(B);
-  const tB = new Float32Array(B);
-  const c = pr.gate.c;
-  for (let j = 0; j < pr.outDim; j++) {
-    const oa = inputRow(pr, attrs.candA, attrs.K, j, 0, tA);
-    const ob = inputRow(pr, attrs.candB, attrs.K, j, 1, tB);
-    const A = oa < 0 ? tA : pr.X;
-    const Bv = ob < 0 ? tB : pr.X;
-    const ia = oa < 0 ? 0 : oa;
-    const ib = ob < 0 ? 0 : ob;
-    const c0 = c[4 * j] as number,
-      c1 = c[4 * j + 1] as number,
-      c2 = c[4 * j + 2] as number,
-      c3 = c[4 * j + 3] as number;
-    const yo = j * B;
-    for (let r = 0; r < B; r++) {
-      const av = A[ia + r] as number;
-      Y[yo + r] = c0 + c1 * av + (c2 + c3 * av) * (Bv[ib + r] as number);
-    }
-  }
-  return Y;
+  const M = new Float32Array(2 * pr.outDim * B);
+  for (let i = 0; i < 2 * pr.outDim; i++)
+    inputRow(pr, i % 2 === 0 ? attrs.candA : attrs.candB, attrs.K, i >> 1, i % 2, M.subarray(i * B, (i + 1) * B));
+  return M;
 }
 
 /**
@@ -191,10 +174,10 @@ export function learnedForwardHost(
   let Y: Float32Array;
   if (aEff && bEff) Y = logicForwardWasm(X, batch, inDim, aEff, bEff, c) ?? logicForwardFM(X, batch, aEff, bEff, c);
   else {
-    // soft learned wiring: mix the candidate rows in WASM SIMD, then the gate on the mixed rows
-    const M = mixRowsWasm(X, batch, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q);
+    // soft learned wiring: mix the candidate rows (WASM SIMD, else JS), then the gate on the mixed rows
+    const M = mixRowsWasm(X, batch, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q) ?? mixRowsJs(pr, attrs);
     const { even, odd } = mixedPairs(outDim);
-    Y = M ? (logicForwardWasm(M, batch, 2 * outDim, even, odd, c) ?? logicForwardFM(M, batch, even, odd, c)) : forwardMixed(pr, attrs);
+    Y = logicForwardWasm(M, batch, 2 * outDim, even, odd, c) ?? logicForwardFM(M, batch, even, odd, c);
   }
   return attrs.featureMajorOut
     ? { values: Y, shape: [outDim, batch], saved }

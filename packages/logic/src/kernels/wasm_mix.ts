@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RELAX_LOGIC_WASM } from "../flags.js";
 import { compileWasm, embeddedWasm } from "../wasm_asm.js";
 import { MIX_WASM_BASE64 } from "../wasm_bytes.js";
+import { getRows, growTo, putRows } from "../wasm_rows.js";
 
 interface MixWasm {
   mem: WebAssembly.Memory;
@@ -25,38 +26,6 @@ function instance(): MixWasm | null {
     inst = ex ? { mem: ex.mem as WebAssembly.Memory, mix: ex.mix as MixWasm["mix"], unmix: ex.unmix as MixWasm["unmix"] } : null;
   }
   return inst;
-}
-
-function memory(w: MixWasm, bytes: number): Float32Array {
-  const need = Math.ceil(bytes / 65536) - w.mem.buffer.byteLength / 65536;
-  if (need > 0) w.mem.grow(need);
-  return new Float32Array(w.mem.buffer);
-}
-
-function putRows(
-  f32: Float32Array,
-  at: number,
-  src: ArrayLike<number> & { subarray?: unknown },
-  rows: number,
-  B: number,
-  Bp: number,
-): void {
-  const s = src as Float32Array;
-  if (B === Bp) {
-    f32.set(s.subarray(0, rows * B), at);
-    return;
-  }
-  for (let r = 0; r < rows; r++) {
-    f32.set(s.subarray(r * B, (r + 1) * B), at + r * Bp);
-    f32.fill(0, at + r * Bp + B, at + (r + 1) * Bp);
-  }
-}
-
-function getRows(f32: Float32Array, at: number, rows: number, B: number, Bp: number): Float32Array {
-  if (B === Bp) return f32.slice(at, at + rows * B);
-  const out = new Float32Array(rows * B);
-  for (let r = 0; r < rows; r++) out.set(f32.subarray(at + r * Bp, at + r * Bp + B), r * B);
-  return out;
 }
 
 /** Memory layout of one call (byte offsets). */
@@ -110,7 +79,7 @@ export function mixRowsWasm(
   const outDim = candA.length / K;
   if (!w || B === 0 || outDim === 0) return null;
   const L = layout(inDim, outDim, K, B);
-  const f32 = memory(w, L.end);
+  const f32 = growTo(w.mem, L.end);
   const i32 = new Int32Array(w.mem.buffer);
   putRows(f32, L.x / 4, X, inDim, B, L.Bp);
   fillTables(f32, i32, L, candA, candB, K, q, 1);
@@ -137,7 +106,7 @@ export function unmixRowsWasm(
   const outDim = candA.length / K;
   if (!w || B === 0 || outDim === 0) return null;
   const L = layout(inDim, outDim, K, B);
-  const f32 = memory(w, L.end);
+  const f32 = growTo(w.mem, L.end);
   const i32 = new Int32Array(w.mem.buffer);
   putRows(f32, L.x / 4, X, inDim, B, L.Bp);
   f32.fill(0, L.dx / 4, L.dx / 4 + inDim * L.Bp);
