@@ -78,6 +78,21 @@ export function warpDigit(
   }
 }
 
+/** `dst = src` convolved with `kernel` (odd length, centred) along one axis of the 28 × 28 grid: `step` 1 = rows, 28 = columns. */
+function blurAxis(src: ArrayLike<number>, dst: Float32Array | Float64Array, kernel: Float64Array, step: number): void {
+  const radius = (kernel.length - 1) / 2;
+  for (let r = 0; r < SIDE; r++)
+    for (let c = 0; c < SIDE; c++) {
+      const along = step === 1 ? c : r;
+      let acc = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const t = along + k;
+        if (t >= 0 && t < SIDE) acc += (kernel[k + radius] as number) * (src[r * SIDE + c + k * step] as number);
+      }
+      dst[r * SIDE + c] = acc;
+    }
+}
+
 /** Draws `count` displacement fields: uniform(−1, 1) per pixel, smoothed by a normalised Gaussian of width σ (separable). */
 export function elasticBank(rng: Rng, sigma: number, count = 512): ElasticBank {
   const radius = Math.max(1, Math.ceil(3 * sigma));
@@ -92,24 +107,8 @@ export function elasticBank(rng: Rng, sigma: number, count = 512): ElasticBank {
   for (let f = 0; f < 2 * count; f++) {
     for (let i = 0; i < n; i++) raw[i] = 2 * rng.next() - 1;
     // blur along rows, then columns (zeros outside)
-    for (let r = 0; r < SIDE; r++)
-      for (let c = 0; c < SIDE; c++) {
-        let acc = 0;
-        for (let k = -radius; k <= radius; k++) {
-          const cc = c + k;
-          if (cc >= 0 && cc < SIDE) acc += (kernel[k + radius] as number) * (raw[r * SIDE + cc] as number);
-        }
-        rows[r * SIDE + c] = acc;
-      }
-    for (let r = 0; r < SIDE; r++)
-      for (let c = 0; c < SIDE; c++) {
-        let acc = 0;
-        for (let k = -radius; k <= radius; k++) {
-          const rr = r + k;
-          if (rr >= 0 && rr < SIDE) acc += (kernel[k + radius] as number) * (rows[rr * SIDE + c] as number);
-        }
-        fields[f * n + r * SIDE + c] = acc;
-      }
+    blurAxis(raw, rows, kernel, 1);
+    blurAxis(rows, fields.subarray(f * n, (f + 1) * n), kernel, SIDE);
   }
   return { fields, count };
 }
