@@ -191,7 +191,7 @@ export function relaxedGatesTensor(a: tf.Tensor, b: tf.Tensor): tf.Tensor[] {
  * `∂L/∂z = scale · p ⊙ (M·S − p·(M·S))` per neuron: the softmax logit gradient of the 16 gates from the sufficient
  * statistics `S` (`[outDim, 4]`) and the gate probabilities `p` (`[outDim, 16]`). Internal.
  */
-export function logitGradFromStats(S: Float64Array, p: ArrayLike<number>, outDim: number, scale = 1): Float32Array {
+export function logitGradFromStats(S: ArrayLike<number>, p: ArrayLike<number>, outDim: number, scale = 1): Float32Array {
   const dz = new Float32Array(outDim * NUM_GATES);
   const m = GATE_COEFF_MATRIX;
   const dp = new Float64Array(NUM_GATES);

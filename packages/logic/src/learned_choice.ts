@@ -141,7 +141,7 @@ export function gateChoice(
  * gradient `∂t = [S0 − S1 − S2 + S3, S2 − S3, S1 − S3, S3]` (entries 00, 01, 10, 11).
  */
 export function gateParamGrad(
-  S: Float64Array,
+  S: ArrayLike<number>,
   s: ArrayLike<number>,
   scale: number,
   outDim: number,

@@ -1,79 +1,157 @@
-;; Learned-wiring kernels for @relax/logic (loaded by src/kernels/wasm_mix.ts), f32x4 SIMD over
+;; Learned-wiring layer kernels for @relax/logic (loaded by src/kernels/wasm_mix.ts), f32x4 SIMD over
 ;; feature-major rows (one feature over the batch, padded to Bbytes = 16·⌈B/4⌉ bytes). A gate input i
 ;; mixes K candidate rows: tab[i·K + k] is the absolute byte address of candidate k's row, w[i·K + k]
-;; its weight. Every loop runs at least once (callers never pass empty ranges).
+;; its weight. Gate j's inputs are i = 2j (A) and 2j + 1 (B); its gate is y = c0 + c1·A + (c2 + c3·A)·B.
+;; The mixed rows live only in a scratch area of four rows (`tmp`): no [2·outDim, B] matrix is built.
+;; Every loop runs at least once (callers never pass empty ranges).
 (module
   (memory (export "mem") 1)
-  ;; mix(dst, tab, w, K, count, Bbytes): for each of `count` gate inputs (dst advances by Bbytes, tab
-  ;; and w by 4·K) dst = Σ_k w_k · row_k.
-  (func (export "mix") (param $dst i32) (param $tab i32) (param $w i32) (param $K i32) (param $count i32) (param $bb i32)
-    (local $i i32) (local $k i32) (local $r i32) (local $src i32) (local $wk v128) (local $kb i32)
-    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
-    (loop $inputs
-      ;; k = 0 initialises the row
-      (local.set $src (i32.load (local.get $tab)))
-      (local.set $wk (f32x4.splat (f32.load (local.get $w))))
-      (local.set $r (i32.const 0))
-      (loop $rows0
-        (v128.store (i32.add (local.get $dst) (local.get $r))
-          (f32x4.mul (local.get $wk) (v128.load (i32.add (local.get $src) (local.get $r)))))
-        (br_if $rows0 (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
-      (local.set $k (i32.const 4))
-      (block $done
-        (loop $cands
-          (br_if $done (i32.ge_u (local.get $k) (local.get $kb)))
-          (local.set $src (i32.load (i32.add (local.get $tab) (local.get $k))))
-          (local.set $wk (f32x4.splat (f32.load (i32.add (local.get $w) (local.get $k)))))
-          (local.set $r (i32.const 0))
-          (loop $rows
-            (v128.store (i32.add (local.get $dst) (local.get $r))
-              (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $r)))
-                (f32x4.mul (local.get $wk) (v128.load (i32.add (local.get $src) (local.get $r))))))
-            (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
-          (local.set $k (i32.add (local.get $k) (i32.const 4)))
-          (br $cands)))
-      (local.set $dst (i32.add (local.get $dst) (local.get $bb)))
-      (local.set $tab (i32.add (local.get $tab) (local.get $kb)))
-      (local.set $w (i32.add (local.get $w) (local.get $kb)))
-      (br_if $inputs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $count)))))
 
-  ;; unmix(dm, tab, ws, dq, K, count, Bbytes, delta): for each gate input (dm advances by Bbytes; tab, ws
-  ;; and dq by 4·K) and candidate k: dX[row_k] += ws_k · dm (skipped for ws_k = 0; dX rows lie `delta`
-  ;; bytes after the X rows) and dq_k = Σ dm · row_k (summed over the lanes).
-  (func (export "unmix")
-    (param $dm i32) (param $tab i32) (param $ws i32) (param $dq i32) (param $K i32) (param $count i32) (param $bb i32) (param $delta i32)
-    (local $i i32) (local $k i32) (local $r i32) (local $src i32) (local $dx i32) (local $wk f32) (local $wv v128)
-    (local $g v128) (local $acc v128) (local $kb i32)
-    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
-    (loop $inputs
-      (local.set $k (i32.const 0))
+  ;; dst = Σ_k w_k · row_k for one gate input (kb = 4·K bytes of tab and w).
+  (func $mixrow (param $dst i32) (param $tab i32) (param $w i32) (param $kb i32) (param $bb i32)
+    (local $k i32) (local $r i32) (local $src i32) (local $wk v128)
+    ;; k = 0 initialises the row
+    (local.set $src (i32.load (local.get $tab)))
+    (local.set $wk (f32x4.splat (f32.load (local.get $w))))
+    (loop $rows0
+      (v128.store (i32.add (local.get $dst) (local.get $r))
+        (f32x4.mul (local.get $wk) (v128.load (i32.add (local.get $src) (local.get $r)))))
+      (br_if $rows0 (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+    (local.set $k (i32.const 4))
+    (block $done
       (loop $cands
+        (br_if $done (i32.ge_u (local.get $k) (local.get $kb)))
         (local.set $src (i32.load (i32.add (local.get $tab) (local.get $k))))
-        (local.set $dx (i32.add (local.get $src) (local.get $delta)))
-        (local.set $wk (f32.load (i32.add (local.get $ws) (local.get $k))))
-        (local.set $wv (f32x4.splat (local.get $wk)))
-        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $wk (f32x4.splat (f32.load (i32.add (local.get $w) (local.get $k)))))
         (local.set $r (i32.const 0))
-        (if (f32.ne (local.get $wk) (f32.const 0))
-          (then
-            (loop $rows
-              (local.set $g (v128.load (i32.add (local.get $dm) (local.get $r))))
-              (v128.store (i32.add (local.get $dx) (local.get $r))
-                (f32x4.add (v128.load (i32.add (local.get $dx) (local.get $r))) (f32x4.mul (local.get $wv) (local.get $g))))
-              (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $src) (local.get $r))))))
-              (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb)))))
-          (else
-            (loop $rowsd
-              (local.set $acc (f32x4.add (local.get $acc)
-                (f32x4.mul (v128.load (i32.add (local.get $dm) (local.get $r))) (v128.load (i32.add (local.get $src) (local.get $r))))))
-              (br_if $rowsd (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))))
-        (f32.store (i32.add (local.get $dq) (local.get $k))
-          (f32.add
-            (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-            (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
-        (br_if $cands (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 4))) (local.get $kb))))
-      (local.set $dm (i32.add (local.get $dm) (local.get $bb)))
-      (local.set $tab (i32.add (local.get $tab) (local.get $kb)))
-      (local.set $ws (i32.add (local.get $ws) (local.get $kb)))
-      (local.set $dq (i32.add (local.get $dq) (local.get $kb)))
-      (br_if $inputs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $count))))))
+        (loop $rows
+          (v128.store (i32.add (local.get $dst) (local.get $r))
+            (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $r)))
+              (f32x4.mul (local.get $wk) (v128.load (i32.add (local.get $src) (local.get $r))))))
+          (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $cands))))
+
+  ;; Backward of $mixrow for one gate input with row gradient dm: for each candidate k,
+  ;; dX[row_k] += ws_k · dm (skipped for ws_k = 0; dX rows lie `delta` bytes after the X rows) and
+  ;; dq_k = Σ dm · row_k (summed over the lanes).
+  (func $unmixrow (param $dm i32) (param $tab i32) (param $ws i32) (param $dq i32) (param $kb i32) (param $bb i32) (param $delta i32)
+    (local $k i32) (local $r i32) (local $src i32) (local $dx i32) (local $wk f32) (local $wv v128) (local $g v128) (local $acc v128)
+    (loop $cands
+      (local.set $src (i32.load (i32.add (local.get $tab) (local.get $k))))
+      (local.set $dx (i32.add (local.get $src) (local.get $delta)))
+      (local.set $wk (f32.load (i32.add (local.get $ws) (local.get $k))))
+      (local.set $wv (f32x4.splat (local.get $wk)))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $r (i32.const 0))
+      (if (f32.ne (local.get $wk) (f32.const 0))
+        (then
+          (loop $rows
+            (local.set $g (v128.load (i32.add (local.get $dm) (local.get $r))))
+            (v128.store (i32.add (local.get $dx) (local.get $r))
+              (f32x4.add (v128.load (i32.add (local.get $dx) (local.get $r))) (f32x4.mul (local.get $wv) (local.get $g))))
+            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $src) (local.get $r))))))
+            (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb)))))
+        (else
+          (loop $rowsd
+            (local.set $acc (f32x4.add (local.get $acc)
+              (f32x4.mul (v128.load (i32.add (local.get $dm) (local.get $r))) (v128.load (i32.add (local.get $src) (local.get $r))))))
+            (br_if $rowsd (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))))
+      (f32.store (i32.add (local.get $dq) (local.get $k))
+        (f32.add
+          (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+          (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+      (br_if $cands (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 4))) (local.get $kb)))))
+
+  ;; fwd(y, tab, w, c, K, count, Bbytes, tmp): for each of `count` gates (y advances by Bbytes, tab and w
+  ;; by 8·K, c by 16) mix A and B into tmp and tmp + Bbytes, then y = c0 + c1·A + (c2 + c3·A)·B.
+  (func (export "fwd") (param $y i32) (param $tab i32) (param $w i32) (param $c i32) (param $K i32) (param $count i32) (param $bb i32) (param $tmp i32)
+    (local $j i32) (local $r i32) (local $kb i32) (local $tb i32)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $av v128)
+    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $tb (i32.add (local.get $tmp) (local.get $bb)))
+    (loop $gates
+      (call $mixrow (local.get $tmp) (local.get $tab) (local.get $w) (local.get $kb) (local.get $bb))
+      (call $mixrow (local.get $tb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $w) (local.get $kb)) (local.get $kb) (local.get $bb))
+      (local.set $c0 (f32x4.splat (f32.load (local.get $c))))
+      (local.set $c1 (f32x4.splat (f32.load offset=4 (local.get $c))))
+      (local.set $c2 (f32x4.splat (f32.load offset=8 (local.get $c))))
+      (local.set $c3 (f32x4.splat (f32.load offset=12 (local.get $c))))
+      (local.set $r (i32.const 0))
+      (loop $rows
+        (i32.add (local.get $y) (local.get $r)) ;; the store's address, then A, then the value
+        (local.set $av (v128.load (i32.add (local.get $tmp) (local.get $r))))
+        (f32x4.add
+          (f32x4.add (local.get $c0) (f32x4.mul (local.get $c1) (local.get $av)))
+          (f32x4.mul
+            (f32x4.add (local.get $c2) (f32x4.mul (local.get $c3) (local.get $av)))
+            (v128.load (i32.add (local.get $tb) (local.get $r)))))
+        v128.store
+        (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+      (local.set $y (i32.add (local.get $y) (local.get $bb)))
+      (local.set $tab (i32.add (local.get $tab) (i32.shl (local.get $kb) (i32.const 1))))
+      (local.set $w (i32.add (local.get $w) (i32.shl (local.get $kb) (i32.const 1))))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br_if $gates (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count)))))
+
+  ;; bwd(dy, tab, w, ws, c, dq, S, K, count, Bbytes, delta, tmp): per gate (dy advances by Bbytes; tab, w,
+  ;; ws and dq by 8·K; c and S by 16), with g = its dY row: recompute the mixed rows A, B (w = wiring
+  ;; weights), the row gradients dA = g·(c1 + c3·B), dB = g·(c2 + c3·A) (tmp + 2, 3 Bbytes), the statistics
+  ;; S = Σ g·[1, A, B, A·B] (4 f32), then $unmixrow of dA and dB (ws = the gradFactor-scaled weights).
+  (func (export "bwd")
+    (param $dy i32) (param $tab i32) (param $w i32) (param $ws i32) (param $c i32) (param $dq i32) (param $S i32)
+    (param $K i32) (param $count i32) (param $bb i32) (param $delta i32) (param $tmp i32)
+    (local $j i32) (local $r i32) (local $kb i32) (local $tb i32) (local $tda i32) (local $tdb i32)
+    (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $g v128) (local $av v128) (local $bv v128) (local $ga v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $t0 v128) (local $t1 v128)
+    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $tb (i32.add (local.get $tmp) (local.get $bb)))
+    (local.set $tda (i32.add (local.get $tb) (local.get $bb)))
+    (local.set $tdb (i32.add (local.get $tda) (local.get $bb)))
+    (loop $gates
+      (call $mixrow (local.get $tmp) (local.get $tab) (local.get $w) (local.get $kb) (local.get $bb))
+      (call $mixrow (local.get $tb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $w) (local.get $kb)) (local.get $kb) (local.get $bb))
+      (local.set $c1 (f32x4.splat (f32.load offset=4 (local.get $c))))
+      (local.set $c2 (f32x4.splat (f32.load offset=8 (local.get $c))))
+      (local.set $c3 (f32x4.splat (f32.load offset=12 (local.get $c))))
+      (local.set $s0 (v128.const i32x4 0 0 0 0))
+      (local.set $s1 (v128.const i32x4 0 0 0 0))
+      (local.set $s2 (v128.const i32x4 0 0 0 0))
+      (local.set $s3 (v128.const i32x4 0 0 0 0))
+      (local.set $r (i32.const 0))
+      (loop $rows
+        (local.set $g (v128.load (i32.add (local.get $dy) (local.get $r))))
+        (local.set $av (v128.load (i32.add (local.get $tmp) (local.get $r))))
+        (local.set $bv (v128.load (i32.add (local.get $tb) (local.get $r))))
+        (v128.store (i32.add (local.get $tda) (local.get $r))
+          (f32x4.mul (local.get $g) (f32x4.add (local.get $c1) (f32x4.mul (local.get $c3) (local.get $bv)))))
+        (v128.store (i32.add (local.get $tdb) (local.get $r))
+          (f32x4.mul (local.get $g) (f32x4.add (local.get $c2) (f32x4.mul (local.get $c3) (local.get $av)))))
+        (local.set $s0 (f32x4.add (local.get $s0) (local.get $g)))
+        (local.set $ga (f32x4.mul (local.get $g) (local.get $av)))
+        (local.set $s1 (f32x4.add (local.get $s1) (local.get $ga)))
+        (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $g) (local.get $bv))))
+        (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (local.get $ga) (local.get $bv))))
+        (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+      ;; transpose the four lane vectors (4 × 4), then sum: S = [Σ s0, Σ s1, Σ s2, Σ s3]
+      (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $s0) (local.get $s1)))
+      (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $s0) (local.get $s1)))
+      (local.set $s0 (f32x4.add (local.get $t0) (local.get $t1))) ;; [s0₀+s0₂, s1₀+s1₂, s0₁+s0₃, s1₁+s1₃]
+      (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $s2) (local.get $s3)))
+      (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $s2) (local.get $s3)))
+      (local.set $s2 (f32x4.add (local.get $t0) (local.get $t1))) ;; [s2₀+s2₂, s3₀+s3₂, s2₁+s2₃, s3₁+s3₃]
+      (v128.store (local.get $S)
+        (f32x4.add
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s2))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s2))))
+      (call $unmixrow (local.get $tda) (local.get $tab) (local.get $ws) (local.get $dq) (local.get $kb) (local.get $bb) (local.get $delta))
+      (call $unmixrow (local.get $tdb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $ws) (local.get $kb))
+        (i32.add (local.get $dq) (local.get $kb)) (local.get $kb) (local.get $bb) (local.get $delta))
+      (local.set $dy (i32.add (local.get $dy) (local.get $bb)))
+      (local.set $tab (i32.add (local.get $tab) (i32.shl (local.get $kb) (i32.const 1))))
+      (local.set $w (i32.add (local.get $w) (i32.shl (local.get $kb) (i32.const 1))))
+      (local.set $ws (i32.add (local.get $ws) (i32.shl (local.get $kb) (i32.const 1))))
+      (local.set $dq (i32.add (local.get $dq) (i32.shl (local.get $kb) (i32.const 1))))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (local.set $S (i32.add (local.get $S) (i32.const 16)))
+      (br_if $gates (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count))))))

@@ -17,10 +17,10 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { gateChoice, gateParamGrad, paramsPerGate, wiringChoice } from "../learned_choice.js";
 import { logicBackwardFM, logicForwardFM, transpose2d } from "./logic_layer.js";
 import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "../wasm_layer.js";
-import { mixRowsWasm, unmixRowsWasm } from "./wasm_mix.js";
+import { learnedBackwardWasm, learnedForwardWasm } from "./wasm_mix.js";
 
 const pairsByWidth = new Map<number, { even: Int32Array; odd: Int32Array }>();
-/** Row indices `[0, 2, 4, …]` and `[1, 3, 5, …]`: the A and B rows of the mixed matrix (built once per width, read only). */
+/** Row indices `[0, 2, 4, …]` and `[1, 3, 5, …]`: the A and B rows of the JS path's mixed matrix (built once per width, read only). */
 function mixedPairs(outDim: number): { even: Int32Array; odd: Int32Array } {
   const hit = pairsByWidth.get(outDim);
   if (hit) return hit;
@@ -36,8 +36,8 @@ function mixedPairs(outDim: number): { even: Int32Array; odd: Int32Array } {
 
 /** The choices of one call (gate coefficients and relaxed distribution, wiring weights), float32 as saved. */
 interface Choices {
-  gate: { c: ArrayLike<number>; s: ArrayLike<number>; scale: number };
-  wire: { q: ArrayLike<number>; qs: ArrayLike<number>; scale: number; pick: Int32Array | null };
+  gate: { c: Float32Array; s: ArrayLike<number>; scale: number };
+  wire: { q: Float32Array; qs: ArrayLike<number>; scale: number; pick: Int32Array | null };
 }
 
 /** Whether the forward's wiring weights are one-hot (fixed wiring, eval mode, straight-through wiring). */
@@ -45,7 +45,7 @@ function oneHotWiring(attrs: RelaxLogicLayerLearnedAttrs): boolean {
   return attrs.K === 1 || attrs.mode === "eval" || attrs.wiringChoice !== "soft";
 }
 
-function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs): Choices {
+function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs) {
   // soft softmax16 gates in train mode: the difflogic layer's WASM SIMD softmax and coefficients (float32, as saved)
   const fast =
     attrs.parametrization === "softmax16" && attrs.gateChoice === "soft" && attrs.mode === "train"
@@ -142,7 +142,7 @@ function inputRow(pr: Prepared, cand: Int32Array, K: number, j: number, side: nu
   return -1;
 }
 
-/** The mixed rows `M: [2·outDim, B]` of soft learned wiring in JS (the fallback of {@link mixRowsWasm}). */
+/** The mixed rows `M: [2·outDim, B]` of soft learned wiring in JS (the fallback of {@link learnedForwardWasm}). */
 function mixRowsJs(pr: Prepared, attrs: RelaxLogicLayerLearnedAttrs): Float32Array {
   const B = pr.batch;
   const M = new Float32Array(2 * pr.outDim * B);
@@ -174,10 +174,10 @@ export function learnedForwardHost(
   let Y: Float32Array;
   if (aEff && bEff) Y = logicForwardWasm(X, batch, inDim, aEff, bEff, c) ?? logicForwardFM(X, batch, aEff, bEff, c);
   else {
-    // soft learned wiring: mix the candidate rows (WASM SIMD, else JS), then the gate on the mixed rows
-    const M = mixRowsWasm(X, batch, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q) ?? mixRowsJs(pr, attrs);
-    const { even, odd } = mixedPairs(outDim);
-    Y = logicForwardWasm(M, batch, 2 * outDim, even, odd, c) ?? logicForwardFM(M, batch, even, odd, c);
+    // soft learned wiring: mix the candidate rows and apply the gates in one WASM SIMD pass, else mix in JS
+    Y =
+      learnedForwardWasm(X, batch, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q, c) ??
+      logicForwardFM(mixRowsJs(pr, attrs), batch, mixedPairs(outDim).even, mixedPairs(outDim).odd, c);
   }
   return attrs.featureMajorOut
     ? { values: Y, shape: [outDim, batch], saved }
@@ -204,43 +204,29 @@ function truthTableGradFromUniform(dz: Float32Array, t: ArrayLike<number>, scale
 }
 
 /**
- * Backward of learned wiring in WASM SIMD (train mode): recompute the mixed rows, run the layer backward on
- * them (gate gradient and the mixed rows' gradient dM), then scatter dM to the candidates and take the
- * wiring statistics dq; null where unavailable.
+ * The wiring-logit gradient `[outDim, 2, K]` from the statistics `dq_k = Σ_r dA·X[cand_k]` of every gate input:
+ * the softmax backward `scale · qs ⊙ (dq − qs·dq)` through the relaxed weights qs.
  */
+function wiringGradFromStats(dq: ArrayLike<number>, qs: ArrayLike<number>, scale: number, K: number): Float32Array {
+  const du = new Float32Array(dq.length);
+  for (let o = 0; o < dq.length; o += K) {
+    let dot = 0;
+    for (let k = 0; k < K; k++) dot += (dq[o + k] as number) * (qs[o + k] as number);
+    for (let k = 0; k < K; k++) du[o + k] = scale * (qs[o + k] as number) * ((dq[o + k] as number) - dot);
+  }
+  return du;
+}
+
+/** Backward of learned wiring in train mode with the fused WASM SIMD kernel: dX, stats S and the wiring gradient; null where unavailable. */
 function mixedBackwardWasm(
   pr: Prepared,
   dY: Float32Array,
   attrs: RelaxLogicLayerLearnedAttrs,
-): { dX: Float32Array; du: Float32Array; dweights: Float32Array } | null {
-  const { X, batch: B, inDim, outDim } = pr;
-  const K = attrs.K;
+): { dX: Float32Array; S: ArrayLike<number>; du: Float32Array } | null {
   if (attrs.mode !== "train") return null;
-  const M = mixRowsWasm(X, B, inDim, attrs.candA, attrs.candB, K, pr.wire.q);
-  if (!M) return null;
-  const { even, odd } = mixedPairs(outDim);
-  const bilinear = attrs.parametrization === "bilinear4";
-  const p = bilinear ? new Float32Array(outDim * 16).fill(1 / 16) : pr.gate.s;
-  const mid = logicBackwardWasm(M, dY, B, 2 * outDim, even, odd, pr.gate.c, 1, p);
-  if (!mid) return null;
-  const sc = pr.gate.scale;
-  let dweights: Float32Array;
-  if (bilinear) dweights = truthTableGradFromUniform(mid.dlogits, pr.gate.s, sc, outDim);
-  else {
-    dweights = mid.dlogits;
-    if (sc !== 1) for (let i = 0; i < dweights.length; i++) dweights[i] = (dweights[i] as number) * sc;
-  }
-  const un = unmixRowsWasm(X, mid.dX, B, inDim, attrs.candA, attrs.candB, K, pr.wire.q, attrs.gradFactor);
-  if (!un) return null;
-  const { qs, scale } = pr.wire;
-  const du = new Float32Array(outDim * 2 * K);
-  for (let i = 0; i < 2 * outDim; i++) {
-    const o = i * K;
-    let dot = 0;
-    for (let k = 0; k < K; k++) dot += (un.dq[o + k] as number) * (qs[o + k] as number);
-    for (let k = 0; k < K; k++) du[o + k] = scale * (qs[o + k] as number) * ((un.dq[o + k] as number) - dot);
-  }
-  return { dX: un.dX, du, dweights };
+  const { X, batch: B, inDim } = pr;
+  const r = learnedBackwardWasm(X, dY, B, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q, pr.gate.c, attrs.gradFactor);
+  return r && { dX: r.dX, S: r.S, du: wiringGradFromStats(r.dq, pr.wire.qs, pr.wire.scale, attrs.K) };
 }
 
 /** Backward of the general case (soft or straight-through learned wiring): dX, stats S and the wiring gradient. */
@@ -248,21 +234,20 @@ function backwardMixed(
   pr: Prepared,
   dY: Float32Array,
   attrs: RelaxLogicLayerLearnedAttrs,
-): { dX: Float32Array; S: Float64Array; du: Float32Array } {
+): { dX: Float32Array; S: ArrayLike<number>; du: Float32Array } {
   const { X, batch: B, inDim, outDim } = pr;
   const K = attrs.K;
   const train = attrs.mode === "train";
   const gf = attrs.gradFactor;
   const dX = new Float32Array(inDim * B);
   const S = new Float64Array(outDim * 4);
-  const du = new Float32Array(outDim * 2 * K);
+  const dq = new Float64Array(outDim * 2 * K);
   const tA = new Float32Array(B);
   const tB = new Float32Array(B);
   const dA = new Float32Array(B);
   const dB = new Float32Array(B);
-  const dq = new Float64Array(K);
   const c = pr.gate.c;
-  const { q, qs, scale } = pr.wire;
+  const q = pr.wire.q;
   for (let j = 0; j < outDim; j++) {
     const oa = inputRow(pr, attrs.candA, K, j, 0, tA);
     const ob = inputRow(pr, attrs.candB, K, j, 1, tB);
@@ -298,7 +283,6 @@ function backwardMixed(
       const cand = side === 0 ? attrs.candA : attrs.candB;
       const d = side === 0 ? dA : dB;
       const o = (2 * j + side) * K;
-      let dot = 0;
       for (let k = 0; k < K; k++) {
         const xo = (cand[j * K + k] as number) * B;
         const w = (q[o + k] as number) * gf;
@@ -312,12 +296,11 @@ function backwardMixed(
         } else if (train) {
           for (let r = 0; r < B; r++) acc += (d[r] as number) * (X[xo + r] as number);
         }
-        dq[k] = acc;
-        dot += acc * (qs[o + k] as number);
+        dq[o + k] = acc;
       }
-      if (train && K > 1) for (let k = 0; k < K; k++) du[o + k] = scale * (qs[o + k] as number) * ((dq[k] as number) - dot);
     }
   }
+  const du = train && K > 1 ? wiringGradFromStats(dq, pr.wire.qs, pr.wire.scale, K) : new Float32Array(dq.length);
   return { dX, S, du };
 }
 
@@ -362,15 +345,10 @@ export function learnedBackwardHost(
       dweights = train ? gateParamGrad(r.S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization) : new Float32Array(outDim * P);
     }
   } else {
-    const fast = mixedBackwardWasm(pr, dY, attrs);
-    const r = fast ?? backwardMixed(pr, dY, attrs);
+    const r = mixedBackwardWasm(pr, dY, attrs) ?? backwardMixed(pr, dY, attrs);
     dX = r.dX;
     dwiring = r.du;
-    if (fast) dweights = fast.dweights;
-    else
-      dweights = train
-        ? gateParamGrad((r as ReturnType<typeof backwardMixed>).S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization)
-        : new Float32Array(outDim * P);
+    dweights = train ? gateParamGrad(r.S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization) : new Float32Array(outDim * P);
   }
   return { dx: attrs.featureMajorIn ? dX : transpose2d(dX, inDim, batch), dweights, dwiring };
 }

@@ -1,8 +1,9 @@
 /**
- * WebAssembly SIMD128 kernels of learned wiring (wasm/mix.wat): the mix of K candidate rows per gate input
- * (`M[i] = Σ_k q_k·X[cand_k]`, feature-major) and its backward (`dX[cand_k] += gf·q_k·dM[i]`,
- * `dq_k = Σ dM[i]·X[cand_k]`). The gate itself then runs on the mixed rows `M` (`A_j = M[2j]`, `B_j = M[2j+1]`)
- * with the layer kernels. Float32 arithmetic; null (the caller's JS loops run) where WASM SIMD is missing or the
+ * WebAssembly SIMD128 kernels of soft learned wiring (wasm/mix.wat), one call per layer and pass: the forward
+ * mixes each gate's K candidate rows (`A_j = Σ_k q_k·X[cand_k]`, likewise B) and applies the gate in the same
+ * loop; the backward recomputes the mixed rows, takes the gate statistics, and scatters the rows' gradient to
+ * the candidates (`dX[cand_k] += gf·q_k·dA_j`) with the wiring statistics `dq_k = Σ dA_j·X[cand_k]`.
+ * Feature-major, float32; null (the caller's JS loops run) where WASM SIMD is missing or the
  * `RELAX_LOGIC_WASM` flag is off.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -13,8 +14,21 @@ import { getRows, growTo, putRows } from "../wasm_rows.js";
 
 interface MixWasm {
   mem: WebAssembly.Memory;
-  mix: (dst: number, tab: number, w: number, K: number, count: number, bb: number) => void;
-  unmix: (dm: number, tab: number, ws: number, dq: number, K: number, count: number, bb: number, delta: number) => void;
+  fwd: (y: number, tab: number, w: number, c: number, K: number, count: number, bb: number, tmp: number) => void;
+  bwd: (
+    dy: number,
+    tab: number,
+    w: number,
+    ws: number,
+    c: number,
+    dq: number,
+    S: number,
+    K: number,
+    count: number,
+    bb: number,
+    delta: number,
+    tmp: number,
+  ) => void;
 }
 let inst: MixWasm | null | undefined;
 
@@ -23,25 +37,30 @@ function instance(): MixWasm | null {
   if (inst === undefined) {
     const module = compileWasm(() => embeddedWasm(MIX_WASM_BASE64));
     const ex = module ? (new WebAssembly.Instance(module, {}).exports as Record<string, unknown>) : null;
-    inst = ex ? { mem: ex.mem as WebAssembly.Memory, mix: ex.mix as MixWasm["mix"], unmix: ex.unmix as MixWasm["unmix"] } : null;
+    inst = ex ? { mem: ex.mem as WebAssembly.Memory, fwd: ex.fwd as MixWasm["fwd"], bwd: ex.bwd as MixWasm["bwd"] } : null;
   }
   return inst;
 }
 
-/** Memory layout of one call (byte offsets). */
+/** Memory layout of one call (byte offsets): X, dX, Y or dY rows, four scratch rows, then per-gate tables. */
 function layout(inDim: number, outDim: number, K: number, B: number) {
   const Bp = Math.ceil(B / 4) * 4;
   const bb = Bp * 4;
   const n = 2 * outDim;
   const x = 0;
   const dx = x + inDim * bb;
-  const m = dx + inDim * bb;
-  const tab = m + n * bb;
+  const y = dx + inDim * bb;
+  const tmp = y + outDim * bb;
+  const tab = tmp + 4 * bb;
   const w = tab + n * K * 4;
-  const dq = w + n * K * 4;
-  return { Bp, bb, n, x, dx, m, tab, w, dq, end: dq + n * K * 4 };
+  const ws = w + n * K * 4;
+  const dq = ws + n * K * 4;
+  const c = dq + n * K * 4;
+  const S = c + outDim * 16;
+  return { Bp, bb, x, dx, y, tmp, tab, w, ws, dq, c, S, end: S + outDim * 16 };
 }
 
+/** Candidate row addresses (`[outDim, 2, K]`, A then B per gate) and the coefficients `[outDim, 4]`. */
 function fillTables(
   f32: Float32Array,
   i32: Int32Array,
@@ -49,69 +68,78 @@ function fillTables(
   candA: Int32Array,
   candB: Int32Array,
   K: number,
-  q: ArrayLike<number>,
-  scale: number,
+  c: ArrayLike<number>,
 ): void {
-  const outDim = L.n / 2;
+  const outDim = candA.length / K;
+  const tab = L.tab / 4;
   for (let j = 0; j < outDim; j++) {
     for (let k = 0; k < K; k++) {
-      i32[L.tab / 4 + 2 * j * K + k] = L.x + (candA[j * K + k] as number) * L.bb;
-      i32[L.tab / 4 + (2 * j + 1) * K + k] = L.x + (candB[j * K + k] as number) * L.bb;
+      i32[tab + 2 * j * K + k] = L.x + (candA[j * K + k] as number) * L.bb;
+      i32[tab + (2 * j + 1) * K + k] = L.x + (candB[j * K + k] as number) * L.bb;
     }
   }
-  for (let i = 0; i < L.n * K; i++) f32[L.w / 4 + i] = scale * (q[i] as number);
+  f32.set(c, L.c / 4);
 }
 
 /**
- * The mixed rows `M: [2·outDim, B]` (`M[2j] = A_j`, `M[2j+1] = B_j`) of feature-major `X: [inDim, B]`, wiring
- * weights `q` `[outDim, 2, K]`; null where unavailable.
+ * Forward of soft learned wiring: `Y: [outDim, B]` from feature-major `X: [inDim, B]`, wiring weights `q`
+ * `[outDim, 2, K]` and gate coefficients `c` `[outDim, 4]`; null where unavailable.
  */
-export function mixRowsWasm(
+export function learnedForwardWasm(
   X: Float32Array,
   B: number,
   inDim: number,
   candA: Int32Array,
   candB: Int32Array,
   K: number,
-  q: ArrayLike<number>,
+  q: Float32Array,
+  c: Float32Array,
 ): Float32Array | null {
   const w = instance();
   const outDim = candA.length / K;
   if (!w || B === 0 || outDim === 0) return null;
   const L = layout(inDim, outDim, K, B);
   const f32 = growTo(w.mem, L.end);
-  const i32 = new Int32Array(w.mem.buffer);
   putRows(f32, L.x / 4, X, inDim, B, L.Bp);
-  fillTables(f32, i32, L, candA, candB, K, q, 1);
-  w.mix(L.m, L.tab, L.w, K, L.n, L.bb);
-  return getRows(f32, L.m / 4, L.n, B, L.Bp);
+  fillTables(f32, new Int32Array(w.mem.buffer), L, candA, candB, K, c);
+  f32.set(q, L.w / 4);
+  w.fwd(L.y, L.tab, L.w, L.c, K, outDim, L.bb, L.tmp);
+  return getRows(f32, L.y / 4, outDim, B, L.Bp);
 }
 
 /**
- * Backward of {@link mixRowsWasm}: `dX: [inDim, B]` (`Σ gf·q_k·dM`) and `dq` `[outDim, 2, K]` (`Σ_r dM·X[cand_k]`)
- * from the mixed rows' gradient `dM: [2·outDim, B]`; null where unavailable.
+ * Backward of {@link learnedForwardWasm} from `dY: [outDim, B]`: `dX: [inDim, B]` (`Σ gf·q_k·dA`), the wiring
+ * statistics `dq` `[outDim, 2, K]` (`Σ_r dA·X[cand_k]`, unscaled by gf) and the gate statistics
+ * `S = Σ_r g·[1, A, B, A·B]` `[outDim, 4]`; null where unavailable.
  */
-export function unmixRowsWasm(
+export function learnedBackwardWasm(
   X: Float32Array,
-  dM: Float32Array,
+  dY: Float32Array,
   B: number,
   inDim: number,
   candA: Int32Array,
   candB: Int32Array,
   K: number,
-  q: ArrayLike<number>,
+  q: Float32Array,
+  c: Float32Array,
   gradFactor: number,
-): { dX: Float32Array; dq: Float32Array } | null {
+): { dX: Float32Array; dq: Float32Array; S: Float32Array } | null {
   const w = instance();
   const outDim = candA.length / K;
   if (!w || B === 0 || outDim === 0) return null;
   const L = layout(inDim, outDim, K, B);
   const f32 = growTo(w.mem, L.end);
-  const i32 = new Int32Array(w.mem.buffer);
   putRows(f32, L.x / 4, X, inDim, B, L.Bp);
   f32.fill(0, L.dx / 4, L.dx / 4 + inDim * L.Bp);
-  putRows(f32, L.m / 4, dM, L.n, B, L.Bp);
-  fillTables(f32, i32, L, candA, candB, K, q, gradFactor);
-  w.unmix(L.m, L.tab, L.w, L.dq, K, L.n, L.bb, L.dx - L.x);
-  return { dX: getRows(f32, L.dx / 4, inDim, B, L.Bp), dq: f32.slice(L.dq / 4, L.dq / 4 + L.n * K) };
+  putRows(f32, L.y / 4, dY, outDim, B, L.Bp);
+  fillTables(f32, new Int32Array(w.mem.buffer), L, candA, candB, K, c);
+  f32.set(q, L.w / 4);
+  const ws = L.ws / 4;
+  for (let i = 0; i < q.length; i++) f32[ws + i] = gradFactor * (q[i] as number);
+  w.bwd(L.y, L.tab, L.w, L.ws, L.c, L.dq, L.S, K, outDim, L.bb, L.dx - L.x, L.tmp);
+  return {
+    dX: getRows(f32, L.dx / 4, inDim, B, L.Bp),
+    dq: f32.slice(L.dq / 4, L.dq / 4 + q.length),
+    S: f32.slice(L.S / 4, L.S / 4 + outDim * 4),
+  };
 }
