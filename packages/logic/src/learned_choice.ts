@@ -179,7 +179,7 @@ export function nearestGate(w00: number, w01: number, w10: number, w11: number):
  * uses (softmax; the one-hot of the Gumbel argmax for 'gumbel-st' in train mode; the one-hot argmax, first
  * maximum on ties, in mode 'eval'), `qs` the relaxed weights the gradient flows through
  * (softmax((u + g)/τ)), `scale` 1/τ ('gumbel-st') or 1, `pick` the chosen candidate per input when the
- * forward is one-hot (else null).
+ * forward is one-hot (else null). Float32, as the layer saves them (the softmax is taken in float64).
  */
 export function wiringChoice(
   u: Float32Array,
@@ -189,16 +189,17 @@ export function wiringChoice(
   temperature: number,
   noiseSeed: number,
   mode: "train" | "eval",
-): { q: Float64Array; qs: Float64Array; scale: number; pick: Int32Array | null } {
+): { q: Float32Array; qs: Float32Array; scale: number; pick: Int32Array | null } {
   const n = outDim * 2;
-  const q = new Float64Array(n * K);
-  const qs = new Float64Array(n * K);
+  const q = new Float32Array(n * K);
+  const qs = new Float32Array(n * K);
   const st = isStraightThrough(choice) && mode === "train";
   const noisy = st && choice === "gumbel-st";
   const eval_ = mode === "eval";
   const tau = st ? temperature : 1;
   const pick = st || eval_ || K === 1 ? new Int32Array(n) : null;
   const v = new Float64Array(K);
+  const e = new Float64Array(K);
   for (let i = 0; i < n; i++) {
     const o = i * K;
     let best = 0;
@@ -218,12 +219,12 @@ export function wiringChoice(
     if (eval_) continue;
     let sum = 0;
     for (let k = 0; k < K; k++) {
-      const e = Math.exp(((v[k] as number) - max) / tau);
-      qs[o + k] = e;
-      sum += e;
+      const ek = Math.exp(((v[k] as number) - max) / tau);
+      e[k] = ek;
+      sum += ek;
     }
     for (let k = 0; k < K; k++) {
-      qs[o + k] = (qs[o + k] as number) / sum;
+      qs[o + k] = (e[k] as number) / sum;
       if (!pick) q[o + k] = qs[o + k] as number;
     }
   }

@@ -7,61 +7,121 @@
 (module
   (memory (export "mem") 1)
 
-  ;; dst = Σ_k w_k · row_k for one gate input (kb = 4·K bytes of tab and w).
+  ;; dst = Σ_k w_k · row_k for one gate input (kb = 4·K bytes of tab and w): candidates four at a time
+  ;; (one store per row vector and four), then one at a time; the first group initialises dst.
   (func $mixrow (param $dst i32) (param $tab i32) (param $w i32) (param $kb i32) (param $bb i32)
-    (local $k i32) (local $r i32) (local $src i32) (local $wk v128)
-    ;; k = 0 initialises the row
-    (local.set $src (i32.load (local.get $tab)))
-    (local.set $wk (f32x4.splat (f32.load (local.get $w))))
-    (loop $rows0
-      (v128.store (i32.add (local.get $dst) (local.get $r))
-        (f32x4.mul (local.get $wk) (v128.load (i32.add (local.get $src) (local.get $r)))))
-      (br_if $rows0 (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
-    (local.set $k (i32.const 4))
+    (local $k i32) (local $r i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $acc v128)
+    (block $quads_done
+      (loop $quads
+        (br_if $quads_done (i32.gt_u (i32.add (local.get $k) (i32.const 16)) (local.get $kb)))
+        (local.set $x0 (i32.load (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x1 (i32.load offset=4 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x2 (i32.load offset=8 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x3 (i32.load offset=12 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $w0 (f32x4.splat (f32.load (i32.add (local.get $w) (local.get $k)))))
+        (local.set $w1 (f32x4.splat (f32.load offset=4 (i32.add (local.get $w) (local.get $k)))))
+        (local.set $w2 (f32x4.splat (f32.load offset=8 (i32.add (local.get $w) (local.get $k)))))
+        (local.set $w3 (f32x4.splat (f32.load offset=12 (i32.add (local.get $w) (local.get $k)))))
+        (local.set $r (i32.const 0))
+        (loop $rows4
+          (local.set $acc
+            (f32x4.add
+              (f32x4.add
+                (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $x0) (local.get $r))))
+                (f32x4.mul (local.get $w1) (v128.load (i32.add (local.get $x1) (local.get $r)))))
+              (f32x4.add
+                (f32x4.mul (local.get $w2) (v128.load (i32.add (local.get $x2) (local.get $r))))
+                (f32x4.mul (local.get $w3) (v128.load (i32.add (local.get $x3) (local.get $r)))))))
+          (if (local.get $k)
+            (then (local.set $acc (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $r))) (local.get $acc)))))
+          (v128.store (i32.add (local.get $dst) (local.get $r)) (local.get $acc))
+          (br_if $rows4 (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $quads)))
     (block $done
-      (loop $cands
+      (loop $singles
         (br_if $done (i32.ge_u (local.get $k) (local.get $kb)))
-        (local.set $src (i32.load (i32.add (local.get $tab) (local.get $k))))
-        (local.set $wk (f32x4.splat (f32.load (i32.add (local.get $w) (local.get $k)))))
+        (local.set $x0 (i32.load (i32.add (local.get $tab) (local.get $k))))
+        (local.set $w0 (f32x4.splat (f32.load (i32.add (local.get $w) (local.get $k)))))
         (local.set $r (i32.const 0))
         (loop $rows
-          (v128.store (i32.add (local.get $dst) (local.get $r))
-            (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $r)))
-              (f32x4.mul (local.get $wk) (v128.load (i32.add (local.get $src) (local.get $r))))))
+          (local.set $acc (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $x0) (local.get $r)))))
+          (if (local.get $k)
+            (then (local.set $acc (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $r))) (local.get $acc)))))
+          (v128.store (i32.add (local.get $dst) (local.get $r)) (local.get $acc))
           (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
         (local.set $k (i32.add (local.get $k) (i32.const 4)))
-        (br $cands))))
+        (br $singles))))
 
   ;; Backward of $mixrow for one gate input with row gradient dm: for each candidate k,
-  ;; dX[row_k] += ws_k · dm (skipped for ws_k = 0; dX rows lie `delta` bytes after the X rows) and
-  ;; dq_k = Σ dm · row_k (summed over the lanes).
+  ;; dX[row_k] += ws_k · dm (dX rows lie `delta` bytes after the X rows) and dq_k = Σ dm · row_k (summed
+  ;; over the lanes). Candidates four at a time (dm read once per row vector; each dX row is read and
+  ;; written in turn, so a repeated candidate adds up), then one at a time.
   (func $unmixrow (param $dm i32) (param $tab i32) (param $ws i32) (param $dq i32) (param $kb i32) (param $bb i32) (param $delta i32)
-    (local $k i32) (local $r i32) (local $src i32) (local $dx i32) (local $wk f32) (local $wv v128) (local $g v128) (local $acc v128)
-    (loop $cands
-      (local.set $src (i32.load (i32.add (local.get $tab) (local.get $k))))
-      (local.set $dx (i32.add (local.get $src) (local.get $delta)))
-      (local.set $wk (f32.load (i32.add (local.get $ws) (local.get $k))))
-      (local.set $wv (f32x4.splat (local.get $wk)))
-      (local.set $acc (v128.const i32x4 0 0 0 0))
-      (local.set $r (i32.const 0))
-      (if (f32.ne (local.get $wk) (f32.const 0))
-        (then
-          (loop $rows
-            (local.set $g (v128.load (i32.add (local.get $dm) (local.get $r))))
-            (v128.store (i32.add (local.get $dx) (local.get $r))
-              (f32x4.add (v128.load (i32.add (local.get $dx) (local.get $r))) (f32x4.mul (local.get $wv) (local.get $g))))
-            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $src) (local.get $r))))))
-            (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb)))))
-        (else
-          (loop $rowsd
-            (local.set $acc (f32x4.add (local.get $acc)
-              (f32x4.mul (v128.load (i32.add (local.get $dm) (local.get $r))) (v128.load (i32.add (local.get $src) (local.get $r))))))
-            (br_if $rowsd (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))))
-      (f32.store (i32.add (local.get $dq) (local.get $k))
-        (f32.add
-          (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-          (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
-      (br_if $cands (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 4))) (local.get $kb)))))
+    (local $k i32) (local $r i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $d i32)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $g v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (block $quads_done
+      (loop $quads
+        (br_if $quads_done (i32.gt_u (i32.add (local.get $k) (i32.const 16)) (local.get $kb)))
+        (local.set $x0 (i32.load (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x1 (i32.load offset=4 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x2 (i32.load offset=8 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x3 (i32.load offset=12 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $w0 (f32x4.splat (f32.load (i32.add (local.get $ws) (local.get $k)))))
+        (local.set $w1 (f32x4.splat (f32.load offset=4 (i32.add (local.get $ws) (local.get $k)))))
+        (local.set $w2 (f32x4.splat (f32.load offset=8 (i32.add (local.get $ws) (local.get $k)))))
+        (local.set $w3 (f32x4.splat (f32.load offset=12 (i32.add (local.get $ws) (local.get $k)))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $r (i32.const 0))
+        (loop $rows4
+          (local.set $g (v128.load (i32.add (local.get $dm) (local.get $r))))
+          (local.set $d (i32.add (i32.add (local.get $x0) (local.get $delta)) (local.get $r)))
+          (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (f32x4.mul (local.get $w0) (local.get $g))))
+          (local.set $d (i32.add (i32.add (local.get $x1) (local.get $delta)) (local.get $r)))
+          (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (f32x4.mul (local.get $w1) (local.get $g))))
+          (local.set $d (i32.add (i32.add (local.get $x2) (local.get $delta)) (local.get $r)))
+          (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (f32x4.mul (local.get $w2) (local.get $g))))
+          (local.set $d (i32.add (i32.add (local.get $x3) (local.get $delta)) (local.get $r)))
+          (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (f32x4.mul (local.get $w3) (local.get $g))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x0) (local.get $r))))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x1) (local.get $r))))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x2) (local.get $r))))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x3) (local.get $r))))))
+          (br_if $rows4 (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+        (call $store_sum (i32.add (local.get $dq) (local.get $k)) (local.get $a0))
+        (call $store_sum (i32.add (i32.add (local.get $dq) (local.get $k)) (i32.const 4)) (local.get $a1))
+        (call $store_sum (i32.add (i32.add (local.get $dq) (local.get $k)) (i32.const 8)) (local.get $a2))
+        (call $store_sum (i32.add (i32.add (local.get $dq) (local.get $k)) (i32.const 12)) (local.get $a3))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $quads)))
+    (block $done
+      (loop $singles
+        (br_if $done (i32.ge_u (local.get $k) (local.get $kb)))
+        (local.set $x0 (i32.load (i32.add (local.get $tab) (local.get $k))))
+        (local.set $w0 (f32x4.splat (f32.load (i32.add (local.get $ws) (local.get $k)))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $r (i32.const 0))
+        (loop $rows
+          (local.set $g (v128.load (i32.add (local.get $dm) (local.get $r))))
+          (local.set $d (i32.add (i32.add (local.get $x0) (local.get $delta)) (local.get $r)))
+          (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (f32x4.mul (local.get $w0) (local.get $g))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x0) (local.get $r))))))
+          (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+        (call $store_sum (i32.add (local.get $dq) (local.get $k)) (local.get $a0))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $singles))))
+
+  ;; f32 at addr = the sum of v's four lanes.
+  (func $store_sum (param $addr i32) (param $v v128)
+    (f32.store (local.get $addr)
+      (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+        (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v))))))
 
   ;; fwd(y, tab, w, c, K, count, Bbytes, tmp): for each of `count` gates (y advances by Bbytes, tab and w
   ;; by 8·K, c by 16) mix A and B into tmp and tmp + Bbytes, then y = c0 + c1·A + (c2 + c3·A)·B.
