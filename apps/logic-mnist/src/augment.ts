@@ -17,6 +17,18 @@ export interface AugmentRanges {
   elasticSigma: number;
 }
 
+/** No augmentation: every digit as it is. */
+const CLEAN: AugmentRanges = { shift: 0, rotate: 0, scale: 0, elastic: 0, elasticSigma: 1 };
+
+/**
+ * The ranges for a point `progress ∈ [0, 1]` of training: `ranges` while `progress < until` (always for
+ * `until = 1`), none after (the app's `--aug-until`: the last part of training sees the clean digits the test
+ * set is made of).
+ */
+export function augmentationAt(progress: number, ranges: AugmentRanges, until: number): AugmentRanges {
+  return progress < until || until >= 1 ? ranges : CLEAN;
+}
+
 /** Smoothed displacement fields (unit α), drawn once and picked at random per digit (drawing them is costly). */
 export interface ElasticBank {
   /** `[count, 2, 784]`: x then y displacement per pixel. */

@@ -57,7 +57,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs as parseFlags } from "node:util";
 import { writePlot } from "@relax/train";
-import { augmentDigit, elasticBank } from "./augment.js";
+import { augmentDigit, augmentationAt, elasticBank } from "./augment.js";
 import { WeightAverage } from "./weight_average.js";
 
 interface Args {
@@ -82,6 +82,8 @@ interface Args {
   candidates: number;
   /** Decay of the exponential moving average of the weights that is evaluated and discretised (0: the last iterate). */
   ema: number;
+  /** Augment the training digits for this fraction of training (of the time budget or the steps), clean digits after. */
+  augUntil: number;
   /** Resample the weak candidates of learned connections every N steps (0: never). */
   resampleEvery: number;
   /** Wiring weight below which a candidate is resampled. */
@@ -137,6 +139,11 @@ const OPTIONS = {
   "elastic-sigma": { type: "string", default: "4", description: "smoothing width σ of the elastic distortion, in pixels" },
   connections: { type: "string", default: "learned", description: "random | unique | learned (K candidate wires per gate input)" },
   candidates: { type: "string", default: "4", description: "candidate wires K per gate input (--connections learned)" },
+  "aug-until": {
+    type: "string",
+    default: "1",
+    description: "augment the training digits for this fraction of training, then train on the clean digits (1: throughout)",
+  },
   ema: {
     type: "string",
     default: "0",
@@ -230,6 +237,7 @@ function parseArgs(argv: string[]): Args {
     init: oneOf("init", ["gaussian", "residual"] as const),
     candidates: num("candidates", (x) => Number.isInteger(x) && x >= 2, "an integer ≥ 2"),
     ema: num("ema", (x) => x === 0 || (x > 0 && x < 1), "0 or a decay in (0, 1)"),
+    augUntil: num("aug-until", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
     resampleEvery: num("resample-every", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     resampleBelow: num("resample-below", (x) => x > 0 && x <= 1, "a weight in (0, 1]"),
     learnedLayers: num("learned-layers", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
@@ -417,18 +425,17 @@ async function train(
   let resampled = 0;
   while (step < args.steps) {
     step++;
+    // progress through training: of the time budget or of the steps, whichever ends training first
+    const elapsed = (performance.now() - t0) / 1000;
+    const p = Math.min(1, Math.max(args.timeBudget > 0 ? elapsed / args.timeBudget : 0, (step - 1) / Math.max(1, args.steps)));
+    const ranges = augmentationAt(p, args, args.augUntil);
     for (let i = 0; i < args.batch; i++) {
       const s = rng.int(nTrain);
-      augmentDigit(rng, args, data.trainX, s * 784, xBatch, i * 784, bank);
+      augmentDigit(rng, ranges, data.trainX, s * 784, xBatch, i * 784, bank);
       yBatch[i] = data.trainY[s]!;
     }
     const bits = enc.encodeBytes(xBatch, 784);
-    if (args.lrSchedule === "cosine") {
-      // progress through training: of the time budget or of the steps, whichever ends training first
-      const elapsed = (performance.now() - t0) / 1000;
-      const p = Math.min(1, Math.max(args.timeBudget > 0 ? elapsed / args.timeBudget : 0, (step - 1) / Math.max(1, args.steps)));
-      opt.setLearningRate(args.lr * (args.lrMin + (1 - args.lrMin) * 0.5 * (1 + Math.cos(Math.PI * p))));
-    }
+    if (args.lrSchedule === "cosine") opt.setLearningRate(args.lr * (args.lrMin + (1 - args.lrMin) * 0.5 * (1 + Math.cos(Math.PI * p))));
     const loss = tf.tidy(() => {
       const x = inputTensor(net, bits, args.batch);
       const y = tf.oneHot(tf.tensor1d(yBatch, "int32"), 10);
@@ -542,7 +549,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}`,
   );
 
   const data = loadMnist();

@@ -1,6 +1,6 @@
 import { createRng } from "@relax/core";
 import { describe, expect, it } from "vitest";
-import { augmentDigit, elasticBank, warpDigit } from "../src/augment.js";
+import { augmentDigit, augmentationAt, elasticBank, warpDigit } from "../src/augment.js";
 
 const digit = () => {
   const rng = createRng(5);
@@ -66,5 +66,20 @@ describe("warpDigit / augmentDigit (training-digit augmentation)", () => {
     const dy = b.int(3) - 1;
     for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) expect(dst[r * 28 + c]).toBe(at(src, r - dy, c - dx));
     expect(a.next()).toBe(b.next());
+  });
+
+  it("augmentationAt (--aug-until): the ranges before the cut, clean digits (an exact copy, no draws) from it on", () => {
+    const ranges = { shift: 1, rotate: 10, scale: 0.1, elastic: 0, elasticSigma: 4 };
+    expect(augmentationAt(0, ranges, 0.8)).toBe(ranges);
+    expect(augmentationAt(0.79, ranges, 0.8)).toBe(ranges);
+    expect(augmentationAt(1, ranges, 1)).toBe(ranges);
+    expect(augmentationAt(0, ranges, 0)).not.toBe(ranges);
+    const late = augmentationAt(0.8, ranges, 0.8);
+    const rng = createRng(5);
+    const src = digit();
+    const dst = new Float32Array(784);
+    augmentDigit(rng, late, src, 0, dst, 0);
+    expect(Array.from(dst)).toEqual(Array.from(src));
+    expect(rng.next()).toBe(createRng(5).next());
   });
 });

@@ -3,7 +3,9 @@
  * straight-through gate choice and/or learned wiring) for tfjs's host backends. Feature-major inside
  * (`[features, batch]`, one contiguous loop per neuron). Where the forward's wiring is one-hot (fixed wiring,
  * straight-through wiring, eval mode) the forward and the softmax16 backward reuse the WASM SIMD layer kernels
- * of the fixed-wiring layer on the chosen wires; soft learned wiring mixes the K candidate rows in JS.
+ * of the fixed-wiring layer on the chosen wires; soft learned wiring (and the backward of any learned wiring
+ * in train mode) runs the fused mix-and-gate WASM SIMD kernels of `wasm_mix.ts`, else mixes the K candidate
+ * rows in JS.
  */
 import {
   RelaxLogicLayerLearned,
