@@ -177,9 +177,9 @@ export function learnedForwardHost(
   if (aEff && bEff) Y = logicForwardWasm(X, batch, inDim, aEff, bEff, c) ?? logicForwardFM(X, batch, aEff, bEff, c);
   else {
     // soft learned wiring: mix the candidate rows and apply the gates in one WASM SIMD pass, else mix in JS
-    Y =
-      learnedForwardWasm(X, batch, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q, c) ??
-      logicForwardFM(mixRowsJs(pr, attrs), batch, mixedPairs(outDim).even, mixedPairs(outDim).odd, c);
+    const fast = learnedForwardWasm(X, batch, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q, c);
+    const { even, odd } = mixedPairs(outDim);
+    Y = fast ?? logicForwardFM(mixRowsJs(pr, attrs), batch, even, odd, c);
   }
   return attrs.featureMajorOut
     ? { values: Y, shape: [outDim, batch], saved }
