@@ -84,6 +84,7 @@ interface Args {
   ema: number;
   /** Augment the training digits for this fraction of training (of the time budget or the steps), clean digits after. */
   augUntil: number;
+  hardFrom: number;
   /** Resample the weak candidates of learned connections every N steps (0: never). */
   resampleEvery: number;
   /** Wiring weight below which a candidate is resampled. */
@@ -143,6 +144,12 @@ const OPTIONS = {
     type: "string",
     default: "1",
     description: "augment the training digits for this fraction of training, then train on the clean digits (1: throughout)",
+  },
+  "hard-from": {
+    type: "string",
+    default: "1",
+    description:
+      "from this fraction of training on, train with hard-st gate and wiring choice: a straight-through fine-tune of the soft net, whose forward is the discrete net (1: never)",
   },
   ema: {
     type: "string",
@@ -238,6 +245,7 @@ function parseArgs(argv: string[]): Args {
     candidates: num("candidates", (x) => Number.isInteger(x) && x >= 2, "an integer ≥ 2"),
     ema: num("ema", (x) => x === 0 || (x > 0 && x < 1), "0 or a decay in (0, 1)"),
     augUntil: num("aug-until", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
+    hardFrom: num("hard-from", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
     resampleEvery: num("resample-every", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     resampleBelow: num("resample-below", (x) => x > 0 && x <= 1, "a weight in (0, 1]"),
     learnedLayers: num("learned-layers", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
@@ -429,6 +437,10 @@ async function train(
     const elapsed = (performance.now() - t0) / 1000;
     const p = Math.min(1, Math.max(args.timeBudget > 0 ? elapsed / args.timeBudget : 0, (step - 1) / Math.max(1, args.steps)));
     const ranges = augmentationAt(p, args, args.augUntil);
+    if (args.hardFrom < 1 && p >= args.hardFrom && net instanceof LogicNet && net.layers[0]!.gateChoice !== "hard-st") {
+      for (const layer of net.layers) layer.setChoice({ gateChoice: "hard-st", wiringChoice: "hard-st" });
+      if (!quiet) console.log(`\n  step ${step}: gate and wiring choice → hard-st (straight-through fine-tune)`);
+    }
     for (let i = 0; i < args.batch; i++) {
       const s = rng.int(nTrain);
       augmentDigit(rng, ranges, data.trainX, s * 784, xBatch, i * 784, bank);
@@ -549,7 +561,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}`,
   );
 
   const data = loadMnist();

@@ -370,6 +370,27 @@ export class LogicLayer {
 
   private resampleCalls = 0;
 
+  /**
+   * Changes the train-mode choice between training steps, e.g. soft training followed by a straight-through
+   * fine-tune (`{ gateChoice: 'hard-st', wiringChoice: 'hard-st' }`), whose forward is the discrete net the layer
+   * deploys. A key not given keeps its value; the weights, the eval-mode forward and the circuit do not change.
+   */
+  setChoice(options: { gateChoice?: Choice; wiringChoice?: Choice; temperature?: number }): void {
+    const op = "LogicLayer.setChoice";
+    const opts = assertOptions<{ gateChoice?: Choice; wiringChoice?: Choice; temperature?: number }>(op, options, [
+      "gateChoice",
+      "wiringChoice",
+      "temperature",
+    ]);
+    const settings = checkSettings(op, {
+      parametrization: this.parametrization,
+      gateChoice: opts.gateChoice ?? this.gateChoice,
+      wiringChoice: opts.wiringChoice ?? this.wiringChoice,
+      temperature: opts.temperature ?? this.temperature,
+    });
+    Object.assign(this, settings);
+  }
+
   private chosenWires(side: number): Int32Array {
     const K = this.candidates;
     const u = (this.wiring as tf.Variable).dataSync();
