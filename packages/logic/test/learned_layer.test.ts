@@ -192,25 +192,28 @@ describe("learned layer kernels: parity fused vs reference (forward and every gr
       layer.dispose();
     });
   }
-  // the WASM kernel mixes candidates four at a time, then one at a time: K = 2, 3, 6 and 9 take every path
+  // the WASM kernel mixes candidates four at a time, then one at a time: K = 2, 3, 6 and 9 take every path;
+  // one-hot (straight-through) wiring mixes and scatters the chosen candidate only and takes the dot products
+  // of the other K − 1 (1, 2, 5, 8: four at a time, then one at a time)
   for (const K of [2, 3, 6, 9])
-    it(`softmax16/soft/learned/soft with K = ${K}`, () => {
-      const c: Combo = { parametrization: "softmax16", gateChoice: "soft", connections: "learned", wiringChoice: "soft" };
-      const layer = layerOf(c, 12, 30, 13, { gradFactor: 1.5, candidates: K });
-      const x = tf.randomUniform([9, 12], 0, 1, "float32", 15) as tf.Tensor2D;
-      const w = tf.randomNormal([9, 30], 0, 1, "float32", 16) as tf.Tensor2D;
-      const ref = run(layer, x, w, "train", 3, true);
-      for (const wasm of [true, false]) {
-        const before = setWasmLayerKernels(wasm);
-        const fused = run(layer, x, w, "train", 3, false);
-        setWasmLayerKernels(before);
-        close(fused.y, ref.y, 1e-5, `y, wasm ${wasm}`);
-        close(fused.dx, ref.dx, 1e-4, `dx, wasm ${wasm}`);
-        fused.dp.forEach((g, i) => close(g, ref.dp[i]!, 1e-4, `dparam ${i}, wasm ${wasm}`));
-      }
-      tf.dispose([x, w]);
-      layer.dispose();
-    });
+    for (const wiringChoice of ["soft", "hard-st"] as const)
+      it(`softmax16/soft/learned/${wiringChoice} with K = ${K}`, () => {
+        const c: Combo = { parametrization: "softmax16", gateChoice: "soft", connections: "learned", wiringChoice };
+        const layer = layerOf(c, 12, 30, 13, { gradFactor: 1.5, candidates: K });
+        const x = tf.randomUniform([9, 12], 0, 1, "float32", 15) as tf.Tensor2D;
+        const w = tf.randomNormal([9, 30], 0, 1, "float32", 16) as tf.Tensor2D;
+        const ref = run(layer, x, w, "train", 3, true);
+        for (const wasm of [true, false]) {
+          const before = setWasmLayerKernels(wasm);
+          const fused = run(layer, x, w, "train", 3, false);
+          setWasmLayerKernels(before);
+          close(fused.y, ref.y, 1e-5, `y, wasm ${wasm}`);
+          close(fused.dx, ref.dx, 1e-4, `dx, wasm ${wasm}`);
+          fused.dp.forEach((g, i) => close(g, ref.dp[i]!, 1e-4, `dparam ${i}, wasm ${wasm}`));
+        }
+        tf.dispose([x, w]);
+        layer.dispose();
+      });
 });
 
 describe("learned layer: finite-difference gradient checks (float64 central differences of the fused forward)", () => {

@@ -116,7 +116,60 @@
         (local.set $k (i32.add (local.get $k) (i32.const 4)))
         (br $singles))))
 
-  ;; f32 at addr = the sum of v's four lanes.
+;; dq_k = Σ dm · row_k for one gate input's candidates that take no input gradient (weight 0: the
+  ;; unchosen wires of a one-hot choice), summed over the lanes: four at a time, then one at a time.
+  (func $dotrow (param $dm i32) (param $tab i32) (param $dq i32) (param $kb i32) (param $bb i32)
+    (local $k i32) (local $r i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $g v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (block $quads_done
+      (loop $quads
+        (br_if $quads_done (i32.gt_u (i32.add (local.get $k) (i32.const 16)) (local.get $kb)))
+        (local.set $x0 (i32.load (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x1 (i32.load offset=4 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x2 (i32.load offset=8 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x3 (i32.load offset=12 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $r (i32.const 0))
+        (loop $rows4
+          (local.set $g (v128.load (i32.add (local.get $dm) (local.get $r))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x0) (local.get $r))))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x1) (local.get $r))))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x2) (local.get $r))))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x3) (local.get $r))))))
+          (br_if $rows4 (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+        (call $store_sum (i32.add (local.get $dq) (local.get $k)) (local.get $a0))
+        (call $store_sum (i32.add (i32.add (local.get $dq) (local.get $k)) (i32.const 4)) (local.get $a1))
+        (call $store_sum (i32.add (i32.add (local.get $dq) (local.get $k)) (i32.const 8)) (local.get $a2))
+        (call $store_sum (i32.add (i32.add (local.get $dq) (local.get $k)) (i32.const 12)) (local.get $a3))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $quads)))
+    (block $done
+      (loop $singles
+        (br_if $done (i32.ge_u (local.get $k) (local.get $kb)))
+        (local.set $x0 (i32.load (i32.add (local.get $tab) (local.get $k))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $r (i32.const 0))
+        (loop $rows
+          (local.set $a0
+            (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $dm) (local.get $r))) (v128.load (i32.add (local.get $x0) (local.get $r))))))
+          (br_if $rows (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+        (call $store_sum (i32.add (local.get $dq) (local.get $k)) (local.get $a0))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $singles))))
+
+  ;; dm's statistics and input gradient for one gate input: $unmixrow over its first kmb bytes of candidates
+  ;; (those with a weight), $dotrow over the rest (kb − kmb bytes; none for soft wiring).
+  (func $backrow (param $dm i32) (param $tab i32) (param $ws i32) (param $dq i32) (param $kb i32) (param $kmb i32) (param $bb i32) (param $delta i32)
+    (call $unmixrow (local.get $dm) (local.get $tab) (local.get $ws) (local.get $dq) (local.get $kmb) (local.get $bb) (local.get $delta))
+    (if (i32.lt_u (local.get $kmb) (local.get $kb))
+      (then
+        (call $dotrow (local.get $dm) (i32.add (local.get $tab) (local.get $kmb)) (i32.add (local.get $dq) (local.get $kmb))
+          (i32.sub (local.get $kb) (local.get $kmb)) (local.get $bb)))))
+
+    ;; f32 at addr = the sum of v's four lanes.
   (func $store_sum (param $addr i32) (param $v v128)
     (f32.store (local.get $addr)
       (f32.add
@@ -154,23 +207,25 @@
       (local.set $c (i32.add (local.get $c) (i32.const 16)))
       (br_if $gates (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count)))))
 
-  ;; bwd(dy, tab, w, ws, c, dq, S, K, count, Bbytes, delta, tmp): per gate (dy advances by Bbytes; tab, w,
-  ;; ws and dq by 8·K; c and S by 16), with g = its dY row: recompute the mixed rows A, B (w = wiring
-  ;; weights), the row gradients dA = g·(c1 + c3·B), dB = g·(c2 + c3·A) (tmp + 2, 3 Bbytes), the statistics
-  ;; S = Σ g·[1, A, B, A·B] (4 f32), then $unmixrow of dA and dB (ws = the gradFactor-scaled weights).
+  ;; bwd(dy, tab, w, ws, c, dq, S, K, kmix, count, Bbytes, delta, tmp): per gate (dy advances by Bbytes; tab,
+  ;; w, ws and dq by 8·K; c and S by 16), with g = its dY row: recompute the mixed rows A, B from each input's
+  ;; first kmix candidates (w = wiring weights; kmix = 1 for a one-hot choice whose wire the caller put first,
+  ;; else K), the row gradients dA = g·(c1 + c3·B), dB = g·(c2 + c3·A) (tmp + 2, 3 Bbytes), the statistics
+  ;; S = Σ g·[1, A, B, A·B] (4 f32), then $backrow of dA and dB (ws = the gradFactor-scaled weights).
   (func (export "bwd")
     (param $dy i32) (param $tab i32) (param $w i32) (param $ws i32) (param $c i32) (param $dq i32) (param $S i32)
-    (param $K i32) (param $count i32) (param $bb i32) (param $delta i32) (param $tmp i32)
-    (local $j i32) (local $r i32) (local $kb i32) (local $tb i32) (local $tda i32) (local $tdb i32)
+    (param $K i32) (param $kmix i32) (param $count i32) (param $bb i32) (param $delta i32) (param $tmp i32)
+    (local $j i32) (local $r i32) (local $kb i32) (local $kmb i32) (local $tb i32) (local $tda i32) (local $tdb i32)
     (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $g v128) (local $av v128) (local $bv v128) (local $ga v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $t0 v128) (local $t1 v128)
     (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $kmb (i32.shl (local.get $kmix) (i32.const 2)))
     (local.set $tb (i32.add (local.get $tmp) (local.get $bb)))
     (local.set $tda (i32.add (local.get $tb) (local.get $bb)))
     (local.set $tdb (i32.add (local.get $tda) (local.get $bb)))
     (loop $gates
-      (call $mixrow (local.get $tmp) (local.get $tab) (local.get $w) (local.get $kb) (local.get $bb))
-      (call $mixrow (local.get $tb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $w) (local.get $kb)) (local.get $kb) (local.get $bb))
+      (call $mixrow (local.get $tmp) (local.get $tab) (local.get $w) (local.get $kmb) (local.get $bb))
+      (call $mixrow (local.get $tb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $w) (local.get $kb)) (local.get $kmb) (local.get $bb))
       (local.set $c1 (f32x4.splat (f32.load offset=4 (local.get $c))))
       (local.set $c2 (f32x4.splat (f32.load offset=8 (local.get $c))))
       (local.set $c3 (f32x4.splat (f32.load offset=12 (local.get $c))))
@@ -204,9 +259,9 @@
         (f32x4.add
           (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s2))
           (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s2))))
-      (call $unmixrow (local.get $tda) (local.get $tab) (local.get $ws) (local.get $dq) (local.get $kb) (local.get $bb) (local.get $delta))
-      (call $unmixrow (local.get $tdb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $ws) (local.get $kb))
-        (i32.add (local.get $dq) (local.get $kb)) (local.get $kb) (local.get $bb) (local.get $delta))
+      (call $backrow (local.get $tda) (local.get $tab) (local.get $ws) (local.get $dq) (local.get $kb) (local.get $kmb) (local.get $bb) (local.get $delta))
+      (call $backrow (local.get $tdb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $ws) (local.get $kb))
+        (i32.add (local.get $dq) (local.get $kb)) (local.get $kb) (local.get $kmb) (local.get $bb) (local.get $delta))
       (local.set $dy (i32.add (local.get $dy) (local.get $bb)))
       (local.set $tab (i32.add (local.get $tab) (i32.shl (local.get $kb) (i32.const 1))))
       (local.set $w (i32.add (local.get $w) (i32.shl (local.get $kb) (i32.const 1))))

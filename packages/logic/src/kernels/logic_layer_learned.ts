@@ -227,7 +227,7 @@ function mixedBackwardWasm(
 ): { dX: Float32Array; S: ArrayLike<number>; du: Float32Array } | null {
   if (attrs.mode !== "train") return null;
   const { X, batch: B, inDim } = pr;
-  const r = learnedBackwardWasm(X, dY, B, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q, pr.gate.c, attrs.gradFactor);
+  const r = learnedBackwardWasm(X, dY, B, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q, pr.gate.c, attrs.gradFactor, pr.wire.pick);
   return r && { dX: r.dX, S: r.S, du: wiringGradFromStats(r.dq, pr.wire.qs, pr.wire.scale, attrs.K) };
 }
 

@@ -24,6 +24,7 @@ interface MixWasm {
     dq: number,
     S: number,
     K: number,
+    kmix: number,
     count: number,
     bb: number,
     delta: number,
@@ -60,7 +61,12 @@ function layout(inDim: number, outDim: number, K: number, B: number) {
   return { Bp, bb, x, dx, y, tmp, tab, w, ws, dq, c, S, end: S + outDim * 16 };
 }
 
-/** Candidate row addresses (`[outDim, 2, K]`, A then B per gate) and the coefficients `[outDim, 4]`. */
+/**
+ * Candidate row addresses (`[outDim, 2, K]`, A then B per gate), the wiring weights `q` (slot order of the
+ * table) and the coefficients `[outDim, 4]`. With `pick` (the chosen candidate of each gate input, for a
+ * one-hot choice) the chosen candidate takes slot 0 and candidate 0 its slot, so that the kernels can mix
+ * and scatter slot 0 only ({@link slotOf} maps back).
+ */
 function fillTables(
   f32: Float32Array,
   i32: Int32Array,
@@ -68,17 +74,29 @@ function fillTables(
   candA: Int32Array,
   candB: Int32Array,
   K: number,
+  q: Float32Array,
   c: ArrayLike<number>,
+  pick: Int32Array | null,
 ): void {
   const outDim = candA.length / K;
   const tab = L.tab / 4;
-  for (let j = 0; j < outDim; j++) {
+  const w = L.w / 4;
+  for (let i = 0; i < 2 * outDim; i++) {
+    const cand = i % 2 === 0 ? candA : candB;
+    const j = i >> 1;
+    const p = pick ? (pick[i] as number) : 0;
     for (let k = 0; k < K; k++) {
-      i32[tab + 2 * j * K + k] = L.x + (candA[j * K + k] as number) * L.bb;
-      i32[tab + (2 * j + 1) * K + k] = L.x + (candB[j * K + k] as number) * L.bb;
+      const from = slotOf(k, p);
+      i32[tab + i * K + k] = L.x + (cand[j * K + from] as number) * L.bb;
+      f32[w + i * K + k] = q[i * K + from] as number;
     }
   }
   f32.set(c, L.c / 4);
+}
+
+/** The candidate in slot k when candidate p was swapped into slot 0 (also the slot of candidate k: a swap is its own inverse). */
+function slotOf(k: number, p: number): number {
+  return k === 0 ? p : k === p ? 0 : k;
 }
 
 /**
@@ -101,8 +119,7 @@ export function learnedForwardWasm(
   const L = layout(inDim, outDim, K, B);
   const f32 = growTo(w.mem, L.end);
   putRows(f32, L.x / 4, X, inDim, B, L.Bp);
-  fillTables(f32, new Int32Array(w.mem.buffer), L, candA, candB, K, c);
-  f32.set(q, L.w / 4);
+  fillTables(f32, new Int32Array(w.mem.buffer), L, candA, candB, K, q, c, null);
   w.fwd(L.y, L.tab, L.w, L.c, K, outDim, L.bb, L.tmp);
   return getRows(f32, L.y / 4, outDim, B, L.Bp);
 }
@@ -110,7 +127,9 @@ export function learnedForwardWasm(
 /**
  * Backward of {@link learnedForwardWasm} from `dY: [outDim, B]`: `dX: [inDim, B]` (`Σ gf·q_k·dA`), the wiring
  * statistics `dq` `[outDim, 2, K]` (`Σ_r dA·X[cand_k]`, unscaled by gf) and the gate statistics
- * `S = Σ_r g·[1, A, B, A·B]` `[outDim, 4]`; null where unavailable.
+ * `S = Σ_r g·[1, A, B, A·B]` `[outDim, 4]`; null where unavailable. With `pick` (`[outDim, 2]`, for one-hot
+ * weights q: straight-through wiring, eval mode) each input reads and scatters to its chosen row only and
+ * takes the dot products of the other K − 1.
  */
 export function learnedBackwardWasm(
   X: Float32Array,
@@ -123,6 +142,7 @@ export function learnedBackwardWasm(
   q: Float32Array,
   c: Float32Array,
   gradFactor: number,
+  pick: Int32Array | null = null,
 ): { dX: Float32Array; dq: Float32Array; S: Float32Array } | null {
   const w = instance();
   const outDim = candA.length / K;
@@ -132,14 +152,15 @@ export function learnedBackwardWasm(
   putRows(f32, L.x / 4, X, inDim, B, L.Bp);
   f32.fill(0, L.dx / 4, L.dx / 4 + inDim * L.Bp);
   putRows(f32, L.y / 4, dY, outDim, B, L.Bp);
-  fillTables(f32, new Int32Array(w.mem.buffer), L, candA, candB, K, c);
-  f32.set(q, L.w / 4);
+  fillTables(f32, new Int32Array(w.mem.buffer), L, candA, candB, K, q, c, pick);
   const ws = L.ws / 4;
-  for (let i = 0; i < q.length; i++) f32[ws + i] = gradFactor * (q[i] as number);
-  w.bwd(L.y, L.tab, L.w, L.ws, L.c, L.dq, L.S, K, outDim, L.bb, L.dx - L.x, L.tmp);
-  return {
-    dX: getRows(f32, L.dx / 4, inDim, B, L.Bp),
-    dq: f32.slice(L.dq / 4, L.dq / 4 + q.length),
-    S: f32.slice(L.S / 4, L.S / 4 + outDim * 4),
-  };
+  for (let i = 0; i < q.length; i++) f32[ws + i] = gradFactor * (f32[L.w / 4 + i] as number);
+  w.bwd(L.y, L.tab, L.w, L.ws, L.c, L.dq, L.S, K, pick ? 1 : K, outDim, L.bb, L.dx - L.x, L.tmp);
+  const dq = f32.slice(L.dq / 4, L.dq / 4 + q.length);
+  if (pick) {
+    // back from slot order to candidate order
+    const slots = dq.slice();
+    for (let i = 0; i < 2 * outDim; i++) for (let k = 0; k < K; k++) dq[i * K + slotOf(k, pick[i] as number)] = slots[i * K + k] as number;
+  }
+  return { dX: getRows(f32, L.dx / 4, inDim, B, L.Bp), dq, S: f32.slice(L.S / 4, L.S / 4 + outDim * 4) };
 }
