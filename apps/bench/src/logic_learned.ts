@@ -32,6 +32,7 @@ const CONFIGS: [string, LogicLayerOptions][] = [
   ["softmax16, soft, learned K=8 (soft wiring)", { connections: "learned", candidates: 8, wiringChoice: "soft" }],
   ["softmax16, soft, learned K=8 (gumbel-st wiring)", { connections: "learned", candidates: 8, wiringChoice: "gumbel-st" }],
   ["softmax16, gumbel-st, learned K=8 (gumbel-st wiring)", { connections: "learned", candidates: 8, gateChoice: "gumbel-st" }],
+  ["softmax16, hard-st, learned K=8 (hard-st wiring)", { connections: "learned", candidates: 8, gateChoice: "hard-st" }],
 ];
 
 /** Bit-packed inference of a saved net (WASM SIMD, one thread), on random 0/1 inputs. */

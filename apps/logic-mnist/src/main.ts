@@ -25,7 +25,8 @@
  * `--conv` trains a small LogicTreeNet-style {@link ConvLogicNet} instead (Petersen et al., *Convolutional
  * Differentiable Logic Gate Networks*, NeurIPS 2024): the encoded image `[28, 28, bits]` → logic tree conv
  * (16 trees, rf 3, depth 3) → OR pool 2 → logic tree conv (32 trees, rf 3, depth 3) → OR pool 2 →
- * `--layers` × `--width` gates (default 2 × 2000 with `--conv`) → GroupSum(10, τ).
+ * `--layers` × `--width` gates (default 2 × 2000 with `--conv`) → GroupSum(10, τ); `--conv-trees` (one or two
+ * stages) and `--conv-depth` change the trees.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -106,10 +107,15 @@ interface Args {
   thresholds: string;
   /** Train a convolutional logic tree net (ConvLogicNet) instead of a dense LogicNet. */
   conv: boolean;
+  /** Trees per conv stage (each stage: logic tree conv, rf 3, then OR pool 2); default [16, 32]. */
+  convTrees: number[];
+  /** Depth of the conv trees (2^d − 1 gates per tree and position). */
+  convDepth: number;
   /** Learning-rate schedule: constant, or cosine decay to `lrMin`·lr over the time budget (or the steps). */
   lrSchedule: "constant" | "cosine";
   /** Final learning rate of the cosine schedule, as a fraction of `lr`. */
   lrMin: number;
+  labelSmoothing: number;
   /** Per-layer widths (overrides `layers` × `width` when non-empty). */
   widths: number[];
 }
@@ -127,6 +133,11 @@ const OPTIONS = {
     description: "constant | cosine (decay to --lr-min × lr over the time budget or --steps, whichever ends training first)",
   },
   "lr-min": { type: "string", default: "0.05", description: "final learning rate of the cosine schedule, as a fraction of --lr" },
+  "label-smoothing": {
+    type: "string",
+    default: "0",
+    description: "label smoothing ε of the cross-entropy (targets 1 − ε + ε/10 and ε/10; 0: none)",
+  },
   widths: { type: "string", default: "", description: "per-layer widths, comma-separated (overrides --layers × --width)" },
   seed: { type: "string", default: "1", description: "random seed" },
   shift: { type: "string", default: "1", description: "random shifts of the training digits by up to ±N pixels (0: none)" },
@@ -188,6 +199,12 @@ const OPTIONS = {
   thresholds: { type: "string", default: "0.25,0.5,0.75", description: "pixel thresholds, comma-separated (a thermometer code)" },
   gcc: { type: "boolean", default: false, description: "compile the C export with gcc and check it" },
   conv: { type: "boolean", default: false, description: "train a convolutional logic tree net (NeurIPS 2024)" },
+  "conv-trees": {
+    type: "string",
+    default: "16,32",
+    description: "--conv: trees per conv stage, comma-separated (each stage: logic tree conv, rf 3, then OR pool 2)",
+  },
+  "conv-depth": { type: "string", default: "3", description: "--conv: depth of the conv trees (2^d − 1 gates per tree and position)" },
   help: { type: "boolean", short: "h", default: false, description: "show this help" },
 } as const;
 
@@ -226,6 +243,9 @@ function parseArgs(argv: string[]): Args {
   const conv = v.conv === true;
   const widths = String(v.widths) === "" ? [] : String(v.widths).split(",").map(Number);
   if (widths.some((w) => !Number.isInteger(w) || w <= 0)) fail("widths", "comma-separated positive integers", String(v.widths));
+  const convTrees = String(v["conv-trees"]).split(",").map(Number);
+  if (convTrees.length > 2 || convTrees.some((w) => !Number.isInteger(w) || w <= 0))
+    fail("conv-trees", "one or two comma-separated positive integers", String(v["conv-trees"]));
   return {
     steps: num("steps", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     batch: num("batch", positiveInt, "a positive integer"),
@@ -260,8 +280,11 @@ function parseArgs(argv: string[]): Args {
     gcc: v.gcc === true,
     thresholds: String(v.thresholds),
     conv,
+    convTrees,
+    convDepth: num("conv-depth", (x) => Number.isInteger(x) && x >= 1 && x <= 5, "a whole number 1–5"),
     lrSchedule: oneOf("lr-schedule", ["constant", "cosine"] as const),
     lrMin: num("lr-min", (x) => x > 0 && x <= 1, "a fraction in (0, 1]"),
+    labelSmoothing: num("label-smoothing", (x) => x >= 0 && x < 1, "a number in [0, 1)"),
     widths,
   };
 }
@@ -362,21 +385,23 @@ function buildNet(args: Args, T: number, inDim: number, width: number, connectio
   // the trees take the gate options of the dense layers (learned wiring does not apply: the receptive field is the wiring)
   const tree = {
     receptiveField: 3,
-    depth: 3,
+    depth: args.convDepth,
     init: args.init,
     parametrization: args.parametrization,
     gateChoice: args.gateChoice,
     temperature: args.temperature,
   };
-  const convs = args.conv
-    ? [
-        new LogicConvTree(T, 16, { ...tree, seed: args.seed * 1000 + 101 }),
-        new OrPool({ size: 2 }),
-        new LogicConvTree(16, 32, { ...tree, seed: args.seed * 1000 + 102 }),
-        new OrPool({ size: 2 }),
-      ]
-    : [];
-  const denseIn = args.conv ? 5 * 5 * 32 : inDim;
+  const convs: (LogicConvTree | OrPool)[] = [];
+  // each stage: a valid rf-3 tree conv (side − 2), then OR pool 2 (side / 2, rounded down)
+  let side = 28;
+  let channels = T;
+  if (args.conv)
+    args.convTrees.forEach((trees, i) => {
+      convs.push(new LogicConvTree(channels, trees, { ...tree, seed: args.seed * 1000 + 101 + i }), new OrPool({ size: 2 }));
+      side = Math.floor((side - 2) / 2);
+      channels = trees;
+    });
+  const denseIn = args.conv ? side * side * channels : inDim;
   const layers: LogicLayer[] = [];
   const widths = args.widths.length > 0 ? args.widths : Array.from({ length: args.layers }, () => width);
   for (let l = 0; l < widths.length; l++) {
@@ -451,7 +476,9 @@ async function train(
     const loss = tf.tidy(() => {
       const x = inputTensor(net, bits, args.batch);
       const y = tf.oneHot(tf.tensor1d(yBatch, "int32"), 10);
-      return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!.dataSync()[0]!;
+      return opt
+        .minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x), undefined, args.labelSmoothing) as tf.Scalar, true, net.variables)!
+        .dataSync()[0]!;
     });
     if (args.resampleEvery > 0 && step % args.resampleEvery === 0 && net instanceof LogicNet) {
       for (const layer of net.layers) {
@@ -561,7 +588,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? " (28 × 28 × bits) → conv 16 trees (rf 3, depth 3) → OR pool 2 → conv 32 trees → OR pool 2" : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf 3, depth ${args.convDepth}) → OR pool 2`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}${args.labelSmoothing ? `, label smoothing ${args.labelSmoothing}` : ""}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}`,
   );
 
   const data = loadMnist();
