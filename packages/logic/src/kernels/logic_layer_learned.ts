@@ -16,7 +16,8 @@ import {
   type RelaxLogicLayerLearnedAttrs,
 } from "@relax/core";
 import type * as tf from "@tensorflow/tfjs-core";
-import { gateChoice, gateParamGrad, paramsPerGate, wiringChoice } from "../learned_choice.js";
+import { GATE_COEFF_MATRIX, NUM_GATES } from "../gates.js";
+import { GATE_STREAM, gateChoice, gateParamGrad, gumbelNoise, paramsPerGate, wiringChoice } from "../learned_choice.js";
 import { logicBackwardFM, logicForwardFM, transpose2d } from "./logic_layer.js";
 import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "../wasm_layer.js";
 import { learnedBackwardWasm, learnedForwardWasm } from "./wasm_mix.js";
@@ -47,21 +48,50 @@ function oneHotWiring(attrs: RelaxLogicLayerLearnedAttrs): boolean {
   return attrs.K === 1 || attrs.mode === "eval" || attrs.wiringChoice !== "soft";
 }
 
+/**
+ * Straight-through softmax16 gates in train mode (as `gateChoice`): the coefficients of the argmax gate of
+ * `z + g` (g: Gumbel noise for 'gumbel-st', 0 for 'hard-st'; argmax in float64, first maximum on ties) and
+ * the relaxed `softmax((z + g)/τ)` from the difflogic layer's WASM SIMD softmax; null where unavailable.
+ */
+function straightThroughGatesWasm(weights: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs) {
+  const noisy = attrs.gateChoice === "gumbel-st";
+  const inv = 1 / attrs.temperature;
+  const scaled = new Float32Array(outDim * NUM_GATES);
+  const c = new Float32Array(outDim * 4);
+  for (let j = 0; j < outDim; j++) {
+    const o = j * NUM_GATES;
+    let best = 0;
+    let max = -Infinity;
+    for (let i = 0; i < NUM_GATES; i++) {
+      const x = (weights[o + i] as number) + (noisy ? gumbelNoise(attrs.noiseSeed, GATE_STREAM, o + i) : 0);
+      scaled[o + i] = x * inv;
+      if (x > max) {
+        max = x;
+        best = i;
+      }
+    }
+    for (let q = 0; q < 4; q++) c[4 * j + q] = GATE_COEFF_MATRIX[4 * best + q] as number;
+  }
+  const soft = probsAndCoefficientsWasm(scaled, outDim);
+  return soft && { c, s: soft.p, scale: inv };
+}
+
 function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs) {
-  // soft softmax16 gates in train mode: the difflogic layer's WASM SIMD softmax and coefficients (float32, as saved)
-  const fast =
-    attrs.parametrization === "softmax16" && attrs.gateChoice === "soft" && attrs.mode === "train"
-      ? probsAndCoefficientsWasm(weights, outDim)
-      : null;
+  // softmax16 gates in train mode: the difflogic layer's WASM SIMD softmax (and coefficients, for soft gates;
+  // float32, as saved)
+  const softmax16Train = attrs.parametrization === "softmax16" && attrs.mode === "train";
+  const fast = softmax16Train && attrs.gateChoice === "soft" ? probsAndCoefficientsWasm(weights, outDim) : null;
+  const fastST = softmax16Train && attrs.gateChoice !== "soft" ? straightThroughGatesWasm(weights, outDim, attrs) : null;
   const gate = fast
     ? { c: fast.c, s: fast.p, scale: 1 }
-    : gateChoice(weights, outDim, {
+    : (fastST ??
+      gateChoice(weights, outDim, {
         parametrization: attrs.parametrization,
         choice: attrs.gateChoice,
         temperature: attrs.temperature,
         noiseSeed: attrs.noiseSeed,
         mode: attrs.mode,
-      });
+      }));
   const wire = wiringChoice(wiring, outDim, attrs.K, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
   return { gate, wire };
 }
