@@ -456,14 +456,19 @@ async function train(
   let step = 0;
   /** Candidate wires swapped by --resample-every so far. */
   let resampled = 0;
+  /** Whether --hard-from has switched the choices to hard-st. */
+  let switchedToHard = false;
   while (step < args.steps) {
     step++;
     // progress through training: of the time budget or of the steps, whichever ends training first
     const elapsed = (performance.now() - t0) / 1000;
     const p = Math.min(1, Math.max(args.timeBudget > 0 ? elapsed / args.timeBudget : 0, (step - 1) / Math.max(1, args.steps)));
     const ranges = augmentationAt(p, args, args.augUntil);
-    if (args.hardFrom < 1 && p >= args.hardFrom && net instanceof LogicNet && net.layers[0]!.gateChoice !== "hard-st") {
-      for (const layer of net.layers) layer.setChoice({ gateChoice: "hard-st", wiringChoice: "hard-st" });
+    if (args.hardFrom < 1 && p >= args.hardFrom && !switchedToHard) {
+      switchedToHard = true;
+      const dense = net instanceof LogicNet ? net : net.dense;
+      for (const layer of dense?.layers ?? []) layer.setChoice({ gateChoice: "hard-st", wiringChoice: "hard-st" });
+      if (net instanceof ConvLogicNet) for (const c of net.convs) if (c instanceof LogicConvTree) c.setChoice({ gateChoice: "hard-st" });
       if (!quiet) console.log(`\n  step ${step}: gate and wiring choice → hard-st (straight-through fine-tune)`);
     }
     for (let i = 0; i < args.batch; i++) {

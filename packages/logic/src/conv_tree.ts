@@ -333,6 +333,18 @@ export class LogicConvTree {
     };
   }
 
+  /**
+   * Changes the nodes' train-mode choice between training steps (as {@link LogicLayer.setChoice}): a key not
+   * given keeps its value; the weights, the eval-mode forward and the circuit do not change.
+   */
+  setChoice(options: { gateChoice?: Choice; temperature?: number }): void {
+    const op = "LogicConvTree.setChoice";
+    const opts = assertOptions<{ gateChoice?: Choice; temperature?: number }>(op, options, ["gateChoice", "temperature"]);
+    const gateChoice = assertOneOf(op, "gateChoice", opts.gateChoice ?? this.gateChoice, CHOICES);
+    const temperature = assertInRange(op, "temperature", opts.temperature ?? this.temperature, MIN_TEMPERATURE, MAX_TEMPERATURE);
+    Object.assign(this, { gateChoice, temperature });
+  }
+
   /** True for difflogic's trees (softmax16 nodes, soft choice): today's kernels and numbers. */
   get isDifflogic(): boolean {
     return this.parametrization === "softmax16" && this.gateChoice === "soft";

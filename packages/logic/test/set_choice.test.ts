@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RelaxError } from "@relax/core";
-import { LogicLayer } from "../src/index.js";
+import { LogicConvTree, LogicLayer } from "../src/index.js";
 import { randomBits } from "./helpers.js";
 
 beforeAll(async () => {
@@ -53,5 +53,25 @@ describe("LogicLayer.setChoice (switch the train-mode choice between steps)", ()
     expect(() => l.setChoice({ temperature: Number.NaN })).toThrow(/temperature/);
     expect([l.gateChoice, l.wiringChoice, l.temperature]).toEqual(["soft", "soft", 1]);
     l.dispose();
+  });
+});
+
+describe("LogicConvTree.setChoice", () => {
+  it("soft → hard-st: the train-mode forward becomes the eval-mode forward; bad keys and values change nothing", () => {
+    const tree = new LogicConvTree(2, 3, { receptiveField: 3, depth: 2, seed: 5 });
+    tree.logits.assign(tf.randomNormal(tree.logits.shape, 0, 2, "float32", 3));
+    const x = tf.tensor4d(Float32Array.from(randomBits(4, 2 * 6 * 6 * 2)), [2, 6, 6, 2]);
+    const evalOut = Array.from(tree.forward(x, { mode: "eval" }).dataSync());
+    const softOut = Array.from(tree.forward(x, { mode: "train" }).dataSync());
+    expect(softOut).not.toEqual(evalOut);
+    expect(() => tree.setChoice({ wiringChoice: "hard-st" } as never)).toThrow(/wiringChoice/);
+    expect(() => tree.setChoice({ gateChoice: "hard" as never })).toThrow(/gateChoice/);
+    expect(() => tree.setChoice({ temperature: -1 })).toThrow(/temperature/);
+    expect([tree.gateChoice, tree.temperature]).toEqual(["soft", 1]);
+    tree.setChoice({ gateChoice: "hard-st" });
+    expect(Array.from(tree.forward(x, { mode: "train" }).dataSync())).toEqual(evalOut);
+    const g = tf.grad((z: tf.Tensor) => tf.sum(tree.forward(z as tf.Tensor4D, { mode: "train" })))(x);
+    expect(tf.max(tf.abs(g)).dataSync()[0]).toBeGreaterThan(0);
+    tree.dispose();
   });
 });
