@@ -9,12 +9,13 @@
  * (the split of the reference runs in shared/research/anchors.md).
  *
  *   pnpm --filter @relax/logic-mnist start            # the default: 4 × 4000 gates, learned wiring (K = 8) in every layer,
- *                                                     # ±1 px / ±10° / ±10 % augmentation, 15 min, Adam lr 0.05 with
- *                                                     # cosine decay to 0.05 × lr over the budget
+ *                                                     # GroupSum τ 7, ±1 px / ±10° / ±10 % augmentation, 15 min, Adam
+ *                                                     # lr 0.05 with cosine decay to 0.05 × lr over the budget, soft
+ *                                                     # choice, then hard-st for the last 20 % (a straight-through fine-tune)
  *   pnpm --filter @relax/logic-mnist start -- --steps 300 --time-budget 0
  *   node dist/main.js --sweep 1200,2000,4000 --steps 2000 --time-budget 0   # accuracy-vs-gates SVG, random vs learned
  *   # the difflogic net of the earlier releases (95.16 %): fixed wiring, soft gates, 6 × 8000
- *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01 --lr-schedule constant --rotate 0 --scale 0
+ *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01 --lr-schedule constant --rotate 0 --scale 0 --tau 10 --hard-from 1
  *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
  *
  * Learned layers (issue 16): `--connections learned --candidates K --learned-layers N --wiring-choice`,
@@ -125,7 +126,7 @@ const OPTIONS = {
   batch: { type: "string", default: "100", description: "digits per step" },
   width: { type: "string", default: "4000", description: "gates per layer (2000 with --conv unless given)" },
   layers: { type: "string", default: "4", description: "logic layers (2 with --conv unless given)" },
-  tau: { type: "string", default: "10", description: "GroupSum temperature τ" },
+  tau: { type: "string", default: "7", description: "GroupSum temperature τ" },
   lr: { type: "string", default: "0.05", description: "Adam learning rate (the peak of the cosine schedule)" },
   "lr-schedule": {
     type: "string",
@@ -158,7 +159,7 @@ const OPTIONS = {
   },
   "hard-from": {
     type: "string",
-    default: "1",
+    default: "0.8",
     description:
       "from this fraction of training on, train with hard-st gate and wiring choice: a straight-through fine-tune of the soft net, whose forward is the discrete net (1: never)",
   },
@@ -667,7 +668,7 @@ async function main(): Promise<void> {
   writeFileSync(join(args.out, "history.json"), JSON.stringify(r.history, null, 1));
   if (r.history.length > 1) {
     writePlot(r.history, join(args.out, "gap.svg"), {
-      title: `train-mode − discrete test accuracy (points) per step (${args.gateChoice} gates, ${wiring})`,
+      title: `train-mode − discrete test accuracy (points) per step (${args.gateChoice} gates, ${wiring}${args.hardFrom < 1 ? `; hard-st from ${100 * args.hardFrom} %` : ""})`,
       lossKeys: ["gap"],
       logLoss: false,
       metrics: ["discrete", "trainMode"],
