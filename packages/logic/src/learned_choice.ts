@@ -46,6 +46,33 @@ export interface GateChoiceArgs {
 }
 
 /**
+ * Neuron j's 16 gate logits plus its Gumbel noise when `noisy` ('gumbel-st'), times `scale`, written to
+ * `out[at … at + 15]`; returns their argmax (first maximum on ties, taken before scaling, in float64).
+ */
+export function noisyGateLogits(
+  weights: ArrayLike<number>,
+  j: number,
+  noisy: boolean,
+  noiseSeed: number,
+  out: Float32Array | Float64Array,
+  at: number,
+  scale: number,
+): number {
+  const o = j * NUM_GATES;
+  let best = 0;
+  let max = -Infinity;
+  for (let i = 0; i < NUM_GATES; i++) {
+    const x = (weights[o + i] as number) + (noisy ? gumbelNoise(noiseSeed, GATE_STREAM, o + i) : 0);
+    out[at + i] = x * scale;
+    if (x > max) {
+      max = x;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/**
  * Gate coefficients of every neuron and what the backward pass needs.
  * - `c` `[outDim, 4]`: the coefficients the forward uses (`y = c0 + c1·A + c2·B + c3·A·B`): relaxed ('soft'),
  *   the discrete gate of the noisy argmax ('gumbel-st' in train mode), or the discrete gate of the argmax / sign
@@ -73,16 +100,8 @@ export function gateChoice(
     const v = new Float64Array(NUM_GATES);
     for (let j = 0; j < outDim; j++) {
       const o = j * NUM_GATES;
-      let best = 0;
-      let max = -Infinity;
-      for (let i = 0; i < NUM_GATES; i++) {
-        const x = (weights[o + i] as number) + (noisy ? gumbelNoise(args.noiseSeed, GATE_STREAM, o + i) : 0);
-        v[i] = x;
-        if (x > max) {
-          max = x;
-          best = i;
-        }
-      }
+      const best = noisyGateLogits(weights, j, noisy, args.noiseSeed, v, 0, 1);
+      const max = v[best] as number;
       if (hard) {
         hard[j] = best;
         for (let q = 0; q < 4; q++) c[4 * j + q] = m[4 * best + q] as number;

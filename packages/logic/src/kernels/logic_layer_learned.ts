@@ -17,7 +17,7 @@ import {
 } from "@relax/core";
 import type * as tf from "@tensorflow/tfjs-core";
 import { GATE_COEFF_MATRIX, NUM_GATES } from "../gates.js";
-import { GATE_STREAM, gateChoice, gateParamGrad, gumbelNoise, paramsPerGate, wiringChoice } from "../learned_choice.js";
+import { gateChoice, gateParamGrad, noisyGateLogits, paramsPerGate, wiringChoice } from "../learned_choice.js";
 import { logicBackwardFM, logicForwardFM, transpose2d } from "./logic_layer.js";
 import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "../wasm_layer.js";
 import { learnedBackwardWasm, learnedForwardWasm } from "./wasm_mix.js";
@@ -59,17 +59,7 @@ function straightThroughGatesWasm(weights: Float32Array, outDim: number, attrs: 
   const scaled = new Float32Array(outDim * NUM_GATES);
   const c = new Float32Array(outDim * 4);
   for (let j = 0; j < outDim; j++) {
-    const o = j * NUM_GATES;
-    let best = 0;
-    let max = -Infinity;
-    for (let i = 0; i < NUM_GATES; i++) {
-      const x = (weights[o + i] as number) + (noisy ? gumbelNoise(attrs.noiseSeed, GATE_STREAM, o + i) : 0);
-      scaled[o + i] = x * inv;
-      if (x > max) {
-        max = x;
-        best = i;
-      }
-    }
+    const best = noisyGateLogits(weights, j, noisy, attrs.noiseSeed, scaled, j * NUM_GATES, inv);
     for (let q = 0; q < 4; q++) c[4 * j + q] = GATE_COEFF_MATRIX[4 * best + q] as number;
   }
   const soft = probsAndCoefficientsWasm(scaled, outDim);
