@@ -116,7 +116,6 @@ interface Args {
   lrSchedule: "constant" | "cosine";
   /** Final learning rate of the cosine schedule, as a fraction of `lr`. */
   lrMin: number;
-  labelSmoothing: number;
   /** Per-layer widths (overrides `layers` × `width` when non-empty). */
   widths: number[];
 }
@@ -134,11 +133,6 @@ const OPTIONS = {
     description: "constant | cosine (decay to --lr-min × lr over the time budget or --steps, whichever ends training first)",
   },
   "lr-min": { type: "string", default: "0.05", description: "final learning rate of the cosine schedule, as a fraction of --lr" },
-  "label-smoothing": {
-    type: "string",
-    default: "0",
-    description: "label smoothing ε of the cross-entropy (targets 1 − ε + ε/10 and ε/10; 0: none)",
-  },
   widths: { type: "string", default: "", description: "per-layer widths, comma-separated (overrides --layers × --width)" },
   seed: { type: "string", default: "1", description: "random seed" },
   shift: { type: "string", default: "1", description: "random shifts of the training digits by up to ±N pixels (0: none)" },
@@ -285,7 +279,6 @@ function parseArgs(argv: string[]): Args {
     convDepth: num("conv-depth", (x) => Number.isInteger(x) && x >= 1 && x <= 5, "a whole number 1–5"),
     lrSchedule: oneOf("lr-schedule", ["constant", "cosine"] as const),
     lrMin: num("lr-min", (x) => x > 0 && x <= 1, "a fraction in (0, 1]"),
-    labelSmoothing: num("label-smoothing", (x) => x >= 0 && x < 1, "a number in [0, 1)"),
     widths,
   };
 }
@@ -483,7 +476,7 @@ async function train(
       const x = inputTensor(net, bits, args.batch);
       const y = tf.oneHot(tf.tensor1d(yBatch, "int32"), 10);
       return opt
-        .minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x), undefined, args.labelSmoothing) as tf.Scalar, true, net.variables)!
+        .minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!
         .dataSync()[0]!;
     });
     if (args.resampleEvery > 0 && step % args.resampleEvery === 0 && net instanceof LogicNet) {
@@ -594,7 +587,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf 3, depth ${args.convDepth}) → OR pool 2`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}${args.labelSmoothing ? `, label smoothing ${args.labelSmoothing}` : ""}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf 3, depth ${args.convDepth}) → OR pool 2`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}`,
   );
 
   const data = loadMnist();
