@@ -86,6 +86,7 @@ interface Args {
   ema: number;
   /** Augment the training digits for this fraction of training (of the time budget or the steps), clean digits after. */
   augUntil: number;
+  /** From this fraction of training on, hard-st gates and wiring (a straight-through fine-tune; 1: never). */
   hardFrom: number;
   /** Resample the weak candidates of learned connections every N steps (0: never). */
   resampleEvery: number;
