@@ -476,9 +476,7 @@ async function train(
     const loss = tf.tidy(() => {
       const x = inputTensor(net, bits, args.batch);
       const y = tf.oneHot(tf.tensor1d(yBatch, "int32"), 10);
-      return opt
-        .minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!
-        .dataSync()[0]!;
+      return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!.dataSync()[0]!;
     });
     if (args.resampleEvery > 0 && step % args.resampleEvery === 0 && net instanceof LogicNet) {
       for (const layer of net.layers) {
