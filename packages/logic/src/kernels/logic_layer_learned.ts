@@ -66,22 +66,29 @@ function straightThroughGatesWasm(weights: Float32Array, outDim: number, attrs: 
   return soft && { c, s: soft.p, scale: inv };
 }
 
+/** Soft softmax16 gates in train mode: the difflogic layer's WASM SIMD softmax and coefficients; null where unavailable. */
+function softGatesWasm(weights: Float32Array, outDim: number) {
+  const r = probsAndCoefficientsWasm(weights, outDim);
+  return r && { c: r.c, s: r.p, scale: 1 };
+}
+
 function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs) {
-  // softmax16 gates in train mode: the difflogic layer's WASM SIMD softmax (and coefficients, for soft gates;
-  // float32, as saved)
-  const softmax16Train = attrs.parametrization === "softmax16" && attrs.mode === "train";
-  const fast = softmax16Train && attrs.gateChoice === "soft" ? probsAndCoefficientsWasm(weights, outDim) : null;
-  const fastST = softmax16Train && attrs.gateChoice !== "soft" ? straightThroughGatesWasm(weights, outDim, attrs) : null;
-  const gate = fast
-    ? { c: fast.c, s: fast.p, scale: 1 }
-    : (fastST ??
-      gateChoice(weights, outDim, {
-        parametrization: attrs.parametrization,
-        choice: attrs.gateChoice,
-        temperature: attrs.temperature,
-        noiseSeed: attrs.noiseSeed,
-        mode: attrs.mode,
-      }));
+  // softmax16 gates in train mode take the WASM SIMD softmax (float32, as saved); the rest, and the fallback, the JS choice
+  const fast =
+    attrs.parametrization === "softmax16" && attrs.mode === "train"
+      ? attrs.gateChoice === "soft"
+        ? softGatesWasm(weights, outDim)
+        : straightThroughGatesWasm(weights, outDim, attrs)
+      : null;
+  const gate =
+    fast ??
+    gateChoice(weights, outDim, {
+      parametrization: attrs.parametrization,
+      choice: attrs.gateChoice,
+      temperature: attrs.temperature,
+      noiseSeed: attrs.noiseSeed,
+      mode: attrs.mode,
+    });
   const wire = wiringChoice(wiring, outDim, attrs.K, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
   return { gate, wire };
 }

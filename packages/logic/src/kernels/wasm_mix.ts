@@ -62,10 +62,9 @@ function layout(inDim: number, outDim: number, K: number, B: number) {
 }
 
 /**
- * Candidate row addresses (`[outDim, 2, K]`, A then B per gate), the wiring weights `q` (slot order of the
- * table) and the coefficients `[outDim, 4]`. With `pick` (the chosen candidate of each gate input, for a
- * one-hot choice) the chosen candidate takes slot 0 and candidate 0 its slot, so that the kernels can mix
- * and scatter slot 0 only ({@link slotOf} maps back).
+ * Candidate row addresses (`[outDim, 2, K]`, A then B per gate), the wiring weights `q` and the coefficients
+ * `[outDim, 4]`. With `pick` (the chosen candidate of each gate input, for a one-hot choice) the chosen
+ * candidate swaps places with candidate 0, so that the kernels can mix and scatter slot 0 only.
  */
 function fillTables(
   f32: Float32Array,
@@ -80,23 +79,29 @@ function fillTables(
 ): void {
   const outDim = candA.length / K;
   const tab = L.tab / 4;
-  const w = L.w / 4;
-  for (let i = 0; i < 2 * outDim; i++) {
-    const cand = i % 2 === 0 ? candA : candB;
-    const j = i >> 1;
-    const p = pick ? (pick[i] as number) : 0;
+  for (let j = 0; j < outDim; j++) {
     for (let k = 0; k < K; k++) {
-      const from = slotOf(k, p);
-      i32[tab + i * K + k] = L.x + (cand[j * K + from] as number) * L.bb;
-      f32[w + i * K + k] = q[i * K + from] as number;
+      i32[tab + 2 * j * K + k] = L.x + (candA[j * K + k] as number) * L.bb;
+      i32[tab + (2 * j + 1) * K + k] = L.x + (candB[j * K + k] as number) * L.bb;
     }
+  }
+  f32.set(q, L.w / 4);
+  if (pick) {
+    swapChosenFirst(i32, tab, pick, K);
+    swapChosenFirst(f32, L.w / 4, pick, K);
   }
   f32.set(c, L.c / 4);
 }
 
-/** The candidate in slot k when candidate p was swapped into slot 0 (also the slot of candidate k: a swap is its own inverse). */
-function slotOf(k: number, p: number): number {
-  return k === 0 ? p : k === p ? 0 : k;
+/** Swaps entry 0 and entry `pick[i]` of every gate input's K entries (`a[at + i·K …]`); its own inverse. */
+function swapChosenFirst(a: Int32Array | Float32Array, at: number, pick: Int32Array, K: number): void {
+  for (let i = 0; i < pick.length; i++) {
+    const o = at + i * K;
+    const p = o + (pick[i] as number);
+    const t = a[o] as number;
+    a[o] = a[p] as number;
+    a[p] = t;
+  }
 }
 
 /**
@@ -154,13 +159,10 @@ export function learnedBackwardWasm(
   putRows(f32, L.y / 4, dY, outDim, B, L.Bp);
   fillTables(f32, new Int32Array(w.mem.buffer), L, candA, candB, K, q, c, pick);
   const ws = L.ws / 4;
-  for (let i = 0; i < q.length; i++) f32[ws + i] = gradFactor * (f32[L.w / 4 + i] as number);
+  const wq = L.w / 4;
+  for (let i = 0; i < q.length; i++) f32[ws + i] = gradFactor * (f32[wq + i] as number);
   w.bwd(L.y, L.tab, L.w, L.ws, L.c, L.dq, L.S, K, pick ? 1 : K, outDim, L.bb, L.dx - L.x, L.tmp);
   const dq = f32.slice(L.dq / 4, L.dq / 4 + q.length);
-  if (pick) {
-    // back from slot order to candidate order
-    const slots = dq.slice();
-    for (let i = 0; i < 2 * outDim; i++) for (let k = 0; k < K; k++) dq[i * K + slotOf(k, pick[i] as number)] = slots[i * K + k] as number;
-  }
+  if (pick) swapChosenFirst(dq, 0, pick, K); // back to candidate order
   return { dX: getRows(f32, L.dx / 4, inDim, B, L.Bp), dq, S: f32.slice(L.S / 4, L.S / 4 + outDim * 4) };
 }
