@@ -12,6 +12,13 @@ export interface FusedAdamOptions {
   epsilon?: number;
 }
 
+/** Whether every entry is finite: g·0 is 0 for a finite entry and NaN for NaN / ±Inf (one multiply-add each). */
+function allFinite(g: ArrayLike<number>): boolean {
+  let probe = 0;
+  for (let i = 0; i < g.length; i++) probe += (g[i] as number) * 0;
+  return probe === 0;
+}
+
 /**
  * Adam (Kingma & Ba, 2015) as a tfjs optimizer whose update is one typed-array loop per variable
  * (tfjs's own Adam on the cpu backend runs ~10 broadcasting element-wise ops per step, which dominates
@@ -85,6 +92,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     for (const { name, grad } of list) {
       if (grad == null) continue;
       const g = grad.dataSync();
+      if (allFinite(g)) continue;
       for (let i = 0; i < g.length; i++) {
         if (!Number.isFinite(g[i] as number))
           throw new RelaxError(

@@ -55,10 +55,10 @@
         (br $singles))))
 
   ;; Backward of $mixrow for one gate input with row gradient dm: for each candidate k,
-  ;; dX[row_k] += ws_k · dm (dX rows lie `delta` bytes after the X rows) and dq_k = Σ dm · row_k (summed
+  ;; dX[row_k] += gf·w_k · dm (dX rows lie `delta` bytes after the X rows) and dq_k = Σ dm · row_k (summed
   ;; over the lanes). Candidates four at a time (dm read once per row vector; each dX row is read and
   ;; written in turn, so a repeated candidate adds up), then one at a time.
-  (func $unmixrow (param $dm i32) (param $tab i32) (param $ws i32) (param $dq i32) (param $kb i32) (param $bb i32) (param $delta i32)
+  (func $unmixrow (param $dm i32) (param $tab i32) (param $w i32) (param $gf f32) (param $dq i32) (param $kb i32) (param $bb i32) (param $delta i32)
     (local $k i32) (local $r i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $d i32)
     (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $g v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
@@ -69,10 +69,10 @@
         (local.set $x1 (i32.load offset=4 (i32.add (local.get $tab) (local.get $k))))
         (local.set $x2 (i32.load offset=8 (i32.add (local.get $tab) (local.get $k))))
         (local.set $x3 (i32.load offset=12 (i32.add (local.get $tab) (local.get $k))))
-        (local.set $w0 (f32x4.splat (f32.load (i32.add (local.get $ws) (local.get $k)))))
-        (local.set $w1 (f32x4.splat (f32.load offset=4 (i32.add (local.get $ws) (local.get $k)))))
-        (local.set $w2 (f32x4.splat (f32.load offset=8 (i32.add (local.get $ws) (local.get $k)))))
-        (local.set $w3 (f32x4.splat (f32.load offset=12 (i32.add (local.get $ws) (local.get $k)))))
+        (local.set $w0 (f32x4.splat (f32.mul (local.get $gf) (f32.load (i32.add (local.get $w) (local.get $k))))))
+        (local.set $w1 (f32x4.splat (f32.mul (local.get $gf) (f32.load offset=4 (i32.add (local.get $w) (local.get $k))))))
+        (local.set $w2 (f32x4.splat (f32.mul (local.get $gf) (f32.load offset=8 (i32.add (local.get $w) (local.get $k))))))
+        (local.set $w3 (f32x4.splat (f32.mul (local.get $gf) (f32.load offset=12 (i32.add (local.get $w) (local.get $k))))))
         (local.set $a0 (v128.const i32x4 0 0 0 0))
         (local.set $a1 (v128.const i32x4 0 0 0 0))
         (local.set $a2 (v128.const i32x4 0 0 0 0))
@@ -103,7 +103,7 @@
       (loop $singles
         (br_if $done (i32.ge_u (local.get $k) (local.get $kb)))
         (local.set $x0 (i32.load (i32.add (local.get $tab) (local.get $k))))
-        (local.set $w0 (f32x4.splat (f32.load (i32.add (local.get $ws) (local.get $k)))))
+        (local.set $w0 (f32x4.splat (f32.mul (local.get $gf) (f32.load (i32.add (local.get $w) (local.get $k))))))
         (local.set $a0 (v128.const i32x4 0 0 0 0))
         (local.set $r (i32.const 0))
         (loop $rows
@@ -162,8 +162,8 @@
 
   ;; dm's statistics and input gradient for one gate input: $unmixrow over its first kmb bytes of candidates
   ;; (those with a weight), $dotrow over the rest (kb − kmb bytes; none for soft wiring).
-  (func $backrow (param $dm i32) (param $tab i32) (param $ws i32) (param $dq i32) (param $kb i32) (param $kmb i32) (param $bb i32) (param $delta i32)
-    (call $unmixrow (local.get $dm) (local.get $tab) (local.get $ws) (local.get $dq) (local.get $kmb) (local.get $bb) (local.get $delta))
+  (func $backrow (param $dm i32) (param $tab i32) (param $w i32) (param $gf f32) (param $dq i32) (param $kb i32) (param $kmb i32) (param $bb i32) (param $delta i32)
+    (call $unmixrow (local.get $dm) (local.get $tab) (local.get $w) (local.get $gf) (local.get $dq) (local.get $kmb) (local.get $bb) (local.get $delta))
     (if (i32.lt_u (local.get $kmb) (local.get $kb))
       (then
         (call $dotrow (local.get $dm) (i32.add (local.get $tab) (local.get $kmb)) (i32.add (local.get $dq) (local.get $kmb))
@@ -175,6 +175,144 @@
       (f32.add
         (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
         (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v))))))
+
+  ;; e^x in each lane for x ≤ 0 (as the difflogic layer's `prep` in layer.wat): clamp x at −87,
+  ;; n = round(x·log₂e), r = x − n·ln2 (ln2 in two parts), Cephes' degree-5 expf polynomial 1 + r + r²·P(r),
+  ;; times 2ⁿ built in the exponent bits.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $y v128)
+    (local.set $x (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.4426950408889634 1.4426950408889634 1.4426950408889634 1.4426950408889634))))
+    (local.set $x
+      (f32x4.add
+        (f32x4.add (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 -0.693359375 -0.693359375 -0.693359375 -0.693359375)))
+        (f32x4.mul (local.get $n) (v128.const f32x4 2.1219444e-4 2.1219444e-4 2.1219444e-4 2.1219444e-4))))
+    (v128.const f32x4 1.98756915e-4 1.98756915e-4 1.98756915e-4 1.98756915e-4) ;; P by Horner on the stack
+    (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3))
+    (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3))
+    (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2))
+    (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1))
+    (f32x4.add (f32x4.mul (local.get $x)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1))
+    (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $x)) (local.get $x)) (local.get $x)) (v128.const f32x4 1 1 1 1))
+    (local.set $y)
+    (f32x4.mul (local.get $y)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+
+  ;; softk(q, pick, K, n, inv): in place over n groups of K f32 at q (the wiring logits of n gate inputs),
+  ;; q = softmax(inv·q) per group, and pick[i] (i32) = the group's argmax (first maximum on ties). Three
+  ;; passes: per group the maximum and x = inv·(q − max) (scalar); e^x over the whole range, four at a time
+  ;; (up to 12 bytes past n·K f32 are overwritten); per group the division by the sum (scalar).
+  (func (export "softk") (param $q i32) (param $pick i32) (param $K i32) (param $n i32) (param $inv f32)
+    (local $i i32) (local $k i32) (local $o i32) (local $best i32) (local $mx f32) (local $v f32) (local $sum f32) (local $end i32)
+    (local.set $o (local.get $q))
+    (loop $groups
+      (local.set $mx (f32.load (local.get $o)))
+      (local.set $best (i32.const 0))
+      (local.set $k (i32.const 1))
+      (block $max_done
+        (loop $max
+          (br_if $max_done (i32.ge_u (local.get $k) (local.get $K)))
+          (local.set $v (f32.load (i32.add (local.get $o) (i32.shl (local.get $k) (i32.const 2)))))
+          (if (f32.gt (local.get $v) (local.get $mx))
+            (then (local.set $mx (local.get $v)) (local.set $best (local.get $k))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $max)))
+      (i32.store (i32.add (local.get $pick) (i32.shl (local.get $i) (i32.const 2))) (local.get $best))
+      (local.set $k (i32.const 0))
+      (loop $shift
+        (local.set $v (f32.load (i32.add (local.get $o) (i32.shl (local.get $k) (i32.const 2)))))
+        (f32.store (i32.add (local.get $o) (i32.shl (local.get $k) (i32.const 2)))
+          (f32.mul (local.get $inv) (f32.sub (local.get $v) (local.get $mx))))
+        (br_if $shift (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))
+      (local.set $o (i32.add (local.get $o) (i32.shl (local.get $K) (i32.const 2))))
+      (br_if $groups (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.set $end (local.get $o))
+    (local.set $o (local.get $q))
+    (loop $exps
+      (v128.store (local.get $o) (call $exp4 (v128.load (local.get $o))))
+      (br_if $exps (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 16))) (local.get $end))))
+    (local.set $o (local.get $q))
+    (local.set $i (i32.const 0))
+    (loop $norms
+      (local.set $sum (f32.const 0))
+      (local.set $k (i32.const 0))
+      (loop $sums
+        (local.set $sum (f32.add (local.get $sum) (f32.load (i32.add (local.get $o) (i32.shl (local.get $k) (i32.const 2))))))
+        (br_if $sums (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))
+      (local.set $k (i32.const 0))
+      (loop $divs
+        (f32.store (i32.add (local.get $o) (i32.shl (local.get $k) (i32.const 2)))
+          (f32.div (f32.load (i32.add (local.get $o) (i32.shl (local.get $k) (i32.const 2)))) (local.get $sum)))
+        (br_if $divs (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))
+      (local.set $o (i32.add (local.get $o) (i32.shl (local.get $K) (i32.const 2))))
+      (br_if $norms (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n)))))
+
+  ;; lgrad(S, p, dz, count, scale): the softmax16 logit gradient of `count` gates from their statistics
+  ;; S = Σ g·[1, A, B, A·B] (4 f32 each) and relaxed gate probabilities p (16 f32 each):
+  ;; dp = M·S (M: the 16 × 4 coefficient table of src/gates.ts, its columns as v128 constants, four gates
+  ;; per vector, as in layer.wat's bwd), dz = scale·p ⊙ (dp − p·dp) (16 f32 each).
+  (func (export "lgrad") (param $S i32) (param $p i32) (param $dz i32) (param $count i32) (param $scale f32)
+    (local $j i32) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $sc v128) (local $t0 v128) (local $dot v128)
+    (local $dp0 v128) (local $dp1 v128) (local $dp2 v128) (local $dp3 v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
+    (local.set $sc (f32x4.splat (local.get $scale)))
+    (loop $gates
+      (local.set $s0 (v128.load32_splat (local.get $S)))
+      (local.set $s1 (v128.load32_splat offset=4 (local.get $S)))
+      (local.set $s2 (v128.load32_splat offset=8 (local.get $S)))
+      (local.set $s3 (v128.load32_splat offset=12 (local.get $S)))
+      (local.set $dp0
+        (f32x4.add
+          (f32x4.add
+            (f32x4.add
+              (f32x4.mul (local.get $s0) (v128.const f32x4 0 0 0 0))
+              (f32x4.mul (local.get $s1) (v128.const f32x4 0 0 1 1)))
+            (f32x4.mul (local.get $s2) (v128.const f32x4 0 0 0 0)))
+          (f32x4.mul (local.get $s3) (v128.const f32x4 0 1 -1 0))))
+      (local.set $dp1
+        (f32x4.add
+          (f32x4.add
+            (f32x4.add
+              (f32x4.mul (local.get $s0) (v128.const f32x4 0 0 0 0))
+              (f32x4.mul (local.get $s1) (v128.const f32x4 0 0 1 1)))
+            (f32x4.mul (local.get $s2) (v128.const f32x4 1 1 1 1)))
+          (f32x4.mul (local.get $s3) (v128.const f32x4 -1 0 -2 -1))))
+      (local.set $dp2
+        (f32x4.add
+          (f32x4.add
+            (f32x4.add
+              (f32x4.mul (local.get $s0) (v128.const f32x4 1 1 1 1))
+              (f32x4.mul (local.get $s1) (v128.const f32x4 -1 -1 0 0)))
+            (f32x4.mul (local.get $s2) (v128.const f32x4 -1 -1 -1 -1)))
+          (f32x4.mul (local.get $s3) (v128.const f32x4 1 2 0 1))))
+      (local.set $dp3
+        (f32x4.add
+          (f32x4.add
+            (f32x4.add
+              (f32x4.mul (local.get $s0) (v128.const f32x4 1 1 1 1))
+              (f32x4.mul (local.get $s1) (v128.const f32x4 -1 -1 0 0)))
+            (f32x4.mul (local.get $s2) (v128.const f32x4 0 0 0 0)))
+          (f32x4.mul (local.get $s3) (v128.const f32x4 0 1 -1 0))))
+      (local.set $p0 (v128.load (local.get $p)))
+      (local.set $p1 (v128.load offset=16 (local.get $p)))
+      (local.set $p2 (v128.load offset=32 (local.get $p)))
+      (local.set $p3 (v128.load offset=48 (local.get $p)))
+      (local.set $dot
+        (f32x4.add
+          (f32x4.add
+            (f32x4.add (f32x4.mul (local.get $p0) (local.get $dp0)) (f32x4.mul (local.get $p1) (local.get $dp1)))
+            (f32x4.mul (local.get $p2) (local.get $dp2)))
+          (f32x4.mul (local.get $p3) (local.get $dp3))))
+      (local.set $t0 (f32x4.add (local.get $dot) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $dot) (local.get $dot))))
+      (local.set $dot (f32x4.add (local.get $t0) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t0) (local.get $t0))))
+      (v128.store offset=0 (local.get $dz) (f32x4.mul (local.get $sc) (f32x4.mul (local.get $p0) (f32x4.sub (local.get $dp0) (local.get $dot)))))
+      (v128.store offset=16 (local.get $dz) (f32x4.mul (local.get $sc) (f32x4.mul (local.get $p1) (f32x4.sub (local.get $dp1) (local.get $dot)))))
+      (v128.store offset=32 (local.get $dz) (f32x4.mul (local.get $sc) (f32x4.mul (local.get $p2) (f32x4.sub (local.get $dp2) (local.get $dot)))))
+      (v128.store offset=48 (local.get $dz) (f32x4.mul (local.get $sc) (f32x4.mul (local.get $p3) (f32x4.sub (local.get $dp3) (local.get $dot)))))
+      (local.set $S (i32.add (local.get $S) (i32.const 16)))
+      (local.set $p (i32.add (local.get $p) (i32.const 64)))
+      (local.set $dz (i32.add (local.get $dz) (i32.const 64)))
+      (br_if $gates (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count)))))
 
   ;; fwd(y, tab, w, c, K, count, Bbytes, tmp): for each of `count` gates (y advances by Bbytes, tab and w
   ;; by 8·K, c by 16) mix A and B into tmp and tmp + Bbytes, then y = c0 + c1·A + (c2 + c3·A)·B.
@@ -207,13 +345,13 @@
       (local.set $c (i32.add (local.get $c) (i32.const 16)))
       (br_if $gates (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count)))))
 
-  ;; bwd(dy, tab, w, ws, c, dq, S, K, kmix, count, Bbytes, delta, tmp): per gate (dy advances by Bbytes; tab,
-  ;; w, ws and dq by 8·K; c and S by 16), with g = its dY row: recompute the mixed rows A, B from each input's
+  ;; bwd(dy, tab, w, gf, c, dq, S, K, kmix, count, Bbytes, delta, tmp): per gate (dy advances by Bbytes; tab,
+  ;; w and dq by 8·K; c and S by 16), with g = its dY row: recompute the mixed rows A, B from each input's
   ;; first kmix candidates (w = wiring weights; kmix = 1 for a one-hot choice whose wire the caller put first,
   ;; else K), the row gradients dA = g·(c1 + c3·B), dB = g·(c2 + c3·A) (tmp + 2, 3 Bbytes), the statistics
-  ;; S = Σ g·[1, A, B, A·B] (4 f32), then $backrow of dA and dB (ws = the gradFactor-scaled weights).
+  ;; S = Σ g·[1, A, B, A·B] (4 f32), then $backrow of dA and dB (input gradients scaled by gf, the layer's gradFactor).
   (func (export "bwd")
-    (param $dy i32) (param $tab i32) (param $w i32) (param $ws i32) (param $c i32) (param $dq i32) (param $S i32)
+    (param $dy i32) (param $tab i32) (param $w i32) (param $gf f32) (param $c i32) (param $dq i32) (param $S i32)
     (param $K i32) (param $kmix i32) (param $count i32) (param $bb i32) (param $delta i32) (param $tmp i32)
     (local $j i32) (local $r i32) (local $kb i32) (local $kmb i32) (local $tb i32) (local $tda i32) (local $tdb i32)
     (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $g v128) (local $av v128) (local $bv v128) (local $ga v128)
@@ -259,13 +397,12 @@
         (f32x4.add
           (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s2))
           (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s2))))
-      (call $backrow (local.get $tda) (local.get $tab) (local.get $ws) (local.get $dq) (local.get $kb) (local.get $kmb) (local.get $bb) (local.get $delta))
-      (call $backrow (local.get $tdb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $ws) (local.get $kb))
+      (call $backrow (local.get $tda) (local.get $tab) (local.get $w) (local.get $gf) (local.get $dq) (local.get $kb) (local.get $kmb) (local.get $bb) (local.get $delta))
+      (call $backrow (local.get $tdb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $w) (local.get $kb)) (local.get $gf)
         (i32.add (local.get $dq) (local.get $kb)) (local.get $kb) (local.get $kmb) (local.get $bb) (local.get $delta))
       (local.set $dy (i32.add (local.get $dy) (local.get $bb)))
       (local.set $tab (i32.add (local.get $tab) (i32.shl (local.get $kb) (i32.const 1))))
       (local.set $w (i32.add (local.get $w) (i32.shl (local.get $kb) (i32.const 1))))
-      (local.set $ws (i32.add (local.get $ws) (i32.shl (local.get $kb) (i32.const 1))))
       (local.set $dq (i32.add (local.get $dq) (i32.shl (local.get $kb) (i32.const 1))))
       (local.set $c (i32.add (local.get $c) (i32.const 16)))
       (local.set $S (i32.add (local.get $S) (i32.const 16)))

@@ -20,7 +20,7 @@ import { GATE_COEFF_MATRIX, NUM_GATES } from "../gates.js";
 import { gateChoice, gateParamGrad, noisyGateLogits, paramsPerGate, wiringChoice } from "../learned_choice.js";
 import { logicBackwardFM, logicForwardFM, transpose2d } from "./logic_layer.js";
 import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "../wasm_layer.js";
-import { learnedBackwardWasm, learnedForwardWasm } from "./wasm_mix.js";
+import { learnedBackwardWasm, learnedForwardWasm, wiringSoftmaxWasm } from "./wasm_mix.js";
 
 const pairsByWidth = new Map<number, { even: Int32Array; odd: Int32Array }>();
 /** Row indices `[0, 2, 4, …]` and `[1, 3, 5, …]`: the A and B rows of the JS path's mixed matrix (built once per width, read only). */
@@ -72,6 +72,23 @@ function softGatesWasm(weights: Float32Array, outDim: number) {
   return r && { c: r.c, s: r.p, scale: 1 };
 }
 
+/**
+ * Train-mode wiring weights without noise ('soft', 'hard-st') from the WASM SIMD softmax (float32, as saved):
+ * q = qs = softmax(u) for soft wiring, else q = the one-hot argmax and qs = softmax(u/τ); null where unavailable
+ * (and for 'gumbel-st', eval mode and K = 1, which take the JS choice).
+ */
+function wiringChoiceWasm(wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs): Choices["wire"] | null {
+  const { K, wiringChoice: choice } = attrs;
+  if (attrs.mode !== "train" || K === 1 || choice === "gumbel-st") return null;
+  const soft = choice === "soft";
+  const r = wiringSoftmaxWasm(wiring, 2 * outDim, K, soft ? 1 : attrs.temperature);
+  if (!r) return null;
+  if (soft) return { q: r.qs.slice(), qs: r.qs, scale: 1, pick: null };
+  const q = new Float32Array(r.qs.length);
+  for (let i = 0; i < r.pick.length; i++) q[i * K + (r.pick[i] as number)] = 1;
+  return { q, qs: r.qs, scale: 1 / attrs.temperature, pick: r.pick };
+}
+
 function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs) {
   // softmax16 gates in train mode take the WASM SIMD softmax (float32, as saved); the rest, and the fallback, the JS choice
   const fast =
@@ -89,7 +106,9 @@ function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: num
       noiseSeed: attrs.noiseSeed,
       mode: attrs.mode,
     });
-  const wire = wiringChoice(wiring, outDim, attrs.K, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
+  const wire =
+    wiringChoiceWasm(wiring, outDim, attrs) ??
+    wiringChoice(wiring, outDim, attrs.K, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
   return { gate, wire };
 }
 
@@ -246,16 +265,35 @@ function wiringGradFromStats(dq: ArrayLike<number>, qs: ArrayLike<number>, scale
   return du;
 }
 
-/** Backward of learned wiring in train mode with the fused WASM SIMD kernel: dX, stats S and the wiring gradient; null where unavailable. */
+/**
+ * Backward of learned wiring in train mode with the fused WASM SIMD kernel: dX, stats S, the wiring gradient and
+ * (softmax16) the gate-logit gradient dz; null where unavailable.
+ */
 function mixedBackwardWasm(
   pr: Prepared,
   dY: Float32Array,
   attrs: RelaxLogicLayerLearnedAttrs,
-): { dX: Float32Array; S: ArrayLike<number>; du: Float32Array } | null {
+): { dX: Float32Array; S: ArrayLike<number>; du: Float32Array; dz: Float32Array | null } | null {
   if (attrs.mode !== "train") return null;
   const { X, batch: B, inDim } = pr;
-  const r = learnedBackwardWasm(X, dY, B, inDim, attrs.candA, attrs.candB, attrs.K, pr.wire.q, pr.gate.c, attrs.gradFactor, pr.wire.pick);
-  return r && { dX: r.dX, S: r.S, du: wiringGradFromStats(r.dq, pr.wire.qs, pr.wire.scale, attrs.K) };
+  const s = pr.gate.s;
+  const gates =
+    attrs.parametrization === "softmax16" ? { p: s instanceof Float32Array ? s : Float32Array.from(s), scale: pr.gate.scale } : null;
+  const r = learnedBackwardWasm(
+    X,
+    dY,
+    B,
+    inDim,
+    attrs.candA,
+    attrs.candB,
+    attrs.K,
+    pr.wire.q,
+    pr.gate.c,
+    attrs.gradFactor,
+    pr.wire.pick,
+    gates,
+  );
+  return r && { dX: r.dX, S: r.S, du: wiringGradFromStats(r.dq, pr.wire.qs, pr.wire.scale, attrs.K), dz: r.dz };
 }
 
 /** Backward of the general case (soft or straight-through learned wiring): dX, stats S and the wiring gradient. */
@@ -374,10 +412,12 @@ export function learnedBackwardHost(
       dweights = train ? gateParamGrad(r.S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization) : new Float32Array(outDim * P);
     }
   } else {
-    const r = mixedBackwardWasm(pr, dY, attrs) ?? backwardMixed(pr, dY, attrs);
+    const r = mixedBackwardWasm(pr, dY, attrs) ?? { ...backwardMixed(pr, dY, attrs), dz: null };
     dX = r.dX;
     dwiring = r.du;
-    dweights = train ? gateParamGrad(r.S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization) : new Float32Array(outDim * P);
+    dweights = !train
+      ? new Float32Array(outDim * P)
+      : (r.dz ?? gateParamGrad(r.S, pr.gate.s, pr.gate.scale, outDim, attrs.parametrization));
   }
   return { dx: attrs.featureMajorIn ? dX : transpose2d(dX, inDim, batch), dweights, dwiring };
 }

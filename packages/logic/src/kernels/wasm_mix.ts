@@ -19,7 +19,7 @@ interface MixWasm {
     dy: number,
     tab: number,
     w: number,
-    ws: number,
+    gf: number,
     c: number,
     dq: number,
     S: number,
@@ -30,6 +30,8 @@ interface MixWasm {
     delta: number,
     tmp: number,
   ) => void;
+  softk: (q: number, pick: number, K: number, n: number, inv: number) => void;
+  lgrad: (S: number, p: number, dz: number, count: number, scale: number) => void;
 }
 let inst: MixWasm | null | undefined;
 
@@ -38,12 +40,24 @@ function instance(): MixWasm | null {
   if (inst === undefined) {
     const module = compileWasm(() => embeddedWasm(MIX_WASM_BASE64));
     const ex = module ? (new WebAssembly.Instance(module, {}).exports as Record<string, unknown>) : null;
-    inst = ex ? { mem: ex.mem as WebAssembly.Memory, fwd: ex.fwd as MixWasm["fwd"], bwd: ex.bwd as MixWasm["bwd"] } : null;
+    inst = ex
+      ? {
+          mem: ex.mem as WebAssembly.Memory,
+          fwd: ex.fwd as MixWasm["fwd"],
+          bwd: ex.bwd as MixWasm["bwd"],
+          softk: ex.softk as MixWasm["softk"],
+          lgrad: ex.lgrad as MixWasm["lgrad"],
+        }
+      : null;
   }
   return inst;
 }
 
-/** Memory layout of one call (byte offsets): X, dX, Y or dY rows, four scratch rows, then per-gate tables. */
+/**
+ * Memory layout of one call (byte offsets): X, dX, Y or dY rows, four scratch rows, then per-gate tables
+ * (candidate addresses, wiring weights and statistics, coefficients, gate statistics, gate probabilities and
+ * their logit gradient).
+ */
 function layout(inDim: number, outDim: number, K: number, B: number) {
   const Bp = Math.ceil(B / 4) * 4;
   const bb = Bp * 4;
@@ -54,11 +68,12 @@ function layout(inDim: number, outDim: number, K: number, B: number) {
   const tmp = y + outDim * bb;
   const tab = tmp + 4 * bb;
   const w = tab + n * K * 4;
-  const ws = w + n * K * 4;
-  const dq = ws + n * K * 4;
+  const dq = w + n * K * 4;
   const c = dq + n * K * 4;
   const S = c + outDim * 16;
-  return { Bp, bb, x, dx, y, tmp, tab, w, ws, dq, c, S, end: S + outDim * 16 };
+  const p = S + outDim * 16;
+  const dz = p + outDim * 64;
+  return { Bp, bb, x, dx, y, tmp, tab, w, dq, c, S, p, dz, end: dz + outDim * 64 };
 }
 
 /**
@@ -134,7 +149,8 @@ export function learnedForwardWasm(
  * statistics `dq` `[outDim, 2, K]` (`Σ_r dA·X[cand_k]`, unscaled by gf) and the gate statistics
  * `S = Σ_r g·[1, A, B, A·B]` `[outDim, 4]`; null where unavailable. With `pick` (`[outDim, 2]`, for one-hot
  * weights q: straight-through wiring, eval mode) each input reads and scatters to its chosen row only and
- * takes the dot products of the other K − 1.
+ * takes the dot products of the other K − 1. With `gates` (relaxed softmax16 probabilities `p` `[outDim, 16]`
+ * and the choice's scale) also the gate-logit gradient `dz = scale·p ⊙ (M·S − p·(M·S))` `[outDim, 16]`.
  */
 export function learnedBackwardWasm(
   X: Float32Array,
@@ -148,7 +164,8 @@ export function learnedBackwardWasm(
   c: Float32Array,
   gradFactor: number,
   pick: Int32Array | null = null,
-): { dX: Float32Array; dq: Float32Array; S: Float32Array } | null {
+  gates: { p: Float32Array; scale: number } | null = null,
+): { dX: Float32Array; dq: Float32Array; S: Float32Array; dz: Float32Array | null } | null {
   const w = instance();
   const outDim = candA.length / K;
   if (!w || B === 0 || outDim === 0) return null;
@@ -158,11 +175,35 @@ export function learnedBackwardWasm(
   f32.fill(0, L.dx / 4, L.dx / 4 + inDim * L.Bp);
   putRows(f32, L.y / 4, dY, outDim, B, L.Bp);
   fillTables(f32, new Int32Array(w.mem.buffer), L, candA, candB, K, q, c, pick);
-  const ws = L.ws / 4;
-  const wq = L.w / 4;
-  for (let i = 0; i < q.length; i++) f32[ws + i] = gradFactor * (f32[wq + i] as number);
-  w.bwd(L.y, L.tab, L.w, L.ws, L.c, L.dq, L.S, K, pick ? 1 : K, outDim, L.bb, L.dx - L.x, L.tmp);
+  w.bwd(L.y, L.tab, L.w, gradFactor, L.c, L.dq, L.S, K, pick ? 1 : K, outDim, L.bb, L.dx - L.x, L.tmp);
   const dq = f32.slice(L.dq / 4, L.dq / 4 + q.length);
   if (pick) swapChosenFirst(dq, 0, pick, K); // back to candidate order
-  return { dX: getRows(f32, L.dx / 4, inDim, B, L.Bp), dq, S: f32.slice(L.S / 4, L.S / 4 + outDim * 4) };
+  let dz: Float32Array | null = null;
+  if (gates) {
+    f32.set(gates.p.subarray(0, outDim * 16), L.p / 4);
+    w.lgrad(L.S, L.p, L.dz, outDim, gates.scale);
+    dz = f32.slice(L.dz / 4, L.dz / 4 + outDim * 16);
+  }
+  return { dX: getRows(f32, L.dx / 4, inDim, B, L.Bp), dq, S: f32.slice(L.S / 4, L.S / 4 + outDim * 4), dz };
+}
+
+/**
+ * Train-mode wiring weights without noise (soft and hard-st wiring) in float32 WASM SIMD: the relaxed weights
+ * `qs = softmax(u/τ)` per gate input (τ = 1 for soft wiring) and the argmax `pick` (first maximum on ties),
+ * for `u` `[n, K]`; null where unavailable.
+ */
+export function wiringSoftmaxWasm(
+  u: Float32Array,
+  n: number,
+  K: number,
+  temperature: number,
+): { qs: Float32Array; pick: Int32Array } | null {
+  const w = instance();
+  if (!w || n === 0) return null;
+  const len = n * K;
+  const pickAt = Math.ceil(len / 4) * 16; // bytes: the exp pass may write up to 12 bytes past n·K floats
+  const f32 = growTo(w.mem, pickAt + n * 4);
+  f32.set(u.subarray(0, len), 0);
+  w.softk(0, pickAt, K, n, 1 / temperature);
+  return { qs: f32.slice(0, len), pick: new Int32Array(w.mem.buffer, pickAt, n).slice() };
 }
