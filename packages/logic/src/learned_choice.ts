@@ -198,7 +198,8 @@ export function nearestGate(w00: number, w01: number, w10: number, w11: number):
  * uses (softmax; the one-hot of the Gumbel argmax for 'gumbel-st' in train mode; the one-hot argmax, first
  * maximum on ties, in mode 'eval'), `qs` the relaxed weights the gradient flows through
  * (softmax((u + g)/τ)), `scale` 1/τ ('gumbel-st') or 1, `pick` the chosen candidate per input when the
- * forward is one-hot (else null). Float32, as the layer saves them (the softmax is taken in float64).
+ * forward is one-hot (else null). Float32, as the layer saves them (the softmax is taken in float64 here; the
+ * host kernel takes the noiseless train-mode cases in float32 WASM SIMD).
  */
 export function wiringChoice(
   u: Float32Array,

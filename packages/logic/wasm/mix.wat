@@ -3,6 +3,7 @@
 ;; mixes K candidate rows: tab[i·K + k] is the absolute byte address of candidate k's row, w[i·K + k]
 ;; its weight. Gate j's inputs are i = 2j (A) and 2j + 1 (B); its gate is y = c0 + c1·A + (c2 + c3·A)·B.
 ;; The mixed rows live only in a scratch area of four rows (`tmp`): no [2·outDim, B] matrix is built.
+;; Also: `softk` (the wiring softmax over K per gate input) and `lgrad` (the softmax16 logit gradient).
 ;; Every loop runs at least once (callers never pass empty ranges).
 (module
   (memory (export "mem") 1)

@@ -2,8 +2,9 @@
  * WebAssembly SIMD128 kernels of soft learned wiring (wasm/mix.wat), one call per layer and pass: the forward
  * mixes each gate's K candidate rows (`A_j = Σ_k q_k·X[cand_k]`, likewise B) and applies the gate in the same
  * loop; the backward recomputes the mixed rows, takes the gate statistics, and scatters the rows' gradient to
- * the candidates (`dX[cand_k] += gf·q_k·dA_j`) with the wiring statistics `dq_k = Σ dA_j·X[cand_k]`.
- * Feature-major, float32; null (the caller's JS loops run) where WASM SIMD is missing or the
+ * the candidates (`dX[cand_k] += gf·q_k·dA_j`) with the wiring statistics `dq_k = Σ dA_j·X[cand_k]`; two
+ * small passes take the per-call bookkeeping off the JS side (the wiring softmax over K of every gate input, and
+ * the softmax16 gate-logit gradient from the gate statistics). Feature-major, float32; null (the caller's JS loops run) where WASM SIMD is missing or the
  * `RELAX_LOGIC_WASM` flag is off.
  */
 import * as tf from "@tensorflow/tfjs-core";
