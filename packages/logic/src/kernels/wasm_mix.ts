@@ -40,16 +40,8 @@ function instance(): MixWasm | null {
   if (!tf.env().getBool(RELAX_LOGIC_WASM)) return null;
   if (inst === undefined) {
     const module = compileWasm(() => embeddedWasm(MIX_WASM_BASE64));
-    const ex = module ? (new WebAssembly.Instance(module, {}).exports as Record<string, unknown>) : null;
-    inst = ex
-      ? {
-          mem: ex.mem as WebAssembly.Memory,
-          fwd: ex.fwd as MixWasm["fwd"],
-          bwd: ex.bwd as MixWasm["bwd"],
-          softk: ex.softk as MixWasm["softk"],
-          lgrad: ex.lgrad as MixWasm["lgrad"],
-        }
-      : null;
+    // the module's exports are exactly MixWasm's members (mem, fwd, bwd, softk, lgrad)
+    inst = module ? (new WebAssembly.Instance(module, {}).exports as unknown as MixWasm) : null;
   }
   return inst;
 }
