@@ -3,7 +3,6 @@ import {
   RelaxError,
   RelaxLogicConvTree,
   assertFinite,
-  assertInRange,
   assertInteger,
   assertOneOf,
   assertOptions,
@@ -18,25 +17,9 @@ import { MAX_FIELD, MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js
 import "./kernels/register.js";
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
 import { checkFields } from "./json_file.js";
-import {
-  CHOICES,
-  PARAMETRIZATIONS,
-  nearestGate,
-  noiseUniform,
-  paramsPerGate,
-  type Choice,
-  type Parametrization,
-} from "./learned_choice.js";
+import { nearestGate, noiseUniform, paramsPerGate, type Choice, type Parametrization } from "./learned_choice.js";
 import { gateCoefficientsTensor } from "./learned_reference.js";
-import {
-  DEFAULT_TEMPERATURE,
-  LOGIC_INITS,
-  LOGIC_MODES,
-  MAX_TEMPERATURE,
-  MIN_TEMPERATURE,
-  type LogicInit,
-  type LogicMode,
-} from "./logic_layer.js";
+import { checkSettings, LOGIC_INITS, LOGIC_MODES, type LogicInit, type LogicMode } from "./logic_layer.js";
 import { logicRng, randomSeed } from "./rng.js";
 
 /** Padding of {@link LogicConvTree}: `'valid'` (no padding) or `'same'` (zeros, output size = input size). */
@@ -204,9 +187,10 @@ export class LogicConvTree {
     const seedOpt = optionalFinite(op, "seed", options.seed, Number.NaN);
     const seed = Number.isNaN(seedOpt) ? randomSeed() : seedOpt;
     const trainable = optionalBoolean(op, "trainable", options.trainable, true);
-    this.parametrization = assertOneOf(op, "parametrization", options.parametrization ?? "softmax16", PARAMETRIZATIONS);
-    this.gateChoice = assertOneOf(op, "gateChoice", options.gateChoice ?? "soft", CHOICES);
-    this.temperature = assertInRange(op, "temperature", options.temperature ?? DEFAULT_TEMPERATURE, MIN_TEMPERATURE, MAX_TEMPERATURE);
+    const settings = checkSettings(op, options);
+    this.parametrization = settings.parametrization;
+    this.gateChoice = settings.gateChoice;
+    this.temperature = settings.temperature;
     this.noiseSeed = Math.floor(logicRng(seed + 0x1b873593).next() * 2 ** 32) >>> 0;
     const rng = logicRng(seed);
     const leaves = 1 << this.depth;
@@ -340,8 +324,11 @@ export class LogicConvTree {
   setChoice(options: { gateChoice?: Choice; temperature?: number }): void {
     const op = "LogicConvTree.setChoice";
     const opts = assertOptions<{ gateChoice?: Choice; temperature?: number }>(op, options, ["gateChoice", "temperature"]);
-    const gateChoice = assertOneOf(op, "gateChoice", opts.gateChoice ?? this.gateChoice, CHOICES);
-    const temperature = assertInRange(op, "temperature", opts.temperature ?? this.temperature, MIN_TEMPERATURE, MAX_TEMPERATURE);
+    const { gateChoice, temperature } = checkSettings(op, {
+      parametrization: this.parametrization,
+      gateChoice: opts.gateChoice ?? this.gateChoice,
+      temperature: opts.temperature ?? this.temperature,
+    });
     Object.assign(this, { gateChoice, temperature });
   }
 

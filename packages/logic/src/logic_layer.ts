@@ -175,7 +175,8 @@ interface LearnedSettings {
   noiseSeed: number;
 }
 
-function checkSettings(op: string, o: Partial<Omit<LearnedSettings, "K" | "noiseSeed">>): Omit<LearnedSettings, "K" | "noiseSeed"> {
+/** Validates the gate settings of a layer (a conv tree reads all but `wiringChoice`), defaults filled in. Internal. */
+export function checkSettings(op: string, o: Partial<Omit<LearnedSettings, "K" | "noiseSeed">>): Omit<LearnedSettings, "K" | "noiseSeed"> {
   const parametrization = assertOneOf(op, "parametrization", o.parametrization ?? "softmax16", PARAMETRIZATIONS);
   const gateChoice = assertOneOf(op, "gateChoice", o.gateChoice ?? "soft", CHOICES);
   const wiringChoice = assertOneOf(op, "wiringChoice", o.wiringChoice ?? gateChoice, CHOICES);
