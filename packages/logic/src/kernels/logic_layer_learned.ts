@@ -112,13 +112,24 @@ function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: num
   return { gate, wire };
 }
 
-/** The choices the forward saved (`c`, `s`, `q`, `qs`), with the scales and picks that follow from the attributes. */
-function savedChoices(c: Float32Array, s: Float32Array, q: Float32Array, qs: Float32Array, attrs: RelaxLogicLayerLearnedAttrs): Choices {
+/**
+ * The choices the forward saved (`c`, `s`, `q`, `qs`), with the scales and picks that follow from the attributes
+ * (`known`: the picks of a one-hot q where the caller already has them, else they are read off q).
+ */
+function savedChoices(
+  c: Float32Array,
+  s: Float32Array,
+  q: Float32Array,
+  qs: Float32Array,
+  attrs: RelaxLogicLayerLearnedAttrs,
+  known: Int32Array | null = null,
+): Choices {
   const train = attrs.mode === "train";
   const gateScale = train && attrs.gateChoice !== "soft" ? 1 / attrs.temperature : 1;
   const wireScale = train && attrs.wiringChoice !== "soft" && attrs.K > 1 ? 1 / attrs.temperature : 1;
   let pick: Int32Array | null = null;
-  if (oneHotWiring(attrs)) {
+  if (known) pick = known;
+  else if (oneHotWiring(attrs)) {
     const K = attrs.K;
     pick = new Int32Array(q.length / K);
     for (let i = 0; i < pick.length; i++) {
@@ -216,7 +227,7 @@ export function learnedForwardHost(
   const f32 = (v: ArrayLike<number>) => (v instanceof Float32Array ? v : Float32Array.from(v));
   const saved = { c: f32(ch.gate.c), s: f32(ch.gate.s), q: f32(ch.wire.q), qs: f32(ch.wire.qs) };
   // the forward computes with the float32 choices it saves, so that the gradient sees the same numbers
-  const pr = prepare(x, xShape, savedChoices(saved.c, saved.s, saved.q, saved.qs, attrs), attrs);
+  const pr = prepare(x, xShape, savedChoices(saved.c, saved.s, saved.q, saved.qs, attrs, ch.wire.pick), attrs);
   const { X, batch, inDim, aEff, bEff } = pr;
   const c = pr.gate.c;
   let Y: Float32Array;
