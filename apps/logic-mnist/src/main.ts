@@ -26,7 +26,8 @@
  * `--conv` trains a small LogicTreeNet-style {@link ConvLogicNet} instead (Petersen et al., *Convolutional
  * Differentiable Logic Gate Networks*, NeurIPS 2024): the encoded image `[28, 28, bits]` → logic tree conv
  * (16 trees, rf 3, depth 3) → OR pool 2 → logic tree conv (32 trees, rf 3, depth 3) → OR pool 2 →
- * `--layers` × `--width` gates (default 2 × 2000 with `--conv`) → GroupSum(10, τ); `--conv-trees` (one or two
+ * `--layers` × `--width` gates (default 2 × 2000 with `--conv`) → GroupSum(10, τ); `--conv-rf`, `--conv-stride`
+ * and `--conv-pool` change every stage's window, tree stride and OR pool; `--conv-trees` (one or two
  * stages) and `--conv-depth` change the trees.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -109,10 +110,16 @@ interface Args {
   thresholds: string;
   /** Train a convolutional logic tree net (ConvLogicNet) instead of a dense LogicNet. */
   conv: boolean;
-  /** Trees per conv stage (each stage: logic tree conv, rf 3, then OR pool 2); default [16, 32]. */
+  /** Trees per conv stage (each stage: logic tree conv, then OR pool); default [16, 32]. */
   convTrees: number[];
   /** Depth of the conv trees (2^d − 1 gates per tree and position). */
   convDepth: number;
+  /** Receptive field of the conv trees. */
+  convRf: number;
+  /** Stride of the conv trees (the tree is evaluated at every s-th row and column). */
+  convStride: number;
+  /** OR pool window (and stride) after each conv stage (0: no pool). */
+  convPool: number;
   /** Learning-rate schedule: constant, or cosine decay to `lrMin`·lr over the time budget (or the steps). */
   lrSchedule: "constant" | "cosine";
   /** Final learning rate of the cosine schedule, as a fraction of `lr`. */
@@ -198,9 +205,12 @@ const OPTIONS = {
   "conv-trees": {
     type: "string",
     default: "16,32",
-    description: "--conv: trees per conv stage, comma-separated (each stage: logic tree conv, rf 3, then OR pool 2)",
+    description: "--conv: trees per conv stage, comma-separated (each stage: logic tree conv, then OR pool)",
   },
   "conv-depth": { type: "string", default: "3", description: "--conv: depth of the conv trees (2^d − 1 gates per tree and position)" },
+  "conv-rf": { type: "string", default: "3", description: "--conv: receptive field of the conv trees (side of the window)" },
+  "conv-stride": { type: "string", default: "1", description: "--conv: stride of the conv trees (evaluated at every s-th row and column)" },
+  "conv-pool": { type: "string", default: "2", description: "--conv: OR pool window and stride after each conv stage (0: no pool)" },
   help: { type: "boolean", short: "h", default: false, description: "show this help" },
 } as const;
 
@@ -278,6 +288,9 @@ function parseArgs(argv: string[]): Args {
     conv,
     convTrees,
     convDepth: num("conv-depth", (x) => Number.isInteger(x) && x >= 1 && x <= 5, "a whole number 1–5"),
+    convRf: num("conv-rf", (x) => Number.isInteger(x) && x >= 1 && x <= 28, "a whole number 1–28"),
+    convStride: num("conv-stride", (x) => Number.isInteger(x) && x >= 1 && x <= 28, "a whole number 1–28"),
+    convPool: num("conv-pool", (x) => Number.isInteger(x) && x >= 0 && x <= 28, "a whole number 0–28"),
     lrSchedule: oneOf("lr-schedule", ["constant", "cosine"] as const),
     lrMin: num("lr-min", (x) => x > 0 && x <= 1, "a fraction in (0, 1]"),
     widths,
@@ -379,7 +392,8 @@ interface GapRecord {
 function buildNet(args: Args, T: number, inDim: number, width: number, connections: Args["connections"]): LogicNet | ConvLogicNet {
   // the trees take the gate options of the dense layers (learned wiring does not apply: the receptive field is the wiring)
   const tree = {
-    receptiveField: 3,
+    receptiveField: args.convRf,
+    stride: args.convStride,
     depth: args.convDepth,
     init: args.init,
     parametrization: args.parametrization,
@@ -387,13 +401,18 @@ function buildNet(args: Args, T: number, inDim: number, width: number, connectio
     temperature: args.temperature,
   };
   const convs: (LogicConvTree | OrPool)[] = [];
-  // each stage: a valid rf-3 tree conv (side − 2), then OR pool 2 (side / 2, rounded down)
+  // each stage: a valid tree conv (side ⌊(side − rf) / stride⌋ + 1), then an OR pool (side ⌊side / pool⌋)
   let side = 28;
   let channels = T;
   if (args.conv)
     args.convTrees.forEach((trees, i) => {
-      convs.push(new LogicConvTree(channels, trees, { ...tree, seed: args.seed * 1000 + 101 + i }), new OrPool({ size: 2 }));
-      side = Math.floor((side - 2) / 2);
+      const conv = new LogicConvTree(channels, trees, { ...tree, seed: args.seed * 1000 + 101 + i });
+      side = conv.outputSize(side, side, "logic-mnist --conv")[0];
+      convs.push(conv);
+      if (args.convPool > 0) {
+        convs.push(new OrPool({ size: args.convPool, stride: args.convPool }));
+        side = Math.floor((side - args.convPool) / args.convPool) + 1;
+      }
       channels = trees;
     });
   const denseIn = args.conv ? side * side * channels : inDim;
@@ -586,7 +605,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf 3, depth ${args.convDepth}) → OR pool 2`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf ${args.convRf}, stride ${args.convStride}, depth ${args.convDepth})${args.convPool > 0 ? ` → OR pool ${args.convPool}` : ""}`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}`,
   );
 
   const data = loadMnist();

@@ -26,6 +26,8 @@ interface TreeCase {
   rf: number;
   depth: number;
   padding: "valid" | "same";
+  /** Stride (absent: 1). */
+  stride?: number;
   mode: "train" | "eval";
   /** 0/1 input (exact Boolean values, as after a binarised first layer) instead of floats in [0, 1]. */
   binary: boolean;
@@ -40,6 +42,9 @@ const TREE_CASES: TreeCase[] = [
   { batch: 3, h: 8, w: 8, c: 1, K: 6, rf: 3, depth: 2, padding: "valid", mode: "train", binary: false },
   // 3 × 20 × 20 = 1200 positions: the ∂logits reduction spans two chunks of 1024 positions
   { batch: 3, h: 20, w: 20, c: 2, K: 2, rf: 3, depth: 2, padding: "same", mode: "train", binary: false },
+  // strided trees: windows at every s-th row and column (∂x gathers only from the windows that exist)
+  { batch: 2, h: 9, w: 8, c: 2, K: 3, rf: 3, depth: 2, padding: "valid", stride: 2, mode: "train", binary: false },
+  { batch: 2, h: 7, w: 8, c: 3, K: 4, rf: 2, depth: 3, padding: "same", stride: 3, mode: "train", binary: false },
 ];
 
 function treeInputs(t: TreeCase, seed: number) {
@@ -53,11 +58,21 @@ function treeInputs(t: TreeCase, seed: number) {
   if (t.binary) xs = xs.map((v) => (v < 0.5 ? 0 : 1));
   const logits = randomFloats(t.K * (L - 1) * 16, seed + 4, -3, 3);
   logits[4] = logits[9] = 10; // argmax tie in node 0 (first max wins)
-  const ho = t.padding === "same" ? t.h : t.h - t.rf + 1;
-  const wo = t.padding === "same" ? t.w : t.w - t.rf + 1;
+  const s = t.stride ?? 1;
+  const ho = t.padding === "same" ? Math.ceil(t.h / s) : Math.floor((t.h - t.rf) / s) + 1;
+  const wo = t.padding === "same" ? Math.ceil(t.w / s) : Math.floor((t.w - t.rf) / s) + 1;
   // dy with exact zeros (as behind a max pool) so the skip of zero-gradient trees is exercised
   const dy = randomFloats(t.batch * ho * wo * t.K, seed + 5, -1, 1).map((v) => (Math.abs(v) < 0.3 ? 0 : v));
-  const attrs: RelaxLogicConvTreeAttrs = { leafY, leafX, leafC, receptiveField: t.rf, depth: t.depth, padding: t.padding, mode: t.mode };
+  const attrs: RelaxLogicConvTreeAttrs = {
+    leafY,
+    leafX,
+    leafC,
+    receptiveField: t.rf,
+    depth: t.depth,
+    padding: t.padding,
+    mode: t.mode,
+    ...(t.stride !== undefined ? { stride: t.stride } : {}),
+  };
   return { xs, logits, dy, attrs, L, ho, wo };
 }
 
@@ -113,7 +128,7 @@ describe("channelLeafTable", () => {
 
 describe.runIf(ok)("RelaxLogicConvTree on webgpu", () => {
   TREE_CASES.forEach((t, ci) => {
-    const name = `${t.h}×${t.w} C=${t.c} rf=${t.rf} depth=${t.depth} ${t.padding} batch=${t.batch} ${t.mode}${t.binary ? " (0/1 input)" : ""}`;
+    const name = `${t.h}×${t.w} C=${t.c} rf=${t.rf} depth=${t.depth} ${t.padding}${t.stride ? ` stride ${t.stride}` : ""} batch=${t.batch} ${t.mode}${t.binary ? " (0/1 input)" : ""}`;
     it(`matches the CPU kernels: ${name} (y, dx, dlogits)`, async () => {
       const cpu = await runTree("cpu", t, 100 + 10 * ci);
       const gpu = await runTree("webgpu", t, 100 + 10 * ci);

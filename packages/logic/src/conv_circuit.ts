@@ -72,8 +72,8 @@ export function compileConvCircuit(net: ConvLogicNet, options: CompileOptions = 
           for (let k = 0; k < K; k++) {
             for (let l = 0; l < leaves; l++) {
               const q = k * leaves + l;
-              const r = i + (m.leafY[q] as number) - lo;
-              const col = j + (m.leafX[q] as number) - lo;
+              const r = i * m.stride + (m.leafY[q] as number) - lo;
+              const col = j * m.stride + (m.leafX[q] as number) - lo;
               level[l] = r >= 0 && r < h && col >= 0 && col < w ? (fm[(r * w + col) * c + (m.leafC[q] as number)] as number) : 0;
             }
             // Node order: level 0 left to right, …, root last; node t of a level reads 2t (A), 2t+1 (B) below.

@@ -32,8 +32,13 @@ export interface LogicConvTreeOptions {
   receptiveField?: number;
   /** Tree depth d: 2^d leaves, 2^d − 1 gates per kernel (default 2). */
   depth?: number;
-  /** `'valid'` (default) or `'same'` (zero padding). Stride is 1. */
+  /** `'valid'` (default) or `'same'` (zero padding). */
   padding?: ConvPadding;
+  /**
+   * Stride s (default 1): the tree is evaluated at every s-th row and column only (rows and columns 0, s, 2s, …
+   * of the stride-1 output), so a stride-2 layer has a quarter of the positions and of the gates.
+   */
+  stride?: number;
   /** Input channels each tree may read (paper: 2; default min(2, inChannels)). */
   channelsPerTree?: number;
   /** Logit initialisation: `'gaussian'` (default, z ~ N(0, 1)) or `'residual'` (z_A = residualLogit). */
@@ -66,6 +71,8 @@ export interface LogicConvTreeJSON {
   receptiveField: number;
   depth: number;
   padding: ConvPadding;
+  /** Stride (absent: 1). */
+  stride?: number;
   /** Leaf offsets `[outChannels, 2^depth]` flattened, row offset within the window. */
   leafY: number[];
   /** Leaf column offsets within the window, same layout as `leafY`. */
@@ -98,6 +105,7 @@ const TREE_OPTION_KEYS = [
   "parametrization",
   "gateChoice",
   "temperature",
+  "stride",
 ] as const;
 const TREE_JSON_KEYS = [
   "type",
@@ -114,6 +122,7 @@ const TREE_JSON_KEYS = [
   "gateChoice",
   "temperature",
   "noiseSeed",
+  "stride",
 ] as const;
 const TREE_JSON_REQUIRED = TREE_JSON_KEYS.slice(0, 10);
 
@@ -123,8 +132,10 @@ const TREE_JSON_REQUIRED = TREE_JSON_KEYS.slice(0, 10);
  * `outChannels` kernels is a complete binary tree of depth d of relaxed two-input gates (2^d − 1
  * gates, 16 logits each). Its 2^d leaves read fixed, seeded random positions `(dy, dx, c)` of the
  * `receptiveField × receptiveField` window, restricted to `channelsPerTree` input channels per tree
- * (the paper uses 2). The tree slides over every position with stride 1 (weights shared);
- * `[batch, H, W, C] → [batch, H', W', outChannels]` with `H' = H − rf + 1` (`'valid'`) or `H` (`'same'`).
+ * (the paper uses 2). The tree slides over the image with stride s (default 1, the paper's; weights shared):
+ * `[batch, H, W, C] → [batch, H', W', outChannels]` with `H' = ⌊(H − rf) / s⌋ + 1` (`'valid'`) or `⌈H / s⌉`
+ * (`'same'`), the rows and columns 0, s, 2s, … of the stride-1 output. Every position costs 2^d − 1 gates in the
+ * compiled circuit, so a stride-2 layer costs a quarter of a stride-1 layer.
  * Level t pairs neighbouring nodes `(2m, 2m+1)` of level t − 1 as the gate's `(A, B)`.
  * Train mode: softmax mixture of the 16 gates in the four-coefficient form
  * `c0 + c1·A + c2·B + c3·A·B`, `c = softmax(z)·M`; eval mode: the argmax gate (exact Boolean on 0/1 input).
@@ -146,6 +157,8 @@ export class LogicConvTree {
   readonly receptiveField: number;
   readonly depth: number;
   readonly padding: ConvPadding;
+  /** Stride s of the positions (see {@link LogicConvTreeOptions.stride}). */
+  readonly stride: number;
   /** Leaf row offsets `[outChannels · 2^depth]` (kernel-major). */
   readonly leafY: Int32Array;
   /** Leaf column offsets, same layout. */
@@ -181,6 +194,7 @@ export class LogicConvTree {
         String(outChannels),
       );
     this.padding = assertOneOf(op, "padding", options.padding ?? "valid", CONV_PADDINGS);
+    this.stride = assertInteger(op, "stride", options.stride ?? 1, 1, MAX_FIELD);
     const cpt = assertInteger(op, "channelsPerTree", options.channelsPerTree ?? Math.min(2, this.inChannels), 1, this.inChannels);
     const init = assertOneOf(op, "init", options.init ?? "gaussian", LOGIC_INITS);
     const residualLogit = optionalFinite(op, "residualLogit", options.residualLogit, DEFAULT_RESIDUAL_LOGIT, 1e6);
@@ -249,6 +263,7 @@ export class LogicConvTree {
         receptiveField: json.receptiveField,
         depth: json.depth,
         padding: json.padding,
+        ...(json.stride !== undefined ? { stride: json.stride } : {}),
         seed: 0,
         init: "residual",
         ...(json.parametrization !== undefined ? { parametrization: json.parametrization } : {}),
@@ -307,6 +322,7 @@ export class LogicConvTree {
       receptiveField: this.receptiveField,
       depth: this.depth,
       padding: this.padding,
+      ...(this.stride !== 1 ? { stride: this.stride } : {}),
       leafY: Array.from(this.leafY),
       leafX: Array.from(this.leafX),
       leafC: Array.from(this.leafC),
@@ -339,10 +355,11 @@ export class LogicConvTree {
 
   /** Output spatial size `[H', W']` for input `[H, W]` (throws `RelaxError` when the field does not fit). */
   outputSize(h: number, w: number, op = "LogicConvTree.forward"): [number, number] {
-    if (this.padding === "same") return [h, w];
+    const s = this.stride;
+    if (this.padding === "same") return [Math.ceil(h / s), Math.ceil(w / s)];
     const rf = this.receptiveField;
     if (h < rf || w < rf) throw new RelaxError(op, "x", `height and width >= receptiveField ${rf}`, `${h} × ${w}`);
-    return [h - rf + 1, w - rf + 1];
+    return [Math.floor((h - rf) / s) + 1, Math.floor((w - rf) / s) + 1];
   }
 
   /**
@@ -386,6 +403,7 @@ export class LogicConvTree {
       receptiveField: this.receptiveField,
       depth: this.depth,
       padding: this.padding,
+      stride: this.stride,
       mode,
       ...this.choiceAttrs(mode),
     };
@@ -485,6 +503,7 @@ export class LogicConvTree {
     const [ho, wo] = this.outputSize(h, w);
     const wp = this.padding === "same" ? w + this.receptiveField - 1 : w;
     const c = this.inChannels;
+    const st = this.stride;
     const d = this.depth;
     const leaves = 1 << d;
     const K = this.outChannels;
@@ -496,7 +515,7 @@ export class LogicConvTree {
         const q = k * leaves + l;
         for (let i = 0; i < ho; i++) {
           for (let j = 0; j < wo; j++) {
-            values[o++] = ((i + (this.leafY[q] as number)) * wp + j + (this.leafX[q] as number)) * c + (this.leafC[q] as number);
+            values[o++] = ((i * st + (this.leafY[q] as number)) * wp + j * st + (this.leafX[q] as number)) * c + (this.leafC[q] as number);
           }
         }
       }

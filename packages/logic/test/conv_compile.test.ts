@@ -98,6 +98,16 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "strided trees: valid 3×3 stride 2 (9×8 → 4×3), then same 2×2 stride 3 (→ 2×1), dense tail",
+    shape: [9, 8, 2],
+    modules: (s) => [
+      new LogicConvTree(2, 4, { receptiveField: 3, depth: 2, stride: 2, seed: s }),
+      new LogicConvTree(4, 3, { receptiveField: 2, depth: 2, stride: 3, padding: "same", parametrization: "bilinear4", seed: s + 1 }),
+      new LogicLayer(2 * 1 * 3, 24, { seed: s + 2 }),
+      new GroupSum(3, 2),
+    ],
+  },
+  {
     name: "dense tail without head; valid 2×2 depth 4 (leaves repeat), no pool",
     shape: [6, 5, 1],
     modules: (s) => [new LogicConvTree(1, 2, { receptiveField: 2, depth: 4, seed: s }), new LogicLayer(5 * 4 * 2, 20, { seed: s + 1 })],

@@ -133,6 +133,99 @@ describe("LogicConvTree options: finite-difference gradients of the fused kernel
   }
 });
 
+describe("LogicConvTree stride", () => {
+  const strided = (c: Combo, stride: number, padding: "valid" | "same", seed = 5) =>
+    new LogicConvTree(2, 3, { receptiveField: 3, depth: 2, padding, stride, seed, ...c });
+
+  for (const c of [COMBOS[0]!, COMBOS[4]!, COMBOS[5]!]) {
+    for (const [stride, padding] of [
+      [2, "valid"],
+      [3, "same"],
+      [2, "same"],
+    ] as const) {
+      it(`${label(c)}, stride ${stride}, ${padding}: rows and columns 0, s, 2s, … of the stride-1 output; fused = reference`, () => {
+        const tree = strided(c, stride, padding);
+        const one = strided(c, 1, padding);
+        const x = randomTensor(6, [2, 8, 7, 2]) as tf.Tensor4D;
+        const [h1, w1] = one.outputSize(8, 7);
+        const [ho, wo] = tree.outputSize(8, 7);
+        expect([ho, wo]).toEqual([Math.ceil(h1 / stride), Math.ceil(w1 / stride)]);
+        const W = tf.randomNormal([2, ho, wo, 3], 0, 1, "float32", 9);
+        for (const mode of ["train", "eval"] as const) {
+          const f = run(tree, x, W, mode, false);
+          const r = run(tree, x, W, mode, true);
+          expect(maxAbsDiff(f.y, r.y), `${mode} y`).toBeLessThan(1e-5);
+          expect(maxAbsDiff(f.dx, r.dx), `${mode} dx`).toBeLessThan(1e-4);
+          expect(maxAbsDiff(f.dz, r.dz), `${mode} dz`).toBeLessThan(1e-4);
+          // the same leaves and logits at stride 1, subsampled (the noise of the same call for gumbel-st)
+          one.noiseStep = 3;
+          const sub = tf.tidy(
+            () =>
+              tf.stridedSlice(one.forward(x, { mode }), [0, 0, 0, 0], [2, h1, w1, 3], [1, stride, stride, 1]).dataSync() as Float32Array,
+          );
+          expect(maxAbsDiff(f.y, sub), `${mode} subsampled`).toBeLessThan(1e-6);
+        }
+        // no input is read outside the strided windows: ∂x vanishes on the rows no window covers
+        const f = run(tree, x, W, "train", false);
+        if (padding === "valid" && stride === 2) for (let j = 0; j < 7 * 2; j++) expect(f.dx[7 * 7 * 2 + j]).toBe(0); // row 7 of image 0
+        tf.dispose([x, W]);
+        tree.dispose();
+        one.dispose();
+      });
+    }
+  }
+
+  it("finite-difference gradients of the fused kernel at stride 2", () => {
+    const tree = new LogicConvTree(2, 2, { receptiveField: 2, depth: 2, padding: "same", stride: 2, seed: 8 });
+    const attrs: RelaxLogicConvTreeAttrs = {
+      leafY: tree.leafY,
+      leafX: tree.leafX,
+      leafC: tree.leafC,
+      receptiveField: 2,
+      depth: 2,
+      padding: "same",
+      stride: 2,
+      mode: "train",
+    };
+    const x = randomTensor(3, [2, 5, 4, 2], 0.1, 0.9);
+    const z = randomTensor(4, tree.logits.shape, -1.5, 1.5);
+    const W = randomTensor(5, [2, 3, 2, 2], -1, 1);
+    const f = (xi: tf.Tensor, zi: tf.Tensor): tf.Tensor =>
+      tf.mul(runFusedKernel<tf.Tensor>(RelaxLogicConvTree, { x: xi, logits: zi }, attrs), W);
+    const r = gradCheck(f, [x, z]);
+    expect(r.ok, JSON.stringify(r.worst)).toBe(true);
+    tf.dispose([x, z, W]);
+    tree.dispose();
+  });
+
+  it("JSON keeps the stride (absent at stride 1: today's files), a bare call leaks nothing, bad strides are a RelaxError", () => {
+    const tree = strided(COMBOS[0]!, 2, "valid", 11);
+    const json = JSON.parse(JSON.stringify(tree.toJSON()));
+    expect(json.stride).toBe(2);
+    expect(Object.keys(strided(COMBOS[0]!, 1, "valid").toJSON())).not.toContain("stride");
+    const back = LogicConvTree.fromJSON(json);
+    expect(back.stride).toBe(2);
+    const x = randomTensor(2, [1, 7, 7, 2]) as tf.Tensor4D;
+    const y = tree.forward(x, { mode: "eval" });
+    expect(y.shape).toEqual([1, 3, 3, 3]);
+    expect(
+      maxAbsDiff(
+        y.dataSync() as Float32Array,
+        tf.tidy(() => back.forward(x, { mode: "eval" }).dataSync() as Float32Array),
+      ),
+    ).toBe(0);
+    y.dispose();
+    expect(countLeakedTensors(() => tree.forward(x, { mode: "train" }))).toBe(0);
+    expect(() => new LogicConvTree(1, 2, { stride: 0 })).toThrow(/stride/);
+    expect(() => new LogicConvTree(1, 2, { stride: 1.5 })).toThrow(/stride/);
+    expect(() => new LogicConvTree(1, 2, { stride: "2" as never })).toThrow(RelaxError);
+    expect(() => LogicConvTree.fromJSON({ ...json, stride: -2 })).toThrow(/json.stride/);
+    tf.dispose(x);
+    tree.dispose();
+    back.dispose();
+  });
+});
+
 describe("LogicConvTree options: training, JSON, errors", () => {
   for (const c of COMBOS) {
     it(`${label(c)}: Adam lowers the loss of a small conv net (fused), no leaks`, () => {

@@ -255,7 +255,25 @@ describe("@relax/logic/layers", () => {
     for (const m of [straight, first, resumed]) m.dispose();
   });
 
+  it("a strided logicConvTree: output shape, the LogicConvTree's numbers, config round trip", () => {
+    const layer = logicConvTree({ filters: 3, receptiveField: 3, depth: 2, stride: 2, seed: 7, inputShape: [9, 8, 2] });
+    const model = tfl.sequential({ layers: [layer] });
+    expect(model.outputs[0]!.shape).toEqual([null, 4, 3, 3]);
+    const x = tf.randomUniform([2, 9, 8, 2], 0, 1, "float32", 4) as tf.Tensor4D;
+    const tree = new LogicConvTree(2, 3, { receptiveField: 3, depth: 2, stride: 2, seed: 7 });
+    for (const training of [true, false])
+      same(model.apply(x, { training }) as tf.Tensor, tree.forward(x, { mode: training ? "train" : "eval" }));
+    expect(layer.getConfig().stride).toBe(2);
+    const copy = logicConvTree(layer.getConfig() as never);
+    expect(copy.computeOutputShape([null, 9, 8, 2])).toEqual([null, 4, 3, 3]);
+    const back = layer.toLogicConvTree();
+    expect(back.stride).toBe(2);
+    tf.dispose(x);
+    for (const d of [tree, back, model]) d.dispose();
+  });
+
   it("bad arguments are RelaxErrors naming the argument", () => {
+    expect(() => logicConvTree({ filters: 2, stride: 0 })).toThrow(/stride/);
     expect(() => logicLayer({ units: 0 })).toThrow(RelaxError);
     expect(() => logicLayer({ units: 4, mode: "fast" as never })).toThrow(/mode/);
     expect(() => logicLayer({ units: 4, unit: 3 } as never)).toThrow(/unit/);

@@ -5,8 +5,8 @@
  *
  * Logic tree `x: [B, H, W, C]`, `logits: [K, 2^d − 1, 16]` → `y: [B, H', W', K]`: per node `c = p·M`
  * (the dense layer's coefficient program, p = softmax or first-max one-hot), then
- * - forward: one invocation per output `(b, i, j, k)` gathers the 2^d leaves `x[b, i + leafY − lo,
- *   j + leafX − lo, leafC]` (zero outside the image) and evaluates the levels bottom-up in place;
+ * - forward: one invocation per output `(b, i, j, k)` gathers the 2^d leaves `x[b, s·i + leafY − lo,
+ *   s·j + leafX − lo, leafC]` (zero outside the image; stride s) and evaluates the levels bottom-up in place;
  * - ∂x: one invocation per output recomputes its tree and writes the 2^d leaf gradients
  *   `[B, H', W', K, 2^d]`, then one invocation per input pixel gathers them over the (kernel, leaf)
  *   pairs of its channel whose window covers it (channel lists in CSR form from the host; no atomics);
@@ -56,6 +56,8 @@ interface TreeGeometry {
   wo: number;
   /** Padding before (rows and columns). */
   lo: number;
+  /** Stride s: output (i, j) reads the window at (s·i − lo, s·j − lo). */
+  stride: number;
   K: number;
   depth: number;
   leaves: number;
@@ -67,8 +69,9 @@ function treeGeometry(kernel: string, x: TensorInfo, logits: TensorInfo, at: Rel
   const rf = at.receptiveField;
   const same = at.padding === "same";
   const lo = same ? Math.floor((rf - 1) / 2) : 0;
-  const ho = same ? h : h - rf + 1;
-  const wo = same ? w : w - rf + 1;
+  const stride = at.stride ?? 1;
+  const ho = same ? Math.ceil(h / stride) : Math.floor((h - rf) / stride) + 1;
+  const wo = same ? Math.ceil(w / stride) : Math.floor((w - rf) / stride) + 1;
   const K = logits.shape[0] as number;
   const leaves = 1 << at.depth;
   const n = K * leaves;
@@ -82,7 +85,7 @@ function treeGeometry(kernel: string, x: TensorInfo, logits: TensorInfo, at: Rel
   }
   if (x.shape.length !== 4 || ho < 0 || wo < 0)
     throw new RelaxError(`${kernel} (webgpu)`, "x", `[batch, H, W, C] with H, W ≥ receptiveField ${rf}`, `[${x.shape.join(", ")}]`);
-  return { batch, h, w, c, ho: Math.max(ho, 0), wo: Math.max(wo, 0), lo, K, depth: at.depth, leaves, nodes: leaves - 1 };
+  return { batch, h, w, c, ho: Math.max(ho, 0), wo: Math.max(wo, 0), lo, stride, K, depth: at.depth, leaves, nodes: leaves - 1 };
 }
 
 /** `[leafY (K·L), leafX (K·L), leafC (K·L)]`. */
@@ -118,9 +121,9 @@ function keptChannelTable(gpu: WebGPUBackend, at: RelaxLogicConvTreeAttrs, chann
 }
 
 /** Uniforms shared by the tree programs (order of {@link TREE_UNIFORMS}). */
-const TREE_UNIFORMS = "H : i32, W : i32, C : i32, Ho : i32, Wo : i32, K : i32, lo : i32, ";
+const TREE_UNIFORMS = "H : i32, W : i32, C : i32, Ho : i32, Wo : i32, K : i32, lo : i32, S : i32, ";
 function treeUniforms(g: TreeGeometry): Uniform[] {
-  return [i32(g.h), i32(g.w), i32(g.c), i32(g.ho), i32(g.wo), i32(g.K), i32(g.lo)];
+  return [i32(g.h), i32(g.w), i32(g.c), i32(g.ho), i32(g.wo), i32(g.K), i32(g.lo), i32(g.stride)];
 }
 
 /**
@@ -135,8 +138,8 @@ const L = ${L};
 const N = ${L - 1};
 fn leafValue(b : i32, i : i32, j : i32, q : i32) -> f32 {
   let KL = uniforms.K * L;
-  let yy = i + leaf[q] - uniforms.lo;
-  let xx = j + leaf[KL + q] - uniforms.lo;
+  let yy = i * uniforms.S + leaf[q] - uniforms.lo;
+  let xx = j * uniforms.S + leaf[KL + q] - uniforms.lo;
   if (yy < 0 || yy >= uniforms.H || xx < 0 || xx >= uniforms.W) { return 0.0; }
   return x[((b * uniforms.H + yy) * uniforms.W + xx) * uniforms.C + leaf[2 * KL + q]];
 }
@@ -240,9 +243,12 @@ function gatherGradXProgram(g: TreeGeometry, images: number) {
     let end = chan[c + 1];
     for (var t = chan[c]; t < end; t++) {
       let q = chan[uniforms.C + 1 + t];
-      let i = yy + uniforms.lo - leaf[q];
-      let j = xx + uniforms.lo - leaf[KL + q];
-      if (i >= 0 && i < uniforms.Ho && j >= 0 && j < uniforms.Wo) {
+      // window corner s·i = yy + lo − leafY: covered when it is a non-negative multiple of the stride
+      let si = yy + uniforms.lo - leaf[q];
+      let sj = xx + uniforms.lo - leaf[KL + q];
+      let i = si / uniforms.S;
+      let j = sj / uniforms.S;
+      if (si >= 0 && sj >= 0 && i * uniforms.S == si && j * uniforms.S == sj && i < uniforms.Ho && j < uniforms.Wo) {
         let k = q / L;
         acc += leafGrad[(((b * uniforms.Ho + i) * uniforms.Wo + j) * uniforms.K + k) * L + (q - k * L)];
       }

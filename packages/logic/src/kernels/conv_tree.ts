@@ -36,6 +36,8 @@ interface ConvGeometry {
   wo: number;
   /** Padding before (rows and columns). */
   lo: number;
+  /** Stride s: output (i, j) reads the window at (s·i, s·j) of the padded image. */
+  stride: number;
   K: number;
   leaves: number;
   nodes: number;
@@ -50,14 +52,15 @@ function geometry(xShape: number[], logitsShape: number[], attrs: RelaxLogicConv
   const lo = same ? Math.floor((rf - 1) / 2) : 0;
   const hp = same ? h + rf - 1 : h;
   const wp = same ? w + rf - 1 : w;
-  const ho = hp - rf + 1;
-  const wo = wp - rf + 1;
+  const stride = attrs.stride ?? 1;
+  const ho = Math.floor((hp - rf) / stride) + 1;
+  const wo = Math.floor((wp - rf) / stride) + 1;
   const K = logitsShape[0] as number;
   const leaves = 1 << attrs.depth;
   const off = new Int32Array(K * leaves);
   for (let q = 0; q < off.length; q++)
     off[q] = ((attrs.leafY[q] as number) * wp + (attrs.leafX[q] as number)) * c + (attrs.leafC[q] as number);
-  return { batch, h, w, c, hp, wp, ho, wo, lo, K, leaves, nodes: leaves - 1, off };
+  return { batch, h, w, c, hp, wp, ho, wo, lo, stride, K, leaves, nodes: leaves - 1, off };
 }
 
 /** Whether a call uses difflogic's nodes (softmax16, soft choice): today's coefficient path, unchanged numbers. */
@@ -114,20 +117,21 @@ export function logicConvTreeForwardHost(
 ): { values: Float32Array; shape: number[] } {
   const g = geometry(xShape, logitsShape, attrs);
   const { K, leaves: L, nodes: N, off, c: C, wo } = g;
+  const sc = g.stride * C; // input step between neighbouring output columns
   const xp = padInput(x, g);
   const { c: coef } = nodeCoefficients(logits, K * N, attrs);
   const y = new Float32Array(g.batch * g.ho * wo * K);
   const buf = new Float64Array(L * wo);
   for (let b = 0; b < g.batch; b++)
     for (let i = 0; i < g.ho; i++) {
-      const rowBase = (b * g.hp + i) * g.wp * C;
+      const rowBase = (b * g.hp + i * g.stride) * g.wp * C;
       const yRow = (b * g.ho + i) * wo * K;
       for (let k = 0; k < K; k++) {
         const lo = k * L;
         for (let l = 0; l < L; l++) {
           const src = rowBase + (off[lo + l] as number);
           const d = l * wo;
-          for (let j = 0; j < wo; j++) buf[d + j] = xp[src + j * C] as number;
+          for (let j = 0; j < wo; j++) buf[d + j] = xp[src + j * sc] as number;
         }
         // Level by level in place: node m of a level reads rows 2m, 2m+1 of the level below.
         let q = k * N * 4;
@@ -165,6 +169,7 @@ export function logicConvTreeBackwardHost(
 ): { dx: Float32Array; dlogits: Float32Array } {
   const g = geometry(xShape, logitsShape, attrs);
   const { K, leaves: L, nodes: N, off, c: C, wo } = g;
+  const sc = g.stride * C;
   const train = attrs.mode === "train";
   const xp = padInput(x, g);
   const { s: p, c: coef, scale } = nodeCoefficients(logits, K * N, attrs);
@@ -177,7 +182,7 @@ export function logicConvTreeBackwardHost(
   const top = (2 * L - 2) * wo;
   for (let b = 0; b < g.batch; b++)
     for (let i = 0; i < g.ho; i++) {
-      const rowBase = (b * g.hp + i) * g.wp * C;
+      const rowBase = (b * g.hp + i * g.stride) * g.wp * C;
       const yRow = (b * g.ho + i) * wo * K;
       for (let k = 0; k < K; k++) {
         let any = false;
@@ -192,7 +197,7 @@ export function logicConvTreeBackwardHost(
         for (let l = 0; l < L; l++) {
           const src = rowBase + (off[lo + l] as number);
           const d = l * wo;
-          for (let j = 0; j < wo; j++) act[d + j] = xp[src + j * C] as number;
+          for (let j = 0; j < wo; j++) act[d + j] = xp[src + j * sc] as number;
         }
         for (let n = 0, q = q0; n < N; n++, q += 4) {
           const c0 = coef[q] as number,
@@ -248,7 +253,7 @@ export function logicConvTreeBackwardHost(
           const dst = rowBase + (off[lo + l] as number);
           const d = l * wo;
           for (let j = 0; j < wo; j++) {
-            const t = dst + j * C;
+            const t = dst + j * sc;
             dxp[t] = (dxp[t] as number) + (grad[d + j] as number);
           }
         }

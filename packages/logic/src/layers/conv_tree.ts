@@ -18,6 +18,8 @@ export interface LogicConvTreeArgs {
   depth?: number;
   /** `'valid'` (default) or `'same'`. */
   padding?: ConvPadding;
+  /** Stride s (default 1): the trees at rows and columns 0, s, 2s, … only. */
+  stride?: number;
   /** Input channels each tree may read (default min(2, inChannels)). */
   channelsPerTree?: number;
   /** Logit initialisation (default `'gaussian'`). */
@@ -43,7 +45,18 @@ export interface LogicConvTreeArgs {
 }
 
 const BASE_KEYS = ["inputShape", "batchInputShape", "batchSize", "name", "trainable", "dtype"] as const;
-const TREE_KEYS = ["filters", "receptiveField", "depth", "padding", "channelsPerTree", "init", "residualLogit", "seed", "mode"] as const;
+const TREE_KEYS = [
+  "filters",
+  "receptiveField",
+  "depth",
+  "padding",
+  "stride",
+  "channelsPerTree",
+  "init",
+  "residualLogit",
+  "seed",
+  "mode",
+] as const;
 
 /**
  * A convolutional logic tree layer (Petersen et al., NeurIPS 2024, LogicTreeNet) as a `tf.layers` layer: `filters`
@@ -59,9 +72,10 @@ export class LogicConvTreeLayer extends SavedConfigLayer {
   /** The name `tf.serialization` registers this class under. */
   static className = "RelaxLogicConvTree";
 
-  /** The tree options (filters, receptiveField, depth, padding, channelsPerTree, init, residualLogit, seed). */
-  readonly treeOptions: Required<Omit<LogicConvTreeArgs, "mode" | (typeof BASE_KEYS)[number] | "channelsPerTree">> & {
+  /** The tree options (filters, receptiveField, depth, padding, stride, channelsPerTree, init, residualLogit, seed). */
+  readonly treeOptions: Required<Omit<LogicConvTreeArgs, "mode" | (typeof BASE_KEYS)[number] | "channelsPerTree" | "stride">> & {
     channelsPerTree?: number;
+    stride?: number;
   };
   /** Train/eval switch. */
   readonly mode: LogicLayerMode;
@@ -83,6 +97,7 @@ export class LogicConvTreeLayer extends SavedConfigLayer {
       residualLogit: o.residualLogit ?? 5,
       seed: o.seed ?? randomSeed(),
       ...(o.channelsPerTree !== undefined ? { channelsPerTree: o.channelsPerTree } : {}),
+      ...(o.stride !== undefined ? { stride: assertInteger(op, "stride", o.stride, 1, 1024) } : {}),
     };
     this.mode = assertOneOf(op, "mode", o.mode ?? "auto", [...LOGIC_MODES, "auto"] as const);
   }
@@ -108,8 +123,8 @@ export class LogicConvTreeLayer extends SavedConfigLayer {
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const { receptiveField: rf, padding, filters } = this.treeOptions;
-    const out = (v: number | null) => (v === null || padding === "same" ? v : v - rf + 1);
+    const { receptiveField: rf, padding, filters, stride = 1 } = this.treeOptions;
+    const out = (v: number | null) => (v === null ? v : padding === "same" ? Math.ceil(v / stride) : Math.floor((v - rf) / stride) + 1);
     return [shape[0] ?? null, out(shape[1] ?? null), out(shape[2] ?? null), filters];
   }
 

@@ -64,9 +64,9 @@ export interface RelaxLogicNetAttrs {
 /**
  * Convolutional logic tree kernels (Petersen et al., NeurIPS 2024): inputs `{ x: [batch, H, W, C],
  * logits: [K, 2^depth − 1, 16] }`, output `y: [batch, H', W', K]`. Each kernel k is a complete binary tree of
- * relaxed gates in the four-coefficient form over 2^depth leaves `x[b, i + leafY, j + leafX, leafC]` (zero
- * outside the image for `'same'`); node order level 0 left to right, …, root last; level t pairs nodes
- * `(2m, 2m+1)` of level t − 1. Stride 1.
+ * relaxed gates in the four-coefficient form over 2^depth leaves `x[b, s·i + leafY, s·j + leafX, leafC]` (zero
+ * outside the image for `'same'`, stride s = `attrs.stride`, default 1); node order level 0 left to right, …,
+ * root last; level t pairs nodes `(2m, 2m+1)` of level t − 1.
  */
 export const RelaxLogicConvTree = "RelaxLogicConvTree";
 export interface RelaxLogicConvTreeAttrs {
@@ -80,6 +80,11 @@ export interface RelaxLogicConvTreeAttrs {
   depth: number;
   /** `'valid'` (H' = H − rf + 1) or `'same'` (zero padding ⌊(rf−1)/2⌋ before, the rest after). */
   padding: "valid" | "same";
+  /**
+   * Stride s (default 1): the output keeps rows and columns 0, s, 2s, … of the stride-1 output, so
+   * `H' = ⌊(H − rf) / s⌋ + 1` (`'valid'`) or `⌈H / s⌉` (`'same'`).
+   */
+  stride?: number;
   mode: "train" | "eval";
   /**
    * Node parametrisation (default `'softmax16'`: `logits: [K, 2^depth − 1, 16]`; `'bilinear4'`: `[K, 2^depth − 1, 4]`
