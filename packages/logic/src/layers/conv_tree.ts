@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { SavedConfigLayer } from "./saved_config_layer.js";
+import { MAX_FIELD } from "../check.js";
 import { RelaxError, assertInteger, assertOneOf, assertOptions } from "@relax/core";
 import { CONV_PADDINGS, type ConvPadding, LogicConvTree } from "../conv_tree.js";
 import { LOGIC_INITS, LOGIC_MODES, type LogicInit, type LogicMode } from "../logic_layer.js";
@@ -97,7 +98,7 @@ export class LogicConvTreeLayer extends SavedConfigLayer {
       residualLogit: o.residualLogit ?? 5,
       seed: o.seed ?? randomSeed(),
       ...(o.channelsPerTree !== undefined ? { channelsPerTree: o.channelsPerTree } : {}),
-      ...(o.stride !== undefined ? { stride: assertInteger(op, "stride", o.stride, 1, 1024) } : {}),
+      ...(o.stride !== undefined ? { stride: assertInteger(op, "stride", o.stride, 1, MAX_FIELD) } : {}),
     };
     this.mode = assertOneOf(op, "mode", o.mode ?? "auto", [...LOGIC_MODES, "auto"] as const);
   }
