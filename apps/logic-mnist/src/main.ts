@@ -406,9 +406,21 @@ function buildNet(args: Args, T: number, inDim: number, width: number, connectio
   let channels = T;
   if (args.conv)
     args.convTrees.forEach((trees, i) => {
+      if (side < args.convRf) {
+        console.error(
+          `logic-mnist: --conv-rf: expected a window that fits conv stage ${i + 1}'s ${side} × ${side} input, got '${args.convRf}' (see --help)`,
+        );
+        process.exit(2);
+      }
       const conv = new LogicConvTree(channels, trees, { ...tree, seed: args.seed * 1000 + 101 + i });
-      side = conv.outputSize(side, side, "logic-mnist --conv")[0];
+      side = conv.outputSize(side, side)[0];
       convs.push(conv);
+      if (args.convPool > side) {
+        console.error(
+          `logic-mnist: --conv-pool: expected a window that fits conv stage ${i + 1}'s ${side} × ${side} output, got '${args.convPool}' (see --help)`,
+        );
+        process.exit(2);
+      }
       if (args.convPool > 0) {
         convs.push(new OrPool({ size: args.convPool, stride: args.convPool }));
         side = Math.floor((side - args.convPool) / args.convPool) + 1;
