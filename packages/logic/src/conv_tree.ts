@@ -15,6 +15,7 @@ import {
 } from "@relax/core";
 import { MAX_FIELD, MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
 import "./kernels/register.js";
+import { treeOutputSide } from "./kernels/conv_tree.js";
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
 import { checkFields } from "./json_file.js";
 import { nearestGate, noiseUniform, paramsPerGate, type Choice, type Parametrization } from "./learned_choice.js";
@@ -355,11 +356,10 @@ export class LogicConvTree {
 
   /** Output spatial size `[H', W']` for input `[H, W]` (throws `RelaxError` when the field does not fit). */
   outputSize(h: number, w: number, op = "LogicConvTree.forward"): [number, number] {
-    const s = this.stride;
-    if (this.padding === "same") return [Math.ceil(h / s), Math.ceil(w / s)];
     const rf = this.receptiveField;
-    if (h < rf || w < rf) throw new RelaxError(op, "x", `height and width >= receptiveField ${rf}`, `${h} × ${w}`);
-    return [Math.floor((h - rf) / s) + 1, Math.floor((w - rf) / s) + 1];
+    if (this.padding === "valid" && (h < rf || w < rf))
+      throw new RelaxError(op, "x", `height and width >= receptiveField ${rf}`, `${h} × ${w}`);
+    return [treeOutputSide(h, rf, this.stride, this.padding), treeOutputSide(w, rf, this.stride, this.padding)];
   }
 
   /**

@@ -45,6 +45,14 @@ interface ConvGeometry {
   off: Int32Array;
 }
 
+/**
+ * Output side of a tree layer over an input side: `⌊(side − rf) / stride⌋ + 1` (`'valid'`) or `⌈side / stride⌉`
+ * (`'same'`), the positions 0, s, 2s, … of the stride-1 output.
+ */
+export function treeOutputSide(side: number, receptiveField: number, stride: number, padding: "valid" | "same"): number {
+  return padding === "same" ? Math.ceil(side / stride) : Math.floor((side - receptiveField) / stride) + 1;
+}
+
 function geometry(xShape: number[], logitsShape: number[], attrs: RelaxLogicConvTreeAttrs): ConvGeometry {
   const [batch, h, w, c] = xShape as [number, number, number, number];
   const rf = attrs.receptiveField;
@@ -53,8 +61,8 @@ function geometry(xShape: number[], logitsShape: number[], attrs: RelaxLogicConv
   const hp = same ? h + rf - 1 : h;
   const wp = same ? w + rf - 1 : w;
   const stride = attrs.stride ?? 1;
-  const ho = Math.floor((hp - rf) / stride) + 1;
-  const wo = Math.floor((wp - rf) / stride) + 1;
+  const ho = treeOutputSide(h, rf, stride, attrs.padding);
+  const wo = treeOutputSide(w, rf, stride, attrs.padding);
   const K = logitsShape[0] as number;
   const leaves = 1 << attrs.depth;
   const off = new Int32Array(K * leaves);

@@ -4,6 +4,7 @@ import { SavedConfigLayer } from "./saved_config_layer.js";
 import { MAX_FIELD } from "../check.js";
 import { RelaxError, assertInteger, assertOneOf, assertOptions } from "@relax/core";
 import { CONV_PADDINGS, type ConvPadding, LogicConvTree } from "../conv_tree.js";
+import { treeOutputSide } from "../kernels/conv_tree.js";
 import { LOGIC_INITS, LOGIC_MODES, type LogicInit, type LogicMode } from "../logic_layer.js";
 import { OR_POOL_METHODS, OrPool, type OrPoolMethod } from "../or_pool.js";
 import { randomSeed } from "../rng.js";
@@ -125,7 +126,7 @@ export class LogicConvTreeLayer extends SavedConfigLayer {
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     const { receptiveField: rf, padding, filters, stride = 1 } = this.treeOptions;
-    const out = (v: number | null) => (v === null ? v : padding === "same" ? Math.ceil(v / stride) : Math.floor((v - rf) / stride) + 1);
+    const out = (v: number | null) => (v === null ? v : treeOutputSide(v, rf, stride, padding));
     return [shape[0] ?? null, out(shape[1] ?? null), out(shape[2] ?? null), filters];
   }
 
