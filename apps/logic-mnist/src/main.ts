@@ -214,6 +214,12 @@ const OPTIONS = {
   help: { type: "boolean", short: "h", default: false, description: "show this help" },
 } as const;
 
+/** A one-line error naming the flag, then exit 2 (bad command-line input). */
+function failFlag(flag: string, expected: string, got: string): never {
+  console.error(`logic-mnist: --${flag}: expected ${expected}, got '${got}' (see --help)`);
+  process.exit(2);
+}
+
 /** Parses and validates the flags; prints usage for --help and a one-line error (exit 2) for bad input. */
 function parseArgs(argv: string[]): Args {
   let v: ReturnType<typeof parseFlags<{ args: string[]; options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
@@ -231,10 +237,7 @@ function parseArgs(argv: string[]): Args {
     }
     process.exit(0);
   }
-  const fail = (flag: string, expected: string, got: string): never => {
-    console.error(`logic-mnist: --${flag}: expected ${expected}, got '${got}' (see --help)`);
-    process.exit(2);
-  };
+  const fail = failFlag;
   const num = (flag: keyof typeof OPTIONS, check: (x: number) => boolean, expected: string): number => {
     const raw = String(v[flag]);
     const x = Number(raw);
@@ -406,24 +409,15 @@ function buildNet(args: Args, T: number, inDim: number, width: number, connectio
   let channels = T;
   if (args.conv)
     args.convTrees.forEach((trees, i) => {
-      if (side < args.convRf) {
-        console.error(
-          `logic-mnist: --conv-rf: expected a window that fits conv stage ${i + 1}'s ${side} × ${side} input, got '${args.convRf}' (see --help)`,
-        );
-        process.exit(2);
-      }
+      if (side < args.convRf) failFlag("conv-rf", `a window that fits conv stage ${i + 1}'s ${side} × ${side} input`, String(args.convRf));
       const conv = new LogicConvTree(channels, trees, { ...tree, seed: args.seed * 1000 + 101 + i });
       side = conv.outputSize(side, side)[0];
       convs.push(conv);
-      if (args.convPool > side) {
-        console.error(
-          `logic-mnist: --conv-pool: expected a window that fits conv stage ${i + 1}'s ${side} × ${side} output, got '${args.convPool}' (see --help)`,
-        );
-        process.exit(2);
-      }
+      if (args.convPool > side)
+        failFlag("conv-pool", `a window that fits conv stage ${i + 1}'s ${side} × ${side} output`, String(args.convPool));
       if (args.convPool > 0) {
         convs.push(new OrPool({ size: args.convPool, stride: args.convPool }));
-        side = Math.floor((side - args.convPool) / args.convPool) + 1;
+        side = Math.floor(side / args.convPool);
       }
       channels = trees;
     });
