@@ -120,6 +120,10 @@ interface Args {
   convStride: number;
   /** OR pool window (and stride) after each conv stage (0: no pool). */
   convPool: number;
+  /** Leaves of the conv trees: fixed random window positions, or learned among `convCandidates` positions. */
+  convConnections: "random" | "learned";
+  /** Candidate window positions per leaf (`--conv-connections learned`). */
+  convCandidates: number;
   /** Learning-rate schedule: constant, or cosine decay to `lrMin`·lr over the time budget (or the steps). */
   lrSchedule: "constant" | "cosine";
   /** Final learning rate of the cosine schedule, as a fraction of `lr`. */
@@ -211,6 +215,16 @@ const OPTIONS = {
   "conv-rf": { type: "string", default: "3", description: "--conv: receptive field of the conv trees (side of the window)" },
   "conv-stride": { type: "string", default: "1", description: "--conv: stride of the conv trees (evaluated at every s-th row and column)" },
   "conv-pool": { type: "string", default: "2", description: "--conv: OR pool window and stride after each conv stage (0: no pool)" },
+  "conv-connections": {
+    type: "string",
+    default: "random",
+    description: "--conv: random (fixed leaf positions) | learned (each leaf chooses among --conv-candidates window positions)",
+  },
+  "conv-candidates": {
+    type: "string",
+    default: "8",
+    description: "--conv-connections learned: candidate window positions per leaf (at most rf² · 2)",
+  },
   help: { type: "boolean", short: "h", default: false, description: "show this help" },
 } as const;
 
@@ -294,6 +308,8 @@ function parseArgs(argv: string[]): Args {
     convRf: num("conv-rf", (x) => Number.isInteger(x) && x >= 1 && x <= 28, "a whole number 1–28"),
     convStride: num("conv-stride", (x) => Number.isInteger(x) && x >= 1 && x <= 28, "a whole number 1–28"),
     convPool: num("conv-pool", (x) => Number.isInteger(x) && x >= 0 && x <= 28, "a whole number 0–28"),
+    convConnections: oneOf("conv-connections", ["random", "learned"] as const),
+    convCandidates: num("conv-candidates", (x) => Number.isInteger(x) && x >= 2, "a whole number ≥ 2"),
     lrSchedule: oneOf("lr-schedule", ["constant", "cosine"] as const),
     lrMin: num("lr-min", (x) => x > 0 && x <= 1, "a fraction in (0, 1]"),
     widths,
@@ -393,7 +409,7 @@ interface GapRecord {
 
 /** Builds the net of `args` (dense or conv) with `width` gates per layer and the given wiring. */
 function buildNet(args: Args, T: number, inDim: number, width: number, connections: Args["connections"]): LogicNet | ConvLogicNet {
-  // the trees take the gate options of the dense layers (learned wiring does not apply: the receptive field is the wiring)
+  // the trees take the gate options of the dense layers; their leaves are fixed or learned by --conv-connections
   const tree = {
     receptiveField: args.convRf,
     stride: args.convStride,
@@ -410,7 +426,19 @@ function buildNet(args: Args, T: number, inDim: number, width: number, connectio
   if (args.conv)
     args.convTrees.forEach((trees, i) => {
       if (side < args.convRf) failFlag("conv-rf", `a window that fits conv stage ${i + 1}'s ${side} × ${side} input`, String(args.convRf));
-      const conv = new LogicConvTree(channels, trees, { ...tree, seed: args.seed * 1000 + 101 + i });
+      const learned = args.convConnections === "learned";
+      const positions = args.convRf * args.convRf * Math.min(2, channels); // window positions a tree reads
+      if (learned && args.convCandidates > positions)
+        failFlag(
+          "conv-candidates",
+          `at most the ${positions} window positions of conv stage ${i + 1}'s trees`,
+          String(args.convCandidates),
+        );
+      const conv = new LogicConvTree(channels, trees, {
+        ...tree,
+        seed: args.seed * 1000 + 101 + i,
+        ...(learned ? { connections: "learned" as const, candidates: args.convCandidates, wiringChoice: args.wiringChoice } : {}),
+      });
       side = conv.outputSize(side, side)[0];
       convs.push(conv);
       if (args.convPool > side)
@@ -488,7 +516,9 @@ async function train(
       switchedToHard = true;
       const dense = net instanceof LogicNet ? net : net.dense;
       for (const layer of dense?.layers ?? []) layer.setChoice({ gateChoice: "hard-st", wiringChoice: "hard-st" });
-      if (net instanceof ConvLogicNet) for (const c of net.convs) if (c instanceof LogicConvTree) c.setChoice({ gateChoice: "hard-st" });
+      if (net instanceof ConvLogicNet)
+        for (const c of net.convs)
+          if (c instanceof LogicConvTree) c.setChoice({ gateChoice: "hard-st", ...(c.wiring ? { wiringChoice: "hard-st" as const } : {}) });
       if (!quiet) console.log(`\n  step ${step}: gate and wiring choice → hard-st (straight-through fine-tune)`);
     }
     for (let i = 0; i < args.batch; i++) {
@@ -611,7 +641,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf ${args.convRf}, stride ${args.convStride}, depth ${args.convDepth})${args.convPool > 0 ? ` → OR pool ${args.convPool}` : ""}`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf ${args.convRf}, stride ${args.convStride}, depth ${args.convDepth}${args.convConnections === "learned" ? `, learned leaves of ${args.convCandidates} candidates` : ""})${args.convPool > 0 ? ` → OR pool ${args.convPool}` : ""}`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}`,
   );
 
   const data = loadMnist();

@@ -62,6 +62,7 @@ export function compileConvCircuit(net: ConvLogicNet, options: CompileOptions = 
       const [ho, wo] = m.outputSize(h, w, op);
       const lo = m.padding === "same" ? Math.floor((m.receptiveField - 1) / 2) : 0;
       const ids = m.gateIds();
+      const { leafY, leafX, leafC } = m.discreteLeaves(); // learned leaves: the argmax candidate
       const leaves = 1 << m.depth;
       const nodes = leaves - 1;
       const K = m.outChannels;
@@ -72,9 +73,9 @@ export function compileConvCircuit(net: ConvLogicNet, options: CompileOptions = 
           for (let k = 0; k < K; k++) {
             for (let l = 0; l < leaves; l++) {
               const q = k * leaves + l;
-              const r = i * m.stride + (m.leafY[q] as number) - lo;
-              const col = j * m.stride + (m.leafX[q] as number) - lo;
-              level[l] = r >= 0 && r < h && col >= 0 && col < w ? (fm[(r * w + col) * c + (m.leafC[q] as number)] as number) : 0;
+              const r = i * m.stride + (leafY[q] as number) - lo;
+              const col = j * m.stride + (leafX[q] as number) - lo;
+              level[l] = r >= 0 && r < h && col >= 0 && col < w ? (fm[(r * w + col) * c + (leafC[q] as number)] as number) : 0;
             }
             // Node order: level 0 left to right, …, root last; node t of a level reads 2t (A), 2t+1 (B) below.
             let node = k * nodes;

@@ -85,10 +85,10 @@ export class ConvLogicNet {
     this.featureDim = featureDim;
   }
 
-  /** Trainable parameters: conv tree logits, then the dense layers' logits. */
+  /** Trainable parameters: conv tree logits (and wiring logits of learned leaves), then the dense layers' variables. */
   get variables(): tf.Variable[] {
     const v: tf.Variable[] = [];
-    for (const m of this.convs) if (m instanceof LogicConvTree) v.push(m.logits);
+    for (const m of this.convs) if (m instanceof LogicConvTree) v.push(...m.variables);
     if (this.dense) v.push(...this.dense.variables);
     return v;
   }
@@ -164,11 +164,12 @@ export class ConvLogicNet {
         const type = m && typeof m === "object" ? (m as { type?: unknown }).type : undefined;
         try {
           if (type === "logicConvTree") {
-            const logits = (m as LogicConvTreeJSON).logits;
             // A saved net holds float32 values written exactly: any other number (a digit changed) is damage.
-            if (Array.isArray(logits)) {
-              const i = logits.findIndex((v) => typeof v === "number" && Math.fround(v) !== v);
-              if (i >= 0) throw new RelaxError(op, `${where}.logits`, "float32 values as written by toJSON", `${logits[i]} at ${i}`);
+            for (const key of ["logits", "wiring"] as const) {
+              const values = (m as LogicConvTreeJSON)[key];
+              if (!Array.isArray(values)) continue;
+              const i = values.findIndex((v) => typeof v === "number" && Math.fround(v) !== v);
+              if (i >= 0) throw new RelaxError(op, `${where}.${key}`, "float32 values as written by toJSON", `${values[i]} at ${i}`);
             }
             convs.push(LogicConvTree.fromJSON(m as LogicConvTreeJSON));
           } else if (type === "orPool") {

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxError,
   RelaxLogicConvTree,
+  RelaxLogicLeafGather,
   assertFinite,
   assertInteger,
   assertOneOf,
@@ -11,6 +12,7 @@ import {
   runFusedKernel,
   useFused,
   type RelaxLogicConvTreeAttrs,
+  type RelaxLogicLeafGatherAttrs,
   optionalBoolean,
 } from "@relax/core";
 import { MAX_FIELD, MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
@@ -18,14 +20,19 @@ import "./kernels/register.js";
 import { treeOutputSide } from "./kernels/conv_tree.js";
 import { DEFAULT_RESIDUAL_LOGIT, GATE_A, GATE_COEFF_MATRIX, NUM_GATES } from "./gates.js";
 import { checkFields } from "./json_file.js";
-import { nearestGate, noiseUniform, paramsPerGate, type Choice, type Parametrization } from "./learned_choice.js";
-import { gateCoefficientsTensor } from "./learned_reference.js";
+import { WIRING_STREAM, nearestGate, noiseUniform, paramsPerGate, type Choice, type Parametrization } from "./learned_choice.js";
+import { categorical, gateCoefficientsTensor } from "./learned_reference.js";
 import { checkSettings, LOGIC_INITS, LOGIC_MODES, type LogicInit, type LogicMode } from "./logic_layer.js";
 import { logicRng, randomSeed } from "./rng.js";
 
 /** Padding of {@link LogicConvTree}: `'valid'` (no padding) or `'same'` (zeros, output size = input size). */
 export type ConvPadding = "valid" | "same";
 export const CONV_PADDINGS: readonly ConvPadding[] = ["valid", "same"];
+/** Where a tree's leaves read: fixed random window positions, or learned among M candidate positions. */
+export type TreeConnections = "random" | "learned";
+export const TREE_CONNECTIONS: readonly TreeConnections[] = ["random", "learned"];
+/** Default number of candidate positions per leaf of `connections: 'learned'` (at most the window's positions). */
+export const DEFAULT_LEAF_CANDIDATES = 8;
 
 /** Options of {@link LogicConvTree}. */
 export interface LogicConvTreeOptions {
@@ -62,6 +69,17 @@ export interface LogicConvTreeOptions {
   gateChoice?: Choice;
   /** Temperature τ of the straight-through choices (default 1; 0.01 … 100). */
   temperature?: number;
+  /**
+   * Where the leaves read (default `'random'`: one fixed, seeded window position per leaf, the paper's).
+   * `'learned'`: each leaf chooses among `candidates` positions of its window by a softmax over M learned logits,
+   * discretised to the argmax (learned wiring, LILogicNet arXiv 2511.12340, applied to the tree leaves); candidate 0
+   * is the `'random'` leaf, the others distinct positions of the tree's `channelsPerTree` channels (seeded).
+   */
+  connections?: TreeConnections;
+  /** Candidate positions M per leaf with `connections: 'learned'` (default min(8, rf² · channelsPerTree); 2 … rf² · channelsPerTree). */
+  candidates?: number;
+  /** Choice of the learned leaves in train mode (default: `gateChoice`), as {@link LogicLayerOptions.wiringChoice}. */
+  wiringChoice?: Choice;
 }
 
 /** Explicit weights of a {@link LogicConvTree} (see {@link LogicConvTree.toJSON}). */
@@ -74,7 +92,7 @@ export interface LogicConvTreeJSON {
   padding: ConvPadding;
   /** Stride (absent: 1). */
   stride?: number;
-  /** Leaf offsets `[outChannels, 2^depth]` flattened, row offset within the window. */
+  /** Leaf offsets `[outChannels, 2^depth]` flattened (`[outChannels, 2^depth, candidates]` for learned leaves), row offset within the window. */
   leafY: number[];
   /** Leaf column offsets within the window, same layout as `leafY`. */
   leafX: number[];
@@ -90,6 +108,12 @@ export interface LogicConvTreeJSON {
   temperature?: number;
   /** Base seed of the straight-through noise (absent: 0). */
   noiseSeed?: number;
+  /** Candidate positions per leaf (absent: 1, fixed leaves). */
+  candidates?: number;
+  /** Wiring logits `[outChannels, 2^depth, candidates]` flattened (learned leaves only). */
+  wiring?: number[];
+  /** Choice of the learned leaves in train mode (learned leaves only). */
+  wiringChoice?: Choice;
 }
 
 let convCounter = 0;
@@ -107,6 +131,9 @@ const TREE_OPTION_KEYS = [
   "gateChoice",
   "temperature",
   "stride",
+  "connections",
+  "candidates",
+  "wiringChoice",
 ] as const;
 const TREE_JSON_KEYS = [
   "type",
@@ -124,6 +151,9 @@ const TREE_JSON_KEYS = [
   "temperature",
   "noiseSeed",
   "stride",
+  "candidates",
+  "wiring",
+  "wiringChoice",
 ] as const;
 const TREE_JSON_REQUIRED = TREE_JSON_KEYS.slice(0, 10);
 
@@ -160,12 +190,20 @@ export class LogicConvTree {
   readonly padding: ConvPadding;
   /** Stride s of the positions (see {@link LogicConvTreeOptions.stride}). */
   readonly stride: number;
-  /** Leaf row offsets `[outChannels · 2^depth]` (kernel-major). */
+  /** Leaf row offsets `[outChannels · 2^depth · candidates]` (kernel-major; one per leaf for fixed leaves). */
   readonly leafY: Int32Array;
   /** Leaf column offsets, same layout. */
   readonly leafX: Int32Array;
   /** Leaf input channels, same layout. */
   readonly leafC: Int32Array;
+  /** Where the leaves read (see {@link LogicConvTreeOptions.connections}). */
+  readonly connections: TreeConnections;
+  /** Candidate positions per leaf (1: fixed leaves). */
+  readonly candidates: number;
+  /** Wiring logits `[outChannels, 2^depth, candidates]` of learned leaves (null for fixed leaves), a trainable variable. */
+  readonly wiring: tf.Variable | null;
+  /** Choice of the learned leaves in train mode (see {@link LogicConvTreeOptions.wiringChoice}). */
+  readonly wiringChoice: Choice;
   /** Gate parameters `[outChannels, 2^depth − 1, P]` (P = 16, or 4 for bilinear4), a trainable tfjs variable. */
   readonly logits: tf.Variable;
   /** Node parametrisation (see {@link LogicConvTreeOptions.parametrization}). */
@@ -207,25 +245,53 @@ export class LogicConvTree {
     this.gateChoice = settings.gateChoice;
     this.temperature = settings.temperature;
     this.noiseSeed = Math.floor(logicRng(seed + 0x1b873593).next() * 2 ** 32) >>> 0;
-    const rng = logicRng(seed);
-    const leaves = 1 << this.depth;
     const rf = this.receptiveField;
-    const n = this.outChannels * leaves;
+    const pool = rf * rf * cpt; // window positions a tree may read
+    this.connections = assertOneOf(op, "connections", options.connections ?? "random", TREE_CONNECTIONS);
+    let M = 1;
+    if (this.connections === "learned") {
+      if (pool < 2)
+        throw new RelaxError(
+          op,
+          "connections",
+          "'random' for a window of one position (receptiveField 1, one channel per tree)",
+          "'learned'",
+        );
+      M = assertInteger(op, "candidates", options.candidates ?? Math.min(DEFAULT_LEAF_CANDIDATES, pool), 2, pool);
+    } else {
+      for (const key of ["candidates", "wiringChoice"] as const)
+        if (options[key] !== undefined) throw new RelaxError(op, key, "no value unless connections is 'learned'", describe(options[key]));
+    }
+    this.candidates = M;
+    this.wiringChoice = settings.wiringChoice;
+    const rng = logicRng(seed);
+    const candRng = logicRng(seed + 0x27d4eb2f);
+    const leaves = 1 << this.depth;
+    const n = this.outChannels * leaves * M;
     this.leafY = new Int32Array(n);
     this.leafX = new Int32Array(n);
     this.leafC = new Int32Array(n);
     for (let k = 0; k < this.outChannels; k++) {
       const chans = Array.from(rng.permutation(this.inChannels).subarray(0, cpt));
-      const pool = rf * rf * cpt;
       // Distinct leaf positions when the window has enough of them, else with repetition.
       const picks =
         pool >= leaves ? Array.from(rng.permutation(pool).subarray(0, leaves)) : Array.from({ length: leaves }, () => rng.int(pool));
-      picks.forEach((p, l) => {
-        const i = k * leaves + l;
-        this.leafC[i] = chans[p % cpt] as number;
-        const pos = Math.floor(p / cpt);
-        this.leafY[i] = Math.floor(pos / rf);
-        this.leafX[i] = pos % rf;
+      picks.forEach((p0, l) => {
+        // candidate 0 is the fixed leaf; learned leaves add M − 1 other distinct positions of the window
+        const taken = new Set([p0]);
+        for (let m = 0; m < M; m++) {
+          let p = p0;
+          if (m > 0) {
+            do p = candRng.int(pool);
+            while (taken.has(p));
+            taken.add(p);
+          }
+          const i = (k * leaves + l) * M + m;
+          this.leafC[i] = chans[p % cpt] as number;
+          const pos = Math.floor(p / cpt);
+          this.leafY[i] = Math.floor(pos / rf);
+          this.leafX[i] = pos % rf;
+        }
       });
     }
     const nodes = leaves - 1;
@@ -246,6 +312,32 @@ export class LogicConvTree {
       for (let i = 0; i < z.length; i++) z[i] = zr.normal();
     }
     this.logits = makeVariable(z, [this.outChannels, nodes, P], trainable);
+    this.wiring = M > 1 ? makeVariable(new Float32Array(n), [this.outChannels, leaves, M], trainable) : null;
+  }
+
+  /** Trainable tensors of the layer: the gate parameters, then the wiring logits (learned leaves). */
+  get variables(): tf.Variable[] {
+    return this.wiring ? [this.logits, this.wiring] : [this.logits];
+  }
+
+  /**
+   * The window position every leaf reads in eval mode and in the compiled circuit, `[outChannels · 2^depth]` each:
+   * the fixed leaves, or for learned leaves the argmax candidate (first maximum of the wiring logits).
+   */
+  discreteLeaves(): { leafY: Int32Array; leafX: Int32Array; leafC: Int32Array } {
+    const M = this.candidates;
+    if (M === 1) return { leafY: this.leafY, leafX: this.leafX, leafC: this.leafC };
+    const u = (this.wiring as tf.Variable).dataSync();
+    const n = u.length / M;
+    const out = { leafY: new Int32Array(n), leafX: new Int32Array(n), leafC: new Int32Array(n) };
+    for (let s = 0; s < n; s++) {
+      let best = 0;
+      for (let m = 1; m < M; m++) if ((u[s * M + m] as number) > (u[s * M + best] as number)) best = m;
+      out.leafY[s] = this.leafY[s * M + best] as number;
+      out.leafX[s] = this.leafX[s * M + best] as number;
+      out.leafC[s] = this.leafC[s * M + best] as number;
+    }
+    return out;
   }
 
   /**
@@ -270,6 +362,8 @@ export class LogicConvTree {
         ...(json.parametrization !== undefined ? { parametrization: json.parametrization } : {}),
         ...(json.gateChoice !== undefined ? { gateChoice: json.gateChoice } : {}),
         ...(json.temperature !== undefined ? { temperature: json.temperature } : {}),
+        ...(json.candidates !== undefined && json.candidates !== 1 ? { connections: "learned" as const, candidates: json.candidates } : {}),
+        ...(json.wiringChoice !== undefined ? { wiringChoice: json.wiringChoice } : {}),
       });
       if (json.noiseSeed !== undefined) {
         const ns = assertInteger(op, "noiseSeed", json.noiseSeed, 0, 2 ** 32 - 1);
@@ -281,7 +375,7 @@ export class LogicConvTree {
     }
     try {
       const leaves = 1 << layer.depth;
-      const n = layer.outChannels * leaves;
+      const n = layer.outChannels * leaves * layer.candidates;
       const fill = (name: "leafY" | "leafX" | "leafC", hi: number): void => {
         const v = json[name];
         if (!Array.isArray(v) || v.length !== n) throw new RelaxError(op, `json.${name}`, `${n} integers`, describe(v));
@@ -307,6 +401,14 @@ export class LogicConvTree {
           throw new RelaxError(op, "json.logits", "finite numbers", `${describe(x)} at ${i}`);
       });
       tf.tidy(() => layer.logits.assign(tf.tensor3d(json.logits, layer.logits.shape as [number, number, number])));
+      if (layer.wiring) {
+        const u = json.wiring;
+        if (!Array.isArray(u) || u.length !== n || u.some((v) => typeof v !== "number" || !Number.isFinite(v)))
+          throw new RelaxError(op, "json.wiring", `${n} finite numbers`, Array.isArray(u) ? `${u.length} values` : describe(u));
+        const wiring = layer.wiring;
+        tf.tidy(() => wiring.assign(tf.tensor3d(u, wiring.shape as [number, number, number])));
+      } else if (json.wiring !== undefined)
+        throw new RelaxError(op, "json.wiring", "no value unless candidates > 1", describe(json.wiring));
       return layer;
     } catch (e) {
       layer.dispose();
@@ -328,9 +430,10 @@ export class LogicConvTree {
       leafX: Array.from(this.leafX),
       leafC: Array.from(this.leafC),
       logits: Array.from(this.logits.dataSync()),
-      ...(this.isDifflogic
+      ...(this.isDifflogic && !this.wiring
         ? {}
         : { parametrization: this.parametrization, gateChoice: this.gateChoice, temperature: this.temperature, noiseSeed: this.noiseSeed }),
+      ...(this.wiring ? { candidates: this.candidates, wiring: Array.from(this.wiring.dataSync()), wiringChoice: this.wiringChoice } : {}),
     };
   }
 
@@ -338,15 +441,22 @@ export class LogicConvTree {
    * Changes the nodes' train-mode choice between training steps (as {@link LogicLayer.setChoice}): a key not
    * given keeps its value; the weights, the eval-mode forward and the circuit do not change.
    */
-  setChoice(options: { gateChoice?: Choice; temperature?: number }): void {
+  setChoice(options: { gateChoice?: Choice; wiringChoice?: Choice; temperature?: number }): void {
     const op = "LogicConvTree.setChoice";
-    const opts = assertOptions<{ gateChoice?: Choice; temperature?: number }>(op, options, ["gateChoice", "temperature"]);
-    const { gateChoice, temperature } = checkSettings(op, {
+    const opts = assertOptions<{ gateChoice?: Choice; wiringChoice?: Choice; temperature?: number }>(op, options, [
+      "gateChoice",
+      "wiringChoice",
+      "temperature",
+    ]);
+    if (opts.wiringChoice !== undefined && !this.wiring)
+      throw new RelaxError(op, "wiringChoice", "no value unless connections is 'learned'", describe(opts.wiringChoice));
+    const { gateChoice, wiringChoice, temperature } = checkSettings(op, {
       parametrization: this.parametrization,
       gateChoice: opts.gateChoice ?? this.gateChoice,
+      wiringChoice: opts.wiringChoice ?? this.wiringChoice,
       temperature: opts.temperature ?? this.temperature,
     });
-    Object.assign(this, { gateChoice, temperature });
+    Object.assign(this, { gateChoice, wiringChoice, temperature });
   }
 
   /** True for difflogic's trees (softmax16 nodes, soft choice): today's kernels and numbers. */
@@ -394,18 +504,27 @@ export class LogicConvTree {
    * pairing `(2m, 2m+1)` of the documented tree.
    */
   apply(x: tf.Tensor4D, mode: LogicMode): tf.Tensor4D {
+    this.outputSize(x.shape[1], x.shape[2]); // throws when the window does not fit
+    const noise = this.noiseSeeds(mode);
+    if (!this.wiring) return this.applyTree(x, mode, this.fixedLayout(), noise.gate);
+    // learned leaves: the leaf map [batch, H', W', K · 2^d], then the trees over it with receptive field 1
+    return tf.tidy(() => this.applyTree(this.gatherLeaves(x, mode, noise.wiring), mode, this.leafMapLayout(), noise.gate));
+  }
+
+  /** The trees over `x` with the leaves of `layout`: the fused kernel where the backend has one, else the reference. */
+  private applyTree(x: tf.Tensor4D, mode: LogicMode, layout: LeafLayout, gateNoiseSeed: number): tf.Tensor4D {
     const [batch, h, w] = x.shape;
-    const [ho, wo] = this.outputSize(h, w);
+    const [ho, wo] = layoutOutputSize(layout, h, w);
     const attrs: RelaxLogicConvTreeAttrs = {
-      leafY: this.leafY,
-      leafX: this.leafX,
-      leafC: this.leafC,
-      receptiveField: this.receptiveField,
+      leafY: layout.leafY,
+      leafX: layout.leafX,
+      leafC: layout.leafC,
+      receptiveField: layout.receptiveField,
       depth: this.depth,
-      padding: this.padding,
-      stride: this.stride,
+      padding: layout.padding,
+      stride: layout.stride,
       mode,
-      ...this.choiceAttrs(mode),
+      ...this.choiceAttrs(gateNoiseSeed),
     };
     if (useFused(RelaxLogicConvTree, attrs)) {
       return runFusedKernel<tf.Tensor4D>(RelaxLogicConvTree, { x, logits: this.logits }, attrs);
@@ -413,22 +532,11 @@ export class LogicConvTree {
     const leaves = 1 << this.depth;
     const K = this.outChannels;
     const P = ho * wo;
-    const cached = this.leafIndex(h, w);
+    const cached = this.leafIndex(h, w, layout);
     return tf.tidy(() => {
       const index = tf.tensor1d(cached.index, "int32");
       const nodePerm = tf.tensor1d(cached.nodePerm, "int32");
-      let xp: tf.Tensor = x;
-      if (this.padding === "same") {
-        const lo = Math.floor((this.receptiveField - 1) / 2);
-        const hi = this.receptiveField - 1 - lo;
-        xp = tf.pad(x, [
-          [0, 0],
-          [lo, hi],
-          [lo, hi],
-          [0, 0],
-        ]);
-      }
-      const xT = tf.transpose(tf.reshape(xp, [batch, -1]), [1, 0]); // [Hp·Wp·C, batch]
+      const xT = featureMajor(x, layout);
       let hcur: tf.Tensor = tf.gather(xT, index, 0); // [2^d · P · K, batch], rows (leaf [bit-reversed], kernel, position)
       // Four-coefficient form: C = p · M (or the choice's coefficients), [K, nodes, 4], node axis put into storage order.
       const coeffs = this.isDifflogic ? difflogicCoefficients(this.logits, mode) : this.choiceCoefficients(attrs, mode);
@@ -453,6 +561,76 @@ export class LogicConvTree {
   }
 
   /**
+   * The leaf map `[batch, H', W', K · 2^d]` of learned leaves: leaf `(k, l)` at `(i, j)` is `Σ_m q_m · x` at candidate
+   * m's window position (q: the wiring choice over the candidates). Fused kernel where the backend has one, else
+   * a reference gather (feature-major, rows (leaf, candidate, position)) weighted by the choice from tfjs ops.
+   */
+  private gatherLeaves(x: tf.Tensor4D, mode: LogicMode, noiseSeed: number): tf.Tensor4D {
+    const wiring = this.wiring as tf.Variable;
+    const layout = this.fixedLayout();
+    const attrs: RelaxLogicLeafGatherAttrs = {
+      candY: this.leafY,
+      candX: this.leafX,
+      candC: this.leafC,
+      receptiveField: this.receptiveField,
+      padding: this.padding,
+      stride: this.stride,
+      mode,
+      wiringChoice: this.wiringChoice,
+      temperature: this.temperature,
+      noiseSeed,
+    };
+    if (useFused(RelaxLogicLeafGather, attrs)) return runFusedKernel<tf.Tensor4D>(RelaxLogicLeafGather, { x, wiring }, attrs);
+    const [batch, h, w] = x.shape;
+    const [ho, wo] = layoutOutputSize(layout, h, w);
+    const M = this.candidates;
+    const Q = this.leafY.length / M;
+    const { index } = this.leafIndex(h, w, layout);
+    return tf.tidy(() => {
+      const g = tf.reshape(tf.gather(featureMajor(x, layout), tf.tensor1d(index, "int32"), 0), [Q, M, ho * wo * batch]);
+      const u = tf.reshape(wiring, [Q, M]) as tf.Tensor2D;
+      const q = tf.reshape(categorical(u, this.wiringChoice, this.temperature, noiseSeed, WIRING_STREAM, mode), [Q, M, 1]);
+      const leaf = tf.reshape(tf.sum(tf.mul(g, q), 1), [Q, ho * wo, batch]);
+      return tf.reshape(tf.transpose(leaf, [2, 1, 0]), [batch, ho, wo, Q]) as tf.Tensor4D;
+    });
+  }
+
+  /** The window the trees (fixed leaves) or the leaf gather (learned leaves) read. */
+  private fixedLayout(): LeafLayout {
+    return {
+      key: "window",
+      leafY: this.leafY,
+      leafX: this.leafX,
+      leafC: this.leafC,
+      receptiveField: this.receptiveField,
+      padding: this.padding,
+      stride: this.stride,
+      channels: this.inChannels,
+      slots: this.leafY.length,
+    };
+  }
+
+  private leafMap: LeafLayout | null = null;
+  /** The trees over a leaf map: leaf (k, l) reads channel k · 2^d + l at its own position (receptive field 1). */
+  private leafMapLayout(): LeafLayout {
+    if (!this.leafMap) {
+      const Q = this.leafY.length / this.candidates;
+      this.leafMap = {
+        key: "leafMap",
+        leafY: new Int32Array(Q),
+        leafX: new Int32Array(Q),
+        leafC: Int32Array.from({ length: Q }, (_, i) => i),
+        receptiveField: 1,
+        padding: "valid",
+        stride: 1,
+        channels: Q,
+        slots: Q,
+      };
+    }
+    return this.leafMap;
+  }
+
+  /**
    * Reference coefficients `[K · nodes, 4]` of the non-difflogic nodes (parametrisation and gate choice of
    * `attrs`, which carries the call's noise seed).
    */
@@ -462,11 +640,22 @@ export class LogicConvTree {
     return gateCoefficientsTensor(w, this.parametrization, this.gateChoice, this.temperature, attrs.noiseSeed ?? 0, mode);
   }
 
-  /** The choice attributes of one call (none for difflogic trees; a fresh noise seed per train-mode 'gumbel-st' call). */
-  private choiceAttrs(mode: LogicMode): Partial<RelaxLogicConvTreeAttrs> {
+  /**
+   * The noise seeds of one call: a fresh seed per train-mode call for the nodes' `'gumbel-st'` choice and for the
+   * learned leaves' `'gumbel-st'` choice, from (`noiseSeed`, `noiseStep`); 0 where the choice draws no noise.
+   */
+  private noiseSeeds(mode: LogicMode): { gate: number; wiring: number } {
+    const gateNoisy = mode === "train" && !this.isDifflogic && this.gateChoice === "gumbel-st";
+    const wiringNoisy = mode === "train" && this.wiring !== null && this.wiringChoice === "gumbel-st";
+    if (!gateNoisy && !wiringNoisy) return { gate: 0, wiring: 0 };
+    const step = this.noiseStep++;
+    const draw = (stream: number): number => Math.floor(noiseUniform(this.noiseSeed, stream, step) * 2 ** 32) >>> 0;
+    return { gate: gateNoisy ? draw(0x3c6ef372) : 0, wiring: wiringNoisy ? draw(0x7f4a7c15) : 0 };
+  }
+
+  /** The choice attributes of one call (none for difflogic trees). */
+  private choiceAttrs(noiseSeed: number): Partial<RelaxLogicConvTreeAttrs> {
     if (this.isDifflogic) return {};
-    const noisy = mode === "train" && this.gateChoice === "gumbel-st";
-    const noiseSeed = noisy ? Math.floor(noiseUniform(this.noiseSeed, 0x3c6ef372, this.noiseStep++) * 2 ** 32) >>> 0 : 0;
     return { parametrization: this.parametrization, gateChoice: this.gateChoice, temperature: this.temperature, noiseSeed };
   }
 
@@ -493,33 +682,31 @@ export class LogicConvTree {
   }
 
   /**
-   * Gather index into the feature-major (padded) input `[Hp·Wp·C, batch]`, ordered
-   * (leaf in bit-reversed order, kernel, position), and the storage order of the tree nodes; cached per input size.
+   * Gather index into the feature-major (padded) input `[Hp·Wp·C, batch]` of a layout, and the storage order of the
+   * tree nodes; cached per layout and input size. Window layout of fixed leaves (the trees): rows (leaf in
+   * bit-reversed order, kernel, position); of learned leaves (the leaf gather): rows (leaf slot, candidate, position).
    */
-  private leafIndex(h: number, w: number): { index: Int32Array; nodePerm: Int32Array } {
-    const key = `${h}x${w}`;
+  private leafIndex(h: number, w: number, layout: LeafLayout): { index: Int32Array; nodePerm: Int32Array } {
+    const key = `${layout.key}:${h}x${w}`;
     const hit = this.indexCache.get(key);
     if (hit) return hit;
-    const [ho, wo] = this.outputSize(h, w);
-    const wp = this.padding === "same" ? w + this.receptiveField - 1 : w;
-    const c = this.inChannels;
-    const st = this.stride;
+    const [ho, wo] = layoutOutputSize(layout, h, w);
+    const wp = layout.padding === "same" ? w + layout.receptiveField - 1 : w;
+    const c = layout.channels;
+    const st = layout.stride;
     const d = this.depth;
     const leaves = 1 << d;
-    const K = this.outChannels;
-    const values = new Int32Array(leaves * ho * wo * K);
+    const values = new Int32Array(layout.slots * ho * wo);
+    const perSlot = layout.slots / (leaves * this.outChannels); // candidates per leaf in the leaf gather's layout, else 1
     let o = 0;
-    for (let s = 0; s < leaves; s++) {
-      const l = bitReverse(s, d);
-      for (let k = 0; k < K; k++) {
-        const q = k * leaves + l;
-        for (let i = 0; i < ho; i++) {
-          for (let j = 0; j < wo; j++) {
-            values[o++] = ((i * st + (this.leafY[q] as number)) * wp + j * st + (this.leafX[q] as number)) * c + (this.leafC[q] as number);
-          }
-        }
-      }
-    }
+    const emit = (q: number): void => {
+      for (let i = 0; i < ho; i++)
+        for (let j = 0; j < wo; j++)
+          values[o++] =
+            ((i * st + (layout.leafY[q] as number)) * wp + j * st + (layout.leafX[q] as number)) * c + (layout.leafC[q] as number);
+    };
+    if (perSlot > 1) for (let q = 0; q < layout.slots; q++) emit(q);
+    else for (let s = 0; s < leaves; s++) for (let k = 0; k < this.outChannels; k++) emit(k * leaves + bitReverse(s, d));
     // Level with `width` nodes (logical order, offset `start`): storage m holds logical node bitrev(m).
     const perm = new Int32Array(leaves - 1);
     let start = 0;
@@ -532,11 +719,52 @@ export class LogicConvTree {
     return entry;
   }
 
-  /** Releases the logits variable and the cached gather indices. */
+  /** Releases the logits (and wiring) variables and the cached gather indices. */
   dispose(): void {
     this.logits.dispose();
+    this.wiring?.dispose();
     this.indexCache.clear();
   }
+}
+
+/** Where the leaves of one tree call read (the window of fixed leaves, or a leaf map for learned leaves). */
+interface LeafLayout {
+  /** Cache key of the gather index. */
+  key: string;
+  leafY: Int32Array;
+  leafX: Int32Array;
+  leafC: Int32Array;
+  receptiveField: number;
+  padding: ConvPadding;
+  stride: number;
+  /** Channels of the input read. */
+  channels: number;
+  /** Entries of the leaf arrays. */
+  slots: number;
+}
+
+/** Output size `[H', W']` of a layout over an `[H, W]` input. */
+function layoutOutputSize(layout: LeafLayout, h: number, w: number): [number, number] {
+  return [
+    treeOutputSide(h, layout.receptiveField, layout.stride, layout.padding),
+    treeOutputSide(w, layout.receptiveField, layout.stride, layout.padding),
+  ];
+}
+
+/** `x: [batch, H, W, C]` zero-padded as the layout says, then feature-major `[Hp·Wp·C, batch]` (the reference's gather source). */
+function featureMajor(x: tf.Tensor4D, layout: LeafLayout): tf.Tensor {
+  let xp: tf.Tensor = x;
+  if (layout.padding === "same") {
+    const lo = Math.floor((layout.receptiveField - 1) / 2);
+    const hi = layout.receptiveField - 1 - lo;
+    xp = tf.pad(x, [
+      [0, 0],
+      [lo, hi],
+      [lo, hi],
+      [0, 0],
+    ]);
+  }
+  return tf.transpose(tf.reshape(xp, [x.shape[0], -1]), [1, 0]);
 }
 
 /** Difflogic's node coefficients `[K · nodes, 4]`: `softmax(z)·M` (train) or the argmax gate's row of M (eval). */

@@ -43,7 +43,14 @@ function positive(v: tf.Tensor): tf.Tensor {
 }
 
 /** A categorical choice over the last axis of `u: [rows, n]`: softmax, straight-through Gumbel, or argmax. */
-function categorical(u: tf.Tensor2D, choice: Choice, tau: number, seed: number, stream: number, mode: "train" | "eval"): tf.Tensor2D {
+export function categorical(
+  u: tf.Tensor2D,
+  choice: Choice,
+  tau: number,
+  seed: number,
+  stream: number,
+  mode: "train" | "eval",
+): tf.Tensor2D {
   const [rows, n] = u.shape;
   if (n === 1) return tf.onesLike(u);
   if (mode === "eval") return oneHotArgmax(u);

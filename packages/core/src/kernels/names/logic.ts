@@ -109,6 +109,41 @@ export const RelaxLogicConvTreeGradX = "RelaxLogicConvTreeGradX";
 /** Logit gradient of {@link RelaxLogicConvTree}: inputs `{ x, logits, dy }`, output `dlogits: [K, 2^depth − 1, 16]`. */
 export const RelaxLogicConvTreeGradLogits = "RelaxLogicConvTreeGradLogits";
 /**
+ * Learned leaves of a conv logic tree (the conv form of learned wiring, LILogicNet arXiv 2511.12340 /
+ * Mommen et al. arXiv 2507.06173 applied to the tree leaves of Petersen et al., NeurIPS 2024): inputs
+ * `{ x: [batch, H, W, C], wiring: [K, 2^depth, M] }` (M candidate window positions per leaf), output the leaf map
+ * `[batch, H', W', K · 2^depth]`, leaf `(k, l)` at output `(i, j)` = `Σ_m q_m · x[b, s·i + candY, s·j + candX, candC]`
+ * (zero outside the image for `'same'`), `q` the choice over the M candidates (softmax; straight-through one-hot of
+ * the (Gumbel) argmax; the argmax in eval). A tree over the leaf map (`RelaxLogicConvTree` with receptive field 1)
+ * completes the conv tree.
+ */
+export const RelaxLogicLeafGather = "RelaxLogicLeafGather";
+export interface RelaxLogicLeafGatherAttrs {
+  /** Candidate row offsets in the window `[K · 2^depth · M]` (leaf-major). */
+  candY: Int32Array;
+  /** Candidate column offsets, same layout. */
+  candX: Int32Array;
+  /** Candidate input channels, same layout. */
+  candC: Int32Array;
+  receptiveField: number;
+  padding: "valid" | "same";
+  stride: number;
+  mode: "train" | "eval";
+  /** Choice over the candidates in train mode. */
+  wiringChoice: "soft" | "gumbel-st" | "hard-st";
+  /** Temperature τ of the straight-through choices. */
+  temperature: number;
+  /** Seed of this call's Gumbel noise (`'gumbel-st'` in train mode). */
+  noiseSeed: number;
+}
+/**
+ * Input gradient of {@link RelaxLogicLeafGather}: inputs `{ x, wiring, dy }`, output `dx: [batch, H, W, C]`. The two
+ * gradients are separate kernels: the leaves of a net's first layer read the data, whose gradient nobody takes.
+ */
+export const RelaxLogicLeafGatherGradX = "RelaxLogicLeafGatherGradX";
+/** Wiring gradient of {@link RelaxLogicLeafGather}: inputs `{ x, wiring, dy }`, output `dwiring: [K, 2^depth, M]` (zero in mode 'eval'). */
+export const RelaxLogicLeafGatherGradWiring = "RelaxLogicLeafGatherGradWiring";
+/**
  * Max OR pooling of conv logic nets (NeurIPS 2024 §3.2): inputs `{ x: [batch, H, W, C] }`, output
  * `[batch, H', W', C]`, `H' = ⌊(H − size)/stride⌋ + 1`, the maximum of each `size × size` window ('valid').
  */

@@ -1,0 +1,210 @@
+/**
+ * Fused typed-array kernels of {@link RelaxLogicLeafGather}: the learned leaves of a conv logic tree (each leaf
+ * chooses among M window positions, the conv form of learned wiring; LILogicNet, arXiv 2511.12340), registered for
+ * tfjs's host backends (`cpu`, `wasm`). Feature-major inside (`[Hp·Wp·C, batch]`, one contiguous loop over the
+ * batch per leaf, position and candidate, as the dense layer's kernels): forward sums the chosen (or softmax-weighted)
+ * candidates into the leaf map. Backward: `∂x` scatters `q_m · g` to each
+ * candidate (q the forward's weights: one-hot for the straight-through choices, so only the chosen position gets
+ * a gradient), `∂q_m = Σ g · x_m` in float64, and `∂u = scale · qs ⊙ (∂q − qs·∂q)` through the relaxed weights.
+ */
+import {
+  RelaxLogicLeafGather,
+  RelaxLogicLeafGatherGradWiring,
+  RelaxLogicLeafGatherGradX,
+  registerFusedGradient,
+  registerHostKernel,
+  runFusedKernel,
+  type RelaxLogicLeafGatherAttrs,
+} from "@relax/core";
+import type * as tf from "@tensorflow/tfjs-core";
+import { wiringChoice } from "../learned_choice.js";
+import { treeOutputSide } from "./conv_tree.js";
+import { transpose2d } from "./logic_layer.js";
+
+/** Geometry of one call: padded input, output size, candidate offsets into one padded image. */
+interface GatherGeometry {
+  batch: number;
+  h: number;
+  w: number;
+  c: number;
+  hp: number;
+  wp: number;
+  ho: number;
+  wo: number;
+  lo: number;
+  stride: number;
+  /** Leaf slots Q = K · 2^depth. */
+  slots: number;
+  /** Candidates M per leaf. */
+  M: number;
+  /** `[Q · M]` offsets `(candY · Wp + candX) · C + candC` of the candidates into one padded `[Hp, Wp, C]` image. */
+  off: Int32Array;
+}
+
+function geometry(xShape: number[], wiringShape: number[], attrs: RelaxLogicLeafGatherAttrs): GatherGeometry {
+  const [batch, h, w, c] = xShape as [number, number, number, number];
+  const rf = attrs.receptiveField;
+  const same = attrs.padding === "same";
+  const lo = same ? Math.floor((rf - 1) / 2) : 0;
+  const hp = same ? h + rf - 1 : h;
+  const wp = same ? w + rf - 1 : w;
+  const M = wiringShape[wiringShape.length - 1] as number;
+  const slots = attrs.candY.length / M;
+  const off = new Int32Array(slots * M);
+  for (let q = 0; q < off.length; q++)
+    off[q] = ((attrs.candY[q] as number) * wp + (attrs.candX[q] as number)) * c + (attrs.candC[q] as number);
+  return {
+    batch,
+    h,
+    w,
+    c,
+    hp,
+    wp,
+    ho: treeOutputSide(h, rf, attrs.stride, attrs.padding),
+    wo: treeOutputSide(w, rf, attrs.stride, attrs.padding),
+    lo,
+    stride: attrs.stride,
+    slots,
+    M,
+    off,
+  };
+}
+
+/** `x: [B, H, W, C]` as the feature-major padded image `[Hp · Wp · C, B]` (zeros in the padding). */
+function featureMajorPadded(x: Float32Array, g: GatherGeometry): Float32Array {
+  const xT = transpose2d(x, g.batch, g.h * g.w * g.c);
+  if (g.hp === g.h && g.wp === g.w) return xT;
+  const xp = new Float32Array(g.hp * g.wp * g.c * g.batch);
+  const run = g.w * g.c * g.batch; // one image row, all samples
+  for (let i = 0; i < g.h; i++) xp.set(xT.subarray(i * run, (i + 1) * run), ((i + g.lo) * g.wp + g.lo) * g.c * g.batch);
+  return xp;
+}
+
+/** The call's wiring weights over the candidates (`[Q, M]`, see {@link wiringChoice}: Q is even, 2^depth ≥ 2 leaves per tree). */
+function choice(wiring: Float32Array, g: GatherGeometry, attrs: RelaxLogicLeafGatherAttrs) {
+  return wiringChoice(wiring, g.slots / 2, g.M, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
+}
+
+/** Forward on host arrays: the leaf map `[B, H', W', Q]`. */
+export function leafGatherForwardHost(
+  x: Float32Array,
+  xShape: number[],
+  wiring: Float32Array,
+  wiringShape: number[],
+  attrs: RelaxLogicLeafGatherAttrs,
+): { values: Float32Array; shape: number[] } {
+  const g = geometry(xShape, wiringShape, attrs);
+  const { slots: Q, M, off, wo, batch: B } = g;
+  const xT = featureMajorPadded(x, g);
+  const { q, pick } = choice(wiring, g, attrs);
+  const yT = new Float32Array(g.ho * wo * Q * B); // [(i, j, leaf), B]
+  const acc = new Float64Array(B);
+  for (let i = 0; i < g.ho; i++)
+    for (let j = 0; j < wo; j++) {
+      const base = (i * g.wp + j) * g.stride * g.c; // window corner of output (i, j)
+      for (let s = 0; s < Q; s++) {
+        const dst = ((i * wo + j) * Q + s) * B;
+        if (pick) {
+          const src = (base + (off[s * M + (pick[s] as number)] as number)) * B;
+          yT.set(xT.subarray(src, src + B), dst);
+          continue;
+        }
+        acc.fill(0);
+        for (let m = 0; m < M; m++) {
+          const wm = q[s * M + m] as number;
+          const src = (base + (off[s * M + m] as number)) * B;
+          for (let b = 0; b < B; b++) acc[b] = (acc[b] as number) + wm * (xT[src + b] as number);
+        }
+        for (let b = 0; b < B; b++) yT[dst + b] = acc[b] as number;
+      }
+    }
+  return { values: transpose2d(yT, g.ho * wo * Q, B), shape: [B, g.ho, wo, Q] };
+}
+
+/**
+ * The gradients on host arrays that `want` asks for: `dx: [B, H, W, C]` and `dwiring: [K, 2^depth, M]` (zeros in
+ * eval mode); an output not asked for is null.
+ */
+export function leafGatherBackwardHost(
+  x: Float32Array,
+  xShape: number[],
+  wiring: Float32Array,
+  wiringShape: number[],
+  dy: Float32Array,
+  attrs: RelaxLogicLeafGatherAttrs,
+  want: { dx: boolean; dwiring: boolean } = { dx: true, dwiring: true },
+): { dx: Float32Array | null; dwiring: Float32Array | null } {
+  const g = geometry(xShape, wiringShape, attrs);
+  const { slots: Q, M, off, wo, batch: B } = g;
+  const train = attrs.mode === "train" && want.dwiring;
+  const xT = featureMajorPadded(x, g);
+  const gT = transpose2d(dy, B, g.ho * wo * Q);
+  const { q, qs, scale } = choice(wiring, g, attrs);
+  const dxT = new Float32Array(want.dx ? xT.length : 0);
+  const dq = new Float64Array(Q * M);
+  for (let i = 0; i < g.ho; i++)
+    for (let j = 0; j < wo; j++) {
+      const base = (i * g.wp + j) * g.stride * g.c;
+      for (let s = 0; s < Q; s++) {
+        const gs = ((i * wo + j) * Q + s) * B;
+        for (let m = 0; m < M; m++) {
+          const wm = q[s * M + m] as number;
+          const src = (base + (off[s * M + m] as number)) * B;
+          if (wm !== 0 && want.dx) for (let b = 0; b < B; b++) dxT[src + b] = (dxT[src + b] as number) + wm * (gT[gs + b] as number);
+          if (!train) continue;
+          let acc = 0;
+          for (let b = 0; b < B; b++) acc += (gT[gs + b] as number) * (xT[src + b] as number);
+          dq[s * M + m] = (dq[s * M + m] as number) + acc;
+        }
+      }
+    }
+  // unpad (rows of the image inside the padding), then back to batch-major
+  let dxInner = dxT;
+  if (want.dx && (g.hp !== g.h || g.wp !== g.w)) {
+    dxInner = new Float32Array(g.h * g.w * g.c * B);
+    const run = g.w * g.c * B;
+    for (let i = 0; i < g.h; i++) {
+      const src = ((i + g.lo) * g.wp + g.lo) * g.c * B;
+      dxInner.set(dxT.subarray(src, src + run), i * run);
+    }
+  }
+  const dx = want.dx ? transpose2d(dxInner, g.h * g.w * g.c, B) : null;
+  if (!want.dwiring) return { dx, dwiring: null };
+  const dwiring = new Float32Array(Q * M);
+  if (train)
+    for (let s = 0; s < Q; s++) {
+      let dot = 0;
+      for (let m = 0; m < M; m++) dot += (qs[s * M + m] as number) * (dq[s * M + m] as number);
+      for (let m = 0; m < M; m++) dwiring[s * M + m] = scale * (qs[s * M + m] as number) * ((dq[s * M + m] as number) - dot);
+    }
+  return { dx, dwiring };
+}
+
+registerHostKernel<RelaxLogicLeafGatherAttrs>(RelaxLogicLeafGather, ({ x, wiring }, attrs) =>
+  leafGatherForwardHost(x!.values, x!.shape, wiring!.values, wiring!.shape, attrs),
+);
+
+registerHostKernel<RelaxLogicLeafGatherAttrs>(RelaxLogicLeafGatherGradX, ({ x, wiring, dy }, attrs) => ({
+  values: leafGatherBackwardHost(x!.values, x!.shape, wiring!.values, wiring!.shape, dy!.values, attrs, { dx: true, dwiring: false })
+    .dx as Float32Array,
+  shape: x!.shape,
+}));
+
+registerHostKernel<RelaxLogicLeafGatherAttrs>(RelaxLogicLeafGatherGradWiring, ({ x, wiring, dy }, attrs) => ({
+  values: leafGatherBackwardHost(x!.values, x!.shape, wiring!.values, wiring!.shape, dy!.values, attrs, { dx: false, dwiring: true })
+    .dwiring as Float32Array,
+  shape: wiring!.shape,
+}));
+
+/**
+ * ∂x and ∂wiring as separate kernels, each run only when the tape takes it: the leaves of a first layer read the
+ * data, so their backward computes only ∂wiring (half of the work).
+ */
+registerFusedGradient<RelaxLogicLeafGatherAttrs>({
+  kernelName: RelaxLogicLeafGather,
+  inputsToSave: ["x", "wiring"],
+  gradFunc: ([dy], [x, wiring], attrs) => ({
+    x: () => runFusedKernel<tf.Tensor>(RelaxLogicLeafGatherGradX, { x: x!, wiring: wiring!, dy: dy! }, attrs),
+    wiring: () => runFusedKernel<tf.Tensor>(RelaxLogicLeafGatherGradWiring, { x: x!, wiring: wiring!, dy: dy! }, attrs),
+  }),
+});
