@@ -336,3 +336,34 @@ describe.runIf(ok)("LogicConvTree options on webgpu (the WGSL kernel declines th
     });
   }
 });
+
+describe.runIf(ok)("LogicConvTree learned leaves on webgpu", () => {
+  it("a training step matches cpu: the leaf gather runs the tfjs reference, the trees over the leaf map the WGSL kernel", async () => {
+    const batch = 3;
+    const xs = randomFloats(batch * 7 * 7 * 2, 71, 0, 1);
+    const step = async (backend: "cpu" | "webgpu"): Promise<{ loss: number; grads: Float32Array[] }> =>
+      onBackend(backend, async () => {
+        const tree = new LogicConvTree(2, 4, { receptiveField: 3, depth: 2, stride: 2, seed: 1, connections: "learned", candidates: 6 });
+        // random wiring logits: the softmax over the candidates is not uniform
+        tf.tidy(() => tree.wiring!.assign(tf.tensor(randomFloats(tree.wiring!.size, 72, -2, 2), tree.wiring!.shape)));
+        const net = new ConvLogicNet([7, 7, 2], [tree, new LogicLayer(3 * 3 * 4, 36, { seed: 3 }), new GroupSum(3, 2)]);
+        expect(net.variables).toContain(tree.wiring);
+        const out = await trainStepGrads(net, tf.tensor4d(xs, [batch, 7, 7, 2]), Int32Array.of(0, 1, 2), 3);
+        net.dispose();
+        return out;
+      });
+    const cpu = await step("cpu");
+    const { out: gpu, calls } = await countWebGPUCalls([RelaxLogicConvTree, RelaxLogicConvTreeGradX, RelaxLogicConvTreeGradLogits], () =>
+      step("webgpu"),
+    );
+    expect(tf.getBackend()).toBe("webgpu");
+    // the tree over the leaf map: forward, ∂leaf map (the gather's input gradient) and ∂logits on the GPU
+    expect(calls).toEqual({ [RelaxLogicConvTree]: 1, [RelaxLogicConvTreeGradX]: 1, [RelaxLogicConvTreeGradLogits]: 1 });
+    expect(Math.abs(gpu.loss - cpu.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(cpu.loss)));
+    expect(cpu.grads.length).toBe(3); // tree logits, wiring logits, dense logits
+    cpu.grads.forEach((g, i) => {
+      expect(maxAbsError(g, new Float32Array(g.length)), `variable ${i}`).toBeGreaterThan(0);
+      expect(maxRelViolation(gpu.grads[i]!, g, 1e-3, 1e-5), `variable ${i}`).toBeLessThanOrEqual(1);
+    });
+  });
+});
