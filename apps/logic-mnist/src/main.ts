@@ -28,7 +28,8 @@
  * (16 trees, rf 3, depth 3) → OR pool 2 → logic tree conv (32 trees, rf 3, depth 3) → OR pool 2 →
  * `--layers` × `--width` gates (default 2 × 2000 with `--conv`) → GroupSum(10, τ); `--conv-rf`, `--conv-stride`
  * and `--conv-pool` change every stage's window, tree stride and OR pool; `--conv-trees` (one or two
- * stages) and `--conv-depth` change the trees.
+ * stages) and `--conv-depth` change the trees; `--conv-connections learned --conv-candidates M` learns each leaf's
+ * window position among M candidates (choice `--wiring-choice`).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";

@@ -102,6 +102,20 @@ describe("LogicConvTree learned leaves: fused kernels = tfjs reference", () => {
           if (mode === "train") expect(f.du.some((v) => v !== 0)).toBe(true);
           else expect(f.du.every((v) => v === 0)).toBe(true);
         }
+        // the leaf gather's JS loops (no WASM SIMD) give the WASM kernels' numbers
+        const wasmOn = tf.env().getBool("RELAX_LOGIC_WASM");
+        try {
+          for (const mode of ["train", "eval"] as const) {
+            tf.env().set("RELAX_LOGIC_WASM", false);
+            const js = run(tree, x, W, mode, false);
+            tf.env().set("RELAX_LOGIC_WASM", wasmOn);
+            const wasm = run(tree, x, W, mode, false);
+            for (const k of ["y", "dx", "dz", "du"] as const)
+              expect(maxAbsDiff(js[k], wasm[k]), `${mode} ${k} (js vs wasm)`).toBeLessThan(1e-5);
+          }
+        } finally {
+          tf.env().set("RELAX_LOGIC_WASM", wasmOn);
+        }
         // hard-st gates and leaves: the train-mode forward is the discrete tree
         if (c.gateChoice === "hard-st" && c.wiringChoice === "hard-st")
           expect(maxAbsDiff(run(tree, x, W, "train", false).y, run(tree, x, W, "eval", false).y)).toBe(0);

@@ -3,7 +3,8 @@
 ;; mixes K candidate rows: tab[i·K + k] is the absolute byte address of candidate k's row, w[i·K + k]
 ;; its weight. Gate j's inputs are i = 2j (A) and 2j + 1 (B); its gate is y = c0 + c1·A + (c2 + c3·A)·B.
 ;; The mixed rows live only in a scratch area of four rows (`tmp`): no [2·outDim, B] matrix is built.
-;; Also: `softk` (the wiring softmax over K per gate input) and `lgrad` (the softmax16 logit gradient).
+;; Also: `softk` (the wiring softmax over K per gate input), `lgrad` (the softmax16 logit gradient), and
+;; `mixn` / `unmixn` (rows mixed without a gate: the learned leaves of conv trees).
 ;; Every loop runs at least once (callers never pass empty ranges).
 (module
   (memory (export "mem") 1)
@@ -315,7 +316,36 @@
       (local.set $dz (i32.add (local.get $dz) (i32.const 64)))
       (br_if $gates (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count)))))
 
-  ;; fwd(y, tab, w, c, K, count, Bbytes, tmp): for each of `count` gates (y advances by Bbytes, tab and w
+;; mixn(y, tab, w, K, kmix, count, Bbytes): `count` rows mixed without a gate (the learned leaves of conv trees):
+  ;; row j of y (y advances by Bbytes, tab and w by 4·K) = Σ w_k · row_k over its first kmix candidates (kmix = 1
+  ;; for a one-hot choice whose row the caller put first, else K).
+  (func (export "mixn") (param $y i32) (param $tab i32) (param $w i32) (param $K i32) (param $kmix i32) (param $count i32) (param $bb i32)
+    (local $j i32) (local $kb i32) (local $kmb i32)
+    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $kmb (i32.shl (local.get $kmix) (i32.const 2)))
+    (loop $each
+      (call $mixrow (local.get $y) (local.get $tab) (local.get $w) (local.get $kmb) (local.get $bb))
+      (local.set $y (i32.add (local.get $y) (local.get $bb)))
+      (local.set $tab (i32.add (local.get $tab) (local.get $kb)))
+      (local.set $w (i32.add (local.get $w) (local.get $kb)))
+      (br_if $each (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count)))))
+
+  ;; unmixn(dy, tab, w, dq, K, kmix, count, Bbytes, delta): the backward of mixn, per row (dy advances by Bbytes;
+  ;; tab, w and dq by 4·K) $backrow with gradFactor 1: the input gradients of its first kmix candidates (0: none;
+  ;; dX rows lie `delta` bytes after the X rows) and the statistics dq_k = Σ dy · row_k of all K.
+  (func (export "unmixn") (param $dy i32) (param $tab i32) (param $w i32) (param $dq i32) (param $K i32) (param $kmix i32) (param $count i32) (param $bb i32) (param $delta i32)
+    (local $j i32) (local $kb i32) (local $kmb i32)
+    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $kmb (i32.shl (local.get $kmix) (i32.const 2)))
+    (loop $each
+      (call $backrow (local.get $dy) (local.get $tab) (local.get $w) (f32.const 1) (local.get $dq) (local.get $kb) (local.get $kmb) (local.get $bb) (local.get $delta))
+      (local.set $dy (i32.add (local.get $dy) (local.get $bb)))
+      (local.set $tab (i32.add (local.get $tab) (local.get $kb)))
+      (local.set $w (i32.add (local.get $w) (local.get $kb)))
+      (local.set $dq (i32.add (local.get $dq) (local.get $kb)))
+      (br_if $each (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count)))))
+
+    ;; fwd(y, tab, w, c, K, count, Bbytes, tmp): for each of `count` gates (y advances by Bbytes, tab and w
   ;; by 8·K, c by 16) mix A and B into tmp and tmp + Bbytes, then y = c0 + c1·A + (c2 + c3·A)·B.
   (func (export "fwd") (param $y i32) (param $tab i32) (param $w i32) (param $c i32) (param $K i32) (param $count i32) (param $bb i32) (param $tmp i32)
     (local $j i32) (local $r i32) (local $kb i32) (local $tb i32)

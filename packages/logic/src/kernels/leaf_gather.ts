@@ -20,6 +20,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { wiringChoice } from "../learned_choice.js";
 import { treeOutputSide } from "./conv_tree.js";
 import { transpose2d } from "./logic_layer.js";
+import { type MixedRows, mixRowsWasm, unmixRowsWasm } from "./wasm_mix.js";
 
 /** Geometry of one call: padded input, output size, candidate offsets into one padded image. */
 interface GatherGeometry {
@@ -85,6 +86,29 @@ function choice(wiring: Float32Array, g: GatherGeometry, attrs: RelaxLogicLeafGa
   return wiringChoice(wiring, g.slots / 2, g.M, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
 }
 
+/**
+ * The leaf map as mixed rows of the feature-major padded image (`[Hp·Wp·C, B]`): output row `(i, j, leaf)` mixes
+ * the leaf's M candidate rows at output (i, j)'s window, with the leaf's weights (and pick) at every position.
+ */
+function mixedRows(g: GatherGeometry, q: Float32Array, pick: Int32Array | null): MixedRows {
+  const { slots: Q, M, off } = g;
+  const P = g.ho * g.wo;
+  const rows = new Int32Array(P * Q * M);
+  const qt = new Float32Array(P * Q * M);
+  for (let i = 0, r = 0; i < g.ho; i++)
+    for (let j = 0; j < g.wo; j++, r++) {
+      const base = (i * g.wp + j) * g.stride * g.c;
+      for (let e = 0; e < Q * M; e++) rows[r * Q * M + e] = base + (off[e] as number);
+      qt.set(q, r * Q * M);
+    }
+  let pt: Int32Array | null = null;
+  if (pick) {
+    pt = new Int32Array(P * Q);
+    for (let r = 0; r < P; r++) pt.set(pick, r * Q);
+  }
+  return { rows, q: qt, pick: pt, K: M };
+}
+
 /** Forward on host arrays: the leaf map `[B, H', W', Q]`. */
 export function leafGatherForwardHost(
   x: Float32Array,
@@ -97,6 +121,8 @@ export function leafGatherForwardHost(
   const { slots: Q, M, off, wo, batch: B } = g;
   const xT = featureMajorPadded(x, g);
   const { q, pick } = choice(wiring, g, attrs);
+  const fast = mixRowsWasm(xT, B, g.hp * g.wp * g.c, mixedRows(g, q, pick));
+  if (fast) return { values: transpose2d(fast, g.ho * wo * Q, B), shape: [B, g.ho, wo, Q] };
   const yT = new Float32Array(g.ho * wo * Q * B); // [(i, j, leaf), B]
   const acc = new Float64Array(B);
   for (let i = 0; i < g.ho; i++)
@@ -139,25 +165,33 @@ export function leafGatherBackwardHost(
   const train = attrs.mode === "train" && want.dwiring;
   const xT = featureMajorPadded(x, g);
   const gT = transpose2d(dy, B, g.ho * wo * Q);
-  const { q, qs, scale } = choice(wiring, g, attrs);
-  const dxT = new Float32Array(want.dx ? xT.length : 0);
+  const { q, qs, scale, pick } = choice(wiring, g, attrs);
+  let dxT: Float32Array = new Float32Array(want.dx ? xT.length : 0);
   const dq = new Float64Array(Q * M);
-  for (let i = 0; i < g.ho; i++)
-    for (let j = 0; j < wo; j++) {
-      const base = (i * g.wp + j) * g.stride * g.c;
-      for (let s = 0; s < Q; s++) {
-        const gs = ((i * wo + j) * Q + s) * B;
-        for (let m = 0; m < M; m++) {
-          const wm = q[s * M + m] as number;
-          const src = (base + (off[s * M + m] as number)) * B;
-          if (wm !== 0 && want.dx) for (let b = 0; b < B; b++) dxT[src + b] = (dxT[src + b] as number) + wm * (gT[gs + b] as number);
-          if (!train) continue;
-          let acc = 0;
-          for (let b = 0; b < B; b++) acc += (gT[gs + b] as number) * (xT[src + b] as number);
-          dq[s * M + m] = (dq[s * M + m] as number) + acc;
+  const fast = want.dx || train ? unmixRowsWasm(xT, gT, B, g.hp * g.wp * g.c, mixedRows(g, q, pick), want.dx) : null;
+  if (fast) {
+    if (fast.dX) dxT = fast.dX;
+    // the statistics of every position, summed per leaf and candidate
+    for (let r = 0; r < fast.dq.length; r++) dq[r % (Q * M)] = (dq[r % (Q * M)] as number) + (fast.dq[r] as number);
+  } else {
+    // JS loops (no WASM SIMD)
+    for (let i = 0; i < g.ho; i++)
+      for (let j = 0; j < wo; j++) {
+        const base = (i * g.wp + j) * g.stride * g.c;
+        for (let s = 0; s < Q; s++) {
+          const gs = ((i * wo + j) * Q + s) * B;
+          for (let m = 0; m < M; m++) {
+            const wm = q[s * M + m] as number;
+            const src = (base + (off[s * M + m] as number)) * B;
+            if (wm !== 0 && want.dx) for (let b = 0; b < B; b++) dxT[src + b] = (dxT[src + b] as number) + wm * (gT[gs + b] as number);
+            if (!train) continue;
+            let acc = 0;
+            for (let b = 0; b < B; b++) acc += (gT[gs + b] as number) * (xT[src + b] as number);
+            dq[s * M + m] = (dq[s * M + m] as number) + acc;
+          }
         }
       }
-    }
+  }
   // unpad (rows of the image inside the padding), then back to batch-major
   let dxInner = dxT;
   if (want.dx && (g.hp !== g.h || g.wp !== g.w)) {

@@ -32,6 +32,8 @@ interface MixWasm {
     tmp: number,
   ) => void;
   softk: (q: number, pick: number, K: number, n: number, inv: number) => void;
+  mixn: (y: number, tab: number, w: number, K: number, kmix: number, count: number, bb: number) => void;
+  unmixn: (dy: number, tab: number, w: number, dq: number, K: number, kmix: number, count: number, bb: number, delta: number) => void;
   lgrad: (S: number, p: number, dz: number, count: number, scale: number) => void;
 }
 let inst: MixWasm | null | undefined;
@@ -40,7 +42,7 @@ function instance(): MixWasm | null {
   if (!tf.env().getBool(RELAX_LOGIC_WASM)) return null;
   if (inst === undefined) {
     const module = compileWasm(() => embeddedWasm(MIX_WASM_BASE64));
-    // the module's exports are exactly MixWasm's members (mem, fwd, bwd, softk, lgrad)
+    // the module's exports are exactly MixWasm's members (mem, fwd, bwd, softk, lgrad, mixn, unmixn)
     inst = module ? (new WebAssembly.Instance(module, {}).exports as unknown as MixWasm) : null;
   }
   return inst;
@@ -199,4 +201,83 @@ export function wiringSoftmaxWasm(
   f32.set(u.subarray(0, len), 0);
   w.softk(0, pickAt, K, n, 1 / temperature);
   return { qs: f32.slice(0, len), pick: new Int32Array(w.mem.buffer, pickAt, n).slice() };
+}
+
+/**
+ * Rows mixed without a gate, as the learned leaves of conv trees use them: `n` output rows, row r the sum
+ * `Σ_k q[r·K + k] · X[rows[r·K + k]]` of its K candidate rows of the feature-major `X: [inDim, B]`. With `pick`
+ * (one-hot weights: straight-through or eval) only the chosen row of each output row is read.
+ */
+export interface MixedRows {
+  /** Candidate row indices into X, `[n, K]`. */
+  rows: Int32Array;
+  /** Weights `[n, K]`. */
+  q: Float32Array;
+  /** The chosen candidate of each output row (one-hot weights), or null. */
+  pick: Int32Array | null;
+  K: number;
+}
+
+function mixLayout(inDim: number, n: number, K: number, B: number) {
+  const Bp = Math.ceil(B / 4) * 4;
+  const bb = Bp * 4;
+  const x = 0;
+  const dx = x + inDim * bb;
+  const y = dx + inDim * bb;
+  const tab = y + n * bb;
+  const w = tab + n * K * 4;
+  const dq = w + n * K * 4;
+  return { Bp, bb, x, dx, y, tab, w, dq, end: dq + n * K * 4 };
+}
+
+/** Candidate row addresses and weights of {@link MixedRows}, the chosen candidate first where `pick` is given. */
+function fillMixTables(f32: Float32Array, i32: Int32Array, L: ReturnType<typeof mixLayout>, m: MixedRows): void {
+  const tab = L.tab / 4;
+  for (let i = 0; i < m.rows.length; i++) i32[tab + i] = L.x + (m.rows[i] as number) * L.bb;
+  f32.set(m.q, L.w / 4);
+  if (m.pick) {
+    swapChosenFirst(i32, tab, m.pick, m.K);
+    swapChosenFirst(f32, L.w / 4, m.pick, m.K);
+  }
+}
+
+/** Forward of {@link MixedRows}: `Y: [n, B]` from `X: [inDim, B]`; null where WASM SIMD is unavailable. */
+export function mixRowsWasm(X: Float32Array, B: number, inDim: number, m: MixedRows): Float32Array | null {
+  const w = instance();
+  const n = m.rows.length / m.K;
+  if (!w || B === 0 || n === 0) return null;
+  const L = mixLayout(inDim, n, m.K, B);
+  const f32 = growTo(w.mem, L.end);
+  putRows(f32, L.x / 4, X, inDim, B, L.Bp);
+  fillMixTables(f32, new Int32Array(w.mem.buffer), L, m);
+  w.mixn(L.y, L.tab, L.w, m.K, m.pick ? 1 : m.K, n, L.bb);
+  return getRows(f32, L.y / 4, n, B, L.Bp);
+}
+
+/**
+ * Backward of {@link mixRowsWasm} from `dY: [n, B]`: `dX: [inDim, B]` (`Σ q_k·dY`, only where `wantDx`, else null)
+ * and the statistics `dq` `[n, K]` (`Σ_b dY·X[row_k]`, in candidate order); null where unavailable.
+ */
+export function unmixRowsWasm(
+  X: Float32Array,
+  dY: Float32Array,
+  B: number,
+  inDim: number,
+  m: MixedRows,
+  wantDx: boolean,
+): { dX: Float32Array | null; dq: Float32Array } | null {
+  const w = instance();
+  const n = m.rows.length / m.K;
+  if (!w || B === 0 || n === 0) return null;
+  const L = mixLayout(inDim, n, m.K, B);
+  const f32 = growTo(w.mem, L.end);
+  putRows(f32, L.x / 4, X, inDim, B, L.Bp);
+  if (wantDx) f32.fill(0, L.dx / 4, L.dx / 4 + inDim * L.Bp);
+  putRows(f32, L.y / 4, dY, n, B, L.Bp);
+  fillMixTables(f32, new Int32Array(w.mem.buffer), L, m);
+  const kmix = wantDx ? (m.pick ? 1 : m.K) : 0;
+  w.unmixn(L.y, L.tab, L.w, L.dq, m.K, kmix, n, L.bb, L.dx - L.x);
+  const dq = f32.slice(L.dq / 4, L.dq / 4 + n * m.K);
+  if (m.pick) swapChosenFirst(dq, 0, m.pick, m.K); // back to candidate order
+  return { dX: wantDx ? getRows(f32, L.dx / 4, inDim, B, L.Bp) : null, dq };
 }
