@@ -15,6 +15,7 @@ const SUITES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   "logic-learned": () => import("./logic_learned.js"),
   // LogicConvTree node options (issue 16); not in the default list
   "logic-conv-options": () => import("./logic_conv_options.js"),
+  "logic-conv-leaves": () => import("./logic_conv_leaves.js"),
   algorithms: () => import("./algorithms.js"),
   render: () => import("./render.js"),
   sort: () => import("./sort.js"),

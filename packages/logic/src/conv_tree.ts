@@ -216,7 +216,7 @@ export class LogicConvTree {
   readonly noiseSeed: number;
   /** Train-mode forward calls drawn so far: the noise of a call is a function of (`noiseSeed`, `noiseStep`). */
   noiseStep = 0;
-  private readonly indexCache = new Map<string, { index: Int32Array; nodePerm: Int32Array }>();
+  private readonly indexCache = new Map<string, { index: Int32Array; nodePerm: Int32Array; leafPerm: Int32Array }>();
 
   constructor(inChannels: number, outChannels: number, options: LogicConvTreeOptions = {}) {
     const op = "LogicConvTree";
@@ -534,10 +534,17 @@ export class LogicConvTree {
     const P = ho * wo;
     const cached = this.leafIndex(h, w, layout);
     return tf.tidy(() => {
-      const index = tf.tensor1d(cached.index, "int32");
       const nodePerm = tf.tensor1d(cached.nodePerm, "int32");
-      const xT = featureMajor(x, layout);
-      let hcur: tf.Tensor = tf.gather(xT, index, 0); // [2^d · P · K, batch], rows (leaf [bit-reversed], kernel, position)
+      // [2^d · P · K, batch], rows (leaf [bit-reversed], kernel, position). A leaf map's leaves are its channels: a
+      // transpose and a gather over the 2^d leaves, not a gather over every row (whose gradient, an unsorted segment
+      // sum, costs rows² on the CPU backend).
+      let hcur: tf.Tensor =
+        layout.key === "leafMap"
+          ? tf.reshape(
+              tf.gather(tf.transpose(tf.reshape(x, [batch, P, K, leaves]), [3, 2, 1, 0]), tf.tensor1d(cached.leafPerm, "int32"), 0),
+              [leaves * K * P, batch],
+            )
+          : tf.gather(featureMajor(x, layout), tf.tensor1d(cached.index, "int32"), 0);
       // Four-coefficient form: C = p · M (or the choice's coefficients), [K, nodes, 4], node axis put into storage order.
       const coeffs = this.isDifflogic ? difflogicCoefficients(this.logits, mode) : this.choiceCoefficients(attrs, mode);
       const C = tf.gather(tf.reshape(coeffs, [K, leaves - 1, 4]), nodePerm, 1);
@@ -686,7 +693,7 @@ export class LogicConvTree {
    * tree nodes; cached per layout and input size. Window layout of fixed leaves (the trees): rows (leaf in
    * bit-reversed order, kernel, position); of learned leaves (the leaf gather): rows (leaf slot, candidate, position).
    */
-  private leafIndex(h: number, w: number, layout: LeafLayout): { index: Int32Array; nodePerm: Int32Array } {
+  private leafIndex(h: number, w: number, layout: LeafLayout): { index: Int32Array; nodePerm: Int32Array; leafPerm: Int32Array } {
     const key = `${layout.key}:${h}x${w}`;
     const hit = this.indexCache.get(key);
     if (hit) return hit;
@@ -714,7 +721,7 @@ export class LogicConvTree {
       for (let m = 0; m < width; m++) perm[start + m] = start + bitReverse(m, bits);
       start += width;
     }
-    const entry = { index: values, nodePerm: perm };
+    const entry = { index: values, nodePerm: perm, leafPerm: Int32Array.from({ length: leaves }, (_, t) => bitReverse(t, d)) };
     this.indexCache.set(key, entry);
     return entry;
   }

@@ -1,0 +1,82 @@
+/**
+ * Learned leaves of `LogicConvTree` (issue 16): a training step of a first conv layer (forward, ∂params) with
+ * fixed leaves against learned leaves (soft and hard-st choice over M candidates; the leaf gather in WASM SIMD, in
+ * JS loops, and the tfjs reference), interleaved rounds, medians. The layer is the 16 000-gate conv net's
+ * (`apps/logic-mnist --conv --conv-trees 32 --conv-depth 1 --conv-stride 2`).
+ *
+ *   pnpm --filter @relax/bench build && node apps/bench/dist/run.js logic-conv-leaves
+ *   LOGIC_BENCH_CONV_BATCH=100 LOGIC_BENCH_ROUNDS=9 node apps/bench/dist/run.js logic-conv-leaves
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { createRng } from "@relax/core";
+import { LogicConvTree, type LogicConvTreeOptions } from "@relax/logic";
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+interface Config {
+  name: string;
+  options: LogicConvTreeOptions;
+  /** Flags set around the step. */
+  flags: Record<string, boolean>;
+}
+
+const LEARNED: LogicConvTreeOptions = { connections: "learned", candidates: 8 };
+const CONFIGS: Config[] = [
+  { name: "fixed leaves (fused tree kernel)", options: {}, flags: {} },
+  { name: "learned, soft, WASM SIMD gather", options: { ...LEARNED, wiringChoice: "soft" }, flags: {} },
+  { name: "learned, soft, JS gather", options: { ...LEARNED, wiringChoice: "soft" }, flags: { RELAX_LOGIC_WASM: false } },
+  { name: "learned, hard-st, WASM SIMD gather", options: { ...LEARNED, wiringChoice: "hard-st" }, flags: {} },
+  { name: "learned, soft, tfjs reference", options: { ...LEARNED, wiringChoice: "soft" }, flags: { RELAX_FORCE_REFERENCE: true } },
+];
+
+function withFlags<T>(flags: Record<string, boolean>, fn: () => T): T {
+  const prev = Object.fromEntries(Object.keys(flags).map((k) => [k, tf.env().getBool(k)]));
+  for (const [k, v] of Object.entries(flags)) tf.env().set(k, v);
+  try {
+    return fn();
+  } finally {
+    for (const [k, v] of Object.entries(prev)) tf.env().set(k, v);
+  }
+}
+
+/** Prints the table: median ms per step and the ratio to the fixed-leaf tree. */
+export async function run(): Promise<void> {
+  const batch = Number(process.env.LOGIC_BENCH_CONV_BATCH ?? 100);
+  const rounds = Number(process.env.LOGIC_BENCH_ROUNDS ?? 7);
+  const rng = createRng(5);
+  const x = tf.tensor4d(
+    Float32Array.from({ length: batch * 28 * 28 * 3 }, () => (rng.next() < 0.3 ? 1 : 0)),
+    [batch, 28, 28, 3],
+  );
+  const trees = CONFIGS.map((c) => new LogicConvTree(3, 32, { receptiveField: 3, depth: 1, stride: 2, seed: 1, ...c.options }));
+  const W = tf.randomNormal([batch, 13, 13, 32], 0, 1, "float32", 2);
+  const step = (tree: LogicConvTree): void =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(tree.forward(x, { mode: "train" }), W)), tree.variables);
+      value.dataSync();
+      for (const g of Object.values(grads)) g.dataSync();
+    });
+  CONFIGS.forEach((c, i) => withFlags(c.flags, () => step(trees[i]!)));
+  const times: number[][] = trees.map(() => []);
+  for (let r = 0; r < rounds; r++)
+    CONFIGS.forEach((c, i) => {
+      const t0 = performance.now();
+      withFlags(c.flags, () => step(trees[i]!));
+      times[i]!.push(performance.now() - t0);
+    });
+  console.log(
+    `LogicConvTree [${batch}, 28, 28, 3] → [${batch}, 13, 13, 32], rf 3, depth 1, stride 2 (a first layer: ∂params only); learned leaves of 8 candidates; forward + backward, ${rounds} interleaved rounds, backend ${tf.getBackend()}.\n`,
+  );
+  console.log("| leaves | median ms/step | × fixed leaves |");
+  console.log("|---|---|---|");
+  const base = median(times[0]!);
+  CONFIGS.forEach((c, i) => {
+    const m = median(times[i]!);
+    console.log(`| ${c.name} | ${m.toFixed(1)} | ${(m / base).toFixed(2)} |`);
+  });
+  for (const t of trees) t.dispose();
+  tf.dispose([x, W]);
+}
