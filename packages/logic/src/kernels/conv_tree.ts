@@ -24,8 +24,8 @@ import { gateChoice, gateParamGrad } from "../learned_choice.js";
 import { logitGradFromStats } from "../gates.js";
 import { probsAndCoefficients } from "./logic_layer.js";
 
-/** Geometry of one call: padded input size, output size, leaf offsets into one padded image. */
-interface ConvGeometry {
+/** Sizes of a window op over `x: [B, H, W, C]`: the zero-padded input `[B, Hp, Wp, C]` and the output `H' × W'`. */
+export interface WindowGeometry {
   batch: number;
   h: number;
   w: number;
@@ -38,6 +38,10 @@ interface ConvGeometry {
   lo: number;
   /** Stride s: output (i, j) reads the window at (s·i, s·j) of the padded image. */
   stride: number;
+}
+
+/** Geometry of one tree call: the window's, and the leaf offsets into one padded image. */
+interface ConvGeometry extends WindowGeometry {
   K: number;
   leaves: number;
   nodes: number;
@@ -53,22 +57,32 @@ export function treeOutputSide(side: number, receptiveField: number, stride: num
   return padding === "same" ? Math.ceil(side / stride) : Math.floor((side - receptiveField) / stride) + 1;
 }
 
-function geometry(xShape: number[], logitsShape: number[], attrs: RelaxLogicConvTreeAttrs): ConvGeometry {
+/** The window geometry of `x: [B, H, W, C]` under a receptive field, padding and stride. */
+export function windowGeometry(xShape: number[], rf: number, padding: "valid" | "same", stride: number): WindowGeometry {
   const [batch, h, w, c] = xShape as [number, number, number, number];
-  const rf = attrs.receptiveField;
-  const same = attrs.padding === "same";
-  const lo = same ? Math.floor((rf - 1) / 2) : 0;
-  const hp = same ? h + rf - 1 : h;
-  const wp = same ? w + rf - 1 : w;
-  const stride = attrs.stride ?? 1;
-  const ho = treeOutputSide(h, rf, stride, attrs.padding);
-  const wo = treeOutputSide(w, rf, stride, attrs.padding);
+  const same = padding === "same";
+  return {
+    batch,
+    h,
+    w,
+    c,
+    hp: same ? h + rf - 1 : h,
+    wp: same ? w + rf - 1 : w,
+    ho: treeOutputSide(h, rf, stride, padding),
+    wo: treeOutputSide(w, rf, stride, padding),
+    lo: same ? Math.floor((rf - 1) / 2) : 0,
+    stride,
+  };
+}
+
+function geometry(xShape: number[], logitsShape: number[], attrs: RelaxLogicConvTreeAttrs): ConvGeometry {
+  const g = windowGeometry(xShape, attrs.receptiveField, attrs.padding, attrs.stride ?? 1);
   const K = logitsShape[0] as number;
   const leaves = 1 << attrs.depth;
   const off = new Int32Array(K * leaves);
   for (let q = 0; q < off.length; q++)
-    off[q] = ((attrs.leafY[q] as number) * wp + (attrs.leafX[q] as number)) * c + (attrs.leafC[q] as number);
-  return { batch, h, w, c, hp, wp, ho, wo, lo, stride, K, leaves, nodes: leaves - 1, off };
+    off[q] = ((attrs.leafY[q] as number) * g.wp + (attrs.leafX[q] as number)) * g.c + (attrs.leafC[q] as number);
+  return { ...g, K, leaves, nodes: leaves - 1, off };
 }
 
 /** Whether a call uses difflogic's nodes (softmax16, soft choice): today's coefficient path, unchanged numbers. */
@@ -100,7 +114,7 @@ function nodeCoefficients(
 }
 
 /** `x: [B, H, W, C]` zero-padded to `[B, Hp, Wp, C]` (the input itself for `'valid'`). */
-function padInput(x: Float32Array, g: ConvGeometry): Float32Array {
+function padInput(x: Float32Array, g: WindowGeometry): Float32Array {
   if (g.hp === g.h && g.wp === g.w) return x;
   const xp = new Float32Array(g.batch * g.hp * g.wp * g.c);
   const row = g.w * g.c;

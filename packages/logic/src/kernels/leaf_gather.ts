@@ -18,22 +18,12 @@ import {
 } from "@relax/core";
 import type * as tf from "@tensorflow/tfjs-core";
 import { wiringChoice } from "../learned_choice.js";
-import { treeOutputSide } from "./conv_tree.js";
+import { type WindowGeometry, windowGeometry } from "./conv_tree.js";
 import { transpose2d } from "./logic_layer.js";
 import { type MixedRows, mixRowsWasm, unmixRowsWasm } from "./wasm_mix.js";
 
-/** Geometry of one call: padded input, output size, candidate offsets into one padded image. */
-interface GatherGeometry {
-  batch: number;
-  h: number;
-  w: number;
-  c: number;
-  hp: number;
-  wp: number;
-  ho: number;
-  wo: number;
-  lo: number;
-  stride: number;
+/** Geometry of one call: the window's, and the candidate offsets into one padded image. */
+interface GatherGeometry extends WindowGeometry {
   /** Leaf slots Q = K · 2^depth. */
   slots: number;
   /** Candidates M per leaf. */
@@ -43,32 +33,13 @@ interface GatherGeometry {
 }
 
 function geometry(xShape: number[], wiringShape: number[], attrs: RelaxLogicLeafGatherAttrs): GatherGeometry {
-  const [batch, h, w, c] = xShape as [number, number, number, number];
-  const rf = attrs.receptiveField;
-  const same = attrs.padding === "same";
-  const lo = same ? Math.floor((rf - 1) / 2) : 0;
-  const hp = same ? h + rf - 1 : h;
-  const wp = same ? w + rf - 1 : w;
+  const g = windowGeometry(xShape, attrs.receptiveField, attrs.padding, attrs.stride);
   const M = wiringShape[wiringShape.length - 1] as number;
   const slots = attrs.candY.length / M;
   const off = new Int32Array(slots * M);
   for (let q = 0; q < off.length; q++)
-    off[q] = ((attrs.candY[q] as number) * wp + (attrs.candX[q] as number)) * c + (attrs.candC[q] as number);
-  return {
-    batch,
-    h,
-    w,
-    c,
-    hp,
-    wp,
-    ho: treeOutputSide(h, rf, attrs.stride, attrs.padding),
-    wo: treeOutputSide(w, rf, attrs.stride, attrs.padding),
-    lo,
-    stride: attrs.stride,
-    slots,
-    M,
-    off,
-  };
+    off[q] = ((attrs.candY[q] as number) * g.wp + (attrs.candX[q] as number)) * g.c + (attrs.candC[q] as number);
+  return { ...g, slots, M, off };
 }
 
 /** `x: [B, H, W, C]` as the feature-major padded image `[Hp · Wp · C, B]` (zeros in the padding). */
