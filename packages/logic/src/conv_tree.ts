@@ -171,8 +171,9 @@ const TREE_JSON_REQUIRED = TREE_JSON_KEYS.slice(0, 10);
  * Train mode: softmax mixture of the 16 gates in the four-coefficient form
  * `c0 + c1·A + c2·B + c3·A·B`, `c = softmax(z)·M`; eval mode: the argmax gate (exact Boolean on 0/1 input).
  * Options `parametrization` (`'bilinear4'`: 4 truth-table logits per node) and `gateChoice`/`temperature`
- * (straight-through choice) as {@link LogicLayer}'s, with the same math (`learned_choice.ts`); learned wiring
- * does not apply (the receptive field is the wiring).
+ * (straight-through choice) as {@link LogicLayer}'s, with the same math (`learned_choice.ts`); `connections:
+ * 'learned'` learns each leaf's window position among `candidates` (the leaf map of a fused leaf-gather kernel, then
+ * the trees over it with receptive field 1; eval mode and the circuit read the argmax positions).
  * On the host backends (`cpu`, `wasm`) forward and backward run as one fused typed-array kernel
  * (`RelaxLogicConvTree`, ∂x and ∂logits in one pass); elsewhere, or under the `RELAX_FORCE_REFERENCE` flag, a
  * reference composition of tfjs ops (gather by a precomputed index, then level by level).
