@@ -267,6 +267,8 @@ function parseArgs(argv: string[]): Args {
   const conv = v.conv === true;
   const widths = String(v.widths) === "" ? [] : String(v.widths).split(",").map(Number);
   if (widths.some((w) => !Number.isInteger(w) || w <= 0)) fail("widths", "comma-separated positive integers", String(v.widths));
+  if (given("conv-candidates") && String(v["conv-connections"]) !== "learned")
+    fail("conv-candidates", "no value unless --conv-connections learned", String(v["conv-candidates"]));
   const convTrees = String(v["conv-trees"]).split(",").map(Number);
   if (convTrees.length > 2 || convTrees.some((w) => !Number.isInteger(w) || w <= 0))
     fail("conv-trees", "one or two comma-separated positive integers", String(v["conv-trees"]));
