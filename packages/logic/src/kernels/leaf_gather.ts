@@ -2,10 +2,11 @@
  * Fused typed-array kernels of {@link RelaxLogicLeafGather}: the learned leaves of a conv logic tree (each leaf
  * chooses among M window positions, the conv form of learned wiring; LILogicNet, arXiv 2511.12340), registered for
  * tfjs's host backends (`cpu`, `wasm`). Feature-major inside (`[Hp·Wp·C, batch]`, one contiguous loop over the
- * batch per leaf, position and candidate, as the dense layer's kernels): forward sums the chosen (or softmax-weighted)
- * candidates into the leaf map. Backward: `∂x` scatters `q_m · g` to each
- * candidate (q the forward's weights: one-hot for the straight-through choices, so only the chosen position gets
- * a gradient), `∂q_m = Σ g · x_m` in float64, and `∂u = scale · qs ⊙ (∂q − qs·∂q)` through the relaxed weights.
+ * batch per leaf, position and candidate, as the dense layer's kernels), in WASM SIMD (`mix.wat`'s `mixn` /
+ * `unmixn`) or JS loops. Forward sums the chosen (or softmax-weighted) candidates into the leaf map. Backward: `∂x`
+ * scatters `q_m · g` to each candidate (q the forward's weights: one-hot for the straight-through choices, so only
+ * the chosen position gets a gradient), `∂q_m = Σ g · x_m`, and `∂u = scale · qs ⊙ (∂q − qs·∂q)` through the
+ * relaxed weights.
  */
 import {
   RelaxLogicLeafGather,
