@@ -217,7 +217,8 @@ export class LogicConvTree {
   readonly noiseSeed: number;
   /** Train-mode forward calls drawn so far: the noise of a call is a function of (`noiseSeed`, `noiseStep`). */
   noiseStep = 0;
-  private readonly indexCache = new Map<string, { index: Int32Array; nodePerm: Int32Array; leafPerm: Int32Array }>();
+  private readonly indexCache = new Map<string, Int32Array>();
+  private order: { nodePerm: Int32Array; leafPerm: Int32Array } | null = null;
 
   constructor(inChannels: number, outChannels: number, options: LogicConvTreeOptions = {}) {
     const op = "LogicConvTree";
@@ -533,19 +534,19 @@ export class LogicConvTree {
     const leaves = 1 << this.depth;
     const K = this.outChannels;
     const P = ho * wo;
-    const cached = this.leafIndex(h, w, layout);
+    const order = this.storageOrder();
     return tf.tidy(() => {
-      const nodePerm = tf.tensor1d(cached.nodePerm, "int32");
+      const nodePerm = tf.tensor1d(order.nodePerm, "int32");
       // [2^d · P · K, batch], rows (leaf [bit-reversed], kernel, position). A leaf map's leaves are its channels: a
       // transpose and a gather over the 2^d leaves, not a gather over every row (whose gradient, an unsorted segment
       // sum, costs rows² on the CPU backend).
       let hcur: tf.Tensor =
         layout.key === "leafMap"
           ? tf.reshape(
-              tf.gather(tf.transpose(tf.reshape(x, [batch, P, K, leaves]), [3, 2, 1, 0]), tf.tensor1d(cached.leafPerm, "int32"), 0),
+              tf.gather(tf.transpose(tf.reshape(x, [batch, P, K, leaves]), [3, 2, 1, 0]), tf.tensor1d(order.leafPerm, "int32"), 0),
               [leaves * K * P, batch],
             )
-          : tf.gather(featureMajor(x, layout), tf.tensor1d(cached.index, "int32"), 0);
+          : tf.gather(featureMajor(x, layout), tf.tensor1d(this.leafIndex(h, w, layout), "int32"), 0);
       // Four-coefficient form: C = p · M (or the choice's coefficients), [K, nodes, 4], node axis put into storage order.
       const coeffs = this.isDifflogic ? difflogicCoefficients(this.logits, mode) : this.choiceCoefficients(attrs, mode);
       const C = tf.gather(tf.reshape(coeffs, [K, leaves - 1, 4]), nodePerm, 1);
@@ -593,7 +594,7 @@ export class LogicConvTree {
     const [ho, wo] = layoutOutputSize(layout, h, w);
     const M = this.candidates;
     const Q = this.leafY.length / M;
-    const { index } = this.leafIndex(h, w, layout);
+    const index = this.leafIndex(h, w, layout);
     return tf.tidy(() => {
       const g = tf.reshape(tf.gather(featureMajor(x, layout), tf.tensor1d(index, "int32"), 0), [Q, M, ho * wo * batch]);
       const u = tf.reshape(wiring, [Q, M]) as tf.Tensor2D;
@@ -690,11 +691,11 @@ export class LogicConvTree {
   }
 
   /**
-   * Gather index into the feature-major (padded) input `[Hp·Wp·C, batch]` of a layout, and the storage order of the
-   * tree nodes; cached per layout and input size. Window layout of fixed leaves (the trees): rows (leaf in
-   * bit-reversed order, kernel, position); of learned leaves (the leaf gather): rows (leaf slot, candidate, position).
+   * Gather index into the feature-major (padded) input `[Hp·Wp·C, batch]` of a layout, cached per layout and input
+   * size. Window layout of fixed leaves (the trees): rows (leaf in bit-reversed order, kernel, position); of learned
+   * leaves (the leaf gather): rows (leaf slot, candidate, position).
    */
-  private leafIndex(h: number, w: number, layout: LeafLayout): { index: Int32Array; nodePerm: Int32Array; leafPerm: Int32Array } {
+  private leafIndex(h: number, w: number, layout: LeafLayout): Int32Array {
     const key = `${layout.key}:${h}x${w}`;
     const hit = this.indexCache.get(key);
     if (hit) return hit;
@@ -715,16 +716,28 @@ export class LogicConvTree {
     };
     if (perSlot > 1) for (let q = 0; q < layout.slots; q++) emit(q);
     else for (let s = 0; s < leaves; s++) for (let k = 0; k < this.outChannels; k++) emit(k * leaves + bitReverse(s, d));
-    // Level with `width` nodes (logical order, offset `start`): storage m holds logical node bitrev(m).
-    const perm = new Int32Array(leaves - 1);
-    let start = 0;
-    for (let width = leaves / 2, bits = d - 1; width >= 1; width /= 2, bits--) {
-      for (let m = 0; m < width; m++) perm[start + m] = start + bitReverse(m, bits);
-      start += width;
+    this.indexCache.set(key, values);
+    return values;
+  }
+
+  /**
+   * Storage order of the reference's tree (a function of the depth): `leafPerm[s]` is the leaf stored at row block s
+   * (bit-reversed), `nodePerm` the logical node at each storage slot, level by level.
+   */
+  private storageOrder(): { nodePerm: Int32Array; leafPerm: Int32Array } {
+    if (!this.order) {
+      const d = this.depth;
+      const leaves = 1 << d;
+      // Level with `width` nodes (logical order, offset `start`): storage m holds logical node bitrev(m).
+      const nodePerm = new Int32Array(leaves - 1);
+      let start = 0;
+      for (let width = leaves / 2, bits = d - 1; width >= 1; width /= 2, bits--) {
+        for (let m = 0; m < width; m++) nodePerm[start + m] = start + bitReverse(m, bits);
+        start += width;
+      }
+      this.order = { nodePerm, leafPerm: Int32Array.from({ length: leaves }, (_, t) => bitReverse(t, d)) };
     }
-    const entry = { index: values, nodePerm: perm, leafPerm: Int32Array.from({ length: leaves }, (_, t) => bitReverse(t, d)) };
-    this.indexCache.set(key, entry);
-    return entry;
+    return this.order;
   }
 
   /** Releases the logits (and wiring) variables and the cached gather indices. */

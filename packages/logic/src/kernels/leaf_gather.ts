@@ -135,18 +135,21 @@ export function leafGatherBackwardHost(
   const g = geometry(xShape, wiringShape, attrs);
   const { slots: Q, M, off, wo, batch: B } = g;
   const train = attrs.mode === "train" && want.dwiring;
+  // ∂wiring alone in eval mode: zeros, nothing to compute
+  if (!want.dx && !train) return { dx: null, dwiring: want.dwiring ? new Float32Array(Q * M) : null };
   const xT = featureMajorPadded(x, g);
   const gT = transpose2d(dy, B, g.ho * wo * Q);
   const { q, qs, scale, pick } = choice(wiring, g, attrs);
-  let dxT: Float32Array = new Float32Array(want.dx ? xT.length : 0);
+  let dxT: Float32Array = new Float32Array(0);
   const dq = new Float64Array(Q * M);
-  const fast = want.dx || train ? unmixRowsWasm(xT, gT, B, g.hp * g.wp * g.c, mixedRows(g, q, pick), want.dx) : null;
+  const fast = unmixRowsWasm(xT, gT, B, g.hp * g.wp * g.c, mixedRows(g, q, pick), want.dx);
   if (fast) {
     if (fast.dX) dxT = fast.dX;
     // the statistics of every position, summed per leaf and candidate
     for (let r = 0; r < fast.dq.length; r++) dq[r % (Q * M)] = (dq[r % (Q * M)] as number) + (fast.dq[r] as number);
   } else {
     // JS loops (no WASM SIMD)
+    dxT = new Float32Array(want.dx ? xT.length : 0);
     for (let i = 0; i < g.ho; i++)
       for (let j = 0; j < wo; j++) {
         const base = (i * g.wp + j) * g.stride * g.c;
