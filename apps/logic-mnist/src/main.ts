@@ -430,18 +430,19 @@ function buildNet(args: Args, T: number, inDim: number, width: number, connectio
     args.convTrees.forEach((trees, i) => {
       if (side < args.convRf) failFlag("conv-rf", `a window that fits conv stage ${i + 1}'s ${side} × ${side} input`, String(args.convRf));
       const learned = args.convConnections === "learned";
-      const positions = args.convRf * args.convRf * Math.min(2, channels); // window positions a tree reads
-      if (learned && args.convCandidates > positions)
-        failFlag(
-          "conv-candidates",
-          `at most the ${positions} window positions of conv stage ${i + 1}'s trees`,
-          String(args.convCandidates),
-        );
-      const conv = new LogicConvTree(channels, trees, {
-        ...tree,
-        seed: args.seed * 1000 + 101 + i,
-        ...(learned ? { connections: "learned" as const, candidates: args.convCandidates, wiringChoice: args.wiringChoice } : {}),
-      });
+      let conv: LogicConvTree;
+      try {
+        conv = new LogicConvTree(channels, trees, {
+          ...tree,
+          seed: args.seed * 1000 + 101 + i,
+          ...(learned ? { connections: "learned" as const, candidates: args.convCandidates, wiringChoice: args.wiringChoice } : {}),
+        });
+      } catch (e) {
+        // more candidates than the window has positions (the tree's rule): a flag error
+        if (e instanceof RelaxError && e.argument === "candidates")
+          failFlag("conv-candidates", `${e.expected} (window positions of conv stage ${i + 1}'s trees)`, String(args.convCandidates));
+        throw e;
+      }
       side = conv.outputSize(side, side)[0];
       convs.push(conv);
       if (args.convPool > side)
