@@ -49,11 +49,11 @@ const learnedLogic: KernelSupports<Pick<RelaxLogicLayerLearnedAttrs, "parametriz
   WGSL_LOGIC_CHOICES.includes(at.wiringChoice);
 
 /**
- * Conv logic trees: the WGSL kernel (`conv_logic.ts`) has difflogic's nodes only (softmax16, soft choice); a tree
- * with `parametrization: 'bilinear4'` or a straight-through `gateChoice` runs the reference on webgpu.
+ * Conv logic trees: the WGSL kernel (`conv_logic.ts`) has every node option of the learned layer (softmax16 /
+ * bilinear4, soft / gumbel-st / hard-st); a newer option runs the reference.
  */
 const convTree: KernelSupports<Pick<RelaxLogicConvTreeAttrs, "parametrization" | "gateChoice">> = (at) =>
-  (at.parametrization ?? "softmax16") === "softmax16" && (at.gateChoice ?? "soft") === "soft";
+  WGSL_LOGIC_PARAMETRIZATIONS.includes(at.parametrization ?? "softmax16") && WGSL_LOGIC_CHOICES.includes(at.gateChoice ?? "soft");
 
 /** The predicates, by kernel name (forward kernels: the ops dispatch on these). */
 export const WEBGPU_KERNEL_SUPPORTS: Readonly<Record<string, KernelSupports<never>>> = {

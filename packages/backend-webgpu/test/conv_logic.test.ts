@@ -31,6 +31,9 @@ interface TreeCase {
   mode: "train" | "eval";
   /** 0/1 input (exact Boolean values, as after a binarised first layer) instead of floats in [0, 1]. */
   binary: boolean;
+  /** Node options (absent: difflogic's softmax16, soft); τ 0.5 and noise seed 7 where they apply. */
+  parametrization?: "softmax16" | "bilinear4";
+  gateChoice?: "soft" | "gumbel-st" | "hard-st";
 }
 
 const TREE_CASES: TreeCase[] = [
@@ -45,6 +48,54 @@ const TREE_CASES: TreeCase[] = [
   // strided trees: windows at every s-th row and column (∂x gathers only from the windows that exist)
   { batch: 2, h: 9, w: 8, c: 2, K: 3, rf: 3, depth: 2, padding: "valid", stride: 2, mode: "train", binary: false },
   { batch: 2, h: 7, w: 8, c: 3, K: 4, rf: 2, depth: 3, padding: "same", stride: 3, mode: "train", binary: false },
+  // node options: the learned layer's gate choice and parameter gradient
+  { batch: 3, h: 7, w: 6, c: 2, K: 4, rf: 3, depth: 2, padding: "same", mode: "train", binary: false, parametrization: "bilinear4" },
+  {
+    batch: 2,
+    h: 9,
+    w: 8,
+    c: 2,
+    K: 3,
+    rf: 3,
+    depth: 3,
+    padding: "valid",
+    stride: 2,
+    mode: "train",
+    binary: false,
+    parametrization: "bilinear4",
+    gateChoice: "gumbel-st",
+  },
+  {
+    batch: 3,
+    h: 6,
+    w: 7,
+    c: 3,
+    K: 3,
+    rf: 2,
+    depth: 2,
+    padding: "valid",
+    mode: "train",
+    binary: true,
+    parametrization: "bilinear4",
+    gateChoice: "hard-st",
+  },
+  { batch: 3, h: 6, w: 5, c: 2, K: 5, rf: 3, depth: 2, padding: "same", mode: "train", binary: false, gateChoice: "gumbel-st" },
+  { batch: 3, h: 20, w: 20, c: 2, K: 2, rf: 3, depth: 2, padding: "same", mode: "train", binary: false, gateChoice: "hard-st" },
+  {
+    batch: 2,
+    h: 5,
+    w: 6,
+    c: 8,
+    K: 4,
+    rf: 1,
+    depth: 1,
+    padding: "valid",
+    mode: "train",
+    binary: false,
+    parametrization: "bilinear4",
+    gateChoice: "hard-st",
+  },
+  { batch: 3, h: 6, w: 7, c: 3, K: 5, rf: 4, depth: 3, padding: "same", mode: "eval", binary: true, parametrization: "bilinear4" },
 ];
 
 function treeInputs(t: TreeCase, seed: number) {
@@ -56,8 +107,9 @@ function treeInputs(t: TreeCase, seed: number) {
   const leafC = Int32Array.from(randomFloats(n, seed + 2, 0, t.c), Math.floor);
   let xs = randomFloats(t.batch * t.h * t.w * t.c, seed + 3, 0, 1);
   if (t.binary) xs = xs.map((v) => (v < 0.5 ? 0 : 1));
-  const logits = randomFloats(t.K * (L - 1) * 16, seed + 4, -3, 3);
-  logits[4] = logits[9] = 10; // argmax tie in node 0 (first max wins)
+  const P = t.parametrization === "bilinear4" ? 4 : 16;
+  const logits = randomFloats(t.K * (L - 1) * P, seed + 4, -3, 3);
+  if (P === 16) logits[4] = logits[9] = 10; // argmax tie in node 0 (first max wins)
   const s = t.stride ?? 1;
   const ho = t.padding === "same" ? Math.ceil(t.h / s) : Math.floor((t.h - t.rf) / s) + 1;
   const wo = t.padding === "same" ? Math.ceil(t.w / s) : Math.floor((t.w - t.rf) / s) + 1;
@@ -72,22 +124,25 @@ function treeInputs(t: TreeCase, seed: number) {
     padding: t.padding,
     mode: t.mode,
     ...(t.stride !== undefined ? { stride: t.stride } : {}),
+    ...(t.parametrization || t.gateChoice
+      ? { parametrization: t.parametrization ?? "softmax16", gateChoice: t.gateChoice ?? "soft", temperature: 0.5, noiseSeed: 7 }
+      : {}),
   };
-  return { xs, logits, dy, attrs, L, ho, wo };
+  return { xs, logits, dy, attrs, L, P, ho, wo };
 }
 
 async function runTree(backend: "cpu" | "webgpu", t: TreeCase, seed: number) {
-  const { xs, logits: zs, dy: dys, attrs, L, ho, wo } = treeInputs(t, seed);
+  const { xs, logits: zs, dy: dys, attrs, L, P, ho, wo } = treeInputs(t, seed);
   return onBackend(backend, async () => {
     const x = tf.tensor4d(xs, [t.batch, t.h, t.w, t.c]);
-    const logits = tf.tensor3d(zs, [t.K, L - 1, 16]);
+    const logits = tf.tensor3d(zs, [t.K, L - 1, P]);
     const dy = tf.tensor4d(dys, [t.batch, ho, wo, t.K]);
     const y = runFusedKernel<tf.Tensor>(RelaxLogicConvTree, { x, logits }, attrs);
     const dx = runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradX, { x, logits, dy }, attrs);
     const dl = runFusedKernel<tf.Tensor>(RelaxLogicConvTreeGradLogits, { x, logits, dy }, attrs);
     expect(y.shape).toEqual([t.batch, ho, wo, t.K]);
     expect(dx.shape).toEqual([t.batch, t.h, t.w, t.c]);
-    expect(dl.shape).toEqual([t.K, L - 1, 16]);
+    expect(dl.shape).toEqual([t.K, L - 1, P]);
     const [yv, dxv, dlv] = await Promise.all([y.data(), dx.data(), dl.data()]);
     tf.dispose([x, logits, dy, y, dx, dl]);
     return { y: yv as Float32Array, dx: dxv as Float32Array, dlogits: dlv as Float32Array };
@@ -128,7 +183,8 @@ describe("channelLeafTable", () => {
 
 describe.runIf(ok)("RelaxLogicConvTree on webgpu", () => {
   TREE_CASES.forEach((t, ci) => {
-    const name = `${t.h}×${t.w} C=${t.c} rf=${t.rf} depth=${t.depth} ${t.padding}${t.stride ? ` stride ${t.stride}` : ""} batch=${t.batch} ${t.mode}${t.binary ? " (0/1 input)" : ""}`;
+    const options = t.parametrization || t.gateChoice ? ` ${t.parametrization ?? "softmax16"} ${t.gateChoice ?? "soft"}` : "";
+    const name = `${t.h}×${t.w} C=${t.c} rf=${t.rf} depth=${t.depth} ${t.padding}${t.stride ? ` stride ${t.stride}` : ""} batch=${t.batch} ${t.mode}${t.binary ? " (0/1 input)" : ""}${options}`;
     it(`matches the CPU kernels: ${name} (y, dx, dlogits)`, async () => {
       const cpu = await runTree("cpu", t, 100 + 10 * ci);
       const gpu = await runTree("webgpu", t, 100 + 10 * ci);
@@ -286,14 +342,15 @@ describe.runIf(ok)("ConvLogicNet on webgpu", () => {
   });
 });
 
-describe.runIf(ok)("LogicConvTree options on webgpu (the WGSL kernel declines them: the reference runs)", () => {
-  it("supports.ts declines bilinear4 and straight-through nodes, accepts difflogic's", async () => {
+describe.runIf(ok)("LogicConvTree options on webgpu (the WGSL kernel)", () => {
+  it("supports.ts accepts every parametrisation and gate choice, declines an unknown one", async () => {
     await onBackend("webgpu", () => {
       expect(useFused(RelaxLogicConvTree, {})).toBe(true);
-      expect(useFused(RelaxLogicConvTree, { parametrization: "softmax16", gateChoice: "soft" })).toBe(true);
-      expect(useFused(RelaxLogicConvTree, { parametrization: "bilinear4", gateChoice: "soft" })).toBe(false);
-      expect(useFused(RelaxLogicConvTree, { parametrization: "softmax16", gateChoice: "gumbel-st" })).toBe(false);
-      expect(useFused(RelaxLogicConvTree, { parametrization: "softmax16", gateChoice: "hard-st" })).toBe(false);
+      for (const parametrization of ["softmax16", "bilinear4"])
+        for (const gateChoice of ["soft", "gumbel-st", "hard-st"])
+          expect(useFused(RelaxLogicConvTree, { parametrization, gateChoice })).toBe(true);
+      expect(useFused(RelaxLogicConvTree, { parametrization: "walsh", gateChoice: "soft" })).toBe(false);
+      expect(useFused(RelaxLogicConvTree, { parametrization: "softmax16", gateChoice: "sparsemax" })).toBe(false);
     });
   });
 
@@ -303,7 +360,7 @@ describe.runIf(ok)("LogicConvTree options on webgpu (the WGSL kernel declines th
     { parametrization: "softmax16", gateChoice: "hard-st" },
   ] as const;
   for (const c of combos) {
-    it(`${c.parametrization} ${c.gateChoice}: a training step on webgpu runs no WGSL tree kernel and matches the cpu kernel`, async () => {
+    it(`${c.parametrization} ${c.gateChoice}: a training step on webgpu runs the WGSL tree kernels and matches the cpu kernel`, async () => {
       const batch = 3;
       const xs = randomFloats(batch * 6 * 6 * 2, 61, 0, 1);
       const step = async (backend: "cpu" | "webgpu"): Promise<{ loss: number; grads: Float32Array[] }> =>
@@ -327,7 +384,8 @@ describe.runIf(ok)("LogicConvTree options on webgpu (the WGSL kernel declines th
         step("webgpu"),
       );
       expect(tf.getBackend()).toBe("webgpu");
-      expect(calls).toEqual({ [RelaxLogicConvTree]: 0, [RelaxLogicConvTreeGradX]: 0, [RelaxLogicConvTreeGradLogits]: 0 });
+      // a first layer: forward and ∂logits (the data's gradient is not taken)
+      expect(calls).toEqual({ [RelaxLogicConvTree]: 1, [RelaxLogicConvTreeGradX]: 0, [RelaxLogicConvTreeGradLogits]: 1 });
       expect(Math.abs(gpu.loss - cpu.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(cpu.loss)));
       cpu.grads.forEach((g, i) => {
         expect(maxAbsError(g, new Float32Array(g.length)), `variable ${i}`).toBeGreaterThan(0);

@@ -3,8 +3,9 @@
  * Gate Networks", NeurIPS 2024): logic tree kernels (§3.1) and max OR pooling (§3.2), the same numbers as
  * `@relax/logic`'s host kernels (kernels/conv_tree.ts, kernels/or_pool.ts).
  *
- * Logic tree `x: [B, H, W, C]`, `logits: [K, 2^d − 1, 16]` → `y: [B, H', W', K]`: per node `c = p·M`
- * (the dense layer's coefficient program, p = softmax or first-max one-hot), then
+ * Logic tree `x: [B, H, W, C]`, `logits: [K, 2^d − 1, P]` → `y: [B, H', W', K]`: per node the coefficients of
+ * `c0 + c1·a + c2·b + c3·a·b` (difflogic's `c = p·M`, p = softmax or first-max one-hot; for `parametrization`
+ * 'bilinear4' and the straight-through `gateChoice`s the learned layer's gate choice, logic_layer_learned.ts), then
  * - forward: one invocation per output `(b, i, j, k)` gathers the 2^d leaves `x[b, s·i + leafY − lo,
  *   s·j + leafX − lo, leafC]` (zero outside the image; stride s) and evaluates the levels bottom-up in place;
  * - ∂x: one invocation per output recomputes its tree and writes the 2^d leaf gradients
@@ -14,7 +15,8 @@
  * - ∂logits: one workgroup per (tree, node, chunk of 1024 positions) reduces `S = Σ g·[1, A, B, A·B]` over
  *   its positions of batch × H' × W', each thread recomputing the tree and the node's gradient as the root
  *   gradient times the factors `c1 + c3·B` / `c2 + c3·A` along its path; a second pass sums the chunks in
- *   order and forms `∂z = p ⊙ (M·S − p·(M·S))` (no atomics: deterministic).
+ *   order and forms `∂z = p ⊙ (M·S − p·(M·S))` (no atomics: deterministic), or the learned layer's parameter
+ *   gradient for the other node options.
  * Max OR pool `[B, H, W, C] → [B, H', W', C]` (valid, size × size windows, stride s): forward one
  * invocation per output (first maximum in row-major window order, strict `>`); backward one invocation
  * per input pixel that replays the argmax of every window covering it and sums the windows' `dy` where
@@ -35,6 +37,7 @@ import {
 } from "@relax/core";
 import {
   elementwiseProgram,
+  f32,
   i32,
   perUnitProgram,
   persistentIntTable,
@@ -45,6 +48,7 @@ import {
   withFloatStorage,
 } from "../program.js";
 import { coefficients, LOGIT_GRAD_WGSL, NUM_GATES, PROBS_WGSL, REDUCE_STATS_WGSL, REDUCE_THREADS } from "./logic_layer.js";
+import { gateChoiceGpu, paramGradWgsl } from "./logic_layer_learned.js";
 
 /** Geometry of one conv-tree call. */
 interface TreeGeometry {
@@ -118,6 +122,28 @@ function keptLeafTable(gpu: WebGPUBackend, at: RelaxLogicConvTreeAttrs): TensorI
 }
 function keptChannelTable(gpu: WebGPUBackend, at: RelaxLogicConvTreeAttrs, channels: number): TensorInfo {
   return persistentIntTable(gpu, [at.leafY, at.leafX, at.leafC], `chan${channels}`, () => channelLeafTable(at.leafC, channels));
+}
+
+/** difflogic's nodes (softmax16, soft choice): the dense layer's coefficient and logit-gradient programs. */
+function isDifflogic(at: RelaxLogicConvTreeAttrs): boolean {
+  return (at.parametrization ?? "softmax16") === "softmax16" && (at.gateChoice ?? "soft") === "soft";
+}
+
+/**
+ * The nodes' coefficients `coeff` `[K·N, 4]`; for the other parametrisations and choices also the relaxed
+ * distribution `s` `[K·N, P]` and the gradient's scale, from the learned layer's gate choice (same noise stream
+ * and index as the host kernel). The caller releases `coeff` and `s`.
+ */
+function nodeChoice(gpu: WebGPUBackend, logits: TensorInfo, at: RelaxLogicConvTreeAttrs, g: TreeGeometry) {
+  if (isDifflogic(at)) return { coeff: coefficients(gpu, logits, at.mode), s: null, scale: 1 };
+  const { c, s, scale } = gateChoiceGpu(gpu, logits, g.K * g.nodes, {
+    parametrization: at.parametrization ?? "softmax16",
+    gateChoice: at.gateChoice ?? "soft",
+    temperature: at.temperature ?? 1,
+    noiseSeed: at.noiseSeed ?? 0,
+    mode: at.mode,
+  });
+  return { coeff: c, s, scale };
 }
 
 /** Uniforms shared by the tree programs (order of {@link TREE_UNIFORMS}). */
@@ -351,6 +377,29 @@ function treeLogitGradProgram(g: TreeGeometry, chunks: number) {
   });
 }
 
+/**
+ * Pass 2 of ∂logits for the other parametrisations and choices: per node `S = Σ_chunks`, then the learned layer's
+ * parameter gradient ({@link paramGradWgsl}: softmax16 or bilinear4, scaled), `[K, N, P]`.
+ */
+function treeParamGradProgram(g: TreeGeometry, chunks: number, bilinear: boolean) {
+  const P = bilinear ? 4 : NUM_GATES;
+  return elementwiseProgram({
+    key: `conv_tree_param_grad_${bilinear ? "b4" : "s16"}`,
+    variableNames: ["stats", "s"],
+    outputShape: [g.K, g.nodes, P],
+    count: g.K * g.nodes,
+    uniforms: "chunks : i32, factor : f32, ",
+    helpers: paramGradWgsl(bilinear),
+    body: `
+    var S = vec4<f32>(0.0);
+    for (var c = 0; c < uniforms.chunks; c++) {
+      let o = (index * uniforms.chunks + c) * 4;
+      S += vec4<f32>(stats[o], stats[o + 1], stats[o + 2], stats[o + 3]);
+    }
+    writeParamGrad(index, S);`,
+  });
+}
+
 export const logicConvTreeConfig: KernelConfig = withFloatStorage({
   kernelName: RelaxLogicConvTree,
   backendName: "webgpu",
@@ -361,10 +410,10 @@ export const logicConvTreeConfig: KernelConfig = withFloatStorage({
     const g = treeGeometry(RelaxLogicConvTree, x!, logits!, at);
     const shape = [g.batch, g.ho, g.wo, g.K];
     if (util.sizeFromShape(shape) === 0 || util.sizeFromShape(x!.shape) === 0) return zeros(gpu, shape);
-    const coeff = coefficients(gpu, logits!, at.mode);
+    const { coeff, s } = nodeChoice(gpu, logits!, at, g);
     const leaf = keptLeafTable(gpu, at);
     const y = run(gpu, treeForwardProgram(g), [x!, coeff, leaf], "float32", treeUniforms(g));
-    release(gpu, coeff);
+    release(gpu, coeff, ...(s ? [s] : []));
     return y;
   },
 });
@@ -379,7 +428,7 @@ export const logicConvTreeGradXConfig: KernelConfig = withFloatStorage({
     const g = treeGeometry(RelaxLogicConvTreeGradX, x!, logits!, at);
     if (util.sizeFromShape(x!.shape) === 0) return zeros(gpu, x!.shape);
     if (util.sizeFromShape(dy!.shape) === 0) return zeros(gpu, x!.shape);
-    const coeff = coefficients(gpu, logits!, at.mode);
+    const { coeff, s } = nodeChoice(gpu, logits!, at, g);
     const leaf = keptLeafTable(gpu, at);
     const chan = keptChannelTable(gpu, at, g.c);
     // The leaf gradients take 2^d floats per output: batches whose buffer exceeds the budget or the
@@ -397,7 +446,7 @@ export const logicConvTreeGradXConfig: KernelConfig = withFloatStorage({
       gpu.runWebGPUProgram(gather, [leafGrad, leaf, chan], "float32", [...gather.leadingUniforms, ...uniforms], dx);
       release(gpu, leafGrad);
     }
-    release(gpu, coeff);
+    release(gpu, coeff, ...(s ? [s] : []));
     return dx;
   },
 });
@@ -410,10 +459,10 @@ export const logicConvTreeGradLogitsConfig: KernelConfig = withFloatStorage({
     const at = attrs as unknown as RelaxLogicConvTreeAttrs;
     const { x, logits, dy } = inputs as Record<string, TensorInfo>;
     const g = treeGeometry(RelaxLogicConvTreeGradLogits, x!, logits!, at);
-    const shape = [g.K, g.nodes, NUM_GATES];
+    const shape = logits!.shape;
     // eval mode: the argmax gate has no logit gradient (as the CPU kernel); nothing to reduce over an empty batch
     if (at.mode === "eval" || util.sizeFromShape(dy!.shape) === 0 || util.sizeFromShape(shape) === 0) return zeros(gpu, shape);
-    const coeff = coefficients(gpu, logits!, at.mode);
+    const { coeff, s, scale } = nodeChoice(gpu, logits!, at, g);
     const leaf = keptLeafTable(gpu, at);
     const positions = g.batch * g.ho * g.wo;
     const chunks = Math.ceil(positions / CHUNK_POSITIONS);
@@ -422,8 +471,10 @@ export const logicConvTreeGradLogitsConfig: KernelConfig = withFloatStorage({
       i32(positions),
       i32(chunks),
     ]);
-    const dz = run(gpu, treeLogitGradProgram(g, chunks), [stats, logits!], "float32", [i32(chunks)]);
-    release(gpu, coeff, stats);
+    const dz = s
+      ? run(gpu, treeParamGradProgram(g, chunks, at.parametrization === "bilinear4"), [stats, s], "float32", [i32(chunks), f32(scale)])
+      : run(gpu, treeLogitGradProgram(g, chunks), [stats, logits!], "float32", [i32(chunks)]);
+    release(gpu, coeff, stats, ...(s ? [s] : []));
     return dz;
   },
 });

@@ -48,35 +48,45 @@ interface Setup {
   wireTau: number;
 }
 
-function setupOf(x: TensorInfo, at: RelaxLogicLayerLearnedAttrs): Setup {
+/** The choice options of a call (a learned layer's, or a conv tree's nodes and leaves). */
+export type ChoiceOptions = Pick<RelaxLogicLayerLearnedAttrs, "parametrization" | "gateChoice" | "wiringChoice" | "temperature" | "mode">;
+
+/** The choice part of a {@link Setup} (batch and input size 0 where a program reads no input). */
+function choiceSetup(outDim: number, K: number, at: ChoiceOptions, io: Pick<Setup, "batch" | "inDim" | "fmIn" | "fmOut">): Setup {
   if (
     !WGSL_LOGIC_PARAMETRIZATIONS.includes(at.parametrization) ||
     !WGSL_LOGIC_CHOICES.includes(at.gateChoice) ||
     !WGSL_LOGIC_CHOICES.includes(at.wiringChoice)
   )
     throw new Error(`${RelaxLogicLayerLearned} (webgpu): no WGSL form of ${at.parametrization} / ${at.gateChoice} / ${at.wiringChoice}`);
-  const [d0, d1] = x.shape as [number, number];
-  const fmIn = at.featureMajorIn ?? false;
   const train = at.mode === "train";
   const gateST = train && at.gateChoice !== "soft";
   const wireST = train && at.wiringChoice !== "soft";
   return {
-    batch: fmIn ? d1 : d0,
-    inDim: fmIn ? d0 : d1,
-    outDim: at.candA.length / at.K,
-    K: at.K,
+    ...io,
+    outDim,
+    K,
     P: at.parametrization === "bilinear4" ? 4 : 16,
     bilinear: at.parametrization === "bilinear4",
     train,
-    fmIn,
-    fmOut: at.featureMajorOut ?? false,
     gateHard: gateST || !train,
     gateNoisy: gateST && at.gateChoice === "gumbel-st",
     gateTau: gateST ? at.temperature : 1,
-    wirePick: wireST || !train || at.K === 1,
-    wireNoisy: wireST && at.wiringChoice === "gumbel-st" && at.K > 1,
+    wirePick: wireST || !train || K === 1,
+    wireNoisy: wireST && at.wiringChoice === "gumbel-st" && K > 1,
     wireTau: wireST ? at.temperature : 1,
   };
+}
+
+function setupOf(x: TensorInfo, at: RelaxLogicLayerLearnedAttrs): Setup {
+  const [d0, d1] = x.shape as [number, number];
+  const fmIn = at.featureMajorIn ?? false;
+  return choiceSetup(at.candA.length / at.K, at.K, at, {
+    batch: fmIn ? d1 : d0,
+    inDim: fmIn ? d0 : d1,
+    fmIn,
+    fmOut: at.featureMajorOut ?? false,
+  });
 }
 
 const UNIFORMS = "batch : i32, inDim : i32, outDim : i32, K : i32, tau : f32, factor : f32, ";
@@ -294,20 +304,32 @@ function gradXProgram(st: Setup) {
 }
 
 /**
- * ∂weights `[outDim, P]`, one workgroup per neuron: `S = Σ_n g·[1, A, B, AB]`, then softmax16
- * `∂z = scale·s ⊙ (M·S − s·(M·S))` or bilinear4 `∂w = scale·∂t ⊙ t(1 − t)` with
- * `∂t = [S0 − S1 − S2 + S3, S2 − S3, S1 − S3, S3]` (uniform `factor` = scale).
+ * WGSL `writeParamGrad(unit, S)`: gate `unit`'s parameter gradient from its statistics `S = Σ g·[1, A, B, AB]`
+ * into `result` (reads the relaxed distribution `s` and the scale `uniforms.factor`): softmax16
+ * `∂z = scale·s ⊙ (M·S − s·(M·S))`, bilinear4 `∂w = scale·∂t ⊙ t(1 − t)` with
+ * `∂t = [S0 − S1 − S2 + S3, S2 − S3, S1 − S3, S3]`.
+ */
+export function paramGradWgsl(bilinear: boolean): string {
+  if (bilinear)
+    return `
+fn writeParamGrad(unit : i32, S : vec4<f32>) {
+  let dt = vec4<f32>(S.x - S.y - S.z + S.w, S.z - S.w, S.y - S.w, S.w);
+  for (var k = 0; k < 4; k++) { let t = s[4 * unit + k]; result[4 * unit + k] = uniforms.factor * dt[k] * t * (1.0 - t); }
+}`;
+  return `${GATE_MATRIX_WGSL}
+fn writeParamGrad(unit : i32, S : vec4<f32>) {
+  var dp : array<f32, 16>;
+  var dotp = 0.0;
+  for (var i = 0; i < 16; i++) { dp[i] = dot(GATE_M[i], S); dotp += dp[i] * s[16 * unit + i]; }
+  for (var i = 0; i < 16; i++) { let p = s[16 * unit + i]; result[16 * unit + i] = uniforms.factor * p * (dp[i] - dotp); }
+}`;
+}
+
+/**
+ * ∂weights `[outDim, P]`, one workgroup per neuron: `S = Σ_n g·[1, A, B, AB]`, then {@link paramGradWgsl}
+ * (uniform `factor` = scale).
  */
 function gradWeightsProgram(st: Setup) {
-  const write = st.bilinear
-    ? `
-    let dt = vec4<f32>(S.x - S.y - S.z + S.w, S.z - S.w, S.y - S.w, S.w);
-    for (var k = 0; k < 4; k++) { let t = s[4 * unit + k]; result[4 * unit + k] = uniforms.factor * dt[k] * t * (1.0 - t); }`
-    : `
-    var dp : array<f32, 16>;
-    var dotp = 0.0;
-    for (var i = 0; i < 16; i++) { dp[i] = dot(GATE_M[i], S); dotp += dp[i] * s[16 * unit + i]; }
-    for (var i = 0; i < 16; i++) { let p = s[16 * unit + i]; result[16 * unit + i] = uniforms.factor * p * (dp[i] - dotp); }`;
   return perUnitProgram({
     key: `logic_learned_grad_w_${st.bilinear ? "b4" : "s16"}_${st.fmOut ? "f" : "b"}`,
     variableNames: ["M", "s", "dy"],
@@ -315,7 +337,7 @@ function gradWeightsProgram(st: Setup) {
     units: st.outDim,
     threads: REDUCE_THREADS,
     uniforms: UNIFORMS,
-    helpers: `${REDUCE_STATS_WGSL}${st.bilinear ? "" : GATE_MATRIX_WGSL}
+    helpers: `${REDUCE_STATS_WGSL}${paramGradWgsl(st.bilinear)}
 fn dyAt(n : i32, j : i32) -> f32 { return dy[${st.fmOut ? "j * uniforms.batch + n" : "n * uniforms.outDim + j"}]; }`,
     body: `
   var acc = vec4<f32>(0.0);
@@ -330,8 +352,7 @@ fn dyAt(n : i32, j : i32) -> f32 { return dy[${st.fmOut ? "j * uniforms.batch + 
     }
   }
   let S = reduceStats(lid, acc);
-  if (valid && lid == 0) {${write}
-  }`,
+  if (valid && lid == 0) { writeParamGrad(unit, S); }`,
   });
 }
 
@@ -407,22 +428,75 @@ function tables(gpu: WebGPUBackend, at: RelaxLogicLayerLearnedAttrs, inDim: numb
   return { cand, fanout };
 }
 
-/** The host-drawn noise of a call (core's seeded generator, as the host kernel), uploaded; null when not needed. */
-function noiseTensors(gpu: WebGPUBackend, st: Setup, seed: number): { gate: TensorInfo | null; wire: TensorInfo | null } {
-  let gate: TensorInfo | null = null;
-  let wire: TensorInfo | null = null;
-  if (st.gateNoisy) {
-    const n = new Float32Array(st.outDim * st.P);
-    if (st.bilinear) for (let i = 0; i < n.length; i++) n[i] = logisticNoise(seed, GATE_STREAM, i);
-    else for (let i = 0; i < n.length; i++) n[i] = gumbelNoise(seed, GATE_STREAM, i);
-    gate = gpu.makeTensorInfo([n.length], "float32", n);
+/** Gumbel (softmax16) or logistic (bilinear4) noise of the gates' parameters, drawn on the host by core's seeded generator (as the host kernel). */
+function gateNoise(gpu: WebGPUBackend, st: Setup, seed: number): TensorInfo {
+  const n = new Float32Array(st.outDim * st.P);
+  if (st.bilinear) for (let i = 0; i < n.length; i++) n[i] = logisticNoise(seed, GATE_STREAM, i);
+  else for (let i = 0; i < n.length; i++) n[i] = gumbelNoise(seed, GATE_STREAM, i);
+  return gpu.makeTensorInfo([n.length], "float32", n);
+}
+
+/** Gumbel noise of the wiring logits, drawn on the host (as the host kernel). */
+function wireNoise(gpu: WebGPUBackend, st: Setup, seed: number): TensorInfo {
+  const n = new Float32Array(st.outDim * 2 * st.K);
+  for (let i = 0; i < n.length; i++) n[i] = gumbelNoise(seed, WIRING_STREAM, i);
+  return gpu.makeTensorInfo([n.length], "float32", n);
+}
+
+/**
+ * The gate choice of `outDim` gates on the GPU, as `@relax/logic`'s `gateChoice`: coefficients `c` `[outDim, 4]`,
+ * the relaxed distribution `s` `[outDim, P]` (zero in eval) and the parameter gradient's scale (1/τ for the
+ * straight-through choices, else 1). The caller releases `c` and `s`.
+ */
+export function gateChoiceGpu(
+  gpu: WebGPUBackend,
+  weights: TensorInfo,
+  outDim: number,
+  at: Omit<ChoiceOptions, "wiringChoice"> & { noiseSeed: number },
+): { c: TensorInfo; s: TensorInfo; scale: number } {
+  const st = choiceSetup(outDim, 1, { ...at, wiringChoice: "soft" }, { batch: 0, inDim: 0, fmIn: false, fmOut: false });
+  const noise = st.gateNoisy ? gateNoise(gpu, st, at.noiseSeed) : null;
+  try {
+    const u = uniformValues(st, st.gateTau, 1);
+    const inputs = noise ? [weights, noise] : [weights];
+    const c = run(gpu, gateProgram(st, "c"), inputs, "float32", u);
+    const s = run(gpu, gateProgram(st, "s"), inputs, "float32", u);
+    return { c: { ...c, shape: [outDim, 4] }, s: { ...s, shape: [outDim, st.P] }, scale: st.gateHard ? 1 / at.temperature : 1 };
+  } finally {
+    if (noise) release(gpu, noise);
   }
-  if (st.wireNoisy) {
-    const n = new Float32Array(st.outDim * 2 * st.K);
-    for (let i = 0; i < n.length; i++) n[i] = gumbelNoise(seed, WIRING_STREAM, i);
-    wire = gpu.makeTensorInfo([n.length], "float32", n);
+}
+
+/**
+ * The wiring choice of `2·pairs` gate inputs over K candidates on the GPU, as `@relax/logic`'s `wiringChoice`:
+ * forward weights `q` and relaxed weights `qs` (zero in eval), both `[pairs, 2, K]`, and the wiring gradient's
+ * scale (1/τ for the straight-through choices, else 1). The caller releases `q` and `qs`.
+ */
+export function wiringChoiceGpu(
+  gpu: WebGPUBackend,
+  wiring: TensorInfo,
+  pairs: number,
+  K: number,
+  at: Pick<ChoiceOptions, "wiringChoice" | "temperature" | "mode"> & { noiseSeed: number },
+): { q: TensorInfo; qs: TensorInfo; scale: number } {
+  const st = choiceSetup(
+    pairs,
+    K,
+    { ...at, parametrization: "softmax16", gateChoice: "soft" },
+    { batch: 0, inDim: 0, fmIn: false, fmOut: false },
+  );
+  const noise = st.wireNoisy ? wireNoise(gpu, st, at.noiseSeed) : null;
+  try {
+    const u = uniformValues(st, st.wireTau, 1);
+    const inputs = noise ? [wiring, noise] : [wiring];
+    return {
+      q: run(gpu, wireProgram(st, "q"), inputs, "float32", u),
+      qs: run(gpu, wireProgram(st, "qs"), inputs, "float32", u),
+      scale: at.wiringChoice !== "soft" ? 1 / at.temperature : 1,
+    };
+  } finally {
+    if (noise) release(gpu, noise);
   }
-  return { gate, wire };
 }
 
 export const logicLayerLearnedConfig: KernelConfig = withFloatStorage({
@@ -436,31 +510,13 @@ export const logicLayerLearnedConfig: KernelConfig = withFloatStorage({
     const yShape = st.fmOut ? [st.outDim, st.batch] : [st.batch, st.outDim];
     if (st.outDim === 0)
       return [zeros(gpu, yShape), zeros(gpu, [0, 4]), zeros(gpu, weights!.shape), zeros(gpu, wiring!.shape), zeros(gpu, wiring!.shape)];
-    const noise = noiseTensors(gpu, st, at.noiseSeed);
-    const temps = [noise.gate, noise.wire].filter((t): t is TensorInfo => t !== null);
-    try {
-      const gu = uniformValues(st, st.gateTau, 1);
-      const wu = uniformValues(st, st.wireTau, 1);
-      const gIn = noise.gate ? [weights!, noise.gate] : [weights!];
-      const wIn = noise.wire ? [wiring!, noise.wire] : [wiring!];
-      const c = run(gpu, gateProgram(st, "c"), gIn, "float32", gu);
-      const s = run(gpu, gateProgram(st, "s"), gIn, "float32", gu);
-      const q = run(gpu, wireProgram(st, "q"), wIn, "float32", wu);
-      const qs = run(gpu, wireProgram(st, "qs"), wIn, "float32", wu);
-      const y =
-        st.batch === 0
-          ? zeros(gpu, yShape)
-          : run(gpu, forwardProgram(st), [x!, c, q, tables(gpu, at, st.inDim, false).cand], "float32", gu);
-      return [
-        y,
-        { ...c, shape: [st.outDim, 4] },
-        { ...s, shape: weights!.shape },
-        { ...q, shape: wiring!.shape },
-        { ...qs, shape: wiring!.shape },
-      ];
-    } finally {
-      release(gpu, ...temps);
-    }
+    const { c, s } = gateChoiceGpu(gpu, weights!, st.outDim, at);
+    const { q, qs } = wiringChoiceGpu(gpu, wiring!, st.outDim, st.K, at);
+    const y =
+      st.batch === 0
+        ? zeros(gpu, yShape)
+        : run(gpu, forwardProgram(st), [x!, c, q, tables(gpu, at, st.inDim, false).cand], "float32", uniformValues(st, 1, 1));
+    return [y, c, { ...s, shape: weights!.shape }, { ...q, shape: wiring!.shape }, { ...qs, shape: wiring!.shape }];
   },
 });
 
