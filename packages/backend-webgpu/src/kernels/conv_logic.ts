@@ -359,7 +359,7 @@ function treeStatsProgram(g: TreeGeometry, chunks: number) {
 }
 
 /** Pass 2 of ∂logits: per node `S = Σ_chunks`, then `∂z = p ⊙ (M·S − p·(M·S))`, `[K, N, 16]`. */
-function treeLogitGradProgram(g: TreeGeometry, chunks: number) {
+function treeLogitGradProgram(g: TreeGeometry) {
   return elementwiseProgram({
     key: "conv_tree_logit_grad",
     variableNames: ["stats", "logits"],
@@ -381,7 +381,7 @@ function treeLogitGradProgram(g: TreeGeometry, chunks: number) {
  * Pass 2 of ∂logits for the other parametrisations and choices: per node `S = Σ_chunks`, then the learned layer's
  * parameter gradient ({@link paramGradWgsl}: softmax16 or bilinear4, scaled), `[K, N, P]`.
  */
-function treeParamGradProgram(g: TreeGeometry, chunks: number, bilinear: boolean) {
+function treeParamGradProgram(g: TreeGeometry, bilinear: boolean) {
   const P = bilinear ? 4 : NUM_GATES;
   return elementwiseProgram({
     key: `conv_tree_param_grad_${bilinear ? "b4" : "s16"}`,
@@ -472,8 +472,8 @@ export const logicConvTreeGradLogitsConfig: KernelConfig = withFloatStorage({
       i32(chunks),
     ]);
     const dz = s
-      ? run(gpu, treeParamGradProgram(g, chunks, at.parametrization === "bilinear4"), [stats, s], "float32", [i32(chunks), f32(scale)])
-      : run(gpu, treeLogitGradProgram(g, chunks), [stats, logits!], "float32", [i32(chunks)]);
+      ? run(gpu, treeParamGradProgram(g, at.parametrization === "bilinear4"), [stats, s], "float32", [i32(chunks), f32(scale)])
+      : run(gpu, treeLogitGradProgram(g), [stats, logits!], "float32", [i32(chunks)]);
     release(gpu, coeff, stats, ...(s ? [s] : []));
     return dz;
   },
