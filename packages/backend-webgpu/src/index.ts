@@ -25,6 +25,7 @@ import { shortestPathConfig, shortestPathGradConfig } from "./kernels/shortest_p
 import { softPermuteConfig, softPermuteGradConfig } from "./kernels/soft_permute.js";
 import { lapSumConfig, lapSumGradConfig } from "./kernels/lap_sum.js";
 import { logicLayerLearnedConfig, logicLayerLearnedGradConfig } from "./kernels/logic_layer_learned.js";
+import { logicLeafGatherConfig, logicLeafGatherGradWiringConfig, logicLeafGatherGradXConfig } from "./kernels/leaf_gather.js";
 import { registerWebGPUKernelSupports } from "./supports.js";
 
 const CONFIGS: KernelConfig[] = [
@@ -58,6 +59,9 @@ const CONFIGS: KernelConfig[] = [
   lapSumGradConfig,
   logicLayerLearnedConfig,
   logicLayerLearnedGradConfig,
+  logicLeafGatherConfig,
+  logicLeafGatherGradXConfig,
+  logicLeafGatherGradWiringConfig,
 ];
 
 /** Names of the Relax kernels this package implements for the `webgpu` backend. */
@@ -69,7 +73,7 @@ export const WEBGPU_KERNEL_NAMES: readonly string[] = CONFIGS.map((c) => c.kerne
  * @example
  * import "@relax/backend-webgpu";
  * await tf.setBackend("webgpu");
- * // relaxedSwapLayer, diffSort, LogicLayer, LogicConvTree, orPool, rasterizeSilhouette, rasterizeRgb,
+ * // relaxedSwapLayer, diffSort, LogicLayer, LogicConvTree (learned leaves too), orPool, rasterizeSilhouette, rasterizeRgb,
  * // fastSoftSort, fastSoftRank, lapSumRank, lapSumSort, lapSumTopK now run in WGSL
  */
 export function registerWebGPUKernels(): void {

@@ -14,12 +14,14 @@ import {
   RelaxSoftPermute,
   RelaxLogicConvTree,
   RelaxLogicLayerLearned,
+  RelaxLogicLeafGather,
   registerKernelSupport,
   type KernelSupports,
   type RelaxRasterizeSilhouetteAttrs,
   type RelaxShortestPathAttrs,
   type RelaxLogicLayerLearnedAttrs,
   type RelaxLogicConvTreeAttrs,
+  type RelaxLogicLeafGatherAttrs,
 } from "@relax/core";
 import { WGSL_COMPARATORS } from "./wgsl/comparator.js";
 import { TCONORMS } from "./wgsl/tconorm.js";
@@ -55,6 +57,9 @@ const learnedLogic: KernelSupports<Pick<RelaxLogicLayerLearnedAttrs, "parametriz
 const convTree: KernelSupports<Pick<RelaxLogicConvTreeAttrs, "parametrization" | "gateChoice">> = (at) =>
   WGSL_LOGIC_PARAMETRIZATIONS.includes(at.parametrization ?? "softmax16") && WGSL_LOGIC_CHOICES.includes(at.gateChoice ?? "soft");
 
+/** Learned leaves of conv logic trees: a WGSL form of the wiring choice (soft / gumbel-st / hard-st). */
+const leafGather: KernelSupports<Pick<RelaxLogicLeafGatherAttrs, "wiringChoice">> = (at) => WGSL_LOGIC_CHOICES.includes(at.wiringChoice);
+
 /** The predicates, by kernel name (forward kernels: the ops dispatch on these). */
 export const WEBGPU_KERNEL_SUPPORTS: Readonly<Record<string, KernelSupports<never>>> = {
   [RelaxSwapLayer]: comparator,
@@ -67,6 +72,7 @@ export const WEBGPU_KERNEL_SUPPORTS: Readonly<Record<string, KernelSupports<neve
   [RelaxSoftPermute]: (at: { distribution: string; hard: boolean }) => comparator(at) && !at.hard,
   [RelaxLogicLayerLearned]: learnedLogic,
   [RelaxLogicConvTree]: convTree,
+  [RelaxLogicLeafGather]: leafGather,
 };
 
 /**

@@ -4,6 +4,9 @@ import {
   RelaxLogicConvTree,
   RelaxLogicConvTreeGradLogits,
   RelaxLogicConvTreeGradX,
+  RelaxLogicLeafGather,
+  RelaxLogicLeafGatherGradWiring,
+  RelaxLogicLeafGatherGradX,
   RelaxOrPoolMax,
   RelaxOrPoolMaxGrad,
   runFusedKernel,
@@ -396,7 +399,7 @@ describe.runIf(ok)("LogicConvTree options on webgpu (the WGSL kernel)", () => {
 });
 
 describe.runIf(ok)("LogicConvTree learned leaves on webgpu", () => {
-  it("a training step matches cpu: the leaf gather runs the tfjs reference, the trees over the leaf map the WGSL kernel", async () => {
+  it("a training step matches cpu and runs the WGSL kernels: the leaf gather (forward, ∂wiring) and the trees over the leaf map", async () => {
     const batch = 3;
     const xs = randomFloats(batch * 7 * 7 * 2, 71, 0, 1);
     const step = async (backend: "cpu" | "webgpu"): Promise<{ loss: number; grads: Float32Array[] }> =>
@@ -411,14 +414,60 @@ describe.runIf(ok)("LogicConvTree learned leaves on webgpu", () => {
         return out;
       });
     const cpu = await step("cpu");
-    const { out: gpu, calls } = await countWebGPUCalls([RelaxLogicConvTree, RelaxLogicConvTreeGradX, RelaxLogicConvTreeGradLogits], () =>
-      step("webgpu"),
+    const gather = [RelaxLogicLeafGather, RelaxLogicLeafGatherGradX, RelaxLogicLeafGatherGradWiring];
+    const { out: gpu, calls } = await countWebGPUCalls(
+      [RelaxLogicConvTree, RelaxLogicConvTreeGradX, RelaxLogicConvTreeGradLogits, ...gather],
+      () => step("webgpu"),
     );
     expect(tf.getBackend()).toBe("webgpu");
-    // the tree over the leaf map: forward, ∂leaf map (the gather's input gradient) and ∂logits on the GPU
-    expect(calls).toEqual({ [RelaxLogicConvTree]: 1, [RelaxLogicConvTreeGradX]: 1, [RelaxLogicConvTreeGradLogits]: 1 });
+    // the tree over the leaf map: forward, ∂leaf map and ∂logits; the gather: forward and ∂wiring (a first layer: no ∂x)
+    expect(calls).toEqual({
+      [RelaxLogicConvTree]: 1,
+      [RelaxLogicConvTreeGradX]: 1,
+      [RelaxLogicConvTreeGradLogits]: 1,
+      [RelaxLogicLeafGather]: 1,
+      [RelaxLogicLeafGatherGradX]: 0,
+      [RelaxLogicLeafGatherGradWiring]: 1,
+    });
     expect(Math.abs(gpu.loss - cpu.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(cpu.loss)));
     expect(cpu.grads.length).toBe(3); // tree logits, wiring logits, dense logits
+    cpu.grads.forEach((g, i) => {
+      expect(maxAbsError(g, new Float32Array(g.length)), `variable ${i}`).toBeGreaterThan(0);
+      expect(maxRelViolation(gpu.grads[i]!, g, 1e-3, 1e-5), `variable ${i}`).toBeLessThanOrEqual(1);
+    });
+  });
+  it("a second-layer learned tree (bilinear4, hard-st nodes, gumbel-st leaves): the gather's ∂x runs on the GPU and matches cpu", async () => {
+    const batch = 3;
+    const xs = randomFloats(batch * 8 * 8 * 2, 81, 0, 1);
+    const step = async (backend: "cpu" | "webgpu"): Promise<{ loss: number; grads: Float32Array[] }> =>
+      onBackend(backend, async () => {
+        const first = new LogicConvTree(2, 3, { receptiveField: 3, depth: 1, seed: 1 });
+        const second = new LogicConvTree(3, 4, {
+          receptiveField: 3,
+          depth: 1,
+          stride: 2,
+          seed: 2,
+          connections: "learned",
+          candidates: 5,
+          parametrization: "bilinear4",
+          gateChoice: "hard-st",
+          wiringChoice: "gumbel-st",
+          temperature: 0.5,
+        });
+        tf.tidy(() => second.wiring!.assign(tf.tensor(randomFloats(second.wiring!.size, 82, -2, 2), second.wiring!.shape)));
+        const net = new ConvLogicNet([8, 8, 2], [first, second, new LogicLayer(2 * 2 * 4, 36, { seed: 3 }), new GroupSum(3, 2)]);
+        const out = await trainStepGrads(net, tf.tensor4d(xs, [batch, 8, 8, 2]), Int32Array.of(0, 1, 2), 3);
+        net.dispose();
+        return out;
+      });
+    const cpu = await step("cpu");
+    const { out: gpu, calls } = await countWebGPUCalls(
+      [RelaxLogicLeafGather, RelaxLogicLeafGatherGradX, RelaxLogicLeafGatherGradWiring],
+      () => step("webgpu"),
+    );
+    expect(calls).toEqual({ [RelaxLogicLeafGather]: 1, [RelaxLogicLeafGatherGradX]: 1, [RelaxLogicLeafGatherGradWiring]: 1 });
+    expect(Math.abs(gpu.loss - cpu.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(cpu.loss)));
+    expect(cpu.grads.length).toBe(4); // first tree, second tree's logits and wiring, dense logits
     cpu.grads.forEach((g, i) => {
       expect(maxAbsError(g, new Float32Array(g.length)), `variable ${i}`).toBeGreaterThan(0);
       expect(maxRelViolation(gpu.grads[i]!, g, 1e-3, 1e-5), `variable ${i}`).toBeLessThanOrEqual(1);

@@ -20,6 +20,9 @@ import {
   RelaxLogicConvTree,
   RelaxLogicConvTreeGradLogits,
   RelaxLogicConvTreeGradX,
+  RelaxLogicLeafGather,
+  RelaxLogicLeafGatherGradWiring,
+  RelaxLogicLeafGatherGradX,
   RelaxOrPoolMax,
   RelaxOrPoolMaxGrad,
   RelaxRasterizeRgb,
@@ -35,7 +38,7 @@ import {
 } from "@relax/core";
 import { seededUniform } from "@relax/core/testing";
 // the CPU kernels of the algorithm packages register on import
-import { GroupSum, LogicLayer, LogicNet, type LogicLayerOptions } from "@relax/logic";
+import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, LogicNet, type LogicLayerOptions } from "@relax/logic";
 import "@relax/render";
 import "@relax/sort";
 import { sphereFaces } from "./sphere.js";
@@ -248,6 +251,84 @@ function convTreeCases(batch: number, h: number, c: number, K: number, rf: numbe
   ];
 }
 
+/**
+ * Learned leaves of conv trees (`RelaxLogicLeafGather`: K trees of depth d over `[batch, h, h, c]`, M candidate
+ * window positions per leaf, rf 3, stride 2, valid; soft wiring weights from random logits).
+ */
+function leafGatherCases(batch: number, h: number, c: number, K: number, depth: number, M: number): BenchCase[] {
+  const n = K * (1 << depth) * M;
+  const attrs = {
+    candY: Int32Array.from(seededUniform(n, 61, 0, 3), Math.floor),
+    candX: Int32Array.from(seededUniform(n, 62, 0, 3), Math.floor),
+    candC: Int32Array.from(seededUniform(n, 63, 0, c), Math.floor),
+    receptiveField: 3,
+    padding: "valid",
+    stride: 2,
+    mode: "train",
+    wiringChoice: "soft",
+    temperature: 1,
+    noiseSeed: 0,
+  };
+  const ho = Math.floor((h - 3) / 2) + 1;
+  const Q = K * (1 << depth);
+  const size = `[${batch}, ${h}, ${h}, ${c}] → [${batch}, ${ho}, ${ho}, ${Q}], ${K} trees of depth ${depth}, M = ${M}, stride 2`;
+  const inputs = () => ({
+    x: tf.tensor4d(seededUniform(batch * h * h * c, 64, 0, 1), [batch, h, h, c]),
+    wiring: tf.tensor3d(seededUniform(n, 65, -2, 2), [K, 1 << depth, M]),
+  });
+  const withDy = () => ({ ...inputs(), dy: tf.tensor4d(seededUniform(batch * ho * ho * Q, 66), [batch, ho, ho, Q]) });
+  return [
+    kernelCase(RelaxLogicLeafGather, size, inputs, attrs),
+    kernelCase(RelaxLogicLeafGatherGradX, size, withDy, attrs),
+    kernelCase(RelaxLogicLeafGatherGradWiring, size, withDy, attrs),
+  ];
+}
+
+/**
+ * One training step of a conv logic net with learned leaves, the shape of `apps/logic-mnist --conv
+ * --conv-connections learned`: `[batch, h, h, 3]` → `trees` depth-1 trees (rf 3, stride 2, M = 8) → 3 learned dense
+ * layers (K = 8) of `width` → GroupSum(10); softmax cross-entropy, gradients of every variable.
+ */
+function convLeavesTrainStepCase(h: number, trees: number, width: number, batch: number): BenchCase {
+  let net: ConvLogicNet | undefined;
+  let x: tf.Tensor4D | undefined;
+  let y: tf.Tensor2D | undefined;
+  const ho = Math.floor((h - 3) / 2) + 1;
+  return {
+    kernel: "ConvLogicNet train step",
+    size: `[${batch}, ${h}, ${h}, 3] → ${trees} learned-leaf trees (depth 1, stride 2) → 3×${width} learned K=8 → GroupSum(10)`,
+    setup: () => {
+      const learned: LogicLayerOptions = { connections: "learned", candidates: 8 };
+      net = new ConvLogicNet(
+        [h, h, 3],
+        [
+          new LogicConvTree(3, trees, { receptiveField: 3, depth: 1, stride: 2, seed: 1, connections: "learned", candidates: 8 }),
+          new LogicLayer(ho * ho * trees, width, { seed: 2, ...learned }),
+          new LogicLayer(width, width, { seed: 3, ...learned }),
+          new LogicLayer(width, width, { seed: 4, ...learned }),
+          new GroupSum(10, 10),
+        ],
+      );
+      x = tf.tensor4d(seededUniform(batch * h * h * 3, 43, 0, 1), [batch, h, h, 3]);
+      const labels = tf.tensor1d(Int32Array.from(seededUniform(batch, 44, 0, 10), Math.floor), "int32");
+      y = tf.cast(tf.oneHot(labels, 10), "float32") as tf.Tensor2D;
+      labels.dispose();
+    },
+    run: () => {
+      const model = net as ConvLogicNet;
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(y as tf.Tensor2D, model.forward(x as tf.Tensor4D, { mode: "train" })) as tf.Scalar,
+        model.variables,
+      );
+      return [value, ...model.variables.map((v) => grads[v.name] as tf.Tensor)];
+    },
+    teardown: () => {
+      net?.dispose();
+      tf.dispose([x as tf.Tensor, y as tf.Tensor]);
+    },
+  };
+}
+
 /** Learned-layer configurations of the WebGPU training-step cases (issue 16). */
 const LEARNED_STEPS: [string, LogicLayerOptions][] = [
   ["softmax16 gumbel-st, learned K=8", { gateChoice: "gumbel-st", connections: "learned", candidates: 8 }],
@@ -386,6 +467,8 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
       logicTrainStepCase(64, 200, 2, 16),
       ...LEARNED_STEPS.map((l) => logicTrainStepCase(64, 200, 2, 16, l)),
       ...convTreeCases(2, 8, 2, 4, 3, 2),
+      ...leafGatherCases(2, 9, 2, 4, 1, 6),
+      convLeavesTrainStepCase(9, 4, 60, 4),
       ...silhouetteCases(16, 0),
       ...silhouetteCases(32, 1),
       ...rgbCases(16, 0),
@@ -415,6 +498,8 @@ export function webgpuCases(set: CaseSet): BenchCase[] {
     ...LEARNED_STEPS.map((l) => logicTrainStepCase(784, 8000, 6, 1024, l)),
     ...convTreeCases(100, 28, 1, 16, 3, 3),
     ...convTreeCases(100, 13, 16, 32, 3, 3),
+    ...leafGatherCases(1024, 28, 3, 32, 1, 8),
+    convLeavesTrainStepCase(28, 32, 3520, 1024),
     ...silhouetteCases(64, 3),
     ...silhouetteCases(256, 3),
     ...rgbCases(64, 3),
