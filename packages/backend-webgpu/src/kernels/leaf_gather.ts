@@ -180,7 +180,7 @@ function gradXProgram(g: GatherGeometry) {
  * Pass 1 of ∂wiring: partial sums `dq` `[QM · chunks]`, one workgroup per (entry, chunk of `chunk` positions of
  * batch × H' × W').
  */
-function statsProgram(g: GatherGeometry, units: number) {
+function statsProgram(units: number) {
   return perUnitProgram({
     key: "leaf_gather_stats",
     variableNames: ["x", "dy", "cand"],
@@ -290,7 +290,7 @@ export const logicLeafGatherGradWiringConfig: KernelConfig = withFloatStorage({
     const chunk = Math.max(REDUCE_THREADS * 16, perGroup);
     const chunks = Math.ceil(positions / chunk);
     const { q, qs, scale } = wiringChoiceGpu(gpu, wiring!, g.slots / 2, g.M, at);
-    const partial = run(gpu, statsProgram(g, entries * chunks), [x!, dy!, candTable(gpu, at)], "float32", [
+    const partial = run(gpu, statsProgram(entries * chunks), [x!, dy!, candTable(gpu, at)], "float32", [
       ...uniformsOf(g),
       i32(positions),
       i32(chunks),
