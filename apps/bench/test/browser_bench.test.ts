@@ -26,6 +26,9 @@ const KERNELS = [
   "RelaxLogicConvTree",
   "RelaxLogicConvTreeGradX",
   "RelaxLogicConvTreeGradLogits",
+  "RelaxLogicLeafGather",
+  "RelaxLogicLeafGatherGradX",
+  "RelaxLogicLeafGatherGradWiring",
   "RelaxOrPoolMax",
   "RelaxOrPoolMaxGrad",
   "RelaxRasterizeSilhouette",
@@ -35,6 +38,7 @@ const KERNELS = [
   "RelaxShortestPath",
   "RelaxShortestPathGrad",
   "LogicNet train step",
+  "ConvLogicNet train step",
 ];
 
 let page: Page;
@@ -80,7 +84,9 @@ describe("WebGPU benchmark page in headless chromium", () => {
     // the table shows every row, none flagged, and the markdown copy has a line per row
     expect(await page.locator('#rows tr[data-parity="ok"]').count()).toBe(rows.length);
     const markdown = (await page.locator("#markdown").textContent()) ?? "";
-    expect(markdown.split("\n").filter((l) => l.startsWith("| Relax") || l.startsWith("| LogicNet"))).toHaveLength(rows.length);
+    expect(
+      markdown.split("\n").filter((l) => l.startsWith("| Relax") || l.startsWith("| LogicNet") || l.startsWith("| ConvLogicNet")),
+    ).toHaveLength(rows.length);
     expect(problems).toEqual([]);
   });
 
