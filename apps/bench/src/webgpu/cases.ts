@@ -284,40 +284,35 @@ function leafGatherCases(batch: number, h: number, c: number, K: number, depth: 
   ];
 }
 
+/** A net the training-step cases run: `LogicNet` or `ConvLogicNet`. */
+interface TrainableNet {
+  forward(x: tf.Tensor, options: { mode: "train" }): tf.Tensor;
+  readonly variables: tf.Variable[];
+  dispose(): void;
+}
+
 /**
- * One training step of a conv logic net with learned leaves, the shape of `apps/logic-mnist --conv
- * --conv-connections learned`: `[batch, h, h, 3]` → `trees` depth-1 trees (rf 3, stride 2, M = 8) → 3 learned dense
- * layers (K = 8) of `width` → GroupSum(10); softmax cross-entropy, gradients of every variable.
+ * One training step of `build()`'s net on its input (softmax cross-entropy against seeded labels of 10 classes,
+ * gradients of every variable); outputs the loss and the gradients.
  */
-function convLeavesTrainStepCase(h: number, trees: number, width: number, batch: number): BenchCase {
-  let net: ConvLogicNet | undefined;
-  let x: tf.Tensor4D | undefined;
+function trainStepCase(kernel: string, size: string, labelSeed: number, build: () => { net: TrainableNet; x: tf.Tensor }): BenchCase {
+  let net: TrainableNet | undefined;
+  let x: tf.Tensor | undefined;
   let y: tf.Tensor2D | undefined;
-  const ho = Math.floor((h - 3) / 2) + 1;
   return {
-    kernel: "ConvLogicNet train step",
-    size: `[${batch}, ${h}, ${h}, 3] → ${trees} learned-leaf trees (depth 1, stride 2) → 3×${width} learned K=8 → GroupSum(10)`,
+    kernel,
+    size,
     setup: () => {
-      const learned: LogicLayerOptions = { connections: "learned", candidates: 8 };
-      net = new ConvLogicNet(
-        [h, h, 3],
-        [
-          new LogicConvTree(3, trees, { receptiveField: 3, depth: 1, stride: 2, seed: 1, connections: "learned", candidates: 8 }),
-          new LogicLayer(ho * ho * trees, width, { seed: 2, ...learned }),
-          new LogicLayer(width, width, { seed: 3, ...learned }),
-          new LogicLayer(width, width, { seed: 4, ...learned }),
-          new GroupSum(10, 10),
-        ],
-      );
-      x = tf.tensor4d(seededUniform(batch * h * h * 3, 43, 0, 1), [batch, h, h, 3]);
-      const labels = tf.tensor1d(Int32Array.from(seededUniform(batch, 44, 0, 10), Math.floor), "int32");
+      ({ net, x } = build());
+      const batch = x.shape[0] as number;
+      const labels = tf.tensor1d(Int32Array.from(seededUniform(batch, labelSeed, 0, 10), Math.floor), "int32");
       y = tf.cast(tf.oneHot(labels, 10), "float32") as tf.Tensor2D;
       labels.dispose();
     },
     run: () => {
-      const model = net as ConvLogicNet;
+      const model = net as TrainableNet;
       const { value, grads } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(y as tf.Tensor2D, model.forward(x as tf.Tensor4D, { mode: "train" })) as tf.Scalar,
+        () => tf.losses.softmaxCrossEntropy(y as tf.Tensor2D, model.forward(x as tf.Tensor, { mode: "train" }) as tf.Tensor2D) as tf.Scalar,
         model.variables,
       );
       return [value, ...model.variables.map((v) => grads[v.name] as tf.Tensor)];
@@ -327,6 +322,30 @@ function convLeavesTrainStepCase(h: number, trees: number, width: number, batch:
       tf.dispose([x as tf.Tensor, y as tf.Tensor]);
     },
   };
+}
+
+/**
+ * One training step of a conv logic net with learned leaves, the shape of `apps/logic-mnist --conv
+ * --conv-connections learned`: `[batch, h, h, 3]` → `trees` depth-1 trees (rf 3, stride 2, M = 8) → 3 learned dense
+ * layers (K = 8) of `width` → GroupSum(10).
+ */
+function convLeavesTrainStepCase(h: number, trees: number, width: number, batch: number): BenchCase {
+  const ho = Math.floor((h - 3) / 2) + 1;
+  const size = `[${batch}, ${h}, ${h}, 3] → ${trees} learned-leaf trees (depth 1, stride 2) → 3×${width} learned K=8 → GroupSum(10)`;
+  return trainStepCase("ConvLogicNet train step", size, 44, () => {
+    const learned: LogicLayerOptions = { connections: "learned", candidates: 8 };
+    const net = new ConvLogicNet(
+      [h, h, 3],
+      [
+        new LogicConvTree(3, trees, { receptiveField: 3, depth: 1, stride: 2, seed: 1, connections: "learned", candidates: 8 }),
+        new LogicLayer(ho * ho * trees, width, { seed: 2, ...learned }),
+        new LogicLayer(width, width, { seed: 3, ...learned }),
+        new LogicLayer(width, width, { seed: 4, ...learned }),
+        new GroupSum(10, 10),
+      ],
+    );
+    return { net, x: tf.tensor4d(seededUniform(batch * h * h * 3, 43, 0, 1), [batch, h, h, 3]) };
+  });
 }
 
 /** Learned-layer configurations of the WebGPU training-step cases (issue 16). */
@@ -343,34 +362,12 @@ const LEARNED_STEPS: [string, LogicLayerOptions][] = [
  * runs `RelaxLogicLayerLearned` (cpu: the host kernel; webgpu: the WGSL kernel).
  */
 function logicTrainStepCase(inDim: number, width: number, depth: number, batch: number, learned?: [string, LogicLayerOptions]): BenchCase {
-  let net: LogicNet | undefined;
-  let x: tf.Tensor2D | undefined;
-  let y: tf.Tensor2D | undefined;
-  return {
-    kernel: "LogicNet train step",
-    size: `${inDim} → ${depth}×${width} → GroupSum(10), batch ${batch}${learned ? `, ${learned[0]}` : ""}`,
-    setup: () => {
-      const opts = learned?.[1] ?? {};
-      const layers = Array.from({ length: depth }, (_, i) => new LogicLayer(i === 0 ? inDim : width, width, { seed: 100 + i, ...opts }));
-      net = new LogicNet([...layers, new GroupSum(10, 10)]);
-      x = tf.tensor2d(seededUniform(batch * inDim, 41, 0, 1), [batch, inDim]);
-      const labels = tf.tensor1d(Int32Array.from(seededUniform(batch, 42, 0, 10), Math.floor), "int32");
-      y = tf.cast(tf.oneHot(labels, 10), "float32") as tf.Tensor2D;
-      labels.dispose();
-    },
-    run: () => {
-      const model = net as LogicNet;
-      const { value, grads } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(y as tf.Tensor2D, model.forward(x as tf.Tensor2D, { mode: "train" })) as tf.Scalar,
-        model.variables,
-      );
-      return [value, ...model.variables.map((v) => grads[v.name] as tf.Tensor)];
-    },
-    teardown: () => {
-      net?.dispose();
-      tf.dispose([x as tf.Tensor, y as tf.Tensor]);
-    },
-  };
+  const size = `${inDim} → ${depth}×${width} → GroupSum(10), batch ${batch}${learned ? `, ${learned[0]}` : ""}`;
+  return trainStepCase("LogicNet train step", size, 42, () => {
+    const opts = learned?.[1] ?? {};
+    const layers = Array.from({ length: depth }, (_, i) => new LogicLayer(i === 0 ? inDim : width, width, { seed: 100 + i, ...opts }));
+    return { net: new LogicNet([...layers, new GroupSum(10, 10)]), x: tf.tensor2d(seededUniform(batch * inDim, 41, 0, 1), [batch, inDim]) };
+  });
 }
 
 /** GenDR rasterizer settings of the benchmarks: logistic fragments with τ = 0.01, probabilistic union. */
