@@ -204,6 +204,20 @@ describe.runIf(ok)("public ops on webgpu leave nothing behind (called bare, tens
     tree.dispose();
   });
 
+  it("LogicConvTree with node options and learned leaves: forward (train, eval), tf.grad, gradients of logits and wiring", () => {
+    for (const opts of [
+      { parametrization: "bilinear4", gateChoice: "gumbel-st" },
+      { gateChoice: "hard-st", connections: "learned", candidates: 4, wiringChoice: "gumbel-st" },
+      { parametrization: "bilinear4", connections: "learned", candidates: 3, wiringChoice: "soft" },
+    ] as const) {
+      const tree = new LogicConvTree(2, 3, { receptiveField: 2, depth: 2, seed: 1, temperature: 0.5, ...opts });
+      for (const mode of ["train", "eval"] as const) expectNoLeak(() => tree.forward(img, { mode }));
+      expectNoLeak(() => grad((v) => tree.forward(v))(img));
+      expectNoLeak(() => tf.variableGrads(() => tf.sum(tf.square(tree.forward(img))), tree.variables));
+      tree.dispose();
+    }
+  });
+
   it("rasterizeSilhouette / rasterizeRgb / render: [F,3,3] tensor and array faces, batched, tf.grad; misspelled option", () => {
     const batched = tf.expandDims(faces, 0);
     const opts = { imageSize: 6 };

@@ -240,9 +240,9 @@ export const logicLeafGatherConfig: KernelConfig = withFloatStorage({
     const g = gatherGeometry(RelaxLogicLeafGather, x!, wiring!, at);
     const shape = [g.batch, g.ho, g.wo, g.slots];
     if (util.sizeFromShape(shape) === 0 || util.sizeFromShape(x!.shape) === 0) return zeros(gpu, shape);
-    const { q, qs } = wiringChoiceGpu(gpu, wiring!, g.slots / 2, g.M, at);
+    const q = wiringChoiceGpu(gpu, wiring!, g.slots / 2, g.M, at, { q: true, qs: false }).q!;
     const y = run(gpu, forwardProgram(g), [x!, q, candTable(gpu, at)], "float32", uniformsOf(g));
-    release(gpu, q, qs);
+    release(gpu, q);
     return y;
   },
 });
@@ -256,9 +256,9 @@ export const logicLeafGatherGradXConfig: KernelConfig = withFloatStorage({
     const { x, wiring, dy } = inputs as Record<string, TensorInfo>;
     const g = gatherGeometry(RelaxLogicLeafGatherGradX, x!, wiring!, at);
     if (util.sizeFromShape(x!.shape) === 0 || util.sizeFromShape(dy!.shape) === 0) return zeros(gpu, x!.shape);
-    const { q, qs } = wiringChoiceGpu(gpu, wiring!, g.slots / 2, g.M, at);
+    const q = wiringChoiceGpu(gpu, wiring!, g.slots / 2, g.M, at, { q: true, qs: false }).q!;
     const dx = run(gpu, gradXProgram(g), [dy!, q, candTable(gpu, at), channelTable(gpu, at, g.c)], "float32", uniformsOf(g));
-    release(gpu, q, qs);
+    release(gpu, q);
     return dx;
   },
 });
@@ -289,15 +289,15 @@ export const logicLeafGatherGradWiringConfig: KernelConfig = withFloatStorage({
     const perGroup = Math.ceil((entries * positions) / maxGroups / REDUCE_THREADS) * REDUCE_THREADS;
     const chunk = Math.max(REDUCE_THREADS * 16, perGroup);
     const chunks = Math.ceil(positions / chunk);
-    const { q, qs, scale } = wiringChoiceGpu(gpu, wiring!, g.slots / 2, g.M, at);
+    const { qs, scale } = wiringChoiceGpu(gpu, wiring!, g.slots / 2, g.M, at, { q: false, qs: true });
     const partial = run(gpu, statsProgram(entries * chunks), [x!, dy!, candTable(gpu, at)], "float32", [
       ...uniformsOf(g),
       i32(positions),
       i32(chunks),
       i32(chunk),
     ]);
-    const dwiring = run(gpu, wiringGradProgram(g), [partial, qs], "float32", [i32(g.M), i32(chunks), f32(scale)]);
-    release(gpu, q, qs, partial);
+    const dwiring = run(gpu, wiringGradProgram(g), [partial, qs!], "float32", [i32(g.M), i32(chunks), f32(scale)]);
+    release(gpu, qs!, partial);
     return { ...dwiring, shape: wiring!.shape };
   },
 });

@@ -469,8 +469,9 @@ export function gateChoiceGpu(
 
 /**
  * The wiring choice of `2·pairs` gate inputs over K candidates on the GPU, as `@relax/logic`'s `wiringChoice`:
- * forward weights `q` and relaxed weights `qs` (zero in eval), both `[pairs, 2, K]`, and the wiring gradient's
- * scale (1/τ for the straight-through choices, else 1). The caller releases `q` and `qs`.
+ * forward weights `q` and relaxed weights `qs` (zero in eval), both `[pairs, 2, K]`, each computed where `parts`
+ * asks for it (default both), and the wiring gradient's scale (1/τ for the straight-through choices, else 1). The
+ * caller releases `q` and `qs`.
  */
 export function wiringChoiceGpu(
   gpu: WebGPUBackend,
@@ -478,7 +479,8 @@ export function wiringChoiceGpu(
   pairs: number,
   K: number,
   at: Pick<ChoiceOptions, "wiringChoice" | "temperature" | "mode"> & { noiseSeed: number },
-): { q: TensorInfo; qs: TensorInfo; scale: number } {
+  parts: { q: boolean; qs: boolean } = { q: true, qs: true },
+): { q?: TensorInfo; qs?: TensorInfo; scale: number } {
   const st = choiceSetup(
     pairs,
     K,
@@ -490,8 +492,8 @@ export function wiringChoiceGpu(
     const u = uniformValues(st, st.wireTau, 1);
     const inputs = noise ? [wiring, noise] : [wiring];
     return {
-      q: run(gpu, wireProgram(st, "q"), inputs, "float32", u),
-      qs: run(gpu, wireProgram(st, "qs"), inputs, "float32", u),
+      ...(parts.q ? { q: run(gpu, wireProgram(st, "q"), inputs, "float32", u) } : {}),
+      ...(parts.qs ? { qs: run(gpu, wireProgram(st, "qs"), inputs, "float32", u) } : {}),
       scale: at.wiringChoice !== "soft" ? 1 / at.temperature : 1,
     };
   } finally {
@@ -515,8 +517,8 @@ export const logicLayerLearnedConfig: KernelConfig = withFloatStorage({
     const y =
       st.batch === 0
         ? zeros(gpu, yShape)
-        : run(gpu, forwardProgram(st), [x!, c, q, tables(gpu, at, st.inDim, false).cand], "float32", uniformValues(st, 1, 1));
-    return [y, c, { ...s, shape: weights!.shape }, { ...q, shape: wiring!.shape }, { ...qs, shape: wiring!.shape }];
+        : run(gpu, forwardProgram(st), [x!, c, q!, tables(gpu, at, st.inDim, false).cand], "float32", uniformValues(st, 1, 1));
+    return [y, c, { ...s, shape: weights!.shape }, { ...q!, shape: wiring!.shape }, { ...qs!, shape: wiring!.shape }];
   },
 });
 
