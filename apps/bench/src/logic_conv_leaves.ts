@@ -1,14 +1,22 @@
 /**
  * Learned leaves of `LogicConvTree` (issue 16): a training step of a first conv layer (forward, ∂params) with
- * fixed leaves against learned leaves (soft and hard-st choice over M candidates; the leaf gather in WASM SIMD, in
- * JS loops, and the tfjs reference), interleaved rounds, medians. The layer is the 16 000-gate conv net's
+ * fixed leaves against learned leaves (soft and hard-st choice over M candidates): the fused depth-1 kernel
+ * (`RelaxLogicLeafTree`, WASM SIMD), the two kernels it replaces (leaf gather in WASM SIMD, then the tree kernel over
+ * the leaf map), the JS loops, and the tfjs reference; interleaved rounds, medians. The layer is the 16 000-gate conv net's
  * (`apps/logic-mnist --conv --conv-trees 32 --conv-depth 1 --conv-stride 2`).
  *
  *   pnpm --filter @relax/bench build && node apps/bench/dist/run.js logic-conv-leaves
  *   LOGIC_BENCH_CONV_BATCH=100 LOGIC_BENCH_ROUNDS=9 node apps/bench/dist/run.js logic-conv-leaves
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { createRng } from "@relax/core";
+import {
+  createRng,
+  RelaxLogicConvTree,
+  RelaxLogicLeafGather,
+  runFusedKernel,
+  type RelaxLogicConvTreeAttrs,
+  type RelaxLogicLeafGatherAttrs,
+} from "@relax/core";
 import { LogicConvTree, type LogicConvTreeOptions } from "@relax/logic";
 
 function median(xs: number[]): number {
@@ -21,14 +29,26 @@ interface Config {
   options: LogicConvTreeOptions;
   /** Flags set around the step. */
   flags: Record<string, boolean>;
+  /** Run the leaf gather and the tree over the leaf map as two kernels (the path before the fused kernel). */
+  twoKernels?: boolean;
 }
 
 const LEARNED: LogicConvTreeOptions = { connections: "learned", candidates: 8 };
 const CONFIGS: Config[] = [
   { name: "fixed leaves (fused tree kernel)", options: {}, flags: {} },
-  { name: "learned, soft, WASM SIMD gather", options: { ...LEARNED, wiringChoice: "soft" }, flags: {} },
-  { name: "learned, soft, JS gather", options: { ...LEARNED, wiringChoice: "soft" }, flags: { RELAX_LOGIC_WASM: false } },
-  { name: "learned, hard-st, WASM SIMD gather", options: { ...LEARNED, wiringChoice: "hard-st" }, flags: {} },
+  { name: "learned, soft, fused leaf-tree kernel (WASM SIMD)", options: { ...LEARNED, wiringChoice: "soft" }, flags: {} },
+  {
+    name: "learned, soft, two kernels (WASM SIMD gather + tree kernel)",
+    options: { ...LEARNED, wiringChoice: "soft" },
+    flags: {},
+    twoKernels: true,
+  },
+  {
+    name: "learned, soft, JS loops (gather + tree kernel)",
+    options: { ...LEARNED, wiringChoice: "soft" },
+    flags: { RELAX_LOGIC_WASM: false },
+  },
+  { name: "learned, hard-st, fused leaf-tree kernel (WASM SIMD)", options: { ...LEARNED, wiringChoice: "hard-st" }, flags: {} },
   { name: "learned, soft, tfjs reference", options: { ...LEARNED, wiringChoice: "soft" }, flags: { RELAX_FORCE_REFERENCE: true } },
 ];
 
@@ -59,18 +79,48 @@ export async function run(): Promise<void> {
     value: tf.sum(tf.mul(y, W)),
     gradFunc: () => tf.clone(W),
   })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  const step = (tree: LogicConvTree): void =>
+  // the leaf gather, then the depth-1 tree over the leaf map (receptive field 1), each its own fused kernel
+  const twoKernels = (tree: LogicConvTree): tf.Tensor => {
+    const gather: RelaxLogicLeafGatherAttrs = {
+      candY: tree.leafY,
+      candX: tree.leafX,
+      candC: tree.leafC,
+      receptiveField: 3,
+      padding: "valid",
+      stride: 2,
+      mode: "train",
+      wiringChoice: "soft",
+      temperature: 1,
+      noiseSeed: 0,
+    };
+    const Q = 2 * tree.outChannels;
+    const treeAttrs: RelaxLogicConvTreeAttrs = {
+      leafY: new Int32Array(Q),
+      leafX: new Int32Array(Q),
+      leafC: Int32Array.from({ length: Q }, (_, i) => i),
+      receptiveField: 1,
+      depth: 1,
+      padding: "valid",
+      mode: "train",
+    };
+    const map = runFusedKernel<tf.Tensor>(RelaxLogicLeafGather, { x, wiring: tree.wiring as tf.Variable }, gather);
+    return runFusedKernel<tf.Tensor>(RelaxLogicConvTree, { x: map, logits: tree.logits }, treeAttrs);
+  };
+  const step = (tree: LogicConvTree, two = false): void =>
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => loss(tree.forward(x, { mode: "train" })) as tf.Scalar, tree.variables);
+      const { value, grads } = tf.variableGrads(
+        () => loss(two ? twoKernels(tree) : tree.forward(x, { mode: "train" })) as tf.Scalar,
+        tree.variables,
+      );
       value.dataSync();
       for (const g of Object.values(grads)) g.dataSync();
     });
-  CONFIGS.forEach((c, i) => withFlags(c.flags, () => step(trees[i]!)));
+  CONFIGS.forEach((c, i) => withFlags(c.flags, () => step(trees[i]!, c.twoKernels)));
   const times: number[][] = trees.map(() => []);
   for (let r = 0; r < rounds; r++)
     CONFIGS.forEach((c, i) => {
       const t0 = performance.now();
-      withFlags(c.flags, () => step(trees[i]!));
+      withFlags(c.flags, () => step(trees[i]!, c.twoKernels));
       times[i]!.push(performance.now() - t0);
     });
   console.log(

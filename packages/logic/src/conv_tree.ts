@@ -3,6 +3,7 @@ import {
   RelaxError,
   RelaxLogicConvTree,
   RelaxLogicLeafGather,
+  RelaxLogicLeafTree,
   assertFinite,
   assertInteger,
   assertOneOf,
@@ -13,6 +14,7 @@ import {
   useFused,
   type RelaxLogicConvTreeAttrs,
   type RelaxLogicLeafGatherAttrs,
+  type RelaxLogicLeafTreeAttrs,
   optionalBoolean,
 } from "@relax/core";
 import { MAX_FIELD, MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
@@ -509,6 +511,17 @@ export class LogicConvTree {
     this.outputSize(x.shape[1], x.shape[2]); // throws when the window does not fit
     const noise = this.noiseSeeds(mode);
     if (!this.wiring) return this.applyTree(x, mode, this.fixedLayout(), noise.gate);
+    // learned leaves of depth-1 trees: one fused kernel where the backend has one
+    if (this.depth === 1) {
+      const attrs: RelaxLogicLeafTreeAttrs = {
+        ...this.leafGatherAttrs(mode, noise.wiring),
+        parametrization: this.parametrization,
+        gateChoice: this.gateChoice,
+        gateNoiseSeed: noise.gate,
+      };
+      if (useFused(RelaxLogicLeafTree, attrs))
+        return runFusedKernel<tf.Tensor4D>(RelaxLogicLeafTree, { x, logits: this.logits, wiring: this.wiring }, attrs);
+    }
     // learned leaves: the leaf map [batch, H', W', K · 2^d], then the trees over it with receptive field 1
     return tf.tidy(() => this.applyTree(this.gatherLeaves(x, mode, noise.wiring), mode, this.leafMapLayout(), noise.gate));
   }
@@ -577,18 +590,7 @@ export class LogicConvTree {
   private gatherLeaves(x: tf.Tensor4D, mode: LogicMode, noiseSeed: number): tf.Tensor4D {
     const wiring = this.wiring as tf.Variable;
     const layout = this.fixedLayout();
-    const attrs: RelaxLogicLeafGatherAttrs = {
-      candY: this.leafY,
-      candX: this.leafX,
-      candC: this.leafC,
-      receptiveField: this.receptiveField,
-      padding: this.padding,
-      stride: this.stride,
-      mode,
-      wiringChoice: this.wiringChoice,
-      temperature: this.temperature,
-      noiseSeed,
-    };
+    const attrs = this.leafGatherAttrs(mode, noiseSeed);
     if (useFused(RelaxLogicLeafGather, attrs)) return runFusedKernel<tf.Tensor4D>(RelaxLogicLeafGather, { x, wiring }, attrs);
     const [batch, h, w] = x.shape;
     const [ho, wo] = layoutOutputSize(layout, h, w);
@@ -602,6 +604,22 @@ export class LogicConvTree {
       const leaf = tf.reshape(tf.sum(tf.mul(g, q), 1), [Q, ho * wo, batch]);
       return tf.reshape(tf.transpose(leaf, [2, 1, 0]), [batch, ho, wo, Q]) as tf.Tensor4D;
     });
+  }
+
+  /** The leaf gather's attributes of one call (learned leaves). */
+  private leafGatherAttrs(mode: LogicMode, noiseSeed: number): RelaxLogicLeafGatherAttrs {
+    return {
+      candY: this.leafY,
+      candX: this.leafX,
+      candC: this.leafC,
+      receptiveField: this.receptiveField,
+      padding: this.padding,
+      stride: this.stride,
+      mode,
+      wiringChoice: this.wiringChoice,
+      temperature: this.temperature,
+      noiseSeed,
+    };
   }
 
   /** The window the trees (fixed leaves) or the leaf gather (learned leaves) read. */

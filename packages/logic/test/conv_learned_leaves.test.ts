@@ -81,47 +81,50 @@ function run(tree: LogicConvTree, x: tf.Tensor4D, W: tf.Tensor, mode: "train" | 
 }
 
 describe("LogicConvTree learned leaves: fused kernels = tfjs reference", () => {
-  for (const c of COMBOS)
-    for (const [padding, stride] of [
-      ["valid", 1],
-      ["same", 2],
-    ] as const)
-      it(`${label(c)}, ${padding}, stride ${stride}`, () => {
-        const tree = learnedTree(2, 3, { receptiveField: 3, depth: 2, padding, stride, candidates: 5, seed: 5, ...c });
-        expect(tree.wiring?.shape).toEqual([3, 4, 5]);
-        expect(tree.leafY.length).toBe(3 * 4 * 5);
-        const x = randomTensor(6, [2, 5, 6, 2]) as tf.Tensor4D;
-        const W = tf.randomNormal([2, ...tree.outputSize(5, 6), 3], 0, 1, "float32", 9);
-        for (const mode of ["train", "eval"] as const) {
-          const f = run(tree, x, W, mode, false);
-          const r = run(tree, x, W, mode, true);
-          expect(maxAbsDiff(f.y, r.y), `${mode} y`).toBeLessThan(1e-5);
-          expect(maxAbsDiff(f.dx, r.dx), `${mode} dx`).toBeLessThan(1e-4);
-          expect(maxAbsDiff(f.dz, r.dz), `${mode} dz`).toBeLessThan(1e-4);
-          expect(maxAbsDiff(f.du, r.du), `${mode} du`).toBeLessThan(1e-4);
-          if (mode === "train") expect(f.du.some((v) => v !== 0)).toBe(true);
-          else expect(f.du.every((v) => v === 0)).toBe(true);
-        }
-        // the leaf gather's JS loops (no WASM SIMD) give the WASM kernels' numbers
-        const wasmOn = tf.env().getBool("RELAX_LOGIC_WASM");
-        try {
+  // depth 2: the leaf gather, then the tree kernel; depth 1: the fused leaf-tree kernel (RelaxLogicLeafTree), whose
+  // path without WASM SIMD is the two kernels
+  for (const depth of [2, 1])
+    for (const c of COMBOS)
+      for (const [padding, stride] of [
+        ["valid", 1],
+        ["same", 2],
+      ] as const)
+        it(`depth ${depth}, ${label(c)}, ${padding}, stride ${stride}`, () => {
+          const tree = learnedTree(2, 3, { receptiveField: 3, depth, padding, stride, candidates: 5, seed: 5, ...c });
+          expect(tree.wiring?.shape).toEqual([3, 1 << depth, 5]);
+          expect(tree.leafY.length).toBe(3 * (1 << depth) * 5);
+          const x = randomTensor(6, [2, 5, 6, 2]) as tf.Tensor4D;
+          const W = tf.randomNormal([2, ...tree.outputSize(5, 6), 3], 0, 1, "float32", 9);
           for (const mode of ["train", "eval"] as const) {
-            tf.env().set("RELAX_LOGIC_WASM", false);
-            const js = run(tree, x, W, mode, false);
-            tf.env().set("RELAX_LOGIC_WASM", wasmOn);
-            const wasm = run(tree, x, W, mode, false);
-            for (const k of ["y", "dx", "dz", "du"] as const)
-              expect(maxAbsDiff(js[k], wasm[k]), `${mode} ${k} (js vs wasm)`).toBeLessThan(1e-5);
+            const f = run(tree, x, W, mode, false);
+            const r = run(tree, x, W, mode, true);
+            expect(maxAbsDiff(f.y, r.y), `${mode} y`).toBeLessThan(1e-5);
+            expect(maxAbsDiff(f.dx, r.dx), `${mode} dx`).toBeLessThan(1e-4);
+            expect(maxAbsDiff(f.dz, r.dz), `${mode} dz`).toBeLessThan(1e-4);
+            expect(maxAbsDiff(f.du, r.du), `${mode} du`).toBeLessThan(1e-4);
+            if (mode === "train") expect(f.du.some((v) => v !== 0)).toBe(true);
+            else expect(f.du.every((v) => v === 0)).toBe(true);
           }
-        } finally {
-          tf.env().set("RELAX_LOGIC_WASM", wasmOn);
-        }
-        // hard-st gates and leaves: the train-mode forward is the discrete tree
-        if (c.gateChoice === "hard-st" && c.wiringChoice === "hard-st")
-          expect(maxAbsDiff(run(tree, x, W, "train", false).y, run(tree, x, W, "eval", false).y)).toBe(0);
-        tf.dispose([x, W]);
-        tree.dispose();
-      });
+          // the leaf gather's JS loops (no WASM SIMD) give the WASM kernels' numbers
+          const wasmOn = tf.env().getBool("RELAX_LOGIC_WASM");
+          try {
+            for (const mode of ["train", "eval"] as const) {
+              tf.env().set("RELAX_LOGIC_WASM", false);
+              const js = run(tree, x, W, mode, false);
+              tf.env().set("RELAX_LOGIC_WASM", wasmOn);
+              const wasm = run(tree, x, W, mode, false);
+              for (const k of ["y", "dx", "dz", "du"] as const)
+                expect(maxAbsDiff(js[k], wasm[k]), `${mode} ${k} (js vs wasm)`).toBeLessThan(1e-5);
+            }
+          } finally {
+            tf.env().set("RELAX_LOGIC_WASM", wasmOn);
+          }
+          // hard-st gates and leaves: the train-mode forward is the discrete tree
+          if (c.gateChoice === "hard-st" && c.wiringChoice === "hard-st")
+            expect(maxAbsDiff(run(tree, x, W, "train", false).y, run(tree, x, W, "eval", false).y)).toBe(0);
+          tf.dispose([x, W]);
+          tree.dispose();
+        });
 });
 
 describe("LogicConvTree learned leaves: the discrete tree", () => {
@@ -257,8 +260,8 @@ describe("LogicConvTree learned leaves: gradients, leaks, JSON, errors", () => {
       tree.dispose();
     });
 
-  it("a bare forward and a bare gradient leak no tensor (fused and reference)", () => {
-    const tree = learnedTree(1, 3, { receptiveField: 3, depth: 2, candidates: 4, seed: 2 });
+  it.each([2, 1])("a bare forward and a bare gradient leak no tensor (fused and reference; depth %i)", (depth) => {
+    const tree = learnedTree(1, 3, { receptiveField: 3, depth, candidates: 4, seed: 2 });
     const x = randomTensor(1, [2, 5, 5, 1]) as tf.Tensor4D;
     for (const reference of [false, true]) {
       tf.env().set("RELAX_FORCE_REFERENCE", reference);
@@ -278,7 +281,7 @@ describe("LogicConvTree learned leaves: gradients, leaks, JSON, errors", () => {
   });
 
   it("the backward of a first layer's leaves computes ∂wiring only (the data's gradient is not taken)", async () => {
-    const tree = learnedTree(1, 2, { receptiveField: 3, depth: 1, candidates: 4, seed: 2 });
+    const tree = learnedTree(1, 2, { receptiveField: 3, depth: 2, candidates: 4, seed: 2 });
     const x = randomTensor(1, [2, 5, 5, 1]) as tf.Tensor4D;
     const kernels = async (input: tf.Tensor4D, take: tf.Variable[]) =>
       (

@@ -86,7 +86,7 @@ function geometry(xShape: number[], logitsShape: number[], attrs: RelaxLogicConv
 }
 
 /** Whether a call uses difflogic's nodes (softmax16, soft choice): today's coefficient path, unchanged numbers. */
-function isDifflogic(attrs: RelaxLogicConvTreeAttrs): boolean {
+function isDifflogic(attrs: Pick<RelaxLogicConvTreeAttrs, "parametrization" | "gateChoice">): boolean {
   return (attrs.parametrization ?? "softmax16") === "softmax16" && (attrs.gateChoice ?? "soft") === "soft";
 }
 
@@ -94,10 +94,10 @@ function isDifflogic(attrs: RelaxLogicConvTreeAttrs): boolean {
  * Node coefficients `[K · N, 4]` of a call and what the parameter gradient needs: `p` (softmax16 soft) or the
  * relaxed distribution `s` with its `scale` (every other parametrisation / choice, see {@link gateChoice}).
  */
-function nodeCoefficients(
+export function nodeCoefficients(
   logits: Float32Array,
   nodes: number,
-  attrs: RelaxLogicConvTreeAttrs,
+  attrs: Pick<RelaxLogicConvTreeAttrs, "mode" | "parametrization" | "gateChoice" | "temperature" | "noiseSeed">,
 ): { c: ArrayLike<number>; s: ArrayLike<number>; scale: number } {
   if (isDifflogic(attrs)) {
     const { p, c } = probsAndCoefficients(logits, nodes, attrs.mode);
@@ -291,13 +291,24 @@ export function logicConvTreeBackwardHost(
         dx.set(dxp.subarray(src, src + row), (b * g.h + i) * row);
       }
   }
-  const P = logits.length / (K * N);
-  const dlogits = !train
-    ? new Float32Array(K * N * P)
-    : isDifflogic(attrs)
-      ? logitGradFromStats(S, p, K * N)
-      : gateParamGrad(S, p, scale, K * N, attrs.parametrization ?? "softmax16");
-  return { dx, dlogits };
+  return { dx, dlogits: nodeParamGrad(S, { s: p, scale }, attrs, K * N, logits.length / (K * N)) };
+}
+
+/**
+ * The nodes' parameter gradient `[nodes, P]` from their statistics `S = Σ g·[1, A, B, A·B]` and the choice of
+ * {@link nodeCoefficients} (zeros in eval mode, where the argmax gate has no gradient).
+ */
+export function nodeParamGrad(
+  S: Float64Array,
+  choice: { s: ArrayLike<number>; scale: number },
+  attrs: Pick<RelaxLogicConvTreeAttrs, "mode" | "parametrization" | "gateChoice">,
+  nodes: number,
+  P: number,
+): Float32Array {
+  if (attrs.mode !== "train") return new Float32Array(nodes * P);
+  return isDifflogic(attrs)
+    ? logitGradFromStats(S, choice.s, nodes)
+    : gateParamGrad(S, choice.s, choice.scale, nodes, attrs.parametrization ?? "softmax16");
 }
 
 registerHostKernel<RelaxLogicConvTreeAttrs>(RelaxLogicConvTree, ({ x, logits }, attrs) =>

@@ -24,7 +24,7 @@ import { transpose2d } from "./logic_layer.js";
 import { type MixedRows, mixRowsWasm, unmixRowsWasm } from "./wasm_mix.js";
 
 /** Geometry of one call: the window's, and the candidate offsets into one padded image. */
-interface GatherGeometry extends WindowGeometry {
+export interface GatherGeometry extends WindowGeometry {
   /** Leaf slots Q = K · 2^depth. */
   slots: number;
   /** Candidates M per leaf. */
@@ -33,7 +33,7 @@ interface GatherGeometry extends WindowGeometry {
   off: Int32Array;
 }
 
-function geometry(xShape: number[], wiringShape: number[], attrs: RelaxLogicLeafGatherAttrs): GatherGeometry {
+export function gatherGeometry(xShape: number[], wiringShape: number[], attrs: RelaxLogicLeafGatherAttrs): GatherGeometry {
   const g = windowGeometry(xShape, attrs.receptiveField, attrs.padding, attrs.stride);
   const M = wiringShape[wiringShape.length - 1] as number;
   const slots = attrs.candY.length / M;
@@ -44,7 +44,7 @@ function geometry(xShape: number[], wiringShape: number[], attrs: RelaxLogicLeaf
 }
 
 /** `x: [B, H, W, C]` as the feature-major padded image `[Hp · Wp · C, B]` (zeros in the padding). */
-function featureMajorPadded(x: Float32Array, g: GatherGeometry): Float32Array {
+export function featureMajorPadded(x: Float32Array, g: WindowGeometry): Float32Array {
   const xT = transpose2d(x, g.batch, g.h * g.w * g.c);
   if (g.hp === g.h && g.wp === g.w) return xT;
   const xp = new Float32Array(g.hp * g.wp * g.c * g.batch);
@@ -54,7 +54,7 @@ function featureMajorPadded(x: Float32Array, g: GatherGeometry): Float32Array {
 }
 
 /** The call's wiring weights over the candidates (`[Q, M]`, see {@link wiringChoice}: Q is even, 2^depth ≥ 2 leaves per tree). */
-function choice(wiring: Float32Array, g: GatherGeometry, attrs: RelaxLogicLeafGatherAttrs) {
+export function leafChoice(wiring: Float32Array, g: GatherGeometry, attrs: RelaxLogicLeafGatherAttrs) {
   return wiringChoice(wiring, g.slots / 2, g.M, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
 }
 
@@ -89,10 +89,10 @@ export function leafGatherForwardHost(
   wiringShape: number[],
   attrs: RelaxLogicLeafGatherAttrs,
 ): { values: Float32Array; shape: number[] } {
-  const g = geometry(xShape, wiringShape, attrs);
+  const g = gatherGeometry(xShape, wiringShape, attrs);
   const { slots: Q, M, off, wo, batch: B } = g;
   const xT = featureMajorPadded(x, g);
-  const { q, pick } = choice(wiring, g, attrs);
+  const { q, pick } = leafChoice(wiring, g, attrs);
   const fast = mixRowsWasm(xT, B, g.hp * g.wp * g.c, mixedRows(g, q, pick));
   if (fast) return { values: transpose2d(fast, g.ho * wo * Q, B), shape: [B, g.ho, wo, Q] };
   const yT = new Float32Array(g.ho * wo * Q * B); // [(i, j, leaf), B]
@@ -132,14 +132,14 @@ export function leafGatherBackwardHost(
   attrs: RelaxLogicLeafGatherAttrs,
   want: { dx: boolean; dwiring: boolean } = { dx: true, dwiring: true },
 ): { dx: Float32Array | null; dwiring: Float32Array | null } {
-  const g = geometry(xShape, wiringShape, attrs);
+  const g = gatherGeometry(xShape, wiringShape, attrs);
   const { slots: Q, M, off, wo, batch: B } = g;
   const train = attrs.mode === "train" && want.dwiring;
   // ∂wiring alone in eval mode: zeros, nothing to compute
   if (!want.dx && !train) return { dx: null, dwiring: want.dwiring ? new Float32Array(Q * M) : null };
   const xT = featureMajorPadded(x, g);
   const gT = transpose2d(dy, B, g.ho * wo * Q);
-  const { q, qs, scale, pick } = choice(wiring, g, attrs);
+  const { q, qs, scale, pick } = leafChoice(wiring, g, attrs);
   let dxT: Float32Array = new Float32Array(0);
   const dq = new Float64Array(Q * M);
   const fast = unmixRowsWasm(xT, gT, B, g.hp * g.wp * g.c, mixedRows(g, q, pick), want.dx);
@@ -167,26 +167,34 @@ export function leafGatherBackwardHost(
         }
       }
   }
-  // unpad (rows of the image inside the padding), then back to batch-major
-  let dxInner = dxT;
-  if (want.dx && (g.hp !== g.h || g.wp !== g.w)) {
-    dxInner = new Float32Array(g.h * g.w * g.c * B);
-    const run = g.w * g.c * B;
+  const dx = want.dx ? batchMajorUnpadded(dxT, g) : null;
+  if (!want.dwiring) return { dx, dwiring: null };
+  return { dx, dwiring: train ? wiringGrad(dq, qs, scale, Q, M) : new Float32Array(Q * M) };
+}
+
+/** `∂x` of the feature-major padded image `[Hp · Wp · C, B]` as `[B, H, W, C]` (the padding's rows dropped). */
+export function batchMajorUnpadded(dxT: Float32Array, g: WindowGeometry): Float32Array {
+  let inner = dxT;
+  if (g.hp !== g.h || g.wp !== g.w) {
+    inner = new Float32Array(g.h * g.w * g.c * g.batch);
+    const run = g.w * g.c * g.batch;
     for (let i = 0; i < g.h; i++) {
-      const src = ((i + g.lo) * g.wp + g.lo) * g.c * B;
-      dxInner.set(dxT.subarray(src, src + run), i * run);
+      const src = ((i + g.lo) * g.wp + g.lo) * g.c * g.batch;
+      inner.set(dxT.subarray(src, src + run), i * run);
     }
   }
-  const dx = want.dx ? transpose2d(dxInner, g.h * g.w * g.c, B) : null;
-  if (!want.dwiring) return { dx, dwiring: null };
+  return transpose2d(inner, g.h * g.w * g.c, g.batch);
+}
+
+/** `∂wiring = scale · qs ⊙ (dq − qs·dq)` per leaf slot, from the statistics `dq` `[Q, M]` summed over the positions. */
+export function wiringGrad(dq: ArrayLike<number>, qs: Float32Array, scale: number, Q: number, M: number): Float32Array {
   const dwiring = new Float32Array(Q * M);
-  if (train)
-    for (let s = 0; s < Q; s++) {
-      let dot = 0;
-      for (let m = 0; m < M; m++) dot += (qs[s * M + m] as number) * (dq[s * M + m] as number);
-      for (let m = 0; m < M; m++) dwiring[s * M + m] = scale * (qs[s * M + m] as number) * ((dq[s * M + m] as number) - dot);
-    }
-  return { dx, dwiring };
+  for (let s = 0; s < Q; s++) {
+    let dot = 0;
+    for (let m = 0; m < M; m++) dot += (qs[s * M + m] as number) * (dq[s * M + m] as number);
+    for (let m = 0; m < M; m++) dwiring[s * M + m] = scale * (qs[s * M + m] as number) * ((dq[s * M + m] as number) - dot);
+  }
+  return dwiring;
 }
 
 registerHostKernel<RelaxLogicLeafGatherAttrs>(RelaxLogicLeafGather, ({ x, wiring }, attrs) =>

@@ -7,5 +7,6 @@ import "./logic_layer_learned.js";
 import "./logic_net.js";
 import "./conv_tree.js";
 import "./leaf_gather.js";
+import "./leaf_tree.js";
 import "./or_pool.js";
 import "./group_sum.js";

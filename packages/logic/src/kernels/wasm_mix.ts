@@ -48,6 +48,11 @@ function instance(): MixWasm | null {
   return inst;
 }
 
+/** Whether the WASM SIMD kernels run here (SIMD present and the `RELAX_LOGIC_WASM` flag on). */
+export function wasmMixAvailable(): boolean {
+  return instance() !== null;
+}
+
 /**
  * Memory layout of one call (byte offsets): X, dX, Y or dY rows, four scratch rows, then per-gate tables
  * (candidate addresses, wiring weights and statistics, coefficients, gate statistics, gate probabilities and

@@ -144,6 +144,28 @@ export const RelaxLogicLeafGatherGradX = "RelaxLogicLeafGatherGradX";
 /** Wiring gradient of {@link RelaxLogicLeafGather}: inputs `{ x, wiring, dy }`, output `dwiring: [K, 2^depth, M]` (zero in mode 'eval'). */
 export const RelaxLogicLeafGatherGradWiring = "RelaxLogicLeafGatherGradWiring";
 /**
+ * A depth-1 conv logic tree with learned leaves in one kernel ({@link RelaxLogicLeafGather}, then
+ * {@link RelaxLogicConvTree} with receptive field 1 over the leaf map, fused): inputs `{ x: [batch, H, W, C],
+ * logits: [K, 1, P], wiring: [K, 2, M] }`, output `y: [batch, H', W', K]`, tree k at output (i, j) the gate
+ * `c0 + c1·A + c2·B + c3·A·B` of its two leaves `A`, `B` (each `Σ_m q_m · x` at its candidate window positions).
+ * Host backends run it as one learned logic layer over the positions (shared gate and wiring parameters); a backend
+ * without it runs the two kernels.
+ */
+export const RelaxLogicLeafTree = "RelaxLogicLeafTree";
+export interface RelaxLogicLeafTreeAttrs extends RelaxLogicLeafGatherAttrs {
+  /** Node parametrisation (default `'softmax16'`), as {@link RelaxLogicConvTreeAttrs.parametrization}. */
+  parametrization?: "softmax16" | "bilinear4";
+  /** Node gate choice in train mode (default `'soft'`). */
+  gateChoice?: "soft" | "gumbel-st" | "hard-st";
+  /** Seed of this call's node noise (`'gumbel-st'` nodes in train mode); `noiseSeed` is the leaves'. */
+  gateNoiseSeed?: number;
+}
+/**
+ * Gradients of {@link RelaxLogicLeafTree} from one backward pass: inputs `{ x, logits, wiring, dy }`, outputs
+ * `[dx: [batch, H, W, C], dlogits: [K, 1, P], dwiring: [K, 2, M]]` (dlogits and dwiring zero in mode 'eval').
+ */
+export const RelaxLogicLeafTreeGrad = "RelaxLogicLeafTreeGrad";
+/**
  * Max OR pooling of conv logic nets (NeurIPS 2024 §3.2): inputs `{ x: [batch, H, W, C] }`, output
  * `[batch, H', W', C]`, `H' = ⌊(H − size)/stride⌋ + 1`, the maximum of each `size × size` window ('valid').
  */
