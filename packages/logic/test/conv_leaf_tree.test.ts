@@ -4,20 +4,11 @@ import { RelaxLogicLeafTree, runFusedKernel, type RelaxLogicLeafTreeAttrs } from
 import { gradCheck } from "@relax/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LogicConvTree } from "../src/index.js";
-import { logicRng } from "../src/rng.js";
+import { randomTensor } from "./helpers.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
 });
-
-function randomTensor(seed: number, shape: number[], lo = 0, hi = 1): tf.Tensor {
-  const rng = logicRng(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(
-    Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.next()),
-    shape,
-  );
-}
 
 /** The kernels one training step of a tree runs (forward and every gradient). */
 async function stepKernels(tree: LogicConvTree, x: tf.Tensor4D): Promise<string[]> {

@@ -14,6 +14,7 @@ import {
   type LogicConvTreeOptions,
 } from "../src/index.js";
 import { logicRng } from "../src/rng.js";
+import { randomTensor } from "./helpers.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -32,15 +33,6 @@ const COMBOS: Choices[] = [
   { parametrization: "softmax16", gateChoice: "hard-st", wiringChoice: "soft" },
 ];
 const label = (c: Choices): string => `${c.parametrization} ${c.gateChoice} gates, ${c.wiringChoice} leaves`;
-
-function randomTensor(seed: number, shape: number[], lo = 0, hi = 1): tf.Tensor {
-  const rng = logicRng(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(
-    Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.next()),
-    shape,
-  );
-}
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);

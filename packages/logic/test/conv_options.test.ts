@@ -5,6 +5,7 @@ import { countLeakedTensors, gradCheck } from "@relax/core/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConvLogicNet, GroupSum, LogicConvTree, LogicLayer, OrPool, type LogicConvTreeOptions } from "../src/index.js";
 import { logicRng } from "../src/rng.js";
+import { randomTensor } from "./helpers.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -23,15 +24,6 @@ const COMBOS: Combo[] = (["softmax16", "bilinear4"] as const).flatMap((parametri
   })),
 );
 const label = (c: Combo): string => `${c.parametrization} ${c.gateChoice}`;
-
-function randomTensor(seed: number, shape: number[], lo = 0, hi = 1): tf.Tensor {
-  const rng = logicRng(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(
-    Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.next()),
-    shape,
-  );
-}
 
 /** Output, ∂x and ∂params of `Σ y ⊙ W` (fused kernel or reference), with the noise of call `step`. */
 function run(tree: LogicConvTree, x: tf.Tensor4D, W: tf.Tensor, mode: "train" | "eval", reference: boolean, step = 3) {

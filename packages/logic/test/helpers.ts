@@ -19,6 +19,16 @@ export function randomNet(seed: number, widths: number[], k: number, connections
   return new LogicNet([...layers, new GroupSum(k, 1)]);
 }
 
+/** A tensor of seeded uniform values in [lo, hi) (the logic package's generator). */
+export function randomTensor(seed: number, shape: number[], lo = 0, hi = 1): tf.Tensor {
+  const rng = logicRng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.next()),
+    shape,
+  );
+}
+
 export function randomBits(seed: number, n: number): Uint8Array {
   const rng = logicRng(seed);
   return Uint8Array.from({ length: n }, () => (rng.next() < 0.4 ? 1 : 0));
