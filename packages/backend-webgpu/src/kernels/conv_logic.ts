@@ -130,19 +130,25 @@ function isDifflogic(at: RelaxLogicConvTreeAttrs): boolean {
 }
 
 /**
- * The nodes' coefficients `coeff` `[K·N, 4]`; for the other parametrisations and choices also the relaxed
- * distribution `s` `[K·N, P]` and the gradient's scale, from the learned layer's gate choice (same noise stream
- * and index as the host kernel). The caller releases `coeff` and `s`.
+ * The nodes' coefficients `coeff` `[K·N, 4]`; with `forGradient`, for the other parametrisations and choices also
+ * the relaxed distribution `s` `[K·N, P]` and the gradient's scale, from the learned layer's gate choice (same noise
+ * stream and index as the host kernel). The caller releases `coeff` and `s`.
  */
-function nodeChoice(gpu: WebGPUBackend, logits: TensorInfo, at: RelaxLogicConvTreeAttrs, g: TreeGeometry) {
-  if (isDifflogic(at)) return { coeff: coefficients(gpu, logits, at.mode), s: null, scale: 1 };
-  const { c, s, scale } = gateChoiceGpu(gpu, logits, g.K * g.nodes, {
-    parametrization: at.parametrization ?? "softmax16",
-    gateChoice: at.gateChoice ?? "soft",
-    temperature: at.temperature ?? 1,
-    noiseSeed: at.noiseSeed ?? 0,
-    mode: at.mode,
-  });
+function nodeChoice(gpu: WebGPUBackend, logits: TensorInfo, at: RelaxLogicConvTreeAttrs, g: TreeGeometry, forGradient: boolean) {
+  if (isDifflogic(at)) return { coeff: coefficients(gpu, logits, at.mode), s: undefined, scale: 1 };
+  const { c, s, scale } = gateChoiceGpu(
+    gpu,
+    logits,
+    g.K * g.nodes,
+    {
+      parametrization: at.parametrization ?? "softmax16",
+      gateChoice: at.gateChoice ?? "soft",
+      temperature: at.temperature ?? 1,
+      noiseSeed: at.noiseSeed ?? 0,
+      mode: at.mode,
+    },
+    forGradient,
+  );
   return { coeff: c, s, scale };
 }
 
@@ -358,45 +364,26 @@ function treeStatsProgram(g: TreeGeometry, chunks: number) {
   });
 }
 
-/** Pass 2 of ∂logits: per node `S = Σ_chunks`, then `∂z = p ⊙ (M·S − p·(M·S))`, `[K, N, 16]`. */
-function treeLogitGradProgram(g: TreeGeometry) {
-  return elementwiseProgram({
-    key: "conv_tree_logit_grad",
-    variableNames: ["stats", "logits"],
-    outputShape: [g.K, g.nodes, NUM_GATES],
-    count: g.K * g.nodes,
-    uniforms: "chunks : i32, ",
-    helpers: `${PROBS_WGSL}${LOGIT_GRAD_WGSL}`,
-    body: `
-    var S = vec4<f32>(0.0);
-    for (var c = 0; c < uniforms.chunks; c++) {
-      let o = (index * uniforms.chunks + c) * 4;
-      S += vec4<f32>(stats[o], stats[o + 1], stats[o + 2], stats[o + 3]);
-    }
-    writeLogitGrad(index, S);`,
-  });
-}
-
 /**
- * Pass 2 of ∂logits for the other parametrisations and choices: per node `S = Σ_chunks`, then the learned layer's
- * parameter gradient ({@link paramGradWgsl}: softmax16 or bilinear4, scaled), `[K, N, P]`.
+ * Pass 2 of ∂logits: per node `S = Σ_chunks` in order, then difflogic's `∂z = p ⊙ (M·S − p·(M·S))` (`params` null,
+ * inputs `stats`, `logits`) or, for the other parametrisations and choices, the learned layer's scaled parameter
+ * gradient ({@link paramGradWgsl}; inputs `stats`, `s`), `[K, N, P]`.
  */
-function treeParamGradProgram(g: TreeGeometry, bilinear: boolean) {
-  const P = bilinear ? 4 : NUM_GATES;
+function treeLogitGradProgram(g: TreeGeometry, params: { bilinear: boolean } | null) {
   return elementwiseProgram({
-    key: `conv_tree_param_grad_${bilinear ? "b4" : "s16"}`,
-    variableNames: ["stats", "s"],
-    outputShape: [g.K, g.nodes, P],
+    key: params ? `conv_tree_param_grad_${params.bilinear ? "b4" : "s16"}` : "conv_tree_logit_grad",
+    variableNames: params ? ["stats", "s"] : ["stats", "logits"],
+    outputShape: [g.K, g.nodes, params?.bilinear ? 4 : NUM_GATES],
     count: g.K * g.nodes,
-    uniforms: "chunks : i32, factor : f32, ",
-    helpers: paramGradWgsl(bilinear),
+    uniforms: params ? "chunks : i32, factor : f32, " : "chunks : i32, ",
+    helpers: params ? paramGradWgsl(params.bilinear) : `${PROBS_WGSL}${LOGIT_GRAD_WGSL}`,
     body: `
     var S = vec4<f32>(0.0);
     for (var c = 0; c < uniforms.chunks; c++) {
       let o = (index * uniforms.chunks + c) * 4;
       S += vec4<f32>(stats[o], stats[o + 1], stats[o + 2], stats[o + 3]);
     }
-    writeParamGrad(index, S);`,
+    ${params ? "writeParamGrad(index, S);" : "writeLogitGrad(index, S);"}`,
   });
 }
 
@@ -410,10 +397,10 @@ export const logicConvTreeConfig: KernelConfig = withFloatStorage({
     const g = treeGeometry(RelaxLogicConvTree, x!, logits!, at);
     const shape = [g.batch, g.ho, g.wo, g.K];
     if (util.sizeFromShape(shape) === 0 || util.sizeFromShape(x!.shape) === 0) return zeros(gpu, shape);
-    const { coeff, s } = nodeChoice(gpu, logits!, at, g);
+    const { coeff } = nodeChoice(gpu, logits!, at, g, false);
     const leaf = keptLeafTable(gpu, at);
     const y = run(gpu, treeForwardProgram(g), [x!, coeff, leaf], "float32", treeUniforms(g));
-    release(gpu, coeff, ...(s ? [s] : []));
+    release(gpu, coeff);
     return y;
   },
 });
@@ -428,7 +415,7 @@ export const logicConvTreeGradXConfig: KernelConfig = withFloatStorage({
     const g = treeGeometry(RelaxLogicConvTreeGradX, x!, logits!, at);
     if (util.sizeFromShape(x!.shape) === 0) return zeros(gpu, x!.shape);
     if (util.sizeFromShape(dy!.shape) === 0) return zeros(gpu, x!.shape);
-    const { coeff, s } = nodeChoice(gpu, logits!, at, g);
+    const { coeff } = nodeChoice(gpu, logits!, at, g, false);
     const leaf = keptLeafTable(gpu, at);
     const chan = keptChannelTable(gpu, at, g.c);
     // The leaf gradients take 2^d floats per output: batches whose buffer exceeds the budget or the
@@ -446,7 +433,7 @@ export const logicConvTreeGradXConfig: KernelConfig = withFloatStorage({
       gpu.runWebGPUProgram(gather, [leafGrad, leaf, chan], "float32", [...gather.leadingUniforms, ...uniforms], dx);
       release(gpu, leafGrad);
     }
-    release(gpu, coeff, ...(s ? [s] : []));
+    release(gpu, coeff);
     return dx;
   },
 });
@@ -462,7 +449,7 @@ export const logicConvTreeGradLogitsConfig: KernelConfig = withFloatStorage({
     const shape = logits!.shape;
     // eval mode: the argmax gate has no logit gradient (as the CPU kernel); nothing to reduce over an empty batch
     if (at.mode === "eval" || util.sizeFromShape(dy!.shape) === 0 || util.sizeFromShape(shape) === 0) return zeros(gpu, shape);
-    const { coeff, s, scale } = nodeChoice(gpu, logits!, at, g);
+    const { coeff, s, scale } = nodeChoice(gpu, logits!, at, g, true);
     const leaf = keptLeafTable(gpu, at);
     const positions = g.batch * g.ho * g.wo;
     const chunks = Math.ceil(positions / CHUNK_POSITIONS);
@@ -472,8 +459,11 @@ export const logicConvTreeGradLogitsConfig: KernelConfig = withFloatStorage({
       i32(chunks),
     ]);
     const dz = s
-      ? run(gpu, treeParamGradProgram(g, at.parametrization === "bilinear4"), [stats, s], "float32", [i32(chunks), f32(scale)])
-      : run(gpu, treeLogitGradProgram(g), [stats, logits!], "float32", [i32(chunks)]);
+      ? run(gpu, treeLogitGradProgram(g, { bilinear: at.parametrization === "bilinear4" }), [stats, s], "float32", [
+          i32(chunks),
+          f32(scale),
+        ])
+      : run(gpu, treeLogitGradProgram(g, null), [stats, logits!], "float32", [i32(chunks)]);
     release(gpu, coeff, stats, ...(s ? [s] : []));
     return dz;
   },

@@ -445,23 +445,24 @@ function wireNoise(gpu: WebGPUBackend, st: Setup, seed: number): TensorInfo {
 
 /**
  * The gate choice of `outDim` gates on the GPU, as `@relax/logic`'s `gateChoice`: coefficients `c` `[outDim, 4]`,
- * the relaxed distribution `s` `[outDim, P]` (zero in eval) and the parameter gradient's scale (1/τ for the
- * straight-through choices, else 1). The caller releases `c` and `s`.
+ * the relaxed distribution `s` `[outDim, P]` (zero in eval; only `withRelaxed`, for the parameter gradient) and the
+ * gradient's scale (1/τ for the straight-through choices, else 1). The caller releases `c` and `s`.
  */
 export function gateChoiceGpu(
   gpu: WebGPUBackend,
   weights: TensorInfo,
   outDim: number,
   at: Omit<ChoiceOptions, "wiringChoice"> & { noiseSeed: number },
-): { c: TensorInfo; s: TensorInfo; scale: number } {
+  withRelaxed = true,
+): { c: TensorInfo; s?: TensorInfo; scale: number } {
   const st = choiceSetup(outDim, 1, { ...at, wiringChoice: "soft" }, { batch: 0, inDim: 0, fmIn: false, fmOut: false });
   const noise = st.gateNoisy ? gateNoise(gpu, st, at.noiseSeed) : null;
   try {
     const u = uniformValues(st, st.gateTau, 1);
     const inputs = noise ? [weights, noise] : [weights];
     const c = run(gpu, gateProgram(st, "c"), inputs, "float32", u);
-    const s = run(gpu, gateProgram(st, "s"), inputs, "float32", u);
-    return { c: { ...c, shape: [outDim, 4] }, s: { ...s, shape: [outDim, st.P] }, scale: st.gateHard ? 1 / at.temperature : 1 };
+    const s = withRelaxed ? { s: { ...run(gpu, gateProgram(st, "s"), inputs, "float32", u), shape: [outDim, st.P] } } : {};
+    return { c: { ...c, shape: [outDim, 4] }, ...s, scale: st.gateHard ? 1 / at.temperature : 1 };
   } finally {
     if (noise) release(gpu, noise);
   }
@@ -518,7 +519,7 @@ export const logicLayerLearnedConfig: KernelConfig = withFloatStorage({
       st.batch === 0
         ? zeros(gpu, yShape)
         : run(gpu, forwardProgram(st), [x!, c, q!, tables(gpu, at, st.inDim, false).cand], "float32", uniformValues(st, 1, 1));
-    return [y, c, { ...s, shape: weights!.shape }, { ...q!, shape: wiring!.shape }, { ...qs!, shape: wiring!.shape }];
+    return [y, c, { ...s!, shape: weights!.shape }, { ...q!, shape: wiring!.shape }, { ...qs!, shape: wiring!.shape }];
   },
 });
 
