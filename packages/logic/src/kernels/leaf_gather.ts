@@ -21,6 +21,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { wiringChoice } from "../learned_choice.js";
 import { type WindowGeometry, windowGeometry } from "./conv_tree.js";
 import { transpose2d } from "./logic_layer.js";
+import { wiringGradFromStats } from "./logic_layer_learned.js";
 import { type MixedRows, mixRowsWasm, unmixRowsWasm } from "./wasm_mix.js";
 
 /** Geometry of one call: the window's, and the candidate offsets into one padded image. */
@@ -145,8 +146,7 @@ export function leafGatherBackwardHost(
   const fast = unmixRowsWasm(xT, gT, B, g.hp * g.wp * g.c, mixedRows(g, q, pick), want.dx);
   if (fast) {
     if (fast.dX) dxT = fast.dX;
-    // the statistics of every position, summed per leaf and candidate
-    for (let r = 0; r < fast.dq.length; r++) dq[r % (Q * M)] = (dq[r % (Q * M)] as number) + (fast.dq[r] as number);
+    dq.set(sumOverPositions(fast.dq, Q * M)); // per leaf and candidate
   } else {
     // JS loops (no WASM SIMD)
     dxT = new Float32Array(want.dx ? xT.length : 0);
@@ -169,7 +169,17 @@ export function leafGatherBackwardHost(
   }
   const dx = want.dx ? batchMajorUnpadded(dxT, g) : null;
   if (!want.dwiring) return { dx, dwiring: null };
-  return { dx, dwiring: train ? wiringGrad(dq, qs, scale, Q, M) : new Float32Array(Q * M) };
+  return { dx, dwiring: train ? wiringGradFromStats(dq, qs, scale, M) : new Float32Array(Q * M) };
+}
+
+/**
+ * Per-position statistics `[positions, period]` (rows of a call's tiled tables) summed over the positions in float64:
+ * `[period]`, the statistics of the shared parameters.
+ */
+export function sumOverPositions(v: Float32Array, period: number): Float64Array {
+  const out = new Float64Array(period);
+  for (let r = 0; r < v.length; r++) out[r % period] = (out[r % period] as number) + (v[r] as number);
+  return out;
 }
 
 /** `∂x` of the feature-major padded image `[Hp · Wp · C, B]` as `[B, H, W, C]` (the padding's rows dropped). */
@@ -184,17 +194,6 @@ export function batchMajorUnpadded(dxT: Float32Array, g: WindowGeometry): Float3
     }
   }
   return transpose2d(inner, g.h * g.w * g.c, g.batch);
-}
-
-/** `∂wiring = scale · qs ⊙ (dq − qs·dq)` per leaf slot, from the statistics `dq` `[Q, M]` summed over the positions. */
-export function wiringGrad(dq: ArrayLike<number>, qs: Float32Array, scale: number, Q: number, M: number): Float32Array {
-  const dwiring = new Float32Array(Q * M);
-  for (let s = 0; s < Q; s++) {
-    let dot = 0;
-    for (let m = 0; m < M; m++) dot += (qs[s * M + m] as number) * (dq[s * M + m] as number);
-    for (let m = 0; m < M; m++) dwiring[s * M + m] = scale * (qs[s * M + m] as number) * ((dq[s * M + m] as number) - dot);
-  }
-  return dwiring;
 }
 
 registerHostKernel<RelaxLogicLeafGatherAttrs>(RelaxLogicLeafGather, ({ x, wiring }, attrs) =>

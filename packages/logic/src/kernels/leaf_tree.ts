@@ -26,9 +26,10 @@ import {
   leafChoice,
   leafGatherBackwardHost,
   leafGatherForwardHost,
-  wiringGrad,
+  sumOverPositions,
 } from "./leaf_gather.js";
 import { transpose2d } from "./logic_layer.js";
+import { wiringGradFromStats } from "./logic_layer_learned.js";
 import { learnedBackwardWasm, learnedForwardWasm, wasmMixAvailable } from "./wasm_mix.js";
 
 /** The tree over the leaf map (receptive field 1, depth 1) as the two-kernel path runs it. */
@@ -136,15 +137,13 @@ export function leafTreeBackwardHost(
     const r = learnedBackwardWasm(featureMajorPadded(x, g), dY, g.batch, g.hp * g.wp * g.c, t.candA, t.candB, g.M, t.q, t.c, 1, t.pick);
     if (r) {
       // the statistics of every position, summed per tree (S) and per leaf candidate (dq)
-      const S = new Float64Array(K * 4);
-      for (let n = 0; n < r.S.length; n++) S[n % (K * 4)] = (S[n % (K * 4)] as number) + (r.S[n] as number);
-      const dq = new Float64Array(K * 2 * g.M);
-      for (let n = 0; n < r.dq.length; n++) dq[n % dq.length] = (dq[n % dq.length] as number) + (r.dq[n] as number);
+      const S = sumOverPositions(r.S, K * 4);
+      const dq = sumOverPositions(r.dq, K * 2 * g.M);
       const train = attrs.mode === "train";
       return {
         dx: batchMajorUnpadded(r.dX, g),
         dlogits: nodeParamGrad(S, choice, leafMapTreeAttrs(attrs, K), K, logits.length / K),
-        dwiring: train ? wiringGrad(dq, qs, scale, 2 * K, g.M) : new Float32Array(wiring.length),
+        dwiring: train ? wiringGradFromStats(dq, qs, scale, g.M) : new Float32Array(wiring.length),
       };
     }
   }

@@ -263,10 +263,10 @@ function truthTableGradFromUniform(dz: Float32Array, t: ArrayLike<number>, scale
 }
 
 /**
- * The wiring-logit gradient `[outDim, 2, K]` from the statistics `dq_k = Σ_r dA·X[cand_k]` of every gate input:
- * the softmax backward `scale · qs ⊙ (dq − qs·dq)` through the relaxed weights qs.
+ * The wiring-logit gradient `[outDim, 2, K]` from the statistics `dq_k = Σ_r dA·X[cand_k]` of every gate input
+ * (likewise of every conv-tree leaf over its K window candidates): the softmax backward `scale · qs ⊙ (dq − qs·dq)` through the relaxed weights qs.
  */
-function wiringGradFromStats(dq: ArrayLike<number>, qs: ArrayLike<number>, scale: number, K: number): Float32Array {
+export function wiringGradFromStats(dq: ArrayLike<number>, qs: ArrayLike<number>, scale: number, K: number): Float32Array {
   const du = new Float32Array(dq.length);
   for (let o = 0; o < dq.length; o += K) {
     let dot = 0;
