@@ -8,7 +8,7 @@ bash scripts/ensure-pnpm.sh
 pnpm install --frozen-lockfile --reporter=append-only
 rm -f packages/*/.vitest-report.json apps/*/.vitest-report.json .consumer-report.json
 rc=0
-pnpm turbo run build test --continue --output-logs=errors-only --log-order=grouped || rc=$?
+pnpm turbo run build typecheck test --continue --output-logs=errors-only --log-order=grouped || rc=$?
 echo "::: lint and format check (Biome)"
 pnpm exec biome check --diagnostic-level=error . || rc=1
 echo "::: API reference (TypeDoc, warnings are errors) -> docs/api"

@@ -207,9 +207,9 @@ describe("LogicConvTree learned leaves: the discrete tree", () => {
     const y = tf.tensor4d(ys, [n, 1, 1, 1]);
     const opt = tf.train.adam(0.1);
     for (let i = 0; i < 300; i++)
-      tf.tidy(() =>
-        opt.minimize(() => tf.losses.meanSquaredError(y, tree.forward(x, { mode: "train" })) as tf.Scalar, false, tree.variables),
-      );
+      tf.tidy(() => {
+        opt.minimize(() => tf.losses.meanSquaredError(y, tree.forward(x, { mode: "train" })) as tf.Scalar, false, tree.variables);
+      });
     const leaves = tree.discreteLeaves();
     expect(new Set([0, 1].map((l) => `${leaves.leafY[l]},${leaves.leafX[l]}`))).toEqual(corners);
     const yEval = tf.tidy(() => tree.forward(x, { mode: "eval" }).dataSync() as Float32Array);

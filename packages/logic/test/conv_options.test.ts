@@ -227,7 +227,10 @@ describe("LogicConvTree options: training, JSON, errors", () => {
       const evalLoss = () => tf.tidy(() => tf.losses.softmaxCrossEntropy(y, net.forward(x, { mode: "eval" })).dataSync()[0]!);
       const before = evalLoss();
       const leaked = countLeakedTensors(() => {
-        for (let i = 0; i < 80; i++) tf.tidy(() => opt.minimize(loss, false, net.variables));
+        for (let i = 0; i < 80; i++)
+          tf.tidy(() => {
+            opt.minimize(loss, false, net.variables);
+          });
       });
       // Adam's moments are the only new tensors (2 per variable, plus its step counter)
       expect(leaked).toBeLessThanOrEqual(2 * net.variables.length + 2);

@@ -236,11 +236,11 @@ describe("@relax/logic/layers", () => {
     first.compile({ optimizer: opt, loss: softmaxCrossEntropyLoss });
     await fit(first, 3);
     const state = await opt.getWeights();
-    const vars = first.trainableWeights.map((w) => w.read().name);
+    const vars = first.trainableWeights.map((w) => (w.read() as tf.Variable).name);
     expect(state.map((w) => w.name)).toEqual(["iter", ...vars.map((n) => `${n}/m`), ...vars.map((n) => `${n}/v`)]);
     const resumed = seqModel(99); // other initial weights and variable names: everything comes from the saved state
     resumed.setWeights(first.getWeights());
-    const names = resumed.trainableWeights.map((w) => w.read().name);
+    const names = resumed.trainableWeights.map((w) => (w.read() as tf.Variable).name);
     const restored = fusedAdam(0.05);
     await restored.setWeights(
       state.map((w, j) =>
