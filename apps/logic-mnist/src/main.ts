@@ -14,6 +14,7 @@
  *                                                     # choice, then hard-st for the last 20 % (a straight-through fine-tune)
  *   pnpm --filter @relax/logic-mnist start -- --steps 300 --time-budget 0
  *   node dist/main.js --sweep 1200,2000,4000 --steps 2000 --time-budget 0   # accuracy-vs-gates SVG, random vs learned
+ *   node dist/main.js --sweep 500,1000,2000 --sweep-combos all --steps 2000 --time-budget 0 --hard-from 1   # every combination
  *   # the difflogic net of the earlier releases (95.16 %): fixed wiring, soft gates, 6 × 8000
  *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01 --lr-schedule constant --rotate 0 --scale 0 --tau 10 --hard-from 1
  *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
@@ -62,6 +63,7 @@ import { join } from "node:path";
 import { parseArgs as parseFlags } from "node:util";
 import { writePlot } from "@relax/train";
 import { augmentDigit, augmentationAt, elasticBank } from "./augment.js";
+import { type Combo, type SweepRow, comboLabel, curveSvg, parseCombos, sweepTable } from "./sweep_report.js";
 import { WeightAverage } from "./weight_average.js";
 
 interface Args {
@@ -104,6 +106,8 @@ interface Args {
   timeBudget: number;
   /** Comma-separated widths: train random vs learned wiring at each and write the accuracy-vs-gates curve. */
   sweep: string;
+  /** The combinations `--sweep` trains at each width (default: random and learned wiring with the other flags). */
+  sweepCombos: Combo[] | null;
   evalEvery: number;
   out: string;
   gcc: boolean;
@@ -197,6 +201,12 @@ const OPTIONS = {
     default: "",
     description: "widths, e.g. 1200,2000,4000: random vs learned wiring at each, accuracy-vs-gates SVG",
   },
+  "sweep-combos": {
+    type: "string",
+    default: "",
+    description:
+      "--sweep: 'all' (every wiring × parametrization × choice) or wiring/parametrization/choice,… (e.g. learned/bilinear4/hard-st); the choice is the gates' and the learned wires'",
+  },
   init: { type: "string", default: "gaussian", description: "gaussian | residual (logit initialisation)" },
   "eval-every": {
     type: "string",
@@ -269,6 +279,14 @@ function parseArgs(argv: string[]): Args {
   if (widths.some((w) => !Number.isInteger(w) || w <= 0)) fail("widths", "comma-separated positive integers", String(v.widths));
   if (given("conv-candidates") && String(v["conv-connections"]) !== "learned")
     fail("conv-candidates", "no value unless --conv-connections learned", String(v["conv-candidates"]));
+  let sweepCombos: Combo[] | null = null;
+  if (String(v["sweep-combos"]) !== "") {
+    if (String(v.sweep) === "") fail("sweep-combos", "no value unless --sweep", String(v["sweep-combos"]));
+    const parsed = parseCombos(String(v["sweep-combos"]));
+    if (!Array.isArray(parsed))
+      failFlag("sweep-combos", "'all' or wiring/parametrization/choice entries (e.g. learned/bilinear4/hard-st)", parsed.bad);
+    sweepCombos = parsed;
+  }
   const convTrees = String(v["conv-trees"]).split(",").map(Number);
   if (convTrees.length > 2 || convTrees.some((w) => !Number.isInteger(w) || w <= 0))
     fail("conv-trees", "one or two comma-separated positive integers", String(v["conv-trees"]));
@@ -301,6 +319,7 @@ function parseArgs(argv: string[]): Args {
     temperature: num("temperature", (x) => x > 0, "a positive number"),
     timeBudget: num("time-budget", (x) => x >= 0, "a number of seconds ≥ 0"),
     sweep: String(v.sweep),
+    sweepCombos,
     evalEvery: num("eval-every", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     out: String(v.out),
     gcc: v.gcc === true,
@@ -592,49 +611,6 @@ async function train(
   return { steps: step, seconds, history };
 }
 
-/** A line chart of accuracy against gate count, one line per wiring (a small standalone SVG). */
-function curveSvg(rows: { wiring: string; gates: number; discrete: number }[], title: string): string {
-  const W = 640;
-  const H = 400;
-  const L = 60;
-  const R = 120;
-  const T = 40;
-  const B = 50;
-  const gx = rows.map((r) => Math.log2(r.gates));
-  const x0 = Math.min(...gx);
-  const x1 = Math.max(...gx);
-  const y0 = Math.floor(Math.min(...rows.map((r) => r.discrete)) - 1);
-  const y1 = Math.ceil(Math.max(...rows.map((r) => r.discrete)) + 0.5);
-  const xs = (g: number) => L + (x1 > x0 ? ((Math.log2(g) - x0) / (x1 - x0)) * (W - L - R) : (W - L - R) / 2);
-  const ys = (a: number) => H - B - ((a - y0) / (y1 - y0 || 1)) * (H - T - B);
-  const colors: Record<string, string> = { random: "#1f77b4", unique: "#2ca02c", learned: "#d62728" };
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`];
-  out.push(`<rect width="${W}" height="${H}" fill="white"/><text x="${W / 2}" y="22" text-anchor="middle" font-size="14">${title}</text>`);
-  out.push(
-    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`,
-  );
-  for (let a = y0; a <= y1; a++)
-    out.push(
-      `<text x="${L - 6}" y="${ys(a) + 4}" text-anchor="end">${a}</text><line x1="${L}" y1="${ys(a)}" x2="${W - R}" y2="${ys(a)}" stroke="#eee"/>`,
-    );
-  for (const g of [...new Set(rows.map((r) => r.gates))]) out.push(`<text x="${xs(g)}" y="${H - B + 16}" text-anchor="middle">${g}</text>`);
-  out.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">gates (log scale)</text>`);
-  out.push(
-    `<text x="16" y="${(T + H - B) / 2}" transform="rotate(-90 16 ${(T + H - B) / 2})" text-anchor="middle">discrete test accuracy (%)</text>`,
-  );
-  [...new Set(rows.map((r) => r.wiring))].forEach((w, i) => {
-    const pts = rows.filter((r) => r.wiring === w).sort((a, b) => a.gates - b.gates);
-    const c = colors[w] ?? "#555";
-    out.push(
-      `<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map((p) => `${xs(p.gates)},${ys(p.discrete)}`).join(" ")}"/>`,
-    );
-    for (const p of pts) out.push(`<circle cx="${xs(p.gates)}" cy="${ys(p.discrete)}" r="3" fill="${c}"/>`);
-    out.push(`<text x="${W - R + 10}" y="${T + 16 + 18 * i}" fill="${c}">${w} wiring</text>`);
-  });
-  out.push("</svg>");
-  return out.join("\n");
-}
-
 async function main(): Promise<void> {
   // pnpm passes the `--` of `pnpm start -- --flag` through: drop it
   const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
@@ -664,24 +640,36 @@ async function main(): Promise<void> {
     const widths = args.sweep.split(",").map(Number);
     if (widths.some((w) => !Number.isInteger(w) || w <= 0))
       throw new RelaxError("logic-mnist", "--sweep", "comma-separated positive widths", args.sweep);
-    const rows: {
-      wiring: string;
-      width: number;
-      gates: number;
-      discrete: number;
-      trainMode: number;
-      gap: number;
-      seconds: number;
-      steps: number;
-    }[] = [];
+    const combos: (Combo & { label: string })[] = args.sweepCombos
+      ? args.sweepCombos.map((c) => ({ ...c, label: comboLabel(c) }))
+      : (["random", "learned"] as const).map((connections) => ({
+          connections,
+          parametrization: args.parametrization,
+          choice: args.gateChoice,
+          label: connections,
+        }));
+    const rows: SweepRow[] = [];
     for (const width of widths) {
-      for (const connections of ["random", "learned"] as const) {
-        const net = buildNet(args, T, inDim, width, connections);
-        const r = await train(args, data, enc, testBits, net, true);
+      for (const combo of combos) {
+        // a combination sets the gates' choice, and the learned wires' choice too
+        const a: Args = args.sweepCombos
+          ? {
+              ...args,
+              connections: combo.connections,
+              parametrization: combo.parametrization,
+              gateChoice: combo.choice,
+              wiringChoice: combo.choice,
+            }
+          : { ...args, connections: combo.connections };
+        const net = buildNet(a, T, inDim, width, combo.connections);
+        const r = await train(a, data, enc, testBits, net, true);
         const last = r.history[r.history.length - 1]!;
         const gates = net instanceof LogicNet ? net.numGates : width * args.layers;
         rows.push({
-          wiring: connections,
+          label: combo.label,
+          connections: combo.connections,
+          parametrization: combo.parametrization,
+          choice: combo.choice,
           width,
           gates,
           discrete: last.discrete,
@@ -689,19 +677,23 @@ async function main(): Promise<void> {
           gap: last.gap,
           seconds: r.seconds,
           steps: r.steps,
+          msPerStep: (1000 * r.seconds) / Math.max(1, r.steps),
         });
         console.log(
-          `  ${connections.padEnd(8)} ${String(gates).padStart(6)} gates: discrete ${last.discrete.toFixed(2)} %, train mode ${last.trainMode.toFixed(2)} %, ${r.steps} steps in ${r.seconds.toFixed(0)} s`,
+          `  ${combo.label.padEnd(args.sweepCombos ? 32 : 8)} ${String(gates).padStart(6)} gates: discrete ${last.discrete.toFixed(2)} %, train mode ${last.trainMode.toFixed(2)} %, ${r.steps} steps in ${r.seconds.toFixed(0)} s`,
         );
         net.dispose();
       }
     }
     writeFileSync(join(args.out, "accuracy_vs_gates.json"), JSON.stringify(rows, null, 1));
+    const what = args.sweepCombos ? "" : `, ${args.parametrization}, ${args.gateChoice}`;
     writeFileSync(
       join(args.out, "accuracy_vs_gates.svg"),
-      curveSvg(rows, `MNIST (10k split): ${args.layers} layers, ${args.steps} steps, ${args.parametrization}, ${args.gateChoice}`),
+      curveSvg(rows, `MNIST (10k split): ${args.layers} layers, ${args.steps} steps${what}`),
     );
-    console.log(`saved ${join(args.out, "accuracy_vs_gates.svg")} and .json`);
+    writeFileSync(join(args.out, "accuracy_vs_gates.md"), `${sweepTable(rows)}\n`);
+    console.log(`\n${sweepTable(rows)}\n`);
+    console.log(`saved ${join(args.out, "accuracy_vs_gates.svg")}, .md and .json`);
     return;
   }
 
