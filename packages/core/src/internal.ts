@@ -9,4 +9,16 @@ export { GATE_COEFFS } from "./kernels/gate_table.js";
 export { HOST_BACKENDS } from "./kernels/fused.js";
 export { GAMMA_SERIES_TERMS, GAMMA_THRESHOLD } from "./distributions/gamma.js";
 export { LEVY_MONOTONIC_MAX_NEG_SHIFT } from "./distributions/levy.js";
-export { GATE_STREAM, WIRING_STREAM, noiseUniform, gumbelNoise, logisticNoise } from "./kernels/logic_noise.js";
+export {
+  GATE_STREAM,
+  WIRING_STREAM,
+  noiseHash,
+  noiseUniform,
+  gumbelNoise,
+  logisticNoise,
+  logFloat32,
+  drawNoise,
+  registerNoiseFill,
+  type NoiseKind,
+  type NoiseFill,
+} from "./kernels/logic_noise.js";

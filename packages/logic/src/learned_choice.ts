@@ -3,7 +3,7 @@
  * and the reference composition): gate coefficients under the two parametrisations, the Gumbel /
  * logistic noise of straight-through choice, and the wiring weights over K candidate inputs.
  */
-import { GATE_STREAM, WIRING_STREAM, gumbelNoise, logisticNoise, noiseUniform } from "@relax/core/internal";
+import { GATE_STREAM, WIRING_STREAM, drawNoise, gumbelNoise, logisticNoise, noiseUniform } from "@relax/core/internal";
 import { GATE_COEFF_MATRIX, NUM_GATES, logitGradFromStats } from "./gates.js";
 
 /** Gate parametrisations: 16 softmax logits (difflogic) or 4 truth-table logits (Light DLGN's input-wise form). */
@@ -46,14 +46,14 @@ export interface GateChoiceArgs {
 }
 
 /**
- * Neuron j's 16 gate logits plus its Gumbel noise when `noisy` ('gumbel-st'), times `scale`, written to
- * `out[at … at + 15]`; returns their argmax (first maximum on ties, taken before scaling, in float64).
+ * Neuron j's 16 gate logits plus their Gumbel noise (`noise`, the layer's `[outDim, 16]` draws for 'gumbel-st',
+ * else null), times `scale`, written to `out[at … at + 15]`; returns their argmax (first maximum on ties, taken
+ * before scaling, in float64).
  */
 export function noisyGateLogits(
   weights: ArrayLike<number>,
   j: number,
-  noisy: boolean,
-  noiseSeed: number,
+  noise: Float32Array | null,
   out: Float32Array | Float64Array,
   at: number,
   scale: number,
@@ -62,7 +62,7 @@ export function noisyGateLogits(
   let best = 0;
   let max = -Infinity;
   for (let i = 0; i < NUM_GATES; i++) {
-    const x = (weights[o + i] as number) + (noisy ? gumbelNoise(noiseSeed, GATE_STREAM, o + i) : 0);
+    const x = (weights[o + i] as number) + (noise ? (noise[o + i] as number) : 0);
     out[at + i] = x * scale;
     if (x > max) {
       max = x;
@@ -96,11 +96,13 @@ export function gateChoice(
   const tau = st ? args.temperature : 1;
   const hard = st || eval_ ? new Int32Array(outDim) : null;
   const m = GATE_COEFF_MATRIX;
+  // one draw per parameter: Gumbel noise on softmax16 logits, logistic noise on bilinear4 truth-table logits
+  const noise = noisy ? drawNoise(P === NUM_GATES ? "gumbel" : "logistic", args.noiseSeed, GATE_STREAM, 0, outDim * P) : null;
   if (args.parametrization === "softmax16") {
     const v = new Float64Array(NUM_GATES);
     for (let j = 0; j < outDim; j++) {
       const o = j * NUM_GATES;
-      const best = noisyGateLogits(weights, j, noisy, args.noiseSeed, v, 0, 1);
+      const best = noisyGateLogits(weights, j, noise, v, 0, 1);
       const max = v[best] as number;
       if (hard) {
         hard[j] = best;
@@ -137,7 +139,7 @@ export function gateChoice(
     for (let j = 0; j < outDim; j++) {
       let id = 0;
       for (let k = 0; k < 4; k++) {
-        const x = (weights[4 * j + k] as number) + (noisy ? logisticNoise(args.noiseSeed, GATE_STREAM, 4 * j + k) : 0);
+        const x = (weights[4 * j + k] as number) + (noise ? (noise[4 * j + k] as number) : 0);
         if (!eval_) s[4 * j + k] = sigmoid(x / tau);
         const bit = x > 0 ? 1 : 0;
         id |= bit << (3 - k);
@@ -220,12 +222,13 @@ export function wiringChoice(
   const pick = st || eval_ || K === 1 ? new Int32Array(n) : null;
   const v = new Float64Array(K);
   const e = new Float64Array(K);
+  const noise = noisy && K > 1 ? drawNoise("gumbel", noiseSeed, WIRING_STREAM, 0, n * K) : null;
   for (let i = 0; i < n; i++) {
     const o = i * K;
     let best = 0;
     let max = -Infinity;
     for (let k = 0; k < K; k++) {
-      const x = (u[o + k] as number) + (noisy && K > 1 ? gumbelNoise(noiseSeed, WIRING_STREAM, o + k) : 0);
+      const x = (u[o + k] as number) + (noise ? (noise[o + k] as number) : 0);
       v[k] = x;
       if (x > max) {
         max = x;

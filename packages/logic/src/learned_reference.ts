@@ -5,16 +5,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { RelaxLogicLayerLearnedAttrs } from "@relax/core";
+import { drawNoise } from "@relax/core/internal";
 import { GATE_COEFF_MATRIX, NUM_GATES, relaxedGatesTensor } from "./gates.js";
-import {
-  GATE_STREAM,
-  WIRING_STREAM,
-  gumbelNoise,
-  logisticNoise,
-  paramsPerGate,
-  type Choice,
-  type Parametrization,
-} from "./learned_choice.js";
+import { GATE_STREAM, WIRING_STREAM, paramsPerGate, type Choice, type Parametrization } from "./learned_choice.js";
 
 /** Identity forward of `hard`, gradient passed to `soft` (the straight-through estimator). */
 function straightThrough(hard: tf.Tensor, soft: tf.Tensor): tf.Tensor {
@@ -27,9 +20,7 @@ function straightThrough(hard: tf.Tensor, soft: tf.Tensor): tf.Tensor {
 
 /** Noise tensor `[rows, cols]` of a stream (Gumbel or logistic), as the kernel draws it. */
 function noiseTensor(rows: number, cols: number, seed: number, stream: number, kind: "gumbel" | "logistic"): tf.Tensor2D {
-  const v = new Float32Array(rows * cols);
-  for (let i = 0; i < v.length; i++) v[i] = kind === "gumbel" ? gumbelNoise(seed, stream, i) : logisticNoise(seed, stream, i);
-  return tf.tensor2d(v, [rows, cols]);
+  return tf.tensor2d(drawNoise(kind, seed, stream, 0, rows * cols), [rows, cols]);
 }
 
 /** One-hot of the row argmax (first maximum; argMax and oneHot pass zero gradients), on the tensors' backend. */

@@ -17,7 +17,7 @@
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { RelaxLogicLayerLearned, RelaxLogicLayerLearnedGrad, type RelaxLogicLayerLearnedAttrs } from "@relax/core";
-import { GATE_STREAM, WIRING_STREAM, gumbelNoise, logisticNoise } from "@relax/core/internal";
+import { GATE_STREAM, WIRING_STREAM, drawNoise } from "@relax/core/internal";
 import { elementwiseProgram, f32, i32, perUnitProgram, persistentIntTable, release, run, withFloatStorage, zeros } from "../program.js";
 import { GATE_MATRIX_WGSL, REDUCE_STATS_WGSL, REDUCE_THREADS } from "./logic_layer.js";
 
@@ -430,16 +430,13 @@ function tables(gpu: WebGPUBackend, at: RelaxLogicLayerLearnedAttrs, inDim: numb
 
 /** Gumbel (softmax16) or logistic (bilinear4) noise of the gates' parameters, drawn on the host by core's seeded generator (as the host kernel). */
 function gateNoise(gpu: WebGPUBackend, st: Setup, seed: number): TensorInfo {
-  const n = new Float32Array(st.outDim * st.P);
-  if (st.bilinear) for (let i = 0; i < n.length; i++) n[i] = logisticNoise(seed, GATE_STREAM, i);
-  else for (let i = 0; i < n.length; i++) n[i] = gumbelNoise(seed, GATE_STREAM, i);
+  const n = drawNoise(st.bilinear ? "logistic" : "gumbel", seed, GATE_STREAM, 0, st.outDim * st.P);
   return gpu.makeTensorInfo([n.length], "float32", n);
 }
 
 /** Gumbel noise of the wiring logits, drawn on the host (as the host kernel). */
 function wireNoise(gpu: WebGPUBackend, st: Setup, seed: number): TensorInfo {
-  const n = new Float32Array(st.outDim * 2 * st.K);
-  for (let i = 0; i < n.length; i++) n[i] = gumbelNoise(seed, WIRING_STREAM, i);
+  const n = drawNoise("gumbel", seed, WIRING_STREAM, 0, st.outDim * 2 * st.K);
   return gpu.makeTensorInfo([n.length], "float32", n);
 }
 

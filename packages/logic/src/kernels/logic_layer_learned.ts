@@ -18,6 +18,7 @@ import {
 import type * as tf from "@tensorflow/tfjs-core";
 import { GATE_COEFF_MATRIX, NUM_GATES } from "../gates.js";
 import { gateChoice, gateParamGrad, noisyGateLogits, paramsPerGate, wiringChoice } from "../learned_choice.js";
+import { GATE_STREAM, drawNoise } from "@relax/core/internal";
 import { logicBackwardFM, logicForwardFM, transpose2d } from "./logic_layer.js";
 import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "../wasm_layer.js";
 import { learnedBackwardWasm, learnedForwardWasm, wiringSoftmaxWasm } from "./wasm_mix.js";
@@ -58,8 +59,9 @@ function straightThroughGatesWasm(weights: Float32Array, outDim: number, attrs: 
   const inv = 1 / attrs.temperature;
   const scaled = new Float32Array(outDim * NUM_GATES);
   const c = new Float32Array(outDim * 4);
+  const noise = noisy ? drawNoise("gumbel", attrs.noiseSeed, GATE_STREAM, 0, outDim * NUM_GATES) : null;
   for (let j = 0; j < outDim; j++) {
-    const best = noisyGateLogits(weights, j, noisy, attrs.noiseSeed, scaled, j * NUM_GATES, inv);
+    const best = noisyGateLogits(weights, j, noise, scaled, j * NUM_GATES, inv);
     for (let q = 0; q < 4; q++) c[4 * j + q] = GATE_COEFF_MATRIX[4 * best + q] as number;
   }
   const soft = probsAndCoefficientsWasm(scaled, outDim);

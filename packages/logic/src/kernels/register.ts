@@ -10,3 +10,4 @@ import "./leaf_gather.js";
 import "./leaf_tree.js";
 import "./or_pool.js";
 import "./group_sum.js";
+import "./wasm_noise.js";
