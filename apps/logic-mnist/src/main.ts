@@ -14,7 +14,7 @@
  *                                                     # choice, then hard-st for the last 20 % (a straight-through fine-tune)
  *   pnpm --filter @relax/logic-mnist start -- --steps 300 --time-budget 0
  *   node dist/main.js --sweep 1200,2000,4000 --steps 2000 --time-budget 0   # accuracy-vs-gates SVG, random vs learned
- *   node dist/main.js --sweep 500,1000,2000 --sweep-combos all --steps 2000 --time-budget 0 --hard-from 1   # every combination
+ *   node dist/main.js --sweep 1200,2000,4000 --sweep-combos all --steps 2000 --time-budget 0 --hard-from 1   # every combination
  *   # the difflogic net of the earlier releases (95.16 %): fixed wiring, soft gates, 6 × 8000
  *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01 --lr-schedule constant --rotate 0 --scale 0 --tau 10 --hard-from 1
  *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
