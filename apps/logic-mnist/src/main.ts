@@ -648,6 +648,14 @@ async function main(): Promise<void> {
           choice: args.gateChoice,
           label: connections,
         }));
+    // fixed wiring must reach every input (difflogic's rule): refuse such a sweep before the first run, not midway
+    const narrow = widths.find((w) => 2 * w < inDim);
+    if (!args.conv && narrow !== undefined && combos.some((c) => c.connections !== "learned"))
+      failFlag(
+        "sweep",
+        `widths of at least ${Math.ceil(inDim / 2)} (half the ${inDim} input bits) for random or unique wiring`,
+        String(narrow),
+      );
     const rows: SweepRow[] = [];
     for (const width of widths) {
       for (const combo of combos) {
