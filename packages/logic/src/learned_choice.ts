@@ -3,7 +3,7 @@
  * and the reference composition): gate coefficients under the two parametrisations, the Gumbel /
  * logistic noise of straight-through choice, and the wiring weights over K candidate inputs.
  */
-import { GATE_STREAM, WIRING_STREAM, drawNoise, gumbelNoise, logisticNoise, noiseUniform } from "@relax/core/internal";
+import { GATE_STREAM, WIRING_STREAM, drawNoise, noiseUniform } from "@relax/core/internal";
 import { GATE_COEFF_MATRIX, NUM_GATES, logitGradFromStats } from "./gates.js";
 
 /** Gate parametrisations: 16 softmax logits (difflogic) or 4 truth-table logits (Light DLGN's input-wise form). */
@@ -30,7 +30,7 @@ export function paramsPerGate(p: Parametrization): number {
 }
 
 // the seeded noise lives in core, shared with the WGSL kernels (which draw it on the host)
-export { GATE_STREAM, WIRING_STREAM, noiseUniform, gumbelNoise, logisticNoise };
+export { GATE_STREAM, WIRING_STREAM, noiseUniform };
 
 function sigmoid(v: number): number {
   return 1 / (1 + Math.exp(-v));

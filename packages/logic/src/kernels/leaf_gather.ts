@@ -142,11 +142,11 @@ export function leafGatherBackwardHost(
   const gT = transpose2d(dy, B, g.ho * wo * Q);
   const { q, qs, scale, pick } = leafChoice(wiring, g, attrs);
   let dxT: Float32Array = new Float32Array(0);
-  const dq = new Float64Array(Q * M);
+  let dq: Float64Array = new Float64Array(Q * M);
   const fast = unmixRowsWasm(xT, gT, B, g.hp * g.wp * g.c, mixedRows(g, q, pick), want.dx);
   if (fast) {
     if (fast.dX) dxT = fast.dX;
-    dq.set(sumOverPositions(fast.dq, Q * M)); // per leaf and candidate
+    dq = sumOverPositions(fast.dq, Q * M); // per leaf and candidate
   } else {
     // JS loops (no WASM SIMD)
     dxT = new Float32Array(want.dx ? xT.length : 0);

@@ -32,7 +32,7 @@ import { transpose2d } from "./logic_layer.js";
 import { wiringGradFromStats } from "./logic_layer_learned.js";
 import { learnedBackwardWasm, learnedForwardWasm, wasmMixAvailable } from "./wasm_mix.js";
 
-/** The tree over the leaf map (receptive field 1, depth 1) as the two-kernel path runs it. */
+/** The tree over the leaf map (receptive field 1, depth 1) as the two-kernel path runs it; its node options are the fused kernel's too. */
 function leafMapTreeAttrs(attrs: RelaxLogicLeafTreeAttrs, K: number): RelaxLogicConvTreeAttrs {
   return {
     leafY: new Int32Array(2 * K),
@@ -48,17 +48,6 @@ function leafMapTreeAttrs(attrs: RelaxLogicLeafTreeAttrs, K: number): RelaxLogic
     temperature: attrs.temperature,
     noiseSeed: attrs.gateNoiseSeed ?? 0,
   };
-}
-
-/** The call's node choice (one node per tree): coefficients `[K, 4]` and what the parameter gradient needs. */
-function nodes(logits: Float32Array, K: number, attrs: RelaxLogicLeafTreeAttrs) {
-  return nodeCoefficients(logits, K, {
-    mode: attrs.mode,
-    parametrization: attrs.parametrization ?? "softmax16",
-    gateChoice: attrs.gateChoice ?? "soft",
-    temperature: attrs.temperature,
-    noiseSeed: attrs.gateNoiseSeed ?? 0,
-  });
 }
 
 /**
@@ -107,7 +96,7 @@ export function leafTreeForwardHost(
   const gates = g.ho * g.wo * K;
   if (wasmMixAvailable() && g.batch > 0 && gates > 0) {
     const { q } = leafChoice(wiring, g, attrs);
-    const t = positionGates(g, q, nodes(logits, K, attrs).c, null);
+    const t = positionGates(g, q, nodeCoefficients(logits, K, leafMapTreeAttrs(attrs, K)).c, null);
     const Y = learnedForwardWasm(featureMajorPadded(x, g), g.batch, g.hp * g.wp * g.c, t.candA, t.candB, g.M, t.q, t.c);
     if (Y) return { values: transpose2d(Y, gates, g.batch), shape };
   }
@@ -131,7 +120,8 @@ export function leafTreeBackwardHost(
   const gates = P * K;
   if (wasmMixAvailable() && g.batch > 0 && gates > 0) {
     const { q, qs, scale, pick } = leafChoice(wiring, g, attrs);
-    const choice = nodes(logits, K, attrs);
+    const treeAttrs = leafMapTreeAttrs(attrs, K);
+    const choice = nodeCoefficients(logits, K, treeAttrs);
     const t = positionGates(g, q, choice.c, pick);
     const dY = transpose2d(dy, g.batch, gates);
     const r = learnedBackwardWasm(featureMajorPadded(x, g), dY, g.batch, g.hp * g.wp * g.c, t.candA, t.candB, g.M, t.q, t.c, 1, t.pick);
@@ -142,7 +132,7 @@ export function leafTreeBackwardHost(
       const train = attrs.mode === "train";
       return {
         dx: batchMajorUnpadded(r.dX, g),
-        dlogits: nodeParamGrad(S, choice, leafMapTreeAttrs(attrs, K), K, logits.length / K),
+        dlogits: nodeParamGrad(S, choice, treeAttrs, K, logits.length / K),
         dwiring: train ? wiringGradFromStats(dq, qs, scale, g.M) : new Float32Array(wiring.length),
       };
     }
