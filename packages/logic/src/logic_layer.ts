@@ -14,6 +14,7 @@ import {
   useFused,
   type RelaxLogicLayerAttrs,
   type RelaxLogicLayerLearnedAttrs,
+  type RelaxLogicNetAttrs,
   optionalBoolean,
 } from "@relax/core";
 import { CONNECTION_METHODS, makeConnections, type ConnectionMethod } from "./connections.js";
@@ -535,6 +536,20 @@ export class LogicLayer {
     if (this.wiring) return this.wiring as tf.Tensor3D;
     if (!this.fixedWiring) this.fixedWiring = tf.keep(tf.zeros([this.outDim, 2, 1]) as tf.Tensor3D);
     return this.fixedWiring as tf.Tensor3D;
+  }
+
+  /**
+   * This layer's entry in the whole-net kernel's attributes for one call (fixed wiring only): connections and
+   * gradFactor, and the gate settings where the gates are not difflogic's. A train-mode call with Gumbel noise
+   * draws the next noise seed, as {@link LogicLayer.apply} does.
+   *
+   * @internal
+   */
+  netKernelLayer(mode: LogicMode): RelaxLogicNetAttrs["layers"][number] {
+    const base = { a: this.candA, b: this.candB, gradFactor: this.gradFactor };
+    if (this.isDifflogic) return base;
+    const { parametrization, gateChoice, temperature, noiseSeed } = this.learnedAttrs(mode, {});
+    return { ...base, gates: { parametrization, gateChoice, temperature, noiseSeed } };
   }
 
   /** Kernel attributes of one call (a fresh noise seed per train-mode call with straight-through choice). */

@@ -185,14 +185,14 @@ export class LogicNet {
 
   private forwardChecked(xt: tf.Tensor, mode: LogicMode): tf.Tensor2D {
     const head = this.head as GroupSum;
-    // Whole-net kernel: activations stay in WASM memory, no per-layer tensors.
+    // Whole-net kernel (fixed wiring, any gates): activations stay in WASM memory, no per-layer tensors.
     if (
       useFused(RelaxLogicNet) &&
-      this.layers.every((l) => l.isDifflogic) &&
+      this.layers.every((l) => l.candidates === 1) &&
       wasmNetSupported(this.layers.length) &&
       (this.layers[this.layers.length - 1] as LogicLayer).outDim % head.k === 0
     ) {
-      const layers = this.layers.map((l) => ({ a: l.a, b: l.b, gradFactor: l.gradFactor }));
+      const layers = this.layers.map((l) => l.netKernelLayer(mode));
       return runLogicNetKernel(
         xt,
         this.layers.map((l) => l.logits),

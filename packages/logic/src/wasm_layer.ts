@@ -21,6 +21,9 @@ interface LayerWasm {
   fwd: (y: number, ab: number, c: number, abEnd: number, bBytes: number) => void;
   bwd: (dy: number, ab: number, cg: number, abEnd: number, bBytes: number, delta: number, dz: number, p: number) => void;
   prep: (z: number, p: number, c: number, zEnd: number) => void;
+  pick: (z: number, g: number, s: number, best: number, zEnd: number, inv: number, gStep: number) => void;
+  gsum: (x: number, acc: number, xEnd: number, bBytes: number) => void;
+  bcast: (dst: number, col: number, dstEnd: number, bBytes: number) => void;
 }
 let inst: LayerWasm | null | undefined;
 
@@ -34,6 +37,9 @@ function getInstance(): LayerWasm | null {
           fwd: ex.fwd as LayerWasm["fwd"],
           bwd: ex.bwd as LayerWasm["bwd"],
           prep: ex.prep as LayerWasm["prep"],
+          pick: ex.pick as LayerWasm["pick"],
+          gsum: ex.gsum as LayerWasm["gsum"],
+          bcast: ex.bcast as LayerWasm["bcast"],
         }
       : null;
   }
@@ -158,6 +164,39 @@ export function probsAndCoefficientsWasm(logits: Float32Array, outDim: number): 
   return { p: f32.slice(pOff / 4, pOff / 4 + outDim * 16), c: f32.slice(cOff / 4, cOff / 4 + outDim * 4) };
 }
 
+/**
+ * Straight-through choice of softmax16 gates in WASM: per neuron the argmax `best` `[outDim]` of `z + g` (f64,
+ * first maximum; `noise` g `[outDim, 16]`, or null for none) and the relaxed `p = softmax((z + g)·inv)`
+ * `[outDim, 16]` (float32, as {@link probsAndCoefficientsWasm}); null when unavailable.
+ */
+export function straightThroughProbsWasm(
+  logits: Float32Array,
+  noise: Float32Array | null,
+  outDim: number,
+  inv: number,
+): { p: Float32Array; best: Int32Array } | null {
+  const w = enabled() ? getInstance() : null;
+  if (!w || outDim === 0) return null;
+  const zOff = 0,
+    gOff = outDim * 64,
+    sOff = 2 * outDim * 64,
+    pOff = 3 * outDim * 64,
+    cOff = 4 * outDim * 64,
+    bestOff = cOff + outDim * 16;
+  if (!ensureArena(w, bestOff + outDim * 4, 0)) return null;
+  const f32 = new Float32Array(w.mem.buffer);
+  f32.set(logits.subarray(0, outDim * 16), zOff / 4);
+  // no noise: every neuron reads the same 16 zeros
+  if (noise) f32.set(noise.subarray(0, outDim * 16), gOff / 4);
+  else f32.fill(0, gOff / 4, gOff / 4 + 16);
+  w.pick(zOff, gOff, sOff, bestOff, zOff + outDim * 64, inv, noise ? 64 : 0);
+  const best = new Int32Array(w.mem.buffer).slice(bestOff / 4, bestOff / 4 + outDim);
+  // a NaN logit matches no maximum (best 32): the JS choice decides those as it always has
+  for (let j = 0; j < outDim; j++) if ((best[j] as number) > 15) return null;
+  w.prep(sOff, pOff, cOff, sOff + outDim * 64);
+  return { p: f32.slice(pOff / 4, pOff / 4 + outDim * 16), best };
+}
+
 /** Feature-major forward (see logicForwardFM) in WASM SIMD; null when unavailable. */
 export function logicForwardWasm(
   X: Float32Array,
@@ -278,8 +317,9 @@ export function wasmNetSupported(numLayers: number): boolean {
   return enabled() && getInstance() !== null && numLayers >= 1 && numLayers + 3 <= N_SLOTS;
 }
 
-function netScratch(layers: readonly NetLayerArgs[]): number {
-  let m = 0;
+/** Scratch bytes of a whole-net call: the largest layer's tables, and GroupSum's f64 sums and f32 column of Bp floats. */
+function netScratch(layers: readonly NetLayerArgs[], Bp: number): number {
+  let m = Bp * 12;
   for (const l of layers) m = Math.max(m, align(l.a.length * 8) + l.a.length * (16 + 64 + 64));
   return m;
 }
@@ -290,7 +330,7 @@ function netForwardSlots(w: LayerWasm, xFM: Float32Array, B: number, inDim: numb
     bBytes = Bp * 4;
   let maxRows = inDim;
   for (const l of layers) maxRows = Math.max(maxRows, l.a.length);
-  if (!ensureArena(w, netScratch(layers), maxRows * bBytes)) return null;
+  if (!ensureArena(w, netScratch(layers, Bp), maxRows * bBytes)) return null;
   const f32 = new Float32Array(w.mem.buffer);
   const i32 = new Int32Array(w.mem.buffer);
   const slots = [place(f32, xFM, inDim, B, Bp, [])];
@@ -328,14 +368,12 @@ export function logicNetForwardWasm(
   const n = (layers[layers.length - 1] as NetLayerArgs).a.length;
   const g = n / k;
   const out = new Float32Array(B * k);
-  const acc = new Float64Array(B);
-  const base = slotOff(rec.slots[rec.slots.length - 1] as number) / 4;
+  // per class, its rows' sums in f64 (scratch offset 0: the layer tables are done with)
+  const acc = new Float64Array(w.mem.buffer, 0, B);
+  const bBytes = rec.Bp * 4;
+  const base = slotOff(rec.slots[rec.slots.length - 1] as number);
   for (let c = 0; c < k; c++) {
-    acc.fill(0);
-    for (let i = c * g; i < (c + 1) * g; i++) {
-      const o = base + i * rec.Bp;
-      for (let r = 0; r < B; r++) acc[r] += f32[o + r] as number;
-    }
+    w.gsum(base + c * g * bBytes, 0, base + (c + 1) * g * bBytes, bBytes);
     for (let r = 0; r < B; r++) out[r * k + c] = (acc[r] as number) / tau;
   }
   return { out, record: encodeNetRecord(rec) };
@@ -373,11 +411,12 @@ export function logicNetBackwardWasm(
   const g = n / k;
   let dys = acquire(slots);
   {
-    const base = slotOff(dys) / 4;
-    const col = new Float32Array(Bp);
+    const base = slotOff(dys);
+    // the column dy[:, c]/τ at scratch offset 0, its padding zero
+    f32.fill(0, 0, Bp);
     for (let c = 0; c < k; c++) {
-      for (let r = 0; r < B; r++) col[r] = (dy[r * k + c] as number) / tau;
-      for (let i = c * g; i < (c + 1) * g; i++) f32.set(col, base + i * Bp);
+      for (let r = 0; r < B; r++) f32[r] = (dy[r * k + c] as number) / tau;
+      w.bcast(base + c * g * bBytes, 0, base + (c + 1) * g * bBytes, bBytes);
     }
   }
   const dlogits: Float32Array[] = new Array<Float32Array>(L);

@@ -9,6 +9,7 @@ import {
   logicBackwardWasm,
   logicForwardWasm,
   probsAndCoefficientsWasm,
+  straightThroughProbsWasm,
   wasmLayerKernelsAvailable,
   wasmNetSupported,
 } from "../src/wasm_layer.js";
@@ -56,6 +57,46 @@ describe("WASM SIMD layer kernels = the float64 JS kernels (float32 rounding)", 
     const p = gateProbabilities(logits, 333, "train");
     expect(maxAbsDiff(fast.p, p)).toBeLessThan(1e-6);
     expect(maxAbsDiff(fast.c, neuronCoefficients(p, 333))).toBeLessThan(2e-6);
+  });
+  for (const noisy of [false, true]) {
+    it(`straight-through choice (${noisy ? "Gumbel noise" : "no noise"}): learned_choice's argmax and relaxed softmax`, () => {
+      const outDim = 257;
+      const { rng, logits } = randomLayer(11, 10, outDim);
+      // ties: neuron 3 all equal (first maximum wins), neuron 4 two equal maxima, neuron 5 an f32-rounding tie of z + g
+      logits.fill(0.25, 3 * 16, 4 * 16);
+      logits.fill(0, 4 * 16, 6 * 16);
+      logits[4 * 16 + 2] = 9;
+      logits[4 * 16 + 7] = 9;
+      const noise = noisy ? Float32Array.from({ length: outDim * 16 }, () => rng.normal()) : null;
+      if (noise) {
+        noise.fill(0, 3 * 16, 6 * 16);
+        logits[5 * 16] = 1;
+        noise[5 * 16] = 2 ** -30;
+        logits[5 * 16 + 1] = 1;
+        noise[5 * 16 + 1] = 2 ** -29;
+      }
+      const tau = 0.7;
+      const fast = straightThroughProbsWasm(logits, noise, outDim, 1 / tau)!;
+      for (let j = 0; j < outDim; j++) {
+        const z = Float64Array.from({ length: 16 }, (_, i) => (logits[16 * j + i] as number) + (noise ? (noise[16 * j + i] as number) : 0));
+        let best = 0;
+        for (let i = 1; i < 16; i++) if ((z[i] as number) > (z[best] as number)) best = i;
+        expect(fast.best[j]).toBe(best);
+        const max = z[best] as number;
+        const e = Array.from(z, (v) => Math.exp((v - max) / tau));
+        const sum = e.reduce((x, y) => x + y, 0);
+        for (let i = 0; i < 16; i++) expect(Math.abs((fast.p[16 * j + i] as number) - (e[i] as number) / sum)).toBeLessThan(1e-6);
+      }
+      expect(fast.best[3]).toBe(0);
+      expect(fast.best[4]).toBe(2);
+      if (noisy) expect(fast.best[5]).toBe(1);
+    });
+  }
+  it("straight-through choice: a NaN logit leaves the choice to the JS loop (null)", () => {
+    const { logits } = randomLayer(12, 10, 9);
+    expect(straightThroughProbsWasm(logits, null, 9, 1)).not.toBeNull();
+    logits[5 * 16 + 3] = Number.NaN;
+    expect(straightThroughProbsWasm(logits, null, 9, 1)).toBeNull();
   });
   for (const B of [1, 3, 4, 7, 100]) {
     it(`forward and backward (dX, fused logit gradient), batch ${B}`, () => {

@@ -286,4 +286,94 @@
       (local.set $po (i32.add (local.get $po) (i32.const 64)))
       (local.set $co (i32.add (local.get $co) (i32.const 16)))
       (br_if $neurons (i32.lt_u (local.tee $z (i32.add (local.get $z) (i32.const 64))) (local.get $end)))))
+  ;; pick(z, g, s, best, zEnd, inv, gStep): the straight-through gate choice of softmax16 gates. Per neuron (16 f32
+  ;; logits at z, advancing by 64 up to zEnd; 16 f32 noise draws at g, advancing by gStep: 64, or 0 over 16 zeros
+  ;; for no noise): x = z + g in f64, its argmax (the first x equal to the largest) as an i32 at best (advancing by
+  ;; 4), and s = f32(x · inv), the logits of the relaxed softmax (which prep then takes). The f64 sums, the
+  ;; rounding and the first maximum are those of learned_choice's noisyGateLogits.
+  (func (export "pick") (param $z i32) (param $g i32) (param $s i32) (param $bo i32) (param $end i32) (param $inv f64) (param $gs i32)
+    (local $vz v128) (local $vg v128) (local $iv v128) (local $mx v128)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $x4 v128) (local $x5 v128) (local $x6 v128) (local $x7 v128)
+    (local.set $iv (f64x2.splat (local.get $inv)))
+    (loop $neurons
+      (local.set $vz (v128.load offset=0 (local.get $z)))
+      (local.set $vg (v128.load offset=0 (local.get $g)))
+      (local.set $x0 (f64x2.add (f64x2.promote_low_f32x4 (local.get $vz)) (f64x2.promote_low_f32x4 (local.get $vg))))
+      (local.set $x1 (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vz) (local.get $vz))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vg) (local.get $vg)))))
+      (v128.store offset=0 (local.get $s)
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (f64x2.mul (local.get $x0) (local.get $iv)))
+          (f32x4.demote_f64x2_zero (f64x2.mul (local.get $x1) (local.get $iv)))))
+      (local.set $vz (v128.load offset=16 (local.get $z)))
+      (local.set $vg (v128.load offset=16 (local.get $g)))
+      (local.set $x2 (f64x2.add (f64x2.promote_low_f32x4 (local.get $vz)) (f64x2.promote_low_f32x4 (local.get $vg))))
+      (local.set $x3 (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vz) (local.get $vz))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vg) (local.get $vg)))))
+      (v128.store offset=16 (local.get $s)
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (f64x2.mul (local.get $x2) (local.get $iv)))
+          (f32x4.demote_f64x2_zero (f64x2.mul (local.get $x3) (local.get $iv)))))
+      (local.set $vz (v128.load offset=32 (local.get $z)))
+      (local.set $vg (v128.load offset=32 (local.get $g)))
+      (local.set $x4 (f64x2.add (f64x2.promote_low_f32x4 (local.get $vz)) (f64x2.promote_low_f32x4 (local.get $vg))))
+      (local.set $x5 (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vz) (local.get $vz))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vg) (local.get $vg)))))
+      (v128.store offset=32 (local.get $s)
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (f64x2.mul (local.get $x4) (local.get $iv)))
+          (f32x4.demote_f64x2_zero (f64x2.mul (local.get $x5) (local.get $iv)))))
+      (local.set $vz (v128.load offset=48 (local.get $z)))
+      (local.set $vg (v128.load offset=48 (local.get $g)))
+      (local.set $x6 (f64x2.add (f64x2.promote_low_f32x4 (local.get $vz)) (f64x2.promote_low_f32x4 (local.get $vg))))
+      (local.set $x7 (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vz) (local.get $vz))) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vg) (local.get $vg)))))
+      (v128.store offset=48 (local.get $s)
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (f64x2.mul (local.get $x6) (local.get $iv)))
+          (f32x4.demote_f64x2_zero (f64x2.mul (local.get $x7) (local.get $iv)))))
+      ;; the largest x in both lanes, then the mask of the x equal to it; best = its lowest set bit
+      (local.set $mx (f64x2.max (f64x2.max (f64x2.max (local.get $x0) (local.get $x1)) (f64x2.max (local.get $x2) (local.get $x3)))
+        (f64x2.max (f64x2.max (local.get $x4) (local.get $x5)) (f64x2.max (local.get $x6) (local.get $x7)))))
+      (local.set $mx (f64x2.max (local.get $mx) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mx) (local.get $mx))))
+      (i32.store (local.get $bo) (i32.ctz
+        (i32.or (i32.or (i32.or (i32.or (i32.or (i32.or (i32.or (i64x2.bitmask (f64x2.eq (local.get $x0) (local.get $mx)))
+          (i32.shl (i64x2.bitmask (f64x2.eq (local.get $x1) (local.get $mx))) (i32.const 2)))
+          (i32.shl (i64x2.bitmask (f64x2.eq (local.get $x2) (local.get $mx))) (i32.const 4)))
+          (i32.shl (i64x2.bitmask (f64x2.eq (local.get $x3) (local.get $mx))) (i32.const 6)))
+          (i32.shl (i64x2.bitmask (f64x2.eq (local.get $x4) (local.get $mx))) (i32.const 8)))
+          (i32.shl (i64x2.bitmask (f64x2.eq (local.get $x5) (local.get $mx))) (i32.const 10)))
+          (i32.shl (i64x2.bitmask (f64x2.eq (local.get $x6) (local.get $mx))) (i32.const 12)))
+          (i32.shl (i64x2.bitmask (f64x2.eq (local.get $x7) (local.get $mx))) (i32.const 14)))))
+      (local.set $g (i32.add (local.get $g) (local.get $gs)))
+      (local.set $s (i32.add (local.get $s) (i32.const 64)))
+      (local.set $bo (i32.add (local.get $bo) (i32.const 4)))
+      (br_if $neurons (i32.lt_u (local.tee $z (i32.add (local.get $z) (i32.const 64))) (local.get $end)))))
+
+  ;; gsum(x, acc, xEnd, Bbytes): GroupSum's class sum. acc (Bbytes/4 f64) = Σ over the rows from x (advancing by
+  ;; Bbytes up to xEnd) of the row, each f32 widened to f64 and added in row order (as the JS loop).
+  (func (export "gsum") (param $x i32) (param $acc i32) (param $end i32) (param $bb i32)
+    (local $r i32) (local $v v128) (local $a i32)
+    (local.set $r (i32.const 0))
+    (loop $zero
+      (v128.store (i32.add (local.get $acc) (local.get $r)) (v128.const i64x2 0 0))
+      (br_if $zero (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (i32.shl (local.get $bb) (i32.const 1)))))
+    (loop $rows
+      (local.set $r (i32.const 0))
+      (loop $lanes
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $r))))
+        (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $r) (i32.const 1))))
+        (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (f64x2.promote_low_f32x4 (local.get $v))))
+        (v128.store offset=16 (local.get $a)
+          (f64x2.add (v128.load offset=16 (local.get $a))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+        (br_if $lanes (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+      (br_if $rows (i32.lt_u (local.tee $x (i32.add (local.get $x) (local.get $bb))) (local.get $end)))))
+
+  ;; bcast(dst, col, dstEnd, Bbytes): the GroupSum gradient of one class, the row at col copied to every row from dst
+  ;; (advancing by Bbytes up to dstEnd).
+  (func (export "bcast") (param $dst i32) (param $col i32) (param $end i32) (param $bb i32)
+    (local $r i32)
+    (loop $rows
+      (local.set $r (i32.const 0))
+      (loop $lanes
+        (v128.store (i32.add (local.get $dst) (local.get $r)) (v128.load (i32.add (local.get $col) (local.get $r))))
+        (br_if $lanes (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+      (br_if $rows (i32.lt_u (local.tee $dst (i32.add (local.get $dst) (local.get $bb))) (local.get $end)))))
   (memory (export "mem") 1))

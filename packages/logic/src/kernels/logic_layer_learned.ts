@@ -17,10 +17,10 @@ import {
 } from "@relax/core";
 import type * as tf from "@tensorflow/tfjs-core";
 import { GATE_COEFF_MATRIX, NUM_GATES } from "../gates.js";
-import { gateChoice, gateParamGrad, noisyGateLogits, paramsPerGate, wiringChoice } from "../learned_choice.js";
+import { gateChoice, gateParamGrad, paramsPerGate, wiringChoice } from "../learned_choice.js";
 import { GATE_STREAM, drawNoise } from "@relax/core/internal";
 import { logicBackwardFM, logicForwardFM, transpose2d } from "./logic_layer.js";
-import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "../wasm_layer.js";
+import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm, straightThroughProbsWasm } from "../wasm_layer.js";
 import { learnedBackwardWasm, learnedForwardWasm, wiringSoftmaxWasm } from "./wasm_mix.js";
 
 const pairsByWidth = new Map<number, { even: Int32Array; odd: Int32Array }>();
@@ -49,23 +49,23 @@ function oneHotWiring(attrs: RelaxLogicLayerLearnedAttrs): boolean {
   return attrs.K === 1 || attrs.mode === "eval" || attrs.wiringChoice !== "soft";
 }
 
+/** Row g of GATE_COEFF_MATRIX (the four coefficients of gate g) as float32, for copying. */
+const GATE_COEFF_ROWS = Array.from({ length: NUM_GATES }, (_, g) => Float32Array.from(GATE_COEFF_MATRIX.slice(4 * g, 4 * g + 4)));
+
 /**
  * Straight-through softmax16 gates in train mode (as `gateChoice`): the coefficients of the argmax gate of
  * `z + g` (g: Gumbel noise for 'gumbel-st', 0 for 'hard-st'; argmax in float64, first maximum on ties) and
- * the relaxed `softmax((z + g)/τ)` from the difflogic layer's WASM SIMD softmax; null where unavailable.
+ * the relaxed `softmax((z + g)/τ)`, both from the WASM SIMD kernel; null where unavailable.
  */
-function straightThroughGatesWasm(weights: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs) {
+function straightThroughGatesWasm(weights: Float32Array, outDim: number, attrs: GateSettings) {
   const noisy = attrs.gateChoice === "gumbel-st";
   const inv = 1 / attrs.temperature;
-  const scaled = new Float32Array(outDim * NUM_GATES);
-  const c = new Float32Array(outDim * 4);
   const noise = noisy ? drawNoise("gumbel", attrs.noiseSeed, GATE_STREAM, 0, outDim * NUM_GATES) : null;
-  for (let j = 0; j < outDim; j++) {
-    const best = noisyGateLogits(weights, j, noise, scaled, j * NUM_GATES, inv);
-    for (let q = 0; q < 4; q++) c[4 * j + q] = GATE_COEFF_MATRIX[4 * best + q] as number;
-  }
-  const soft = probsAndCoefficientsWasm(scaled, outDim);
-  return soft && { c, s: soft.p, scale: inv };
+  const r = straightThroughProbsWasm(weights, noise, outDim, inv);
+  if (!r) return null;
+  const c = new Float32Array(outDim * 4);
+  for (let j = 0; j < outDim; j++) c.set(GATE_COEFF_ROWS[r.best[j] as number] as Float32Array, 4 * j);
+  return { c, s: r.p, scale: inv };
 }
 
 /** Soft softmax16 gates in train mode: the difflogic layer's WASM SIMD softmax and coefficients; null where unavailable. */
@@ -91,23 +91,42 @@ function wiringChoiceWasm(wiring: Float32Array, outDim: number, attrs: RelaxLogi
   return { q, qs: r.qs, scale: 1 / attrs.temperature, pick: r.pick };
 }
 
-function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs) {
-  // softmax16 gates in train mode take the WASM SIMD softmax (float32, as saved); the rest, and the fallback, the JS choice
+/** `v` as float32 (as is when it already is). */
+const toF32 = (v: ArrayLike<number>): Float32Array => (v instanceof Float32Array ? v : Float32Array.from(v));
+
+/** The gate settings of one call (those of {@link RelaxLogicLayerLearnedAttrs} that the gate choice reads). */
+export type GateSettings = Pick<RelaxLogicLayerLearnedAttrs, "parametrization" | "gateChoice" | "temperature" | "noiseSeed" | "mode">;
+
+/**
+ * The gate choice of one call in float32, as the kernels save it: coefficients `c` `[outDim, 4]`, the relaxed
+ * distribution `s` `[outDim, P]` and the gradient's `scale`. softmax16 gates in train mode take the WASM SIMD
+ * softmax; the rest, and the fallback, the JS choice ({@link gateChoice}).
+ */
+export function gateChoiceHost(
+  weights: Float32Array,
+  outDim: number,
+  g: GateSettings,
+): { c: Float32Array; s: Float32Array; scale: number } {
   const fast =
-    attrs.parametrization === "softmax16" && attrs.mode === "train"
-      ? attrs.gateChoice === "soft"
+    g.parametrization === "softmax16" && g.mode === "train"
+      ? g.gateChoice === "soft"
         ? softGatesWasm(weights, outDim)
-        : straightThroughGatesWasm(weights, outDim, attrs)
+        : straightThroughGatesWasm(weights, outDim, g)
       : null;
-  const gate =
+  const r =
     fast ??
     gateChoice(weights, outDim, {
-      parametrization: attrs.parametrization,
-      choice: attrs.gateChoice,
-      temperature: attrs.temperature,
-      noiseSeed: attrs.noiseSeed,
-      mode: attrs.mode,
+      parametrization: g.parametrization,
+      choice: g.gateChoice,
+      temperature: g.temperature,
+      noiseSeed: g.noiseSeed,
+      mode: g.mode,
     });
+  return { c: toF32(r.c), s: toF32(r.s), scale: r.scale };
+}
+
+function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs) {
+  const gate = gateChoiceHost(weights, outDim, attrs);
   const wire =
     wiringChoiceWasm(wiring, outDim, attrs) ??
     wiringChoice(wiring, outDim, attrs.K, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
@@ -226,8 +245,7 @@ export function learnedForwardHost(
 ): { values: Float32Array; shape: number[]; saved: { c: Float32Array; s: Float32Array; q: Float32Array; qs: Float32Array } } {
   const outDim = attrs.candA.length / attrs.K;
   const ch = computeChoices(weights, wiring, outDim, attrs);
-  const f32 = (v: ArrayLike<number>) => (v instanceof Float32Array ? v : Float32Array.from(v));
-  const saved = { c: f32(ch.gate.c), s: f32(ch.gate.s), q: f32(ch.wire.q), qs: f32(ch.wire.qs) };
+  const saved = { c: ch.gate.c, s: ch.gate.s, q: toF32(ch.wire.q), qs: toF32(ch.wire.qs) };
   // the forward computes with the float32 choices it saves, so that the gradient sees the same numbers
   const pr = prepare(x, xShape, savedChoices(saved.c, saved.s, saved.q, saved.qs, attrs, ch.wire.pick), attrs);
   const { X, batch, inDim, aEff, bEff } = pr;
@@ -251,7 +269,7 @@ export function learnedForwardHost(
  * `m_i = 16·(dz_i − dz_0)`. The truth-table gradient `∂t_ab = Σ g·[A = a][B = b]` (relaxed) is `m` of the gate
  * whose truth table is the single entry ab: gates 8 (00), 4 (01), 2 (10), 1 (11). Then `∂w = scale·∂t·t(1 − t)`.
  */
-function truthTableGradFromUniform(dz: Float32Array, t: ArrayLike<number>, scale: number, outDim: number): Float32Array {
+export function truthTableGradFromUniform(dz: Float32Array, t: ArrayLike<number>, scale: number, outDim: number): Float32Array {
   const dw = new Float32Array(outDim * 4);
   const GATE_OF_ENTRY = [8, 4, 2, 1];
   for (let j = 0; j < outDim; j++) {
@@ -290,8 +308,7 @@ function mixedBackwardWasm(
   if (attrs.mode !== "train") return null;
   const { X, batch: B, inDim } = pr;
   const s = pr.gate.s;
-  const gates =
-    attrs.parametrization === "softmax16" ? { p: s instanceof Float32Array ? s : Float32Array.from(s), scale: pr.gate.scale } : null;
+  const gates = attrs.parametrization === "softmax16" ? { p: toF32(s), scale: pr.gate.scale } : null;
   const r = learnedBackwardWasm(
     X,
     dY,

@@ -19,33 +19,78 @@ import {
 import { NUM_GATES } from "../gates.js";
 import { logitGradFromStats } from "../gates.js";
 import { logicBackwardFM, logicForwardFM, probsAndCoefficients, transpose2d } from "./logic_layer.js";
+import { gateChoiceHost, truthTableGradFromUniform } from "./logic_layer_learned.js";
 import { logicNetBackwardWasm, logicNetForwardWasm, type NetLayerArgs } from "../wasm_layer.js";
 
 export { RelaxLogicNet, RelaxLogicNetGrad, type RelaxLogicNetAttrs };
 
-/** Each layer's kernel arguments, its coefficients and (train mode) probabilities computed from the logits. */
-function layerArgs(attrs: RelaxLogicNetAttrs, logitValues: Float32Array[]): NetLayerArgs[] {
+type NetLayerAttrs = RelaxLogicNetAttrs["layers"][number];
+
+const uniformByWidth = new Map<number, Float32Array>();
+/** p = 1/16 for every gate of `outDim` neurons (read only; built once per width). */
+function uniformProbs(outDim: number): Float32Array {
+  let p = uniformByWidth.get(outDim);
+  if (!p) uniformByWidth.set(outDim, (p = new Float32Array(outDim * NUM_GATES).fill(1 / NUM_GATES)));
+  return p;
+}
+
+/**
+ * A layer's kernel arguments from its gate coefficients `c` and relaxed distribution `s` (as saved): the softmax16
+ * kernels' statistics flow through `s` itself, bilinear4's through uniform p (see truthTableGradFromUniform).
+ */
+function gateLayerArgs(l: NetLayerAttrs, c: ArrayLike<number>, s: ArrayLike<number> | null): NetLayerArgs {
+  const p = s && l.gates?.parametrization === "bilinear4" ? uniformProbs(l.a.length) : s;
+  return { a: l.a, b: l.b, gradFactor: l.gradFactor, c, p };
+}
+
+/**
+ * A layer's coefficients `c` and (train mode, else null) relaxed distribution `s` from its logits: difflogic's
+ * softmax (float32 from WASM SIMD, else float64) or, for a layer with {@link RelaxLogicNetGates}, the learned
+ * layer's gate choice (float32; straight-through gates draw the call's noise from its seed).
+ */
+function layerChoice(
+  l: NetLayerAttrs,
+  z: Float32Array,
+  mode: RelaxLogicNetAttrs["mode"],
+): { c: ArrayLike<number>; s: ArrayLike<number> | null } {
+  if (l.gates) {
+    const g = gateChoiceHost(z, l.a.length, { ...l.gates, mode });
+    return { c: g.c, s: mode === "train" ? g.s : null };
+  }
+  const { p, c } = probsAndCoefficients(z, l.a.length, mode);
+  return { c, s: mode === "train" ? p : null };
+}
+
+/**
+ * The layers' choices as the forward kernel output them (inputs `c{i}`, `p{i}`): the float32 coefficients and
+ * distributions as saved; where the forward had float64 ones (difflogic's JS path) it saved nothing (`[0]`) and
+ * they are computed again here from the logits, exactly as the forward did.
+ */
+function savedChoices(attrs: RelaxLogicNetAttrs, inputs: Record<string, { values: Float32Array }>): ReturnType<typeof layerChoice>[] {
   return attrs.layers.map((l, i) => {
-    const { p, c } = probsAndCoefficients(logitValues[i] as Float32Array, l.a.length, attrs.mode);
-    return { a: l.a, b: l.b, gradFactor: l.gradFactor, c, p: attrs.mode === "train" ? p : null };
+    const c = inputs[`c${i}`]!.values;
+    if (c.length === 0) return layerChoice(l, inputs[`z${i}`]!.values, attrs.mode);
+    return { c, s: attrs.mode === "train" ? inputs[`p${i}`]!.values : null };
   });
 }
 
 /**
- * The same arguments from what the forward kernel output (inputs `c{i}`, `p{i}`): the float32 WASM coefficients
- * and probabilities as saved; where the forward had float64 ones (the JS path) it saved nothing (`[0]`) and they
- * are computed again here from the logits, exactly as the forward did.
+ * A layer's parameter gradient `[outDim, P]` from the kernels' softmax16 logit gradient `dz` and its relaxed
+ * distribution `s` (null in eval mode): dz itself for difflogic's gates, times 1/τ for straight-through softmax16
+ * gates, the truth-table gradient for bilinear4 (as the learned layer's kernel).
  */
-function savedLayerArgs(attrs: RelaxLogicNetAttrs, inputs: Record<string, { values: Float32Array }>): NetLayerArgs[] {
-  return attrs.layers.map((l, i) => {
-    const c = inputs[`c${i}`]!.values;
-    if (c.length === 0) {
-      const { p, c: c64 } = probsAndCoefficients(inputs[`z${i}`]!.values, l.a.length, attrs.mode);
-      return { a: l.a, b: l.b, gradFactor: l.gradFactor, c: c64, p: attrs.mode === "train" ? p : null };
-    }
-    return { a: l.a, b: l.b, gradFactor: l.gradFactor, c, p: attrs.mode === "train" ? inputs[`p${i}`]!.values : null };
-  });
+function paramGrad(l: NetLayerAttrs, dz: Float32Array, s: ArrayLike<number> | null, mode: RelaxLogicNetAttrs["mode"]): Float32Array {
+  const g = l.gates;
+  if (!g) return dz;
+  const outDim = l.a.length;
+  const scale = mode === "train" && g.gateChoice !== "soft" ? 1 / g.temperature : 1;
+  if (g.parametrization === "bilinear4") return s ? truthTableGradFromUniform(dz, s, scale, outDim) : new Float32Array(outDim * 4);
+  if (scale !== 1) for (let i = 0; i < dz.length; i++) dz[i] = (dz[i] as number) * scale;
+  return dz;
 }
+
+/** Parameters per gate of a layer: 16 logits, or 4 for bilinear4 gates. */
+const paramsOf = (l: NetLayerAttrs): number => (l.gates?.parametrization === "bilinear4" ? 4 : NUM_GATES);
 
 /** A saved output: a float32 array as it is (fresh from probsAndCoefficients, no copy), else nothing (`[0]`). */
 function savable(values: ArrayLike<number> | null, shape: number[]): { values: Float32Array; shape: number[] } {
@@ -57,14 +102,15 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNet, (inputs, attrs) => {
   const [batch, inDim] = x.shape as [number, number];
   const logitValues = attrs.layers.map((_, i) => inputs[`z${i}`]!.values as Float32Array);
   const xFM = transpose2d(x.values, batch, inDim);
-  const args = layerArgs(attrs, logitValues);
+  const choices = attrs.layers.map((l, i) => layerChoice(l, logitValues[i] as Float32Array, attrs.mode));
+  const args = attrs.layers.map((l, i) => gateLayerArgs(l, choices[i]!.c, choices[i]!.s));
   const wasm = logicNetForwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau);
   const out = wasm?.out ?? netForwardJS(xFM, batch, args, attrs.k, attrs.tau);
   const record = wasm?.record ?? new Int32Array(0);
   return [
     { values: out, shape: [batch, attrs.k] },
-    ...args.map((l) => savable(l.c, [l.a.length, 4])),
-    ...args.map((l) => savable(l.p, [l.a.length, NUM_GATES])),
+    ...choices.map((ch, i) => savable(ch.c, [attrs.layers[i]!.a.length, 4])),
+    ...choices.map((ch, i) => savable(ch.s, [attrs.layers[i]!.a.length, paramsOf(attrs.layers[i]!)])),
     // where the forward left the activations in the WASM memory, for the gradient (empty on the JS path)
     { values: record, shape: [record.length], dtype: "int32" as const },
   ];
@@ -125,13 +171,17 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNetGrad, (inputs, attrs) => {
   const dy = inputs.dy!.values as Float32Array;
   const record = inputs.record ? inputs.record.values : null;
   const xFM = transpose2d(x.values, batch, inDim);
-  const args = savedLayerArgs(attrs, inputs);
+  const choices = savedChoices(attrs, inputs);
+  const args = attrs.layers.map((l, i) => gateLayerArgs(l, choices[i]!.c, choices[i]!.s));
   const r =
     logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, record, dy) ??
     netBackwardJS(xFM, batch, inDim, args, attrs.k, attrs.tau, dy);
   return [
     { values: transpose2d(r.dX, inDim, batch), shape: [batch, inDim] },
-    ...r.dlogits.map((values, i) => ({ values, shape: [attrs.layers[i]!.a.length, NUM_GATES] })),
+    ...r.dlogits.map((dz, i) => {
+      const l = attrs.layers[i]!;
+      return { values: paramGrad(l, dz, choices[i]!.s, attrs.mode), shape: [l.a.length, paramsOf(l)] };
+    }),
   ];
 });
 

@@ -52,14 +52,31 @@ export const RelaxLogicNet = "RelaxLogicNet";
  * outputs `[dx: [batch, inDim], dz0, …, dz{L−1}]`.
  */
 export const RelaxLogicNetGrad = "RelaxLogicNetGrad";
-/** Attributes of {@link RelaxLogicNet}: per layer connections + gradFactor, the logits variables, mode, GroupSum. */
+/**
+ * Attributes of {@link RelaxLogicNet}: per layer connections + gradFactor (and the gates of a layer that is not
+ * difflogic's), the logits variables, mode, GroupSum.
+ */
 export interface RelaxLogicNetAttrs {
-  layers: { a: Int32Array; b: Int32Array; gradFactor: number }[];
+  layers: { a: Int32Array; b: Int32Array; gradFactor: number; gates?: RelaxLogicNetGates }[];
   /** The layers' logits tensors (inputs `z0 … z{L−1}`), read again by the gradient. */
   logits: Tensor[];
   mode: "train" | "eval";
   k: number;
   tau: number;
+}
+/**
+ * The gates of a fixed-wiring layer in {@link RelaxLogicNet} other than difflogic's softmax16 soft gates (absent for
+ * those), as {@link RelaxLogicLayerLearnedAttrs}: then logits `z{i}: [outDim, P]` (P = 16 or 4), saved outputs
+ * `c{i}` the forward's coefficients and `p{i}: [outDim, P]` the relaxed distribution the gradient flows through,
+ * and `dz{i}: [outDim, P]`.
+ */
+export interface RelaxLogicNetGates {
+  parametrization: "softmax16" | "bilinear4";
+  gateChoice: "soft" | "gumbel-st" | "hard-st";
+  /** Temperature τ of the straight-through choices. */
+  temperature: number;
+  /** Seed of this call's Gumbel / logistic noise (`'gumbel-st'` in train mode). */
+  noiseSeed: number;
 }
 /**
  * Convolutional logic tree kernels (Petersen et al., NeurIPS 2024): inputs `{ x: [batch, H, W, C],

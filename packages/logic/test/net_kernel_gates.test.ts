@@ -1,0 +1,132 @@
+/**
+ * The whole-net kernel (`RelaxLogicNet`) with fixed-wiring layers whose gates are not difflogic's (bilinear4,
+ * straight-through choice): the same numbers as the per-layer learned kernels chained feature-major, step after
+ * step (the same noise draws), in train and eval mode; no leaked tensors. (Without WASM SIMD the net runs the
+ * per-layer kernels, whose JS loops the learned-layer tests hold to the reference.)
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { beforeAll, describe, expect, it } from "vitest";
+import { GroupSum, LogicLayer, LogicNet, type Choice, type Parametrization } from "../src/index.js";
+import { randomTensor } from "./helpers.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+const WIDTHS = [20, 24, 30];
+const K = 3;
+
+function makeNet(parametrization: Parametrization, gateChoice: Choice, layersOut: LogicLayer[] = []): LogicNet {
+  const layers = WIDTHS.slice(1).map(
+    (w, i) => new LogicLayer(WIDTHS[i]!, w, { seed: 40 + i, parametrization, gateChoice, temperature: 0.7, init: "gaussian" }),
+  );
+  layersOut.push(...layers);
+  return new LogicNet([...layers, new GroupSum(K, 2)]);
+}
+
+/** The per-layer path: each layer's learned kernel chained feature-major, then GroupSum. */
+function perLayerForward(layers: LogicLayer[], head: GroupSum, x: tf.Tensor2D, mode: "train" | "eval"): tf.Tensor2D {
+  return tf.tidy(() => {
+    let h = x;
+    layers.forEach((l, i) => {
+      h = l.apply(h, mode, { featureMajorIn: i > 0, featureMajorOut: true });
+    });
+    return head.applyFeatureMajor(h);
+  });
+}
+
+const target = (batch: number) =>
+  tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % K),
+      "int32",
+    ),
+    K,
+  );
+
+/** Output and gradients of every variable of one call. */
+function stepOf(f: () => tf.Tensor2D, vars: tf.Variable[], batch: number): { y: number[]; grads: number[][] } {
+  let y: number[] = [];
+  const t = target(batch);
+  const { value, grads } = tf.variableGrads(() => {
+    const out = f();
+    y = Array.from(out.dataSync());
+    return tf.losses.softmaxCrossEntropy(t, out) as tf.Scalar;
+  }, vars);
+  const g = vars.map((v) => Array.from(grads[v.name]!.dataSync()));
+  tf.dispose([value, t, ...Object.values(grads)]);
+  return { y, grads: g };
+}
+
+const COMBOS: [Parametrization, Choice][] = [
+  ["softmax16", "gumbel-st"],
+  ["softmax16", "hard-st"],
+  ["bilinear4", "soft"],
+  ["bilinear4", "gumbel-st"],
+  ["bilinear4", "hard-st"],
+];
+
+describe("whole-net kernel with learned gates on fixed wiring", () => {
+  for (const [parametrization, gateChoice] of COMBOS) {
+    it(`${parametrization} · ${gateChoice}: the per-layer kernels' numbers over 3 steps`, () => {
+      const layersA: LogicLayer[] = [];
+      const layersB: LogicLayer[] = [];
+      const netA = makeNet(parametrization, gateChoice, layersA);
+      const netB = makeNet(parametrization, gateChoice, layersB);
+      const batch = 7;
+      for (let step = 0; step < 3; step++) {
+        const x = randomTensor(step + 1, [batch, WIDTHS[0]!]) as tf.Tensor2D;
+        const a = stepOf(() => netA.forward(x), netA.variables, batch);
+        const b = stepOf(() => perLayerForward(layersB, netB.head as GroupSum, x, "train"), netB.variables, batch);
+        expect(a.y).toEqual(b.y);
+        a.grads.forEach((g, i) => expect(g).toEqual(b.grads[i]));
+        // the gradient is not zero (the straight-through backward reaches every layer)
+        for (const g of a.grads) expect(g.some((v) => v !== 0)).toBe(true);
+        const ea = netA.forward(x, { mode: "eval" });
+        const eb = perLayerForward(layersB, netB.head as GroupSum, x, "eval");
+        expect(Array.from(ea.dataSync())).toEqual(Array.from(eb.dataSync()));
+        tf.dispose([x, ea, eb]);
+      }
+      netA.dispose();
+      netB.dispose();
+    });
+  }
+
+  it("matches the reference composition (tfjs ops) within float32 rounding", () => {
+    for (const [parametrization, gateChoice] of COMBOS) {
+      const netA = makeNet(parametrization, gateChoice);
+      const netB = makeNet(parametrization, gateChoice);
+      const x = randomTensor(9, [5, WIDTHS[0]!]) as tf.Tensor2D;
+      const a = stepOf(() => netA.forward(x), netA.variables, 5);
+      tf.env().set("RELAX_FORCE_REFERENCE", true);
+      let b: ReturnType<typeof stepOf>;
+      try {
+        b = stepOf(() => netB.forward(x), netB.variables, 5);
+      } finally {
+        tf.env().set("RELAX_FORCE_REFERENCE", false);
+      }
+      a.y.forEach((v, i) => expect(v).toBeCloseTo(b.y[i]!, 4));
+      a.grads.forEach((g, i) => g.forEach((v, j) => expect(v).toBeCloseTo(b.grads[i]![j]!, 4)));
+      tf.dispose(x);
+      netA.dispose();
+      netB.dispose();
+    }
+  });
+
+  it("a bare forward and gradient leave no tensors behind", () => {
+    const net = makeNet("bilinear4", "gumbel-st");
+    const x = randomTensor(3, [6, WIDTHS[0]!]) as tf.Tensor2D;
+    const t = target(6);
+    const warm = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(t, net.forward(x)) as tf.Scalar, net.variables);
+    tf.dispose([warm.value, ...Object.values(warm.grads)]);
+    const before = tf.memory().numTensors;
+    const y = net.forward(x);
+    y.dispose();
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(t, net.forward(x)) as tf.Scalar, net.variables);
+    tf.dispose([value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, t]);
+    net.dispose();
+  });
+});
