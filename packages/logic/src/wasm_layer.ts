@@ -347,6 +347,33 @@ function netForwardSlots(w: LayerWasm, xFM: Float32Array, B: number, inDim: numb
   return { slots, gens: slots.map((s) => arena.gen[s] as number), Bp };
 }
 
+/** GroupSum's class scores `[B, k]` (sums over τ) of the feature-major rows at byte `base` (`n` rows of Bp floats), f64 sums. */
+function groupSumOfSlot(w: LayerWasm, base: number, n: number, B: number, Bp: number, k: number, tau: number): Float32Array {
+  const g = n / k;
+  const bBytes = Bp * 4;
+  const out = new Float32Array(B * k);
+  // per class, its rows' sums in f64 (scratch offset 0: no layer tables are in use)
+  const acc = new Float64Array(w.mem.buffer, 0, B);
+  for (let c = 0; c < k; c++) {
+    w.gsum(base + c * g * bBytes, 0, base + (c + 1) * g * bBytes, bBytes);
+    for (let r = 0; r < B; r++) out[r * k + c] = (acc[r] as number) / tau;
+  }
+  return out;
+}
+
+/**
+ * GroupSum(k, τ) of feature-major `X: [n, B]` in WASM SIMD (the class sums in f64, row by row in order, as the JS
+ * kernel): `[B, k]`; null when unavailable.
+ */
+export function groupSumWasm(X: Float32Array, n: number, B: number, k: number, tau: number): Float32Array | null {
+  const w = enabled() ? getInstance() : null;
+  if (!w || B === 0 || n === 0 || n % k !== 0) return null;
+  const Bp = Math.ceil(B / 4) * 4;
+  if (!ensureArena(w, Bp * 8, n * Bp * 4)) return null;
+  const s = place(new Float32Array(w.mem.buffer), X, n, B, Bp, []);
+  return groupSumOfSlot(w, slotOff(s), n, B, Bp, k, tau);
+}
+
 /**
  * Whole-net forward: feature-major input `[inDim, B]` through every layer (activations stay in WASM
  * memory) and GroupSum(k, τ) of the last layer → `out: [B, k]`, with the `record` of where the activations
@@ -364,28 +391,19 @@ export function logicNetForwardWasm(
   if (!w || B === 0 || !wasmNetSupported(layers.length)) return null;
   const rec = netForwardSlots(w, xFM, B, inDim, layers);
   if (!rec) return null;
-  const f32 = new Float32Array(w.mem.buffer);
   const n = (layers[layers.length - 1] as NetLayerArgs).a.length;
-  const g = n / k;
-  const out = new Float32Array(B * k);
-  // per class, its rows' sums in f64 (scratch offset 0: the layer tables are done with)
-  const acc = new Float64Array(w.mem.buffer, 0, B);
-  const bBytes = rec.Bp * 4;
-  const base = slotOff(rec.slots[rec.slots.length - 1] as number);
-  for (let c = 0; c < k; c++) {
-    w.gsum(base + c * g * bBytes, 0, base + (c + 1) * g * bBytes, bBytes);
-    for (let r = 0; r < B; r++) out[r * k + c] = (acc[r] as number) / tau;
-  }
+  const out = groupSumOfSlot(w, slotOff(rec.slots[rec.slots.length - 1] as number), n, B, rec.Bp, k, tau);
   return { out, record: encodeNetRecord(rec) };
 }
 
 /**
  * Whole-net backward from `dy = ∂L/∂out` (`[B, k]`): the input gradient (feature-major `[inDim, B]`)
  * and every layer's logit gradient. Reuses the activations of the forward whose `record` it is given
- * while they are still resident, else recomputes them. Null when unavailable.
+ * while they are still resident, else recomputes them from the input `xFM()` (feature-major, asked for only
+ * then). Null when unavailable.
  */
 export function logicNetBackwardWasm(
-  xFM: Float32Array,
+  xFM: () => Float32Array,
   B: number,
   inDim: number,
   layers: readonly NetLayerArgs[],
@@ -399,7 +417,7 @@ export function logicNetBackwardWasm(
   let rec = record ? decodeNetRecord(record) : null;
   if (rec && rec.slots.length !== layers.length + 1) rec = null;
   if (!rec || rec.slots.some((s, i) => arena.gen[s] !== rec!.gens[i]) || rec.Bp !== Math.ceil(B / 4) * 4)
-    rec = netForwardSlots(w, xFM, B, inDim, layers);
+    rec = netForwardSlots(w, xFM(), B, inDim, layers);
   if (!rec) return null;
   const { slots, Bp } = rec;
   const bBytes = Bp * 4;

@@ -9,6 +9,7 @@ import {
   logicBackwardWasm,
   logicForwardWasm,
   probsAndCoefficientsWasm,
+  groupSumWasm,
   straightThroughProbsWasm,
   wasmLayerKernelsAvailable,
   wasmNetSupported,
@@ -16,6 +17,8 @@ import {
 import { WasmAdamState, assembleAdamModule } from "../src/wasm_adam.js";
 import { assemblePackModule } from "../src/wasm_pack.js";
 import { netBackwardJS, netForwardJS } from "../src/kernels/logic_net.js";
+import { wiringGradFromStats } from "../src/kernels/logic_layer_learned.js";
+import { learnedBackwardWasm } from "../src/kernels/wasm_mix.js";
 import { logicNetBackwardWasm, logicNetForwardWasm } from "../src/wasm_layer.js";
 import { assembleModule } from "../src/wasm_simd.js";
 import { logicRng } from "../src/rng.js";
@@ -90,6 +93,48 @@ describe("WASM SIMD layer kernels = the float64 JS kernels (float32 rounding)", 
       expect(fast.best[3]).toBe(0);
       expect(fast.best[4]).toBe(2);
       if (noisy) expect(fast.best[5]).toBe(1);
+    });
+  }
+  for (const oneHot of [false, true]) {
+    it(`learned wiring backward (${oneHot ? "one-hot" : "soft"} weights, K = 5): the wiring gradient is wiringGradFromStats's, bit for bit`, () => {
+      const inDim = 23,
+        outDim = 17,
+        K = 5,
+        B = 7;
+      const rng = logicRng(21);
+      const candA = Int32Array.from({ length: outDim * K }, () => rng.int(inDim));
+      const candB = Int32Array.from({ length: outDim * K }, () => rng.int(inDim));
+      const qs = new Float32Array(2 * outDim * K);
+      for (let i = 0; i < 2 * outDim; i++) {
+        const e = Array.from({ length: K }, () => Math.exp(rng.normal()));
+        const sum = e.reduce((a, b) => a + b, 0);
+        for (let k = 0; k < K; k++) qs[i * K + k] = (e[k] as number) / sum;
+      }
+      const pick = oneHot ? Int32Array.from({ length: 2 * outDim }, () => rng.int(K)) : null;
+      const q = pick ? new Float32Array(qs.length) : qs;
+      if (pick) pick.forEach((k, i) => (q[i * K + k] = 1));
+      const c = Float32Array.from({ length: outDim * 4 }, () => rng.normal());
+      const X = Float32Array.from({ length: inDim * B }, () => rng.next());
+      const dY = Float32Array.from({ length: outDim * B }, () => rng.normal());
+      const r = learnedBackwardWasm(X, dY, B, inDim, candA, candB, K, q, c, 1.5, pick, null, { qs, scale: 1.25 })!;
+      expect(Array.from(r.du!)).toEqual(Array.from(wiringGradFromStats(r.dq, qs, 1.25, K)));
+      expect(r.du!.some((v) => v !== 0)).toBe(true);
+    });
+  }
+  for (const B of [1, 6, 8]) {
+    it(`GroupSum of feature-major rows, batch ${B}: the f64 sums of the JS kernel, bit for bit`, () => {
+      const rng = logicRng(31 + B);
+      const n = 30,
+        k = 3,
+        tau = 7;
+      const X = Float32Array.from({ length: n * B }, () => rng.next() * 2 ** (rng.int(40) - 20));
+      const got = groupSumWasm(X, n, B, k, tau)!;
+      for (let c = 0; c < k; c++)
+        for (let r = 0; r < B; r++) {
+          let sum = 0;
+          for (let i = c * (n / k); i < (c + 1) * (n / k); i++) sum += X[i * B + r] as number;
+          expect(got[r * k + c]).toBe(Math.fround(sum / tau));
+        }
     });
   }
   it("straight-through choice: a NaN logit leaves the choice to the JS loop (null)", () => {
@@ -205,15 +250,15 @@ describe("whole-net kernel: WASM = JS fallback", () => {
     const dy = Float32Array.from({ length: B * 4 }, () => rng.normal());
     const { out, record } = logicNetForwardWasm(xFM, B, inDim, layers, 4, 2)!;
     expect(maxAbsDiff(out, netForwardJS(xFM, B, layers, 4, 2))).toBeLessThan(1e-5);
-    const fast = logicNetBackwardWasm(xFM, B, inDim, layers, 4, 2, record, dy)!;
-    const fresh = logicNetBackwardWasm(xFM, B, inDim, layers, 4, 2, null, dy)!; // recomputes the activations
+    const fast = logicNetBackwardWasm(() => xFM, B, inDim, layers, 4, 2, record, dy)!;
+    const fresh = logicNetBackwardWasm(() => xFM, B, inDim, layers, 4, 2, null, dy)!; // recomputes the activations
     const ref = netBackwardJS(xFM, B, inDim, layers, 4, 2, dy);
     // the record is what connects the two kernels: given it, the backward reads the forward's activations (a zeroed
     // input changes nothing); once another forward reused the slots, the record is stale and it recomputes from x
     const zeros = new Float32Array(xFM.length);
-    const fromRecord = logicNetBackwardWasm(zeros, B, inDim, layers, 4, 2, record, dy)!;
+    const fromRecord = logicNetBackwardWasm(() => zeros, B, inDim, layers, 4, 2, record, dy)!;
     for (let i = 0; i < 4; i++) logicNetForwardWasm(zeros, B, inDim, layers, 4, 2); // 4 × 4 slots: all 16 reused
-    const afterStale = logicNetBackwardWasm(xFM, B, inDim, layers, 4, 2, record, dy)!;
+    const afterStale = logicNetBackwardWasm(() => xFM, B, inDim, layers, 4, 2, record, dy)!;
     for (const r of [fast, fresh, fromRecord, afterStale]) {
       expect(maxAbsDiff(r.dX, ref.dX)).toBeLessThan(1e-5);
       r.dlogits.forEach((d, i) => expect(maxAbsDiff(d, ref.dlogits[i]!)).toBeLessThan(1e-5));

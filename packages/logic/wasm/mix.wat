@@ -316,7 +316,58 @@
       (local.set $dz (i32.add (local.get $dz) (i32.const 64)))
       (br_if $gates (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count)))))
 
-;; mixn(y, tab, w, K, kmix, count, Bbytes): `count` rows mixed without a gate (the learned leaves of conv trees):
+;; tabs(tab, candA, candB, count, K, x, Bbytes): the candidate row addresses of `count` gates (i32 candidate indices
+  ;; [count, K] at candA and candB): tab[(2j + s)·K + k] = x + cand_s[j·K + k]·Bbytes, A (s = 0) then B per gate.
+  (func (export "tabs") (param $tab i32) (param $ca i32) (param $cb i32) (param $count i32) (param $K i32) (param $x i32) (param $bb i32)
+    (local $j i32) (local $k i32) (local $kb i32)
+    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (loop $gates
+      (local.set $k (i32.const 0))
+      (loop $a
+        (i32.store (i32.add (local.get $tab) (local.get $k))
+          (i32.add (local.get $x) (i32.mul (i32.load (i32.add (local.get $ca) (local.get $k))) (local.get $bb))))
+        (br_if $a (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 4))) (local.get $kb))))
+      (local.set $tab (i32.add (local.get $tab) (local.get $kb)))
+      (local.set $k (i32.const 0))
+      (loop $b
+        (i32.store (i32.add (local.get $tab) (local.get $k))
+          (i32.add (local.get $x) (i32.mul (i32.load (i32.add (local.get $cb) (local.get $k))) (local.get $bb))))
+        (br_if $b (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 4))) (local.get $kb))))
+      (local.set $tab (i32.add (local.get $tab) (local.get $kb)))
+      (local.set $ca (i32.add (local.get $ca) (local.get $kb)))
+      (local.set $cb (i32.add (local.get $cb) (local.get $kb)))
+      (br_if $gates (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count)))))
+
+  ;; wgrad(dq, qs, du, n, K, scale): the wiring-logit gradient of n gate inputs (K f32 each) from their statistics dq
+  ;; and relaxed weights qs: du = scale·qs ⊙ (dq − qs·dq), in f64 with one rounding to f32 at the end, operation for
+  ;; operation as kernels/logic_layer_learned.ts's wiringGradFromStats.
+  (func (export "wgrad") (param $dq i32) (param $qs i32) (param $du i32) (param $n i32) (param $K i32) (param $scale f64)
+    (local $i i32) (local $k i32) (local $kb i32) (local $dot f64)
+    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (loop $inputs
+      (local.set $dot (f64.const 0))
+      (local.set $k (i32.const 0))
+      (loop $dots
+        (local.set $dot
+          (f64.add (local.get $dot)
+            (f64.mul
+              (f64.promote_f32 (f32.load (i32.add (local.get $dq) (local.get $k))))
+              (f64.promote_f32 (f32.load (i32.add (local.get $qs) (local.get $k)))))))
+        (br_if $dots (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 4))) (local.get $kb))))
+      (local.set $k (i32.const 0))
+      (loop $grads
+        (f32.store (i32.add (local.get $du) (local.get $k))
+          (f32.demote_f64
+            (f64.mul
+              (f64.mul (local.get $scale) (f64.promote_f32 (f32.load (i32.add (local.get $qs) (local.get $k)))))
+              (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $dq) (local.get $k)))) (local.get $dot)))))
+        (br_if $grads (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 4))) (local.get $kb))))
+      (local.set $dq (i32.add (local.get $dq) (local.get $kb)))
+      (local.set $qs (i32.add (local.get $qs) (local.get $kb)))
+      (local.set $du (i32.add (local.get $du) (local.get $kb)))
+      (br_if $inputs (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n)))))
+
+  ;; mixn(y, tab, w, K, kmix, count, Bbytes): `count` rows mixed without a gate (the learned leaves of conv trees):
   ;; row j of y (y advances by Bbytes, tab and w by 4·K) = Σ w_k · row_k over its first kmix candidates (kmix = 1
   ;; for a one-hot choice whose row the caller put first, else K).
   (func (export "mixn") (param $y i32) (param $tab i32) (param $w i32) (param $K i32) (param $kmix i32) (param $count i32) (param $bb i32)

@@ -1,6 +1,7 @@
 /**
  * Host kernels of `GroupSum` (Petersen et al., NeurIPS 2022): per class, the sum of its block of neurons over
- * τ, batch-major or feature-major (`[n, batch]`, what the whole-net path hands over), and the broadcast backward.
+ * τ, batch-major or feature-major (`[n, batch]`, what the per-layer path hands over; its sums in WASM SIMD where
+ * available, the same numbers), and the broadcast backward.
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import {
@@ -12,11 +13,14 @@ import {
   type RelaxGroupSumAttrs,
   type RelaxGroupSumGradAttrs,
 } from "@relax/core";
+import { groupSumWasm } from "../wasm_layer.js";
 
 registerHostKernel<RelaxGroupSumAttrs>(RelaxGroupSum, ({ x }, { k, tau, featureMajor }) => {
   const xv = x!.values;
   if (featureMajor) {
     const [n, batch] = x!.shape as [number, number];
+    const fast = groupSumWasm(xv as Float32Array, n, batch, k, tau);
+    if (fast) return { values: fast, shape: [batch, k] };
     const g = n / k;
     // Per class: contiguous rows of the class summed into one batch-long accumulator.
     const acc = new Float64Array(batch);

@@ -322,8 +322,9 @@ function mixedBackwardWasm(
     attrs.gradFactor,
     pr.wire.pick,
     gates,
+    { qs: toF32(pr.wire.qs), scale: pr.wire.scale },
   );
-  return r && { dX: r.dX, S: r.S, du: wiringGradFromStats(r.dq, pr.wire.qs, pr.wire.scale, attrs.K), dz: r.dz };
+  return r && { dX: r.dX, S: r.S, du: r.du!, dz: r.dz };
 }
 
 /** Backward of the general case (soft or straight-through learned wiring): dX, stats S and the wiring gradient. */

@@ -170,12 +170,14 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNetGrad, (inputs, attrs) => {
   const [batch, inDim] = x.shape as [number, number];
   const dy = inputs.dy!.values as Float32Array;
   const record = inputs.record ? inputs.record.values : null;
-  const xFM = transpose2d(x.values, batch, inDim);
+  // the input, feature-major, only where the forward's activations are gone (or WASM is off)
+  let xt: Float32Array | null = null;
+  const xFM = () => (xt ??= transpose2d(x.values, batch, inDim));
   const choices = savedChoices(attrs, inputs);
   const args = attrs.layers.map((l, i) => gateLayerArgs(l, choices[i]!.c, choices[i]!.s));
   const r =
     logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, record, dy) ??
-    netBackwardJS(xFM, batch, inDim, args, attrs.k, attrs.tau, dy);
+    netBackwardJS(xFM(), batch, inDim, args, attrs.k, attrs.tau, dy);
   return [
     { values: transpose2d(r.dX, inDim, batch), shape: [batch, inDim] },
     ...r.dlogits.map((dz, i) => {

@@ -35,6 +35,8 @@ interface MixWasm {
   mixn: (y: number, tab: number, w: number, K: number, kmix: number, count: number, bb: number) => void;
   unmixn: (dy: number, tab: number, w: number, dq: number, K: number, kmix: number, count: number, bb: number, delta: number) => void;
   lgrad: (S: number, p: number, dz: number, count: number, scale: number) => void;
+  tabs: (tab: number, candA: number, candB: number, count: number, K: number, x: number, bb: number) => void;
+  wgrad: (dq: number, qs: number, du: number, n: number, K: number, scale: number) => void;
 }
 let inst: MixWasm | null | undefined;
 
@@ -42,7 +44,7 @@ function instance(): MixWasm | null {
   if (!tf.env().getBool(RELAX_LOGIC_WASM)) return null;
   if (inst === undefined) {
     const module = compileWasm(() => embeddedWasm(MIX_WASM_BASE64));
-    // the module's exports are exactly MixWasm's members (mem, fwd, bwd, softk, lgrad, mixn, unmixn)
+    // the module's exports are exactly MixWasm's members (mem, fwd, bwd, softk, lgrad, mixn, unmixn, tabs, wgrad)
     inst = module ? (new WebAssembly.Instance(module, {}).exports as unknown as MixWasm) : null;
   }
   return inst;
@@ -73,15 +75,21 @@ function layout(inDim: number, outDim: number, K: number, B: number) {
   const S = c + outDim * 16;
   const p = S + outDim * 16;
   const dz = p + outDim * 64;
-  return { Bp, bb, x, dx, y, tmp, tab, w, dq, c, S, p, dz, end: dz + outDim * 64 };
+  // the candidate indices (for the address tables), then the relaxed wiring weights and their gradient
+  const cand = dz + outDim * 64;
+  const qs = cand + n * K * 4;
+  const du = qs + n * K * 4;
+  return { Bp, bb, x, dx, y, tmp, tab, w, dq, c, S, p, dz, cand, qs, du, end: du + n * K * 4 };
 }
 
 /**
- * Candidate row addresses (`[outDim, 2, K]`, A then B per gate), the wiring weights `q` and the coefficients
- * `[outDim, 4]`. With `pick` (the chosen candidate of each gate input, for a one-hot choice) the chosen
- * candidate swaps places with candidate 0, so that the kernels can mix and scatter slot 0 only.
+ * Candidate row addresses (`[outDim, 2, K]`, A then B per gate; computed in WASM from the candidate indices), the
+ * wiring weights `q` and the coefficients `[outDim, 4]`. With `pick` (the chosen candidate of each gate input, for
+ * a one-hot choice) the chosen candidate swaps places with candidate 0, so that the kernels can mix and scatter
+ * slot 0 only.
  */
 function fillTables(
+  w: MixWasm,
   f32: Float32Array,
   i32: Int32Array,
   L: ReturnType<typeof layout>,
@@ -94,12 +102,9 @@ function fillTables(
 ): void {
   const outDim = candA.length / K;
   const tab = L.tab / 4;
-  for (let j = 0; j < outDim; j++) {
-    for (let k = 0; k < K; k++) {
-      i32[tab + 2 * j * K + k] = L.x + (candA[j * K + k] as number) * L.bb;
-      i32[tab + (2 * j + 1) * K + k] = L.x + (candB[j * K + k] as number) * L.bb;
-    }
-  }
+  i32.set(candA, L.cand / 4);
+  i32.set(candB, L.cand / 4 + candA.length);
+  w.tabs(L.tab, L.cand, L.cand + candA.length * 4, outDim, K, L.x, L.bb);
   f32.set(q, L.w / 4);
   if (pick) {
     swapChosenFirst(i32, tab, pick, K);
@@ -139,7 +144,7 @@ export function learnedForwardWasm(
   const L = layout(inDim, outDim, K, B);
   const f32 = growTo(w.mem, L.end);
   putRows(f32, L.x / 4, X, inDim, B, L.Bp);
-  fillTables(f32, new Int32Array(w.mem.buffer), L, candA, candB, K, q, c, null);
+  fillTables(w, f32, new Int32Array(w.mem.buffer), L, candA, candB, K, q, c, null);
   w.fwd(L.y, L.tab, L.w, L.c, K, outDim, L.bb, L.tmp);
   return getRows(f32, L.y / 4, outDim, B, L.Bp);
 }
@@ -150,7 +155,9 @@ export function learnedForwardWasm(
  * `S = Σ_r g·[1, A, B, A·B]` `[outDim, 4]`; null where unavailable. With `pick` (`[outDim, 2]`, for one-hot
  * weights q: straight-through wiring, eval mode) each input reads and scatters to its chosen row only and
  * takes the dot products of the other K − 1. With `gates` (relaxed softmax16 probabilities `p` `[outDim, 16]`
- * and the choice's scale) also the gate-logit gradient `dz = scale·p ⊙ (M·S − p·(M·S))` `[outDim, 16]`.
+ * and the choice's scale) also the gate-logit gradient `dz = scale·p ⊙ (M·S − p·(M·S))` `[outDim, 16]`; with
+ * `wiring` (the relaxed wiring weights qs `[outDim, 2, K]` and the choice's scale) also the wiring-logit gradient
+ * `du = scale·qs ⊙ (dq − qs·dq)` (as {@link wiringGradFromStats}, bit for bit).
  */
 export function learnedBackwardWasm(
   X: Float32Array,
@@ -165,7 +172,8 @@ export function learnedBackwardWasm(
   gradFactor: number,
   pick: Int32Array | null = null,
   gates: { p: Float32Array; scale: number } | null = null,
-): { dX: Float32Array; dq: Float32Array; S: Float32Array; dz: Float32Array | null } | null {
+  wiring: { qs: Float32Array; scale: number } | null = null,
+): { dX: Float32Array; dq: Float32Array; S: Float32Array; dz: Float32Array | null; du: Float32Array | null } | null {
   const w = instance();
   const outDim = candA.length / K;
   if (!w || B === 0 || outDim === 0) return null;
@@ -174,17 +182,23 @@ export function learnedBackwardWasm(
   putRows(f32, L.x / 4, X, inDim, B, L.Bp);
   f32.fill(0, L.dx / 4, L.dx / 4 + inDim * L.Bp);
   putRows(f32, L.y / 4, dY, outDim, B, L.Bp);
-  fillTables(f32, new Int32Array(w.mem.buffer), L, candA, candB, K, q, c, pick);
+  fillTables(w, f32, new Int32Array(w.mem.buffer), L, candA, candB, K, q, c, pick);
   w.bwd(L.y, L.tab, L.w, gradFactor, L.c, L.dq, L.S, K, pick ? 1 : K, outDim, L.bb, L.dx - L.x, L.tmp);
+  if (pick) swapChosenFirst(f32, L.dq / 4, pick, K); // back to candidate order
   const dq = f32.slice(L.dq / 4, L.dq / 4 + q.length);
-  if (pick) swapChosenFirst(dq, 0, pick, K); // back to candidate order
+  let du: Float32Array | null = null;
+  if (wiring) {
+    f32.set(wiring.qs.subarray(0, q.length), L.qs / 4);
+    w.wgrad(L.dq, L.qs, L.du, 2 * outDim, K, wiring.scale);
+    du = f32.slice(L.du / 4, L.du / 4 + q.length);
+  }
   let dz: Float32Array | null = null;
   if (gates) {
     f32.set(gates.p.subarray(0, outDim * 16), L.p / 4);
     w.lgrad(L.S, L.p, L.dz, outDim, gates.scale);
     dz = f32.slice(L.dz / 4, L.dz / 4 + outDim * 16);
   }
-  return { dX: getRows(f32, L.dx / 4, inDim, B, L.Bp), dq, S: f32.slice(L.S / 4, L.S / 4 + outDim * 4), dz };
+  return { dX: getRows(f32, L.dx / 4, inDim, B, L.Bp), dq, S: f32.slice(L.S / 4, L.S / 4 + outDim * 4), dz, du };
 }
 
 /**
