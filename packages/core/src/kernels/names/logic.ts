@@ -39,8 +39,9 @@ export const RelaxLogicLayerGradLogits = "RelaxLogicLayerGradLogits";
 /**
  * A whole logic gate network (all LogicLayers + GroupSum) in one host kernel, so activations stay in
  * WebAssembly memory between forward and backward. Inputs `{ x: [batch, inDim], z0 … z{L−1}: logits }`,
- * outputs `[out: [batch, k], c0 … c{L−1}: [outDim_l, 4], p0 … p{L−1}: [outDim_l, 16], record: int32 [m]]`: the
- * class scores, then each layer's gate coefficients and (train mode; `[0]` in eval) gate probabilities, and the
+ * outputs `[out: [batch, k], c0 … c{L−1}: [outDim_l, 4], p0 … p{L−1}: [outDim_l, P_l], record: int32 [m]]`: the
+ * class scores, then each layer's gate coefficients and (train mode; `[0]` in eval) gate probabilities (P_l = 16,
+ * or 4 for bilinear4 gates, see {@link RelaxLogicNetGates}), and the
  * record of where the forward left its activations in the WASM memory (empty on the JS path), which the gradient
  * takes as saved outputs instead of recomputing them. Host backends only: the attributes carry the logits
  * tensors, which the gradient reads.
