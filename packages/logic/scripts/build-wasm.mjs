@@ -1,6 +1,7 @@
 // Compiles every wasm/<name>.wat into src/wasm_bytes.ts (one base64 constant <NAME>_WASM_BASE64 each), so
 // the package build needs no wabt. Run after editing a .wat: `pnpm --filter @relax/logic build:wasm`.
 // `--check` writes nothing and exits 1 when src/wasm_bytes.ts does not match the sources (run by the tests).
+// WASM_NAMES=1 keeps the functions' $names (CPU profiles then name them; the committed bytes are built without).
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import wabtInit from "wabt";
 
@@ -13,7 +14,7 @@ for (const wat of readdirSync(dir)
   .sort()) {
   const mod = wabt.parseWat(wat, readFileSync(new URL(wat, dir), "utf8"), { simd: true });
   mod.validate();
-  const { buffer } = mod.toBinary({});
+  const { buffer } = mod.toBinary({ write_debug_names: !!process.env.WASM_NAMES });
   const name = `${wat.slice(0, -4).toUpperCase()}_WASM_BASE64`;
   text += `\n/** The module of wasm/${wat} (${buffer.length} bytes), base64. */\nexport const ${name} =\n  "${Buffer.from(buffer).toString("base64")}";\n`;
 }

@@ -539,17 +539,20 @@ export class LogicLayer {
   }
 
   /**
-   * This layer's entry in the whole-net kernel's attributes for one call (fixed wiring only): connections and
-   * gradFactor, and the gate settings where the gates are not difflogic's. A train-mode call with Gumbel noise
-   * draws the next noise seed, as {@link LogicLayer.apply} does.
+   * This layer's entry in the whole-net kernel's attributes for one call: connections and gradFactor, the gate
+   * settings where the gates are not difflogic's, and the candidates and wiring choice of learned wiring (its
+   * wiring logits go in as the kernel's `u{i}`). A train-mode call with Gumbel noise draws the next noise seed, as
+   * {@link LogicLayer.apply} does.
    *
    * @internal
    */
   netKernelLayer(mode: LogicMode): RelaxLogicNetAttrs["layers"][number] {
     const base = { a: this.candA, b: this.candB, gradFactor: this.gradFactor };
     if (this.isDifflogic) return base;
-    const { parametrization, gateChoice, temperature, noiseSeed } = this.learnedAttrs(mode, {});
-    return { ...base, gates: { parametrization, gateChoice, temperature, noiseSeed } };
+    const { parametrization, gateChoice, wiringChoice, temperature, noiseSeed, K, candA, candB } = this.learnedAttrs(mode, {});
+    const gates = { parametrization, gateChoice, temperature, noiseSeed };
+    if (K === 1) return { ...base, gates };
+    return { ...base, gates, wiring: { candA, candB, K, wiringChoice, temperature, noiseSeed } };
   }
 
   /** Kernel attributes of one call (a fresh noise seed per train-mode call with straight-through choice). */

@@ -17,7 +17,7 @@ import { NUM_GATES } from "./gates.js";
 import { GroupSum } from "./group_sum.js";
 import { LOGIC_MODES, LogicLayer, type LogicMode } from "./logic_layer.js";
 import { RelaxLogicNet, runLogicNetKernel } from "./kernels/logic_net.js";
-import { wasmNetSupported } from "./wasm_layer.js";
+import { wasmNetFits, wasmNetSupported } from "./wasm_layer.js";
 
 /** Options of {@link LogicNet.forward}. */
 export interface LogicForwardOptions {
@@ -185,18 +185,27 @@ export class LogicNet {
 
   private forwardChecked(xt: tf.Tensor, mode: LogicMode): tf.Tensor2D {
     const head = this.head as GroupSum;
-    // Whole-net kernel (fixed wiring, any gates): activations stay in WASM memory, no per-layer tensors.
+    // Whole-net kernel (any gates and wiring): activations stay in WASM memory, no per-layer tensors.
+    const learned = this.layers.some((l) => l.candidates > 1);
     if (
       useFused(RelaxLogicNet) &&
-      this.layers.every((l) => l.candidates === 1) &&
       wasmNetSupported(this.layers.length) &&
-      (this.layers[this.layers.length - 1] as LogicLayer).outDim % head.k === 0
+      (this.layers[this.layers.length - 1] as LogicLayer).outDim % head.k === 0 &&
+      (!learned ||
+        // learned wiring has no JS fallback in the whole-net kernel: an empty batch, or one too large, runs per layer
+        ((xt.shape[0] as number) > 0 &&
+          wasmNetFits(
+            this.inDim,
+            this.layers.map((l) => ({ outDim: l.outDim, K: l.candidates })),
+            xt.shape[0] as number,
+          )))
     ) {
       const layers = this.layers.map((l) => l.netKernelLayer(mode));
       return runLogicNetKernel(
         xt,
         this.layers.map((l) => l.logits),
         { layers, mode, k: head.k, tau: head.tau },
+        this.layers.map((l) => l.wiring ?? null),
       );
     }
     // Fused per-layer path: layers chained feature-major ([features, batch]), no transposes between them.

@@ -10,6 +10,7 @@ import { RELAX_LOGIC_WASM } from "./flags.js";
 import { compileWasm, embeddedWasm } from "./wasm_asm.js";
 import { LAYER_WASM_BASE64 } from "./wasm_bytes.js";
 import { getRows, growTo, putRows } from "./wasm_rows.js";
+import { mixKernelsOn, swapChosenFirst, type MixWasm } from "./kernels/wasm_mix.js";
 
 /** The layer kernel module's bytes (compiled from wasm/layer.wat at build time). */
 export function assembleLayerModule(): Uint8Array<ArrayBuffer> {
@@ -276,6 +277,76 @@ export interface NetLayerArgs {
   gradFactor: number;
   c: ArrayLike<number>;
   p: ArrayLike<number> | null;
+  /** Learned wiring (K candidates per gate input); `a`, `b` are then the chosen wires where the choice is one-hot. */
+  wiring?: NetWiring;
+}
+
+/**
+ * A learned-wiring layer of a whole-net call, as the per-layer kernel takes it: the candidates `[outDim, K]` of
+ * the A and B inputs, the forward's weights q `[outDim, 2, K]` and the picks of a one-hot q (else null: the forward
+ * mixes the K candidate rows). `train`: the backward through the candidates (relaxed weights qs and their scale,
+ * and for softmax16 gates the relaxed gate distribution and its scale, whose logit gradient it then takes).
+ */
+export interface NetWiring {
+  candA: Int32Array;
+  candB: Int32Array;
+  K: number;
+  q: Float32Array;
+  pick: Int32Array | null;
+  train: { qs: Float32Array; scale: number; gates: { p: Float32Array; scale: number } | null } | null;
+}
+
+/** What the whole-net backward gives a learned-wiring layer in train mode: gate statistics, logit and wiring gradients. */
+export interface NetWiringGrads {
+  /** `Σ g·[1, A, B, A·B]` `[outDim, 4]`. */
+  S: Float32Array;
+  /** The softmax16 gate-logit gradient (when `train.gates` was given), else null. */
+  dz: Float32Array | null;
+  /** The wiring-logit gradient `[outDim, 2, K]`. */
+  du: Float32Array;
+}
+
+/** Byte offsets of a learned-wiring layer's tables in the scratch area (from 0). */
+function wiringScratch(outDim: number, K: number, bBytes: number) {
+  const nK = align(2 * outDim * K * 4);
+  const tab = 0,
+    w = tab + nK,
+    cand = w + nK,
+    dq = cand + nK,
+    qs = dq + nK,
+    du = qs + nK,
+    c = du + nK,
+    S = c + outDim * 16,
+    p = S + outDim * 16,
+    dz = p + outDim * 64,
+    tmp = dz + outDim * 64;
+  return { tab, w, cand, dq, qs, du, c, S, p, dz, tmp, end: tmp + 4 * bBytes };
+}
+
+/**
+ * The candidate row addresses (in the slot at byte `x`), weights and coefficients of a learned-wiring layer; the
+ * chosen candidate first where the choice is one-hot (as the per-layer kernel's tables).
+ */
+function wiringTables(
+  mix: MixWasm,
+  f32: Float32Array,
+  i32: Int32Array,
+  W: ReturnType<typeof wiringScratch>,
+  wr: NetWiring,
+  c: ArrayLike<number>,
+  x: number,
+  bBytes: number,
+): void {
+  const outDim = wr.candA.length / wr.K;
+  i32.set(wr.candA, W.cand / 4);
+  i32.set(wr.candB, W.cand / 4 + wr.candA.length);
+  mix.tabs(W.tab, W.cand, W.cand + wr.candA.length * 4, outDim, wr.K, x, bBytes);
+  f32.set(wr.q, W.w / 4);
+  if (wr.pick) {
+    swapChosenFirst(i32, W.tab / 4, wr.pick, wr.K);
+    swapChosenFirst(f32, W.w / 4, wr.pick, wr.K);
+  }
+  f32.set(c, W.c / 4);
 }
 
 /** Activation slots of one whole-net forward (layer inputs, then the last layer's output). */
@@ -317,10 +388,31 @@ export function wasmNetSupported(numLayers: number): boolean {
   return enabled() && getInstance() !== null && numLayers >= 1 && numLayers + 3 <= N_SLOTS;
 }
 
+/**
+ * Whether a whole-net call fits the WASM memory cap: input width `inDim`, layer widths with their candidate counts
+ * (K = 1 for fixed wiring), batch B. The whole-net kernel has no JS fallback for learned wiring, so LogicNet asks
+ * first.
+ */
+export function wasmNetFits(inDim: number, layers: readonly { outDim: number; K: number }[], B: number): boolean {
+  const Bp = Math.ceil(B / 4) * 4,
+    bBytes = Bp * 4;
+  let scratch = Bp * 12;
+  let rows = inDim;
+  for (const { outDim, K } of layers) {
+    scratch = Math.max(scratch, align(outDim * 8) + outDim * 144, K > 1 ? wiringScratch(outDim, K, bBytes).end : 0);
+    rows = Math.max(rows, outDim);
+  }
+  const total = align(Math.max(scratch, arena.scratch)) + N_SLOTS * align(Math.max(rows * bBytes, arena.slotBytes));
+  return total <= MAX_ARENA_BYTES;
+}
+
 /** Scratch bytes of a whole-net call: the largest layer's tables, and GroupSum's f64 sums and f32 column of Bp floats. */
 function netScratch(layers: readonly NetLayerArgs[], Bp: number): number {
   let m = Bp * 12;
-  for (const l of layers) m = Math.max(m, align(l.a.length * 8) + l.a.length * (16 + 64 + 64));
+  for (const l of layers) {
+    m = Math.max(m, align(l.a.length * 8) + l.a.length * (16 + 64 + 64));
+    if (l.wiring) m = Math.max(m, wiringScratch(l.a.length, l.wiring.K, Bp * 4).end);
+  }
   return m;
 }
 
@@ -338,6 +430,16 @@ function netForwardSlots(w: LayerWasm, xFM: Float32Array, B: number, inDim: numb
     const outDim = l.a.length;
     const prev = slots[slots.length - 1] as number;
     const ys = acquire(slots);
+    if (l.wiring && !l.wiring.pick) {
+      // soft learned wiring: mix each gate input's K candidate rows and apply the gate in one pass
+      const mix = mixKernelsOn(w.mem);
+      if (!mix) return null;
+      const W = wiringScratch(outDim, l.wiring.K, bBytes);
+      wiringTables(mix, f32, i32, W, l.wiring, l.c, slotOff(prev), bBytes);
+      mix.fwd(slotOff(ys), W.tab, W.w, W.c, l.wiring.K, outDim, bBytes, W.tmp);
+      slots.push(ys);
+      continue;
+    }
     const cOff = align(outDim * 8);
     i32.set(abTable(l.a, l.b, slotOff(prev), bBytes), 0);
     f32.set(l.c, cOff / 4);
@@ -411,7 +513,7 @@ export function logicNetBackwardWasm(
   tau: number,
   record: ArrayLike<number> | null,
   dy: Float32Array,
-): { dX: Float32Array; dlogits: Float32Array[] } | null {
+): { dX: Float32Array; dlogits: Float32Array[]; wiring: (NetWiringGrads | null)[] } | null {
   const w = enabled() ? getInstance() : null;
   if (!w || B === 0 || !wasmNetSupported(layers.length)) return null;
   let rec = record ? decodeNetRecord(record) : null;
@@ -438,6 +540,7 @@ export function logicNetBackwardWasm(
     }
   }
   const dlogits: Float32Array[] = new Array<Float32Array>(L);
+  const wiring: (NetWiringGrads | null)[] = new Array<NetWiringGrads | null>(L).fill(null);
   for (let l = L - 1; l >= 0; l--) {
     const layer = layers[l] as NetLayerArgs;
     const outDim = layer.a.length;
@@ -445,6 +548,43 @@ export function logicNetBackwardWasm(
     const xs = slots[l] as number;
     const dxs = acquire([...slots, dys]);
     f32.fill(0, slotOff(dxs) / 4, slotOff(dxs) / 4 + rows * Bp);
+    const wr = layer.wiring;
+    if (wr?.train) {
+      // learned wiring in train mode: the backward through the K candidates, as the per-layer kernel
+      const mix = mixKernelsOn(w.mem);
+      if (!mix) return null;
+      const W = wiringScratch(outDim, wr.K, bBytes);
+      const nK = 2 * outDim * wr.K;
+      wiringTables(mix, f32, i32, W, wr, layer.c, slotOff(xs), bBytes);
+      mix.bwd(
+        slotOff(dys),
+        W.tab,
+        W.w,
+        layer.gradFactor,
+        W.c,
+        W.dq,
+        W.S,
+        wr.K,
+        wr.pick ? 1 : wr.K,
+        outDim,
+        bBytes,
+        slotOff(dxs) - slotOff(xs),
+        W.tmp,
+      );
+      if (wr.pick) swapChosenFirst(f32, W.dq / 4, wr.pick, wr.K); // back to candidate order
+      f32.set(wr.train.qs.subarray(0, nK), W.qs / 4);
+      mix.wgrad(W.dq, W.qs, W.du, 2 * outDim, wr.K, wr.train.scale);
+      let dz: Float32Array | null = null;
+      if (wr.train.gates) {
+        f32.set(wr.train.gates.p.subarray(0, outDim * 16), W.p / 4);
+        mix.lgrad(W.S, W.p, W.dz, outDim, wr.train.gates.scale);
+        dz = f32.slice(W.dz / 4, W.dz / 4 + outDim * 16);
+      }
+      wiring[l] = { S: f32.slice(W.S / 4, W.S / 4 + outDim * 4), dz, du: f32.slice(W.du / 4, W.du / 4 + nK) };
+      dlogits[l] = dz ?? new Float32Array(0);
+      dys = dxs;
+      continue;
+    }
     const cgOff = align(outDim * 8),
       dzOff = cgOff + outDim * 16,
       pOff = dzOff + outDim * 64;
@@ -463,5 +603,5 @@ export function logicNetBackwardWasm(
     dlogits[l] = f32.slice(dzOff / 4, dzOff / 4 + outDim * 16);
     dys = dxs;
   }
-  return { dX: getRows(f32, slotOff(dys) / 4, inDim, B, Bp), dlogits };
+  return { dX: getRows(f32, slotOff(dys) / 4, inDim, B, Bp), dlogits, wiring };
 }

@@ -7,7 +7,9 @@
 ;; `mixn` / `unmixn` (rows mixed without a gate: the learned leaves of conv trees).
 ;; Every loop runs at least once (callers never pass empty ranges).
 (module
-  (memory (export "mem") 1)
+  ;; the memory is the caller's: a module of its own for the per-layer kernels, the layer module's (wasm/layer.wat)
+  ;; for the whole-net kernel, whose activations stay there
+  (import "env" "mem" (memory 1))
 
   ;; dst = Σ_k w_k · row_k for one gate input (kb = 4·K bytes of tab and w): candidates four at a time
   ;; (one store per row vector and four), then one at a time; the first group initialises dst.

@@ -45,7 +45,7 @@ interface Choices {
 }
 
 /** Whether the forward's wiring weights are one-hot (fixed wiring, eval mode, straight-through wiring). */
-function oneHotWiring(attrs: RelaxLogicLayerLearnedAttrs): boolean {
+function oneHotWiring(attrs: Pick<RelaxLogicLayerLearnedAttrs, "K" | "mode" | "wiringChoice">): boolean {
   return attrs.K === 1 || attrs.mode === "eval" || attrs.wiringChoice !== "soft";
 }
 
@@ -79,7 +79,7 @@ function softGatesWasm(weights: Float32Array, outDim: number) {
  * q = qs = softmax(u) for soft wiring, else q = the one-hot argmax and qs = softmax(u/τ); null where unavailable
  * (and for 'gumbel-st', eval mode and K = 1, which take the JS choice).
  */
-function wiringChoiceWasm(wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs): Choices["wire"] | null {
+function wiringChoiceWasm(wiring: Float32Array, outDim: number, attrs: WireSettings): Choices["wire"] | null {
   const { K, wiringChoice: choice } = attrs;
   if (attrs.mode !== "train" || K === 1 || choice === "gumbel-st") return null;
   const soft = choice === "soft";
@@ -125,12 +125,37 @@ export function gateChoiceHost(
   return { c: toF32(r.c), s: toF32(r.s), scale: r.scale };
 }
 
+/** The wiring settings of one call (those of {@link RelaxLogicLayerLearnedAttrs} that the wiring choice reads). */
+export type WireSettings = Pick<RelaxLogicLayerLearnedAttrs, "K" | "wiringChoice" | "temperature" | "noiseSeed" | "mode">;
+
+/**
+ * The wiring choice of one call: weights `q` and relaxed weights `qs` `[outDim, 2, K]` (float32, as the kernels save
+ * them), the gradient's scale, and the picks of a one-hot q (else null). WASM SIMD softmax where it applies, else
+ * the JS choice ({@link wiringChoice}).
+ */
+export function wireChoiceHost(
+  wiring: Float32Array,
+  outDim: number,
+  w: WireSettings,
+): { q: Float32Array; qs: Float32Array; scale: number; pick: Int32Array | null } {
+  const r = wiringChoiceWasm(wiring, outDim, w) ?? wiringChoice(wiring, outDim, w.K, w.wiringChoice, w.temperature, w.noiseSeed, w.mode);
+  const q = toF32(r.q);
+  return { q, qs: toF32(r.qs), scale: r.scale, pick: r.pick ?? (oneHotWiring(w) ? picksOf(q, w.K) : null) };
+}
+
+/** The argmax of every group of K weights (first maximum): the picks of a one-hot q. */
+export function picksOf(q: Float32Array, K: number): Int32Array {
+  const pick = new Int32Array(q.length / K);
+  for (let i = 0; i < pick.length; i++) {
+    let best = 0;
+    for (let k = 1; k < K; k++) if ((q[i * K + k] as number) > (q[i * K + best] as number)) best = k;
+    pick[i] = best;
+  }
+  return pick;
+}
+
 function computeChoices(weights: Float32Array, wiring: Float32Array, outDim: number, attrs: RelaxLogicLayerLearnedAttrs) {
-  const gate = gateChoiceHost(weights, outDim, attrs);
-  const wire =
-    wiringChoiceWasm(wiring, outDim, attrs) ??
-    wiringChoice(wiring, outDim, attrs.K, attrs.wiringChoice, attrs.temperature, attrs.noiseSeed, attrs.mode);
-  return { gate, wire };
+  return { gate: gateChoiceHost(weights, outDim, attrs), wire: wireChoiceHost(wiring, outDim, attrs) };
 }
 
 /**
@@ -148,17 +173,7 @@ function savedChoices(
   const train = attrs.mode === "train";
   const gateScale = train && attrs.gateChoice !== "soft" ? 1 / attrs.temperature : 1;
   const wireScale = train && attrs.wiringChoice !== "soft" && attrs.K > 1 ? 1 / attrs.temperature : 1;
-  let pick: Int32Array | null = null;
-  if (known) pick = known;
-  else if (oneHotWiring(attrs)) {
-    const K = attrs.K;
-    pick = new Int32Array(q.length / K);
-    for (let i = 0; i < pick.length; i++) {
-      let best = 0;
-      for (let k = 1; k < K; k++) if ((q[i * K + k] as number) > (q[i * K + best] as number)) best = k;
-      pick[i] = best;
-    }
-  }
+  const pick = known ?? (oneHotWiring(attrs) ? picksOf(q, attrs.K) : null);
   return { gate: { c, s, scale: gateScale }, wire: { q, qs, scale: wireScale, pick } };
 }
 
@@ -245,7 +260,7 @@ export function learnedForwardHost(
 ): { values: Float32Array; shape: number[]; saved: { c: Float32Array; s: Float32Array; q: Float32Array; qs: Float32Array } } {
   const outDim = attrs.candA.length / attrs.K;
   const ch = computeChoices(weights, wiring, outDim, attrs);
-  const saved = { c: ch.gate.c, s: ch.gate.s, q: toF32(ch.wire.q), qs: toF32(ch.wire.qs) };
+  const saved = { c: ch.gate.c, s: ch.gate.s, q: ch.wire.q, qs: ch.wire.qs };
   // the forward computes with the float32 choices it saves, so that the gradient sees the same numbers
   const pr = prepare(x, xShape, savedChoices(saved.c, saved.s, saved.q, saved.qs, attrs, ch.wire.pick), attrs);
   const { X, batch, inDim, aEff, bEff } = pr;

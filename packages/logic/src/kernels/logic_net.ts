@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   RelaxLogicNet,
+  RelaxError,
   RelaxLogicNetGrad,
   registerFusedGradient,
   registerHostKernel,
@@ -19,12 +20,16 @@ import {
 import { NUM_GATES } from "../gates.js";
 import { logitGradFromStats } from "../gates.js";
 import { logicBackwardFM, logicForwardFM, probsAndCoefficients, transpose2d } from "./logic_layer.js";
-import { gateChoiceHost, truthTableGradFromUniform } from "./logic_layer_learned.js";
+import { gateChoiceHost, picksOf, truthTableGradFromUniform, wireChoiceHost } from "./logic_layer_learned.js";
+import { gateParamGrad } from "../learned_choice.js";
 import { logicNetBackwardWasm, logicNetForwardWasm, type NetLayerArgs } from "../wasm_layer.js";
 
 export { RelaxLogicNet, RelaxLogicNetGrad, type RelaxLogicNetAttrs };
 
 type NetLayerAttrs = RelaxLogicNetAttrs["layers"][number];
+
+/** The number of neurons of a layer (with learned wiring its `a`, `b` are unused). */
+const widthOf = (l: NetLayerAttrs): number => (l.wiring ? l.wiring.candA.length / l.wiring.K : l.a.length);
 
 const uniformByWidth = new Map<number, Float32Array>();
 /** p = 1/16 for every gate of `outDim` neurons (read only; built once per width). */
@@ -39,7 +44,7 @@ function uniformProbs(outDim: number): Float32Array {
  * kernels' statistics flow through `s` itself, bilinear4's through uniform p (see truthTableGradFromUniform).
  */
 function gateLayerArgs(l: NetLayerAttrs, c: ArrayLike<number>, s: ArrayLike<number> | null): NetLayerArgs {
-  const p = s && l.gates?.parametrization === "bilinear4" ? uniformProbs(l.a.length) : s;
+  const p = s && l.gates?.parametrization === "bilinear4" ? uniformProbs(widthOf(l)) : s;
   return { a: l.a, b: l.b, gradFactor: l.gradFactor, c, p };
 }
 
@@ -54,10 +59,10 @@ function layerChoice(
   mode: RelaxLogicNetAttrs["mode"],
 ): { c: ArrayLike<number>; s: ArrayLike<number> | null } {
   if (l.gates) {
-    const g = gateChoiceHost(z, l.a.length, { ...l.gates, mode });
+    const g = gateChoiceHost(z, widthOf(l), { ...l.gates, mode });
     return { c: g.c, s: mode === "train" ? g.s : null };
   }
-  const { p, c } = probsAndCoefficients(z, l.a.length, mode);
+  const { p, c } = probsAndCoefficients(z, widthOf(l), mode);
   return { c, s: mode === "train" ? p : null };
 }
 
@@ -82,7 +87,7 @@ function savedChoices(attrs: RelaxLogicNetAttrs, inputs: Record<string, { values
 function paramGrad(l: NetLayerAttrs, dz: Float32Array, s: ArrayLike<number> | null, mode: RelaxLogicNetAttrs["mode"]): Float32Array {
   const g = l.gates;
   if (!g) return dz;
-  const outDim = l.a.length;
+  const outDim = widthOf(l);
   const scale = mode === "train" && g.gateChoice !== "soft" ? 1 / g.temperature : 1;
   if (g.parametrization === "bilinear4") return s ? truthTableGradFromUniform(dz, s, scale, outDim) : new Float32Array(outDim * 4);
   if (scale !== 1) for (let i = 0; i < dz.length; i++) dz[i] = (dz[i] as number) * scale;
@@ -97,24 +102,111 @@ function savable(values: ArrayLike<number> | null, shape: number[]): { values: F
   return values instanceof Float32Array ? { values, shape } : { values: new Float32Array(0), shape: [0] };
 }
 
+/** A learned-wiring layer's wire choice, float32 as saved: weights q, relaxed weights qs, scale, picks of a one-hot q. */
+type Wires = ReturnType<typeof wireChoiceHost>;
+
+/**
+ * The whole-net arguments of a layer with learned wiring: the chosen wires as `a`, `b` where the choice is one-hot
+ * (else placeholders: the forward mixes the candidates), and in train mode what the backward through the
+ * candidates needs (softmax16 gates take their logit gradient there, with the gate choice's scale).
+ */
+function wiredLayerArgs(
+  l: NetLayerAttrs,
+  base: NetLayerArgs,
+  wires: Wires,
+  s: ArrayLike<number> | null,
+  mode: RelaxLogicNetAttrs["mode"],
+): NetLayerArgs {
+  const wr = l.wiring!;
+  const outDim = wr.candA.length / wr.K;
+  const a = new Int32Array(outDim);
+  const b = new Int32Array(outDim);
+  if (wires.pick)
+    for (let j = 0; j < outDim; j++) {
+      a[j] = wr.candA[j * wr.K + (wires.pick[2 * j] as number)] as number;
+      b[j] = wr.candB[j * wr.K + (wires.pick[2 * j + 1] as number)] as number;
+    }
+  const train = mode === "train" && wr.K > 1;
+  const g = l.gates;
+  const gateScale = train && g && g.gateChoice !== "soft" ? 1 / g.temperature : 1;
+  const softmax16 = !g || g.parametrization === "softmax16";
+  return {
+    ...base,
+    a,
+    b,
+    wiring: {
+      candA: wr.candA,
+      candB: wr.candB,
+      K: wr.K,
+      q: wires.q,
+      pick: wires.pick,
+      train: train
+        ? {
+            qs: wires.qs,
+            scale: wires.scale,
+            gates: softmax16 && s ? { p: s instanceof Float32Array ? s : Float32Array.from(s), scale: gateScale } : null,
+          }
+        : null,
+    },
+  };
+}
+
+/** The forward's wire choice of every layer with learned wiring (null for the others). */
+function wireChoices(attrs: RelaxLogicNetAttrs, inputs: Record<string, { values: Float32Array }>): (Wires | null)[] {
+  return attrs.layers.map((l, i) => {
+    const wr = l.wiring;
+    if (!wr) return null;
+    const outDim = wr.candA.length / wr.K;
+    return wireChoiceHost(inputs[`u${i}`]!.values, outDim, { ...wr, mode: attrs.mode });
+  });
+}
+
+/** Every layer's whole-net arguments from its gate choice and (learned wiring) wire choice. */
+function netArgs(attrs: RelaxLogicNetAttrs, choices: ReturnType<typeof layerChoice>[], wires: (Wires | null)[]): NetLayerArgs[] {
+  return attrs.layers.map((l, i) => {
+    const base = gateLayerArgs(l, choices[i]!.c, choices[i]!.s);
+    const w = wires[i];
+    return w ? wiredLayerArgs(l, base, w, choices[i]!.s, attrs.mode) : base;
+  });
+}
+
 registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNet, (inputs, attrs) => {
   const x = inputs.x!;
   const [batch, inDim] = x.shape as [number, number];
   const logitValues = attrs.layers.map((_, i) => inputs[`z${i}`]!.values as Float32Array);
   const xFM = transpose2d(x.values, batch, inDim);
   const choices = attrs.layers.map((l, i) => layerChoice(l, logitValues[i] as Float32Array, attrs.mode));
-  const args = attrs.layers.map((l, i) => gateLayerArgs(l, choices[i]!.c, choices[i]!.s));
+  const wires = wireChoices(attrs, inputs as Record<string, { values: Float32Array }>);
+  const args = netArgs(attrs, choices, wires);
   const wasm = logicNetForwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau);
+  if (!wasm && wires.some((w) => w)) throw learnedWiringOutOfMemory();
   const out = wasm?.out ?? netForwardJS(xFM, batch, args, attrs.k, attrs.tau);
   const record = wasm?.record ?? new Int32Array(0);
+  const empty = { values: new Float32Array(0), shape: [0] };
   return [
     { values: out, shape: [batch, attrs.k] },
-    ...choices.map((ch, i) => savable(ch.c, [attrs.layers[i]!.a.length, 4])),
-    ...choices.map((ch, i) => savable(ch.s, [attrs.layers[i]!.a.length, paramsOf(attrs.layers[i]!)])),
+    ...choices.map((ch, i) => savable(ch.c, [widthOf(attrs.layers[i]!), 4])),
+    ...choices.map((ch, i) => savable(ch.s, [widthOf(attrs.layers[i]!), paramsOf(attrs.layers[i]!)])),
     // where the forward left the activations in the WASM memory, for the gradient (empty on the JS path)
     { values: record, shape: [record.length], dtype: "int32" as const },
+    ...wires.map((w, i) =>
+      w ? { values: w.q, shape: [widthOf(attrs.layers[i]!), 2, w.q.length / widthOf(attrs.layers[i]!) / 2] } : empty,
+    ),
+    ...wires.map((w, i) =>
+      w ? { values: w.qs, shape: [widthOf(attrs.layers[i]!), 2, w.qs.length / widthOf(attrs.layers[i]!) / 2] } : empty,
+    ),
   ];
 });
+
+/** The whole-net kernel with learned wiring has no JS fallback: LogicNet checks the fit first (wasmNetFits). */
+function learnedWiringOutOfMemory(): RelaxError {
+  return new RelaxError(
+    "LogicNet.forward",
+    "x",
+    "a batch whose activations fit the WebAssembly memory",
+    "a batch too large to place there",
+  );
+}
 
 /** Feature-major activations of every layer (input first), JS loops. */
 function netActivationsJS(xFM: Float32Array, B: number, layers: readonly NetLayerArgs[]): Float32Array[] {
@@ -174,18 +266,45 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNetGrad, (inputs, attrs) => {
   let xt: Float32Array | null = null;
   const xFM = () => (xt ??= transpose2d(x.values, batch, inDim));
   const choices = savedChoices(attrs, inputs);
-  const args = attrs.layers.map((l, i) => gateLayerArgs(l, choices[i]!.c, choices[i]!.s));
-  const r =
-    logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, record, dy) ??
-    netBackwardJS(xFM(), batch, inDim, args, attrs.k, attrs.tau, dy);
+  const wires = savedWires(attrs, inputs);
+  const args = netArgs(attrs, choices, wires);
+  const wasm = logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, record, dy);
+  if (!wasm && wires.some((w) => w)) throw learnedWiringOutOfMemory();
+  const r = wasm ?? { ...netBackwardJS(xFM(), batch, inDim, args, attrs.k, attrs.tau, dy), wiring: [] };
   return [
     { values: transpose2d(r.dX, inDim, batch), shape: [batch, inDim] },
     ...r.dlogits.map((dz, i) => {
       const l = attrs.layers[i]!;
-      return { values: paramGrad(l, dz, choices[i]!.s, attrs.mode), shape: [l.a.length, paramsOf(l)] };
+      const shape = [widthOf(l), paramsOf(l)];
+      const wg = r.wiring[i];
+      if (!wg) return { values: paramGrad(l, dz, choices[i]!.s, attrs.mode), shape };
+      // learned wiring in train mode: softmax16's gradient came scaled from the kernel, bilinear4's from the statistics
+      const g = l.gates;
+      const bilinear = g?.parametrization === "bilinear4";
+      const scale = g && g.gateChoice !== "soft" ? 1 / g.temperature : 1;
+      return { values: bilinear ? gateParamGrad(wg.S, choices[i]!.s!, scale, widthOf(l), "bilinear4") : wg.dz!, shape };
+    }),
+    ...attrs.layers.map((l, i) => {
+      const wr = l.wiring;
+      if (!wr) return { values: new Float32Array(0), shape: [0] };
+      const du = r.wiring[i]?.du ?? new Float32Array(wr.candA.length * 2);
+      return { values: du, shape: [widthOf(l), 2, wr.K] };
     }),
   ];
 });
+
+/** The saved wire choices (outputs `q{i}`, `qs{i}` of the forward) with the picks of a one-hot q read off it. */
+function savedWires(attrs: RelaxLogicNetAttrs, inputs: Record<string, { values: Float32Array }>): (Wires | null)[] {
+  return attrs.layers.map((l, i) => {
+    const wr = l.wiring;
+    if (!wr) return null;
+    const q = inputs[`q${i}`]!.values;
+    const train = attrs.mode === "train";
+    const oneHot = wr.K === 1 || !train || wr.wiringChoice !== "soft";
+    const scale = train && wr.wiringChoice !== "soft" && wr.K > 1 ? 1 / wr.temperature : 1;
+    return { q, qs: inputs[`qs${i}`]!.values, scale, pick: oneHot ? picksOf(q, wr.K) : null };
+  });
+}
 
 /** The gradient runs the all-outputs kernel once per op call; each closure hands out one output. */
 registerFusedGradient<RelaxLogicNetAttrs>({
@@ -200,18 +319,38 @@ registerFusedGradient<RelaxLogicNetAttrs>({
       inputs[`z${i}`] = z;
       inputs[`c${i}`] = saved[i]!;
       inputs[`p${i}`] = saved[L + i]!;
+      const u = attrs.wirings?.[i];
+      if (u) {
+        inputs[`u${i}`] = u;
+        inputs[`q${i}`] = saved[2 * L + 1 + i]!;
+        inputs[`qs${i}`] = saved[3 * L + 1 + i]!;
+      }
     });
-    const [dx, ...dz] = runFusedKernel<tf.Tensor[]>(RelaxLogicNetGrad, inputs, attrs);
+    const [dx, ...grads] = runFusedKernel<tf.Tensor[]>(RelaxLogicNetGrad, inputs, attrs);
     const result: Record<string, () => tf.Tensor> = { x: () => dx! };
-    dz.forEach((d, i) => (result[`z${i}`] = () => d));
+    for (let i = 0; i < L; i++) {
+      result[`z${i}`] = () => grads[i]!;
+      if (attrs.wirings?.[i]) result[`u${i}`] = () => grads[L + i]!;
+    }
     return result;
   },
 });
 
-/** Runs the whole-net kernel (callers check {@link wasmNetSupported} and the fused dispatch first). */
-export function runLogicNetKernel(x: tf.Tensor, logits: tf.Tensor[], attrs: Omit<RelaxLogicNetAttrs, "logits">): tf.Tensor2D {
+/**
+ * Runs the whole-net kernel (callers check {@link wasmNetSupported} and the fused dispatch first; with learned
+ * wiring also {@link wasmNetFits}). `wirings`: the wiring logits of the layers with learned wiring, null for the others.
+ */
+export function runLogicNetKernel(
+  x: tf.Tensor,
+  logits: tf.Tensor[],
+  attrs: Omit<RelaxLogicNetAttrs, "logits" | "wirings">,
+  wirings: (tf.Tensor | null)[] = [],
+): tf.Tensor2D {
   const inputs: Record<string, tf.Tensor> = { x };
   logits.forEach((z, i) => (inputs[`z${i}`] = z));
+  wirings.forEach((u, i) => {
+    if (u) inputs[`u${i}`] = u;
+  });
   // only the class scores are the op's result; the coefficients live on as the gradient's saved outputs
-  return tf.tidy(() => runFusedKernel<tf.Tensor[]>(RelaxLogicNet, inputs, { ...attrs, logits })[0] as tf.Tensor2D);
+  return tf.tidy(() => runFusedKernel<tf.Tensor[]>(RelaxLogicNet, inputs, { ...attrs, logits, wirings })[0] as tf.Tensor2D);
 }

@@ -13,7 +13,8 @@ import { compileWasm, embeddedWasm } from "../wasm_asm.js";
 import { MIX_WASM_BASE64 } from "../wasm_bytes.js";
 import { getRows, growTo, putRows } from "../wasm_rows.js";
 
-interface MixWasm {
+/** The kernels of wasm/mix.wat and the memory they work on. */
+export interface MixWasm {
   mem: WebAssembly.Memory;
   fwd: (y: number, tab: number, w: number, c: number, K: number, count: number, bb: number, tmp: number) => void;
   bwd: (
@@ -38,16 +39,37 @@ interface MixWasm {
   tabs: (tab: number, candA: number, candB: number, count: number, K: number, x: number, bb: number) => void;
   wgrad: (dq: number, qs: number, du: number, n: number, K: number, scale: number) => void;
 }
+let mixModule: WebAssembly.Module | null | undefined;
 let inst: MixWasm | null | undefined;
+const onMemory = new WeakMap<WebAssembly.Memory, MixWasm>();
+
+/** The module's kernels on `mem` (its only import); null without WASM SIMD. */
+function instantiate(mem: WebAssembly.Memory): MixWasm | null {
+  if (mixModule === undefined) mixModule = compileWasm(() => embeddedWasm(MIX_WASM_BASE64));
+  if (!mixModule) return null;
+  // the module's exports are exactly MixWasm's members but mem (fwd, bwd, softk, lgrad, mixn, unmixn, tabs, wgrad)
+  const ex = new WebAssembly.Instance(mixModule, { env: { mem } }).exports;
+  return { ...(ex as unknown as Omit<MixWasm, "mem">), mem };
+}
 
 function instance(): MixWasm | null {
   if (!tf.env().getBool(RELAX_LOGIC_WASM)) return null;
-  if (inst === undefined) {
-    const module = compileWasm(() => embeddedWasm(MIX_WASM_BASE64));
-    // the module's exports are exactly MixWasm's members (mem, fwd, bwd, softk, lgrad, mixn, unmixn, tabs, wgrad)
-    inst = module ? (new WebAssembly.Instance(module, {}).exports as unknown as MixWasm) : null;
-  }
+  if (inst === undefined) inst = instantiate(new WebAssembly.Memory({ initial: 1 }));
   return inst;
+}
+
+/**
+ * The mixing kernels working on another module's memory (the whole-net kernel's, where the activations stay),
+ * one instance per memory; null without WASM SIMD.
+ */
+export function mixKernelsOn(mem: WebAssembly.Memory): MixWasm | null {
+  let m = onMemory.get(mem);
+  if (!m) {
+    const made = instantiate(mem);
+    if (!made) return null;
+    onMemory.set(mem, (m = made));
+  }
+  return m;
 }
 
 /** Whether the WASM SIMD kernels run here (SIMD present and the `RELAX_LOGIC_WASM` flag on). */
@@ -114,7 +136,7 @@ function fillTables(
 }
 
 /** Swaps entry 0 and entry `pick[i]` of every gate input's K entries (`a[at + i·K …]`); its own inverse. */
-function swapChosenFirst(a: Int32Array | Float32Array, at: number, pick: Int32Array, K: number): void {
+export function swapChosenFirst(a: Int32Array | Float32Array, at: number, pick: Int32Array, K: number): void {
   for (let i = 0; i < pick.length; i++) {
     const o = at + i * K;
     const p = o + (pick[i] as number);

@@ -58,9 +58,11 @@ export const RelaxLogicNetGrad = "RelaxLogicNetGrad";
  * difflogic's), the logits variables, mode, GroupSum.
  */
 export interface RelaxLogicNetAttrs {
-  layers: { a: Int32Array; b: Int32Array; gradFactor: number; gates?: RelaxLogicNetGates }[];
+  layers: { a: Int32Array; b: Int32Array; gradFactor: number; gates?: RelaxLogicNetGates; wiring?: RelaxLogicNetWiring }[];
   /** The layers' logits tensors (inputs `z0 … z{L−1}`), read again by the gradient. */
   logits: Tensor[];
+  /** The wiring logits of the layers with learned wiring (inputs `u{i}`; null for the others), read by the gradient. */
+  wirings?: (Tensor | null)[];
   mode: "train" | "eval";
   k: number;
   tau: number;
@@ -77,6 +79,23 @@ export interface RelaxLogicNetGates {
   /** Temperature τ of the straight-through choices. */
   temperature: number;
   /** Seed of this call's Gumbel / logistic noise (`'gumbel-st'` in train mode). */
+  noiseSeed: number;
+}
+/**
+ * Learned wiring of a layer in {@link RelaxLogicNet} (as {@link RelaxLogicLayerLearnedAttrs}; `a`, `b` of the layer
+ * are then unused): input `u{i}: [outDim, 2, K]` (the wiring logits), extra outputs `q{i}`, `qs{i}` (the forward's
+ * weights and relaxed weights, after the record), and the gradient's extra outputs `du{i}` (after `dz0 … dz{L−1}`;
+ * `[0]` for layers without learned wiring).
+ */
+export interface RelaxLogicNetWiring {
+  /** Candidate inputs of A and B, `[outDim · K]` each. */
+  candA: Int32Array;
+  candB: Int32Array;
+  K: number;
+  wiringChoice: "soft" | "gumbel-st" | "hard-st";
+  /** Temperature τ of the straight-through choices. */
+  temperature: number;
+  /** Seed of this call's Gumbel noise (`'gumbel-st'` in train mode). */
   noiseSeed: number;
 }
 /**
