@@ -1,6 +1,6 @@
 /**
- * The whole-net kernel (`RelaxLogicNet`) with fixed-wiring layers whose gates are not difflogic's (bilinear4,
- * straight-through choice): the same numbers as the per-layer learned kernels chained feature-major, step after
+ * The whole-net kernel (`RelaxLogicNet`) with layers that are not difflogic's (bilinear4, straight-through choice,
+ * learned wiring): the same numbers as the per-layer learned kernels chained feature-major, step after
  * step (the same noise draws), in train and eval mode; no leaked tensors. (Without WASM SIMD the net runs the
  * per-layer kernels, whose JS loops the learned-layer tests hold to the reference.)
  */
@@ -77,31 +77,37 @@ const COMBOS: [Parametrization, Choice][] = [
   ["bilinear4", "hard-st"],
 ];
 
-describe("whole-net kernel with learned gates on fixed wiring", () => {
-  for (const [parametrization, gateChoice] of COMBOS) {
-    it(`${parametrization} · ${gateChoice}: the per-layer kernels' numbers over 3 steps`, () => {
-      const layersA: LogicLayer[] = [];
-      const layersB: LogicLayer[] = [];
-      const netA = makeNet(parametrization, gateChoice, layersA);
-      const netB = makeNet(parametrization, gateChoice, layersB);
-      const batch = 7;
-      for (let step = 0; step < 3; step++) {
-        const x = randomTensor(step + 1, [batch, WIDTHS[0]!]) as tf.Tensor2D;
-        const a = stepOf(() => netA.forward(x), netA.variables, batch);
-        const b = stepOf(() => perLayerForward(layersB, netB.head as GroupSum, x, "train"), netB.variables, batch);
-        expect(a.y).toEqual(b.y);
-        a.grads.forEach((g, i) => expect(g).toEqual(b.grads[i]));
-        // the gradient is not zero (the straight-through backward reaches every layer)
-        for (const g of a.grads) expect(g.some((v) => v !== 0)).toBe(true);
-        const ea = netA.forward(x, { mode: "eval" });
-        const eb = perLayerForward(layersB, netB.head as GroupSum, x, "eval");
-        expect(Array.from(ea.dataSync())).toEqual(Array.from(eb.dataSync()));
-        tf.dispose([x, ea, eb]);
-      }
-      netA.dispose();
-      netB.dispose();
-    });
+/**
+ * Two identical nets, one through LogicNet.forward (the whole-net kernel), one through the per-layer kernels:
+ * the same outputs and gradients, bit for bit, over three steps (the same noise draws), and the same eval output.
+ */
+function expectPerLayerNumbers(parametrization: Parametrization, gateChoice: Choice, wiring?: Wiring): void {
+  const layersA: LogicLayer[] = [];
+  const layersB: LogicLayer[] = [];
+  const netA = makeNet(parametrization, gateChoice, layersA, wiring);
+  const netB = makeNet(parametrization, gateChoice, layersB, wiring);
+  const batch = 7;
+  for (let step = 0; step < 3; step++) {
+    const x = randomTensor(step + 1, [batch, WIDTHS[0]!]) as tf.Tensor2D;
+    const a = stepOf(() => netA.forward(x), netA.variables, batch);
+    const b = stepOf(() => perLayerForward(layersB, netB.head as GroupSum, x, "train"), netB.variables, batch);
+    expect(a.y).toEqual(b.y);
+    a.grads.forEach((g, i) => expect(g, `gradient ${i}`).toEqual(b.grads[i]));
+    // the gradient is not zero (the straight-through backward reaches every layer)
+    for (const g of a.grads) expect(g.some((v) => v !== 0)).toBe(true);
+    const ea = netA.forward(x, { mode: "eval" });
+    const eb = perLayerForward(layersB, netB.head as GroupSum, x, "eval");
+    expect(Array.from(ea.dataSync())).toEqual(Array.from(eb.dataSync()));
+    tf.dispose([x, ea, eb]);
   }
+  netA.dispose();
+  netB.dispose();
+}
+
+describe("whole-net kernel with learned gates and learned wiring", () => {
+  for (const [parametrization, gateChoice] of COMBOS)
+    it(`${parametrization} · ${gateChoice}, fixed wiring: the per-layer kernels' numbers over 3 steps`, () =>
+      expectPerLayerNumbers(parametrization, gateChoice));
 
   const WIRED: [Parametrization, Choice, Wiring][] = [
     ["softmax16", "soft", { K: 4, wiringChoice: "soft" }],
@@ -114,27 +120,7 @@ describe("whole-net kernel with learned gates on fixed wiring", () => {
   ];
   for (const [parametrization, gateChoice, wiring] of WIRED) {
     const what = `learned wiring K = ${wiring.K} ${wiring.wiringChoice}${wiring.firstOnly ? " (first layer)" : ""}, ${parametrization} · ${gateChoice}`;
-    it(`${what}: the per-layer kernels' numbers over 3 steps`, () => {
-      const layersA: LogicLayer[] = [];
-      const layersB: LogicLayer[] = [];
-      const netA = makeNet(parametrization, gateChoice, layersA, wiring);
-      const netB = makeNet(parametrization, gateChoice, layersB, wiring);
-      const batch = 7;
-      for (let step = 0; step < 3; step++) {
-        const x = randomTensor(step + 11, [batch, WIDTHS[0]!]) as tf.Tensor2D;
-        const a = stepOf(() => netA.forward(x), netA.variables, batch);
-        const b = stepOf(() => perLayerForward(layersB, netB.head as GroupSum, x, "train"), netB.variables, batch);
-        expect(a.y).toEqual(b.y);
-        a.grads.forEach((g, i) => expect(g, `gradient ${i}`).toEqual(b.grads[i]));
-        for (const g of a.grads) expect(g.some((v) => v !== 0)).toBe(true);
-        const ea = netA.forward(x, { mode: "eval" });
-        const eb = perLayerForward(layersB, netB.head as GroupSum, x, "eval");
-        expect(Array.from(ea.dataSync())).toEqual(Array.from(eb.dataSync()));
-        tf.dispose([x, ea, eb]);
-      }
-      netA.dispose();
-      netB.dispose();
-    });
+    it(`${what}: the per-layer kernels' numbers over 3 steps`, () => expectPerLayerNumbers(parametrization, gateChoice, wiring));
   }
 
   it("matches the reference composition (tfjs ops) within float32 rounding", () => {
