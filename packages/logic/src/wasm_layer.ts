@@ -2,7 +2,9 @@
  * WebAssembly SIMD128 versions of the feature-major logic layer kernels of kernels/logic_layer.ts (four
  * f32 samples per instruction, wasm/layer.wat): forward `Y[j] = C0 + C1·A + (C2 + C3·A)·B`, backward
  * (input gradient scatter-add + the statistics `Σ g·[1, A, B, A·B]` and from them the fused logit
- * gradient) and the train-mode softmax + coefficients. Float32 arithmetic.
+ * gradient), the train-mode softmax + coefficients and the straight-through pick, GroupSum's sums; and the
+ * whole-net kernels, which keep every activation in this module's memory (learned-wiring layers run the mixing
+ * kernels of wasm/mix.wat on the same memory). Float32 arithmetic (GroupSum's sums in float64).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { RelaxError, describe } from "@relax/core";

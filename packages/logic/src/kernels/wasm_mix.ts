@@ -5,7 +5,9 @@
  * the candidates (`dX[cand_k] += gf·q_k·dA_j`) with the wiring statistics `dq_k = Σ dA_j·X[cand_k]`; two
  * small passes take the per-call bookkeeping off the JS side (the wiring softmax over K of every gate input, and
  * the softmax16 gate-logit gradient from the gate statistics). Feature-major, float32; null (the caller's JS
- * loops run) where WASM SIMD is missing or the `RELAX_LOGIC_WASM` flag is off.
+ * loops run) where WASM SIMD is missing or the `RELAX_LOGIC_WASM` flag is off. The module imports its memory: the
+ * per-layer calls here use one of their own, the whole-net kernel an instance on the layer module's memory
+ * ({@link mixKernelsOn}).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { RELAX_LOGIC_WASM } from "../flags.js";
