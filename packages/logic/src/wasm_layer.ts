@@ -12,7 +12,7 @@ import { RELAX_LOGIC_WASM } from "./flags.js";
 import { compileWasm, embeddedWasm } from "./wasm_asm.js";
 import { LAYER_WASM_BASE64 } from "./wasm_bytes.js";
 import { getRows, growTo, putRows } from "./wasm_rows.js";
-import { mixKernelsOn, swapChosenFirst, type MixWasm } from "./kernels/wasm_mix.js";
+import { fillTables, mixKernelsOn, mixedBackward, wiringTablesLayout, type WiredLayer } from "./kernels/wasm_mix.js";
 
 /** The layer kernel module's bytes (compiled from wasm/layer.wat at build time). */
 export function assembleLayerModule(): Uint8Array<ArrayBuffer> {
@@ -289,12 +289,7 @@ export interface NetLayerArgs {
  * mixes the K candidate rows). `train`: the backward through the candidates (relaxed weights qs and their scale,
  * and for softmax16 gates the relaxed gate distribution and its scale, whose logit gradient it then takes).
  */
-export interface NetWiring {
-  candA: Int32Array;
-  candB: Int32Array;
-  K: number;
-  q: Float32Array;
-  pick: Int32Array | null;
+export interface NetWiring extends Omit<WiredLayer, "c"> {
   train: { qs: Float32Array; scale: number; gates: { p: Float32Array; scale: number } | null } | null;
 }
 
@@ -306,49 +301,6 @@ export interface NetWiringGrads {
   dz: Float32Array | null;
   /** The wiring-logit gradient `[outDim, 2, K]`. */
   du: Float32Array;
-}
-
-/** Byte offsets of a learned-wiring layer's tables in the scratch area (from 0). */
-function wiringScratch(outDim: number, K: number, bBytes: number) {
-  const nK = align(2 * outDim * K * 4);
-  const tab = 0,
-    w = tab + nK,
-    cand = w + nK,
-    dq = cand + nK,
-    qs = dq + nK,
-    du = qs + nK,
-    c = du + nK,
-    S = c + outDim * 16,
-    p = S + outDim * 16,
-    dz = p + outDim * 64,
-    tmp = dz + outDim * 64;
-  return { tab, w, cand, dq, qs, du, c, S, p, dz, tmp, end: tmp + 4 * bBytes };
-}
-
-/**
- * The candidate row addresses (in the slot at byte `x`), weights and coefficients of a learned-wiring layer; the
- * chosen candidate first where the choice is one-hot (as the per-layer kernel's tables).
- */
-function wiringTables(
-  mix: MixWasm,
-  f32: Float32Array,
-  i32: Int32Array,
-  W: ReturnType<typeof wiringScratch>,
-  wr: NetWiring,
-  c: ArrayLike<number>,
-  x: number,
-  bBytes: number,
-): void {
-  const outDim = wr.candA.length / wr.K;
-  i32.set(wr.candA, W.cand / 4);
-  i32.set(wr.candB, W.cand / 4 + wr.candA.length);
-  mix.tabs(W.tab, W.cand, W.cand + wr.candA.length * 4, outDim, wr.K, x, bBytes);
-  f32.set(wr.q, W.w / 4);
-  if (wr.pick) {
-    swapChosenFirst(i32, W.tab / 4, wr.pick, wr.K);
-    swapChosenFirst(f32, W.w / 4, wr.pick, wr.K);
-  }
-  f32.set(c, W.c / 4);
 }
 
 /** Activation slots of one whole-net forward (layer inputs, then the last layer's output). */
@@ -401,7 +353,7 @@ export function wasmNetFits(inDim: number, layers: readonly { outDim: number; K:
   let scratch = Bp * 12;
   let rows = inDim;
   for (const { outDim, K } of layers) {
-    scratch = Math.max(scratch, align(outDim * 8) + outDim * 144, K > 1 ? wiringScratch(outDim, K, bBytes).end : 0);
+    scratch = Math.max(scratch, align(outDim * 8) + outDim * 144, K > 1 ? wiringTablesLayout(0, outDim, K, bBytes).end : 0);
     rows = Math.max(rows, outDim);
   }
   const total = align(Math.max(scratch, arena.scratch)) + N_SLOTS * align(Math.max(rows * bBytes, arena.slotBytes));
@@ -413,7 +365,7 @@ function netScratch(layers: readonly NetLayerArgs[], Bp: number): number {
   let m = Bp * 12;
   for (const l of layers) {
     m = Math.max(m, align(l.a.length * 8) + l.a.length * (16 + 64 + 64));
-    if (l.wiring) m = Math.max(m, wiringScratch(l.a.length, l.wiring.K, Bp * 4).end);
+    if (l.wiring) m = Math.max(m, wiringTablesLayout(0, l.a.length, l.wiring.K, Bp * 4).end);
   }
   return m;
 }
@@ -436,9 +388,9 @@ function netForwardSlots(w: LayerWasm, xFM: Float32Array, B: number, inDim: numb
       // soft learned wiring: mix each gate input's K candidate rows and apply the gate in one pass
       const mix = mixKernelsOn(w.mem);
       if (!mix) return null;
-      const W = wiringScratch(outDim, l.wiring.K, bBytes);
-      wiringTables(mix, f32, i32, W, l.wiring, l.c, slotOff(prev), bBytes);
-      mix.fwd(slotOff(ys), W.tab, W.w, W.c, l.wiring.K, outDim, bBytes, W.tmp);
+      const T = wiringTablesLayout(0, outDim, l.wiring.K, bBytes);
+      fillTables(mix, f32, i32, T, slotOff(prev), bBytes, { ...l.wiring, c: l.c });
+      mix.fwd(slotOff(ys), T.tab, T.w, T.c, l.wiring.K, outDim, bBytes, T.tmp);
       slots.push(ys);
       continue;
     }
@@ -555,34 +507,10 @@ export function logicNetBackwardWasm(
       // learned wiring in train mode: the backward through the K candidates, as the per-layer kernel
       const mix = mixKernelsOn(w.mem);
       if (!mix) return null;
-      const W = wiringScratch(outDim, wr.K, bBytes);
-      const nK = 2 * outDim * wr.K;
-      wiringTables(mix, f32, i32, W, wr, layer.c, slotOff(xs), bBytes);
-      mix.bwd(
-        slotOff(dys),
-        W.tab,
-        W.w,
-        layer.gradFactor,
-        W.c,
-        W.dq,
-        W.S,
-        wr.K,
-        wr.pick ? 1 : wr.K,
-        outDim,
-        bBytes,
-        slotOff(dxs) - slotOff(xs),
-        W.tmp,
-      );
-      if (wr.pick) swapChosenFirst(f32, W.dq / 4, wr.pick, wr.K); // back to candidate order
-      f32.set(wr.train.qs.subarray(0, nK), W.qs / 4);
-      mix.wgrad(W.dq, W.qs, W.du, 2 * outDim, wr.K, wr.train.scale);
-      let dz: Float32Array | null = null;
-      if (wr.train.gates) {
-        f32.set(wr.train.gates.p.subarray(0, outDim * 16), W.p / 4);
-        mix.lgrad(W.S, W.p, W.dz, outDim, wr.train.gates.scale);
-        dz = f32.slice(W.dz / 4, W.dz / 4 + outDim * 16);
-      }
-      wiring[l] = { S: f32.slice(W.S / 4, W.S / 4 + outDim * 4), dz, du: f32.slice(W.du / 4, W.du / 4 + nK) };
+      const T = wiringTablesLayout(0, outDim, wr.K, bBytes);
+      const rows = { x: slotOff(xs), dy: slotOff(dys), dx: slotOff(dxs), bb: bBytes };
+      const { S, dz, du } = mixedBackward(mix, f32, i32, T, rows, { ...wr, c: layer.c }, layer.gradFactor, wr.train.gates, wr.train);
+      wiring[l] = { S, dz, du: du! };
       dlogits[l] = dz ?? new Float32Array(0);
       dys = dxs;
       continue;

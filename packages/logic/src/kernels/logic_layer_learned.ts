@@ -139,8 +139,7 @@ export function wireChoiceHost(
   w: WireSettings,
 ): { q: Float32Array; qs: Float32Array; scale: number; pick: Int32Array | null } {
   const r = wiringChoiceWasm(wiring, outDim, w) ?? wiringChoice(wiring, outDim, w.K, w.wiringChoice, w.temperature, w.noiseSeed, w.mode);
-  const q = toF32(r.q);
-  return { q, qs: toF32(r.qs), scale: r.scale, pick: r.pick ?? (oneHotWiring(w) ? picksOf(q, w.K) : null) };
+  return savedWireChoice(toF32(r.q), toF32(r.qs), w, r.pick);
 }
 
 /** The argmax of every group of K weights (first maximum): the picks of a one-hot q. */
@@ -170,11 +169,38 @@ function savedChoices(
   attrs: RelaxLogicLayerLearnedAttrs,
   known: Int32Array | null = null,
 ): Choices {
-  const train = attrs.mode === "train";
-  const gateScale = train && attrs.gateChoice !== "soft" ? 1 / attrs.temperature : 1;
-  const wireScale = train && attrs.wiringChoice !== "soft" && attrs.K > 1 ? 1 / attrs.temperature : 1;
-  const pick = known ?? (oneHotWiring(attrs) ? picksOf(q, attrs.K) : null);
-  return { gate: { c, s, scale: gateScale }, wire: { q, qs, scale: wireScale, pick } };
+  return { gate: { c, s, scale: gateScale(attrs) }, wire: savedWireChoice(q, qs, attrs, known) };
+}
+
+/** The gradient's scale of a gate choice: 1/τ for the straight-through choices in train mode (the chain rule of the division by τ), else 1. */
+export function gateScale(g: Pick<RelaxLogicLayerLearnedAttrs, "gateChoice" | "temperature" | "mode">): number {
+  return g.mode === "train" && g.gateChoice !== "soft" ? 1 / g.temperature : 1;
+}
+
+/**
+ * A wire choice as the forward saved it (q, qs), with its gradient's scale and the picks of a one-hot q (`known`
+ * where the caller has them, else read off q).
+ */
+export function savedWireChoice(
+  q: Float32Array,
+  qs: Float32Array,
+  w: WireSettings,
+  known: Int32Array | null = null,
+): { q: Float32Array; qs: Float32Array; scale: number; pick: Int32Array | null } {
+  const scale = w.mode === "train" && w.wiringChoice !== "soft" && w.K > 1 ? 1 / w.temperature : 1;
+  return { q, qs, scale, pick: known ?? (oneHotWiring(w) ? picksOf(q, w.K) : null) };
+}
+
+/** The chosen input of every gate's A and B (`[outDim]` each) from the picks `[outDim, 2]` among K candidates. */
+export function chosenWires(candA: Int32Array, candB: Int32Array, K: number, pick: Int32Array): { a: Int32Array; b: Int32Array } {
+  const outDim = candA.length / K;
+  const a = new Int32Array(outDim);
+  const b = new Int32Array(outDim);
+  for (let j = 0; j < outDim; j++) {
+    a[j] = candA[j * K + (pick[2 * j] as number)] as number;
+    b[j] = candB[j * K + (pick[2 * j + 1] as number)] as number;
+  }
+  return { a, b };
 }
 
 interface Prepared extends Choices {
@@ -194,18 +220,8 @@ function prepare(x: Float32Array, xShape: number[], choices: Choices, attrs: Rel
   const inDim = attrs.featureMajorIn ? d0 : d1;
   const X = attrs.featureMajorIn ? x : transpose2d(x, batch, inDim);
   const { gate, wire } = choices;
-  let aEff: Int32Array | null = null;
-  let bEff: Int32Array | null = null;
-  if (wire.pick) {
-    aEff = new Int32Array(outDim);
-    bEff = new Int32Array(outDim);
-    const K = attrs.K;
-    for (let j = 0; j < outDim; j++) {
-      aEff[j] = attrs.candA[j * K + (wire.pick[2 * j] as number)] as number;
-      bEff[j] = attrs.candB[j * K + (wire.pick[2 * j + 1] as number)] as number;
-    }
-  }
-  return { X, batch, inDim, outDim, gate, wire, aEff, bEff };
+  const chosen = wire.pick ? chosenWires(attrs.candA, attrs.candB, attrs.K, wire.pick) : null;
+  return { X, batch, inDim, outDim, gate, wire, aEff: chosen?.a ?? null, bEff: chosen?.b ?? null };
 }
 
 /**

@@ -20,7 +20,14 @@ import {
 import { NUM_GATES } from "../gates.js";
 import { logitGradFromStats } from "../gates.js";
 import { logicBackwardFM, logicForwardFM, probsAndCoefficients, transpose2d } from "./logic_layer.js";
-import { gateChoiceHost, picksOf, truthTableGradFromUniform, wireChoiceHost } from "./logic_layer_learned.js";
+import {
+  chosenWires,
+  gateChoiceHost,
+  gateScale,
+  savedWireChoice,
+  truthTableGradFromUniform,
+  wireChoiceHost,
+} from "./logic_layer_learned.js";
 import { gateParamGrad } from "../learned_choice.js";
 import { logicNetBackwardWasm, logicNetForwardWasm, type NetLayerArgs } from "../wasm_layer.js";
 
@@ -88,11 +95,14 @@ function paramGrad(l: NetLayerAttrs, dz: Float32Array, s: ArrayLike<number> | nu
   const g = l.gates;
   if (!g) return dz;
   const outDim = widthOf(l);
-  const scale = mode === "train" && g.gateChoice !== "soft" ? 1 / g.temperature : 1;
+  const scale = gateScale({ ...g, mode });
   if (g.parametrization === "bilinear4") return s ? truthTableGradFromUniform(dz, s, scale, outDim) : new Float32Array(outDim * 4);
   if (scale !== 1) for (let i = 0; i < dz.length; i++) dz[i] = (dz[i] as number) * scale;
   return dz;
 }
+
+/** The shape `[outDim, 2, K]` of a learned-wiring layer's wiring logits and weights. */
+const wiringShape = (l: NetLayerAttrs): number[] => [widthOf(l), 2, l.wiring!.K];
 
 /** Parameters per gate of a layer: 16 logits, or 4 for bilinear4 gates. */
 const paramsOf = (l: NetLayerAttrs): number => (l.gates?.parametrization === "bilinear4" ? 4 : NUM_GATES);
@@ -118,37 +128,18 @@ function wiredLayerArgs(
   mode: RelaxLogicNetAttrs["mode"],
 ): NetLayerArgs {
   const wr = l.wiring!;
-  const outDim = wr.candA.length / wr.K;
-  const a = new Int32Array(outDim);
-  const b = new Int32Array(outDim);
-  if (wires.pick)
-    for (let j = 0; j < outDim; j++) {
-      a[j] = wr.candA[j * wr.K + (wires.pick[2 * j] as number)] as number;
-      b[j] = wr.candB[j * wr.K + (wires.pick[2 * j + 1] as number)] as number;
-    }
-  const train = mode === "train" && wr.K > 1;
-  const g = l.gates;
-  const gateScale = train && g && g.gateChoice !== "soft" ? 1 / g.temperature : 1;
-  const softmax16 = !g || g.parametrization === "softmax16";
-  return {
-    ...base,
-    a,
-    b,
-    wiring: {
-      candA: wr.candA,
-      candB: wr.candB,
-      K: wr.K,
-      q: wires.q,
-      pick: wires.pick,
-      train: train
-        ? {
-            qs: wires.qs,
-            scale: wires.scale,
-            gates: softmax16 && s ? { p: s instanceof Float32Array ? s : Float32Array.from(s), scale: gateScale } : null,
-          }
-        : null,
-    },
-  };
+  const outDim = widthOf(l);
+  // soft wiring mixes the candidates: a, b only give the width
+  const { a, b } = wires.pick
+    ? chosenWires(wr.candA, wr.candB, wr.K, wires.pick)
+    : { a: new Int32Array(outDim), b: new Int32Array(outDim) };
+  const softmax16 = !l.gates || l.gates.parametrization === "softmax16";
+  const gates =
+    softmax16 && s
+      ? { p: s instanceof Float32Array ? s : Float32Array.from(s), scale: l.gates ? gateScale({ ...l.gates, mode }) : 1 }
+      : null;
+  const train = mode === "train" && wr.K > 1 ? { qs: wires.qs, scale: wires.scale, gates } : null;
+  return { ...base, a, b, wiring: { candA: wr.candA, candB: wr.candB, K: wr.K, q: wires.q, pick: wires.pick, train } };
 }
 
 /** The forward's wire choice of every layer with learned wiring (null for the others). */
@@ -189,12 +180,8 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNet, (inputs, attrs) => {
     ...choices.map((ch, i) => savable(ch.s, [widthOf(attrs.layers[i]!), paramsOf(attrs.layers[i]!)])),
     // where the forward left the activations in the WASM memory, for the gradient (empty on the JS path)
     { values: record, shape: [record.length], dtype: "int32" as const },
-    ...wires.map((w, i) =>
-      w ? { values: w.q, shape: [widthOf(attrs.layers[i]!), 2, w.q.length / widthOf(attrs.layers[i]!) / 2] } : empty,
-    ),
-    ...wires.map((w, i) =>
-      w ? { values: w.qs, shape: [widthOf(attrs.layers[i]!), 2, w.qs.length / widthOf(attrs.layers[i]!) / 2] } : empty,
-    ),
+    ...wires.map((w, i) => (w ? { values: w.q, shape: wiringShape(attrs.layers[i]!) } : empty)),
+    ...wires.map((w, i) => (w ? { values: w.qs, shape: wiringShape(attrs.layers[i]!) } : empty)),
   ];
 });
 
@@ -280,15 +267,13 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNetGrad, (inputs, attrs) => {
       if (!wg) return { values: paramGrad(l, dz, choices[i]!.s, attrs.mode), shape };
       // learned wiring in train mode: softmax16's gradient came scaled from the kernel, bilinear4's from the statistics
       const g = l.gates;
-      const bilinear = g?.parametrization === "bilinear4";
-      const scale = g && g.gateChoice !== "soft" ? 1 / g.temperature : 1;
-      return { values: bilinear ? gateParamGrad(wg.S, choices[i]!.s!, scale, widthOf(l), "bilinear4") : wg.dz!, shape };
+      if (g?.parametrization !== "bilinear4") return { values: wg.dz!, shape };
+      return { values: gateParamGrad(wg.S, choices[i]!.s!, gateScale({ ...g, mode: attrs.mode }), widthOf(l), "bilinear4"), shape };
     }),
     ...attrs.layers.map((l, i) => {
       const wr = l.wiring;
       if (!wr) return { values: new Float32Array(0), shape: [0] };
-      const du = r.wiring[i]?.du ?? new Float32Array(wr.candA.length * 2);
-      return { values: du, shape: [widthOf(l), 2, wr.K] };
+      return { values: r.wiring[i]?.du ?? new Float32Array(wr.candA.length * 2), shape: wiringShape(l) };
     }),
   ];
 });
@@ -298,11 +283,7 @@ function savedWires(attrs: RelaxLogicNetAttrs, inputs: Record<string, { values: 
   return attrs.layers.map((l, i) => {
     const wr = l.wiring;
     if (!wr) return null;
-    const q = inputs[`q${i}`]!.values;
-    const train = attrs.mode === "train";
-    const oneHot = wr.K === 1 || !train || wr.wiringChoice !== "soft";
-    const scale = train && wr.wiringChoice !== "soft" && wr.K > 1 ? 1 / wr.temperature : 1;
-    return { q, qs: inputs[`qs${i}`]!.values, scale, pick: oneHot ? picksOf(q, wr.K) : null };
+    return savedWireChoice(inputs[`q${i}`]!.values, inputs[`qs${i}`]!.values, { ...wr, mode: attrs.mode });
   });
 }
 

@@ -80,61 +80,106 @@ export function wasmMixAvailable(): boolean {
 }
 
 /**
- * Memory layout of one call (byte offsets): X, dX, Y or dY rows, four scratch rows, then per-gate tables
- * (candidate addresses, wiring weights and statistics, coefficients, gate statistics, gate probabilities and
- * their logit gradient).
+ * Byte offsets, from `at`, of a learned-wiring layer's tables: candidate row addresses, wiring weights and their
+ * statistics, the candidate indices, relaxed wiring weights and their gradient (each `[outDim, 2, K]`), the
+ * coefficients and gate statistics (`[outDim, 4]`), gate probabilities and their logit gradient (`[outDim, 16]`),
+ * and four scratch rows of `bb` bytes. Shared by the per-layer calls here and the whole-net kernel.
  */
+export function wiringTablesLayout(at: number, outDim: number, K: number, bb: number) {
+  const nK = Math.ceil((2 * outDim * K * 4) / 16) * 16;
+  const tab = at,
+    w = tab + nK,
+    dq = w + nK,
+    cand = dq + nK,
+    qs = cand + nK,
+    du = qs + nK,
+    c = du + nK,
+    S = c + outDim * 16,
+    p = S + outDim * 16,
+    dz = p + outDim * 64,
+    tmp = dz + outDim * 64;
+  return { tab, w, dq, cand, qs, du, c, S, p, dz, tmp, end: tmp + 4 * bb };
+}
+export type WiringTables = ReturnType<typeof wiringTablesLayout>;
+
+/** Memory layout of one per-layer call (byte offsets): X, dX, Y or dY rows, then the layer's tables. */
 function layout(inDim: number, outDim: number, K: number, B: number) {
   const Bp = Math.ceil(B / 4) * 4;
   const bb = Bp * 4;
-  const n = 2 * outDim;
   const x = 0;
   const dx = x + inDim * bb;
   const y = dx + inDim * bb;
-  const tmp = y + outDim * bb;
-  const tab = tmp + 4 * bb;
-  const w = tab + n * K * 4;
-  const dq = w + n * K * 4;
-  const c = dq + n * K * 4;
-  const S = c + outDim * 16;
-  const p = S + outDim * 16;
-  const dz = p + outDim * 64;
-  // the candidate indices (for the address tables), then the relaxed wiring weights and their gradient
-  const cand = dz + outDim * 64;
-  const qs = cand + n * K * 4;
-  const du = qs + n * K * 4;
-  return { Bp, bb, x, dx, y, tmp, tab, w, dq, c, S, p, dz, cand, qs, du, end: du + n * K * 4 };
+  return { Bp, bb, x, dx, y, ...wiringTablesLayout(y + outDim * bb, outDim, K, bb) };
+}
+
+/** A learned-wiring layer as its kernels take it: candidates `[outDim, K]` of A and B, weights q, coefficients. */
+export interface WiredLayer {
+  candA: Int32Array;
+  candB: Int32Array;
+  K: number;
+  /** Wiring weights `[outDim, 2, K]`. */
+  q: Float32Array;
+  /** Coefficients `[outDim, 4]`. */
+  c: ArrayLike<number>;
+  /** The chosen candidate of each gate input where q is one-hot, else null. */
+  pick: Int32Array | null;
 }
 
 /**
- * Candidate row addresses (`[outDim, 2, K]`, A then B per gate; computed in WASM from the candidate indices), the
- * wiring weights `q` and the coefficients `[outDim, 4]`. With `pick` (the chosen candidate of each gate input, for
- * a one-hot choice) the chosen candidate swaps places with candidate 0, so that the kernels can mix and scatter
- * slot 0 only.
+ * Candidate row addresses (`[outDim, 2, K]`, A then B per gate, rows of `bb` bytes from byte `x`; computed in WASM
+ * from the candidate indices), the wiring weights `q` and the coefficients `[outDim, 4]`. With `pick` (the chosen
+ * candidate of each gate input, for a one-hot choice) the chosen candidate swaps places with candidate 0, so that
+ * the kernels can mix and scatter slot 0 only.
  */
-function fillTables(
+export function fillTables(w: MixWasm, f32: Float32Array, i32: Int32Array, T: WiringTables, x: number, bb: number, l: WiredLayer): void {
+  const outDim = l.candA.length / l.K;
+  i32.set(l.candA, T.cand / 4);
+  i32.set(l.candB, T.cand / 4 + l.candA.length);
+  w.tabs(T.tab, T.cand, T.cand + l.candA.length * 4, outDim, l.K, x, bb);
+  f32.set(l.q, T.w / 4);
+  if (l.pick) {
+    swapChosenFirst(i32, T.tab / 4, l.pick, l.K);
+    swapChosenFirst(f32, T.w / 4, l.pick, l.K);
+  }
+  f32.set(l.c, T.c / 4);
+}
+
+/**
+ * The backward of a learned-wiring layer on rows already in `w`'s memory (X from byte `x`, dY from `dy`, dX from
+ * `dx`, zeroed by the caller; rows of `bb` bytes): input gradients scattered to the candidates (`Σ gf·q_k·dA`), the
+ * wiring statistics `dq` (`Σ_r dA·X[cand_k]`, unscaled by gf, in candidate order) and the gate statistics S
+ * `[outDim, 4]`; with `gates` also the softmax16 logit gradient `dz = scale·p ⊙ (M·S − p·(M·S))`, with `wiring` the
+ * wiring-logit gradient `du = scale·qs ⊙ (dq − qs·dq)` (as {@link wiringGradFromStats}, bit for bit).
+ */
+export function mixedBackward(
   w: MixWasm,
   f32: Float32Array,
   i32: Int32Array,
-  L: ReturnType<typeof layout>,
-  candA: Int32Array,
-  candB: Int32Array,
-  K: number,
-  q: Float32Array,
-  c: ArrayLike<number>,
-  pick: Int32Array | null,
-): void {
-  const outDim = candA.length / K;
-  const tab = L.tab / 4;
-  i32.set(candA, L.cand / 4);
-  i32.set(candB, L.cand / 4 + candA.length);
-  w.tabs(L.tab, L.cand, L.cand + candA.length * 4, outDim, K, L.x, L.bb);
-  f32.set(q, L.w / 4);
-  if (pick) {
-    swapChosenFirst(i32, tab, pick, K);
-    swapChosenFirst(f32, L.w / 4, pick, K);
+  T: WiringTables,
+  rows: { x: number; dy: number; dx: number; bb: number },
+  l: WiredLayer,
+  gradFactor: number,
+  gates: { p: Float32Array; scale: number } | null,
+  wiring: { qs: Float32Array; scale: number } | null,
+): { dq: Float32Array; S: Float32Array; dz: Float32Array | null; du: Float32Array | null } {
+  const outDim = l.candA.length / l.K;
+  const nK = l.q.length;
+  fillTables(w, f32, i32, T, rows.x, rows.bb, l);
+  w.bwd(rows.dy, T.tab, T.w, gradFactor, T.c, T.dq, T.S, l.K, l.pick ? 1 : l.K, outDim, rows.bb, rows.dx - rows.x, T.tmp);
+  if (l.pick) swapChosenFirst(f32, T.dq / 4, l.pick, l.K); // back to candidate order
+  let du: Float32Array | null = null;
+  if (wiring) {
+    f32.set(wiring.qs.subarray(0, nK), T.qs / 4);
+    w.wgrad(T.dq, T.qs, T.du, 2 * outDim, l.K, wiring.scale);
+    du = f32.slice(T.du / 4, T.du / 4 + nK);
   }
-  f32.set(c, L.c / 4);
+  let dz: Float32Array | null = null;
+  if (gates) {
+    f32.set(gates.p.subarray(0, outDim * 16), T.p / 4);
+    w.lgrad(T.S, T.p, T.dz, outDim, gates.scale);
+    dz = f32.slice(T.dz / 4, T.dz / 4 + outDim * 16);
+  }
+  return { dq: f32.slice(T.dq / 4, T.dq / 4 + nK), S: f32.slice(T.S / 4, T.S / 4 + outDim * 4), dz, du };
 }
 
 /** Swaps entry 0 and entry `pick[i]` of every gate input's K entries (`a[at + i·K …]`); its own inverse. */
@@ -168,7 +213,7 @@ export function learnedForwardWasm(
   const L = layout(inDim, outDim, K, B);
   const f32 = growTo(w.mem, L.end);
   putRows(f32, L.x / 4, X, inDim, B, L.Bp);
-  fillTables(w, f32, new Int32Array(w.mem.buffer), L, candA, candB, K, q, c, null);
+  fillTables(w, f32, new Int32Array(w.mem.buffer), L, L.x, L.bb, { candA, candB, K, q, c, pick: null });
   w.fwd(L.y, L.tab, L.w, L.c, K, outDim, L.bb, L.tmp);
   return getRows(f32, L.y / 4, outDim, B, L.Bp);
 }
@@ -206,23 +251,9 @@ export function learnedBackwardWasm(
   putRows(f32, L.x / 4, X, inDim, B, L.Bp);
   f32.fill(0, L.dx / 4, L.dx / 4 + inDim * L.Bp);
   putRows(f32, L.y / 4, dY, outDim, B, L.Bp);
-  fillTables(w, f32, new Int32Array(w.mem.buffer), L, candA, candB, K, q, c, pick);
-  w.bwd(L.y, L.tab, L.w, gradFactor, L.c, L.dq, L.S, K, pick ? 1 : K, outDim, L.bb, L.dx - L.x, L.tmp);
-  if (pick) swapChosenFirst(f32, L.dq / 4, pick, K); // back to candidate order
-  const dq = f32.slice(L.dq / 4, L.dq / 4 + q.length);
-  let du: Float32Array | null = null;
-  if (wiring) {
-    f32.set(wiring.qs.subarray(0, q.length), L.qs / 4);
-    w.wgrad(L.dq, L.qs, L.du, 2 * outDim, K, wiring.scale);
-    du = f32.slice(L.du / 4, L.du / 4 + q.length);
-  }
-  let dz: Float32Array | null = null;
-  if (gates) {
-    f32.set(gates.p.subarray(0, outDim * 16), L.p / 4);
-    w.lgrad(L.S, L.p, L.dz, outDim, gates.scale);
-    dz = f32.slice(L.dz / 4, L.dz / 4 + outDim * 16);
-  }
-  return { dX: getRows(f32, L.dx / 4, inDim, B, L.Bp), dq, S: f32.slice(L.S / 4, L.S / 4 + outDim * 4), dz, du };
+  const rows = { x: L.x, dy: L.y, dx: L.dx, bb: L.bb };
+  const r = mixedBackward(w, f32, new Int32Array(w.mem.buffer), L, rows, { candA, candB, K, q, c, pick }, gradFactor, gates, wiring);
+  return { dX: getRows(f32, L.dx / 4, inDim, B, L.Bp), ...r };
 }
 
 /**
