@@ -22,8 +22,10 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-const CONFIGS: [string, LogicLayerOptions][] = [
+/** Name, layer options, and `inputGradient` of the forward (false: x is data; the backward leaves its gradient out). */
+const CONFIGS: [string, LogicLayerOptions, boolean?][] = [
   ["difflogic: softmax16, soft, random (fixed-wiring kernels, baseline)", {}],
+  ["difflogic, x as data (inputGradient: false)", {}, false],
   ["softmax16, gumbel-st, random", { gateChoice: "gumbel-st" }],
   ["softmax16, hard-st, random", { gateChoice: "hard-st" }],
   ["bilinear4, soft, random", { parametrization: "bilinear4" }],
@@ -31,6 +33,7 @@ const CONFIGS: [string, LogicLayerOptions][] = [
   ["bilinear4, hard-st, random", { parametrization: "bilinear4", gateChoice: "hard-st" }],
   ["softmax16, soft, learned K=4 (soft wiring)", { connections: "learned", candidates: 4, wiringChoice: "soft" }],
   ["softmax16, soft, learned K=8 (soft wiring)", { connections: "learned", candidates: 8, wiringChoice: "soft" }],
+  ["softmax16, soft, learned K=8 (soft wiring), x as data", { connections: "learned", candidates: 8, wiringChoice: "soft" }, false],
   ["softmax16, soft, learned K=8 (gumbel-st wiring)", { connections: "learned", candidates: 8, wiringChoice: "gumbel-st" }],
   ["softmax16, gumbel-st, learned K=8 (gumbel-st wiring)", { connections: "learned", candidates: 8, gateChoice: "gumbel-st" }],
   ["softmax16, hard-st, learned K=8 (hard-st wiring)", { connections: "learned", candidates: 8, gateChoice: "hard-st" }],
@@ -85,15 +88,15 @@ export async function run(): Promise<void> {
     ),
     10,
   ) as tf.Tensor2D;
-  const nets = CONFIGS.map(([, o]) => {
+  const nets = CONFIGS.map((o) => {
     const ls: LogicLayer[] = [];
-    for (let l = 0; l < layers; l++) ls.push(new LogicLayer(l === 0 ? inDim : width, width, { seed: 10 + l, ...o }));
-    return { net: new LogicNet([...ls, new GroupSum(10, 10)]), opt: fusedAdam(0.01) };
+    for (let l = 0; l < layers; l++) ls.push(new LogicLayer(l === 0 ? inDim : width, width, { seed: 10 + l, ...o[1] }));
+    return { net: new LogicNet([...ls, new GroupSum(10, 10)]), opt: fusedAdam(0.01), inputGradient: o[2] ?? true };
   });
   const step = (i: number): number => {
-    const { net, opt } = nets[i]!;
+    const { net, opt, inputGradient } = nets[i]!;
     const t = performance.now();
-    const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!;
+    const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x, { inputGradient })) as tf.Scalar, true, net.variables)!;
     l.dataSync();
     l.dispose();
     return performance.now() - t;

@@ -554,7 +554,9 @@ async function train(
     const loss = tf.tidy(() => {
       const x = inputTensor(net, bits, args.batch);
       const y = tf.oneHot(tf.tensor1d(yBatch, "int32"), 10);
-      return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, true, net.variables)!.dataSync()[0]!;
+      // the digits are data: the dense net's backward leaves their gradient out
+      const forward = () => (net instanceof LogicNet ? net.forward(x, { inputGradient: false }) : net.forward(x));
+      return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, forward()) as tf.Scalar, true, net.variables)!.dataSync()[0]!;
     });
     if (args.resampleEvery > 0 && step % args.resampleEvery === 0 && net instanceof LogicNet) {
       for (const layer of net.layers) {

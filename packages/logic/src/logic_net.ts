@@ -3,7 +3,6 @@ import { SAVE_VERSION, checkFields, readNetJSON, sealJSON } from "./json_file.js
 import {
   RelaxError,
   RelaxGroupSum,
-  RelaxLogicLayer,
   useFused,
   assertFinite,
   assertOneOf,
@@ -23,6 +22,13 @@ import { wasmNetFits, wasmNetSupported } from "./wasm_layer.js";
 export interface LogicForwardOptions {
   /** `'train'` (softmax mixture of gates, default) or `'eval'` (argmax gates). */
   mode?: LogicMode;
+  /**
+   * false: x is data, whose gradient nobody asks for (training on it, as `optimizer.minimize` over the net's
+   * variables does). The whole-net kernel's backward then leaves x's gradient out of its pass, which spares a first
+   * layer with learned wiring its scatter to the K candidates; asked for all the same, x's gradient takes a second
+   * pass (the same numbers). Default true. `forward` only.
+   */
+  inputGradient?: boolean;
 }
 
 /** Serialised layer of a {@link LogicNet} (see {@link LogicNetJSON}). */
@@ -173,17 +179,19 @@ export class LogicNet {
    */
   forward(x: tf.Tensor | tf.TensorLike, options: LogicForwardOptions = {}): tf.Tensor2D {
     const op = "LogicNet.forward";
-    const opts = assertOptions<LogicForwardOptions>(op, options, ["mode"]);
+    const opts = assertOptions<LogicForwardOptions>(op, options, ["mode", "inputGradient"]);
     const mode = assertOneOf(op, "mode", opts.mode ?? "train", LOGIC_MODES);
+    const inputGrad = opts.inputGradient ?? true;
+    if (typeof inputGrad !== "boolean") throw new RelaxError(op, "options.inputGradient", "a boolean", describe(inputGrad));
     if (!(this.layers.every((l) => l.fusedAvailable()) && useFused(RelaxGroupSum) && this.head)) {
       const outs = this.forwardLayers(x, { mode });
       for (let i = 0; i < outs.length - 1; i++) (outs[i] as tf.Tensor).dispose();
       return outs[outs.length - 1] as tf.Tensor2D;
     }
-    return withFloatInput(op, "x", x, (xt) => this.forwardChecked(this.checkInput(xt), mode));
+    return withFloatInput(op, "x", x, (xt) => this.forwardChecked(this.checkInput(xt), mode, inputGrad));
   }
 
-  private forwardChecked(xt: tf.Tensor, mode: LogicMode): tf.Tensor2D {
+  private forwardChecked(xt: tf.Tensor, mode: LogicMode, inputGrad: boolean): tf.Tensor2D {
     const head = this.head as GroupSum;
     // Whole-net kernel (any gates and wiring): activations stay in WASM memory, no per-layer tensors.
     const learned = this.layers.some((l) => l.candidates > 1);
@@ -204,7 +212,7 @@ export class LogicNet {
       return runLogicNetKernel(
         xt,
         this.layers.map((l) => l.logits),
-        { layers, mode, k: head.k, tau: head.tau },
+        { layers, mode, k: head.k, tau: head.tau, inputGrad },
         this.layers.map((l) => l.wiring ?? null),
       );
     }

@@ -303,38 +303,50 @@ export interface NetWiringGrads {
   du: Float32Array;
 }
 
-/** Activation slots of one whole-net forward (layer inputs, then the last layer's output). */
+/**
+ * Activation slots of one whole-net forward (layer inputs, then the last layer's output) and, per layer, the two
+ * slots where a soft learned-wiring layer kept its mixed rows A and B for the backward (-1, -1: none kept).
+ */
 interface NetRecord {
   slots: number[];
+  kept: number[];
+  /** The generations of `slots`, then of `kept` (0 for -1). */
   gens: number[];
   Bp: number;
 }
 
 /**
- * A forward's record as the numbers of a small kernel output (`[Bp, slot₀, gen₀, slot₁, gen₁, …]`), saved for the
- * gradient: the backward reuses those activation slots while their generations still match (no other forward
- * overwrote them), else recomputes the activations. Empty when the forward ran the JS path.
+ * A forward's record as the numbers of a small kernel output (`[Bp, slot, gen, …]`: the activation slots, then the
+ * kept slots), saved for the gradient: the backward reuses those slots while their generations still match (no
+ * other forward overwrote them), else recomputes the activations. Empty when the forward ran the JS path.
  */
-export function encodeNetRecord(rec: NetRecord | null): Int32Array {
+function encodeNetRecord(rec: NetRecord | null): Int32Array {
   if (rec === null) return new Int32Array(0);
-  const out = new Int32Array(1 + 2 * rec.slots.length);
+  const all = [...rec.slots, ...rec.kept];
+  const out = new Int32Array(1 + 2 * all.length);
   out[0] = rec.Bp;
-  rec.slots.forEach((s, i) => {
+  all.forEach((s, i) => {
     out[1 + 2 * i] = s;
     out[2 + 2 * i] = rec.gens[i] as number;
   });
   return out;
 }
 
-function decodeNetRecord(values: ArrayLike<number>): NetRecord | null {
-  if (values.length < 3 || values.length % 2 === 0) return null;
-  const slots: number[] = [];
+/** The record of a forward through `numLayers` layers, or null when `values` is not one. */
+function decodeNetRecord(values: ArrayLike<number>, numLayers: number): NetRecord | null {
+  if (values.length !== 1 + 2 * (3 * numLayers + 1)) return null;
+  const all: number[] = [];
   const gens: number[] = [];
   for (let i = 1; i < values.length; i += 2) {
-    slots.push(values[i] as number);
+    all.push(values[i] as number);
     gens.push(values[i + 1] as number);
   }
-  return { Bp: values[0] as number, slots, gens };
+  return { Bp: values[0] as number, slots: all.slice(0, numLayers + 1), kept: all.slice(numLayers + 1), gens };
+}
+
+/** Whether the slots of a record still hold what its forward wrote there. */
+function recordCurrent(rec: NetRecord): boolean {
+  return [...rec.slots, ...rec.kept].every((s, i) => s < 0 || arena.gen[s] === rec.gens[i]);
 }
 
 /** Whether a whole-net call with `numLayers` layers fits the slots (activations + 2 for backward). */
@@ -380,27 +392,37 @@ function netForwardSlots(w: LayerWasm, xFM: Float32Array, B: number, inDim: numb
   const f32 = new Float32Array(w.mem.buffer);
   const i32 = new Int32Array(w.mem.buffer);
   const slots = [place(f32, xFM, inDim, B, Bp, [])];
+  const kept: number[] = [];
+  // slots left for kept rows: every layer's output, and the backward's two slots
+  let spare = N_SLOTS - (layers.length + 1) - 2;
   for (const l of layers) {
     const outDim = l.a.length;
     const prev = slots[slots.length - 1] as number;
-    const ys = acquire(slots);
+    const ys = acquire([...slots, ...kept]);
     if (l.wiring && !l.wiring.pick) {
-      // soft learned wiring: mix each gate input's K candidate rows and apply the gate in one pass
+      // soft learned wiring: mix each gate input's K candidate rows and apply the gate in one pass, keeping the
+      // mixed rows for the backward (train mode, while slots are spare)
       const mix = mixKernelsOn(w.mem);
       if (!mix) return null;
       const T = wiringTablesLayout(0, outDim, l.wiring.K, bBytes);
       fillTables(mix, f32, i32, T, slotOff(prev), bBytes, { ...l.wiring, c: l.c });
-      mix.fwd(slotOff(ys), T.tab, T.w, T.c, l.wiring.K, outDim, bBytes, T.tmp);
+      const keep = l.wiring.train !== null && spare >= 2;
+      const ka = keep ? acquire([...slots, ys, ...kept]) : -1;
+      const kb = keep ? acquire([...slots, ys, ...kept, ka]) : -1;
+      if (keep) spare -= 2;
+      mix.fwd(slotOff(ys), T.tab, T.w, T.c, l.wiring.K, outDim, bBytes, T.tmp, keep ? slotOff(ka) : 0, keep ? slotOff(kb) : 0);
       slots.push(ys);
+      kept.push(ka, kb);
       continue;
     }
+    kept.push(-1, -1);
     const cOff = align(outDim * 8);
     i32.set(abTable(l.a, l.b, slotOff(prev), bBytes), 0);
     f32.set(l.c, cOff / 4);
     w.fwd(slotOff(ys), 0, cOff, outDim * 8, bBytes);
     slots.push(ys);
   }
-  return { slots, gens: slots.map((s) => arena.gen[s] as number), Bp };
+  return { slots, kept, gens: [...slots, ...kept].map((s) => (s < 0 ? 0 : (arena.gen[s] as number))), Bp };
 }
 
 /** GroupSum's class scores `[B, k]` (sums over τ) of the feature-major rows at byte `base` (`n` rows of Bp floats), f64 sums. */
@@ -453,8 +475,9 @@ export function logicNetForwardWasm(
 }
 
 /**
- * Whole-net backward from `dy = ∂L/∂out` (`[B, k]`): the input gradient (feature-major `[inDim, B]`)
- * and every layer's logit gradient. Reuses the activations of the forward whose `record` it is given
+ * Whole-net backward from `dy = ∂L/∂out` (`[B, k]`): the input gradient (feature-major `[inDim, B]`; null with
+ * `wantDx` false, which also spares a learned-wiring first layer its scatter to the candidates) and every layer's
+ * logit gradient. Reuses the activations of the forward whose `record` it is given
  * while they are still resident, else recomputes them from the input `xFM()` (feature-major, asked for only
  * then). Null when unavailable.
  */
@@ -467,15 +490,15 @@ export function logicNetBackwardWasm(
   tau: number,
   record: ArrayLike<number> | null,
   dy: Float32Array,
-): { dX: Float32Array; dlogits: Float32Array[]; wiring: (NetWiringGrads | null)[] } | null {
+  wantDx = true,
+): { dX: Float32Array | null; dlogits: Float32Array[]; wiring: (NetWiringGrads | null)[] } | null {
   const w = enabled() ? getInstance() : null;
   if (!w || B === 0 || !wasmNetSupported(layers.length)) return null;
-  let rec = record ? decodeNetRecord(record) : null;
-  if (rec && rec.slots.length !== layers.length + 1) rec = null;
-  if (!rec || rec.slots.some((s, i) => arena.gen[s] !== rec!.gens[i]) || rec.Bp !== Math.ceil(B / 4) * 4)
-    rec = netForwardSlots(w, xFM(), B, inDim, layers);
+  let rec = record ? decodeNetRecord(record, layers.length) : null;
+  if (!rec || !recordCurrent(rec) || rec.Bp !== Math.ceil(B / 4) * 4) rec = netForwardSlots(w, xFM(), B, inDim, layers);
   if (!rec) return null;
   const { slots, Bp } = rec;
+  const busy = [...slots, ...rec.kept.filter((s) => s >= 0)];
   const bBytes = Bp * 4;
   const f32 = new Float32Array(w.mem.buffer);
   const i32 = new Int32Array(w.mem.buffer);
@@ -483,7 +506,7 @@ export function logicNetBackwardWasm(
   const L = layers.length;
   const n = (layers[L - 1] as NetLayerArgs).a.length;
   const g = n / k;
-  let dys = acquire(slots);
+  let dys = acquire(busy);
   {
     const base = slotOff(dys);
     // the column dy[:, c]/τ at scratch offset 0, its padding zero
@@ -500,16 +523,23 @@ export function logicNetBackwardWasm(
     const outDim = layer.a.length;
     const rows = l === 0 ? inDim : (layers[l - 1] as NetLayerArgs).a.length;
     const xs = slots[l] as number;
-    const dxs = acquire([...slots, dys]);
-    f32.fill(0, slotOff(dxs) / 4, slotOff(dxs) / 4 + rows * Bp);
+    const dxs = acquire([...busy, dys]);
     const wr = layer.wiring;
+    // the first layer's dX only where wanted (a fixed-wiring layer scatters anyway: into zeros, then dropped)
+    if (l > 0 || wantDx || !wr?.train) f32.fill(0, slotOff(dxs) / 4, slotOff(dxs) / 4 + rows * Bp);
     if (wr?.train) {
       // learned wiring in train mode: the backward through the K candidates, as the per-layer kernel
       const mix = mixKernelsOn(w.mem);
       if (!mix) return null;
       const T = wiringTablesLayout(0, outDim, wr.K, bBytes);
       const rows = { x: slotOff(xs), dy: slotOff(dys), dx: slotOff(dxs), bb: bBytes };
-      const { S, dz, du } = mixedBackward(mix, f32, i32, T, rows, { ...wr, c: layer.c }, layer.gradFactor, wr.train.gates, wr.train);
+      const [ka, kb] = [rec.kept[2 * l] as number, rec.kept[2 * l + 1] as number];
+      const kept = ka >= 0 ? { a: slotOff(ka), b: slotOff(kb) } : null;
+      const inputGrad = l > 0 || wantDx;
+      const { S, dz, du } = mixedBackward(mix, f32, i32, T, rows, { ...wr, c: layer.c }, layer.gradFactor, wr.train.gates, wr.train, {
+        kept,
+        inputGrad,
+      });
       wiring[l] = { S, dz, du: du! };
       dlogits[l] = dz ?? new Float32Array(0);
       dys = dxs;
@@ -533,5 +563,5 @@ export function logicNetBackwardWasm(
     dlogits[l] = f32.slice(dzOff / 4, dzOff / 4 + outDim * 16);
     dys = dxs;
   }
-  return { dX: getRows(f32, slotOff(dys) / 4, inDim, B, Bp), dlogits, wiring };
+  return { dX: wantDx ? getRows(f32, slotOff(dys) / 4, inDim, B, Bp) : null, dlogits, wiring };
 }

@@ -18,7 +18,7 @@ import { WasmAdamState, assembleAdamModule } from "../src/wasm_adam.js";
 import { assemblePackModule } from "../src/wasm_pack.js";
 import { netBackwardJS, netForwardJS } from "../src/kernels/logic_net.js";
 import { wiringGradFromStats } from "../src/kernels/logic_layer_learned.js";
-import { learnedBackwardWasm } from "../src/kernels/wasm_mix.js";
+import { learnedBackwardWasm, learnedForwardWasm } from "../src/kernels/wasm_mix.js";
 import { logicNetBackwardWasm, logicNetForwardWasm } from "../src/wasm_layer.js";
 import { assembleModule } from "../src/wasm_simd.js";
 import { logicRng } from "../src/rng.js";
@@ -262,6 +262,102 @@ describe("whole-net kernel: WASM = JS fallback", () => {
     for (const r of [fast, fresh, fromRecord, afterStale]) {
       expect(maxAbsDiff(r.dX, ref.dX)).toBeLessThan(1e-5);
       r.dlogits.forEach((d, i) => expect(maxAbsDiff(d, ref.dlogits[i]!)).toBeLessThan(1e-5));
+    }
+  });
+});
+
+describe("whole-net kernel: soft learned wiring keeps its mixed rows for the backward", () => {
+  it("equals the per-layer kernels, and stays right whichever slots later forwards and backwards reuse", () => {
+    const B = 7,
+      inDim = 11,
+      k = 4,
+      tau = 2;
+    const rng = logicRng(91);
+    // five layers, four with soft learned wiring (K = 4, 3, 4, 2): their kept rows and the activations take 14 of
+    // the 16 slots, so the backward's slots wrap round past them
+    const spec = [
+      { outDim: 32, K: 4 },
+      { outDim: 32, K: 3 },
+      { outDim: 32, K: 0 },
+      { outDim: 32, K: 4 },
+      { outDim: 40, K: 2 },
+    ];
+    const layers = spec.map(({ outDim, K }, l) => {
+      const prev = l === 0 ? inDim : (spec[l - 1]!.outDim as number);
+      const { a, b, logits } = randomLayer(20 + l, prev, outDim);
+      const p = gateProbabilities(logits, outDim, "train");
+      const c = neuronCoefficients(p, outDim);
+      if (K === 0) return { a, b, gradFactor: 2, c, p };
+      const candA = Int32Array.from({ length: outDim * K }, () => rng.int(prev));
+      const candB = Int32Array.from({ length: outDim * K }, () => rng.int(prev));
+      const q = new Float32Array(outDim * 2 * K);
+      for (let i = 0; i < outDim * 2; i++) {
+        const e = Array.from({ length: K }, () => Math.exp(rng.normal()));
+        const sum = e.reduce((u, v) => u + v, 0);
+        e.forEach((v, j) => (q[i * K + j] = v / sum));
+      }
+      const wiring = { candA, candB, K, q, pick: null, train: { qs: q, scale: 1, gates: { p, scale: 1 } } };
+      return { a: new Int32Array(outDim), b: new Int32Array(outDim), gradFactor: 1, c, p, wiring };
+    });
+    const xFM = Float32Array.from({ length: inDim * B }, () => rng.next());
+    const dy = Float32Array.from({ length: B * k }, () => rng.normal());
+    // the per-layer kernels, layer by layer (they mix the candidates again in the backward)
+    const acts = [xFM];
+    layers.forEach((l, i) => {
+      const X = acts[i]!;
+      const rows = i === 0 ? inDim : spec[i - 1]!.outDim;
+      const w = l.wiring;
+      acts.push(w ? learnedForwardWasm(X, B, rows, w.candA, w.candB, w.K, w.q, l.c)! : logicForwardWasm(X, B, rows, l.a, l.b, l.c)!);
+    });
+    const n = spec[spec.length - 1]!.outDim;
+    let dY = new Float32Array(n * B);
+    for (let i = 0; i < n; i++) for (let r = 0; r < B; r++) dY[i * B + r] = (dy[r * k + Math.floor(i / (n / k))] as number) / tau;
+    const refGrads: Float32Array[] = [];
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const l = layers[i]!;
+      const rows = i === 0 ? inDim : spec[i - 1]!.outDim;
+      const w = l.wiring;
+      const r = w
+        ? learnedBackwardWasm(
+            acts[i]!,
+            dY,
+            B,
+            rows,
+            w.candA,
+            w.candB,
+            w.K,
+            w.q,
+            l.c,
+            l.gradFactor,
+            null,
+            { p: l.p, scale: 1 },
+            { qs: w.q, scale: 1 },
+          )!
+        : logicBackwardWasm(acts[i]!, dY, B, rows, l.a, l.b, l.c, l.gradFactor, l.p)!;
+      refGrads[i] = "du" in r ? r.du! : r.dlogits;
+      dY = r.dX;
+    }
+    const gradsOf = (r: NonNullable<ReturnType<typeof logicNetBackwardWasm>>) =>
+      layers.map((l, i) => (l.wiring ? r.wiring[i]!.du : r.dlogits[i]!));
+    const { record } = logicNetForwardWasm(xFM, B, inDim, layers, k, tau)!;
+    const first = logicNetBackwardWasm(() => xFM, B, inDim, layers, k, tau, record, dy)!;
+    expect(maxAbsDiff(first.dX, dY)).toBeLessThan(1e-5);
+    gradsOf(first).forEach((g, i) => expect(maxAbsDiff(g, refGrads[i]!)).toBeLessThan(1e-5));
+    // given a current record the backward reads the kept rows and activations (a zeroed input changes nothing)
+    const zeros = new Float32Array(xFM.length);
+    const again = logicNetForwardWasm(xFM, B, inDim, layers, k, tau)!.record;
+    expect(logicNetBackwardWasm(() => zeros, B, inDim, layers, k, tau, again, dy)!.dX).toEqual(first.dX);
+    // forwards of other inputs and backwards in between move the slots round: the backward still reads its own
+    // forward's rows, or finds the record stale and recomputes; either way the same numbers
+    for (let round = 0; round < 9; round++) {
+      const { record: rec } = logicNetForwardWasm(xFM, B, inDim, layers, k, tau)!;
+      for (let extra = 0; extra < round % 3; extra++) {
+        const other = logicNetForwardWasm(zeros, B, inDim, layers, k, tau)!.record;
+        if (extra === 1) logicNetBackwardWasm(() => zeros, B, inDim, layers, k, tau, other, dy);
+      }
+      const r = logicNetBackwardWasm(() => xFM, B, inDim, layers, k, tau, rec, dy)!;
+      expect(r.dX).toEqual(first.dX);
+      gradsOf(r).forEach((g, i) => expect(g).toEqual(gradsOf(first)[i]));
     }
   });
 });

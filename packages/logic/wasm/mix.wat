@@ -165,7 +165,7 @@
         (br $singles))))
 
   ;; dm's statistics and input gradient for one gate input: $unmixrow over its first kmb bytes of candidates
-  ;; (those with a weight), $dotrow over the rest (kb − kmb bytes; none for soft wiring).
+  ;; (those with a weight, where the input's gradient is wanted), $dotrow over the rest (kb − kmb bytes).
   (func $backrow (param $dm i32) (param $tab i32) (param $w i32) (param $gf f32) (param $dq i32) (param $kb i32) (param $kmb i32) (param $bb i32) (param $delta i32)
     (call $unmixrow (local.get $dm) (local.get $tab) (local.get $w) (local.get $gf) (local.get $dq) (local.get $kmb) (local.get $bb) (local.get $delta))
     (if (i32.lt_u (local.get $kmb) (local.get $kb))
@@ -398,15 +398,22 @@
       (local.set $dq (i32.add (local.get $dq) (local.get $kb)))
       (br_if $each (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count)))))
 
-    ;; fwd(y, tab, w, c, K, count, Bbytes, tmp): for each of `count` gates (y advances by Bbytes, tab and w
-  ;; by 8·K, c by 16) mix A and B into tmp and tmp + Bbytes, then y = c0 + c1·A + (c2 + c3·A)·B.
+    ;; fwd(y, tab, w, c, K, count, Bbytes, tmp, keepA, keepB): for each of `count` gates (y advances by Bbytes, tab
+  ;; and w by 8·K, c by 16) mix A and B, then y = c0 + c1·A + (c2 + c3·A)·B. The mixed rows go to tmp and
+  ;; tmp + Bbytes, or with keepA ≠ 0 to rows kept for the backward: gate j's A at keepA + j·Bbytes, B at keepB + j·Bbytes.
   (func (export "fwd") (param $y i32) (param $tab i32) (param $w i32) (param $c i32) (param $K i32) (param $count i32) (param $bb i32) (param $tmp i32)
-    (local $j i32) (local $r i32) (local $kb i32) (local $tb i32)
+    (param $keepA i32) (param $keepB i32)
+    (local $j i32) (local $r i32) (local $kb i32) (local $ta i32) (local $tb i32)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $av v128)
     (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $ta (local.get $tmp))
     (local.set $tb (i32.add (local.get $tmp) (local.get $bb)))
     (loop $gates
-      (call $mixrow (local.get $tmp) (local.get $tab) (local.get $w) (local.get $kb) (local.get $bb))
+      (if (local.get $keepA)
+        (then
+          (local.set $ta (i32.add (local.get $keepA) (i32.mul (local.get $j) (local.get $bb))))
+          (local.set $tb (i32.add (local.get $keepB) (i32.mul (local.get $j) (local.get $bb))))))
+      (call $mixrow (local.get $ta) (local.get $tab) (local.get $w) (local.get $kb) (local.get $bb))
       (call $mixrow (local.get $tb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $w) (local.get $kb)) (local.get $kb) (local.get $bb))
       (local.set $c0 (f32x4.splat (f32.load (local.get $c))))
       (local.set $c1 (f32x4.splat (f32.load offset=4 (local.get $c))))
@@ -415,7 +422,7 @@
       (local.set $r (i32.const 0))
       (loop $rows
         (i32.add (local.get $y) (local.get $r)) ;; the store's address, then A, then the value
-        (local.set $av (v128.load (i32.add (local.get $tmp) (local.get $r))))
+        (local.set $av (v128.load (i32.add (local.get $ta) (local.get $r))))
         (f32x4.add
           (f32x4.add (local.get $c0) (f32x4.mul (local.get $c1) (local.get $av)))
           (f32x4.mul
@@ -429,25 +436,35 @@
       (local.set $c (i32.add (local.get $c) (i32.const 16)))
       (br_if $gates (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $count)))))
 
-  ;; bwd(dy, tab, w, gf, c, dq, S, K, kmix, count, Bbytes, delta, tmp): per gate (dy advances by Bbytes; tab,
-  ;; w and dq by 8·K; c and S by 16), with g = its dY row: recompute the mixed rows A, B from each input's
-  ;; first kmix candidates (w = wiring weights; kmix = 1 for a one-hot choice whose wire the caller put first,
-  ;; else K), the row gradients dA = g·(c1 + c3·B), dB = g·(c2 + c3·A) (tmp + 2, 3 Bbytes), the statistics
-  ;; S = Σ g·[1, A, B, A·B] (4 f32), then $backrow of dA and dB (input gradients scaled by gf, the layer's gradFactor).
+  ;; bwd(dy, tab, w, gf, c, dq, S, K, kmix, count, Bbytes, delta, tmp, keepA, keepB, kscat): per gate (dy advances by
+  ;; Bbytes; tab, w and dq by 8·K; c and S by 16), with g = its dY row: the mixed rows A, B (those the forward
+  ;; kept at keepA, keepB + j·Bbytes, or with keepA = 0 recomputed into tmp from each input's first kmix
+  ;; candidates: w = wiring weights; kmix = 1 for a one-hot choice whose wire the caller put first, else K),
+  ;; the row gradients dA = g·(c1 + c3·B), dB = g·(c2 + c3·A) (tmp + 2, 3 Bbytes), the statistics
+  ;; S = Σ g·[1, A, B, A·B] (4 f32), then $backrow of dA and dB (input gradients scaled by gf, the layer's gradFactor,
+  ;; to the first kscat candidates: kmix, or 0 where the input's gradient is not wanted).
   (func (export "bwd")
     (param $dy i32) (param $tab i32) (param $w i32) (param $gf f32) (param $c i32) (param $dq i32) (param $S i32)
     (param $K i32) (param $kmix i32) (param $count i32) (param $bb i32) (param $delta i32) (param $tmp i32)
-    (local $j i32) (local $r i32) (local $kb i32) (local $kmb i32) (local $tb i32) (local $tda i32) (local $tdb i32)
+    (param $keepA i32) (param $keepB i32) (param $kscat i32)
+    (local $j i32) (local $r i32) (local $kb i32) (local $kmb i32) (local $ksb i32) (local $ta i32) (local $tb i32) (local $tda i32) (local $tdb i32)
     (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $g v128) (local $av v128) (local $bv v128) (local $ga v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $t0 v128) (local $t1 v128)
     (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
     (local.set $kmb (i32.shl (local.get $kmix) (i32.const 2)))
+    (local.set $ksb (i32.shl (local.get $kscat) (i32.const 2)))
+    (local.set $ta (local.get $tmp))
     (local.set $tb (i32.add (local.get $tmp) (local.get $bb)))
     (local.set $tda (i32.add (local.get $tb) (local.get $bb)))
     (local.set $tdb (i32.add (local.get $tda) (local.get $bb)))
     (loop $gates
-      (call $mixrow (local.get $tmp) (local.get $tab) (local.get $w) (local.get $kmb) (local.get $bb))
-      (call $mixrow (local.get $tb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $w) (local.get $kb)) (local.get $kmb) (local.get $bb))
+      (if (local.get $keepA)
+        (then
+          (local.set $ta (i32.add (local.get $keepA) (i32.mul (local.get $j) (local.get $bb))))
+          (local.set $tb (i32.add (local.get $keepB) (i32.mul (local.get $j) (local.get $bb)))))
+        (else
+          (call $mixrow (local.get $ta) (local.get $tab) (local.get $w) (local.get $kmb) (local.get $bb))
+          (call $mixrow (local.get $tb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $w) (local.get $kb)) (local.get $kmb) (local.get $bb))))
       (local.set $c1 (f32x4.splat (f32.load offset=4 (local.get $c))))
       (local.set $c2 (f32x4.splat (f32.load offset=8 (local.get $c))))
       (local.set $c3 (f32x4.splat (f32.load offset=12 (local.get $c))))
@@ -458,7 +475,7 @@
       (local.set $r (i32.const 0))
       (loop $rows
         (local.set $g (v128.load (i32.add (local.get $dy) (local.get $r))))
-        (local.set $av (v128.load (i32.add (local.get $tmp) (local.get $r))))
+        (local.set $av (v128.load (i32.add (local.get $ta) (local.get $r))))
         (local.set $bv (v128.load (i32.add (local.get $tb) (local.get $r))))
         (v128.store (i32.add (local.get $tda) (local.get $r))
           (f32x4.mul (local.get $g) (f32x4.add (local.get $c1) (f32x4.mul (local.get $c3) (local.get $bv)))))
@@ -481,9 +498,9 @@
         (f32x4.add
           (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s2))
           (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s2))))
-      (call $backrow (local.get $tda) (local.get $tab) (local.get $w) (local.get $gf) (local.get $dq) (local.get $kb) (local.get $kmb) (local.get $bb) (local.get $delta))
+      (call $backrow (local.get $tda) (local.get $tab) (local.get $w) (local.get $gf) (local.get $dq) (local.get $kb) (local.get $ksb) (local.get $bb) (local.get $delta))
       (call $backrow (local.get $tdb) (i32.add (local.get $tab) (local.get $kb)) (i32.add (local.get $w) (local.get $kb)) (local.get $gf)
-        (i32.add (local.get $dq) (local.get $kb)) (local.get $kb) (local.get $kmb) (local.get $bb) (local.get $delta))
+        (i32.add (local.get $dq) (local.get $kb)) (local.get $kb) (local.get $ksb) (local.get $bb) (local.get $delta))
       (local.set $dy (i32.add (local.get $dy) (local.get $bb)))
       (local.set $tab (i32.add (local.get $tab) (i32.shl (local.get $kb) (i32.const 1))))
       (local.set $w (i32.add (local.get $w) (i32.shl (local.get $kb) (i32.const 1))))

@@ -255,11 +255,12 @@ registerHostKernel<RelaxLogicNetAttrs>(RelaxLogicNetGrad, (inputs, attrs) => {
   const choices = savedChoices(attrs, inputs);
   const wires = savedWires(attrs, inputs);
   const args = netArgs(attrs, choices, wires);
-  const wasm = logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, record, dy);
+  const wantDx = attrs.inputGrad !== false;
+  const wasm = logicNetBackwardWasm(xFM, batch, inDim, args, attrs.k, attrs.tau, record, dy, wantDx);
   if (!wasm && wires.some((w) => w)) throw learnedWiringOutOfMemory();
   const r = wasm ?? { ...netBackwardJS(xFM(), batch, inDim, args, attrs.k, attrs.tau, dy), wiring: [] };
   return [
-    { values: transpose2d(r.dX, inDim, batch), shape: [batch, inDim] },
+    r.dX && wantDx ? { values: transpose2d(r.dX, inDim, batch), shape: [batch, inDim] } : { values: new Float32Array(0), shape: [0] },
     ...r.dlogits.map((dz, i) => {
       const l = attrs.layers[i]!;
       const shape = [widthOf(l), paramsOf(l)];
@@ -308,7 +309,11 @@ registerFusedGradient<RelaxLogicNetAttrs>({
       }
     });
     const [dx, ...grads] = runFusedKernel<tf.Tensor[]>(RelaxLogicNetGrad, inputs, attrs);
-    const result: Record<string, () => tf.Tensor> = { x: () => dx! };
+    // x declared data (inputGrad false) but its gradient asked for all the same: a second pass that computes it
+    const result: Record<string, () => tf.Tensor> = {
+      x: () =>
+        attrs.inputGrad === false ? runFusedKernel<tf.Tensor[]>(RelaxLogicNetGrad, inputs, { ...attrs, inputGrad: true })[0]! : dx!,
+    };
     for (let i = 0; i < L; i++) {
       result[`z${i}`] = () => grads[i]!;
       if (attrs.wirings?.[i]) result[`u${i}`] = () => grads[L + i]!;

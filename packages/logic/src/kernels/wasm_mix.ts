@@ -1,8 +1,9 @@
 /**
  * WebAssembly SIMD128 kernels of soft learned wiring (wasm/mix.wat), one call per layer and pass: the forward
  * mixes each gate's K candidate rows (`A_j = Σ_k q_k·X[cand_k]`, likewise B) and applies the gate in the same
- * loop; the backward recomputes the mixed rows, takes the gate statistics, and scatters the rows' gradient to
- * the candidates (`dX[cand_k] += gf·q_k·dA_j`) with the wiring statistics `dq_k = Σ dA_j·X[cand_k]`; two
+ * loop; the backward takes the mixed rows (kept by the whole-net forward, else mixed again), the gate statistics,
+ * and scatters the rows' gradient to the candidates (`dX[cand_k] += gf·q_k·dA_j`) with the wiring statistics
+ * `dq_k = Σ dA_j·X[cand_k]`; two
  * small passes take the per-call bookkeeping off the JS side (the wiring softmax over K of every gate input, and
  * the softmax16 gate-logit gradient from the gate statistics). Feature-major, float32; null (the caller's JS
  * loops run) where WASM SIMD is missing or the `RELAX_LOGIC_WASM` flag is off. The module imports its memory: the
@@ -18,7 +19,18 @@ import { getRows, growTo, putRows } from "../wasm_rows.js";
 /** The kernels of wasm/mix.wat and the memory they work on. */
 export interface MixWasm {
   mem: WebAssembly.Memory;
-  fwd: (y: number, tab: number, w: number, c: number, K: number, count: number, bb: number, tmp: number) => void;
+  fwd: (
+    y: number,
+    tab: number,
+    w: number,
+    c: number,
+    K: number,
+    count: number,
+    bb: number,
+    tmp: number,
+    keepA: number,
+    keepB: number,
+  ) => void;
   bwd: (
     dy: number,
     tab: number,
@@ -33,6 +45,9 @@ export interface MixWasm {
     bb: number,
     delta: number,
     tmp: number,
+    keepA: number,
+    keepB: number,
+    kscat: number,
   ) => void;
   softk: (q: number, pick: number, K: number, n: number, inv: number) => void;
   mixn: (y: number, tab: number, w: number, K: number, kmix: number, count: number, bb: number) => void;
@@ -149,7 +164,9 @@ export function fillTables(w: MixWasm, f32: Float32Array, i32: Int32Array, T: Wi
  * `dx`, zeroed by the caller; rows of `bb` bytes): input gradients scattered to the candidates (`Σ gf·q_k·dA`), the
  * wiring statistics `dq` (`Σ_r dA·X[cand_k]`, unscaled by gf, in candidate order) and the gate statistics S
  * `[outDim, 4]`; with `gates` also the softmax16 logit gradient `dz = scale·p ⊙ (M·S − p·(M·S))`, with `wiring` the
- * wiring-logit gradient `du = scale·qs ⊙ (dq − qs·dq)` (as {@link wiringGradFromStats}, bit for bit).
+ * wiring-logit gradient `du = scale·qs ⊙ (dq − qs·dq)` (as {@link wiringGradFromStats}, bit for bit). With
+ * `opts.kept` (the byte offsets of the mixed rows A and B the forward kept, `[outDim, Bp]` each) it reads them
+ * instead of mixing again: the same numbers. With `opts.inputGrad` false it leaves dX alone.
  */
 export function mixedBackward(
   w: MixWasm,
@@ -161,11 +178,31 @@ export function mixedBackward(
   gradFactor: number,
   gates: { p: Float32Array; scale: number } | null,
   wiring: { qs: Float32Array; scale: number } | null,
+  opts: { kept?: { a: number; b: number } | null; inputGrad?: boolean } = {},
 ): { dq: Float32Array; S: Float32Array; dz: Float32Array | null; du: Float32Array | null } {
   const outDim = l.candA.length / l.K;
   const nK = l.q.length;
   fillTables(w, f32, i32, T, rows.x, rows.bb, l);
-  w.bwd(rows.dy, T.tab, T.w, gradFactor, T.c, T.dq, T.S, l.K, l.pick ? 1 : l.K, outDim, rows.bb, rows.dx - rows.x, T.tmp);
+  const kmix = l.pick ? 1 : l.K;
+  const { kept, inputGrad = true } = opts;
+  w.bwd(
+    rows.dy,
+    T.tab,
+    T.w,
+    gradFactor,
+    T.c,
+    T.dq,
+    T.S,
+    l.K,
+    kmix,
+    outDim,
+    rows.bb,
+    rows.dx - rows.x,
+    T.tmp,
+    kept?.a ?? 0,
+    kept?.b ?? 0,
+    inputGrad ? kmix : 0,
+  );
   if (l.pick) swapChosenFirst(f32, T.dq / 4, l.pick, l.K); // back to candidate order
   let du: Float32Array | null = null;
   if (wiring) {
@@ -214,7 +251,7 @@ export function learnedForwardWasm(
   const f32 = growTo(w.mem, L.end);
   putRows(f32, L.x / 4, X, inDim, B, L.Bp);
   fillTables(w, f32, new Int32Array(w.mem.buffer), L, L.x, L.bb, { candA, candB, K, q, c, pick: null });
-  w.fwd(L.y, L.tab, L.w, L.c, K, outDim, L.bb, L.tmp);
+  w.fwd(L.y, L.tab, L.w, L.c, K, outDim, L.bb, L.tmp, 0, 0);
   return getRows(f32, L.y / 4, outDim, B, L.Bp);
 }
 

@@ -66,6 +66,11 @@ export interface RelaxLogicNetAttrs {
   mode: "train" | "eval";
   k: number;
   tau: number;
+  /**
+   * false: the input is data, whose gradient nobody asks for; the gradient then skips `dx` (an empty output) and
+   * asking for x's gradient throws. Default true.
+   */
+  inputGrad?: boolean;
 }
 /**
  * The gates of a fixed-wiring layer in {@link RelaxLogicNet} other than difflogic's softmax16 soft gates (absent for
