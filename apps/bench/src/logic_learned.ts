@@ -8,6 +8,7 @@
  *   LOGIC_LEARNED_WIDTH=2000 LOGIC_LEARNED_LAYERS=2 LOGIC_LEARNED_ROUNDS=15 node apps/bench/dist/run.js logic-learned
  *   LOGIC_LEARNED_IN=2352 LOGIC_LEARNED_WIDTH=4000 LOGIC_LEARNED_LAYERS=4 node apps/bench/dist/run.js logic-learned   # the app's default net
  *   LOGIC_LEARNED_NET=runs/latest/net.json node apps/bench/dist/run.js logic-learned   # compiled inference of a saved net
+ *   LOGIC_LEARNED_CONFIGS=9 LOGIC_LEARNED_ROUNDS=60 …   # only the listed rows (0-based, comma-separated): one net per process
  *
  * Inference rates are given per wall second and per CPU second of this process (`process.cpuUsage`), the latter
  * robust to other jobs on a shared machine.
@@ -88,7 +89,10 @@ export async function run(): Promise<void> {
     ),
     10,
   ) as tf.Tensor2D;
-  const nets = CONFIGS.map((o) => {
+  const only = process.env.LOGIC_LEARNED_CONFIGS?.split(",").map(Number);
+  const configs = only ? CONFIGS.filter((_, i) => only.includes(i)) : CONFIGS;
+  if (configs.length === 0) throw new Error(`LOGIC_LEARNED_CONFIGS: no row among 0 … ${CONFIGS.length - 1}`);
+  const nets = configs.map((o) => {
     const ls: LogicLayer[] = [];
     for (let l = 0; l < layers; l++) ls.push(new LogicLayer(l === 0 ? inDim : width, width, { seed: 10 + l, ...o[1] }));
     return { net: new LogicNet([...ls, new GroupSum(10, 10)]), opt: fusedAdam(0.01), inputGradient: o[2] ?? true };
@@ -96,7 +100,11 @@ export async function run(): Promise<void> {
   const step = (i: number): number => {
     const { net, opt, inputGradient } = nets[i]!;
     const t = performance.now();
-    const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x, { inputGradient })) as tf.Scalar, true, net.variables)!;
+    const l = opt.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, net.forward(x, inputGradient ? {} : { inputGradient })) as tf.Scalar,
+      true,
+      net.variables,
+    )!;
     l.dataSync();
     l.dispose();
     return performance.now() - t;
@@ -109,9 +117,9 @@ export async function run(): Promise<void> {
   console.log(
     `Net ${inDim} → ${layers}×${width} → GroupSum(10, τ=10), batch ${batch}, ${rounds} interleaved rounds, backend ${tf.getBackend()}.\n`,
   );
-  console.log("| layer | median ms/step | ms per 1k gates | × difflogic step |");
+  console.log(`| layer | median ms/step | ms per 1k gates | × ${only ? "the first row's" : "difflogic"} step |`);
   console.log("|---|---|---|---|");
-  CONFIGS.forEach(([name], i) => {
+  configs.forEach(([name], i) => {
     const m = median(times[i]!);
     console.log(`| ${name} | ${m.toFixed(1)} | ${(m / gates).toFixed(2)} | ${(m / base).toFixed(2)} |`);
   });

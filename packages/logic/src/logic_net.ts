@@ -1,15 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { SAVE_VERSION, checkFields, readNetJSON, sealJSON } from "./json_file.js";
-import {
-  RelaxError,
-  RelaxGroupSum,
-  useFused,
-  assertFinite,
-  assertOneOf,
-  assertOptions,
-  assertRank,
-  describe,
-} from "@relax/core";
+import { RelaxError, RelaxGroupSum, useFused, assertFinite, assertOneOf, assertOptions, assertRank, describe } from "@relax/core";
 import { MAX_WIDTH, withFloatInput } from "./check.js";
 import { base64ToBytes, bytesToBase64 } from "@relax/core/internal";
 import { NUM_GATES } from "./gates.js";

@@ -84,8 +84,9 @@ const align = (n: number): number => Math.ceil(n / 16) * 16;
 /**
  * The module's memory holds a scratch area (per-neuron tables) followed by {@link N_SLOTS} slots for
  * `[rows, Bp]` activations. A layer kernel copies its inputs into fresh slots and its outputs out; the
- * whole-net kernel keeps every activation in its slots and hands the gradient a record of them (a saved
- * output, see {@link encodeNetRecord}), each slot's generation telling whether it was reused since.
+ * whole-net kernel keeps every activation in its slots (and, in spare slots, the mixed rows of soft learned
+ * wiring) and hands the gradient a record of them (a saved output, see {@link encodeNetRecord}), each slot's
+ * generation telling whether it was reused since.
  */
 const N_SLOTS = 16;
 const arena = { scratch: 0, slotBytes: 0, next: 0, gen: new Int32Array(N_SLOTS) };

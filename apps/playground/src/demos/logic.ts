@@ -176,7 +176,7 @@ export function mount(panel: HTMLElement): void {
     try {
       for (let s = 1; s <= total; s++) {
         const loss = optimizer.minimize(
-          () => tf.losses.softmaxCrossEntropy(yTrain, net.forward(xTrain, { mode: "train" })) as tf.Scalar,
+          () => tf.losses.softmaxCrossEntropy(yTrain, net.forward(xTrain, { mode: "train", inputGradient: false })) as tf.Scalar,
           true,
           net.variables,
         ) as tf.Scalar;
