@@ -266,22 +266,30 @@ describe("whole-net kernel: WASM = JS fallback", () => {
   });
 });
 
-describe("whole-net kernel: soft learned wiring keeps its mixed rows for the backward", () => {
-  it("equals the per-layer kernels, and stays right whichever slots later forwards and backwards reuse", () => {
-    const B = 7,
-      inDim = 11,
-      k = 4,
-      tau = 2;
-    const rng = logicRng(91);
-    // five layers, four with soft learned wiring (K = 4, 3, 4, 2): their kept rows and the activations take 14 of
-    // the 16 slots, so the backward's slots wrap round past them
-    const spec = [
+// five layers, four with soft learned wiring: their kept rows and the activations take 14 of the 16 slots, so the
+// backward's slots wrap round past them; eight learned layers: slots to spare for the first two only, the others
+// mix again in the backward
+const KEPT_ROW_NETS: [string, { outDim: number; K: number }[]][] = [
+  [
+    "five layers, four learned (all kept)",
+    [
       { outDim: 32, K: 4 },
       { outDim: 32, K: 3 },
       { outDim: 32, K: 0 },
       { outDim: 32, K: 4 },
       { outDim: 40, K: 2 },
-    ];
+    ],
+  ],
+  ["eight learned layers (two kept)", [...Array.from({ length: 7 }, (_, i) => ({ outDim: 24, K: 2 + (i % 3) })), { outDim: 40, K: 3 }]],
+];
+
+describe("whole-net kernel: soft learned wiring keeps its mixed rows for the backward", () => {
+  it.each(KEPT_ROW_NETS)("%s: equals the per-layer kernels, and stays right whichever slots later passes reuse", (_, spec) => {
+    const B = 7,
+      inDim = 11,
+      k = 4,
+      tau = 2;
+    const rng = logicRng(91);
     const layers = spec.map(({ outDim, K }, l) => {
       const prev = l === 0 ? inDim : (spec[l - 1]!.outDim as number);
       const { a, b, logits } = randomLayer(20 + l, prev, outDim);
