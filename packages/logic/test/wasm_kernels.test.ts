@@ -260,7 +260,7 @@ describe("whole-net kernel: WASM = JS fallback", () => {
     for (let i = 0; i < 4; i++) logicNetForwardWasm(zeros, B, inDim, layers, 4, 2); // 4 × 4 slots: all 16 reused
     const afterStale = logicNetBackwardWasm(() => xFM, B, inDim, layers, 4, 2, record, dy)!;
     for (const r of [fast, fresh, fromRecord, afterStale]) {
-      expect(maxAbsDiff(r.dX, ref.dX)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(r.dX!, ref.dX)).toBeLessThan(1e-5);
       r.dlogits.forEach((d, i) => expect(maxAbsDiff(d, ref.dlogits[i]!)).toBeLessThan(1e-5));
     }
   });
@@ -293,8 +293,9 @@ describe("whole-net kernel: soft learned wiring keeps its mixed rows for the bac
     const layers = spec.map(({ outDim, K }, l) => {
       const prev = l === 0 ? inDim : (spec[l - 1]!.outDim as number);
       const { a, b, logits } = randomLayer(20 + l, prev, outDim);
-      const p = gateProbabilities(logits, outDim, "train");
-      const c = neuronCoefficients(p, outDim);
+      const p64 = gateProbabilities(logits, outDim, "train");
+      const p = Float32Array.from(p64);
+      const c = Float32Array.from(neuronCoefficients(p64, outDim));
       if (K === 0) return { a, b, gradFactor: 2, c, p };
       const candA = Int32Array.from({ length: outDim * K }, () => rng.int(prev));
       const candB = Int32Array.from({ length: outDim * K }, () => rng.int(prev));
@@ -310,7 +311,7 @@ describe("whole-net kernel: soft learned wiring keeps its mixed rows for the bac
     const xFM = Float32Array.from({ length: inDim * B }, () => rng.next());
     const dy = Float32Array.from({ length: B * k }, () => rng.normal());
     // the per-layer kernels, layer by layer (they mix the candidates again in the backward)
-    const acts = [xFM];
+    const acts: Float32Array[] = [xFM];
     layers.forEach((l, i) => {
       const X = acts[i]!;
       const rows = i === 0 ? inDim : spec[i - 1]!.outDim;
@@ -318,7 +319,7 @@ describe("whole-net kernel: soft learned wiring keeps its mixed rows for the bac
       acts.push(w ? learnedForwardWasm(X, B, rows, w.candA, w.candB, w.K, w.q, l.c)! : logicForwardWasm(X, B, rows, l.a, l.b, l.c)!);
     });
     const n = spec[spec.length - 1]!.outDim;
-    let dY = new Float32Array(n * B);
+    let dY: Float32Array = new Float32Array(n * B);
     for (let i = 0; i < n; i++) for (let r = 0; r < B; r++) dY[i * B + r] = (dy[r * k + Math.floor(i / (n / k))] as number) / tau;
     const refGrads: Float32Array[] = [];
     for (let i = layers.length - 1; i >= 0; i--) {
@@ -349,7 +350,7 @@ describe("whole-net kernel: soft learned wiring keeps its mixed rows for the bac
       layers.map((l, i) => (l.wiring ? r.wiring[i]!.du : r.dlogits[i]!));
     const { record } = logicNetForwardWasm(xFM, B, inDim, layers, k, tau)!;
     const first = logicNetBackwardWasm(() => xFM, B, inDim, layers, k, tau, record, dy)!;
-    expect(maxAbsDiff(first.dX, dY)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(first.dX!, dY)).toBeLessThan(1e-5);
     gradsOf(first).forEach((g, i) => expect(maxAbsDiff(g, refGrads[i]!)).toBeLessThan(1e-5));
     // given a current record the backward reads the kept rows and activations (a zeroed input changes nothing)
     const zeros = new Float32Array(xFM.length);
