@@ -363,22 +363,19 @@ export function wasmNetSupported(numLayers: number): boolean {
 export function wasmNetFits(inDim: number, layers: readonly { outDim: number; K: number }[], B: number): boolean {
   const Bp = Math.ceil(B / 4) * 4,
     bBytes = Bp * 4;
-  let scratch = Bp * 12;
+  const scratch = netScratch(layers, Bp);
   let rows = inDim;
-  for (const { outDim, K } of layers) {
-    scratch = Math.max(scratch, align(outDim * 8) + outDim * 144, K > 1 ? wiringTablesLayout(0, outDim, K, bBytes).end : 0);
-    rows = Math.max(rows, outDim);
-  }
+  for (const { outDim } of layers) rows = Math.max(rows, outDim);
   const total = align(Math.max(scratch, arena.scratch)) + N_SLOTS * align(Math.max(rows * bBytes, arena.slotBytes));
   return total <= MAX_ARENA_BYTES;
 }
 
 /** Scratch bytes of a whole-net call: the largest layer's tables, and GroupSum's f64 sums and f32 column of Bp floats. */
-function netScratch(layers: readonly NetLayerArgs[], Bp: number): number {
+function netScratch(layers: readonly { outDim: number; K: number }[], Bp: number): number {
   let m = Bp * 12;
-  for (const l of layers) {
-    m = Math.max(m, align(l.a.length * 8) + l.a.length * (16 + 64 + 64));
-    if (l.wiring) m = Math.max(m, wiringTablesLayout(0, l.a.length, l.wiring.K, Bp * 4).end);
+  for (const { outDim, K } of layers) {
+    m = Math.max(m, align(outDim * 8) + outDim * (16 + 64 + 64));
+    if (K > 1) m = Math.max(m, wiringTablesLayout(0, outDim, K, Bp * 4).end);
   }
   return m;
 }
@@ -389,7 +386,8 @@ function netForwardSlots(w: LayerWasm, xFM: Float32Array, B: number, inDim: numb
     bBytes = Bp * 4;
   let maxRows = inDim;
   for (const l of layers) maxRows = Math.max(maxRows, l.a.length);
-  if (!ensureArena(w, netScratch(layers, Bp), maxRows * bBytes)) return null;
+  const sizes = layers.map((l) => ({ outDim: l.a.length, K: l.wiring?.K ?? 1 }));
+  if (!ensureArena(w, netScratch(sizes, Bp), maxRows * bBytes)) return null;
   const f32 = new Float32Array(w.mem.buffer);
   const i32 = new Int32Array(w.mem.buffer);
   const slots = [place(f32, xFM, inDim, B, Bp, [])];

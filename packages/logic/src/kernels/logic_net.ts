@@ -147,8 +147,7 @@ function wireChoices(attrs: RelaxLogicNetAttrs, inputs: Record<string, { values:
   return attrs.layers.map((l, i) => {
     const wr = l.wiring;
     if (!wr) return null;
-    const outDim = wr.candA.length / wr.K;
-    return wireChoiceHost(inputs[`u${i}`]!.values, outDim, { ...wr, mode: attrs.mode });
+    return wireChoiceHost(inputs[`u${i}`]!.values, widthOf(l), { ...wr, mode: attrs.mode });
   });
 }
 
