@@ -92,6 +92,8 @@ interface Args {
   augUntil: number;
   /** From this fraction of training on, hard-st gates and wiring (a straight-through fine-tune; 1: never). */
   hardFrom: number;
+  /** From this fraction of training on, the learned wiring is fixed at its chosen wires and only the gates train (1: never). */
+  freezeWiringFrom: number;
   /** Resample the weak candidates of learned connections every N steps (0: never). */
   resampleEvery: number;
   /** Wiring weight below which a candidate is resampled. */
@@ -173,6 +175,12 @@ const OPTIONS = {
     default: "0.8",
     description:
       "from this fraction of training on, train with hard-st gate and wiring choice: a straight-through fine-tune of the soft net, whose forward is the discrete net (1: never)",
+  },
+  "freeze-wiring-from": {
+    type: "string",
+    default: "1",
+    description:
+      "from this fraction of training on, fix the learned wiring at its chosen wires and train the gates alone, on the faster fixed-wiring kernels (the discrete net does not change at the switch; 1: never)",
   },
   ema: {
     type: "string",
@@ -277,6 +285,12 @@ function parseArgs(argv: string[]): Args {
   const conv = v.conv === true;
   const widths = String(v.widths) === "" ? [] : String(v.widths).split(",").map(Number);
   if (widths.some((w) => !Number.isInteger(w) || w <= 0)) fail("widths", "comma-separated positive integers", String(v.widths));
+  if (given("freeze-wiring-from") && String(v.ema) !== "0")
+    fail(
+      "freeze-wiring-from",
+      "no value with --ema (the average keeps the wiring logits that the freeze disposes)",
+      String(v["freeze-wiring-from"]),
+    );
   if (given("conv-candidates") && String(v["conv-connections"]) !== "learned")
     fail("conv-candidates", "no value unless --conv-connections learned", String(v["conv-candidates"]));
   let sweepCombos: Combo[] | null = null;
@@ -310,6 +324,7 @@ function parseArgs(argv: string[]): Args {
     ema: num("ema", (x) => x === 0 || (x > 0 && x < 1), "0 or a decay in (0, 1)"),
     augUntil: num("aug-until", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
     hardFrom: num("hard-from", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
+    freezeWiringFrom: num("freeze-wiring-from", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
     resampleEvery: num("resample-every", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     resampleBelow: num("resample-below", (x) => x > 0 && x <= 1, "a weight in (0, 1]"),
     learnedLayers: num("learned-layers", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
@@ -529,6 +544,8 @@ async function train(
   let resampled = 0;
   /** Whether --hard-from has switched the choices to hard-st. */
   let switchedToHard = false;
+  /** Whether --freeze-wiring-from has fixed the learned wiring. */
+  let frozen = false;
   while (step < args.steps) {
     step++;
     // progress through training: of the time budget or of the steps, whichever ends training first
@@ -543,6 +560,12 @@ async function train(
         for (const c of net.convs)
           if (c instanceof LogicConvTree) c.setChoice({ gateChoice: "hard-st", ...(c.wiring ? { wiringChoice: "hard-st" as const } : {}) });
       if (!quiet) console.log(`\n  step ${step}: gate and wiring choice → hard-st (straight-through fine-tune)`);
+    }
+    if (args.freezeWiringFrom < 1 && p >= args.freezeWiringFrom && !frozen) {
+      frozen = true;
+      // the wiring logits go; net.variables (read every step below) is then the gates' logits alone
+      const layers = (net instanceof LogicNet ? net : net.dense)?.freezeWiring() ?? 0;
+      if (!quiet) console.log(`\n  step ${step}: learned wiring of ${layers} layers fixed at its chosen wires; the gates train alone`);
     }
     for (let i = 0; i < args.batch; i++) {
       const s = rng.int(nTrain);
@@ -623,7 +646,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf ${args.convRf}, stride ${args.convStride}, depth ${args.convDepth}${args.convConnections === "learned" ? `, learned leaves of ${args.convCandidates} candidates` : ""})${args.convPool > 0 ? ` → OR pool ${args.convPool}` : ""}`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf ${args.convRf}, stride ${args.convStride}, depth ${args.convDepth}${args.convConnections === "learned" ? `, learned leaves of ${args.convCandidates} candidates` : ""})${args.convPool > 0 ? ` → OR pool ${args.convPool}` : ""}`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}${args.freezeWiringFrom < 1 ? `; wiring fixed from ${100 * args.freezeWiringFrom} %` : ""}`,
   );
 
   const data = loadMnist();

@@ -393,6 +393,33 @@ export class LogicLayer {
     Object.assign(this, settings);
   }
 
+  /**
+   * Fixes learned connections at their chosen wires ({@link LogicLayer.a}, {@link LogicLayer.b}: the argmax
+   * candidates, the wires of eval mode and of the circuit). The layer becomes a fixed-wiring layer: `candidates` 1,
+   * no wiring logits (their variable is disposed; take `variables` again). The gate logits stay the same variable,
+   * so an optimizer keeps their moments; the choices, the eval-mode forward and the compiled circuit do not change.
+   * Later steps train the gates only, on the fixed-wiring kernels: learn the wiring first, then fine-tune the gates
+   * at the speed of fixed wiring. A layer with fixed wiring is a `RelaxError`.
+   */
+  freezeWiring(): void {
+    const op = "LogicLayer.freezeWiring";
+    if (this.candidates === 1 || !this.wiring)
+      throw new RelaxError(op, "this", "a layer with learned connections (connections: 'learned')", "fixed wiring");
+    const a = this.chosenWires(0);
+    const b = this.chosenWires(1);
+    this.wiring.dispose();
+    this.aTensor.dispose();
+    this.bTensor.dispose();
+    Object.assign(this, {
+      candidates: 1,
+      candA: a,
+      candB: b,
+      wiring: null,
+      aTensor: tf.keep(tf.tensor1d(a, "int32")),
+      bTensor: tf.keep(tf.tensor1d(b, "int32")),
+    });
+  }
+
   private chosenWires(side: number): Int32Array {
     const K = this.candidates;
     const u = (this.wiring as tf.Variable).dataSync();

@@ -248,6 +248,21 @@ export class LogicNet {
   }
 
   /**
+   * Fixes the wiring of every layer with learned connections at its chosen wires ({@link LogicLayer.freezeWiring}):
+   * the eval-mode forward and the circuit stay the same, later steps train the gates only, at the speed of fixed
+   * wiring. Take `variables` again afterwards (the wiring logits are disposed). Returns how many layers it froze.
+   *
+   * @example
+   * // learned wiring for most of the budget, then the gates alone on the wires it chose
+   * if (step === freezeStep) { net.freezeWiring(); variables = net.variables; }
+   */
+  freezeWiring(): number {
+    const learned = this.layers.filter((l) => l.candidates > 1);
+    for (const l of learned) l.freezeWiring();
+    return learned.length;
+  }
+
+  /**
    * Serialises connections, logits (bit-exact float32), gradFactors and the head, with a format version (2)
    * and a CRC-32 `checksum` so that {@link LogicNet.fromJSON} rejects a damaged file.
    *

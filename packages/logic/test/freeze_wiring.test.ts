@@ -1,0 +1,142 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { RelaxError } from "@relax/core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Choice, GroupSum, LogicLayer, LogicNet, type Parametrization, compile, fusedAdam } from "../src/index.js";
+import { randomBits } from "./helpers.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+/** A learned layer (K = 4) with random gate and wiring logits, so that soft and discrete forwards differ. */
+function learned(inDim: number, outDim: number, parametrization: Parametrization, choice: Choice, seed: number): LogicLayer {
+  const l = new LogicLayer(inDim, outDim, { connections: "learned", candidates: 4, parametrization, gateChoice: choice, seed });
+  tf.tidy(() => {
+    l.logits.assign(tf.randomNormal(l.logits.shape, 0, 2, "float32", seed));
+    l.wiring?.assign(tf.randomNormal(l.wiring.shape, 0, 2, "float32", seed + 1));
+  });
+  return l;
+}
+
+/** 12 → learned 10 → fixed 8 → learned 6 → GroupSum(2). */
+function net(parametrization: Parametrization, choice: Choice): LogicNet {
+  return new LogicNet([
+    learned(12, 10, parametrization, choice, 3),
+    new LogicLayer(10, 8, { parametrization, gateChoice: choice, seed: 4 }),
+    learned(8, 6, parametrization, choice, 5),
+    new GroupSum(2, 1),
+  ]);
+}
+
+const batch = 8;
+const bits = randomBits(7, batch * 12);
+const soft = Float32Array.from({ length: batch * 12 }, (_, i) => ((i * 7919) % 101) / 100);
+
+function values(t: tf.Tensor): number[] {
+  const v = Array.from(t.dataSync());
+  t.dispose();
+  return v;
+}
+
+describe("freezeWiring (learned connections fixed at their chosen wires)", () => {
+  const cases: [Parametrization, Choice][] = [
+    ["softmax16", "soft"],
+    ["softmax16", "hard-st"],
+    ["bilinear4", "soft"],
+    ["bilinear4", "gumbel-st"],
+  ];
+
+  it.each(cases)("%s gates, %s choice: the eval-mode forward, the wires and the circuit stay; the wiring logits go", (param, choice) => {
+    const n = net(param, choice);
+    const xBits = tf.tensor2d(Float32Array.from(bits), [batch, 12]);
+    const xSoft = tf.tensor2d(soft, [batch, 12]);
+    const before = {
+      bits: values(n.forward(xBits, { mode: "eval" })),
+      soft: values(n.forward(xSoft, { mode: "eval" })),
+      counts: Array.from(compile(n).counts(bits, batch)),
+      wires: n.layers.map((l) => [Array.from(l.a), Array.from(l.b)]),
+      logits: n.layers.map((l) => l.logits),
+      tensors: tf.memory().numTensors,
+    };
+    expect(n.variables).toHaveLength(5);
+    expect(n.freezeWiring()).toBe(2);
+    // the two wiring variables disposed; the index tensors replaced, not added
+    expect(tf.memory().numTensors).toBe(before.tensors - 2);
+    expect(n.layers.map((l) => l.candidates)).toEqual([1, 1, 1]);
+    expect(n.layers.map((l) => l.wiring)).toEqual([null, null, null]);
+    expect(n.variables).toHaveLength(3);
+    // the same gate-logit variables (an optimizer keeps their moments)
+    n.layers.forEach((l, i) => expect(l.logits).toBe(before.logits[i]));
+    expect(n.layers.map((l) => [Array.from(l.a), Array.from(l.b)])).toEqual(before.wires);
+    expect(n.layers.map((l) => [Array.from(l.candA), Array.from(l.candB)])).toEqual(before.wires);
+    expect(values(n.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
+    const afterSoft = values(n.forward(xSoft, { mode: "eval" }));
+    afterSoft.forEach((v, i) => expect(v).toBeCloseTo(before.soft[i] as number, 6));
+    expect(Array.from(compile(n).counts(bits, batch))).toEqual(before.counts);
+    // a saved frozen net loads as fixed wiring with the same forward
+    const loaded = LogicNet.fromJSON(JSON.stringify(n.toJSON()));
+    expect(loaded.layers.map((l) => l.candidates)).toEqual([1, 1, 1]);
+    expect(values(loaded.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
+    loaded.dispose();
+    n.dispose();
+    tf.dispose([xBits, xSoft]);
+  });
+
+  it("with hard-st choices the train-mode forward and every gradient are those of the unfrozen layer", () => {
+    const l = learned(12, 10, "softmax16", "hard-st", 11);
+    l.setChoice({ wiringChoice: "hard-st" });
+    const x = tf.tensor2d(soft, [batch, 12]);
+    const w = tf.linspace(-1, 1, 10);
+    const run = () => {
+      const f = (xi: tf.Tensor) => tf.sum(tf.mul(l.forward(xi, { mode: "train" }), w));
+      const y = values(l.forward(x, { mode: "train" }));
+      const { value, grads } = tf.variableGrads(() => f(x) as tf.Scalar, [l.logits]);
+      const dx = tf.grad((xi: tf.Tensor) => f(xi))(x);
+      const out = { y, dz: values(grads[l.logits.name] as tf.Tensor), dx: values(dx) };
+      value.dispose();
+      return out;
+    };
+    const before = run();
+    l.freezeWiring();
+    expect(l.variables).toEqual([l.logits]);
+    const after = run();
+    expect(after.y).toEqual(before.y);
+    after.dz.forEach((v, i) => expect(v).toBeCloseTo(before.dz[i] as number, 5));
+    after.dx.forEach((v, i) => expect(v).toBeCloseTo(before.dx[i] as number, 5));
+    expect(before.dz.some((v) => v !== 0) && before.dx.some((v) => v !== 0)).toBe(true);
+    l.dispose();
+    tf.dispose([x, w]);
+  });
+
+  it("a frozen difflogic-type layer trains on the fixed-wiring kernels, and fusedAdam goes on with its variables", () => {
+    const n = net("softmax16", "soft");
+    const opt = fusedAdam(0.05);
+    const x = tf.tensor2d(Float32Array.from(bits), [batch, 12]);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1], "int32"), 2);
+    const step = () => opt.minimize(() => tf.losses.softmaxCrossEntropy(y, n.forward(x)) as tf.Scalar, true, n.variables)?.dataSync()[0];
+    tf.tidy(step);
+    n.freezeWiring();
+    expect(n.layers.map((l) => l.isDifflogic)).toEqual([true, true, true]);
+    const z0 = Array.from(n.layers[0]?.logits.dataSync() ?? []);
+    const loss = tf.tidy(step);
+    expect(Number.isFinite(loss)).toBe(true);
+    expect(Array.from(n.layers[0]?.logits.dataSync() ?? [])).not.toEqual(z0);
+    opt.dispose();
+    n.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it("a layer with fixed wiring, or frozen already, is a RelaxError; a net without learned layers freezes none", () => {
+    const fixed = new LogicLayer(6, 4, { seed: 1 });
+    expect(() => fixed.freezeWiring()).toThrow(RelaxError);
+    expect(() => fixed.freezeWiring()).toThrow(/freezeWiring.*learned connections/);
+    const l = learned(6, 4, "softmax16", "soft", 2);
+    l.freezeWiring();
+    expect(() => l.freezeWiring()).toThrow(/learned connections/);
+    const plain = new LogicNet([fixed, new LogicLayer(4, 4, { seed: 2 }), new GroupSum(2, 1)]);
+    expect(plain.freezeWiring()).toBe(0);
+    plain.dispose();
+    l.dispose();
+  });
+});
