@@ -38,6 +38,15 @@ const CONFIGS: [string, LogicLayerOptions, boolean?][] = [
   ["softmax16, soft, learned K=8 (gumbel-st wiring)", { connections: "learned", candidates: 8, wiringChoice: "gumbel-st" }],
   ["softmax16, gumbel-st, learned K=8 (gumbel-st wiring)", { connections: "learned", candidates: 8, gateChoice: "gumbel-st" }],
   ["softmax16, hard-st, learned K=8 (hard-st wiring)", { connections: "learned", candidates: 8, gateChoice: "hard-st" }],
+  // the app's default (K = 16) in its three phases: soft wiring; the hard-st tail; the tail once net.freezeWiring()
+  // has fixed the wires (the frozen soft phase is row 1, difflogic with x as data)
+  ["softmax16, soft, learned K=16 (soft wiring), x as data", { connections: "learned", candidates: 16, wiringChoice: "soft" }, false],
+  [
+    "softmax16, hard-st, learned K=16 (hard-st wiring), x as data",
+    { connections: "learned", candidates: 16, gateChoice: "hard-st" },
+    false,
+  ],
+  ["softmax16, hard-st, random (a frozen hard-st tail), x as data", { gateChoice: "hard-st" }, false],
 ];
 
 /** Bit-packed inference of a saved net (WASM SIMD, one thread), on random 0/1 inputs. */

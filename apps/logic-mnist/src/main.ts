@@ -444,6 +444,26 @@ interface GapRecord {
   gap: number;
 }
 
+/** The chosen wires (A and B of every gate) of the dense layers with learned connections, in one array (empty: none). */
+function chosenWires(net: LogicNet | ConvLogicNet): Int32Array {
+  const learned = ((net instanceof LogicNet ? net : net.dense)?.layers ?? []).filter((l) => l.candidates > 1);
+  const out = new Int32Array(learned.reduce((n, l) => n + 2 * l.outDim, 0));
+  let at = 0;
+  for (const l of learned) {
+    out.set(l.a, at);
+    out.set(l.b, at + l.outDim);
+    at += 2 * l.outDim;
+  }
+  return out;
+}
+
+/** The fraction of wires that differ between two `chosenWires` arrays of the same net. */
+function wiresChanged(before: Int32Array, after: Int32Array): number {
+  let n = 0;
+  for (let i = 0; i < after.length; i++) if (before[i] !== after[i]) n++;
+  return n / after.length;
+}
+
 /** Builds the net of `args` (dense or conv) with `width` gates per layer and the given wiring. */
 function buildNet(args: Args, T: number, inDim: number, width: number, connections: Args["connections"]): LogicNet | ConvLogicNet {
   // the trees take the gate options of the dense layers; their leaves are fixed or learned by --conv-connections
@@ -546,6 +566,8 @@ async function train(
   let switchedToHard = false;
   /** Whether --freeze-wiring-from has fixed the learned wiring. */
   let frozen = false;
+  /** The chosen wires of the dense layers' learned connections at the last evaluation (how fast the wiring settles). */
+  let lastWires = chosenWires(net);
   while (step < args.steps) {
     step++;
     // progress through training: of the time budget or of the steps, whichever ends training first
@@ -603,6 +625,9 @@ async function train(
         trainMode: softAccuracy(net, testBits, data.testY, "train"),
       });
       const { discrete, trainMode } = average ? average.with(evaluate) : evaluate();
+      const wires = chosenWires(net);
+      const changed = wires.length > 0 && wires.length === lastWires.length ? wiresChanged(lastWires, wires) : null;
+      lastWires = wires;
       history.push({
         step,
         seconds,
@@ -610,10 +635,11 @@ async function train(
         discrete: 100 * discrete,
         trainMode: 100 * trainMode,
         gap: 100 * (trainMode - discrete),
+        ...(changed === null ? {} : { wiresChanged: 100 * changed }),
       });
       if (!quiet) {
         console.log(
-          `  step ${step}: test accuracy discrete ${(100 * discrete).toFixed(2)} %, train mode ${(100 * trainMode).toFixed(2)} % (gap ${(100 * (trainMode - discrete)).toFixed(2)} points, ${seconds.toFixed(0)} s${args.resampleEvery > 0 ? `, ${resampled} candidates resampled so far` : ""})`,
+          `  step ${step}: test accuracy discrete ${(100 * discrete).toFixed(2)} %, train mode ${(100 * trainMode).toFixed(2)} % (gap ${(100 * (trainMode - discrete)).toFixed(2)} points, ${seconds.toFixed(0)} s${changed === null ? "" : `, ${(100 * changed).toFixed(2)} % of the learned wires changed since the last evaluation`}${args.resampleEvery > 0 ? `, ${resampled} candidates resampled so far` : ""})`,
         );
         bar.start(args.steps, step, { loss: lossEma.toFixed(3), msPerStep: ((1000 * seconds) / step).toFixed(0) });
       }
