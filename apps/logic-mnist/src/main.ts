@@ -586,8 +586,11 @@ async function train(
     if (args.freezeWiringFrom < 1 && p >= args.freezeWiringFrom && !frozen) {
       frozen = true;
       // the wiring logits go; net.variables (read every step below) is then the gates' logits alone
-      const layers = (net instanceof LogicNet ? net : net.dense)?.freezeWiring() ?? 0;
-      if (!quiet) console.log(`\n  step ${step}: learned wiring of ${layers} layers fixed at its chosen wires; the gates train alone`);
+      const frozenCount = net.freezeWiring();
+      if (!quiet)
+        console.log(
+          `\n  step ${step}: learned wiring of ${frozenCount} layers / conv trees fixed at its chosen wires; the gates train alone`,
+        );
     }
     for (let i = 0; i < args.batch; i++) {
       const s = rng.int(nTrain);

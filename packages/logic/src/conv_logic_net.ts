@@ -94,6 +94,17 @@ export class ConvLogicNet {
   }
 
   /**
+   * Fixes every learned wiring at its chosen wires: the learned leaves of the conv trees
+   * ({@link LogicConvTree.freezeWiring}) and the learned connections of the dense layers ({@link LogicNet.freezeWiring}).
+   * The eval-mode forward and the circuit stay the same; take `variables` again. Returns how many trees and layers it froze.
+   */
+  freezeWiring(): number {
+    const trees = this.convs.filter((m): m is LogicConvTree => m instanceof LogicConvTree && m.candidates > 1);
+    for (const t of trees) t.freezeWiring();
+    return trees.length + (this.dense?.freezeWiring() ?? 0);
+  }
+
+  /**
    * Output for images `x: [batch, H, W, C]`: `[batch, k]` with a GroupSum head, `[batch, width]`
    * after dense layers without head, or the flattened feature map `[batch, featureDim]`.
    *

@@ -345,6 +345,21 @@ export class LogicConvTree {
   }
 
   /**
+   * Fixes learned leaves at their chosen window positions ({@link LogicConvTree.discreteLeaves}, the leaves of eval
+   * mode and of the circuit), as {@link LogicLayer.freezeWiring} does for a dense layer: the tree gets fixed leaves
+   * (`candidates` 1; the wiring logits are disposed, take `variables` again), keeps its gate-logit variable, and its
+   * eval-mode forward and circuit do not change. A tree with fixed leaves is a `RelaxError`.
+   */
+  freezeWiring(): void {
+    if (this.candidates === 1 || !this.wiring)
+      throw new RelaxError("LogicConvTree.freezeWiring", "this", "a tree with learned leaves (connections: 'learned')", "fixed leaves");
+    const chosen = this.discreteLeaves();
+    this.wiring.dispose();
+    this.indexCache.clear(); // the gather indices of the learned leaves' layout
+    Object.assign(this, { ...chosen, candidates: 1, connections: "random", wiring: null, leafMap: null });
+  }
+
+  /**
    * A layer from explicit leaves and logits (as written by {@link LogicConvTree.toJSON}).
    *
    * @example

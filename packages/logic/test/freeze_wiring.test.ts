@@ -1,12 +1,27 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { RelaxError } from "@relax/core";
-import { beforeAll, describe, expect, it } from "vitest";
-import { type Choice, GroupSum, LogicLayer, LogicNet, type Parametrization, compile, fusedAdam } from "../src/index.js";
-import { randomBits } from "./helpers.js";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Choice,
+  ConvLogicNet,
+  GroupSum,
+  LogicConvTree,
+  LogicLayer,
+  LogicNet,
+  OrPool,
+  type Parametrization,
+  compile,
+  fusedAdam,
+} from "../src/index.js";
+import { randomBits, randomTensor } from "./helpers.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
+});
+
+afterEach(() => {
+  tf.env().set("RELAX_FORCE_REFERENCE", false);
 });
 
 /** A learned layer (K = 4) with random gate and wiring logits, so that soft and discrete forwards differ. */
@@ -40,48 +55,54 @@ function values(t: tf.Tensor): number[] {
 }
 
 describe("freezeWiring (learned connections fixed at their chosen wires)", () => {
-  const cases: [Parametrization, Choice][] = [
-    ["softmax16", "soft"],
-    ["softmax16", "hard-st"],
-    ["bilinear4", "soft"],
-    ["bilinear4", "gumbel-st"],
+  const cases: [Parametrization, Choice, boolean][] = [
+    ["softmax16", "soft", false],
+    ["softmax16", "hard-st", false],
+    ["bilinear4", "soft", false],
+    ["bilinear4", "gumbel-st", false],
+    ["softmax16", "soft", true],
+    ["bilinear4", "hard-st", true],
   ];
 
-  it.each(cases)("%s gates, %s choice: the eval-mode forward, the wires and the circuit stay; the wiring logits go", (param, choice) => {
-    const n = net(param, choice);
-    const xBits = tf.tensor2d(Float32Array.from(bits), [batch, 12]);
-    const xSoft = tf.tensor2d(soft, [batch, 12]);
-    const before = {
-      bits: values(n.forward(xBits, { mode: "eval" })),
-      soft: values(n.forward(xSoft, { mode: "eval" })),
-      counts: Array.from(compile(n).counts(bits, batch)),
-      wires: n.layers.map((l) => [Array.from(l.a), Array.from(l.b)]),
-      logits: n.layers.map((l) => l.logits),
-      tensors: tf.memory().numTensors,
-    };
-    expect(n.variables).toHaveLength(5);
-    expect(n.freezeWiring()).toBe(2);
-    // the two wiring variables disposed; the index tensors replaced, not added
-    expect(tf.memory().numTensors).toBe(before.tensors - 2);
-    expect(n.layers.map((l) => l.candidates)).toEqual([1, 1, 1]);
-    expect(n.layers.map((l) => l.wiring)).toEqual([null, null, null]);
-    expect(n.variables).toHaveLength(3);
-    // the same gate-logit variables (an optimizer keeps their moments)
-    n.layers.forEach((l, i) => expect(l.logits).toBe(before.logits[i]));
-    expect(n.layers.map((l) => [Array.from(l.a), Array.from(l.b)])).toEqual(before.wires);
-    expect(n.layers.map((l) => [Array.from(l.candA), Array.from(l.candB)])).toEqual(before.wires);
-    expect(values(n.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
-    const afterSoft = values(n.forward(xSoft, { mode: "eval" }));
-    afterSoft.forEach((v, i) => expect(v).toBeCloseTo(before.soft[i] as number, 6));
-    expect(Array.from(compile(n).counts(bits, batch))).toEqual(before.counts);
-    // a saved frozen net loads as fixed wiring with the same forward
-    const loaded = LogicNet.fromJSON(JSON.stringify(n.toJSON()));
-    expect(loaded.layers.map((l) => l.candidates)).toEqual([1, 1, 1]);
-    expect(values(loaded.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
-    loaded.dispose();
-    n.dispose();
-    tf.dispose([xBits, xSoft]);
-  });
+  it.each(cases)(
+    "%s gates, %s choice, reference path %s: the eval-mode forward, the wires and the circuit stay; the wiring logits go",
+    (param, choice, reference) => {
+      tf.env().set("RELAX_FORCE_REFERENCE", reference);
+      const n = net(param, choice);
+      const xBits = tf.tensor2d(Float32Array.from(bits), [batch, 12]);
+      const xSoft = tf.tensor2d(soft, [batch, 12]);
+      const before = {
+        bits: values(n.forward(xBits, { mode: "eval" })),
+        soft: values(n.forward(xSoft, { mode: "eval" })),
+        counts: Array.from(compile(n).counts(bits, batch)),
+        wires: n.layers.map((l) => [Array.from(l.a), Array.from(l.b)]),
+        logits: n.layers.map((l) => l.logits),
+        tensors: tf.memory().numTensors,
+      };
+      expect(n.variables).toHaveLength(5);
+      expect(n.freezeWiring()).toBe(2);
+      // the two wiring variables disposed; the index tensors replaced, not added
+      expect(tf.memory().numTensors).toBe(before.tensors - 2);
+      expect(n.layers.map((l) => l.candidates)).toEqual([1, 1, 1]);
+      expect(n.layers.map((l) => l.wiring)).toEqual([null, null, null]);
+      expect(n.variables).toHaveLength(3);
+      // the same gate-logit variables (an optimizer keeps their moments)
+      n.layers.forEach((l, i) => expect(l.logits).toBe(before.logits[i]));
+      expect(n.layers.map((l) => [Array.from(l.a), Array.from(l.b)])).toEqual(before.wires);
+      expect(n.layers.map((l) => [Array.from(l.candA), Array.from(l.candB)])).toEqual(before.wires);
+      expect(values(n.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
+      const afterSoft = values(n.forward(xSoft, { mode: "eval" }));
+      afterSoft.forEach((v, i) => expect(v).toBeCloseTo(before.soft[i] as number, 6));
+      expect(Array.from(compile(n).counts(bits, batch))).toEqual(before.counts);
+      // a saved frozen net loads as fixed wiring with the same forward
+      const loaded = LogicNet.fromJSON(JSON.stringify(n.toJSON()));
+      expect(loaded.layers.map((l) => l.candidates)).toEqual([1, 1, 1]);
+      expect(values(loaded.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
+      loaded.dispose();
+      n.dispose();
+      tf.dispose([xBits, xSoft]);
+    },
+  );
 
   it("with hard-st choices the train-mode forward and every gradient are those of the unfrozen layer", () => {
     const l = learned(12, 10, "softmax16", "hard-st", 11);
@@ -139,4 +160,61 @@ describe("freezeWiring (learned connections fixed at their chosen wires)", () =>
     plain.dispose();
     l.dispose();
   });
+
+  it.each([
+    ["soft", false],
+    ["hard-st", false],
+    ["soft", true],
+    ["hard-st", true],
+  ] as const)(
+    "ConvLogicNet (learned leaves in two stages, learned dense layer; %s leaves, reference path %s): the eval forward, the circuit and the saved net stay",
+    (wiringChoice, reference) => {
+      tf.env().set("RELAX_FORCE_REFERENCE", reference);
+      const tree = (inC: number, outC: number, options: ConstructorParameters<typeof LogicConvTree>[2]) => {
+        const t = new LogicConvTree(inC, outC, { connections: "learned", gateChoice: "hard-st", wiringChoice, ...options });
+        tf.tidy(() => t.wiring?.assign(randomTensor(77, t.wiring.shape, -2, 2)));
+        return t;
+      };
+      const net = new ConvLogicNet(
+        [9, 9, 2],
+        [
+          tree(2, 4, { receptiveField: 3, depth: 2, stride: 2, candidates: 6, seed: 1 }),
+          tree(4, 6, { receptiveField: 3, depth: 1, padding: "same", candidates: 9, seed: 2 }),
+          new OrPool({ size: 2 }),
+          learned(2 * 2 * 6, 40, "softmax16", "hard-st", 3),
+          new GroupSum(4, 1),
+        ],
+      );
+      const x = tf.tidy(() => tf.cast(tf.greater(randomTensor(8, [30, 9, 9, 2]), 0.5), "float32")) as tf.Tensor4D;
+      const xSoft = randomTensor(9, [30, 9, 9, 2]) as tf.Tensor4D;
+      const before = {
+        eval: values(net.forward(x, { mode: "eval" })),
+        // with hard-st leaves (hard-st gates everywhere) the train-mode forward is the discrete net's, before and after
+        train: values(net.forward(xSoft, { mode: "train" })),
+        counts: Array.from(compile(net).counts(x.dataSync() as Float32Array, 30)),
+        leaves: net.convs.map((m) => (m instanceof LogicConvTree ? m.discreteLeaves() : null)),
+      };
+      expect(net.variables).toHaveLength(6);
+      expect(net.freezeWiring()).toBe(3);
+      expect(net.variables).toHaveLength(3);
+      net.convs.forEach((m, i) => {
+        if (!(m instanceof LogicConvTree)) return;
+        expect([m.candidates, m.wiring]).toEqual([1, null]);
+        expect(m.discreteLeaves()).toEqual(before.leaves[i]);
+      });
+      expect(values(net.forward(x, { mode: "eval" }))).toEqual(before.eval);
+      const train = values(net.forward(xSoft, { mode: "train" }));
+      if (wiringChoice === "hard-st") train.forEach((v, i) => expect(v).toBeCloseTo(before.train[i] as number, 5));
+      else expect(train).not.toEqual(before.train); // soft leaves mixed their candidates before the freeze
+      expect(Array.from(compile(net).counts(x.dataSync() as Float32Array, 30))).toEqual(before.counts);
+      const loaded = ConvLogicNet.fromJSON(JSON.stringify(net.toJSON()));
+      expect(values(loaded.forward(x, { mode: "eval" }))).toEqual(before.eval);
+      expect(() => (net.convs[0] as LogicConvTree).freezeWiring()).toThrow(/LogicConvTree.freezeWiring.*learned leaves/);
+      expect(net.freezeWiring()).toBe(0);
+      loaded.dispose();
+      net.dispose();
+      tf.dispose([x, xSoft]);
+      tf.env().set("RELAX_FORCE_REFERENCE", false);
+    },
+  );
 });
