@@ -21,7 +21,8 @@
  *
  * Learned layers (issue 16): `--connections learned --candidates K --learned-layers N --wiring-choice`,
  * `--parametrization softmax16 | bilinear4`, `--gate-choice soft | gumbel-st | hard-st`, `--temperature` (with
- * `--conv` also for the conv trees' nodes). Every
+ * `--conv` also for the conv trees' nodes), `--freeze-wiring-from F` (fix the learned wiring at that fraction of
+ * training, then train the gates alone on the fixed-wiring kernels). Every
  * evaluation records discrete (eval-mode) and train-mode test accuracy and their gap (history.json, gap.svg).
  *
  * `--conv` trains a small LogicTreeNet-style {@link ConvLogicNet} instead (Petersen et al., *Convolutional
