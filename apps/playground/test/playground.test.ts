@@ -147,7 +147,11 @@ describe("playground in headless chromium", () => {
     await shot("logic", "logic.png");
     // the wiring and gate-choice switches (training them here would run the tfjs-op reference on SwiftShader WebGPU,
     // too slow for this test; the learned layers are tested in @relax/logic) and the gap of the run above
-    expect(await page.$$eval("#logic-wiring option", (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(["random", "learned"]);
+    expect(await page.$$eval("#logic-wiring option", (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
+      "random",
+      "learned",
+      "learned-frozen",
+    ]);
     expect(await page.$$eval("#logic-gate-choice option", (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
       "soft",
       "hard-st",

@@ -78,9 +78,13 @@ export function mount(panel: HTMLElement): void {
   const wiring = select({
     id: "logic-wiring",
     label: "Wiring",
-    options: ["random", "learned"],
+    options: ["random", "learned", "learned-frozen"],
     value: "random",
-    labels: { random: "random (fixed)", learned: "learned (8 candidates)" },
+    labels: {
+      random: "random (fixed)",
+      learned: "learned (8 candidates)",
+      "learned-frozen": "learned, frozen half way (net.freezeWiring)",
+    },
   });
   const gateChoice = select({
     id: "logic-gate-choice",
@@ -152,7 +156,9 @@ export function mount(panel: HTMLElement): void {
     const w = Number(width.input.value);
     const total = steps.value();
     const inDim = 2 * THRESHOLDS;
-    const learned = wiring.input.value === "learned";
+    const learned = wiring.input.value !== "random";
+    // "learned-frozen": the wiring is fixed at its chosen wires half way through, the gates train on alone
+    const freezeAt = wiring.input.value === "learned-frozen" ? Math.ceil(total / 2) : 0;
     const choice = gateChoice.input.value as "soft" | "hard-st" | "gumbel-st";
     const layerOptions = (inputs: number) => ({
       gateChoice: choice,
@@ -175,6 +181,7 @@ export function mount(panel: HTMLElement): void {
       xs: number[] = [];
     try {
       for (let s = 1; s <= total; s++) {
+        if (s === freezeAt) net.freezeWiring(); // net.variables below is then the gates' logits alone
         const loss = optimizer.minimize(
           () => tf.losses.softmaxCrossEntropy(yTrain, net.forward(xTrain, { mode: "train", inputGradient: false })) as tf.Scalar,
           true,
