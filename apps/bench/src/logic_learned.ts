@@ -47,6 +47,9 @@ const CONFIGS: [string, LogicLayerOptions, boolean?][] = [
     false,
   ],
   ["softmax16, hard-st, random (a frozen hard-st tail), x as data", { gateChoice: "hard-st" }, false],
+  // the phases of a net whose K = 16 candidates net.pruneCandidates(4) and then (2) pruned
+  ["softmax16, soft, learned K=4 (soft wiring), x as data", { connections: "learned", candidates: 4, wiringChoice: "soft" }, false],
+  ["softmax16, soft, learned K=2 (soft wiring), x as data", { connections: "learned", candidates: 2, wiringChoice: "soft" }, false],
 ];
 
 /** Bit-packed inference of a saved net (WASM SIMD, one thread), on random 0/1 inputs. */

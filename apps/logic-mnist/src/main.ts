@@ -22,7 +22,8 @@
  * Learned layers (issue 16): `--connections learned --candidates K --learned-layers N --wiring-choice`,
  * `--parametrization softmax16 | bilinear4`, `--gate-choice soft | gumbel-st | hard-st`, `--temperature` (with
  * `--conv` also for the conv trees' nodes), `--freeze-wiring-from F` (fix the learned wiring at that fraction of
- * training, then train the gates alone on the fixed-wiring kernels). Every
+ * training, then train the gates alone on the fixed-wiring kernels), `--prune-candidates F:k,…` (keep each gate input's k
+strongest candidates from fraction F on: LILogicNet's Top-K connectivity, steps cost about k instead of K reads). Every
  * evaluation records discrete (eval-mode) and train-mode test accuracy and their gap (history.json, gap.svg).
  *
  * `--conv` trains a small LogicTreeNet-style {@link ConvLogicNet} instead (Petersen et al., *Convolutional
@@ -95,6 +96,8 @@ interface Args {
   hardFrom: number;
   /** From this fraction of training on, the learned wiring is fixed at its chosen wires and only the gates train (1: never). */
   freezeWiringFrom: number;
+  /** Top-K pruning of the learned wiring: from fraction `from` of training on, each gate input keeps its `keep` strongest candidates (sorted by `from`). */
+  pruneCandidates: { from: number; keep: number }[];
   /** Resample the weak candidates of learned connections every N steps (0: never). */
   resampleEvery: number;
   /** Wiring weight below which a candidate is resampled. */
@@ -182,6 +185,12 @@ const OPTIONS = {
     default: "1",
     description:
       "from this fraction of training on, fix the learned wiring at its chosen wires and train the gates alone, on the faster fixed-wiring kernels (the discrete net does not change at the switch; 1: never)",
+  },
+  "prune-candidates": {
+    type: "string",
+    default: "",
+    description:
+      "top-K pruning of the learned wiring, F:k entries (e.g. 0.2:4,0.5:2): from fraction F of training on, each gate input keeps its k strongest candidates, so steps read k instead of K candidate rows (the discrete net does not change; k 1 fixes the wiring)",
   },
   ema: {
     type: "string",
@@ -292,6 +301,25 @@ function parseArgs(argv: string[]): Args {
       "no value with --ema (the average keeps the wiring logits that the freeze disposes)",
       String(v["freeze-wiring-from"]),
     );
+  const pruneSchedule =
+    parsePruneSchedule(String(v["prune-candidates"])) ??
+    fail(
+      "prune-candidates",
+      "comma-separated F:k entries, F a fraction in [0, 1], k a whole number ≥ 1 (e.g. 0.2:4,0.5:2)",
+      String(v["prune-candidates"]),
+    );
+  if (pruneSchedule.length > 0 && String(v.ema) !== "0")
+    fail(
+      "prune-candidates",
+      "no value with --ema (the average keeps the wiring logits that pruning replaces)",
+      String(v["prune-candidates"]),
+    );
+  if (pruneSchedule.length > 0 && conv)
+    fail(
+      "prune-candidates",
+      "no value with --conv (the conv trees' leaves are not pruned; --freeze-wiring-from fixes them)",
+      String(v["prune-candidates"]),
+    );
   if (given("conv-candidates") && String(v["conv-connections"]) !== "learned")
     fail("conv-candidates", "no value unless --conv-connections learned", String(v["conv-candidates"]));
   let sweepCombos: Combo[] | null = null;
@@ -326,6 +354,7 @@ function parseArgs(argv: string[]): Args {
     augUntil: num("aug-until", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
     hardFrom: num("hard-from", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
     freezeWiringFrom: num("freeze-wiring-from", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
+    pruneCandidates: pruneSchedule,
     resampleEvery: num("resample-every", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     resampleBelow: num("resample-below", (x) => x > 0 && x <= 1, "a weight in (0, 1]"),
     learnedLayers: num("learned-layers", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
@@ -352,6 +381,18 @@ function parseArgs(argv: string[]): Args {
     lrMin: num("lr-min", (x) => x > 0 && x <= 1, "a fraction in (0, 1]"),
     widths,
   };
+}
+
+/** `--prune-candidates`: "F:k,F:k" → entries sorted by F ("" → none); null when malformed. */
+function parsePruneSchedule(raw: string): { from: number; keep: number }[] | null {
+  if (raw.trim() === "") return [];
+  const entries = raw.split(",").map((e) => {
+    const [f, k, extra] = e.split(":");
+    if (f === undefined || k === undefined || extra !== undefined || f.trim() === "" || k.trim() === "") return null;
+    return { from: Number(f), keep: Number(k) };
+  });
+  if (entries.some((e) => e === null || !(e.from >= 0 && e.from <= 1) || !Number.isInteger(e.keep) || e.keep < 1)) return null;
+  return (entries as { from: number; keep: number }[]).sort((a, b) => a.from - b.from);
 }
 
 /** MNIST digits of the `mnist` package, split per class: first 80 % train, the rest test. */
@@ -565,6 +606,8 @@ async function train(
   let resampled = 0;
   /** Whether --hard-from has switched the choices to hard-st. */
   let switchedToHard = false;
+  /** Entries of --prune-candidates applied so far. */
+  let pruneAt = 0;
   /** Whether --freeze-wiring-from has fixed the learned wiring. */
   let frozen = false;
   /** The chosen wires of the dense layers' learned connections at the last evaluation (how fast the wiring settles). */
@@ -591,6 +634,15 @@ async function train(
       if (!quiet)
         console.log(
           `\n  step ${step}: learned wiring of ${frozenCount} layers / conv trees fixed at its chosen wires; the gates train alone`,
+        );
+    }
+    while (pruneAt < args.pruneCandidates.length && p >= (args.pruneCandidates[pruneAt] as { from: number }).from) {
+      const { keep } = args.pruneCandidates[pruneAt++] as { keep: number };
+      // the kept wiring logits keep their Adam moments; net.variables (read every step below) has the new ones
+      const pruned = (net as LogicNet).pruneCandidates(keep, { optimizer: opt });
+      if (!quiet && pruned > 0)
+        console.log(
+          `\n  step ${step}: learned wiring of ${pruned} layers ${keep === 1 ? "fixed at the strongest candidate" : `pruned to the ${keep} strongest candidates`} per gate input`,
         );
     }
     for (let i = 0; i < args.batch; i++) {
@@ -676,7 +728,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf ${args.convRf}, stride ${args.convStride}, depth ${args.convDepth}${args.convConnections === "learned" ? `, learned leaves of ${args.convCandidates} candidates` : ""})${args.convPool > 0 ? ` → OR pool ${args.convPool}` : ""}`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}${args.freezeWiringFrom < 1 ? `; wiring fixed from ${100 * args.freezeWiringFrom} %` : ""}`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf ${args.convRf}, stride ${args.convStride}, depth ${args.convDepth}${args.convConnections === "learned" ? `, learned leaves of ${args.convCandidates} candidates` : ""})${args.convPool > 0 ? ` → OR pool ${args.convPool}` : ""}`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}${args.freezeWiringFrom < 1 ? `; wiring fixed from ${100 * args.freezeWiringFrom} %` : ""}${args.pruneCandidates.map((e) => `; wiring pruned to ${e.keep} candidates from ${100 * e.from} %`).join("")}`,
   );
 
   const data = loadMnist();

@@ -77,6 +77,37 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     if (live) this.wasm?.setMoments(variable.name, m, live.v);
   }
 
+  /**
+   * Hands the moments of a variable that was replaced (e.g. the wiring logits that `LogicLayer.pruneCandidates`
+   * shrinks) to its successor `to`: entry i of `to` gets m and v of the variable named `from` at the flat index
+   * `indices[i]`, and `to` gets `from`'s step count (its bias correction goes on). `from`'s state is dropped;
+   * with `to` null it is only dropped (the variable is gone, e.g. after `freezeWiring`). No-op for `to` when
+   * `from` has no state yet (before its first update). An index outside `from`, or an `indices` whose length is not
+   * `to.size`, is a `RelaxError`.
+   */
+  carryMoments(from: string, to: tf.Variable | null, indices: ArrayLike<number> = []): void {
+    const op = "fusedAdam.carryMoments";
+    const s = this.state.get(from);
+    if (to && indices.length !== to.size)
+      throw new RelaxError(op, "indices", `one index per entry of the new variable (${to.size})`, `${indices.length} indices`);
+    if (!s) return;
+    const { m, v } = this.wasm?.moments(from) ?? s;
+    const m2 = new Float32Array(to ? to.size : 0);
+    const v2 = new Float32Array(m2.length);
+    for (let i = 0; i < m2.length; i++) {
+      const e = indices[i] as number;
+      if (!Number.isInteger(e) || e < 0 || e >= m.length)
+        throw new RelaxError(op, `indices[${i}]`, `an integer in [0, ${m.length})`, String(e));
+      m2[i] = m[e] as number;
+      v2[i] = v[e] as number;
+    }
+    this.state.delete(from);
+    this.wasm?.forget(from);
+    if (!to) return;
+    this.state.set(to.name, { m: m2, v: v2, t: s.t });
+    this.wasm?.setMoments(to.name, m2, v2);
+  }
+
   override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
     const list = Array.isArray(variableGradients)
       ? variableGradients.map((v) => ({ name: v.name, grad: v.tensor }))

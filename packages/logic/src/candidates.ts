@@ -92,3 +92,44 @@ function includes(cand: Int32Array, at: number, K: number, v: number): boolean {
   for (let k = 0; k < K; k++) if (cand[at + k] === v) return true;
   return false;
 }
+
+/**
+ * Top-`keep` pruning of learned connections (the Top-K connectivity of LILogicNet, arXiv 2511.12340, applied to
+ * a fixed candidate pool): every gate input keeps the `keep` candidates with the largest wiring logits (ties to the
+ * lower candidate index) in their original order, so the argmax (first maximum) and with it the eval-mode wire and
+ * the circuit stay the same; the dropped candidates' softmax mass is renormalised over the kept ones. Returns the
+ * new candidate wires `[outDim, keep]` per side, the kept logits `[outDim, 2, keep]`, and for each kept logit its flat
+ * index `(2j + side)·K + k` in the old logits (where an optimizer's moments come from).
+ */
+export function topCandidates(
+  candA: Int32Array,
+  candB: Int32Array,
+  wiring: ArrayLike<number>,
+  K: number,
+  keep: number,
+): { candA: Int32Array; candB: Int32Array; wiring: Float32Array; kept: Int32Array } {
+  const outDim = candA.length / K;
+  const newA = new Int32Array(outDim * keep);
+  const newB = new Int32Array(outDim * keep);
+  const newU = new Float32Array(outDim * 2 * keep);
+  const kept = new Int32Array(outDim * 2 * keep);
+  const order = Array.from({ length: K }, (_, k) => k);
+  for (let i = 0; i < 2 * outDim; i++) {
+    const o = i * K;
+    // the `keep` largest logits (a stable sort: equal logits keep the lower index first), back in index order
+    const chosen = order
+      .slice()
+      .sort((p, q) => (wiring[o + q] as number) - (wiring[o + p] as number) || p - q)
+      .slice(0, keep)
+      .sort((p, q) => p - q);
+    const j = i >> 1;
+    const cand = i & 1 ? candB : candA;
+    const out = i & 1 ? newB : newA;
+    chosen.forEach((k, r) => {
+      out[j * keep + r] = cand[j * K + k] as number;
+      newU[i * keep + r] = wiring[o + k] as number;
+      kept[i * keep + r] = o + k;
+    });
+  }
+  return { candA: newA, candB: newB, wiring: newU, kept };
+}

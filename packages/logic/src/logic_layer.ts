@@ -22,7 +22,8 @@ import { DEFAULT_RESIDUAL_LOGIT, GATE_A, NUM_GATES, relaxedGatesTensor } from ".
 import { logicRng, randomSeed } from "./rng.js";
 import { MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
 import "./kernels/register.js";
-import { MAX_CANDIDATES, makeCandidates, resampleCandidates } from "./candidates.js";
+import { MAX_CANDIDATES, makeCandidates, resampleCandidates, topCandidates } from "./candidates.js";
+import type { FusedAdamOptimizer } from "./adam.js";
 import {
   CHOICES,
   PARAMETRIZATIONS,
@@ -405,18 +406,65 @@ export class LogicLayer {
     const op = "LogicLayer.freezeWiring";
     if (this.candidates === 1 || !this.wiring)
       throw new RelaxError(op, "this", "a layer with learned connections (connections: 'learned')", "fixed wiring");
-    const a = this.chosenWires(0);
-    const b = this.chosenWires(1);
-    this.wiring.dispose();
+    this.pruneCandidates(1);
+  }
+
+  /**
+   * Top-K pruning of learned connections (LILogicNet's Top-K connectivity, arXiv 2511.12340, on this layer's
+   * candidate pool): every gate input keeps its `keep` candidates with the largest wiring logits and drops the
+   * others, so later steps read `keep` rows per gate input instead of K (the learned-layer kernels cost about K
+   * times a fixed-wiring gate). The argmax candidate is always kept, so the eval-mode forward and the compiled
+   * circuit do not change; train mode renormalises the softmax over the kept candidates. The wiring logits become a
+   * new variable `[outDim, 2, keep]` (take `variables` again); pass the `optimizer` (`fusedAdam`) to carry the
+   * kept logits' moments over. `keep` 1 is {@link LogicLayer.freezeWiring}; `keep` = K changes nothing. A layer
+   * with fixed wiring is a `RelaxError`.
+   *
+   * @returns for each new wiring logit, its flat index `(2j + side)·K + k` among the old ones.
+   * @example
+   * // learn among 16 candidates for the first fifth of training, then among the best 4
+   * if (step === pruneStep) { net.pruneCandidates(4, { optimizer }); variables = net.variables; }
+   */
+  pruneCandidates(keep: number, options: { optimizer?: FusedAdamOptimizer } = {}): Int32Array {
+    const op = "LogicLayer.pruneCandidates";
+    const opts = assertOptions<{ optimizer?: FusedAdamOptimizer }>(op, options, ["optimizer"]);
+    // (tf.Optimizer's Symbol.hasInstance accepts every optimizer, so instanceof cannot tell them apart)
+    if (opts.optimizer !== undefined && typeof (opts.optimizer as Partial<FusedAdamOptimizer>)?.carryMoments !== "function")
+      throw new RelaxError(op, "optimizer", "a FusedAdamOptimizer (fusedAdam)", describe(opts.optimizer));
+    if (this.candidates === 1 || !this.wiring)
+      throw new RelaxError(op, "this", "a layer with learned connections (connections: 'learned')", "fixed wiring");
+    const K = this.candidates;
+    assertInteger(op, "keep", keep, 1, K);
+    const old = this.wiring;
+    const pruned = topCandidates(this.candA, this.candB, old.dataSync(), K, keep);
+    if (keep === K) return pruned.kept;
+    const wiring = keep === 1 ? null : makeWiring(pruned.wiring, this.outDim, keep, old.trainable);
+    this.replaceWiring(pruned.candA, pruned.candB, keep, wiring);
+    opts.optimizer?.carryMoments(old.name, wiring, pruned.kept);
+    return pruned.kept;
+  }
+
+  /** Swaps in new candidate wires and wiring logits (null: fixed wiring), disposing the old ones. */
+  private replaceWiring(candA: Int32Array, candB: Int32Array, K: number, wiring: tf.Variable | null): void {
+    this.wiring?.dispose();
     this.aTensor.dispose();
     this.bTensor.dispose();
     Object.assign(this, {
-      candidates: 1,
-      candA: a,
-      candB: b,
-      wiring: null,
-      aTensor: tf.keep(tf.tensor1d(a, "int32")),
-      bTensor: tf.keep(tf.tensor1d(b, "int32")),
+      candidates: K,
+      candA,
+      candB,
+      wiring,
+      aTensor: tf.keep(
+        tf.tensor1d(
+          candA.filter((_, i) => i % K === 0),
+          "int32",
+        ),
+      ),
+      bTensor: tf.keep(
+        tf.tensor1d(
+          candB.filter((_, i) => i % K === 0),
+          "int32",
+        ),
+      ),
     });
   }
 

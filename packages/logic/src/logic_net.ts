@@ -1,6 +1,18 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { SAVE_VERSION, checkFields, readNetJSON, sealJSON } from "./json_file.js";
-import { RelaxError, RelaxGroupSum, useFused, assertFinite, assertOneOf, assertOptions, assertRank, describe } from "@relax/core";
+import {
+  RelaxError,
+  RelaxGroupSum,
+  useFused,
+  assertFinite,
+  assertInteger,
+  assertOneOf,
+  assertOptions,
+  assertRank,
+  describe,
+} from "@relax/core";
+import type { FusedAdamOptimizer } from "./adam.js";
+import { MAX_CANDIDATES } from "./candidates.js";
 import { MAX_WIDTH, withFloatInput } from "./check.js";
 import { base64ToBytes, bytesToBase64 } from "@relax/core/internal";
 import { NUM_GATES } from "./gates.js";
@@ -259,6 +271,27 @@ export class LogicNet {
   freezeWiring(): number {
     const learned = this.layers.filter((l) => l.candidates > 1);
     for (const l of learned) l.freezeWiring();
+    return learned.length;
+  }
+
+  /**
+   * Top-K pruning of every layer with more than `keep` learned candidates ({@link LogicLayer.pruneCandidates}):
+   * each gate input keeps its `keep` strongest candidates, so later steps cost about `keep` instead of K candidate
+   * reads per gate input; the eval-mode forward and the circuit stay the same. Pass the `optimizer` (`fusedAdam`) to
+   * carry the kept wiring logits' moments over, and take `variables` again afterwards. Returns how many layers it
+   * pruned.
+   *
+   * @example
+   * // 16 candidates for the first fifth of training, the best 4 until half way, then the chosen wire alone
+   * if (step === s1) net.pruneCandidates(4, { optimizer });
+   * if (step === s2) net.pruneCandidates(1, { optimizer });
+   */
+  pruneCandidates(keep: number, options: { optimizer?: FusedAdamOptimizer } = {}): number {
+    const op = "LogicNet.pruneCandidates";
+    assertOptions(op, options, ["optimizer"]);
+    assertInteger(op, "keep", keep, 1, MAX_CANDIDATES);
+    const learned = this.layers.filter((l) => l.candidates > keep);
+    for (const l of learned) l.pruneCandidates(keep, options);
     return learned.length;
   }
 

@@ -90,6 +90,11 @@ export class WasmAdamState {
     return { m: f32.slice(base + 2 * n4, base + 2 * n4 + r.n), v: f32.slice(base + 3 * n4, base + 3 * n4 + r.n) };
   }
 
+  /** Drops the moments of `name` (its region is not reused). */
+  forget(name: string): void {
+    this.regions.delete(name);
+  }
+
   /** Sets the moments of `name` (allocating its region), e.g. when an optimizer state is restored. */
   setMoments(name: string, m: Float32Array, v: Float32Array): void {
     const n = m.length;
