@@ -14,7 +14,7 @@ import {
   compile,
   fusedAdam,
 } from "../src/index.js";
-import { randomBits, randomTensor } from "./helpers.js";
+import { learnedLayer, learnedNet, randomBits, randomTensor, takeValues } from "./helpers.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -24,35 +24,9 @@ afterEach(() => {
   tf.env().set("RELAX_FORCE_REFERENCE", false);
 });
 
-/** A learned layer (K = 4) with random gate and wiring logits, so that soft and discrete forwards differ. */
-function learned(inDim: number, outDim: number, parametrization: Parametrization, choice: Choice, seed: number): LogicLayer {
-  const l = new LogicLayer(inDim, outDim, { connections: "learned", candidates: 4, parametrization, gateChoice: choice, seed });
-  tf.tidy(() => {
-    l.logits.assign(tf.randomNormal(l.logits.shape, 0, 2, "float32", seed));
-    l.wiring?.assign(tf.randomNormal(l.wiring.shape, 0, 2, "float32", seed + 1));
-  });
-  return l;
-}
-
-/** 12 → learned 10 → fixed 8 → learned 6 → GroupSum(2). */
-function net(parametrization: Parametrization, choice: Choice): LogicNet {
-  return new LogicNet([
-    learned(12, 10, parametrization, choice, 3),
-    new LogicLayer(10, 8, { parametrization, gateChoice: choice, seed: 4 }),
-    learned(8, 6, parametrization, choice, 5),
-    new GroupSum(2, 1),
-  ]);
-}
-
 const batch = 8;
 const bits = randomBits(7, batch * 12);
 const soft = Float32Array.from({ length: batch * 12 }, (_, i) => ((i * 7919) % 101) / 100);
-
-function values(t: tf.Tensor): number[] {
-  const v = Array.from(t.dataSync());
-  t.dispose();
-  return v;
-}
 
 describe("freezeWiring (learned connections fixed at their chosen wires)", () => {
   const cases: [Parametrization, Choice, boolean][] = [
@@ -68,12 +42,12 @@ describe("freezeWiring (learned connections fixed at their chosen wires)", () =>
     "%s gates, %s choice, reference path %s: the eval-mode forward, the wires and the circuit stay; the wiring logits go",
     (param, choice, reference) => {
       tf.env().set("RELAX_FORCE_REFERENCE", reference);
-      const n = net(param, choice);
+      const n = learnedNet(param, choice, 4);
       const xBits = tf.tensor2d(Float32Array.from(bits), [batch, 12]);
       const xSoft = tf.tensor2d(soft, [batch, 12]);
       const before = {
-        bits: values(n.forward(xBits, { mode: "eval" })),
-        soft: values(n.forward(xSoft, { mode: "eval" })),
+        bits: takeValues(n.forward(xBits, { mode: "eval" })),
+        soft: takeValues(n.forward(xSoft, { mode: "eval" })),
         counts: Array.from(compile(n).counts(bits, batch)),
         wires: n.layers.map((l) => [Array.from(l.a), Array.from(l.b)]),
         logits: n.layers.map((l) => l.logits),
@@ -90,14 +64,14 @@ describe("freezeWiring (learned connections fixed at their chosen wires)", () =>
       n.layers.forEach((l, i) => expect(l.logits).toBe(before.logits[i]));
       expect(n.layers.map((l) => [Array.from(l.a), Array.from(l.b)])).toEqual(before.wires);
       expect(n.layers.map((l) => [Array.from(l.candA), Array.from(l.candB)])).toEqual(before.wires);
-      expect(values(n.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
-      const afterSoft = values(n.forward(xSoft, { mode: "eval" }));
+      expect(takeValues(n.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
+      const afterSoft = takeValues(n.forward(xSoft, { mode: "eval" }));
       afterSoft.forEach((v, i) => expect(v).toBeCloseTo(before.soft[i] as number, 6));
       expect(Array.from(compile(n).counts(bits, batch))).toEqual(before.counts);
       // a saved frozen net loads as fixed wiring with the same forward
       const loaded = LogicNet.fromJSON(JSON.stringify(n.toJSON()));
       expect(loaded.layers.map((l) => l.candidates)).toEqual([1, 1, 1]);
-      expect(values(loaded.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
+      expect(takeValues(loaded.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
       loaded.dispose();
       n.dispose();
       tf.dispose([xBits, xSoft]);
@@ -105,16 +79,16 @@ describe("freezeWiring (learned connections fixed at their chosen wires)", () =>
   );
 
   it("with hard-st choices the train-mode forward and every gradient are those of the unfrozen layer", () => {
-    const l = learned(12, 10, "softmax16", "hard-st", 11);
+    const l = learnedLayer(12, 10, "softmax16", "hard-st", 11, 4);
     l.setChoice({ wiringChoice: "hard-st" });
     const x = tf.tensor2d(soft, [batch, 12]);
     const w = tf.linspace(-1, 1, 10);
     const run = () => {
       const f = (xi: tf.Tensor) => tf.sum(tf.mul(l.forward(xi, { mode: "train" }), w));
-      const y = values(l.forward(x, { mode: "train" }));
+      const y = takeValues(l.forward(x, { mode: "train" }));
       const { value, grads } = tf.variableGrads(() => f(x) as tf.Scalar, [l.logits]);
       const dx = tf.grad((xi: tf.Tensor) => f(xi))(x);
-      const out = { y, dz: values(grads[l.logits.name] as tf.Tensor), dx: values(dx) };
+      const out = { y, dz: takeValues(grads[l.logits.name] as tf.Tensor), dx: takeValues(dx) };
       value.dispose();
       return out;
     };
@@ -131,7 +105,7 @@ describe("freezeWiring (learned connections fixed at their chosen wires)", () =>
   });
 
   it("a frozen difflogic-type layer trains on the fixed-wiring kernels, and fusedAdam goes on with its variables", () => {
-    const n = net("softmax16", "soft");
+    const n = learnedNet("softmax16", "soft", 4);
     const opt = fusedAdam(0.05);
     const x = tf.tensor2d(Float32Array.from(bits), [batch, 12]);
     const y = tf.oneHot(tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1], "int32"), 2);
@@ -152,7 +126,7 @@ describe("freezeWiring (learned connections fixed at their chosen wires)", () =>
     const fixed = new LogicLayer(6, 4, { seed: 1 });
     expect(() => fixed.freezeWiring()).toThrow(RelaxError);
     expect(() => fixed.freezeWiring()).toThrow(/freezeWiring.*learned connections/);
-    const l = learned(6, 4, "softmax16", "soft", 2);
+    const l = learnedLayer(6, 4, "softmax16", "soft", 2, 4);
     l.freezeWiring();
     expect(() => l.freezeWiring()).toThrow(/learned connections/);
     const plain = new LogicNet([fixed, new LogicLayer(4, 4, { seed: 2 }), new GroupSum(2, 1)]);
@@ -181,16 +155,16 @@ describe("freezeWiring (learned connections fixed at their chosen wires)", () =>
           tree(2, 4, { receptiveField: 3, depth: 2, stride: 2, candidates: 6, seed: 1 }),
           tree(4, 6, { receptiveField: 3, depth: 1, padding: "same", candidates: 9, seed: 2 }),
           new OrPool({ size: 2 }),
-          learned(2 * 2 * 6, 40, "softmax16", "hard-st", 3),
+          learnedLayer(2 * 2 * 6, 40, "softmax16", "hard-st", 3, 4),
           new GroupSum(4, 1),
         ],
       );
       const x = tf.tidy(() => tf.cast(tf.greater(randomTensor(8, [30, 9, 9, 2]), 0.5), "float32")) as tf.Tensor4D;
       const xSoft = randomTensor(9, [30, 9, 9, 2]) as tf.Tensor4D;
       const before = {
-        eval: values(net.forward(x, { mode: "eval" })),
+        eval: takeValues(net.forward(x, { mode: "eval" })),
         // with hard-st leaves (hard-st gates everywhere) the train-mode forward is the discrete net's, before and after
-        train: values(net.forward(xSoft, { mode: "train" })),
+        train: takeValues(net.forward(xSoft, { mode: "train" })),
         counts: Array.from(compile(net).counts(x.dataSync() as Float32Array, 30)),
         leaves: net.convs.map((m) => (m instanceof LogicConvTree ? m.discreteLeaves() : null)),
       };
@@ -202,13 +176,13 @@ describe("freezeWiring (learned connections fixed at their chosen wires)", () =>
         expect([m.candidates, m.wiring]).toEqual([1, null]);
         expect(m.discreteLeaves()).toEqual(before.leaves[i]);
       });
-      expect(values(net.forward(x, { mode: "eval" }))).toEqual(before.eval);
-      const train = values(net.forward(xSoft, { mode: "train" }));
+      expect(takeValues(net.forward(x, { mode: "eval" }))).toEqual(before.eval);
+      const train = takeValues(net.forward(xSoft, { mode: "train" }));
       if (wiringChoice === "hard-st") train.forEach((v, i) => expect(v).toBeCloseTo(before.train[i] as number, 5));
       else expect(train).not.toEqual(before.train); // soft leaves mixed their candidates before the freeze
       expect(Array.from(compile(net).counts(x.dataSync() as Float32Array, 30))).toEqual(before.counts);
       const loaded = ConvLogicNet.fromJSON(JSON.stringify(net.toJSON()));
-      expect(values(loaded.forward(x, { mode: "eval" }))).toEqual(before.eval);
+      expect(takeValues(loaded.forward(x, { mode: "eval" }))).toEqual(before.eval);
       expect(() => (net.convs[0] as LogicConvTree).freezeWiring()).toThrow(/LogicConvTree.freezeWiring.*learned leaves/);
       expect(net.freezeWiring()).toBe(0);
       loaded.dispose();

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GroupSum, LogicLayer, LogicNet } from "../src/index.js";
+import { type Choice, GroupSum, LogicLayer, LogicNet, type Parametrization } from "../src/index.js";
 import { logicRng } from "../src/rng.js";
 
 /** A random net whose logits are drawn so that every gate id (incl. constants, pass-throughs) occurs. */
@@ -17,6 +17,40 @@ export function randomNet(seed: number, widths: number[], k: number, connections
     return l;
   });
   return new LogicNet([...layers, new GroupSum(k, 1)]);
+}
+
+/** A learned layer (K candidates) with random gate and wiring logits, so that soft and discrete forwards differ. */
+export function learnedLayer(
+  inDim: number,
+  outDim: number,
+  parametrization: Parametrization,
+  choice: Choice,
+  seed: number,
+  candidates: number,
+): LogicLayer {
+  const l = new LogicLayer(inDim, outDim, { connections: "learned", candidates, parametrization, gateChoice: choice, seed });
+  tf.tidy(() => {
+    l.logits.assign(tf.randomNormal(l.logits.shape, 0, 2, "float32", seed));
+    l.wiring?.assign(tf.randomNormal(l.wiring.shape, 0, 2, "float32", seed + 1));
+  });
+  return l;
+}
+
+/** 12 → learned 10 → fixed 8 → learned 6 → GroupSum(2), the learned layers with K candidates. */
+export function learnedNet(parametrization: Parametrization, choice: Choice, candidates: number): LogicNet {
+  return new LogicNet([
+    learnedLayer(12, 10, parametrization, choice, 3, candidates),
+    new LogicLayer(10, 8, { parametrization, gateChoice: choice, seed: 4 }),
+    learnedLayer(8, 6, parametrization, choice, 5, candidates),
+    new GroupSum(2, 1),
+  ]);
+}
+
+/** The values of `t` as an array; disposes `t`. */
+export function takeValues(t: tf.Tensor): number[] {
+  const v = Array.from(t.dataSync());
+  t.dispose();
+  return v;
 }
 
 /** A tensor of seeded uniform values in [lo, hi) (the logic package's generator). */

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Choice, GroupSum, LogicLayer, LogicNet, type Parametrization, compile, fusedAdam } from "../src/index.js";
 import { topCandidates } from "../src/candidates.js";
-import { randomBits } from "./helpers.js";
+import { learnedLayer, learnedNet, randomBits, takeValues } from "./helpers.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -17,35 +17,9 @@ afterEach(() => {
 
 const K = 6;
 
-/** A learned layer (K = 6) with random gate and wiring logits, so that soft and discrete forwards differ. */
-function learned(inDim: number, outDim: number, parametrization: Parametrization, choice: Choice, seed: number): LogicLayer {
-  const l = new LogicLayer(inDim, outDim, { connections: "learned", candidates: K, parametrization, gateChoice: choice, seed });
-  tf.tidy(() => {
-    l.logits.assign(tf.randomNormal(l.logits.shape, 0, 2, "float32", seed));
-    l.wiring?.assign(tf.randomNormal(l.wiring.shape, 0, 2, "float32", seed + 1));
-  });
-  return l;
-}
-
-/** 12 → learned 10 → fixed 8 → learned 6 → GroupSum(2). */
-function net(parametrization: Parametrization, choice: Choice): LogicNet {
-  return new LogicNet([
-    learned(12, 10, parametrization, choice, 3),
-    new LogicLayer(10, 8, { parametrization, gateChoice: choice, seed: 4 }),
-    learned(8, 6, parametrization, choice, 5),
-    new GroupSum(2, 1),
-  ]);
-}
-
 const batch = 8;
 const bits = randomBits(7, batch * 12);
 const soft = Float32Array.from({ length: batch * 12 }, (_, i) => ((i * 7919) % 101) / 100);
-
-function values(t: tf.Tensor): number[] {
-  const v = Array.from(t.dataSync());
-  t.dispose();
-  return v;
-}
 
 describe("topCandidates (the selection rule)", () => {
   it("keeps the largest logits in their original order, ties to the lower index, and says where each came from", () => {
@@ -104,12 +78,12 @@ describe("pruneCandidates (top-K pruning of learned connections)", () => {
     "%s gates, %s choice, reference path %s: the eval forward, the wires and the circuit stay; the saved net loads",
     (param, choice, reference) => {
       tf.env().set("RELAX_FORCE_REFERENCE", reference);
-      const n = net(param, choice);
+      const n = learnedNet(param, choice, K);
       const xBits = tf.tensor2d(Float32Array.from(bits), [batch, 12]);
       const xSoft = tf.tensor2d(soft, [batch, 12]);
       const before = {
-        bits: values(n.forward(xBits, { mode: "eval" })),
-        soft: values(n.forward(xSoft, { mode: "eval" })),
+        bits: takeValues(n.forward(xBits, { mode: "eval" })),
+        soft: takeValues(n.forward(xSoft, { mode: "eval" })),
         counts: Array.from(compile(n).counts(bits, batch)),
         wires: n.layers.map((l) => [Array.from(l.a), Array.from(l.b)]),
         logits: n.layers.map((l) => l.logits),
@@ -122,15 +96,15 @@ describe("pruneCandidates (top-K pruning of learned connections)", () => {
       expect(n.layers.map((l) => l.wiring?.shape ?? null)).toEqual([[10, 2, 3], null, [6, 2, 3]]);
       n.layers.forEach((l, i) => expect(l.logits).toBe(before.logits[i]));
       expect(n.layers.map((l) => [Array.from(l.a), Array.from(l.b)])).toEqual(before.wires);
-      expect(values(n.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
-      values(n.forward(xSoft, { mode: "eval" })).forEach((v, i) => expect(v).toBeCloseTo(before.soft[i] as number, 6));
+      expect(takeValues(n.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
+      takeValues(n.forward(xSoft, { mode: "eval" })).forEach((v, i) => expect(v).toBeCloseTo(before.soft[i] as number, 6));
       expect(Array.from(compile(n).counts(bits, batch))).toEqual(before.counts);
       const loaded = LogicNet.fromJSON(JSON.stringify(n.toJSON()));
       expect(loaded.layers.map((l) => l.candidates)).toEqual([3, 1, 3]);
-      expect(values(loaded.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
+      expect(takeValues(loaded.forward(xBits, { mode: "eval" }))).toEqual(before.bits);
       if (choice === "soft") {
-        const train = values(n.forward(xSoft));
-        values(loaded.forward(xSoft)).forEach((v, i) => expect(v).toBeCloseTo(train[i] as number, 6));
+        const train = takeValues(n.forward(xSoft));
+        takeValues(loaded.forward(xSoft)).forEach((v, i) => expect(v).toBeCloseTo(train[i] as number, 6));
       }
       loaded.dispose();
       n.dispose();
@@ -142,7 +116,7 @@ describe("pruneCandidates (top-K pruning of learned connections)", () => {
     "reference path %s: train forward and gradients are the unpruned layer's with the dropped candidates' weight 0",
     (reference) => {
       tf.env().set("RELAX_FORCE_REFERENCE", reference);
-      const make = () => learned(12, 10, "softmax16", "soft", 21);
+      const make = () => learnedLayer(12, 10, "softmax16", "soft", 21, K);
       const pruned = make();
       const masked = make();
       const kept = pruned.pruneCandidates(2);
@@ -155,14 +129,14 @@ describe("pruneCandidates (top-K pruning of learned connections)", () => {
       const w = tf.linspace(-1, 1, 10);
       const run = (l: LogicLayer) => {
         const f = (xi: tf.Tensor) => tf.sum(tf.mul(l.forward(xi), w));
-        const y = values(l.forward(x));
+        const y = takeValues(l.forward(x));
         const { value, grads } = tf.variableGrads(() => f(x) as tf.Scalar, l.variables);
         const dx = tf.grad((xi: tf.Tensor) => f(xi))(x);
         const out = {
           y,
-          dz: values(grads[l.logits.name] as tf.Tensor),
-          du: values(grads[(l.wiring as tf.Variable).name] as tf.Tensor),
-          dx: values(dx),
+          dz: takeValues(grads[l.logits.name] as tf.Tensor),
+          du: takeValues(grads[(l.wiring as tf.Variable).name] as tf.Tensor),
+          dx: takeValues(dx),
         };
         value.dispose();
         return out;
@@ -181,7 +155,7 @@ describe("pruneCandidates (top-K pruning of learned connections)", () => {
   );
 
   it("carries fusedAdam's moments of the kept logits and its step count over; training goes on", async () => {
-    const n = net("softmax16", "soft");
+    const n = learnedNet("softmax16", "soft", K);
     const opt = fusedAdam(0.05);
     const x = tf.tensor2d(Float32Array.from(bits), [batch, 12]);
     const y = tf.oneHot(tf.tensor1d([0, 1, 0, 1, 1, 0, 0, 1], "int32"), 2);
@@ -221,8 +195,8 @@ describe("pruneCandidates (top-K pruning of learned connections)", () => {
   });
 
   it("keep 1 is freezeWiring, keep K changes nothing, and a bare call leaks no tensor", () => {
-    const a = learned(12, 10, "softmax16", "hard-st", 31);
-    const b = learned(12, 10, "softmax16", "hard-st", 31);
+    const a = learnedLayer(12, 10, "softmax16", "hard-st", 31, K);
+    const b = learnedLayer(12, 10, "softmax16", "hard-st", 31, K);
     const wiring = a.wiring;
     const tensors = tf.memory().numTensors;
     expect(Array.from(a.pruneCandidates(K))).toEqual(Array.from({ length: 10 * 2 * K }, (_, i) => i));
@@ -237,7 +211,7 @@ describe("pruneCandidates (top-K pruning of learned connections)", () => {
   });
 
   it("bad calls are RelaxErrors naming the argument", () => {
-    const l = learned(12, 10, "softmax16", "soft", 41);
+    const l = learnedLayer(12, 10, "softmax16", "soft", 41, K);
     const fixed = new LogicLayer(12, 10, { seed: 1 });
     const opt = fusedAdam(0.1);
     expect(() => l.pruneCandidates(0)).toThrow(/keep/);
