@@ -23,7 +23,8 @@
  * `--parametrization softmax16 | bilinear4`, `--gate-choice soft | gumbel-st | hard-st`, `--temperature` (with
  * `--conv` also for the conv trees' nodes), `--freeze-wiring-from F` (fix the learned wiring at that fraction of
  * training, then train the gates alone on the fixed-wiring kernels), `--prune-candidates F:k,…` (keep each gate input's k
-strongest candidates from fraction F on: LILogicNet's Top-K connectivity, steps cost about k instead of K reads). Every
+ * strongest candidates from fraction F on: LILogicNet's Top-K connectivity, steps cost about k instead of K reads;
+ * default `auto`: 0.1:4,0.3:2,0.5:1 for the dense net, `none` to learn among all K to the end). Every
  * evaluation records discrete (eval-mode) and train-mode test accuracy and their gap (history.json, gap.svg).
  *
  * `--conv` trains a small LogicTreeNet-style {@link ConvLogicNet} instead (Petersen et al., *Convolutional
@@ -188,9 +189,9 @@ const OPTIONS = {
   },
   "prune-candidates": {
     type: "string",
-    default: "",
+    default: "auto",
     description:
-      "top-K pruning of the learned wiring, F:k entries (e.g. 0.2:4,0.5:2): from fraction F of training on, each gate input keeps its k strongest candidates, so steps read k instead of K candidate rows (the discrete net does not change; k 1 fixes the wiring)",
+      "top-K pruning of the learned wiring, F:k entries (e.g. 0.2:4,0.5:2): from fraction F of training on, each gate input keeps its k strongest candidates, so steps read k instead of K candidate rows (the discrete net does not change; k 1 fixes the wiring). 'auto' (default): 0.1:4,0.3:2,0.5:1 for a dense net with learned connections, none with --conv, --ema, --freeze-wiring-from or --sweep; 'none': never",
   },
   ema: {
     type: "string",
@@ -301,8 +302,13 @@ function parseArgs(argv: string[]): Args {
       "no value with --ema (the average keeps the wiring logits that the freeze disposes)",
       String(v["freeze-wiring-from"]),
     );
+  const pruneRaw = String(v["prune-candidates"]);
+  const pruneAuto =
+    conv || String(v.ema) !== "0" || given("freeze-wiring-from") || String(v.sweep) !== "" || String(v.connections) !== "learned"
+      ? "none"
+      : DEFAULT_PRUNE_SCHEDULE;
   const pruneSchedule =
-    parsePruneSchedule(String(v["prune-candidates"])) ??
+    parsePruneSchedule(pruneRaw === "auto" ? pruneAuto : pruneRaw) ??
     fail(
       "prune-candidates",
       "comma-separated F:k entries, F a fraction in [0, 1], k a whole number ≥ 1 (e.g. 0.2:4,0.5:2)",
@@ -383,9 +389,16 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-/** `--prune-candidates`: "F:k,F:k" → entries sorted by F ("" → none); null when malformed. */
+/**
+ * `--prune-candidates auto` for a dense net with learned connections: the best 4 of the K candidates from 10 % of
+ * training, the best 2 from 30 %, the chosen wire alone from 50 % (BENCHMARKS.md, "Pruning the candidates": the
+ * accuracy of no pruning, at a run-average step about the fixed-wiring step issue 16 was filed with).
+ */
+const DEFAULT_PRUNE_SCHEDULE = "0.1:4,0.3:2,0.5:1";
+
+/** `--prune-candidates`: "F:k,F:k" → entries sorted by F ("none" → none); null when malformed. */
 function parsePruneSchedule(raw: string): { from: number; keep: number }[] | null {
-  if (raw.trim() === "") return [];
+  if (raw.trim() === "none") return [];
   const entries = raw.split(",").map((e) => {
     const [f, k, extra] = e.split(":");
     if (f === undefined || k === undefined || extra !== undefined || f.trim() === "" || k.trim() === "") return null;
@@ -728,7 +741,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf ${args.convRf}, stride ${args.convStride}, depth ${args.convDepth}${args.convConnections === "learned" ? `, learned leaves of ${args.convCandidates} candidates` : ""})${args.convPool > 0 ? ` → OR pool ${args.convPool}` : ""}`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}${args.freezeWiringFrom < 1 ? `; wiring fixed from ${100 * args.freezeWiringFrom} %` : ""}${args.pruneCandidates.map((e) => `; wiring pruned to ${e.keep} candidates from ${100 * e.from} %`).join("")}`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf ${args.convRf}, stride ${args.convStride}, depth ${args.convDepth}${args.convConnections === "learned" ? `, learned leaves of ${args.convCandidates} candidates` : ""})${args.convPool > 0 ? ` → OR pool ${args.convPool}` : ""}`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}${args.freezeWiringFrom < 1 ? `; wiring fixed from ${100 * args.freezeWiringFrom} %` : ""}${args.pruneCandidates.map((e) => (e.keep === 1 ? `; wiring fixed from ${100 * e.from} %` : `; wiring pruned to ${e.keep} candidates from ${100 * e.from} %`)).join("")}`,
   );
 
   const data = loadMnist();

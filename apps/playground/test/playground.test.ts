@@ -151,6 +151,7 @@ describe("playground in headless chromium", () => {
       "random",
       "learned",
       "learned-frozen",
+      "learned-pruned",
     ]);
     expect(await page.$$eval("#logic-gate-choice option", (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
       "soft",

@@ -78,12 +78,13 @@ export function mount(panel: HTMLElement): void {
   const wiring = select({
     id: "logic-wiring",
     label: "Wiring",
-    options: ["random", "learned", "learned-frozen"],
+    options: ["random", "learned", "learned-frozen", "learned-pruned"],
     value: "random",
     labels: {
       random: "random (fixed)",
       learned: "learned (8 candidates)",
       "learned-frozen": "learned, frozen half way (net.freezeWiring)",
+      "learned-pruned": "learned, best 2 from a quarter, frozen half way (net.pruneCandidates)",
     },
   });
   const gateChoice = select({
@@ -157,8 +158,10 @@ export function mount(panel: HTMLElement): void {
     const total = steps.value();
     const inDim = 2 * THRESHOLDS;
     const learned = wiring.input.value !== "random";
-    // "learned-frozen": the wiring is fixed at its chosen wires half way through, the gates train on alone
-    const freezeAt = wiring.input.value === "learned-frozen" ? Math.ceil(total / 2) : 0;
+    // "learned-frozen": the wiring is fixed at its chosen wires half way through, the gates train on alone;
+    // "learned-pruned": before that, each gate input keeps its 2 strongest candidates from a quarter of the steps on
+    const freezeAt = wiring.input.value.startsWith("learned-") ? Math.ceil(total / 2) : 0;
+    const pruneAt = wiring.input.value === "learned-pruned" ? Math.ceil(total / 4) : 0;
     const choice = gateChoice.input.value as "soft" | "hard-st" | "gumbel-st";
     const layerOptions = (inputs: number) => ({
       gateChoice: choice,
@@ -181,6 +184,7 @@ export function mount(panel: HTMLElement): void {
       xs: number[] = [];
     try {
       for (let s = 1; s <= total; s++) {
+        if (s === pruneAt) net.pruneCandidates(2); // net.variables below then holds the new wiring logits
         if (s === freezeAt) net.freezeWiring(); // net.variables below is then the gates' logits alone
         const loss = optimizer.minimize(
           () => tf.losses.softmaxCrossEntropy(yTrain, net.forward(xTrain, { mode: "train", inputGradient: false })) as tf.Scalar,
