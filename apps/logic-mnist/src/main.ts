@@ -191,7 +191,7 @@ const OPTIONS = {
     type: "string",
     default: "auto",
     description:
-      "top-K pruning of the learned wiring, F:k entries (e.g. 0.2:4,0.5:2): from fraction F of training on, each gate input keeps its k strongest candidates, so steps read k instead of K candidate rows (the discrete net does not change; k 1 fixes the wiring). 'auto' (default): 0.1:4,0.3:2,0.5:1 for a dense net with learned connections, none with --conv, --ema, --freeze-wiring-from or --sweep; 'none': never",
+      "top-K pruning of the learned wiring, F:k entries (e.g. 0.2:4,0.5:2): from fraction F of training on, each gate input keeps its k strongest candidates, so steps read k instead of K candidate rows (the discrete net does not change; k 1 fixes the wiring). 'auto' (default): 0.1:4,0.3:2,0.5:1 for a dense net with learned connections, none with --conv (not measured there), --ema, --freeze-wiring-from or --sweep; 'none': never. With --conv it prunes learned conv-tree leaves too",
   },
   ema: {
     type: "string",
@@ -318,12 +318,6 @@ function parseArgs(argv: string[]): Args {
     fail(
       "prune-candidates",
       "no value with --ema (the average keeps the wiring logits that pruning replaces)",
-      String(v["prune-candidates"]),
-    );
-  if (pruneSchedule.length > 0 && conv)
-    fail(
-      "prune-candidates",
-      "no value with --conv (the conv trees' leaves are not pruned; --freeze-wiring-from fixes them)",
       String(v["prune-candidates"]),
     );
   if (given("conv-candidates") && String(v["conv-connections"]) !== "learned")
@@ -652,10 +646,10 @@ async function train(
     while (pruneAt < args.pruneCandidates.length && p >= (args.pruneCandidates[pruneAt] as { from: number }).from) {
       const { keep } = args.pruneCandidates[pruneAt++] as { keep: number };
       // the kept wiring logits keep their Adam moments; net.variables (read every step below) has the new ones
-      const pruned = (net as LogicNet).pruneCandidates(keep, { optimizer: opt });
+      const pruned = net.pruneCandidates(keep, { optimizer: opt });
       if (!quiet && pruned > 0)
         console.log(
-          `\n  step ${step}: learned wiring of ${pruned} layers ${keep === 1 ? "fixed at the strongest candidate" : `pruned to the ${keep} strongest candidates`} per gate input`,
+          `\n  step ${step}: learned wiring of ${pruned} layers / conv trees ${keep === 1 ? "fixed at the strongest candidate" : `pruned to the ${keep} strongest candidates`} per gate input`,
         );
     }
     for (let i = 0; i < args.batch; i++) {

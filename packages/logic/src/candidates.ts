@@ -1,4 +1,5 @@
-import { RelaxError } from "@relax/core";
+import { RelaxError, assertOptions, describe } from "@relax/core";
+import type { FusedAdamOptimizer } from "./adam.js";
 import { logicRng } from "./rng.js";
 
 /** Largest number of candidate wires per gate input. */
@@ -93,13 +94,30 @@ function includes(cand: Int32Array, at: number, K: number, v: number): boolean {
   return false;
 }
 
+/** The `keep` largest of the K logits `wiring[o … o + K − 1]` (ties to the lower index), in index order. */
+export function strongest(wiring: ArrayLike<number>, o: number, K: number, keep: number): number[] {
+  return Array.from({ length: K }, (_, k) => k)
+    .sort((p, q) => (wiring[o + q] as number) - (wiring[o + p] as number) || p - q)
+    .slice(0, keep)
+    .sort((p, q) => p - q);
+}
+
+/** The options of the `pruneCandidates` methods: only `optimizer`, a `fusedAdam` (checked by what it can do). */
+export function pruneOptions(op: string, options: { optimizer?: FusedAdamOptimizer }): { optimizer?: FusedAdamOptimizer } {
+  const opts = assertOptions<{ optimizer?: FusedAdamOptimizer }>(op, options, ["optimizer"]);
+  // (tf.Optimizer's Symbol.hasInstance accepts every optimizer, so instanceof cannot tell them apart)
+  if (opts.optimizer !== undefined && typeof (opts.optimizer as Partial<FusedAdamOptimizer>)?.carryMoments !== "function")
+    throw new RelaxError(op, "optimizer", "a FusedAdamOptimizer (fusedAdam)", describe(opts.optimizer));
+  return opts;
+}
+
 /**
  * Top-`keep` pruning of learned connections (the Top-K connectivity of LILogicNet, arXiv 2511.12340, applied to
- * a fixed candidate pool): every gate input keeps the `keep` candidates with the largest wiring logits (ties to the
- * lower candidate index) in their original order, so the argmax (first maximum) and with it the eval-mode wire and
- * the circuit stay the same; the dropped candidates' softmax mass is renormalised over the kept ones. Returns the
- * new candidate wires `[outDim, keep]` per side, the kept logits `[outDim, 2, keep]`, and for each kept logit its flat
- * index `(2j + side)·K + k` in the old logits (where an optimizer's moments come from).
+ * a fixed candidate pool): every gate input keeps the `keep` candidates with the largest wiring logits ({@link strongest})
+ * in their original order, so the argmax (first maximum) and with it the eval-mode wire and the circuit stay the
+ * same; the dropped candidates' softmax mass is renormalised over the kept ones. Returns the new candidate wires
+ * `[outDim, keep]` per side, the kept logits `[outDim, 2, keep]`, and for each kept logit its flat index
+ * `(2j + side)·K + k` in the old logits (where an optimizer's moments come from).
  */
 export function topCandidates(
   candA: Int32Array,
@@ -113,19 +131,12 @@ export function topCandidates(
   const newB = new Int32Array(outDim * keep);
   const newU = new Float32Array(outDim * 2 * keep);
   const kept = new Int32Array(outDim * 2 * keep);
-  const order = Array.from({ length: K }, (_, k) => k);
   for (let i = 0; i < 2 * outDim; i++) {
     const o = i * K;
-    // the `keep` largest logits (a stable sort: equal logits keep the lower index first), back in index order
-    const chosen = order
-      .slice()
-      .sort((p, q) => (wiring[o + q] as number) - (wiring[o + p] as number) || p - q)
-      .slice(0, keep)
-      .sort((p, q) => p - q);
     const j = i >> 1;
     const cand = i & 1 ? candB : candA;
     const out = i & 1 ? newB : newA;
-    chosen.forEach((k, r) => {
+    strongest(wiring, o, K, keep).forEach((k, r) => {
       out[j * keep + r] = cand[j * K + k] as number;
       newU[i * keep + r] = wiring[o + k] as number;
       kept[i * keep + r] = o + k;

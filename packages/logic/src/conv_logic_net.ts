@@ -1,5 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { RelaxError, assertFinite, assertOneOf, assertOptions, assertRank, describe } from "@relax/core";
+import { RelaxError, assertFinite, assertInteger, assertOneOf, assertOptions, assertRank, describe } from "@relax/core";
+import type { FusedAdamOptimizer } from "./adam.js";
+import { MAX_CANDIDATES, pruneOptions } from "./candidates.js";
 import { withFloatInput } from "./check.js";
 import { LogicConvTree, type LogicConvTreeJSON } from "./conv_tree.js";
 import { GroupSum } from "./group_sum.js";
@@ -102,6 +104,22 @@ export class ConvLogicNet {
     const trees = this.convs.filter((m): m is LogicConvTree => m instanceof LogicConvTree && m.candidates > 1);
     for (const t of trees) t.freezeWiring();
     return trees.length + (this.dense?.freezeWiring() ?? 0);
+  }
+
+  /**
+   * Top-K pruning of every learned wiring with more than `keep` candidates: the learned leaves of the conv trees
+   * ({@link LogicConvTree.pruneCandidates}) and the learned connections of the dense layers
+   * ({@link LogicNet.pruneCandidates}). The eval-mode forward and the circuit stay the same; pass the `optimizer`
+   * (`fusedAdam`) to carry the kept logits' moments over, and take `variables` again. Returns how many trees and layers
+   * it pruned.
+   */
+  pruneCandidates(keep: number, options: { optimizer?: FusedAdamOptimizer } = {}): number {
+    const op = "ConvLogicNet.pruneCandidates";
+    pruneOptions(op, options);
+    assertInteger(op, "keep", keep, 1, MAX_CANDIDATES);
+    const trees = this.convs.filter((m): m is LogicConvTree => m instanceof LogicConvTree && m.candidates > keep);
+    for (const t of trees) t.pruneCandidates(keep, options);
+    return trees.length + (this.dense?.pruneCandidates(keep, options) ?? 0);
   }
 
   /**

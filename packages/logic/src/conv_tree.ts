@@ -26,6 +26,8 @@ import { WIRING_STREAM, nearestGate, noiseUniform, paramsPerGate, type Choice, t
 import { categorical, gateCoefficientsTensor } from "./learned_reference.js";
 import { checkSettings, LOGIC_INITS, LOGIC_MODES, type LogicInit, type LogicMode } from "./logic_layer.js";
 import { logicRng, randomSeed } from "./rng.js";
+import type { FusedAdamOptimizer } from "./adam.js";
+import { pruneOptions, strongest } from "./candidates.js";
 
 /** Padding of {@link LogicConvTree}: `'valid'` (no padding) or `'same'` (zeros, output size = input size). */
 export type ConvPadding = "valid" | "same";
@@ -353,10 +355,49 @@ export class LogicConvTree {
   freezeWiring(): void {
     if (this.candidates === 1 || !this.wiring)
       throw new RelaxError("LogicConvTree.freezeWiring", "this", "a tree with learned leaves (connections: 'learned')", "fixed leaves");
-    const chosen = this.discreteLeaves();
-    this.wiring.dispose();
+    this.pruneCandidates(1);
+  }
+
+  /**
+   * Top-K pruning of learned leaves, as {@link LogicLayer.pruneCandidates} does for a dense layer: every leaf keeps the
+   * `keep` window positions with the largest wiring logits (its chosen one always among them, so the eval-mode forward
+   * and the circuit do not change), and train mode renormalises the softmax over them. The wiring logits become a new
+   * `[outChannels, 2^depth, keep]` variable (take `variables` again); pass the `optimizer` (`fusedAdam`) to carry the
+   * kept logits' moments over. `keep` 1 is {@link LogicConvTree.freezeWiring}; `keep` = M changes nothing. A tree with
+   * fixed leaves is a `RelaxError`.
+   *
+   * @returns for each new wiring logit, its flat index among the old ones.
+   */
+  pruneCandidates(keep: number, options: { optimizer?: FusedAdamOptimizer } = {}): Int32Array {
+    const op = "LogicConvTree.pruneCandidates";
+    const opts = pruneOptions(op, options);
+    if (this.candidates === 1 || !this.wiring)
+      throw new RelaxError(op, "this", "a tree with learned leaves (connections: 'learned')", "fixed leaves");
+    const M = this.candidates;
+    assertInteger(op, "keep", keep, 1, M);
+    const old = this.wiring;
+    const u = old.dataSync();
+    const n = u.length / M;
+    const kept = new Int32Array(n * keep);
+    const leaves = { leafY: new Int32Array(n * keep), leafX: new Int32Array(n * keep), leafC: new Int32Array(n * keep) };
+    const uKept = new Float32Array(n * keep);
+    for (let s = 0; s < n; s++) {
+      strongest(u, s * M, M, keep).forEach((m, r) => {
+        const at = s * keep + r;
+        kept[at] = s * M + m;
+        uKept[at] = u[s * M + m] as number;
+        leaves.leafY[at] = this.leafY[s * M + m] as number;
+        leaves.leafX[at] = this.leafX[s * M + m] as number;
+        leaves.leafC[at] = this.leafC[s * M + m] as number;
+      });
+    }
+    if (keep === M) return kept;
+    const wiring = keep === 1 ? null : makeVariable(uKept, [this.outChannels, 1 << this.depth, keep], old.trainable);
+    old.dispose();
     this.indexCache.clear(); // the gather indices of the learned leaves' layout
-    Object.assign(this, { ...chosen, candidates: 1, connections: "random", wiring: null, leafMap: null });
+    Object.assign(this, { ...leaves, candidates: keep, connections: keep === 1 ? "random" : "learned", wiring, leafMap: null });
+    opts.optimizer?.carryMoments(old.name, wiring, kept);
+    return kept;
   }
 
   /**

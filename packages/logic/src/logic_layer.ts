@@ -22,7 +22,7 @@ import { DEFAULT_RESIDUAL_LOGIT, GATE_A, NUM_GATES, relaxedGatesTensor } from ".
 import { logicRng, randomSeed } from "./rng.js";
 import { MAX_WIDTH, optionalFinite, withFloatInput } from "./check.js";
 import "./kernels/register.js";
-import { MAX_CANDIDATES, makeCandidates, resampleCandidates, topCandidates } from "./candidates.js";
+import { MAX_CANDIDATES, makeCandidates, pruneOptions, resampleCandidates, topCandidates } from "./candidates.js";
 import type { FusedAdamOptimizer } from "./adam.js";
 import {
   CHOICES,
@@ -426,10 +426,7 @@ export class LogicLayer {
    */
   pruneCandidates(keep: number, options: { optimizer?: FusedAdamOptimizer } = {}): Int32Array {
     const op = "LogicLayer.pruneCandidates";
-    const opts = assertOptions<{ optimizer?: FusedAdamOptimizer }>(op, options, ["optimizer"]);
-    // (tf.Optimizer's Symbol.hasInstance accepts every optimizer, so instanceof cannot tell them apart)
-    if (opts.optimizer !== undefined && typeof (opts.optimizer as Partial<FusedAdamOptimizer>)?.carryMoments !== "function")
-      throw new RelaxError(op, "optimizer", "a FusedAdamOptimizer (fusedAdam)", describe(opts.optimizer));
+    const opts = pruneOptions(op, options);
     if (this.candidates === 1 || !this.wiring)
       throw new RelaxError(op, "this", "a layer with learned connections (connections: 'learned')", "fixed wiring");
     const K = this.candidates;

@@ -12,7 +12,7 @@ import {
   describe,
 } from "@relax/core";
 import type { FusedAdamOptimizer } from "./adam.js";
-import { MAX_CANDIDATES } from "./candidates.js";
+import { MAX_CANDIDATES, pruneOptions } from "./candidates.js";
 import { MAX_WIDTH, withFloatInput } from "./check.js";
 import { base64ToBytes, bytesToBase64 } from "@relax/core/internal";
 import { NUM_GATES } from "./gates.js";
@@ -288,7 +288,7 @@ export class LogicNet {
    */
   pruneCandidates(keep: number, options: { optimizer?: FusedAdamOptimizer } = {}): number {
     const op = "LogicNet.pruneCandidates";
-    assertOptions(op, options, ["optimizer"]);
+    pruneOptions(op, options);
     assertInteger(op, "keep", keep, 1, MAX_CANDIDATES);
     const learned = this.layers.filter((l) => l.candidates > keep);
     for (const l of learned) l.pruneCandidates(keep, options);

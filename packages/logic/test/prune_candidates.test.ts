@@ -3,9 +3,20 @@ import "@tensorflow/tfjs-backend-cpu";
 import { RelaxError } from "@relax/core";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Choice, GroupSum, LogicLayer, LogicNet, type Parametrization, compile, fusedAdam } from "../src/index.js";
+import {
+  type Choice,
+  ConvLogicNet,
+  GroupSum,
+  LogicConvTree,
+  LogicLayer,
+  LogicNet,
+  OrPool,
+  type Parametrization,
+  compile,
+  fusedAdam,
+} from "../src/index.js";
 import { topCandidates } from "../src/candidates.js";
-import { learnedLayer, learnedNet, randomBits, takeValues } from "./helpers.js";
+import { learnedLayer, learnedNet, randomBits, randomTensor, takeValues } from "./helpers.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -231,4 +242,106 @@ describe("pruneCandidates (top-K pruning of learned connections)", () => {
     fixed.dispose();
     opt.dispose();
   });
+
+  /** Conv net: learned leaves in two stages (M = 6, 9), a learned dense layer (K = 4); seeded wiring logits. */
+  function convNet(wiringChoice: Choice): ConvLogicNet {
+    const tree = (inC: number, outC: number, options: ConstructorParameters<typeof LogicConvTree>[2]) => {
+      const t = new LogicConvTree(inC, outC, { connections: "learned", wiringChoice, ...options });
+      tf.tidy(() => t.wiring?.assign(randomTensor(77, t.wiring.shape, -2, 2)));
+      return t;
+    };
+    return new ConvLogicNet(
+      [9, 9, 2],
+      [
+        tree(2, 4, { receptiveField: 3, depth: 2, stride: 2, candidates: 6, seed: 1 }),
+        tree(4, 6, { receptiveField: 3, depth: 1, padding: "same", candidates: 9, seed: 2 }),
+        new OrPool({ size: 2 }),
+        learnedLayer(2 * 2 * 6, 40, "softmax16", wiringChoice, 3, 4),
+        new GroupSum(4, 1),
+      ],
+    );
+  }
+
+  it.each([
+    ["soft", false],
+    ["hard-st", false],
+    ["soft", true],
+    ["hard-st", true],
+  ] as const)(
+    "ConvLogicNet (%s leaves, reference path %s): eval forward, circuit and saved net stay; train mode is the masked net's",
+    (wiringChoice, reference) => {
+      tf.env().set("RELAX_FORCE_REFERENCE", reference);
+      const net = convNet(wiringChoice);
+      const masked = convNet(wiringChoice);
+      const x = tf.tidy(() => tf.cast(tf.greater(randomTensor(8, [30, 9, 9, 2]), 0.5), "float32")) as tf.Tensor4D;
+      const xSoft = randomTensor(9, [30, 9, 9, 2]) as tf.Tensor4D;
+      const trees = (n: ConvLogicNet) => n.convs.filter((m): m is LogicConvTree => m instanceof LogicConvTree);
+      const before = {
+        eval: takeValues(net.forward(x, { mode: "eval" })),
+        counts: Array.from(compile(net).counts(x.dataSync() as Float32Array, 30)),
+        leaves: trees(net).map((t) => t.discreteLeaves()),
+        tensors: tf.memory().numTensors,
+      };
+      const opt = fusedAdam(0.1);
+      expect(net.pruneCandidates(3, { optimizer: opt })).toBe(3);
+      expect(tf.memory().numTensors).toBe(before.tensors);
+      trees(net).forEach((t, i) => {
+        expect(t.candidates).toBe(3);
+        expect(t.wiring?.shape).toEqual([t.outChannels, 1 << t.depth, 3]);
+        expect(t.discreteLeaves()).toEqual(before.leaves[i]);
+      });
+      // the unpruned twin with every dropped leaf and wire logit far below (weight 0), matched by position and input
+      trees(masked).forEach((t, i) => {
+        const p = trees(net)[i] as LogicConvTree;
+        const M = t.candidates;
+        const u = (t.wiring as tf.Variable).dataSync();
+        const m = Float32Array.from(u, () => -200);
+        const n = u.length / M;
+        for (let s = 0; s < n; s++)
+          for (let k = 0; k < M; k++)
+            for (let r = 0; r < 3; r++)
+              if (
+                t.leafY[s * M + k] === p.leafY[s * 3 + r] &&
+                t.leafX[s * M + k] === p.leafX[s * 3 + r] &&
+                t.leafC[s * M + k] === p.leafC[s * 3 + r]
+              )
+                m[s * M + k] = u[s * M + k] as number;
+        tf.tidy(() => (t.wiring as tf.Variable).assign(tf.tensor(m, t.wiring?.shape)));
+      });
+      const dense = masked.dense?.layers[0] as LogicLayer;
+      const kept = (net.dense?.layers[0] as LogicLayer).candA;
+      tf.tidy(() => {
+        const u = (dense.wiring as tf.Variable).dataSync();
+        const m = Float32Array.from(u, () => -200);
+        for (let j = 0; j < dense.outDim; j++)
+          for (let k = 0; k < 4; k++)
+            for (let side = 0; side < 2; side++) {
+              const cand = side ? dense.candB : dense.candA;
+              const pr = side ? (net.dense?.layers[0] as LogicLayer).candB : kept;
+              for (let r = 0; r < 3; r++)
+                if (cand[j * 4 + k] === pr[j * 3 + r]) m[(2 * j + side) * 4 + k] = u[(2 * j + side) * 4 + k] as number;
+            }
+        (dense.wiring as tf.Variable).assign(tf.tensor(m, dense.wiring?.shape));
+      });
+      const train = takeValues(net.forward(xSoft, { mode: "train" }));
+      takeValues(masked.forward(xSoft, { mode: "train" })).forEach((v, i) => expect(train[i] as number).toBeCloseTo(v, 5));
+      expect(takeValues(net.forward(x, { mode: "eval" }))).toEqual(before.eval);
+      expect(Array.from(compile(net).counts(x.dataSync() as Float32Array, 30))).toEqual(before.counts);
+      const loaded = ConvLogicNet.fromJSON(JSON.stringify(net.toJSON()));
+      expect(takeValues(loaded.forward(x, { mode: "eval" }))).toEqual(before.eval);
+      expect(net.pruneCandidates(1, { optimizer: opt })).toBe(3);
+      expect(trees(net).map((t) => [t.candidates, t.wiring])).toEqual([
+        [1, null],
+        [1, null],
+      ]);
+      expect(takeValues(net.forward(x, { mode: "eval" }))).toEqual(before.eval);
+      expect(() => trees(net)[0]?.pruneCandidates(1)).toThrow(/LogicConvTree.pruneCandidates.*learned leaves/);
+      expect(() => net.pruneCandidates(2, { optimiser: opt } as never)).toThrow(/optimiser/);
+      opt.dispose();
+      loaded.dispose();
+      masked.dispose();
+      net.dispose();
+      tf.dispose([x, xSoft]);
+    },
+  );
 });
