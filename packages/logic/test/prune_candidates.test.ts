@@ -309,7 +309,7 @@ describe("pruneCandidates (top-K pruning of learned connections)", () => {
         tf.tidy(() => (t.wiring as tf.Variable).assign(tf.tensor(m, t.wiring?.shape)));
       });
       const dense = masked.dense?.layers[0] as LogicLayer;
-      const kept = (net.dense?.layers[0] as LogicLayer).candA;
+      const prunedDense = net.dense?.layers[0] as LogicLayer;
       tf.tidy(() => {
         const u = (dense.wiring as tf.Variable).dataSync();
         const m = Float32Array.from(u, () => -200);
@@ -317,7 +317,7 @@ describe("pruneCandidates (top-K pruning of learned connections)", () => {
           for (let k = 0; k < 4; k++)
             for (let side = 0; side < 2; side++) {
               const cand = side ? dense.candB : dense.candA;
-              const pr = side ? (net.dense?.layers[0] as LogicLayer).candB : kept;
+              const pr = side ? prunedDense.candB : prunedDense.candA;
               for (let r = 0; r < 3; r++)
                 if (cand[j * 4 + k] === pr[j * 3 + r]) m[(2 * j + side) * 4 + k] = u[(2 * j + side) * 4 + k] as number;
             }
