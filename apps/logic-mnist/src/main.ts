@@ -95,9 +95,10 @@ interface Args {
   augUntil: number;
   /** From this fraction of training on, hard-st gates and wiring (a straight-through fine-tune; 1: never). */
   hardFrom: number;
-  /** From this fraction of training on, the learned wiring is fixed at its chosen wires and only the gates train (1: never). */
-  freezeWiringFrom: number;
-  /** Top-K pruning of the learned wiring: from fraction `from` of training on, each gate input keeps its `keep` strongest candidates (sorted by `from`). */
+  /**
+   * Top-K pruning of the learned wiring: from fraction `from` of training on, each gate input keeps its `keep`
+   * strongest candidates (sorted by `from`; `--freeze-wiring-from F` is the entry F:1).
+   */
   pruneCandidates: { from: number; keep: number }[];
   /** Resample the weak candidates of learned connections every N steps (0: never). */
   resampleEvery: number;
@@ -314,6 +315,8 @@ function parseArgs(argv: string[]): Args {
       "comma-separated F:k entries, F a fraction in [0, 1], k a whole number ≥ 1 (e.g. 0.2:4,0.5:2)",
       String(v["prune-candidates"]),
     );
+  // --freeze-wiring-from F is the pruning entry F:1 (keep the chosen wire)
+  const freezeFrom = num("freeze-wiring-from", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]");
   if (pruneSchedule.length > 0 && String(v.ema) !== "0")
     fail(
       "prune-candidates",
@@ -353,8 +356,7 @@ function parseArgs(argv: string[]): Args {
     ema: num("ema", (x) => x === 0 || (x > 0 && x < 1), "0 or a decay in (0, 1)"),
     augUntil: num("aug-until", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
     hardFrom: num("hard-from", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
-    freezeWiringFrom: num("freeze-wiring-from", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
-    pruneCandidates: pruneSchedule,
+    pruneCandidates: freezeFrom < 1 ? [...pruneSchedule, { from: freezeFrom, keep: 1 }].sort((a, b) => a.from - b.from) : pruneSchedule,
     resampleEvery: num("resample-every", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     resampleBelow: num("resample-below", (x) => x > 0 && x <= 1, "a weight in (0, 1]"),
     learnedLayers: num("learned-layers", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
@@ -615,8 +617,6 @@ async function train(
   let switchedToHard = false;
   /** Entries of --prune-candidates applied so far. */
   let pruneAt = 0;
-  /** Whether --freeze-wiring-from has fixed the learned wiring. */
-  let frozen = false;
   /** The chosen wires of the dense layers' learned connections at the last evaluation (how fast the wiring settles). */
   let lastWires = chosenWires(net);
   while (step < args.steps) {
@@ -634,17 +634,8 @@ async function train(
           if (c instanceof LogicConvTree) c.setChoice({ gateChoice: "hard-st", ...(c.wiring ? { wiringChoice: "hard-st" as const } : {}) });
       if (!quiet) console.log(`\n  step ${step}: gate and wiring choice → hard-st (straight-through fine-tune)`);
     }
-    if (args.freezeWiringFrom < 1 && p >= args.freezeWiringFrom && !frozen) {
-      frozen = true;
-      // the wiring logits go; net.variables (read every step below) is then the gates' logits alone
-      const frozenCount = net.freezeWiring();
-      if (!quiet)
-        console.log(
-          `\n  step ${step}: learned wiring of ${frozenCount} layers / conv trees fixed at its chosen wires; the gates train alone`,
-        );
-    }
-    while (pruneAt < args.pruneCandidates.length && p >= (args.pruneCandidates[pruneAt] as { from: number }).from) {
-      const { keep } = args.pruneCandidates[pruneAt++] as { keep: number };
+    while (pruneAt < args.pruneCandidates.length && p >= args.pruneCandidates[pruneAt]!.from) {
+      const { keep } = args.pruneCandidates[pruneAt++]!;
       // the kept wiring logits keep their Adam moments; net.variables (read every step below) has the new ones
       const pruned = net.pruneCandidates(keep, { optimizer: opt });
       if (!quiet && pruned > 0)
@@ -735,7 +726,7 @@ async function main(): Promise<void> {
       ? `learned connections (K = ${args.candidates}, ${args.wiringChoice})`
       : `${args.connections} connections`;
   console.log(
-    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf ${args.convRf}, stride ${args.convStride}, depth ${args.convDepth}${args.convConnections === "learned" ? `, learned leaves of ${args.convCandidates} candidates` : ""})${args.convPool > 0 ? ` → OR pool ${args.convPool}` : ""}`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}${args.freezeWiringFrom < 1 ? `; wiring fixed from ${100 * args.freezeWiringFrom} %` : ""}${args.pruneCandidates.map((e) => (e.keep === 1 ? `; wiring fixed from ${100 * e.from} %` : `; wiring pruned to ${e.keep} candidates from ${100 * e.from} %`)).join("")}`,
+    `net: ${784 * args.thresholds.split(",").length}${args.conv ? ` (28 × 28 × bits) → ${args.convTrees.map((n) => `conv ${n} trees (rf ${args.convRf}, stride ${args.convStride}, depth ${args.convDepth}${args.convConnections === "learned" ? `, learned leaves of ${args.convCandidates} candidates` : ""})${args.convPool > 0 ? ` → OR pool ${args.convPool}` : ""}`).join(" → ")}` : ""} → ${args.widths.length > 0 ? args.widths.join(" → ") : `${args.layers} × ${args.width}`} gates (${wiring}, ${args.parametrization} gates, ${args.gateChoice} gate choice, τ ${args.temperature}, ${args.init} init) → GroupSum(10, τ=${args.tau}); Adam lr ${args.lr}${args.lrSchedule === "cosine" ? ` (cosine to ${args.lrMin} × lr)` : ""}, batch ${args.batch}, ${args.steps} steps${args.timeBudget ? ` or ${args.timeBudget} s` : ""}, augmentation: shift ±${args.shift}px${args.rotate ? `, rotation ±${args.rotate}°` : ""}${args.scale ? `, scale ±${args.scale}` : ""}${args.elastic ? `, elastic α ${args.elastic} σ ${args.elasticSigma}` : ""}${args.augUntil < 1 ? ` for the first ${100 * args.augUntil} % of training, clean digits after` : ""}${args.hardFrom < 1 ? `; hard-st gates and wiring from ${100 * args.hardFrom} % of training` : ""}${args.pruneCandidates.map((e) => (e.keep === 1 ? `; wiring fixed from ${100 * e.from} %` : `; wiring pruned to ${e.keep} candidates from ${100 * e.from} %`)).join("")}`,
   );
 
   const data = loadMnist();

@@ -450,18 +450,8 @@ export class LogicLayer {
       candA,
       candB,
       wiring,
-      aTensor: tf.keep(
-        tf.tensor1d(
-          candA.filter((_, i) => i % K === 0),
-          "int32",
-        ),
-      ),
-      bTensor: tf.keep(
-        tf.tensor1d(
-          candB.filter((_, i) => i % K === 0),
-          "int32",
-        ),
-      ),
+      aTensor: tf.keep(tf.tensor1d(firstCandidates(candA, K), "int32")),
+      bTensor: tf.keep(tf.tensor1d(firstCandidates(candB, K), "int32")),
     });
   }
 
@@ -523,8 +513,6 @@ export class LogicLayer {
           : readMatrix(op, "wiring", weights.wiring, outDim, 2 * K)
         : null;
     const layer = Object.create(LogicLayer.prototype) as LogicLayer;
-    const fixedA = K === 1 ? a : a.filter((_, i) => i % K === 0);
-    const fixedB = K === 1 ? b : b.filter((_, i) => i % K === 0);
     Object.assign(layer, {
       inDim,
       outDim,
@@ -538,8 +526,8 @@ export class LogicLayer {
       fixedWiring: null,
       logits: makeVariable(flat, outDim, trainable, P),
       wiring: wiringFlat ? makeWiring(wiringFlat, outDim, K, trainable) : null,
-      aTensor: tf.keep(tf.tensor1d(fixedA, "int32")),
-      bTensor: tf.keep(tf.tensor1d(fixedB, "int32")),
+      aTensor: tf.keep(tf.tensor1d(firstCandidates(a, K), "int32")),
+      bTensor: tf.keep(tf.tensor1d(firstCandidates(b, K), "int32")),
     });
     return layer;
   }
@@ -713,6 +701,11 @@ function uniformWires(inDim: number, outDim: number, seed: number): { a: Int32Ar
     b[j] = rng.int(inDim);
   }
   return { a, b };
+}
+
+/** Candidate 0 of every gate input (`cand` `[outDim, K]` row-major): the index tensors' wires. */
+function firstCandidates(cand: Int32Array, K: number): Int32Array {
+  return K === 1 ? cand : cand.filter((_, i) => i % K === 0);
 }
 
 function makeWiring(values: Float32Array, outDim: number, K: number, trainable: boolean): tf.Variable {
