@@ -32,11 +32,24 @@ type AdamFn = (
   eps: number,
 ) => void;
 
+/** A variable's region: its byte offset and its number of floats n. */
+interface Region {
+  off: number;
+  n: number;
+}
+
+/** Bytes of a region `[θ | g | m | v]` of n floats (each part padded to 4 floats). */
+function regionBytes(n: number): number {
+  return 16 * Math.ceil(n / 4) * 4;
+}
+
 /** One optimizer's WASM Adam state: per variable a region `[θ | g | m | v]` (each padded to 4 floats). */
 export class WasmAdamState {
   private readonly mem: WebAssembly.Memory;
   private readonly fn: AdamFn;
-  private readonly regions = new Map<string, { off: number; n: number }>();
+  private readonly regions = new Map<string, Region>();
+  /** Free blocks (released regions), sorted by offset, neighbours merged. */
+  private readonly free: { off: number; bytes: number }[] = [];
   private top = 0;
 
   private constructor(mod: WebAssembly.Module) {
@@ -64,14 +77,7 @@ export class WasmAdamState {
   ): Float32Array {
     const n = theta.length;
     const n4 = Math.ceil(n / 4) * 4;
-    let r = this.regions.get(name);
-    if (!r || r.n !== n) {
-      r = { off: this.top, n };
-      this.top += 16 * n4;
-      const need = Math.ceil(this.top / 65536) - this.mem.buffer.byteLength / 65536;
-      if (need > 0) this.mem.grow(need);
-      this.regions.set(name, r);
-    }
+    const r = this.region(name, n, true);
     const f32 = new Float32Array(this.mem.buffer);
     const base = r.off / 4;
     f32.set(theta, base);
@@ -90,23 +96,75 @@ export class WasmAdamState {
     return { m: f32.slice(base + 2 * n4, base + 2 * n4 + r.n), v: f32.slice(base + 3 * n4, base + 3 * n4 + r.n) };
   }
 
-  /** Drops the moments of `name` (its region is not reused). */
+  /** Drops the moments of `name`; its region is reused by later variables. */
   forget(name: string): void {
+    const r = this.regions.get(name);
+    if (!r) return;
     this.regions.delete(name);
+    this.release(r.off, regionBytes(r.n));
+  }
+
+  /** Bytes of WASM memory up to the end of the highest region ever allocated (what released regions save). */
+  get bytesReserved(): number {
+    return this.top;
+  }
+
+  /** The region of `name` if it holds n floats, else a new one (see {@link allocate}). */
+  private region(name: string, n: number, zero: boolean): Region {
+    const r = this.regions.get(name);
+    return r && r.n === n ? r : this.allocate(name, n, zero);
+  }
+
+  /**
+   * A region for `name` with n floats: the first free block that fits (first fit), else new memory at the
+   * top. The old region of `name` (another size) is released first. `zero`: m and v start at 0 (a reused
+   * block holds an old variable's values).
+   */
+  private allocate(name: string, n: number, zero: boolean): Region {
+    this.forget(name);
+    const bytes = regionBytes(n);
+    let off = -1;
+    const i = this.free.findIndex((b) => b.bytes >= bytes);
+    if (i >= 0) {
+      const block = this.free[i] as { off: number; bytes: number };
+      off = block.off;
+      if (block.bytes === bytes) this.free.splice(i, 1);
+      else this.free[i] = { off: block.off + bytes, bytes: block.bytes - bytes };
+      if (zero) new Uint8Array(this.mem.buffer, off, bytes).fill(0);
+    } else {
+      off = this.top;
+      this.top += bytes;
+      const need = Math.ceil(this.top / 65536) - this.mem.buffer.byteLength / 65536;
+      if (need > 0) this.mem.grow(need);
+    }
+    const r = { off, n };
+    this.regions.set(name, r);
+    return r;
+  }
+
+  /** Returns a block to the free list, merged with its free neighbours (the list stays sorted by offset). */
+  private release(off: number, bytes: number): void {
+    let i = this.free.findIndex((b) => b.off > off);
+    if (i < 0) i = this.free.length;
+    this.free.splice(i, 0, { off, bytes });
+    const next = this.free[i + 1];
+    if (next && off + bytes === next.off) {
+      this.free[i] = { off, bytes: bytes + next.bytes };
+      this.free.splice(i + 1, 1);
+    }
+    const prev = this.free[i - 1];
+    const cur = this.free[i] as { off: number; bytes: number };
+    if (prev && prev.off + prev.bytes === cur.off) {
+      this.free[i - 1] = { off: prev.off, bytes: prev.bytes + cur.bytes };
+      this.free.splice(i, 1);
+    }
   }
 
   /** Sets the moments of `name` (allocating its region), e.g. when an optimizer state is restored. */
   setMoments(name: string, m: Float32Array, v: Float32Array): void {
     const n = m.length;
     const n4 = Math.ceil(n / 4) * 4;
-    let r = this.regions.get(name);
-    if (!r || r.n !== n) {
-      r = { off: this.top, n };
-      this.top += 16 * n4;
-      const need = Math.ceil(this.top / 65536) - this.mem.buffer.byteLength / 65536;
-      if (need > 0) this.mem.grow(need);
-      this.regions.set(name, r);
-    }
+    const r = this.region(name, n, false);
     const f32 = new Float32Array(this.mem.buffer);
     const base = r.off / 4;
     f32.set(m, base + 2 * n4);

@@ -197,6 +197,31 @@ describe("WASM Adam = torch's Adam formula", () => {
       }
     }
   });
+  it("reuses the memory of forgotten variables, with fresh moments", () => {
+    const rng = logicRng(4);
+    const vec = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+    const twoSteps = (st: WasmAdamState, name: string, theta: Float32Array, g1: Float32Array, g2: Float32Array) => {
+      const t1 = st.step(name, theta, g1, 0.9, 0.999, 0.01 / 0.1, Math.sqrt(0.001), 1e-8);
+      return st.step(name, t1, g2, 0.9, 0.999, 0.01 / 0.19, Math.sqrt(1 - 0.999 ** 2), 1e-8);
+    };
+    const st = WasmAdamState.create()!;
+    twoSteps(st, "a", vec(100), vec(100), vec(100));
+    twoSteps(st, "b", vec(60), vec(60), vec(60));
+    twoSteps(st, "c", vec(30), vec(30), vec(30));
+    const reserved = st.bytesReserved;
+    st.forget("a");
+    st.forget("b");
+    // a and b merge into one free block: d (150 floats) fits where neither alone would.
+    const [theta, g1, g2] = [vec(150), vec(150), vec(150)];
+    const reused = twoSteps(st, "d", theta, g1, g2);
+    expect(st.bytesReserved).toBe(reserved);
+    expect(Array.from(reused)).toEqual(Array.from(twoSteps(WasmAdamState.create()!, "d", theta, g1, g2)));
+    // A variable that changes size leaves its old region free.
+    twoSteps(st, "c", vec(20), vec(20), vec(20));
+    twoSteps(st, "e", vec(8), vec(8), vec(8));
+    expect(st.bytesReserved).toBe(reserved);
+    expect(st.moments("a")).toBeNull();
+  });
 });
 
 describe("whole-net kernel (activations resident in WASM memory)", () => {
