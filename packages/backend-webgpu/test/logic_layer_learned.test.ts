@@ -206,6 +206,36 @@ describe.runIf(ok)("LogicNet with learned layers on webgpu", () => {
       net.dispose();
     });
   });
+  it("a net pruned to its 2 strongest candidates (pruneCandidates) trains like on cpu, on the kernels with K = 2", async () => {
+    const step = (backend: "cpu" | "webgpu") =>
+      onBackend(backend, async () => {
+        const net = new LogicNet(layers());
+        const pruned = net.pruneCandidates(2);
+        const x = tf.tensor2d(randomFloats(12 * 20, 63, 0, 1), [12, 20]);
+        const info = await tf.profile(() => net.forward(x));
+        const kernels = info.kernels.filter((k) => k.name === RelaxLogicLayerLearned).length;
+        tf.dispose(info.result as tf.Tensor);
+        const shapes = net.variables.map((v) => v.shape);
+        const out = await trainStepGrads(
+          net,
+          x,
+          Int32Array.from({ length: 12 }, (_, i) => i % 4),
+          4,
+        );
+        net.dispose();
+        return { ...out, pruned, kernels, shapes };
+      });
+    const cpu = await step("cpu");
+    const gpu = await step("webgpu");
+    expect([gpu.pruned, gpu.kernels]).toEqual([2, 3]);
+    expect(gpu.shapes).toEqual(cpu.shapes);
+    expect(gpu.shapes.filter((s) => s.length === 3)).toEqual([
+      [36, 2, 2],
+      [36, 2, 2],
+    ]);
+    expect(Math.abs(gpu.loss - cpu.loss)).toBeLessThan(1e-5 * Math.max(1, Math.abs(cpu.loss)));
+    cpu.grads.forEach((g, i) => expect(maxRelViolation(gpu.grads[i]!, g, 1e-4, 1e-6), `variable ${i}`).toBeLessThanOrEqual(1));
+  });
 });
 
 describe.runIf(ok)("RelaxLogicLayerLearned support on webgpu", () => {
