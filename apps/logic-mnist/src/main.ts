@@ -192,7 +192,7 @@ const OPTIONS = {
     type: "string",
     default: "auto",
     description:
-      "top-K pruning of the learned wiring, F:k entries (e.g. 0.2:4,0.5:2): from fraction F of training on, each gate input keeps its k strongest candidates, so steps read k instead of K candidate rows (the discrete net does not change; k 1 fixes the wiring). 'auto' (default): 0.1:4,0.3:2,0.5:1 for a dense net with learned connections, none with --conv (not measured there), --ema, --freeze-wiring-from or --sweep; 'none': never. With --conv it prunes learned conv-tree leaves too",
+      "top-K pruning of the learned wiring, F:k entries (e.g. 0.2:4,0.5:2): from fraction F of training on, each gate input keeps its k strongest candidates, so steps read k instead of K candidate rows (the discrete net does not change; k 1 fixes the wiring). 'auto' (default): 0.1:4,0.3:2,0.5:1 for a dense net with learned connections, none with --conv (give the schedule explicitly there: BENCHMARKS.md has strided conv nets pruned this way), --ema, --freeze-wiring-from or --sweep; 'none': never. With --conv it prunes learned conv-tree leaves too",
   },
   ema: {
     type: "string",
@@ -640,7 +640,7 @@ async function train(
       const pruned = net.pruneCandidates(keep, { optimizer: opt });
       if (!quiet && pruned > 0)
         console.log(
-          `\n  step ${step}: learned wiring of ${pruned} layers / conv trees ${keep === 1 ? "fixed at the strongest candidate" : `pruned to the ${keep} strongest candidates`} per gate input`,
+          `\n  step ${step}: learned wiring of ${pruned} ${net instanceof ConvLogicNet ? "layers and conv trees" : "layers"} ${keep === 1 ? "fixed at the strongest candidate" : `pruned to the ${keep} strongest candidates`} per gate input`,
         );
     }
     for (let i = 0; i < args.batch; i++) {
