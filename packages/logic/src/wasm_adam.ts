@@ -123,7 +123,7 @@ export class WasmAdamState {
   private allocate(name: string, n: number, zero: boolean): Region {
     this.forget(name);
     const bytes = regionBytes(n);
-    let off = -1;
+    let off: number;
     const i = this.free.findIndex((b) => b.bytes >= bytes);
     if (i >= 0) {
       const block = this.free[i] as { off: number; bytes: number };
