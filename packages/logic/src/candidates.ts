@@ -95,11 +95,23 @@ function includes(cand: Int32Array, at: number, K: number, v: number): boolean {
 }
 
 /** The `keep` largest of the K logits `wiring[o … o + K − 1]` (ties to the lower index), in index order. */
-export function strongest(wiring: ArrayLike<number>, o: number, K: number, keep: number): number[] {
+function strongest(wiring: ArrayLike<number>, o: number, K: number, keep: number): number[] {
   return Array.from({ length: K }, (_, k) => k)
     .sort((p, q) => (wiring[o + q] as number) - (wiring[o + p] as number) || p - q)
     .slice(0, keep)
     .sort((p, q) => p - q);
+}
+
+/**
+ * For logits in rows of K (one row per learned wire): each row's `keep` strongest ({@link strongest}) as flat
+ * indices into `wiring` (`kept`, rows of `keep`; where the new wires' candidates and an optimizer's moments come
+ * from) and their logits.
+ */
+export function strongestPerRow(wiring: ArrayLike<number>, K: number, keep: number): { kept: Int32Array; wiring: Float32Array } {
+  const rows = wiring.length / K;
+  const kept = new Int32Array(rows * keep);
+  for (let i = 0; i < rows; i++) strongest(wiring, i * K, K, keep).forEach((k, r) => (kept[i * keep + r] = i * K + k));
+  return { kept, wiring: Float32Array.from(kept, (e) => wiring[e] as number) };
 }
 
 /** The options of the `pruneCandidates` methods: only `optimizer`, a `fusedAdam` (checked by what it can do). */
@@ -126,21 +138,13 @@ export function topCandidates(
   K: number,
   keep: number,
 ): { candA: Int32Array; candB: Int32Array; wiring: Float32Array; kept: Int32Array } {
-  const outDim = candA.length / K;
-  const newA = new Int32Array(outDim * keep);
-  const newB = new Int32Array(outDim * keep);
-  const newU = new Float32Array(outDim * 2 * keep);
-  const kept = new Int32Array(outDim * 2 * keep);
-  for (let i = 0; i < 2 * outDim; i++) {
-    const o = i * K;
+  const { kept, wiring: newU } = strongestPerRow(wiring, K, keep);
+  const newA = new Int32Array(kept.length / 2);
+  const newB = new Int32Array(kept.length / 2);
+  kept.forEach((e, at) => {
+    const i = Math.floor(at / keep); // gate input 2j + side; e − i·K is the kept candidate k
     const j = i >> 1;
-    const cand = i & 1 ? candB : candA;
-    const out = i & 1 ? newB : newA;
-    strongest(wiring, o, K, keep).forEach((k, r) => {
-      out[j * keep + r] = cand[j * K + k] as number;
-      newU[i * keep + r] = wiring[o + k] as number;
-      kept[i * keep + r] = o + k;
-    });
-  }
+    (i & 1 ? newB : newA)[j * keep + (at % keep)] = (i & 1 ? candB : candA)[j * K + e - i * K] as number;
+  });
   return { candA: newA, candB: newB, wiring: newU, kept };
 }

@@ -101,9 +101,7 @@ export class ConvLogicNet {
    * The eval-mode forward and the circuit stay the same; take `variables` again. Returns how many trees and layers it froze.
    */
   freezeWiring(): number {
-    const trees = this.convs.filter((m): m is LogicConvTree => m instanceof LogicConvTree && m.candidates > 1);
-    for (const t of trees) t.freezeWiring();
-    return trees.length + (this.dense?.freezeWiring() ?? 0);
+    return this.pruneCandidates(1);
   }
 
   /**

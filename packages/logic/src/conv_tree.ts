@@ -27,7 +27,7 @@ import { categorical, gateCoefficientsTensor } from "./learned_reference.js";
 import { checkSettings, LOGIC_INITS, LOGIC_MODES, type LogicInit, type LogicMode } from "./logic_layer.js";
 import { logicRng, randomSeed } from "./rng.js";
 import type { FusedAdamOptimizer } from "./adam.js";
-import { pruneOptions, strongest } from "./candidates.js";
+import { pruneOptions, strongestPerRow } from "./candidates.js";
 
 /** Padding of {@link LogicConvTree}: `'valid'` (no padding) or `'same'` (zeros, output size = input size). */
 export type ConvPadding = "valid" | "same";
@@ -376,21 +376,13 @@ export class LogicConvTree {
     const M = this.candidates;
     assertInteger(op, "keep", keep, 1, M);
     const old = this.wiring;
-    const u = old.dataSync();
-    const n = u.length / M;
-    const kept = new Int32Array(n * keep);
-    const leaves = { leafY: new Int32Array(n * keep), leafX: new Int32Array(n * keep), leafC: new Int32Array(n * keep) };
-    const uKept = new Float32Array(n * keep);
-    for (let s = 0; s < n; s++) {
-      strongest(u, s * M, M, keep).forEach((m, r) => {
-        const at = s * keep + r;
-        kept[at] = s * M + m;
-        uKept[at] = u[s * M + m] as number;
-        leaves.leafY[at] = this.leafY[s * M + m] as number;
-        leaves.leafX[at] = this.leafX[s * M + m] as number;
-        leaves.leafC[at] = this.leafC[s * M + m] as number;
-      });
-    }
+    // the leaves lie like the wiring logits, [outChannels, 2^depth, M]: kept flat indices address both
+    const { kept, wiring: uKept } = strongestPerRow(old.dataSync(), M, keep);
+    const leaves = {
+      leafY: Int32Array.from(kept, (e) => this.leafY[e] as number),
+      leafX: Int32Array.from(kept, (e) => this.leafX[e] as number),
+      leafC: Int32Array.from(kept, (e) => this.leafC[e] as number),
+    };
     if (keep === M) return kept;
     const wiring = keep === 1 ? null : makeVariable(uKept, [this.outChannels, 1 << this.depth, keep], old.trainable);
     old.dispose();

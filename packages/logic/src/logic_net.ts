@@ -269,9 +269,7 @@ export class LogicNet {
    * if (step === freezeStep) { net.freezeWiring(); variables = net.variables; }
    */
   freezeWiring(): number {
-    const learned = this.layers.filter((l) => l.candidates > 1);
-    for (const l of learned) l.freezeWiring();
-    return learned.length;
+    return this.pruneCandidates(1);
   }
 
   /**
