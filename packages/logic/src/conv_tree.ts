@@ -378,12 +378,12 @@ export class LogicConvTree {
     const old = this.wiring;
     // the leaves lie like the wiring logits, [outChannels, 2^depth, M]: kept flat indices address both
     const { kept, wiring: uKept } = strongestPerRow(old.dataSync(), M, keep);
+    if (keep === M) return kept;
     const leaves = {
       leafY: Int32Array.from(kept, (e) => this.leafY[e] as number),
       leafX: Int32Array.from(kept, (e) => this.leafX[e] as number),
       leafC: Int32Array.from(kept, (e) => this.leafC[e] as number),
     };
-    if (keep === M) return kept;
     const wiring = keep === 1 ? null : makeVariable(uKept, [this.outChannels, 1 << this.depth, keep], old.trainable);
     old.dispose();
     this.indexCache.clear(); // the gather indices of the learned leaves' layout
