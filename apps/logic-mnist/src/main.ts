@@ -64,7 +64,7 @@ import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs as parseFlags } from "node:util";
-import { writePlot } from "@relax/train";
+import { estimateProgress, formatDuration, writePlot } from "@relax/train";
 import { augmentDigit, augmentationAt, elasticBank } from "./augment.js";
 import { type Combo, type SweepRow, comboLabel, curveSvg, parseCombos, sweepTable } from "./sweep_report.js";
 import { WeightAverage } from "./weight_average.js";
@@ -600,15 +600,33 @@ async function train(
   const history: GapRecord[] = [];
   const bar = new cliProgress.SingleBar(
     {
-      format: "train {bar} {value}/{total} steps | loss {loss} | {msPerStep} ms/step | ETA {eta_formatted}",
+      // the bar and the ETA follow the bound that ends training first: the time budget or the steps
+      format: "train {bar} {percentage} % | {where} | loss {loss} | {msPerStep} ms/step | eta {left}",
       hideCursor: true,
       noTTYOutput: true,
       notTTYSchedule: 15_000,
     },
     cliProgress.Presets.shades_classic,
   );
-  if (!quiet) bar.start(args.steps, 0, { loss: "-", msPerStep: "-" });
   const t0 = performance.now();
+  /** The bar's value (thousandths of training) and fields after `step` steps. */
+  const barAt = (step: number, loss: string) => {
+    const elapsedSeconds = (performance.now() - t0) / 1000;
+    const e = estimateProgress({
+      step,
+      startStep: 0,
+      steps: args.steps,
+      elapsedSeconds,
+      ...(args.timeBudget > 0 ? { maxSeconds: args.timeBudget } : {}),
+    });
+    const where =
+      e.bound === "time"
+        ? `${formatDuration(elapsedSeconds)} / ${formatDuration(args.timeBudget)}, step ${step}`
+        : `${step}/${args.steps} steps`;
+    const msPerStep = step > 0 ? ((1000 * elapsedSeconds) / step).toFixed(0) : "-";
+    return [Math.round(1000 * e.fraction), { where, loss, msPerStep, left: formatDuration(e.etaSeconds) }] as const;
+  };
+  if (!quiet) bar.start(1000, ...barAt(0, "-"));
   let lossEma = Number.NaN;
   let step = 0;
   /** Candidate wires swapped by --resample-every so far. */
@@ -670,7 +688,7 @@ async function train(
     lossEma = Number.isNaN(lossEma) ? loss : 0.95 * lossEma + 0.05 * loss;
     const seconds = (performance.now() - t0) / 1000;
     const outOfTime = args.timeBudget > 0 && seconds >= args.timeBudget;
-    if (!quiet) bar.update(step, { loss: lossEma.toFixed(3), msPerStep: ((1000 * seconds) / step).toFixed(0) });
+    if (!quiet) bar.update(...barAt(step, lossEma.toFixed(3)));
     await new Promise((resolve) => setImmediate(resolve)); // let the progress bar's timer run
     if (args.evalEvery > 0 && step % args.evalEvery === 0 && step < args.steps && !outOfTime) {
       if (!quiet) bar.stop();
@@ -695,7 +713,7 @@ async function train(
         console.log(
           `  step ${step}: test accuracy discrete ${(100 * discrete).toFixed(2)} %, train mode ${(100 * trainMode).toFixed(2)} % (gap ${(100 * (trainMode - discrete)).toFixed(2)} points, ${seconds.toFixed(0)} s${changed === null ? "" : `, ${(100 * changed).toFixed(2)} % of the learned wires changed since the last evaluation`}${args.resampleEvery > 0 ? `, ${resampled} candidates resampled so far` : ""})`,
         );
-        bar.start(args.steps, step, { loss: lossEma.toFixed(3), msPerStep: ((1000 * seconds) / step).toFixed(0) });
+        bar.start(1000, ...barAt(step, lossEma.toFixed(3)));
       }
     }
     if (outOfTime) break;
