@@ -336,6 +336,31 @@ function parseArgs(argv: string[]): Args {
   const convTrees = String(v["conv-trees"]).split(",").map(Number);
   if (convTrees.length > 2 || convTrees.some((w) => !Number.isInteger(w) || w <= 0))
     fail("conv-trees", "one or two comma-separated positive integers", String(v["conv-trees"]));
+  // GroupSum(10) gives each class the same number of the last layer's gates
+  const lastWidth =
+    widths.length > 0 ? (widths.at(-1) as number) : conv && !given("width") ? 2000 : num("width", positiveInt, "a positive integer");
+  if (String(v.sweep) === "" && lastWidth % 10 !== 0)
+    fail(
+      widths.length > 0 ? "widths" : "width",
+      "a last layer width divisible by 10 (GroupSum gives each of the 10 classes as many gates)",
+      String(v[widths.length > 0 ? "widths" : "width"]),
+    );
+  const pruneCandidates =
+    freezeFrom < 1 ? [...pruneSchedule, { from: freezeFrom, keep: 1 }].sort((a, b) => a.from - b.from) : pruneSchedule;
+  checkPruneSchedule(pruneCandidates, {
+    flag: pruneSchedule.length > 0 ? "prune-candidates" : "freeze-wiring-from",
+    raw:
+      pruneSchedule.length > 0 && freezeFrom < 1
+        ? `${v["prune-candidates"]}' with --freeze-wiring-from '${v["freeze-wiring-from"]}`
+        : String(v[pruneSchedule.length > 0 ? "prune-candidates" : "freeze-wiring-from"]),
+    // the candidate counts a gate input or a conv leaf has (none: nothing learns its wiring)
+    candidates: [
+      ...(String(v.connections) === "learned" ? [num("candidates", (x) => Number.isInteger(x) && x >= 2, "an integer ≥ 2")] : []),
+      ...(conv && String(v["conv-connections"]) === "learned"
+        ? [num("conv-candidates", (x) => Number.isInteger(x) && x >= 2, "a whole number ≥ 2")]
+        : []),
+    ],
+  });
   return {
     steps: num("steps", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     batch: num("batch", positiveInt, "a positive integer"),
@@ -356,7 +381,7 @@ function parseArgs(argv: string[]): Args {
     ema: num("ema", (x) => x === 0 || (x > 0 && x < 1), "0 or a decay in (0, 1)"),
     augUntil: num("aug-until", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
     hardFrom: num("hard-from", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
-    pruneCandidates: freezeFrom < 1 ? [...pruneSchedule, { from: freezeFrom, keep: 1 }].sort((a, b) => a.from - b.from) : pruneSchedule,
+    pruneCandidates,
     resampleEvery: num("resample-every", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     resampleBelow: num("resample-below", (x) => x > 0 && x <= 1, "a weight in (0, 1]"),
     learnedLayers: num("learned-layers", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
@@ -402,6 +427,31 @@ function parsePruneSchedule(raw: string): { from: number; keep: number }[] | nul
   });
   if (entries.some((e) => e === null || !(e.from >= 0 && e.from <= 1) || !Number.isInteger(e.keep) || e.keep < 1)) return null;
   return (entries as { from: number; keep: number }[]).sort((a, b) => a.from - b.from);
+}
+
+/**
+ * Refuses a pruning schedule that would do nothing somewhere: pruning without learned wiring, a first entry that keeps
+ * as many candidates as a gate input has, or an entry that keeps no fewer than the one before it.
+ */
+function checkPruneSchedule(
+  schedule: { from: number; keep: number }[],
+  o: { flag: "prune-candidates" | "freeze-wiring-from"; raw: string; candidates: number[] },
+): void {
+  if (schedule.length === 0) return;
+  if (o.candidates.length === 0)
+    failFlag(o.flag, "no value without learned wiring (--connections learned, or --conv-connections learned with --conv)", o.raw);
+  const most = Math.max(...o.candidates);
+  schedule.forEach((e, i) => {
+    const before = i === 0 ? most : (schedule[i - 1] as { keep: number }).keep;
+    if (e.keep >= before)
+      failFlag(
+        o.flag,
+        i === 0
+          ? `entries keeping fewer candidates than a gate input has (${most}; --candidates / --conv-candidates)`
+          : `entries keeping fewer candidates as training goes on (${before} from ${schedule[i - 1]?.from}, then ${e.keep} from ${e.from})`,
+        o.raw,
+      );
+  });
 }
 
 /** MNIST digits of the `mnist` package, split per class: first 80 % train, the rest test. */
@@ -761,8 +811,8 @@ async function main(): Promise<void> {
 
   if (args.sweep) {
     const widths = args.sweep.split(",").map(Number);
-    if (widths.some((w) => !Number.isInteger(w) || w <= 0))
-      throw new RelaxError("logic-mnist", "--sweep", "comma-separated positive widths", args.sweep);
+    if (widths.some((w) => !Number.isInteger(w) || w <= 0 || w % 10 !== 0))
+      failFlag("sweep", "comma-separated positive widths divisible by 10 (GroupSum's 10 classes)", args.sweep);
     const combos: (Combo & { label: string })[] = args.sweepCombos
       ? args.sweepCombos.map((c) => ({ ...c, label: comboLabel(c) }))
       : (["random", "learned"] as const).map((connections) => ({
