@@ -17,23 +17,26 @@
  *   node dist/main.js --sweep 1200,2000,4000 --sweep-combos all --steps 2000 --time-budget 0 --hard-from 1   # every combination
  *   # the difflogic net of the earlier releases (95.16 %): fixed wiring, soft gates, 6 × 8000
  *   node dist/main.js --steps 6000 --time-budget 0 --eval-every 2000 --layers 6 --width 8000 --connections unique --lr 0.01 --lr-schedule constant --rotate 0 --scale 0 --tau 10 --hard-from 1
- *   node dist/main.js --conv --steps 1000   # convolutional logic tree net (NeurIPS 2024), fused conv kernels
+ *   pnpm --filter @relax/logic-mnist start -- --conv   # the best conv net measured (16 000 gates, 15 min; below)
+ *   # LogicTreeNet's MNIST shape (two stride-1 stages of depth-3 trees, OR pools, fixed leaves; far more gates)
+ *   node dist/main.js --conv --conv-trees 16,32 --conv-depth 3 --conv-stride 1 --conv-pool 2 --conv-connections random --layers 2 --width 2000
  *
  * Learned layers (issue 16): `--connections learned --candidates K --learned-layers N --wiring-choice`,
  * `--parametrization softmax16 | bilinear4`, `--gate-choice soft | gumbel-st | hard-st`, `--temperature` (with
  * `--conv` also for the conv trees' nodes), `--freeze-wiring-from F` (fix the learned wiring at that fraction of
  * training, then train the gates alone on the fixed-wiring kernels), `--prune-candidates F:k,…` (keep each gate input's k
  * strongest candidates from fraction F on: LILogicNet's Top-K connectivity, steps cost about k instead of K reads;
- * default `auto`: 0.1:4,0.3:2,0.5:1 for the dense net, `none` to learn among all K to the end). Every
+ * default `auto`: 0.1:4,0.3:2,0.5:1 wherever wiring or leaves are learned, `none` to learn among all K to the end). Every
  * evaluation records discrete (eval-mode) and train-mode test accuracy and their gap (history.json, gap.svg).
  *
- * `--conv` trains a small LogicTreeNet-style {@link ConvLogicNet} instead (Petersen et al., *Convolutional
- * Differentiable Logic Gate Networks*, NeurIPS 2024): the encoded image `[28, 28, bits]` → logic tree conv
- * (16 trees, rf 3, depth 3) → OR pool 2 → logic tree conv (32 trees, rf 3, depth 3) → OR pool 2 →
- * `--layers` × `--width` gates (default 2 × 2000 with `--conv`) → GroupSum(10, τ); `--conv-rf`, `--conv-stride`
- * and `--conv-pool` change every stage's window, tree stride and OR pool; `--conv-trees` (one or two
- * stages) and `--conv-depth` change the trees; `--conv-connections learned --conv-candidates M` learns each leaf's
- * window position among M candidates (choice `--wiring-choice`).
+ * `--conv` trains a {@link ConvLogicNet} instead (Petersen et al., *Convolutional Differentiable Logic Gate
+ * Networks*, NeurIPS 2024). Its defaults are the best conv net of BENCHMARKS.md at ≤ 16 000 gates: the encoded
+ * image `[28, 28, bits]` → logic tree conv (16 depth-1 trees, rf 3, stride 2, no pool, learned leaves among 8
+ * window positions) → `--layers` × `--width` gates (default 3 × 4430 with `--conv`) → GroupSum(10, τ), 15 994
+ * gates, pruned like the dense net. `--conv-rf`, `--conv-stride` and `--conv-pool` change every stage's window,
+ * tree stride and OR pool; `--conv-trees` (one or two stages) and `--conv-depth` change the trees;
+ * `--conv-connections random | learned --conv-candidates M` fixes each leaf's window position or learns it among M
+ * candidates (choice `--wiring-choice`).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -145,11 +148,18 @@ interface Args {
   widths: number[];
 }
 
+/**
+ * The dense layers after the conv trees with `--conv` (unless `--layers` / `--width` are given): with the 16 default
+ * trees (2 704 gates at stride 2) 15 994 gates in all, the better conv shape of BENCHMARKS.md at ≤ 16 000 gates
+ * ("Conv against dense with the dense default's recipe": 97.04 % against 96.91 % for 32 trees → 3 × 3 520).
+ */
+const CONV_DENSE = { layers: 3, width: 4430 } as const;
+
 const OPTIONS = {
   steps: { type: "string", default: "1000000", description: "training steps (the time budget usually ends training first)" },
   batch: { type: "string", default: "100", description: "digits per step" },
-  width: { type: "string", default: "4000", description: "gates per layer (2000 with --conv unless given)" },
-  layers: { type: "string", default: "4", description: "logic layers (2 with --conv unless given)" },
+  width: { type: "string", default: "4000", description: `gates per layer (${CONV_DENSE.width} with --conv unless given)` },
+  layers: { type: "string", default: "4", description: `logic layers (${CONV_DENSE.layers} with --conv unless given)` },
   tau: { type: "string", default: "7", description: "GroupSum temperature τ" },
   lr: { type: "string", default: "0.05", description: "Adam learning rate (the peak of the cosine schedule)" },
   "lr-schedule": {
@@ -192,7 +202,7 @@ const OPTIONS = {
     type: "string",
     default: "auto",
     description:
-      "top-K pruning of the learned wiring, F:k entries (e.g. 0.2:4,0.5:2): from fraction F of training on, each gate input keeps its k strongest candidates, so steps read k instead of K candidate rows (the discrete net does not change; k 1 fixes the wiring). 'auto' (default): 0.1:4,0.3:2,0.5:1 for a dense net with learned connections, none with --conv (give the schedule explicitly there: BENCHMARKS.md has strided conv nets pruned this way), --ema, --freeze-wiring-from or --sweep; 'none': never. With --conv it prunes learned conv-tree leaves too",
+      "top-K pruning of the learned wiring, F:k entries (e.g. 0.2:4,0.5:2): from fraction F of training on, each gate input keeps its k strongest candidates, so steps read k instead of K candidate rows (the discrete net does not change; k 1 fixes the wiring). 'auto' (default): 0.1:4,0.3:2,0.5:1 wherever wiring or conv-tree leaves are learned (its entries that keep fewer than the K or M candidates), none with --ema, --freeze-wiring-from or --sweep; 'none': never. With --conv it prunes learned conv-tree leaves too",
   },
   ema: {
     type: "string",
@@ -239,16 +249,17 @@ const OPTIONS = {
   conv: { type: "boolean", default: false, description: "train a convolutional logic tree net (NeurIPS 2024)" },
   "conv-trees": {
     type: "string",
-    default: "16,32",
-    description: "--conv: trees per conv stage, comma-separated (each stage: logic tree conv, then OR pool)",
+    default: "16",
+    description:
+      "--conv: trees per conv stage, comma-separated (each stage: logic tree conv, then OR pool); the conv defaults are the best conv net measured at ≤ 16 000 gates",
   },
-  "conv-depth": { type: "string", default: "3", description: "--conv: depth of the conv trees (2^d − 1 gates per tree and position)" },
+  "conv-depth": { type: "string", default: "1", description: "--conv: depth of the conv trees (2^d − 1 gates per tree and position)" },
   "conv-rf": { type: "string", default: "3", description: "--conv: receptive field of the conv trees (side of the window)" },
-  "conv-stride": { type: "string", default: "1", description: "--conv: stride of the conv trees (evaluated at every s-th row and column)" },
-  "conv-pool": { type: "string", default: "2", description: "--conv: OR pool window and stride after each conv stage (0: no pool)" },
+  "conv-stride": { type: "string", default: "2", description: "--conv: stride of the conv trees (evaluated at every s-th row and column)" },
+  "conv-pool": { type: "string", default: "0", description: "--conv: OR pool window and stride after each conv stage (0: no pool)" },
   "conv-connections": {
     type: "string",
-    default: "random",
+    default: "learned",
     description: "--conv: random (fixed leaf positions) | learned (each leaf chooses among --conv-candidates window positions)",
   },
   "conv-candidates": {
@@ -276,9 +287,10 @@ function parseArgs(argv: string[]): Args {
   }
   if (v.help) {
     console.log("usage: logic-mnist [options]\n");
+    const width = Math.max(...Object.keys(OPTIONS).map((name) => name.length));
     for (const [name, o] of Object.entries(OPTIONS)) {
       const def = o.type === "string" ? ` (default ${o.default})` : "";
-      console.log(`  --${name.padEnd(16)} ${o.description}${def}`);
+      console.log(`  --${name.padEnd(width)} ${o.description}${def}`);
     }
     process.exit(0);
   }
@@ -303,18 +315,27 @@ function parseArgs(argv: string[]): Args {
       "no value with --ema (the average keeps the wiring logits that the freeze disposes)",
       String(v["freeze-wiring-from"]),
     );
+  const candidates = num("candidates", (x) => Number.isInteger(x) && x >= 2, "an integer ≥ 2");
+  const convCandidates = num("conv-candidates", (x) => Number.isInteger(x) && x >= 2, "a whole number ≥ 2");
+  // the candidate counts of the learned wiring: the dense layers' K, the conv leaves' M (none: no wiring is learned)
+  const learnedCounts = [
+    ...(String(v.connections) === "learned" ? [candidates] : []),
+    ...(conv && String(v["conv-connections"]) === "learned" ? [convCandidates] : []),
+  ];
   const pruneRaw = String(v["prune-candidates"]);
   const pruneAuto =
-    conv || String(v.ema) !== "0" || given("freeze-wiring-from") || String(v.sweep) !== "" || String(v.connections) !== "learned"
+    String(v.ema) !== "0" || given("freeze-wiring-from") || String(v.sweep) !== "" || learnedCounts.length === 0
       ? "none"
       : DEFAULT_PRUNE_SCHEDULE;
-  const pruneSchedule =
+  const parsedSchedule =
     parsePruneSchedule(pruneRaw === "auto" ? pruneAuto : pruneRaw) ??
     fail(
       "prune-candidates",
       "comma-separated F:k entries, F a fraction in [0, 1], k a whole number ≥ 1 (e.g. 0.2:4,0.5:2)",
       String(v["prune-candidates"]),
     );
+  // `auto` keeps the entries that prune something (with --candidates 4 it starts at 0.3:2)
+  const pruneSchedule = pruneRaw === "auto" ? parsedSchedule.filter((e) => e.keep < Math.max(...learnedCounts)) : parsedSchedule;
   // --freeze-wiring-from F is the pruning entry F:1 (keep the chosen wire)
   const freezeFrom = num("freeze-wiring-from", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]");
   if (pruneSchedule.length > 0 && String(v.ema) !== "0")
@@ -336,9 +357,9 @@ function parseArgs(argv: string[]): Args {
   const convTrees = String(v["conv-trees"]).split(",").map(Number);
   if (convTrees.length > 2 || convTrees.some((w) => !Number.isInteger(w) || w <= 0))
     fail("conv-trees", "one or two comma-separated positive integers", String(v["conv-trees"]));
+  const width = conv && !given("width") ? CONV_DENSE.width : num("width", positiveInt, "a positive integer");
   // GroupSum(10) gives each class the same number of the last layer's gates
-  const lastWidth =
-    widths.length > 0 ? (widths.at(-1) as number) : conv && !given("width") ? 2000 : num("width", positiveInt, "a positive integer");
+  const lastWidth = widths.length > 0 ? (widths.at(-1) as number) : width;
   if (String(v.sweep) === "" && lastWidth % 10 !== 0)
     fail(
       widths.length > 0 ? "widths" : "width",
@@ -353,20 +374,13 @@ function parseArgs(argv: string[]): Args {
       pruneSchedule.length > 0 && freezeFrom < 1
         ? `${v["prune-candidates"]}' with --freeze-wiring-from '${v["freeze-wiring-from"]}`
         : String(v[pruneSchedule.length > 0 ? "prune-candidates" : "freeze-wiring-from"]),
-    // the candidate counts a gate input or a conv leaf has (none: nothing learns its wiring)
-    candidates: [
-      ...(String(v.connections) === "learned" ? [num("candidates", (x) => Number.isInteger(x) && x >= 2, "an integer ≥ 2")] : []),
-      ...(conv && String(v["conv-connections"]) === "learned"
-        ? [num("conv-candidates", (x) => Number.isInteger(x) && x >= 2, "a whole number ≥ 2")]
-        : []),
-    ],
+    candidates: learnedCounts,
   });
   return {
     steps: num("steps", (x) => Number.isInteger(x) && x >= 0, "a whole number ≥ 0"),
     batch: num("batch", positiveInt, "a positive integer"),
-    // The conv trees feed a smaller dense tail than the dense-only net (as LogicTreeNet's few fully connected layers).
-    width: conv && !given("width") ? 2000 : num("width", positiveInt, "a positive integer"),
-    layers: conv && !given("layers") ? 2 : num("layers", positiveInt, "a positive integer"),
+    width,
+    layers: conv && !given("layers") ? CONV_DENSE.layers : num("layers", positiveInt, "a positive integer"),
     tau: num("tau", (x) => x > 0, "a positive number"),
     lr: num("lr", (x) => x > 0, "a positive number"),
     seed: num("seed", Number.isInteger, "an integer"),
@@ -377,7 +391,7 @@ function parseArgs(argv: string[]): Args {
     elasticSigma: num("elastic-sigma", (x) => x >= 0.5 && x <= 14, "a width in pixels in [0.5, 14]"),
     connections: oneOf("connections", ["random", "unique", "learned"] as const),
     init: oneOf("init", ["gaussian", "residual"] as const),
-    candidates: num("candidates", (x) => Number.isInteger(x) && x >= 2, "an integer ≥ 2"),
+    candidates,
     ema: num("ema", (x) => x === 0 || (x > 0 && x < 1), "0 or a decay in (0, 1)"),
     augUntil: num("aug-until", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
     hardFrom: num("hard-from", (x) => x >= 0 && x <= 1, "a fraction in [0, 1]"),
@@ -403,7 +417,7 @@ function parseArgs(argv: string[]): Args {
     convStride: num("conv-stride", (x) => Number.isInteger(x) && x >= 1 && x <= 28, "a whole number 1–28"),
     convPool: num("conv-pool", (x) => Number.isInteger(x) && x >= 0 && x <= 28, "a whole number 0–28"),
     convConnections: oneOf("conv-connections", ["random", "learned"] as const),
-    convCandidates: num("conv-candidates", (x) => Number.isInteger(x) && x >= 2, "a whole number ≥ 2"),
+    convCandidates,
     lrSchedule: oneOf("lr-schedule", ["constant", "cosine"] as const),
     lrMin: num("lr-min", (x) => x > 0 && x <= 1, "a fraction in (0, 1]"),
     widths,
@@ -708,7 +722,7 @@ async function train(
       const pruned = net.pruneCandidates(keep, { optimizer: opt });
       if (!quiet && pruned > 0)
         console.log(
-          `\n  step ${step}: learned wiring of ${pruned} ${net instanceof ConvLogicNet ? "layers and conv trees" : "layers"} ${keep === 1 ? "fixed at the strongest candidate" : `pruned to the ${keep} strongest candidates`} per gate input`,
+          `\n  step ${step}: learned wiring of ${pruned} ${net instanceof ConvLogicNet && args.convConnections === "learned" ? "layers and conv trees" : "layers"} ${keep === 1 ? "fixed at the strongest candidate" : `pruned to the ${keep} strongest candidates`} per gate input`,
         );
     }
     for (let i = 0; i < args.batch; i++) {

@@ -41,6 +41,13 @@ describe("logic-mnist refuses flags that would do nothing or crash later", () =>
     expect(stderr).toContain(message);
   });
 
+  it("trims the automatic schedule to the candidates a gate input has", () => {
+    // auto is 0.1:4,0.3:2,0.5:1; with K = 4 it starts at 0.3:2 instead of refusing a flag the user did not give
+    const { status, stderr } = run(["--candidates", "4", "--width", "100"]);
+    expect(stderr).not.toContain("logic-mnist:");
+    expect(status).toBe(0);
+  }, 60_000);
+
   it("takes a schedule whose entries keep fewer candidates each time, with conv leaves counted", () => {
     // leaves have M = 8 and the dense layers K = 4: keeping 6 prunes the leaves only, which is a valid first entry
     const flags = ["--conv", "--conv-trees", "2", "--conv-depth", "1", "--conv-stride", "2", "--conv-pool", "0"];
