@@ -359,8 +359,11 @@ function parseArgs(argv: string[]): Args {
     fail("conv-trees", "one or two comma-separated positive integers", String(v["conv-trees"]));
   const width = conv && !given("width") ? CONV_DENSE.width : num("width", positiveInt, "a positive integer");
   // GroupSum(10) gives each class the same number of the last layer's gates
+  const sweep = String(v.sweep);
+  if (sweep !== "" && sweep.split(",").some((w) => !(Number.isInteger(Number(w)) && Number(w) > 0 && Number(w) % 10 === 0)))
+    fail("sweep", "comma-separated positive widths divisible by 10 (GroupSum's 10 classes)", sweep);
   const lastWidth = widths.length > 0 ? (widths.at(-1) as number) : width;
-  if (String(v.sweep) === "" && lastWidth % 10 !== 0)
+  if (sweep === "" && lastWidth % 10 !== 0)
     fail(
       widths.length > 0 ? "widths" : "width",
       "a last layer width divisible by 10 (GroupSum gives each of the 10 classes as many gates)",
@@ -825,8 +828,6 @@ async function main(): Promise<void> {
 
   if (args.sweep) {
     const widths = args.sweep.split(",").map(Number);
-    if (widths.some((w) => !Number.isInteger(w) || w <= 0 || w % 10 !== 0))
-      failFlag("sweep", "comma-separated positive widths divisible by 10 (GroupSum's 10 classes)", args.sweep);
     const combos: (Combo & { label: string })[] = args.sweepCombos
       ? args.sweepCombos.map((c) => ({ ...c, label: comboLabel(c) }))
       : (["random", "learned"] as const).map((connections) => ({

@@ -35,11 +35,15 @@ describe("logic-mnist refuses flags that would do nothing or crash later", () =>
     [["--width", "105"], "--width: expected a last layer width divisible by 10"],
     [["--widths", "100,105"], "--widths: expected a last layer width divisible by 10"],
     [["--sweep", "1200,1205"], "--sweep: expected comma-separated positive widths divisible by 10"],
-  ])("%j", (flags, message) => {
-    const { status, stderr } = run(flags);
-    expect(status).toBe(2);
-    expect(stderr).toContain(message);
-  });
+  ])(
+    "%j",
+    (flags, message) => {
+      const { status, stderr } = run(flags);
+      expect(status).toBe(2);
+      expect(stderr).toContain(message);
+    },
+    30_000,
+  );
 
   it("trims the automatic schedule to the candidates a gate input has", () => {
     // auto is 0.1:4,0.3:2,0.5:1; with K = 4 it starts at 0.3:2 instead of refusing a flag the user did not give
