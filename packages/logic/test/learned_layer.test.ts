@@ -192,10 +192,10 @@ describe("learned layer kernels: parity fused vs reference (forward and every gr
       layer.dispose();
     });
   }
-  // the WASM kernel mixes candidates four at a time, then one at a time: K = 2, 3, 6 and 9 take every path;
-  // one-hot (straight-through) wiring mixes and scatters the chosen candidate only and takes the dot products
-  // of the other K − 1 (1, 2, 5, 8: four at a time, then one at a time)
-  for (const K of [2, 3, 6, 9])
+  // the WASM kernel mixes candidates four at a time, then a pair, then one at a time: K = 2, 3, 6, 7 and 9 take
+  // every path; one-hot (straight-through) wiring mixes and scatters the chosen candidate only and takes the dot
+  // products of the other K − 1 (1, 2, 5, 6, 8: the same paths)
+  for (const K of [2, 3, 6, 7, 9])
     for (const wiringChoice of ["soft", "hard-st"] as const)
       it(`softmax16/soft/learned/${wiringChoice} with K = ${K}`, () => {
         const c: Combo = { parametrization: "softmax16", gateChoice: "soft", connections: "learned", wiringChoice };

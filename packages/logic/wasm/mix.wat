@@ -12,7 +12,7 @@
   (import "env" "mem" (memory 1))
 
   ;; dst = Σ_k w_k · row_k for one gate input (kb = 4·K bytes of tab and w): candidates four at a time
-  ;; (one store per row vector and four), then one at a time; the first group initialises dst.
+  ;; (one store per row vector and four), then a pair, then one at a time; the first group initialises dst.
   (func $mixrow (param $dst i32) (param $tab i32) (param $w i32) (param $kb i32) (param $bb i32)
     (local $k i32) (local $r i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
     (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $acc v128)
@@ -43,6 +43,23 @@
           (br_if $rows4 (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $quads)))
+    (if (i32.le_u (i32.add (local.get $k) (i32.const 8)) (local.get $kb))
+      (then
+        (local.set $x0 (i32.load (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x1 (i32.load offset=4 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $w0 (f32x4.splat (f32.load (i32.add (local.get $w) (local.get $k)))))
+        (local.set $w1 (f32x4.splat (f32.load offset=4 (i32.add (local.get $w) (local.get $k)))))
+        (local.set $r (i32.const 0))
+        (loop $rows2
+          (local.set $acc
+            (f32x4.add
+              (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $x0) (local.get $r))))
+              (f32x4.mul (local.get $w1) (v128.load (i32.add (local.get $x1) (local.get $r))))))
+          (if (local.get $k)
+            (then (local.set $acc (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $r))) (local.get $acc)))))
+          (v128.store (i32.add (local.get $dst) (local.get $r)) (local.get $acc))
+          (br_if $rows2 (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+        (local.set $k (i32.add (local.get $k) (i32.const 8)))))
     (block $done
       (loop $singles
         (br_if $done (i32.ge_u (local.get $k) (local.get $kb)))
@@ -61,7 +78,7 @@
   ;; Backward of $mixrow for one gate input with row gradient dm: for each candidate k,
   ;; dX[row_k] += gf·w_k · dm (dX rows lie `delta` bytes after the X rows) and dq_k = Σ dm · row_k (summed
   ;; over the lanes). Candidates four at a time (dm read once per row vector; each dX row is read and
-  ;; written in turn, so a repeated candidate adds up), then one at a time.
+  ;; written in turn, so a repeated candidate adds up), then a pair, then one at a time.
   (func $unmixrow (param $dm i32) (param $tab i32) (param $w i32) (param $gf f32) (param $dq i32) (param $kb i32) (param $bb i32) (param $delta i32)
     (local $k i32) (local $r i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $d i32)
     (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $g v128)
@@ -103,6 +120,27 @@
         (call $store_sum (i32.add (i32.add (local.get $dq) (local.get $k)) (i32.const 12)) (local.get $a3))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $quads)))
+    (if (i32.le_u (i32.add (local.get $k) (i32.const 8)) (local.get $kb))
+      (then
+        (local.set $x0 (i32.load (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x1 (i32.load offset=4 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $w0 (f32x4.splat (f32.mul (local.get $gf) (f32.load (i32.add (local.get $w) (local.get $k))))))
+        (local.set $w1 (f32x4.splat (f32.mul (local.get $gf) (f32.load offset=4 (i32.add (local.get $w) (local.get $k))))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $r (i32.const 0))
+        (loop $rows2
+          (local.set $g (v128.load (i32.add (local.get $dm) (local.get $r))))
+          (local.set $d (i32.add (i32.add (local.get $x0) (local.get $delta)) (local.get $r)))
+          (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (f32x4.mul (local.get $w0) (local.get $g))))
+          (local.set $d (i32.add (i32.add (local.get $x1) (local.get $delta)) (local.get $r)))
+          (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (f32x4.mul (local.get $w1) (local.get $g))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x0) (local.get $r))))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x1) (local.get $r))))))
+          (br_if $rows2 (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+        (call $store_sum (i32.add (local.get $dq) (local.get $k)) (local.get $a0))
+        (call $store_sum (i32.add (i32.add (local.get $dq) (local.get $k)) (i32.const 4)) (local.get $a1))
+        (local.set $k (i32.add (local.get $k) (i32.const 8)))))
     (block $done
       (loop $singles
         (br_if $done (i32.ge_u (local.get $k) (local.get $kb)))
@@ -121,7 +159,7 @@
         (br $singles))))
 
 ;; dq_k = Σ dm · row_k for one gate input's candidates that take no input gradient (weight 0: the
-  ;; unchosen wires of a one-hot choice), summed over the lanes: four at a time, then one at a time.
+  ;; unchosen wires of a one-hot choice), summed over the lanes: four at a time, then a pair, then one at a time.
   (func $dotrow (param $dm i32) (param $tab i32) (param $dq i32) (param $kb i32) (param $bb i32)
     (local $k i32) (local $r i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
     (local $g v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
@@ -150,6 +188,21 @@
         (call $store_sum (i32.add (i32.add (local.get $dq) (local.get $k)) (i32.const 12)) (local.get $a3))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $quads)))
+    (if (i32.le_u (i32.add (local.get $k) (i32.const 8)) (local.get $kb))
+      (then
+        (local.set $x0 (i32.load (i32.add (local.get $tab) (local.get $k))))
+        (local.set $x1 (i32.load offset=4 (i32.add (local.get $tab) (local.get $k))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $r (i32.const 0))
+        (loop $rows2
+          (local.set $g (v128.load (i32.add (local.get $dm) (local.get $r))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x0) (local.get $r))))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $x1) (local.get $r))))))
+          (br_if $rows2 (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 16))) (local.get $bb))))
+        (call $store_sum (i32.add (local.get $dq) (local.get $k)) (local.get $a0))
+        (call $store_sum (i32.add (i32.add (local.get $dq) (local.get $k)) (i32.const 4)) (local.get $a1))
+        (local.set $k (i32.add (local.get $k) (i32.const 8)))))
     (block $done
       (loop $singles
         (br_if $done (i32.ge_u (local.get $k) (local.get $kb)))
