@@ -7,15 +7,15 @@ import { describe, expect, it } from "vitest";
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "main.js");
 
-/** Runs the app for one step with `flags` (its files in a temporary folder) and returns its exit status and standard error. */
-function run(flags: string[]): { status: number | null; stderr: string } {
+/** Runs the app for one step with `flags` (its files in a temporary folder) and returns its exit status and output. */
+function run(flags: string[]): { status: number | null; stdout: string; stderr: string } {
   const out = mkdtempSync(join(tmpdir(), "logic-mnist-flags-"));
   try {
     const r = spawnSync(process.execPath, [MAIN, ...flags, "--steps", "1", "--eval-every", "0", "--out", out], {
       encoding: "utf8",
       timeout: 60_000,
     });
-    return { status: r.status, stderr: r.stderr };
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -47,9 +47,12 @@ describe("logic-mnist refuses flags that would do nothing or crash later", () =>
 
   it("trims the automatic schedule to the candidates a gate input has", () => {
     // auto is 0.1:4,0.3:2,0.5:1; with K = 4 it starts at 0.3:2 instead of refusing a flag the user did not give
-    const { status, stderr } = run(["--candidates", "4", "--width", "100"]);
+    const { status, stdout, stderr } = run(["--candidates", "4", "--width", "100"]);
     expect(stderr).not.toContain("logic-mnist:");
     expect(status).toBe(0);
+    // the net's summary line lists the schedule it trains with
+    expect(stdout).toContain("; wiring pruned to 2 candidates from 30 %; wiring fixed from 50 %");
+    expect(stdout).not.toContain("pruned to 4 candidates");
   }, 60_000);
 
   it("takes a schedule whose entries keep fewer candidates each time, with conv leaves counted", () => {
