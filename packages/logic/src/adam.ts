@@ -113,11 +113,15 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       ? variableGradients.map((v) => ({ name: v.name, grad: v.tensor }))
       : Object.entries(variableGradients).map(([name, grad]) => ({ name, grad }));
     const { beta1: b1, beta2: b2, epsilon: eps, learningRate: lr } = this;
-    // A non-finite gradient is never applied: check all of them before the first update.
+    if (this.wasm === undefined) this.wasm = WasmAdamState.create();
+    const wasm = this.wasm;
+    // A non-finite gradient is never applied: check all of them before the first update (with WASM, each θ and g
+    // is staged into the optimizer's memory and g checked there; the update below reads them from there).
     for (const { name, grad } of list) {
       if (grad == null) continue;
       const g = grad.dataSync();
-      if (allFiniteValues(g)) continue;
+      const variable = tf.engine().registeredVariables[name];
+      if (wasm && variable ? wasm.stage(name, variable.dataSync() as Float32Array, g as Float32Array) : allFiniteValues(g)) continue;
       for (let i = 0; i < g.length; i++) {
         if (!Number.isFinite(g[i] as number))
           throw new RelaxError(
@@ -132,7 +136,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       if (grad == null) continue;
       const variable = tf.engine().registeredVariables[name];
       if (!variable) continue;
-      const g = grad.dataSync() as Float32Array;
+      const g = grad.dataSync();
       const theta = variable.dataSync() as Float32Array;
       let s = this.state.get(name);
       if (!s || s.m.length !== theta.length) {
@@ -144,9 +148,8 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       const bc2 = 1 - Math.pow(b2, s.t);
       const stepSize = lr / bc1;
       const sqrtBc2 = Math.sqrt(bc2);
-      if (this.wasm === undefined) this.wasm = WasmAdamState.create();
-      if (this.wasm) {
-        const t = tf.tensor(this.wasm.step(name, theta, g, b1, b2, stepSize, sqrtBc2, eps), variable.shape, "float32");
+      if (wasm) {
+        const t = tf.tensor(wasm.update(name, b1, b2, stepSize, sqrtBc2, eps), variable.shape, "float32");
         variable.assign(t);
         t.dispose();
         continue;

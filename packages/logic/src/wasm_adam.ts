@@ -43,10 +43,13 @@ function regionBytes(n: number): number {
   return 16 * Math.ceil(n / 4) * 4;
 }
 
+type FiniteFn = (p: number, end: number) => number;
+
 /** One optimizer's WASM Adam state: per variable a region `[θ | g | m | v]` (each padded to 4 floats). */
 export class WasmAdamState {
   private readonly mem: WebAssembly.Memory;
   private readonly fn: AdamFn;
+  private readonly finiteFn: FiniteFn;
   private readonly regions = new Map<string, Region>();
   /** Free blocks (released regions), sorted by offset, neighbours merged. */
   private readonly free: { off: number; bytes: number }[] = [];
@@ -56,6 +59,7 @@ export class WasmAdamState {
     const ex = new WebAssembly.Instance(mod, {}).exports as Record<string, unknown>;
     this.mem = ex.mem as WebAssembly.Memory;
     this.fn = ex.adam as AdamFn;
+    this.finiteFn = ex.finite as FiniteFn;
   }
 
   /** A new state, or null without WASM SIMD. */
@@ -75,15 +79,36 @@ export class WasmAdamState {
     sqrtBc2: number,
     eps: number,
   ): Float32Array {
+    this.stage(name, theta, g);
+    return this.update(name, b1, b2, stepSize, sqrtBc2, eps);
+  }
+
+  /**
+   * Copies θ and g of `name` into its region (m, v start at 0 on first use or when the size changes) and returns
+   * whether every entry of g is finite (checked in WASM SIMD); nothing is updated until {@link update}.
+   */
+  stage(name: string, theta: Float32Array, g: Float32Array): boolean {
     const n = theta.length;
     const n4 = Math.ceil(n / 4) * 4;
     const r = this.region(name, n, true);
+    if (n === 0) return true;
     const f32 = new Float32Array(this.mem.buffer);
     const base = r.off / 4;
     f32.set(theta, base);
     f32.set(g, base + n4);
+    f32.fill(0, base + n4 + n, base + 2 * n4); // the padding: a reused block may hold anything there
+    return this.finiteFn(r.off + 4 * n4, r.off + 8 * n4) === 1;
+  }
+
+  /** Adam's update of the θ and g staged for `name` (see {@link stage}); returns the new θ. */
+  update(name: string, b1: number, b2: number, stepSize: number, sqrtBc2: number, eps: number): Float32Array {
+    const r = this.regions.get(name);
+    if (!r) throw new Error(`WasmAdamState.update: '${name}' was not staged`);
+    if (r.n === 0) return new Float32Array(0);
+    const n4 = Math.ceil(r.n / 4) * 4;
     this.fn(r.off, r.off + 4 * n4, r.off + 8 * n4, r.off + 12 * n4, r.off + 4 * n4, b1, 1 - b1, b2, 1 - b2, stepSize, 1 / sqrtBc2, eps);
-    return f32.slice(base, base + n);
+    const base = r.off / 4;
+    return new Float32Array(this.mem.buffer).slice(base, base + r.n);
   }
 
   /** Copies of the moments m, v of `name` (null before its first step). */

@@ -203,6 +203,37 @@ describe("validation", () => {
     l.dispose();
   });
 
+  it("fusedAdam checks every gradient before the first update: one ±Inf in a later variable's last entry updates nothing", () => {
+    // 5 × 3 = 15 entries: the bad one sits in the last group of four, beside the padding (the WASM check reads
+    // groups of four); the first variable's staging must not touch its moments either
+    const a = tf.variable(tf.tensor2d([[0.5, -1, 2]]), true, "adam-check-a");
+    const b = tf.variable(tf.randomNormal([5, 3], 0, 1, "float32", 2), true, "adam-check-b");
+    const snapshot = () => [Array.from(a.dataSync()), Array.from(b.dataSync())];
+    const before = snapshot();
+    const opt = fusedAdam(0.1);
+    const ga = tf.tensor2d([[0.1, 0.2, -0.3]]);
+    for (const bad of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN]) {
+      const v = new Float32Array(15).fill(0.25);
+      v[14] = bad;
+      const gb = tf.tensor2d(v, [5, 3]);
+      expect(() => opt.applyGradients({ [a.name]: ga, [b.name]: gb })).toThrow(/gradient of adam-check-b.*at flat index 14/);
+      expect(snapshot()).toEqual(before);
+      gb.dispose();
+    }
+    // the next finite step is the first step of a fresh optimizer, bit for bit
+    const gb = tf.fill([5, 3], 0.25);
+    opt.applyGradients({ [a.name]: ga, [b.name]: gb });
+    const after = snapshot();
+    a.assign(tf.tensor2d([before[0] as number[]]));
+    b.assign(tf.tensor2d(before[1] as number[], [5, 3]));
+    const fresh = fusedAdam(0.1);
+    fresh.applyGradients({ [a.name]: ga, [b.name]: gb });
+    expect(snapshot()).toEqual(after);
+    tf.dispose([a, b, ga, gb]);
+    opt.dispose();
+    fresh.dispose();
+  });
+
   it("an empty batch is meaningful: empty output, no error", () => {
     const out = net.forward(tf.zeros([0, 4]));
     expect(out.shape).toEqual([0, 2]);

@@ -2,6 +2,7 @@
 ;; adam(p, g, m, v, pEnd, b1, 1−b1, b2, 1−b2, stepSize, 1/√bc2, eps) walks the byte ranges
 ;; [p, pEnd), [g, …), [m, …), [v, …) four floats at a time (at least once; lengths padded to 4):
 ;;   m ← b1·m + (1−b1)·g;   v ← b2·v + (1−b2)·g²;   p ← p − stepSize·m / (√v·(1/√bc2) + eps)
+;; finite(p, end) checks a staged gradient for NaN and ±Inf before any variable is updated.
 (module
   (func (export "adam")
     (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $end i32)
@@ -39,4 +40,16 @@
         (i32.lt_u
           (i32.add (local.tee $off (i32.add (local.get $off) (i32.const 16))) (local.get $p))
           (local.get $end)))))
+  ;; finite(p, end) = 1 when no float of [p, end) is NaN or ±Inf (exponent bits all ones), else 0: four at a time
+  ;; (at least once; the caller zeroes the padding).
+  (func (export "finite") (param $p i32) (param $end i32) (result i32)
+    (local $bad v128)
+    (loop $l
+      (local.set $bad
+        (v128.or (local.get $bad)
+          (i32x4.eq
+            (v128.and (v128.load (local.get $p)) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+            (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))))
+      (br_if $l (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (local.get $end))))
+    (i32.eqz (v128.any_true (local.get $bad))))
   (memory (export "mem") 1))
