@@ -16,6 +16,8 @@ import {
 } from "../src/wasm_layer.js";
 import { WasmAdamState, assembleAdamModule } from "../src/wasm_adam.js";
 import { assemblePackModule } from "../src/wasm_pack.js";
+import { assembleTransposeModule, transposeWasm } from "../src/wasm_transpose.js";
+import { transpose2d } from "../src/kernels/logic_layer.js";
 import { netBackwardJS, netForwardJS } from "../src/kernels/logic_net.js";
 import { wiringGradFromStats } from "../src/kernels/logic_layer_learned.js";
 import { learnedBackwardWasm, learnedForwardWasm } from "../src/kernels/wasm_mix.js";
@@ -48,7 +50,38 @@ describe("WASM SIMD modules (hand-assembled) validate", () => {
     expect(WebAssembly.validate(assemblePackModule())).toBe(true);
     expect(WebAssembly.validate(assembleLayerModule())).toBe(true);
     expect(WebAssembly.validate(assembleAdamModule())).toBe(true);
+    expect(WebAssembly.validate(assembleTransposeModule())).toBe(true);
     expect(wasmLayerKernelsAvailable()).toBe(true);
+  });
+});
+
+describe("WASM SIMD transpose", () => {
+  it("moves every float where the definition says, whole 4 × 4 blocks and the edges past them, and transpose2d uses it", () => {
+    // sizes with and without whole blocks, tail rows, tail columns, both, one row / column of blocks
+    for (const [rows, cols] of [
+      [4, 4],
+      [8, 12],
+      [5, 4],
+      [4, 7],
+      [9, 13],
+      [100, 2352],
+      [2352, 100],
+      [3, 33],
+      [33, 3],
+    ] as const) {
+      const v = Float32Array.from({ length: rows * cols }, (_, i) => (i % 7 === 3 ? -0 : i * 0.5 - 11)); // -0 keeps its sign
+      const w = transposeWasm(v, rows, cols);
+      expect(w, `${rows} × ${cols}`).not.toBeNull();
+      const want = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[c * rows + r] = v[r * cols + c] as number;
+      expect(Object.is((w as Float32Array)[3 * rows], want[3 * rows])).toBe(true);
+      expect(Array.from(w as Float32Array), `${rows} × ${cols}`).toEqual(Array.from(want));
+      expect(Array.from(transpose2d(v, rows, cols))).toEqual(Array.from(want));
+    }
+    const before = tf.env().getBool("RELAX_LOGIC_WASM");
+    tf.env().set("RELAX_LOGIC_WASM", false);
+    expect(transposeWasm(new Float32Array(16), 4, 4)).toBeNull(); // the flag turns it off; transpose2d then loops in JS
+    tf.env().set("RELAX_LOGIC_WASM", before);
   });
 });
 

@@ -16,6 +16,7 @@ import {
 import { GATE_COEFF_MATRIX, NUM_GATES, logitGradFromStats } from "../gates.js";
 import { xLogitsGradient } from "../grad_pair.js";
 import { logicBackwardWasm, logicForwardWasm, probsAndCoefficientsWasm } from "../wasm_layer.js";
+import { transposeWasm } from "../wasm_transpose.js";
 
 /** Per-neuron gate distribution: softmax (train) or one-hot argmax with first-max tie-break (eval). */
 export function gateProbabilities(logits: Float32Array, outDim: number, mode: "train" | "eval"): Float64Array {
@@ -85,8 +86,10 @@ export function probsAndCoefficients(logits: Float32Array, outDim: number, mode:
   return { p, c: neuronCoefficients(p, outDim) };
 }
 
-/** `[rows, cols]` → `[cols, rows]` (row-major). */
+/** `[rows, cols]` → `[cols, rows]` (row-major): WASM SIMD 4 × 4 blocks where available, else blocked JS loops. */
 export function transpose2d(v: Float32Array, rows: number, cols: number): Float32Array {
+  const fast = rows >= 4 && cols >= 4 ? transposeWasm(v, rows, cols) : null;
+  if (fast) return fast;
   const out = new Float32Array(rows * cols);
   const T = 32;
   for (let r0 = 0; r0 < rows; r0 += T) {
