@@ -136,7 +136,6 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       if (grad == null) continue;
       const variable = tf.engine().registeredVariables[name];
       if (!variable) continue;
-      const g = grad.dataSync();
       const theta = variable.dataSync() as Float32Array;
       let s = this.state.get(name);
       if (!s || s.m.length !== theta.length) {
@@ -149,11 +148,13 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       const stepSize = lr / bc1;
       const sqrtBc2 = Math.sqrt(bc2);
       if (wasm) {
+        // θ and g were staged by the check above
         const t = tf.tensor(wasm.update(name, b1, b2, stepSize, sqrtBc2, eps), variable.shape, "float32");
         variable.assign(t);
         t.dispose();
         continue;
       }
+      const g = grad.dataSync();
       const { m, v } = s;
       const out = new Float32Array(theta.length);
       for (let i = 0; i < theta.length; i++) {
